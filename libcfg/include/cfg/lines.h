@@ -1,0 +1,52 @@
+/*
+ * lines.h - Postfix logical-line reader
+ *
+ * The syntax shared by main.cf, master.cf and lookup-table sources:
+ *  - a logical line starts with a non-whitespace character;
+ *  - a physical line that starts with whitespace continues the previous
+ *    logical line (joined without the newline, keeping its leading
+ *    whitespace);
+ *  - blank lines and lines whose first non-blank byte is '#' are skipped,
+ *    even in the middle of a continuation (they do not end it);
+ *  - a continuation line with no logical line before it is reported via
+ *    the orphan counter/line and skipped.
+ * The reader works on a caller-owned memory buffer and never copies the
+ * input; each call fills a struct cfg_lline with a joined copy.
+ */
+#ifndef CFG_LINES_H
+#define CFG_LINES_H
+
+#include <stddef.h>
+
+#include "cfg/buf.h"
+
+struct cfg_lines {
+	const char *data;
+	size_t len;
+	size_t pos;        /* offset of the next unread physical line */
+	unsigned lineno;   /* number of physical lines consumed */
+};
+
+struct cfg_lline {
+	struct cfg_buf text;   /* joined text, trailing newline (and CR) removed per physical line */
+	unsigned first;        /* 1-based physical line where it starts */
+	unsigned last;         /* 1-based physical line where it ends (last non-comment line) */
+	size_t start;          /* byte offset of the first physical line */
+	size_t end;            /* byte offset just past the last physical line's newline */
+	unsigned orphan_line;  /* >0: a leading-whitespace line before any logical line was skipped here */
+};
+
+/* cfg_lines_init - read from data[0..len) */
+void cfg_lines_init(struct cfg_lines *lr, const char *data, size_t len);
+/* cfg_lline_init - prepare a logical line holder */
+void cfg_lline_init(struct cfg_lline *ll);
+/* cfg_lline_fini - release a logical line holder */
+void cfg_lline_fini(struct cfg_lline *ll);
+/*
+ * cfg_lines_next - read the next logical line into ll.  Returns 1, or 0 at
+ * end of input.  A trailing "\r" before each newline is kept in text (callers
+ * that trim trailing whitespace drop it, as Postfix does).
+ */
+int cfg_lines_next(struct cfg_lines *lr, struct cfg_lline *ll);
+
+#endif

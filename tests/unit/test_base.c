@@ -1,0 +1,187 @@
+/* test_base.c - check suite for libcfg/base: buffers, vectors, hash table, lines, files */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg/buf.h"
+#include "cfg/diag.h"
+#include "cfg/fileio.h"
+#include "cfg/htab.h"
+#include "cfg/lines.h"
+#include "cfg/strvec.h"
+#include "cfg/xalloc.h"
+
+START_TEST(test_buf_grows_and_terminates)
+{
+	struct cfg_buf b;
+
+	cfg_buf_init(&b);
+	for (int i = 0; i < 1000; i++)
+		cfg_buf_printf(&b, "%d,", i);
+	ck_assert_uint_eq(b.len, strlen(b.data));
+	ck_assert(strncmp(b.data, "0,1,2,", 6) == 0);
+	cfg_buf_truncate(&b, 2);
+	ck_assert_str_eq(b.data, "0,");
+	cfg_buf_addc(&b, 'x');
+	ck_assert_str_eq(b.data, "0,x");
+	char *s = cfg_buf_take(&b);
+	ck_assert_str_eq(s, "0,x");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_strvec_split_join)
+{
+	struct cfg_strvec sv;
+	char *j;
+
+	cfg_strvec_init(&sv);
+	cfg_strvec_split(&sv, " a, b,,c  ", ", ");
+	ck_assert_uint_eq(sv.n, 3);
+	ck_assert_ptr_null(sv.v[3]);
+	j = cfg_strvec_join(&sv, "|");
+	ck_assert_str_eq(j, "a|b|c");
+	free(j);
+	cfg_strvec_fini(&sv);
+}
+END_TEST
+
+START_TEST(test_htab_order_and_delete)
+{
+	struct cfg_htab *h = cfg_htab_new(0);
+	char key[32];
+	size_t pos = 0;
+	const char *k;
+	void *v;
+	long want = 0;
+
+	for (long i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "k%ld", i);
+		ck_assert_ptr_null(cfg_htab_put(h, key, (void *)(i + 1)));
+	}
+	for (long i = 0; i < 5000; i += 2) {
+		snprintf(key, sizeof(key), "k%ld", i);
+		ck_assert_ptr_eq(cfg_htab_del(h, key), (void *)(i + 1));
+	}
+	ck_assert_uint_eq(cfg_htab_count(h), 2500);
+	ck_assert_ptr_null(cfg_htab_get(h, "k0"));
+	ck_assert_ptr_eq(cfg_htab_get(h, "k1"), (void *)2);
+	/* re-adding goes to the end */
+	cfg_htab_put(h, "k0", (void *)99);
+	want = 1;
+	while (cfg_htab_next(h, &pos, &k, &v)) {
+		if (strcmp(k, "k0") == 0) {
+			ck_assert_int_eq(want, 5001);
+			break;
+		}
+		snprintf(key, sizeof(key), "k%ld", want);
+		ck_assert_str_eq(k, key);
+		want += 2;
+	}
+	cfg_htab_free(h, NULL);
+}
+END_TEST
+
+/* read every logical line of text into "first-last:text|" form */
+static char *all_lines(const char *text)
+{
+	struct cfg_lines lr;
+	struct cfg_lline ll;
+	struct cfg_buf out;
+
+	cfg_buf_init(&out);
+	cfg_lines_init(&lr, text, strlen(text));
+	cfg_lline_init(&ll);
+	while (cfg_lines_next(&lr, &ll)) {
+		if (ll.orphan_line)
+			cfg_buf_printf(&out, "orphan@%u|", ll.orphan_line);
+		cfg_buf_printf(&out, "%u-%u:%s|", ll.first, ll.last, ll.text.data);
+	}
+	cfg_lline_fini(&ll);
+	return cfg_buf_take(&out);
+}
+
+START_TEST(test_lines_rules)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"a = b\n", "1-1:a = b|"},
+		{"a = b", "1-1:a = b|"},
+		{"a = b\n  c\n", "1-2:a = b  c|"},
+		{"a = b\n# x\n\n  c\nd = e\n", "1-4:a = b  c|5-5:d = e|"},
+		{"a = b\n# x\nd\n", "1-1:a = b|3-3:d|"},
+		{"  lead\na\n", "orphan@1|2-2:a|"},
+		{"a = b # not comment\n", "1-1:a = b # not comment|"},
+		{"a = b\r\n", "1-1:a = b\r|"},
+		{"   # indented comment\na\n", "2-2:a|"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = all_lines(cases[i].in);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu: got \"%s\", want \"%s\"", i,
+			      got, cases[i].want);
+		free(got);
+	}
+}
+END_TEST
+
+START_TEST(test_file_replace_keeps_mode)
+{
+	char dir[] = "/tmp/postkit-test-XXXXXX";
+	struct cfg_diags ds;
+	struct cfg_buf b;
+	struct stat st;
+	char *path;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = cfg_xasprintf("%s/main.cf", dir);
+	cfg_diags_init(&ds);
+	ck_assert_int_eq(cfg_file_replace(path, "a = 1\n", 6, 0640, &ds), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(cfg_file_replace(path, "a = 2\n", 6, 0644, &ds), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	cfg_buf_init(&b);
+	ck_assert_int_eq(cfg_file_read(path, &b, &ds), 0);
+	ck_assert_str_eq(b.data, "a = 2\n");
+	int fd = cfg_file_lock(path, &ds);
+	ck_assert_int_ge(fd, 0);
+	cfg_file_unlock(fd);
+	ck_assert_int_eq(cfg_file_read("/nonexistent/x", &b, &ds), -1);
+	ck_assert_uint_eq(ds.n, 1);
+	ck_assert_str_eq(ds.v[0].msg, "open /nonexistent/x: No such file or directory");
+	cfg_buf_fini(&b);
+	cfg_diags_fini(&ds);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("base");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_buf_grows_and_terminates);
+	tcase_add_test(tc, test_strvec_split_join);
+	tcase_add_test(tc, test_htab_order_and_delete);
+	tcase_add_test(tc, test_lines_rules);
+	tcase_add_test(tc, test_file_replace_keeps_mode);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
