@@ -1,0 +1,122 @@
+/*
+ * config.h - a loaded configuration: main.cf + master.cf + the registry
+ *
+ * This is the API programs use.  cfg_config_load() reads DIR/main.cf and
+ * DIR/master.cf into documents and builds the parameter universe the way
+ * Postfix's postconf does:
+ *  - built-in parameters (the registry, host-derived defaults computed);
+ *  - service-defined parameters (NAME_destination_concurrency_limit, ... for
+ *    each master.cf delivery-agent service);
+ *  - user-defined parameters: names set in main.cf or in a master.cf
+ *    "-o name=value" that are neither of the above; they count as "used"
+ *    only when some parameter value or -o value references them as $name.
+ * Values are looked up in this order: -o style overrides given to
+ * cfg_config_override(), main.cf (last definition), default.
+ *
+ * A struct cfg_view is the effective settings of one master.cf service:
+ * the configuration with that entry's -o overrides on top.  Daemons read
+ * every setting through a view (typed getters below); a view made with
+ * service NULL is plain main.cf.
+ *
+ * Nothing here prints: problems are appended to the caller's diagnostics.
+ */
+#ifndef CFG_CONFIG_H
+#define CFG_CONFIG_H
+
+#include <stddef.h>
+
+#include "cfg/buf.h"
+#include "cfg/diag.h"
+#include "cfg/maincf.h"
+#include "cfg/mastercf.h"
+#include "cfg/registry.h"
+#include "cfg/strvec.h"
+
+struct cfg_config;
+struct cfg_view;
+
+/* parameter classes, as postconf -C names them */
+#define CFG_CLASS_BUILTIN 0x01u
+#define CFG_CLASS_SERVICE 0x02u
+#define CFG_CLASS_USER    0x04u
+#define CFG_CLASS_ALL     0x07u
+
+/* load flags */
+#define CFG_LOAD_NEED_MASTER 0x01u /* a missing master.cf is an error (default: treated as empty) */
+
+/*
+ * cfg_config_load - load config_dir (NULL: $MAIL_CONFIG or the built-in
+ * default, /etc/postfix).  Returns 0, or -1 with a fatal diagnostic in
+ * Postfix's wording ("open DIR/main.cf: No such file or directory", a syntax
+ * error...).  Non-fatal findings (overriding earlier entry, ...) are appended
+ * as warnings either way.
+ */
+int cfg_config_load(const char *config_dir, unsigned flags, struct cfg_config **out,
+		    struct cfg_diags *diags);
+/* cfg_config_free - free everything; NULL is a no-op */
+void cfg_config_free(struct cfg_config *cfg);
+/* cfg_config_dir - the configuration directory in use (borrowed) */
+const char *cfg_config_dir(const struct cfg_config *cfg);
+/* cfg_config_maincf / cfg_config_mastercf - the documents (borrowed; mastercf may be empty) */
+const struct cfg_maincf *cfg_config_maincf(const struct cfg_config *cfg);
+const struct cfg_mastercf *cfg_config_mastercf(const struct cfg_config *cfg);
+
+/* cfg_config_override - set name=value above main.cf for this process (postconf -o) */
+void cfg_config_override(struct cfg_config *cfg, const char *name, const char *value);
+
+/* cfg_config_class - CFG_CLASS_* of name, or 0 when Postfix would not know it */
+unsigned cfg_config_class(const struct cfg_config *cfg, const char *name);
+/* cfg_config_is_used - for a user-defined name: 1 when something references it */
+int cfg_config_is_used(const struct cfg_config *cfg, const char *name);
+/* cfg_config_default - the default (unexpanded; host-derived ones computed), or NULL */
+const char *cfg_config_default(const struct cfg_config *cfg, const char *name);
+/* cfg_config_value - the effective unexpanded value, or NULL when unknown */
+const char *cfg_config_value(const struct cfg_config *cfg, const char *name);
+/*
+ * cfg_config_names - append to out every parameter name of the given
+ * classes that postconf would list, sorted by name.  User-defined names are
+ * included only when used.
+ */
+void cfg_config_names(const struct cfg_config *cfg, unsigned classes, struct cfg_strvec *out);
+/*
+ * cfg_config_expand - append the recursive expansion of an arbitrary value
+ * (not a name) to out, with $names resolved against this configuration.
+ * Undefined names expand to nothing and add a warning "undefined parameter: NAME"
+ * (file attached).  Returns 0 or -1 on a macro error (warnings appended).
+ */
+int cfg_config_expand(const struct cfg_config *cfg, const char *value, struct cfg_buf *out,
+		      struct cfg_diags *diags);
+/*
+ * cfg_config_unused - append a warning for every user-defined parameter that
+ * nothing uses, in Postfix's wording: "DIR/main.cf: unused parameter: NAME=VALUE"
+ * (or DIR/master.cf for -o ones), in file order.
+ */
+void cfg_config_unused(const struct cfg_config *cfg, struct cfg_diags *diags);
+
+/*
+ * Views: effective settings for a master.cf service.
+ * cfg_view_new - service/type of a master.cf entry (NULL, NULL: main.cf only).
+ * Returns NULL with a diagnostic when the entry does not exist.
+ */
+struct cfg_view *cfg_view_new(const struct cfg_config *cfg, const char *service,
+			      const char *type, struct cfg_diags *diags);
+/* cfg_view_free - NULL is a no-op */
+void cfg_view_free(struct cfg_view *v);
+/*
+ * Typed getters.  Each expands the effective value, parses it per the
+ * parameter's registry type and bounds, and returns 0, or -1 with an error in
+ * Postfix's wording ("bad boolean configuration: NAME = VALUE", "parameter
+ * NAME: bad time value or unit: VALUE", "bad numerical configuration: NAME =
+ * VALUE", "invalid NAME parameter value V < MIN").  Strings are borrowed from
+ * the view and live as long as it.
+ */
+int cfg_view_str(struct cfg_view *v, const char *name, const char **out, struct cfg_diags *diags);
+int cfg_view_bool(struct cfg_view *v, const char *name, int *out, struct cfg_diags *diags);
+int cfg_view_int(struct cfg_view *v, const char *name, long *out, struct cfg_diags *diags);
+int cfg_view_time(struct cfg_view *v, const char *name, long *seconds, struct cfg_diags *diags);
+int cfg_view_size(struct cfg_view *v, const char *name, long *bytes, struct cfg_diags *diags);
+/* cfg_view_list - the expanded value split on commas/whitespace, honouring { } groups */
+int cfg_view_list(struct cfg_view *v, const char *name, struct cfg_strvec *out,
+		  struct cfg_diags *diags);
+
+#endif
