@@ -107,7 +107,9 @@ seq=0
 # The files of a case that are not inputs: they are never copied into DIR.
 is_control() {
 	case $1 in
-	cmd | out | err | status | after | filter | skip-if | postkit-only | stdin) return 0 ;;
+	cmd | out | err | status | after | filter | skip-if | postkit-only | stdin | err-compare)
+		return 0
+		;;
 	esac
 	return 1
 }
@@ -154,6 +156,41 @@ case_env() {
 	PATH=$case_path
 	export DIR TZ PATH
 	umask 022
+}
+
+# distinct_lines - print the distinct lines of actual stderr $2, each one that extends an
+# expected line of $1 by " more text" cut back to that expected line, sorted
+distinct_lines() {
+	awk -v wantfile="$1" 'BEGIN { while ((getline l <wantfile) > 0) want[l] = 1 }
+	{
+		line = $0
+		if (!(line in want)) {
+			best = ""
+			for (e in want)
+				if (length(e) > length(best) && substr(line, 1, length(e) + 1) == e " ")
+					best = e
+			if (best != "")
+				line = best
+		}
+		print line
+	}' "$2" | sort -u
+}
+
+# check_err - compare expected stderr $1 with actual $2 (label $3) in mode $4 (exact|distinct)
+check_err() {
+	if [ "$4" = distinct ] && [ -f "$1" ]; then
+		sort -u "$1" >"$2.exp-distinct"
+		distinct_lines "$1" "$2" >"$2.act-distinct"
+		if cmp -s "$2.exp-distinct" "$2.act-distinct"; then
+			return 0
+		fi
+		if [ "$update" != 1 ]; then
+			echo "(stderr compared as distinct lines, see tests/README.md)"
+			show_diff "$2.exp-distinct" "$2.act-distinct" "$3"
+			return 1
+		fi
+	fi
+	check_file "$1" "$2" "$3"
 }
 
 # run_case - run one case directory $1 that belongs to suite $2
@@ -213,9 +250,21 @@ run_case() {
 	report=$scratch/report
 	: >"$report"
 	ok=0
-	for s in out err status; do
+	err_mode=exact
+	for f in "$case_src/../err-compare" "$case_src/err-compare"; do
+		[ -f "$f" ] && err_mode=$(sed -n '1s/[[:space:]]*$//p' "$f")
+	done
+	case $err_mode in
+	exact | distinct) ;;
+	*)
+		echo "$name: bad err-compare mode \"$err_mode\" (exact or distinct)" >>"$report"
+		ok=1
+		;;
+	esac
+	for s in out status; do
 		check_file "$case_src/$s" "$scratch/$s" "$name/$s" >>"$report" 2>&1 || ok=1
 	done
+	check_err "$case_src/err" "$scratch/err" "$name/err" "$err_mode" >>"$report" 2>&1 || ok=1
 	if [ -d "$case_src/after" ]; then
 		(cd "$case_src/after" && find . -type f) | sort >"$scratch/after.list"
 		while IFS= read -r exp; do
