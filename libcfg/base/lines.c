@@ -16,6 +16,7 @@ void cfg_lines_init(struct cfg_lines *lr, const char *data, size_t len)
 void cfg_lline_init(struct cfg_lline *ll)
 {
 	cfg_buf_init(&ll->text);
+	cfg_buf_init(&ll->orphan);
 	ll->first = ll->last = 0;
 	ll->start = ll->end = 0;
 	ll->orphan_line = 0;
@@ -24,6 +25,7 @@ void cfg_lline_init(struct cfg_lline *ll)
 void cfg_lline_fini(struct cfg_lline *ll)
 {
 	cfg_buf_fini(&ll->text);
+	cfg_buf_fini(&ll->orphan);
 }
 
 /* is_ws - the whitespace Postfix's readlline() recognises */
@@ -56,6 +58,7 @@ int cfg_lines_next(struct cfg_lines *lr, struct cfg_lline *ll)
 	size_t eol, next;
 
 	cfg_buf_reset(&ll->text);
+	cfg_buf_reset(&ll->orphan);
 	ll->orphan_line = 0;
 	/* find the start of a logical line */
 	for (;;) {
@@ -70,6 +73,7 @@ int cfg_lines_next(struct cfg_lines *lr, struct cfg_lline *ll)
 		if (is_ws((unsigned char)lr->data[lr->pos])) {
 			if (ll->orphan_line == 0)
 				ll->orphan_line = lr->lineno;
+			cfg_buf_add(&ll->orphan, lr->data + lr->pos, eol - lr->pos);
 			lr->pos = next;
 			continue;
 		}

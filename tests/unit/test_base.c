@@ -99,9 +99,11 @@ static char *all_lines(const char *text)
 	cfg_lline_init(&ll);
 	while (cfg_lines_next(&lr, &ll)) {
 		if (ll.orphan_line)
-			cfg_buf_printf(&out, "orphan@%u|", ll.orphan_line);
+			cfg_buf_printf(&out, "orphan@%u:%s|", ll.orphan_line, ll.orphan.data);
 		cfg_buf_printf(&out, "%u-%u:%s|", ll.first, ll.last, ll.text.data);
 	}
+	if (ll.orphan_line)
+		cfg_buf_printf(&out, "orphan@%u:%s|", ll.orphan_line, ll.orphan.data);
 	cfg_lline_fini(&ll);
 	return cfg_buf_take(&out);
 }
@@ -116,7 +118,11 @@ START_TEST(test_lines_rules)
 		{"a = b\n  c\n", "1-2:a = b  c|"},
 		{"a = b\n# x\n\n  c\nd = e\n", "1-4:a = b  c|5-5:d = e|"},
 		{"a = b\n# x\nd\n", "1-1:a = b|3-3:d|"},
-		{"  lead\na\n", "orphan@1|2-2:a|"},
+		{"  lead\na\n", "orphan@1:  lead|2-2:a|"},
+		/* one orphan: its continuation lines join it across comments and blanks */
+		{"#c\n  lead\n\n  more\n# c\n\tend\r\na\n", "orphan@2:  lead  more\tend\r|7-7:a|"},
+		/* a file holding only an orphan reports it on the final call */
+		{"  only\n  this\n", "orphan@1:  only  this|"},
 		{"a = b # not comment\n", "1-1:a = b # not comment|"},
 		{"a = b\r\n", "1-1:a = b\r|"},
 		{"   # indented comment\na\n", "2-2:a|"},

@@ -8,8 +8,12 @@
  *    whitespace);
  *  - blank lines and lines whose first non-blank byte is '#' are skipped,
  *    even in the middle of a continuation (they do not end it);
- *  - a continuation line with no logical line before it is reported via
- *    the orphan counter/line and skipped.
+ *  - continuation lines with no logical line before them (only possible at
+ *    the top of a file) form one "orphan" logical line: it is skipped, and
+ *    its first line and joined text are reported in orphan_line/orphan
+ *    (Postfix warns "logical line must not start with whitespace" with that
+ *    text).  Check orphan_line also after cfg_lines_next() returned 0: a
+ *    file holding only an orphan reports it on that last call.
  * The reader works on a caller-owned memory buffer and never copies the
  * input; each call fills a struct cfg_lline with a joined copy.
  */
@@ -34,6 +38,7 @@ struct cfg_lline {
 	size_t start;          /* byte offset of the first physical line */
 	size_t end;            /* byte offset just past the last physical line's newline */
 	unsigned orphan_line;  /* >0: a leading-whitespace line before any logical line was skipped here */
+	struct cfg_buf orphan; /* the skipped orphan's joined text (valid when orphan_line > 0) */
 };
 
 /* cfg_lines_init - read from data[0..len) */
