@@ -2,10 +2,14 @@
  * registry.h - the parameter registry: every Postfix 3.7 main.cf parameter
  *
  * The registry is const data generated from schemas/params.def (an X-macro
- * file, the one source of truth).  Entries are sorted by name (strcmp) so
- * lookups are a binary search.  Nothing here is mutable or host-specific:
- * host-derived defaults (myhostname, mydomain, mynetworks, ...) have
- * CFG_PF_HOSTDEP set and are computed by cfg_hostinfo (see hostinfo.h).
+ * file, the one source of truth).  Entries are sorted by name with plain
+ * strcmp() (so "lmtp_tls_CAfile" sorts before "lmtp_tls_block_early_mail_reply"),
+ * which is exactly the order Postfix's `postconf -d` lists them in; lookups
+ * are a binary search.  Nothing here is mutable or host-specific:
+ * host-derived defaults (myhostname, mydomain, mynetworks) have
+ * CFG_PF_HOSTDEP set, process-derived ones (process_id, process_name) have
+ * CFG_PF_PROCDEP set; both have defval NULL and are computed by
+ * cfg_hostinfo_default() (see hostinfo.h).
  *
  * Service-defined parameters (<service>_destination_concurrency_limit and
  * friends, which exist only for master.cf services that are delivery agents)
@@ -14,6 +18,7 @@
 #ifndef CFG_REGISTRY_H
 #define CFG_REGISTRY_H
 
+#include <limits.h>
 #include <stddef.h>
 
 /* What a value means; drives validation, export typing and completion. */
@@ -37,23 +42,31 @@ enum cfg_ptype {
 	CFG_T_GROUP,        /* a group name */
 	CFG_T_COMPAT,       /* compatibility level: N, N.N or N.N.N */
 };
+#define CFG_T_COUNT (CFG_T_COMPAT + 1)
 
 /* flags */
-#define CFG_PF_HOSTDEP  0x01u /* default computed from the host at run time (defval is NULL) */
-#define CFG_PF_COMPAT   0x02u /* default depends on compatibility_level */
-#define CFG_PF_READONLY 0x04u /* built-in, informational (mail_version, ...) */
-#define CFG_PF_MULTI    0x08u /* ENUM that takes a list of choices (inet_protocols) */
+#define CFG_PF_HOSTDEP 0x01u  /* default computed from the host at run time (defval is NULL) */
+#define CFG_PF_COMPAT 0x02u   /* default depends on compatibility_level */
+#define CFG_PF_READONLY 0x04u /* main.cf may not set it: process_id, process_name, service_name */
+#define CFG_PF_MULTI 0x08u    /* ENUM that takes a list of choices (inet_protocols) */
+#define CFG_PF_PROCDEP 0x10u  /* default describes the running process (defval is NULL) */
+
+/* open ends of the min/max bounds */
+#define CFG_NOMIN LONG_MIN
+#define CFG_NOMAX LONG_MAX
 
 struct cfg_param_def {
 	const char *name;
 	enum cfg_ptype type;
-	const char *defval;  /* default exactly as `postconf -d` prints it (unexpanded); NULL if HOSTDEP */
-	long min;            /* inclusive bounds for INT/LONG/SIZE/TIME (seconds); min > max: none */
+	const char
+	    *defval; /* default exactly as `postconf -d` prints it (unexpanded); NULL if HOSTDEP */
+	long min; /* inclusive bounds for INT/LONG/SIZE/TIME (seconds); CFG_NOMIN/CFG_NOMAX: open */
 	long max;
-	char time_unit;      /* default unit for CFG_T_TIME: 's','m','h','d','w'; 0 otherwise */
-	const char *choices; /* CFG_T_ENUM: allowed values separated by '|', else NULL */
+	char time_unit; /* default unit for CFG_T_TIME: 's','m','h','d','w'; 0 otherwise */
+	const char *
+	    choices; /* CFG_T_ENUM: allowed values separated by '|' ("" alternative = empty ok), else NULL */
 	unsigned flags;
-	const char *desc;    /* one line in postkit's own words, or NULL */
+	const char *desc; /* one line in postkit's own words, or NULL */
 };
 
 /* cfg_registry_find - the definition of a built-in parameter, or NULL */
@@ -62,15 +75,22 @@ const struct cfg_param_def *cfg_registry_find(const char *name);
 size_t cfg_registry_count(void);
 /* cfg_registry_at - the i-th built-in parameter in name order */
 const struct cfg_param_def *cfg_registry_at(size_t i);
-/* cfg_ptype_name - "boolean", "time", ... for messages and export */
+/* cfg_ptype_name - "boolean", "time", ... for messages and export ("unknown" when out of range) */
 const char *cfg_ptype_name(enum cfg_ptype type);
+/* cfg_param_has_choice - 1 when word is one of an ENUM definition's choices (exact, case-sensitive) */
+int cfg_param_has_choice(const struct cfg_param_def *def, const char *word);
 
 /*
- * Service-defined parameters: for a master.cf service NAME whose command is
- * a delivery agent, Postfix knows NAME<suffix> with the given default.
+ * Service-defined parameters: for a master.cf service NAME whose command
+ * (field 8, compared exactly, no path) is a delivery agent (local, error,
+ * virtual, smtp, lmtp, pipe), Postfix knows NAME<suffix> for 16 suffixes,
+ * each defaulting to "$<built-in>"; pipe and spawn services also get
+ * NAME_time_limit = $command_time_limit.  When NAME<suffix> is itself a
+ * built-in (local_destination_concurrency_limit = 2, ...), Postfix keeps the
+ * built-in default but counts the parameter as service-defined (`postconf -C`).
  */
 struct cfg_service_param_template {
-	const char *suffix;   /* "_destination_concurrency_limit" */
+	const char *suffix; /* "_destination_concurrency_limit" */
 	enum cfg_ptype type;
 	const char *defval;   /* "$default_destination_concurrency_limit" */
 	const char *commands; /* commands that get it, '|'-separated, NULL = every delivery agent */
@@ -78,7 +98,9 @@ struct cfg_service_param_template {
 
 /* cfg_service_param_templates - the template table, *n set to its length */
 const struct cfg_service_param_template *cfg_service_param_templates(size_t *n);
-/* cfg_is_delivery_agent - 1 when a master.cf command name gets service-defined parameters */
+/* cfg_is_delivery_agent - 1 when a master.cf command name is a delivery agent (gets the 16 templates) */
 int cfg_is_delivery_agent(const char *command);
+/* cfg_service_template_applies - 1 when template t yields a parameter for a service running command */
+int cfg_service_template_applies(const struct cfg_service_param_template *t, const char *command);
 
 #endif
