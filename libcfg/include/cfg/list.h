@@ -1,0 +1,47 @@
+/*
+ * list.h - split Postfix list values into elements
+ *
+ * Postfix list parameters (mydestination, mynetworks, *_maps, restriction
+ * lists, ...) separate elements with any run of commas and whitespace
+ * (" \t\r\n,").  Since Postfix 3.0 text between balanced braces is never
+ * split, so "inline:{a=b, c=d}" stays one element.  An element that starts
+ * with '{' is a group: the outer braces and the whitespace just inside them
+ * are removed ("{ a b }" gives "a b"); a group that is never closed or is
+ * followed by other text is an error.
+ *
+ * Elements are appended to a caller-owned struct cfg_strvec (copies).
+ */
+#ifndef CFG_LIST_H
+#define CFG_LIST_H
+
+#include "cfg/diag.h"
+#include "cfg/strvec.h"
+
+/* the separators of Postfix parameter lists */
+#define CFG_LIST_SEPARATORS " \t\r\n,"
+
+/*
+ * cfg_list_split - append the elements of value to out.  Returns 0, or -1
+ * after appending a CFG_SEV_FATAL diagnostic worded as Postfix does, e.g.
+ * "NAME: missing '}' in \"{a b\"" (NAME is the parameter name; NULL leaves
+ * the "NAME: " prefix out).  Elements before and after the bad one are
+ * still appended, the bad one as Postfix would see it.
+ */
+int cfg_list_split(const char *value, struct cfg_strvec *out, const char *name,
+                   struct cfg_diags *diags);
+
+/*
+ * cfg_list_split_sep - cfg_list_split() with another separator set (seps
+ * must not contain a brace).
+ */
+int cfg_list_split_sep(const char *value, const char *seps, struct cfg_strvec *out,
+                       const char *name, struct cfg_diags *diags);
+
+/*
+ * cfg_list_tokens - split like cfg_list_split() but keep every element as
+ * written, braces included (no group stripping, no errors); this is how
+ * Postfix cuts a list before it looks at each element.
+ */
+void cfg_list_tokens(const char *value, const char *seps, struct cfg_strvec *out);
+
+#endif
