@@ -19,23 +19,41 @@ static size_t idx_get(const struct cfg_htab *h, const char *name)
 
 /* add_entry - append an entry for a split logical line; returns its index */
 static size_t add_entry(struct cfg_maincf *doc, size_t *cap, const struct cfg_lline *ll,
-			const char *s, size_t no, size_t nl, size_t vo, size_t vl)
+                        const char *s, size_t no, size_t nl, size_t vo, size_t vl)
 {
 	struct cfg_maincf_entry *e;
+	char *p;
 
 	if (doc->nents == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
 		doc->ents = cfg_xreallocarray(doc->ents, *cap, sizeof(*doc->ents));
 	}
 	e = &doc->ents[doc->nents];
-	e->name = cfg_xstrndup(s + no, nl);
-	e->value = cfg_xstrndup(s + vo, vl);
+	/* "name\0value\0" in the document's string arena */
+	p = cfgp_arena_alloc(doc->strings, nl + vl + 2);
+	memcpy(p, s + no, nl);
+	p[nl] = 0;
+	memcpy(p + nl + 1, s + vo, vl);
+	p[nl + 1 + vl] = 0;
+	e->name = p;
+	e->value = p + nl + 1;
 	e->line = ll->first;
 	e->last = ll->last;
 	e->start = ll->start;
 	e->end = ll->end;
 	e->prev = 0;
 	return doc->nents++;
+}
+
+/* count_lines - physical lines in text, an upper bound for the entry count */
+static size_t count_lines(const struct cfg_buf *text)
+{
+	size_t n = 1;
+
+	for (const char *p = text->data, *end = p + text->len;
+	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		n++;
+	return n;
 }
 
 /* reread_duplicates - the warnings Postfix adds when it reads main.cf again */
@@ -52,26 +70,34 @@ static void reread_duplicates(const struct cfg_maincf *doc, struct cfg_diags *di
 			continue;
 		last = &doc->ents[li - 1];
 		if (strcmp(first->value, last->value) != 0)
-			cfgp_diag(diags, CFG_SEV_WARNING, "maincf-duplicate", doc->path, first->line,
-				  first->name, "%s, line %u: overriding earlier entry: %s=%s", doc->path,
-				  first->line, first->name, last->value);
+			cfgp_diag(diags, CFG_SEV_WARNING, "maincf-duplicate", doc->path,
+			          first->line, first->name,
+			          "%s, line %u: overriding earlier entry: %s=%s", doc->path,
+			          first->line, first->name, last->value);
 	}
 }
 
-/* cfg_maincf_parse - build a document from data[0..len) */
-int cfg_maincf_parse(const char *path, const char *data, size_t len, struct cfg_maincf **out,
-		     struct cfg_diags *diags)
+/* new_doc - an empty document for path */
+static struct cfg_maincf *new_doc(const char *path)
 {
 	struct cfg_maincf *doc = cfg_xcalloc(1, sizeof(*doc));
-	struct cfg_lines lr;
-	struct cfg_lline ll;
-	size_t cap = 0;
-	int rc = 0;
 
 	doc->path = cfg_xstrdup(path ? path : "");
 	cfg_buf_init(&doc->text);
-	cfg_buf_add(&doc->text, data, len);
-	doc->byname = cfg_htab_new(len / 32 + 16);
+	doc->strings = cfg_xcalloc(1, sizeof(*doc->strings));
+	return doc;
+}
+
+/* parse_text - index doc->text; 0 or -1 after a fatal diagnostic */
+static int parse_text(struct cfg_maincf *doc, struct cfg_diags *diags)
+{
+	struct cfg_lines lr;
+	struct cfg_lline ll;
+	size_t cap = count_lines(&doc->text);
+	int rc = 0;
+
+	doc->ents = cfg_xreallocarray(NULL, cap, sizeof(*doc->ents));
+	doc->byname = cfg_htab_new(cap);
 	cfg_lines_init(&lr, doc->text.data, doc->text.len);
 	cfg_lline_init(&ll);
 	for (;;) {
@@ -88,48 +114,56 @@ int cfg_maincf_parse(const char *path, const char *data, size_t len, struct cfg_
 			int noname = strcmp(err, "missing attribute name") == 0;
 
 			cfgp_diag(diags, CFG_SEV_FATAL,
-				  noname ? "maincf-missing-name" : "maincf-missing-equals", doc->path,
-				  ll.first, NULL, "%s, line %u: %s: \"%s\"", doc->path, ll.first, err, s);
+			          noname ? "maincf-missing-name" : "maincf-missing-equals",
+			          doc->path, ll.first, NULL, "%s, line %u: %s: \"%s\"", doc->path,
+			          ll.first, err, s);
 			rc = -1;
 			continue;
 		}
 		i = add_entry(doc, &cap, &ll, s, no, nl, vo, vl);
 		/* one probe: put returns the previous definition's (index + 1) */
 		prev = (size_t)(uintptr_t)cfg_htab_put(doc->byname, doc->ents[i].name,
-						       (void *)(uintptr_t)(i + 1));
+		                                       (void *)(uintptr_t)(i + 1));
 		if (prev) {
 			const struct cfg_maincf_entry *p = &doc->ents[prev - 1], *e = &doc->ents[i];
 
 			doc->ents[i].prev = prev;
 			if (strcmp(p->value, e->value) != 0)
 				cfgp_diag(diags, CFG_SEV_WARNING, "maincf-duplicate", doc->path,
-					  e->line, e->name,
-					  "%s, line %u: overriding earlier entry: %s=%s", doc->path,
-					  e->line, e->name, p->value);
+				          e->line, e->name,
+				          "%s, line %u: overriding earlier entry: %s=%s", doc->path,
+				          e->line, e->name, p->value);
 		}
 	}
 	cfg_lline_fini(&ll);
 	if (rc == 0)
 		reread_duplicates(doc, diags);
-	*out = doc;
 	return rc;
 }
 
-/* cfg_maincf_load - read path and parse it */
+/* cfg_maincf_parse - build a document from data[0..len) */
+int cfg_maincf_parse(const char *path, const char *data, size_t len, struct cfg_maincf **out,
+                     struct cfg_diags *diags)
+{
+	struct cfg_maincf *doc = new_doc(path);
+
+	cfg_buf_add(&doc->text, data, len);
+	*out = doc;
+	return parse_text(doc, diags);
+}
+
+/* cfg_maincf_load - read path and parse it (the bytes are read straight into the document) */
 int cfg_maincf_load(const char *path, struct cfg_maincf **out, struct cfg_diags *diags)
 {
-	struct cfg_buf b;
-	int rc;
+	struct cfg_maincf *doc = new_doc(path);
 
 	*out = NULL;
-	cfg_buf_init(&b);
-	if (cfg_file_read(path, &b, diags) < 0) {
-		cfg_buf_fini(&b);
+	if (cfg_file_read(path, &doc->text, diags) < 0) {
+		cfg_maincf_free(doc);
 		return -1;
 	}
-	rc = cfg_maincf_parse(path, b.data, b.len, out, diags);
-	cfg_buf_fini(&b);
-	return rc;
+	*out = doc;
+	return parse_text(doc, diags);
 }
 
 /* cfg_maincf_free - free a document */
@@ -137,10 +171,7 @@ void cfg_maincf_free(struct cfg_maincf *doc)
 {
 	if (doc == NULL)
 		return;
-	for (size_t i = 0; i < doc->nents; i++) {
-		free(doc->ents[i].name);
-		free(doc->ents[i].value);
-	}
+	cfgp_arena_free(doc->strings);
 	free(doc->ents);
 	cfg_htab_free(doc->byname, NULL);
 	cfg_buf_fini(&doc->text);

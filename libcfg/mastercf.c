@@ -72,12 +72,12 @@ static char *unbrace(const struct ent_ctx *cx, const char *w)
 
 	if (len == 0) {
 		cfgp_diag(cx->diags, CFG_SEV_WARNING, "mastercf-braces", cx->doc->path, cx->line,
-			  NULL, "master.cf: missing '}' in \"%s\"", w);
+		          NULL, "master.cf: missing '}' in \"%s\"", w);
 		n = strlen(cp);
 	} else {
 		if (w[len] != 0)
 			cfgp_diag(cx->diags, CFG_SEV_WARNING, "mastercf-braces", cx->doc->path,
-				  cx->line, NULL, "master.cf: syntax error after '}' in \"%s\"", w);
+			          cx->line, NULL, "master.cf: syntax error after '}' in \"%s\"", w);
 		n = len - 2;
 	}
 	while (n > 0 && cfgp_isspace((unsigned char)cp[n - 1]))
@@ -96,7 +96,7 @@ static char *normalize_nameval(const struct ent_ctx *cx, char *v)
 
 	if (err) {
 		cfgp_diag(cx->diags, CFG_SEV_WARNING, "mastercf-override-syntax", cx->doc->path,
-			  cx->line, NULL, "master.cf: %s: \"%s\"", err, v);
+		          cx->line, NULL, "master.cf: %s: \"%s\"", err, v);
 		return v;
 	}
 	r = cfg_xasprintf("%.*s=%.*s", (int)nl, v + no, (int)vl, v + vo);
@@ -133,7 +133,7 @@ static char *wsrc_take(struct wsrc *ws)
 
 /* normalize_args - words[8..] into argv the way postconf normalises daemon arguments */
 static void normalize_args(const struct ent_ctx *cx, const struct cfg_strvec *words,
-			   struct cfg_strvec *argv)
+                           struct cfg_strvec *argv)
 {
 	struct wsrc ws = {words, CFG_MF_COUNT, NULL};
 	char *arg;
@@ -255,8 +255,9 @@ static int check_fields(const struct ent_ctx *cx, char **w, const char *text)
 		if (strcmp(types[i], w[CFG_MF_TYPE]) == 0)
 			break;
 	if (i == sizeof(types) / sizeof(types[0])) {
-		cfgp_diag(cx->diags, CFG_SEV_FATAL, "mastercf-invalid-type", cx->doc->path, cx->line,
-			  NULL, "invalid type field \"%s\" in \"%s\"", w[CFG_MF_TYPE], text);
+		cfgp_diag(cx->diags, CFG_SEV_FATAL, "mastercf-invalid-type", cx->doc->path,
+		          cx->line, NULL, "invalid type field \"%s\" in \"%s\"", w[CFG_MF_TYPE],
+		          text);
 		return -1;
 	}
 	for (int f = CFG_MF_PRIVATE; f <= CFG_MF_CHROOT && bad < 0; f++)
@@ -269,13 +270,13 @@ static int check_fields(const struct ent_ctx *cx, char **w, const char *text)
 	if (bad < 0)
 		return 0;
 	cfgp_diag(cx->diags, CFG_SEV_FATAL, "mastercf-invalid-field", cx->doc->path, cx->line, NULL,
-		  "invalid %s field \"%s\" in \"%s\"", cfg_master_field_name(bad), w[bad], text);
+	          "invalid %s field \"%s\" in \"%s\"", cfg_master_field_name(bad), w[bad], text);
 	return -1;
 }
 
 /* parse_entry - one logical line; 0, or -1 after a fatal diagnostic */
 static int parse_entry(struct cfg_mastercf *doc, size_t *cap, const struct cfg_lline *ll,
-		       struct cfg_diags *diags)
+                       struct cfg_diags *diags)
 {
 	struct ent_ctx cx = {doc, diags, ll->first};
 	const char *text = ll->text.data; /* cut at the first NUL, as Postfix sees it */
@@ -287,7 +288,7 @@ static int parse_entry(struct cfg_mastercf *doc, size_t *cap, const struct cfg_l
 	split_words(text, &words);
 	if (words.n < CFG_MF_COUNT) {
 		cfgp_diag(diags, CFG_SEV_FATAL, "mastercf-field-count", doc->path, ll->first, NULL,
-			  "file %s: line %u: bad field count", doc->path, ll->first);
+		          "file %s: line %u: bad field count", doc->path, ll->first);
 		goto out;
 	}
 	if (check_fields(&cx, words.v, text) < 0)
@@ -316,7 +317,7 @@ out:
 
 /* cfg_mastercf_parse - build a document */
 int cfg_mastercf_parse(const char *path, const char *data, size_t len, struct cfg_mastercf **out,
-		       struct cfg_diags *diags)
+                       struct cfg_diags *diags)
 {
 	struct cfg_mastercf *doc = cfg_xcalloc(1, sizeof(*doc));
 	struct cfg_lines lr;
@@ -386,11 +387,11 @@ void cfg_mastercf_free(struct cfg_mastercf *doc)
 
 /* cfg_mastercf_find - the first entry with this service name and type */
 const struct cfg_service *cfg_mastercf_find(const struct cfg_mastercf *doc, const char *name,
-					    const char *type)
+                                            const char *type)
 {
 	for (size_t i = 0; i < doc->nsvcs; i++)
-		if (strcmp(doc->svcs[i].field[CFG_MF_SERVICE], name) == 0 &&
-		    strcmp(doc->svcs[i].field[CFG_MF_TYPE], type) == 0)
+		if (strcmp(doc->svcs[i].field[CFG_MF_SERVICE], name) == 0
+		    && strcmp(doc->svcs[i].field[CFG_MF_TYPE], type) == 0)
 			return &doc->svcs[i];
 	return NULL;
 }
@@ -405,10 +406,10 @@ void cfg_mastercf_render(const struct cfg_mastercf *doc, struct cfg_buf *out)
 const char *cfg_master_field_name(enum cfg_master_field f)
 {
 	static const char *const names[CFG_MF_COUNT] = {
-		[CFG_MF_SERVICE] = "service",	[CFG_MF_TYPE] = "type",
-		[CFG_MF_PRIVATE] = "private",	[CFG_MF_UNPRIV] = "unprivileged",
-		[CFG_MF_CHROOT] = "chroot",	[CFG_MF_WAKEUP] = "wakeup",
-		[CFG_MF_MAXPROC] = "process_limit", [CFG_MF_COMMAND] = "command",
+	    [CFG_MF_SERVICE] = "service",       [CFG_MF_TYPE] = "type",
+	    [CFG_MF_PRIVATE] = "private",       [CFG_MF_UNPRIV] = "unprivileged",
+	    [CFG_MF_CHROOT] = "chroot",         [CFG_MF_WAKEUP] = "wakeup",
+	    [CFG_MF_MAXPROC] = "process_limit", [CFG_MF_COMMAND] = "command",
 	};
 
 	return (unsigned)f < CFG_MF_COUNT ? names[f] : NULL;

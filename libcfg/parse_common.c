@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg/buf.h"
@@ -15,8 +16,8 @@ int cfgp_isspace(int c)
 }
 
 /* cfgp_split_nameval - Postfix's name = value split, as ranges into s */
-const char *cfgp_split_nameval(const char *s, size_t *name_off, size_t *name_len,
-			       size_t *value_off, size_t *value_len)
+const char *cfgp_split_nameval(const char *s, size_t *name_off, size_t *name_len, size_t *value_off,
+                               size_t *value_len)
 {
 	size_t np = 0, ep, cp, vp, end;
 
@@ -51,7 +52,7 @@ void cfgp_printable(char *s)
 
 /* cfgp_diag - cfg_diags_add() plus printable message and param */
 struct cfg_diag *cfgp_diag(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
-			   const char *file, unsigned line, const char *param, const char *fmt, ...)
+                           const char *file, unsigned line, const char *param, const char *fmt, ...)
 {
 	struct cfg_diag *d;
 	struct cfg_buf b;
@@ -73,9 +74,58 @@ struct cfg_diag *cfgp_diag(struct cfg_diags *ds, enum cfg_severity sev, const ch
 
 /* cfgp_orphan_warning - Postfix quotes at most 30 bytes of the orphan, then "..." */
 void cfgp_orphan_warning(struct cfg_diags *ds, const char *code, const char *path,
-			 const struct cfg_lline *ll)
+                         const struct cfg_lline *ll)
 {
 	cfgp_diag(ds, CFG_SEV_WARNING, code, path, ll->orphan_line, NULL,
-		  "%s: logical line must not start with whitespace: \"%.30s%s\"", path,
-		  ll->orphan.data, ll->orphan.len > 30 ? "..." : "");
+	          "%s: logical line must not start with whitespace: \"%.30s%s\"", path,
+	          ll->orphan.data, ll->orphan.len > 30 ? "..." : "");
+}
+
+struct cfgp_chunk {
+	struct cfgp_chunk *next;
+	size_t used;
+	size_t cap;
+	char data[];
+};
+
+/* cfgp_arena_alloc - bump allocation from the newest chunk, a new chunk when full */
+char *cfgp_arena_alloc(struct cfgp_arena *a, size_t n)
+{
+	struct cfgp_chunk *c = a->head;
+
+	if (c == NULL || c->cap - c->used < n) {
+		size_t cap = n > 65536 - sizeof(*c) ? n : 65536 - sizeof(*c);
+
+		c = cfg_xmalloc(sizeof(*c) + cap);
+		c->used = 0;
+		c->cap = cap;
+		c->next = a->head;
+		a->head = c;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+/* cfgp_arena_strndup - copy s[0..n) and a NUL */
+char *cfgp_arena_strndup(struct cfgp_arena *a, const char *s, size_t n)
+{
+	char *p = cfgp_arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+/* cfgp_arena_free - release every chunk and the arena */
+void cfgp_arena_free(struct cfgp_arena *a)
+{
+	if (a == NULL)
+		return;
+	while (a->head) {
+		struct cfgp_chunk *c = a->head;
+
+		a->head = c->next;
+		free(c);
+	}
+	free(a);
 }

@@ -113,25 +113,25 @@ START_TEST(test_lines_rules)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{"a = b\n", "1-1:a = b|"},
-		{"a = b", "1-1:a = b|"},
-		{"a = b\n  c\n", "1-2:a = b  c|"},
-		{"a = b\n# x\n\n  c\nd = e\n", "1-4:a = b  c|5-5:d = e|"},
-		{"a = b\n# x\nd\n", "1-1:a = b|3-3:d|"},
-		{"  lead\na\n", "orphan@1:  lead|2-2:a|"},
-		/* one orphan: its continuation lines join it across comments and blanks */
-		{"#c\n  lead\n\n  more\n# c\n\tend\r\na\n", "orphan@2:  lead  more\tend\r|7-7:a|"},
-		/* a file holding only an orphan reports it on the final call */
-		{"  only\n  this\n", "orphan@1:  only  this|"},
-		{"a = b # not comment\n", "1-1:a = b # not comment|"},
-		{"a = b\r\n", "1-1:a = b\r|"},
-		{"   # indented comment\na\n", "2-2:a|"},
+	    {"a = b\n", "1-1:a = b|"},
+	    {"a = b", "1-1:a = b|"},
+	    {"a = b\n  c\n", "1-2:a = b  c|"},
+	    {"a = b\n# x\n\n  c\nd = e\n", "1-4:a = b  c|5-5:d = e|"},
+	    {"a = b\n# x\nd\n", "1-1:a = b|3-3:d|"},
+	    {"  lead\na\n", "orphan@1:  lead|2-2:a|"},
+	    /* one orphan: its continuation lines join it across comments and blanks */
+	    {"#c\n  lead\n\n  more\n# c\n\tend\r\na\n", "orphan@2:  lead  more\tend\r|7-7:a|"},
+	    /* a file holding only an orphan reports it on the final call */
+	    {"  only\n  this\n", "orphan@1:  only  this|"},
+	    {"a = b # not comment\n", "1-1:a = b # not comment|"},
+	    {"a = b\r\n", "1-1:a = b\r|"},
+	    {"   # indented comment\na\n", "2-2:a|"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *got = all_lines(cases[i].in);
-		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu: got \"%s\", want \"%s\"", i,
-			      got, cases[i].want);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "case %zu: got \"%s\", want \"%s\"",
+		              i, got, cases[i].want);
 		free(got);
 	}
 }

@@ -27,18 +27,18 @@
 struct cfg_lines {
 	const char *data;
 	size_t len;
-	size_t pos;        /* offset of the next unread physical line */
-	unsigned lineno;   /* number of physical lines consumed */
+	size_t pos;      /* offset of the next unread physical line */
+	unsigned lineno; /* number of physical lines consumed */
 };
 
 struct cfg_lline {
-	struct cfg_buf text;   /* joined text, trailing newline (and CR) removed per physical line */
-	unsigned first;        /* 1-based physical line where it starts */
-	unsigned last;         /* 1-based physical line where it ends (last non-comment line) */
-	size_t start;          /* byte offset of the first physical line */
-	size_t end;            /* byte offset just past the last physical line's newline */
-	unsigned orphan_line;  /* >0: a leading-whitespace line before any logical line was skipped here */
-	struct cfg_buf orphan; /* the skipped orphan's joined text (valid when orphan_line > 0) */
+	struct cfg_buf text;  /* joined text, trailing newline (and CR) removed per physical line */
+	unsigned first;       /* 1-based physical line where it starts */
+	unsigned last;        /* 1-based physical line where it ends (last non-comment line) */
+	size_t start;         /* byte offset of the first physical line */
+	size_t end;           /* byte offset just past the last physical line's newline */
+	unsigned orphan_line; /* >0: first line of a skipped orphan (see above) */
+	struct cfg_buf orphan; /* the orphan's joined text (valid when orphan_line > 0) */
 };
 
 /* cfg_lines_init - read from data[0..len) */

@@ -27,9 +27,11 @@
 #include "cfg/diag.h"
 #include "cfg/htab.h"
 
+struct cfgp_arena;
+
 struct cfg_maincf_entry {
-	char *name;    /* as written, up to whitespace or '=' */
-	char *value;   /* continuation lines joined without their newlines, ends trimmed */
+	char *name;    /* as written, up to whitespace or '='; owned by the document */
+	char *value;   /* continuation lines joined without their newlines, ends trimmed (same) */
 	unsigned line; /* first physical line, 1-based */
 	unsigned last; /* last physical line that belongs to it (trailing comments excluded) */
 	size_t start;  /* byte offset in text where the entry's first line begins */
@@ -42,7 +44,9 @@ struct cfg_maincf {
 	struct cfg_buf text;           /* every byte of the file */
 	struct cfg_maincf_entry *ents; /* logical entries in file order (valid ones only) */
 	size_t nents;
-	struct cfg_htab *byname;       /* name -> (entry index + 1) of the last definition, cast to void * */
+	/* name -> (entry index + 1) of the last definition, as a void * */
+	struct cfg_htab *byname;
+	struct cfgp_arena *strings; /* private: storage of every entry's name and value */
 };
 
 /*
@@ -78,7 +82,7 @@ struct cfg_maincf {
  * document holding every valid entry, so callers may report more).
  */
 int cfg_maincf_parse(const char *path, const char *data, size_t len, struct cfg_maincf **out,
-		     struct cfg_diags *diags);
+                     struct cfg_diags *diags);
 /* cfg_maincf_load - read path and parse it; -1 with "open PATH: ERR" when unreadable (*out NULL) */
 int cfg_maincf_load(const char *path, struct cfg_maincf **out, struct cfg_diags *diags);
 /* cfg_maincf_free - free a document; NULL is a no-op */

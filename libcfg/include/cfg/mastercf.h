@@ -62,7 +62,7 @@ enum cfg_master_field {
 	CFG_MF_CHROOT,
 	CFG_MF_WAKEUP,
 	CFG_MF_MAXPROC,
-	CFG_MF_COMMAND,  /* the command and all its arguments */
+	CFG_MF_COMMAND, /* the command and all its arguments */
 	CFG_MF_COUNT
 };
 
@@ -77,9 +77,9 @@ struct cfg_service {
 	struct cfg_strvec argv;          /* command word and arguments, see above */
 	struct cfg_master_override *ovr; /* the -o overrides in order */
 	size_t novr;
-	unsigned line;  /* first physical line */
-	unsigned last;  /* last physical line */
-	size_t start;   /* byte range in text, as in cfg_maincf_entry */
+	unsigned line; /* first physical line */
+	unsigned last; /* last physical line */
+	size_t start;  /* byte range in text, as in cfg_maincf_entry */
 	size_t end;
 };
 
@@ -117,14 +117,14 @@ struct cfg_mastercf {
  * Returns 0 or -1 on a fatal problem (*out still set, as for main.cf).
  */
 int cfg_mastercf_parse(const char *path, const char *data, size_t len, struct cfg_mastercf **out,
-		       struct cfg_diags *diags);
+                       struct cfg_diags *diags);
 /* cfg_mastercf_load - read and parse; -1 with "open PATH: ERR" when unreadable (*out NULL) */
 int cfg_mastercf_load(const char *path, struct cfg_mastercf **out, struct cfg_diags *diags);
 /* cfg_mastercf_free - free a document; NULL is a no-op */
 void cfg_mastercf_free(struct cfg_mastercf *doc);
 /* cfg_mastercf_find - the first entry with this service name and type, or NULL */
 const struct cfg_service *cfg_mastercf_find(const struct cfg_mastercf *doc, const char *name,
-					    const char *type);
+                                            const char *type);
 /* cfg_mastercf_render - append the document's bytes to out (see cfg_maincf_render) */
 void cfg_mastercf_render(const struct cfg_mastercf *doc, struct cfg_buf *out);
 /* cfg_master_field_name - "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command" */
