@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "cfg/registry.h"
 
@@ -77,7 +78,7 @@ const char *cfg_ptype_name(enum cfg_ptype type)
 }
 
 /* word_in_bar_list - 1 when word is one of the '|'-separated alternatives */
-static int word_in_bar_list(const char *list, const char *word)
+static int word_in_bar_list(const char *list, const char *word, int nocase)
 {
 	size_t wlen = strlen(word);
 	const char *p = list;
@@ -86,7 +87,8 @@ static int word_in_bar_list(const char *list, const char *word)
 		const char *bar = strchr(p, '|');
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
 
-		if (len == wlen && strncmp(p, word, len) == 0)
+		if (len == wlen
+		    && (nocase ? strncasecmp(p, word, len) : strncmp(p, word, len)) == 0)
 			return 1;
 		if (bar == NULL)
 			return 0;
@@ -99,7 +101,7 @@ int cfg_param_has_choice(const struct cfg_param_def *def, const char *word)
 {
 	if (def == NULL || def->choices == NULL || word == NULL)
 		return 0;
-	return word_in_bar_list(def->choices, word);
+	return word_in_bar_list(def->choices, word, (def->flags & CFG_PF_NOCASE) != 0);
 }
 
 /*
@@ -146,7 +148,7 @@ int cfg_is_delivery_agent(const char *command)
 {
 	if (command == NULL)
 		return 0;
-	return word_in_bar_list("local|error|virtual|smtp|lmtp|pipe", command);
+	return word_in_bar_list("local|error|virtual|smtp|lmtp|pipe", command, 0);
 }
 
 /* cfg_service_template_applies - whether template t yields NAME<suffix> for command */
@@ -156,5 +158,5 @@ int cfg_service_template_applies(const struct cfg_service_param_template *t, con
 		return 0;
 	if (t->commands == NULL)
 		return cfg_is_delivery_agent(command);
-	return word_in_bar_list(t->commands, command);
+	return word_in_bar_list(t->commands, command, 0);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,43 @@ START_TEST(test_table_invariants)
 }
 END_TEST
 
+/* bounds that Postfix 3.7 enforces (from its daemons' parameter tables) */
+static const struct {
+	const char *name;
+	long min;
+	long max;
+} bounds[] = {
+    {"smtpd_timeout", 1, CFG_NOMAX},
+    {"maximal_queue_lifetime", CFG_NOMIN, 8640000},
+    {"bounce_queue_lifetime", CFG_NOMIN, 8640000},
+    {"in_flow_delay", CFG_NOMIN, 10},
+    {"line_length_limit", 512, INT_MAX},
+    {"qmgr_fudge_factor", 10, 100},
+    {"default_delivery_slot_discount", CFG_NOMIN, 100},
+    {"unverified_sender_reject_code", 200, 599},
+    {"smtpd_forbid_bare_newline_reject_code", 500, 599},
+    {"default_process_limit", 1, CFG_NOMAX},
+    {"message_size_limit", CFG_NOMIN, CFG_NOMAX},
+    {"myhostname", 1, CFG_NOMAX},      /* string length */
+    {"default_verp_delimiters", 2, 2}, /* string length */
+    {"relayhost", CFG_NOMIN, CFG_NOMAX},
+    {"smtpd_hard_error_limit", 1, CFG_NOMAX},
+    {"postscreen_watchdog_timeout", 10, CFG_NOMAX},
+};
+
+START_TEST(test_bounds)
+{
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+		const struct cfg_param_def *d = cfg_registry_find(bounds[i].name);
+
+		ck_assert_ptr_nonnull(d);
+		if (d->min != bounds[i].min || d->max != bounds[i].max)
+			ck_abort_msg("%s: got [%ld, %ld], want [%ld, %ld]", d->name, d->min, d->max,
+			             bounds[i].min, bounds[i].max);
+	}
+}
+END_TEST
+
 START_TEST(test_choices)
 {
 	const struct cfg_param_def *d = cfg_registry_find("mynetworks_style");
@@ -183,7 +221,9 @@ START_TEST(test_choices)
 	d = cfg_registry_find("smtpd_tls_security_level");
 	ck_assert(cfg_param_has_choice(d, ""));
 	ck_assert(cfg_param_has_choice(d, "encrypt"));
+	ck_assert(cfg_param_has_choice(d, "Encrypt")); /* Postfix's name_code ignores case */
 	ck_assert(!cfg_param_has_choice(cfg_registry_find("myorigin"), "x"));
+	ck_assert(!cfg_param_has_choice(cfg_registry_find("inet_protocols"), "IPv4"));
 	ck_assert_str_eq(cfg_ptype_name(CFG_T_BOOL), "boolean");
 	ck_assert_str_eq(cfg_ptype_name(CFG_T_TIME), "time");
 	ck_assert_str_eq(cfg_ptype_name((enum cfg_ptype)999), "unknown");
@@ -418,6 +458,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, test_find_every_entry);
 	tcase_add_test(tc, test_known_facts);
 	tcase_add_test(tc, test_table_invariants);
+	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_choices);
 	tcase_add_test(tc, test_service_templates);
 	tcase_add_test(tc, test_hostname_rules);

@@ -50,6 +50,7 @@ enum cfg_ptype {
 #define CFG_PF_READONLY 0x04u /* main.cf may not set it: process_id, process_name, service_name */
 #define CFG_PF_MULTI 0x08u    /* ENUM that takes a list of choices (inet_protocols) */
 #define CFG_PF_PROCDEP 0x10u  /* default describes the running process (defval is NULL) */
+#define CFG_PF_NOCASE 0x20u   /* ENUM whose choices Postfix matches ignoring case */
 
 /* open ends of the min/max bounds */
 #define CFG_NOMIN LONG_MIN
@@ -60,7 +61,9 @@ struct cfg_param_def {
 	enum cfg_ptype type;
 	const char
 	    *defval; /* default exactly as `postconf -d` prints it (unexpanded); NULL if HOSTDEP */
-	long min; /* inclusive bounds for INT/LONG/SIZE/TIME (seconds); CFG_NOMIN/CFG_NOMAX: open */
+	long min; /* inclusive bounds Postfix enforces: the value for INT/LONG/SIZE/TIME (seconds),
+		     the length in bytes for the string types (1 = must not be empty);
+		     CFG_NOMIN/CFG_NOMAX: open */
 	long max;
 	char time_unit; /* default unit for CFG_T_TIME: 's','m','h','d','w'; 0 otherwise */
 	const char *
@@ -77,7 +80,7 @@ size_t cfg_registry_count(void);
 const struct cfg_param_def *cfg_registry_at(size_t i);
 /* cfg_ptype_name - "boolean", "time", ... for messages and export ("unknown" when out of range) */
 const char *cfg_ptype_name(enum cfg_ptype type);
-/* cfg_param_has_choice - 1 when word is one of an ENUM definition's choices (exact, case-sensitive) */
+/* cfg_param_has_choice - 1 when word is one of an ENUM's choices (ignoring case with CFG_PF_NOCASE) */
 int cfg_param_has_choice(const struct cfg_param_def *def, const char *word);
 
 /*
