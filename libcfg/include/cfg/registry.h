@@ -51,6 +51,7 @@ enum cfg_ptype {
 #define CFG_PF_MULTI 0x08u    /* ENUM that takes a list of choices (inet_protocols) */
 #define CFG_PF_PROCDEP 0x10u  /* default describes the running process (defval is NULL) */
 #define CFG_PF_NOCASE 0x20u   /* ENUM whose choices Postfix matches ignoring case */
+#define CFG_PF_LEGACY 0x40u   /* old name: queryable, never "unused", left out of full listings */
 
 /* open ends of the min/max bounds */
 #define CFG_NOMIN LONG_MIN
@@ -74,7 +75,10 @@ struct cfg_param_def {
 
 /* cfg_registry_find - the definition of a built-in parameter, or NULL */
 const struct cfg_param_def *cfg_registry_find(const char *name);
-/* cfg_registry_count - number of built-in parameters */
+/*
+ * cfg_registry_count - number of built-in parameters, LEGACY ones included
+ * (835 = the 831 that Postfix 3.7's `postconf -d` lists + 4 legacy names)
+ */
 size_t cfg_registry_count(void);
 /* cfg_registry_at - the i-th built-in parameter in name order */
 const struct cfg_param_def *cfg_registry_at(size_t i);
