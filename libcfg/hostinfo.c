@@ -557,6 +557,19 @@ int cfg_hostinfo_compute(const char *name, const struct cfg_hostinfo_in *in, str
 	             "parameter default is not derived from the host");
 }
 
+/* cfg_hostinfo_param_default - defval, or the computed value of a derived parameter */
+int cfg_hostinfo_param_default(const struct cfg_param_def *def, const struct cfg_hostinfo_in *in,
+                               struct cfg_buf *out, struct cfg_diags *diags)
+{
+	if (def == NULL)
+		return fatal(diags, "hostinfo-not-derived", "", "no parameter definition");
+	if (def->defval != NULL) {
+		cfg_buf_adds(out, def->defval);
+		return 0;
+	}
+	return cfg_hostinfo_compute(def->name, in, out, diags);
+}
+
 /* cfg_hostinfo_default - the `postconf -d` form */
 int cfg_hostinfo_default(const char *name, const char *style, struct cfg_buf *out)
 {

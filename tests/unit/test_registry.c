@@ -329,6 +329,22 @@ START_TEST(test_hostname_rules)
 	in.myhostname = NULL;
 
 	ck_assert_ptr_null(compute("relayhost", &in, &err));
+	{
+		struct cfg_buf b;
+
+		cfg_buf_init(&b);
+		setenv("POSTKIT_HOSTNAME", "h.example.org", 1);
+		ck_assert_int_eq(
+		    cfg_hostinfo_param_default(cfg_registry_find("myorigin"), NULL, &b, NULL), 0);
+		cfg_buf_addc(&b, '|');
+		ck_assert_int_eq(
+		    cfg_hostinfo_param_default(cfg_registry_find("mydomain"), NULL, &b, NULL), 0);
+		ck_assert_str_eq(b.data, "$myhostname|example.org");
+		ck_assert_int_eq(cfg_hostinfo_default("myhostname", NULL, &b), 0);
+		ck_assert_str_eq(b.data, "$myhostname|example.orgh.example.org");
+		ck_assert_int_eq(cfg_hostinfo_default("relayhost", NULL, &b), -1);
+		cfg_buf_fini(&b);
+	}
 	ck_assert_str_eq(
 	    compute("process_name", &(struct cfg_hostinfo_in){.process_name = "postconf"}, NULL),
 	    "postconf");

@@ -29,6 +29,7 @@
 
 #include "cfg/buf.h"
 #include "cfg/diag.h"
+#include "cfg/registry.h"
 
 /* Inputs of the computation; every field may be NULL for "built-in default". */
 struct cfg_hostinfo_in {
@@ -62,6 +63,14 @@ int cfg_hostinfo_compute(const char *name, const struct cfg_hostinfo_in *in, str
  * computation failed.
  */
 int cfg_hostinfo_default(const char *name, const char *style, struct cfg_buf *out);
+
+/*
+ * cfg_hostinfo_param_default - append the default of any built-in: its
+ * defval, or for HOSTDEP/PROCDEP entries the computed value (see
+ * cfg_hostinfo_compute for in, the result and the diagnostics).
+ */
+int cfg_hostinfo_param_default(const struct cfg_param_def *def, const struct cfg_hostinfo_in *in,
+                               struct cfg_buf *out, struct cfg_diags *diags);
 
 /*
  * cfg_hostinfo_hostname - append the machine's name to out: POSTKIT_HOSTNAME
