@@ -64,7 +64,7 @@ void cfgp_emit(struct cfg_buf *out, const char *p, size_t n)
 
 /* Field names as postconf -F spells them, in enum cfg_master_field order. */
 static const char *const field_names[] = {
-	"service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
+    "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
 };
 #define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
@@ -131,14 +131,14 @@ out:
 
 /* check_combination - the -M/-F/-P x -e/-X/-# pairs Postfix accepts */
 static int check_combination(enum cfg_edit_what what, enum cfg_edit_mode mode,
-			     struct cfg_diags *diags)
+                             struct cfg_diags *diags)
 {
 	char letter = what == CFG_EDIT_FIELD ? 'F' : 'P';
 
-	if ((what == CFG_EDIT_FIELD && mode != CFG_EDIT_SET) ||
-	    (what == CFG_EDIT_PARAM && mode == CFG_EDIT_COMMENT)) {
+	if ((what == CFG_EDIT_FIELD && mode != CFG_EDIT_SET)
+	    || (what == CFG_EDIT_PARAM && mode == CFG_EDIT_COMMENT)) {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "edit-option", NULL, 0, 0,
-			      "with option -%c, do not specify -%c", letter, (char)mode);
+		              "with option -%c, do not specify -%c", letter, (char)mode);
 		return -1;
 	}
 	return 0;
@@ -146,7 +146,7 @@ static int check_combination(enum cfg_edit_what what, enum cfg_edit_mode mode,
 
 /* parse_master_arg - fill r from cp (leading blanks skipped) for -M/-F/-P; -1 on error */
 static int parse_master_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *cp,
-			    struct cfg_diags *diags)
+                            struct cfg_diags *diags)
 {
 	char *pattern, *value = NULL, *parts[3] = {NULL, NULL, NULL};
 	const char *err;
@@ -158,19 +158,19 @@ static int parse_master_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *c
 	} else {
 		if (strchr(cp, '=') != NULL)
 			return fatal(diags, "edit-syntax", "-X or -# requires names without value",
-				     NULL);
+			             NULL);
 		pattern = cp;
 	}
 	switch (ed->what) {
 	case CFG_EDIT_ENTRY:
 		if (split_pattern(pattern, 2, 2, parts) < 0)
 			return fatal(diags, "edit-syntax",
-				     "-Me, -MX or -M# requires service_name/type", NULL);
+			             "-Me, -MX or -M# requires service_name/type", NULL);
 		break;
 	case CFG_EDIT_FIELD:
 		if (split_pattern(pattern, 3, 3, parts) < 0)
 			return fatal(diags, "edit-syntax",
-				     "-Fe or -FX requires service_name/type/field_name", NULL);
+			             "-Fe or -FX requires service_name/type/field_name", NULL);
 		r->sub = parts[2];
 		parts[2] = NULL;
 		r->field = -1;
@@ -180,37 +180,38 @@ static int parse_master_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *c
 		if (r->field < 0 && strcmp(r->sub, "*") != 0) {
 			free(parts[0]);
 			free(parts[1]);
-			return fatal(diags, "edit-syntax", "invalid service attribute name", r->sub);
+			return fatal(diags, "edit-syntax", "invalid service attribute name",
+			             r->sub);
 		}
 		if (r->field < 0) {
 			free(parts[0]);
 			free(parts[1]);
-			return fatal(diags, "edit-syntax", "-Fe does not accept wild-card field name",
-				     NULL);
+			return fatal(diags, "edit-syntax",
+			             "-Fe does not accept wild-card field name", NULL);
 		}
-		if (ed->mode == CFG_EDIT_SET && r->field < (int)NFIELDS - 1 &&
-		    value[strcspn(value, CFGP_BLANKS)] != 0) {
+		if (ed->mode == CFG_EDIT_SET && r->field < (int)NFIELDS - 1
+		    && value[strcspn(value, CFGP_BLANKS)] != 0) {
 			free(parts[0]);
 			free(parts[1]);
 			return fatal(diags, "edit-syntax",
-				     "-Fe does not accept whitespace in non-command field", NULL);
+			             "-Fe does not accept whitespace in non-command field", NULL);
 		}
 		break;
 	case CFG_EDIT_PARAM:
 		if (split_pattern(pattern, 3, 3, parts) < 0)
 			return fatal(diags, "edit-syntax",
-				     "-Pe or -PX requires service_name/type/parameter", NULL);
+			             "-Pe or -PX requires service_name/type/parameter", NULL);
 		r->sub = parts[2];
 		parts[2] = NULL;
-		if (strcmp(r->sub, "*") == 0 ||
-		    (ed->mode == CFG_EDIT_SET && value[strcspn(value, CFGP_BLANKS)] != 0)) {
+		if (strcmp(r->sub, "*") == 0
+		    || (ed->mode == CFG_EDIT_SET && value[strcspn(value, CFGP_BLANKS)] != 0)) {
 			free(parts[0]);
 			free(parts[1]);
 			return fatal(diags, "edit-syntax",
-				     strcmp(r->sub, "*") == 0
-					     ? "-Pe does not accept wild-card parameter name"
-					     : "-Pe does not accept whitespace in parameter value",
-				     NULL);
+			             strcmp(r->sub, "*") == 0
+			                 ? "-Pe does not accept wild-card parameter name"
+			                 : "-Pe does not accept whitespace in parameter value",
+			             NULL);
 		}
 		break;
 	case CFG_EDIT_MAIN:
@@ -225,7 +226,7 @@ static int parse_master_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *c
 
 /* parse_main_arg - fill r from cp for main.cf; -1 on error */
 static int parse_main_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *cp,
-			  struct cfg_diags *diags)
+                          struct cfg_diags *diags)
 {
 	char *name, *value;
 	const char *err;
@@ -239,17 +240,17 @@ static int parse_main_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *cp,
 	}
 	if (*cp == 0)
 		return fatal(diags, "edit-syntax", "-X or -# requires non-blank parameter names",
-			     NULL);
+		             NULL);
 	if (strchr(cp, '=') != NULL)
 		return fatal(diags, "edit-syntax",
-			     "-X or -# requires parameter names without value", NULL);
+		             "-X or -# requires parameter names without value", NULL);
 	/* Postfix keeps trailing blanks here, so "-X 'name '" matches nothing. */
 	r->name = cfg_xstrdup(cp);
 	return 0;
 }
 
 int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const *args,
-		   size_t nargs, struct cfg_edit **out, struct cfg_diags *diags)
+                   size_t nargs, struct cfg_edit **out, struct cfg_diags *diags)
 {
 	struct cfg_edit *ed = cfg_xcalloc(1, sizeof(*ed));
 	int is_main = what == CFG_EDIT_MAIN;
@@ -274,7 +275,7 @@ int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const
 			free(copy);
 			fatal(diags, "edit-syntax",
 			      is_main ? "-e, -X, or -# accepts no multi-line input"
-				      : "-Me, -Fe, -Pe, -X, or -# accept no multi-line input",
+			              : "-Me, -Fe, -Pe, -X, or -# accept no multi-line input",
 			      NULL);
 			goto fail;
 		}
@@ -284,11 +285,12 @@ int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const
 			free(copy);
 			fatal(diags, "edit-syntax",
 			      is_main ? "-e, -X, or -# accepts no comment input"
-				      : "-Me, -Fe, -Pe, -X, or -# accept no comment input",
+			              : "-Me, -Fe, -Pe, -X, or -# accept no comment input",
 			      NULL);
 			goto fail;
 		}
-		rc = is_main ? parse_main_arg(ed, r, cp, diags) : parse_master_arg(ed, r, cp, diags);
+		rc =
+		    is_main ? parse_main_arg(ed, r, cp, diags) : parse_master_arg(ed, r, cp, diags);
 		free(copy);
 		if (rc < 0)
 			goto fail;
@@ -302,8 +304,8 @@ int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const
 				continue;
 			if (old->value != NULL)
 				cfg_diags_add(diags, CFG_SEV_WARNING, "edit-repeated", NULL, 0, 0,
-					      "ignoring earlier request: '%s = %s'", old->name,
-					      old->value);
+				              "ignoring earlier request: '%s = %s'", old->name,
+				              old->value);
 			req_free(old);
 			memmove(old, old + 1, (ed->nreqs - j - 1) * sizeof(*old));
 			ed->nreqs--;
@@ -330,7 +332,7 @@ static struct cfg_edit_req *find_req(struct cfg_edit *ed, const char *key, size_
 
 /* apply_main - the main.cf pass */
 static int apply_main(struct cfg_edit *ed, const char *path, const char *text, size_t len,
-		      struct cfg_buf *out, struct cfg_diags *diags)
+                      struct cfg_buf *out, struct cfg_diags *diags)
 {
 	size_t pos = 0, i;
 	int interesting = 0;
@@ -357,7 +359,8 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 			size_t klen = 0;
 			struct cfg_edit_req *r;
 
-			while (klen < n && line[klen] != '=' && strchr(CFGP_BLANKS, line[klen]) == NULL)
+			while (klen < n && line[klen] != '='
+			       && strchr(CFGP_BLANKS, line[klen]) == NULL)
 				klen++;
 			r = find_req(ed, line, klen);
 			interesting = r != NULL;
@@ -367,7 +370,7 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 			}
 			if (++r->found == 2)
 				cfg_diags_add(diags, CFG_SEV_WARNING, "edit-multiple", path, 0, 0,
-					      "%s: multiple entries for \"%s\"", path, r->name);
+				              "%s: multiple entries for \"%s\"", path, r->name);
 			if (ed->mode == CFG_EDIT_SET) {
 				cfgp_end_line(out);
 				cfg_buf_printf(out, "%s = %s\n", r->name, r->value);
@@ -389,7 +392,7 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 }
 
 int cfg_edit_apply(struct cfg_edit *ed, const char *path, const char *text, size_t len,
-		   struct cfg_buf *out, struct cfg_diags *diags)
+                   struct cfg_buf *out, struct cfg_diags *diags)
 {
 	size_t i;
 

@@ -41,6 +41,6 @@ void cfgp_master_normalize(struct cfg_strvec *argv, size_t from, struct cfg_diag
 void cfgp_master_print(const struct cfg_strvec *argv, int fold, struct cfg_buf *out);
 /* cfgp_master_apply - cfg_edit_apply() for the three master.cf kinds */
 int cfgp_master_apply(struct cfg_edit *ed, const char *path, const char *text, size_t len,
-		      struct cfg_buf *out, struct cfg_diags *diags);
+                      struct cfg_buf *out, struct cfg_diags *diags);
 
 #endif

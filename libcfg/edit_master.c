@@ -24,15 +24,15 @@
 #include "cfg/xalloc.h"
 #include "edit_int.h"
 
-#define MIN_FIELDS 8    /* service .. command */
-#define LINE_LIMIT 80   /* postconf folds before this column */
+#define MIN_FIELDS 8  /* service .. command */
+#define LINE_LIMIT 80 /* postconf folds before this column */
 #define INDENT_LEN 4
 #define OPTS_WITH_VALUE "o" /* daemon options that take a value */
 
 enum { F_SERVICE, F_TYPE, F_PRIVATE, F_UNPRIV, F_CHROOT, F_WAKEUP, F_MAXPROC, F_COMMAND };
 
 static const char *const field_names[] = {
-	"service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
+    "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
 };
 static const char *const valid_types[] = {"unix", "unix-dgram", "fifo", "inet", "pass"};
 static const int column_goal[MIN_FIELDS] = {0, 11, 17, 25, 33, 41, 49, 57};
@@ -146,13 +146,13 @@ static void extract_braces(struct cfg_strvec *argv, size_t i, struct cfg_diags *
 
 	if (len == 0) {
 		cfg_diags_add(diags, CFG_SEV_WARNING, "master-braces", NULL, 0, 0,
-			      "master.cf: missing '}' in \"%s\"", arg);
+		              "master.cf: missing '}' in \"%s\"", arg);
 		start = arg + 1;
 		n = strlen(start);
 	} else {
 		if (arg[len] != 0)
 			cfg_diags_add(diags, CFG_SEV_WARNING, "master-braces", NULL, 0, 0,
-				      "master.cf: syntax error after '}' in \"%s\"", arg);
+			              "master.cf: syntax error after '}' in \"%s\"", arg);
 		start = arg + 1;
 		n = len - 2;
 	}
@@ -178,7 +178,7 @@ static void normalize_nameval(struct cfg_strvec *argv, size_t i, struct cfg_diag
 
 	if (err != NULL) {
 		cfg_diags_add(diags, CFG_SEV_WARNING, "master-braces", NULL, 0, 0,
-			      "master.cf: %s: \"%s\"", err, argv->v[i]);
+		              "master.cf: %s: \"%s\"", err, argv->v[i]);
 	} else {
 		char *nv = cfg_xasprintf("%s=%s", name, value);
 
@@ -237,8 +237,7 @@ void cfgp_master_normalize(struct cfg_strvec *argv, size_t from, struct cfg_diag
 }
 
 /* bad_field - Postfix's "invalid FIELD field ..." with newlines shown as spaces */
-static int bad_field(struct cfg_diags *diags, const char *field, const char *value,
-		     const char *raw)
+static int bad_field(struct cfg_diags *diags, const char *field, const char *value, const char *raw)
 {
 	char *r = cfg_xstrdup(raw), *p;
 
@@ -246,7 +245,7 @@ static int bad_field(struct cfg_diags *diags, const char *field, const char *val
 		if (*p == '\n')
 			*p = ' ';
 	cfg_diags_add(diags, CFG_SEV_FATAL, "master-field", NULL, 0, 0,
-		      "invalid %s field \"%s\" in \"%s\"", field, value, r);
+	              "invalid %s field \"%s\" in \"%s\"", field, value, r);
 	free(r);
 	return -1;
 }
@@ -361,8 +360,7 @@ void cfgp_master_print(const struct cfg_strvec *argv, int fold, struct cfg_buf *
 	cfg_buf_addc(out, '\n');
 }
 
-int cfg_edit_print_entry(const char *entry, int fold, struct cfg_buf *out,
-			 struct cfg_diags *diags)
+int cfg_edit_print_entry(const char *entry, int fold, struct cfg_buf *out, struct cfg_diags *diags)
 {
 	struct cfg_strvec argv;
 	const char *err;
@@ -394,7 +392,8 @@ void cfg_edit_entry_overrides(const char *entry, struct cfg_strvec *names_values
 			if (!takes_value(argv.v[i]) || i + 1 >= argv.n)
 				continue;
 			i++;
-			if (strcmp(argv.v[i - 1], "-o") != 0 || (eq = strchr(argv.v[i], '=')) == NULL)
+			if (strcmp(argv.v[i - 1], "-o") != 0
+			    || (eq = strchr(argv.v[i], '=')) == NULL)
 				continue;
 			cfg_strvec_addn(names_values, argv.v[i], (size_t)(eq - argv.v[i]));
 			cfg_strvec_add(names_values, eq + 1);
@@ -405,7 +404,7 @@ void cfg_edit_entry_overrides(const char *entry, struct cfg_strvec *names_values
 
 /* edit_field - -Fe on a parsed entry; -1 after a fatal diagnostic */
 static int edit_field(struct cfg_strvec *argv, int field, const char *value,
-		      struct cfg_diags *diags)
+                      struct cfg_diags *diags)
 {
 	if (field == F_COMMAND) {
 		sv_truncate(argv, F_COMMAND);
@@ -419,7 +418,7 @@ static int edit_field(struct cfg_strvec *argv, int field, const char *value,
 
 /* edit_param - -Pe / -PX on a parsed entry */
 static void edit_param(struct cfg_strvec *argv, enum cfg_edit_mode mode, const char *name,
-		       const char *value)
+                       const char *value)
 {
 	size_t field, name_len = strlen(name);
 	int matched = 0;
@@ -432,8 +431,8 @@ static void edit_param(struct cfg_strvec *argv, enum cfg_edit_mode mode, const c
 		if (!takes_value(arg) || field + 1 >= argv->n)
 			continue;
 		aval = argv->v[field + 1];
-		if (strcmp(arg, "-o") == 0 && strncmp(aval, name, name_len) == 0 &&
-		    aval[name_len] == '=') {
+		if (strcmp(arg, "-o") == 0 && strncmp(aval, name, name_len) == 0
+		    && aval[name_len] == '=') {
 			matched = 1;
 			if (mode == CFG_EDIT_SET) {
 				char *nv = cfg_xasprintf("%s=%s", name, value);
@@ -458,11 +457,10 @@ static void edit_param(struct cfg_strvec *argv, enum cfg_edit_mode mode, const c
 }
 
 /* pattern_match - Postfix's MATCH_SERVICE_PATTERN: "*" matches anything */
-static int pattern_match(const char *pname, const char *ptype, const char *name,
-			 const char *type)
+static int pattern_match(const char *pname, const char *ptype, const char *name, const char *type)
 {
-	return (strcmp(pname, "*") == 0 || strcmp(pname, name) == 0) &&
-	       (strcmp(ptype, "*") == 0 || strcmp(ptype, type) == 0);
+	return (strcmp(pname, "*") == 0 || strcmp(pname, name) == 0)
+	       && (strcmp(ptype, "*") == 0 || strcmp(ptype, type) == 0);
 }
 
 /* A cursor over physical lines. */
@@ -540,7 +538,7 @@ static int first_words(const char *line, size_t n, char **name, char **type)
 
 /* parse_new_entry - parse the value of a -Me request; -1 after a fatal diagnostic */
 static int parse_new_entry(const struct cfg_edit_req *r, struct cfg_strvec *argv,
-			   struct cfg_diags *diags)
+                           struct cfg_diags *diags)
 {
 	const char *err = cfgp_master_parse(r->value, argv, diags);
 
@@ -548,7 +546,7 @@ static int parse_new_entry(const struct cfg_edit_req *r, struct cfg_strvec *argv
 		return 0;
 	if (*err)
 		cfg_diags_add(diags, CFG_SEV_FATAL, "master-fields", NULL, 0, 0, "%s: \"%s\"", err,
-			      r->raw);
+		              r->raw);
 	return -1;
 }
 
@@ -563,7 +561,7 @@ struct state {
 	struct cfg_diags *diags;
 	struct cfg_strvec entry; /* the replacement entry, when have_entry */
 	int have_entry;
-	int matched;   /* the current logical line is named by a request */
+	int matched; /* the current logical line is named by a request */
 	unsigned lineno;
 };
 
@@ -587,20 +585,20 @@ static int entry_start(struct state *st, const char *line, size_t n)
 	st->matched = 0;
 	if (first_words(line, n, &name, &type) < 0) {
 		cfg_diags_add(st->diags, CFG_SEV_FATAL, "master-edit", st->path, st->lineno, 0,
-			      "file %s: line %u: specify service name and type on the same line",
-			      st->path, st->lineno);
+		              "file %s: line %u: specify service name and type on the same line",
+		              st->path, st->lineno);
 		goto out;
 	}
 	if (strchr(name, '=') != NULL) {
 		cfg_diags_add(st->diags, CFG_SEV_FATAL, "master-edit", st->path, st->lineno, 0,
-			      "file %s: line %u: service name syntax \"%s\" is unsupported with %s",
-			      st->path, st->lineno, name, EDIT_OPTS);
+		              "file %s: line %u: service name syntax \"%s\" is unsupported with %s",
+		              st->path, st->lineno, name, EDIT_OPTS);
 		goto out;
 	}
 	if (type[strcspn(type, "=/")] != 0) {
 		cfg_diags_add(st->diags, CFG_SEV_FATAL, "master-edit", st->path, st->lineno, 0,
-			      "file %s: line %u: service type syntax \"%s\" is unsupported with %s",
-			      st->path, st->lineno, type, EDIT_OPTS);
+		              "file %s: line %u: service type syntax \"%s\" is unsupported with %s",
+		              st->path, st->lineno, type, EDIT_OPTS);
 		goto out;
 	}
 	for (i = 0; i < ed->nreqs; i++) {
@@ -634,25 +632,26 @@ static int entry_start(struct state *st, const char *line, size_t n)
 					if (err != NULL) {
 						if (*err)
 							cfg_diags_add(st->diags, CFG_SEV_FATAL,
-								      "master-fields", st->path,
-								      st->lineno, 0,
-								      "file %s: line %u: %s",
-								      st->path, st->lineno, err);
+							              "master-fields", st->path,
+							              st->lineno, 0,
+							              "file %s: line %u: %s",
+							              st->path, st->lineno, err);
 						cfg_strvec_fini(&argv);
 						goto out;
 					}
 					set_entry(st, &argv);
 				}
 				if (ed->what == CFG_EDIT_FIELD) {
-					if (edit_field(&st->entry, r->field, r->value, st->diags) <
-					    0)
+					if (edit_field(&st->entry, r->field, r->value, st->diags)
+					    < 0)
 						goto out;
 				} else {
 					edit_param(&st->entry, ed->mode, r->sub, r->value);
 				}
 			}
-		} else if (whole && pattern_match(tentative.v[F_SERVICE], tentative.v[F_TYPE], name,
-						  type)) {
+		} else if (whole
+		           && pattern_match(tentative.v[F_SERVICE], tentative.v[F_TYPE], name,
+		                            type)) {
 			st->matched = 1;
 			r->found++;
 			use = r->found == 1;
@@ -680,7 +679,7 @@ out:
 }
 
 int cfgp_master_apply(struct cfg_edit *ed, const char *path, const char *text, size_t len,
-		      struct cfg_buf *out, struct cfg_diags *diags)
+                      struct cfg_buf *out, struct cfg_diags *diags)
 {
 	struct state st;
 	const char *line;
@@ -730,7 +729,7 @@ int cfgp_master_apply(struct cfg_edit *ed, const char *path, const char *text, s
 			cfg_strvec_fini(&argv);
 		} else if (ed->what != CFG_EDIT_ENTRY) {
 			cfg_diags_add(diags, CFG_SEV_WARNING, "master-unmatched", NULL, 0, 0,
-				      "unmatched service_name/type: \"%s\"", r->raw);
+			              "unmatched service_name/type: \"%s\"", r->raw);
 		}
 	}
 	ret = 0;

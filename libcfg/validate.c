@@ -26,91 +26,91 @@ static const struct restriction {
 	const char *name;
 	int arg;
 } restrictions[] = {
-	{"check_ccert_access", 1},
-	{"check_client_a_access", 1},
-	{"check_client_access", 1},
-	{"check_client_mx_access", 1},
-	{"check_client_ns_access", 1},
-	{"check_etrn_access", 1},
-	{"check_helo_a_access", 1},
-	{"check_helo_access", 1},
-	{"check_helo_mx_access", 1},
-	{"check_helo_ns_access", 1},
-	{"check_policy_service", 1},
-	{"check_recipient_a_access", 1},
-	{"check_recipient_access", 1},
-	{"check_recipient_maps", 0},
-	{"check_recipient_mx_access", 1},
-	{"check_recipient_ns_access", 1},
-	{"check_relay_domains", 0},
-	{"check_reverse_client_hostname_a_access", 1},
-	{"check_reverse_client_hostname_access", 1},
-	{"check_reverse_client_hostname_mx_access", 1},
-	{"check_reverse_client_hostname_ns_access", 1},
-	{"check_sasl_access", 1},
-	{"check_sender_a_access", 1},
-	{"check_sender_access", 1},
-	{"check_sender_mx_access", 1},
-	{"check_sender_ns_access", 1},
-	{"defer", 0},
-	{"defer_if_permit", 0},
-	{"defer_if_reject", 0},
-	{"defer_unauth_destination", 0},
-	{"permit", 0},
-	{"permit_auth_destination", 0},
-	{"permit_dnswl_client", 1},
-	{"permit_inet_interfaces", 0},
-	{"permit_mx_backup", 0},
-	{"permit_mynetworks", 0},
-	{"permit_naked_ip_address", 0},
-	{"permit_rhswl_client", 1},
-	{"permit_sasl_authenticated", 0},
-	{"permit_tls_all_clientcerts", 0},
-	{"permit_tls_clientcerts", 0},
-	{"reject", 0},
-	{"reject_authenticated_sender_login_mismatch", 0},
-	{"reject_invalid_helo_hostname", 0},
-	{"reject_invalid_hostname", 0},
-	{"reject_known_sender_login_mismatch", 0},
-	{"reject_maps_rbl", 0},
-	{"reject_multi_recipient_bounce", 0},
-	{"reject_non_fqdn_helo_hostname", 0},
-	{"reject_non_fqdn_hostname", 0},
-	{"reject_non_fqdn_recipient", 0},
-	{"reject_non_fqdn_sender", 0},
-	{"reject_plaintext_session", 0},
-	{"reject_rbl_client", 1},
-	{"reject_rhsbl_client", 1},
-	{"reject_rhsbl_helo", 1},
-	{"reject_rhsbl_recipient", 1},
-	{"reject_rhsbl_reverse_client", 1},
-	{"reject_rhsbl_sender", 1},
-	{"reject_sender_login_mismatch", 0},
-	{"reject_unauth_destination", 0},
-	{"reject_unauth_pipelining", 0},
-	{"reject_unauthenticated_sender_login_mismatch", 0},
-	{"reject_unknown_client", 0},
-	{"reject_unknown_client_hostname", 0},
-	{"reject_unknown_helo_hostname", 0},
-	{"reject_unknown_hostname", 0},
-	{"reject_unknown_recipient_domain", 0},
-	{"reject_unknown_reverse_client_hostname", 0},
-	{"reject_unknown_sender_domain", 0},
-	{"reject_unlisted_recipient", 0},
-	{"reject_unlisted_sender", 0},
-	{"reject_unverified_recipient", 0},
-	{"reject_unverified_sender", 0},
-	{"sleep", 1},
-	{"warn_if_reject", 0},
+    {"check_ccert_access", 1},
+    {"check_client_a_access", 1},
+    {"check_client_access", 1},
+    {"check_client_mx_access", 1},
+    {"check_client_ns_access", 1},
+    {"check_etrn_access", 1},
+    {"check_helo_a_access", 1},
+    {"check_helo_access", 1},
+    {"check_helo_mx_access", 1},
+    {"check_helo_ns_access", 1},
+    {"check_policy_service", 1},
+    {"check_recipient_a_access", 1},
+    {"check_recipient_access", 1},
+    {"check_recipient_maps", 0},
+    {"check_recipient_mx_access", 1},
+    {"check_recipient_ns_access", 1},
+    {"check_relay_domains", 0},
+    {"check_reverse_client_hostname_a_access", 1},
+    {"check_reverse_client_hostname_access", 1},
+    {"check_reverse_client_hostname_mx_access", 1},
+    {"check_reverse_client_hostname_ns_access", 1},
+    {"check_sasl_access", 1},
+    {"check_sender_a_access", 1},
+    {"check_sender_access", 1},
+    {"check_sender_mx_access", 1},
+    {"check_sender_ns_access", 1},
+    {"defer", 0},
+    {"defer_if_permit", 0},
+    {"defer_if_reject", 0},
+    {"defer_unauth_destination", 0},
+    {"permit", 0},
+    {"permit_auth_destination", 0},
+    {"permit_dnswl_client", 1},
+    {"permit_inet_interfaces", 0},
+    {"permit_mx_backup", 0},
+    {"permit_mynetworks", 0},
+    {"permit_naked_ip_address", 0},
+    {"permit_rhswl_client", 1},
+    {"permit_sasl_authenticated", 0},
+    {"permit_tls_all_clientcerts", 0},
+    {"permit_tls_clientcerts", 0},
+    {"reject", 0},
+    {"reject_authenticated_sender_login_mismatch", 0},
+    {"reject_invalid_helo_hostname", 0},
+    {"reject_invalid_hostname", 0},
+    {"reject_known_sender_login_mismatch", 0},
+    {"reject_maps_rbl", 0},
+    {"reject_multi_recipient_bounce", 0},
+    {"reject_non_fqdn_helo_hostname", 0},
+    {"reject_non_fqdn_hostname", 0},
+    {"reject_non_fqdn_recipient", 0},
+    {"reject_non_fqdn_sender", 0},
+    {"reject_plaintext_session", 0},
+    {"reject_rbl_client", 1},
+    {"reject_rhsbl_client", 1},
+    {"reject_rhsbl_helo", 1},
+    {"reject_rhsbl_recipient", 1},
+    {"reject_rhsbl_reverse_client", 1},
+    {"reject_rhsbl_sender", 1},
+    {"reject_sender_login_mismatch", 0},
+    {"reject_unauth_destination", 0},
+    {"reject_unauth_pipelining", 0},
+    {"reject_unauthenticated_sender_login_mismatch", 0},
+    {"reject_unknown_client", 0},
+    {"reject_unknown_client_hostname", 0},
+    {"reject_unknown_helo_hostname", 0},
+    {"reject_unknown_hostname", 0},
+    {"reject_unknown_recipient_domain", 0},
+    {"reject_unknown_reverse_client_hostname", 0},
+    {"reject_unknown_sender_domain", 0},
+    {"reject_unlisted_recipient", 0},
+    {"reject_unlisted_sender", 0},
+    {"reject_unverified_recipient", 0},
+    {"reject_unverified_sender", 0},
+    {"sleep", 1},
+    {"warn_if_reject", 0},
 };
 #define NRESTRICTIONS (sizeof(restrictions) / sizeof(restrictions[0]))
 
 /* Lookup table types of Postfix 3.7 (built in or as Debian plug-ins). */
 static const char *const table_types[] = {
-	"btree", "cdb", "cidr", "environ", "fail", "hash", "inline", "internal", "ldap",
-	"lmdb", "memcache", "mongodb", "mysql", "nis", "nisplus", "pcre", "pgsql", "pipemap",
-	"proxy", "randmap", "regexp", "sdbm", "socketmap", "sqlite", "static", "tcp",
-	"texthash", "unionmap", "unix", "dbm", NULL,
+    "btree",  "cdb",     "cidr",     "environ",  "fail",   "hash", "inline",    "internal",
+    "ldap",   "lmdb",    "memcache", "mongodb",  "mysql",  "nis",  "nisplus",   "pcre",
+    "pgsql",  "pipemap", "proxy",    "randmap",  "regexp", "sdbm", "socketmap", "sqlite",
+    "static", "tcp",     "texthash", "unionmap", "unix",   "dbm",  NULL,
 };
 
 const char *const *cfg_restriction_names(void)
@@ -192,7 +192,7 @@ static int parse_long(const char *s, long *out)
 
 /* check_bounds - def's inclusive bounds (open ends and min > max mean none) */
 static int check_bounds(const struct cfg_param_def *def, long v, const char *unit,
-			struct cfg_buf *why)
+                        struct cfg_buf *why)
 {
 	int bounded = def->min <= def->max;
 
@@ -219,10 +219,10 @@ static int check_any(const struct cfg_param_def *def, const char *value, struct 
 /* check_bool - yes or no, any case */
 static int check_bool(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
+	(void)why;
 	(void)def;
 	if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0)
 		return 0;
-	cfg_buf_adds(why, "not a boolean");
 	return -1;
 }
 
@@ -269,17 +269,27 @@ static int check_time(const struct cfg_param_def *def, const char *value, struct
 	p += n;
 	if (*p != 0) {
 		if (p[1] != 0) {
-			cfg_buf_printf(why, "\"%s\" after the number is more than one unit letter", p);
+			cfg_buf_printf(why, "\"%s\" is not a time unit", p);
 			return -1;
 		}
 		unit = *p;
 	}
 	switch (unit) {
-	case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	case 'w': mult = 604800; break;
+	case 's':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	case 'w':
+		mult = 604800;
+		break;
 	default:
 		cfg_buf_printf(why, "unit '%c' is not one of s, m, h, d, w", unit);
 		return -1;
@@ -344,7 +354,7 @@ static int check_maps(const struct cfg_param_def *def, const char *value, struct
 
 /* check_restrictions - known restriction names, their arguments, tables */
 static int check_restrictions(const struct cfg_param_def *def, const char *value,
-			      struct cfg_buf *why)
+                              struct cfg_buf *why)
 {
 	struct cfg_strvec sv;
 	size_t i;
@@ -445,8 +455,9 @@ static int check_network(const char *w, struct cfg_buf *why)
 			unsigned mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff00u >> bits) & 0xff;
 
 			if (bytes[i] & ~mask & 0xff) {
-				cfg_buf_printf(why, "\"%s\" has host bits set beyond the /%ld prefix", w,
-					       plen);
+				cfg_buf_printf(why,
+				               "\"%s\" has host bits set beyond the /%ld prefix", w,
+				               plen);
 				ret = -1;
 				goto out;
 			}
@@ -458,8 +469,7 @@ out:
 }
 
 /* check_networks - every element an address, network, table or file */
-static int check_networks(const struct cfg_param_def *def, const char *value,
-			  struct cfg_buf *why)
+static int check_networks(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
 	struct cfg_strvec sv;
 	size_t i;
@@ -475,8 +485,7 @@ static int check_networks(const struct cfg_param_def *def, const char *value,
 }
 
 /* check_hostname - Postfix's valid_hostname() rules */
-static int check_hostname(const struct cfg_param_def *def, const char *value,
-			  struct cfg_buf *why)
+static int check_hostname(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
 	size_t len = strlen(value), label = 0;
 	const char *p;
@@ -572,7 +581,7 @@ static int check_enum(const struct cfg_param_def *def, const char *value, struct
 	if (!(def->flags & CFG_PF_MULTI)) {
 		if (has_choice(def, value))
 			return 0;
-		cfg_buf_adds(why, "not one of ");
+		cfg_buf_adds(why, "not one of: ");
 		choices_text(def, why);
 		return -1;
 	}
@@ -580,7 +589,7 @@ static int check_enum(const struct cfg_param_def *def, const char *value, struct
 	split_list(value, &sv);
 	for (i = 0; i < sv.n && ret == 0; i++) {
 		if (!has_choice(def, sv.v[i])) {
-			cfg_buf_printf(why, "\"%s\" is not one of ", sv.v[i]);
+			cfg_buf_printf(why, "\"%s\" is not one of: ", sv.v[i]);
 			choices_text(def, why);
 			ret = -1;
 		}
@@ -596,10 +605,11 @@ static int check_enum(const struct cfg_param_def *def, const char *value, struct
 /* check_login - a user or group name: letters, digits, '_', '-', '.', not starting with '-' */
 static int check_login(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
+	(void)why;
 	(void)def;
-	if (*value == 0 || *value == '-' ||
-	    !all_of(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$")) {
-		cfg_buf_adds(why, "not a valid login name");
+	if (*value == 0 || *value == '-'
+	    || !all_of(value,
+	               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$")) {
 		return -1;
 	}
 	return 0;
@@ -608,6 +618,7 @@ static int check_login(const struct cfg_param_def *def, const char *value, struc
 /* check_compat - N, N.N or N.N.N */
 static int check_compat(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
+	(void)why;
 	const char *p = value;
 	int parts = 0;
 
@@ -624,41 +635,40 @@ static int check_compat(const struct cfg_param_def *def, const char *value, stru
 		p++;
 	}
 	if (parts == 0 || parts > 3 || *p != 0) {
-		cfg_buf_adds(why, "malformed compatibility level");
 		return -1;
 	}
 	return 0;
 }
 
 static const struct cfg_type_check type_checks[CFG_T_COUNT] = {
-	[CFG_T_STRING] = {CFG_T_STRING, "text", check_any},
-	[CFG_T_RAW] = {CFG_T_RAW, "text", check_any},
-	[CFG_T_BOOL] = {CFG_T_BOOL, "yes or no", check_bool},
-	[CFG_T_INT] = {CFG_T_INT, "a whole number without a unit suffix", check_number},
-	[CFG_T_LONG] = {CFG_T_LONG, "a whole number without a unit suffix", check_number},
-	[CFG_T_SIZE] = {CFG_T_SIZE, "a size in bytes: a whole number without a unit suffix",
-			check_number},
-	[CFG_T_TIME] = {CFG_T_TIME,
-			"a time: a number with an optional unit s (seconds), m (minutes), "
-			"h (hours), d (days) or w (weeks)",
-			check_time},
-	[CFG_T_LIST] = {CFG_T_LIST, "a list", check_any},
-	[CFG_T_MAPS] = {CFG_T_MAPS, "a list of lookup tables written type:name", check_maps},
-	[CFG_T_RESTRICTIONS] = {CFG_T_RESTRICTIONS,
-				"a list of restrictions (or type:table, or a name from "
-				"smtpd_restriction_classes)",
-				check_restrictions},
-	[CFG_T_NETWORKS] = {CFG_T_NETWORKS,
-			    "a list of addresses, networks address/prefix ([ipv6]/prefix), "
-			    "type:table or /file/name",
-			    check_networks},
-	[CFG_T_PATH] = {CFG_T_PATH, "a file name", check_any},
-	[CFG_T_HOSTNAME] = {CFG_T_HOSTNAME, "a host name", check_hostname},
-	[CFG_T_DOMAIN] = {CFG_T_DOMAIN, "a domain name", check_hostname},
-	[CFG_T_ENUM] = {CFG_T_ENUM, "one of the listed choices", check_enum},
-	[CFG_T_USER] = {CFG_T_USER, "a user name", check_login},
-	[CFG_T_GROUP] = {CFG_T_GROUP, "a group name", check_login},
-	[CFG_T_COMPAT] = {CFG_T_COMPAT, "a compatibility level N, N.N or N.N.N", check_compat},
+    [CFG_T_STRING] = {CFG_T_STRING, "text", check_any},
+    [CFG_T_RAW] = {CFG_T_RAW, "text", check_any},
+    [CFG_T_BOOL] = {CFG_T_BOOL, "yes or no", check_bool},
+    [CFG_T_INT] = {CFG_T_INT, "a whole number without a unit suffix", check_number},
+    [CFG_T_LONG] = {CFG_T_LONG, "a whole number without a unit suffix", check_number},
+    [CFG_T_SIZE] = {CFG_T_SIZE, "a size in bytes: a whole number without a unit suffix",
+                    check_number},
+    [CFG_T_TIME] = {CFG_T_TIME,
+                    "a time: a number with an optional unit s (seconds), m (minutes), "
+                    "h (hours), d (days) or w (weeks)",
+                    check_time},
+    [CFG_T_LIST] = {CFG_T_LIST, "a list", check_any},
+    [CFG_T_MAPS] = {CFG_T_MAPS, "a list of lookup tables written type:name", check_maps},
+    [CFG_T_RESTRICTIONS] = {CFG_T_RESTRICTIONS,
+                            "a list of restrictions (or type:table, or a name from "
+                            "smtpd_restriction_classes)",
+                            check_restrictions},
+    [CFG_T_NETWORKS] = {CFG_T_NETWORKS,
+                        "a list of addresses, networks address/prefix ([ipv6]/prefix), "
+                        "type:table or /file/name",
+                        check_networks},
+    [CFG_T_PATH] = {CFG_T_PATH, "a file name", check_any},
+    [CFG_T_HOSTNAME] = {CFG_T_HOSTNAME, "a host name", check_hostname},
+    [CFG_T_DOMAIN] = {CFG_T_DOMAIN, "a domain name", check_hostname},
+    [CFG_T_ENUM] = {CFG_T_ENUM, NULL, check_enum}, /* the reason lists the choices */
+    [CFG_T_USER] = {CFG_T_USER, "a user name", check_login},
+    [CFG_T_GROUP] = {CFG_T_GROUP, "a group name", check_login},
+    [CFG_T_COMPAT] = {CFG_T_COMPAT, "a compatibility level N, N.N or N.N.N", check_compat},
 };
 
 const struct cfg_type_check *cfg_type_check_for(enum cfg_ptype type)
@@ -692,7 +702,7 @@ static int is_restriction_class(const struct cfg_expand *ex, const char *word)
 
 /* check_restrictions_with_classes - restriction lists, class names resolved through ex */
 static int check_restrictions_with_classes(const struct cfg_param_def *def, const char *value,
-					   const struct cfg_expand *ex, struct cfg_buf *why)
+                                           const struct cfg_expand *ex, struct cfg_buf *why)
 {
 	struct cfg_strvec sv;
 	struct cfg_buf rest;
@@ -704,8 +714,8 @@ static int check_restrictions_with_classes(const struct cfg_param_def *def, cons
 	cfg_buf_init(&rest);
 	split_list(value, &sv);
 	for (i = 0; i < sv.n; i++) {
-		if (is_restriction_class(ex, sv.v[i]) &&
-		    (i == 0 || !cfg_restriction_takes_arg(sv.v[i - 1])))
+		if (is_restriction_class(ex, sv.v[i])
+		    && (i == 0 || !cfg_restriction_takes_arg(sv.v[i - 1])))
 			continue;
 		cfg_buf_printf(&rest, "%s%s", rest.len ? " " : "", sv.v[i]);
 	}
@@ -716,11 +726,11 @@ static int check_restrictions_with_classes(const struct cfg_param_def *def, cons
 }
 
 int cfg_validate_def(const struct cfg_param_def *def, const char *value,
-		     const struct cfg_expand *ex, const char *file, unsigned line,
-		     struct cfg_diags *diags)
+                     const struct cfg_expand *ex, const char *file, unsigned line,
+                     struct cfg_diags *diags)
 {
 	const struct cfg_type_check *tc = cfg_type_check_for(def->type);
-	struct cfg_buf exp, why;
+	struct cfg_buf exp, why, note;
 	const char *v = value;
 	int ret = 0;
 
@@ -742,13 +752,19 @@ int cfg_validate_def(const struct cfg_param_def *def, const char *value,
 		char code[32];
 
 		/* "value-" + the type name, e.g. value-time */
-		cfg_buf_reset(&exp);
+		cfg_buf_init(&note);
 		if (v != value)
-			cfg_buf_printf(&exp, " (expands to \"%s\")", v);
+			cfg_buf_printf(&note, " (expands to \"%s\")", v);
+		if (why.len > 0)
+			cfg_buf_printf(&note, ": %s", why.data);
+		if (tc->expect != NULL)
+			cfg_buf_printf(&note, "%s expected %s", why.len > 0 ? ";" : ":",
+			               tc->expect);
 		snprintf(code, sizeof(code), "value-%s", cfg_ptype_name(def->type));
 		d = cfg_diags_add(diags, CFG_SEV_ERROR, code, file, line, 0,
-				  "parameter %s: invalid value \"%s\"%s: %s; expected %s", def->name,
-				  value, exp.data, why.data, tc->expect);
+		                  "parameter %s: invalid value \"%s\"%s", def->name, value,
+		                  note.data);
+		cfg_buf_fini(&note);
 		if (d != NULL)
 			d->param = cfg_xstrdup(def->name);
 	}
@@ -785,7 +801,7 @@ const struct cfg_param_def *cfg_validate_lookup_def(const char *name, struct cfg
 }
 
 int cfg_validate_param(const char *name, const char *value, const struct cfg_expand *ex,
-		       const char *file, unsigned line, struct cfg_diags *diags)
+                       const char *file, unsigned line, struct cfg_diags *diags)
 {
 	struct cfg_param_def tmp;
 	const struct cfg_param_def *def = cfg_validate_lookup_def(name, &tmp);

@@ -29,7 +29,7 @@ const char *pcf_ed_progname(void)
 	extern char *program_invocation_name;
 
 	return program_invocation_name && *program_invocation_name ? program_invocation_name
-								    : "postconf";
+	                                                           : "postconf";
 }
 
 const char *pcf_ed_config_dir(const char *config_dir)
@@ -79,7 +79,7 @@ static const char *lookup(void *ctx, const char *name)
 }
 
 void pcf_ed_lookup_init(struct pcf_ed_lookup *lk, const struct cfg_config *cfg,
-			const char *const *names, const char *const *values, size_t n)
+                        const char *const *names, const char *const *values, size_t n)
 {
 	lk->cfg = cfg;
 	lk->names = names;
@@ -92,7 +92,7 @@ void pcf_ed_lookup_init(struct pcf_ed_lookup *lk, const struct cfg_config *cfg,
 
 /* check_overrides - the -o name=value settings inside an entry or command text */
 static size_t check_overrides(const char *text, const struct cfg_expand *ex,
-			      struct cfg_diags *diags)
+                              struct cfg_diags *diags)
 {
 	struct cfg_strvec nv;
 	size_t i, bad = 0;
@@ -107,7 +107,7 @@ static size_t check_overrides(const char *text, const struct cfg_expand *ex,
 }
 
 size_t pcf_ed_check_edit(const struct cfg_edit *ed, const struct cfg_expand *ex,
-			 struct cfg_diags *diags)
+                         struct cfg_diags *diags)
 {
 	size_t i, bad = 0;
 
@@ -154,10 +154,10 @@ static int open_error(const char *path, struct cfg_diags *diags)
 	/* Postfix creates PATH.tmp first, so a missing directory is reported on that name */
 	if (stat(dir, &st) < 0)
 		cfg_diags_add(diags, CFG_SEV_FATAL, "file-open", path, 0, 0, "open %s.tmp: %s",
-			      path, strerror(errno));
+		              path, strerror(errno));
 	else
 		cfg_diags_add(diags, CFG_SEV_FATAL, "file-open", path, 0, 0,
-			      "open %s for reading: %s", path, strerror(saved));
+		              "open %s for reading: %s", path, strerror(saved));
 	free(dir);
 	return -1;
 }
@@ -197,8 +197,8 @@ out:
 }
 
 /* run_edit - the common part of both entry points */
-static int run_edit(const char *config_dir, const char *file, enum cfg_edit_what what,
-		    int mode, char **args, int nargs, int force)
+static int run_edit(const char *config_dir, const char *file, enum cfg_edit_what what, int mode,
+                    char **args, int nargs, int force)
 {
 	struct cfg_diags diags;
 	struct cfg_edit *ed = NULL;
@@ -208,8 +208,8 @@ static int run_edit(const char *config_dir, const char *file, enum cfg_edit_what
 	cfg_diags_init(&diags);
 	if (nargs <= 0) {
 		cfg_diags_add(&diags, CFG_SEV_FATAL, "edit-args", NULL, 0, 0, "%s",
-			      mode == 'e' ? "-e requires name=value argument"
-							       : "missing service argument");
+		              mode == 'e' ? "-e requires name=value argument"
+		                          : "missing service argument");
 		goto out;
 	}
 	if (cfg_edit_parse(what, (enum cfg_edit_mode)mode, args, (size_t)nargs, &ed, &diags) < 0)
@@ -243,9 +243,9 @@ static int run_edit(const char *config_dir, const char *file, enum cfg_edit_what
 		free(values);
 		if (nbad > 0) {
 			cfg_diags_add(&diags, CFG_SEV_FATAL, "edit-refused", NULL, 0, 0,
-				      "nothing written: %zu value%s refused (use --force to write "
-				      "anyway)",
-				      nbad, nbad == 1 ? "" : "s");
+			              "nothing written: %zu value%s refused (use --force to write "
+			              "anyway)",
+			              nbad, nbad == 1 ? "" : "s");
 			goto out;
 		}
 	}
@@ -266,12 +266,11 @@ int pcf_edit_main(const char *config_dir, int mode, char **args, int nargs, int 
 	return run_edit(config_dir, "main.cf", CFG_EDIT_MAIN, mode, args, nargs, force);
 }
 
-int pcf_edit_master(const char *config_dir, int mode, int what, char **args, int nargs,
-		    int force)
+int pcf_edit_master(const char *config_dir, int mode, int what, char **args, int nargs, int force)
 {
-	enum cfg_edit_what w = what == 'F' ? CFG_EDIT_FIELD
-			       : what == 'P' ? CFG_EDIT_PARAM
-					     : CFG_EDIT_ENTRY;
+	enum cfg_edit_what w = what == 'F'   ? CFG_EDIT_FIELD
+	                       : what == 'P' ? CFG_EDIT_PARAM
+	                                     : CFG_EDIT_ENTRY;
 
 	return run_edit(config_dir, "master.cf", w, mode, args, nargs, force);
 }

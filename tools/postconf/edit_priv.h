@@ -29,11 +29,11 @@ struct pcf_ed_lookup {
 	const char *const *names;     /* pending names and values, n of each */
 	const char *const *values;    /* NULL value: pending removal */
 	size_t n;
-	struct cfg_expand ex;         /* ready to use, ctx points to this struct */
+	struct cfg_expand ex; /* ready to use, ctx points to this struct */
 };
 /* pcf_ed_lookup_init - fill lk (cfg may be NULL); arrays are borrowed */
 void pcf_ed_lookup_init(struct pcf_ed_lookup *lk, const struct cfg_config *cfg,
-			const char *const *names, const char *const *values, size_t n);
+                        const char *const *names, const char *const *values, size_t n);
 
 /*
  * pcf_ed_check_edit - type-check the values of a parsed edit (main.cf -e,
@@ -41,7 +41,7 @@ void pcf_ed_lookup_init(struct pcf_ed_lookup *lk, const struct cfg_config *cfg,
  * returns how many values were refused.
  */
 size_t pcf_ed_check_edit(const struct cfg_edit *ed, const struct cfg_expand *ex,
-			 struct cfg_diags *diags);
+                         struct cfg_diags *diags);
 
 /*
  * pcf_ed_rewrite - lock path, read it, apply ed, replace it atomically.

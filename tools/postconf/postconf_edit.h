@@ -29,8 +29,7 @@ int pcf_edit_main(const char *config_dir, int mode, char **args, int nargs, int 
  * Combinations Postfix refuses (-F#, -FX, -P#) are refused the same way.
  * force has the same meaning as for pcf_edit_main (type checks of -Pe values).
  */
-int pcf_edit_master(const char *config_dir, int mode, int what, char **args, int nargs,
-		    int force);
+int pcf_edit_master(const char *config_dir, int mode, int what, char **args, int nargs, int force);
 
 /*
  * pcf_shell - the interactive configuration shell (postconf --shell).
@@ -44,8 +43,8 @@ int pcf_shell(const char *config_dir);
  * service is "name/type" or NULL.  overrides are postconf -o "name=value"
  * strings (may be NULL when noverrides is 0).
  */
-int pcf_explain(const char *config_dir, const char *name, const char *service,
-		char **overrides, int noverrides);
+int pcf_explain(const char *config_dir, const char *name, const char *service, char **overrides,
+                int noverrides);
 
 /*
  * pcf_diff - postconf --diff [DIR2]: parameters whose setting differs from

@@ -30,10 +30,10 @@
 
 /* what: which file and which kind of object the arguments name */
 enum cfg_edit_what {
-	CFG_EDIT_MAIN = 0,  /* main.cf parameters: "name=value" / "name" */
-	CFG_EDIT_ENTRY,     /* master.cf entries (-M): "service/type=entry text" / "service/type" */
-	CFG_EDIT_FIELD,     /* master.cf fields (-F): "service/type/field=value" */
-	CFG_EDIT_PARAM,     /* master.cf -o parameters (-P): "service/type/name=value" / "s/t/name" */
+	CFG_EDIT_MAIN = 0, /* main.cf parameters: "name=value" / "name" */
+	CFG_EDIT_ENTRY,    /* master.cf entries (-M): "service/type=entry text" / "service/type" */
+	CFG_EDIT_FIELD,    /* master.cf fields (-F): "service/type/field=value" */
+	CFG_EDIT_PARAM, /* master.cf -o parameters (-P): "service/type/name=value" / "s/t/name" */
 };
 
 /* mode: what to do with the named objects */
@@ -70,7 +70,7 @@ struct cfg_edit {
  * that Postfix refuses gives "with option -F, do not specify -X".
  */
 int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const *args,
-		   size_t nargs, struct cfg_edit **out, struct cfg_diags *diags);
+                   size_t nargs, struct cfg_edit **out, struct cfg_diags *diags);
 /* cfg_edit_free - free a request list; NULL is a no-op */
 void cfg_edit_free(struct cfg_edit *ed);
 
@@ -84,7 +84,7 @@ void cfg_edit_free(struct cfg_edit *ed);
  * \"...\"", "master.cf: missing '}' in ...") are appended as warnings.
  */
 int cfg_edit_apply(struct cfg_edit *ed, const char *path, const char *text, size_t len,
-		   struct cfg_buf *out, struct cfg_diags *diags);
+                   struct cfg_buf *out, struct cfg_diags *diags);
 
 /*
  * cfg_edit_entry_overrides - the "-o name=value" settings of a master.cf
@@ -102,7 +102,6 @@ void cfg_edit_entry_overrides(const char *entry, struct cfg_strvec *names_values
  * (what postconf -Me writes).  Returns 0, or -1 with "bad field count" /
  * "invalid type field ..." style diagnostics.
  */
-int cfg_edit_print_entry(const char *entry, int fold, struct cfg_buf *out,
-			 struct cfg_diags *diags);
+int cfg_edit_print_entry(const char *entry, int fold, struct cfg_buf *out, struct cfg_diags *diags);
 
 #endif

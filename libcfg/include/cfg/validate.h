@@ -19,8 +19,9 @@
  *
  * Diagnostics: severity CFG_SEV_ERROR, code "value-<type>" (e.g.
  * "value-time"), param set, message in postkit's own words, object first:
- *   parameter smtpd_timeout: invalid value "300q": expected a time: a number
- *   with an optional unit s (seconds), m, h, d or w
+ *   parameter smtpd_timeout: invalid value "300q": unit 'q' is not one of s,
+ *   m, h, d, w; expected a time: a number with an optional unit s (seconds), ...
+ *   parameter smtputf8_enable: invalid value "maybe": expected yes or no
  */
 #ifndef CFG_VALIDATE_H
 #define CFG_VALIDATE_H
@@ -35,11 +36,12 @@
 /* One row of the per-type table. */
 struct cfg_type_check {
 	enum cfg_ptype type;
-	const char *expect; /* "a time: a number with ...", used after "expected " */
+	const char
+	    *expect; /* "a time: a number with ...", shown after "expected "; NULL: why says it */
 	/*
 	 * check - 0 when value (already expanded) is acceptable for def, else -1
-	 * with a short reason appended to why ("unit 'q' is not one of s m h d
-	 * w").  def may be a synthetic definition (service-defined parameters).
+	 * with a short reason appended to why ("unit 'q' is not one of s, m,
+	 * h, d, w"), or nothing when "expected <expect>" says it all.  def may be a synthetic definition (service-defined parameters).
 	 */
 	int (*check)(const struct cfg_param_def *def, const char *value, struct cfg_buf *why);
 };
@@ -54,8 +56,8 @@ const struct cfg_type_check *cfg_type_check_for(enum cfg_ptype type);
  * (file/line from file and line, which may be NULL/0).
  */
 int cfg_validate_def(const struct cfg_param_def *def, const char *value,
-		     const struct cfg_expand *ex, const char *file, unsigned line,
-		     struct cfg_diags *diags);
+                     const struct cfg_expand *ex, const char *file, unsigned line,
+                     struct cfg_diags *diags);
 
 /*
  * cfg_validate_param - look name up (built-in registry, then the
@@ -64,7 +66,7 @@ int cfg_validate_def(const struct cfg_param_def *def, const char *value,
  * diagnostics as cfg_validate_def().
  */
 int cfg_validate_param(const char *name, const char *value, const struct cfg_expand *ex,
-		       const char *file, unsigned line, struct cfg_diags *diags);
+                       const char *file, unsigned line, struct cfg_diags *diags);
 
 /*
  * cfg_validate_lookup_def - the definition used for name: a registry entry,
