@@ -1,0 +1,774 @@
+/*
+ * config.c - a loaded configuration: documents, the parameter universe and
+ * value lookup (see cfg/config.h; the "used" analysis is in config_scan.c)
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg/config.h"
+#include "cfg/expand.h"
+#include "cfg/hostinfo.h"
+#include "cfg/registry.h"
+#include "cfg/xalloc.h"
+#include "config_int.h"
+
+#define DEF_CONFIG_DIR "/etc/postfix"
+#define CONF_ENV_PATH "MAIL_CONFIG"
+
+/* path_join - "dir/file", exactly as Postfix builds it (no slash folding) */
+static char *path_join(const char *dir, const char *file)
+{
+	return cfg_xasprintf("%s/%s", dir, file);
+}
+
+/* cfgp_dict_get - the dict value of name (override, main.cf, config_directory) or NULL */
+const char *cfgp_dict_get(const struct cfg_config *cfg, const char *name)
+{
+	const char *v;
+
+	if (cfg->flags & CFG_LOAD_DEFAULTS)
+		return NULL;
+	if (cfg_htab_count(cfg->deleted) && cfg_htab_has(cfg->deleted, name))
+		return NULL;
+	if (cfg_htab_count(cfg->over) && (v = cfg_htab_get(cfg->over, name)) != NULL)
+		return v;
+	if ((v = cfg_maincf_value(cfg->main, name)) != NULL)
+		return v;
+	if (cfg->dir_explicit && strcmp(name, "config_directory") == 0)
+		return cfg->dir;
+	return NULL;
+}
+
+/* cfgp_is_raw - 1 when name is a built-in that Postfix never expands */
+int cfgp_is_raw(const char *name)
+{
+	const struct cfg_param_def *d = cfg_registry_find(name);
+
+	return d != NULL && d->type == CFG_T_RAW;
+}
+
+/*
+ * Old names that Postfix 3.7 still knows (empty default, named in the
+ * defaults of their successors) beyond the registry's CFG_PF_LEGACY
+ * entries.  TODO: drop this list once schemas/params.def carries them.
+ */
+static const char *const extra_legacy[] = {
+    "lmtp_per_record_deadline",
+    "postscreen_blacklist_action",
+    "postscreen_dnsbl_ttl",
+    "postscreen_dnsbl_whitelist_threshold",
+    "postscreen_whitelist_interfaces",
+    "smtp_per_record_deadline",
+    "smtpd_per_record_deadline",
+    "tlsproxy_client_level",
+    "tlsproxy_client_policy",
+    NULL,
+};
+
+/* extra_legacy_has - 1 when name is in extra_legacy and not in the registry */
+static int extra_legacy_has(const char *name)
+{
+	for (const char *const *p = extra_legacy; *p; p++)
+		if (strcmp(*p, name) == 0)
+			return cfg_registry_find(name) == NULL;
+	return 0;
+}
+
+/* cfgp_legacy - 1 for an old name Postfix still knows but lists only once it is set */
+int cfgp_legacy(const char *name)
+{
+	const struct cfg_param_def *d = cfg_registry_find(name);
+
+	if (d != NULL)
+		return (d->flags & CFG_PF_LEGACY) != 0;
+	return extra_legacy_has(name);
+}
+
+/* cfgp_known - 1 for a built-in or service-defined name */
+int cfgp_known(const struct cfg_config *cfg, const char *name)
+{
+	return cfg_htab_has(cfg->service, name) || cfg_registry_find(name) != NULL
+	       || extra_legacy_has(name);
+}
+
+/* relabeled - a legacy name that is set somewhere counts as user-defined (and is listed) */
+static int relabeled(const struct cfg_config *cfg, const char *name)
+{
+	return cfgp_dict_get(cfg, name) != NULL || cfg_htab_has(cfg->name_scopes, name);
+}
+
+/* computed_default - the cached host/process-derived default of name, computing it once */
+static const char *computed_default(const struct cfg_config *ccfg, const char *name)
+{
+	struct cfg_config *cfg = (struct cfg_config *)ccfg; /* cache only */
+	struct cfg_buf b;
+	const char *v;
+
+	if ((v = cfg_htab_get(cfg->computed, name)) != NULL)
+		return v;
+	cfg_buf_init(&b);
+	if (strcmp(name, "process_name") == 0) {
+		cfg_buf_adds(&b, cfg->process_name);
+	} else if (cfg_hostinfo_default(name, NULL, &b) < 0) {
+		cfg_buf_reset(&b);
+	}
+	cfg_htab_put(cfg->computed, name, cfg_buf_take(&b));
+	return cfg_htab_get(cfg->computed, name);
+}
+
+/* cfg_config_default - the default (unexpanded; host-derived ones computed), or NULL */
+const char *cfg_config_default(const struct cfg_config *cfg, const char *name)
+{
+	const struct cfg_param_def *d = cfg_registry_find(name);
+	const char *v;
+
+	if (d != NULL) {
+		if (d->flags & (CFG_PF_HOSTDEP | CFG_PF_PROCDEP))
+			return computed_default(cfg, name);
+		return d->defval ? d->defval : "";
+	}
+	if ((v = cfg_htab_get(cfg->service, name)) != NULL)
+		return v;
+	if (extra_legacy_has(name))
+		return "";
+	if (cfg_htab_has(cfg->users, name))
+		return "";
+	return NULL;
+}
+
+/* cfgp_scope_of - the scope of master entry svc, or NULL */
+const struct cfgp_scope *cfgp_scope_of(const struct cfg_config *cfg, const struct cfg_service *svc)
+{
+	size_t i;
+
+	if (svc == NULL || cfg->master->nsvcs == 0 || svc < cfg->master->svcs
+	    || svc >= cfg->master->svcs + cfg->master->nsvcs)
+		return NULL;
+	i = (size_t)(svc - cfg->master->svcs);
+	return &cfg->scopes[cfg->svc_scope[i]];
+}
+
+/* cfgp_lookup - resolve name for expansion in scope (NULL: global) */
+const char *cfgp_lookup(const struct cfg_config *cfg, const struct cfgp_scope *scope,
+                        enum cfgp_lookup how, const char *name)
+{
+	const char *v;
+
+	switch (how) {
+	case CFGP_LOOKUP_DEFAULTS:
+		return cfg_config_default(cfg, name);
+	case CFGP_LOOKUP_DICT:
+		if ((v = cfgp_dict_get(cfg, name)) != NULL)
+			return v;
+		/* An unset compatibility_level is level 0 for the <level operators. */
+		if (strcmp(name, "compatibility_level") == 0)
+			return cfg_config_default(cfg, name);
+		return NULL;
+	case CFGP_LOOKUP_EFFECTIVE:
+	default:
+		if (scope != NULL && (v = cfg_htab_get(scope->params, name)) != NULL)
+			return v;
+		/* In a master.cf entry, $service_name is the entry's service. */
+		if (scope != NULL && strcmp(name, "service_name") == 0)
+			return scope->service;
+		if ((v = cfgp_dict_get(cfg, name)) != NULL)
+			return v;
+		return cfg_config_default(cfg, name);
+	}
+}
+
+struct lookup_ctx {
+	const struct cfg_config *cfg;
+	const struct cfgp_scope *scope;
+	enum cfgp_lookup how;
+};
+
+/* lookup_cb - cfg_expand() call-back */
+static const char *lookup_cb(void *ctx, const char *name)
+{
+	const struct lookup_ctx *lc = ctx;
+
+	return cfgp_lookup(lc->cfg, lc->scope, lc->how, name);
+}
+
+/* cfgp_expand - expand value with cfgp_lookup() semantics */
+int cfgp_expand(const struct cfg_config *cfg, const struct cfgp_scope *scope, enum cfgp_lookup how,
+                const char *value, struct cfg_buf *out, struct cfg_diags *diags)
+{
+	struct lookup_ctx lc = {cfg, scope, how};
+	struct cfg_expand ex = {lookup_cb, NULL, &lc};
+
+	if (cfg->flags & CFG_LOAD_DEFAULTS)
+		lc.how = CFGP_LOOKUP_DEFAULTS;
+	return cfg_expand_value(&ex, value, out, diags);
+}
+
+/* cfg_config_expand - expand value against the global name space */
+int cfg_config_expand(const struct cfg_config *cfg, const char *value, struct cfg_buf *out,
+                      struct cfg_diags *diags)
+{
+	return cfgp_expand(cfg, NULL, CFGP_LOOKUP_EFFECTIVE, value, out, diags);
+}
+
+/* cfg_config_expand_service - expand value in the name space of master entry svc */
+int cfg_config_expand_service(const struct cfg_config *cfg, const struct cfg_service *svc,
+                              const char *value, struct cfg_buf *out, struct cfg_diags *diags)
+{
+	return cfgp_expand(cfg, cfgp_scope_of(cfg, svc), CFGP_LOOKUP_EFFECTIVE, value, out, diags);
+}
+
+/* cfg_config_explicit - the dict value of name */
+const char *cfg_config_explicit(const struct cfg_config *cfg, const char *name)
+{
+	return cfgp_dict_get(cfg, name);
+}
+
+/* cfg_config_class - CFG_CLASS_* of name, or 0 */
+unsigned cfg_config_class(const struct cfg_config *cfg, const char *name)
+{
+	if (cfg_htab_has(cfg->service, name))
+		return CFG_CLASS_SERVICE;
+	if (cfgp_legacy(name))
+		return relabeled(cfg, name) ? CFG_CLASS_USER : CFG_CLASS_BUILTIN;
+	if (cfg_registry_find(name) != NULL)
+		return CFG_CLASS_BUILTIN;
+	if (cfg_htab_has(cfg->users, name))
+		return CFG_CLASS_USER;
+	return 0;
+}
+
+/* cfg_config_is_used - 1 when a user-defined name is referenced (or name is known) */
+int cfg_config_is_used(const struct cfg_config *cfg, const char *name)
+{
+	return cfg_config_class(cfg, name) != 0;
+}
+
+/* cfg_config_value - the effective unexpanded value, or NULL */
+const char *cfg_config_value(const struct cfg_config *cfg, const char *name)
+{
+	const char *v;
+
+	if ((v = cfgp_dict_get(cfg, name)) != NULL)
+		return v;
+	return cfg_config_default(cfg, name);
+}
+
+/* cmp_str - qsort helper for strcmp order */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* add_extra - append names of a table that are not built-in, sorted afterwards by the caller */
+static void add_extra(const struct cfg_htab *h, const struct cfg_config *cfg, unsigned classes,
+                      int explicit_only, struct cfg_strvec *out)
+{
+	size_t pos = 0;
+	const char *key;
+	void *val;
+
+	while (cfg_htab_next(h, &pos, &key, &val)) {
+		unsigned c = cfg_config_class(cfg, key);
+
+		if ((c & classes) == 0)
+			continue;
+		if (c == CFG_CLASS_BUILTIN)
+			continue;
+		if (explicit_only && cfgp_dict_get(cfg, key) == NULL)
+			continue;
+		cfg_strvec_add(out, key);
+	}
+}
+
+/* merge_names - sorted built-ins merged with the sorted extra names */
+static void merge_names(const struct cfg_config *cfg, unsigned classes, int explicit_only,
+                        struct cfg_strvec *extra, struct cfg_strvec *out)
+{
+	size_t nb = cfg_registry_count();
+	size_t i = 0, j = 0;
+
+	qsort(extra->v, extra->n, sizeof(char *), cmp_str);
+	while (i < nb || j < extra->n) {
+		const struct cfg_param_def *d = i < nb ? cfg_registry_at(i) : NULL;
+
+		if (d != NULL && (cfg_htab_has(cfg->service, d->name) || cfgp_legacy(d->name))) {
+			i++; /* service-defined or legacy: comes from extra when listed */
+			continue;
+		}
+		if (d != NULL && (j == extra->n || strcmp(d->name, extra->v[j]) < 0)) {
+			i++;
+			if ((classes & CFG_CLASS_BUILTIN) == 0)
+				continue;
+			if (explicit_only && cfgp_dict_get(cfg, d->name) == NULL)
+				continue;
+			cfg_strvec_add(out, d->name);
+			continue;
+		}
+		if (j > 0 && strcmp(extra->v[j], extra->v[j - 1]) == 0) {
+			j++;
+			continue;
+		}
+		cfg_strvec_add(out, extra->v[j++]);
+	}
+}
+
+/* names - the common part of cfg_config_names() and cfg_config_explicit_names() */
+static void names(const struct cfg_config *cfg, unsigned classes, int explicit_only,
+                  struct cfg_strvec *out)
+{
+	struct cfg_strvec extra;
+
+	cfg_strvec_init(&extra);
+	if (classes & CFG_CLASS_SERVICE)
+		add_extra(cfg->service, cfg, classes, explicit_only, &extra);
+	if (classes & CFG_CLASS_USER) {
+		size_t nb = cfg_registry_count();
+
+		add_extra(cfg->users, cfg, classes, explicit_only, &extra);
+		for (size_t i = 0; i < nb; i++) {
+			const char *n = cfg_registry_at(i)->name;
+
+			if (cfgp_legacy(n) && relabeled(cfg, n)
+			    && (!explicit_only || cfgp_dict_get(cfg, n) != NULL))
+				cfg_strvec_add(&extra, n);
+		}
+		for (const char *const *p = extra_legacy; *p; p++)
+			if (extra_legacy_has(*p) && relabeled(cfg, *p)
+			    && (!explicit_only || cfgp_dict_get(cfg, *p) != NULL))
+				cfg_strvec_add(&extra, *p);
+	}
+	merge_names(cfg, classes, explicit_only, &extra, out);
+	cfg_strvec_fini(&extra);
+}
+
+/* cfg_config_names - every listed name of the given classes, sorted */
+void cfg_config_names(const struct cfg_config *cfg, unsigned classes, struct cfg_strvec *out)
+{
+	names(cfg, classes, 0, out);
+}
+
+/* cfg_config_explicit_names - listed names with an explicit value, sorted */
+void cfg_config_explicit_names(const struct cfg_config *cfg, unsigned classes,
+                               struct cfg_strvec *out)
+{
+	names(cfg, classes, 1, out);
+}
+
+/* cfg_config_dir - the configuration directory */
+const char *cfg_config_dir(const struct cfg_config *cfg)
+{
+	return cfg->dir;
+}
+
+/* cfg_config_maincf - the main.cf document */
+const struct cfg_maincf *cfg_config_maincf(const struct cfg_config *cfg)
+{
+	return cfg->main;
+}
+
+/* cfg_config_mastercf - the master.cf document */
+const struct cfg_mastercf *cfg_config_mastercf(const struct cfg_config *cfg)
+{
+	return cfg->master;
+}
+
+/* cfg_config_override - set name=value above main.cf */
+void cfg_config_override(struct cfg_config *cfg, const char *name, const char *value)
+{
+	free(cfg_htab_put(cfg->over, name, cfg_xstrdup(value)));
+}
+
+/* free_scopes - release the master.cf name spaces */
+static void free_scopes(struct cfg_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nscopes; i++) {
+		free(cfg->scopes[i].key);
+		free(cfg->scopes[i].service);
+		cfg_htab_free(cfg->scopes[i].params, NULL);
+		cfg_htab_free(cfg->scopes[i].valid, NULL);
+	}
+	free(cfg->scopes);
+	free(cfg->svc_scope);
+}
+
+/* free_idxlist - htab value destructor for name_scopes */
+static void free_idxlist(void *p)
+{
+	struct cfgp_idxlist *l = p;
+
+	free(l->v);
+	free(l);
+}
+
+/* cfg_config_free - free everything */
+void cfg_config_free(struct cfg_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->dir);
+	free(cfg->process_name);
+	free(cfg->main_path);
+	free(cfg->master_path);
+	cfg_maincf_free(cfg->main);
+	cfg_mastercf_free(cfg->master);
+	cfg_htab_free(cfg->over, free);
+	cfg_htab_free(cfg->deleted, NULL);
+	cfg_htab_free(cfg->service, NULL);
+	cfg_htab_free(cfg->users, NULL);
+	cfg_htab_free(cfg->computed, free);
+	cfg_htab_free(cfg->rest_classes, NULL);
+	cfg_htab_free(cfg->scope_by_key, NULL);
+	cfg_htab_free(cfg->name_scopes, free_idxlist);
+	free_scopes(cfg);
+	free(cfg);
+}
+
+/* split_nameval - Postfix's split_nameval(): "name = value" with optional whitespace */
+static const char *split_nameval(const char *s, char **name, char **value)
+{
+	const char *np, *ne, *vp, *ve;
+
+	np = s + strspn(s, " \t\r\n");
+	ne = np + strcspn(np, " \t\r\n=");
+	if (ne == np)
+		return "missing attribute name";
+	vp = ne + strspn(ne, " \t\r\n");
+	if (*vp != '=')
+		return "missing '=' after attribute name";
+	vp++;
+	vp += strspn(vp, " \t\r\n");
+	ve = vp + strlen(vp);
+	while (ve > vp && strchr(" \t\r\n", ve[-1]) != NULL)
+		ve--;
+	*name = cfg_xstrndup(np, (size_t)(ne - np));
+	*value = cfg_xstrndup(vp, (size_t)(ve - vp));
+	return NULL;
+}
+
+/* set_overrides - apply "name=value" strings (postconf -o) */
+static int set_overrides(struct cfg_config *cfg, const struct cfg_load_opts *o,
+                         struct cfg_diags *diags)
+{
+	for (size_t i = 0; i < o->noverrides; i++) {
+		char *name, *value;
+		const char *err = split_nameval(o->overrides[i], &name, &value);
+
+		if (err != NULL) {
+			cfg_diags_add(diags, CFG_SEV_FATAL, "config-bad-override", NULL, 0, 0,
+			              "invalid parameter override: %s: %s", o->overrides[i], err);
+			return -1;
+		}
+		free(cfg_htab_put(cfg->over, name, value));
+		free(name);
+	}
+	return 0;
+}
+
+/* add_scope_name - remember that scope index si sets name with -o */
+static void add_scope_name(struct cfg_config *cfg, const char *name, size_t si)
+{
+	struct cfgp_idxlist *l = cfg_htab_get(cfg->name_scopes, name);
+
+	if (l == NULL) {
+		l = cfg_xcalloc(1, sizeof(*l));
+		cfg_htab_put(cfg->name_scopes, name, l);
+	}
+	if (l->n > 0 && l->v[l->n - 1] == si)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 2;
+		l->v = cfg_xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = si;
+}
+
+/* build_scopes - one name space per distinct service/type, holding its -o settings */
+static void build_scopes(struct cfg_config *cfg)
+{
+	const struct cfg_mastercf *m = cfg->master;
+
+	cfg->scopes = cfg_xcalloc(m->nsvcs ? m->nsvcs : 1, sizeof(*cfg->scopes));
+	cfg->svc_scope = cfg_xcalloc(m->nsvcs ? m->nsvcs : 1, sizeof(*cfg->svc_scope));
+	for (size_t i = 0; i < m->nsvcs; i++) {
+		const struct cfg_service *svc = &m->svcs[i];
+		char *key =
+		    cfg_xasprintf("%s/%s", svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE]);
+		size_t si = (size_t)(uintptr_t)cfg_htab_get(cfg->scope_by_key, key);
+		struct cfgp_scope *sc;
+
+		if (si == 0) {
+			sc = &cfg->scopes[cfg->nscopes++];
+			sc->key = key;
+			sc->service = cfg_xstrdup(svc->field[CFG_MF_SERVICE]);
+			sc->params = cfg_htab_new(8);
+			sc->valid = cfg_htab_new(4);
+			si = cfg->nscopes;
+			cfg_htab_put(cfg->scope_by_key, key, (void *)(uintptr_t)si);
+		} else {
+			free(key);
+			sc = &cfg->scopes[si - 1];
+		}
+		cfg->svc_scope[i] = si - 1;
+		for (size_t k = 0; k < svc->novr; k++) {
+			cfg_htab_put(sc->params, svc->ovr[k].name, svc->ovr[k].value);
+			add_scope_name(cfg, svc->ovr[k].name, si - 1);
+		}
+	}
+}
+
+/* register_services - service-defined parameters of master.cf delivery agents */
+static void register_services(struct cfg_config *cfg)
+{
+	size_t nt;
+	const struct cfg_service_param_template *t = cfg_service_param_templates(&nt);
+
+	for (size_t i = 0; i < cfg->master->nsvcs; i++) {
+		const struct cfg_service *svc = &cfg->master->svcs[i];
+		const char *cmd = svc->argv.n ? svc->argv.v[0] : "";
+
+		for (size_t k = 0; k < nt; k++) {
+			const struct cfg_param_def *d;
+			char *name;
+
+			if (!cfg_service_template_applies(&t[k], cmd))
+				continue;
+			name = cfg_xasprintf("%s%s", svc->field[CFG_MF_SERVICE], t[k].suffix);
+			if (!cfg_htab_has(cfg->service, name)) {
+				d = cfg_registry_find(name);
+				cfg_htab_put(
+				    cfg->service, name,
+				    (void *)(d ? (d->defval ? d->defval : "") : t[k].defval));
+			}
+			free(name);
+		}
+	}
+}
+
+/* dict_eval - expand the dict value of name as mail_conf_lookup_eval() does; NULL when unset */
+static int dict_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *out, int *set,
+                     struct cfg_diags *diags)
+{
+	const char *v = cfgp_dict_get(cfg, name);
+
+	*set = v != NULL;
+	if (v == NULL)
+		return 0;
+	if (cfgp_expand(cfg, NULL, CFGP_LOOKUP_DICT, v, out, diags) < 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "config-macro-error", NULL, 0, 0,
+		              "dictionary mail_dict: macro processing error");
+		return -1;
+	}
+	return 0;
+}
+
+/* style_eval - the effective mynetworks_style etc. expanded against the dict (default if unset) */
+static int eff_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *out,
+                    struct cfg_diags *diags)
+{
+	const char *v = cfgp_dict_get(cfg, name);
+
+	if (v == NULL)
+		v = cfg_config_default(cfg, name);
+	if (v == NULL)
+		return 0;
+	if (cfgp_expand(cfg, NULL, CFGP_LOOKUP_DICT, v, out, diags) < 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "config-macro-error", NULL, 0, 0,
+		              "dictionary mail_dict: macro processing error");
+		return -1;
+	}
+	return 0;
+}
+
+/* compute_host_defaults - myhostname, mydomain, mynetworks as Postfix computes them at start */
+static int compute_host_defaults(struct cfg_config *cfg, struct cfg_diags *diags)
+{
+	struct cfg_buf host, dom, style, ifs, protos, out;
+	struct cfg_hostinfo_in in = {0};
+	int hset, dset, rc = -1;
+
+	cfg_buf_init(&host);
+	cfg_buf_init(&dom);
+	cfg_buf_init(&style);
+	cfg_buf_init(&ifs);
+	cfg_buf_init(&protos);
+	cfg_buf_init(&out);
+	in.process_name = cfg->process_name;
+
+	/* myhostname: main.cf value expanded, else the host name (+ mydomain). */
+	if (dict_eval(cfg, "myhostname", &host, &hset, diags) < 0)
+		goto done;
+	if (!hset) {
+		if (dict_eval(cfg, "mydomain", &dom, &dset, diags) < 0)
+			goto done;
+		in.mydomain = dset ? dom.data : NULL;
+		if (cfg_hostinfo_compute("myhostname", &in, &out, diags) < 0)
+			goto done;
+		free(cfg_htab_put(cfg->computed, "myhostname", cfg_xstrdup(out.data)));
+		cfg_buf_add(&host, out.data, out.len);
+		cfg_buf_reset(&out);
+	}
+	/* mydomain: from the (expanded) myhostname. */
+	if (cfgp_dict_get(cfg, "mydomain") == NULL) {
+		in.myhostname = host.data;
+		if (cfg_hostinfo_compute("mydomain", &in, &out, diags) < 0)
+			goto done;
+		free(cfg_htab_put(cfg->computed, "mydomain", cfg_xstrdup(out.data)));
+		cfg_buf_reset(&out);
+	}
+	/* mynetworks: from the interfaces and the style in force. */
+	if (cfgp_dict_get(cfg, "mynetworks") == NULL) {
+		if (eff_eval(cfg, "mynetworks_style", &style, diags) < 0
+		    || eff_eval(cfg, "inet_interfaces", &ifs, diags) < 0
+		    || eff_eval(cfg, "inet_protocols", &protos, diags) < 0)
+			goto done;
+		in.mynetworks_style = style.data;
+		in.inet_interfaces = ifs.data;
+		in.inet_protocols = protos.data;
+		if (cfg_hostinfo_compute("mynetworks", &in, &out, diags) < 0)
+			goto done;
+		free(cfg_htab_put(cfg->computed, "mynetworks", cfg_xstrdup(out.data)));
+	}
+	rc = 0;
+done:
+	cfg_buf_fini(&host);
+	cfg_buf_fini(&dom);
+	cfg_buf_fini(&style);
+	cfg_buf_fini(&ifs);
+	cfg_buf_fini(&protos);
+	cfg_buf_fini(&out);
+	return rc;
+}
+
+/* read_main - read DIR/main.cf into cfg->main */
+static int read_main(struct cfg_config *cfg, struct cfg_diags *diags)
+{
+	struct cfg_maincf *doc = NULL;
+	int rc = cfg_maincf_load(cfg->main_path, &doc, diags);
+
+	if (doc != NULL) {
+		cfg_maincf_free(cfg->main);
+		cfg->main = doc;
+	}
+	if (rc < 0)
+		return -1;
+	/* -c DIR puts config_directory in the dict before main.cf is read. */
+	if (cfg->dir_explicit) {
+		const struct cfg_maincf_entry *e = NULL;
+
+		for (size_t i = 0; i < doc->nents; i++) {
+			if (strcmp(doc->ents[i].name, "config_directory") == 0) {
+				e = &doc->ents[i];
+				break;
+			}
+		}
+		if (e != NULL && strcmp(e->value, cfg->dir) != 0)
+			cfg_diags_add(diags, CFG_SEV_WARNING, "maincf-duplicate", cfg->main_path,
+			              e->line, 0, "%s, line %u: overriding earlier entry: %s=%s",
+			              cfg->main_path, e->line, "config_directory", cfg->dir);
+	}
+	return 0;
+}
+
+/* read_master - read DIR/master.cf into cfg->master; need: a missing file is fatal */
+static int read_master(struct cfg_config *cfg, int need, struct cfg_diags *diags)
+{
+	struct cfg_mastercf *doc = NULL;
+	struct cfg_diags tmp;
+	int rc;
+
+	cfg_diags_init(&tmp);
+	rc = cfg_mastercf_load(cfg->master_path, &doc, &tmp);
+	if (doc == NULL && !need) {
+		/* Postfix degrades gracefully: the open error becomes a warning. */
+		for (size_t i = 0; i < tmp.n; i++)
+			if (tmp.v[i].sev == CFG_SEV_FATAL)
+				tmp.v[i].sev = CFG_SEV_WARNING;
+		rc = 0;
+	}
+	cfg_diags_move(diags, &tmp);
+	cfg_diags_fini(&tmp);
+	if (doc != NULL) {
+		cfg_mastercf_free(cfg->master);
+		cfg->master = doc;
+	}
+	return rc;
+}
+
+/* new_config - an empty configuration for dir */
+static struct cfg_config *new_config(const char *config_dir, const struct cfg_load_opts *o)
+{
+	struct cfg_config *cfg = cfg_xcalloc(1, sizeof(*cfg));
+	const char *env;
+
+	if (config_dir != NULL) {
+		cfg->dir = cfg_xstrdup(config_dir);
+		cfg->dir_explicit = 1;
+	} else if ((env = getenv(CONF_ENV_PATH)) != NULL) {
+		cfg->dir = cfg_xstrdup(env);
+		cfg->dir_explicit = 1;
+	} else {
+		cfg->dir = cfg_xstrdup(DEF_CONFIG_DIR);
+	}
+	cfg->flags = o->flags;
+	cfg->process_name = cfg_xstrdup(o->process_name ? o->process_name : "postconf");
+	cfg->main_path = path_join(cfg->dir, "main.cf");
+	cfg->master_path = path_join(cfg->dir, "master.cf");
+	cfg_maincf_parse(cfg->main_path, "", 0, &cfg->main, NULL);
+	cfg_mastercf_parse(cfg->master_path, "", 0, &cfg->master, NULL);
+	cfg->over = cfg_htab_new(8);
+	cfg->deleted = cfg_htab_new(4);
+	cfg->service = cfg_htab_new(256);
+	cfg->users = cfg_htab_new(64);
+	cfg->computed = cfg_htab_new(8);
+	cfg->rest_classes = cfg_htab_new(8);
+	cfg->scope_by_key = cfg_htab_new(64);
+	cfg->name_scopes = cfg_htab_new(64);
+	return cfg;
+}
+
+/* cfg_config_open - load and analyse a configuration directory */
+int cfg_config_open(const char *config_dir, const struct cfg_load_opts *opts,
+                    struct cfg_config **out, struct cfg_diags *diags)
+{
+	static const struct cfg_load_opts none;
+	const struct cfg_load_opts *o = opts ? opts : &none;
+	struct cfg_config *cfg = new_config(config_dir, o);
+	int defaults = (o->flags & CFG_LOAD_DEFAULTS) != 0;
+
+	*out = NULL;
+	if (o->flags & CFG_LOAD_NEED_MASTER) {
+		/* postconf -M/-F/-P: master.cf first, and it must exist. */
+		if (read_master(cfg, 1, diags) < 0 || read_main(cfg, diags) < 0
+		    || set_overrides(cfg, o, diags) < 0)
+			goto fail;
+	} else {
+		if (!defaults && (read_main(cfg, diags) < 0 || set_overrides(cfg, o, diags) < 0))
+			goto fail;
+		if ((o->flags & CFG_LOAD_NO_MASTER) == 0 && read_master(cfg, 0, diags) < 0)
+			goto fail;
+	}
+	build_scopes(cfg);
+	register_services(cfg);
+	if (!defaults) {
+		if (compute_host_defaults(cfg, diags) < 0 || cfgp_scan(cfg, diags) < 0)
+			goto fail;
+	}
+	*out = cfg;
+	return 0;
+fail:
+	cfg_config_free(cfg);
+	return -1;
+}
+
+/* cfg_config_load - cfg_config_open() with only flags */
+int cfg_config_load(const char *config_dir, unsigned flags, struct cfg_config **out,
+                    struct cfg_diags *diags)
+{
+	struct cfg_load_opts o = {0};
+
+	o.flags = flags;
+	return cfg_config_open(config_dir, &o, out, diags);
+}

@@ -1,0 +1,457 @@
+/*
+ * main.c - postconf: the option table, option checks and dispatch
+ *
+ * The command line is parsed exactly as Postfix 3.7's postconf parses it
+ * (same getopt string, stopping at the first non-option; the same
+ * "specify one of ..." and "with option ..., do not specify ..." checks in
+ * the same order; the same usage text).  postkit adds long options:
+ * --shell, --explain NAME [--service NAME/TYPE], --diff [DIR2], --force.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg/buf.h"
+#include "cfg/config.h"
+#include "cfg/diag.h"
+#include "postconf.h"
+#include "postconf_edit.h"
+
+/* The option letters in the order Postfix names them in messages. */
+static const struct pcf_opt_name {
+	const char *name;
+	unsigned bit;
+} pcf_opt_names[] = {
+    {"-a", PCF_SHOW_SASL_SERV},
+    {"-A", PCF_SHOW_SASL_CLNT},
+    {"-b", PCF_EXP_DSN_TEMPL},
+    {"-C", PCF_PARAM_CLASS},
+    {"-d", PCF_SHOW_DEFS},
+    {"-e", PCF_EDIT_CONF},
+    {"-f", PCF_FOLD_LINE},
+    {"-F", PCF_MASTER_FLD},
+    {"-h", PCF_HIDE_NAME},
+    {"-H", PCF_HIDE_VALUE},
+    {"-l", PCF_SHOW_LOCKS},
+    {"-m", PCF_SHOW_MAPS},
+    {"-M", PCF_MASTER_ENTRY},
+    {"-n", PCF_SHOW_NONDEF},
+    {"-o", PCF_MAIN_OVER},
+    {"-p", PCF_MAIN_PARAM},
+    {"-P", PCF_MASTER_PARAM},
+    {"-t", PCF_DUMP_DSN_TEMPL},
+    {"-T", PCF_SHOW_TLS},
+    {"-x", PCF_SHOW_EVAL},
+    {"-X", PCF_EDIT_EXCL},
+    {"-#", PCF_COMMENT_OUT},
+    {NULL, 0},
+};
+
+#define PCF_MAJOR_MODES                                                                            \
+	(PCF_SHOW_SASL_SERV | PCF_SHOW_SASL_CLNT | PCF_EXP_DSN_TEMPL | PCF_SHOW_LOCKS              \
+	 | PCF_SHOW_MAPS | PCF_DUMP_DSN_TEMPL | PCF_MAIN_PARAM | PCF_MASTER_ENTRY | PCF_MASTER_FLD \
+	 | PCF_MASTER_PARAM | PCF_SHOW_TLS)
+#define PCF_EDITS (PCF_EDIT_CONF | PCF_COMMENT_OUT | PCF_EDIT_EXCL)
+#define PCF_MASTER (PCF_MASTER_ENTRY | PCF_MASTER_FLD | PCF_MASTER_PARAM)
+
+/* Options that exclude each other: the major modes, then groups of modifiers. */
+static const unsigned pcf_incompat[] = {
+    PCF_MAJOR_MODES,
+    PCF_SHOW_DEFS | PCF_SHOW_NONDEF | PCF_EDITS,
+    PCF_FOLD_LINE | PCF_EDITS,
+    PCF_SHOW_EVAL | PCF_EDITS,
+    PCF_MAIN_OVER | PCF_SHOW_DEFS | PCF_EDITS,
+    PCF_HIDE_NAME | PCF_HIDE_VALUE | PCF_EDITS,
+    0,
+};
+
+/* Each major mode and the only modifiers that go with it. */
+static const unsigned pcf_compat[][2] = {
+    {PCF_SHOW_SASL_SERV, 0},
+    {PCF_SHOW_SASL_CLNT, 0},
+    {PCF_EXP_DSN_TEMPL, 0},
+    {PCF_SHOW_LOCKS, 0},
+    {PCF_SHOW_MAPS, 0},
+    {PCF_SHOW_TLS, 0},
+    {PCF_DUMP_DSN_TEMPL, 0},
+    {PCF_MAIN_PARAM, PCF_EDITS | PCF_FOLD_LINE | PCF_HIDE_NAME | PCF_PARAM_CLASS | PCF_SHOW_EVAL
+                         | PCF_SHOW_DEFS | PCF_SHOW_NONDEF | PCF_MAIN_OVER | PCF_HIDE_VALUE},
+    {PCF_MASTER_ENTRY, PCF_EDITS | PCF_FOLD_LINE | PCF_MAIN_OVER | PCF_SHOW_EVAL},
+    {PCF_MASTER_FLD, PCF_EDIT_CONF | PCF_FOLD_LINE | PCF_HIDE_NAME | PCF_MAIN_OVER | PCF_SHOW_EVAL
+                         | PCF_HIDE_VALUE},
+    {PCF_MASTER_PARAM, PCF_EDIT_CONF | PCF_EDIT_EXCL | PCF_FOLD_LINE | PCF_HIDE_NAME | PCF_MAIN_OVER
+                           | PCF_SHOW_EVAL | PCF_HIDE_VALUE},
+    {PCF_PARAM_CLASS, PCF_MAIN_PARAM | PCF_SHOW_DEFS | PCF_SHOW_NONDEF},
+    {0, 0},
+};
+
+/* The -C classes. */
+static const struct pcf_class_name {
+	const char *name;
+	unsigned mask;
+} pcf_class_names[] = {
+    {"builtin", CFG_CLASS_BUILTIN},
+    {"service", CFG_CLASS_SERVICE},
+    {"user", CFG_CLASS_USER},
+    {"all", CFG_CLASS_ALL},
+    {NULL, 0},
+};
+
+/* postkit's long options */
+enum { OPT_SHELL = 256, OPT_EXPLAIN, OPT_SERVICE, OPT_DIFF, OPT_FORCE };
+
+static const struct option pcf_long_options[] = {
+    {"shell", no_argument, NULL, OPT_SHELL},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
+    {"service", required_argument, NULL, OPT_SERVICE},
+    {"diff", no_argument, NULL, OPT_DIFF},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+/* usage - Postfix's one-line usage (its "-c param_class" typo included) */
+static _Noreturn void usage(const char *prog)
+{
+	pcf_fatal("usage: %s"
+	          " [-a (server SASL types)]"
+	          " [-A (client SASL types)]"
+	          " [-b (bounce templates)]"
+	          " [-c config_dir]"
+	          " [-c param_class]"
+	          " [-d (parameter defaults)]"
+	          " [-e (edit configuration)]"
+	          " [-f (fold lines)]"
+	          " [-F (master.cf fields)]"
+	          " [-h (no names)]"
+	          " [-H (no values)]"
+	          " [-l (lock types)]"
+	          " [-m (map types)]"
+	          " [-M (master.cf)]"
+	          " [-n (non-default parameters)]"
+	          " [-o name=value (override parameter value)]"
+	          " [-p (main.cf, default)]"
+	          " [-P (master.cf parameters)]"
+	          " [-t (bounce templates)]"
+	          " [-T compile-version|run-version|public-key-algorithms]"
+	          " [-v (verbose)]"
+	          " [-x (expand parameter values)]"
+	          " [-X (exclude)]"
+	          " [-# (comment-out)]"
+	          " [name...]",
+	          prog);
+}
+
+/* mask_names - "-d -n" for the options in mask, in Postfix's order */
+static void mask_names(unsigned mask, struct cfg_buf *out)
+{
+	for (const struct pcf_opt_name *o = pcf_opt_names; o->name; o++) {
+		if (mask & o->bit) {
+			if (out->len)
+				cfg_buf_addc(out, ' ');
+			cfg_buf_adds(out, o->name);
+		}
+	}
+}
+
+/* check_exclusive - "specify one of ..." */
+static void check_exclusive(unsigned mode)
+{
+	for (const unsigned *row = pcf_incompat; *row; row++) {
+		unsigned hit = *row & mode;
+
+		if (hit & (hit - 1)) {
+			struct cfg_buf b;
+
+			cfg_buf_init(&b);
+			mask_names(hit, &b);
+			pcf_fatal("specify one of %s", b.data);
+		}
+	}
+}
+
+/* check_compat - "with option X, do not specify Y" */
+static void check_compat(unsigned mode)
+{
+	for (size_t i = 0; pcf_compat[i][0]; i++) {
+		unsigned excess;
+
+		if ((mode & pcf_compat[i][0]) == 0)
+			continue;
+		excess = mode & ~(pcf_compat[i][0] | pcf_compat[i][1]);
+		if (excess) {
+			struct cfg_buf a, b;
+
+			cfg_buf_init(&a);
+			cfg_buf_init(&b);
+			mask_names(pcf_compat[i][0], &a);
+			mask_names(excess, &b);
+			pcf_fatal("with option %s, do not specify %s", a.data, b.data);
+		}
+	}
+}
+
+/* parse_classes - the -C argument: a list of class names, any case */
+static unsigned parse_classes(const char *arg)
+{
+	unsigned mask = 0;
+	const char *p = arg;
+
+	for (;;) {
+		size_t n;
+		const struct pcf_class_name *c;
+
+		p += strspn(p, ", \t\r\n");
+		if (*p == 0)
+			break;
+		n = strcspn(p, ", \t\r\n");
+		for (c = pcf_class_names; c->name; c++)
+			if (strlen(c->name) == n && strncasecmp(c->name, p, n) == 0)
+				break;
+		if (c->name == NULL)
+			pcf_fatal("unknown -C option value \"%.*s\" in \"%s\"", (int)n, p, arg);
+		mask |= c->mask;
+		p += n;
+	}
+	return mask;
+}
+
+/* load - cfg_config_open() that prints the diagnostics and dies on a fatal one */
+static struct cfg_config *load(const char *config_dir, unsigned flags, char **overrides,
+                               size_t noverrides)
+{
+	struct cfg_load_opts o = {0};
+	struct cfg_diags ds;
+	struct cfg_config *cfg = NULL;
+	const char *prog = pcf_progname(), *slash = strrchr(prog, '/');
+
+	o.flags = flags;
+	o.process_name = slash ? slash + 1 : prog;
+	o.overrides = (const char *const *)overrides;
+	o.noverrides = noverrides;
+	cfg_diags_init(&ds);
+	(void)cfg_config_open(config_dir, &o, &cfg, &ds);
+	pcf_diags(&ds); /* exits on a fatal diagnostic */
+	cfg_diags_fini(&ds);
+	return cfg;
+}
+
+/* unused - the "unused parameter" warnings after the output */
+static void unused(const struct cfg_config *cfg, int master_only)
+{
+	struct cfg_diags ds;
+
+	pcf_out_flush();
+	cfg_diags_init(&ds);
+	if (master_only)
+		cfg_config_unused_master(cfg, &ds);
+	else
+		cfg_config_unused(cfg, &ds);
+	pcf_diags(&ds);
+	cfg_diags_fini(&ds);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned mode = 0, classes = CFG_CLASS_ALL;
+	const char *config_dir = NULL, *tls_arg = NULL, *explain = NULL, *service = NULL;
+	int have_templ = 0, shell = 0, diff = 0, force = 0, ch;
+	struct cfg_strvec over;
+	struct pcf_sink sink;
+	struct cfg_config *cfg;
+	char **args;
+	int nargs;
+
+	pcf_msg_init(argv[0]);
+	cfg_strvec_init(&over);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:aAbc:C:deEfFhHlmMno:pPtT:vxX#", pcf_long_options,
+	                         NULL))
+	       != -1) {
+		switch (ch) {
+		case 'a':
+			mode |= PCF_SHOW_SASL_SERV;
+			break;
+		case 'A':
+			mode |= PCF_SHOW_SASL_CLNT;
+			break;
+		case 'b':
+		case 't':
+			mode |= ch == 'b' ? PCF_EXP_DSN_TEMPL : PCF_DUMP_DSN_TEMPL;
+			if (have_templ++)
+				pcf_fatal("specify one of -b and -t");
+			break;
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'C':
+			classes = parse_classes(optarg);
+			break;
+		case 'd':
+			mode |= PCF_SHOW_DEFS;
+			break;
+		case 'e':
+			mode |= PCF_EDIT_CONF;
+			break;
+		case 'f':
+			mode |= PCF_FOLD_LINE;
+			break;
+		case 'F':
+			mode |= PCF_MASTER_FLD;
+			break;
+		case '#':
+			mode |= PCF_COMMENT_OUT;
+			break;
+		case 'h':
+			mode |= PCF_HIDE_NAME;
+			break;
+		case 'H':
+			mode |= PCF_HIDE_VALUE;
+			break;
+		case 'l':
+			mode |= PCF_SHOW_LOCKS;
+			break;
+		case 'm':
+			mode |= PCF_SHOW_MAPS;
+			break;
+		case 'M':
+			mode |= PCF_MASTER_ENTRY;
+			break;
+		case 'n':
+			mode |= PCF_SHOW_NONDEF;
+			break;
+		case 'o':
+			mode |= PCF_MAIN_OVER;
+			cfg_strvec_add(&over, optarg);
+			break;
+		case 'p':
+			mode |= PCF_MAIN_PARAM;
+			break;
+		case 'P':
+			mode |= PCF_MASTER_PARAM;
+			break;
+		case 'T':
+			if (mode & PCF_SHOW_TLS)
+				pcf_fatal("At most one -T <mode> option may be specified");
+			mode |= PCF_SHOW_TLS;
+			tls_arg = optarg;
+			break;
+		case 'x':
+			mode |= PCF_SHOW_EVAL;
+			break;
+		case 'X':
+			mode |= PCF_EDIT_EXCL;
+			break;
+		case 'v':
+			break; /* verbose logging: nothing more to say */
+		case OPT_SHELL:
+			shell = 1;
+			break;
+		case OPT_EXPLAIN:
+			explain = optarg;
+			break;
+		case OPT_SERVICE:
+			service = optarg;
+			break;
+		case OPT_DIFF:
+			diff = 1;
+			break;
+		case OPT_FORCE:
+			force = 1;
+			break;
+		case ':':
+			pcf_out_flush();
+			fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv[0],
+			        optopt);
+			usage(argv[0]);
+		case '?':
+			fprintf(stderr, "%s: invalid option -- '%c'\n", argv[0],
+			        optopt > 0 && optopt < 256 ? optopt : '-');
+			usage(argv[0]);
+		default: /* 'E': known to Postfix's getopt, but not an option */
+			usage(argv[0]);
+		}
+	}
+	args = argv + optind;
+	nargs = argc - optind;
+
+	/* postkit's own modes. */
+	if (shell)
+		return pcf_shell(config_dir);
+	if (explain != NULL)
+		return pcf_explain(config_dir, explain, service, over.v, (int)over.n);
+	if (diff)
+		return pcf_diff(config_dir, nargs > 0 ? args[0] : NULL);
+
+	/* Make the implicit options explicit, then check combinations. */
+	if ((mode & PCF_MAJOR_MODES) == 0)
+		mode |= PCF_MAIN_PARAM;
+	if ((mode & (PCF_MAIN_PARAM | PCF_MASTER)) && nargs > 0 && strchr(args[0], '='))
+		mode |= PCF_EDIT_CONF;
+	check_exclusive(mode);
+	check_compat(mode);
+	if ((mode & PCF_EDIT_CONF) && nargs == 0)
+		pcf_fatal("-e requires name=value argument");
+
+	if (mode & (PCF_EXP_DSN_TEMPL | PCF_DUMP_DSN_TEMPL)) {
+		if (nargs > 1)
+			pcf_fatal("options -b and -t require at most one template file");
+		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);
+		pcf_fatal("bounce templates (-%c) are not supported by postkit",
+		          (mode & PCF_EXP_DSN_TEMPL) ? 'b' : 't');
+	}
+	if (mode & PCF_SHOW_MAPS) {
+		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);
+		pcf_show_maps();
+		cfg_config_free(cfg);
+	} else if (mode & PCF_SHOW_LOCKS) {
+		pcf_show_locks();
+	} else if ((mode & PCF_MASTER) && !(mode & PCF_EDITS)) {
+		cfg = load(config_dir, CFG_LOAD_NEED_MASTER, over.v, over.n);
+		pcf_text_sink(&sink, mode);
+		if (mode & PCF_MASTER_FLD)
+			pcf_show_master_fields(&sink, cfg, mode, args, nargs);
+		else if (mode & PCF_MASTER_PARAM)
+			pcf_show_master_params(&sink, cfg, mode, args, nargs);
+		else
+			pcf_show_master_entries(&sink, cfg, mode, args, nargs);
+		unused(cfg, 1);
+		cfg_config_free(cfg);
+	} else if (mode & PCF_SHOW_SASL_SERV) {
+		pcf_show_sasl(PCF_SHOW_SASL_SERV);
+	} else if (mode & PCF_SHOW_SASL_CLNT) {
+		pcf_show_sasl(PCF_SHOW_SASL_CLNT);
+	} else if (mode & PCF_SHOW_TLS) {
+		pcf_out_flush();
+		return pcf_show_tls(tls_arg);
+	} else if (mode & PCF_EDITS) {
+		int how = (mode & PCF_EDIT_CONF) ? 'e' : (mode & PCF_EDIT_EXCL) ? 'X' : '#';
+
+		if (nargs == 0)
+			pcf_fatal("missing service argument");
+		pcf_out_flush();
+		if (mode & PCF_MASTER) {
+			int what = (mode & PCF_MASTER_ENTRY) ? 'M'
+			           : (mode & PCF_MASTER_FLD) ? 'F'
+			                                     : 'P';
+
+			return pcf_edit_master(config_dir, how, what, args, nargs, force);
+		}
+		return pcf_edit_main(config_dir, how, args, nargs, force);
+	} else {
+		unsigned flags = (mode & PCF_SHOW_DEFS) ? CFG_LOAD_DEFAULTS : 0;
+
+		cfg = load(config_dir, flags, over.v, over.n);
+		pcf_text_sink(&sink, mode);
+		pcf_show_parameters(&sink, cfg, mode, classes, args, nargs);
+		if ((mode & PCF_SHOW_DEFS) == 0)
+			unused(cfg, 0);
+		cfg_config_free(cfg);
+	}
+	pcf_out_flush();
+	cfg_strvec_fini(&over);
+	return 0;
+}

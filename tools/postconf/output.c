@@ -1,0 +1,255 @@
+/*
+ * output.c - postconf's messages, its buffered stdout, line folding and the
+ * text sink
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg/buf.h"
+#include "cfg/htab.h"
+#include "postconf.h"
+
+#define OUT_BUFSIZE 4096 /* Postfix's VSTREAM_BUFSIZE */
+
+static const char *progname = "postconf";
+static char outbuf[OUT_BUFSIZE];
+static size_t outlen;
+static struct cfg_htab *seen; /* messages already printed */
+
+/* pcf_msg_init - messages start with argv[0], as Postfix's do */
+void pcf_msg_init(const char *argv0)
+{
+	if (argv0 != NULL && *argv0)
+		progname = argv0;
+}
+
+/* pcf_progname - argv[0] */
+const char *pcf_progname(void)
+{
+	return progname;
+}
+
+/* write_all - write(2) until done (errors ignored: nothing better to do) */
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* emit - print "PROG: LEVEL: TEXT" with non-printable bytes as '?'; each line once */
+static void emit(const char *level, const char *text)
+{
+	struct cfg_buf b;
+
+	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "%s: %s: ", progname, level);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		cfg_buf_addc(&b, *p >= 0x20 && *p < 0x7f ? *p : '?');
+	if (seen == NULL)
+		seen = cfg_htab_new(16);
+	if (!cfg_htab_has(seen, b.data)) {
+		cfg_htab_put(seen, b.data, NULL);
+		cfg_buf_addc(&b, '\n');
+		write_all(2, b.data, b.len);
+	}
+	cfg_buf_fini(&b);
+}
+
+/* vmsg - format and emit */
+static void vmsg(const char *level, const char *fmt, va_list ap)
+{
+	struct cfg_buf b;
+
+	cfg_buf_init(&b);
+	cfg_buf_vprintf(&b, fmt, ap);
+	emit(level, b.data);
+	cfg_buf_fini(&b);
+}
+
+/* pcf_warn - "PROG: warning: ..." */
+void pcf_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning", fmt, ap);
+	va_end(ap);
+}
+
+/* pcf_fatal - "PROG: fatal: ...", exit 1 without flushing stdout (as Postfix) */
+void pcf_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("fatal", fmt, ap);
+	va_end(ap);
+	_exit(1);
+}
+
+/* pcf_diags - print diagnostics; exit 1 after a fatal one */
+void pcf_diags(const struct cfg_diags *ds)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		const struct cfg_diag *d = &ds->v[i];
+
+		switch (d->sev) {
+		case CFG_SEV_FATAL:
+			emit("fatal", d->msg);
+			_exit(1);
+		case CFG_SEV_ERROR:
+			emit("error", d->msg);
+			break;
+		case CFG_SEV_WARNING:
+			emit("warning", d->msg);
+			break;
+		case CFG_SEV_NOTE:
+		default:
+			emit("info", d->msg);
+			break;
+		}
+	}
+}
+
+/* pcf_out - append to stdout; a full buffer is written when more comes */
+void pcf_out(const char *s, size_t n)
+{
+	while (n > 0) {
+		size_t room;
+
+		if (outlen == OUT_BUFSIZE) {
+			write_all(1, outbuf, outlen);
+			outlen = 0;
+		}
+		room = OUT_BUFSIZE - outlen;
+		if (room > n)
+			room = n;
+		memcpy(outbuf + outlen, s, room);
+		outlen += room;
+		s += room;
+		n -= room;
+	}
+}
+
+/* pcf_outs - append a C string to stdout */
+void pcf_outs(const char *s)
+{
+	pcf_out(s, strlen(s));
+}
+
+/* pcf_out_flush - write what is buffered */
+void pcf_out_flush(void)
+{
+	write_all(1, outbuf, outlen);
+	outlen = 0;
+}
+
+/* pcf_print_line - words joined by one space; with -f a word that reaches column 80 wraps */
+void pcf_print_line(unsigned mode, const char *text)
+{
+	const char *p = text;
+	size_t line_len = 0;
+
+	for (;;) {
+		size_t wl;
+
+		p += strspn(p, PCF_SEPARATORS);
+		if (*p == 0)
+			break;
+		wl = strcspn(p, PCF_SEPARATORS);
+		if (line_len > 0) {
+			if ((mode & PCF_FOLD_LINE) == 0 || line_len + wl < PCF_LINE_LIMIT) {
+				pcf_out(" ", 1);
+				line_len += 1;
+			} else {
+				pcf_out("\n" PCF_INDENT_TEXT, 1 + PCF_INDENT_LEN);
+				line_len = PCF_INDENT_LEN;
+			}
+		}
+		pcf_out(p, wl);
+		line_len += wl;
+		p += wl;
+	}
+	pcf_out("\n", 1);
+}
+
+/* text_pair - "key = value", "value" (-h) or "key" (-H) */
+static void text_pair(struct pcf_sink *s, const char *key, const char *value, unsigned flags)
+{
+	struct cfg_buf b;
+
+	if (flags & PCF_PAIR_VERBATIM) {
+		if (s->mode & PCF_HIDE_VALUE) {
+			pcf_print_line(s->mode, key);
+			return;
+		}
+		if ((s->mode & PCF_HIDE_NAME) == 0) {
+			pcf_outs(key);
+			pcf_outs(" = ");
+		}
+		pcf_outs(value);
+		pcf_out("\n", 1);
+		return;
+	}
+	if (s->mode & PCF_HIDE_VALUE) {
+		pcf_print_line(s->mode, key);
+		return;
+	}
+	if (s->mode & PCF_HIDE_NAME) {
+		pcf_print_line(s->mode, value);
+		return;
+	}
+	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "%s = %s", key, value);
+	pcf_print_line(s->mode, b.data);
+	cfg_buf_fini(&b);
+}
+
+/* column goals of the seven fixed master.cf fields and the command */
+static const int column_goal[CFG_MF_COUNT] = {0, 11, 17, 25, 33, 41, 49, 57};
+
+/* text_entry - a master.cf entry in columns, then the command and its arguments */
+static void text_entry(struct pcf_sink *s, const struct cfg_config *cfg,
+                       const struct cfg_service *svc)
+{
+	struct cfg_buf b;
+	int len = 0;
+
+	cfg_buf_init(&b);
+	for (int f = 0; f < CFG_MF_COMMAND; f++) {
+		if (len > 0) {
+			do {
+				cfg_buf_addc(&b, ' ');
+				len++;
+			} while (len < column_goal[f]);
+		}
+		cfg_buf_adds(&b, svc->field[f]);
+		len += (int)strlen(svc->field[f]);
+	}
+	do {
+		cfg_buf_addc(&b, ' ');
+		len++;
+	} while (len < column_goal[CFG_MF_COMMAND]);
+	pcf_format_master_args(&b, cfg, svc, s->mode, len);
+	cfg_buf_addc(&b, '\n');
+	pcf_out(b.data, b.len);
+	cfg_buf_fini(&b);
+}
+
+/* pcf_text_sink - the sink that prints Postfix's text formats */
+void pcf_text_sink(struct pcf_sink *s, unsigned mode)
+{
+	s->pair = text_pair;
+	s->entry = text_entry;
+	s->mode = mode;
+}
