@@ -19,29 +19,29 @@
 #include "cfg/xalloc.h"
 #include "edit_int.h"
 
-int cfgp_isspace(int c)
+int cfgp_edit_isspace(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-const char *cfgp_split_nameval(char *buf, char **name, char **value)
+const char *cfgp_edit_split_nameval(char *buf, char **name, char **value)
 {
 	char *np, *ep, *cp, *vp, *end;
 
-	for (np = buf; *np && cfgp_isspace((unsigned char)*np); np++)
+	for (np = buf; *np && cfgp_edit_isspace((unsigned char)*np); np++)
 		;
 	if (*np == 0 || *np == '=')
 		return "missing attribute name";
-	for (ep = np; *ep && !cfgp_isspace((unsigned char)*ep) && *ep != '='; ep++)
+	for (ep = np; *ep && !cfgp_edit_isspace((unsigned char)*ep) && *ep != '='; ep++)
 		;
-	for (cp = ep; *cp && cfgp_isspace((unsigned char)*cp); cp++)
+	for (cp = ep; *cp && cfgp_edit_isspace((unsigned char)*cp); cp++)
 		;
 	if (*cp != '=')
 		return "missing '=' after attribute name";
 	*ep = 0;
-	for (vp = cp + 1; *vp && cfgp_isspace((unsigned char)*vp); vp++)
+	for (vp = cp + 1; *vp && cfgp_edit_isspace((unsigned char)*vp); vp++)
 		;
-	for (end = vp + strlen(vp); end > vp && cfgp_isspace((unsigned char)end[-1]); end--)
+	for (end = vp + strlen(vp); end > vp && cfgp_edit_isspace((unsigned char)end[-1]); end--)
 		;
 	*end = 0;
 	*name = np;
@@ -153,7 +153,7 @@ static int parse_master_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *c
 	size_t i;
 
 	if (ed->mode == CFG_EDIT_SET) {
-		if ((err = cfgp_split_nameval(cp, &pattern, &value)) != NULL)
+		if ((err = cfgp_edit_split_nameval(cp, &pattern, &value)) != NULL)
 			return fatal(diags, "edit-syntax", err, r->raw);
 	} else {
 		if (strchr(cp, '=') != NULL)
@@ -232,7 +232,7 @@ static int parse_main_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *cp,
 	const char *err;
 
 	if (ed->mode == CFG_EDIT_SET) {
-		if ((err = cfgp_split_nameval(cp, &name, &value)) != NULL)
+		if ((err = cfgp_edit_split_nameval(cp, &name, &value)) != NULL)
 			return fatal(diags, "edit-syntax", err, cp);
 		r->name = cfg_xstrdup(name);
 		r->value = cfg_xstrdup(value);
@@ -279,7 +279,7 @@ int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const
 			      NULL);
 			goto fail;
 		}
-		while (cfgp_isspace((unsigned char)*cp))
+		while (cfgp_edit_isspace((unsigned char)*cp))
 			cp++;
 		if (*cp == '#') {
 			free(copy);
@@ -342,7 +342,7 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 		size_t n = nl ? (size_t)(nl - line) + 1 : len - pos, k = 0;
 
 		pos += n;
-		while (k < n && cfgp_isspace((unsigned char)line[k]))
+		while (k < n && cfgp_edit_isspace((unsigned char)line[k]))
 			k++;
 		if (k == n || line[k] == '#') {
 			/* comment or blank: always copied, even inside an edited setting */

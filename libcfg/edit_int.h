@@ -15,10 +15,10 @@
 /* Postfix's whitespace sets: CHARS_SPACE and PCF_MASTER_BLANKS are the same four bytes. */
 #define CFGP_BLANKS " \t\r\n"
 
-/* cfgp_isspace - isspace() of the C locale, safe for any byte */
-int cfgp_isspace(int c);
-/* cfgp_split_nameval - split "name = value" in place; NULL or Postfix's error text */
-const char *cfgp_split_nameval(char *buf, char **name, char **value);
+/* cfgp_edit_isspace - isspace() of the C locale, safe for any byte */
+int cfgp_edit_isspace(int c);
+/* cfgp_edit_split_nameval - split "name = value" in place; NULL or Postfix's error text */
+const char *cfgp_edit_split_nameval(char *buf, char **name, char **value);
 /* cfgp_end_line - end an unterminated last line of out (see edit.h), no-op when empty */
 void cfgp_end_line(struct cfg_buf *out);
 /* cfgp_emit - append n > 0 bytes to out after cfgp_end_line() */

@@ -156,9 +156,9 @@ static void extract_braces(struct cfg_strvec *argv, size_t i, struct cfg_diags *
 		start = arg + 1;
 		n = len - 2;
 	}
-	while (n > 0 && cfgp_isspace((unsigned char)start[n - 1]))
+	while (n > 0 && cfgp_edit_isspace((unsigned char)start[n - 1]))
 		n--;
-	while (n > 0 && cfgp_isspace((unsigned char)*start)) {
+	while (n > 0 && cfgp_edit_isspace((unsigned char)*start)) {
 		start++;
 		n--;
 	}
@@ -174,7 +174,7 @@ static void extract_braces(struct cfg_strvec *argv, size_t i, struct cfg_diags *
 static void normalize_nameval(struct cfg_strvec *argv, size_t i, struct cfg_diags *diags)
 {
 	char *copy = cfg_xstrdup(argv->v[i]), *name, *value;
-	const char *err = cfgp_split_nameval(copy, &name, &value);
+	const char *err = cfgp_edit_split_nameval(copy, &name, &value);
 
 	if (err != NULL) {
 		cfg_diags_add(diags, CFG_SEV_WARNING, "master-braces", NULL, 0, 0,
@@ -488,7 +488,7 @@ static size_t content_offset(const char *line, size_t n)
 {
 	size_t k = 0;
 
-	while (k < n && cfgp_isspace((unsigned char)line[k]))
+	while (k < n && cfgp_edit_isspace((unsigned char)line[k]))
 		k++;
 	return k < n && line[k] != '#' ? k : n;
 }
@@ -506,7 +506,7 @@ static void gobble(struct lines *ls, struct cfg_buf *entry, struct cfg_buf *out)
 	while (ls->pos < ls->len) {
 		int ch = (unsigned char)ls->text[ls->pos];
 
-		if (ch != '#' && !cfgp_isspace(ch))
+		if (ch != '#' && !cfgp_edit_isspace(ch))
 			break;
 		if (!next_line(ls, &line, &n))
 			break;

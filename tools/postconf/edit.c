@@ -63,6 +63,10 @@ static const char *lookup(void *ctx, const char *name)
 	const struct cfg_param_def *def;
 	size_t i;
 
+	if (lk->svc != NULL)
+		for (i = lk->svc->novr; i-- > 0;)
+			if (strcmp(lk->svc->ovr[i].name, name) == 0)
+				return lk->svc->ovr[i].value;
 	for (i = lk->n; i-- > 0;)
 		if (strcmp(lk->names[i], name) == 0) {
 			if (lk->values[i] != NULL)
@@ -85,6 +89,7 @@ void pcf_ed_lookup_init(struct pcf_ed_lookup *lk, const struct cfg_config *cfg,
 	lk->names = names;
 	lk->values = values;
 	lk->n = n;
+	lk->svc = NULL;
 	lk->ex.lookup = lookup;
 	lk->ex.undefined = NULL;
 	lk->ex.ctx = lk;
