@@ -173,6 +173,10 @@ static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags
 		int err = errno;
 
 		close(src);
+		if (!bad && lseek(fd, 0, SEEK_SET) < 0) {
+			bad = 1;
+			err = errno;
+		}
 		if (bad) {
 			cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", g->dbpath, 0, 0,
 			              "copy %s: %s", g->dbpath, strerror(err));

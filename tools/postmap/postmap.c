@@ -30,6 +30,7 @@
 #include "cfg/maincf.h"
 #include "cfg/map.h"
 #include "cfg/registry.h"
+#include "cfg/strvec.h"
 #include "cfg/xalloc.h"
 
 #define USAGE "[-bfFhimnNoprsuUvw] [-c config_dir] [-d key] [-q key] [map_type:]file..."
@@ -304,6 +305,27 @@ static int conf_bool(struct conf *c, const char *name)
 	return yes;
 }
 
+/* import_env - set the NAME=VALUE entries of import_environment, as Postfix's update_env() */
+static void import_env(struct conf *c)
+{
+	char *v = conf_get(c, "import_environment");
+	struct cfg_strvec words;
+
+	cfg_strvec_init(&words);
+	cfg_strvec_split(&words, v, " \t\r\n,");
+	for (size_t i = 0; i < words.n; i++) {
+		char *eq = strchr(words.v[i], '=');
+
+		if (eq == NULL)
+			continue;
+		*eq = 0;
+		if (setenv(words.v[i], eq + 1, 1) < 0)
+			fatal("setenv: %s", strerror(errno));
+	}
+	cfg_strvec_fini(&words);
+	free(v);
+}
+
 /* conf_free - release the settings */
 static void conf_free(struct conf *c)
 {
@@ -491,6 +513,7 @@ int main(int argc, char **argv)
 	}
 	memset(&conf, 0, sizeof(conf));
 	conf_load(&conf);
+	import_env(&conf);
 	db_type = conf_get(&conf, "default_database_type");
 	bo.default_type = db_type;
 	msg_utf8 = conf_bool(&conf, "smtputf8_enable");

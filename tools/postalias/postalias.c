@@ -1,0 +1,619 @@
+/*
+ * postalias - Postfix-compatible alias database manager; also newaliases
+ *
+ * postalias [-Nfijnoprsuvw] [--strict] [-c config_dir] [-d key] [-q key]
+ *           [type:]file ...
+ * postalias -I [-c config_dir]       rebuild every table of alias_database
+ * newaliases [-C config] [-v]        the same, when invoked by that name
+ *
+ * aliases(5) sources become TYPE:FILE tables (FILE.db for hash/btree/gdbm)
+ * with the "@" -> "@" and NIS YP_LAST_MODIFIED / YP_MASTER_NAME records
+ * Postfix adds.  Options, messages and exit statuses are Postfix 3.7's;
+ * newaliases reports as "postalias", like Postfix's newaliases, which runs
+ * postalias.  -j (JSON Lines output of -q and -s) and --strict (any warning
+ * is fatal, nothing is written) are postkit additions.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg/buf.h"
+#include "cfg/diag.h"
+#include "cfg/expand.h"
+#include "cfg/hostinfo.h"
+#include "cfg/htab.h"
+#include "cfg/maincf.h"
+#include "cfg/map.h"
+#include "cfg/registry.h"
+#include "cfg/strvec.h"
+#include "cfg/xalloc.h"
+
+#define USAGE "[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file..."
+
+static const char *progname = "postalias";
+static int msg_utf8;   /* print valid UTF-8 in messages as is (smtputf8_enable) */
+static int json_lines; /* -j */
+
+/* printable - msg with bytes that are not printable replaced by '?', as Postfix logs them */
+static void printable(struct cfg_buf *out, const char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+
+	while (*p) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			cfg_buf_addc(out, *p++);
+			continue;
+		}
+		if (msg_utf8 && *p >= 0xc2) {
+			size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+			size_t have = strnlen((const char *)p, n);
+
+			if (have == n && cfg_map_utf8_valid((const char *)p, n)) {
+				cfg_buf_add(out, p, n);
+				p += n;
+				continue;
+			}
+		}
+		cfg_buf_addc(out, '?');
+		p++;
+	}
+}
+
+/* say - print "postmap: SEVERITY: MESSAGE" */
+static void say(const char *sev, const char *msg)
+{
+	struct cfg_buf b;
+
+	cfg_buf_init(&b);
+	printable(&b, msg);
+	fflush(stdout);
+	fprintf(stderr, "%s: %s: %s\n", progname, sev, b.data);
+	cfg_buf_fini(&b);
+}
+
+/* fatal - print a fatal message and exit 1 */
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void fatal(const char *fmt, ...)
+{
+	struct cfg_buf b;
+	va_list ap;
+
+	cfg_buf_init(&b);
+	va_start(ap, fmt);
+	cfg_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	say("fatal", b.data);
+	cfg_buf_fini(&b);
+	exit(1);
+}
+
+/* report - print and clear diagnostics; exit 1 after a fatal one */
+static void report(void *ctx, struct cfg_diags *diags)
+{
+	int die = 0;
+
+	(void)ctx;
+	for (size_t i = 0; i < diags->n; i++) {
+		const struct cfg_diag *d = &diags->v[i];
+
+		switch (d->sev) {
+		case CFG_SEV_NOTE:
+			say("info", d->msg);
+			break;
+		case CFG_SEV_WARNING:
+			say("warning", d->msg);
+			break;
+		case CFG_SEV_ERROR:
+		case CFG_SEV_FATAL:
+			say("fatal", d->msg);
+			die = 1;
+			break;
+		}
+		if (die)
+			break;
+	}
+	cfg_diags_clear(diags);
+	if (die) {
+		fflush(stdout);
+		exit(1);
+	}
+}
+
+/* json_string - append s as a JSON string; invalid UTF-8 bytes become U+FFFD */
+static void json_string(struct cfg_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	cfg_buf_addc(b, '"');
+	while (*p) {
+		if (*p >= 0x80) {
+			size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+
+			if (strnlen((const char *)p, n) == n
+			    && cfg_map_utf8_valid((const char *)p, n)) {
+				cfg_buf_add(b, p, n);
+				p += n;
+			} else {
+				cfg_buf_adds(b, "\\ufffd");
+				p++;
+			}
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			cfg_buf_adds(b, "\\\"");
+			break;
+		case '\\':
+			cfg_buf_adds(b, "\\\\");
+			break;
+		case '\n':
+			cfg_buf_adds(b, "\\n");
+			break;
+		case '\r':
+			cfg_buf_adds(b, "\\r");
+			break;
+		case '\t':
+			cfg_buf_adds(b, "\\t");
+			break;
+		default:
+			if (*p < 0x20)
+				cfg_buf_printf(b, "\\u%04x", *p);
+			else
+				cfg_buf_addc(b, *p);
+		}
+		p++;
+	}
+	cfg_buf_addc(b, '"');
+}
+
+/* print_pair - one result: "key:<TAB>value", "value" alone, or a JSON line */
+static void print_pair(const char *key, const char *value, int with_key)
+{
+	if (json_lines) {
+		struct cfg_buf b;
+
+		cfg_buf_init(&b);
+		cfg_buf_addc(&b, '{');
+		json_string(&b, key);
+		cfg_buf_adds(&b, ": ");
+		json_string(&b, value);
+		cfg_buf_adds(&b, "}\n");
+		fwrite(b.data, 1, b.len, stdout);
+		cfg_buf_fini(&b);
+	} else if (with_key) {
+		fputs(key, stdout);
+		fputs(":\t", stdout);
+		fputs(value, stdout);
+		putc('\n', stdout);
+	} else {
+		fputs(value, stdout);
+		putc('\n', stdout);
+	}
+}
+
+/* found_value - -q KEY prints the value only */
+static void found_value(void *ctx, const char *key, const char *value)
+{
+	(void)ctx;
+	print_pair(key, value, 0);
+}
+
+/* found_pair - -q - and -s print "key:<TAB>value" */
+static void found_pair(void *ctx, const char *key, const char *value)
+{
+	(void)ctx;
+	print_pair(key, value, 1);
+}
+
+/*
+ * Settings from main.cf.  This small reader (main.cf values, registry
+ * defaults, host-derived defaults, $name expansion) stands in until the
+ * configuration API (cfg/config.h) is in place.
+ */
+struct conf {
+	char *dir;
+	struct cfg_maincf *doc;
+	struct cfg_htab *computed; /* host-derived defaults computed on demand */
+};
+
+/* conf_lookup - the unexpanded value of name: main.cf, else its default */
+static const char *conf_lookup(void *ctx, const char *name)
+{
+	struct conf *c = ctx;
+	const struct cfg_maincf_entry *e = cfg_maincf_get(c->doc, name);
+	const struct cfg_param_def *def;
+	char *v;
+
+	if (e)
+		return e->value;
+	if ((def = cfg_registry_find(name)) == NULL)
+		return NULL;
+	if (def->defval)
+		return def->defval;
+	if ((v = cfg_htab_get(c->computed, name)) == NULL) {
+		struct cfg_buf b;
+
+		cfg_buf_init(&b);
+		if (cfg_hostinfo_default(name, NULL, &b) < 0)
+			cfg_buf_reset(&b);
+		v = cfg_buf_take(&b);
+		cfg_htab_put(c->computed, name, v);
+	}
+	return v;
+}
+
+/* conf_load - read DIR/main.cf ($MAIL_CONFIG or /etc/postfix) */
+static void conf_load(struct conf *c)
+{
+	struct cfg_diags diags;
+	const char *env = getenv("MAIL_CONFIG");
+	char *path;
+
+	c->dir = cfg_xstrdup(env && *env ? env : "/etc/postfix");
+	c->computed = cfg_htab_new(8);
+	path = cfg_xasprintf("%s/main.cf", c->dir);
+	cfg_diags_init(&diags);
+	if (cfg_maincf_load(path, &c->doc, &diags) < 0) {
+		int err = errno;
+
+		report(NULL, &diags); /* exits on the fatal "open PATH: ERR" */
+		fatal("open %s: %s", path, strerror(err));
+	}
+	report(NULL, &diags);
+	cfg_diags_fini(&diags);
+	free(path);
+}
+
+/* conf_get - the expanded value of name (new string) */
+static char *conf_get(struct conf *c, const char *name)
+{
+	struct cfg_expand ex = {conf_lookup, NULL, c};
+	struct cfg_diags diags;
+	struct cfg_buf out;
+	const char *raw = conf_lookup(c, name);
+
+	cfg_buf_init(&out);
+	cfg_diags_init(&diags);
+	if (raw && cfg_expand_value(&ex, raw, &out, &diags) < 0) {
+		report(NULL, &diags);
+		fatal("%s: macro processing error", name);
+	}
+	report(NULL, &diags);
+	cfg_diags_fini(&diags);
+	return cfg_buf_take(&out);
+}
+
+/* conf_bool - a boolean parameter, "bad boolean configuration" when neither yes nor no */
+static int conf_bool(struct conf *c, const char *name)
+{
+	char *v = conf_get(c, name);
+	int yes;
+
+	if (strcasecmp(v, "yes") == 0)
+		yes = 1;
+	else if (strcasecmp(v, "no") == 0)
+		yes = 0;
+	else
+		fatal("bad boolean configuration: %s = %s", name, v);
+	free(v);
+	return yes;
+}
+
+/* import_env - set the NAME=VALUE entries of import_environment, as Postfix's update_env() */
+static void import_env(struct conf *c)
+{
+	char *v = conf_get(c, "import_environment");
+	struct cfg_strvec words;
+
+	cfg_strvec_init(&words);
+	cfg_strvec_split(&words, v, " \t\r\n,");
+	for (size_t i = 0; i < words.n; i++) {
+		char *eq = strchr(words.v[i], '=');
+
+		if (eq == NULL)
+			continue;
+		*eq = 0;
+		if (setenv(words.v[i], eq + 1, 1) < 0)
+			fatal("setenv: %s", strerror(errno));
+	}
+	cfg_strvec_fini(&words);
+	free(v);
+}
+
+/* conf_free - release the settings */
+static void conf_free(struct conf *c)
+{
+	cfg_maincf_free(c->doc);
+	cfg_htab_free(c->computed, free);
+	free(c->dir);
+}
+
+/* read_all - the whole of stdin */
+static char *read_all(FILE *in, size_t *len)
+{
+	struct cfg_buf b;
+	char chunk[65536];
+	size_t n;
+
+	cfg_buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		cfg_buf_add(&b, chunk, n);
+	*len = b.len;
+	return cfg_buf_take(&b);
+}
+
+struct build_opts {
+	const char *default_type;
+	unsigned flags;
+	unsigned opts;
+	int as_owner;  /* drop to the source file's owner when root (no -o) */
+	int save_perm; /* derive the new table's mode from the source (no -p) */
+	int incremental;
+	const char *myhostname;
+};
+
+/* build_one - postalias [type:]file: build the table, or update it from stdin (-i) */
+static void build_one(const struct build_opts *o, const char *arg)
+{
+	struct cfg_map_build b;
+	struct cfg_diags diags;
+	const char *colon = strchr(arg, ':');
+	char *type =
+	    colon ? cfg_xstrndup(arg, (size_t)(colon - arg)) : cfg_xstrdup(o->default_type);
+	char *src = NULL;
+	struct stat st;
+	int have_st;
+	uid_t euid = geteuid();
+	gid_t egid = getegid();
+
+	memset(&b, 0, sizeof(b));
+	b.type = type;
+	b.path = colon ? colon + 1 : arg;
+	b.flags = o->flags;
+	b.opts = o->opts | CFG_MAPB_ALIASES;
+	b.mode = 0644;
+	b.yp_master = o->myhostname;
+	b.yp_time = (long)time(NULL);
+	have_st = o->incremental ? fstat(0, &st) == 0 : stat(b.path, &st) == 0;
+	if (o->incremental) {
+		src = read_all(stdin, &b.src_len);
+		b.src = src;
+		b.src_name = "stdin";
+	} else if (strcmp(type, "proxy") == 0) {
+		fatal("can't create maps via the proxy service");
+	}
+	if (have_st && o->save_perm && S_ISREG(st.st_mode))
+		b.mode = 0600 | (st.st_mode & 0044);
+	if (have_st && o->as_owner && getuid() == 0 && (st.st_uid != euid || st.st_gid != egid)) {
+		if (setegid(st.st_gid) < 0 || seteuid(st.st_uid) < 0)
+			fatal("set_eugid(%ld, %ld): %s", (long)st.st_uid, (long)st.st_gid,
+			      strerror(errno));
+	}
+	cfg_diags_init(&diags);
+	cfg_map_build(&b, &diags);
+	report(NULL, &diags);
+	cfg_diags_fini(&diags);
+	if (geteuid() != euid && (seteuid(euid) < 0 || setegid(egid) < 0))
+		fatal("restore privileges: %s", strerror(errno));
+	free(src);
+	free(type);
+}
+
+/* usage - Postfix's usage message */
+static void usage(void) __attribute__((noreturn));
+
+static void usage(void)
+{
+	fatal("usage: %s " USAGE, progname);
+}
+
+/*
+ * newaliases_args - newaliases [-C config] [-v] [sendmail options]: -C names
+ * the configuration file or its directory, as with Postfix's sendmail; other
+ * sendmail options are ignored.
+ */
+static void newaliases_args(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *dir = NULL;
+		struct stat st;
+
+		if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "-C", 2) == 0 && argv[i][2])
+			dir = argv[i] + 2;
+		if (dir == NULL)
+			continue;
+		if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			char *copy = cfg_xstrdup(dir), *slash = strrchr(copy, '/');
+
+			if (slash)
+				*slash = 0;
+			if (setenv("MAIL_CONFIG", slash ? (*copy ? copy : "/") : ".", 1) < 0)
+				fatal("out of memory");
+			free(copy);
+		} else if (setenv("MAIL_CONFIG", dir, 1) < 0) {
+			fatal("out of memory");
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct build_opts bo = {NULL, CFG_MAP_DUP_WARN | CFG_MAP_FOLD, 0, 1, 1, 0, NULL};
+	struct cfg_mapcmd mc;
+	struct cfg_diags diags;
+	struct conf conf;
+	const char *query = NULL, *delkey = NULL, *slash;
+	int sequence = 0, utf8_request = 1, ch, status, rebuild_all = 0;
+	char *db_type, *myhostname;
+
+	umask(022);
+	if ((slash = strrchr(argv[0], '/')) != NULL && slash[1])
+		argv[0] = (char *)slash + 1;
+	if (strcmp(argv[0], "newaliases") == 0) {
+		newaliases_args(argc, argv);
+		rebuild_all = 1;
+		argv[0] = (char *)"postalias";
+		optind = argc;
+	}
+	progname = argv[0];
+	/* long options of postkit's own, removed before getopt sees the Postfix ones */
+	for (int i = 1, j; i < argc && !rebuild_all; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--strict") == 0) {
+			bo.opts |= CFG_MAPB_STRICT;
+			for (j = i; j < argc; j++)
+				argv[j] = argv[j + 1];
+			argc--;
+			i--;
+		}
+	}
+	while (!rebuild_all && (ch = getopt(argc, argv, "+Nc:d:fIijnopq:rsuvw")) > 0) {
+		switch (ch) {
+		default:
+			usage();
+		case 'N':
+			bo.flags = (bo.flags & ~CFG_MAP_TRY0NULL) | CFG_MAP_TRY1NULL;
+			break;
+		case 'c':
+			if (setenv("MAIL_CONFIG", optarg, 1) < 0)
+				fatal("out of memory");
+			break;
+		case 'd':
+			if (sequence || query || delkey)
+				fatal("specify only one of -s -q or -d");
+			delkey = optarg;
+			break;
+		case 'f':
+			bo.flags &= ~CFG_MAP_FOLD;
+			break;
+		case 'I':
+			rebuild_all = 1;
+			break;
+		case 'i':
+			bo.incremental = 1;
+			break;
+		case 'j':
+			json_lines = 1;
+			break;
+		case 'n':
+			bo.flags = (bo.flags & ~CFG_MAP_TRY1NULL) | CFG_MAP_TRY0NULL;
+			break;
+		case 'o':
+			bo.as_owner = 0;
+			break;
+		case 'p':
+			bo.save_perm = 0;
+			break;
+		case 'q':
+			if (sequence || query || delkey)
+				fatal("specify only one of -s -q or -d");
+			query = optarg;
+			break;
+		case 'r':
+			bo.flags = (bo.flags & ~(CFG_MAP_DUP_WARN | CFG_MAP_DUP_IGNORE))
+			           | CFG_MAP_DUP_REPLACE;
+			break;
+		case 's':
+			if (query || delkey)
+				fatal("specify only one of -s or -q or -d");
+			sequence = 1;
+			break;
+		case 'u':
+			utf8_request = 0;
+			break;
+		case 'v':
+			break;
+		case 'w':
+			bo.flags = (bo.flags & ~(CFG_MAP_DUP_WARN | CFG_MAP_DUP_REPLACE))
+			           | CFG_MAP_DUP_IGNORE;
+			break;
+		}
+	}
+	memset(&conf, 0, sizeof(conf));
+	conf_load(&conf);
+	import_env(&conf);
+	db_type = conf_get(&conf, "default_database_type");
+	myhostname = conf_get(&conf, "myhostname");
+	bo.default_type = db_type;
+	bo.myhostname = myhostname;
+	msg_utf8 = conf_bool(&conf, "smtputf8_enable");
+	if (msg_utf8 && utf8_request)
+		bo.flags |= CFG_MAP_UTF8;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.default_type = db_type;
+	mc.flags = bo.flags;
+	mc.report = report;
+	mc.found = found_pair;
+	cfg_diags_init(&diags);
+	if (rebuild_all) {
+		char *list = conf_get(&conf, "alias_database");
+		struct cfg_strvec maps;
+
+		cfg_strvec_init(&maps);
+		cfg_strvec_split(&maps, list, " \t\r\n,");
+		for (size_t i = 0; i < maps.n; i++)
+			build_one(&bo, maps.v[i]);
+		cfg_strvec_fini(&maps);
+		free(list);
+		return 0;
+	}
+	if (delkey) {
+		if (optind + 1 > argc)
+			usage();
+		if (strcmp(delkey, "-") == 0)
+			status = cfg_mapcmd_delete_stream(&mc, argv + optind,
+			                                  (size_t)(argc - optind), stdin, &diags);
+		else
+			status = cfg_mapcmd_delete(&mc, argv + optind, (size_t)(argc - optind),
+			                           delkey, &diags);
+		report(NULL, &diags);
+		return status == 1 ? 0 : 1;
+	}
+	if (query) {
+		if (optind + 1 > argc)
+			usage();
+		if (strcmp(query, "-") == 0) {
+			status = cfg_mapcmd_query_stream(&mc, argv + optind,
+			                                 (size_t)(argc - optind), stdin, &diags);
+		} else {
+			if (!json_lines)
+				mc.found = found_value;
+			status = cfg_mapcmd_query(&mc, argv + optind, (size_t)(argc - optind),
+			                          query, &diags);
+		}
+		report(NULL, &diags);
+		fflush(stdout);
+		return status == 1 ? 0 : 1;
+	}
+	if (sequence) {
+		if (optind >= argc)
+			return 1;
+		cfg_mapcmd_seq(&mc, argv[optind], &diags);
+		report(NULL, &diags);
+		fflush(stdout);
+		return 0;
+	}
+	if (optind + 1 > argc)
+		usage();
+	for (; optind < argc; optind++)
+		build_one(&bo, argv[optind]);
+	cfg_diags_fini(&diags);
+	free(db_type);
+	free(myhostname);
+	conf_free(&conf);
+	return 0;
+}
