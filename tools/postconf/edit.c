@@ -63,10 +63,14 @@ static const char *lookup(void *ctx, const char *name)
 	const struct cfg_param_def *def;
 	size_t i;
 
-	if (lk->svc != NULL)
+	if (lk->svc != NULL) {
 		for (i = lk->svc->novr; i-- > 0;)
 			if (strcmp(lk->svc->ovr[i].name, name) == 0)
 				return lk->svc->ovr[i].value;
+		/* what the master daemon tells the service it runs */
+		if (strcmp(name, "service_name") == 0)
+			return lk->svc->field[CFG_MF_SERVICE];
+	}
 	for (i = lk->n; i-- > 0;)
 		if (strcmp(lk->names[i], name) == 0) {
 			if (lk->values[i] != NULL)

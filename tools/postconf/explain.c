@@ -91,6 +91,17 @@ const char *pcf_ed_suggest(const struct cfg_config *cfg, const char *name, struc
 	return pick;
 }
 
+/* default_of - the default of a Postfix parameter; NULL for a user-defined one */
+static const char *default_of(const struct cfg_config *cfg, const char *name)
+{
+	struct cfg_param_def tmp;
+
+	if (cfg_validate_lookup_def(name, &tmp) == NULL
+	    && cfg_config_class(cfg, name) != CFG_CLASS_SERVICE)
+		return NULL;
+	return cfg_config_default(cfg, name);
+}
+
 /* explain state */
 struct ex {
 	FILE *fp;
@@ -130,6 +141,10 @@ static void source(struct ex *x, const char *name, struct cfg_buf *out)
 				               x->svc->line);
 				return;
 			}
+	if (x->svc != NULL && strcmp(name, "service_name") == 0) {
+		cfg_buf_printf(out, "the master.cf service name of %s", x->svc_label);
+		return;
+	}
 	if ((p = pending_index(x->lk, name)) != 0) {
 		cfg_buf_adds(out, x->lk->values[p - 1] != NULL
 		                      ? "pending change, not written yet"
@@ -248,7 +263,7 @@ static void tree(struct ex *x, const char *value, int indent)
 		source(x, n, &src);
 		if (raw != NULL)
 			pcf_ed_words(raw, &w);
-		fprintf(x->fp, "%*s$%s = %s%s(%s)%s\n", indent, "", n, w.data, w.len ? "  " : "",
+		fprintf(x->fp, "%*s$%s =%s%s  (%s)%s\n", indent, "", n, w.len ? " " : "", w.data,
 		        raw != NULL ? src.data : "undefined: expands to nothing",
 		        loop ? "  <- loop" : "");
 		if (raw != NULL && !loop && x->depth < MAX_DEPTH) {
@@ -371,7 +386,7 @@ int pcf_explain_print(FILE *fp, const struct cfg_config *cfg, struct pcf_ed_look
 	cfg_diags_init(&ds);
 	if (value != NULL)
 		pcf_ed_words(value, &w);
-	fprintf(fp, "%s = %s\n", name, w.data);
+	fprintf(fp, "%s =%s%s\n", name, w.len ? " " : "", w.data);
 	source(&x, name, &src);
 	fprintf(fp, "  source:    %s\n", src.data);
 	if (x.svc != NULL && src.data[0] == 'm') {
@@ -387,7 +402,7 @@ int pcf_explain_print(FILE *fp, const struct cfg_config *cfg, struct pcf_ed_look
 		else
 			fprintf(fp, "  overrides: %s (default)\n", w.data);
 	}
-	defval = cfg_config_default(cfg, name);
+	defval = default_of(cfg, name);
 	cfg_buf_reset(&w);
 	if (defval != NULL) {
 		pcf_ed_words(defval, &w);
@@ -410,7 +425,7 @@ int pcf_explain_print(FILE *fp, const struct cfg_config *cfg, struct pcf_ed_look
 	if (value != NULL && cfg_expand_value(&lk->ex, value, &expd, &ds) == 0) {
 		cfg_buf_reset(&w);
 		pcf_ed_words(expd.data, &w);
-		fprintf(fp, "  expanded:  %s\n", w.data);
+		fprintf(fp, "  expanded:  %s\n", w.len ? w.data : "(empty)");
 	} else if (value != NULL) {
 		size_t i;
 
@@ -495,7 +510,7 @@ static const char *side_value(struct side *s, const struct cfg_config *ref, cons
 
 	if (s->cfg == NULL) {
 		cfg_buf_adds(where, "default");
-		return cfg_config_default(ref, name);
+		return default_of(ref, name);
 	}
 	e = cfg_maincf_get(cfg_config_maincf(s->cfg), name);
 	if (e != NULL) {
@@ -503,7 +518,7 @@ static const char *side_value(struct side *s, const struct cfg_config *ref, cons
 		return e->value;
 	}
 	cfg_buf_adds(where, "default");
-	return cfg_config_default(s->cfg, name);
+	return default_of(s->cfg, name);
 }
 
 /* side_expand - the expansion of value in a side's configuration */
@@ -579,11 +594,12 @@ int pcf_diff(const char *config_dir, const char *dir2)
 			cfg_strvec_add(&same, n);
 		} else {
 			ndiff++;
-			printf("@@ %s @@\n", n);
-			printf("-%s = %s%s(%s)\n", n, va ? wa.data : "", va ? "  " : "",
-			       va ? pa.data : "not set, no default");
-			printf("+%s = %s%s(%s)\n", n, vb ? wb.data : "", vb ? "  " : "",
-			       vb ? pb.data : "not set, no default");
+			printf("@@ %s: %s -> %s @@\n", n, va ? pa.data : "not set",
+			       vb ? pb.data : "not set");
+			if (va != NULL)
+				printf("-%s =%s%s\n", n, wa.len ? " " : "", wa.data);
+			if (vb != NULL)
+				printf("+%s =%s%s\n", n, wb.len ? " " : "", wb.data);
 			if (strcmp(ea.data, eb.data) != 0) {
 				if (strcmp(ea.data, wa.data) != 0
 				    || strcmp(eb.data, wb.data) != 0) {
