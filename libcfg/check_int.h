@@ -1,0 +1,157 @@
+/*
+ * check_int.h - internals shared by the check_*.c files (see cfg/check.h)
+ *
+ * A check run holds the loaded configuration (or, when it could not be
+ * loaded, only the documents) and the list of settings to look at: the
+ * effective main.cf entries and every master.cf "-o" override.  Each pass
+ * (check_params.c, check_restrict.c, check_tables.c, check_master.c,
+ * check_relay.c, check_fs.c) walks them and appends diagnostics through
+ * cfgp_check_add(), which places a finding on the setting's line and, when
+ * asked, on the column of a word of its value.
+ */
+#ifndef CFG_CHECK_INT_H
+#define CFG_CHECK_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "cfg/buf.h"
+#include "cfg/check.h"
+#include "cfg/config.h"
+#include "cfg/diag.h"
+#include "cfg/htab.h"
+#include "cfg/maincf.h"
+#include "cfg/mastercf.h"
+#include "cfg/strvec.h"
+
+/* One explicit setting: a main.cf entry (the one in force) or a master.cf "-o name=value". */
+struct cfgp_setting {
+	const char *name;
+	const char *value;                   /* as written, unexpanded */
+	const char *file;                    /* path of main.cf or master.cf */
+	unsigned line;                       /* the entry's first line */
+	const struct cfg_maincf_entry *ment; /* main.cf entry, or NULL */
+	const struct cfg_service *svc;       /* master.cf entry of an override, or NULL */
+	size_t ovr;                          /* index in svc->ovr */
+};
+
+struct cfgp_check {
+	const struct cfg_check_opts *opts;
+	struct cfg_diags *diags;
+	const struct cfg_config *cfg;      /* NULL when the configuration did not load */
+	const struct cfg_maincf *main;     /* never NULL */
+	const struct cfg_mastercf *master; /* never NULL (may hold no entries) */
+	int master_in_cfg;                 /* master is cfg's own document (views work) */
+	const char *main_path;
+	const char *master_path;
+	struct cfgp_setting *sets; /* main.cf settings first (file order), then -o overrides */
+	size_t nsets;
+	size_t nmain;                   /* how many of sets are main.cf entries */
+	struct cfg_htab *unused_master; /* -o names Postfix calls unused */
+	struct cfg_htab *tables_seen;   /* table specs already checked (one report each) */
+};
+
+/* cfgp_check_add - append a diagnostic about setting s (NULL: no position) */
+struct cfg_diag *cfgp_check_add(struct cfgp_check *ck, enum cfg_severity sev, const char *code,
+                                const struct cfgp_setting *s, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/*
+ * cfgp_check_add_at - the same, with the column of the nth (0-based)
+ * occurrence of word in the setting's value (a whole word between list
+ * separators, or with substr a substring); falls back to the line alone.
+ */
+struct cfg_diag *cfgp_check_add_at(struct cfgp_check *ck, enum cfg_severity sev, const char *code,
+                                   const struct cfgp_setting *s, const char *word, unsigned nth,
+                                   int substr, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+/* cfgp_check_vadd - va_list form of cfgp_check_add_at() */
+struct cfg_diag *cfgp_check_vadd(struct cfgp_check *ck, enum cfg_severity sev, const char *code,
+                                 const struct cfgp_setting *s, const char *word, unsigned nth,
+                                 int substr, const char *fmt, va_list ap)
+    __attribute__((format(printf, 8, 0)));
+
+/* cfgp_check_setting - the effective main.cf setting of name, or NULL when not set */
+const struct cfgp_setting *cfgp_check_setting(const struct cfgp_check *ck, const char *name);
+/* cfgp_check_value - the effective unexpanded value of name in main.cf (NULL: unknown/unset) */
+const char *cfgp_check_value(const struct cfgp_check *ck, const char *name);
+/*
+ * cfgp_check_expand - append the expansion of s's value (in the name space
+ * of its master.cf entry for an override) to out.  Returns 0, or -1 when it
+ * cannot be expanded (the syntax error is reported by check_params.c).
+ */
+int cfgp_check_expand(const struct cfgp_check *ck, const struct cfgp_setting *s, const char *value,
+                      struct cfg_buf *out);
+/* cfgp_check_effective - append the expanded effective main.cf value of name (default too) */
+int cfgp_check_effective(const struct cfgp_check *ck, const char *name, struct cfg_buf *out);
+
+/* the passes; each appends to ck->diags */
+void cfgp_check_params(struct cfgp_check *ck);
+void cfgp_check_master(struct cfgp_check *ck);
+void cfgp_check_relay(struct cfgp_check *ck);
+void cfgp_check_fs(struct cfgp_check *ck);
+/* cfgp_check_restrictions - one restriction-list setting, already expanded (check_restrict.c) */
+void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s,
+                             const char *expanded);
+/* cfgp_check_restriction_classes - smtpd_restriction_classes: each name must be defined */
+void cfgp_check_restriction_classes(struct cfgp_check *ck, const struct cfgp_setting *s,
+                                    const char *expanded);
+/*
+ * cfgp_check_table - one "type:name" reference of setting s (check_tables.c):
+ * known type, the file or index exists, the index is not older than its
+ * source, pattern tables parse.  nth locates the word in the value.
+ */
+void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                      unsigned nth);
+/* cfgp_check_table_list - every element of a list value that looks like type:name */
+void cfgp_check_table_list(struct cfgp_check *ck, const struct cfgp_setting *s,
+                           const char *expanded, int all);
+
+/* Postfix 3.7's smtpd restrictions (check_restrict.c) */
+#define CFGP_R_TABLE 0x001u     /* takes a type:table argument */
+#define CFGP_R_POLICY 0x002u    /* takes a transport:server argument */
+#define CFGP_R_DOMAIN 0x004u    /* takes a DNS list domain argument */
+#define CFGP_R_NUMBER 0x008u    /* takes a number */
+#define CFGP_R_ARGS 0x00fu      /* any argument */
+#define CFGP_R_FINAL 0x010u     /* permit / reject / defer: nothing after it runs */
+#define CFGP_R_PERMIT 0x020u    /* permits every request */
+#define CFGP_R_GUARD 0x040u     /* counts as a relay guard for smtpd's start-up check */
+#define CFGP_R_RELAY 0x080u     /* reject_unauth_destination / defer_unauth_destination */
+#define CFGP_R_SPOOFABLE 0x100u /* decides on what the client claims (HELO, sender) */
+#define CFGP_R_MXBACKUP 0x200u  /* permit_mx_backup */
+#define CFGP_R_WARN 0x400u      /* warn_if_reject: applies to the next restriction */
+
+struct cfgp_restriction {
+	const char *name;
+	unsigned flags;         /* CFGP_R_* */
+	const char *deprecated; /* Postfix's warning when it is deprecated, or NULL */
+};
+
+/* cfgp_restriction_find - the row of a restriction name (any case), or NULL */
+const struct cfgp_restriction *cfgp_restriction_find(const char *name);
+
+/*
+ * Suggestions by edit distance: init with the word, try each candidate,
+ * read best (NULL when nothing is close), fini.
+ */
+struct cfgp_suggest {
+	const char *word;
+	size_t limit;  /* largest distance that still looks like a typo */
+	size_t best_d; /* distance of best */
+	char *best;    /* owned copy of the best candidate so far, or NULL */
+};
+void cfgp_suggest_init(struct cfgp_suggest *sg, const char *word);
+void cfgp_suggest_try(struct cfgp_suggest *sg, const char *candidate);
+void cfgp_suggest_fini(struct cfgp_suggest *sg);
+
+/* cfgp_check_word_nth - how many times word occurs in words[0..i) (for cfgp_check_add_at) */
+unsigned cfgp_check_word_nth(char *const *words, size_t i);
+/*
+ * cfgp_check_strip_prefix - msg without the position Postfix writes in front
+ * of it ("FILE, line N: ", "FILE: ", "file FILE: line N: ") when FILE is
+ * file, since the diagnostic carries the position itself (borrowed from msg)
+ */
+const char *cfgp_check_strip_prefix(const char *msg, const char *file);
+/* cfgp_check_is_class - 1 when name is listed in smtpd_restriction_classes */
+int cfgp_check_is_class(const struct cfgp_check *ck, const char *name);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * check_tables.c - "type:name" lookup table references: the type is one
+ * Postfix knows, the table opens (its file or its NAME.db exists, pattern
+ * tables parse, in-line tables are well formed), an indexed table is not
+ * older than its source file (Postfix's own warning), table files are
+ * named by absolute paths
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg/list.h"
+#include "cfg/map.h"
+#include "cfg/validate.h"
+#include "cfg/xalloc.h"
+#include "check_int.h"
+
+/* Postfix table types whose NAME is a file, and the suffix of their index ("" = the file). */
+static const struct file_type {
+	const char *type;
+	const char *index; /* suffix of the file Postfix opens, "" for the source itself */
+	const char *tool;  /* what rebuilds the index */
+} file_types[] = {
+    {"btree", ".db", "postmap"},  {"cdb", ".cdb", "postmap"}, {"cidr", "", NULL},
+    {"dbm", ".dir", "postmap"},   {"gdbm", ".db", "postmap"}, {"hash", ".db", "postmap"},
+    {"lmdb", ".lmdb", "postmap"}, {"pcre", "", NULL},         {"regexp", "", NULL},
+    {"sdbm", ".dir", "postmap"},  {"texthash", "", NULL},
+};
+
+/* Types whose NAME is a client configuration file when it starts with '/'. */
+static const char *const client_types[] = {
+    "ldap", "memcache", "mongodb", "mysql", "pgsql", "sqlite", NULL,
+};
+
+/* find_file_type - the file_types row of type, or NULL */
+static const struct file_type *find_file_type(const char *type)
+{
+	for (size_t i = 0; i < sizeof(file_types) / sizeof(file_types[0]); i++)
+		if (strcmp(file_types[i].type, type) == 0)
+			return &file_types[i];
+	return NULL;
+}
+
+/* is_postfix_type - Postfix 3.7 knows type (built in or as a plug-in) */
+static int is_postfix_type(const char *type)
+{
+	for (const char *const *t = cfg_table_type_names(); *t; t++)
+		if (strcmp(*t, type) == 0)
+			return 1;
+	return 0;
+}
+
+/* check_stale - Postfix's warning when the source changed after the index was built */
+static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        const char *type, const char *name, const struct file_type *ft,
+                        unsigned nth)
+{
+	struct stat src, idx;
+	char *ipath;
+
+	if (ft->index[0] == 0)
+		return;
+	ipath = cfg_xasprintf("%s%s", name, ft->index);
+	if (stat(name, &src) == 0 && stat(ipath, &idx) == 0 && src.st_mtime > idx.st_mtime) {
+		const char *tool = ft->tool;
+
+		if (strcmp(s->name, "alias_maps") == 0 || strcmp(s->name, "alias_database") == 0)
+			tool = "postalias";
+		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-stale", s, spec, nth, 0,
+		                  "database %s is older than source file %s (lookups use the old "
+		                  "contents until \"%s %s:%s\" is run)",
+		                  ipath, name, tool, type, name);
+	}
+	free(ipath);
+}
+
+/* report_open - the diagnostics of opening a table: failures are errors */
+static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        unsigned nth, struct cfg_diags *d, int failed)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct cfg_diag *x = &d->v[i];
+		enum cfg_severity sev =
+		    x->sev >= CFG_SEV_ERROR || failed ? CFG_SEV_ERROR : CFG_SEV_WARNING;
+		struct cfg_diag *nd;
+
+		if (x->file != NULL && x->line > 0) {
+			/* a bad rule in a pattern table: its own file and line */
+			nd = cfg_diags_add(ck->diags, sev, "table-content", x->file, x->line,
+			                   x->col, "%s", cfgp_check_strip_prefix(x->msg, x->file));
+			if (nd != NULL)
+				nd->param = cfg_xstrdup(s->name);
+			continue;
+		}
+		cfgp_check_add_at(ck, sev, failed ? "table-open" : "table-content", s, spec, nth, 0,
+		                  "%s", x->msg);
+	}
+}
+
+/* check_inner - the tables of unionmap:{...} / pipemap:{...} */
+static void check_inner(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        const char *name, unsigned nth)
+{
+	struct cfg_strvec words;
+	size_t n = strlen(name);
+	char *body;
+
+	if (name[0] != '{' || n < 2 || name[n - 1] != '}') {
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, nth, 0,
+		                  "bad syntax: \"%s\"; need \"%.*s{type:name...}\"", spec,
+		                  (int)(strchr(spec, ':') - spec + 1), spec);
+		return;
+	}
+	body = cfg_xstrndup(name + 1, n - 2);
+	cfg_strvec_init(&words);
+	cfg_list_tokens(body, CFG_LIST_SEPARATORS, &words);
+	if (words.n == 0)
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, nth, 0,
+		                  "bad syntax: \"%s\": no tables inside the braces", spec);
+	for (size_t i = 0; i < words.n; i++)
+		cfgp_check_table(ck, s, words.v[i], cfgp_check_word_nth(words.v, i));
+	cfg_strvec_fini(&words);
+	free(body);
+}
+
+/* check_foreign - types postkit cannot open: at least the files they need must exist */
+static void check_foreign(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                          const char *type, const char *name, unsigned nth)
+{
+	const struct file_type *ft = find_file_type(type);
+
+	for (const char *const *c = client_types; *c; c++) {
+		if (strcmp(*c, type) == 0 && name[0] == '/' && access(name, R_OK) != 0) {
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, nth, 0,
+			                  "open \"%s\" configuration \"%s\": %s", type, name,
+			                  strerror(errno));
+			return;
+		}
+	}
+	if (ft == NULL || name[0] != '/')
+		return;
+	if (ft->index[0] == 0) {
+		if (access(name, R_OK) != 0)
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, nth, 0,
+			                  "open %s: %s", name, strerror(errno));
+	} else {
+		char *ipath = cfg_xasprintf("%s%s", name, ft->index);
+
+		if (access(ipath, R_OK) != 0)
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, nth, 0,
+			                  "open database %s: %s", ipath, strerror(errno));
+		else
+			check_stale(ck, s, spec, type, name, ft, nth);
+		free(ipath);
+	}
+}
+
+void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                      unsigned nth)
+{
+	const char *colon = strchr(spec, ':'), *name, *hint;
+	const struct file_type *ft;
+	struct cfg_map *m = NULL;
+	struct cfg_diags d;
+	char *type;
+	int rc;
+
+	if (colon == NULL || colon == spec || colon[1] == 0) {
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, nth, 0,
+		                  "open dictionary: expecting \"type:name\" form instead of \"%s\"",
+		                  spec);
+		return;
+	}
+	type = cfg_xstrndup(spec, (size_t)(colon - spec));
+	name = colon + 1;
+	if (strcmp(type, "proxy") == 0) {
+		cfgp_check_table(ck, s, name, 0);
+		goto out;
+	}
+	if (!is_postfix_type(type)) {
+		hint = cfg_check_suggest(type, cfg_table_type_names());
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-type", s, spec, nth, 0,
+		                  "unsupported dictionary type: %s%s%s%s", type,
+		                  hint ? " (did you mean \"" : "", hint ? hint : "",
+		                  hint ? "\"?)" : "");
+		goto out;
+	}
+	if (strcmp(type, "unionmap") == 0 || strcmp(type, "pipemap") == 0) {
+		check_inner(ck, s, spec, name, nth);
+		goto out;
+	}
+	ft = find_file_type(type);
+	if (ft != NULL && name[0] != '/') {
+		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-relative", s, spec, nth, 0,
+		                  "table %s: \"%s\" is not an absolute path name; Postfix daemons "
+		                  "resolve it from the queue directory",
+		                  spec, name);
+		goto out;
+	}
+	if (cfg_map_type_caps(type) == 0) {
+		check_foreign(ck, s, spec, type, name, nth);
+		goto out;
+	}
+	cfg_diags_init(&d);
+	rc = cfg_map_open(spec, CFG_MAP_READ, 0, &m, &d);
+	report_open(ck, s, spec, nth, &d, rc < 0);
+	cfg_diags_fini(&d);
+	cfg_map_free(m);
+	if (rc == 0 && ft != NULL)
+		check_stale(ck, s, spec, type, name, ft, nth);
+out:
+	free(type);
+}
+
+void cfgp_check_table_list(struct cfgp_check *ck, const struct cfgp_setting *s,
+                           const char *expanded, int all)
+{
+	struct cfg_strvec words;
+
+	cfg_strvec_init(&words);
+	cfg_list_tokens(expanded, CFG_LIST_SEPARATORS, &words);
+	for (size_t i = 0; i < words.n; i++) {
+		const char *w = words.v[i];
+
+		if (w[0] == '!')
+			w++;
+		if (all || (strchr(w, ':') != NULL && w[0] != '['))
+			cfgp_check_table(ck, s, w, cfgp_check_word_nth(words.v, i));
+	}
+	cfg_strvec_fini(&words);
+}
