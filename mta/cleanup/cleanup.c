@@ -1,0 +1,289 @@
+/* cleanup.c - the cleanup service: submissions in, sealed queue files out (see cleanup.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cfg/xalloc.h"
+#include "cleanup.h"
+#include "ipc.h"
+#include "log.h"
+#include "server.h"
+
+static struct cleanup_cfg cfg;
+static const char *qmgr_service;
+
+const char *cleanup_attr(struct cleanup *c, const char *name)
+{
+	return ipc_get(&c->attrs, name);
+}
+
+/* copied attributes: what later stages (Received, logs, bounces) need */
+static const char *const kept_attrs[] = {
+    "client_name", "client_addr",     "client_port", "helo", "protocol", "uid",
+    "full_name",   "rewrite_context", "envid",       "ret",  NULL};
+
+/* cleanup_free - release one submission's state */
+static void cleanup_free(struct cleanup *c)
+{
+	if (c->open)
+		qf_abort(&c->w);
+	c->open = 0;
+	free(c->sender);
+	for (size_t i = 0; i < c->nrcpt; i++) {
+		free(c->rcpt[i].orig);
+		free(c->rcpt[i].addr);
+	}
+	free(c->rcpt);
+	free(c->msgid);
+	free(c->single_rcpt);
+	cfg_strvec_fini(&c->attrs);
+	cfg_buf_fini(&c->line);
+	cfg_buf_fini(&c->hdr);
+	cfg_strvec_fini(&c->headers);
+	cfg_buf_fini(&c->reply);
+}
+
+/* envelope - sender, recipients and attributes of a "message" request */
+static void envelope(struct cleanup *c, const struct cfg_strvec *a)
+{
+	struct cfg_buf snd;
+	const char *ctx = ipc_get(a, "rewrite_context");
+	const char *client = ipc_get(a, "client_addr");
+	size_t nr = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v = a->v[i];
+
+		for (size_t k = 0; kept_attrs[k]; k++) {
+			size_t n = strlen(kept_attrs[k]);
+
+			if (strncmp(v, kept_attrs[k], n) == 0 && v[n] == '=')
+				cfg_strvec_add(&c->attrs, v);
+		}
+	}
+	c->local = ctx && strcmp(ctx, "local") == 0;
+	/* Postfix fixes headers for local submissions and clients on our own interfaces */
+	c->fix_headers =
+	    c->local || cfg.always_add_headers
+	    || (client && (strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0));
+	c->extract = ipc_get_long(a, "extract", 0) != 0;
+	c->discard = ipc_get_long(a, "discard", 0) != 0;
+	c->hold = ipc_get_long(a, "hold", 0) != 0;
+	cfg_buf_init(&snd);
+	cfg_buf_adds(&snd, ipc_get(a, "sender") ? ipc_get(a, "sender") : "");
+	if (snd.len && cleanup_canonical(c, &snd, 1) < 0) {
+		c->status = 4;
+		cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
+	}
+	c->sender = cfg_buf_take(&snd);
+	for (size_t i = 0; i < a->n; i++) {
+		if (strncmp(a->v[i], "rcpt=", 5) == 0) {
+			/* notify \t orcpt \t address */
+			char *copy = cfg_xstrdup(a->v[i] + 5);
+			char *t1 = strchr(copy, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+
+			if (t2) {
+				unsigned notify = (unsigned)strtoul(copy, NULL, 16);
+
+				*t2 = '\0';
+				nr++;
+				if (nr == 1) {
+					free(c->single_rcpt);
+					c->single_rcpt = cfg_xstrdup(t2 + 1);
+				} else {
+					free(c->single_rcpt);
+					c->single_rcpt = NULL;
+				}
+				if (cleanup_add_rcpt(c, t2 + 1, t2 + 1, notify) < 0
+				    && c->status == 0) {
+					c->status = 4;
+					cfg_buf_adds(&c->reply,
+					             "451 4.3.0 Error: queue file write error");
+				}
+			}
+			free(copy);
+		}
+	}
+	if (nr != 1 && c->single_rcpt) {
+		free(c->single_rcpt);
+		c->single_rcpt = NULL;
+	}
+	qf_arrival(&c->w, c->arrival_sec, c->arrival_usec);
+	qf_head(&c->w, 'S', c->sender);
+	for (size_t i = 0; i < c->attrs.n; i++) {
+		char *eq = strchr(c->attrs.v[i], '=');
+
+		*eq = '\0';
+		qf_attr(&c->w, c->attrs.v[i], eq + 1);
+		*eq = '=';
+	}
+	/* smtpd's PREPEND actions */
+	for (size_t i = 0; i < a->n; i++)
+		if (strncmp(a->v[i], "prepend=", 8) == 0)
+			cfg_strvec_add(&c->headers, a->v[i] + 8);
+}
+
+/* seal - write recipients, fsync, and put the file where qmgr finds it */
+static void seal(struct cleanup *c, const char *queue_dir)
+{
+	if (c->nrcpt == 0) {
+		c->status = 5;
+		cfg_buf_reset(&c->reply);
+		cfg_buf_adds(&c->reply, "554 5.7.1 Error: no recipients specified");
+		mta_info("%s: reject: no recipients", c->w.qid);
+		return;
+	}
+	if (c->discard) {
+		/* accepted and silently dropped, as the DISCARD action asks */
+		qf_abort(&c->w);
+		c->open = 0;
+		return;
+	}
+	for (size_t i = 0; i < c->nrcpt; i++)
+		qf_rcpt(&c->w, c->rcpt[i].orig, c->rcpt[i].addr, c->rcpt[i].notify);
+	c->open = 0;
+	if (qf_seal(&c->w, 1) < 0) {
+		mta_warn("%s: write queue file: %m", c->w.qid);
+		c->status = 4;
+		cfg_buf_reset(&c->reply);
+		cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
+		return;
+	}
+	if (c->hold) {
+		char *to = qf_path(queue_dir, QF_HOLD, c->w.qid);
+
+		if (rename(c->w.path, to) < 0)
+			mta_warn("%s: rename to hold: %m", c->w.qid);
+		free(to);
+	} else if (ipc_trigger(queue_dir, "public", qmgr_service, 'A') < 0 && errno != EAGAIN) {
+		/* qmgr finds the file on its next scan anyway */
+	}
+	qf_writer_fini(&c->w);
+}
+
+/* serve - one submission */
+static void serve(struct mta_server *srv, int in, int out)
+{
+	struct mta_stream st;
+	struct cfg_strvec a, r;
+	struct cleanup c;
+	struct cfg_buf chunk;
+	struct timeval tv;
+	int done = 0;
+
+	(void)out;
+	memset(&c, 0, sizeof(c));
+	c.cfg = &cfg;
+	c.in_header = 1;
+	cfg_strvec_init(&c.attrs);
+	cfg_buf_init(&c.line);
+	cfg_buf_init(&c.hdr);
+	cfg_strvec_init(&c.headers);
+	cfg_buf_init(&c.reply);
+	cfg_strvec_init(&a);
+	cfg_strvec_init(&r);
+	cfg_buf_init(&chunk);
+	mta_stream_init(&st, in, (int)(srv->ipc_timeout > 0 ? srv->ipc_timeout : 3600));
+	while (!done && ipc_recv(&st, &a) == 0) {
+		const char *req = ipc_get(&a, "request");
+
+		cfg_strvec_clear(&r);
+		if (req && strcmp(req, "open") == 0 && !c.open) {
+			if (qf_create(&c.w, srv->queue_dir, QF_INCOMING) < 0) {
+				mta_warn("create file %s/%s: %m", srv->queue_dir, QF_INCOMING);
+				ipc_add(&r, "status", "4");
+				ipc_add(&r, "reason", "queue file create error");
+				ipc_send(&st, &r);
+				break;
+			}
+			c.open = 1;
+			gettimeofday(&tv, NULL);
+			c.arrival_sec = (long)tv.tv_sec;
+			c.arrival_usec = (long)tv.tv_usec;
+			ipc_add(&r, "status", "0");
+			ipc_add(&r, "queue_id", "%s", c.w.qid);
+			ipc_send(&st, &r);
+		} else if (req && strcmp(req, "message") == 0 && c.open) {
+			long n;
+
+			envelope(&c, &a);
+			for (;;) {
+				cfg_buf_reset(&chunk);
+				n = ipc_recv_chunk(&st, &chunk);
+				if (n <= 0)
+					break;
+				cleanup_content(&c, chunk.data, chunk.len);
+			}
+			if (n < 0)
+				break; /* the client gave up: the file goes away below */
+			cleanup_content_end(&c);
+			if (c.status == 0)
+				seal(&c, srv->queue_dir);
+			ipc_add(&r, "status", "%d", c.status);
+			if (c.status)
+				ipc_add(&r, "reply", "%s", c.reply.data);
+			ipc_send(&st, &r);
+			done = 1;
+		} else {
+			mta_warn("unexpected request from cleanup client");
+			break;
+		}
+	}
+	cleanup_free(&c);
+	cfg_strvec_fini(&a);
+	cfg_strvec_fini(&r);
+	cfg_buf_fini(&chunk);
+	mta_stream_fini(&st);
+}
+
+/* init - settings */
+static void init(struct mta_server *srv)
+{
+	struct mta_param tab[] = {
+	    {"myhostname", MTA_STR, &cfg.myhostname},
+	    {"myorigin", MTA_STR, &cfg.myorigin},
+	    {"mydomain", MTA_STR, &cfg.mydomain},
+	    {"mail_name", MTA_STR, &cfg.mail_name},
+	    {"recipient_delimiter", MTA_STR, &cfg.recipient_delimiter},
+	    {"append_at_myorigin", MTA_BOOL, &cfg.append_at_myorigin},
+	    {"append_dot_mydomain", MTA_BOOL, &cfg.append_dot_mydomain},
+	    {"always_add_missing_headers", MTA_BOOL, &cfg.always_add_headers},
+	    {"enable_original_recipient", MTA_BOOL, &cfg.enable_orig},
+	    {"header_size_limit", MTA_INT, &cfg.header_size_limit},
+	    {"hopcount_limit", MTA_INT, &cfg.hopcount_limit},
+	    {"message_size_limit", MTA_INT, &cfg.size_limit},
+	    {"virtual_alias_recursion_limit", MTA_INT, &cfg.recursion_limit},
+	    {"virtual_alias_expansion_limit", MTA_INT, &cfg.expansion_limit},
+	    {"canonical_maps", MTA_LIST, &cfg.canonical},
+	    {"sender_canonical_maps", MTA_LIST, &cfg.sender_canonical},
+	    {"recipient_canonical_maps", MTA_LIST, &cfg.recipient_canonical},
+	    {"virtual_alias_maps", MTA_LIST, &cfg.virtual_alias},
+	    {"header_checks", MTA_LIST, &cfg.header_checks},
+	    {"queue_service_name", MTA_STR, &qmgr_service},
+	    {NULL, MTA_STR, NULL},
+	};
+
+	cfg_strvec_init(&cfg.canonical);
+	cfg_strvec_init(&cfg.sender_canonical);
+	cfg_strvec_init(&cfg.recipient_canonical);
+	cfg_strvec_init(&cfg.virtual_alias);
+	cfg_strvec_init(&cfg.header_checks);
+	mta_conf_get(&srv->conf, tab);
+	if (cfg.header_size_limit < 1024)
+		cfg.header_size_limit = 1024;
+	cfg.rslv = rslv_new(&srv->conf);
+}
+
+/* cleanup_main - the cleanup program */
+int cleanup_main(int argc, char **argv);
+int cleanup_main(int argc, char **argv)
+{
+	static const struct mta_server_ops ops = {.init = init, .serve = serve};
+
+	return mta_server_main(argc, argv, "cleanup", MTA_SERVE_CONN, &ops, NULL);
+}

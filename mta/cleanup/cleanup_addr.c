@@ -1,0 +1,210 @@
+/* cleanup_addr.c - envelope address rewriting: myorigin, canonical maps, virtual aliases */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "addr.h"
+#include "cfg/xalloc.h"
+#include "cleanup.h"
+#include "log.h"
+#include "maps.h"
+
+void cleanup_date(long when, struct cfg_buf *out)
+{
+	time_t t = (time_t)when;
+	struct tm lt, gmt;
+	char buf[64];
+	long off;
+
+	localtime_r(&t, &lt);
+	gmtime_r(&t, &gmt);
+	off = lt.tm_gmtoff / 60;
+	strftime(buf, sizeof(buf), "%a, %e %b %Y %H:%M:%S ", &lt);
+	cfg_buf_adds(out, buf);
+	cfg_buf_printf(out, "%+03ld%02ld", off / 60, labs(off) % 60);
+	strftime(buf, sizeof(buf), " (%Z)", &lt);
+	cfg_buf_adds(out, buf);
+}
+
+void cleanup_qualify(struct cleanup *c, struct cfg_buf *addr)
+{
+	const char *at;
+
+	if (addr->len == 0)
+		return;
+	while (addr->len > 1 && addr->data[addr->len - 1] == '.' && strchr(addr->data, '@'))
+		cfg_buf_truncate(addr, addr->len - 1);
+	at = strrchr(addr->data, '@');
+	if (at == NULL) {
+		if (c->cfg->append_at_myorigin && *c->cfg->myorigin) {
+			cfg_buf_addc(addr, '@');
+			cfg_buf_adds(addr, c->cfg->myorigin);
+		}
+	} else if (c->cfg->append_dot_mydomain && at[1] != '[' && strchr(at + 1, '.') == NULL
+	           && *c->cfg->mydomain) {
+		cfg_buf_addc(addr, '.');
+		cfg_buf_adds(addr, c->cfg->mydomain);
+	}
+}
+
+/* is_our_domain - mydestination or myorigin: where a bare "user" key applies */
+static int is_our_domain(struct cleanup *c, const char *domain)
+{
+	if (domain == NULL)
+		return 1;
+	if (strcasecmp(domain, c->cfg->myorigin) == 0)
+		return 1;
+	return rslv_is_local_domain(c->cfg->rslv, domain) > 0;
+}
+
+/*
+ * map_addr - user@domain, user (our domains only), @domain in maps.
+ * Returns 1 with the result in out, 0 when absent, -1 on a table error.
+ */
+static int map_addr(struct cleanup *c, const struct cfg_strvec *maps, const char *addr,
+                    struct cfg_buf *out)
+{
+	struct cfg_buf key;
+	const char *value = NULL, *domain = addr_domain(addr);
+	int rc, at_domain = 0;
+
+	if (maps->n == 0 || *addr == '\0')
+		return 0;
+	cfg_buf_init(&key);
+	cfg_buf_adds(&key, addr);
+	addr_lower(key.data);
+	rc = mta_maps_get(maps, key.data, &value);
+	if (rc == 0 && is_our_domain(c, domain)) {
+		cfg_buf_reset(&key);
+		addr_localpart(addr, &key);
+		addr_lower(key.data);
+		rc = mta_maps_get(maps, key.data, &value);
+	}
+	if (rc == 0 && domain) {
+		cfg_buf_reset(&key);
+		cfg_buf_printf(&key, "@%s", domain);
+		addr_lower(key.data);
+		rc = mta_maps_get(maps, key.data, &value);
+		at_domain = 1;
+	}
+	if (rc > 0) {
+		cfg_buf_reset(out);
+		if (at_domain && value[0] == '@') {
+			/* @domain -> @other: keep the local part */
+			addr_localpart(addr, out);
+			cfg_buf_adds(out, value);
+		} else {
+			cfg_buf_adds(out, value);
+		}
+	}
+	cfg_buf_fini(&key);
+	return rc;
+}
+
+int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender)
+{
+	const struct cfg_strvec *first =
+	    is_sender ? &c->cfg->sender_canonical : &c->cfg->recipient_canonical;
+	struct cfg_buf out;
+	int rc;
+
+	cleanup_qualify(c, addr);
+	cfg_buf_init(&out);
+	for (int pass = 0; pass < 2; pass++) {
+		const struct cfg_strvec *maps = pass == 0 ? first : &c->cfg->canonical;
+
+		rc = map_addr(c, maps, addr->data, &out);
+		if (rc < 0) {
+			cfg_buf_fini(&out);
+			return -1;
+		}
+		if (rc > 0) {
+			struct cfg_buf in;
+
+			/* the table holds external forms */
+			cfg_buf_init(&in);
+			addr_internalize(out.data, &in);
+			cfg_buf_reset(addr);
+			cfg_buf_adds(addr, in.data);
+			cfg_buf_fini(&in);
+			cleanup_qualify(c, addr);
+		}
+	}
+	cfg_buf_fini(&out);
+	return 0;
+}
+
+/* record - add a final recipient, dropping duplicates */
+static void record(struct cleanup *c, const char *orig, const char *addr, unsigned notify)
+{
+	for (size_t i = 0; i < c->nrcpt; i++)
+		if (strcmp(c->rcpt[i].addr, addr) == 0 && strcmp(c->rcpt[i].orig, orig) == 0)
+			return;
+	if (c->nrcpt == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->rcpt = cfg_xreallocarray(c->rcpt, c->cap, sizeof(*c->rcpt));
+	}
+	c->rcpt[c->nrcpt].orig = cfg_xstrdup(orig);
+	c->rcpt[c->nrcpt].addr = cfg_xstrdup(addr);
+	c->rcpt[c->nrcpt].notify = notify;
+	c->nrcpt++;
+}
+
+/* expand - virtual alias expansion, depth first */
+static int expand(struct cleanup *c, const char *orig, const char *addr, unsigned notify,
+                  long depth, long *count)
+{
+	struct cfg_buf out;
+	struct cfg_strvec results;
+	int rc;
+
+	if (depth > c->cfg->recursion_limit || *count > c->cfg->expansion_limit) {
+		mta_warn("%s: virtual alias expansion limit exceeded for %s", c->w.qid, orig);
+		record(c, orig, addr, notify);
+		return 0;
+	}
+	cfg_buf_init(&out);
+	rc = map_addr(c, &c->cfg->virtual_alias, addr, &out);
+	if (rc <= 0) {
+		if (rc == 0)
+			record(c, orig, addr, notify);
+		cfg_buf_fini(&out);
+		return rc;
+	}
+	cfg_strvec_init(&results);
+	cfg_strvec_split(&results, out.data, ", \t\r\n");
+	for (size_t i = 0; i < results.n && rc >= 0; i++) {
+		struct cfg_buf r;
+
+		cfg_buf_init(&r);
+		addr_internalize(results.v[i], &r);
+		cleanup_qualify(c, &r);
+		++*count;
+		if (strcasecmp(r.data, addr) == 0)
+			record(c, orig, r.data, notify); /* an alias to itself ends here */
+		else
+			rc = expand(c, orig, r.data, notify, depth + 1, count);
+		cfg_buf_fini(&r);
+	}
+	cfg_strvec_fini(&results);
+	cfg_buf_fini(&out);
+	return rc < 0 ? -1 : 0;
+}
+
+int cleanup_add_rcpt(struct cleanup *c, const char *orig, const char *addr, unsigned notify)
+{
+	struct cfg_buf a;
+	long count = 0;
+	int rc;
+
+	cfg_buf_init(&a);
+	cfg_buf_adds(&a, addr);
+	rc = cleanup_canonical(c, &a, 0);
+	if (rc == 0)
+		rc = expand(c, c->cfg->enable_orig ? orig : a.data, a.data, notify, 0, &count);
+	cfg_buf_fini(&a);
+	return rc;
+}

@@ -1,0 +1,207 @@
+/* log.c - maillog lines in Postfix's format (see log.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg/buf.h"
+#include "cfg/xalloc.h"
+#include "log.h"
+
+#define LOG_RECLEN 2000 /* longer texts are truncated, as Postfix does */
+
+static char *prog_name;   /* "smtpd" */
+static char *tag;         /* "postfix/smtpd" */
+static char *host_label;  /* "mail" */
+static int file_fd = -1;  /* maillog_file, or -1 */
+static int use_syslog;    /* 1 when configured and no maillog_file */
+static int to_stderr = 1; /* copy to stderr */
+static char *err_tag;     /* prefix of stderr copies, NULL: prog_name */
+static char *sys_name;    /* syslog_name */
+
+static const char *const sev_name[] = {"", "warning: ", "error: ", "fatal: ", "panic: "};
+static const int sev_prio[] = {LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT};
+
+static const struct {
+	const char *name;
+	int code;
+} facilities[] = {
+    {"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
+    {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+    {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+/* set_str - replace an owned string */
+static void set_str(char **dst, const char *src)
+{
+	char *old = *dst;
+
+	*dst = cfg_xstrdup(src);
+	free(old);
+}
+
+void mta_log_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+
+	set_str(&prog_name, slash ? slash + 1 : prog);
+	free(tag);
+	tag = cfg_xasprintf("postfix/%s", prog_name);
+	if (host_label == NULL)
+		set_str(&host_label, "localhost");
+}
+
+int mta_log_config(const char *syslog_name, const char *maillog_file, const char *hostname,
+                   const char *facility)
+{
+	int fac = LOG_MAIL;
+
+	if (prog_name == NULL)
+		mta_log_init("postkit");
+	set_str(&sys_name, syslog_name && *syslog_name ? syslog_name : "postfix");
+	free(tag);
+	tag = cfg_xasprintf("%s/%s", sys_name, prog_name);
+	if (hostname && *hostname) {
+		free(host_label);
+		host_label = cfg_xstrndup(hostname, strcspn(hostname, "."));
+	}
+	if (file_fd >= 0) {
+		close(file_fd);
+		file_fd = -1;
+	}
+	use_syslog = 0;
+	if (maillog_file && *maillog_file) {
+		file_fd = open(maillog_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (file_fd < 0)
+			return -1;
+		return 0;
+	}
+	for (size_t i = 0; facility && i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcasecmp(facility, facilities[i].name) == 0)
+			fac = facilities[i].code;
+	openlog(tag, LOG_PID | LOG_NDELAY, fac);
+	use_syslog = 1;
+	return 0;
+}
+
+void mta_log_stderr(int on)
+{
+	to_stderr = on;
+}
+
+void mta_log_stderr_tag(const char *t)
+{
+	free(err_tag);
+	err_tag = t ? cfg_xstrdup(t) : NULL;
+}
+
+void mta_log_prog(const char *prog)
+{
+	set_str(&prog_name, prog);
+	free(tag);
+	tag = cfg_xasprintf("%s/%s", sys_name ? sys_name : "postfix", prog_name);
+}
+
+const char *mta_log_tag(void)
+{
+	return tag ? tag : "postfix";
+}
+
+void mta_vlog(int level, const char *fmt, va_list ap)
+{
+	struct cfg_buf text, line;
+	int saved = errno;
+	char stamp[64];
+	time_t now;
+	struct tm tm;
+
+	if (level < 0 || level > 4)
+		level = 4;
+	cfg_buf_init(&text);
+	cfg_buf_vprintf(&text, fmt, ap);
+	cfg_buf_truncate(&text, LOG_RECLEN);
+	/* a newline would forge a second log line */
+	for (size_t i = 0; i < text.len; i++)
+		if (text.data[i] == '\n' || text.data[i] == '\r')
+			text.data[i] = ' ';
+	cfg_buf_init(&line);
+	if (file_fd >= 0) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
+		cfg_buf_printf(&line, "%s %s %s[%ld]: %s%s\n", stamp, host_label, mta_log_tag(),
+		               (long)getpid(), sev_name[level], text.data);
+		if (write(file_fd, line.data, line.len) < 0) {
+			/* nowhere better to say it */
+		}
+	} else if (use_syslog) {
+		syslog(sev_prio[level], "%s%s", sev_name[level], text.data);
+	}
+	if (to_stderr) {
+		cfg_buf_reset(&line);
+		cfg_buf_printf(&line, "%s: %s%s\n",
+		               err_tag     ? err_tag
+		               : prog_name ? prog_name
+		                           : "postkit",
+		               sev_name[level], text.data);
+		if (write(STDERR_FILENO, line.data, line.len) < 0) {
+			/* stderr closed: nothing to do */
+		}
+	}
+	cfg_buf_fini(&line);
+	cfg_buf_fini(&text);
+	errno = saved;
+}
+
+void mta_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mta_vlog(0, fmt, ap);
+	va_end(ap);
+}
+
+void mta_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mta_vlog(1, fmt, ap);
+	va_end(ap);
+}
+
+void mta_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mta_vlog(2, fmt, ap);
+	va_end(ap);
+}
+
+void mta_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mta_vlog(3, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void mta_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mta_vlog(4, fmt, ap);
+	va_end(ap);
+	abort();
+}

@@ -1,0 +1,96 @@
+/* maps.c - lookup tables for daemons (see maps.h) */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg/htab.h"
+#include "cfg/strvec.h"
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "maps.h"
+
+static struct cfg_htab *cache;
+
+/* free_map - htab value destructor */
+static void free_map(void *v)
+{
+	cfg_map_free(v);
+}
+
+struct cfg_map *mta_map(const char *spec, struct cfg_buf *why)
+{
+	struct cfg_diags ds;
+	struct cfg_map *m = NULL;
+	const char *s = spec;
+
+	if (strncmp(s, "proxy:", 6) == 0)
+		s += 6;
+	if (cache == NULL)
+		cache = cfg_htab_new(16);
+	m = cfg_htab_get(cache, s);
+	if (m)
+		return m;
+	cfg_diags_init(&ds);
+	if (cfg_map_open(s, CFG_MAP_READ, CFG_MAP_FOLD, &m, &ds) < 0) {
+		for (size_t i = 0; i < ds.n; i++) {
+			if (ds.v[i].sev >= CFG_SEV_ERROR) {
+				cfg_buf_adds(why, ds.v[i].msg);
+				break;
+			}
+		}
+		if (why->len == 0)
+			cfg_buf_printf(why, "cannot open table %s", s);
+		m = NULL;
+	} else {
+		for (size_t i = 0; i < ds.n; i++)
+			mta_warn("%s", ds.v[i].msg);
+		cfg_htab_put(cache, s, m);
+	}
+	cfg_diags_fini(&ds);
+	return m;
+}
+
+int mta_map_get(const char *spec, const char *key, const char **value)
+{
+	struct cfg_buf why;
+	struct cfg_diags ds;
+	struct cfg_map *m;
+	int rc;
+
+	cfg_buf_init(&why);
+	m = mta_map(spec, &why);
+	if (m == NULL) {
+		mta_warn("%s is unavailable. %s", spec, why.data);
+		mta_warn("%s lookup error for \"%s\"", spec, key);
+		cfg_buf_fini(&why);
+		return -1;
+	}
+	cfg_buf_fini(&why);
+	cfg_diags_init(&ds);
+	rc = cfg_map_lookup(m, key, value, &ds);
+	if (rc < 0) {
+		for (size_t i = 0; i < ds.n; i++)
+			mta_warn("%s", ds.v[i].msg);
+		mta_warn("%s lookup error for \"%s\"", spec, key);
+	}
+	cfg_diags_fini(&ds);
+	return rc;
+}
+
+int mta_maps_get(const struct cfg_strvec *specs, const char *key, const char **value)
+{
+	for (size_t i = 0; i < specs->n; i++) {
+		int rc = mta_map_get(specs->v[i], key, value);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void mta_maps_close(void)
+{
+	cfg_htab_free(cache, free_map);
+	cache = NULL;
+}

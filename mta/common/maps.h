@@ -1,0 +1,29 @@
+/*
+ * maps.h - lookup tables for daemons: open once, look up with Postfix's words
+ *
+ * A per-process cache of tables opened through libcfg's map API by their
+ * "type:name" spec.  "proxy:" is accepted and dropped (postkit has no
+ * proxymap: every daemon opens its tables itself).  Keys are folded for
+ * fixed-string tables as Postfix does for lookups.
+ */
+#ifndef MTA_MAPS_H
+#define MTA_MAPS_H
+
+#include "cfg/buf.h"
+#include "cfg/map.h"
+#include "cfg/strvec.h"
+
+/* mta_map - the open table for spec, or NULL with Postfix's reason in why */
+struct cfg_map *mta_map(const char *spec, struct cfg_buf *why);
+/*
+ * mta_map_get - look key up in the table spec.  Returns 1 with *value
+ * (borrowed until the next lookup), 0 absent, -1 error (a warning
+ * "TABLE lookup error for \"KEY\"" has been logged).
+ */
+int mta_map_get(const char *spec, const char *key, const char **value);
+/* mta_maps_get - the same over a list of tables: the first one that has key wins */
+int mta_maps_get(const struct cfg_strvec *specs, const char *key, const char **value);
+/* mta_maps_close - close every cached table (after a configuration change) */
+void mta_maps_close(void);
+
+#endif

@@ -1,0 +1,321 @@
+/* match.c - Postfix match lists: domains and hosts/addresses (see match.h) */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg/fileio.h"
+#include "cfg/list.h"
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "maps.h"
+#include "match.h"
+
+enum elem_kind { E_NAME, E_SUBDOMAINS, E_TABLE, E_NET };
+
+struct elem {
+	enum elem_kind kind;
+	int negate;
+	char *text; /* lower-cased name, or table spec */
+	int family; /* E_NET */
+	unsigned char addr[16];
+	int bits;
+};
+
+struct match_list {
+	char *param;
+	unsigned flags;
+	struct elem *v;
+	size_t n, cap;
+};
+
+/* parse_net - "1.2.3.4", "1.2.3.0/24", "[::1]", "[::1]/128", "::1/128"; 0 or -1 */
+static int parse_net(const char *s, struct elem *e)
+{
+	char buf[128];
+	char *slash;
+	size_t n = strlen(s);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n + 1);
+	slash = strchr(buf, '/');
+	e->bits = -1;
+	if (slash) {
+		char *end;
+
+		*slash = '\0';
+		e->bits = (int)strtol(slash + 1, &end, 10);
+		if (*end || slash[1] == '\0')
+			return -1;
+	}
+	if (buf[0] == '[') {
+		size_t l = strlen(buf);
+
+		if (buf[l - 1] != ']')
+			return -1;
+		buf[l - 1] = '\0';
+		memmove(buf, buf + 1, l - 1);
+	}
+	if (inet_pton(AF_INET, buf, e->addr) == 1) {
+		e->family = AF_INET;
+		if (e->bits < 0)
+			e->bits = 32;
+		if (e->bits > 32)
+			return -1;
+	} else if (inet_pton(AF_INET6, buf, e->addr) == 1) {
+		e->family = AF_INET6;
+		if (e->bits < 0)
+			e->bits = 128;
+		if (e->bits > 128)
+			return -1;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* add_elem - compile one element (files expand recursively, depth-limited) */
+static void add_elem(struct match_list *l, const char *text, int depth)
+{
+	struct elem e;
+	const char *s = text;
+
+	memset(&e, 0, sizeof(e));
+	while (*s == '!') {
+		e.negate = !e.negate;
+		s++;
+	}
+	if (*s == '\0')
+		return;
+	if (*s == '/' && depth < 8) {
+		struct cfg_buf data;
+		struct cfg_strvec words;
+
+		cfg_buf_init(&data);
+		cfg_strvec_init(&words);
+		if (cfg_file_read(s, &data, NULL) < 0) {
+			mta_warn("%s: open %s: %m", l->param, s);
+		} else {
+			/* one or more elements per line; # comments */
+			char *line = data.data, *nl;
+
+			for (; line && *line; line = nl ? nl + 1 : NULL) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl = '\0';
+				if (*line == '#')
+					continue;
+				cfg_list_tokens(line, CFG_LIST_SEPARATORS, &words);
+			}
+			for (size_t i = 0; i < words.n; i++)
+				add_elem(l, words.v[i], depth + 1);
+		}
+		cfg_strvec_fini(&words);
+		cfg_buf_fini(&data);
+		return;
+	}
+	if ((l->flags & MATCH_HOSTS) && parse_net(s, &e) == 0) {
+		int nbytes = e.family == AF_INET ? 4 : 16, warned = 0;
+
+		e.kind = E_NET;
+		/* clear host bits: Postfix warns and uses the network */
+		for (int i = 0; i < nbytes; i++) {
+			int keep = e.bits - i * 8;
+			unsigned char mask = keep >= 8   ? 0xff
+			                     : keep <= 0 ? 0
+			                                 : (unsigned char)(0xff << (8 - keep));
+
+			if ((e.addr[i] & ~mask) && !warned) {
+				mta_warn("%s: non-null host address bits in \"%s\"", l->param, s);
+				warned = 1;
+			}
+			e.addr[i] &= mask;
+		}
+	} else if (strchr(s, ':')) {
+		e.kind = E_TABLE;
+		e.text = cfg_xstrdup(s);
+	} else if ((l->flags & MATCH_HOSTS) && (s[0] == '[' || strchr(s, '/'))) {
+		mta_warn("%s: bad address pattern: \"%s\"", l->param, s);
+		return;
+	} else if (s[0] == '.') {
+		e.kind = E_SUBDOMAINS;
+		e.text = cfg_xstrdup(s);
+	} else {
+		e.kind = E_NAME;
+		e.text = cfg_xstrdup(s);
+	}
+	if (e.text)
+		for (char *p = e.text; *p && e.kind != E_TABLE; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = cfg_xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = e;
+}
+
+struct match_list *match_list_new(const char *param, const struct cfg_strvec *elems, unsigned flags)
+{
+	struct match_list *l = cfg_xcalloc(1, sizeof(*l));
+
+	l->param = cfg_xstrdup(param);
+	l->flags = flags;
+	for (size_t i = 0; i < elems->n; i++)
+		add_elem(l, elems->v[i], 0);
+	return l;
+}
+
+void match_list_free(struct match_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].text);
+	free(l->v);
+	free(l->param);
+	free(l);
+}
+
+int match_list_empty(const struct match_list *l)
+{
+	return l == NULL || l->n == 0;
+}
+
+/* name_matches - a domain against a name/subdomain pattern */
+static int name_matches(const struct elem *e, const char *d, unsigned flags)
+{
+	size_t dl = strlen(d), pl = strlen(e->text);
+
+	if (e->kind == E_NAME) {
+		if (strcasecmp(d, e->text) == 0)
+			return 1;
+		if ((flags & MATCH_PARENT) && dl > pl && d[dl - pl - 1] == '.'
+		    && strcasecmp(d + dl - pl, e->text) == 0)
+			return 1;
+		return 0;
+	}
+	/* ".example.com" */
+	return dl > pl - 1 && pl > 1 && strcasecmp(d + dl - pl, e->text) == 0 && dl >= pl;
+}
+
+/* table_matches - the name, then its parent domains, as keys of a table */
+static int table_matches(const struct elem *e, const char *name, unsigned flags)
+{
+	const char *value, *p;
+	int rc = mta_map_get(e->text, name, &value);
+
+	if (rc != 0)
+		return rc;
+	for (p = strchr(name, '.'); p; p = strchr(p + 1, '.')) {
+		if (flags & MATCH_PARENT) {
+			rc = mta_map_get(e->text, p + 1, &value);
+		} else {
+			rc = mta_map_get(e->text, p, &value);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* net_matches - an address against a network element */
+static int net_matches(const struct elem *e, const char *addr)
+{
+	unsigned char a[16];
+	int family = AF_INET, nbytes;
+
+	if (addr == NULL)
+		return 0;
+	if (inet_pton(AF_INET, addr, a) != 1) {
+		family = AF_INET6;
+		if (inet_pton(AF_INET6, addr, a) != 1)
+			return 0;
+	}
+	if (family != e->family)
+		return 0;
+	nbytes = family == AF_INET ? 4 : 16;
+	for (int i = 0; i < nbytes; i++) {
+		int keep = e->bits - i * 8;
+		unsigned char mask = keep >= 8   ? 0xff
+		                     : keep <= 0 ? 0
+		                                 : (unsigned char)(0xff << (8 - keep));
+
+		if ((a[i] & mask) != e->addr[i])
+			return 0;
+	}
+	return 1;
+}
+
+int match_domain(struct match_list *l, const char *domain)
+{
+	char buf[256];
+	size_t n;
+
+	if (l == NULL || domain == NULL)
+		return 0;
+	/* a trailing dot does not change the name */
+	n = strlen(domain);
+	if (n > 0 && n < sizeof(buf) && domain[n - 1] == '.') {
+		memcpy(buf, domain, n - 1);
+		buf[n - 1] = '\0';
+		domain = buf;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct elem *e = &l->v[i];
+		int rc = 0;
+
+		switch (e->kind) {
+		case E_NAME:
+		case E_SUBDOMAINS:
+			rc = name_matches(e, domain, l->flags);
+			break;
+		case E_TABLE:
+			rc = table_matches(e, domain, l->flags);
+			break;
+		case E_NET:
+			rc = 0;
+			break;
+		}
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			return e->negate ? 0 : 1;
+	}
+	return 0;
+}
+
+int match_host(struct match_list *l, const char *name, const char *addr)
+{
+	if (l == NULL)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct elem *e = &l->v[i];
+		const char *value;
+		int rc = 0;
+
+		switch (e->kind) {
+		case E_NAME:
+		case E_SUBDOMAINS:
+			rc = name && strcmp(name, "unknown") != 0 ? name_matches(e, name, l->flags)
+			                                          : 0;
+			break;
+		case E_TABLE:
+			rc = name && strcmp(name, "unknown") != 0 ? table_matches(e, name, l->flags)
+			                                          : 0;
+			if (rc == 0 && addr)
+				rc = mta_map_get(e->text, addr, &value);
+			break;
+		case E_NET:
+			rc = net_matches(e, addr);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			return e->negate ? 0 : 1;
+	}
+	return 0;
+}

@@ -1,0 +1,584 @@
+/* qfile.c - queue files: identifiers, directories and the on-disk format (see qfile.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cfg/xalloc.h"
+#include "qfile.h"
+
+#define HDR_FMT "PKQ1 %012lld %012lld %012lld %02x\n"
+#define HDR_LEN 47     /* length of a formatted header line */
+#define FLUSH_AT 65536 /* write out pending bytes beyond this */
+#define MARK_DIGITS 16
+
+const char *const qf_queue_dirs[] = {"maildrop", "incoming", "active",  "deferred", "hold",
+                                     "corrupt",  "bounce",   "defer",   "trace",    "saved",
+                                     "flush",    "pid",      "private", "public",   NULL};
+
+void qf_escape(struct cfg_buf *out, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 || *p == '%' || *p == 0x7f) {
+			cfg_buf_addc(out, '%');
+			cfg_buf_addc(out, hex[*p >> 4]);
+			cfg_buf_addc(out, hex[*p & 15]);
+		} else {
+			cfg_buf_addc(out, *p);
+		}
+	}
+}
+
+/* hexval - value of a hex digit or -1 */
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void qf_unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		int h, l;
+
+		if (*s == '%' && (h = hexval(s[1])) >= 0 && (l = hexval(s[2])) >= 0) {
+			*d++ = (char)(h * 16 + l);
+			s += 2;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+char *qf_path(const char *queue_dir, const char *queue, const char *qid)
+{
+	return cfg_xasprintf("%s/%s/%s", queue_dir, queue, qid);
+}
+
+int qf_valid_id(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 6 || n >= QF_ID_MAX)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (hexval(*p) < 0 || (*p >= 'a' && *p <= 'f'))
+			return 0;
+	return 1;
+}
+
+/* flush_buf - write pending bytes; remembers the first error */
+static void flush_buf(struct qf_writer *w)
+{
+	size_t off = 0;
+
+	while (!w->failed && off < w->buf.len) {
+		ssize_t n = write(w->fd, w->buf.data + off, w->buf.len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			w->failed = 1;
+			w->err = errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	w->written += (off_t)w->buf.len;
+	cfg_buf_reset(&w->buf);
+}
+
+/* pos - the current logical file offset */
+static off_t pos(const struct qf_writer *w)
+{
+	return w->written + (off_t)w->buf.len;
+}
+
+int qf_create(struct qf_writer *w, const char *queue_dir, const char *queue)
+{
+	static unsigned seq;
+	char tmp[64];
+	char *tpath;
+	struct stat st;
+	struct timeval tv;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	snprintf(tmp, sizeof(tmp), "%ld.%u", (long)getpid(), seq++);
+	tpath = qf_path(queue_dir, queue, tmp);
+	w->fd = open(tpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		free(tpath);
+		return -1;
+	}
+	for (;;) {
+		if (fstat(w->fd, &st) < 0)
+			goto fail;
+		gettimeofday(&tv, NULL);
+		snprintf(w->qid, sizeof(w->qid), "%05X%" PRIXMAX, (unsigned)tv.tv_usec,
+		         (uintmax_t)st.st_ino);
+		w->path = qf_path(queue_dir, queue, w->qid);
+		/* link() never replaces: a clash (impossible while the inode is live) retries */
+		if (link(tpath, w->path) == 0)
+			break;
+		if (errno != EEXIST)
+			goto fail;
+		free(w->path);
+		w->path = NULL;
+	}
+	unlink(tpath);
+	free(tpath);
+	cfg_buf_init(&w->buf);
+	cfg_buf_printf(&w->buf, HDR_FMT, 0LL, 0LL, 0LL, 0u);
+	return 0;
+fail : {
+	int e = errno;
+
+	close(w->fd);
+	unlink(tpath);
+	free(tpath);
+	free(w->path);
+	w->path = NULL;
+	w->fd = -1;
+	errno = e;
+}
+	return -1;
+}
+
+void qf_head(struct qf_writer *w, char type, const char *value)
+{
+	cfg_buf_addc(&w->buf, type);
+	qf_escape(&w->buf, value);
+	cfg_buf_addc(&w->buf, '\n');
+}
+
+void qf_attr(struct qf_writer *w, const char *name, const char *value)
+{
+	cfg_buf_addc(&w->buf, 'A');
+	qf_escape(&w->buf, name);
+	cfg_buf_addc(&w->buf, '=');
+	qf_escape(&w->buf, value);
+	cfg_buf_addc(&w->buf, '\n');
+}
+
+void qf_arrival(struct qf_writer *w, long sec, long usec)
+{
+	cfg_buf_printf(&w->buf, "T%ld.%06ld\n", sec, usec);
+}
+
+void qf_content(struct qf_writer *w, const void *data, size_t len)
+{
+	if (w->state == 0) {
+		w->state = 1;
+		w->content_off = pos(w);
+	}
+	if (w->buf.len + len > FLUSH_AT) {
+		flush_buf(w);
+		if (len > FLUSH_AT) {
+			/* big chunk: write it straight through */
+			cfg_buf_add(&w->buf, data, len);
+			flush_buf(w);
+			w->content_size += (off_t)len;
+			return;
+		}
+	}
+	cfg_buf_add(&w->buf, data, len);
+	w->content_size += (off_t)len;
+}
+
+off_t qf_size(const struct qf_writer *w)
+{
+	return w->content_size;
+}
+
+void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned notify)
+{
+	if (w->state == 0) {
+		w->state = 1;
+		w->content_off = pos(w);
+	}
+	if (w->state == 1) {
+		w->state = 2;
+		w->tail_off = pos(w);
+	}
+	cfg_buf_printf(&w->buf, "R-%0*d %x ", MARK_DIGITS, 0, notify);
+	qf_escape(&w->buf, orig);
+	cfg_buf_addc(&w->buf, '\t');
+	qf_escape(&w->buf, addr);
+	cfg_buf_addc(&w->buf, '\n');
+	if (w->buf.len > FLUSH_AT)
+		flush_buf(w);
+}
+
+int qf_seal(struct qf_writer *w, int do_sync)
+{
+	char hdr[HDR_LEN + 1];
+
+	if (w->state == 0) {
+		w->state = 1;
+		w->content_off = pos(w);
+	}
+	if (w->state == 1) {
+		w->state = 2;
+		w->tail_off = pos(w);
+	}
+	cfg_buf_adds(&w->buf, "E\n");
+	flush_buf(w);
+	snprintf(hdr, sizeof(hdr), HDR_FMT, (long long)w->content_off, (long long)w->content_size,
+	         (long long)w->tail_off, w->hflags);
+	if (!w->failed && pwrite(w->fd, hdr, HDR_LEN, 0) != HDR_LEN) {
+		w->failed = 1;
+		w->err = errno ? errno : EIO;
+	}
+	if (!w->failed && fchmod(w->fd, 0700) < 0) {
+		w->failed = 1;
+		w->err = errno;
+	}
+	if (!w->failed && do_sync && fsync(w->fd) < 0) {
+		w->failed = 1;
+		w->err = errno;
+	}
+	if (w->failed) {
+		int e = w->err;
+
+		qf_abort(w);
+		errno = e;
+		return -1;
+	}
+	w->state = 3;
+	close(w->fd);
+	w->fd = -1;
+	return 0;
+}
+
+void qf_abort(struct qf_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->path && w->state != 3)
+		unlink(w->path);
+	qf_writer_fini(w);
+}
+
+void qf_writer_fini(struct qf_writer *w)
+{
+	free(w->path);
+	w->path = NULL;
+	if (w->buf.data)
+		cfg_buf_fini(&w->buf);
+}
+
+/* ---- reading ---- */
+
+void qf_env_init(struct qf_env *e)
+{
+	memset(e, 0, sizeof(*e));
+	cfg_strvec_init(&e->attrs);
+}
+
+void qf_env_fini(struct qf_env *e)
+{
+	free(e->sender);
+	cfg_strvec_fini(&e->attrs);
+	for (size_t i = 0; i < e->nrcpt; i++) {
+		free(e->rcpt[i].orig);
+		free(e->rcpt[i].addr);
+	}
+	free(e->rcpt);
+	for (size_t i = 0; i < e->nlogs; i++) {
+		free(e->logs[i].action);
+		free(e->logs[i].dsn);
+		free(e->logs[i].text);
+	}
+	free(e->logs);
+	qf_env_init(e);
+}
+
+/* read_range - read [off, off+len) into out; len < 0: to end of file */
+static int read_range(int fd, off_t off, off_t len, struct cfg_buf *out)
+{
+	char chunk[16384];
+
+	while (len != 0) {
+		size_t want = sizeof(chunk);
+		ssize_t n;
+
+		if (len > 0 && (off_t)want > len)
+			want = (size_t)len;
+		n = pread(fd, chunk, want, off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return len < 0 ? 0 : -1;
+		cfg_buf_add(out, chunk, (size_t)n);
+		off += n;
+		if (len > 0)
+			len -= n;
+	}
+	return 0;
+}
+
+/* grow_at - 1 when an array of n elements (capacity 4, 8, 16...) is full */
+static int grow_at(size_t n)
+{
+	return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+}
+
+/* parse_rcpt - parse an R record line (without newline) at file offset off */
+static int parse_rcpt(struct qf_env *e, char *line, off_t off)
+{
+	struct qf_rcpt r;
+	char *p, *tab, *end;
+
+	if (strlen(line) < 2 + MARK_DIGITS + 3 || line[2 + MARK_DIGITS] != ' ')
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.status = line[1];
+	r.off = off;
+	r.mark = strtoull(line + 2, &end, 16);
+	if (end != line + 2 + MARK_DIGITS)
+		return -1;
+	r.notify = (unsigned)strtoul(line + 3 + MARK_DIGITS, &p, 16);
+	if (*p != ' ')
+		return -1;
+	p++;
+	tab = strchr(p, '\t');
+	if (tab == NULL)
+		return -1;
+	*tab = '\0';
+	r.orig = cfg_xstrdup(p);
+	r.addr = cfg_xstrdup(tab + 1);
+	qf_unescape(r.orig);
+	qf_unescape(r.addr);
+	if (grow_at(e->nrcpt))
+		e->rcpt = cfg_xreallocarray(e->rcpt, e->nrcpt ? e->nrcpt * 2 : 4, sizeof(*e->rcpt));
+	e->rcpt[e->nrcpt++] = r;
+	return 0;
+}
+
+/* parse_log - parse an L record line */
+static int parse_log(struct qf_env *e, char *line)
+{
+	struct qf_log l;
+	char *f[4], *p = line + 1;
+
+	for (int i = 0; i < 4; i++) {
+		f[i] = p;
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return -1;
+		*p++ = '\0';
+	}
+	memset(&l, 0, sizeof(l));
+	l.idx = (size_t)strtoul(f[0], NULL, 10);
+	l.action = cfg_xstrdup(f[1]);
+	l.dsn = cfg_xstrdup(f[2]);
+	l.when = strtol(f[3], NULL, 10);
+	l.text = cfg_xstrdup(p);
+	qf_unescape(l.text);
+	if (grow_at(e->nlogs))
+		e->logs = cfg_xreallocarray(e->logs, e->nlogs ? e->nlogs * 2 : 4, sizeof(*e->logs));
+	e->logs[e->nlogs++] = l;
+	return 0;
+}
+
+int qf_read(int fd, struct qf_env *e, struct cfg_buf *why)
+{
+	struct cfg_buf b;
+	long long coff, csize, toff;
+	unsigned hf;
+	int ended = 0, rc = -1;
+	char *p, *nl;
+
+	cfg_buf_init(&b);
+	if (read_range(fd, 0, HDR_LEN, &b) < 0 || b.len != HDR_LEN) {
+		cfg_buf_adds(why, "short queue file header");
+		goto out;
+	}
+	if (sscanf(b.data, "PKQ1 %lld %lld %lld %x", &coff, &csize, &toff, &hf) != 4
+	    || coff < HDR_LEN || toff < coff || csize != toff - coff) {
+		cfg_buf_adds(why, "bad queue file header");
+		goto out;
+	}
+	e->content_off = coff;
+	e->content_size = csize;
+	e->tail_off = toff;
+	e->hflags = hf;
+	cfg_buf_reset(&b);
+	if (read_range(fd, HDR_LEN, coff - HDR_LEN, &b) < 0) {
+		cfg_buf_adds(why, "truncated queue file head");
+		goto out;
+	}
+	for (p = b.data; p < b.data + b.len; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(b.data + b.len - p));
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		switch (*p) {
+		case 'T':
+			e->arrival_sec = strtol(p + 1, &p, 10);
+			e->arrival_usec = *p == '.' ? strtol(p + 1, NULL, 10) : 0;
+			break;
+		case 'S':
+			free(e->sender);
+			e->sender = cfg_xstrdup(p + 1);
+			qf_unescape(e->sender);
+			break;
+		case 'A':
+			qf_unescape(p + 1);
+			cfg_strvec_add(&e->attrs, p + 1);
+			break;
+		default:
+			break;
+		}
+	}
+	if (e->sender == NULL)
+		e->sender = cfg_xstrdup("");
+	cfg_buf_reset(&b);
+	if (read_range(fd, toff, -1, &b) < 0) {
+		cfg_buf_adds(why, "cannot read queue file tail");
+		goto out;
+	}
+	for (p = b.data; p < b.data + b.len; p = nl + 1) {
+		off_t off = toff + (p - b.data);
+
+		nl = memchr(p, '\n', (size_t)(b.data + b.len - p));
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		if (*p == 'R' && !ended) {
+			if (parse_rcpt(e, p, off) < 0) {
+				cfg_buf_adds(why, "bad recipient record");
+				goto out;
+			}
+		} else if (*p == 'E') {
+			ended = 1;
+		} else if (*p == 'L' && ended) {
+			if (parse_log(e, p) < 0) {
+				cfg_buf_adds(why, "bad log record");
+				goto out;
+			}
+		}
+	}
+	if (!ended) {
+		cfg_buf_adds(why, "queue file is incomplete");
+		goto out;
+	}
+	rc = 0;
+out:
+	cfg_buf_fini(&b);
+	return rc;
+}
+
+const char *qf_env_attr(const struct qf_env *e, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < e->attrs.n; i++)
+		if (strncmp(e->attrs.v[i], name, n) == 0 && e->attrs.v[i][n] == '=')
+			return e->attrs.v[i] + n + 1;
+	return NULL;
+}
+
+int qf_set_status(int fd, const struct qf_rcpt *r, char status)
+{
+	return pwrite(fd, &status, 1, r->off + 1) == 1 ? 0 : -1;
+}
+
+int qf_set_mark(int fd, const struct qf_rcpt *r, uint64_t mark)
+{
+	char buf[MARK_DIGITS + 1];
+
+	snprintf(buf, sizeof(buf), "%016" PRIX64, mark);
+	return pwrite(fd, buf, MARK_DIGITS, r->off + 2) == MARK_DIGITS ? 0 : -1;
+}
+
+int qf_set_hflags(int fd, unsigned hflags)
+{
+	char buf[4];
+
+	snprintf(buf, sizeof(buf), "%02x", hflags & 0xffu);
+	return pwrite(fd, buf, 2, HDR_LEN - 3) == 2 ? 0 : -1;
+}
+
+int qf_append_log(int fd, size_t idx, const char *action, const char *dsn, long when,
+                  const char *text)
+{
+	struct cfg_buf b;
+	off_t end;
+	int rc = 0;
+
+	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "L%zu %s %s %ld ", idx, action, dsn, when);
+	qf_escape(&b, text);
+	cfg_buf_addc(&b, '\n');
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0 || pwrite(fd, b.data, b.len, end) != (ssize_t)b.len)
+		rc = -1;
+	cfg_buf_fini(&b);
+	return rc;
+}
+
+int qf_read_content(int fd, const struct qf_env *e, struct cfg_buf *out)
+{
+	return read_range(fd, e->content_off, e->content_size, out);
+}
+
+int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf *why)
+{
+	struct stat st;
+
+	if (stat(queue_dir, &st) < 0) {
+		if (mkdir(queue_dir, 0755) < 0 && errno != EEXIST) {
+			cfg_buf_printf(why, "mkdir %s: %s", queue_dir, strerror(errno));
+			return -1;
+		}
+	}
+	for (size_t i = 0; qf_queue_dirs[i]; i++) {
+		const char *d = qf_queue_dirs[i];
+		char *path = cfg_xasprintf("%s/%s", queue_dir, d);
+		mode_t mode = 0700;
+
+		if (strcmp(d, "maildrop") == 0)
+			mode = 01733; /* anyone may drop, nobody may list */
+		else if (strcmp(d, "public") == 0 || strcmp(d, "pid") == 0)
+			mode = 0755;
+		if (stat(path, &st) < 0) {
+			if (mkdir(path, mode) < 0 && errno != EEXIST) {
+				cfg_buf_printf(why, "mkdir %s: %s", path, strerror(errno));
+				free(path);
+				return -1;
+			}
+			chmod(path, mode); /* undo the umask */
+			if (strcmp(d, "pid") != 0 && (owner != (uid_t)-1 || group != (gid_t)-1)
+			    && chown(path, owner, group) < 0) {
+				cfg_buf_printf(why, "chown %s: %s", path, strerror(errno));
+				free(path);
+				return -1;
+			}
+		}
+		free(path);
+	}
+	return 0;
+}

@@ -1,0 +1,179 @@
+/*
+ * qfile.h - queue files: identifiers, directories and the on-disk format
+ *
+ * A queue file lives in one of the queue directories (maildrop, incoming,
+ * active, deferred, hold, corrupt) under queue_directory, named by its
+ * queue ID: 5 hex digits of the creation microsecond plus the file's inode
+ * number in hex ("894CAA72653"), as Postfix's short IDs.  The inode makes
+ * the name unique among all live queue files of the file system.
+ *
+ * Format (all text is one record per line; values are %-escaped so they
+ * never contain TAB, CR, LF, NUL or a bare '%'):
+ *
+ *   PKQ1 <content_off> <content_size> <tail_off> <hflags>\n   fixed width
+ *   T<sec>.<usec>          arrival time
+ *   S<sender>              envelope sender ("" = null sender)
+ *   A<name>=<value>        attributes: client, helo, protocol, rewrite ...
+ *   <content>              the message, LF line ends, exactly content_size bytes
+ *   R<st><mark> <notify> <orig>\t<addr>\n   one per recipient (after the
+ *                          content, because cleanup knows the final list
+ *                          only then); st '-' pending, 'D' done; mark is
+ *                          16 hex digits a delivery agent may set (local
+ *                          uses it to make mbox delivery idempotent)
+ *   E\n                    end: the file is complete
+ *   L<idx> <action> <dsn> <time> <text>\n   delivery log records appended
+ *                          by qmgr (bounced, deferred, expanded ...)
+ *
+ * A file is "sealed" (complete) when its header is final, it ends with the
+ * E record, its mode has the owner-execute bit, and it has been fsync()ed.
+ * Readers ignore unsealed files: they are being written, or the writer died.
+ */
+#ifndef MTA_QFILE_H
+#define MTA_QFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cfg/buf.h"
+#include "cfg/strvec.h"
+
+#define QF_ID_MAX 32
+
+/* queue directory names */
+#define QF_MAILDROP "maildrop"
+#define QF_INCOMING "incoming"
+#define QF_ACTIVE "active"
+#define QF_DEFERRED "deferred"
+#define QF_HOLD "hold"
+#define QF_CORRUPT "corrupt"
+
+/* header flags (hflags), updated in place */
+#define QF_H_BOUNCED 0x01u /* the non-delivery notice has been sent */
+#define QF_H_EXTRACT 0x02u /* maildrop: take recipients from To/Cc/Bcc (sendmail -t) */
+#define QF_H_WARNED 0x04u  /* delay warning sent */
+
+/* recipient DSN NOTIFY bits (0 = default: failure, delay) */
+#define QF_N_NEVER 0x01u
+#define QF_N_SUCCESS 0x02u
+#define QF_N_FAILURE 0x04u
+#define QF_N_DELAY 0x08u
+
+/* qf_queue_dirs - NULL-terminated list of directories a queue has, in creation order */
+extern const char *const qf_queue_dirs[];
+
+struct qf_writer {
+	int fd;
+	char qid[QF_ID_MAX];
+	char *path;         /* queue_dir/queue/qid */
+	struct cfg_buf buf; /* pending output */
+	off_t written;      /* bytes already written before buf */
+	off_t content_off;
+	off_t content_size;
+	off_t tail_off;
+	unsigned hflags;
+	int state;  /* 0 head, 1 content, 2 tail, 3 sealed */
+	int failed; /* an I/O error happened; seal will fail */
+	int err;    /* errno of the failure */
+};
+
+/*
+ * qf_create - make a new queue file in queue_dir/queue with mode 0600 and
+ * a fresh queue ID.  Returns 0 or -1 with errno set.
+ */
+int qf_create(struct qf_writer *w, const char *queue_dir, const char *queue);
+/* qf_head - add a head record (before the content) */
+void qf_head(struct qf_writer *w, char type, const char *value);
+/* qf_attr - add an A record name=value */
+void qf_attr(struct qf_writer *w, const char *name, const char *value);
+/* qf_arrival - add the T record */
+void qf_arrival(struct qf_writer *w, long sec, long usec);
+/* qf_content - append message bytes */
+void qf_content(struct qf_writer *w, const void *data, size_t len);
+/* qf_rcpt - add a recipient (after the content) */
+void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned notify);
+/* qf_size - content bytes so far */
+off_t qf_size(const struct qf_writer *w);
+/*
+ * qf_seal - finish: E record, final header, mode 0700, fsync when
+ * do_sync.  Returns 0, or -1 with errno (the file is then removed).
+ */
+int qf_seal(struct qf_writer *w, int do_sync);
+/* qf_abort - remove an unfinished file and release everything */
+void qf_abort(struct qf_writer *w);
+/* qf_writer_fini - release memory of a sealed writer (the file stays) */
+void qf_writer_fini(struct qf_writer *w);
+
+/* a parsed recipient */
+struct qf_rcpt {
+	char *orig;
+	char *addr;
+	unsigned notify;
+	char status;   /* '-' pending, 'D' done */
+	uint64_t mark; /* agent mark, 0 = none */
+	off_t off;     /* file offset of the 'R' */
+};
+
+/* a parsed delivery log record */
+struct qf_log {
+	size_t idx;
+	char *action; /* "bounced", "deferred", "delayed", "expanded", "delivered" */
+	char *dsn;
+	long when;
+	char *text;
+};
+
+struct qf_env {
+	long arrival_sec;
+	long arrival_usec;
+	char *sender;
+	struct cfg_strvec attrs; /* "name=value" */
+	struct qf_rcpt *rcpt;
+	size_t nrcpt;
+	struct qf_log *logs;
+	size_t nlogs;
+	off_t content_off;
+	off_t content_size;
+	off_t tail_off;
+	unsigned hflags;
+};
+
+/* qf_env_init / qf_env_fini - an empty envelope / release one */
+void qf_env_init(struct qf_env *e);
+void qf_env_fini(struct qf_env *e);
+/*
+ * qf_read - parse the envelope of an open queue file (content is not read).
+ * Returns 0, or -1 with a reason in why (corrupt or unsealed file).
+ */
+int qf_read(int fd, struct qf_env *e, struct cfg_buf *why);
+/* qf_env_attr - the value of attribute name, or NULL */
+const char *qf_env_attr(const struct qf_env *e, const char *name);
+/* qf_set_status - set recipient status byte in place ('D' done) */
+int qf_set_status(int fd, const struct qf_rcpt *r, char status);
+/* qf_set_mark - set the 16-hex agent mark of a recipient in place */
+int qf_set_mark(int fd, const struct qf_rcpt *r, uint64_t mark);
+/* qf_set_hflags - rewrite the header flags in place */
+int qf_set_hflags(int fd, unsigned hflags);
+/* qf_append_log - append an L record (O_APPEND-safe single write) */
+int qf_append_log(int fd, size_t idx, const char *action, const char *dsn, long when,
+                  const char *text);
+/* qf_read_content - read the whole message content into out (appended) */
+int qf_read_content(int fd, const struct qf_env *e, struct cfg_buf *out);
+
+/* qf_escape - append value %-escaped (TAB CR LF NUL % and other controls) */
+void qf_escape(struct cfg_buf *out, const char *value);
+/* qf_unescape - decode in place */
+void qf_unescape(char *s);
+
+/* qf_path - "queue_dir/queue/qid" (new string) */
+char *qf_path(const char *queue_dir, const char *queue, const char *qid);
+/* qf_valid_id - 1 when name looks like a queue ID (hex digits, 6..31 chars) */
+int qf_valid_id(const char *name);
+/*
+ * qf_make_dirs - create queue_dir and its subdirectories (plus pid, private,
+ * public) when missing.  owner/group -1 leave ownership alone.  Returns 0 or
+ * -1 with errno and the failing path in why.
+ */
+int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf *why);
+
+#endif

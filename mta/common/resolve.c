@@ -1,0 +1,377 @@
+/* resolve.c - where an address goes (see resolve.h) */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "maps.h"
+#include "resolve.h"
+
+struct rslv {
+	const char *myhostname;
+	const char *local_transport;
+	const char *virtual_transport;
+	const char *relay_transport;
+	const char *default_transport;
+	const char *relayhost;
+	int percent_hack;
+	int swap_bang;
+	struct cfg_strvec parent_params;
+	struct cfg_strvec transport_maps;
+	struct cfg_strvec our_addrs; /* inet_interfaces + proxy_interfaces, numeric */
+	int all_interfaces;
+	struct match_list *mydest;
+	struct match_list *relay;
+	struct match_list *va_domains;
+	struct match_list *vm_domains;
+};
+
+int rslv_parent_matches(const struct rslv *r, const char *param)
+{
+	for (size_t i = 0; i < r->parent_params.n; i++)
+		if (strcmp(r->parent_params.v[i], param) == 0)
+			return 1;
+	return 0;
+}
+
+/* domains - compile a domain list parameter */
+static struct match_list *domains(struct rslv *r, struct mta_conf *c, const char *param)
+{
+	struct cfg_strvec v;
+	struct match_list *l;
+
+	cfg_strvec_init(&v);
+	mta_conf_list(c, param, &v);
+	l = match_list_new(param, &v, rslv_parent_matches(r, param) ? MATCH_PARENT : 0);
+	cfg_strvec_fini(&v);
+	return l;
+}
+
+/* add_interfaces - numeric addresses for inet_interfaces/proxy_interfaces values */
+static void add_interfaces(struct rslv *r, const struct cfg_strvec *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		struct addrinfo hints, *res = NULL;
+		const char *s = v->v[i];
+
+		if (strcasecmp(s, "all") == 0) {
+			r->all_interfaces = 1;
+			continue;
+		}
+		if (strcasecmp(s, "loopback-only") == 0) {
+			cfg_strvec_add(&r->our_addrs, "127.0.0.1");
+			cfg_strvec_add(&r->our_addrs, "::1");
+			continue;
+		}
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(s, NULL, &hints, &res) != 0)
+			continue;
+		for (struct addrinfo *a = res; a; a = a->ai_next) {
+			char buf[INET6_ADDRSTRLEN];
+
+			if (getnameinfo(a->ai_addr, a->ai_addrlen, buf, sizeof(buf), NULL, 0,
+			                NI_NUMERICHOST)
+			    == 0)
+				cfg_strvec_add(&r->our_addrs, buf);
+		}
+		freeaddrinfo(res);
+	}
+}
+
+struct rslv *rslv_new(struct mta_conf *c)
+{
+	struct rslv *r = cfg_xcalloc(1, sizeof(*r));
+	struct cfg_strvec ifs, pifs;
+	struct mta_param tab[] = {
+	    {"myhostname", MTA_STR, &r->myhostname},
+	    {"local_transport", MTA_STR, &r->local_transport},
+	    {"virtual_transport", MTA_STR, &r->virtual_transport},
+	    {"relay_transport", MTA_STR, &r->relay_transport},
+	    {"default_transport", MTA_STR, &r->default_transport},
+	    {"relayhost", MTA_STR, &r->relayhost},
+	    {"allow_percent_hack", MTA_BOOL, &r->percent_hack},
+	    {"swap_bangpath", MTA_BOOL, &r->swap_bang},
+	    {"parent_domain_matches_subdomains", MTA_LIST, &r->parent_params},
+	    {"transport_maps", MTA_LIST, &r->transport_maps},
+	    {NULL, MTA_STR, NULL},
+	};
+
+	cfg_strvec_init(&r->parent_params);
+	cfg_strvec_init(&r->transport_maps);
+	cfg_strvec_init(&r->our_addrs);
+	mta_conf_get(c, tab);
+	r->mydest = domains(r, c, "mydestination");
+	r->relay = domains(r, c, "relay_domains");
+	r->va_domains = domains(r, c, "virtual_alias_domains");
+	r->vm_domains = domains(r, c, "virtual_mailbox_domains");
+	cfg_strvec_init(&ifs);
+	cfg_strvec_init(&pifs);
+	mta_conf_list(c, "inet_interfaces", &ifs);
+	mta_conf_list(c, "proxy_interfaces", &pifs);
+	add_interfaces(r, &ifs);
+	add_interfaces(r, &pifs);
+	cfg_strvec_fini(&ifs);
+	cfg_strvec_fini(&pifs);
+	return r;
+}
+
+void rslv_free(struct rslv *r)
+{
+	if (r == NULL)
+		return;
+	cfg_strvec_fini(&r->parent_params);
+	cfg_strvec_fini(&r->transport_maps);
+	cfg_strvec_fini(&r->our_addrs);
+	match_list_free(r->mydest);
+	match_list_free(r->relay);
+	match_list_free(r->va_domains);
+	match_list_free(r->vm_domains);
+	free(r);
+}
+
+void rslv_result_init(struct rslv_result *res)
+{
+	res->cls = RSLV_DEFAULT;
+	res->flags = 0;
+	cfg_buf_init(&res->transport);
+	cfg_buf_init(&res->nexthop);
+	cfg_buf_init(&res->recipient);
+}
+
+void rslv_result_fini(struct rslv_result *res)
+{
+	cfg_buf_fini(&res->transport);
+	cfg_buf_fini(&res->nexthop);
+	cfg_buf_fini(&res->recipient);
+}
+
+const char *rslv_myhostname(const struct rslv *r)
+{
+	return r->myhostname;
+}
+
+struct match_list *rslv_relay_domains(struct rslv *r)
+{
+	return r->relay;
+}
+
+struct match_list *rslv_va_domains(struct rslv *r)
+{
+	return r->va_domains;
+}
+
+struct match_list *rslv_vm_domains(struct rslv *r)
+{
+	return r->vm_domains;
+}
+
+/* is_our_literal - "[1.2.3.4]" naming one of our interfaces */
+static int is_our_literal(struct rslv *r, const char *domain)
+{
+	char buf[80];
+	size_t n = strlen(domain);
+	const char *a;
+
+	if (!addr_valid_ip_literal(domain) || n - 2 >= sizeof(buf))
+		return 0;
+	memcpy(buf, domain + 1, n - 2);
+	buf[n - 2] = '\0';
+	a = strncasecmp(buf, "ipv6:", 5) == 0 ? buf + 5 : buf;
+	for (size_t i = 0; i < r->our_addrs.n; i++)
+		if (strcasecmp(r->our_addrs.v[i], a) == 0)
+			return 1;
+	if (r->all_interfaces) {
+		struct ifaddrs *ifa = NULL;
+		int found = 0;
+
+		if (getifaddrs(&ifa) == 0) {
+			for (struct ifaddrs *p = ifa; p && !found; p = p->ifa_next) {
+				char h[INET6_ADDRSTRLEN];
+
+				if (p->ifa_addr == NULL
+				    || (p->ifa_addr->sa_family != AF_INET
+				        && p->ifa_addr->sa_family != AF_INET6))
+					continue;
+				if (getnameinfo(p->ifa_addr,
+				                p->ifa_addr->sa_family == AF_INET
+				                    ? sizeof(struct sockaddr_in)
+				                    : sizeof(struct sockaddr_in6),
+				                h, sizeof(h), NULL, 0, NI_NUMERICHOST)
+				        == 0
+				    && strcasecmp(h, a) == 0)
+					found = 1;
+			}
+			freeifaddrs(ifa);
+		}
+		return found;
+	}
+	return 0;
+}
+
+int rslv_is_local_domain(struct rslv *r, const char *domain)
+{
+	if (is_our_literal(r, domain))
+		return 1;
+	if (strcasecmp(domain, r->myhostname) == 0 && match_list_empty(r->mydest))
+		return 0;
+	return match_domain(r->mydest, domain);
+}
+
+/* set_transport - split "transport:nexthop" into the result (empty nexthop: dflt) */
+static void set_transport(struct rslv_result *res, const char *spec, const char *dflt)
+{
+	const char *colon = strchr(spec, ':');
+
+	cfg_buf_reset(&res->transport);
+	cfg_buf_reset(&res->nexthop);
+	if (colon) {
+		cfg_buf_add(&res->transport, spec, (size_t)(colon - spec));
+		cfg_buf_adds(&res->nexthop, *(colon + 1) ? colon + 1 : dflt);
+	} else {
+		cfg_buf_adds(&res->transport, spec);
+		cfg_buf_adds(&res->nexthop, dflt);
+	}
+}
+
+/* transport_lookup - transport_maps: address, domain, parent domains; 1 found */
+static int transport_lookup(struct rslv *r, const char *addr, const char *domain,
+                            struct rslv_result *res)
+{
+	const char *value = NULL;
+	int rc;
+
+	if (r->transport_maps.n == 0)
+		return 0;
+	rc = mta_maps_get(&r->transport_maps, addr, &value);
+	for (const char *p = domain; rc == 0 && p; p = strchr(p + 1, '.')) {
+		rc = mta_maps_get(&r->transport_maps, p == domain ? domain : p, &value);
+	}
+	if (rc <= 0)
+		return rc;
+	if (*value && strcmp(value, ":") != 0) {
+		struct cfg_buf keep;
+
+		cfg_buf_init(&keep);
+		cfg_buf_adds(&keep, res->nexthop.data);
+		set_transport(res, value, keep.data);
+		if (strchr(value, ':') == NULL || value[strlen(value) - 1] == ':') {
+			cfg_buf_reset(&res->nexthop);
+			cfg_buf_adds(&res->nexthop, keep.data);
+		}
+		cfg_buf_fini(&keep);
+	}
+	return 1;
+}
+
+int rslv_resolve(struct rslv *r, const char *addr, struct rslv_result *res)
+{
+	struct cfg_buf cur;
+	int rc = 0;
+
+	cfg_buf_init(&cur);
+	cfg_buf_adds(&cur, addr);
+	res->flags = 0;
+	for (int round = 0; round < 20; round++) {
+		char *at;
+
+		/* trailing dots of the domain do not count */
+		while (cur.len > 1 && cur.data[cur.len - 1] == '.' && strchr(cur.data, '@'))
+			cfg_buf_truncate(&cur, cur.len - 1);
+		at = strrchr(cur.data, '@');
+		if (at) {
+			const char *domain = at + 1;
+			int local;
+
+			if (*domain == '\0') {
+				/* "user@": same as no domain */
+				cfg_buf_truncate(&cur, (size_t)(at - cur.data));
+				continue;
+			}
+			local = rslv_is_local_domain(r, domain);
+			if (local < 0) {
+				res->flags |= RSLV_F_FAIL;
+				rc = -1;
+				break;
+			}
+			if (local && strpbrk(cur.data, "@!%") < at) {
+				/* routing inside our domain: strip it and look again */
+				cfg_buf_truncate(&cur, (size_t)(at - cur.data));
+				continue;
+			}
+			break;
+		}
+		/* no domain */
+		{
+			char *bang = r->swap_bang ? strchr(cur.data, '!') : NULL;
+			char *pct = r->percent_hack ? strrchr(cur.data, '%') : NULL;
+
+			if (bang && bang != cur.data && bang[1]) {
+				struct cfg_buf sw;
+
+				cfg_buf_init(&sw);
+				cfg_buf_adds(&sw, bang + 1);
+				cfg_buf_addc(&sw, '@');
+				cfg_buf_add(&sw, cur.data, (size_t)(bang - cur.data));
+				cfg_buf_fini(&cur);
+				cur = sw;
+				continue;
+			}
+			if (pct && pct != cur.data && pct[1]) {
+				*pct = '@';
+				continue;
+			}
+			/* a bare local name lives here */
+			cfg_buf_addc(&cur, '@');
+			cfg_buf_adds(&cur, r->myhostname);
+			break;
+		}
+	}
+	cfg_buf_reset(&res->recipient);
+	cfg_buf_adds(&res->recipient, cur.data);
+	if (rc == 0) {
+		const char *at = strrchr(cur.data, '@');
+		const char *domain = at ? at + 1 : r->myhostname;
+		int m;
+
+		if (at && strpbrk(cur.data, "@!%") < at)
+			res->flags |= RSLV_F_ROUTED;
+		if ((m = rslv_is_local_domain(r, domain)) > 0) {
+			res->cls = RSLV_LOCAL;
+			res->flags &= ~RSLV_F_ROUTED;
+			set_transport(res, r->local_transport, r->myhostname);
+		} else if (m == 0 && (m = match_domain(r->va_domains, domain)) > 0) {
+			res->cls = RSLV_ALIAS;
+			set_transport(res, "error:5.1.1 User unknown in virtual alias table", "");
+		} else if (m == 0 && (m = match_domain(r->vm_domains, domain)) > 0) {
+			res->cls = RSLV_VIRTUAL;
+			set_transport(res, r->virtual_transport, domain);
+		} else if (m == 0 && (m = match_domain(r->relay, domain)) > 0) {
+			res->cls = RSLV_RELAY;
+			set_transport(res, r->relay_transport,
+			              *r->relayhost ? r->relayhost : domain);
+		} else if (m == 0) {
+			res->cls = RSLV_DEFAULT;
+			set_transport(res, r->default_transport,
+			              *r->relayhost ? r->relayhost : domain);
+		}
+		if (m < 0) {
+			res->flags |= RSLV_F_FAIL;
+			rc = -1;
+		} else if (res->cls != RSLV_ALIAS
+		           && transport_lookup(r, cur.data, domain, res) < 0) {
+			res->flags |= RSLV_F_FAIL;
+			rc = -1;
+		}
+	}
+	cfg_buf_fini(&cur);
+	return rc;
+}

@@ -1,0 +1,271 @@
+/* server.c - the skeleton every postkit daemon runs on (see server.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cfg/mastercf.h"
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "server.h"
+
+void mta_ignore_signals(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void mta_server_status(struct mta_server *srv, int status)
+{
+	struct mta_status_msg m = {getpid(), status};
+
+	if (srv->status_fd < 0)
+		return;
+	if (write(srv->status_fd, &m, sizeof(m)) != (ssize_t)sizeof(m)) {
+		/* master is gone; the generation pipe will tell us to exit */
+	}
+}
+
+/* entry_field - a field of our master.cf entry, or NULL */
+static const char *entry_field(struct mta_server *srv, enum cfg_master_field f)
+{
+	const struct cfg_mastercf *mc = cfg_config_mastercf(srv->conf.cfg);
+	const struct cfg_service *e;
+
+	if (mc == NULL || srv->standalone)
+		return NULL;
+	e = cfg_mastercf_find(mc, srv->service, srv->type);
+	return e ? e->field[f] : NULL;
+}
+
+void mta_server_drop_privileges(struct mta_server *srv)
+{
+	const char *owner;
+	const char *unpriv;
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	unpriv = entry_field(srv, CFG_MF_UNPRIV);
+	if (unpriv && strcmp(unpriv, "n") == 0) {
+		srv->privileged = 1;
+		return;
+	}
+	owner = mta_conf_str(&srv->conf, "mail_owner");
+	pw = getpwnam(owner);
+	if (pw == NULL)
+		mta_fatal("unknown mail_owner user name value: %s", owner);
+	if (pw->pw_uid == 0)
+		mta_fatal("mail_owner must not be the super-user");
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		mta_fatal("cannot drop privileges to %s: %m", owner);
+}
+
+/* gen_closed - 1 when the generation pipe says "exit" */
+static int gen_closed(struct mta_server *srv)
+{
+	struct pollfd p = {.fd = srv->gen_fd, .events = POLLIN};
+
+	if (srv->gen_fd < 0)
+		return 0;
+	if (poll(&p, 1, 0) > 0) {
+		srv->stopping = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* wait_listen - poll the listeners and the generation pipe; the ready listener, -1 timeout, -2 stop */
+static int wait_listen(struct mta_server *srv, int timeout_ms)
+{
+	struct pollfd p[MTA_LISTEN_MAX + 1];
+	int n, i;
+
+	for (;;) {
+		for (i = 0; i < srv->nlisten; i++) {
+			p[i].fd = srv->listen_fd + i;
+			p[i].events = POLLIN;
+			p[i].revents = 0;
+		}
+		p[i].fd = srv->gen_fd;
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+		n = poll(p, (nfds_t)srv->nlisten + (srv->gen_fd >= 0 ? 1 : 0), timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			mta_fatal("poll: %m");
+		if (n == 0)
+			return -1;
+		if (srv->gen_fd >= 0 && p[srv->nlisten].revents) {
+			srv->stopping = 1;
+			return -2;
+		}
+		for (i = 0; i < srv->nlisten; i++)
+			if (p[i].revents)
+				return p[i].fd;
+	}
+}
+
+/* serve_conns - the accept loop of MTA_SERVE_CONN */
+static void serve_conns(struct mta_server *srv, const struct mta_server_ops *ops)
+{
+	long uses = 0;
+
+	while (uses < srv->max_use && !srv->stopping) {
+		int lfd = wait_listen(srv, (int)srv->max_idle * 1000), fd;
+
+		if (lfd < 0)
+			break; /* idle too long, or told to stop */
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+			    || errno == ECONNABORTED)
+				continue; /* another process took it */
+			mta_fatal("accept connection: %m");
+		}
+		mta_server_status(srv, MTA_STAT_BUSY);
+		ops->serve(srv, fd, fd);
+		close(fd);
+		mta_server_status(srv, MTA_STAT_AVAIL);
+		uses++;
+		gen_closed(srv);
+	}
+}
+
+/* serve_triggers - the loop of MTA_SERVE_TRIGGER */
+static void serve_triggers(struct mta_server *srv, const struct mta_server_ops *ops)
+{
+	/* a first run at startup picks up whatever is waiting */
+	ops->trigger(srv, 'W');
+	while (!srv->stopping) {
+		int lfd = wait_listen(srv, srv->wakeup > 0 ? (int)srv->wakeup * 1000 : -1), fd, n;
+		char req[16];
+
+		if (lfd == -2)
+			break;
+		if (lfd == -1) {
+			ops->trigger(srv, 'W');
+			continue;
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			continue;
+		/* drain every pending trigger before doing the work once */
+		n = (int)read(fd, req, sizeof(req));
+		close(fd);
+		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+			close(fd);
+		ops->trigger(srv, n > 0 ? req[0] : 'W');
+	}
+}
+
+int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shape shape,
+                    const struct mta_server_ops *ops, void *ctx)
+{
+	struct mta_server srv;
+	const char *config_dir = NULL;
+	struct cfg_strvec overrides;
+	int i;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.name = name;
+	srv.ctx = ctx;
+	srv.listen_fd = MTA_LISTEN_FD;
+	srv.status_fd = MTA_STATUS_FD;
+	srv.gen_fd = MTA_GEN_FD;
+	cfg_strvec_init(&srv.args);
+	cfg_strvec_init(&overrides);
+	mta_log_init(name);
+	mta_ignore_signals();
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-n") == 0 && i + 1 < argc) {
+			srv.service = argv[++i];
+		} else if (strcmp(a, "-t") == 0 && i + 1 < argc) {
+			srv.type = argv[++i];
+		} else if (strcmp(a, "-c") == 0 && i + 1 < argc) {
+			config_dir = argv[++i];
+		} else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+			cfg_strvec_add(&overrides, argv[++i]);
+		} else if (strcmp(a, "-S") == 0) {
+			srv.standalone = 1;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "-D") == 0) {
+			/* verbose/debug: accepted, not implemented */
+		} else {
+			cfg_strvec_add(&srv.args, a);
+		}
+	}
+	{
+		const char *nl = getenv("POSTKIT_LISTEN_FDS");
+
+		srv.nlisten = nl ? (int)strtol(nl, NULL, 10) : 1;
+		if (srv.nlisten < 1 || srv.nlisten > MTA_LISTEN_MAX)
+			srv.nlisten = 1;
+	}
+	if (srv.standalone || srv.service == NULL) {
+		srv.standalone = 1;
+		srv.nlisten = 0;
+		srv.listen_fd = srv.status_fd = srv.gen_fd = -1;
+		mta_conf_open(&srv.conf, config_dir, NULL, NULL);
+		/* master.cf -o overrides arrive with -n; standalone ones on the command line */
+		for (size_t k = 0; k < overrides.n; k++) {
+			char *eq = strchr(overrides.v[k], '=');
+
+			if (eq) {
+				*eq = '\0';
+				cfg_config_override(srv.conf.cfg, overrides.v[k], eq + 1);
+			}
+		}
+	} else {
+		mta_log_stderr(0);
+		mta_conf_open(&srv.conf, config_dir, srv.service, srv.type);
+	}
+	mta_conf_log(&srv.conf);
+	srv.queue_dir = mta_conf_str(&srv.conf, "queue_directory");
+	srv.max_use = mta_conf_long(&srv.conf, "max_use");
+	srv.max_idle = mta_conf_time(&srv.conf, "max_idle");
+	srv.ipc_timeout = mta_conf_time(&srv.conf, "ipc_timeout");
+	if (srv.max_use <= 0)
+		srv.max_use = 1L << 30;
+	{
+		const char *w = entry_field(&srv, CFG_MF_WAKEUP);
+
+		if (w && *w >= '0' && *w <= '9')
+			srv.wakeup = strtol(w, NULL, 10);
+	}
+	if (chdir(srv.queue_dir) < 0)
+		mta_fatal("chdir(%s): %m", srv.queue_dir);
+	mta_server_drop_privileges(&srv);
+	if (ops->init)
+		ops->init(&srv);
+	/* tell master that startup worked (it throttles services that die before this) */
+	mta_server_status(&srv, MTA_STAT_AVAIL);
+	if (srv.standalone) {
+		if (ops->serve)
+			ops->serve(&srv, STDIN_FILENO, STDOUT_FILENO);
+		else if (ops->run)
+			ops->run(&srv);
+		else if (ops->trigger)
+			ops->trigger(&srv, 'W');
+	} else if (shape == MTA_SERVE_CONN) {
+		serve_conns(&srv, ops);
+	} else if (shape == MTA_SERVE_TRIGGER) {
+		serve_triggers(&srv, ops);
+	} else {
+		ops->run(&srv);
+	}
+	cfg_strvec_fini(&overrides);
+	cfg_strvec_fini(&srv.args);
+	mta_conf_close(&srv.conf);
+	return 0;
+}

@@ -1,0 +1,191 @@
+/* stream.c - buffered descriptor I/O with deadlines (see stream.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg/xalloc.h"
+#include "stream.h"
+
+#define RBUF_SIZE 65536
+
+void mta_stream_init(struct mta_stream *s, int fd, int timeout)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->timeout = timeout;
+	s->rcap = RBUF_SIZE;
+	s->rbuf = cfg_xmalloc(s->rcap);
+	cfg_buf_init(&s->wbuf);
+}
+
+void mta_stream_fini(struct mta_stream *s)
+{
+	free(s->rbuf);
+	s->rbuf = NULL;
+	cfg_buf_fini(&s->wbuf);
+}
+
+int mta_stream_failed(const struct mta_stream *s)
+{
+	return s->eof || s->err;
+}
+
+/* wait_fd - wait for events on the fd within the timeout; 0 ready, -1 failed */
+static int wait_fd(struct mta_stream *s, short events)
+{
+	struct pollfd p = {.fd = s->fd, .events = events};
+	int n;
+
+	if (s->timeout <= 0)
+		return 0;
+	do {
+		n = poll(&p, 1, s->timeout * 1000);
+	} while (n < 0 && errno == EINTR);
+	if (n == 0) {
+		s->err = ETIMEDOUT;
+		return -1;
+	}
+	if (n < 0) {
+		s->err = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* fill - read more input into the buffer; 0 or -1 */
+static int fill(struct mta_stream *s)
+{
+	ssize_t n;
+
+	if (s->eof || s->err)
+		return -1;
+	if (s->rpos == s->rlen)
+		s->rpos = s->rlen = 0;
+	if (wait_fd(s, POLLIN) < 0)
+		return -1;
+	do {
+		n = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		s->err = errno;
+		return -1;
+	}
+	if (n == 0) {
+		s->eof = 1;
+		return -1;
+	}
+	s->rlen += (size_t)n;
+	s->rtotal += (unsigned long long)n;
+	return 0;
+}
+
+size_t mta_stream_gets(struct mta_stream *s, struct cfg_buf *out, size_t max, int *eol)
+{
+	size_t got = 0;
+
+	*eol = 0;
+	while (got < max) {
+		char *start, *lf;
+		size_t avail, take;
+
+		if (s->rpos == s->rlen && fill(s) < 0)
+			break;
+		start = s->rbuf + s->rpos;
+		avail = s->rlen - s->rpos;
+		if (avail > max - got)
+			avail = max - got;
+		lf = memchr(start, '\n', avail);
+		take = lf ? (size_t)(lf - start) + 1 : avail;
+		cfg_buf_add(out, start, take);
+		s->rpos += take;
+		got += take;
+		if (lf) {
+			*eol = 1;
+			break;
+		}
+	}
+	return got;
+}
+
+int mta_stream_read(struct mta_stream *s, struct cfg_buf *out, size_t n)
+{
+	while (n > 0) {
+		size_t avail, take;
+
+		if (s->rpos == s->rlen && fill(s) < 0)
+			return -1;
+		avail = s->rlen - s->rpos;
+		take = avail < n ? avail : n;
+		cfg_buf_add(out, s->rbuf + s->rpos, take);
+		s->rpos += take;
+		n -= take;
+	}
+	return 0;
+}
+
+size_t mta_stream_pending(const struct mta_stream *s)
+{
+	return s->rlen - s->rpos;
+}
+
+int mta_stream_peek_more(struct mta_stream *s)
+{
+	struct pollfd p = {.fd = s->fd, .events = POLLIN};
+
+	if (s->rlen > s->rpos)
+		return 1;
+	return poll(&p, 1, 0) > 0;
+}
+
+void mta_stream_write(struct mta_stream *s, const void *data, size_t len)
+{
+	cfg_buf_add(&s->wbuf, data, len);
+}
+
+void mta_stream_puts(struct mta_stream *s, const char *str)
+{
+	cfg_buf_adds(&s->wbuf, str);
+}
+
+void mta_stream_printf(struct mta_stream *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_buf_vprintf(&s->wbuf, fmt, ap);
+	va_end(ap);
+}
+
+int mta_stream_flush(struct mta_stream *s)
+{
+	size_t off = 0;
+
+	while (off < s->wbuf.len) {
+		ssize_t n;
+
+		if (s->err)
+			break;
+		if (wait_fd(s, POLLOUT) < 0)
+			break;
+		n = write(s->fd, s->wbuf.data + off, s->wbuf.len - off);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			s->err = errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	cfg_buf_reset(&s->wbuf);
+	return s->err ? -1 : 0;
+}
+
+void mta_stream_discard_input(struct mta_stream *s)
+{
+	s->rpos = s->rlen = 0;
+}

@@ -1,0 +1,372 @@
+/* local_mbox.c - mbox and Maildir delivery (see local.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cfg/xalloc.h"
+#include "local.h"
+#include "log.h"
+
+int local_message(struct local_dlv *d, int flags, struct cfg_buf *out)
+{
+	struct dlv_req *r = d->req;
+	struct cfg_buf content, ext;
+	time_t now = time(NULL);
+	struct tm tm;
+	char date[64];
+	const char *p, *end;
+
+	cfg_buf_init(&content);
+	if (qf_read_content(r->fd, &r->env, &content) < 0) {
+		cfg_buf_fini(&content);
+		return -1;
+	}
+	cfg_buf_init(&ext);
+	if (flags & LM_FROM) {
+		localtime_r(&now, &tm);
+		strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+		cfg_buf_printf(out, "From %s  %s\n", *d->sender ? d->sender : "MAILER-DAEMON",
+		               date);
+	}
+	addr_externalize(d->sender, &ext);
+	cfg_buf_printf(out, "Return-Path: <%s>\n", ext.data);
+	cfg_buf_reset(&ext);
+	addr_externalize(d->orig, &ext);
+	cfg_buf_printf(out, "X-Original-To: %s\n", ext.data);
+	cfg_buf_reset(&ext);
+	addr_externalize(d->addr, &ext);
+	cfg_buf_printf(out, "Delivered-To: %s\n", ext.data);
+	cfg_buf_fini(&ext);
+	cfg_buf_reserve(out, content.len + content.len / 64 + 2);
+	for (p = content.data, end = content.data + content.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		/* mboxo quoting: only "From " itself, ">From " stays as it is */
+		if ((flags & LM_QUOTE) && n >= 5 && memcmp(p, "From ", 5) == 0)
+			cfg_buf_addc(out, '>');
+		cfg_buf_add(out, p, n);
+		p += n;
+	}
+	if (out->len == 0 || out->data[out->len - 1] != '\n')
+		cfg_buf_addc(out, '\n');
+	if (flags & LM_BLANK)
+		cfg_buf_addc(out, '\n');
+	cfg_buf_fini(&content);
+	return 0;
+}
+
+/* local_become - act with the user's rights (root only); restore with local_become(0, 0) */
+int local_become(uid_t uid, gid_t gid)
+{
+	if (!local_cfg_get()->root)
+		return 0;
+	if (seteuid(0) < 0)
+		return -1;
+	if (uid == 0)
+		return setegid(0);
+	if (setegid(gid) < 0 || seteuid(uid) < 0)
+		return -1;
+	return 0;
+}
+
+/* dotlock - PATH.lock created exclusively; stale ones are removed; 0 or -1 */
+static int dotlock(const char *path, char **lockpath)
+{
+	struct local_cfg *cfg = local_cfg_get();
+	char *lp = cfg_xasprintf("%s.lock", path);
+
+	for (long i = 0; i < cfg->lock_attempts; i++) {
+		int fd = open(lp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		struct stat st;
+
+		if (fd >= 0) {
+			close(fd);
+			*lockpath = lp;
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+		if (stat(lp, &st) == 0 && time(NULL) - st.st_mtime > cfg->stale_lock) {
+			unlink(lp);
+			continue;
+		}
+		usleep((useconds_t)(cfg->lock_delay > 0 ? cfg->lock_delay : 1) * 200000u);
+	}
+	free(lp);
+	return -1;
+}
+
+/* read_mark - the queue file's current mark for this recipient (another attempt may have set it) */
+static uint64_t read_mark(struct local_dlv *d)
+{
+	struct qf_rcpt *q = d->req->rcpt[d->k].qr;
+	char buf[17];
+
+	if (pread(d->req->fd, buf, 16, q->off + 2) != 16)
+		return q->mark;
+	buf[16] = '\0';
+	return strtoull(buf, NULL, 16);
+}
+
+/*
+ * already_there - did an earlier, interrupted attempt deliver this copy?
+ * The bytes after the From_ line must match what we would write now.
+ * Returns 1 delivered, 0 not (a partial tail is cut off), -1 error.
+ */
+static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg)
+{
+	const char *nl = memchr(msg->data, '\n', msg->len);
+	size_t head = nl ? (size_t)(nl - msg->data) + 1 : 0;
+	char *buf;
+	ssize_t n;
+	size_t want;
+
+	if (at >= size)
+		return 0;
+	want = (size_t)(size - at) < msg->len ? (size_t)(size - at) : msg->len;
+	buf = cfg_xmalloc(want + 1);
+	n = pread(fd, buf, want, at);
+	if (n != (ssize_t)want) {
+		free(buf);
+		return -1;
+	}
+	/* "From sender  " must match; the date differs */
+	if (want < head || memcmp(buf, msg->data, 5) != 0
+	    || memcmp(buf + head, msg->data + head, want - head) != 0) {
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	if (want == msg->len)
+		return 1;
+	/* our own partial copy at the end of the file: remove it and write again */
+	if (ftruncate(fd, at) < 0)
+		return -1;
+	return 0;
+}
+
+void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
+                struct local_result *res)
+{
+	struct local_cfg *cfg = local_cfg_get();
+	struct cfg_buf msg;
+	struct stat st;
+	struct flock fl;
+	char *lockpath = NULL;
+	int fd = -1, locked = 0;
+	off_t size;
+	uint64_t mark;
+
+	cfg_buf_init(&msg);
+	if (local_message(d, LM_MBOX, &msg) < 0) {
+		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
+		goto out;
+	}
+	/* the spool directory may be root's: create the mailbox, then hand it to the user */
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		fd =
+		    open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0 && cfg->root && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+			mta_warn("chown %s: %m", path);
+	}
+	if (fd < 0) {
+		local_result_set(res, 4, "4.2.0",
+		                 "cannot update mailbox %s for user %s. cannot open file: %s", path,
+		                 pw->pw_name, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		local_result_set(res, 5, "5.2.0",
+		                 "cannot update mailbox %s for user %s. file type mismatch", path,
+		                 pw->pw_name);
+		goto out;
+	}
+	if (cfg->root && cfg->strict_ownership && st.st_uid != pw->pw_uid) {
+		local_result_set(res, 4, "4.2.0",
+		                 "cannot update mailbox %s for user %s. file has wrong owner", path,
+		                 pw->pw_name);
+		goto out;
+	}
+	if (cfg->lock_dotlock && dotlock(path, &lockpath) < 0) {
+		local_result_set(
+		    res, 4, "4.2.0",
+		    "cannot update mailbox %s for user %s. unable to lock for exclusive "
+		    "access: %s",
+		    path, pw->pw_name, strerror(errno));
+		goto out;
+	}
+	if (cfg->lock_fcntl) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLKW, &fl) < 0) {
+			local_result_set(res, 4, "4.2.0",
+			                 "cannot update mailbox %s for user %s. unable to lock for "
+			                 "exclusive access: %s",
+			                 path, pw->pw_name, strerror(errno));
+			goto out;
+		}
+		locked = 1;
+	}
+	if (fstat(fd, &st) < 0) {
+		local_result_set(res, 4, "4.2.0", "cannot update mailbox %s: %s", path,
+		                 strerror(errno));
+		goto out;
+	}
+	size = st.st_size;
+	if (d->exact_once && (mark = read_mark(d)) != 0) {
+		int there = already_there(fd, (off_t)(mark - 1), size, &msg);
+
+		if (there > 0) {
+			local_result_set(res, 0, "2.0.0", "delivered to mailbox");
+			goto out;
+		}
+		if (fstat(fd, &st) == 0)
+			size = st.st_size;
+	}
+	if (cfg->size_limit > 0 && size + (off_t)msg.len > cfg->size_limit) {
+		local_result_set(
+		    res, 5, "5.2.2",
+		    "cannot update mailbox %s for user %s. error writing message: File "
+		    "too large",
+		    path, pw->pw_name);
+		goto out;
+	}
+	if (d->exact_once)
+		qf_set_mark(d->req->fd, d->req->rcpt[d->k].qr, (uint64_t)size + 1);
+	{
+		size_t off = 0;
+		int err = 0;
+
+		while (off < msg.len) {
+			ssize_t n = write(fd, msg.data + off, msg.len - off);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				err = errno;
+				break;
+			}
+			off += (size_t)n;
+		}
+		if (err == 0 && fsync(fd) < 0)
+			err = errno;
+		if (err) {
+			if (ftruncate(fd, size) < 0) {
+				/* nothing more we can do */
+			}
+			local_result_set(
+			    res, err == EFBIG || err == EDQUOT || err == ENOSPC ? 4 : 4, "4.2.0",
+			    "cannot update mailbox %s for user %s. error writing message: %s", path,
+			    pw->pw_name, strerror(err));
+			goto out;
+		}
+	}
+	local_result_set(res, 0, "2.0.0", "delivered to mailbox");
+out:
+	if (locked) {
+		fl.l_type = F_UNLCK;
+		fcntl(fd, F_SETLK, &fl);
+	}
+	if (lockpath) {
+		unlink(lockpath);
+		free(lockpath);
+	}
+	if (fd >= 0)
+		close(fd);
+	cfg_buf_fini(&msg);
+}
+
+/* mkdirs - a Maildir's directories */
+static int mkdirs(const char *path)
+{
+	static const char *const sub[] = {"", "tmp", "new", "cur", NULL};
+
+	for (size_t i = 0; sub[i]; i++) {
+		char *p = cfg_xasprintf("%s%s", path, sub[i]);
+		int rc = mkdir(p, 0700);
+
+		free(p);
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
+void local_maildir(struct local_dlv *d, const struct passwd *pw, const char *path,
+                   struct local_result *res)
+{
+	struct local_cfg *cfg = local_cfg_get();
+	struct cfg_buf msg;
+	char name[256], host[64];
+	char *tmp = NULL, *fin = NULL;
+	int fd = -1;
+	struct stat st;
+
+	cfg_buf_init(&msg);
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(cfg->myhostname, "."), cfg->myhostname);
+	/* a name that depends only on the queue file: a second attempt finds the first */
+	snprintf(name, sizeof(name), "%ld.P%sR%zu.%s", d->req->env.arrival_sec, d->req->qid,
+	         d->req->rcpt[d->k].idx, host);
+	if (local_become(pw->pw_uid, pw->pw_gid) < 0 || mkdirs(path) < 0) {
+		local_result_set(res, 4, "4.2.0", "cannot create maildir %s for user %s: %s", path,
+		                 pw->pw_name, strerror(errno));
+		goto out;
+	}
+	tmp = cfg_xasprintf("%stmp/%s", path, name);
+	fin = cfg_xasprintf("%snew/%s", path, name);
+	if (stat(fin, &st) == 0) {
+		local_result_set(res, 0, "2.0.0", "delivered to maildir");
+		goto out;
+	}
+	{
+		char *cur = cfg_xasprintf("%scur/%s", path, name);
+		int there = stat(cur, &st) == 0;
+
+		free(cur);
+		if (there) {
+			local_result_set(res, 0, "2.0.0", "delivered to maildir");
+			goto out;
+		}
+	}
+	if (local_message(d, 0, &msg) < 0) {
+		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, msg.data, msg.len) != (ssize_t)msg.len || fsync(fd) < 0
+	    || close(fd) < 0) {
+		local_result_set(res, 4, "4.2.0", "cannot update maildir %s for user %s: %s", path,
+		                 pw->pw_name, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (link(tmp, fin) < 0 && errno != EEXIST) {
+		local_result_set(res, 4, "4.2.0", "cannot update maildir %s for user %s: %s", path,
+		                 pw->pw_name, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	unlink(tmp);
+	local_result_set(res, 0, "2.0.0", "delivered to maildir");
+out:
+	local_become(0, 0);
+	free(tmp);
+	free(fin);
+	cfg_buf_fini(&msg);
+}

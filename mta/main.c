@@ -1,0 +1,52 @@
+/*
+ * main.c - the one program behind every postkit daemon
+ *
+ * master starts daemons as this program with argv[0] set to the master.cf
+ * command ("smtpd", "qmgr"...), the way OpenSMTPD's smtpctl serves several
+ * names: one binary to install and to find, daemons chosen by name.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int master_main(int argc, char **argv);
+int smtpd_main(int argc, char **argv);
+int cleanup_main(int argc, char **argv);
+int pickup_main(int argc, char **argv);
+int qmgr_main(int argc, char **argv);
+int local_main(int argc, char **argv);
+int bounce_main(int argc, char **argv);
+int error_main(int argc, char **argv);
+int discard_main(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} daemons[] = {
+    {"master", master_main}, {"smtpd", smtpd_main}, {"cleanup", cleanup_main},
+    {"pickup", pickup_main}, {"qmgr", qmgr_main},   {"local", local_main},
+    {"bounce", bounce_main}, {"error", error_main}, {"discard", discard_main},
+};
+
+/* main - run the daemon named by argv[0], or by the first argument */
+int main(int argc, char **argv)
+{
+	const char *name = argc > 0 ? argv[0] : "";
+	const char *slash = strrchr(name, '/');
+
+	if (slash)
+		name = slash + 1;
+	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
+		if (strcmp(daemons[i].name, name) == 0)
+			return daemons[i].run(argc, argv);
+	/* "postkit-daemon smtpd -n ..." */
+	if (argc > 1)
+		for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
+			if (strcmp(daemons[i].name, argv[1]) == 0)
+				return daemons[i].run(argc - 1, argv + 1);
+	fprintf(stderr,
+	        "usage: postkit-daemon master|smtpd|cleanup|pickup|qmgr|local|bounce|error|discard "
+	        "[options]\n");
+	return 1;
+}

@@ -1,0 +1,145 @@
+/*
+ * pickup.c - the pickup service: maildrop/ to cleanup
+ *
+ * sendmail (and smtpd -bs) leave sealed files in the maildrop queue; on a
+ * trigger or its wakeup timer pickup hands each one to cleanup with
+ * "local" rewriting, the submitter's uid (from the file owner, which the
+ * submitter cannot fake) and, for sendmail -t, recipient extraction.
+ * The maildrop file goes away only after cleanup has queued the message.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg/xalloc.h"
+#include "ipc.h"
+#include "log.h"
+#include "qfile.h"
+#include "server.h"
+
+static const char *cleanup_service;
+
+/* feed - one maildrop file to cleanup; 0 done (file may go), -1 try later */
+static int feed(struct mta_server *srv, const char *name, int fd, const struct stat *st)
+{
+	struct qf_env env;
+	struct cfg_buf why, content;
+	struct mta_stream s;
+	struct cfg_strvec a;
+	const char *qid, *full;
+	int cfd, rc = -1;
+
+	qf_env_init(&env);
+	cfg_buf_init(&why);
+	cfg_buf_init(&content);
+	cfg_strvec_init(&a);
+	if (qf_read(fd, &env, &why) < 0 || qf_read_content(fd, &env, &content) < 0) {
+		mta_warn("maildrop/%s: %s: removed", name, why.len ? why.data : "read error");
+		rc = 0;
+		goto out;
+	}
+	cfd = ipc_connect(srv->queue_dir, "public", cleanup_service);
+	if (cfd < 0) {
+		mta_warn("connect to public/%s: %m", cleanup_service);
+		goto out;
+	}
+	mta_stream_init(&s, cfd, 60);
+	ipc_add(&a, "request", "open");
+	ipc_send(&s, &a);
+	if (ipc_recv(&s, &a) < 0 || (qid = ipc_get(&a, "queue_id")) == NULL) {
+		mta_warn("cleanup service: no queue file");
+		goto close;
+	}
+	mta_info("%s: uid=%ld from=<%s>", qid, (long)st->st_uid, env.sender);
+	cfg_strvec_clear(&a);
+	ipc_add(&a, "request", "message");
+	ipc_add(&a, "sender", "%s", env.sender);
+	for (size_t i = 0; i < env.nrcpt; i++)
+		ipc_add(&a, "rcpt", "%x\t\t%s", env.rcpt[i].notify, env.rcpt[i].addr);
+	ipc_add(&a, "rewrite_context", "local");
+	ipc_add(&a, "uid", "%ld", (long)st->st_uid);
+	if ((full = qf_env_attr(&env, "full_name")) != NULL)
+		ipc_add(&a, "full_name", "%s", full);
+	if (env.hflags & QF_H_EXTRACT)
+		ipc_add(&a, "extract", "1");
+	ipc_queue(&s, &a);
+	ipc_chunk(&s, content.data, content.len);
+	ipc_chunk(&s, "", 0);
+	if (mta_stream_flush(&s) == 0 && ipc_recv(&s, &a) == 0) {
+		if (ipc_get_long(&a, "status", 4) == 0) {
+			rc = 0;
+		} else if (ipc_get_long(&a, "status", 4) == 5) {
+			/* refused for good (header_checks, no recipients): nothing to retry */
+			mta_warn("%s: message from uid %ld rejected: %s", qid, (long)st->st_uid,
+			         ipc_get(&a, "reply") ? ipc_get(&a, "reply") : "");
+			rc = 0;
+		}
+	}
+close:
+	mta_stream_fini(&s);
+	close(cfd);
+out:
+	cfg_strvec_fini(&a);
+	cfg_buf_fini(&content);
+	cfg_buf_fini(&why);
+	qf_env_fini(&env);
+	return rc;
+}
+
+/* trigger - scan the maildrop queue */
+static void trigger(struct mta_server *srv, char req)
+{
+	char *dir = cfg_xasprintf("%s/%s", srv->queue_dir, QF_MAILDROP);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	(void)req;
+	while (d && (de = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = cfg_xasprintf("%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (st.st_mode & S_IXUSR) {
+				if (feed(srv, de->d_name, fd, &st) == 0)
+					unlink(path);
+			} else if (time(NULL) - st.st_mtime > 3600) {
+				/* a submission that never finished */
+				unlink(path);
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+/* init - settings */
+static void init(struct mta_server *srv)
+{
+	cleanup_service = mta_conf_str(&srv->conf, "cleanup_service_name");
+}
+
+/* pickup_main - the pickup program */
+int pickup_main(int argc, char **argv);
+int pickup_main(int argc, char **argv)
+{
+	static const struct mta_server_ops ops = {.init = init, .trigger = trigger};
+
+	return mta_server_main(argc, argv, "pickup", MTA_SERVE_TRIGGER, &ops, NULL);
+}

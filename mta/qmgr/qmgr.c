@@ -1,0 +1,440 @@
+/* qmgr.c - the queue manager: queues, messages, retries (see qmgr.h) */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "cfg/xalloc.h"
+#include "event.h"
+#include "ipc.h"
+#include "log.h"
+#include "qmgr.h"
+
+static struct qmgr Q;
+
+double qmgr_wall(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+void qmgr_fmt_delay(double d, char *buf, size_t len)
+{
+	char *dot;
+
+	if (d < 0)
+		d = 0;
+	if (d >= 100)
+		snprintf(buf, len, "%.0f", d);
+	else if (d >= 10)
+		snprintf(buf, len, "%.1f", d);
+	else
+		snprintf(buf, len, "%.2f", d);
+	if ((dot = strchr(buf, '.')) != NULL) {
+		char *end = buf + strlen(buf) - 1;
+
+		while (end > dot && *end == '0')
+			*end-- = '\0';
+		if (end == dot)
+			*end = '\0';
+	}
+}
+
+/* move - rename a queue file between queues; 0 or -1 */
+static int move(const char *qid, const char *from, const char *to)
+{
+	char *a = qf_path(Q.srv->queue_dir, from, qid);
+	char *b = qf_path(Q.srv->queue_dir, to, qid);
+	int rc = rename(a, b);
+
+	if (rc < 0 && errno != ENOENT)
+		mta_warn("rename %s to %s: %m", a, b);
+	free(a);
+	free(b);
+	return rc;
+}
+
+/* msg_free - forget an active message (its file stays wherever it is now) */
+static void msg_free(struct qm_msg *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		Q.msgs = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	Q.nmsgs--;
+	if (m->fd >= 0)
+		close(m->fd);
+	qf_env_fini(&m->env);
+	free(m);
+}
+
+/* corrupt - a queue file we cannot read goes to the corrupt queue */
+static void corrupt(const char *qid, const char *from, const char *why)
+{
+	mta_warn("%s: %s: moved to corrupt queue", qid, why);
+	move(qid, from, QF_CORRUPT);
+}
+
+/* load - take one file from active/ into memory and schedule it */
+static void load(const char *qid)
+{
+	struct qm_msg *m;
+	struct cfg_buf why;
+	char *path = qf_path(Q.srv->queue_dir, QF_ACTIVE, qid);
+	size_t pending = 0;
+
+	m = cfg_xcalloc(1, sizeof(*m));
+	snprintf(m->qid, sizeof(m->qid), "%.*s", (int)sizeof(m->qid) - 1, qid);
+	qf_env_init(&m->env);
+	m->fd = open(path, O_RDWR | O_CLOEXEC);
+	free(path);
+	if (m->fd < 0) {
+		if (errno != ENOENT)
+			mta_warn("open active/%s: %m", qid);
+		qf_env_fini(&m->env);
+		free(m);
+		return;
+	}
+	cfg_buf_init(&why);
+	if (qf_read(m->fd, &m->env, &why) < 0) {
+		close(m->fd);
+		corrupt(qid, QF_ACTIVE, why.data);
+		cfg_buf_fini(&why);
+		qf_env_fini(&m->env);
+		free(m);
+		return;
+	}
+	cfg_buf_fini(&why);
+	m->active_time = qmgr_wall();
+	m->next = Q.msgs;
+	if (Q.msgs)
+		Q.msgs->prev = m;
+	Q.msgs = m;
+	Q.nmsgs++;
+	for (size_t i = 0; i < m->env.nrcpt; i++)
+		if (m->env.rcpt[i].status == '-')
+			pending++;
+	mta_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", qid, m->env.sender,
+	         (long long)m->env.content_size, m->env.nrcpt);
+	if (pending == 0) {
+		/* everything was done before a crash: finish it */
+		qmgr_job_done(&Q, m);
+		return;
+	}
+	qmgr_schedule(&Q, m);
+}
+
+/* scan - move sealed files of dir into active (incoming) or incoming (deferred) */
+static void scan(const char *dir, int all_deferred)
+{
+	char *path = cfg_xasprintf("%s/%s", Q.srv->queue_dir, dir);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	time_t now = time(NULL);
+	int incoming = strcmp(dir, QF_INCOMING) == 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		struct stat st;
+		char *f;
+
+		if (!qf_valid_id(de->d_name))
+			continue;
+		if (incoming && Q.nmsgs >= (size_t)Q.active_limit) {
+			Q.scan_incoming = 1; /* come back when there is room */
+			break;
+		}
+		f = cfg_xasprintf("%s/%s", path, de->d_name);
+		if (stat(f, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR)) {
+			if (incoming) {
+				if (move(de->d_name, QF_INCOMING, QF_ACTIVE) == 0)
+					load(de->d_name);
+			} else if (all_deferred || st.st_mtime <= now) {
+				if (move(de->d_name, QF_DEFERRED, QF_INCOMING) == 0)
+					Q.scan_incoming = 1;
+			}
+		}
+		free(f);
+	}
+	if (d)
+		closedir(d);
+	free(path);
+}
+
+/* bounce_reply - the bounce service finished (or failed) */
+static void bounce_reply(int fd, int revents, void *ctx)
+{
+	struct qm_msg *m = ctx;
+	struct mta_stream st;
+	struct cfg_strvec a;
+	int ok;
+
+	(void)revents;
+	mta_event_fd_remove(fd);
+	mta_stream_init(&st, fd, 5);
+	cfg_strvec_init(&a);
+	ok = ipc_recv(&st, &a) == 0 && ipc_get_long(&a, "status", 1) == 0;
+	cfg_strvec_fini(&a);
+	mta_stream_fini(&st);
+	close(fd);
+	m->bounce_running = 0;
+	if (ok) {
+		m->env.hflags |= QF_H_BOUNCED;
+		qf_set_hflags(m->fd, m->env.hflags);
+	} else {
+		/* try again on the next run: the file stays deferred with its bounce records */
+		mta_warn("%s: bounce service failed; will retry", m->qid);
+		m->deferred++;
+	}
+	qmgr_job_done(&Q, m);
+}
+
+/* start_bounce - ask the bounce service for a non-delivery notice; 0 when it runs */
+static int start_bounce(struct qm_msg *m)
+{
+	struct mta_stream st;
+	struct cfg_strvec a;
+	int fd = ipc_connect(Q.srv->queue_dir, "private", Q.bounce_service);
+
+	if (fd < 0) {
+		mta_warn("%s: connect to private/%s: %m", m->qid, Q.bounce_service);
+		return -1;
+	}
+	mta_stream_init(&st, fd, 5);
+	cfg_strvec_init(&a);
+	ipc_add(&a, "request", "bounce");
+	ipc_add(&a, "queue_id", "%s", m->qid);
+	ipc_add(&a, "queue", "%s", QF_ACTIVE);
+	ipc_send(&st, &a);
+	cfg_strvec_fini(&a);
+	mta_stream_fini(&st);
+	m->bounce_running = 1;
+	mta_event_fd(fd, POLLIN, bounce_reply, m);
+	return 0;
+}
+
+void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *status, const char *dsn,
+                 const char *text)
+{
+	struct qf_rcpt *r;
+	long now = (long)time(NULL);
+
+	(void)q;
+	if (idx >= m->env.nrcpt)
+		return;
+	r = &m->env.rcpt[idx];
+	if (r->status != '-')
+		return;
+	if (strcmp(status, "sent") == 0) {
+		qf_set_status(m->fd, r, 'D');
+		r->status = 'D';
+	} else if (strcmp(status, "bounced") == 0) {
+		qf_append_log(m->fd, idx, "bounced", dsn, now, text);
+		qf_set_status(m->fd, r, 'D');
+		r->status = 'D';
+		m->bounced++;
+	} else {
+		qf_append_log(m->fd, idx, "deferred", dsn, now, text);
+		m->deferred++;
+	}
+}
+
+/* has_bounces - the file holds bounce records */
+static int has_bounces(struct qm_msg *m)
+{
+	struct cfg_buf why;
+	struct qf_env e;
+	int n = 0;
+
+	if (m->bounced)
+		return 1;
+	qf_env_init(&e);
+	cfg_buf_init(&why);
+	if (qf_read(m->fd, &e, &why) == 0)
+		for (size_t i = 0; i < e.nlogs; i++)
+			if (strcmp(e.logs[i].action, "bounced") == 0)
+				n++;
+	cfg_buf_fini(&why);
+	qf_env_fini(&e);
+	return n > 0;
+}
+
+void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
+{
+	size_t pending = 0;
+
+	if (m->jobs > 0 || m->bounce_running)
+		return;
+	for (size_t i = 0; i < m->env.nrcpt; i++)
+		if (m->env.rcpt[i].status == '-')
+			pending++;
+	/* a non-delivery notice first; the file must live until it is queued */
+	if (!(m->env.hflags & QF_H_BOUNCED) && has_bounces(m)) {
+		if (start_bounce(m) == 0)
+			return;
+		pending++; /* no bounce service now: keep the file and retry */
+	}
+	if (pending) {
+		struct utimbuf ut;
+		char *path = qf_path(q->srv->queue_dir, QF_DEFERRED, m->qid);
+		long age = (long)(qmgr_wall() - (double)m->env.arrival_sec);
+		long backoff = age < q->min_backoff ? q->min_backoff : age;
+
+		if (backoff > q->max_backoff)
+			backoff = q->max_backoff;
+		if (move(m->qid, QF_ACTIVE, QF_DEFERRED) == 0) {
+			/* the modification time says when to try again, as in Postfix */
+			ut.actime = ut.modtime = time(NULL) + backoff;
+			utime(path, &ut);
+		}
+		free(path);
+	} else {
+		char *path = qf_path(q->srv->queue_dir, QF_ACTIVE, m->qid);
+
+		if (unlink(path) == 0 || errno == ENOENT)
+			mta_info("%s: removed", m->qid);
+		free(path);
+	}
+	msg_free(m);
+}
+
+/* on_trigger - a wakeup on our public socket */
+static void on_trigger(int fd, int revents, void *ctx)
+{
+	int c;
+	char req[64];
+
+	(void)revents;
+	(void)ctx;
+	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		ssize_t n = read(c, req, sizeof(req));
+
+		for (ssize_t i = 0; i < n; i++) {
+			if (req[i] == 'F')
+				Q.scan_deferred = 2;
+			else if (req[i] == 'W')
+				Q.scan_deferred = Q.scan_deferred ? Q.scan_deferred : 1;
+		}
+		close(c);
+	}
+	Q.scan_incoming = 1;
+}
+
+/* on_gen - master says finish and exit */
+static void on_gen(int fd, int revents, void *ctx)
+{
+	(void)revents;
+	(void)ctx;
+	mta_event_fd_remove(fd);
+	Q.stopping = 1;
+}
+
+/* on_timer - the periodic deferred queue run */
+static void on_timer(void *ctx)
+{
+	(void)ctx;
+	Q.scan_deferred = Q.scan_deferred ? Q.scan_deferred : 1;
+	Q.scan_incoming = 1;
+	mta_event_timer((double)Q.run_delay, on_timer, NULL);
+}
+
+/* recover - files left in active/ by a previous qmgr go back to incoming */
+static void recover(void)
+{
+	char *path = cfg_xasprintf("%s/%s", Q.srv->queue_dir, QF_ACTIVE);
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL)
+		if (qf_valid_id(de->d_name))
+			move(de->d_name, QF_ACTIVE, QF_INCOMING);
+	if (d)
+		closedir(d);
+	free(path);
+}
+
+/* run - the queue manager's loop */
+static void run(struct mta_server *srv)
+{
+	double stop_deadline = 0;
+
+	Q.srv = srv;
+	recover();
+	for (int i = 0; i < srv->nlisten; i++)
+		mta_event_fd(srv->listen_fd + i, POLLIN, on_trigger, NULL);
+	if (srv->gen_fd >= 0)
+		mta_event_fd(srv->gen_fd, POLLIN, on_gen, NULL);
+	mta_event_timer((double)Q.run_delay, on_timer, NULL);
+	Q.scan_incoming = 1;
+	Q.scan_deferred = 1;
+	for (;;) {
+		if (Q.stopping) {
+			/* let running deliveries finish, then leave the rest for the next qmgr */
+			if (stop_deadline == 0)
+				stop_deadline = mta_now() + 30;
+			if (qmgr_running(&Q) == 0 || mta_now() > stop_deadline)
+				break;
+		} else {
+			if (Q.scan_deferred) {
+				int all = Q.scan_deferred == 2;
+
+				Q.scan_deferred = 0;
+				scan(QF_DEFERRED, all);
+			}
+			if (Q.scan_incoming) {
+				Q.scan_incoming = 0;
+				scan(QF_INCOMING, 0);
+			}
+			qmgr_dispatch(&Q);
+		}
+		mta_event_run(Q.scan_incoming ? 0.05 : 1.0);
+	}
+}
+
+/* init - settings */
+static void init(struct mta_server *srv)
+{
+	struct mta_param tab[] = {
+	    {"qmgr_message_active_limit", MTA_INT, &Q.active_limit},
+	    {"queue_run_delay", MTA_TIME, &Q.run_delay},
+	    {"minimal_backoff_time", MTA_TIME, &Q.min_backoff},
+	    {"maximal_backoff_time", MTA_TIME, &Q.max_backoff},
+	    {"maximal_queue_lifetime", MTA_TIME, &Q.max_lifetime},
+	    {"bounce_queue_lifetime", MTA_TIME, &Q.bounce_lifetime},
+	    {"bounce_service_name", MTA_STR, &Q.bounce_service},
+	    {NULL, MTA_STR, NULL},
+	};
+
+	Q.srv = srv;
+	mta_conf_get(&srv->conf, tab);
+	/* every active message holds an open file */
+	if (Q.active_limit > 5000 || Q.active_limit <= 0)
+		Q.active_limit = 5000;
+	if (Q.run_delay <= 0)
+		Q.run_delay = 300;
+	Q.rslv = rslv_new(&srv->conf);
+	Q.transports = cfg_htab_new(16);
+}
+
+/* qmgr_main - the qmgr program */
+int qmgr_main(int argc, char **argv);
+int qmgr_main(int argc, char **argv)
+{
+	static const struct mta_server_ops ops = {.init = init, .run = run};
+
+	return mta_server_main(argc, argv, "qmgr", MTA_SERVE_EVENT, &ops, NULL);
+}

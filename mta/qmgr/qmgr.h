@@ -1,0 +1,109 @@
+/*
+ * qmgr.h - the queue manager: state shared by its files
+ *
+ * qmgr.c moves mail incoming -> active, reads each message's envelope,
+ * resolves recipients into delivery jobs and finishes messages (removed,
+ * deferred with a retry time, or bounced through the bounce service);
+ * qmgr_deliver.c schedules jobs per transport and destination within the
+ * concurrency limits and talks to the delivery agents.
+ *
+ * Exactly-once rests on the queue file: a recipient is marked done in
+ * place only after its agent reported the outcome; after a crash every
+ * active file goes back to incoming and undone recipients are tried again
+ * (the local agent recognises a mailbox delivery it already made).
+ */
+#ifndef QMGR_H
+#define QMGR_H
+
+#include <stddef.h>
+
+#include "cfg/htab.h"
+#include "conf.h"
+#include "qfile.h"
+#include "resolve.h"
+#include "server.h"
+#include "stream.h"
+
+struct qm_msg {
+	char qid[QF_ID_MAX];
+	int fd;
+	struct qf_env env;
+	double active_time; /* when it entered the active queue (wall clock) */
+	int jobs;           /* jobs queued or running */
+	int bounced;        /* recipients bounced in this pass */
+	int deferred;       /* recipients still pending after this pass */
+	int bounce_running; /* waiting for the bounce service */
+	struct qm_msg *prev, *next;
+};
+
+struct qm_transport;
+
+struct qm_dest {
+	char *key;
+	char *nexthop;
+	struct qm_transport *tp;
+	int active;
+	struct qm_job *head, *tail;
+	struct qm_dest *rr_next; /* ring of destinations with work */
+	int in_ring;
+};
+
+struct qm_transport {
+	char *name;
+	long maxproc;    /* process limit of the agent's master.cf entry */
+	long dest_limit; /* NAME_destination_concurrency_limit */
+	long rcpt_limit; /* NAME_destination_recipient_limit */
+	int active;
+	char *unavailable; /* why mail for it cannot go out now, or NULL */
+	struct cfg_htab *dests;
+	struct qm_dest *ring; /* next destination to serve */
+};
+
+struct qm_job {
+	struct qm_msg *msg;
+	struct qm_dest *dest;
+	size_t *idx;
+	size_t n;
+	int fd;
+	struct mta_stream st;
+	double dispatched;
+	struct qm_job *next;
+};
+
+struct qmgr {
+	struct mta_server *srv;
+	struct rslv *rslv;
+	struct cfg_htab *transports;
+	struct qm_msg *msgs; /* active messages */
+	size_t nmsgs;
+	long active_limit;
+	long run_delay, min_backoff, max_backoff, max_lifetime, bounce_lifetime;
+	const char *bounce_service;
+	int scan_incoming; /* rescan wanted */
+	int scan_deferred; /* 1: due ones, 2: all (flush) */
+	int stopping;
+};
+
+/* qmgr_deliver.c */
+/* qmgr_schedule - queue the pending recipients of a message as jobs */
+void qmgr_schedule(struct qmgr *q, struct qm_msg *m);
+/* qmgr_dispatch - start jobs while limits allow */
+void qmgr_dispatch(struct qmgr *q);
+/* qmgr_running - jobs talking to agents right now */
+int qmgr_running(struct qmgr *q);
+/* qmgr_log_status - an agent-style status line logged by qmgr itself */
+void qmgr_log_status(struct qm_msg *m, size_t idx, const char *relay, const char *dsn,
+                     const char *status, const char *text, double dispatched);
+
+/* qmgr.c */
+/* qmgr_result - record one recipient's outcome */
+void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *status, const char *dsn,
+                 const char *text);
+/* qmgr_job_done - a job finished; the message may be complete */
+void qmgr_job_done(struct qmgr *q, struct qm_msg *m);
+/* qmgr_wall - wall-clock seconds */
+double qmgr_wall(void);
+/* qmgr_fmt_delay - Postfix's delay notation ("0.07", "1.2", "13") */
+void qmgr_fmt_delay(double d, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,390 @@
+/* qmgr_deliver.c - delivery jobs, concurrency limits, agent conversations (see qmgr.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cfg/mastercf.h"
+#include "cfg/xalloc.h"
+#include "event.h"
+#include "ipc.h"
+#include "log.h"
+#include "qmgr.h"
+
+static struct qmgr *QP;
+static int running;
+
+int qmgr_running(struct qmgr *q)
+{
+	(void)q;
+	return running;
+}
+
+void qmgr_log_status(struct qm_msg *m, size_t idx, const char *relay, const char *dsn,
+                     const char *status, const char *text, double dispatched)
+{
+	struct qf_rcpt *r = &m->env.rcpt[idx];
+	struct cfg_buf b, ext;
+	double arrival = (double)m->env.arrival_sec + (double)m->env.arrival_usec / 1e6;
+	double now = qmgr_wall();
+	char d[32], a[32], bq[32], c[32], t[32];
+
+	if (dispatched <= 0)
+		dispatched = now;
+	qmgr_fmt_delay(now - arrival, d, sizeof(d));
+	qmgr_fmt_delay(m->active_time - arrival, a, sizeof(a));
+	qmgr_fmt_delay(dispatched - m->active_time, bq, sizeof(bq));
+	qmgr_fmt_delay(0, c, sizeof(c));
+	qmgr_fmt_delay(now - dispatched, t, sizeof(t));
+	cfg_buf_init(&b);
+	cfg_buf_init(&ext);
+	addr_externalize(r->addr, &ext);
+	cfg_buf_printf(&b, "%s: to=<%s>,", m->qid, ext.data);
+	if (strcmp(r->orig, r->addr) != 0) {
+		cfg_buf_reset(&ext);
+		addr_externalize(r->orig, &ext);
+		cfg_buf_printf(&b, " orig_to=<%s>,", ext.data);
+	}
+	cfg_buf_printf(&b, " relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)", relay,
+	               d, a, bq, c, t, dsn, status, text);
+	mta_info("%s", b.data);
+	cfg_buf_fini(&ext);
+	cfg_buf_fini(&b);
+}
+
+/* service_command - the command of the master.cf entry NAME/unix, or NULL */
+static const char *service_command(struct qmgr *q, const char *name, const char **maxproc)
+{
+	const struct cfg_mastercf *mc = cfg_config_mastercf(q->srv->conf.cfg);
+	const struct cfg_service *e = mc ? cfg_mastercf_find(mc, name, "unix") : NULL;
+
+	if (e == NULL || e->argv.n == 0)
+		return NULL;
+	*maxproc = e->field[CFG_MF_MAXPROC];
+	return e->argv.v[0];
+}
+
+/* service_long - NAME_suffix, or the default_ parameter when NAME has none */
+static long service_long(struct qmgr *q, const char *name, const char *suffix)
+{
+	struct cfg_diags ds;
+	char *p = cfg_xasprintf("%s%s", name, suffix);
+	char *d = cfg_xasprintf("default%s", suffix);
+	long v = 0;
+
+	cfg_diags_init(&ds);
+	if (cfg_view_int(q->srv->conf.view, p, &v, &ds) < 0) {
+		cfg_diags_clear(&ds);
+		if (cfg_view_int(q->srv->conf.view, d, &v, &ds) < 0)
+			v = 1;
+	}
+	cfg_diags_fini(&ds);
+	free(p);
+	free(d);
+	return v;
+}
+
+/* transport - find or set up a transport by name */
+static struct qm_transport *transport(struct qmgr *q, const char *name)
+{
+	struct qm_transport *tp = cfg_htab_get(q->transports, name);
+	const char *cmd, *maxproc = NULL;
+
+	if (tp)
+		return tp;
+	tp = cfg_xcalloc(1, sizeof(*tp));
+	tp->name = cfg_xstrdup(name);
+	tp->dests = cfg_htab_new(16);
+	cmd = service_command(q, name, &maxproc);
+	if (cmd == NULL)
+		tp->unavailable = cfg_xstrdup("mail transport unavailable");
+	else if (strcmp(cmd, "local") != 0 && strcmp(cmd, "error") != 0
+	         && strcmp(cmd, "discard") != 0)
+		tp->unavailable =
+		    cfg_xasprintf("mail transport unavailable: postkit does not implement the "
+		                  "\"%s\" delivery agent yet",
+		                  cmd);
+	if (maxproc && strcmp(maxproc, "-") != 0)
+		tp->maxproc = strtol(maxproc, NULL, 10);
+	else
+		tp->maxproc = mta_conf_long(&q->srv->conf, "default_process_limit");
+	tp->dest_limit = service_long(q, name, "_destination_concurrency_limit");
+	tp->rcpt_limit = service_long(q, name, "_destination_recipient_limit");
+	if (tp->dest_limit <= 0)
+		tp->dest_limit = 20;
+	if (tp->rcpt_limit <= 0)
+		tp->rcpt_limit = 50;
+	cfg_htab_put(q->transports, name, tp);
+	return tp;
+}
+
+/* ring_add - put a destination with work into its transport's ring */
+static void ring_add(struct qm_dest *d)
+{
+	struct qm_transport *tp = d->tp;
+
+	if (d->in_ring)
+		return;
+	d->in_ring = 1;
+	if (tp->ring == NULL) {
+		d->rr_next = d;
+		tp->ring = d;
+	} else {
+		d->rr_next = tp->ring->rr_next;
+		tp->ring->rr_next = d;
+	}
+}
+
+/* ring_remove - take an idle destination out of the ring */
+static void ring_remove(struct qm_dest *d)
+{
+	struct qm_transport *tp = d->tp;
+	struct qm_dest *p;
+
+	if (!d->in_ring)
+		return;
+	d->in_ring = 0;
+	if (d->rr_next == d) {
+		tp->ring = NULL;
+		return;
+	}
+	for (p = d; p->rr_next != d; p = p->rr_next)
+		;
+	p->rr_next = d->rr_next;
+	if (tp->ring == d)
+		tp->ring = d->rr_next;
+}
+
+/* dest - find or make a destination */
+static struct qm_dest *dest(struct qm_transport *tp, const char *nexthop, const char *rcpt)
+{
+	char *key =
+	    tp->rcpt_limit == 1 ? cfg_xasprintf("%s\t%s", nexthop, rcpt) : cfg_xstrdup(nexthop);
+	struct qm_dest *d = cfg_htab_get(tp->dests, key);
+
+	if (d == NULL) {
+		d = cfg_xcalloc(1, sizeof(*d));
+		d->key = key;
+		d->nexthop = cfg_xstrdup(nexthop);
+		d->tp = tp;
+		cfg_htab_put(tp->dests, key, d);
+	} else {
+		free(key);
+	}
+	return d;
+}
+
+void qmgr_schedule(struct qmgr *q, struct qm_msg *m)
+{
+	struct rslv_result res;
+
+	QP = q;
+	rslv_result_init(&res);
+	for (size_t i = 0; i < m->env.nrcpt; i++) {
+		struct qf_rcpt *r = &m->env.rcpt[i];
+		struct qm_transport *tp;
+		struct qm_dest *d;
+		struct qm_job *j;
+
+		if (r->status != '-')
+			continue;
+		if (rslv_resolve(q->rslv, r->addr, &res) < 0) {
+			qmgr_log_status(m, i, "none", "4.3.0", "deferred",
+			                "address resolver failure", 0);
+			qmgr_result(q, m, i, "deferred", "4.3.0", "address resolver failure");
+			continue;
+		}
+		tp = transport(q, res.transport.data);
+		if (tp->unavailable) {
+			qmgr_log_status(m, i, "none", "4.3.0", "deferred", tp->unavailable, 0);
+			qmgr_result(q, m, i, "deferred", "4.3.0", tp->unavailable);
+			continue;
+		}
+		d = dest(tp, res.nexthop.data, r->addr);
+		j = d->tail;
+		if (j == NULL || j->msg != m || (long)j->n >= tp->rcpt_limit || j->fd >= 0) {
+			j = cfg_xcalloc(1, sizeof(*j));
+			j->msg = m;
+			j->dest = d;
+			j->fd = -1;
+			if (d->tail)
+				d->tail->next = j;
+			else
+				d->head = j;
+			d->tail = j;
+			m->jobs++;
+		}
+		j->idx = cfg_xreallocarray(j->idx, j->n + 1, sizeof(*j->idx));
+		j->idx[j->n++] = i;
+		ring_add(d);
+	}
+	rslv_result_fini(&res);
+	if (m->jobs == 0)
+		qmgr_job_done(q, m);
+}
+
+/* job_free - release a finished job */
+static void job_free(struct qm_job *j)
+{
+	free(j->idx);
+	free(j);
+}
+
+/* job_fail - an agent could not be reached or gave no answer: defer the rest */
+static void job_fail(struct qm_job *j, const char *why)
+{
+	for (size_t k = 0; k < j->n; k++) {
+		struct qf_rcpt *r = &j->msg->env.rcpt[j->idx[k]];
+
+		if (r->status == '-') {
+			qmgr_log_status(j->msg, j->idx[k], "none", "4.3.0", "deferred", why,
+			                j->dispatched);
+			qmgr_result(QP, j->msg, j->idx[k], "deferred", "4.3.0", why);
+		}
+	}
+}
+
+/* job_end - bookkeeping after a job */
+static void job_end(struct qm_job *j)
+{
+	struct qm_msg *m = j->msg;
+
+	j->dest->active--;
+	j->dest->tp->active--;
+	running--;
+	if (j->dest->head)
+		ring_add(j->dest);
+	job_free(j);
+	m->jobs--;
+	qmgr_job_done(QP, m);
+}
+
+/* on_reply - an agent's answer */
+static void on_reply(int fd, int revents, void *ctx)
+{
+	struct qm_job *j = ctx;
+	struct cfg_strvec a;
+	int got = 0;
+
+	(void)revents;
+	mta_event_fd_remove(fd);
+	cfg_strvec_init(&a);
+	if (ipc_recv(&j->st, &a) == 0) {
+		for (size_t i = 0; i < a.n; i++) {
+			char *v, *f[4];
+			int nf = 0;
+
+			if (strncmp(a.v[i], "result=", 7) != 0)
+				continue;
+			v = a.v[i] + 7;
+			f[nf++] = v;
+			while (nf < 4 && (v = strchr(v, '\t')) != NULL) {
+				*v++ = '\0';
+				f[nf++] = v;
+			}
+			if (nf == 4) {
+				qmgr_result(QP, j->msg, (size_t)strtoul(f[0], NULL, 10), f[1], f[2],
+				            f[3]);
+				got++;
+			}
+		}
+	}
+	cfg_strvec_fini(&a);
+	if (got < (int)j->n)
+		job_fail(j, "unknown mail transport error");
+	mta_stream_fini(&j->st);
+	close(fd);
+	job_end(j);
+}
+
+/* start - send one job to its agent; 0 started, -1 try later */
+static int start(struct qmgr *q, struct qm_job *j)
+{
+	struct cfg_strvec a;
+	struct qm_msg *m = j->msg;
+	int fd;
+
+	fd = ipc_connect(q->srv->queue_dir, "private", j->dest->tp->name);
+	if (fd < 0) {
+		if (errno == EAGAIN)
+			return -1;
+		j->dispatched = qmgr_wall();
+		j->dest->active++;
+		j->dest->tp->active++;
+		running++;
+		job_fail(j, "mail transport unavailable");
+		job_end(j);
+		return 0;
+	}
+	j->fd = fd;
+	j->dispatched = qmgr_wall();
+	mta_stream_init(&j->st, fd, (int)(q->srv->ipc_timeout > 0 ? q->srv->ipc_timeout : 3600));
+	cfg_strvec_init(&a);
+	ipc_add(&a, "request", "deliver");
+	ipc_add(&a, "queue_name", "%s", QF_ACTIVE);
+	ipc_add(&a, "queue_id", "%s", m->qid);
+	ipc_add(&a, "nexthop", "%s", j->dest->nexthop);
+	ipc_add(&a, "sender", "%s", m->env.sender);
+	ipc_add(&a, "arrival", "%ld.%06ld", m->env.arrival_sec, m->env.arrival_usec);
+	ipc_add(&a, "active_time", "%.6f", m->active_time);
+	ipc_add(&a, "dispatch_time", "%.6f", j->dispatched);
+	for (size_t k = 0; k < j->n; k++)
+		ipc_add(&a, "rcpt", "%zu", j->idx[k]);
+	ipc_send(&j->st, &a);
+	cfg_strvec_fini(&a);
+	j->dest->active++;
+	j->dest->tp->active++;
+	running++;
+	mta_event_fd(fd, POLLIN, on_reply, j);
+	return 0;
+}
+
+void qmgr_dispatch(struct qmgr *q)
+{
+	size_t pos = 0;
+	const char *name;
+	void *val;
+
+	QP = q;
+	while (cfg_htab_next(q->transports, &pos, &name, &val)) {
+		struct qm_transport *tp = val;
+
+		while (tp->ring && (tp->maxproc == 0 || tp->active < tp->maxproc)) {
+			struct qm_dest *d = tp->ring, *start_d = d, *pick = NULL;
+			struct qm_job *j;
+
+			/* round robin over destinations that may take one more */
+			do {
+				if (d->head && d->active < tp->dest_limit) {
+					pick = d;
+					break;
+				}
+				d = d->rr_next;
+			} while (d != start_d);
+			if (pick == NULL)
+				break;
+			tp->ring = pick->rr_next;
+			j = pick->head;
+			pick->head = j->next;
+			if (pick->head == NULL) {
+				pick->tail = NULL;
+				ring_remove(pick);
+			}
+			j->next = NULL;
+			if (start(q, j) < 0) {
+				/* put it back in front and try on the next round */
+				j->next = pick->head;
+				pick->head = j;
+				if (pick->tail == NULL)
+					pick->tail = j;
+				ring_add(pick);
+				break;
+			}
+		}
+	}
+}

@@ -1,0 +1,145 @@
+/*
+ * smtpd.h - the SMTP server: session state shared by its files
+ *
+ * smtpd.c runs the protocol (commands, replies, counters, logging),
+ * smtpd_check.c evaluates the smtpd_*_restrictions, smtpd_data.c receives
+ * message content and hands it to the cleanup service.  One process serves
+ * one client at a time.
+ */
+#ifndef SMTPD_H
+#define SMTPD_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "match.h"
+#include "resolve.h"
+#include "server.h"
+#include "stream.h"
+#include "cfg/buf.h"
+#include "cfg/strvec.h"
+
+/* the settings smtpd reads once per process */
+struct smtpd_cfg {
+	const char *banner, *myhostname, *mail_name, *cleanup_service;
+	long timeout, size_limit, rcpt_limit, line_limit, hard_errors, soft_errors, junk_limit;
+	long error_sleep;
+	int disable_vrfy, helo_required, delay_reject, relay_before_rcpt, unlisted_rcpt,
+	    unlisted_sender, strict_821, smtputf8, peername_lookup;
+	const char *forbid_bare_nl; /* no, normalize/yes, reject */
+	long bare_nl_code;
+	long reject_code, defer_code, access_reject_code, access_defer_code, relay_reject_code;
+	long unknown_local_code, unknown_virtual_code, unknown_relay_code, non_fqdn_code;
+	long invalid_hostname_code, unknown_address_code;
+	const char *null_key, *recipient_delimiter;
+	struct cfg_strvec client_r, helo_r, sender_r, relay_r, rcpt_r, data_r, eod_r, etrn_r;
+	struct cfg_strvec discard_ehlo, forbidden_cmds;
+	struct cfg_strvec local_rcpt_maps, va_maps, vm_maps, relay_rcpt_maps;
+	struct match_list *mynetworks;
+	struct match_list *xclient_hosts;
+	struct match_list *bare_nl_exclusions;
+	struct rslv *rslv;
+};
+
+/* one SMTP command's counters, for the disconnect line */
+struct smtpd_count {
+	const char *name;
+	unsigned ok, total;
+};
+
+enum smtpd_stage { ST_CONNECT, ST_HELO, ST_MAIL, ST_RCPT, ST_DATA, ST_EOD, ST_ETRN, ST_VRFY };
+
+struct smtpd_rcpt {
+	char *internal;
+	char *external;
+	unsigned notify;
+	char *orcpt;
+};
+
+struct smtpd {
+	struct mta_server *srv;
+	struct smtpd_cfg *cfg;
+	struct mta_stream in;
+	struct mta_stream out;
+	int same_fd;
+	/* the client */
+	char name[256];     /* verified host name or "unknown" */
+	char rev_name[256]; /* reverse name */
+	char addr[64];
+	char port[16];
+	char log_client[330]; /* name[addr] */
+	char *helo;           /* NULL until HELO/EHLO (or XCLIENT HELO=) */
+	const char *protocol; /* "SMTP" / "ESMTP" */
+	int in_mynetworks;
+	int xclient_ok;
+	int bare_nl_mode; /* 0 no, 1 normalize, 2 reject */
+	/* the transaction */
+	char *sender; /* internal; NULL before MAIL */
+	char *sender_ext;
+	long size_param;
+	int body_8bit, smtputf8;
+	struct smtpd_rcpt *rcpt;
+	size_t nrcpt, rcpt_cap;
+	char qid[32]; /* "" before the queue file exists */
+	int cleanup_fd;
+	struct mta_stream cleanup;
+	int discard;               /* an access DISCARD action applies */
+	int hold;                  /* an access HOLD action applies */
+	struct cfg_strvec prepend; /* PREPEND header lines */
+	char *filter;              /* FILTER action (recorded, not applied) */
+	/* the BDAT state */
+	int in_bdat;
+	int bdat_failed;
+	/* errors and counters */
+	int errors;
+	int junk;
+	int quit;
+	int dead; /* connection lost or must close */
+	struct smtpd_count *counts;
+	size_t ncounts;
+	const char *where; /* last command, for "lost connection after X" */
+	unsigned long long data_bytes;
+};
+
+/* smtpd_reply - queue a reply line; flushed when no pipelined input is pending */
+void smtpd_reply(struct smtpd *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* smtpd_flush - write queued replies now */
+void smtpd_flush(struct smtpd *s);
+/* smtpd_log_reject - the "QUEUEID: reject: STAGE from CLIENT: REPLY; from=<> to=<> proto= helo=<>" line */
+void smtpd_log_reject(struct smtpd *s, const char *what, const char *stage, const char *reply,
+                      const char *rcpt_ext);
+/* smtpd_transaction_reset - forget sender, recipients, queue file */
+void smtpd_transaction_reset(struct smtpd *s);
+
+/* smtpd_check.c */
+/* smtpd_check_init - compile lists, check the relay guard (fatal as Postfix) */
+void smtpd_check_init(struct smtpd_cfg *cfg, struct mta_conf *conf);
+/*
+ * smtpd_check_rcpt - the restrictions that run at RCPT time (client, helo,
+ * sender with smtpd_delay_reject, relay, recipient, unlisted recipient).
+ * Returns NULL to accept, or the reject reply (static until the next call).
+ */
+const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *rcpt_ext);
+/* smtpd_check_stage - client/helo/mail-time checks without delay_reject; NULL or reply */
+const char *smtpd_check_stage(struct smtpd *s, enum smtpd_stage stage);
+/* smtpd_check_data - smtpd_data_restrictions / smtpd_end_of_data_restrictions */
+const char *smtpd_check_data(struct smtpd *s, enum smtpd_stage stage);
+/* smtpd_check_etrn - smtpd_etrn_restrictions */
+const char *smtpd_check_etrn(struct smtpd *s, const char *domain);
+/* smtpd_check_vrfy - the recipient checks for VRFY */
+const char *smtpd_check_vrfy(struct smtpd *s, const char *addr_int);
+/* smtpd_check_mynetworks - 1 when the client is in mynetworks */
+int smtpd_check_mynetworks(struct smtpd *s);
+
+/* smtpd_data.c */
+/* smtpd_open_queue - connect to cleanup and get a queue ID; 0 or -1 (reply given) */
+int smtpd_open_queue(struct smtpd *s);
+/* smtpd_data - run DATA after its 354 decision; returns 0 when mail was queued */
+int smtpd_data(struct smtpd *s);
+/* smtpd_bdat - one BDAT chunk; last != 0 ends the message */
+int smtpd_bdat(struct smtpd *s, unsigned long size, int last);
+/* smtpd_close_queue - abandon a queue file in progress */
+void smtpd_close_queue(struct smtpd *s);
+
+#endif

@@ -1,0 +1,895 @@
+/* smtpd_check.c - the smtpd_*_restrictions, evaluated as Postfix does (see smtpd.h) */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "maps.h"
+#include "smtpd.h"
+
+/* outcome of one restriction or list */
+enum verdict { V_DUNNO = 0, V_PERMIT, V_REJECT };
+
+/* what a rejection talks about */
+enum subject { SUBJ_CLIENT, SUBJ_HELO, SUBJ_SENDER, SUBJ_RCPT, SUBJ_DATA, SUBJ_EOD, SUBJ_ETRN };
+
+/* the evaluation context of one check */
+struct ck {
+	struct smtpd *s;
+	enum subject list_subject; /* the list being evaluated */
+	const char *rcpt_int;      /* current recipient, or NULL */
+	const char *etrn;          /* ETRN domain */
+	int depth;                 /* nested restriction lists from access tables */
+	int warn_next;             /* warn_if_reject pending */
+	int defer_if_permit;       /* defer_if_permit pending */
+	struct cfg_buf reply;
+};
+
+static struct smtpd_cfg *cfg;
+static int access_parent_style; /* smtpd_access_maps in parent_domain_matches_subdomains */
+static const char *const subject_text[] = {
+    "Client host rejected",       "Helo command rejected", "Sender address rejected",
+    "Recipient address rejected", "Data command rejected", "End-of-data rejected",
+    "Etrn command rejected",
+};
+
+/* subject_name - the <...> part of a reply */
+static const char *subject_name(struct ck *c, enum subject sub)
+{
+	switch (sub) {
+	case SUBJ_CLIENT:
+		return c->s->log_client;
+	case SUBJ_HELO:
+		return c->s->helo ? c->s->helo : "";
+	case SUBJ_SENDER:
+		return c->s->sender ? c->s->sender : "";
+	case SUBJ_RCPT:
+		return c->rcpt_int ? c->rcpt_int : "";
+	case SUBJ_DATA:
+		return "DATA";
+	case SUBJ_EOD:
+		return "END-OF-MESSAGE";
+	case SUBJ_ETRN:
+		return c->etrn ? c->etrn : "";
+	}
+	return "";
+}
+
+/*
+ * reject - format "CODE D.S.N <subject>: Text rejected: reason" into the
+ * reply.  The DSN class follows the reply code, as Postfix makes it.
+ */
+static enum verdict reject(struct ck *c, long code, const char *dsn, enum subject sub,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static enum verdict reject(struct ck *c, long code, const char *dsn, enum subject sub,
+                           const char *fmt, ...)
+{
+	va_list ap;
+	char d[16];
+
+	snprintf(d, sizeof(d), "%s", dsn);
+	d[0] = (char)('0' + code / 100);
+	cfg_buf_reset(&c->reply);
+	cfg_buf_printf(&c->reply, "%ld %s <%s>: %s: ", code, d, subject_name(c, sub),
+	               subject_text[sub]);
+	va_start(ap, fmt);
+	cfg_buf_vprintf(&c->reply, fmt, ap);
+	va_end(ap);
+	return V_REJECT;
+}
+
+/* config_error - the reply for a server configuration problem */
+static enum verdict config_error(struct ck *c, enum subject sub, int with_subject)
+{
+	cfg_buf_reset(&c->reply);
+	if (with_subject)
+		cfg_buf_printf(&c->reply, "451 4.3.5 <%s>: %s: Server configuration error",
+		               subject_name(c, sub), subject_text[sub]);
+	else
+		cfg_buf_adds(&c->reply, "451 4.3.5 Server configuration error");
+	return V_REJECT;
+}
+
+int smtpd_check_mynetworks(struct smtpd *s)
+{
+	return match_host(cfg->mynetworks, s->name, s->addr) > 0;
+}
+
+/* ---- access(5) tables ---- */
+
+/* lookup_domain - domain and its parents (per smtpd_access_maps style); 1, 0, -1 */
+static int lookup_domain(const char *table, const char *domain, const char **value)
+{
+	int rc = mta_map_get(table, domain, value);
+
+	for (const char *p = strchr(domain, '.'); rc == 0 && p && p[1]; p = strchr(p + 1, '.'))
+		rc = mta_map_get(table, access_parent_style ? p + 1 : p, value);
+	return rc;
+}
+
+/* lookup_client - client name (+parents), address, then address prefixes */
+static int lookup_client(const char *table, struct smtpd *s, const char **value)
+{
+	int rc = 0;
+	char net[64];
+
+	if (strcmp(s->name, "unknown") != 0)
+		rc = lookup_domain(table, s->name, value);
+	if (rc == 0)
+		rc = mta_map_get(table, s->addr, value);
+	if (rc == 0 && strchr(s->addr, '.') && !strchr(s->addr, ':')) {
+		snprintf(net, sizeof(net), "%s", s->addr);
+		for (char *dot = strrchr(net, '.'); rc == 0 && dot; dot = strrchr(net, '.')) {
+			*dot = '\0';
+			rc = mta_map_get(table, net, value);
+		}
+	} else if (rc == 0 && strchr(s->addr, ':')) {
+		snprintf(net, sizeof(net), "%s", s->addr);
+		for (char *col = strrchr(net, ':'); rc == 0 && col && col > net;
+		     col = strrchr(net, ':')) {
+			*col = '\0';
+			if (col[-1] == ':')
+				continue;
+			rc = mta_map_get(table, net, value);
+		}
+	}
+	return rc;
+}
+
+/* lookup_mail - user@domain, domain (+parents), user@ ; "" is the null key */
+static int lookup_mail(const char *table, const char *addr, const char **value)
+{
+	struct cfg_buf b;
+	const char *domain;
+	int rc;
+
+	if (*addr == '\0')
+		return mta_map_get(table, cfg->null_key, value);
+	rc = mta_map_get(table, addr, value);
+	domain = strrchr(addr, '@');
+	if (rc == 0 && domain && domain[1])
+		rc = lookup_domain(table, domain + 1, value);
+	if (rc == 0) {
+		cfg_buf_init(&b);
+		addr_localpart(addr, &b);
+		cfg_buf_addc(&b, '@');
+		rc = mta_map_get(table, b.data, value);
+		cfg_buf_fini(&b);
+	}
+	return rc;
+}
+
+static enum verdict run_list(struct ck *c, const struct cfg_strvec *list, size_t start);
+
+/* access_result - act on an access table result */
+static enum verdict access_result(struct ck *c, const char *value, enum subject sub,
+                                  const char *what)
+{
+	char word[64];
+	size_t wl = strcspn(value, " \t");
+	const char *text = value + wl;
+	long code;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	snprintf(word, sizeof(word), "%.*s", (int)(wl < sizeof(word) ? wl : sizeof(word) - 1),
+	         value);
+	if (strcasecmp(word, "OK") == 0)
+		return V_PERMIT;
+	if (strcasecmp(word, "DUNNO") == 0)
+		return V_DUNNO;
+	if (strcasecmp(word, "REJECT") == 0)
+		return reject(c, cfg->access_reject_code, "5.7.1", sub, "%s",
+		              *text ? text : "Access denied");
+	if (strcasecmp(word, "DEFER") == 0)
+		return reject(c, cfg->access_defer_code, "4.7.1", sub, "%s",
+		              *text ? text : "Access denied");
+	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0) {
+		c->defer_if_permit = 1;
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "DEFER_IF_REJECT") == 0 || strcasecmp(word, "WARN") == 0
+	    || strcasecmp(word, "INFO") == 0) {
+		struct cfg_buf b;
+
+		cfg_buf_init(&b);
+		cfg_buf_printf(&b, "%s", *text ? text : "");
+		smtpd_log_reject(c->s, strcasecmp(word, "INFO") == 0 ? "info" : "warn", what,
+		                 b.data, c->rcpt_int ? c->rcpt_int : NULL);
+		cfg_buf_fini(&b);
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "DISCARD") == 0 || strcasecmp(word, "HOLD") == 0) {
+		struct cfg_buf b;
+		int discard = strcasecmp(word, "DISCARD") == 0;
+
+		cfg_buf_init(&b);
+		cfg_buf_printf(&b, "<%s>: %s triggers %s action", subject_name(c, sub),
+		               sub == SUBJ_CLIENT   ? "Client host"
+		               : sub == SUBJ_HELO   ? "Helo command"
+		               : sub == SUBJ_SENDER ? "Sender address"
+		                                    : "Recipient address",
+		               discard ? "DISCARD" : "HOLD");
+		smtpd_log_reject(c->s, discard ? "discard" : "hold", what, b.data,
+		                 c->rcpt_int ? c->rcpt_int : NULL);
+		cfg_buf_fini(&b);
+		if (discard) {
+			c->s->discard = 1;
+			return V_PERMIT;
+		}
+		c->s->hold = 1;
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "PREPEND") == 0) {
+		cfg_strvec_add(&c->s->prepend, text);
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0
+	    || strcasecmp(word, "BCC") == 0) {
+		mta_warn("access table action %s is not implemented in postkit: ignored", word);
+		return V_DUNNO;
+	}
+	if ((word[0] == '4' || word[0] == '5') && isdigit((unsigned char)word[1])
+	    && isdigit((unsigned char)word[2]) && word[3] == '\0') {
+		char dsn[16] = "";
+
+		code = strtol(word, NULL, 10);
+		/* an optional enhanced status code follows */
+		if ((text[0] == '4' || text[0] == '5') && text[1] == '.') {
+			size_t dl = strcspn(text, " \t");
+
+			if (dl < sizeof(dsn)) {
+				snprintf(dsn, sizeof(dsn), "%.*s", (int)dl, text);
+				text += dl;
+				while (*text == ' ' || *text == '\t')
+					text++;
+			}
+		}
+		return reject(c, code, dsn[0] ? dsn : "5.7.1", sub, "%s",
+		              *text ? text : "Access denied");
+	}
+	/* a list of restriction names */
+	{
+		struct cfg_strvec sub_list;
+		enum verdict v;
+
+		if (c->depth > 8)
+			return config_error(c, sub, 0);
+		cfg_strvec_init(&sub_list);
+		cfg_strvec_split(&sub_list, value, ", \t");
+		c->depth++;
+		v = run_list(c, &sub_list, 0);
+		c->depth--;
+		cfg_strvec_fini(&sub_list);
+		return v;
+	}
+}
+
+/* ---- individual restrictions ---- */
+
+/* domain_known - a sender domain exists: ours, or in the DNS (MX or address) */
+static int domain_known(const char *domain)
+{
+	unsigned char answer[512];
+	struct addrinfo hints, *res = NULL;
+
+	if (domain[0] == '[')
+		return addr_valid_ip_literal(domain);
+	if (!addr_valid_hostname(domain))
+		return 0;
+	if (res_query(domain, ns_c_in, ns_t_mx, answer, sizeof(answer)) > 0)
+		return 1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(domain, NULL, &hints, &res) == 0) {
+		freeaddrinfo(res);
+		return 1;
+	}
+	return 0;
+}
+
+/* unlisted - "User unknown in ... table" for an address in our domains; V_DUNNO when known */
+static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, const char *dsn)
+{
+	struct rslv_result res;
+	const char *value;
+	struct cfg_buf lp;
+	enum verdict v = V_DUNNO;
+	int rc;
+
+	if (addr == NULL || *addr == '\0')
+		return V_DUNNO;
+	rslv_result_init(&res);
+	cfg_buf_init(&lp);
+	if (rslv_resolve(cfg->rslv, addr, &res) < 0) {
+		v = config_error(c, sub, 1);
+		goto out;
+	}
+	/* virtual aliases make any address valid */
+	rc = mta_maps_get(&cfg->va_maps, res.recipient.data, &value);
+	if (rc < 0) {
+		v = config_error(c, sub, 1);
+		goto out;
+	}
+	if (rc > 0)
+		goto out;
+	addr_localpart(res.recipient.data, &lp);
+	switch (res.cls) {
+	case RSLV_LOCAL:
+		if (cfg->local_rcpt_maps.n == 0)
+			break;
+		rc = mta_maps_get(&cfg->local_rcpt_maps, res.recipient.data, &value);
+		if (rc == 0) {
+			addr_lower(lp.data);
+			rc = mta_maps_get(&cfg->local_rcpt_maps, lp.data, &value);
+		}
+		if (rc == 0 && *cfg->recipient_delimiter) {
+			size_t cut = strcspn(lp.data, cfg->recipient_delimiter);
+
+			if (cut < lp.len && cut > 0) {
+				cfg_buf_truncate(&lp, cut);
+				rc = mta_maps_get(&cfg->local_rcpt_maps, lp.data, &value);
+			}
+		}
+		if (rc < 0)
+			v = config_error(c, sub, 1);
+		else if (rc == 0)
+			v = reject(c, cfg->unknown_local_code, dsn, sub,
+			           "User unknown in local recipient table");
+		break;
+	case RSLV_ALIAS: {
+		const char *dom = addr_domain(res.recipient.data);
+		char *key = cfg_xasprintf("@%s", dom ? dom : "");
+
+		rc = mta_maps_get(&cfg->va_maps, key, &value);
+		free(key);
+		if (rc < 0)
+			v = config_error(c, sub, 1);
+		else if (rc == 0)
+			v = reject(c, cfg->unknown_virtual_code, dsn, sub,
+			           "User unknown in virtual alias table");
+	} break;
+	case RSLV_VIRTUAL:
+		rc = mta_maps_get(&cfg->vm_maps, res.recipient.data, &value);
+		if (rc < 0)
+			v = config_error(c, sub, 1);
+		else if (rc == 0)
+			v = reject(c, cfg->unknown_virtual_code, dsn, sub,
+			           "User unknown in virtual mailbox table");
+		break;
+	case RSLV_RELAY:
+		if (cfg->relay_rcpt_maps.n == 0)
+			break;
+		rc = mta_maps_get(&cfg->relay_rcpt_maps, res.recipient.data, &value);
+		if (rc < 0)
+			v = config_error(c, sub, 1);
+		else if (rc == 0)
+			v = reject(c, cfg->unknown_relay_code, dsn, sub,
+			           "User unknown in relay recipient table");
+		break;
+	case RSLV_DEFAULT:
+		break;
+	}
+out:
+	cfg_buf_fini(&lp);
+	rslv_result_fini(&res);
+	return v;
+}
+
+/* auth_destination - 1 when we may accept mail for this recipient from anyone */
+static int auth_destination(struct ck *c, const char *addr, int *fail)
+{
+	struct rslv_result res;
+	int ok = 0;
+
+	*fail = 0;
+	rslv_result_init(&res);
+	if (rslv_resolve(cfg->rslv, addr, &res) < 0) {
+		*fail = 1;
+	} else if (res.cls == RSLV_LOCAL || res.cls == RSLV_ALIAS || res.cls == RSLV_VIRTUAL) {
+		ok = 1;
+	} else if (res.cls == RSLV_RELAY && !(res.flags & RSLV_F_ROUTED)) {
+		ok = 1;
+	}
+	(void)c;
+	rslv_result_fini(&res);
+	return ok;
+}
+
+/* non_fqdn - 1 when a mail address has no fully-qualified domain */
+static int non_fqdn(const char *addr)
+{
+	const char *d = addr_domain(addr);
+
+	if (d == NULL || *d == '\0')
+		return 1;
+	if (d[0] == '[')
+		return 0;
+	return strchr(d, '.') == NULL;
+}
+
+/* need_rcpt - recipient restrictions need a recipient */
+static int need_rcpt(struct ck *c, const char *name)
+{
+	if (c->rcpt_int)
+		return 1;
+	mta_warn("restriction `%s' ignored: no recipient in current context", name);
+	return 0;
+}
+
+/* one_restriction - evaluate list[*i] (consuming a table argument); the verdict */
+static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list, size_t *i)
+{
+	const char *name = list->v[*i];
+	struct smtpd *s = c->s;
+	const char *value;
+	int rc, fail;
+
+	if (strcasecmp(name, "permit") == 0)
+		return V_PERMIT;
+	if (strcasecmp(name, "reject") == 0)
+		return reject(c, cfg->reject_code, "5.7.1", c->list_subject, "Access denied");
+	if (strcasecmp(name, "defer") == 0)
+		return reject(c, cfg->defer_code, "4.7.1", c->list_subject, "Access denied");
+	if (strcasecmp(name, "warn_if_reject") == 0) {
+		c->warn_next = 1;
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "defer_if_permit") == 0) {
+		c->defer_if_permit = 1;
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "defer_if_reject") == 0)
+		return V_DUNNO;
+	if (strcasecmp(name, "permit_mynetworks") == 0)
+		return s->in_mynetworks ? V_PERMIT : V_DUNNO;
+	if (strcasecmp(name, "permit_sasl_authenticated") == 0
+	    || strcasecmp(name, "permit_tls_clientcerts") == 0
+	    || strcasecmp(name, "permit_tls_all_clientcerts") == 0)
+		return V_DUNNO; /* no SASL, no TLS: never authenticated */
+	if (strcasecmp(name, "permit_inet_interfaces") == 0)
+		return strcmp(s->addr, "127.0.0.1") == 0 || strcmp(s->addr, "::1") == 0 ? V_PERMIT
+		                                                                        : V_DUNNO;
+	if (strcasecmp(name, "reject_unauth_destination") == 0
+	    || strcasecmp(name, "defer_unauth_destination") == 0
+	    || strcasecmp(name, "permit_auth_destination") == 0
+	    || strcasecmp(name, "check_relay_domains") == 0) {
+		int ok;
+
+		if (!need_rcpt(c, name))
+			return V_DUNNO;
+		ok = auth_destination(c, c->rcpt_int, &fail);
+		if (fail)
+			return config_error(c, SUBJ_RCPT, 1);
+		if (strcasecmp(name, "permit_auth_destination") == 0)
+			return ok ? V_PERMIT : V_DUNNO;
+		if (ok)
+			return V_DUNNO;
+		cfg_buf_reset(&c->reply);
+		if (strcasecmp(name, "defer_unauth_destination") == 0)
+			cfg_buf_printf(&c->reply, "%ld 4.7.1 <%s>: Relay access denied",
+			               cfg->relay_reject_code / 100 == 5 ? 454L
+			                                                 : cfg->relay_reject_code,
+			               c->rcpt_int);
+		else
+			cfg_buf_printf(&c->reply, "%ld %d.7.1 <%s>: Relay access denied",
+			               cfg->relay_reject_code, (int)(cfg->relay_reject_code / 100),
+			               c->rcpt_int);
+		return V_REJECT;
+	}
+	if (strcasecmp(name, "reject_unlisted_recipient") == 0
+	    || strcasecmp(name, "check_recipient_maps") == 0) {
+		if (!need_rcpt(c, name))
+			return V_DUNNO;
+		return unlisted(c, c->rcpt_int, SUBJ_RCPT, "5.1.1");
+	}
+	if (strcasecmp(name, "reject_unlisted_sender") == 0)
+		return unlisted(c, s->sender, SUBJ_SENDER, "5.1.0");
+	if (strcasecmp(name, "reject_non_fqdn_sender") == 0) {
+		if (s->sender && *s->sender && non_fqdn(s->sender))
+			return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_SENDER,
+			              "need fully-qualified address");
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_non_fqdn_recipient") == 0) {
+		if (!need_rcpt(c, name))
+			return V_DUNNO;
+		if (non_fqdn(c->rcpt_int))
+			return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_RCPT,
+			              "need fully-qualified address");
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_non_fqdn_helo_hostname") == 0
+	    || strcasecmp(name, "reject_non_fqdn_hostname") == 0) {
+		if (s->helo && s->helo[0] != '[' && strchr(s->helo, '.') == NULL)
+			return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
+			              "need fully-qualified hostname");
+		if (s->helo && s->helo[0] != '[') {
+			size_t n = strlen(s->helo);
+
+			if (n && s->helo[n - 1] == '.' && strchr(s->helo, '.') == s->helo + n - 1)
+				return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
+				              "need fully-qualified hostname");
+		}
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_invalid_helo_hostname") == 0
+	    || strcasecmp(name, "reject_invalid_hostname") == 0) {
+		if (s->helo) {
+			char tmp[300];
+			size_t n = strlen(s->helo);
+
+			snprintf(tmp, sizeof(tmp), "%s", s->helo);
+			if (n && n < sizeof(tmp) && tmp[n - 1] == '.')
+				tmp[n - 1] = '\0';
+			if (tmp[0] == '[' ? !addr_valid_ip_literal(tmp)
+			                  : !(addr_valid_hostname(tmp) || addr_is_ip(tmp)))
+				return reject(c, cfg->invalid_hostname_code, "5.5.2", SUBJ_HELO,
+				              "Invalid name");
+		}
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_unknown_sender_domain") == 0
+	    || strcasecmp(name, "reject_unknown_recipient_domain") == 0) {
+		int is_sender = strcasecmp(name, "reject_unknown_sender_domain") == 0;
+		const char *a = is_sender ? s->sender : c->rcpt_int;
+		const char *d;
+		struct rslv_result res;
+		int ours;
+
+		if (a == NULL || *a == '\0')
+			return V_DUNNO;
+		d = addr_domain(a);
+		if (d == NULL || *d == '\0')
+			return V_DUNNO;
+		rslv_result_init(&res);
+		ours = rslv_resolve(cfg->rslv, a, &res) == 0 && res.cls != RSLV_DEFAULT;
+		rslv_result_fini(&res);
+		if (ours || domain_known(d))
+			return V_DUNNO;
+		return reject(c, cfg->unknown_address_code, "4.1.8",
+		              is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
+	}
+	if (strcasecmp(name, "reject_unknown_client_hostname") == 0
+	    || strcasecmp(name, "reject_unknown_client") == 0) {
+		if (strcmp(s->name, "unknown") == 0)
+			return reject(c, 450, "4.7.1", SUBJ_CLIENT,
+			              "cannot find your hostname, [%s]", s->addr);
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_unknown_reverse_client_hostname") == 0) {
+		if (strcmp(s->rev_name, "unknown") == 0)
+			return reject(c, 450, "4.7.1", SUBJ_CLIENT,
+			              "cannot find your reverse hostname, [%s]", s->addr);
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_unauth_pipelining") == 0) {
+		if (c->list_subject == SUBJ_DATA && mta_stream_pending(&s->in) > 0) {
+			cfg_buf_reset(&c->reply);
+			cfg_buf_adds(&c->reply,
+			             "503 5.5.0 <DATA>: Data command rejected: Improper use "
+			             "of SMTP command pipelining");
+			return V_REJECT;
+		}
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "reject_multi_recipient_bounce") == 0) {
+		if (s->sender && *s->sender == '\0' && s->nrcpt > (c->rcpt_int ? 0u : 1u))
+			return reject(c, 550, "5.5.3", c->list_subject, "Multi-recipient bounce");
+		return V_DUNNO;
+	}
+	if (strcasecmp(name, "check_client_access") == 0
+	    || strcasecmp(name, "check_helo_access") == 0
+	    || strcasecmp(name, "check_sender_access") == 0
+	    || strcasecmp(name, "check_recipient_access") == 0) {
+		enum subject sub;
+		const char *table, *what = s->where;
+
+		if (*i + 1 >= list->n) {
+			mta_warn("restriction %s requires a table argument", name);
+			return config_error(c, c->list_subject, 0);
+		}
+		table = list->v[++*i];
+		if (tolower((unsigned char)name[6]) == 'c') {
+			sub = SUBJ_CLIENT;
+			rc = lookup_client(table, s, &value);
+		} else if (tolower((unsigned char)name[6]) == 'h') {
+			sub = SUBJ_HELO;
+			if (s->helo == NULL)
+				return V_DUNNO;
+			rc = lookup_domain(table, s->helo, &value);
+		} else if (tolower((unsigned char)name[6]) == 's') {
+			sub = SUBJ_SENDER;
+			if (s->sender == NULL)
+				return V_DUNNO;
+			rc = lookup_mail(table, s->sender, &value);
+		} else {
+			sub = SUBJ_RCPT;
+			if (!need_rcpt(c, name))
+				return V_DUNNO;
+			rc = lookup_mail(table, c->rcpt_int, &value);
+		}
+		if (rc < 0)
+			return config_error(c, sub, 1);
+		if (rc == 0)
+			return V_DUNNO;
+		return access_result(c, value, sub, what);
+	}
+	if (strncasecmp(name, "reject_rbl", 10) == 0 || strncasecmp(name, "reject_rhsbl", 12) == 0
+	    || strncasecmp(name, "permit_dnswl", 12) == 0
+	    || strncasecmp(name, "permit_rhswl", 12) == 0
+	    || strcasecmp(name, "check_policy_service") == 0
+	    || strcasecmp(name, "reject_unverified_recipient") == 0
+	    || strcasecmp(name, "reject_unverified_sender") == 0) {
+		static int warned;
+
+		if (!warned++)
+			mta_warn("restriction %s is not implemented in postkit: skipped", name);
+		/* these take an argument (a domain or a service) */
+		if ((strncasecmp(name, "reject_r", 8) == 0 || strncasecmp(name, "permit_", 7) == 0
+		     || strcasecmp(name, "check_policy_service") == 0)
+		    && *i + 1 < list->n)
+			++*i;
+		return V_DUNNO;
+	}
+	mta_warn("unknown smtpd restriction: \"%s\"", name);
+	return config_error(c, c->list_subject, 0);
+}
+
+/* run_list - evaluate a restriction list from element start */
+static enum verdict run_list(struct ck *c, const struct cfg_strvec *list, size_t start)
+{
+	for (size_t i = start; i < list->n; i++) {
+		int warn = c->warn_next;
+		enum verdict v;
+
+		c->warn_next = 0;
+		v = one_restriction(c, list, &i);
+		if (v == V_REJECT && warn) {
+			smtpd_log_reject(c->s, "reject_warning", c->s->where, c->reply.data,
+			                 c->rcpt_int);
+			continue;
+		}
+		if (v != V_DUNNO)
+			return v;
+	}
+	return V_DUNNO;
+}
+
+/* eval - one named list; the reply when it rejects (static) */
+static const char *eval(struct ck *c, const struct cfg_strvec *list, enum subject sub)
+{
+	static struct cfg_buf out;
+	enum verdict v;
+
+	c->list_subject = sub;
+	c->defer_if_permit = 0;
+	v = run_list(c, list, 0);
+	if (v == V_PERMIT && c->defer_if_permit) {
+		reject(c, 450, "4.7.1", sub, "Service unavailable");
+		v = V_REJECT;
+	}
+	if (v != V_REJECT)
+		return NULL;
+	if (out.data == NULL)
+		cfg_buf_init(&out);
+	cfg_buf_reset(&out);
+	cfg_buf_adds(&out, c->reply.data);
+	return out.data;
+}
+
+/* ck_init / ck_fini - a check context */
+static void ck_init(struct ck *c, struct smtpd *s, const char *rcpt)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->rcpt_int = rcpt;
+	cfg_buf_init(&c->reply);
+}
+
+static void ck_fini(struct ck *c)
+{
+	cfg_buf_fini(&c->reply);
+}
+
+const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *rcpt_ext)
+{
+	struct ck c;
+	const char *r = NULL;
+
+	(void)rcpt_ext;
+	ck_init(&c, s, rcpt_int);
+	if (cfg->delay_reject) {
+		if ((r = eval(&c, &cfg->client_r, SUBJ_CLIENT)) == NULL
+		    && (r = eval(&c, &cfg->helo_r, SUBJ_HELO)) == NULL)
+			r = eval(&c, &cfg->sender_r, SUBJ_SENDER);
+	}
+	if (r == NULL) {
+		if (cfg->relay_before_rcpt) {
+			if ((r = eval(&c, &cfg->relay_r, SUBJ_RCPT)) == NULL)
+				r = eval(&c, &cfg->rcpt_r, SUBJ_RCPT);
+		} else {
+			if ((r = eval(&c, &cfg->rcpt_r, SUBJ_RCPT)) == NULL)
+				r = eval(&c, &cfg->relay_r, SUBJ_RCPT);
+		}
+	}
+	if (r == NULL && cfg->unlisted_sender && s->sender && *s->sender) {
+		c.list_subject = SUBJ_SENDER;
+		if (unlisted(&c, s->sender, SUBJ_SENDER, "5.1.0") == V_REJECT) {
+			static struct cfg_buf keep;
+
+			if (keep.data == NULL)
+				cfg_buf_init(&keep);
+			cfg_buf_reset(&keep);
+			cfg_buf_adds(&keep, c.reply.data);
+			r = keep.data;
+		}
+	}
+	if (r == NULL && cfg->unlisted_rcpt) {
+		c.list_subject = SUBJ_RCPT;
+		if (unlisted(&c, rcpt_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
+			static struct cfg_buf keep2;
+
+			if (keep2.data == NULL)
+				cfg_buf_init(&keep2);
+			cfg_buf_reset(&keep2);
+			cfg_buf_adds(&keep2, c.reply.data);
+			r = keep2.data;
+		}
+	}
+	ck_fini(&c);
+	return r;
+}
+
+const char *smtpd_check_vrfy(struct smtpd *s, const char *addr_int)
+{
+	struct ck c;
+	const char *r;
+
+	ck_init(&c, s, addr_int);
+	if ((r = eval(&c, &cfg->relay_r, SUBJ_RCPT)) == NULL
+	    && (r = eval(&c, &cfg->rcpt_r, SUBJ_RCPT)) == NULL && cfg->unlisted_rcpt) {
+		c.list_subject = SUBJ_RCPT;
+		if (unlisted(&c, addr_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
+			static struct cfg_buf keep;
+
+			if (keep.data == NULL)
+				cfg_buf_init(&keep);
+			cfg_buf_reset(&keep);
+			cfg_buf_adds(&keep, c.reply.data);
+			r = keep.data;
+		}
+	}
+	ck_fini(&c);
+	return r;
+}
+
+const char *smtpd_check_stage(struct smtpd *s, enum smtpd_stage stage)
+{
+	struct ck c;
+	const char *r = NULL;
+
+	ck_init(&c, s, NULL);
+	if (stage == ST_HELO || stage == ST_MAIL)
+		r = eval(&c, &cfg->client_r, SUBJ_CLIENT);
+	if (r == NULL && (stage == ST_HELO || stage == ST_MAIL))
+		r = eval(&c, &cfg->helo_r, SUBJ_HELO);
+	if (r == NULL && stage == ST_MAIL)
+		r = eval(&c, &cfg->sender_r, SUBJ_SENDER);
+	ck_fini(&c);
+	return r;
+}
+
+const char *smtpd_check_data(struct smtpd *s, enum smtpd_stage stage)
+{
+	struct ck c;
+	const char *r;
+
+	ck_init(&c, s, s->nrcpt == 1 ? s->rcpt[0].internal : NULL);
+	r = eval(&c, stage == ST_DATA ? &cfg->data_r : &cfg->eod_r,
+	         stage == ST_DATA ? SUBJ_DATA : SUBJ_EOD);
+	ck_fini(&c);
+	return r;
+}
+
+const char *smtpd_check_etrn(struct smtpd *s, const char *domain)
+{
+	struct ck c;
+	const char *r;
+
+	ck_init(&c, s, NULL);
+	c.etrn = domain;
+	r = eval(&c, &cfg->etrn_r, SUBJ_ETRN);
+	ck_fini(&c);
+	return r;
+}
+
+/* has_guard - a list holds a relay guard restriction */
+static int has_guard(const struct cfg_strvec *l)
+{
+	static const char *const guards[] = {
+	    "reject_unauth_destination", "defer_unauth_destination", "reject", "defer",
+	    "defer_if_permit",           "check_relay_domains",      NULL};
+
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; guards[k]; k++)
+			if (strcasecmp(l->v[i], guards[k]) == 0)
+				return 1;
+	return 0;
+}
+
+/* host_list - compile a host/address list parameter */
+static struct match_list *host_list(struct mta_conf *conf, const char *param)
+{
+	struct cfg_strvec v;
+	struct match_list *l;
+
+	cfg_strvec_init(&v);
+	mta_conf_list(conf, param, &v);
+	l = match_list_new(
+	    param, &v, MATCH_HOSTS | (rslv_parent_matches(cfg->rslv, param) ? MATCH_PARENT : 0));
+	cfg_strvec_fini(&v);
+	return l;
+}
+
+void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
+{
+	struct mta_param tab[] = {
+	    {"smtpd_client_restrictions", MTA_LIST, &c->client_r},
+	    {"smtpd_helo_restrictions", MTA_LIST, &c->helo_r},
+	    {"smtpd_sender_restrictions", MTA_LIST, &c->sender_r},
+	    {"smtpd_relay_restrictions", MTA_LIST, &c->relay_r},
+	    {"smtpd_recipient_restrictions", MTA_LIST, &c->rcpt_r},
+	    {"smtpd_data_restrictions", MTA_LIST, &c->data_r},
+	    {"smtpd_end_of_data_restrictions", MTA_LIST, &c->eod_r},
+	    {"smtpd_etrn_restrictions", MTA_LIST, &c->etrn_r},
+	    {"local_recipient_maps", MTA_LIST, &c->local_rcpt_maps},
+	    {"virtual_alias_maps", MTA_LIST, &c->va_maps},
+	    {"virtual_mailbox_maps", MTA_LIST, &c->vm_maps},
+	    {"relay_recipient_maps", MTA_LIST, &c->relay_rcpt_maps},
+	    {"smtpd_relay_before_recipient_restrictions", MTA_BOOL, &c->relay_before_rcpt},
+	    {"smtpd_null_access_lookup_key", MTA_STR, &c->null_key},
+	    {"recipient_delimiter", MTA_STR, &c->recipient_delimiter},
+	    {"reject_code", MTA_INT, &c->reject_code},
+	    {"defer_code", MTA_INT, &c->defer_code},
+	    {"access_map_reject_code", MTA_INT, &c->access_reject_code},
+	    {"access_map_defer_code", MTA_INT, &c->access_defer_code},
+	    {"relay_domains_reject_code", MTA_INT, &c->relay_reject_code},
+	    {"unknown_local_recipient_reject_code", MTA_INT, &c->unknown_local_code},
+	    {"unknown_virtual_alias_reject_code", MTA_INT, &c->unknown_virtual_code},
+	    {"unknown_relay_recipient_reject_code", MTA_INT, &c->unknown_relay_code},
+	    {"non_fqdn_reject_code", MTA_INT, &c->non_fqdn_code},
+	    {"invalid_hostname_reject_code", MTA_INT, &c->invalid_hostname_code},
+	    {"unknown_address_reject_code", MTA_INT, &c->unknown_address_code},
+	    {NULL, MTA_STR, NULL},
+	};
+	struct cfg_strvec *lists[] = {&c->client_r, &c->helo_r,  &c->sender_r,
+	                              &c->relay_r,  &c->rcpt_r,  &c->data_r,
+	                              &c->eod_r,    &c->etrn_r,  &c->local_rcpt_maps,
+	                              &c->va_maps,  &c->vm_maps, &c->relay_rcpt_maps};
+
+	cfg = c;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		cfg_strvec_init(lists[i]);
+	mta_conf_get(conf, tab);
+	c->rslv = rslv_new(conf);
+	access_parent_style = rslv_parent_matches(c->rslv, "smtpd_access_maps");
+	c->mynetworks = host_list(conf, "mynetworks");
+	c->xclient_hosts = host_list(conf, "smtpd_authorized_xclient_hosts");
+	c->bare_nl_exclusions = host_list(conf, "smtpd_forbid_bare_newline_exclusions");
+	if (!has_guard(&c->relay_r) && !has_guard(&c->rcpt_r))
+		mta_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
+		          "specify at least one working instance of: reject_unauth_destination, "
+		          "defer_unauth_destination, reject, defer, defer_if_permit or "
+		          "check_relay_domains");
+}

@@ -1,0 +1,414 @@
+/* smtpd_data.c - message content: DATA, BDAT, and the hand-off to cleanup (see smtpd.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cfg/xalloc.h"
+#include "ipc.h"
+#include "log.h"
+#include "qfile.h"
+#include "smtpd.h"
+
+#define CHUNK 65536
+
+/*
+ * In stand-alone mode (sendmail -bs) there is no cleanup service to talk
+ * to: the message goes to the maildrop queue like any sendmail
+ * submission, and pickup takes it from there.
+ */
+static struct qf_writer drop;
+static int drop_open;
+
+/* send_failed - the cleanup connection broke */
+static void queue_error(struct smtpd *s)
+{
+	mta_warn("%s: cleanup service connection lost", s->qid[0] ? s->qid : "NOQUEUE");
+}
+
+int smtpd_open_queue(struct smtpd *s)
+{
+	struct cfg_strvec a;
+	const char *qid;
+
+	if (s->srv->standalone) {
+		if (qf_create(&drop, s->srv->queue_dir, QF_MAILDROP) < 0) {
+			mta_warn("create file %s/maildrop: %m", s->srv->queue_dir);
+			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+			return -1;
+		}
+		drop_open = 1;
+		snprintf(s->qid, sizeof(s->qid), "%s", drop.qid);
+		return 0;
+	}
+	s->cleanup_fd = ipc_connect(s->srv->queue_dir, "public", s->cfg->cleanup_service);
+	if (s->cleanup_fd < 0) {
+		mta_warn("connect to public/%s: %m", s->cfg->cleanup_service);
+		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+		return -1;
+	}
+	mta_stream_init(&s->cleanup, s->cleanup_fd, (int)s->srv->ipc_timeout);
+	cfg_strvec_init(&a);
+	ipc_add(&a, "request", "open");
+	ipc_send(&s->cleanup, &a);
+	if (ipc_recv(&s->cleanup, &a) < 0 || (qid = ipc_get(&a, "queue_id")) == NULL
+	    || ipc_get_long(&a, "status", 1) != 0) {
+		mta_warn("cleanup service: no queue file: %s",
+		         ipc_get(&a, "reason") ? ipc_get(&a, "reason") : "connection lost");
+		cfg_strvec_fini(&a);
+		smtpd_close_queue(s);
+		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+		return -1;
+	}
+	snprintf(s->qid, sizeof(s->qid), "%s", qid);
+	cfg_strvec_fini(&a);
+	mta_info("%s: client=%s", s->qid, s->log_client);
+	return 0;
+}
+
+void smtpd_close_queue(struct smtpd *s)
+{
+	if (drop_open) {
+		qf_abort(&drop);
+		drop_open = 0;
+	}
+	if (s->cleanup_fd >= 0) {
+		/* closing without the end marker makes cleanup remove the file */
+		mta_stream_fini(&s->cleanup);
+		close(s->cleanup_fd);
+		s->cleanup_fd = -1;
+	}
+	s->qid[0] = '\0';
+}
+
+/* send_envelope - sender, recipients and client attributes */
+static void send_envelope(struct smtpd *s)
+{
+	struct cfg_strvec a;
+	struct timeval tv;
+
+	if (drop_open) {
+		gettimeofday(&tv, NULL);
+		qf_arrival(&drop, (long)tv.tv_sec, (long)tv.tv_usec);
+		qf_head(&drop, 'S', s->sender);
+		{
+			char uid[32];
+
+			snprintf(uid, sizeof(uid), "%ld", (long)getuid());
+			qf_attr(&drop, "uid", uid);
+		}
+		qf_attr(&drop, "protocol", s->protocol);
+		if (s->helo)
+			qf_attr(&drop, "helo", s->helo);
+		return;
+	}
+	cfg_strvec_init(&a);
+	ipc_add(&a, "request", "message");
+	ipc_add(&a, "sender", "%s", s->sender);
+	for (size_t i = 0; i < s->nrcpt; i++)
+		ipc_add(&a, "rcpt", "%x\t%s\t%s", s->rcpt[i].notify,
+		        s->rcpt[i].orcpt ? s->rcpt[i].orcpt : "", s->rcpt[i].internal);
+	ipc_add(&a, "client_name", "%s", s->name);
+	ipc_add(&a, "client_addr", "%s", s->addr);
+	ipc_add(&a, "client_port", "%s", s->port);
+	ipc_add(&a, "helo", "%s", s->helo ? s->helo : "");
+	ipc_add(&a, "protocol", "%s", s->protocol);
+	ipc_add(&a, "rewrite_context", "remote");
+	if (s->discard)
+		ipc_add(&a, "discard", "1");
+	if (s->hold)
+		ipc_add(&a, "hold", "1");
+	for (size_t i = 0; i < s->prepend.n; i++)
+		ipc_add(&a, "prepend", "%s", s->prepend.v[i]);
+	ipc_queue(&s->cleanup, &a);
+	cfg_strvec_fini(&a);
+}
+
+/* put - message bytes to the queue */
+static void put(struct smtpd *s, const char *data, size_t len)
+{
+	if (drop_open)
+		qf_content(&drop, data, len);
+	else if (s->cleanup_fd >= 0) {
+		ipc_chunk(&s->cleanup, data, len);
+		if (s->cleanup.wbuf.len >= CHUNK && mta_stream_flush(&s->cleanup) < 0)
+			queue_error(s);
+	}
+}
+
+/*
+ * finish - end the message: cleanup writes, fsyncs and answers.  Returns
+ * 0 with the queue ID in s->qid, or -1 after replying.
+ */
+static int finish(struct smtpd *s)
+{
+	struct cfg_strvec a;
+	int rc = -1;
+
+	if (drop_open) {
+		for (size_t i = 0; i < s->nrcpt; i++)
+			qf_rcpt(&drop, s->rcpt[i].internal, s->rcpt[i].internal, s->rcpt[i].notify);
+		drop_open = 0;
+		if (qf_seal(&drop, 1) < 0) {
+			mta_warn("maildrop file write error: %m");
+			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+			return -1;
+		}
+		qf_writer_fini(&drop);
+		ipc_trigger(s->srv->queue_dir, "public", "pickup", 'W');
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+		s->qid[0] = '\0';
+		return 0;
+	}
+	ipc_chunk(&s->cleanup, "", 0);
+	cfg_strvec_init(&a);
+	if (mta_stream_flush(&s->cleanup) < 0 || ipc_recv(&s->cleanup, &a) < 0) {
+		queue_error(s);
+		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+	} else if (ipc_get_long(&a, "status", 4) == 0) {
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+		rc = 0;
+	} else {
+		const char *r = ipc_get(&a, "reply");
+
+		smtpd_reply(s, "%s", r ? r : "451 4.3.0 Error: queue file write error");
+	}
+	cfg_strvec_fini(&a);
+	/* the queue file is complete (or gone): forget it without aborting */
+	mta_stream_fini(&s->cleanup);
+	close(s->cleanup_fd);
+	s->cleanup_fd = -1;
+	return rc;
+}
+
+/* content state shared by DATA and BDAT */
+struct rx {
+	struct cfg_buf out; /* pending content */
+	long size;
+	int too_big;
+	int bare_lf; /* a bare LF was seen (reject mode) */
+	int at_bol;  /* the next byte starts a line */
+};
+
+/* rx_put - add content bytes, watching the size limit */
+static void rx_put(struct smtpd *s, struct rx *rx, const char *p, size_t n)
+{
+	if (rx->too_big)
+		return;
+	rx->size += (long)n;
+	if (s->cfg->size_limit > 0 && rx->size > s->cfg->size_limit) {
+		rx->too_big = 1;
+		cfg_buf_reset(&rx->out);
+		return;
+	}
+	cfg_buf_add(&rx->out, p, n);
+	if (rx->out.len >= CHUNK) {
+		put(s, rx->out.data, rx->out.len);
+		cfg_buf_reset(&rx->out);
+	}
+}
+
+/* rx_line - one received line (without its line end), CR turned into space as Postfix does */
+static void rx_line(struct smtpd *s, struct rx *rx, char *p, size_t n, int eol)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\r')
+			p[i] = ' ';
+	rx_put(s, rx, p, n);
+	if (eol)
+		rx_put(s, rx, "\n", 1);
+}
+
+/* end_message - after the last byte: the reply and the log for every outcome */
+static int end_message(struct smtpd *s, struct rx *rx, const char *stage)
+{
+	const char *reply;
+	int rc = -1;
+
+	if (rx->out.len && !rx->too_big)
+		put(s, rx->out.data, rx->out.len);
+	cfg_buf_reset(&rx->out);
+	if (rx->too_big) {
+		mta_warn("%s: queue file size limit exceeded", s->qid);
+		smtpd_close_queue(s);
+		smtpd_reply(s, "552 5.3.4 Error: message file too big");
+	} else if (rx->bare_lf) {
+		smtpd_log_reject(s, "reject", "END-OF-MESSAGE", "bare <LF> received",
+		                 s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		smtpd_close_queue(s);
+		smtpd_reply(s, "%ld 5.5.2 %s Error: bare <LF> received", s->cfg->bare_nl_code,
+		            s->cfg->myhostname);
+	} else if ((reply = smtpd_check_data(s, ST_EOD)) != NULL) {
+		smtpd_log_reject(s, "reject", stage, reply,
+		                 s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		smtpd_close_queue(s);
+		smtpd_reply(s, "%s", reply);
+	} else {
+		rc = finish(s);
+	}
+	smtpd_transaction_reset(s);
+	return rc;
+}
+
+int smtpd_data(struct smtpd *s)
+{
+	struct rx rx;
+	struct cfg_buf line;
+	int rc;
+
+	memset(&rx, 0, sizeof(rx));
+	cfg_buf_init(&rx.out);
+	cfg_buf_init(&line);
+	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	smtpd_flush(s);
+	send_envelope(s);
+	s->data_bytes = 0;
+	rx.at_bol = 1;
+	for (;;) {
+		int eol;
+		size_t got;
+		char *p;
+		size_t n;
+		int crlf;
+
+		cfg_buf_reset(&line);
+		got = mta_stream_gets(&s->in, &line, CHUNK, &eol);
+		if (got == 0) {
+			/* the client went away (or timed out): nothing gets queued */
+			char extra[64];
+
+			snprintf(extra, sizeof(extra), " (%llu bytes)", s->data_bytes);
+			if (s->in.err == ETIMEDOUT) {
+				mta_info("timeout after DATA%s from %s", extra, s->log_client);
+				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded",
+				            s->cfg->myhostname);
+				smtpd_flush(s);
+			} else {
+				mta_info("lost connection after DATA%s from %s", extra,
+				         s->log_client);
+			}
+			s->dead = 1;
+			smtpd_close_queue(s);
+			smtpd_transaction_reset(s);
+			cfg_buf_fini(&line);
+			cfg_buf_fini(&rx.out);
+			return -1;
+		}
+		s->data_bytes += got;
+		p = line.data;
+		n = line.len;
+		if (!eol) {
+			/* a long line: pass the piece through, no dot handling mid-line */
+			if (rx.at_bol && p[0] == '.') {
+				p++;
+				n--;
+			}
+			rx_line(s, &rx, p, n, 0);
+			rx.at_bol = 0;
+			continue;
+		}
+		n--; /* the LF */
+		crlf = n > 0 && p[n - 1] == '\r';
+		if (crlf)
+			n--;
+		else if (s->bare_nl_mode == 2)
+			rx.bare_lf = 1;
+		if (rx.at_bol && n == 1 && p[0] == '.') {
+			if (crlf || s->bare_nl_mode == 0)
+				break; /* end of data */
+			if (s->bare_nl_mode == 1)
+				continue; /* ".<LF>" is not the end and is dropped, as Postfix does */
+		}
+		if (rx.at_bol && p[0] == '.') {
+			p++;
+			n--;
+		}
+		rx_line(s, &rx, p, n, 1);
+		rx.at_bol = 1;
+	}
+	rc = end_message(s, &rx, "END-OF-MESSAGE");
+	cfg_buf_fini(&line);
+	cfg_buf_fini(&rx.out);
+	return rc;
+}
+
+int smtpd_bdat(struct smtpd *s, unsigned long size, int last)
+{
+	static struct rx rx;
+	struct cfg_buf chunk;
+	int failed = 0, rc = 0;
+	const char *reply;
+
+	cfg_buf_init(&chunk);
+	if (size > 0 && mta_stream_read(&s->in, &chunk, size) < 0) {
+		mta_info("%s after BDAT (%llu bytes) from %s",
+		         s->in.err == ETIMEDOUT ? "timeout" : "lost connection",
+		         s->data_bytes + chunk.len, s->log_client);
+		s->dead = 1;
+		smtpd_close_queue(s);
+		smtpd_transaction_reset(s);
+		cfg_buf_fini(&chunk);
+		return -1;
+	}
+	if (s->bdat_failed) {
+		smtpd_reply(s, "551 5.0.0 Discarded %lu bytes after earlier error", size);
+		failed = 1;
+	} else if (s->sender == NULL || s->nrcpt == 0) {
+		smtpd_reply(s, s->sender ? "554 5.5.1 Error: no valid recipients"
+		                         : "503 5.5.1 Error: need RCPT command");
+		s->in_bdat = 1;
+		s->bdat_failed = 1;
+		failed = 1;
+	} else if (!s->in_bdat && (reply = smtpd_check_data(s, ST_DATA)) != NULL) {
+		smtpd_log_reject(s, "reject", "BDAT", reply,
+		                 s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		smtpd_reply(s, "%s", reply);
+		s->in_bdat = 1;
+		s->bdat_failed = 1;
+		failed = 1;
+	}
+	if (failed) {
+		if (last)
+			smtpd_transaction_reset(s);
+		cfg_buf_fini(&chunk);
+		return -1;
+	}
+	if (!s->in_bdat) {
+		s->in_bdat = 1;
+		s->data_bytes = 0;
+		if (rx.out.data == NULL)
+			cfg_buf_init(&rx.out);
+		cfg_buf_reset(&rx.out);
+		rx.size = 0;
+		rx.too_big = rx.bare_lf = 0;
+		send_envelope(s);
+	}
+	s->data_bytes += chunk.len;
+	/* CRLF becomes LF in place; BDAT content is not dot-stuffed */
+	{
+		size_t o = 0;
+
+		for (size_t i = 0; i < chunk.len; i++) {
+			char c = chunk.data[i];
+
+			if (c == '\r' && i + 1 < chunk.len && chunk.data[i + 1] == '\n')
+				continue;
+			if (c == '\n' && (i == 0 || chunk.data[i - 1] != '\r')
+			    && s->bare_nl_mode == 2)
+				rx.bare_lf = 1;
+			chunk.data[o++] = c == '\r' ? ' ' : c;
+		}
+		rx_put(s, &rx, chunk.data, o);
+	}
+	if (!last) {
+		smtpd_reply(s, "250 2.0.0 Ok: %lu bytes", size);
+	} else {
+		rc = end_message(s, &rx, "END-OF-MESSAGE");
+	}
+	cfg_buf_fini(&chunk);
+	return rc;
+}

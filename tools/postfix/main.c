@@ -1,0 +1,345 @@
+/*
+ * postfix - start, stop and control the postkit mail system
+ *
+ * postfix [-c config_dir] [-Dv] command
+ *   start, start-fg, stop, abort, reload, status, flush, check
+ * Messages and exit statuses are Postfix's: the script-level ones are
+ * logged as postfix/postfix-script and copied to stderr when it is a
+ * terminal ("starting the Postfix mail system", "the Postfix mail system
+ * is running: PID: N"...); errors of the command itself always go to stderr.
+ * The master's pid file is $queue_directory/pid/master.pid, locked while
+ * master runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cfg/xalloc.h"
+#include "check.h"
+#include "conf.h"
+#include "ipc.h"
+#include "log.h"
+#include "qfile.h"
+
+#ifndef POSTKIT_BUILD_MTA
+#define POSTKIT_BUILD_MTA ""
+#endif
+
+struct pfx {
+	const char *config_dir;
+	struct mta_conf conf;
+	const char *queue_dir;
+	int argc;
+	char **argv;
+};
+
+/* script - a postfix-script message: logged, and shown on a terminal */
+static void script(int fatal, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void script(int fatal, const char *fmt, ...)
+{
+	va_list ap;
+
+	mta_log_prog("postfix-script");
+	mta_log_stderr_tag("postfix/postfix-script");
+	mta_log_stderr(isatty(STDERR_FILENO));
+	va_start(ap, fmt);
+	mta_vlog(fatal ? 3 : 0, fmt, ap);
+	va_end(ap);
+	mta_log_prog("postfix");
+	mta_log_stderr_tag(NULL);
+	mta_log_stderr(1);
+}
+
+/* master_pid - the running master's pid, or 0 when none holds the lock */
+static long master_pid(struct pfx *p)
+{
+	char *path = cfg_xasprintf("%s/pid/master.pid", p->queue_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[64];
+	ssize_t n;
+	long pid = 0;
+
+	free(path);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		/* nobody holds it: a stale file */
+		close(fd);
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		pid = strtol(buf, NULL, 10);
+	}
+	return pid > 0 ? pid : 0;
+}
+
+/* daemon_program - where postkit-daemon is: $POSTKIT_DAEMON_DIR, installed, or the build tree */
+static char *daemon_program(void)
+{
+	const char *env = getenv("POSTKIT_DAEMON_DIR");
+	char *p;
+
+	if (env && *env)
+		return cfg_xasprintf("%s/postkit-daemon", env);
+	p = cfg_xasprintf("%s/postkit-daemon", POSTKIT_LIBEXECDIR);
+	if (access(p, X_OK) == 0 || *POSTKIT_BUILD_MTA == '\0')
+		return p;
+	free(p);
+	return cfg_xasprintf("%s/postkit-daemon", POSTKIT_BUILD_MTA);
+}
+
+/* run_master - master with extra options; its exit status (foreground: never returns) */
+static int run_master(struct pfx *p, const char *mode, int foreground)
+{
+	char *prog = daemon_program();
+	struct cfg_strvec argv;
+	pid_t pid;
+	int status;
+
+	cfg_strvec_init(&argv);
+	cfg_strvec_add(&argv, "master");
+	cfg_strvec_add(&argv, "-c");
+	cfg_strvec_add(&argv, p->config_dir);
+	cfg_strvec_add(&argv, mode);
+	setenv("MAIL_CONFIG", p->config_dir, 1);
+	if (foreground) {
+		execv(prog, argv.v);
+		mta_fatal("execute %s: %m", prog);
+	}
+	pid = fork();
+	if (pid < 0)
+		mta_fatal("fork: %m");
+	if (pid == 0) {
+		execv(prog, argv.v);
+		_exit(127);
+	}
+	free(prog);
+	cfg_strvec_fini(&argv);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* prepare - what check-fatal does before a start: a valid configuration and queue dirs */
+static int prepare(struct pfx *p)
+{
+	struct cfg_buf why;
+	char check_word[] = "check";
+	char *checkargv[] = {check_word, NULL};
+	uid_t owner = (uid_t)-1;
+	gid_t group = (gid_t)-1;
+
+	if (geteuid() == 0) {
+		const char *mo = mta_conf_str(&p->conf, "mail_owner");
+		struct passwd *pw = getpwnam(mo);
+
+		if (pw == NULL)
+			mta_fatal("unknown mail_owner user name value: %s", mo);
+		owner = pw->pw_uid;
+		group = pw->pw_gid;
+	}
+	cfg_buf_init(&why);
+	if (qf_make_dirs(p->queue_dir, owner, group, &why) < 0) {
+		mta_error("%s", why.data);
+		cfg_buf_fini(&why);
+		return -1;
+	}
+	cfg_buf_fini(&why);
+	/* the queue directories exist now: check the rest */
+	if (pfx_check(p->config_dir, 1, checkargv) != 0)
+		return -1;
+	return 0;
+}
+
+/* cmd_start - start (and start-fg) */
+static int cmd_start(struct pfx *p, int fg)
+{
+	if (master_pid(p)) {
+		script(1, "the Postfix mail system is already running");
+		return 1;
+	}
+	if (prepare(p) < 0) {
+		script(1, "mail system startup failed");
+		return 1;
+	}
+	script(0, "starting the Postfix mail system");
+	if (fg)
+		return run_master(p, "-d", 1);
+	if (run_master(p, "-w", 0) != 0) {
+		script(1, "mail system startup failed");
+		return 1;
+	}
+	return 0;
+}
+
+/* cmd_stop - stop (wait) and abort (don't) */
+static int cmd_stop(struct pfx *p, int wait_for_it)
+{
+	long pid = master_pid(p);
+
+	if (pid == 0) {
+		script(1, "the Postfix mail system is not running");
+		return 1;
+	}
+	script(0, wait_for_it ? "stopping the Postfix mail system"
+	                      : "aborting the Postfix mail system");
+	kill((pid_t)pid, SIGTERM);
+	if (!wait_for_it)
+		return 0;
+	for (int i = 0; i < 100 && master_pid(p); i++)
+		usleep(50000);
+	if (master_pid(p)) {
+		/* as postfix-script: whatever is left of the process group goes */
+		kill(-(pid_t)pid, SIGKILL);
+		kill((pid_t)pid, SIGKILL);
+	}
+	return 0;
+}
+
+/* cmd_reload - SIGHUP to master */
+static int cmd_reload(struct pfx *p)
+{
+	long pid = master_pid(p);
+
+	if (pid == 0) {
+		script(1, "the Postfix mail system is not running");
+		return 1;
+	}
+	script(0, "refreshing the Postfix mail system");
+	kill((pid_t)pid, SIGHUP);
+	return 0;
+}
+
+/* cmd_status - running or not */
+static int cmd_status(struct pfx *p)
+{
+	long pid = master_pid(p);
+
+	if (pid == 0) {
+		script(0, "the Postfix mail system is not running");
+		return 1;
+	}
+	script(0, "the Postfix mail system is running: PID: %ld", pid);
+	return 0;
+}
+
+/* cmd_flush - a deferred queue run now (postqueue -f) */
+static int cmd_flush(struct pfx *p)
+{
+	if (master_pid(p) == 0 || ipc_trigger(p->queue_dir, "public", "qmgr", 'F') < 0) {
+		fprintf(stderr,
+		        "postqueue: fatal: Cannot flush mail queue - mail system is down\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* usage - the unknown-command message */
+static int usage(const char *cmd)
+{
+	script(1,
+	       "unknown command: '%s'. Usage: postfix start (or stop, reload, abort, flush, "
+	       "check, status, set-permissions, upgrade-configuration, logrotate)",
+	       cmd);
+	return 1;
+}
+
+/* under - 1 when path is inside dir */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/*
+ * make_instance_dirs - queue, data and mail spool directories that live
+ * under the configuration directory are created when missing (the
+ * one-directory instance of examples/); system paths are left alone.
+ */
+static void make_instance_dirs(struct pfx *p)
+{
+	static const char *const params[] = {"queue_directory", "data_directory",
+	                                     "mail_spool_directory", NULL};
+
+	for (size_t i = 0; params[i]; i++) {
+		const char *d = mta_conf_str(&p->conf, params[i]);
+
+		if (under(d, p->config_dir) && mkdir(d, 0755) == 0)
+			mta_info("created %s", d);
+	}
+}
+
+/* main - options, configuration, then one command */
+int main(int argc, char **argv)
+{
+	struct pfx p;
+	struct cfg_buf why;
+	const char *cmd;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	mta_log_init("postfix");
+	mta_log_stderr(1);
+	p.config_dir = getenv("MAIL_CONFIG");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			p.config_dir = argv[++i];
+		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "-D") == 0)
+			continue;
+		else {
+			fprintf(stderr,
+			        "postfix: fatal: usage: postfix [-c config_dir] [-Dv] command\n");
+			return 1;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "postfix: fatal: usage: postfix [-c config_dir] [-Dv] command\n");
+		return 1;
+	}
+	cmd = argv[i];
+	if (strcmp(cmd, "check") == 0)
+		return pfx_check(p.config_dir, argc - i, argv + i);
+	cfg_buf_init(&why);
+	if (mta_conf_try(&p.conf, p.config_dir, NULL, NULL, &why) < 0)
+		mta_fatal("%s", why.data);
+	cfg_buf_fini(&why);
+	p.config_dir = mta_conf_dir(&p.conf);
+	mta_conf_log(&p.conf);
+	mta_log_stderr(1);
+	p.queue_dir = mta_conf_str(&p.conf, "queue_directory");
+	/* a self-contained instance may start from its configuration directory alone */
+	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0)
+		make_instance_dirs(&p);
+	if (chdir(p.queue_dir) < 0)
+		mta_fatal("chdir(%s): %m", p.queue_dir);
+	if (strcmp(cmd, "start") == 0)
+		return cmd_start(&p, 0);
+	if (strcmp(cmd, "start-fg") == 0)
+		return cmd_start(&p, 1);
+	if (strcmp(cmd, "stop") == 0)
+		return cmd_stop(&p, 1);
+	if (strcmp(cmd, "abort") == 0)
+		return cmd_stop(&p, 0);
+	if (strcmp(cmd, "reload") == 0)
+		return cmd_reload(&p);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(&p);
+	if (strcmp(cmd, "flush") == 0)
+		return cmd_flush(&p);
+	return usage(cmd);
+}
