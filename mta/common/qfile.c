@@ -247,7 +247,7 @@ int qf_seal(struct qf_writer *w, int do_sync)
 		w->failed = 1;
 		w->err = errno ? errno : EIO;
 	}
-	if (!w->failed && fchmod(w->fd, 0700) < 0) {
+	if (!w->failed && fchmod(w->fd, w->seal_mode ? w->seal_mode : 0700) < 0) {
 		w->failed = 1;
 		w->err = errno;
 	}

@@ -75,6 +75,8 @@ struct qf_writer {
 	int state;  /* 0 head, 1 content, 2 tail, 3 sealed */
 	int failed; /* an I/O error happened; seal will fail */
 	int err;    /* errno of the failure */
+	/* mode when sealed (0: 0700); maildrop files are 0744 so pickup can read them */
+	mode_t seal_mode;
 };
 
 /*

@@ -42,6 +42,7 @@ int smtpd_open_queue(struct smtpd *s)
 			return -1;
 		}
 		drop_open = 1;
+		drop.seal_mode = 0744;
 		snprintf(s->qid, sizeof(s->qid), "%s", drop.qid);
 		return 0;
 	}
