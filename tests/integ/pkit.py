@@ -1,0 +1,329 @@
+"""pkit.py - helpers for postkit's integration tests.
+
+An Instance is a private mail system in a temporary directory: its own
+main.cf and master.cf, queue, mailboxes and maillog, smtpd on 127.0.0.1 and
+a free high port.  Tests start it with the real `postfix` command, talk to it
+with real clients (smtplib, raw sockets, postkit's sendmail) and always stop
+it, even when they fail.  Nothing is written outside the temporary directory.
+
+Tests print "N passed, M failed" and exit 0/1 (77 = skipped), like the other
+suites of `make check`.
+"""
+import atexit
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP_BUILDDIR = os.environ.get("top_builddir") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+POSTFIX = os.path.join(TOP_BUILDDIR, "tools", "postfix", "postfix")
+SENDMAIL = os.path.join(TOP_BUILDDIR, "tools", "sendmail", "sendmail")
+DAEMON_DIR = os.path.join(TOP_BUILDDIR, "mta")
+
+IS_ROOT = os.geteuid() == 0
+ME = pwd.getpwuid(os.getuid()).pw_name
+
+_instances = []
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def mail_owner():
+    """mail_owner for root runs: postfix when the host has it, else daemon."""
+    for name in ("postfix", "daemon"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            pass
+    return "nobody"
+
+
+BASE_MAIN_CF = """\
+compatibility_level = 3.6
+myhostname = mail.example.com
+mydomain = example.com
+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 192.0.2.0/24
+smtpd_authorized_xclient_hosts = 127.0.0.1
+smtpd_error_sleep_time = 0
+queue_directory = $config_directory/queue
+data_directory = $config_directory/data
+mail_spool_directory = $config_directory/mail
+maillog_file = $config_directory/maillog
+maillog_file_prefixes = $config_directory
+alias_maps = texthash:$config_directory/aliases
+alias_database = $alias_maps
+biff = no
+"""
+
+BASE_MASTER_CF = """\
+{listen} inet n   -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+class Instance:
+    """A private postkit instance under a temporary directory."""
+
+    def __init__(self, main_extra="", master_extra="", aliases="postmaster root\n",
+                 main_cf=None, master_cf=None):
+        self.dir = tempfile.mkdtemp(prefix="postkit-integ-")
+        os.chmod(self.dir, 0o755)  # daemons that drop privileges must reach it
+        self.port = free_port()
+        self.started = False
+        main = main_cf if main_cf is not None else BASE_MAIN_CF
+        if IS_ROOT and main_cf is None:
+            main += "mail_owner = %s\n" % mail_owner()
+        main += main_extra
+        master = master_cf if master_cf is not None else BASE_MASTER_CF
+        master = master.format(listen="127.0.0.1:%d" % self.port) + master_extra
+        self.write("main.cf", main)
+        self.write("master.cf", master)
+        self.write("aliases", aliases)
+        _instances.append(self)
+
+    # -- files
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def write(self, name, text):
+        with open(self.path(name), "w") as f:
+            f.write(text)
+
+    def read(self, *parts):
+        try:
+            with open(self.path(*parts), "rb") as f:
+                return f.read().decode("latin-1")
+        except FileNotFoundError:
+            return ""
+
+    def mailbox(self, user):
+        return self.read("mail", user)
+
+    def log(self):
+        return self.read("maillog")
+
+    def env(self):
+        e = dict(os.environ)
+        e["POSTKIT_DAEMON_DIR"] = DAEMON_DIR
+        e.pop("MAIL_CONFIG", None)
+        return e
+
+    # -- commands
+    def postfix(self, *args, timeout=30):
+        return subprocess.run([POSTFIX, "-c", self.dir] + list(args), env=self.env(),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def sendmail(self, args, message, timeout=30):
+        data = message.encode() if isinstance(message, str) else message
+        return subprocess.run([SENDMAIL, "-C", self.dir] + list(args), env=self.env(),
+                              input=data, capture_output=True, timeout=timeout)
+
+    def start(self):
+        r = self.postfix("start")
+        if r.returncode != 0:
+            raise RuntimeError("postfix start failed: %s%s\n%s" % (r.stdout, r.stderr, self.log()))
+        self.started = True
+        # master is up; the listener exists once "daemon started" is logged
+        self.wait_log("daemon started", timeout=10)
+        return r
+
+    def stop(self):
+        if self.started:
+            self.postfix("stop")
+            self.started = False
+
+    def cleanup(self, keep=False):
+        self.stop()
+        if keep or os.environ.get("POSTKIT_KEEP"):
+            print("kept %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _instances:
+            _instances.remove(self)
+
+    def master_pid(self):
+        try:
+            with open(self.path("queue", "pid", "master.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return 0
+
+    # -- waiting
+    def wait_log(self, pattern, timeout=10, count=1):
+        """Wait until pattern (a regexp) matched count lines of the maillog."""
+        deadline = time.time() + timeout
+        rx = re.compile(pattern)
+        while time.time() < deadline:
+            n = sum(1 for line in self.log().splitlines() if rx.search(line))
+            if n >= count:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def wait_mailbox(self, user, text, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.mailbox(user):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def queue_files(self, queue):
+        try:
+            return sorted(f for f in os.listdir(self.path("queue", queue)) if not f.startswith("."))
+        except FileNotFoundError:
+            return []
+
+    # -- SMTP
+    def session(self, timeout=10):
+        return Session(self.port, timeout)
+
+
+class Session:
+    """A raw SMTP client that shows exactly what the server says."""
+
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+        self.greeting = self.reply()
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("connection closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r").decode("latin-1")
+
+    def reply(self):
+        """One reply: the list of its lines."""
+        lines = [self.readline()]
+        while len(lines[-1]) > 3 and lines[-1][3] == "-":
+            lines.append(self.readline())
+        return lines
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode("latin-1"))
+
+    def cmd(self, line):
+        """Send a command line; return the last line of the reply."""
+        self.send(line + "\r\n")
+        return self.reply()[-1]
+
+    def data(self, message):
+        """DATA + content (dot-stuffed here) + end; returns the final reply line."""
+        r = self.cmd("DATA")
+        if not r.startswith("354"):
+            return r
+        body = message.replace("\r\n", "\n").replace("\n", "\r\n")
+        if not body.endswith("\r\n"):
+            body += "\r\n"
+        body = "\r\n".join(("." + l if l.startswith(".") else l) for l in body.split("\r\n"))
+        self.send(body + ".\r\n")
+        return self.reply()[-1]
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Results:
+    """Counts checks; prints failures with got/want."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, what, got, want):
+        ok = got == want if not callable(want) else want(got)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s: %s\n  got:  %r\n  want: %r" % (self.name, what, got,
+                                                           want if not callable(want) else "(predicate)"))
+        return ok
+
+    def true(self, what, cond, detail=""):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s: %s %s" % (self.name, what, detail))
+        return cond
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        sys.exit(1 if self.failed else 0)
+
+
+def _stop_all():
+    for inst in list(_instances):
+        try:
+            inst.cleanup(keep=bool(os.environ.get("POSTKIT_KEEP")))
+        except Exception:
+            pass
+
+
+def _on_signal(signum, frame):
+    _stop_all()
+    sys.exit(1)
+
+
+atexit.register(_stop_all)
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+
+
+def require_binaries():
+    for p in (POSTFIX, SENDMAIL, os.path.join(DAEMON_DIR, "postkit-daemon")):
+        if not os.access(p, os.X_OK):
+            print("missing %s: skipping" % p)
+            sys.exit(77)
+
+
+def strip_dates(text):
+    """Mask what changes between runs: dates, queue IDs, times."""
+    text = re.sub(r"[A-Z][a-z]{2}, [ 0-9]\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)",
+                  "DATE", text)
+    text = re.sub(r"(From \S+  )[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}",
+                  r"\1DATE", text)
+    text = re.sub(r"\b[0-9A-F]{10,}\b", "QID", text)
+    text = re.sub(r"<\d{14}\.QID@", "<STAMP.QID@", text)
+    return text

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""test_smtp.py - the SMTP server's protocol: replies, limits and defences.
+
+Every expected reply was observed on Postfix 3.7.11 with the same settings
+(message_size_limit = 2000, smtpd_recipient_limit = 3 where noted).
+"""
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pkit  # noqa: E402
+
+R = pkit.Results("smtp")
+
+EHLO = [
+    "250-mail.example.com", "250-PIPELINING", "250-SIZE 2000", "250-VRFY", "250-ETRN",
+    "250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT",
+    "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-DSN", "250-SMTPUTF8", "250 CHUNKING",
+]
+
+DIALOGUE = [
+    ("DATA", "503 5.5.1 Error: need RCPT command"),
+    ("RCPT TO:<nobody@example.com>", "503 5.5.1 Error: need MAIL command"),
+    ("HELO", "501 Syntax: HELO hostname"),
+    ("HELO  x y ", "250 mail.example.com"),
+    ("EHLO", "501 Syntax: EHLO hostname"),
+    ("MAIL FROM:<a@example.net> SIZE=5000", "552 5.3.4 Message size exceeds fixed limit"),
+    ("MAIL FROM:<a@example.net> SIZE=1000", "250 2.1.0 Ok"),
+    ("MAIL FROM:<a@example.net>", "503 5.5.1 Error: nested MAIL command"),
+    ("DATA", "554 5.5.1 Error: no valid recipients"),
+    ("RSET", "250 2.0.0 Ok"),
+    ("MAIL FROM:<> BODY=8BITMIME", "250 2.1.0 Ok"),
+    ("RCPT TO:<nobody@example.com>", "250 2.1.5 Ok"),
+    ("RCPT TO:<nobody@example.com>", "250 2.1.5 Ok"),
+    ("RCPT TO:<nobody@example.com>", "250 2.1.5 Ok"),
+    ("RCPT TO:<nobody@example.com>", "452 4.5.3 Error: too many recipients"),
+    ("VRFY", "501 5.5.4 Syntax: VRFY address [SMTPUTF8]"),
+    ("VRFY nobody@example.com", "252 2.0.0 nobody@example.com"),
+    ("VRFY <nobody@example.com>", "252 2.0.0 <nobody@example.com>"),
+    ("VRFY nosuch",
+     "550 5.1.1 <nosuch>: Recipient address rejected: User unknown in local recipient table"),
+    ("VRFY somebody@example.org", "454 4.7.1 <somebody@example.org>: Relay access denied"),
+    ("ETRN", "503 Error: MAIL transaction in progress"),
+    ("AUTH PLAIN", "503 5.5.1 Error: authentication not enabled"),
+    ("STARTTLS", "502 5.5.1 Error: command not implemented"),
+    ("NOOP", "250 2.0.0 Ok"),
+    ("HELP", "500 5.5.2 Error: command not recognized"),
+    ("RSET", "250 2.0.0 Ok"),
+    ("QUIT", "221 2.0.0 Bye"),
+]
+
+
+def main():
+    pkit.require_binaries()
+    inst = pkit.Instance(main_extra="message_size_limit = 2000\nsmtpd_recipient_limit = 3\n"
+                         "smtpd_timeout = 3s\n")
+    try:
+        inst.start()
+        s = inst.session()
+        R.check("greeting", s.greeting, ["220 mail.example.com ESMTP Postfix"])
+        s.send("EHLO x\r\n")
+        R.check("EHLO keywords and order", s.reply(), EHLO)
+        for cmd, want in DIALOGUE:
+            R.check(cmd, s.cmd(cmd), want)
+        s.close()
+        R.true("disconnect line counts commands as Postfix",
+               inst.wait_log(r"disconnect from localhost\[127\.0\.0\.1\] helo=1/2 ehlo=1/2 starttls=0/1 "
+                             r"auth=0/1 mail=2/4 rcpt=3/5 data=0/2 rset=2 noop=1 vrfy=2/5 etrn=0/1 "
+                             r"quit=1 unknown=0/1 commands=13/28"), inst.log())
+
+        # message too big: refused at the end, nothing queued
+        s = inst.session()
+        s.cmd("EHLO x")
+        s.cmd("MAIL FROM:<a@example.net>")
+        s.cmd("RCPT TO:<nobody@example.com>")
+        r = s.data("Subject: big\n\n" + ("0123456789" * 10 + "\n") * 30)
+        R.check("message_size_limit", r, "552 5.3.4 Error: message file too big")
+        R.true("size limit logged", inst.wait_log(r"warning: [0-9A-F]+: queue file size limit exceeded"))
+        # a command line longer than line_length_limit is cut, as Postfix does
+        R.check("long command", s.cmd("NOOP " + "y" * 3000), "250 2.0.0 Ok")
+        R.true("long command logged",
+               inst.wait_log(r"warning: localhost\[127\.0\.0\.1\]: request longer than 2048: NOOP y{20}"))
+        R.check("unknown command", s.cmd("FOO bar"), "500 5.5.2 Error: command not recognized")
+        R.check("quit", s.cmd("QUIT"), "221 2.0.0 Bye")
+        s.close()
+        R.check("nothing queued after the refusals", inst.queue_files("incoming") +
+                inst.queue_files("active") + inst.queue_files("deferred"), [])
+
+        # a client that disconnects in the middle of DATA leaves nothing behind
+        s = inst.session()
+        s.cmd("EHLO x")
+        s.cmd("MAIL FROM:<a@example.net>")
+        s.cmd("RCPT TO:<nobody@example.com>")
+        s.cmd("DATA")
+        s.send("Subject: half\r\n\r\nthe rest never comes\r\n")
+        s.close()
+        R.true("lost connection logged",
+               inst.wait_log(r"lost connection after DATA \(\d+ bytes\) from localhost\[127\.0\.0\.1\]"))
+        time.sleep(0.3)
+        R.check("disconnect mid-DATA queues nothing", inst.queue_files("incoming") +
+                inst.queue_files("active") + inst.queue_files("deferred"), [])
+        R.check("no delivery", inst.mailbox("nobody"), "")
+
+        # smtpd_timeout
+        s = inst.session()
+        s.cmd("EHLO x")
+        t0 = time.time()
+        try:
+            r = s.reply()[-1]
+        except (EOFError, socket.timeout):
+            r = "EOF"
+        R.check("timeout reply", r, "421 4.4.2 mail.example.com Error: timeout exceeded")
+        R.true("timeout after about smtpd_timeout", 2 <= time.time() - t0 < 8)
+        R.true("timeout logged", inst.wait_log(r"timeout after EHLO from localhost\[127\.0\.0\.1\]"))
+        s.close()
+
+        # hard error limit (20): the 20th error ends the session
+        s = inst.session()
+        seen = []
+        for i in range(25):
+            try:
+                seen.append(s.cmd("BOGUS%d" % i))
+            except (EOFError, OSError):
+                break
+        try:
+            seen.append(s.reply()[-1])
+        except (EOFError, OSError):
+            pass
+        R.check("hard error limit", seen[20:21], ["421 4.7.0 mail.example.com Error: too many errors"])
+        s.close()
+
+        # forbidden commands (an HTTP request, a header line)
+        s = inst.session()
+        R.check("GET is refused", s.cmd("GET / HTTP/1.0"),
+                "221 2.7.0 Error: I can break rules, too. Goodbye.")
+        s.close()
+        R.true("non-SMTP command logged",
+               inst.wait_log(r"warning: non-SMTP command from localhost\[127\.0\.0\.1\]: GET / HTTP/1\.0"))
+
+        # BDAT
+        s = inst.session()
+        s.cmd("EHLO x")
+        s.cmd("MAIL FROM:<a@example.net>")
+        s.cmd("RCPT TO:<nobody@example.com>")
+        s.send("BDAT 21\r\nSubject: b\r\n\r\nline1\r\n")
+        R.check("BDAT chunk", s.reply()[-1], "250 2.0.0 Ok: 21 bytes")
+        s.send("BDAT 7 LAST\r\nline2\r\n")
+        r = s.reply()[-1]
+        R.true("BDAT LAST queues", r.startswith("250 2.0.0 Ok: queued as "), r)
+        s.cmd("QUIT")
+        s.close()
+        R.true("BDAT message delivered", inst.wait_mailbox("nobody", "line1\nline2\n"))
+    finally:
+        inst.cleanup()
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
