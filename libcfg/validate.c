@@ -343,11 +343,14 @@ static int check_maps(const struct cfg_param_def *def, const char *value, struct
 	size_t i;
 	int ret = 0;
 
-	(void)def;
+	/* proxymap's lists collect other parameters' values; it uses only their tables */
+	int tables_only = def->name != NULL && strncmp(def->name, "proxy_", 6) == 0;
+
 	cfg_strvec_init(&sv);
 	split_list(value, &sv);
 	for (i = 0; i < sv.n && ret == 0; i++)
-		ret = check_table(sv.v[i], why);
+		if (!tables_only || strchr(sv.v[i], ':') != NULL)
+			ret = check_table(sv.v[i], why);
 	cfg_strvec_fini(&sv);
 	return ret;
 }

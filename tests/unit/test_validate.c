@@ -7,6 +7,7 @@
 
 #include "cfg/diag.h"
 #include "cfg/expand.h"
+#include "cfg/registry.h"
 #include "cfg/validate.h"
 
 struct row {
@@ -65,6 +66,10 @@ static const struct row rows[] = {
      "expected a list of addresses, networks address/prefix ([ipv6]/prefix), type:table or "
      "/file/name"},
     {"alias_maps", "hash:/etc/aliases, nis:mail.aliases", NULL},
+    {"proxy_read_maps", "$alias_maps localhost proxy:unix:passwd.byname", NULL},
+    {"proxy_read_maps", "bogus:/x",
+     "parameter proxy_read_maps: invalid value \"bogus:/x\": \"bogus\" is not a lookup table "
+     "type; expected a list of lookup tables written type:name"},
     {"alias_maps", "/etc/aliases",
      "parameter alias_maps: invalid value \"/etc/aliases\": \"/etc/aliases\" is not written "
      "type:name; expected a list of lookup tables written type:name"},
@@ -189,6 +194,35 @@ START_TEST(test_expanded_values)
 }
 END_TEST
 
+/* registry_lookup - built-in defaults only (host-derived ones are undefined here) */
+static const char *registry_lookup(void *ctx, const char *name)
+{
+	const struct cfg_param_def *def = cfg_registry_find(name);
+
+	(void)ctx;
+	return def ? def->defval : NULL;
+}
+
+/* Every built-in default must pass its own type check: the registry and the checks agree. */
+START_TEST(test_registry_defaults_pass)
+{
+	struct cfg_expand ex = {registry_lookup, NULL, NULL};
+	struct cfg_diags ds;
+	size_t i, n = cfg_registry_count();
+
+	cfg_diags_init(&ds);
+	for (i = 0; i < n; i++) {
+		const struct cfg_param_def *def = cfg_registry_at(i);
+
+		if (def->defval == NULL)
+			continue;
+		ck_assert_msg(cfg_validate_def(def, def->defval, &ex, NULL, 0, &ds) == 0, "%s",
+		              ds.n ? ds.v[ds.n - 1].msg : def->name);
+	}
+	cfg_diags_fini(&ds);
+}
+END_TEST
+
 START_TEST(test_every_type_has_a_row)
 {
 	for (int t = 0; t < CFG_T_COUNT; t++) {
@@ -215,6 +249,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof(rows) / sizeof(rows[0])));
 	tcase_add_test(tc, test_edges);
 	tcase_add_test(tc, test_expanded_values);
+	tcase_add_test(tc, test_registry_defaults_pass);
 	tcase_add_test(tc, test_every_type_has_a_row);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
