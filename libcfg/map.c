@@ -98,8 +98,15 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 
 	*out = NULL;
 	if (ops == NULL) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-type", NULL, 0, 0,
-		              "unsupported dictionary type: %s", type);
+		/* Debian's Postfix adds a package hint when a build meets an unknown type */
+		if (mode == CFG_MAP_BUILD || mode == CFG_MAP_CREATE)
+			cfg_diags_add(diags, CFG_SEV_FATAL, "map-type", NULL, 0, 0,
+			              "unsupported dictionary type: %s. Is the postfix-%s package "
+			              "installed?",
+			              type, type);
+		else
+			cfg_diags_add(diags, CFG_SEV_FATAL, "map-type", NULL, 0, 0,
+			              "unsupported dictionary type: %s", type);
 		return -1;
 	}
 	if (mode == CFG_MAP_UPDATE && (ops->caps & CFG_MAPT_RDONLY)) {

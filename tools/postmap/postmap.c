@@ -232,6 +232,9 @@ static const char *conf_lookup(void *ctx, const char *name)
 
 	if (e)
 		return e->value;
+	/* like Postfix, the directory in use (-c, MAIL_CONFIG) is config_directory */
+	if (strcmp(name, "config_directory") == 0)
+		return c->dir;
 	if ((def = cfg_registry_find(name)) == NULL)
 		return NULL;
 	if (def->defval)
