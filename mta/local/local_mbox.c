@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,24 +81,54 @@ int local_become(uid_t uid, gid_t gid)
 	return 0;
 }
 
-/* dotlock - PATH.lock created exclusively; stale ones are removed; 0 or -1 */
+/* holder_gone - the pid written in a dot-lock file belongs to no process any more */
+static int holder_gone(const char *lp)
+{
+	char buf[32];
+	ssize_t n;
+	long pid;
+	int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/*
+ * dotlock - PATH.lock created exclusively, with our pid in it.  A lock
+ * whose process is gone (a delivery agent killed in the middle) or that is
+ * older than stale_lock_time is removed.  0 or -1.
+ */
 static int dotlock(const char *path, char **lockpath)
 {
 	struct local_cfg *cfg = local_cfg_get();
 	char *lp = cfg_xasprintf("%s.lock", path);
 
-	for (long i = 0; i < cfg->lock_attempts; i++) {
+	for (long i = 0; i < cfg->lock_attempts * 5; i++) {
 		int fd = open(lp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		struct stat st;
 
 		if (fd >= 0) {
+			char pid[32];
+			int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+			if (write(fd, pid, (size_t)n) != n) {
+				/* an empty lock still locks */
+			}
 			close(fd);
 			*lockpath = lp;
 			return 0;
 		}
 		if (errno != EEXIST)
 			break;
-		if (stat(lp, &st) == 0 && time(NULL) - st.st_mtime > cfg->stale_lock) {
+		if (holder_gone(lp)
+		    || (stat(lp, &st) == 0 && time(NULL) - st.st_mtime > cfg->stale_lock)) {
 			unlink(lp);
 			continue;
 		}
