@@ -164,7 +164,7 @@ int ipc_trigger(const char *queue_dir, const char *class, const char *service, c
 
 	if (fd < 0)
 		return -1;
-	if (write(fd, &req, 1) != 1)
+	if (send(fd, &req, 1, MSG_NOSIGNAL) != 1)
 		rc = -1;
 	close(fd);
 	return rc;

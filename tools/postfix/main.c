@@ -30,6 +30,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "qfile.h"
+#include "server.h"
 
 #ifndef POSTKIT_BUILD_MTA
 #define POSTKIT_BUILD_MTA ""
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	mta_log_init("postfix");
 	mta_log_stderr(1);
+	mta_ignore_signals();
 	p.config_dir = getenv("MAIL_CONFIG");
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "mailq.h"
 #include "qfile.h"
+#include "server.h"
 
 #ifndef POSTKIT_BUILD_TOP
 #define POSTKIT_BUILD_TOP ""
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
 	cfg_strvec_init(&o.rcpts);
 	mta_log_init("sendmail");
 	mta_log_stderr(1);
+	mta_ignore_signals();
 	o.config_dir = getenv("MAIL_CONFIG");
 	if (strcmp(name, "mailq") == 0)
 		o.mode = M_QUEUE;

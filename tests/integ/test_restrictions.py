@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""test_restrictions.py - smtpd_*_restrictions and access(5) results.
+
+Replies are those of Postfix 3.7.11 for the same tables and restrictions
+(the oracle used hash: tables; texthash: has the same lookup semantics).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pkit  # noqa: E402
+
+R = pkit.Results("restrictions")
+
+ACCESS_RCPT = """\
+rej@example.com REJECT
+rejt@example.com REJECT custom rcpt text
+def@example.com DEFER
+deft@example.com DEFER try later text
+ok@example.org OK
+c550@example.com 550 five fifty text
+c551@example.com 550 5.7.9 with enh
+c450@example.com 450 four fifty
+dunno@example.org DUNNO
+permit@example.org permit
+rr@example.com reject_unauth_destination
+warn@example.com WARN warn text
+info@example.com INFO info text
+bogus@example.com BOGUSACTION
+domrej.example REJECT dom text
+disc@example.org DISCARD
+"""
+ACCESS_CLIENT = """\
+203.0.113.66 REJECT
+203.0.113.67 REJECT client text
+"""
+ACCESS_DATA = "203.0.113.77 REJECT no data\n"
+
+RCPTS = [
+    ("rej@example.com", "554 5.7.1 <rej@example.com>: Recipient address rejected: Access denied"),
+    ("rejt@example.com", "554 5.7.1 <rejt@example.com>: Recipient address rejected: custom rcpt text"),
+    ("def@example.com", "450 4.7.1 <def@example.com>: Recipient address rejected: Access denied"),
+    ("deft@example.com", "450 4.7.1 <deft@example.com>: Recipient address rejected: try later text"),
+    ("ok@example.org", "250 2.1.5 Ok"),
+    ("c550@example.com", "550 5.7.1 <c550@example.com>: Recipient address rejected: five fifty text"),
+    ("c551@example.com", "550 5.7.9 <c551@example.com>: Recipient address rejected: with enh"),
+    ("c450@example.com", "450 4.7.1 <c450@example.com>: Recipient address rejected: four fifty"),
+    ("dunno@example.org", "250 2.1.5 Ok"),
+    ("permit@example.org", "250 2.1.5 Ok"),
+    ("rr@example.com",
+     "550 5.1.1 <rr@example.com>: Recipient address rejected: User unknown in local recipient table"),
+    ("warn@example.com",
+     "550 5.1.1 <warn@example.com>: Recipient address rejected: User unknown in local recipient table"),
+    ("info@example.com",
+     "550 5.1.1 <info@example.com>: Recipient address rejected: User unknown in local recipient table"),
+    ("bogus@example.com", "451 4.3.5 Server configuration error"),
+    ("x@domrej.example", "554 5.7.1 <x@domrej.example>: Recipient address rejected: dom text"),
+    ("x@sub.domrej.example", "554 5.7.1 <x@sub.domrej.example>: Recipient address rejected: dom text"),
+    ("x@virt.example",
+     "550 5.1.1 <x@virt.example>: Recipient address rejected: User unknown in virtual alias table"),
+    ("known@virt.example", "250 2.1.5 Ok"),
+]
+
+
+def session(inst, xclient, helo="x.example.net"):
+    s = inst.session()
+    s.cmd("EHLO %s" % helo)
+    s.cmd(xclient)
+    if helo:
+        s.cmd("EHLO %s" % helo)
+    return s
+
+
+def main():
+    pkit.require_binaries()
+    inst = pkit.Instance(main_extra="""\
+smtpd_soft_error_limit = 100
+smtpd_hard_error_limit = 100
+virtual_alias_domains = virt.example
+virtual_alias_maps = texthash:$config_directory/virtual
+smtpd_client_restrictions = check_client_access texthash:$config_directory/access_client
+smtpd_recipient_restrictions = check_recipient_access texthash:$config_directory/access_rcpt
+smtpd_data_restrictions = check_client_access texthash:$config_directory/access_data
+""")
+    inst.write("access_rcpt", ACCESS_RCPT)
+    inst.write("access_client", ACCESS_CLIENT)
+    inst.write("access_data", ACCESS_DATA)
+    inst.write("virtual", "known@virt.example nobody@example.com\n")
+    try:
+        inst.start()
+        s = session(inst, "XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net", "inside.example.net")
+        s.cmd("MAIL FROM:<someone@example.net>")
+        for rcpt, want in RCPTS:
+            R.check("RCPT %s" % rcpt, s.cmd("RCPT TO:<%s>" % rcpt), want)
+        s.cmd("QUIT")
+        s.close()
+        R.true("WARN logged", inst.wait_log(
+            r"warn: RCPT from trusted\.example\.net\[192\.0\.2\.10\]: warn text; "
+            r"from=<someone@example\.net> to=<warn@example\.com> proto=ESMTP helo=<inside\.example\.net>"))
+        R.true("INFO logged", inst.wait_log(r"info: RCPT from trusted\.example\.net\[192\.0\.2\.10\]: "
+                                            r"info text;"))
+        R.true("unknown action warned", inst.wait_log(r'warning: unknown smtpd restriction: "BOGUSACTION"'))
+
+        cases = [
+            ("XCLIENT ADDR=203.0.113.66 NAME=[UNAVAILABLE]", "RCPT TO:<nobody@example.com>",
+             "554 5.7.1 <unknown[203.0.113.66]>: Client host rejected: Access denied"),
+            ("XCLIENT ADDR=203.0.113.67 NAME=bad.example.net", "RCPT TO:<nobody@example.com>",
+             "554 5.7.1 <bad.example.net[203.0.113.67]>: Client host rejected: client text"),
+        ]
+        for xc, cmd, want in cases:
+            s = session(inst, xc)
+            s.cmd("MAIL FROM:<a@example.net>")
+            R.check(xc, s.cmd(cmd), want)
+            s.close()
+        s = session(inst, "XCLIENT ADDR=203.0.113.77 NAME=bad.example.net")
+        s.cmd("MAIL FROM:<a@example.net>")
+        R.check("data restriction: RCPT", s.cmd("RCPT TO:<nobody@example.com>"), "250 2.1.5 Ok")
+        R.check("data restriction: DATA", s.cmd("DATA"),
+                "554 5.7.1 <bad.example.net[203.0.113.77]>: Client host rejected: no data")
+        s.close()
+        R.true("DATA reject logged", inst.wait_log(
+            r"[0-9A-F]+: reject: DATA from bad\.example\.net\[203\.0\.113\.77\]: 554 5\.7\.1 "
+            r"<bad\.example\.net\[203\.0\.113\.77\]>: Client host rejected: no data; "
+            r"from=<a@example\.net> to=<nobody@example\.com> proto=ESMTP helo=<x\.example\.net>"))
+
+        # DISCARD: accepted, then gone
+        s = session(inst, "XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net")
+        s.cmd("MAIL FROM:<someone@example.net>")
+        R.check("DISCARD RCPT", s.cmd("RCPT TO:<disc@example.org>"), "250 2.1.5 Ok")
+        r = s.data("Subject: discard me\n\nx\n")
+        R.true("DISCARD accepted", r.startswith("250 2.0.0 Ok: queued as"), r)
+        s.close()
+        R.true("DISCARD logged", inst.wait_log(
+            r"discard: RCPT from trusted\.example\.net\[192\.0\.2\.10\]: <disc@example\.org>: "
+            r"Recipient address triggers DISCARD action; from=<someone@example\.net> "
+            r"to=<disc@example\.org>"))
+        R.check("DISCARD leaves nothing queued", inst.queue_files("deferred") +
+                inst.queue_files("incoming") + inst.queue_files("active"), [])
+    finally:
+        inst.cleanup()
+
+    # helo and sender restrictions (smtpd_delay_reject: evaluated at RCPT)
+    inst = pkit.Instance(main_extra="""\
+smtpd_helo_restrictions = reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname
+smtpd_sender_restrictions = reject_non_fqdn_sender, reject_unlisted_sender, reject_unknown_sender_domain
+""")
+    try:
+        inst.start()
+        cases = [
+            ("bad_helo!", "<someone@example.com>",
+             "501 5.5.2 <bad_helo!>: Helo command rejected: Invalid name"),
+            ("nodots", "<someone@example.com>",
+             "504 5.5.2 <nodots>: Helo command rejected: need fully-qualified hostname"),
+            ("fine.example.net", "<someone>",
+             "504 5.5.2 <someone>: Sender address rejected: need fully-qualified address"),
+            ("fine.example.net", "<nosuch@example.com>",
+             "550 5.1.0 <nosuch@example.com>: Sender address rejected: User unknown in local recipient "
+             "table"),
+            ("fine.example.net", "<someone@nonexistent.invalid>",
+             "450 4.1.8 <someone@nonexistent.invalid>: Sender address rejected: Domain not found"),
+            ("fine.example.net", "<nobody@example.com>", "250 2.1.5 Ok"),
+            ("[192.0.2.1]", "<nobody@example.com>", "250 2.1.5 Ok"),
+        ]
+        for helo, sender, want in cases:
+            s = session(inst, "XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net HELO=%s" % helo, None)
+            R.check("MAIL %s" % sender, s.cmd("MAIL FROM:%s" % sender), "250 2.1.0 Ok")
+            R.check("helo %s sender %s" % (helo, sender), s.cmd("RCPT TO:<nobody@example.com>"), want)
+            s.close()
+    finally:
+        inst.cleanup()
+
+    # without smtpd_delay_reject the client is judged at HELO and MAIL
+    inst = pkit.Instance(main_extra="""\
+smtpd_delay_reject = no
+smtpd_client_restrictions = reject
+smtpd_relay_restrictions = reject_unauth_destination
+""")
+    try:
+        inst.start()
+        s = inst.session()
+        r = s.cmd("HELO x.example.net")
+        R.check("no delay_reject: HELO", r,
+                "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied")
+        r = s.cmd("MAIL FROM:<a@example.net>")
+        R.check("no delay_reject: MAIL", r,
+                "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied")
+        s.close()
+    finally:
+        inst.cleanup()
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
