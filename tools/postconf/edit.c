@@ -50,8 +50,13 @@ void pcf_ed_print_diags(FILE *fp, const struct cfg_diags *ds)
 	fflush(stdout);
 	for (i = 0; i < ds->n; i++) {
 		const struct cfg_diag *d = &ds->v[i];
+		const char *c;
 
-		fprintf(fp, "%s: %s: %s\n", pcf_ed_progname(), cfg_severity_name(d->sev), d->msg);
+		/* Postfix's logger shows bytes outside printable ASCII as '?' */
+		fprintf(fp, "%s: %s: ", pcf_ed_progname(), cfg_severity_name(d->sev));
+		for (c = d->msg; *c; c++)
+			fputc(*c >= 0x20 && *c < 0x7f ? *c : '?', fp);
+		fputc('\n', fp);
 	}
 	fflush(fp);
 }
