@@ -246,8 +246,14 @@ static void expand_list(struct local_dlv *d, const char *value, const char *self
 			}
 			leaf(d, &res, total);
 		} else if (it[0] == '/') {
-			if (!allowed(d, 0) || it[strlen(it) - 1] == '/') {
+			if (!allowed(d, 0)) {
 				local_result_set(&res, 5, "5.7.1", "mail to file is restricted");
+			} else if (it[strlen(it) - 1] == '/') {
+				/* a name ending in / is a Maildir */
+				struct passwd fake = {
+				    .pw_name = (char *)"", .pw_uid = uid, .pw_gid = gid};
+
+				local_maildir(d, pw ? pw : &fake, it, &res);
 			} else {
 				local_file(d, it, uid, gid, &res);
 			}
@@ -296,6 +302,7 @@ static void expand_list(struct local_dlv *d, const char *value, const char *self
 				int to_self = self && strcasecmp(a.data, self) == 0;
 
 				sub.addr = a.data;
+				sub.parent = d->addr;
 				sub.level = d->level + 1;
 				sub.exact_once = 0;
 				sub.from_alias = 0;
@@ -312,13 +319,9 @@ static void expand_list(struct local_dlv *d, const char *value, const char *self
 		}
 	}
 	if (remote.n) {
+		/* one new message for all of them, logged against the alias, as Postfix does */
 		forward(d, &remote, &res);
-		for (size_t i = 0; i < remote.n; i++) {
-			struct local_dlv sub = *d;
-
-			sub.addr = remote.v[i];
-			leaf(&sub, &res, total);
-		}
+		leaf(d, &res, total);
 	}
 	cfg_buf_fini(&res.text);
 	cfg_strvec_fini(&remote);
@@ -444,7 +447,7 @@ static void deliver_addr(struct local_dlv *d, struct local_result *total)
 		if (cut > 0 && cut < base.len)
 			cfg_buf_truncate(&base, cut);
 	}
-	if (!no_alias && cfg.alias_maps.n && !seen_before(d, base.data)) {
+	if (!no_alias && cfg.alias_maps.n) {
 		const char *value = NULL;
 		int rc = mta_maps_get(&cfg.alias_maps, user.data, &value);
 
@@ -453,6 +456,23 @@ static void deliver_addr(struct local_dlv *d, struct local_result *total)
 		if (rc < 0) {
 			local_result_set(&res, 4, "4.3.0", "alias database unavailable");
 			leaf(d, &res, total);
+			goto out;
+		}
+		if (rc > 0 && seen_before(d, base.data)) {
+			/* reported against the alias that expanded into a name seen before */
+			struct local_dlv p = *d;
+			struct cfg_buf pname;
+
+			cfg_buf_init(&pname);
+			if (d->parent)
+				p.addr = d->parent;
+			addr_localpart(p.addr, &pname);
+			addr_lower(pname.data);
+			mta_warn("alias database loop for %s", pname.data);
+			local_result_set(&res, 5, "5.4.6", "alias database loop for %s",
+			                 pname.data);
+			leaf(&p, &res, total);
+			cfg_buf_fini(&pname);
 			goto out;
 		}
 		if (rc > 0) {

@@ -34,6 +34,7 @@ struct local_dlv {
 	size_t k;                /* index into req->rcpt */
 	const char *addr;        /* the address being delivered now (internal form) */
 	const char *orig;        /* the original recipient */
+	const char *parent;      /* the alias whose expansion led here, or NULL */
 	const char *sender;      /* envelope sender (owner- alias may change it) */
 	int level;               /* alias/forward nesting */
 	int from_alias;          /* reached through an alias (commands/files allowed per alias) */

@@ -324,6 +324,7 @@ def strip_dates(text):
                   "DATE", text)
     text = re.sub(r"(From \S+  )[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}",
                   r"\1DATE", text)
+    text = re.sub(r"<\d{14}\.([0-9A-F]{10,})@", r"<STAMP.\1@", text)
+    text = re.sub(r'(boundary="|--)([0-9A-F]{10,})\.\d+/', r"\1\2.TIME/", text)
     text = re.sub(r"\b[0-9A-F]{10,}\b", "QID", text)
-    text = re.sub(r"<\d{14}\.QID@", "<STAMP.QID@", text)
     return text

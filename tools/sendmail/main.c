@@ -146,7 +146,11 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'r':
 			if ((arg = OPTARG()) == NULL)
 				die(64, "option -%c requires an argument", a[1]);
-			o->sender = arg;
+			/* "<>" and "<addr>" are the forms people type for a null or quoted sender */
+			if (arg[0] == '<' && arg[strlen(arg) - 1] == '>')
+				o->sender = cfg_xstrndup(arg + 1, strlen(arg) - 2);
+			else
+				o->sender = arg;
 			break;
 		case 'F':
 			if ((arg = OPTARG()) == NULL)
