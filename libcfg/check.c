@@ -191,6 +191,12 @@ struct cfg_diag *cfgp_check_add_at(struct cfgp_check *ck, enum cfg_severity sev,
 	return d;
 }
 
+/* cfgp_at_nth - which occurrence of its word a token is */
+unsigned cfgp_at_nth(const struct cfgp_at *at)
+{
+	return at != NULL && at->words != NULL ? cfgp_check_word_nth(at->words, at->i) : 0;
+}
+
 /* cfgp_check_word_nth - occurrences of words[i] in words[0..i) */
 unsigned cfgp_check_word_nth(char *const *words, size_t i)
 {
@@ -224,6 +230,8 @@ const char *cfgp_check_value(const struct cfgp_check *ck, const char *name)
 		return cfg_config_value(ck->cfg, name);
 	if ((v = cfg_maincf_value(ck->main, name)) != NULL)
 		return v;
+	if (strcmp(name, "config_directory") == 0)
+		return ck->config_dir;
 	d = cfg_registry_find(name);
 	return d ? d->defval : NULL;
 }
@@ -285,19 +293,24 @@ int cfgp_check_effective(const struct cfgp_check *ck, const char *name, struct c
 /* cfgp_check_is_class - name is listed in the effective smtpd_restriction_classes */
 int cfgp_check_is_class(const struct cfgp_check *ck, const char *name)
 {
+	return ck->classes != NULL && cfg_htab_has(ck->classes, name);
+}
+
+/* load_classes - the names of smtpd_restriction_classes, once per run */
+static void load_classes(struct cfgp_check *ck)
+{
 	struct cfg_buf b;
 	struct cfg_strvec sv;
-	int found = 0;
 
+	ck->classes = cfg_htab_new(16);
 	cfg_buf_init(&b);
 	cfg_strvec_init(&sv);
 	if (cfgp_check_effective(ck, "smtpd_restriction_classes", &b) == 0)
 		cfg_strvec_split(&sv, b.data, CFG_LIST_SEPARATORS);
-	for (size_t i = 0; i < sv.n && !found; i++)
-		found = strcmp(sv.v[i], name) == 0;
+	for (size_t i = 0; i < sv.n; i++)
+		cfg_htab_put(ck->classes, sv.v[i], NULL);
 	cfg_strvec_fini(&sv);
 	cfg_buf_fini(&b);
-	return found;
 }
 
 /* collect - the settings to check: main.cf entries in force, then each -o override */
@@ -347,13 +360,16 @@ static void collect(struct cfgp_check *ck)
 const char *cfgp_check_strip_prefix(const char *msg, const char *file)
 {
 	size_t fl;
-	const char *p = msg;
+	const char *p = msg, *at;
 
 	if (file == NULL)
 		return msg;
-	if (strncmp(p, "file ", 5) == 0 && strncmp(p + 5, file, strlen(file)) == 0)
-		p += 5;
 	fl = strlen(file);
+	/* "file PATH: ...", "cidr map PATH, line N: ...", "regexp map PATH, ..." */
+	if ((at = strstr(msg, file)) != NULL && at - msg <= 16
+	    && (at == msg || (at - msg >= 4 && strncmp(at - 4, "map ", 4) == 0)
+	        || (at - msg == 5 && strncmp(msg, "file ", 5) == 0)))
+		p = at;
 	if (strncmp(p, file, fl) != 0) {
 		if (strncmp(p, "master.cf: ", 11) == 0)
 			return p + 11;
@@ -398,7 +414,8 @@ static const struct cfgp_setting *param_in_message(const struct cfgp_check *ck, 
 static void import_load_diags(struct cfgp_check *ck, struct cfg_diags *ld)
 {
 	static const char *const recomputed[] = {
-	    "config-undefined", "config-unused", "maincf-duplicate", "config-readonly", NULL,
+	    "config-undefined", "config-unused",    "maincf-duplicate",
+	    "config-readonly",  "config-dbms-open", NULL,
 	};
 
 	for (size_t i = 0; i < ld->n; i++) {
@@ -412,6 +429,9 @@ static void import_load_diags(struct cfgp_check *ck, struct cfg_diags *ld)
 				break;
 		if (*r != NULL && (ck->cfg != NULL || strcmp(*r, "maincf-duplicate") == 0))
 			continue;
+		if (d->file != NULL && strcmp(d->file, ck->master_path) == 0
+		    && ck->master->nsvcs == 0 && d->sev < CFG_SEV_ERROR)
+			continue; /* an unreadable master.cf: check_master.c says so */
 		if (d->line == 0 && (d->file == NULL || strcmp(d->file, ck->main_path) == 0)) {
 			const struct cfgp_setting *s =
 			    d->param ? cfgp_check_setting(ck, d->param) : param_in_message(ck, msg);
@@ -550,6 +570,7 @@ size_t cfg_check_dir(const char *config_dir, const struct cfg_check_opts *opts,
 	ck.diags = diags;
 	ck.main_path = main_path;
 	ck.master_path = master_path;
+	ck.config_dir = dir;
 	cfg_diags_init(&ld1);
 	cfg_diags_init(&ld2);
 	cfg_diags_init(&docd);
@@ -564,6 +585,7 @@ size_t cfg_check_dir(const char *config_dir, const struct cfg_check_opts *opts,
 			import_load_diags(&ck, &ld1);
 			goto done;
 		}
+		ck.master_bad = master_rc < 0 && master_doc != NULL;
 		if (main_rc == 0)
 			cfg = retry_load(config_dir, main_doc, master_rc < 0, &ld2);
 		if (master_doc == NULL)
@@ -574,6 +596,7 @@ size_t cfg_check_dir(const char *config_dir, const struct cfg_check_opts *opts,
 	ck.master = master_doc ? master_doc : cfg_config_mastercf(cfg);
 	ck.master_in_cfg = cfg != NULL && ck.master == cfg_config_mastercf(cfg);
 	collect(&ck);
+	load_classes(&ck);
 	first = diags->n;
 	import_load_diags(&ck, failed ? &docd : &ld1);
 	if (cfg != NULL && failed)
@@ -592,6 +615,7 @@ done:
 	cfg_check_finish(diags);
 	cfg_htab_free(ck.unused_master, NULL);
 	cfg_htab_free(ck.tables_seen, NULL);
+	cfg_htab_free(ck.classes, NULL);
 	free(ck.sets);
 	cfg_config_free(cfg);
 	cfg_maincf_free(main_doc);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -73,6 +74,28 @@ static void check_owner(struct cfgp_check *ck, const char *path, const struct st
 		        "group or other writable: %s", path);
 }
 
+/* check_corrupt - messages the queue manager set aside as damaged */
+static void check_corrupt(struct cfgp_check *ck, const char *queue)
+{
+	char *path = cfg_xasprintf("%s/corrupt", queue);
+	struct cfg_strvec names;
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	cfg_strvec_init(&names);
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			cfg_strvec_add(&names, de->d_name);
+	if (d != NULL)
+		closedir(d);
+	cfg_strvec_sort(&names);
+	for (size_t i = 0; i < names.n; i++)
+		add_dir(ck, CFG_SEV_WARNING, "fs-corrupt", "queue_directory",
+		        "damaged message: corrupt/%s", names.v[i]);
+	cfg_strvec_fini(&names);
+	free(path);
+}
+
 /* check_queue - queue_directory and its subdirectories */
 static void check_queue(struct cfgp_check *ck, int privileged)
 {
@@ -127,22 +150,25 @@ static void check_queue(struct cfgp_check *ck, int privileged)
 			            group.data, qdirs[i].group_write);
 		free(p);
 	}
+	check_corrupt(ck, q.data);
 out:
 	cfg_buf_fini(&q);
 	cfg_buf_fini(&owner);
 	cfg_buf_fini(&group);
 }
 
-/* check_dirs - directories main.cf sets explicitly must exist */
+/* check_dirs - directories main.cf sets explicitly must exist (postfix-script's wording) */
 static void check_dirs(struct cfgp_check *ck)
 {
 	static const struct {
 		const char *param;
-		enum cfg_severity sev;
+		const char *what; /* "daemon" in "no Postfix daemon directory DIR!" */
 	} dirs[] = {
-	    {"command_directory", CFG_SEV_WARNING}, {"daemon_directory", CFG_SEV_ERROR},
-	    {"data_directory", CFG_SEV_WARNING},    {"meta_directory", CFG_SEV_WARNING},
-	    {"shlib_directory", CFG_SEV_WARNING},
+	    {"command_directory", "command"},
+	    {"daemon_directory", "daemon"},
+	    {"data_directory", "data"},
+	    {"meta_directory", "meta"},
+	    {"shlib_directory", "shared-library"},
 	};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -156,15 +182,12 @@ static void check_dirs(struct cfgp_check *ck)
 		if (cfgp_check_expand(ck, s, s->value, &b) == 0 && b.len > 0
 		    && strcmp(b.data, "no") != 0) {
 			if (b.data[0] != '/')
-				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s,
+				cfgp_check_add(ck, CFG_SEV_ERROR, "fs-directory", s,
 				               "%s %s is not an absolute path name", s->name,
 				               b.data);
-			else if (stat(b.data, &st) != 0)
-				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s, "%s %s: %s",
-				               s->name, b.data, strerror(errno));
-			else if (!S_ISDIR(st.st_mode))
-				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s, "%s %s: %s",
-				               s->name, b.data, strerror(ENOTDIR));
+			else if (stat(b.data, &st) != 0 || !S_ISDIR(st.st_mode))
+				cfgp_check_add(ck, CFG_SEV_ERROR, "fs-directory", s,
+				               "no Postfix %s directory %s!", dirs[i].what, b.data);
 		}
 		cfg_buf_fini(&b);
 	}

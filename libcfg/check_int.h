@@ -42,14 +42,29 @@ struct cfgp_check {
 	const struct cfg_maincf *main;     /* never NULL */
 	const struct cfg_mastercf *master; /* never NULL (may hold no entries) */
 	int master_in_cfg;                 /* master is cfg's own document (views work) */
+	int master_bad;         /* master.cf had fatal errors: some entries are missing */
+	const char *config_dir; /* the configuration directory in use */
 	const char *main_path;
 	const char *master_path;
 	struct cfgp_setting *sets; /* main.cf settings first (file order), then -o overrides */
 	size_t nsets;
 	size_t nmain;                   /* how many of sets are main.cf entries */
 	struct cfg_htab *unused_master; /* -o names Postfix calls unused */
+	struct cfg_htab *classes;       /* names in smtpd_restriction_classes */
 	struct cfg_htab *tables_seen;   /* table specs already checked (one report each) */
 };
+
+/*
+ * Where a word of a value is, for placing a finding on its column: words[i]
+ * of the value's token list.  Counting which occurrence of the word it is
+ * costs a pass over the list, so it is done only when a finding is reported.
+ */
+struct cfgp_at {
+	char *const *words; /* NULL: the first occurrence */
+	size_t i;
+};
+/* cfgp_at_nth - which occurrence (0-based) of words[i] it is */
+unsigned cfgp_at_nth(const struct cfgp_at *at);
 
 /* cfgp_check_add - append a diagnostic about setting s (NULL: no position) */
 struct cfg_diag *cfgp_check_add(struct cfgp_check *ck, enum cfg_severity sev, const char *code,
@@ -98,10 +113,10 @@ void cfgp_check_restriction_classes(struct cfgp_check *ck, const struct cfgp_set
 /*
  * cfgp_check_table - one "type:name" reference of setting s (check_tables.c):
  * known type, the file or index exists, the index is not older than its
- * source, pattern tables parse.  nth locates the word in the value.
+ * source, pattern tables parse.  at locates the word in the value (NULL: first).
  */
 void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                      unsigned nth);
+                      const struct cfgp_at *at);
 /* cfgp_check_table_list - every element of a list value that looks like type:name */
 void cfgp_check_table_list(struct cfgp_check *ck, const struct cfgp_setting *s,
                            const char *expanded, int all);

@@ -260,10 +260,10 @@ void cfgp_check_master(struct cfgp_check *ck)
 
 	if (m->nsvcs == 0) {
 		if (stat(ck->master_path, &st) != 0)
-			cfg_diags_add(ck->diags, CFG_SEV_ERROR, "mastercf-missing", ck->master_path,
-			              0, 0,
-			              "missing %s: the master daemon cannot start any service",
-			              ck->master_path);
+			cfg_diags_add(
+			    ck->diags, CFG_SEV_ERROR, "mastercf-missing", ck->master_path, 0, 0,
+			    "no %s file found (the master daemon cannot start any service)",
+			    ck->master_path);
 		return;
 	}
 	for (size_t i = 0; i < m->nsvcs; i++) {
@@ -297,7 +297,7 @@ void cfgp_check_master(struct cfgp_check *ck)
 		check_command(ck, svc, &s);
 		check_options(ck, svc, &s);
 	}
-	for (const char *const *p = internal_services; *p; p++)
+	for (const char *const *p = internal_services; *p && !ck->master_bad; p++)
 		if (has_service(ck, *p, NULL) == NULL)
 			cfg_diags_add(
 			    ck->diags, CFG_SEV_WARNING, "mastercf-internal", ck->master_path, 0, 0,

@@ -424,20 +424,22 @@ static void check_networks(struct cfgp_check *ck, const struct cfgp_setting *s,
 	cfg_list_tokens(v, CFG_LIST_SEPARATORS, &words);
 	for (size_t i = 0; i < words.n; i++) {
 		const char *w = words.v[i];
-		unsigned nth = cfgp_check_word_nth(words.v, i);
+		struct cfgp_at at = {words.v, i};
 
 		if (strchr(w, ':') != NULL && !looks_like_address(w)) {
-			cfgp_check_table(ck, s, w[0] == '!' ? w + 1 : w, nth);
+			cfgp_check_table(ck, s, w[0] == '!' ? w + 1 : w, &at);
 			continue;
 		}
 		if (w[0] == '/') {
 			if (access(w, R_OK) != 0)
-				cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, w, nth, 0,
-				                  "open %s: %s", w, strerror(errno));
+				cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, w,
+				                  cfgp_at_nth(&at), 0, "open %s: %s", w,
+				                  strerror(errno));
 			continue;
 		}
 		if (why_of(def, w, why) < 0)
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "value-networks", s, w, nth, 0,
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "value-networks", s, w,
+			                  cfgp_at_nth(&at), 0,
 			                  "parameter %s: bad address pattern: \"%s\" (%s)", s->name,
 			                  w, why->data);
 	}
@@ -620,7 +622,7 @@ static void check_value(struct cfgp_check *ck, const struct cfgp_setting *s,
 		check_networks(ck, s, def, v, &why);
 		break;
 	case CFG_T_MAPS:
-		cfgp_check_table_list(ck, s, v, 1);
+		cfgp_check_table_list(ck, s, v, strncmp(s->name, "proxy_", 6) != 0);
 		break;
 	case CFG_T_RESTRICTIONS:
 		cfgp_check_restrictions(ck, s, v);

@@ -390,13 +390,13 @@ static void check_relay_domains(struct cfgp_check *ck)
 		cfg_list_tokens(b.data, CFG_LIST_SEPARATORS, &w);
 	for (size_t i = 0; i < w.n; i++) {
 		const char *e = w.v[i], *d = e + (e[0] == '.');
-		unsigned nth = cfgp_check_word_nth(w.v, i);
+		struct cfgp_at at = {w.v, i};
 
 		if (e[0] == '!')
 			continue;
 		if (strncmp(e, "static:", 7) == 0)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_ERROR, "relay-domains", s, e, nth, 0,
+			    ck, CFG_SEV_ERROR, "relay-domains", s, e, cfgp_at_nth(&at), 0,
 			    "open relay: relay_domains contains %s, which matches every "
 			    "domain, so reject_unauth_destination lets anyone relay to any "
 			    "destination",
@@ -404,7 +404,7 @@ static void check_relay_domains(struct cfgp_check *ck)
 		else if (strchr(e, ':') == NULL && strchr(e, '/') == NULL && strchr(d, '.') == NULL
 		         && *d != 0)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_WARNING, "relay-domains", s, e, nth, 0,
+			    ck, CFG_SEV_WARNING, "relay-domains", s, e, cfgp_at_nth(&at), 0,
 			    "relay_domains contains the top-level domain \"%s\": this "
 			    "server relays mail for every domain under .%s",
 			    e, d);

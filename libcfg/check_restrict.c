@@ -190,18 +190,21 @@ static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
                       const struct cfgp_restriction *r, char *const *words, size_t i, size_t n)
 {
 	const char *a = i + 1 < n ? words[i + 1] : NULL;
-	unsigned nth = cfgp_check_word_nth(words, i);
+	struct cfgp_at at = {words, i};
 	struct cfg_param_def host = {0};
 	struct cfg_buf why;
 
 	if (r->flags & CFGP_R_TABLE) {
 		if (a == NULL || strchr(a, ':') == NULL)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, nth, 0,
-			    "restriction %s: bad argument \"%s\": need maptype:mapname", r->name,
+			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, cfgp_at_nth(&at),
+			    0, "restriction %s: bad argument \"%s\": need maptype:mapname", r->name,
 			    a ? a : "");
-		else
-			cfgp_check_table(ck, s, a, cfgp_check_word_nth(words, i + 1));
+		else {
+			struct cfgp_at aat = {words, i + 1};
+
+			cfgp_check_table(ck, s, a, &aat);
+		}
 	} else if (r->flags & CFGP_R_POLICY) {
 		const char *p = a ? a + (a[0] == '{') : NULL;
 
@@ -209,13 +212,13 @@ static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
 			p += strspn(p, " \t");
 		if (p == NULL || strchr(p, ':') == NULL || cfgp_restriction_find(a) != NULL)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, nth, 0,
-			    "restriction %s must be followed by transport:server", r->name);
+			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, cfgp_at_nth(&at),
+			    0, "restriction %s must be followed by transport:server", r->name);
 	} else if (r->flags & CFGP_R_NUMBER) {
 		if (a == NULL || a[strspn(a, "0123456789")] != 0 || a[0] == 0)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-argument", s, r->name,
-			                  nth, 0, "restriction %s must be followed by number",
-			                  r->name);
+			                  cfgp_at_nth(&at), 0,
+			                  "restriction %s must be followed by number", r->name);
 	} else if (r->flags & CFGP_R_DOMAIN) {
 		char *dom = a ? cfg_xstrndup(a, strcspn(a, "=")) : NULL;
 
@@ -223,12 +226,13 @@ static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
 		cfg_buf_init(&why);
 		if (a == NULL)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-argument", s, r->name,
-			                  nth, 0, "restriction %s requires domain name argument",
-			                  r->name);
+			                  cfgp_at_nth(&at), 0,
+			                  "restriction %s requires domain name argument", r->name);
 		else if (cfgp_restriction_find(a) != NULL || strchr(a, ':') != NULL
 		         || cfg_type_check_for(CFG_T_DOMAIN)->check(&host, dom, &why) < 0)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, nth, 0,
+			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, cfgp_at_nth(&at),
+			    0,
 			    "restriction %s requires domain name argument (\"%s\" was "
 			    "taken as the DNS list domain)",
 			    r->name, a);
@@ -243,7 +247,7 @@ static void check_small_vocabulary(struct cfgp_check *ck, const struct cfgp_sett
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *w = words[i], *const * v;
-		unsigned nth = cfgp_check_word_nth(words, i);
+		struct cfgp_at at = {words, i};
 
 		for (v = vocab; *v; v++)
 			if (strcasecmp(*v, w) == 0)
@@ -251,20 +255,25 @@ static void check_small_vocabulary(struct cfgp_check *ck, const struct cfgp_sett
 		if (*v != NULL && strcmp(*v, "check_address_map") == 0) {
 			if (i + 1 < n) {
 				i++;
-				cfgp_check_table(ck, s, words[i], cfgp_check_word_nth(words, i));
+				{
+					struct cfgp_at tat = {words, i};
+
+					cfgp_check_table(ck, s, words[i], &tat);
+				}
 			} else
 				cfgp_check_add_at(
-				    ck, CFG_SEV_ERROR, "restriction-argument", s, w, nth, 0,
+				    ck, CFG_SEV_ERROR, "restriction-argument", s, w,
+				    cfgp_at_nth(&at), 0,
 				    "%s: check_address_map needs a type:table argument", s->name);
 		} else if (*v == NULL && strchr(w, ':') != NULL) {
-			cfgp_check_table(ck, s, w[0] == '!' ? w + 1 : w, nth);
+			cfgp_check_table(ck, s, w[0] == '!' ? w + 1 : w, &at);
 		} else if (*v == NULL) {
 			const char *hint = cfg_check_suggest(w, vocab);
 
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-unknown", s, w, nth, 0,
-			                  "parameter %s: unknown value \"%s\"%s%s%s", s->name, w,
-			                  hint ? " (did you mean \"" : "", hint ? hint : "",
-			                  hint ? "\"?)" : "");
+			cfgp_check_add_at(
+			    ck, CFG_SEV_ERROR, "restriction-unknown", s, w, cfgp_at_nth(&at), 0,
+			    "parameter %s: unknown value \"%s\"%s%s%s", s->name, w,
+			    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
 		}
 	}
 }
@@ -288,14 +297,15 @@ void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s
 	for (size_t i = 0; i < words.n; i++) {
 		const char *w = words.v[i];
 		const struct cfgp_restriction *r = cfgp_restriction_find(w);
-		unsigned nth = cfgp_check_word_nth(words.v, i);
+		struct cfgp_at at = {words.v, i};
 
 		if (r == NULL) {
 			struct cfg_buf hint;
 
 			if (strchr(w, ':') != NULL && ctx != NULL && ctx->def_acl == NULL)
 				cfgp_check_add_at(
-				    ck, CFG_SEV_ERROR, "restriction-bare-table", s, w, nth, 0,
+				    ck, CFG_SEV_ERROR, "restriction-bare-table", s, w,
+				    cfgp_at_nth(&at), 0,
 				    "specify one of (check_client_access, "
 				    "check_reverse_client_hostname_access, check_helo_access, "
 				    "check_sender_access, check_recipient_access, "
@@ -303,18 +313,20 @@ void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s
 				    "before %s restriction \"%s\"",
 				    s->name, w);
 			else if (strchr(w, ':') != NULL)
-				cfgp_check_table(ck, s, w, nth);
+				cfgp_check_table(ck, s, w, &at);
 			else if (!cfgp_check_is_class(ck, w)) {
 				cfg_buf_init(&hint);
 				if (suggest_restriction(ck, w, &hint))
 					cfgp_check_add_at(
-					    ck, CFG_SEV_ERROR, "restriction-unknown", s, w, nth, 0,
+					    ck, CFG_SEV_ERROR, "restriction-unknown", s, w,
+					    cfgp_at_nth(&at), 0,
 					    "unknown smtpd restriction: \"%s\" (did you "
 					    "mean \"%s\"?)",
 					    w, hint.data);
 				else
 					cfgp_check_add_at(
-					    ck, CFG_SEV_ERROR, "restriction-unknown", s, w, nth, 0,
+					    ck, CFG_SEV_ERROR, "restriction-unknown", s, w,
+					    cfgp_at_nth(&at), 0,
 					    "unknown smtpd restriction: \"%s\" (smtpd answers "
 					    "\"451 4.3.5 Server configuration error\")",
 					    w);
@@ -323,17 +335,17 @@ void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s
 			continue;
 		}
 		if (r->deprecated != NULL)
-			cfgp_check_add_at(ck, CFG_SEV_WARNING, "restriction-deprecated", s, w, nth,
-			                  0, "%s", r->deprecated);
+			cfgp_check_add_at(ck, CFG_SEV_WARNING, "restriction-deprecated", s, w,
+			                  cfgp_at_nth(&at), 0, "%s", r->deprecated);
 		if (r->flags & CFGP_R_ARGS) {
 			check_arg(ck, s, r, words.v, i, words.n);
 			i++;
 			continue;
 		}
 		if ((r->flags & CFGP_R_WARN) && i + 1 == words.n)
-			cfgp_check_add_at(ck, CFG_SEV_WARNING, "restriction-ignored", s, w, nth, 0,
-			                  "%s at the end of %s has no restriction to apply to", w,
-			                  s->name);
+			cfgp_check_add_at(
+			    ck, CFG_SEV_WARNING, "restriction-ignored", s, w, cfgp_at_nth(&at), 0,
+			    "%s at the end of %s has no restriction to apply to", w, s->name);
 		if ((r->flags & CFGP_R_FINAL) && i + 1 < words.n
 		    && !(i > 0 && strcasecmp(words.v[i - 1], "warn_if_reject") == 0)) {
 			const char *next = words.v[i + 1];
@@ -356,15 +368,17 @@ void cfgp_check_restriction_classes(struct cfgp_check *ck, const struct cfgp_set
 	cfg_list_tokens(expanded, CFG_LIST_SEPARATORS, &words);
 	for (size_t i = 0; i < words.n; i++) {
 		const char *w = words.v[i], *v = cfgp_check_value(ck, w);
-		unsigned nth = cfgp_check_word_nth(words.v, i);
+		struct cfgp_at at = {words.v, i};
 
 		if (v == NULL || *v == 0)
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-class", s, w, nth, 0,
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-class", s, w,
+			                  cfgp_at_nth(&at), 0,
 			                  "restriction class `%s' needs a definition (set %s = "
 			                  "restrictions... in main.cf)",
 			                  w, w);
 		else if (cfgp_restriction_find(w) != NULL || cfg_registry_find(w) != NULL)
-			cfgp_check_add_at(ck, CFG_SEV_WARNING, "restriction-class", s, w, nth, 0,
+			cfgp_check_add_at(ck, CFG_SEV_WARNING, "restriction-class", s, w,
+			                  cfgp_at_nth(&at), 0,
 			                  "restriction class `%s' has the name of a built-in %s", w,
 			                  cfgp_restriction_find(w) ? "restriction" : "parameter");
 	}

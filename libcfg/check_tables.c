@@ -36,6 +36,29 @@ static const char *const client_types[] = {
     "ldap", "memcache", "mongodb", "mysql", "pgsql", "sqlite", NULL,
 };
 
+/* Tables the daemons create and update themselves: only their type is checked. */
+static const char *const cache_params[] = {
+    "address_verify_map",
+    "lmtp_sasl_auth_cache_name",
+    "lmtp_tls_session_cache_database",
+    "postscreen_cache_map",
+    "smtp_sasl_auth_cache_name",
+    "smtp_tls_session_cache_database",
+    "smtpd_tls_session_cache_database",
+    "proxy_read_maps",
+    "proxy_write_maps",
+    NULL,
+};
+
+/* is_cache - s names a table a daemon creates (or only lists tables, as proxy_*_maps do) */
+static int is_cache(const struct cfgp_setting *s)
+{
+	for (const char *const *p = cache_params; *p; p++)
+		if (strcmp(*p, s->name) == 0)
+			return 1;
+	return 0;
+}
+
 /* find_file_type - the file_types row of type, or NULL */
 static const struct file_type *find_file_type(const char *type)
 {
@@ -57,7 +80,7 @@ static int is_postfix_type(const char *type)
 /* check_stale - Postfix's warning when the source changed after the index was built */
 static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
                         const char *type, const char *name, const struct file_type *ft,
-                        unsigned nth)
+                        const struct cfgp_at *at)
 {
 	struct stat src, idx;
 	char *ipath;
@@ -70,7 +93,7 @@ static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, con
 
 		if (strcmp(s->name, "alias_maps") == 0 || strcmp(s->name, "alias_database") == 0)
 			tool = "postalias";
-		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-stale", s, spec, nth, 0,
+		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-stale", s, spec, cfgp_at_nth(at), 0,
 		                  "database %s is older than source file %s (lookups use the old "
 		                  "contents until \"%s %s:%s\" is run)",
 		                  ipath, name, tool, type, name);
@@ -80,7 +103,7 @@ static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, con
 
 /* report_open - the diagnostics of opening a table: failures are errors */
 static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                        unsigned nth, struct cfg_diags *d, int failed)
+                        const struct cfgp_at *at, struct cfg_diags *d, int failed)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct cfg_diag *x = &d->v[i];
@@ -96,21 +119,21 @@ static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, con
 				nd->param = cfg_xstrdup(s->name);
 			continue;
 		}
-		cfgp_check_add_at(ck, sev, failed ? "table-open" : "table-content", s, spec, nth, 0,
-		                  "%s", x->msg);
+		cfgp_check_add_at(ck, sev, failed ? "table-open" : "table-content", s, spec,
+		                  cfgp_at_nth(at), 0, "%s", x->msg);
 	}
 }
 
 /* check_inner - the tables of unionmap:{...} / pipemap:{...} */
 static void check_inner(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                        const char *name, unsigned nth)
+                        const char *name, const struct cfgp_at *at)
 {
 	struct cfg_strvec words;
 	size_t n = strlen(name);
 	char *body;
 
 	if (name[0] != '{' || n < 2 || name[n - 1] != '}') {
-		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, nth, 0,
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, cfgp_at_nth(at), 0,
 		                  "bad syntax: \"%s\"; need \"%.*s{type:name...}\"", spec,
 		                  (int)(strchr(spec, ':') - spec + 1), spec);
 		return;
@@ -119,24 +142,27 @@ static void check_inner(struct cfgp_check *ck, const struct cfgp_setting *s, con
 	cfg_strvec_init(&words);
 	cfg_list_tokens(body, CFG_LIST_SEPARATORS, &words);
 	if (words.n == 0)
-		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, nth, 0,
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, cfgp_at_nth(at), 0,
 		                  "bad syntax: \"%s\": no tables inside the braces", spec);
-	for (size_t i = 0; i < words.n; i++)
-		cfgp_check_table(ck, s, words.v[i], cfgp_check_word_nth(words.v, i));
+	for (size_t i = 0; i < words.n; i++) {
+		struct cfgp_at wat = {words.v, i};
+
+		cfgp_check_table(ck, s, words.v[i], &wat);
+	}
 	cfg_strvec_fini(&words);
 	free(body);
 }
 
 /* check_foreign - types postkit cannot open: at least the files they need must exist */
 static void check_foreign(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                          const char *type, const char *name, unsigned nth)
+                          const char *type, const char *name, const struct cfgp_at *at)
 {
 	const struct file_type *ft = find_file_type(type);
 
 	for (const char *const *c = client_types; *c; c++) {
 		if (strcmp(*c, type) == 0 && name[0] == '/' && access(name, R_OK) != 0) {
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, nth, 0,
-			                  "open \"%s\" configuration \"%s\": %s", type, name,
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
+			                  0, "open \"%s\" configuration \"%s\": %s", type, name,
 			                  strerror(errno));
 			return;
 		}
@@ -145,74 +171,95 @@ static void check_foreign(struct cfgp_check *ck, const struct cfgp_setting *s, c
 		return;
 	if (ft->index[0] == 0) {
 		if (access(name, R_OK) != 0)
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, nth, 0,
-			                  "open %s: %s", name, strerror(errno));
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
+			                  0, "open %s: %s", name, strerror(errno));
 	} else {
 		char *ipath = cfg_xasprintf("%s%s", name, ft->index);
 
 		if (access(ipath, R_OK) != 0)
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, nth, 0,
-			                  "open database %s: %s", ipath, strerror(errno));
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
+			                  0, "open database %s: %s", ipath, strerror(errno));
 		else
-			check_stale(ck, s, spec, type, name, ft, nth);
+			check_stale(ck, s, spec, type, name, ft, at);
 		free(ipath);
 	}
 }
 
 void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                      unsigned nth)
+                      const struct cfgp_at *at)
 {
 	const char *colon = strchr(spec, ':'), *name, *hint;
 	const struct file_type *ft;
 	struct cfg_map *m = NULL;
 	struct cfg_diags d;
+	size_t before = (size_t)-1;
 	char *type;
 	int rc;
 
 	if (colon == NULL || colon == spec || colon[1] == 0) {
-		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, nth, 0,
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, cfgp_at_nth(at), 0,
 		                  "open dictionary: expecting \"type:name\" form instead of \"%s\"",
 		                  spec);
 		return;
 	}
+	/* a table referenced again (restriction classes...) is opened once when it is fine */
+	if (!is_cache(s) && strcmp(s->name, "alias_database") != 0) {
+		if (cfg_htab_has(ck->tables_seen, spec))
+			return;
+		before = ck->diags->n;
+	}
 	type = cfg_xstrndup(spec, (size_t)(colon - spec));
 	name = colon + 1;
 	if (strcmp(type, "proxy") == 0) {
-		cfgp_check_table(ck, s, name, 0);
+		cfgp_check_table(ck, s, name, NULL);
 		goto out;
 	}
 	if (!is_postfix_type(type)) {
 		hint = cfg_check_suggest(type, cfg_table_type_names());
-		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-type", s, spec, nth, 0,
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-type", s, spec, cfgp_at_nth(at), 0,
 		                  "unsupported dictionary type: %s%s%s%s", type,
 		                  hint ? " (did you mean \"" : "", hint ? hint : "",
 		                  hint ? "\"?)" : "");
 		goto out;
 	}
 	if (strcmp(type, "unionmap") == 0 || strcmp(type, "pipemap") == 0) {
-		check_inner(ck, s, spec, name, nth);
+		check_inner(ck, s, spec, name, at);
 		goto out;
 	}
 	ft = find_file_type(type);
+	if (is_cache(s))
+		goto out;
+	if (strcmp(s->name, "alias_database") == 0 && ft != NULL && ft->index[0] != 0) {
+		/* newaliases builds NAME.db from NAME: the source must exist */
+		if (name[0] == '/' && access(name, R_OK) != 0)
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
+			                  0, "open %s: %s", name, strerror(errno));
+		else if (name[0] == '/')
+			check_stale(ck, s, spec, type, name, ft, at);
+		goto out;
+	}
 	if (ft != NULL && name[0] != '/') {
-		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-relative", s, spec, nth, 0,
+		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-relative", s, spec, cfgp_at_nth(at),
+		                  0,
 		                  "table %s: \"%s\" is not an absolute path name; Postfix daemons "
 		                  "resolve it from the queue directory",
 		                  spec, name);
 		goto out;
 	}
 	if (cfg_map_type_caps(type) == 0) {
-		check_foreign(ck, s, spec, type, name, nth);
+		check_foreign(ck, s, spec, type, name, at);
 		goto out;
 	}
 	cfg_diags_init(&d);
 	rc = cfg_map_open(spec, CFG_MAP_READ, 0, &m, &d);
-	report_open(ck, s, spec, nth, &d, rc < 0);
+	report_open(ck, s, spec, at, &d, rc < 0);
 	cfg_diags_fini(&d);
 	cfg_map_free(m);
 	if (rc == 0 && ft != NULL)
-		check_stale(ck, s, spec, type, name, ft, nth);
+		check_stale(ck, s, spec, type, name, ft, at);
 out:
+	if (before != (size_t)-1 && ck->diags->n == before)
+		cfg_htab_put(ck->tables_seen, spec, NULL);
 	free(type);
 }
 
@@ -228,8 +275,11 @@ void cfgp_check_table_list(struct cfgp_check *ck, const struct cfgp_setting *s,
 
 		if (w[0] == '!')
 			w++;
-		if (all || (strchr(w, ':') != NULL && w[0] != '['))
-			cfgp_check_table(ck, s, w, cfgp_check_word_nth(words.v, i));
+		if (all || (strchr(w, ':') != NULL && w[0] != '[')) {
+			struct cfgp_at at = {words.v, i};
+
+			cfgp_check_table(ck, s, w, &at);
+		}
 	}
 	cfg_strvec_fini(&words);
 }
