@@ -502,6 +502,7 @@ static void on_macro(struct xp *x, struct span t)
 static int parse_text(struct xp *x, struct span t)
 {
 	const char *p = t.p, *end = t.p + t.n, *lit = p;
+	int failed = 0; /* a piece of this text failed: Postfix drops the trailing literal */
 
 	while (p < end) {
 		if (*p != '$') {
@@ -512,8 +513,10 @@ static int parse_text(struct xp *x, struct span t)
 			p += 2;
 			continue;
 		}
-		if (p > lit)
+		if (p > lit) {
 			on_literal(x, (struct span){lit, (size_t)(p - lit)});
+			failed |= x->err;
+		}
 		p++;
 		struct span m = {p, 0};
 
@@ -546,9 +549,10 @@ static int parse_text(struct xp *x, struct span t)
 			return -1;
 		}
 		on_macro(x, m);
+		failed |= x->err;
 		lit = p;
 	}
-	if (p > lit)
+	if (p > lit && !failed)
 		on_literal(x, (struct span){lit, (size_t)(p - lit)});
 	return 0;
 }
