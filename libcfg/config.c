@@ -42,56 +42,74 @@ const char *cfgp_dict_get(const struct cfg_config *cfg, const char *name)
 	return NULL;
 }
 
-/* cfgp_is_raw - 1 when name is a built-in that Postfix never expands */
-int cfgp_is_raw(const char *name)
+/*
+ * Old names that Postfix 3.7 still knows (empty default, named in the
+ * defaults of their successors) beyond the registry's CFG_PF_LEGACY
+ * entries.  TODO: drop this table once schemas/params.def carries them.
+ */
+#define EXTRA_LEGACY(n)                                                                            \
+	{                                                                                          \
+		n, CFG_T_STRING, "", CFG_NOMIN, CFG_NOMAX, 0, NULL, CFG_PF_LEGACY, NULL            \
+	}
+static const struct cfg_param_def extra_legacy[] = {
+    EXTRA_LEGACY("lmtp_per_record_deadline"),
+    EXTRA_LEGACY("postscreen_blacklist_action"),
+    EXTRA_LEGACY("postscreen_dnsbl_ttl"),
+    EXTRA_LEGACY("postscreen_dnsbl_whitelist_threshold"),
+    EXTRA_LEGACY("postscreen_whitelist_interfaces"),
+    EXTRA_LEGACY("smtp_per_record_deadline"),
+    EXTRA_LEGACY("smtpd_per_record_deadline"),
+    EXTRA_LEGACY("tlsproxy_client_level"),
+    EXTRA_LEGACY("tlsproxy_client_policy"),
+};
+#define NEXTRA_LEGACY (sizeof(extra_legacy) / sizeof(extra_legacy[0]))
+
+/* build_builtins - one hash lookup per name instead of a registry search */
+static void build_builtins(struct cfg_config *cfg)
 {
-	const struct cfg_param_def *d = cfg_registry_find(name);
+	size_t nb = cfg_registry_count();
+
+	cfg->builtin = cfg_htab_new(nb + NEXTRA_LEGACY);
+	cfg->known = cfg_htab_new(nb + NEXTRA_LEGACY + 256);
+	for (size_t i = 0; i < nb; i++) {
+		const struct cfg_param_def *d = cfg_registry_at(i);
+
+		cfg_htab_put(cfg->builtin, d->name, (void *)d);
+		cfg_htab_put(cfg->known, d->name, NULL);
+	}
+	for (size_t i = 0; i < NEXTRA_LEGACY; i++)
+		if (!cfg_htab_has(cfg->builtin, extra_legacy[i].name)) {
+			cfg_htab_put(cfg->builtin, extra_legacy[i].name, (void *)&extra_legacy[i]);
+			cfg_htab_put(cfg->known, extra_legacy[i].name, NULL);
+		}
+}
+
+/* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
+const struct cfg_param_def *cfgp_builtin(const struct cfg_config *cfg, const char *name)
+{
+	return cfg_htab_get(cfg->builtin, name);
+}
+
+/* cfgp_is_raw - 1 when name is a built-in that Postfix never expands */
+int cfgp_is_raw(const struct cfg_config *cfg, const char *name)
+{
+	const struct cfg_param_def *d = cfgp_builtin(cfg, name);
 
 	return d != NULL && d->type == CFG_T_RAW;
 }
 
-/*
- * Old names that Postfix 3.7 still knows (empty default, named in the
- * defaults of their successors) beyond the registry's CFG_PF_LEGACY
- * entries.  TODO: drop this list once schemas/params.def carries them.
- */
-static const char *const extra_legacy[] = {
-    "lmtp_per_record_deadline",
-    "postscreen_blacklist_action",
-    "postscreen_dnsbl_ttl",
-    "postscreen_dnsbl_whitelist_threshold",
-    "postscreen_whitelist_interfaces",
-    "smtp_per_record_deadline",
-    "smtpd_per_record_deadline",
-    "tlsproxy_client_level",
-    "tlsproxy_client_policy",
-    NULL,
-};
-
-/* extra_legacy_has - 1 when name is in extra_legacy and not in the registry */
-static int extra_legacy_has(const char *name)
-{
-	for (const char *const *p = extra_legacy; *p; p++)
-		if (strcmp(*p, name) == 0)
-			return cfg_registry_find(name) == NULL;
-	return 0;
-}
-
 /* cfgp_legacy - 1 for an old name Postfix still knows but lists only once it is set */
-int cfgp_legacy(const char *name)
+int cfgp_legacy(const struct cfg_config *cfg, const char *name)
 {
-	const struct cfg_param_def *d = cfg_registry_find(name);
+	const struct cfg_param_def *d = cfgp_builtin(cfg, name);
 
-	if (d != NULL)
-		return (d->flags & CFG_PF_LEGACY) != 0;
-	return extra_legacy_has(name);
+	return d != NULL && (d->flags & CFG_PF_LEGACY) != 0;
 }
 
 /* cfgp_known - 1 for a built-in or service-defined name */
 int cfgp_known(const struct cfg_config *cfg, const char *name)
 {
-	return cfg_htab_has(cfg->service, name) || cfg_registry_find(name) != NULL
-	       || extra_legacy_has(name);
+	return cfg_htab_has(cfg->known, name);
 }
 
 /* relabeled - a legacy name that is set somewhere counts as user-defined (and is listed) */
@@ -122,7 +140,7 @@ static const char *computed_default(const struct cfg_config *ccfg, const char *n
 /* cfg_config_default - the default (unexpanded; host-derived ones computed), or NULL */
 const char *cfg_config_default(const struct cfg_config *cfg, const char *name)
 {
-	const struct cfg_param_def *d = cfg_registry_find(name);
+	const struct cfg_param_def *d = cfgp_builtin(cfg, name);
 	const char *v;
 
 	if (d != NULL) {
@@ -132,8 +150,6 @@ const char *cfg_config_default(const struct cfg_config *cfg, const char *name)
 	}
 	if ((v = cfg_htab_get(cfg->service, name)) != NULL)
 		return v;
-	if (extra_legacy_has(name))
-		return "";
 	if (cfg_htab_has(cfg->users, name))
 		return "";
 	return NULL;
@@ -229,12 +245,15 @@ const char *cfg_config_explicit(const struct cfg_config *cfg, const char *name)
 /* cfg_config_class - CFG_CLASS_* of name, or 0 */
 unsigned cfg_config_class(const struct cfg_config *cfg, const char *name)
 {
+	const struct cfg_param_def *d;
+
 	if (cfg_htab_has(cfg->service, name))
 		return CFG_CLASS_SERVICE;
-	if (cfgp_legacy(name))
-		return relabeled(cfg, name) ? CFG_CLASS_USER : CFG_CLASS_BUILTIN;
-	if (cfg_registry_find(name) != NULL)
+	if ((d = cfgp_builtin(cfg, name)) != NULL) {
+		if (d->flags & CFG_PF_LEGACY)
+			return relabeled(cfg, name) ? CFG_CLASS_USER : CFG_CLASS_BUILTIN;
 		return CFG_CLASS_BUILTIN;
+	}
 	if (cfg_htab_has(cfg->users, name))
 		return CFG_CLASS_USER;
 	return 0;
@@ -256,27 +275,55 @@ const char *cfg_config_value(const struct cfg_config *cfg, const char *name)
 	return cfg_config_default(cfg, name);
 }
 
-/* cmp_str - qsort helper for strcmp order */
-static int cmp_str(const void *a, const void *b)
+/* a name with its first 8 bytes as a big-endian number, to sort without calling strcmp */
+struct sort_key {
+	uint64_t key;
+	char *s;
+};
+
+/* cmp_key - strcmp() order, settled by the prefix number in most cases */
+static int cmp_key(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct sort_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(x->s, y->s);
 }
 
-/* add_extra - append names of a table that are not built-in, sorted afterwards by the caller */
-static void add_extra(const struct cfg_htab *h, const struct cfg_config *cfg, unsigned classes,
-                      int explicit_only, struct cfg_strvec *out)
+/* sort_names - sort v[0..n) in strcmp() order */
+static void sort_names(char **v, size_t n)
+{
+	struct sort_key *k = cfg_xcalloc(n ? n : 1, sizeof(*k));
+
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)v[i];
+		uint64_t key = 0;
+		int j;
+
+		for (j = 0; j < 8 && p[j]; j++)
+			key = (key << 8) | p[j];
+		key <<= 8 * (8 - j);
+		k[i].key = key;
+		k[i].s = v[i];
+	}
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (size_t i = 0; i < n; i++)
+		v[i] = k[i].s;
+	free(k);
+}
+
+/* add_extra - append the names of a table of class cls (sorted afterwards by the caller) */
+static void add_extra(const struct cfg_htab *h, const struct cfg_config *cfg, unsigned cls,
+                      unsigned classes, int explicit_only, struct cfg_strvec *out)
 {
 	size_t pos = 0;
 	const char *key;
 	void *val;
 
+	if ((cls & classes) == 0)
+		return;
 	while (cfg_htab_next(h, &pos, &key, &val)) {
-		unsigned c = cfg_config_class(cfg, key);
-
-		if ((c & classes) == 0)
-			continue;
-		if (c == CFG_CLASS_BUILTIN)
-			continue;
 		if (explicit_only && cfgp_dict_get(cfg, key) == NULL)
 			continue;
 		cfg_strvec_add(out, key);
@@ -290,11 +337,12 @@ static void merge_names(const struct cfg_config *cfg, unsigned classes, int expl
 	size_t nb = cfg_registry_count();
 	size_t i = 0, j = 0;
 
-	qsort(extra->v, extra->n, sizeof(char *), cmp_str);
+	sort_names(extra->v, extra->n);
 	while (i < nb || j < extra->n) {
 		const struct cfg_param_def *d = i < nb ? cfg_registry_at(i) : NULL;
 
-		if (d != NULL && (cfg_htab_has(cfg->service, d->name) || cfgp_legacy(d->name))) {
+		if (d != NULL
+		    && (cfg_htab_has(cfg->service, d->name) || (d->flags & CFG_PF_LEGACY))) {
 			i++; /* service-defined or legacy: comes from extra when listed */
 			continue;
 		}
@@ -323,22 +371,20 @@ static void names(const struct cfg_config *cfg, unsigned classes, int explicit_o
 
 	cfg_strvec_init(&extra);
 	if (classes & CFG_CLASS_SERVICE)
-		add_extra(cfg->service, cfg, classes, explicit_only, &extra);
+		add_extra(cfg->service, cfg, CFG_CLASS_SERVICE, classes, explicit_only, &extra);
 	if (classes & CFG_CLASS_USER) {
-		size_t nb = cfg_registry_count();
+		add_extra(cfg->users, cfg, CFG_CLASS_USER, classes, explicit_only, &extra);
+		size_t pos = 0;
+		const char *n;
+		void *val;
 
-		add_extra(cfg->users, cfg, classes, explicit_only, &extra);
-		for (size_t i = 0; i < nb; i++) {
-			const char *n = cfg_registry_at(i)->name;
+		while (cfg_htab_next(cfg->builtin, &pos, &n, &val)) {
+			const struct cfg_param_def *d = val;
 
-			if (cfgp_legacy(n) && relabeled(cfg, n)
+			if ((d->flags & CFG_PF_LEGACY) && relabeled(cfg, n)
 			    && (!explicit_only || cfgp_dict_get(cfg, n) != NULL))
 				cfg_strvec_add(&extra, n);
 		}
-		for (const char *const *p = extra_legacy; *p; p++)
-			if (extra_legacy_has(*p) && relabeled(cfg, *p)
-			    && (!explicit_only || cfgp_dict_get(cfg, *p) != NULL))
-				cfg_strvec_add(&extra, *p);
 	}
 	merge_names(cfg, classes, explicit_only, &extra, out);
 	cfg_strvec_fini(&extra);
@@ -417,6 +463,8 @@ void cfg_config_free(struct cfg_config *cfg)
 	cfg_htab_free(cfg->over, free);
 	cfg_htab_free(cfg->deleted, NULL);
 	cfg_htab_free(cfg->service, NULL);
+	cfg_htab_free(cfg->builtin, NULL);
+	cfg_htab_free(cfg->known, NULL);
 	cfg_htab_free(cfg->users, NULL);
 	cfg_htab_free(cfg->computed, free);
 	cfg_htab_free(cfg->rest_classes, NULL);
@@ -537,10 +585,11 @@ static void register_services(struct cfg_config *cfg)
 				continue;
 			name = cfg_xasprintf("%s%s", svc->field[CFG_MF_SERVICE], t[k].suffix);
 			if (!cfg_htab_has(cfg->service, name)) {
-				d = cfg_registry_find(name);
+				d = cfgp_builtin(cfg, name);
 				cfg_htab_put(
 				    cfg->service, name,
 				    (void *)(d ? (d->defval ? d->defval : "") : t[k].defval));
+				cfg_htab_put(cfg->known, name, NULL);
 			}
 			free(name);
 		}
@@ -721,6 +770,7 @@ static struct cfg_config *new_config(const char *config_dir, const struct cfg_lo
 	cfg->over = cfg_htab_new(8);
 	cfg->deleted = cfg_htab_new(4);
 	cfg->service = cfg_htab_new(256);
+	build_builtins(cfg);
 	cfg->users = cfg_htab_new(64);
 	cfg->computed = cfg_htab_new(8);
 	cfg->rest_classes = cfg_htab_new(8);

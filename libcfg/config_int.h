@@ -50,6 +50,8 @@ struct cfg_config {
 	struct cfg_mastercf *master;   /* never NULL (empty when not read) */
 	struct cfg_htab *over;         /* overrides: name -> owned value */
 	struct cfg_htab *deleted;      /* read-only names dropped from the dict */
+	struct cfg_htab *builtin;      /* built-in name -> const struct cfg_param_def * */
+	struct cfg_htab *known;        /* built-in and service-defined names */
 	struct cfg_htab *service;      /* service-defined name -> default (borrowed) */
 	struct cfg_htab *users;        /* used user-defined names (global name space) */
 	struct cfg_htab *computed;     /* host/process-derived name -> owned default */
@@ -72,12 +74,14 @@ const char *cfgp_lookup(const struct cfg_config *cfg, const struct cfgp_scope *s
 /* cfgp_expand - expand value with cfgp_lookup() semantics */
 int cfgp_expand(const struct cfg_config *cfg, const struct cfgp_scope *scope, enum cfgp_lookup how,
                 const char *value, struct cfg_buf *out, struct cfg_diags *diags);
+/* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
+const struct cfg_param_def *cfgp_builtin(const struct cfg_config *cfg, const char *name);
 /* cfgp_is_raw - 1 when name is a built-in that Postfix never expands */
-int cfgp_is_raw(const char *name);
+int cfgp_is_raw(const struct cfg_config *cfg, const char *name);
 /* cfgp_known - 1 for a built-in (legacy names included) or service-defined name */
 int cfgp_known(const struct cfg_config *cfg, const char *name);
 /* cfgp_legacy - 1 for an old name Postfix still knows but lists only once it is set */
-int cfgp_legacy(const char *name);
+int cfgp_legacy(const struct cfg_config *cfg, const char *name);
 
 /* config_scan.c: the "used" analysis; returns 0 or -1 after a fatal diagnostic */
 int cfgp_scan(struct cfg_config *cfg, struct cfg_diags *diags);

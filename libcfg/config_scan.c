@@ -144,12 +144,14 @@ static void flag_user(struct cfg_config *cfg, struct cfgp_scope *scope, const ch
 		supplied = 1;
 		if (!cfg_htab_has(scope->valid, name))
 			cfg_htab_put(scope->valid, name, NULL);
+	} else if (cfg_htab_has(cfg->users, name)) {
+		supplied = 1; /* validated before */
 	} else if (cfgp_dict_get(cfg, name) != NULL) {
 		supplied = 1;
 		if (!cfgp_known(cfg, name) && !cfg_htab_has(cfg->users, name))
 			cfg_htab_put(cfg->users, name, NULL);
 	}
-	if (scope == NULL) {
+	if (scope == NULL && cfg_htab_count(cfg->name_scopes) > 0) {
 		const struct cfgp_idxlist *l = cfg_htab_get(cfg->name_scopes, name);
 
 		for (size_t i = 0; l != NULL && i < l->n; i++) {
@@ -347,7 +349,8 @@ static int dict_next(const struct cfg_config *cfg, size_t *pos, const char **nam
 			const struct cfg_maincf_entry *e = &m->ents[i];
 
 			*pos += 1;
-			if (cfg_maincf_get(m, e->name) != e || cfg_htab_has(cfg->over, e->name))
+			if (cfg_maincf_get(m, e->name) != e
+			    || (nover > 0 && cfg_htab_has(cfg->over, e->name)))
 				continue;
 			*name = e->name;
 			*value = e->value;
@@ -366,9 +369,9 @@ static int dict_next(const struct cfg_config *cfg, size_t *pos, const char **nam
 }
 
 /* readonly - 1 for a built-in that a configuration file may not set */
-static int readonly(const char *name)
+static int readonly(const struct cfg_config *cfg, const char *name)
 {
-	const struct cfg_param_def *d = cfg_registry_find(name);
+	const struct cfg_param_def *d = cfgp_builtin(cfg, name);
 
 	return d != NULL && (d->flags & CFG_PF_READONLY) != 0;
 }
@@ -385,14 +388,14 @@ static int scan_global(struct cfg_config *cfg, struct cfg_diags *diags)
 	while (dict_next(cfg, &pos, &name, &value)) {
 		int known = cfgp_known(cfg, name);
 
-		if (known && readonly(name)) {
+		if (known && readonly(cfg, name)) {
 			cfg_diags_add(diags, CFG_SEV_WARNING, "config-readonly", cfg->main_path, 0,
 			              0, "%s/main.cf: read-only parameter assignment: %s=%s",
 			              cfg->dir, name, value);
 			cfg_htab_put(cfg->deleted, name, NULL);
 			continue;
 		}
-		if (known && cfgp_is_raw(name))
+		if (known && cfgp_is_raw(cfg, name))
 			continue;
 		scan_value(cfg, NULL, value, diags);
 		if (known && cfgp_dbms(cfg, NULL, value, diags) < 0)
@@ -440,14 +443,14 @@ static int scan_scope(struct cfg_config *cfg, struct cfgp_scope *scope, struct c
 
 		if (cfg_htab_has(cfg->rest_classes, name) && !cfg_htab_has(scope->valid, name))
 			cfg_htab_put(scope->valid, name, NULL);
-		if (known && readonly(name)) {
+		if (known && readonly(cfg, name)) {
 			cfg_diags_add(diags, CFG_SEV_WARNING, "config-readonly", cfg->master_path,
 			              0, 0, "%s/master.cf: read-only parameter assignment: %s=%s",
 			              cfg->dir, name, value);
 			cfg_strvec_add(&drop, name);
 			continue;
 		}
-		if (known && cfgp_is_raw(name))
+		if (known && cfgp_is_raw(cfg, name))
 			continue;
 		scan_value(cfg, scope, value, diags);
 		if (known && cfgp_dbms(cfg, scope, value, diags) < 0) {

@@ -74,7 +74,7 @@ static const char *view_file(const struct cfg_view *v, const char *name)
 /* cfg_view_str - the expanded value of name */
 int cfg_view_str(struct cfg_view *v, const char *name, const char **out, struct cfg_diags *diags)
 {
-	const struct cfg_param_def *d = cfg_registry_find(name);
+	const struct cfg_param_def *d = cfgp_builtin(v->cfg, name);
 	const char *raw, *hit;
 	struct cfg_buf b;
 

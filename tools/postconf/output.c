@@ -154,65 +154,88 @@ void pcf_out_flush(void)
 	outlen = 0;
 }
 
+/* is_sep - one of Postfix's word separators (space, tab, CR, LF) */
+static int is_sep(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* print_words - append the words of text to b, folded with -f; *line_len tracks the column */
+static void print_words(struct cfg_buf *b, unsigned mode, const char *text, size_t *line_len)
+{
+	const char *p = text;
+
+	for (;;) {
+		const char *w;
+		size_t wl;
+
+		while (is_sep((unsigned char)*p))
+			p++;
+		if (*p == 0)
+			break;
+		for (w = p; *p && !is_sep((unsigned char)*p); p++)
+			;
+		wl = (size_t)(p - w);
+		if (*line_len > 0) {
+			if ((mode & PCF_FOLD_LINE) == 0 || *line_len + wl < PCF_LINE_LIMIT) {
+				cfg_buf_addc(b, ' ');
+				*line_len += 1;
+			} else {
+				cfg_buf_add(b, "\n" PCF_INDENT_TEXT, 1 + PCF_INDENT_LEN);
+				*line_len = PCF_INDENT_LEN;
+			}
+		}
+		cfg_buf_add(b, w, wl);
+		*line_len += wl;
+	}
+}
+
+/* line buffer reused by every printed line */
+static struct cfg_buf linebuf;
+
 /* pcf_print_line - words joined by one space; with -f a word that reaches column 80 wraps */
 void pcf_print_line(unsigned mode, const char *text)
 {
-	const char *p = text;
 	size_t line_len = 0;
 
-	for (;;) {
-		size_t wl;
-
-		p += strspn(p, PCF_SEPARATORS);
-		if (*p == 0)
-			break;
-		wl = strcspn(p, PCF_SEPARATORS);
-		if (line_len > 0) {
-			if ((mode & PCF_FOLD_LINE) == 0 || line_len + wl < PCF_LINE_LIMIT) {
-				pcf_out(" ", 1);
-				line_len += 1;
-			} else {
-				pcf_out("\n" PCF_INDENT_TEXT, 1 + PCF_INDENT_LEN);
-				line_len = PCF_INDENT_LEN;
-			}
-		}
-		pcf_out(p, wl);
-		line_len += wl;
-		p += wl;
-	}
-	pcf_out("\n", 1);
+	if (linebuf.data == NULL)
+		cfg_buf_init(&linebuf);
+	cfg_buf_reset(&linebuf);
+	print_words(&linebuf, mode, text, &line_len);
+	cfg_buf_addc(&linebuf, '\n');
+	pcf_out(linebuf.data, linebuf.len);
 }
 
 /* text_pair - "key = value", "value" (-h) or "key" (-H) */
 static void text_pair(struct pcf_sink *s, const char *key, const char *value, unsigned flags)
 {
-	struct cfg_buf b;
+	size_t line_len = 0;
 
+	if (linebuf.data == NULL)
+		cfg_buf_init(&linebuf);
+	cfg_buf_reset(&linebuf);
 	if (flags & PCF_PAIR_VERBATIM) {
 		if (s->mode & PCF_HIDE_VALUE) {
-			pcf_print_line(s->mode, key);
-			return;
+			print_words(&linebuf, s->mode, key, &line_len);
+		} else {
+			if ((s->mode & PCF_HIDE_NAME) == 0) {
+				cfg_buf_adds(&linebuf, key);
+				cfg_buf_adds(&linebuf, " = ");
+			}
+			cfg_buf_adds(&linebuf, value);
 		}
-		if ((s->mode & PCF_HIDE_NAME) == 0) {
-			pcf_outs(key);
-			pcf_outs(" = ");
-		}
-		pcf_outs(value);
-		pcf_out("\n", 1);
-		return;
+	} else if (s->mode & PCF_HIDE_VALUE) {
+		print_words(&linebuf, s->mode, key, &line_len);
+	} else if (s->mode & PCF_HIDE_NAME) {
+		print_words(&linebuf, s->mode, value, &line_len);
+	} else {
+		/* "key = value" as one text, so folding counts the name too */
+		print_words(&linebuf, s->mode, key, &line_len);
+		print_words(&linebuf, s->mode, "=", &line_len);
+		print_words(&linebuf, s->mode, value, &line_len);
 	}
-	if (s->mode & PCF_HIDE_VALUE) {
-		pcf_print_line(s->mode, key);
-		return;
-	}
-	if (s->mode & PCF_HIDE_NAME) {
-		pcf_print_line(s->mode, value);
-		return;
-	}
-	cfg_buf_init(&b);
-	cfg_buf_printf(&b, "%s = %s", key, value);
-	pcf_print_line(s->mode, b.data);
-	cfg_buf_fini(&b);
+	cfg_buf_addc(&linebuf, '\n');
+	pcf_out(linebuf.data, linebuf.len);
 }
 
 /* column goals of the seven fixed master.cf fields and the command */

@@ -28,8 +28,8 @@ static void print_parameter(struct pcf_sink *sink, const struct cfg_config *cfg,
 	}
 	if (value == NULL)
 		return;
-	d = cfg_registry_find(name);
-	if ((mode & PCF_SHOW_EVAL) == 0 || (d != NULL && d->type == CFG_T_RAW)) {
+	if ((mode & PCF_SHOW_EVAL) == 0
+	    || ((d = cfg_registry_find(name)) != NULL && d->type == CFG_T_RAW)) {
 		sink->pair(sink, name, value, 0);
 		return;
 	}
