@@ -74,12 +74,14 @@ int cfg_list_split_sep(const char *value, const char *seps, struct cfg_strvec *o
 			continue;
 		}
 		glen = balanced(tok, len);
-		if (glen == 0 || glen != len) {
+		if ((glen == 0 || glen != len) && ret == 0) {
+			/* Postfix stops at the first bad group: report only that one */
 			cfg_diags_add(diags, CFG_SEV_FATAL, "list-brace", NULL, 0, 0,
 			              "%s%s%s '}' in \"%.*s\"", name ? name : "", name ? ": " : "",
 			              glen == 0 ? "missing" : "syntax error after", (int)len, tok);
-			ret = -1;
 		}
+		if (glen == 0 || glen != len)
+			ret = -1;
 		/* what Postfix keeps: the text inside, as if the group were closed */
 		in = tok + 1;
 		inlen = glen == 0 ? len - 1 : glen - 2;

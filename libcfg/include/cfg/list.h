@@ -24,8 +24,10 @@
  * cfg_list_split - append the elements of value to out.  Returns 0, or -1
  * after appending a CFG_SEV_FATAL diagnostic worded as Postfix does, e.g.
  * "NAME: missing '}' in \"{a b\"" (NAME is the parameter name; NULL leaves
- * the "NAME: " prefix out).  Elements before and after the bad one are
- * still appended, the bad one as Postfix would see it.
+ * the "NAME: " prefix out).  Only the first bad group is reported, as
+ * Postfix stops there; splitting goes on, and a bad group is appended as
+ * Postfix reads it (an unclosed group runs to the end of the value, text
+ * after the closing brace is dropped).
  */
 int cfg_list_split(const char *value, struct cfg_strvec *out, const char *name,
                    struct cfg_diags *diags);
@@ -39,8 +41,11 @@ int cfg_list_split_sep(const char *value, const char *seps, struct cfg_strvec *o
 
 /*
  * cfg_list_tokens - split like cfg_list_split() but keep every element as
- * written, braces included (no group stripping, no errors); this is how
- * Postfix cuts a list before it looks at each element.
+ * written, braces included (no group stripping, no errors).  This is how
+ * Postfix cuts lists whose elements are table names or restrictions:
+ * "inline:{a=1, b=2}, hash:/x" gives "inline:{a=1, b=2}" and "hash:/x"
+ * (observed with unionmap:{...}).  An unclosed '{' takes the rest of the
+ * value; a '}' with no open '{' is ordinary text.
  */
 void cfg_list_tokens(const char *value, const char *seps, struct cfg_strvec *out);
 
