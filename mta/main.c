@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 int master_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
@@ -29,17 +30,23 @@ static const struct {
     {"bounce", bounce_main}, {"error", error_main}, {"discard", discard_main},
 };
 
-/* main - run the daemon named by argv[0], or by the first argument */
-int main(int argc, char **argv)
+int postkit_daemon(int argc, char **argv);
+
+/* postkit_daemon - run the daemon named by argv[0], or by the first argument */
+int postkit_daemon(int argc, char **argv)
 {
 	const char *name = argc > 0 ? argv[0] : "";
 	const char *slash = strrchr(name, '/');
 
 	if (slash)
 		name = slash + 1;
-	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
-		if (strcmp(daemons[i].name, name) == 0)
+	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
+		if (strcmp(daemons[i].name, name) == 0) {
+			/* ps and top show the daemon's name, not the program's */
+			prctl(PR_SET_NAME, daemons[i].name, 0, 0, 0);
 			return daemons[i].run(argc, argv);
+		}
+	}
 	/* "postkit-daemon smtpd -n ..." */
 	if (argc > 1)
 		for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
@@ -49,4 +56,10 @@ int main(int argc, char **argv)
 	        "usage: postkit-daemon master|smtpd|cleanup|pickup|qmgr|local|bounce|error|discard "
 	        "[options]\n");
 	return 1;
+}
+
+/* main - the program entry: master, or a daemon run by hand */
+int main(int argc, char **argv)
+{
+	return postkit_daemon(argc, argv);
 }

@@ -31,6 +31,13 @@ static struct timer *timers;
 static size_t ntimer, captimer;
 static int wake_pipe[2] = {-1, -1};
 
+void mta_event_forget(void)
+{
+	nwatch = 0;
+	ntimer = 0;
+	wake_pipe[0] = wake_pipe[1] = -1;
+}
+
 double mta_now(void)
 {
 	struct timespec ts;

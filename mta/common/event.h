@@ -24,6 +24,8 @@ void mta_event_timer_cancel(mta_timer_cb cb, void *ctx);
 void mta_event_run(double max_wait);
 /* mta_event_wakeup - async-signal-safe: make mta_event_run() return soon */
 void mta_event_wakeup(void);
+/* mta_event_forget - drop every watch and timer without closing anything (a forked child) */
+void mta_event_forget(void);
 /* mta_now - monotonic time in seconds */
 double mta_now(void);
 

@@ -24,6 +24,7 @@ static int use_syslog;    /* 1 when configured and no maillog_file */
 static int to_stderr = 1; /* copy to stderr */
 static char *err_tag;     /* prefix of stderr copies, NULL: prog_name */
 static char *sys_name;    /* syslog_name */
+static long my_pid;       /* cached: getpid() is a system call, the pid changes only at fork */
 
 static const char *const sev_name[] = {"", "warning: ", "error: ", "fatal: ", "panic: "};
 static const int sev_prio[] = {LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT};
@@ -51,6 +52,7 @@ void mta_log_init(const char *prog)
 	const char *slash = strrchr(prog, '/');
 
 	set_str(&prog_name, slash ? slash + 1 : prog);
+	my_pid = (long)getpid();
 	free(tag);
 	tag = cfg_xasprintf("postfix/%s", prog_name);
 	if (host_label == NULL)
@@ -88,6 +90,15 @@ int mta_log_config(const char *syslog_name, const char *maillog_file, const char
 	openlog(tag, LOG_PID | LOG_NDELAY, fac);
 	use_syslog = 1;
 	return 0;
+}
+
+void mta_log_forget(void)
+{
+	if (use_syslog)
+		closelog();
+	use_syslog = 0;
+	file_fd = -1;
+	my_pid = (long)getpid();
 }
 
 void mta_log_stderr(int on)
@@ -136,7 +147,7 @@ void mta_vlog(int level, const char *fmt, va_list ap)
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
 		cfg_buf_printf(&line, "%s %s %s[%ld]: %s%s\n", stamp, host_label, mta_log_tag(),
-		               (long)getpid(), sev_name[level], text.data);
+		               my_pid ? my_pid : (long)getpid(), sev_name[level], text.data);
 		if (write(file_fd, line.data, line.len) < 0) {
 			/* nowhere better to say it */
 		}

@@ -36,6 +36,9 @@ void mta_log_prog(const char *prog);
 /* mta_log_tag - the current "syslog_name/prog" tag (borrowed) */
 const char *mta_log_tag(void);
 
+/* mta_log_forget - a forked child: forget the descriptors without closing them */
+void mta_log_forget(void);
+
 /* mta_info - an informational line */
 void mta_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* mta_warn - "warning: ..." */

@@ -57,6 +57,11 @@ int mta_map_get(const char *spec, const char *key, const char **value)
 	struct cfg_diags ds;
 	struct cfg_map *m;
 	int rc;
+	const char *s = strncmp(spec, "proxy:", 6) == 0 ? spec + 6 : spec;
+
+	/* a login name never holds '@': spare the name service a futile search */
+	if (strncmp(s, "unix:", 5) == 0 && strchr(key, '@'))
+		return 0;
 
 	cfg_buf_init(&why);
 	m = mta_map(spec, &why);

@@ -25,7 +25,13 @@ void mta_ignore_signals(void)
 
 void mta_server_status(struct mta_server *srv, int status)
 {
-	struct mta_status_msg m = {getpid(), status};
+	static pid_t pid;
+	struct mta_status_msg m;
+
+	if (pid == 0)
+		pid = getpid();
+	m.pid = pid;
+	m.status = status;
 
 	if (srv->status_fd < 0)
 		return;

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfg/xalloc.h"
@@ -15,12 +17,21 @@
 
 void mta_stream_init(struct mta_stream *s, int fd, int timeout)
 {
+	struct stat st;
+
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->timeout = timeout;
 	s->rcap = RBUF_SIZE;
 	s->rbuf = cfg_xmalloc(s->rcap);
 	cfg_buf_init(&s->wbuf);
+	/* sockets are ours alone: non-blocking, so I/O is tried first and poll() only waits */
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+			s->nonblock = 1;
+	}
 }
 
 void mta_stream_fini(struct mta_stream *s)
@@ -66,11 +77,25 @@ static int fill(struct mta_stream *s)
 		return -1;
 	if (s->rpos == s->rlen)
 		s->rpos = s->rlen = 0;
-	if (wait_fd(s, POLLIN) < 0)
+	if (!s->nonblock && wait_fd(s, POLLIN) < 0)
 		return -1;
-	do {
+	for (;;) {
 		n = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
-	} while (n < 0 && errno == EINTR);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && s->nonblock) {
+			/* nothing yet: wait for it, within the deadline */
+			if (s->timeout <= 0) {
+				struct pollfd p = {.fd = s->fd, .events = POLLIN};
+
+				poll(&p, 1, -1);
+			} else if (wait_fd(s, POLLIN) < 0) {
+				return -1;
+			}
+			continue;
+		}
+		break;
+	}
 	if (n < 0) {
 		s->err = errno;
 		return -1;
@@ -170,10 +195,20 @@ int mta_stream_flush(struct mta_stream *s)
 
 		if (s->err)
 			break;
-		if (wait_fd(s, POLLOUT) < 0)
+		if (!s->nonblock && wait_fd(s, POLLOUT) < 0)
 			break;
 		n = write(s->fd, s->wbuf.data + off, s->wbuf.len - off);
 		if (n < 0) {
+			if (errno == EAGAIN && s->nonblock) {
+				if (s->timeout <= 0) {
+					struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+
+					poll(&p, 1, -1);
+				} else if (wait_fd(s, POLLOUT) < 0) {
+					break;
+				}
+				continue;
+			}
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			s->err = errno;

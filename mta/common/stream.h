@@ -22,6 +22,7 @@ struct mta_stream {
 	char *rbuf;
 	size_t rpos, rlen, rcap;
 	struct cfg_buf wbuf;
+	int nonblock;              /* a socket we made non-blocking */
 	int eof;                   /* peer closed */
 	int err;                   /* errno of the first failure, ETIMEDOUT on timeout */
 	unsigned long long rtotal; /* bytes read so far */

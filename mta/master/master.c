@@ -337,6 +337,9 @@ int master_main(int argc, char **argv)
 		else
 			usage();
 	}
+	/* the argv strings are contiguous: children write their own command line there */
+	M.title = argv[0];
+	M.title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	mta_conf_open(&M.conf, config_dir, NULL, NULL);
 	M.config_dir = cfg_xstrdup(mta_conf_dir(&M.conf));
 	load_settings();

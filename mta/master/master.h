@@ -47,7 +47,9 @@ struct master {
 	const char *config_dir;
 	const char *queue_dir;
 	const char *daemon_dir; /* only for log messages, as Postfix names its daemons */
-	char *self;             /* the daemon program to exec */
+	char *self;             /* the daemon program (this one) */
+	char *title; /* master's argv strings, reused for the children's process titles */
+	size_t title_len;
 	struct master_svc **svcs;
 	size_t nsvcs, capsvcs;
 	struct master_child *kids;
@@ -69,6 +71,8 @@ void master_svc_close(struct master_svc *svc);
 void master_svc_free(struct master_svc *svc);
 /* master_svc_new_generation - tell the current processes to finish and exit */
 void master_svc_new_generation(struct master_svc *svc);
+/* postkit_daemon - run the daemon argv[0] names (mta/main.c); its exit status */
+int postkit_daemon(int argc, char **argv);
 /* master_implemented - 1 when postkit has a daemon for this master.cf command */
 int master_implemented(const char *command);
 

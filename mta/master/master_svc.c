@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -432,8 +433,38 @@ void master_svc_spawn(struct master *m, struct master_svc *svc)
 		cfg_strvec_add(&av, svc->type);
 		for (size_t i = 1; i < svc->argv.n; i++)
 			cfg_strvec_add(&av, svc->argv.v[i]);
-		execv(m->self, av.v);
-		_exit(127);
+		/*
+		 * The daemons live in this very program: run one without exec.
+		 * That skips the dynamic loader (most of a process start here);
+		 * what master holds is dropped first: its descriptors, signal
+		 * handlers, event loop and log state.
+		 */
+		mta_log_forget();
+		mta_event_forget();
+		if (m->title && m->title_len > 1) {
+			/* what ps shows: "smtpd -n smtp -t inet", as with Postfix */
+			char *t = cfg_strvec_join(&av, " ");
+
+			memset(m->title, 0, m->title_len);
+			memcpy(m->title, t,
+			       strlen(t) < m->title_len ? strlen(t) : m->title_len - 1);
+			free(t);
+		}
+		close_range(MTA_STATUS_FD + (unsigned)n, ~0U, 0);
+		{
+			struct sigaction sa;
+			sigset_t none;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = SIG_DFL;
+			sigaction(SIGTERM, &sa, NULL);
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGHUP, &sa, NULL);
+			sigaction(SIGCHLD, &sa, NULL);
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+		}
+		_exit(postkit_daemon((int)av.n, av.v));
 	}
 	if (m->nkids == m->capkids) {
 		m->capkids = m->capkids ? m->capkids * 2 : 32;

@@ -1,0 +1,171 @@
+#!/bin/sh
+# bench/smtp.sh - postkit's MTA against Postfix 3.7 on the same machine, in the same run.
+#
+#   bench/smtp.sh [-n MESSAGES] [-s SESSIONS] [-b BUILDDIR]
+#
+# Each side is a private instance in a temporary directory on 127.0.0.1
+# and a free port, delivering every message to one local mbox.  smtp-source
+# (Debian's postfix package) sends MESSAGES messages over SESSIONS parallel
+# sessions.  Measured per side:
+#   accept   messages/second until smtp-source has its last 250 (fsync'd queue)
+#   e2e      messages/second until the last message is in the mbox
+#   cpu/msg  CPU milliseconds per message, all processes of the instance
+#            (master's own time, the time of the children it reaped, and of
+#            those still running)
+#   rss      peak total resident memory of the instance's processes, in MB
+# and the ratio postkit/Postfix for each (for cpu and rss lower is better).
+# The Postfix side needs root and /usr/sbin/postfix; without them only
+# postkit is measured.
+set -u
+
+N=2000
+S=20
+BUILD=""
+while getopts n:s:b: opt; do
+	case $opt in
+	n) N=$OPTARG ;;
+	s) S=$OPTARG ;;
+	b) BUILD=$OPTARG ;;
+	*) echo "usage: $0 [-n messages] [-s sessions] [-b builddir]" >&2; exit 2 ;;
+	esac
+done
+here=$(cd "$(dirname "$0")/.." && pwd)
+[ -n "$BUILD" ] || BUILD=${top_builddir:-$here}
+POSTFIX_PK=$BUILD/tools/postfix/postfix
+if [ ! -x "$POSTFIX_PK" ]; then
+	echo "no postkit build in $BUILD (use -b BUILDDIR)" >&2
+	exit 2
+fi
+if ! command -v smtp-source >/dev/null 2>&1; then
+	echo "smtp-source not found: install the Debian package postfix" >&2
+	exit 77
+fi
+HZ=$(getconf CLK_TCK)
+TMP=$(mktemp -d /tmp/postkit-bench.XXXXXX)
+chmod 755 "$TMP"
+PIDS=""
+cleanup() {
+	[ -d "$TMP/pk" ] && POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$TMP/pk" stop >/dev/null 2>&1
+	[ -d "$TMP/pf" ] && postfix -c "$TMP/pf" stop >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# main_cf DIR PORT - the settings both sides share
+main_cf() {
+	cat <<EOF
+compatibility_level = 3.6
+myhostname = mail.example.com
+mydomain = example.com
+mydestination = \$myhostname, localhost.\$mydomain, localhost, \$mydomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+queue_directory = $1/queue
+data_directory = $1/data
+mail_spool_directory = $1/mail
+maillog_file = $1/maillog
+maillog_file_prefixes = $1
+alias_maps =
+alias_database =
+biff = no
+EOF
+}
+
+# cpu_ticks PID - master's own + reaped children's + living children's CPU ticks
+cpu_ticks() {
+	for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null; echo; done | awk -v m="$1" '
+	NF > 20 {
+		pid = $1
+		# fields after "(comm)": state ppid ... utime(12) stime(13) cutime(14) cstime(15)
+		sub(/^.*\) /, "")
+		split($0, f, " ")
+		if (pid == m) t += f[12] + f[13] + f[14] + f[15]
+		else if (f[2] == m) t += f[12] + f[13]
+	}
+	END { print t + 0 }'
+}
+
+# rss_kb PID - resident memory of master and its children
+rss_kb() {
+	ps -eo pid=,ppid=,rss= | awk -v m="$1" '$1 == m || $2 == m { t += $3 } END { print t + 0 }'
+}
+
+# run NAME DIR PORT MASTERPID_FILE COUNT_CMD - one measured run; prints "accept e2e cpu rss"
+run() {
+	name=$1 dir=$2 port=$3 user=$4
+	mpid=$(tr -d ' \n' <"$dir/queue/pid/master.pid")
+	c0=$(cpu_ticks "$mpid")
+	peak=0
+	t0=$(date +%s.%N)
+	smtp-source -s "$S" -m "$N" -l 1000 -f sender@example.com -t "$user@example.com" \
+		"127.0.0.1:$port" &
+	src=$!
+	while kill -0 "$src" 2>/dev/null; do
+		r=$(rss_kb "$mpid"); [ "$r" -gt "$peak" ] && peak=$r
+		sleep 0.2
+	done
+	wait "$src"
+	t1=$(date +%s.%N)
+	deadline=$(( $(date +%s) + 600 ))
+	while [ "$(grep -c '^From ' "$dir/mail/$user" 2>/dev/null || echo 0)" -lt "$N" ]; do
+		r=$(rss_kb "$mpid"); [ "$r" -gt "$peak" ] && peak=$r
+		[ "$(date +%s)" -gt "$deadline" ] && { echo "$name: delivery timed out" >&2; break; }
+		sleep 0.1
+	done
+	t2=$(date +%s.%N)
+	c1=$(cpu_ticks "$mpid")
+	awk -v n="$N" -v a="$t0" -v b="$t1" -v c="$t2" -v c0="$c0" -v c1="$c1" -v hz="$HZ" \
+		-v peak="$peak" 'BEGIN { printf "%.1f %.1f %.3f %.1f\n", n / (b - a), n / (c - a),
+			(c1 - c0) * 1000 / hz / n, peak / 1024 }'
+}
+
+user=nobody
+[ "$(id -u)" -eq 0 ] || user=$(id -un)
+
+# --- postkit
+pk=$TMP/pk
+mkdir -p "$pk/mail"
+chmod 1777 "$pk/mail"
+pkport=$(free_port)
+main_cf "$pk" >"$pk/main.cf"
+[ "$(id -u)" -eq 0 ] && echo "mail_owner = postfix" >>"$pk/main.cf"
+sed "s/^127.0.0.1:2525 /127.0.0.1:$pkport /" "$here/examples/master.cf" >"$pk/master.cf"
+POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$pk" start >/dev/null 2>&1 || {
+	echo "postkit did not start" >&2; cat "$pk/maillog" >&2; exit 1; }
+sleep 1
+pkres=$(run postkit "$pk" "$pkport" "$user")
+
+# --- Postfix
+pfres=""
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -d /usr/lib/postfix/sbin ]; then
+	pf=$TMP/pf
+	mkdir -p "$pf/mail" "$pf/data" "$pf/queue"
+	chmod 1777 "$pf/mail"
+	chown postfix "$pf/data"
+	pfport=$(free_port)
+	main_cf "$pf" >"$pf/main.cf"
+	# Debian's master.cf, unchrooted, smtpd on our port
+	sed -e "s/^smtp      inet  n       -       y/127.0.0.1:$pfport inet n - n/" \
+		-e 's/^\([a-z0-9]* *unix *[-ny] *[-ny] *\)y/\1n/' /etc/postfix/master.cf >"$pf/master.cf"
+	if postfix -c "$pf" start >"$TMP/pf.out" 2>&1; then
+		sleep 1
+		pfres=$(run Postfix "$pf" "$pfport" nobody)
+	else
+		echo "Postfix did not start: postkit only" >&2
+		cat "$TMP/pf.out" "$pf/maillog" >&2
+	fi
+fi
+
+printf '%-8s %10s %10s %10s %8s   (%d messages, %d sessions)\n' "" "accept/s" "e2e/s" "cpu ms/msg" \
+	"rss MB" "$N" "$S"
+echo "$pkres" | awk '{ printf "%-8s %10s %10s %10s %8s\n", "postkit", $1, $2, $3, $4 }'
+if [ -n "$pfres" ]; then
+	echo "$pfres" | awk '{ printf "%-8s %10s %10s %10s %8s\n", "Postfix", $1, $2, $3, $4 }'
+	printf '%s %s\n' "$pkres" "$pfres" | awk '{ printf "%-8s %9.2fx %9.2fx %9.2fx %7.2fx\n", "ratio",
+		$1 / $5, $2 / $6, ($7 > 0 ? $3 / $7 : 0), ($8 > 0 ? $4 / $8 : 0) }'
+fi
