@@ -47,4 +47,7 @@ int ipc_connect(const char *queue_dir, const char *class, const char *service);
 /* ipc_trigger - connect, send one byte of request, close; 0 or -1 */
 int ipc_trigger(const char *queue_dir, const char *class, const char *service, char req);
 
+/* ipc_trigger_read - read the request bytes of an accepted trigger connection; count */
+int ipc_trigger_read(int fd, char *req, size_t len);
+
 #endif

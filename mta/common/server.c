@@ -15,6 +15,7 @@
 
 #include "cfg/mastercf.h"
 #include "cfg/xalloc.h"
+#include "ipc.h"
 #include "log.h"
 #include "server.h"
 
@@ -166,7 +167,7 @@ static void serve_triggers(struct mta_server *srv, const struct mta_server_ops *
 		if (fd < 0)
 			continue;
 		/* drain every pending trigger before doing the work once */
-		n = (int)read(fd, req, sizeof(req));
+		n = ipc_trigger_read(fd, req, sizeof(req));
 		close(fd);
 		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
 			close(fd);

@@ -321,9 +321,9 @@ static void on_trigger(int fd, int revents, void *ctx)
 	(void)revents;
 	(void)ctx;
 	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		ssize_t n = read(c, req, sizeof(req));
+		int n = ipc_trigger_read(c, req, sizeof(req));
 
-		for (ssize_t i = 0; i < n; i++) {
+		for (int i = 0; i < n; i++) {
 			if (req[i] == 'F')
 				Q.scan_deferred = 2;
 			else if (req[i] == 'W')
