@@ -162,13 +162,14 @@ static void check_dirs(struct cfgp_check *ck)
 {
 	static const struct {
 		const char *param;
-		const char *what; /* "daemon" in "no Postfix daemon directory DIR!" */
+		const char *what;      /* "daemon" in "no Postfix daemon directory DIR!" */
+		enum cfg_severity sev; /* postfix-script stops, or creates it (data) */
 	} dirs[] = {
-	    {"command_directory", "command"},
-	    {"daemon_directory", "daemon"},
-	    {"data_directory", "data"},
-	    {"meta_directory", "meta"},
-	    {"shlib_directory", "shared-library"},
+	    {"command_directory", "command", CFG_SEV_ERROR},
+	    {"daemon_directory", "daemon", CFG_SEV_ERROR},
+	    {"data_directory", "data", CFG_SEV_WARNING},
+	    {"meta_directory", "meta", CFG_SEV_ERROR},
+	    {"shlib_directory", "shared-library", CFG_SEV_ERROR},
 	};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -182,12 +183,16 @@ static void check_dirs(struct cfgp_check *ck)
 		if (cfgp_check_expand(ck, s, s->value, &b) == 0 && b.len > 0
 		    && strcmp(b.data, "no") != 0) {
 			if (b.data[0] != '/')
-				cfgp_check_add(ck, CFG_SEV_ERROR, "fs-directory", s,
+				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s,
 				               "%s %s is not an absolute path name", s->name,
 				               b.data);
 			else if (stat(b.data, &st) != 0 || !S_ISDIR(st.st_mode))
-				cfgp_check_add(ck, CFG_SEV_ERROR, "fs-directory", s,
-				               "no Postfix %s directory %s!", dirs[i].what, b.data);
+				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s,
+				               "no Postfix %s directory %s!%s", dirs[i].what,
+				               b.data,
+				               dirs[i].sev == CFG_SEV_WARNING
+				                   ? " (it is created when Postfix starts)"
+				                   : "");
 		}
 		cfg_buf_fini(&b);
 	}

@@ -541,6 +541,35 @@ static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s,
 	cfg_strvec_fini(&words);
 }
 
+/* PATH parameters whose value need not be an absolute path name. */
+static const char *const relative_paths[] = {
+    "cyrus_sasl_config_path", "home_mailbox",     "html_directory",   "manpage_directory",
+    "openssl_path",           "readme_directory", "sample_directory", NULL,
+};
+
+/* The directories check_fs.c looks at. */
+static const char *const fs_directories[] = {
+    "command_directory",
+    "daemon_directory",
+    "data_directory",
+    "meta_directory",
+    "queue_directory",
+    "shlib_directory",
+    NULL,
+};
+
+/* check_path - file and directory names are absolute (the daemons run in the queue directory) */
+static void check_path(struct cfgp_check *ck, const struct cfgp_setting *s, const char *v)
+{
+	if (*v == 0 || *v == '/' || in_list(s->name, relative_paths)
+	    || in_list(s->name, fs_directories))
+		return;
+	cfgp_check_add(ck, CFG_SEV_WARNING, "value-path", s,
+	               "parameter %s: \"%s\" is not an absolute path name; Postfix daemons "
+	               "resolve it from the queue directory",
+	               s->name, v);
+}
+
 /* check_compat - compatibility_level syntax */
 static void check_compat(struct cfgp_check *ck, const struct cfgp_setting *s,
                          const struct cfg_param_def *def, const char *v, struct cfg_buf *why)
@@ -630,8 +659,11 @@ static void check_value(struct cfgp_check *ck, const struct cfgp_setting *s,
 	case CFG_T_LIST:
 		check_list(ck, s, v);
 		break;
-	case CFG_T_STRING:
 	case CFG_T_PATH:
+		if (check_length(ck, s, def, v) == 0)
+			check_path(ck, s, v);
+		break;
+	case CFG_T_STRING:
 		if (check_length(ck, s, def, v) == 0
 		    && (strcmp(s->name, "relayhost") == 0 || strstr(s->name, "_relayhost") != NULL))
 			check_relayhost(ck, s, v);
