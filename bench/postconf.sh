@@ -10,7 +10,9 @@
 # references p0, so every one is used and -n has to scan them all).
 # Each row checks first that both programs print the same thing, then times
 # them with hyperfine when it is installed (else a loop over `date +%s%N`)
-# and prints mean times and the ratio Postfix/postkit (> 1: postkit faster).
+# and prints mean wall-clock and CPU (user + system) times and the ratios
+# Postfix/postkit (> 1: postkit faster).  On a busy or virtualised machine
+# the wall-clock numbers are noisy; the CPU column is the steadier one.
 # Postfix's postconf is used when it exists and says mail_version 3.7.x;
 # otherwise only postkit is timed.  --quick runs fewer iterations.
 
@@ -160,7 +162,7 @@ now_ns() {
 	date +%s%N
 }
 
-# mean_ms PROG ARGS... - mean wall time in milliseconds over $runs runs (no hyperfine)
+# mean_ms PROG ARGS... - "WALL CPU" mean milliseconds over $runs runs (no hyperfine: CPU "-")
 mean_ms() {
 	"$@" >/dev/null 2>&1 # warm-up
 	start=$(now_ns)
@@ -170,16 +172,20 @@ mean_ms() {
 		i=$((i + 1))
 	done
 	end=$(now_ns)
-	echo $(((end - start) / runs / 1000)) | awk '{ printf "%.1f", $1 / 1000 }'
+	echo $(((end - start) / runs / 1000)) | awk '{ printf "%.1f -", $1 / 1000 }'
 }
 
-# hf_ms PROG ARGS... - mean in milliseconds measured by hyperfine
+# hf_ms PROG ARGS... - "WALL CPU" mean milliseconds measured by hyperfine (CPU = user + system)
 hf_ms() {
 	json=$probe/hf.json
 	cmd=$(printf '%s ' "$@")
 	hyperfine -N --style none --warmup 1 --runs "$runs" --export-json "$json" "$cmd" \
-		>/dev/null 2>&1 || { echo "?"; return; }
-	awk -F: '/"mean"/ { gsub(/[ ,]/, "", $2); printf "%.1f", $2 * 1000; exit }' "$json"
+		>/dev/null 2>&1 || { echo "? ?"; return; }
+	awk -F: '
+		/"mean"/ && !m { gsub(/[ ,]/, "", $2); m = $2 }
+		/"user"/ && !u { gsub(/[ ,]/, "", $2); u = $2 }
+		/"system"/ && !s { gsub(/[ ,]/, "", $2); s = $2 }
+		END { printf "%.1f %.1f", m * 1000, (u + s) * 1000 }' "$json"
 }
 
 measure() {
@@ -190,7 +196,14 @@ measure() {
 	fi
 }
 
-printf '%-34s %12s %12s %8s\n' "case" "Postfix ms" "postkit ms" "ratio"
+# ratio A B - A/B with two decimals, "-" when either is not a number
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+printf '%-34s %10s %10s %6s   %10s %10s %6s\n' "case (mean ms)" "Postfix" "postkit" "ratio" \
+	"Postfix" "postkit" "ratio"
+printf '%-34s %10s %10s %6s   %10s %10s %6s\n' "" "wall" "wall" "" "cpu" "cpu" ""
 row() { # label dir args...
 	label=$1
 	dir=$2
@@ -199,13 +212,15 @@ row() { # label dir args...
 		"$postfix" -c "$dir" "$@" 2>/dev/null | grep -v '^process_id = ' >"$probe/a"
 		"$ours" -c "$dir" "$@" 2>/dev/null | grep -v '^process_id = ' >"$probe/b"
 		cmp -s "$probe/a" "$probe/b" || label="$label (OUTPUT DIFFERS)"
-		pf=$(measure "$postfix" -c "$dir" "$@")
+		set -- $(measure "$postfix" -c "$dir" "$@") "$@"
+		pf_wall=$1 pf_cpu=$2
+		shift 2
 	else
-		pf=-
+		pf_wall=- pf_cpu=-
 	fi
-	pk=$(measure "$ours" -c "$dir" "$@")
-	ratio=$(awk -v a="$pf" -v b="$pk" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-	printf '%-34s %12s %12s %8s\n' "$label" "$pf" "$pk" "$ratio"
+	set -- $(measure "$ours" -c "$dir" "$@")
+	printf '%-34s %10s %10s %6s   %10s %10s %6s\n' "$label" "$pf_wall" "$1" "$(ratio "$pf_wall" "$1")" \
+		"$pf_cpu" "$2" "$(ratio "$pf_cpu" "$2")"
 }
 
 setup "$probe/empty" empty
