@@ -280,6 +280,13 @@ int cfgp_check_expand(const struct cfgp_check *ck, const struct cfgp_setting *s,
 	return expand_in(ck, s ? s->svc : NULL, value, out);
 }
 
+/* cfgp_check_expand_in - expand value in the name space of master.cf entry svc (NULL: main.cf) */
+int cfgp_check_expand_in(const struct cfgp_check *ck, const struct cfg_service *svc,
+                         const char *value, struct cfg_buf *out)
+{
+	return expand_in(ck, svc && ck->master_in_cfg ? svc : NULL, value, out);
+}
+
 /* cfgp_check_effective - the expanded effective value of name in main.cf */
 int cfgp_check_effective(const struct cfgp_check *ck, const char *name, struct cfg_buf *out)
 {

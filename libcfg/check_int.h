@@ -96,6 +96,9 @@ const char *cfgp_check_value(const struct cfgp_check *ck, const char *name);
  */
 int cfgp_check_expand(const struct cfgp_check *ck, const struct cfgp_setting *s, const char *value,
                       struct cfg_buf *out);
+/* cfgp_check_expand_in - the same for any value, in the name space of svc (NULL: main.cf) */
+int cfgp_check_expand_in(const struct cfgp_check *ck, const struct cfg_service *svc,
+                         const char *value, struct cfg_buf *out);
 /* cfgp_check_effective - append the expanded effective main.cf value of name (default too) */
 int cfgp_check_effective(const struct cfgp_check *ck, const char *name, struct cfg_buf *out);
 

@@ -674,6 +674,32 @@ static void check_value(struct cfgp_check *ck, const struct cfgp_setting *s,
 	cfg_buf_fini(&why);
 }
 
+/*
+ * used_by_bad_master - when master.cf did not load, its services and $name
+ * references are unknown to the loader: do not call a main.cf name unused
+ * when it is a service-defined name or master.cf refers to it
+ */
+static int used_by_bad_master(const struct cfgp_check *ck, const struct cfgp_setting *s,
+                              const struct cfg_param_def *def)
+{
+	char *ref;
+	int used;
+
+	if (!ck->master_bad || s->svc != NULL)
+		return 0;
+	if (def != NULL)
+		return 1;
+	ref = cfg_xasprintf("$%s", s->name);
+	used = strstr(ck->master->text.data, ref) != NULL;
+	free(ref);
+	if (!used) {
+		ref = cfg_xasprintf("{%s", s->name);
+		used = strstr(ck->master->text.data, ref) != NULL;
+		free(ref);
+	}
+	return used;
+}
+
 /* check_setting - one explicit setting */
 static void check_setting(struct cfgp_check *ck, const struct cfgp_setting *s)
 {
@@ -687,7 +713,7 @@ static void check_setting(struct cfgp_check *ck, const struct cfgp_setting *s)
 		               s->name, s->value);
 		return;
 	}
-	if (def == NULL || !cfg_registry_find(s->name))
+	if ((def == NULL || !cfg_registry_find(s->name)) && !used_by_bad_master(ck, s, def))
 		check_known(ck, s);
 	if (def != NULL && def->type == CFG_T_RAW)
 		return;

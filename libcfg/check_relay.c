@@ -142,7 +142,7 @@ static void load_list(const struct cfgp_check *ck, const struct cfg_service *svc
 		raw = cfgp_check_value(ck, param);
 	}
 	cfg_buf_init(&b);
-	if (raw != NULL && cfgp_check_expand(ck, l->s, raw, &b) == 0)
+	if (raw != NULL && cfgp_check_expand_in(ck, svc, raw, &b) == 0)
 		add_words(ck, l, b.data, NULL, 0);
 	cfg_buf_fini(&b);
 	analyse(l);
