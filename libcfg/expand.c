@@ -46,6 +46,19 @@
 
 #define SPACE_CHARS " \t\r\n"
 #define MAX_NESTING 100
+/*
+ * Relational operands start a fresh nesting count, so a loop through them
+ * (a = ${{$a} == {x}}) is never caught by MAX_NESTING: Postfix 3.7 dies of a
+ * stack overflow there.  We also bound the total depth of text being walked
+ * and report the same nesting error instead.
+ */
+#define MAX_TOTAL_DEPTH 1000
+/*
+ * References that double at each level (p1 = $p2$p2, p2 = $p3$p3, ...) stay
+ * under the nesting limit but need 2^depth steps; Postfix just runs until it
+ * is killed.  We give up after this many pieces (well above anything real).
+ */
+#define MAX_PIECES 10000000L
 #define AFTER_MAX 20 /* bytes of context Postfix shows after ">>>" */
 
 /* the operator list of Postfix's "expected" message, odd quotes included */
@@ -68,6 +81,8 @@ struct xp {
 	struct cfg_buf *out; /* NULL in scan mode */
 	struct cfg_diags *diags;
 	struct cfg_buf *name; /* scratch for NUL-terminated names */
+	int *depth;           /* texts being walked, over all contexts */
+	long *pieces;         /* pieces handled, over all contexts */
 	int level;
 	int err;
 	int fatal;
@@ -127,6 +142,13 @@ static void undollar(struct cfg_buf *b, struct span t)
 /* enter - count one nesting level; returns 0 to go on, -1 to skip the piece */
 static int enter(struct xp *x, struct span what, int literal)
 {
+	if (++*x->pieces > MAX_PIECES) {
+		if (!x->err)
+			warn(x, "expand-too-large",
+			     "macro expansion too large: more than %ld references and text pieces",
+			     MAX_PIECES);
+		return -1;
+	}
 	if (x->level++ > MAX_NESTING) {
 		struct cfg_buf b;
 
@@ -225,6 +247,7 @@ static long long compat_level_value(const char *s)
 	return -1;
 }
 
+/* cfg_compat_level_cmp - compare two compatibility levels */
 int cfg_compat_level_cmp(const char *a, const char *b, int *err)
 {
 	long long va = compat_level_value(a), vb;
@@ -495,11 +518,8 @@ static void on_macro(struct xp *x, struct span t)
 	x->level--;
 }
 
-/*
- * parse_text - split t into literal runs and macro references and handle
- * each.  Returns -1 when this text had a syntax error of its own.
- */
-static int parse_text(struct xp *x, struct span t)
+/* walk_text - the body of parse_text(): one pass over t */
+static int walk_text(struct xp *x, struct span t)
 {
 	const char *p = t.p, *end = t.p + t.n, *lit = p;
 	int failed = 0; /* a piece of this text failed: Postfix drops the trailing literal */
@@ -557,11 +577,39 @@ static int parse_text(struct xp *x, struct span t)
 	return 0;
 }
 
+/*
+ * parse_text - split t into literal runs and macro references and handle
+ * each (walk_text), within the total depth bound.  Returns -1 when this
+ * text had a syntax error of its own.
+ */
+static int parse_text(struct xp *x, struct span t)
+{
+	int ret;
+
+	if (*x->depth >= MAX_TOTAL_DEPTH) {
+		warn(x, "expand-nesting", "unreasonable macro call nesting: \"%.*s\"", (int)t.n,
+		     t.p);
+		return -1;
+	}
+	++*x->depth;
+	ret = walk_text(x, t);
+	--*x->depth;
+	return ret;
+}
+
+/* cfg_expand_value - append the expansion of value to out */
 int cfg_expand_value(const struct cfg_expand *ex, const char *value, struct cfg_buf *out,
                      struct cfg_diags *diags)
 {
 	struct cfg_buf name;
-	struct xp x = {.ex = ex, .out = out, .diags = diags, .name = &name};
+	int depth = 0;
+	long pieces = 0;
+	struct xp x = {.ex = ex,
+	               .out = out,
+	               .diags = diags,
+	               .name = &name,
+	               .depth = &depth,
+	               .pieces = &pieces};
 	size_t start = out->len;
 
 	cfg_buf_init(&name);
@@ -574,11 +622,19 @@ int cfg_expand_value(const struct cfg_expand *ex, const char *value, struct cfg_
 	return 0;
 }
 
+/* cfg_expand_scan - visit every name value refers to, in every branch */
 int cfg_expand_scan(const char *value, void (*fn)(void *ctx, const char *name), void *ctx,
                     struct cfg_diags *diags)
 {
 	struct cfg_buf name;
-	struct xp x = {.visit = fn, .vctx = ctx, .diags = diags, .name = &name};
+	int depth = 0;
+	long pieces = 0;
+	struct xp x = {.visit = fn,
+	               .vctx = ctx,
+	               .diags = diags,
+	               .name = &name,
+	               .depth = &depth,
+	               .pieces = &pieces};
 
 	cfg_buf_init(&name);
 	parse_text(&x, (struct span){value, strlen(value)});
@@ -586,6 +642,7 @@ int cfg_expand_scan(const char *value, void (*fn)(void *ctx, const char *name), 
 	return x.err ? -1 : 0;
 }
 
+/* cfg_expand_names - cfg_expand_scan() without diagnostics */
 void cfg_expand_names(const char *value, void (*fn)(void *ctx, const char *name), void *ctx)
 {
 	cfg_expand_scan(value, fn, ctx, NULL);
