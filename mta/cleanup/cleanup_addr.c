@@ -61,46 +61,31 @@ static int is_our_domain(struct cleanup *c, const char *domain)
 }
 
 /*
- * map_addr - user@domain, user (our domains only), @domain in maps.
- * Returns 1 with the result in out, 0 when absent, -1 on a table error.
+ * map_addr - virtual(5)/canonical(5) search order over maps (libcfg's
+ * cfg_mapq_virtual: user+ext@domain, user@domain, user+ext and user for our
+ * domains, @domain).  Returns 1 with the result addresses in out, 0 when
+ * absent, -1 on a table error.
  */
 static int map_addr(struct cleanup *c, const struct cfg_strvec *maps, const char *addr,
-                    struct cfg_buf *out)
+                    struct cfg_strvec *out)
 {
-	struct cfg_buf key;
-	const char *value = NULL, *domain = addr_domain(addr);
-	int rc, at_domain = 0;
+	struct cfg_maplist *ml;
+	struct cfg_mapq_opts o;
+	struct cfg_diags ds;
+	int rc;
 
 	if (maps->n == 0 || *addr == '\0')
 		return 0;
-	cfg_buf_init(&key);
-	cfg_buf_adds(&key, addr);
-	addr_lower(key.data);
-	rc = mta_maps_get(maps, key.data, &value);
-	if (rc == 0 && is_our_domain(c, domain)) {
-		cfg_buf_reset(&key);
-		addr_localpart(addr, &key);
-		addr_lower(key.data);
-		rc = mta_maps_get(maps, key.data, &value);
-	}
-	if (rc == 0 && domain) {
-		cfg_buf_reset(&key);
-		cfg_buf_printf(&key, "@%s", domain);
-		addr_lower(key.data);
-		rc = mta_maps_get(maps, key.data, &value);
-		at_domain = 1;
-	}
-	if (rc > 0) {
-		cfg_buf_reset(out);
-		if (at_domain && value[0] == '@') {
-			/* @domain -> @other: keep the local part */
-			addr_localpart(addr, out);
-			cfg_buf_adds(out, value);
-		} else {
-			cfg_buf_adds(out, value);
-		}
-	}
-	cfg_buf_fini(&key);
+	if ((ml = mta_maplist(maps)) == NULL)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.delimiters = c->cfg->recipient_delimiter;
+	o.local_domain = is_our_domain(c, addr_domain(addr));
+	o.propagate_ext = 1;
+	cfg_strvec_clear(out);
+	cfg_diags_init(&ds);
+	rc = mta_mapq_done(cfg_mapq_virtual(ml, addr, &o, out, NULL, &ds), &ds);
+	cfg_diags_fini(&ds);
 	return rc;
 }
 
@@ -108,32 +93,32 @@ int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender)
 {
 	const struct cfg_strvec *first =
 	    is_sender ? &c->cfg->sender_canonical : &c->cfg->recipient_canonical;
-	struct cfg_buf out;
+	struct cfg_strvec out;
 	int rc;
 
 	cleanup_qualify(c, addr);
-	cfg_buf_init(&out);
+	cfg_strvec_init(&out);
 	for (int pass = 0; pass < 2; pass++) {
 		const struct cfg_strvec *maps = pass == 0 ? first : &c->cfg->canonical;
 
 		rc = map_addr(c, maps, addr->data, &out);
 		if (rc < 0) {
-			cfg_buf_fini(&out);
+			cfg_strvec_fini(&out);
 			return -1;
 		}
-		if (rc > 0) {
+		if (rc > 0 && out.n > 0) {
 			struct cfg_buf in;
 
-			/* the table holds external forms */
+			/* the table holds external forms; canonical maps give one address */
 			cfg_buf_init(&in);
-			addr_internalize(out.data, &in);
+			addr_internalize(out.v[0], &in);
 			cfg_buf_reset(addr);
 			cfg_buf_adds(addr, in.data);
 			cfg_buf_fini(&in);
 			cleanup_qualify(c, addr);
 		}
 	}
-	cfg_buf_fini(&out);
+	cfg_strvec_fini(&out);
 	return 0;
 }
 
@@ -157,7 +142,6 @@ static void record(struct cleanup *c, const char *orig, const char *addr, unsign
 static int expand(struct cleanup *c, const char *orig, const char *addr, unsigned notify,
                   long depth, long *count)
 {
-	struct cfg_buf out;
 	struct cfg_strvec results;
 	int rc;
 
@@ -166,16 +150,14 @@ static int expand(struct cleanup *c, const char *orig, const char *addr, unsigne
 		record(c, orig, addr, notify);
 		return 0;
 	}
-	cfg_buf_init(&out);
-	rc = map_addr(c, &c->cfg->virtual_alias, addr, &out);
+	cfg_strvec_init(&results);
+	rc = map_addr(c, &c->cfg->virtual_alias, addr, &results);
 	if (rc <= 0) {
 		if (rc == 0)
 			record(c, orig, addr, notify);
-		cfg_buf_fini(&out);
+		cfg_strvec_fini(&results);
 		return rc;
 	}
-	cfg_strvec_init(&results);
-	cfg_strvec_split(&results, out.data, ", \t\r\n");
 	for (size_t i = 0; i < results.n && rc >= 0; i++) {
 		struct cfg_buf r;
 
@@ -190,7 +172,6 @@ static int expand(struct cleanup *c, const char *orig, const char *addr, unsigne
 		cfg_buf_fini(&r);
 	}
 	cfg_strvec_fini(&results);
-	cfg_buf_fini(&out);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "maps.h"
 
 static struct cfg_htab *cache;
+static struct cfg_htab *lists;
 
 /* free_map - htab value destructor */
 static void free_map(void *v)
@@ -94,8 +95,73 @@ int mta_maps_get(const struct cfg_strvec *specs, const char *key, const char **v
 	return 0;
 }
 
+/* free_list - htab value destructor */
+static void free_list(void *v)
+{
+	cfg_maplist_free(v);
+}
+
+struct cfg_maplist *mta_maplist(const struct cfg_strvec *elems)
+{
+	struct cfg_buf text;
+	struct cfg_diags ds;
+	struct cfg_maplist *ml;
+
+	if (lists == NULL)
+		lists = cfg_htab_new(16);
+	cfg_buf_init(&text);
+	for (size_t i = 0; i < elems->n; i++) {
+		const char *e = elems->v[i];
+
+		/* no proxymap here: every daemon opens its tables itself */
+		if (strncmp(e, "proxy:", 6) == 0)
+			e += 6;
+		if (text.len)
+			cfg_buf_adds(&text, ", ");
+		cfg_buf_adds(&text, e);
+	}
+	ml = cfg_htab_get(lists, text.data);
+	if (ml == NULL) {
+		cfg_diags_init(&ds);
+		if (cfg_maplist_open(text.data, CFG_MAP_FOLD, &ml, &ds) < 0) {
+			for (size_t i = 0; i < ds.n; i++)
+				mta_warn("%s", ds.v[i].msg);
+			ml = NULL;
+		} else {
+			for (size_t i = 0; i < ds.n; i++)
+				mta_warn("%s", ds.v[i].msg);
+			cfg_htab_put(lists, text.data, ml);
+		}
+		cfg_diags_fini(&ds);
+	}
+	cfg_buf_fini(&text);
+	return ml;
+}
+
+struct cfg_maplist *mta_maplist1(const char *spec)
+{
+	struct cfg_strvec v;
+	struct cfg_maplist *ml;
+
+	cfg_strvec_init(&v);
+	cfg_strvec_add(&v, spec);
+	ml = mta_maplist(&v);
+	cfg_strvec_fini(&v);
+	return ml;
+}
+
+int mta_mapq_done(int rc, struct cfg_diags *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		mta_warn("%s", ds->v[i].msg);
+	cfg_diags_clear(ds);
+	return rc;
+}
+
 void mta_maps_close(void)
 {
+	cfg_htab_free(lists, free_list);
+	lists = NULL;
 	cfg_htab_free(cache, free_map);
 	cache = NULL;
 }

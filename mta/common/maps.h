@@ -11,6 +11,7 @@
 
 #include "cfg/buf.h"
 #include "cfg/map.h"
+#include "cfg/mapquery.h"
 #include "cfg/strvec.h"
 
 /* mta_map - the open table for spec, or NULL with Postfix's reason in why */
@@ -23,6 +24,16 @@ struct cfg_map *mta_map(const char *spec, struct cfg_buf *why);
 int mta_map_get(const char *spec, const char *key, const char **value);
 /* mta_maps_get - the same over a list of tables: the first one that has key wins */
 int mta_maps_get(const struct cfg_strvec *specs, const char *key, const char **value);
+/*
+ * mta_maplist - the tables of a list (parameter elements, or one "type:name")
+ * opened once and kept, for libcfg's search orders (cfg/mapquery.h).  NULL
+ * with a warning logged when a table cannot be opened.
+ */
+struct cfg_maplist *mta_maplist(const struct cfg_strvec *elems);
+/* mta_maplist1 - the same for a single table spec */
+struct cfg_maplist *mta_maplist1(const char *spec);
+/* mta_mapq_done - log the diagnostics of a search order query; returns rc */
+int mta_mapq_done(int rc, struct cfg_diags *ds);
 /* mta_maps_close - close every cached table (after a configuration change) */
 void mta_maps_close(void);
 

@@ -242,30 +242,40 @@ static void set_transport(struct rslv_result *res, const char *spec, const char 
 	}
 }
 
-/* transport_lookup - transport_maps: address, domain, parent domains; 1 found */
+/* transport_lookup - transport_maps in Postfix's search order; 1 found (res updated), 0, -1 */
 static int transport_lookup(struct rslv *r, const char *addr, const char *domain,
                             struct rslv_result *res)
 {
+	struct cfg_maplist *ml;
+	struct cfg_mapq_opts o;
+	struct cfg_diags ds;
 	const char *value = NULL;
 	int rc;
 
+	(void)domain;
 	if (r->transport_maps.n == 0)
 		return 0;
-	rc = mta_maps_get(&r->transport_maps, addr, &value);
-	for (const char *p = domain; rc == 0 && p; p = strchr(p + 1, '.')) {
-		rc = mta_maps_get(&r->transport_maps, p == domain ? domain : p, &value);
-	}
+	if ((ml = mta_maplist(&r->transport_maps)) == NULL)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.parent_style = rslv_parent_matches(r, "transport_maps");
+	cfg_diags_init(&ds);
+	rc = mta_mapq_done(cfg_mapq_transport(ml, addr, &o, &value, NULL, &ds), &ds);
+	cfg_diags_fini(&ds);
 	if (rc <= 0)
 		return rc;
 	if (*value && strcmp(value, ":") != 0) {
 		struct cfg_buf keep;
+		const char *colon = strchr(value, ':');
 
+		/* "transport:" keeps the next hop, ":nexthop" keeps the transport */
 		cfg_buf_init(&keep);
-		cfg_buf_adds(&keep, res->nexthop.data);
-		set_transport(res, value, keep.data);
-		if (strchr(value, ':') == NULL || value[strlen(value) - 1] == ':') {
+		if (colon == value) {
 			cfg_buf_reset(&res->nexthop);
-			cfg_buf_adds(&res->nexthop, keep.data);
+			cfg_buf_adds(&res->nexthop, value + 1);
+		} else {
+			cfg_buf_adds(&keep, res->nexthop.data);
+			set_transport(res, value, keep.data);
 		}
 		cfg_buf_fini(&keep);
 	}

@@ -107,65 +107,69 @@ int smtpd_check_mynetworks(struct smtpd *s)
 
 /* ---- access(5) tables ---- */
 
-/* lookup_domain - domain and its parents (per smtpd_access_maps style); 1, 0, -1 */
+/* access_opts - the search options of smtpd's access tables */
+static struct cfg_mapq_opts access_opts(void)
+{
+	struct cfg_mapq_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.delimiters = cfg->recipient_delimiter;
+	o.parent_style = access_parent_style;
+	return o;
+}
+
+/* lookup_domain - a host name and its parent domains; 1, 0, -1 */
 static int lookup_domain(const char *table, const char *domain, const char **value)
 {
-	int rc = mta_map_get(table, domain, value);
-
-	for (const char *p = strchr(domain, '.'); rc == 0 && p && p[1]; p = strchr(p + 1, '.'))
-		rc = mta_map_get(table, access_parent_style ? p + 1 : p, value);
-	return rc;
-}
-
-/* lookup_client - client name (+parents), address, then address prefixes */
-static int lookup_client(const char *table, struct smtpd *s, const char **value)
-{
-	int rc = 0;
-	char net[64];
-
-	if (strcmp(s->name, "unknown") != 0)
-		rc = lookup_domain(table, s->name, value);
-	if (rc == 0)
-		rc = mta_map_get(table, s->addr, value);
-	if (rc == 0 && strchr(s->addr, '.') && !strchr(s->addr, ':')) {
-		snprintf(net, sizeof(net), "%s", s->addr);
-		for (char *dot = strrchr(net, '.'); rc == 0 && dot; dot = strrchr(net, '.')) {
-			*dot = '\0';
-			rc = mta_map_get(table, net, value);
-		}
-	} else if (rc == 0 && strchr(s->addr, ':')) {
-		snprintf(net, sizeof(net), "%s", s->addr);
-		for (char *col = strrchr(net, ':'); rc == 0 && col && col > net;
-		     col = strrchr(net, ':')) {
-			*col = '\0';
-			if (col[-1] == ':')
-				continue;
-			rc = mta_map_get(table, net, value);
-		}
-	}
-	return rc;
-}
-
-/* lookup_mail - user@domain, domain (+parents), user@ ; "" is the null key */
-static int lookup_mail(const char *table, const char *addr, const char **value)
-{
-	struct cfg_buf b;
-	const char *domain;
+	struct cfg_maplist *ml = mta_maplist1(table);
+	struct cfg_mapq_opts o = access_opts();
+	struct cfg_diags ds;
 	int rc;
 
-	if (*addr == '\0')
-		return mta_map_get(table, cfg->null_key, value);
-	rc = mta_map_get(table, addr, value);
-	domain = strrchr(addr, '@');
-	if (rc == 0 && domain && domain[1])
-		rc = lookup_domain(table, domain + 1, value);
+	if (ml == NULL)
+		return -1;
+	cfg_diags_init(&ds);
+	rc = mta_mapq_done(cfg_mapq_access_host(ml, domain, &o, value, NULL, &ds), &ds);
+	cfg_diags_fini(&ds);
+	return rc;
+}
+
+/* lookup_client - client name (+parents), then address and its network prefixes */
+static int lookup_client(const char *table, struct smtpd *s, const char **value)
+{
+	struct cfg_maplist *ml = mta_maplist1(table);
+	struct cfg_diags ds;
+	int rc = 0;
+
+	if (ml == NULL)
+		return -1;
+	if (strcmp(s->name, "unknown") != 0)
+		rc = lookup_domain(table, s->name, value);
 	if (rc == 0) {
-		cfg_buf_init(&b);
-		addr_localpart(addr, &b);
-		cfg_buf_addc(&b, '@');
-		rc = mta_map_get(table, b.data, value);
-		cfg_buf_fini(&b);
+		cfg_diags_init(&ds);
+		rc = mta_mapq_done(cfg_mapq_access_ip(ml, s->addr, value, NULL, &ds), &ds);
+		cfg_diags_fini(&ds);
 	}
+	return rc;
+}
+
+/* lookup_mail - access(5) for an address; the null sender is smtpd_null_access_lookup_key */
+static int lookup_mail(const char *table, const char *addr, const char **value)
+{
+	struct cfg_maplist *ml = mta_maplist1(table);
+	struct cfg_mapq_opts o = access_opts();
+	struct cfg_diags ds;
+	int rc;
+
+	if (ml == NULL)
+		return -1;
+	cfg_diags_init(&ds);
+	if (*addr == '\0')
+		rc = cfg_maplist_find(ml, cfg->null_key, 0, value, &ds);
+	else
+		rc = cfg_mapq_access_addr(ml, addr, &o, value, NULL, &ds);
+	rc = mta_mapq_done(rc, &ds);
+	cfg_diags_fini(&ds);
 	return rc;
 }
 
