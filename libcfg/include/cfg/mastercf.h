@@ -33,8 +33,10 @@
  *     braces and the whitespace just inside them ("{ a  b }" -> "a  b");
  *     other words stay as written ("c{d e}f").
  *  postconf -M prints the first seven fields in columns, then argv joined
- *  with single spaces, wrapping a non-option word or an option value that
- *  contains space/tab/CR/LF in "{...}".
+ *  with single spaces, wrapping in "{...}" an option value, or a word after
+ *  the one that ended option processing, when it contains space, tab, CR or
+ *  LF.  Quirk (observed): the word that ends option processing is never
+ *  wrapped ("smtpd {a b} {c d}" prints as "smtpd a b {c d}").
  *
  * What ovr holds: the (name, value) pairs postconf -P shows for the entry:
  *  walk argv from v[1] while words start with '-' (not "--"); an option
