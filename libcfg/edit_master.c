@@ -571,7 +571,8 @@ static void set_entry(struct state *st, struct cfg_strvec *argv)
 	cfg_strvec_fini(&st->entry);
 	st->entry = *argv;
 	st->have_entry = 1;
-	cfg_strvec_init(argv);
+	argv->v = NULL; /* moved: cfg_strvec_fini() of it is now a no-op */
+	argv->n = argv->cap = 0;
 }
 
 /* entry_start - handle the first line of a logical line; -1 on a fatal error */
@@ -637,14 +638,17 @@ static int entry_start(struct state *st, const char *line, size_t n)
 							              "file %s: line %u: %s",
 							              st->path, st->lineno, err);
 						cfg_strvec_fini(&argv);
+						cfg_strvec_fini(&tentative);
 						goto out;
 					}
 					set_entry(st, &argv);
 				}
 				if (ed->what == CFG_EDIT_FIELD) {
 					if (edit_field(&st->entry, r->field, r->value, st->diags)
-					    < 0)
+					    < 0) {
+						cfg_strvec_fini(&tentative);
 						goto out;
+					}
 				} else {
 					edit_param(&st->entry, ed->mode, r->sub, r->value);
 				}

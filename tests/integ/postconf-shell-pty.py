@@ -32,6 +32,9 @@ pid, fd = pty.fork()
 if pid == 0:
     env = {'HOME': work, 'TERM': 'dumb', 'PATH': '/usr/bin:/bin', 'LC_ALL': 'C',
            'INPUTRC': '/dev/null'}
+    for k in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):
+        if k in os.environ:
+            env[k] = os.environ[k]
     os.execve(postconf, [postconf, '-c', work, '--shell'], env)
     os._exit(127)
 
@@ -116,7 +119,11 @@ try:
     if status is None:
         failures.append('the shell did not exit after "quit" + "y"')
     elif not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        failures.append('exit status %r' % status)
+        try:
+            seen += os.read(fd, 65536)
+        except OSError:
+            pass
+        failures.append('exit status %r, output after "y": %r' % (status, seen[-2000:]))
     hist = os.path.join(work, '.postkit_history')
     if not os.path.exists(hist):
         failures.append('no history file %s' % hist)

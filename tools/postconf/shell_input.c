@@ -2,7 +2,8 @@
  * shell_input.c - the terminal side of postconf --shell (GNU readline)
  *
  * readline's callback interface is used so that ^C can be handled in the
- * main loop, outside the signal handler: it cancels the line being typed
+ * main loop (pselect() with SIGINT unblocked only while waiting), outside
+ * the signal handler: it cancels the line being typed
  * (and a pending "discard?" question) and shows a fresh prompt.  ^D on an
  * empty line ends the input.  Completion knows the command names, parameter
  * names, the fixed values of a parameter's type (yes/no, enumeration
@@ -156,6 +157,7 @@ static char *history_path(void)
 void pcf_shell_interactive(struct pcf_shell *sh)
 {
 	struct sigaction sa, old;
+	sigset_t block, orig, waitmask;
 	char *hist = history_path();
 
 	cur = sh;
@@ -170,36 +172,47 @@ void pcf_shell_interactive(struct pcf_shell *sh)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: select() must see EINTR */
+	sa.sa_flags = 0; /* no SA_RESTART: pselect() must see EINTR */
 	sigaction(SIGINT, &sa, &old);
+	/* SIGINT stays blocked except inside pselect(), so a ^C typed while a command runs is
+	 * seen at the next wait instead of being lost between a check and the wait */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	waitmask = orig;
+	sigdelset(&waitmask, SIGINT);
 	rl_callback_handler_install(pcf_shell_prompt(sh), on_line);
 	while (!sh->done) {
 		fd_set fds;
+		int n;
 
 		FD_ZERO(&fds);
 		FD_SET(STDIN_FILENO, &fds);
-		if (select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL) < 0) {
+		n = pselect(STDIN_FILENO + 1, &fds, NULL, NULL, NULL, &waitmask);
+		if (got_sigint) {
+			/* ^C: drop the line (and a pending question), prompt again */
+			got_sigint = 0;
+			sh->confirm = 0;
+			rl_free_line_state();
+			rl_callback_sigcleanup();
+			fputs("^C", stdout);
+			rl_crlf();
+			rl_replace_line("", 0);
+			rl_set_prompt(pcf_shell_prompt(sh));
+			rl_on_new_line();
+			rl_redisplay();
+			continue;
+		}
+		if (n < 0) {
 			if (errno != EINTR)
 				break;
-			if (got_sigint) {
-				/* ^C: drop the line (and a pending question), prompt again */
-				got_sigint = 0;
-				sh->confirm = 0;
-				rl_free_line_state();
-				rl_callback_sigcleanup();
-				fputs("^C", stdout);
-				rl_crlf();
-				rl_replace_line("", 0);
-				rl_set_prompt(pcf_shell_prompt(sh));
-				rl_on_new_line();
-				rl_redisplay();
-			}
 			continue;
 		}
 		rl_callback_read_char();
 	}
 	if (!sh->done)
 		rl_callback_handler_remove();
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	sigaction(SIGINT, &old, NULL);
 	if (hist != NULL) {
 		(void)write_history(hist);
