@@ -36,7 +36,8 @@
  * nesting loop here: the caller sees -1 and the nesting warning.  Postfix
  * then says "fatal: macro processing error", or "fatal: dictionary
  * mail_dict: macro processing error" for a parameter Postfix itself
- * evaluates while loading main.cf (myhostname, mydomain, ...); printing that
+ * evaluates while loading main.cf (observed for myhostname and mydomain, in
+ * every postconf mode, not only -x); printing that
  * fatal line is the caller's business.
  *
  * Quoted contexts in messages copy Postfix: text after ">>>" is cut to 20
@@ -73,6 +74,13 @@ static const struct {
     {"==", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT}, {"<=", OP_LE}, {">=", OP_GE}, {">", OP_GT},
 };
 
+/* what all contexts of one call share: the bounds Postfix does not have */
+struct shared {
+	int depth;   /* texts being walked */
+	long pieces; /* pieces handled */
+	int halted;  /* a bound was hit: stop, say nothing more */
+};
+
 /* the state of one expansion (relational operands get their own) */
 struct xp {
 	const struct cfg_expand *ex;         /* lookups; NULL in scan mode */
@@ -81,8 +89,7 @@ struct xp {
 	struct cfg_buf *out; /* NULL in scan mode */
 	struct cfg_diags *diags;
 	struct cfg_buf *name; /* scratch for NUL-terminated names */
-	int *depth;           /* texts being walked, over all contexts */
-	long *pieces;         /* pieces handled, over all contexts */
+	struct shared *sh;
 	int level;
 	int err;
 	int fatal;
@@ -142,11 +149,15 @@ static void undollar(struct cfg_buf *b, struct span t)
 /* enter - count one nesting level; returns 0 to go on, -1 to skip the piece */
 static int enter(struct xp *x, struct span what, int literal)
 {
-	if (++*x->pieces > MAX_PIECES) {
-		if (!x->err)
-			warn(x, "expand-too-large",
-			     "macro expansion too large: more than %ld references and text pieces",
-			     MAX_PIECES);
+	if (x->sh->halted) {
+		x->err = 1;
+		return -1;
+	}
+	if (++x->sh->pieces > MAX_PIECES) {
+		warn(x, "expand-too-large",
+		     "macro expansion too large: more than %ld references and text pieces",
+		     MAX_PIECES);
+		x->sh->halted = 1;
 		return -1;
 	}
 	if (x->level++ > MAX_NESTING) {
@@ -387,7 +398,7 @@ static const char *relational(struct xp *x, const char *p, const char *end, cons
 	cfg_buf_init(&rb);
 	sub_expand(x, left, &lb);
 	sub_expand(x, right, &rb);
-	if (x->out != NULL) {
+	if (x->out != NULL && !x->sh->halted) {
 		int saved = x->err;
 
 		/* Postfix compares even when an operand failed */
@@ -586,14 +597,19 @@ static int parse_text(struct xp *x, struct span t)
 {
 	int ret;
 
-	if (*x->depth >= MAX_TOTAL_DEPTH) {
-		warn(x, "expand-nesting", "unreasonable macro call nesting: \"%.*s\"", (int)t.n,
-		     t.p);
+	if (x->sh->halted) {
+		x->err = 1;
 		return -1;
 	}
-	++*x->depth;
+	if (x->sh->depth >= MAX_TOTAL_DEPTH) {
+		warn(x, "expand-nesting", "unreasonable macro call nesting: \"%.*s\"", (int)t.n,
+		     t.p);
+		x->sh->halted = 1;
+		return -1;
+	}
+	x->sh->depth++;
 	ret = walk_text(x, t);
-	--*x->depth;
+	x->sh->depth--;
 	return ret;
 }
 
@@ -602,14 +618,8 @@ int cfg_expand_value(const struct cfg_expand *ex, const char *value, struct cfg_
                      struct cfg_diags *diags)
 {
 	struct cfg_buf name;
-	int depth = 0;
-	long pieces = 0;
-	struct xp x = {.ex = ex,
-	               .out = out,
-	               .diags = diags,
-	               .name = &name,
-	               .depth = &depth,
-	               .pieces = &pieces};
+	struct shared sh = {0, 0, 0};
+	struct xp x = {.ex = ex, .out = out, .diags = diags, .name = &name, .sh = &sh};
 	size_t start = out->len;
 
 	cfg_buf_init(&name);
@@ -627,14 +637,8 @@ int cfg_expand_scan(const char *value, void (*fn)(void *ctx, const char *name), 
                     struct cfg_diags *diags)
 {
 	struct cfg_buf name;
-	int depth = 0;
-	long pieces = 0;
-	struct xp x = {.visit = fn,
-	               .vctx = ctx,
-	               .diags = diags,
-	               .name = &name,
-	               .depth = &depth,
-	               .pieces = &pieces};
+	struct shared sh = {0, 0, 0};
+	struct xp x = {.visit = fn, .vctx = ctx, .diags = diags, .name = &name, .sh = &sh};
 
 	cfg_buf_init(&name);
 	parse_text(&x, (struct span){value, strlen(value)});

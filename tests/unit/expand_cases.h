@@ -157,3 +157,5 @@
 {"a=1\nb=2\nc=3\ne=\nm=dom", "${{a} ! {b}}", -1, "", OPS "\"...a}>>>! {b}\"", NULL},
 {"a=1\nb=2\nc=3\ne=\nm=dom", "${{a}{b}}", -1, "", OPS "\"...a}>>>{b}\"", NULL},
 {"a=1\nb=2\nc=3\ne=\nm=dom", "${{a} === {b}}", -1, "", OPS "\"...a}>>>=== {b}\"", NULL},
+{"a=1\nb=2\nc=3\ne=\nm=dom", "${{${a!x}} <level {3}}", -1, "", "attribute name syntax error at: \"...a>>>!x\"\nmalformed compatibility level syntax: \"\"", NULL},
+{"a=1\nb=2\nc=3\ne=\nm=dom", "${{$} <level {3}}", -1, "", "empty macro name: \"$\"\nmalformed compatibility level syntax: \"\"", NULL},

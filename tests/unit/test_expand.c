@@ -202,7 +202,7 @@ START_TEST(test_expand_operand_loop)
 	struct cfg_buf out;
 	struct cfg_diags ds;
 
-	defs_init(&d, "la=${{$la}=={x}}\nlb=${{x}=={${la?{$lb}}}}");
+	defs_init(&d, "la=${{$la}=={x}}\nlb=${{x}=={${la?{$lb}}}}\nlc=${{$lc} <level {3}}");
 	cfg_buf_init(&out);
 	cfg_diags_init(&ds);
 	ck_assert_int_eq(cfg_expand_value(&ex, "$la", &out, &ds), -1);
@@ -212,6 +212,10 @@ START_TEST(test_expand_operand_loop)
 	cfg_diags_clear(&ds);
 	ck_assert_int_eq(cfg_expand_value(&ex, "$lb", &out, &ds), -1);
 	ck_assert_str_eq(ds.v[0].code, "expand-nesting");
+	cfg_diags_clear(&ds);
+	/* one warning, not one "malformed compatibility level" per level unwound */
+	ck_assert_int_eq(cfg_expand_value(&ex, "$lc", &out, &ds), -1);
+	ck_assert_uint_eq(ds.n, 1);
 	cfg_diags_fini(&ds);
 	cfg_buf_fini(&out);
 	defs_fini(&d);
