@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cfg/check.h"
 #include "cfg/edit.h"
 #include "cfg/fileio.h"
 #include "cfg/maincf.h"
@@ -477,37 +480,132 @@ static void cmd_services(struct pcf_shell *sh, struct cfg_strvec *av, const char
 	cfg_buf_fini(&out);
 }
 
-/* cmd_check - type-check every setting of main.cf (pending included) and master.cf -o */
+/* replace_all - s with every occurrence of from replaced by to (new string) */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	struct cfg_buf b;
+	size_t n = strlen(from);
+	const char *p;
+
+	cfg_buf_init(&b);
+	while ((p = strstr(s, from)) != NULL) {
+		cfg_buf_add(&b, s, (size_t)(p - s));
+		cfg_buf_adds(&b, to);
+		s = p + n;
+	}
+	cfg_buf_adds(&b, s);
+	return cfg_buf_take(&b);
+}
+
+/* remove_scratch - delete a scratch directory and the links and file in it */
+static void remove_scratch(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char *p;
+
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			p = cfg_xasprintf("%s/%s", dir, e->d_name);
+			(void)unlink(p);
+			free(p);
+		}
+		closedir(d);
+	}
+	(void)rmdir(dir);
+}
+
+/*
+ * scratch_copy - a temporary directory that looks like the configuration
+ * with the pending changes: main.cf written out, every other entry of the
+ * directory a symbolic link to the original.  NULL after a message.
+ */
+static char *scratch_copy(struct pcf_shell *sh)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir = cfg_xasprintf("%s/postconf-shell.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	struct cfg_buf t;
+	struct cfg_diags ds;
+	DIR *d;
+	struct dirent *e;
+	char *path;
+	int ok;
+
+	if (mkdtemp(dir) == NULL) {
+		say(sh, "error", "check: cannot make a scratch directory: %s", strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	if ((d = opendir(sh->dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char *from, *to;
+
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
+			    || strcmp(e->d_name, "main.cf") == 0)
+				continue;
+			from = cfg_xasprintf("%s/%s", sh->dir, e->d_name);
+			to = cfg_xasprintf("%s/%s", dir, e->d_name);
+			(void)symlink(from, to);
+			free(from);
+			free(to);
+		}
+		closedir(d);
+	}
+	cfg_buf_init(&t);
+	cfg_diags_init(&ds);
+	apply_ops(sh, sh->text.data, sh->text.len, &t, &ds);
+	path = cfg_xasprintf("%s/main.cf", dir);
+	ok = cfg_file_replace(path, t.data, t.len, 0644, &ds) == 0;
+	if (!ok)
+		say(sh, "error", "check: %s", ds.n ? ds.v[ds.n - 1].msg : "cannot write");
+	free(path);
+	cfg_diags_fini(&ds);
+	cfg_buf_fini(&t);
+	if (!ok) {
+		remove_scratch(dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* cmd_check - run postfix check's validator (without the file system checks) */
 static void cmd_check(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest)
 {
-	struct cfg_maincf *doc = pending_doc(sh);
-	const struct cfg_mastercf *m = cfg_config_mastercf(sh->cfg);
-	struct pcf_ed_lookup lk;
+	struct cfg_check_opts opts = {CFG_CHECK_NO_FS};
 	struct cfg_diags ds;
-	size_t i, j, n = 0;
+	struct cfg_buf out;
+	char *scratch = NULL, *text;
+	size_t errors, i, warnings = 0;
 
 	(void)av;
 	(void)rest;
-	lookup_init(sh, &lk);
+	if (sh->npend > 0 && (scratch = scratch_copy(sh)) == NULL)
+		return;
 	cfg_diags_init(&ds);
-	for (i = 0; i < doc->nents; i++, n++)
-		(void)cfg_validate_param(doc->ents[i].name, doc->ents[i].value, &lk.ex,
-		                         sh->main_path, doc->ents[i].line, &ds);
-	for (i = 0; m != NULL && i < m->nsvcs; i++) {
-		lk.svc = &m->svcs[i];
-		for (j = 0; j < m->svcs[i].novr; j++, n++)
-			(void)cfg_validate_param(m->svcs[i].ovr[j].name, m->svcs[i].ovr[j].value,
-			                         &lk.ex, m->path, m->svcs[i].line, &ds);
-	}
+	cfg_buf_init(&out);
+	errors = cfg_check_dir(scratch ? scratch : sh->dir, &opts, &ds);
 	for (i = 0; i < ds.n; i++)
-		printf("%s:%u: %s: %s\n", ds.v[i].file, ds.v[i].line,
-		       cfg_severity_name(ds.v[i].sev), ds.v[i].msg);
-	printf("check: %zu setting%s, %zu problem%s%s\n", n, n == 1 ? "" : "s", ds.n,
-	       ds.n == 1 ? "" : "s", sh->npend ? " (line numbers include pending changes)" : "");
-	if (ds.n > 0)
+		warnings += ds.v[i].sev == CFG_SEV_WARNING;
+	cfg_check_render_text(&ds, &out);
+	/* findings in the scratch copy are findings in the configuration */
+	text = scratch ? replace_all(out.data, scratch, sh->dir) : cfg_xstrdup(out.data);
+	fputs(text, stdout);
+	printf("check: %zu error%s, %zu warning%s%s\n", errors, errors == 1 ? "" : "s", warnings,
+	       warnings == 1 ? "" : "s",
+	       sh->npend ? " (with the pending changes; main.cf line numbers include them)" : "");
+	if (errors > 0)
 		sh->failed = 1;
+	free(text);
+	if (scratch != NULL) {
+		remove_scratch(scratch);
+		free(scratch);
+	}
+	cfg_buf_fini(&out);
 	cfg_diags_fini(&ds);
-	cfg_maincf_free(doc);
 }
 
 /* cmd_diff - the pending changes as a unified diff against the file */
