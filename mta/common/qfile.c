@@ -309,7 +309,7 @@ void qf_env_fini(struct qf_env *e)
 		free(e->logs[i].text);
 	}
 	free(e->logs);
-	qf_env_init(e);
+	memset(e, 0, sizeof(*e)); /* qf_env_init() before reusing it */
 }
 
 /* read_range - read [off, off+len) into out; len < 0: to end of file */

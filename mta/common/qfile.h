@@ -140,7 +140,7 @@ struct qf_env {
 	unsigned hflags;
 };
 
-/* qf_env_init / qf_env_fini - an empty envelope / release one */
+/* qf_env_init / qf_env_fini - an empty envelope / release one (init again to reuse) */
 void qf_env_init(struct qf_env *e);
 void qf_env_fini(struct qf_env *e);
 /*

@@ -217,6 +217,24 @@ static void reload(void)
 	}
 }
 
+/* release - free what master holds before it exits */
+static void release(void)
+{
+	mta_conf_close(&M.conf);
+	free(M.svcs);
+	free(M.kids);
+	free(M.self);
+	free((char *)M.config_dir);
+	free(pid_path);
+	pid_path = NULL;
+	M.svcs = NULL;
+	M.kids = NULL;
+	M.self = NULL;
+	M.config_dir = NULL;
+	if (pid_fd >= 0)
+		close(pid_fd);
+}
+
 /* stop - SIGTERM: stop every process, remove the pid file, exit */
 static void stop(int sig)
 {
@@ -239,6 +257,10 @@ static void stop(int sig)
 	reap();
 	if (pid_path)
 		unlink(pid_path);
+	for (size_t i = 0; i < M.nsvcs; i++)
+		master_svc_free(M.svcs[i]);
+	M.nsvcs = 0;
+	release();
 	exit(0);
 }
 
@@ -348,6 +370,7 @@ int master_main(int argc, char **argv)
 		/* exit 0 when no master holds the lock */
 		int rc = lock_pid() == 0 ? 0 : 1;
 
+		release();
 		return rc;
 	}
 	if (!foreground) {
@@ -366,6 +389,7 @@ int master_main(int argc, char **argv)
 				if (read(ready[0], &c, 1) != 1)
 					c = '1';
 			}
+			release();
 			return c == '0' ? 0 : 1;
 		}
 		if (ready[0] >= 0)

@@ -86,6 +86,7 @@ START_TEST(test_qfile_roundtrip)
 	ck_assert_int_eq(qf_append_log(fd, 1, "bounced", "5.1.1", 7, "unknown user: \"x\"\n"), 0);
 	ck_assert_int_eq(qf_set_hflags(fd, QF_H_BOUNCED), 0);
 	qf_env_fini(&e);
+	qf_env_init(&e);
 	ck_assert_int_eq(qf_read(fd, &e, &why), 0);
 	ck_assert_int_eq(e.rcpt[0].status, 'D');
 	ck_assert_int_eq(e.rcpt[1].status, '-');

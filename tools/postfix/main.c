@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	struct pfx p;
 	struct cfg_buf why;
 	const char *cmd;
-	int i;
+	int i, rc;
 
 	memset(&p, 0, sizeof(p));
 	mta_log_init("postfix");
@@ -330,18 +330,21 @@ int main(int argc, char **argv)
 	if (chdir(p.queue_dir) < 0)
 		mta_fatal("chdir(%s): %m", p.queue_dir);
 	if (strcmp(cmd, "start") == 0)
-		return cmd_start(&p, 0);
-	if (strcmp(cmd, "start-fg") == 0)
-		return cmd_start(&p, 1);
-	if (strcmp(cmd, "stop") == 0)
-		return cmd_stop(&p, 1);
-	if (strcmp(cmd, "abort") == 0)
-		return cmd_stop(&p, 0);
-	if (strcmp(cmd, "reload") == 0)
-		return cmd_reload(&p);
-	if (strcmp(cmd, "status") == 0)
-		return cmd_status(&p);
-	if (strcmp(cmd, "flush") == 0)
-		return cmd_flush(&p);
-	return usage(cmd);
+		rc = cmd_start(&p, 0);
+	else if (strcmp(cmd, "start-fg") == 0)
+		rc = cmd_start(&p, 1);
+	else if (strcmp(cmd, "stop") == 0)
+		rc = cmd_stop(&p, 1);
+	else if (strcmp(cmd, "abort") == 0)
+		rc = cmd_stop(&p, 0);
+	else if (strcmp(cmd, "reload") == 0)
+		rc = cmd_reload(&p);
+	else if (strcmp(cmd, "status") == 0)
+		rc = cmd_status(&p);
+	else if (strcmp(cmd, "flush") == 0)
+		rc = cmd_flush(&p);
+	else
+		rc = usage(cmd);
+	mta_conf_close(&p.conf);
+	return rc;
 }

@@ -111,5 +111,5 @@ int mailq_print(const char *queue_dir)
 	else
 		printf("-- %ld Kbytes in %ld Request%s.\n", (total + 1023) / 1024, count,
 		       count == 1 ? "" : "s");
-	return 0;
+	return fflush(stdout) == 0 ? 0 : 1;
 }

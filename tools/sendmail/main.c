@@ -294,8 +294,9 @@ static void run(const char *prog, char **argv, struct mta_conf *c)
 /* main - modes by option or by the name we were called with */
 int main(int argc, char **argv)
 {
-	struct opts o;
-	struct mta_conf c;
+	/* static: what lives until exit stays reachable (a program, not a library) */
+	static struct opts o;
+	static struct mta_conf c;
 	struct cfg_buf why;
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
