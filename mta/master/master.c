@@ -123,7 +123,18 @@ static void reap(void)
 				mta_warn("%s/%s: bad command startup -- throttling", M.daemon_dir,
 				         svc->command);
 				svc->throttle_until = mta_now() + (double)M.throttle_time;
+			} else {
+				/* a crash after a good start: back off 1, 2, 4... seconds, up to the throttle time */
+				double wait =
+				    (double)(1L << (svc->crashes < 10 ? svc->crashes : 10));
+
+				if (wait > (double)M.throttle_time)
+					wait = (double)M.throttle_time;
+				if (svc->crashes++ > 0 && mta_now() + wait > svc->throttle_until)
+					svc->throttle_until = mta_now() + wait;
 			}
+		} else if (!M.stopping) {
+			svc->crashes = 0;
 		}
 		*k = M.kids[--M.nkids];
 		if (svc->removed && svc->total == 0)

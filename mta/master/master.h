@@ -30,6 +30,7 @@ struct master_svc {
 	int total;             /* running processes */
 	int avail;             /* of which idle */
 	double throttle_until; /* no new processes before this (after startup failures) */
+	int crashes;           /* abnormal exits in a row, for the restart back-off */
 	int removed;           /* gone from master.cf: drain and forget */
 	int seen;              /* used while reloading */
 };

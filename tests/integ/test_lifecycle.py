@@ -91,6 +91,34 @@ def main():
                inst.wait_mailbox("nobody", "Subject: across reload"))
         R.check("same master", inst.master_pid(), pid)
 
+        # a crashed daemon is restarted (with a back-off when it keeps crashing)
+        def children(name):
+            out = []
+            for d in os.listdir("/proc"):
+                if d.isdigit():
+                    try:
+                        with open("/proc/%s/stat" % d) as f:
+                            st = f.read()
+                    except OSError:
+                        continue
+                    comm = st[st.index("(") + 1:st.rindex(")")]
+                    ppid = int(st[st.rindex(")") + 2:].split()[1])
+                    if comm == name and ppid == pid:
+                        out.append(int(d))
+            return out
+        q = children("qmgr")
+        R.check("one qmgr", len(q), 1)
+        if q:
+            os.kill(q[0], 9)
+            R.true("crash logged", inst.wait_log(r"postfix/master\[\d+\]: warning: process .*/qmgr pid %d "
+                                                 r"killed by signal 9" % q[0]))
+            deadline = time.time() + 10
+            while (not children("qmgr") or children("qmgr") == q) and time.time() < deadline:
+                time.sleep(0.1)
+            R.true("qmgr restarted", children("qmgr") not in ([], q))
+            inst.sendmail(["-f", "a@example.net", "nobody"], "Subject: after crash\n\nx\n")
+            R.true("mail flows after the restart", inst.wait_mailbox("nobody", "Subject: after crash"))
+
         r = inst.postfix("stop")
         R.check("stop: exit", r.returncode, 0)
         R.check("stop: message", last_script_line(inst), "stopping the Postfix mail system")
