@@ -80,7 +80,7 @@ else
 			case_path="$case_path$builddir/tools/$prog:"
 		fi
 	done
-	case_path="$case_path$PATH"
+	case_path="$case_path@GUARD@:$PATH"
 fi
 
 # A per-case time limit when coreutils' timeout(1) is there.
@@ -98,6 +98,28 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 2' HUP INT TERM
+
+# Guard: a Postfix command that postkit has not built must not silently run the system's
+# Postfix further down PATH (the case would test the oracle against itself). Each such
+# name gets a stub that says so and fails.
+case $case_path in
+*@GUARD@*)
+	guard=$work/guard
+	mkdir -p "$guard"
+	for prog in postalias postcat postconf postdrop postfix postkick postlock postlog postmap \
+		postmulti postqueue postsuper sendmail newaliases mailq; do
+		found=
+		for t in postconf postmap postalias postfix sendmail; do
+			[ -x "$builddir/tools/$t/$prog" ] && found=1
+		done
+		[ -n "$found" ] && continue
+		printf '#!/bin/sh\necho "golden.sh: %s is not built in %s (the system Postfix is not used)" >&2\nexit 127\n' \
+			"$prog" "$builddir" >"$guard/$prog"
+		chmod +x "$guard/$prog"
+	done
+	case_path=$(printf '%s\n' "$case_path" | sed -e "s|@GUARD@|$guard|")
+	;;
+esac
 
 input_mtime='2000-01-01 00:00:00 UTC'
 passed=0
