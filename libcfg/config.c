@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "cfg/config.h"
 #include "cfg/expand.h"
@@ -691,12 +693,60 @@ done:
 	return rc;
 }
 
+/*
+ * file_is_hot - Postfix reads main.cf again (and again) while it was
+ * modified within the last second, to let an editor finish; the duplicate
+ * warnings of those extra reads only appear then.
+ */
+static int file_is_hot(const char *path, time_t before)
+{
+	struct stat st;
+	time_t after = time(NULL);
+
+	if (stat(path, &st) < 0)
+		return 0;
+	return st.st_mtime >= before - 1 && st.st_mtime <= after;
+}
+
+/* is_reread_warning - a duplicate warning that names the first definition of a name */
+static int is_reread_warning(const struct cfg_maincf *doc, const struct cfg_diag *d)
+{
+	if (strcmp(d->code, "maincf-duplicate") != 0 || d->param == NULL)
+		return 0;
+	for (size_t i = 0; i < doc->nents; i++)
+		if (doc->ents[i].line == d->line && strcmp(doc->ents[i].name, d->param) == 0)
+			return doc->ents[i].prev == 0;
+	return 0;
+}
+
+/* diag_copy - append a copy of d */
+static void diag_copy(struct cfg_diags *ds, const struct cfg_diag *d)
+{
+	struct cfg_diag *n =
+	    cfg_diags_add(ds, d->sev, d->code, d->file, d->line, d->col, "%s", d->msg);
+
+	if (n != NULL && d->param != NULL)
+		n->param = cfg_xstrdup(d->param);
+}
+
 /* read_main - read DIR/main.cf into cfg->main */
 static int read_main(struct cfg_config *cfg, struct cfg_diags *diags)
 {
 	struct cfg_maincf *doc = NULL;
-	int rc = cfg_maincf_load(cfg->main_path, &doc, diags);
+	struct cfg_diags tmp;
+	time_t before = time(NULL);
+	int rc, hot;
 
+	cfg_diags_init(&tmp);
+	rc = cfg_maincf_load(cfg->main_path, &doc, &tmp);
+	hot = file_is_hot(cfg->main_path, before);
+	for (size_t i = 0; i < tmp.n; i++) {
+		/* Keep the "second read" duplicate warnings only when Postfix would read again. */
+		if (!hot && doc != NULL && is_reread_warning(doc, &tmp.v[i]))
+			continue;
+		diag_copy(diags, &tmp.v[i]);
+	}
+	cfg_diags_fini(&tmp);
 	if (doc != NULL) {
 		cfg_maincf_free(cfg->main);
 		cfg->main = doc;
