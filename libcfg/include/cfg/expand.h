@@ -39,7 +39,13 @@ struct cfg_expand {
  * cfg_expand_scan()).  Only the chosen branch of a conditional is expanded,
  * so an error in the other branch goes unnoticed, as in Postfix.  One error
  * has severity CFG_SEV_FATAL: a numeric comparison of digits too large for a
- * long ("mac_exp_eval: bad conversion: DIGITS").
+ * long ("mac_exp_eval: bad conversion: DIGITS").  Diagnostic codes:
+ * expand-empty-name, expand-truncated, expand-name-syntax, expand-operator,
+ * expand-operator-suffix, expand-operand, expand-unbalanced, expand-garbage,
+ * expand-compat-level, expand-bad-number, expand-nesting, and two bounds
+ * Postfix lacks (it crashes or runs forever there): a loop through
+ * relational operands gives expand-nesting at a total depth of 1000, and
+ * more than 10 million pieces gives expand-too-large.
  */
 int cfg_expand_value(const struct cfg_expand *ex, const char *value, struct cfg_buf *out,
                      struct cfg_diags *diags);
