@@ -14,8 +14,28 @@
 #include "log.h"
 #include "server.h"
 
-static struct cleanup_cfg cfg;
-static const char *qmgr_service;
+static struct cleanup_cfg daemon_cfg; /* the cleanup daemon's own settings */
+static int log_depth;
+static char *log_saved;
+
+void cleanup_log_enter(void)
+{
+	/* inside smtpd the cleanup work still logs as postfix/cleanup */
+	if (log_depth++ == 0 && strcmp(mta_log_prog_name(), "cleanup") != 0) {
+		free(log_saved);
+		log_saved = cfg_xstrdup(mta_log_prog_name());
+		mta_log_prog("cleanup");
+	}
+}
+
+void cleanup_log_leave(void)
+{
+	if (--log_depth == 0 && log_saved) {
+		mta_log_prog(log_saved);
+		free(log_saved);
+		log_saved = NULL;
+	}
+}
 
 const char *cleanup_attr(struct cleanup *c, const char *name)
 {
@@ -69,7 +89,7 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 	c->local = ctx && strcmp(ctx, "local") == 0;
 	/* Postfix fixes headers for local submissions and clients on our own interfaces */
 	c->fix_headers =
-	    c->local || cfg.always_add_headers
+	    c->local || c->cfg->always_add_headers
 	    || (client && (strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0));
 	c->extract = ipc_get_long(a, "extract", 0) != 0;
 	c->discard = ipc_get_long(a, "discard", 0) != 0;
@@ -160,31 +180,71 @@ static void seal(struct cleanup *c, const char *queue_dir)
 		if (rename(c->w.path, to) < 0)
 			mta_warn("%s: rename to hold: %m", c->w.qid);
 		free(to);
-	} else if (ipc_trigger(queue_dir, "public", qmgr_service, 'A') < 0 && errno != EAGAIN) {
+	} else if (ipc_trigger(queue_dir, "public", c->cfg->qmgr_service, 'A') < 0
+	           && errno != EAGAIN) {
 		/* qmgr finds the file on its next scan anyway */
 	}
 	qf_writer_fini(&c->w);
 }
 
-/* serve - one submission */
+int cleanup_open(struct cleanup *c, struct cleanup_cfg *cfg)
+{
+	struct timeval tv;
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->in_header = 1;
+	cfg_strvec_init(&c->attrs);
+	cfg_buf_init(&c->line);
+	cfg_buf_init(&c->hdr);
+	cfg_strvec_init(&c->headers);
+	cfg_buf_init(&c->reply);
+	if (qf_create(&c->w, cfg->queue_dir, QF_INCOMING) < 0) {
+		cleanup_log_enter();
+		mta_warn("create file %s/%s: %m", cfg->queue_dir, QF_INCOMING);
+		cleanup_log_leave();
+		return -1;
+	}
+	c->open = 1;
+	gettimeofday(&tv, NULL);
+	c->arrival_sec = (long)tv.tv_sec;
+	c->arrival_usec = (long)tv.tv_usec;
+	return 0;
+}
+
+void cleanup_envelope(struct cleanup *c, const struct cfg_strvec *a)
+{
+	cleanup_log_enter();
+	envelope(c, a);
+	cleanup_log_leave();
+}
+
+int cleanup_finish(struct cleanup *c)
+{
+	cleanup_log_enter();
+	cleanup_content_end(c);
+	if (c->status == 0)
+		seal(c, c->cfg->queue_dir);
+	cleanup_log_leave();
+	return c->status;
+}
+
+void cleanup_close(struct cleanup *c)
+{
+	cleanup_free(c);
+}
+
+/* serve - one submission over the IPC protocol (pickup, bounce, local, sendmail -bs) */
 static void serve(struct mta_server *srv, int in, int out)
 {
 	struct mta_stream st;
 	struct cfg_strvec a, r;
 	struct cleanup c;
 	struct cfg_buf chunk;
-	struct timeval tv;
-	int done = 0;
+	int done = 0, opened = 0;
 
 	(void)out;
 	memset(&c, 0, sizeof(c));
-	c.cfg = &cfg;
-	c.in_header = 1;
-	cfg_strvec_init(&c.attrs);
-	cfg_buf_init(&c.line);
-	cfg_buf_init(&c.hdr);
-	cfg_strvec_init(&c.headers);
-	cfg_buf_init(&c.reply);
 	cfg_strvec_init(&a);
 	cfg_strvec_init(&r);
 	cfg_buf_init(&chunk);
@@ -193,25 +253,21 @@ static void serve(struct mta_server *srv, int in, int out)
 		const char *req = ipc_get(&a, "request");
 
 		cfg_strvec_clear(&r);
-		if (req && strcmp(req, "open") == 0 && !c.open) {
-			if (qf_create(&c.w, srv->queue_dir, QF_INCOMING) < 0) {
-				mta_warn("create file %s/%s: %m", srv->queue_dir, QF_INCOMING);
+		if (req && strcmp(req, "open") == 0 && !opened) {
+			if (cleanup_open(&c, &daemon_cfg) < 0) {
 				ipc_add(&r, "status", "4");
 				ipc_add(&r, "reason", "queue file create error");
 				ipc_send(&st, &r);
 				break;
 			}
-			c.open = 1;
-			gettimeofday(&tv, NULL);
-			c.arrival_sec = (long)tv.tv_sec;
-			c.arrival_usec = (long)tv.tv_usec;
+			opened = 1;
 			ipc_add(&r, "status", "0");
 			ipc_add(&r, "queue_id", "%s", c.w.qid);
 			ipc_send(&st, &r);
-		} else if (req && strcmp(req, "message") == 0 && c.open) {
+		} else if (req && strcmp(req, "message") == 0 && opened) {
 			long n;
 
-			envelope(&c, &a);
+			cleanup_envelope(&c, &a);
 			for (;;) {
 				cfg_buf_reset(&chunk);
 				n = ipc_recv_chunk(&st, &chunk);
@@ -221,9 +277,7 @@ static void serve(struct mta_server *srv, int in, int out)
 			}
 			if (n < 0)
 				break; /* the client gave up: the file goes away below */
-			cleanup_content_end(&c);
-			if (c.status == 0)
-				seal(&c, srv->queue_dir);
+			cleanup_finish(&c);
 			ipc_add(&r, "status", "%d", c.status);
 			if (c.status)
 				ipc_add(&r, "reply", "%s", c.reply.data);
@@ -234,49 +288,56 @@ static void serve(struct mta_server *srv, int in, int out)
 			break;
 		}
 	}
-	cleanup_free(&c);
+	if (opened)
+		cleanup_close(&c);
 	cfg_strvec_fini(&a);
 	cfg_strvec_fini(&r);
 	cfg_buf_fini(&chunk);
 	mta_stream_fini(&st);
 }
 
-/* init - settings */
-static void init(struct mta_server *srv)
+void cleanup_cfg_load(struct cleanup_cfg *cfg, struct mta_conf *conf, const char *queue_dir)
 {
 	struct mta_param tab[] = {
-	    {"myhostname", MTA_STR, &cfg.myhostname},
-	    {"myorigin", MTA_STR, &cfg.myorigin},
-	    {"mydomain", MTA_STR, &cfg.mydomain},
-	    {"mail_name", MTA_STR, &cfg.mail_name},
-	    {"recipient_delimiter", MTA_STR, &cfg.recipient_delimiter},
-	    {"append_at_myorigin", MTA_BOOL, &cfg.append_at_myorigin},
-	    {"append_dot_mydomain", MTA_BOOL, &cfg.append_dot_mydomain},
-	    {"always_add_missing_headers", MTA_BOOL, &cfg.always_add_headers},
-	    {"enable_original_recipient", MTA_BOOL, &cfg.enable_orig},
-	    {"header_size_limit", MTA_INT, &cfg.header_size_limit},
-	    {"hopcount_limit", MTA_INT, &cfg.hopcount_limit},
-	    {"message_size_limit", MTA_INT, &cfg.size_limit},
-	    {"virtual_alias_recursion_limit", MTA_INT, &cfg.recursion_limit},
-	    {"virtual_alias_expansion_limit", MTA_INT, &cfg.expansion_limit},
-	    {"canonical_maps", MTA_LIST, &cfg.canonical},
-	    {"sender_canonical_maps", MTA_LIST, &cfg.sender_canonical},
-	    {"recipient_canonical_maps", MTA_LIST, &cfg.recipient_canonical},
-	    {"virtual_alias_maps", MTA_LIST, &cfg.virtual_alias},
-	    {"header_checks", MTA_LIST, &cfg.header_checks},
-	    {"queue_service_name", MTA_STR, &qmgr_service},
+	    {"myhostname", MTA_STR, &cfg->myhostname},
+	    {"myorigin", MTA_STR, &cfg->myorigin},
+	    {"mydomain", MTA_STR, &cfg->mydomain},
+	    {"mail_name", MTA_STR, &cfg->mail_name},
+	    {"recipient_delimiter", MTA_STR, &cfg->recipient_delimiter},
+	    {"append_at_myorigin", MTA_BOOL, &cfg->append_at_myorigin},
+	    {"append_dot_mydomain", MTA_BOOL, &cfg->append_dot_mydomain},
+	    {"always_add_missing_headers", MTA_BOOL, &cfg->always_add_headers},
+	    {"enable_original_recipient", MTA_BOOL, &cfg->enable_orig},
+	    {"header_size_limit", MTA_INT, &cfg->header_size_limit},
+	    {"hopcount_limit", MTA_INT, &cfg->hopcount_limit},
+	    {"message_size_limit", MTA_INT, &cfg->size_limit},
+	    {"virtual_alias_recursion_limit", MTA_INT, &cfg->recursion_limit},
+	    {"virtual_alias_expansion_limit", MTA_INT, &cfg->expansion_limit},
+	    {"canonical_maps", MTA_LIST, &cfg->canonical},
+	    {"sender_canonical_maps", MTA_LIST, &cfg->sender_canonical},
+	    {"recipient_canonical_maps", MTA_LIST, &cfg->recipient_canonical},
+	    {"virtual_alias_maps", MTA_LIST, &cfg->virtual_alias},
+	    {"header_checks", MTA_LIST, &cfg->header_checks},
+	    {"queue_service_name", MTA_STR, &cfg->qmgr_service},
 	    {NULL, MTA_STR, NULL},
 	};
 
-	cfg_strvec_init(&cfg.canonical);
-	cfg_strvec_init(&cfg.sender_canonical);
-	cfg_strvec_init(&cfg.recipient_canonical);
-	cfg_strvec_init(&cfg.virtual_alias);
-	cfg_strvec_init(&cfg.header_checks);
-	mta_conf_get(&srv->conf, tab);
-	if (cfg.header_size_limit < 1024)
-		cfg.header_size_limit = 1024;
-	cfg.rslv = rslv_new(&srv->conf);
+	cfg_strvec_init(&cfg->canonical);
+	cfg_strvec_init(&cfg->sender_canonical);
+	cfg_strvec_init(&cfg->recipient_canonical);
+	cfg_strvec_init(&cfg->virtual_alias);
+	cfg_strvec_init(&cfg->header_checks);
+	mta_conf_get(conf, tab);
+	if (cfg->header_size_limit < 1024)
+		cfg->header_size_limit = 1024;
+	cfg->rslv = rslv_new(conf);
+	cfg->queue_dir = queue_dir;
+}
+
+/* init - settings */
+static void init(struct mta_server *srv)
+{
+	cleanup_cfg_load(&daemon_cfg, &srv->conf, srv->queue_dir);
 }
 
 /* cleanup_main - the cleanup program */

@@ -24,6 +24,8 @@ struct cleanup_cfg {
 	struct cfg_strvec canonical, sender_canonical, recipient_canonical, virtual_alias,
 	    header_checks;
 	struct rslv *rslv;
+	const char *queue_dir;
+	const char *qmgr_service;
 };
 
 struct cleanup_rcpt {
@@ -59,6 +61,24 @@ struct cleanup {
 	char *single_rcpt; /* the one SMTP recipient, for Received: ... for <x> */
 	long arrival_sec, arrival_usec;
 };
+
+/*
+ * The engine, used by the cleanup daemon over IPC and by smtpd in-process
+ * (smtpd writes its queue files itself: one process hop less per message).
+ */
+/* cleanup_cfg_load - the settings, from the cleanup service's view */
+void cleanup_cfg_load(struct cleanup_cfg *cfg, struct mta_conf *conf, const char *queue_dir);
+/* cleanup_open - start a submission: a new queue file in incoming/ (its ID in c->w.qid); 0 or -1 */
+int cleanup_open(struct cleanup *c, struct cleanup_cfg *cfg);
+/* cleanup_envelope - sender, recipients and attributes, as "name=value" strings */
+void cleanup_envelope(struct cleanup *c, const struct cfg_strvec *a);
+/* cleanup_finish - after the content: seal, fsync, wake qmgr; status 0, 4 or 5 (reply in c->reply) */
+int cleanup_finish(struct cleanup *c);
+/* cleanup_close - release; a file that was not sealed is removed */
+void cleanup_close(struct cleanup *c);
+/* cleanup_log_enter / cleanup_log_leave - log as postfix/cleanup while inside */
+void cleanup_log_enter(void);
+void cleanup_log_leave(void);
 
 /* cleanup_attr - a request attribute, or NULL */
 const char *cleanup_attr(struct cleanup *c, const char *name);

@@ -472,7 +472,21 @@ static void header_line(struct cleanup *c, const char *line, size_t len)
 	                                                    : (size_t)c->cfg->header_size_limit);
 }
 
+static void content(struct cleanup *c, const char *data, size_t len);
+
 void cleanup_content(struct cleanup *c, const char *data, size_t len)
+{
+	if (c->in_header) {
+		cleanup_log_enter();
+		content(c, data, len);
+		cleanup_log_leave();
+	} else {
+		content(c, data, len);
+	}
+}
+
+/* content - header processing until the body, then straight to the file */
+static void content(struct cleanup *c, const char *data, size_t len)
 {
 	c->size += (long)len;
 	if (c->cfg->size_limit > 0 && c->size > c->cfg->size_limit && c->status == 0) {

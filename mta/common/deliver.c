@@ -47,9 +47,9 @@ static void fmt_delay(double d, char *buf, size_t len)
 	}
 }
 
-int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r)
+/* parse - a request from its attributes: open the queue file, pick the recipients; 0 or -1 */
+static int parse(struct mta_server *srv, const struct cfg_strvec *a, struct dlv_req *r)
 {
-	struct cfg_strvec a;
 	struct cfg_buf why;
 	char *path;
 	const char *qid, *queue;
@@ -60,26 +60,22 @@ int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r)
 	r->fd = -1;
 	qf_env_init(&r->env);
 	cfg_strvec_init(&r->results);
-	cfg_strvec_init(&a);
 	cfg_buf_init(&why);
-	if (ipc_recv(st, &a) < 0)
-		goto out;
 	r->start_time = wall();
-	qid = ipc_get(&a, "queue_id");
-	queue = ipc_get(&a, "queue_name");
+	qid = ipc_get(a, "queue_id");
+	queue = ipc_get(a, "queue_name");
 	if (qid == NULL || queue == NULL || !qf_valid_id(qid) || strchr(queue, '/')) {
 		mta_warn("bad delivery request");
 		goto out;
 	}
 	snprintf(r->qid, sizeof(r->qid), "%s", qid);
 	r->queue_name = cfg_xstrdup(queue);
-	r->nexthop = cfg_xstrdup(ipc_get(&a, "nexthop") ? ipc_get(&a, "nexthop") : "");
-	r->sender = cfg_xstrdup(ipc_get(&a, "sender") ? ipc_get(&a, "sender") : "");
-	r->arrival = strtod(ipc_get(&a, "arrival") ? ipc_get(&a, "arrival") : "0", NULL);
-	r->active_time =
-	    strtod(ipc_get(&a, "active_time") ? ipc_get(&a, "active_time") : "0", NULL);
+	r->nexthop = cfg_xstrdup(ipc_get(a, "nexthop") ? ipc_get(a, "nexthop") : "");
+	r->sender = cfg_xstrdup(ipc_get(a, "sender") ? ipc_get(a, "sender") : "");
+	r->arrival = strtod(ipc_get(a, "arrival") ? ipc_get(a, "arrival") : "0", NULL);
+	r->active_time = strtod(ipc_get(a, "active_time") ? ipc_get(a, "active_time") : "0", NULL);
 	r->dispatch_time =
-	    strtod(ipc_get(&a, "dispatch_time") ? ipc_get(&a, "dispatch_time") : "0", NULL);
+	    strtod(ipc_get(a, "dispatch_time") ? ipc_get(a, "dispatch_time") : "0", NULL);
 	path = qf_path(srv->queue_dir, queue, qid);
 	r->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (r->fd < 0) {
@@ -92,12 +88,12 @@ int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r)
 		mta_warn("%s: %s", qid, why.data);
 		goto out;
 	}
-	for (size_t i = 0; i < a.n; i++) {
+	for (size_t i = 0; i < a->n; i++) {
 		size_t idx;
 
-		if (strncmp(a.v[i], "rcpt=", 5) != 0)
+		if (strncmp(a->v[i], "rcpt=", 5) != 0)
 			continue;
-		idx = (size_t)strtoul(a.v[i] + 5, NULL, 10);
+		idx = (size_t)strtoul(a->v[i] + 5, NULL, 10);
 		if (idx >= r->env.nrcpt)
 			continue;
 		r->rcpt = cfg_xreallocarray(r->rcpt, r->n + 1, sizeof(*r->rcpt));
@@ -108,6 +104,23 @@ int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r)
 	rc = 0;
 out:
 	cfg_buf_fini(&why);
+	return rc;
+}
+
+int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r)
+{
+	struct cfg_strvec a;
+	int rc = -1;
+
+	cfg_strvec_init(&a);
+	if (ipc_recv(st, &a) == 0)
+		rc = parse(srv, &a, r);
+	else {
+		memset(r, 0, sizeof(*r));
+		r->fd = -1;
+		qf_env_init(&r->env);
+		cfg_strvec_init(&r->results);
+	}
 	cfg_strvec_fini(&a);
 	return rc;
 }
@@ -181,14 +194,52 @@ void dlv_fini(struct dlv_req *r)
 
 void dlv_serve(struct mta_server *srv, int fd, void (*deliver)(struct dlv_req *r))
 {
+	dlv_serve_batch(srv, fd, deliver, NULL);
+}
+
+void dlv_serve_batch(struct mta_server *srv, int fd, void (*deliver)(struct dlv_req *r),
+                     void (*finish)(struct dlv_req *reqs, size_t n))
+{
 	struct mta_stream st;
-	struct dlv_req r;
+	struct cfg_strvec a;
+	struct dlv_req *reqs;
+	size_t n = 1;
+	int ok[DLV_BATCH_MAX];
 
 	mta_stream_init(&st, fd, (int)(srv->ipc_timeout > 0 ? srv->ipc_timeout : 3600));
-	if (dlv_read(srv, &st, &r) == 0) {
-		deliver(&r);
-		dlv_reply(&r, &st);
+	cfg_strvec_init(&a);
+	if (ipc_recv(&st, &a) < 0)
+		goto out;
+	if (ipc_get(&a, "request") && strcmp(ipc_get(&a, "request"), "batch") == 0) {
+		/* several messages for one destination: one connection, one mailbox lock, one fsync */
+		long count = ipc_get_long(&a, "count", 0);
+
+		if (count < 1 || count > DLV_BATCH_MAX)
+			goto out;
+		n = (size_t)count;
+		if (ipc_recv(&st, &a) < 0)
+			goto out;
 	}
-	dlv_fini(&r);
+	reqs = cfg_xcalloc(n, sizeof(*reqs));
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && ipc_recv(&st, &a) < 0) {
+			n = i;
+			break;
+		}
+		ok[i] = parse(srv, &a, &reqs[i]) == 0;
+		if (ok[i])
+			deliver(&reqs[i]);
+	}
+	if (finish)
+		finish(reqs, n);
+	/* the answers go out only after the last copy is safely on disk */
+	for (size_t i = 0; i < n; i++)
+		ipc_queue(&st, &reqs[i].results);
+	mta_stream_flush(&st);
+	for (size_t i = 0; i < n; i++)
+		dlv_fini(&reqs[i]);
+	free(reqs);
+out:
+	cfg_strvec_fini(&a);
 	mta_stream_fini(&st);
 }

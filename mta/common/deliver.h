@@ -56,5 +56,13 @@ void dlv_reply(struct dlv_req *r, struct mta_stream *st);
 void dlv_fini(struct dlv_req *r);
 /* dlv_serve - the whole conversation for agents that need only a per-request callback */
 void dlv_serve(struct mta_server *srv, int fd, void (*deliver)(struct dlv_req *r));
+/*
+ * dlv_serve_batch - the same, accepting "request=batch count=N" followed by
+ * N requests; finish (may be NULL) runs after the last one and before any
+ * answer is sent, so an agent can make all its writes durable at once.
+ */
+#define DLV_BATCH_MAX 64
+void dlv_serve_batch(struct mta_server *srv, int fd, void (*deliver)(struct dlv_req *r),
+                     void (*finish)(struct dlv_req *reqs, size_t n));
 
 #endif

@@ -119,6 +119,11 @@ void mta_log_prog(const char *prog)
 	tag = cfg_xasprintf("%s/%s", sys_name ? sys_name : "postfix", prog_name);
 }
 
+const char *mta_log_prog_name(void)
+{
+	return prog_name ? prog_name : "postkit";
+}
+
 const char *mta_log_tag(void)
 {
 	return tag ? tag : "postfix";

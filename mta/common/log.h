@@ -33,6 +33,8 @@ void mta_log_stderr(int on);
 void mta_log_stderr_tag(const char *t);
 /* mta_log_prog - change the program part of the tag ("postfix-script") */
 void mta_log_prog(const char *prog);
+/* mta_log_prog_name - the current program part of the tag (borrowed) */
+const char *mta_log_prog_name(void);
 /* mta_log_tag - the current "syslog_name/prog" tag (borrowed) */
 const char *mta_log_tag(void);
 

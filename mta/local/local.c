@@ -553,11 +553,19 @@ static void deliver(struct dlv_req *r)
 	}
 }
 
-/* serve - one request from qmgr */
+/* finish - after the last request of a batch: the mailbox writes go to disk */
+static void finish(struct dlv_req *reqs, size_t n)
+{
+	(void)reqs;
+	(void)n;
+	local_mbox_sync();
+}
+
+/* serve - one request (or a batch of them) from qmgr */
 static void serve(struct mta_server *srv, int in, int out)
 {
 	(void)out;
-	dlv_serve(srv, in, deliver);
+	dlv_serve_batch(srv, in, deliver, finish);
 }
 
 /* has_word - a list parameter holds word */

@@ -66,6 +66,11 @@ int local_become(uid_t uid, gid_t gid);
  */
 void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
                 struct local_result *res);
+/*
+ * local_mbox_sync - make the copies written since the last call durable and
+ * release the mailbox; on failure their results become deferrals.  0 or -1.
+ */
+int local_mbox_sync(void);
 /* local_maildir - deliver into a Maildir (path ends in '/') */
 void local_maildir(struct local_dlv *d, const struct passwd *pw, const char *path,
                    struct local_result *res);

@@ -187,22 +187,98 @@ static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg
 	return 0;
 }
 
-void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
-                struct local_result *res)
+/*
+ * The open mailbox: kept open and locked across the messages of one batch
+ * from qmgr, and fsync()ed once before any of them is reported delivered
+ * (local_mbox_sync).  Each copy still gets its exactly-once mark first.
+ */
+static struct {
+	char *path;
+	int fd;
+	char *lockpath;
+	int locked;
+	int dirty;
+	struct {
+		struct dlv_req *req;
+		size_t idx;
+	} pending[DLV_BATCH_MAX * 4];
+	size_t npending;
+} box = {.fd = -1};
+
+/* box_release - unlock and close the open mailbox */
+static void box_release(void)
+{
+	if (box.locked) {
+		struct flock fl;
+
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_UNLCK;
+		fl.l_whence = SEEK_SET;
+		fcntl(box.fd, F_SETLK, &fl);
+		box.locked = 0;
+	}
+	if (box.lockpath) {
+		unlink(box.lockpath);
+		free(box.lockpath);
+		box.lockpath = NULL;
+	}
+	if (box.fd >= 0)
+		close(box.fd);
+	box.fd = -1;
+	free(box.path);
+	box.path = NULL;
+}
+
+/* undo_pending - the copies written since the last sync are not safe: defer them */
+static void undo_pending(const char *why)
+{
+	for (size_t i = 0; i < box.npending; i++) {
+		struct cfg_strvec *res = &box.pending[i].req->results;
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "result=%zu\tsent\t", box.pending[i].idx);
+		for (size_t k = 0; k < res->n; k++) {
+			if (strncmp(res->v[k], prefix, strlen(prefix)) == 0) {
+				free(res->v[k]);
+				res->v[k] = cfg_xasprintf("result=%zu\tdeferred\t4.2.0\t%s",
+				                          box.pending[i].idx, why);
+			}
+		}
+	}
+	box.npending = 0;
+}
+
+int local_mbox_sync(void)
+{
+	int rc = 0;
+
+	if (box.fd >= 0 && box.dirty && fsync(box.fd) < 0) {
+		char *why =
+		    cfg_xasprintf("cannot update mailbox %s: fsync: %s", box.path, strerror(errno));
+
+		mta_warn("%s", why);
+		undo_pending(why);
+		free(why);
+		rc = -1;
+	}
+	box.dirty = 0;
+	box.npending = 0;
+	box_release();
+	return rc;
+}
+
+/* box_open - open and lock path for pw (the held mailbox when it is the same); 0 or -1 */
+static int box_open(const struct passwd *pw, const char *path, struct local_result *res)
 {
 	struct local_cfg *cfg = local_cfg_get();
-	struct cfg_buf msg;
 	struct stat st;
 	struct flock fl;
-	char *lockpath = NULL;
-	int fd = -1, locked = 0;
-	off_t size;
-	uint64_t mark;
+	int fd;
 
-	cfg_buf_init(&msg);
-	if (local_message(d, LM_MBOX, &msg) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
-		goto out;
+	if (box.fd >= 0 && strcmp(box.path, path) == 0)
+		return 0;
+	if (local_mbox_sync() < 0) {
+		/* the earlier copies were turned into deferrals; this one is new */
 	}
 	/* the spool directory may be root's: create the mailbox, then hand it to the user */
 	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
@@ -216,27 +292,32 @@ void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
 		local_result_set(res, 4, "4.2.0",
 		                 "cannot update mailbox %s for user %s. cannot open file: %s", path,
 		                 pw->pw_name, strerror(errno));
-		goto out;
+		return -1;
 	}
+	box.fd = fd;
+	box.path = cfg_xstrdup(path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		local_result_set(res, 5, "5.2.0",
 		                 "cannot update mailbox %s for user %s. file type mismatch", path,
 		                 pw->pw_name);
-		goto out;
+		box_release();
+		return -1;
 	}
 	if (cfg->root && cfg->strict_ownership && st.st_uid != pw->pw_uid) {
 		local_result_set(res, 4, "4.2.0",
 		                 "cannot update mailbox %s for user %s. file has wrong owner", path,
 		                 pw->pw_name);
-		goto out;
+		box_release();
+		return -1;
 	}
-	if (cfg->lock_dotlock && dotlock(path, &lockpath) < 0) {
+	if (cfg->lock_dotlock && dotlock(path, &box.lockpath) < 0) {
 		local_result_set(
 		    res, 4, "4.2.0",
 		    "cannot update mailbox %s for user %s. unable to lock for exclusive "
 		    "access: %s",
 		    path, pw->pw_name, strerror(errno));
-		goto out;
+		box_release();
+		return -1;
 	}
 	if (cfg->lock_fcntl) {
 		memset(&fl, 0, sizeof(fl));
@@ -247,24 +328,44 @@ void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
 			                 "cannot update mailbox %s for user %s. unable to lock for "
 			                 "exclusive access: %s",
 			                 path, pw->pw_name, strerror(errno));
-			goto out;
+			box_release();
+			return -1;
 		}
-		locked = 1;
+		box.locked = 1;
 	}
-	if (fstat(fd, &st) < 0) {
+	return 0;
+}
+
+void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
+                struct local_result *res)
+{
+	struct local_cfg *cfg = local_cfg_get();
+	struct cfg_buf msg;
+	struct stat st;
+	off_t size;
+	uint64_t mark;
+
+	cfg_buf_init(&msg);
+	if (local_message(d, LM_MBOX, &msg) < 0) {
+		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
+		goto out;
+	}
+	if (box_open(pw, path, res) < 0)
+		goto out;
+	if (fstat(box.fd, &st) < 0) {
 		local_result_set(res, 4, "4.2.0", "cannot update mailbox %s: %s", path,
 		                 strerror(errno));
 		goto out;
 	}
 	size = st.st_size;
 	if (d->exact_once && (mark = read_mark(d)) != 0) {
-		int there = already_there(fd, (off_t)(mark - 1), size, &msg);
+		int there = already_there(box.fd, (off_t)(mark - 1), size, &msg);
 
 		if (there > 0) {
 			local_result_set(res, 0, "2.0.0", "delivered to mailbox");
 			goto out;
 		}
-		if (fstat(fd, &st) == 0)
+		if (fstat(box.fd, &st) == 0)
 			size = st.st_size;
 	}
 	if (cfg->size_limit > 0 && size + (off_t)msg.len > cfg->size_limit) {
@@ -282,7 +383,7 @@ void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
 		int err = 0;
 
 		while (off < msg.len) {
-			ssize_t n = write(fd, msg.data + off, msg.len - off);
+			ssize_t n = write(box.fd, msg.data + off, msg.len - off);
 
 			if (n < 0) {
 				if (errno == EINTR)
@@ -292,31 +393,29 @@ void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
 			}
 			off += (size_t)n;
 		}
-		if (err == 0 && fsync(fd) < 0)
-			err = errno;
 		if (err) {
-			if (ftruncate(fd, size) < 0) {
+			if (ftruncate(box.fd, size) < 0) {
 				/* nothing more we can do */
 			}
 			local_result_set(
-			    res, err == EFBIG || err == EDQUOT || err == ENOSPC ? 4 : 4, "4.2.0",
+			    res, 4, "4.2.0",
 			    "cannot update mailbox %s for user %s. error writing message: %s", path,
 			    pw->pw_name, strerror(err));
 			goto out;
 		}
 	}
+	/* on disk before anyone hears of it: local_mbox_sync() runs before the answers */
+	box.dirty = 1;
+	if (box.npending < sizeof(box.pending) / sizeof(box.pending[0])) {
+		box.pending[box.npending].req = d->req;
+		box.pending[box.npending].idx = d->req->rcpt[d->k].idx;
+		box.npending++;
+	} else if (local_mbox_sync() < 0) {
+		local_result_set(res, 4, "4.2.0", "cannot update mailbox %s: fsync failed", path);
+		goto out;
+	}
 	local_result_set(res, 0, "2.0.0", "delivered to mailbox");
 out:
-	if (locked) {
-		fl.l_type = F_UNLCK;
-		fcntl(fd, F_SETLK, &fl);
-	}
-	if (lockpath) {
-		unlink(lockpath);
-		free(lockpath);
-	}
-	if (fd >= 0)
-		close(fd);
 	cfg_buf_fini(&msg);
 }
 

@@ -67,7 +67,8 @@ struct qm_job {
 	int fd;
 	struct mta_stream st;
 	double dispatched;
-	struct qm_job *next;
+	struct qm_job *next;  /* the destination's queue */
+	struct qm_job *batch; /* the other jobs sent in the same connection */
 };
 
 struct qmgr {

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "qmgr.h"
 
+#define QM_BATCH_MAX 32 /* jobs for one destination in one agent connection */
+
 static struct qmgr *QP;
 static int running;
 
@@ -249,32 +251,35 @@ static void job_fail(struct qm_job *j, const char *why)
 	}
 }
 
-/* job_end - bookkeeping after a job */
-static void job_end(struct qm_job *j)
+/* batch_end - bookkeeping after a connection: every job of the batch is done */
+static void batch_end(struct qm_job *lead)
 {
-	struct qm_msg *m = j->msg;
+	struct qm_dest *d = lead->dest;
 
-	j->dest->active--;
-	j->dest->tp->active--;
+	d->active--;
+	d->tp->active--;
 	running--;
-	if (j->dest->head)
-		ring_add(j->dest);
-	job_free(j);
-	m->jobs--;
-	qmgr_job_done(QP, m);
+	if (d->head)
+		ring_add(d);
+	while (lead) {
+		struct qm_job *next = lead->batch;
+		struct qm_msg *m = lead->msg;
+
+		job_free(lead);
+		m->jobs--;
+		qmgr_job_done(QP, m);
+		lead = next;
+	}
 }
 
-/* on_reply - an agent's answer */
-static void on_reply(int fd, int revents, void *ctx)
+/* read_results - one agent answer for job j; the number of recipients it covered */
+static int read_results(struct qm_job *lead, struct qm_job *j)
 {
-	struct qm_job *j = ctx;
 	struct cfg_strvec a;
 	int got = 0;
 
-	(void)revents;
-	mta_event_fd_remove(fd);
 	cfg_strvec_init(&a);
-	if (ipc_recv(&j->st, &a) == 0) {
+	if (ipc_recv(&lead->st, &a) == 0) {
 		for (size_t i = 0; i < a.n; i++) {
 			char *v, *f[4];
 			int nf = 0;
@@ -295,35 +300,32 @@ static void on_reply(int fd, int revents, void *ctx)
 		}
 	}
 	cfg_strvec_fini(&a);
-	if (got < (int)j->n)
-		job_fail(j, "unknown mail transport error");
-	mta_stream_fini(&j->st);
-	close(fd);
-	job_end(j);
+	return got;
 }
 
-/* start - send one job to its agent; 0 started, -1 try later */
-static int start(struct qmgr *q, struct qm_job *j)
+/* on_reply - the agent's answers, one per job of the batch, in order */
+static void on_reply(int fd, int revents, void *ctx)
+{
+	struct qm_job *lead = ctx;
+
+	(void)revents;
+	mta_event_fd_remove(fd);
+	for (struct qm_job *j = lead; j; j = j->batch) {
+		j->dispatched = lead->dispatched;
+		if (read_results(lead, j) < (int)j->n)
+			job_fail(j, "unknown mail transport error");
+	}
+	mta_stream_fini(&lead->st);
+	close(fd);
+	batch_end(lead);
+}
+
+/* queue_request - the delivery request for one job */
+static void queue_request(struct qm_job *lead, struct qm_job *j)
 {
 	struct cfg_strvec a;
 	struct qm_msg *m = j->msg;
-	int fd;
 
-	fd = ipc_connect(q->srv->queue_dir, "private", j->dest->tp->name);
-	if (fd < 0) {
-		if (errno == EAGAIN)
-			return -1;
-		j->dispatched = qmgr_wall();
-		j->dest->active++;
-		j->dest->tp->active++;
-		running++;
-		job_fail(j, "mail transport unavailable");
-		job_end(j);
-		return 0;
-	}
-	j->fd = fd;
-	j->dispatched = qmgr_wall();
-	mta_stream_init(&j->st, fd, (int)(q->srv->ipc_timeout > 0 ? q->srv->ipc_timeout : 3600));
 	cfg_strvec_init(&a);
 	ipc_add(&a, "request", "deliver");
 	ipc_add(&a, "queue_name", "%s", QF_ACTIVE);
@@ -332,15 +334,54 @@ static int start(struct qmgr *q, struct qm_job *j)
 	ipc_add(&a, "sender", "%s", m->env.sender);
 	ipc_add(&a, "arrival", "%ld.%06ld", m->env.arrival_sec, m->env.arrival_usec);
 	ipc_add(&a, "active_time", "%.6f", m->active_time);
-	ipc_add(&a, "dispatch_time", "%.6f", j->dispatched);
+	ipc_add(&a, "dispatch_time", "%.6f", lead->dispatched);
 	for (size_t k = 0; k < j->n; k++)
 		ipc_add(&a, "rcpt", "%zu", j->idx[k]);
-	ipc_send(&j->st, &a);
+	ipc_queue(&lead->st, &a);
 	cfg_strvec_fini(&a);
-	j->dest->active++;
-	j->dest->tp->active++;
+}
+
+/* start - send a batch of jobs (one destination) to an agent; 0 started, -1 try later */
+static int start(struct qmgr *q, struct qm_job *lead)
+{
+	struct cfg_strvec a;
+	size_t count = 0;
+	int fd;
+
+	for (struct qm_job *j = lead; j; j = j->batch)
+		count++;
+	fd = ipc_connect(q->srv->queue_dir, "private", lead->dest->tp->name);
+	lead->dispatched = qmgr_wall();
+	lead->dest->active++;
+	lead->dest->tp->active++;
 	running++;
-	mta_event_fd(fd, POLLIN, on_reply, j);
+	if (fd < 0) {
+		if (errno == EAGAIN) {
+			lead->dest->active--;
+			lead->dest->tp->active--;
+			running--;
+			return -1;
+		}
+		for (struct qm_job *j = lead; j; j = j->batch) {
+			j->dispatched = lead->dispatched;
+			job_fail(j, "mail transport unavailable");
+		}
+		batch_end(lead);
+		return 0;
+	}
+	lead->fd = fd;
+	mta_stream_init(&lead->st, fd, (int)(q->srv->ipc_timeout > 0 ? q->srv->ipc_timeout : 3600));
+	if (count > 1) {
+		cfg_strvec_init(&a);
+		ipc_add(&a, "request", "batch");
+		ipc_add(&a, "count", "%zu", count);
+		ipc_queue(&lead->st, &a);
+		cfg_strvec_fini(&a);
+	}
+	for (struct qm_job *j = lead; j; j = j->batch)
+		queue_request(lead, j);
+	mta_stream_flush(&lead->st);
+	mta_event_fd(fd, POLLIN, on_reply, lead);
 	return 0;
 }
 
@@ -356,7 +397,8 @@ void qmgr_dispatch(struct qmgr *q)
 
 		while (tp->ring && (tp->maxproc == 0 || tp->active < tp->maxproc)) {
 			struct qm_dest *d = tp->ring, *start_d = d, *pick = NULL;
-			struct qm_job *j;
+			struct qm_job *j, *last;
+			size_t n = 1;
 
 			/* round robin over destinations that may take one more */
 			do {
@@ -369,19 +411,37 @@ void qmgr_dispatch(struct qmgr *q)
 			if (pick == NULL)
 				break;
 			tp->ring = pick->rr_next;
+			/* the jobs waiting for one destination go out together */
 			j = pick->head;
-			pick->head = j->next;
+			last = j;
+			while (last->next && n < QM_BATCH_MAX) {
+				last->batch = last->next;
+				last = last->next;
+				n++;
+			}
+			pick->head = last->next;
+			last->next = NULL;
+			last->batch = NULL;
+			for (struct qm_job *b = j; b; b = b->batch)
+				b->next = NULL;
 			if (pick->head == NULL) {
 				pick->tail = NULL;
 				ring_remove(pick);
 			}
-			j->next = NULL;
 			if (start(q, j) < 0) {
-				/* put it back in front and try on the next round */
-				j->next = pick->head;
+				/* put them back in front, in order, and try on the next round */
+				struct qm_job *b, *nx;
+
+				for (b = j; b->batch; b = b->batch)
+					b->next = b->batch;
+				b->next = pick->head;
+				if (pick->head == NULL)
+					pick->tail = b;
 				pick->head = j;
-				if (pick->tail == NULL)
-					pick->tail = j;
+				for (b = j; b; b = nx) {
+					nx = b->batch;
+					b->batch = NULL;
+				}
 				ring_add(pick);
 				break;
 			}

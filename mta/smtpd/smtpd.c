@@ -1014,6 +1014,8 @@ static void init(struct mta_server *srv)
 	if (cfg.hard_errors <= 0)
 		cfg.hard_errors = 20;
 	smtpd_check_init(&cfg, &srv->conf);
+	if (!srv->standalone)
+		smtpd_cleanup_init(srv, cfg.cleanup_service);
 }
 
 /* main - the smtpd program */

@@ -133,6 +133,8 @@ const char *smtpd_check_vrfy(struct smtpd *s, const char *addr_int);
 int smtpd_check_mynetworks(struct smtpd *s);
 
 /* smtpd_data.c */
+/* smtpd_cleanup_init - the in-process cleanup engine, with the settings of that service */
+void smtpd_cleanup_init(struct mta_server *srv, const char *service);
 /* smtpd_open_queue - connect to cleanup and get a queue ID; 0 or -1 (reply given) */
 int smtpd_open_queue(struct smtpd *s);
 /* smtpd_data - run DATA after its 354 decision; returns 0 when mail was queued */

@@ -12,29 +12,44 @@
 #include "ipc.h"
 #include "log.h"
 #include "qfile.h"
+#include "cleanup/cleanup.h"
 #include "smtpd.h"
 
 #define CHUNK 65536
 
 /*
- * In stand-alone mode (sendmail -bs) there is no cleanup service to talk
- * to: the message goes to the maildrop queue like any sendmail
- * submission, and pickup takes it from there.
+ * smtpd writes its queue files itself with the cleanup engine (the same
+ * code the cleanup daemon runs, with the cleanup service's settings), so a
+ * message costs no extra process hop.  In stand-alone mode (sendmail -bs)
+ * the message goes to the maildrop queue like any sendmail submission, and
+ * pickup takes it from there.
  */
 static struct qf_writer drop;
 static int drop_open;
+static struct cleanup_cfg ccfg;
+static struct cleanup cln;
+static int cln_open;
 
-/* send_failed - the cleanup connection broke */
-static void queue_error(struct smtpd *s)
+void smtpd_cleanup_init(struct mta_server *srv, const char *service)
 {
-	mta_warn("%s: cleanup service connection lost", s->qid[0] ? s->qid : "NOQUEUE");
+	static struct mta_conf cc; /* the view's strings live as long as the process */
+	struct cfg_diags ds;
+
+	/* the cleanup service's own view: its master.cf -o overrides apply */
+	cfg_diags_init(&ds);
+	memset(&cc, 0, sizeof(cc));
+	cc.cfg = srv->conf.cfg;
+	cc.view = cfg_view_new(srv->conf.cfg, service, "unix", &ds);
+	cfg_diags_fini(&ds);
+	if (cc.view == NULL) {
+		cleanup_cfg_load(&ccfg, &srv->conf, srv->queue_dir);
+		return;
+	}
+	cleanup_cfg_load(&ccfg, &cc, srv->queue_dir);
 }
 
 int smtpd_open_queue(struct smtpd *s)
 {
-	struct cfg_strvec a;
-	const char *qid;
-
 	if (s->srv->standalone) {
 		if (qf_create(&drop, s->srv->queue_dir, QF_MAILDROP) < 0) {
 			mta_warn("create file %s/maildrop: %m", s->srv->queue_dir);
@@ -46,27 +61,12 @@ int smtpd_open_queue(struct smtpd *s)
 		snprintf(s->qid, sizeof(s->qid), "%s", drop.qid);
 		return 0;
 	}
-	s->cleanup_fd = ipc_connect(s->srv->queue_dir, "public", s->cfg->cleanup_service);
-	if (s->cleanup_fd < 0) {
-		mta_warn("connect to public/%s: %m", s->cfg->cleanup_service);
+	if (cleanup_open(&cln, &ccfg) < 0) {
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
-	mta_stream_init(&s->cleanup, s->cleanup_fd, (int)s->srv->ipc_timeout);
-	cfg_strvec_init(&a);
-	ipc_add(&a, "request", "open");
-	ipc_send(&s->cleanup, &a);
-	if (ipc_recv(&s->cleanup, &a) < 0 || (qid = ipc_get(&a, "queue_id")) == NULL
-	    || ipc_get_long(&a, "status", 1) != 0) {
-		mta_warn("cleanup service: no queue file: %s",
-		         ipc_get(&a, "reason") ? ipc_get(&a, "reason") : "connection lost");
-		cfg_strvec_fini(&a);
-		smtpd_close_queue(s);
-		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
-		return -1;
-	}
-	snprintf(s->qid, sizeof(s->qid), "%s", qid);
-	cfg_strvec_fini(&a);
+	cln_open = 1;
+	snprintf(s->qid, sizeof(s->qid), "%s", cln.w.qid);
 	mta_info("%s: client=%s", s->qid, s->log_client);
 	return 0;
 }
@@ -77,11 +77,10 @@ void smtpd_close_queue(struct smtpd *s)
 		qf_abort(&drop);
 		drop_open = 0;
 	}
-	if (s->cleanup_fd >= 0) {
-		/* closing without the end marker makes cleanup remove the file */
-		mta_stream_fini(&s->cleanup);
-		close(s->cleanup_fd);
-		s->cleanup_fd = -1;
+	if (cln_open) {
+		/* not finished: the unsealed file goes away */
+		cleanup_close(&cln);
+		cln_open = 0;
 	}
 	s->qid[0] = '\0';
 }
@@ -108,7 +107,6 @@ static void send_envelope(struct smtpd *s)
 		return;
 	}
 	cfg_strvec_init(&a);
-	ipc_add(&a, "request", "message");
 	ipc_add(&a, "sender", "%s", s->sender);
 	for (size_t i = 0; i < s->nrcpt; i++)
 		ipc_add(&a, "rcpt", "%x\t%s\t%s", s->rcpt[i].notify,
@@ -125,29 +123,27 @@ static void send_envelope(struct smtpd *s)
 		ipc_add(&a, "hold", "1");
 	for (size_t i = 0; i < s->prepend.n; i++)
 		ipc_add(&a, "prepend", "%s", s->prepend.v[i]);
-	ipc_queue(&s->cleanup, &a);
+	if (cln_open)
+		cleanup_envelope(&cln, &a);
 	cfg_strvec_fini(&a);
 }
 
 /* put - message bytes to the queue */
 static void put(struct smtpd *s, const char *data, size_t len)
 {
+	(void)s;
 	if (drop_open)
 		qf_content(&drop, data, len);
-	else if (s->cleanup_fd >= 0) {
-		ipc_chunk(&s->cleanup, data, len);
-		if (s->cleanup.wbuf.len >= CHUNK && mta_stream_flush(&s->cleanup) < 0)
-			queue_error(s);
-	}
+	else if (cln_open)
+		cleanup_content(&cln, data, len);
 }
 
 /*
- * finish - end the message: cleanup writes, fsyncs and answers.  Returns
- * 0 with the queue ID in s->qid, or -1 after replying.
+ * finish - end the message: the file is written, fsync'd and in the queue
+ * before the 250.  Returns 0 with the queue ID in s->qid, or -1 after replying.
  */
 static int finish(struct smtpd *s)
 {
-	struct cfg_strvec a;
 	int rc = -1;
 
 	if (drop_open) {
@@ -165,24 +161,21 @@ static int finish(struct smtpd *s)
 		s->qid[0] = '\0';
 		return 0;
 	}
-	ipc_chunk(&s->cleanup, "", 0);
-	cfg_strvec_init(&a);
-	if (mta_stream_flush(&s->cleanup) < 0 || ipc_recv(&s->cleanup, &a) < 0) {
-		queue_error(s);
+	if (!cln_open) {
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
-	} else if (ipc_get_long(&a, "status", 4) == 0) {
+		return -1;
+	}
+	if (cleanup_finish(&cln) == 0) {
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
 		rc = 0;
 	} else {
-		const char *r = ipc_get(&a, "reply");
-
-		smtpd_reply(s, "%s", r ? r : "451 4.3.0 Error: queue file write error");
+		smtpd_reply(s, "%s",
+		            cln.reply.len ? cln.reply.data
+		                          : "451 4.3.0 Error: queue file write error");
 	}
-	cfg_strvec_fini(&a);
-	/* the queue file is complete (or gone): forget it without aborting */
-	mta_stream_fini(&s->cleanup);
-	close(s->cleanup_fd);
-	s->cleanup_fd = -1;
+	/* sealed (or removed on error): forget it */
+	cleanup_close(&cln);
+	cln_open = 0;
 	return rc;
 }
 
