@@ -122,7 +122,6 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 	}
 	m = map_new(ops, type, name, mode, flags);
 	if (ops->open(m, diags) < 0) {
-		m->ops = NULL;
 		cfg_map_free(m);
 		return -1;
 	}
@@ -164,7 +163,6 @@ int cfg_map_open_source(const char *type, const char *name, const char *text, si
 	}
 	m = map_new(ops, type, name, CFG_MAP_READ, flags);
 	if (ops->open_text(m, text, len, diags) < 0) {
-		m->ops = NULL;
 		cfg_map_free(m);
 		return -1;
 	}

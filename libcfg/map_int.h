@@ -20,7 +20,11 @@
 struct cfgp_map_ops {
 	const char *type;
 	unsigned caps; /* CFG_MAPT_* */
-	/* open - set m->priv; m->type/name/mode/flags are filled in.  0 or -1 */
+	/*
+	 * open - set m->priv; m->type/name/mode/flags are filled in.  0 or -1;
+	 * after -1, close() (when set) is still called and must cope with a
+	 * partly built m->priv.
+	 */
 	int (*open)(struct cfg_map *m, struct cfg_diags *diags);
 	/* open_text - open from an in-memory source (pattern and text tables), or NULL */
 	int (*open_text)(struct cfg_map *m, const char *text, size_t len, struct cfg_diags *diags);

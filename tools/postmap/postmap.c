@@ -545,7 +545,8 @@ int main(int argc, char **argv)
 			status = cfg_mapcmd_delete(&mc, argv + optind, (size_t)(argc - optind),
 			                           delkey, &diags);
 		report(NULL, &diags);
-		return status == 1 ? 0 : 1;
+		status = status == 1 ? 0 : 1;
+		goto done;
 	}
 	if (query) {
 		if (optind + 1 > argc)
@@ -566,22 +567,27 @@ int main(int argc, char **argv)
 		}
 		report(NULL, &diags);
 		fflush(stdout);
-		return status == 1 ? 0 : 1;
+		status = status == 1 ? 0 : 1;
+		goto done;
 	}
 	if (sequence) {
-		if (optind >= argc)
-			return 1;
-		cfg_mapcmd_seq(&mc, argv[optind], &diags);
-		report(NULL, &diags);
-		fflush(stdout);
-		return 0;
+		status = 1;
+		if (optind < argc) {
+			cfg_mapcmd_seq(&mc, argv[optind], &diags);
+			report(NULL, &diags);
+			fflush(stdout);
+			status = 0;
+		}
+		goto done;
 	}
 	if (optind + 1 > argc)
 		usage();
 	for (; optind < argc; optind++)
 		build_one(&bo, argv[optind]);
+	status = 0;
+done:
 	cfg_diags_fini(&diags);
 	free(db_type);
 	conf_free(&conf);
-	return 0;
+	return status;
 }
