@@ -324,6 +324,75 @@ START_TEST(test_view_getters)
 }
 END_TEST
 
+START_TEST(test_view_time_units_and_bounds)
+{
+	struct cfg_diags ds;
+	struct cfg_config *cfg;
+	struct cfg_view *v;
+	long n;
+	const char *s;
+
+	put("main.cf", "address_verify_negative_expire_time = 2\n"
+	               "daemon_timeout = 0\nipc_timeout = 1w\nmyhostname =\n"
+	               "relay_destination_rate_delay = 3m\n");
+	put("master.cf", "relay unix - - n - - smtp\n");
+	cfg = open_cfg(0, NULL, 0, &ds);
+	v = cfg_view_new(cfg, NULL, NULL, &ds);
+	/* a bare number takes the parameter's default unit (days here) */
+	ck_assert_int_eq(cfg_view_time(v, "address_verify_negative_expire_time", &n, &ds), 0);
+	ck_assert_int_eq(n, 2 * 86400);
+	ck_assert_int_eq(cfg_view_time(v, "ipc_timeout", &n, &ds), 0);
+	ck_assert_int_eq(n, 604800);
+	ck_assert_int_eq(cfg_view_time(v, "daemon_timeout", &n, &ds), -1);
+	ck_assert(has_msg(&ds, "invalid daemon_timeout: 0 (min 1)"));
+	/* service-defined parameters: type and default from their template */
+	ck_assert_int_eq(cfg_view_time(v, "relay_destination_rate_delay", &n, &ds), 0);
+	ck_assert_int_eq(n, 180);
+	ck_assert_int_eq(cfg_view_int(v, "relay_destination_concurrency_limit", &n, &ds), 0);
+	ck_assert_int_eq(n, 20);
+	ck_assert_int_eq(cfg_view_str(v, "myhostname", &s, &ds), -1);
+	ck_assert(has_msg(&ds, "bad string length 0 < 1: myhostname = "));
+	ck_assert_int_eq(cfg_view_str(v, "no_such_thing", &s, &ds), -1);
+	cfg_view_free(v);
+	cfg_config_free(cfg);
+	cfg_diags_fini(&ds);
+}
+END_TEST
+
+START_TEST(test_names_by_class)
+{
+	struct cfg_diags ds;
+	struct cfg_config *cfg;
+	struct cfg_strvec names;
+
+	put("main.cf", "mydestination = $extra\nextra = x\nvirtual_maps = hash:/v\n"
+	               "relay_destination_concurrency_limit = 2\n");
+	put("master.cf", "relay unix - - n - - smtp\n");
+	cfg = open_cfg(0, NULL, 0, &ds);
+	cfg_strvec_init(&names);
+	cfg_config_explicit_names(cfg, CFG_CLASS_ALL, &names);
+	ck_assert_uint_eq(names.n, 5);
+	ck_assert_str_eq(names.v[0], "config_directory");
+	ck_assert_str_eq(names.v[1], "extra");
+	ck_assert_str_eq(names.v[2], "mydestination");
+	ck_assert_str_eq(names.v[3], "relay_destination_concurrency_limit");
+	ck_assert_str_eq(names.v[4], "virtual_maps");
+	cfg_strvec_clear(&names);
+	/* a legacy name that is set counts as user-defined */
+	cfg_config_explicit_names(cfg, CFG_CLASS_USER, &names);
+	ck_assert_uint_eq(names.n, 2);
+	ck_assert_str_eq(names.v[0], "extra");
+	ck_assert_str_eq(names.v[1], "virtual_maps");
+	cfg_strvec_clear(&names);
+	cfg_config_names(cfg, CFG_CLASS_SERVICE, &names);
+	ck_assert_uint_eq(names.n, 16);
+	cfg_strvec_fini(&names);
+	ck_assert_uint_eq(cfg_config_class(cfg, "fallback_relay"), CFG_CLASS_BUILTIN);
+	cfg_config_free(cfg);
+	cfg_diags_fini(&ds);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -339,6 +408,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_known_param_macro_error_is_fatal);
 	tcase_add_test(tc, test_restriction_classes_and_dbms);
 	tcase_add_test(tc, test_view_getters);
+	tcase_add_test(tc, test_view_time_units_and_bounds);
+	tcase_add_test(tc, test_names_by_class);
 	suite_add_tcase(s, tc);
 	return s;
 }
