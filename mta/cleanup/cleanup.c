@@ -180,10 +180,8 @@ static void seal(struct cleanup *c, const char *queue_dir)
 		if (rename(c->w.path, to) < 0)
 			mta_warn("%s: rename to hold: %m", c->w.qid);
 		free(to);
-	} else if (ipc_trigger(queue_dir, "public", c->cfg->qmgr_service, 'A') < 0
-	           && errno != EAGAIN) {
-		/* qmgr finds the file on its next scan anyway */
 	}
+	/* no trigger needed: qmgr watches incoming/ and sees the mode change that seals it */
 	qf_writer_fini(&c->w);
 }
 

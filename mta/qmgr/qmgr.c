@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -352,6 +353,38 @@ static void on_timer(void *ctx)
 	mta_event_timer((double)Q.run_delay, on_timer, NULL);
 }
 
+/* on_inotify - a file in incoming/ was sealed (or moved there): scan */
+static void on_inotify(int fd, int revents, void *ctx)
+{
+	char buf[4096];
+
+	(void)revents;
+	(void)ctx;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	Q.scan_incoming = 1;
+}
+
+/*
+ * watch_incoming - the kernel tells qmgr when cleanup seals a queue file
+ * (its mode changes) instead of cleanup connecting to qmgr for every
+ * message.  Without inotify qmgr looks at incoming/ every second.
+ */
+static void watch_incoming(void)
+{
+	char *dir = cfg_xasprintf("%s/%s", Q.srv->queue_dir, QF_INCOMING);
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd >= 0 && inotify_add_watch(fd, dir, IN_ATTRIB | IN_MOVED_TO) >= 0) {
+		mta_event_fd(fd, POLLIN, on_inotify, NULL);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		Q.poll_incoming = 1;
+	}
+	free(dir);
+}
+
 /* recover - files left in active/ by a previous qmgr go back to incoming */
 static void recover(void)
 {
@@ -379,6 +412,7 @@ static void run(struct mta_server *srv)
 	if (srv->gen_fd >= 0)
 		mta_event_fd(srv->gen_fd, POLLIN, on_gen, NULL);
 	mta_event_timer((double)Q.run_delay, on_timer, NULL);
+	watch_incoming();
 	Q.scan_incoming = 1;
 	Q.scan_deferred = 1;
 	for (;;) {
@@ -402,6 +436,8 @@ static void run(struct mta_server *srv)
 			qmgr_dispatch(&Q);
 		}
 		mta_event_run(Q.scan_incoming ? 0.05 : 1.0);
+		if (Q.poll_incoming)
+			Q.scan_incoming = 1;
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg/xalloc.h"
@@ -180,6 +181,47 @@ static void set_log_client(struct smtpd *s)
 	snprintf(s->log_client, sizeof(s->log_client), "%s[%s]", s->name, s->addr);
 }
 
+/*
+ * A small cache of verified client names: a client that connects again
+ * within a few seconds (mail in bulk) costs no new reverse and forward
+ * lookup.  Entries expire quickly so DNS changes are seen.
+ */
+#define NAME_CACHE 16
+#define NAME_TTL 10
+static struct {
+	char addr[64];
+	char name[256];
+	char rev[256];
+	time_t expires;
+} name_cache[NAME_CACHE];
+static size_t names_next;
+
+/* name_cached - fill s->name and s->rev_name from the cache; 1 when found */
+static int name_cached(struct smtpd *s)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < NAME_CACHE; i++) {
+		if (name_cache[i].expires > now && strcmp(name_cache[i].addr, s->addr) == 0) {
+			snprintf(s->name, sizeof(s->name), "%s", name_cache[i].name);
+			snprintf(s->rev_name, sizeof(s->rev_name), "%s", name_cache[i].rev);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* name_remember - store the names just looked up */
+static void name_remember(struct smtpd *s)
+{
+	size_t i = names_next++ % NAME_CACHE;
+
+	snprintf(name_cache[i].addr, sizeof(name_cache[i].addr), "%s", s->addr);
+	snprintf(name_cache[i].name, sizeof(name_cache[i].name), "%s", s->name);
+	snprintf(name_cache[i].rev, sizeof(name_cache[i].rev), "%s", s->rev_name);
+	name_cache[i].expires = time(NULL) + NAME_TTL;
+}
+
 /* lookup_client - peer address and verified name */
 static void lookup_client(struct smtpd *s, int fd)
 {
@@ -206,9 +248,12 @@ static void lookup_client(struct smtpd *s, int fd)
 	/* IPv4-mapped IPv6 looks like IPv4 in logs, as in Postfix */
 	if (strncasecmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr + 7, '.'))
 		memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
-	if (cfg.peername_lookup
-	    && getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, NI_NAMEREQD)
-	           == 0) {
+	if (cfg.peername_lookup && name_cached(s)) {
+		/* the same client a moment ago: the names are still good */
+	} else if (cfg.peername_lookup
+	           && getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
+	                          NI_NAMEREQD)
+	                  == 0) {
 		struct addrinfo hints, *res = NULL;
 
 		snprintf(s->rev_name, sizeof(s->rev_name), "%.255s", host);
@@ -230,6 +275,8 @@ static void lookup_client(struct smtpd *s, int fd)
 			freeaddrinfo(res);
 		}
 	}
+	if (cfg.peername_lookup)
+		name_remember(s);
 	set_log_client(s);
 }
 
@@ -740,8 +787,9 @@ static int starttls_cmd(struct smtpd *s, const char *arg)
 /* xclient_cmd - XCLIENT attr=value...: act as another client (authorized hosts only) */
 static int xclient_cmd(struct smtpd *s, const char *arg)
 {
-	static const char *const names[] = {"NAME",  "ADDR",         "PORT",     "PROTO",    "HELO",
-	                                    "LOGIN", "REVERSE_NAME", "DESTADDR", "DESTPORT", NULL};
+	static const char *const xattrs[] = {"NAME",     "ADDR",  "PORT",         "PROTO",
+	                                     "HELO",     "LOGIN", "REVERSE_NAME", "DESTADDR",
+	                                     "DESTPORT", NULL};
 	struct cfg_strvec w;
 	int rc = 0;
 
@@ -766,8 +814,8 @@ static int xclient_cmd(struct smtpd *s, const char *arg)
 
 		if (eq)
 			*eq = '\0';
-		for (size_t k = 0; names[k]; k++)
-			if (strcasecmp(w.v[i], names[k]) == 0)
+		for (size_t k = 0; xattrs[k]; k++)
+			if (strcasecmp(w.v[i], xattrs[k]) == 0)
 				known = 1;
 		if (!eq || !known) {
 			smtpd_reply(s, "501 5.5.4 Bad XCLIENT attribute name: %s", w.v[i]);
