@@ -78,8 +78,16 @@ static void ext(const char *a, struct cfg_buf *out)
 	addr_externalize(a, out);
 }
 
-/* compose - the whole notice for the bounced recipients of env */
-static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
+/* wanted - the log records a notice reports: bounces, or the verdicts of sendmail -bv */
+static int wanted(const char *action, int verify)
+{
+	if (verify)
+		return strcmp(action, "deliverable") == 0 || strcmp(action, "undeliverable") == 0;
+	return strcmp(action, "bounced") == 0;
+}
+
+/* compose - the whole notice for the bounced (or verified) recipients of env */
+static void compose(const char *qid, int fd, struct qf_env *env, const char *to, int verify,
                     struct cfg_buf *out)
 {
 	struct cfg_buf date, e1, e2, line, content;
@@ -95,7 +103,8 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	mail_date((long)now, &date);
 	cfg_buf_printf(out, "Date: %s\n", date.data);
 	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
-	cfg_buf_adds(out, "Subject: Undelivered Mail Returned to Sender\n");
+	cfg_buf_adds(out, verify ? "Subject: Mail Delivery Status Report\n"
+	                         : "Subject: Undelivered Mail Returned to Sender\n");
 	ext(to, &e1);
 	cfg_buf_printf(out, "To: %s\n", e1.data);
 	cfg_buf_adds(out, "Auto-Submitted: auto-replied\n");
@@ -110,21 +119,28 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	cfg_buf_adds(out, "Content-Description: Notification\n"
 	                  "Content-Type: text/plain; charset=utf-8\n"
 	                  "Content-Transfer-Encoding: 8bit\n\n");
-	cfg_buf_printf(out,
-	               "This is the mail system at host %s.\n\n"
-	               "I'm sorry to have to inform you that your message could not\n"
-	               "be delivered to one or more recipients. It's attached below.\n\n"
-	               "For further assistance, please send mail to postmaster.\n\n"
-	               "If you do so, please include this problem report. You can\n"
-	               "delete your own text from the attached returned message.\n\n"
-	               "                   The mail system\n\n",
-	               myhostname);
+	if (verify)
+		cfg_buf_printf(out,
+		               "This is the mail system at host %s.\n\n"
+		               "Enclosed is the mail delivery report that you requested.\n\n"
+		               "                   The mail system\n\n",
+		               myhostname);
+	else
+		cfg_buf_printf(out,
+		               "This is the mail system at host %s.\n\n"
+		               "I'm sorry to have to inform you that your message could not\n"
+		               "be delivered to one or more recipients. It's attached below.\n\n"
+		               "For further assistance, please send mail to postmaster.\n\n"
+		               "If you do so, please include this problem report. You can\n"
+		               "delete your own text from the attached returned message.\n\n"
+		               "                   The mail system\n\n",
+		               myhostname);
 	/* the last bounce record of each recipient */
 	for (size_t i = 0; i < env->nrcpt; i++) {
 		struct qf_log *last = NULL;
 
 		for (size_t k = 0; k < env->nlogs; k++)
-			if (env->logs[k].idx == i && strcmp(env->logs[k].action, "bounced") == 0)
+			if (env->logs[k].idx == i && wanted(env->logs[k].action, verify))
 				last = &env->logs[k];
 		if (last == NULL)
 			continue;
@@ -153,21 +169,22 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 		struct qf_log *last = NULL;
 
 		for (size_t k = 0; k < env->nlogs; k++)
-			if (env->logs[k].idx == i && strcmp(env->logs[k].action, "bounced") == 0)
+			if (env->logs[k].idx == i && wanted(env->logs[k].action, verify))
 				last = &env->logs[k];
 		if (last == NULL)
 			continue;
 		ext(env->rcpt[i].addr, &e1);
 		cfg_buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", e1.data);
 		cfg_buf_printf(out, "Original-Recipient: rfc822;%s\n", e1.data);
-		cfg_buf_adds(out, "Action: failed\n");
+		cfg_buf_printf(out, "Action: %s\n",
+		               strcmp(last->action, "bounced") == 0 ? "failed" : last->action);
 		cfg_buf_printf(out, "Status: %s\n", last->dsn);
 		cfg_buf_printf(out, "Diagnostic-Code: X-Postfix; %s\n", last->text);
 	}
 	cfg_buf_printf(out, "\n--%s\n", boundary);
 	qf_read_content(fd, env, &content);
 	ext(env->sender, &e1);
-	if (bounce_size_limit > 0 && (long)content.len > bounce_size_limit) {
+	if (verify || (bounce_size_limit > 0 && (long)content.len > bounce_size_limit)) {
 		/* too big to return whole: the headers only */
 		char *end = strstr(content.data, "\n\n");
 
@@ -264,7 +281,7 @@ static void serve(struct mta_server *srv, int in, int out)
 	    || strncasecmp(env.sender, double_bounce_sender, strlen(double_bounce_sender)) == 0) {
 		/* a bounce that bounced: never back to the null sender */
 		if (notify_2bounce && *env.sender == '\0') {
-			compose(qid, fd, &env, twobounce_rcpt, &msg);
+			compose(qid, fd, &env, twobounce_rcpt, 0, &msg);
 			if (submit(srv, double_bounce_sender, twobounce_rcpt, &msg, newqid,
 			           sizeof(newqid))
 			    == 0) {
@@ -277,9 +294,10 @@ static void serve(struct mta_server *srv, int in, int out)
 		}
 		goto reply;
 	}
-	compose(qid, fd, &env, env.sender, &msg);
+	compose(qid, fd, &env, env.sender, (env.hflags & QF_H_VERIFY) != 0, &msg);
 	if (submit(srv, "", env.sender, &msg, newqid, sizeof(newqid)) == 0) {
-		mta_info("%s: sender non-delivery notification: %s", qid, newqid);
+		mta_info("%s: sender %s notification: %s", qid,
+		         (env.hflags & QF_H_VERIFY) ? "delivery status" : "non-delivery", newqid);
 		status = 0;
 	}
 reply:

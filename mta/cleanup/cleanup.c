@@ -92,6 +92,8 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 	    c->local || c->cfg->always_add_headers
 	    || (client && (strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0));
 	c->extract = ipc_get_long(a, "extract", 0) != 0;
+	if (ipc_get_long(a, "verify", 0) != 0)
+		c->w.hflags |= QF_H_VERIFY;
 	c->discard = ipc_get_long(a, "discard", 0) != 0;
 	c->hold = ipc_get_long(a, "hold", 0) != 0;
 	cfg_buf_init(&snd);

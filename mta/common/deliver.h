@@ -29,6 +29,7 @@ struct dlv_req {
 	char *queue_name;
 	char *nexthop;
 	char *sender;
+	int verify; /* sendmail -bv: say what would happen, do nothing */
 	double arrival, active_time, dispatch_time, start_time;
 	int fd; /* the queue file, read-write */
 	struct qf_env env;

@@ -52,6 +52,7 @@
 #define QF_H_BOUNCED 0x01u /* the non-delivery notice has been sent */
 #define QF_H_EXTRACT 0x02u /* maildrop: take recipients from To/Cc/Bcc (sendmail -t) */
 #define QF_H_WARNED 0x04u  /* delay warning sent */
+#define QF_H_VERIFY 0x08u  /* sendmail -bv: verify the recipients, mail a report, deliver nothing */
 
 /* recipient DSN NOTIFY bits (0 = default: failure, delay) */
 #define QF_N_NEVER 0x01u

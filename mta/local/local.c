@@ -24,6 +24,7 @@
 #define MAX_LEVEL 100
 
 static struct local_cfg cfg;
+static int verify_mode; /* sendmail -bv: report what would happen, deliver nothing */
 static struct rslv *rslv;
 static const char *cleanup_service;
 
@@ -47,6 +48,8 @@ void local_result_set(struct local_result *res, int status, const char *dsn, con
 /* status_name - qmgr's word for an outcome */
 static const char *status_name(int status)
 {
+	if (verify_mode)
+		return status == 0 ? "deliverable" : status == 4 ? "deferred" : "undeliverable";
 	return status == 0 ? "sent" : status == 4 ? "deferred" : "bounced";
 }
 
@@ -241,6 +244,9 @@ static void expand_list(struct local_dlv *d, const char *value, const char *self
 		if (it[0] == '|') {
 			if (!allowed(d, 1)) {
 				local_result_set(&res, 5, "5.7.1", "mail to command is restricted");
+			} else if (verify_mode) {
+				local_result_set(&res, 0, "2.0.0", "delivers to command: %s",
+				                 it + 1);
 			} else {
 				local_command(d, it + 1, uid, gid, pw, &res);
 			}
@@ -248,6 +254,8 @@ static void expand_list(struct local_dlv *d, const char *value, const char *self
 		} else if (it[0] == '/') {
 			if (!allowed(d, 0)) {
 				local_result_set(&res, 5, "5.7.1", "mail to file is restricted");
+			} else if (verify_mode) {
+				local_result_set(&res, 0, "2.0.0", "delivers to file: %s", it);
 			} else if (it[strlen(it) - 1] == '/') {
 				/* a name ending in / is a Maildir */
 				struct passwd fake = {
@@ -318,7 +326,10 @@ static void expand_list(struct local_dlv *d, const char *value, const char *self
 			cfg_buf_fini(&a);
 		}
 	}
-	if (remote.n) {
+	if (remote.n && verify_mode) {
+		local_result_set(&res, 0, "2.0.0", "forwards to %s", remote.v[0]);
+		leaf(d, &res, total);
+	} else if (remote.n) {
 		/* one new message for all of them, logged against the alias, as Postfix does */
 		forward(d, &remote, &res);
 		leaf(d, &res, total);
@@ -388,7 +399,14 @@ static void mailbox(struct local_dlv *d, const struct passwd *pw, struct local_r
 
 	cfg_buf_init(&res.text);
 	cfg_buf_init(&path);
-	if (cfg.mailbox_command && *cfg.mailbox_command) {
+	if (verify_mode) {
+		local_result_set(&res, 0, "2.0.0", "delivers to %s",
+		                 cfg.mailbox_command && *cfg.mailbox_command ? "command"
+		                 : *cfg.home_mailbox
+		                         && cfg.home_mailbox[strlen(cfg.home_mailbox) - 1] == '/'
+		                     ? "maildir"
+		                     : "mailbox");
+	} else if (cfg.mailbox_command && *cfg.mailbox_command) {
 		struct cfg_buf cmd;
 
 		cfg_buf_init(&cmd);
@@ -528,6 +546,7 @@ out:
 /* deliver - every recipient of a request */
 static void deliver(struct dlv_req *r)
 {
+	verify_mode = r->verify;
 	for (size_t k = 0; k < r->n; k++) {
 		struct qf_rcpt *q = r->rcpt[k].qr;
 		struct local_result total;

@@ -70,6 +70,8 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 		ipc_add(&a, "full_name", "%s", full);
 	if (env.hflags & QF_H_EXTRACT)
 		ipc_add(&a, "extract", "1");
+	if (env.hflags & QF_H_VERIFY)
+		ipc_add(&a, "verify", "1");
 	ipc_queue(&s, &a);
 	ipc_chunk(&s, content.data, content.len);
 	ipc_chunk(&s, "", 0);

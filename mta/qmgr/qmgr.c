@@ -243,6 +243,11 @@ void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *statu
 	if (strcmp(status, "sent") == 0) {
 		qf_set_status(m->fd, r, 'D');
 		r->status = 'D';
+	} else if (strcmp(status, "deliverable") == 0 || strcmp(status, "undeliverable") == 0) {
+		/* sendmail -bv: the verdict goes into the report */
+		qf_append_log(m->fd, idx, status, dsn, now, text);
+		qf_set_status(m->fd, r, 'D');
+		r->status = 'D';
 	} else if (strcmp(status, "bounced") == 0) {
 		qf_append_log(m->fd, idx, "bounced", dsn, now, text);
 		qf_set_status(m->fd, r, 'D');
@@ -284,7 +289,8 @@ void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 		if (m->env.rcpt[i].status == '-')
 			pending++;
 	/* a non-delivery notice first; the file must live until it is queued */
-	if (!(m->env.hflags & QF_H_BOUNCED) && has_bounces(m)) {
+	if (!(m->env.hflags & QF_H_BOUNCED)
+	    && ((m->env.hflags & QF_H_VERIFY) ? pending == 0 : has_bounces(m))) {
 		if (start_bounce(m) == 0)
 			return;
 		pending++; /* no bounce service now: keep the file and retry */

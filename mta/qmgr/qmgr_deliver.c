@@ -203,8 +203,11 @@ void qmgr_schedule(struct qmgr *q, struct qm_msg *m)
 		}
 		tp = transport(q, res.transport.data);
 		if (tp->unavailable) {
-			qmgr_log_status(m, i, "none", "4.3.0", "deferred", tp->unavailable, 0);
-			qmgr_result(q, m, i, "deferred", "4.3.0", tp->unavailable);
+			const char *st =
+			    (m->env.hflags & QF_H_VERIFY) ? "undeliverable" : "deferred";
+
+			qmgr_log_status(m, i, "none", "4.3.0", st, tp->unavailable, 0);
+			qmgr_result(q, m, i, st, "4.3.0", tp->unavailable);
 			continue;
 		}
 		d = dest(tp, res.nexthop.data, r->addr);
@@ -335,6 +338,8 @@ static void queue_request(struct qm_job *lead, struct qm_job *j)
 	ipc_add(&a, "arrival", "%ld.%06ld", m->env.arrival_sec, m->env.arrival_usec);
 	ipc_add(&a, "active_time", "%.6f", m->active_time);
 	ipc_add(&a, "dispatch_time", "%.6f", lead->dispatched);
+	if (m->env.hflags & QF_H_VERIFY)
+		ipc_add(&a, "verify", "1");
 	for (size_t k = 0; k < j->n; k++)
 		ipc_add(&a, "rcpt", "%zu", j->idx[k]);
 	ipc_queue(&lead->st, &a);

@@ -188,6 +188,21 @@ loop2 loop1
         R.check("mailq recipient", lines[3:4], [" " * 41 + "someone@example.org"])
         R.true("mailq total", re.fullmatch(r"-- \d+ Kbytes in 1 Request\.", lines[-1]) is not None, lines[-1])
 
+        # sendmail -bv: verify, deliver nothing, mail a report
+        before = inst.mailbox("nobody").count("Subject: to ")
+        r = inst.sendmail(["-bv", "-f", "nobody@mail.example.com", "nobody", "nosuchuser3"], "")
+        R.check("-bv says", r.stdout.decode(),
+                "Mail Delivery Status Report will be mailed to <nobody@mail.example.com>.\n")
+        R.true("-bv deliverable", inst.wait_log(
+            r"to=<nobody@mail\.example\.com>, orig_to=<nobody>, relay=local, .*dsn=2\.0\.0, "
+            r"status=deliverable \(delivers to mailbox\)"))
+        R.true("-bv undeliverable", inst.wait_log(
+            r'to=<nosuchuser3@mail\.example\.com>, orig_to=<nosuchuser3>, relay=local, .*dsn=5\.1\.1, '
+            r'status=undeliverable \(unknown user: "nosuchuser3"\)'))
+        R.true("-bv report", inst.wait_mailbox("nobody", "Subject: Mail Delivery Status Report"))
+        R.true("-bv report content", "Action: deliverable" in inst.mailbox("nobody") and
+               "Action: undeliverable" in inst.mailbox("nobody"))
+
         # sendmail -bs: SMTP on stdin without the network
         r = inst.sendmail(["-bs"], "EHLO local\r\nMAIL FROM:<sender@example.net>\r\nRCPT TO:<nobody>\r\n"
                           "DATA\r\nSubject: via -bs\r\n\r\nhello\r\n.\r\nQUIT\r\n")
