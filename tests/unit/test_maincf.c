@@ -295,7 +295,11 @@ START_TEST(test_maincf_load)
 }
 END_TEST
 
-/* linear time: 100,000 lines (with duplicates and continuations) parse quickly */
+/*
+ * a large document (with duplicates and continuations) parses completely;
+ * the time is printed for information only: speed is measured in bench/,
+ * never asserted in a unit test (a busy machine would make it flaky)
+ */
 START_TEST(test_maincf_large)
 {
 	struct cfg_buf in;
@@ -320,8 +324,7 @@ START_TEST(test_maincf_large)
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	ck_assert_uint_eq(doc->nents, 80000);
 	fprintf(stderr, "test_maincf_large: 100000 lines in %.1f ms\n", ms);
-	/* generous bound: sanitizer builds are several times slower */
-	ck_assert_msg(ms < 1000, "100000 lines took %.1f ms", ms);
+	ck_assert_str_eq(cfg_maincf_get(doc, "param_0")->value, "$param_99001 value 99000");
 	cfg_maincf_free(doc);
 	cfg_diags_fini(&ds);
 	cfg_buf_fini(&in);
