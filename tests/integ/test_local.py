@@ -213,6 +213,23 @@ loop2 loop1
     finally:
         inst.cleanup()
 
+    # mailbox_command (run as the recipient) and recipient_delimiter
+    inst = pkit.Instance(main_extra="recipient_delimiter = +\n"
+                         "mailbox_command = cat > OUT/mbc-$user-${extension}\n")
+    out = inst.path("out")
+    os.mkdir(out)
+    os.chmod(out, 0o777)
+    inst.write("main.cf", inst.read("main.cf").replace("OUT", out))
+    try:
+        inst.start()
+        inst.sendmail(["-f", "sender@example.net", "nobody+tag"], "Subject: to a command\n\nx\n")
+        R.true("mailbox_command", inst.wait_log(
+            r"to=<nobody\+tag@mail\.example\.com>, orig_to=<nobody\+tag>, relay=local, .*status=sent "
+            r"\(delivered to command: cat > " + re.escape(out) + r"/mbc-nobody-tag\)"), inst.log()[-600:])
+        R.true("command output", "Delivered-To: nobody+tag@mail.example.com" in inst.read("out", "mbc-nobody-tag"))
+    finally:
+        inst.cleanup()
+
     r = pkit.Instance()
     try:
         res = r.sendmail(["-bp"], "")
