@@ -712,6 +712,9 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 	const char *r = NULL;
 
 	(void)rcpt_ext;
+	/* after a DISCARD action every recipient is accepted unchecked, as in Postfix */
+	if (s->discard)
+		return NULL;
 	ck_init(&c, s, rcpt_int);
 	if (cfg->delay_reject) {
 		if ((r = eval(&c, &cfg->client_r, SUBJ_CLIENT)) == NULL
@@ -727,7 +730,9 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 				r = eval(&c, &cfg->relay_r, SUBJ_RCPT);
 		}
 	}
-	if (r == NULL && cfg->unlisted_sender && s->sender && *s->sender) {
+	if (s->discard)
+		r = NULL;
+	if (r == NULL && !s->discard && cfg->unlisted_sender && s->sender && *s->sender) {
 		c.list_subject = SUBJ_SENDER;
 		if (unlisted(&c, s->sender, SUBJ_SENDER, "5.1.0") == V_REJECT) {
 			static struct cfg_buf keep;
@@ -739,7 +744,7 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 			r = keep.data;
 		}
 	}
-	if (r == NULL && cfg->unlisted_rcpt) {
+	if (r == NULL && !s->discard && cfg->unlisted_rcpt) {
 		c.list_subject = SUBJ_RCPT;
 		if (unlisted(&c, rcpt_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
 			static struct cfg_buf keep2;

@@ -28,7 +28,8 @@ warn@example.com WARN warn text
 info@example.com INFO info text
 bogus@example.com BOGUSACTION
 domrej.example REJECT dom text
-disc@example.org DISCARD
+disc@example.com DISCARD
+hold@example.com HOLD
 """
 ACCESS_CLIENT = """\
 203.0.113.66 REJECT
@@ -126,14 +127,16 @@ smtpd_data_restrictions = check_client_access texthash:$config_directory/access_
         # DISCARD: accepted, then gone
         s = session(inst, "XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net")
         s.cmd("MAIL FROM:<someone@example.net>")
-        R.check("DISCARD RCPT", s.cmd("RCPT TO:<disc@example.org>"), "250 2.1.5 Ok")
+        R.check("DISCARD RCPT (unknown user: DISCARD wins)", s.cmd("RCPT TO:<disc@example.com>"),
+                "250 2.1.5 Ok")
+        R.check("after DISCARD nothing is checked", s.cmd("RCPT TO:<hold@example.com>"), "250 2.1.5 Ok")
         r = s.data("Subject: discard me\n\nx\n")
         R.true("DISCARD accepted", r.startswith("250 2.0.0 Ok: queued as"), r)
         s.close()
         R.true("DISCARD logged", inst.wait_log(
-            r"discard: RCPT from trusted\.example\.net\[192\.0\.2\.10\]: <disc@example\.org>: "
+            r"NOQUEUE: discard: RCPT from trusted\.example\.net\[192\.0\.2\.10\]: <disc@example\.com>: "
             r"Recipient address triggers DISCARD action; from=<someone@example\.net> "
-            r"to=<disc@example\.org>"))
+            r"to=<disc@example\.com> proto=ESMTP helo=<x\.example\.net>"))
         R.check("DISCARD leaves nothing queued", inst.queue_files("deferred") +
                 inst.queue_files("incoming") + inst.queue_files("active"), [])
     finally:
