@@ -251,6 +251,24 @@ static void cmd_explain(struct pcf_shell *sh, struct cfg_strvec *av, const char 
 		sh->failed = 1;
 }
 
+/* syntax_ok - name=value is something postconf -e accepts; else say why */
+static int syntax_ok(struct pcf_shell *sh, const char *name, const char *value)
+{
+	struct cfg_diags ds;
+	struct cfg_edit *ed = NULL;
+	char *arg = cfg_xasprintf("%s=%s", name, value);
+	int ok;
+
+	cfg_diags_init(&ds);
+	ok = cfg_edit_parse(CFG_EDIT_MAIN, CFG_EDIT_SET, &arg, 1, &ed, &ds) == 0;
+	if (!ok)
+		say(sh, "error", "set: %s", ds.n ? ds.v[ds.n - 1].msg : "bad setting");
+	cfg_edit_free(ed);
+	cfg_diags_fini(&ds);
+	free(arg);
+	return ok;
+}
+
 /* cmd_set - set NAME VALUE (or NAME = VALUE); "set!" skips the type check */
 static void cmd_set(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest)
 {
@@ -279,7 +297,9 @@ static void cmd_set(struct pcf_shell *sh, struct cfg_strvec *av, const char *res
 		;
 	*p = 0;
 	def = cfg_registry_find(name);
-	if (def != NULL && (def->flags & CFG_PF_READONLY)) {
+	if (!syntax_ok(sh, name, value)) {
+		/* said why */
+	} else if (def != NULL && (def->flags & CFG_PF_READONLY)) {
 		say(sh, "error", "set: %s cannot be set in main.cf", name);
 	} else {
 		struct pcf_ed_lookup lk;
