@@ -128,10 +128,10 @@ enum cfg_json_type cfg_json_typeof(const struct cfg_json *j)
 const char *cfg_json_type_name(enum cfg_json_type t)
 {
 	static const char *const names[] = {
-		[CFG_JSON_OBJECT] = "object", [CFG_JSON_ARRAY] = "array",
-		[CFG_JSON_STRING] = "string", [CFG_JSON_INTEGER] = "integer",
-		[CFG_JSON_REAL] = "number",   [CFG_JSON_TRUE] = "boolean",
-		[CFG_JSON_FALSE] = "boolean", [CFG_JSON_NULL] = "null",
+	    [CFG_JSON_OBJECT] = "object", [CFG_JSON_ARRAY] = "array",
+	    [CFG_JSON_STRING] = "string", [CFG_JSON_INTEGER] = "integer",
+	    [CFG_JSON_REAL] = "number",   [CFG_JSON_TRUE] = "boolean",
+	    [CFG_JSON_FALSE] = "boolean", [CFG_JSON_NULL] = "null",
 	};
 
 	return t <= CFG_JSON_NULL ? names[t] : "unknown";
@@ -172,7 +172,7 @@ struct cfg_json *cfg_json_object_get(const struct cfg_json *obj, const char *key
 }
 
 int cfg_json_object_next(const struct cfg_json *obj, size_t *pos, const char **key,
-			 struct cfg_json **val)
+                         struct cfg_json **val)
 {
 	/* Jansson keeps insertion order; walk the iterator *pos steps */
 	void *it = json_object_iter(J(obj));
@@ -216,7 +216,7 @@ void cfg_json_quote(const char *s, struct cfg_buf *out)
 }
 
 struct cfg_json *cfg_json_parse(const char *text, size_t len, const char *source,
-				struct cfg_diags *diags)
+                                struct cfg_diags *diags)
 {
 	json_error_t err;
 	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
@@ -224,8 +224,8 @@ struct cfg_json *cfg_json_parse(const char *text, size_t len, const char *source
 	if (j == NULL) {
 		unsigned line = err.line > 0 ? (unsigned)err.line : 0;
 		unsigned col = err.column > 0 ? (unsigned)err.column : 0;
-		struct cfg_diag *d = cfg_diags_add(diags, CFG_SEV_ERROR, "json-syntax", source, line,
-						   col, "%s", err.text);
+		struct cfg_diag *d = cfg_diags_add(diags, CFG_SEV_ERROR, "json-syntax", source,
+		                                   line, col, "%s", err.text);
 		(void)d;
 		return NULL;
 	}

@@ -39,7 +39,7 @@ void cfg_diags_fini(struct cfg_diags *ds)
 }
 
 struct cfg_diag *cfg_diags_add(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
-			       const char *file, unsigned line, unsigned col, const char *fmt, ...)
+                               const char *file, unsigned line, unsigned col, const char *fmt, ...)
 {
 	struct cfg_diag *d;
 	struct cfg_buf b;
@@ -118,10 +118,10 @@ void cfg_diags_move(struct cfg_diags *dst, struct cfg_diags *src)
 const char *cfg_severity_name(enum cfg_severity sev)
 {
 	static const char *const names[] = {
-		[CFG_SEV_NOTE] = "note",
-		[CFG_SEV_WARNING] = "warning",
-		[CFG_SEV_ERROR] = "error",
-		[CFG_SEV_FATAL] = "fatal",
+	    [CFG_SEV_NOTE] = "note",
+	    [CFG_SEV_WARNING] = "warning",
+	    [CFG_SEV_ERROR] = "error",
+	    [CFG_SEV_FATAL] = "fatal",
 	};
 
 	return sev <= CFG_SEV_FATAL ? names[sev] : "unknown";

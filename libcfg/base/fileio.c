@@ -24,7 +24,7 @@ int cfg_file_read(const char *path, struct cfg_buf *out, struct cfg_diags *diags
 	if (fd < 0) {
 		saved = errno;
 		cfg_diags_add(diags, CFG_SEV_FATAL, "file-open", path, 0, 0, "open %s: %s", path,
-			      strerror(saved));
+		              strerror(saved));
 		errno = saved;
 		return -1;
 	}
@@ -41,7 +41,7 @@ int cfg_file_read(const char *path, struct cfg_buf *out, struct cfg_diags *diags
 		saved = errno;
 		close(fd);
 		cfg_diags_add(diags, CFG_SEV_FATAL, "file-read", path, 0, 0, "read %s: %s", path,
-			      strerror(saved));
+		              strerror(saved));
 		errno = saved;
 		return -1;
 	}
@@ -79,7 +79,7 @@ static void sync_dir(const char *path)
 }
 
 int cfg_file_replace(const char *path, const void *data, size_t len, mode_t mode,
-		     struct cfg_diags *diags)
+                     struct cfg_diags *diags)
 {
 	char *tmp = cfg_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	struct stat st;
@@ -87,12 +87,13 @@ int cfg_file_replace(const char *path, const void *data, size_t len, mode_t mode
 	const char *what = "create";
 	int fd, saved;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, have_old ? (st.st_mode & 07777) : mode);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	          have_old ? (st.st_mode & 07777) : mode);
 	if (fd < 0 && errno == EEXIST) {
 		/* a stale temp file from a killed run of ours with the same pid */
 		(void)unlink(tmp);
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  have_old ? (st.st_mode & 07777) : mode);
+		          have_old ? (st.st_mode & 07777) : mode);
 	}
 	if (fd < 0)
 		goto fail;
@@ -134,7 +135,7 @@ fail_unlink:
 fail:
 	saved = errno;
 	cfg_diags_add(diags, CFG_SEV_FATAL, "file-write", path, 0, 0, "%s %s: %s", what,
-		      fd < 0 && strcmp(what, "create") == 0 ? tmp : path, strerror(saved));
+	              fd < 0 && strcmp(what, "create") == 0 ? tmp : path, strerror(saved));
 	free(tmp);
 	errno = saved;
 	return -1;
@@ -148,20 +149,20 @@ int cfg_file_lock(const char *path, struct cfg_diags *diags)
 
 		if (fd < 0) {
 			cfg_diags_add(diags, CFG_SEV_FATAL, "file-open", path, 0, 0, "open %s: %s",
-				      path, strerror(errno));
+			              path, strerror(errno));
 			return -1;
 		}
 		while (flock(fd, LOCK_EX) < 0) {
 			if (errno != EINTR) {
 				cfg_diags_add(diags, CFG_SEV_FATAL, "file-lock", path, 0, 0,
-					      "lock %s: %s", path, strerror(errno));
+				              "lock %s: %s", path, strerror(errno));
 				close(fd);
 				return -1;
 			}
 		}
 		/* the file may have been replaced while we waited: lock the new one */
-		if (fstat(fd, &st_fd) == 0 && stat(path, &st_path) == 0 && st_fd.st_ino == st_path.st_ino
-		    && st_fd.st_dev == st_path.st_dev)
+		if (fstat(fd, &st_fd) == 0 && stat(path, &st_path) == 0
+		    && st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev)
 			return fd;
 		close(fd);
 	}

@@ -21,10 +21,10 @@ struct entry {
 
 struct cfg_htab {
 	struct entry *ents;
-	size_t nents;   /* used entries, live or deleted */
+	size_t nents; /* used entries, live or deleted */
 	size_t live;
 	size_t entcap;
-	size_t *index;  /* size idxcap, a power of two */
+	size_t *index; /* size idxcap, a power of two */
 	size_t idxcap;
 };
 

@@ -20,7 +20,8 @@ START_TEST(test_build_and_dump_in_order)
 	cfg_json_object_set(o, "list", a);
 	cfg_buf_init(&b);
 	cfg_json_dump(o, CFG_JSON_COMPACT, &b);
-	ck_assert_str_eq(b.data, "{\"zeta\": \"z\\\"q\\n\", \"alpha\": 42, \"list\": [true, null]}");
+	ck_assert_str_eq(b.data,
+	                 "{\"zeta\": \"z\\\"q\\n\", \"alpha\": 42, \"list\": [true, null]}");
 	cfg_buf_reset(&b);
 	cfg_json_dump(o, CFG_JSON_SORT_KEYS | CFG_JSON_TIGHT, &b);
 	ck_assert_str_eq(b.data, "{\"alpha\":42,\"list\":[true,null],\"zeta\":\"z\\\"q\\n\"}");
@@ -64,8 +65,10 @@ END_TEST
 
 START_TEST(test_invalid_utf8_is_kept_visible)
 {
-	struct cfg_json *s = cfg_json_string("a\xff" "b");
-	ck_assert_str_eq(cfg_json_string_value(s), "a\xef\xbf\xbd" "b");
+	struct cfg_json *s = cfg_json_string("a\xff"
+	                                     "b");
+	ck_assert_str_eq(cfg_json_string_value(s), "a\xef\xbf\xbd"
+	                                           "b");
 	cfg_json_free(s);
 }
 END_TEST

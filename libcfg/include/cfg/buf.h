@@ -36,7 +36,8 @@ void cfg_buf_addc(struct cfg_buf *b, int c);
 /* cfg_buf_printf - append formatted text */
 void cfg_buf_printf(struct cfg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* cfg_buf_vprintf - append formatted text, va_list form */
-void cfg_buf_vprintf(struct cfg_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void cfg_buf_vprintf(struct cfg_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* cfg_buf_take - hand the string to the caller (free() it); the buffer is left finalised (init to reuse) */
 char *cfg_buf_take(struct cfg_buf *b);
 

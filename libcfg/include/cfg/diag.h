@@ -22,18 +22,18 @@
 enum cfg_severity {
 	CFG_SEV_NOTE = 0,
 	CFG_SEV_WARNING = 1,
-	CFG_SEV_ERROR = 2,   /* a problem that makes the configuration unusable */
-	CFG_SEV_FATAL = 3,   /* Postfix would stop with "fatal:" here */
+	CFG_SEV_ERROR = 2, /* a problem that makes the configuration unusable */
+	CFG_SEV_FATAL = 3, /* Postfix would stop with "fatal:" here */
 };
 
 struct cfg_diag {
 	enum cfg_severity sev;
-	char *code;   /* stable identifier, never NULL */
-	char *file;   /* NULL when not tied to a file */
+	char *code; /* stable identifier, never NULL */
+	char *file; /* NULL when not tied to a file */
 	unsigned line;
 	unsigned col;
-	char *param;  /* parameter the diagnostic is about, or NULL */
-	char *msg;    /* message text, never NULL */
+	char *param; /* parameter the diagnostic is about, or NULL */
+	char *msg;   /* message text, never NULL */
 };
 
 struct cfg_diags {
@@ -54,8 +54,8 @@ void cfg_diags_clear(struct cfg_diags *ds);
  * A NULL list is allowed and discards the diagnostic (returns NULL).
  */
 struct cfg_diag *cfg_diags_add(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
-			       const char *file, unsigned line, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+                               const char *file, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 /* cfg_diags_count - how many diagnostics have at least severity sev */
 size_t cfg_diags_count(const struct cfg_diags *ds, enum cfg_severity sev);
 /* cfg_diags_sort - stable sort by file, line, column */

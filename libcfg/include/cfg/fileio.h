@@ -28,7 +28,7 @@ int cfg_file_read(const char *path, struct cfg_buf *out, struct cfg_diags *diags
  * -1 with a diagnostic (code "file-write").
  */
 int cfg_file_replace(const char *path, const void *data, size_t len, mode_t mode,
-		     struct cfg_diags *diags);
+                     struct cfg_diags *diags);
 /*
  * cfg_file_lock - take an exclusive flock() on path itself, waiting for it.
  * Because cfg_file_replace() renames a new inode into place, the lock is

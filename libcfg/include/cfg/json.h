@@ -31,10 +31,10 @@ enum cfg_json_type {
 };
 
 /* dump flags */
-#define CFG_JSON_COMPACT 0x0u    /* one line, ", " and ": " separators as Jansson's default */
-#define CFG_JSON_PRETTY 0x1u     /* two-space indentation */
-#define CFG_JSON_SORT_KEYS 0x2u  /* sort object keys instead of insertion order */
-#define CFG_JSON_TIGHT 0x4u      /* no spaces after separators */
+#define CFG_JSON_COMPACT 0x0u   /* one line, ", " and ": " separators as Jansson's default */
+#define CFG_JSON_PRETTY 0x1u    /* two-space indentation */
+#define CFG_JSON_SORT_KEYS 0x2u /* sort object keys instead of insertion order */
+#define CFG_JSON_TIGHT 0x4u     /* no spaces after separators */
 
 /* constructors: each returns a new value */
 struct cfg_json *cfg_json_object(void);
@@ -70,7 +70,7 @@ struct cfg_json *cfg_json_object_get(const struct cfg_json *obj, const char *key
  * returns 1 with *key and *val borrowed, 0 at the end.
  */
 int cfg_json_object_next(const struct cfg_json *obj, size_t *pos, const char **key,
-			 struct cfg_json **val);
+                         struct cfg_json **val);
 
 /* cfg_json_dump - append the serialisation of j to out (no trailing newline) */
 void cfg_json_dump(const struct cfg_json *j, unsigned flags, struct cfg_buf *out);
@@ -83,6 +83,6 @@ void cfg_json_quote(const char *s, struct cfg_buf *out);
  * "json-syntax").
  */
 struct cfg_json *cfg_json_parse(const char *text, size_t len, const char *source,
-				struct cfg_diags *diags);
+                                struct cfg_diags *diags);
 
 #endif
