@@ -279,6 +279,40 @@ static int has_bounces(struct qm_msg *m)
 	return n > 0;
 }
 
+/* expire - bounce every pending recipient with its last deferral reason; returns 0 */
+static size_t expire(struct qm_msg *m)
+{
+	struct qf_env e;
+	struct cfg_buf why;
+	long now = (long)time(NULL);
+
+	qf_env_init(&e);
+	cfg_buf_init(&why);
+	if (qf_read(m->fd, &e, &why) < 0) {
+		cfg_buf_fini(&why);
+		qf_env_fini(&e);
+		return 1;
+	}
+	for (size_t i = 0; i < m->env.nrcpt; i++) {
+		struct qf_log *last = NULL;
+
+		if (m->env.rcpt[i].status != '-')
+			continue;
+		for (size_t k = 0; k < e.nlogs; k++)
+			if (e.logs[k].idx == i && strcmp(e.logs[k].action, "deferred") == 0)
+				last = &e.logs[k];
+		qf_append_log(m->fd, i, "bounced", last ? last->dsn : "4.4.7", now,
+		              last ? last->text : "message delivery time expired");
+		qf_set_status(m->fd, &m->env.rcpt[i], 'D');
+		m->env.rcpt[i].status = 'D';
+		m->bounced++;
+	}
+	mta_info("%s: from=<%s>, status=expired, returned to sender", m->qid, m->env.sender);
+	cfg_buf_fini(&why);
+	qf_env_fini(&e);
+	return 0;
+}
+
 void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 {
 	size_t pending = 0;
@@ -288,6 +322,14 @@ void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 	for (size_t i = 0; i < m->env.nrcpt; i++)
 		if (m->env.rcpt[i].status == '-')
 			pending++;
+	/* too old to keep trying: what is left is returned to the sender */
+	if (pending && !(m->env.hflags & QF_H_VERIFY)) {
+		long age = (long)(qmgr_wall() - (double)m->env.arrival_sec);
+		long limit = *m->env.sender ? q->max_lifetime : q->bounce_lifetime;
+
+		if (age >= limit)
+			pending = expire(m);
+	}
 	/* a non-delivery notice first; the file must live until it is queued */
 	if (!(m->env.hflags & QF_H_BOUNCED)
 	    && ((m->env.hflags & QF_H_VERIFY) ? pending == 0 : has_bounces(m))) {

@@ -41,6 +41,7 @@ virtual_alias_domains = virt.example
 virtual_alias_maps = texthash:$config_directory/virtual
 sender_canonical_maps = texthash:$config_directory/canonical
 transport_maps = texthash:$config_directory/transport
+header_size_limit = 2000
 """)
     inst.write("transport", "err.example error:5.1.2 no such domain\ndisc.example discard:\n")
     inst.write("hc", HC)
@@ -91,6 +92,15 @@ transport_maps = texthash:$config_directory/transport
                 "\n")
         R.check("nothing else delivered (reject, discard)", box.count("\nFrom a@example.net ") +
                 box.startswith("From a@example.net "), 1)
+
+        # header_size_limit: a longer header is cut, the next ones stay (Postfix 3.7.11)
+        r = send(inst, "a@example.net", "nobody@example.com",
+                 "Subject: hs\nX-Long: " + "h" * 3000 + "\nX-After: yes\n\nbody\n")
+        R.true("long header accepted", r.startswith("250 2.0.0 Ok: queued as"), r)
+        R.true("long header delivered", inst.wait_mailbox("nobody", "X-After: yes"))
+        lines = inst.mailbox("nobody").splitlines()
+        longl = [l for l in lines if l.startswith("X-Long: ")]
+        R.check("header cut at header_size_limit", [len(l) for l in longl], [2000])
 
         # virtual aliases: rewritten in cleanup, original recipient kept
         r = send(inst, "a@example.net", "known@virt.example", "Subject: virtual\n\nx\n")

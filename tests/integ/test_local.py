@@ -230,6 +230,23 @@ loop2 loop1
     finally:
         inst.cleanup()
 
+    # a message that cannot be delivered within maximal_queue_lifetime is returned
+    inst = pkit.Instance(main_extra="maximal_queue_lifetime = 2s\nqueue_run_delay = 1s\n"
+                         "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n")
+    try:
+        inst.start()
+        inst.sendmail(["-f", "nobody@mail.example.com", "someone@example.org"], "Subject: too far\n\nx\n")
+        R.true("expired", inst.wait_log(r"[0-9A-F]+: from=<nobody@mail\.example\.com>, status=expired, "
+                                        r"returned to sender", timeout=20))
+        R.true("expiry notice", inst.wait_mailbox("nobody", "Undelivered Mail Returned to Sender"))
+        R.true("notice gives the last reason", "mail transport unavailable" in inst.mailbox("nobody"))
+        deadline = time.time() + 10
+        while inst.queue_files("deferred") and time.time() < deadline:
+            time.sleep(0.1)
+        R.check("queue empty after expiry", inst.queue_files("deferred"), [])
+    finally:
+        inst.cleanup()
+
     r = pkit.Instance()
     try:
         res = r.sendmail(["-bp"], "")
