@@ -121,6 +121,15 @@ int cfg_map_build(const struct cfg_map_build *b, struct cfg_diags *diags)
 	int ret = -1;
 
 	cfg_buf_init(&src);
+	/* Postfix knows proxy: but cannot build through it */
+	if (strcmp(b->type, "proxy") == 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-proxy", NULL, 0, 0,
+		              b->src
+		                  ? "unsupported dictionary type: proxy does not support bulk-mode "
+		                    "creation."
+		                  : "can't create maps via the proxy service");
+		goto out;
+	}
 	if (b->src != NULL) {
 		text = b->src;
 		len = b->src_len;

@@ -301,6 +301,11 @@ int cfg_mapcmd_seq(const struct cfg_mapcmd *c, const char *spec, struct cfg_diag
 	struct cfg_buf label;
 	int r, first = 1, found = 0;
 
+	if (strncmp(spec, "proxy:", 6) == 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-proxy", NULL, 0, 0,
+		              "can't sequence maps via the proxy service");
+		return -1;
+	}
 	if (open_spec(c, spec, CFG_MAP_READ, &m, diags) < 0)
 		return -1;
 	report(c, diags);

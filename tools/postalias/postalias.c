@@ -27,13 +27,9 @@
 #include <unistd.h>
 
 #include "cfg/buf.h"
+#include "cfg/config.h"
 #include "cfg/diag.h"
-#include "cfg/expand.h"
-#include "cfg/hostinfo.h"
-#include "cfg/htab.h"
-#include "cfg/maincf.h"
 #include "cfg/map.h"
-#include "cfg/registry.h"
 #include "cfg/strvec.h"
 #include "cfg/xalloc.h"
 
@@ -216,99 +212,74 @@ static void found_pair(void *ctx, const char *key, const char *value)
 }
 
 /*
- * Settings from main.cf.  This small reader (main.cf values, registry
- * defaults, host-derived defaults, $name expansion) stands in until the
- * configuration API (cfg/config.h) is in place.
+ * Settings from main.cf, through the configuration API.  Like Postfix's
+ * postmap, only main.cf's own syntax diagnostics are shown, not postconf's
+ * analysis of the whole configuration ("unused parameter" and the like).
  */
 struct conf {
-	char *dir;
-	struct cfg_maincf *doc;
-	struct cfg_htab *computed; /* host-derived defaults computed on demand */
+	struct cfg_config *cfg;
+	struct cfg_view *view;
 };
 
-/* conf_lookup - the unexpanded value of name: main.cf, else its default */
-static const char *conf_lookup(void *ctx, const char *name)
+/* report_maincf - print main.cf syntax diagnostics (and fatal ones), drop the rest */
+static void report_maincf(struct cfg_diags *diags)
 {
-	struct conf *c = ctx;
-	const struct cfg_maincf_entry *e = cfg_maincf_get(c->doc, name);
-	const struct cfg_param_def *def;
-	char *v;
+	struct cfg_diags keep;
 
-	if (e)
-		return e->value;
-	/* like Postfix, the directory in use (-c, MAIL_CONFIG) is config_directory */
-	if (strcmp(name, "config_directory") == 0)
-		return c->dir;
-	if ((def = cfg_registry_find(name)) == NULL)
-		return NULL;
-	if (def->defval)
-		return def->defval;
-	if ((v = cfg_htab_get(c->computed, name)) == NULL) {
-		struct cfg_buf b;
+	cfg_diags_init(&keep);
+	for (size_t i = 0; i < diags->n; i++) {
+		const struct cfg_diag *d = &diags->v[i];
 
-		cfg_buf_init(&b);
-		if (cfg_hostinfo_default(name, NULL, &b) < 0)
-			cfg_buf_reset(&b);
-		v = cfg_buf_take(&b);
-		cfg_htab_put(c->computed, name, v);
+		if (d->sev >= CFG_SEV_ERROR || strncmp(d->code, "maincf-", 7) == 0)
+			cfg_diags_add(&keep, d->sev, d->code, d->file, d->line, d->col, "%s",
+			              d->msg);
 	}
-	return v;
+	cfg_diags_clear(diags);
+	report(NULL, &keep);
+	cfg_diags_fini(&keep);
 }
 
-/* conf_load - read DIR/main.cf ($MAIL_CONFIG or /etc/postfix) */
+/* conf_load - read $MAIL_CONFIG/main.cf (-c sets MAIL_CONFIG, as in Postfix) */
 static void conf_load(struct conf *c)
 {
 	struct cfg_diags diags;
-	const char *env = getenv("MAIL_CONFIG");
-	char *path;
 
-	c->dir = cfg_xstrdup(env && *env ? env : "/etc/postfix");
-	c->computed = cfg_htab_new(8);
-	path = cfg_xasprintf("%s/main.cf", c->dir);
 	cfg_diags_init(&diags);
-	if (cfg_maincf_load(path, &c->doc, &diags) < 0) {
-		int err = errno;
-
-		report(NULL, &diags); /* exits on the fatal "open PATH: ERR" */
-		fatal("open %s: %s", path, strerror(err));
+	if (cfg_config_load(NULL, CFG_LOAD_NO_MASTER, &c->cfg, &diags) < 0) {
+		report_maincf(&diags);
+		fatal("cannot load the configuration");
 	}
-	report(NULL, &diags);
+	report_maincf(&diags);
+	if ((c->view = cfg_view_new(c->cfg, NULL, NULL, &diags)) == NULL)
+		report(NULL, &diags);
 	cfg_diags_fini(&diags);
-	free(path);
 }
 
-/* conf_get - the expanded value of name (new string) */
+/* conf_get - the expanded value of name (new string); exits on a macro error */
 static char *conf_get(struct conf *c, const char *name)
 {
-	struct cfg_expand ex = {conf_lookup, NULL, c};
 	struct cfg_diags diags;
-	struct cfg_buf out;
-	const char *raw = conf_lookup(c, name);
+	const char *v = NULL;
 
-	cfg_buf_init(&out);
 	cfg_diags_init(&diags);
-	if (raw && cfg_expand_value(&ex, raw, &out, &diags) < 0) {
+	if (cfg_view_str(c->view, name, &v, &diags) < 0)
 		report(NULL, &diags);
-		fatal("%s: macro processing error", name);
-	}
 	report(NULL, &diags);
 	cfg_diags_fini(&diags);
-	return cfg_buf_take(&out);
+	return cfg_xstrdup(v ? v : "");
 }
 
-/* conf_bool - a boolean parameter, "bad boolean configuration" when neither yes nor no */
+/* conf_bool - a boolean parameter; "bad boolean configuration" is fatal */
 static int conf_bool(struct conf *c, const char *name)
 {
-	char *v = conf_get(c, name);
-	int yes;
+	struct cfg_diags diags;
+	int yes = 0;
 
-	if (strcasecmp(v, "yes") == 0)
-		yes = 1;
-	else if (strcasecmp(v, "no") == 0)
-		yes = 0;
-	else
-		fatal("bad boolean configuration: %s = %s", name, v);
-	free(v);
+	cfg_diags_init(&diags);
+	if (cfg_view_bool(c->view, name, &yes, &diags) < 0)
+		report(NULL, &diags);
+	report(NULL, &diags);
+	cfg_diags_fini(&diags);
 	return yes;
 }
 
@@ -336,9 +307,8 @@ static void import_env(struct conf *c)
 /* conf_free - release the settings */
 static void conf_free(struct conf *c)
 {
-	cfg_maincf_free(c->doc);
-	cfg_htab_free(c->computed, free);
-	free(c->dir);
+	cfg_view_free(c->view);
+	cfg_config_free(c->cfg);
 }
 
 /* read_all - the whole of stdin */
@@ -392,8 +362,6 @@ static void build_one(const struct build_opts *o, const char *arg)
 		src = read_all(stdin, &b.src_len);
 		b.src = src;
 		b.src_name = "stdin";
-	} else if (strcmp(type, "proxy") == 0) {
-		fatal("can't create maps via the proxy service");
 	}
 	if (have_st && o->save_perm && S_ISREG(st.st_mode))
 		b.mode = 0600 | (st.st_mode & 0044);
