@@ -8,11 +8,14 @@
 #include "cfg/strvec.h"
 #include "cfg/xalloc.h"
 
+/* an empty vector shares this terminator until its first element: init never allocates */
+static char *empty[1];
+
 void cfg_strvec_init(struct cfg_strvec *sv)
 {
-	sv->cap = 8;
+	sv->cap = 0;
 	sv->n = 0;
-	sv->v = cfg_xcalloc(sv->cap, sizeof(*sv->v));
+	sv->v = empty;
 }
 
 void cfg_strvec_clear(struct cfg_strvec *sv)
@@ -20,7 +23,8 @@ void cfg_strvec_clear(struct cfg_strvec *sv)
 	for (size_t i = 0; i < sv->n; i++)
 		free(sv->v[i]);
 	sv->n = 0;
-	sv->v[0] = NULL;
+	if (sv->cap > 0)
+		sv->v[0] = NULL;
 }
 
 void cfg_strvec_fini(struct cfg_strvec *sv)
@@ -28,14 +32,18 @@ void cfg_strvec_fini(struct cfg_strvec *sv)
 	if (sv->v == NULL)
 		return;
 	cfg_strvec_clear(sv);
-	free(sv->v);
+	if (sv->cap > 0)
+		free(sv->v);
 	sv->v = NULL;
 	sv->cap = 0;
 }
 
 void cfg_strvec_take(struct cfg_strvec *sv, char *s)
 {
-	if (sv->n + 1 >= sv->cap) {
+	if (sv->cap == 0) {
+		sv->cap = 8;
+		sv->v = cfg_xcalloc(sv->cap, sizeof(*sv->v));
+	} else if (sv->n + 1 >= sv->cap) {
 		sv->cap *= 2;
 		sv->v = cfg_xreallocarray(sv->v, sv->cap, sizeof(*sv->v));
 	}
