@@ -51,7 +51,7 @@ struct cfgp_check {
 	size_t nmain;                   /* how many of sets are main.cf entries */
 	struct cfg_htab *unused_master; /* -o names Postfix calls unused */
 	struct cfg_htab *classes;       /* names in smtpd_restriction_classes */
-	struct cfg_htab *tables_seen;   /* table specs already checked (one report each) */
+	struct cfg_htab *tables_seen;   /* table specs checked without a finding: not reopened */
 };
 
 /*

@@ -503,6 +503,14 @@ static void check_interfaces(struct cfgp_check *ck, const struct cfgp_setting *s
 	cfg_buf_fini(&why);
 }
 
+/* is_port - a port number or a service name ("submission") */
+static int is_port(const char *p)
+{
+	if (*p == 0)
+		return 0;
+	return p[strspn(p, "0123456789")] == 0 || p[strspn(p, "abcdefghijklmnopqrstuvwxyz-")] == 0;
+}
+
 /* check_relayhost - relayhost / *_relayhost: [host]:port, host:port, host */
 static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s, const char *v)
 {
@@ -526,10 +534,7 @@ static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s,
 		} else if (strchr(w, ':') != NULL && strchr(w, ':') == strrchr(w, ':')) {
 			port = strchr(w, ':') + 1;
 		}
-		if (why == NULL && port != NULL
-		    && (*port == 0
-		        || (port[strspn(port, "0123456789")] != 0
-		            && port[strspn(port, "abcdefghijklmnopqrstuvwxyz-")] != 0)))
+		if (why == NULL && port != NULL && !is_port(port))
 			why = "the port is not a number or a service name";
 		if (why != NULL)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "value-relayhost", s, w,

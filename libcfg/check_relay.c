@@ -413,7 +413,7 @@ static void check_relay_domains(struct cfgp_check *ck)
 	cfg_buf_fini(&b);
 }
 
-/* compat_anchor - a setting to hang compatibility findings on (or NULL: main.cf itself) */
+/* add_compat - a compatibility finding, on the compatibility_level line (or on main.cf) */
 static void add_compat(struct cfgp_check *ck, const char *code, const char *param, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
 static void add_compat(struct cfgp_check *ck, const char *code, const char *param, const char *fmt,
@@ -444,7 +444,6 @@ static void add_compat(struct cfgp_check *ck, const char *code, const char *para
 static void check_compat(struct cfgp_check *ck)
 {
 	const struct cfgp_setting *lvl = cfgp_check_setting(ck, "compatibility_level");
-	struct cfg_buf style;
 
 	if (lvl == NULL)
 		add_compat(ck, "compat-missing", "compatibility_level",
@@ -453,7 +452,6 @@ static void check_compat(struct cfgp_check *ck)
 		           "COMPATIBILITY_README)");
 	if (!compat_below(ck, "2"))
 		return;
-	cfg_buf_init(&style);
 	if (cfgp_check_setting(ck, "mynetworks") == NULL
 	    && cfgp_check_setting(ck, "mynetworks_style") == NULL)
 		add_compat(
@@ -466,7 +464,6 @@ static void check_compat(struct cfgp_check *ck)
 		           "compatibility_level is below 2, so relay_domains defaults to "
 		           "$mydestination: this server also relays for the subdomains of its own "
 		           "domains (set relay_domains explicitly)");
-	cfg_buf_fini(&style);
 }
 
 /* check_style - mynetworks_style when mynetworks is computed */
