@@ -1,6 +1,8 @@
 #!/bin/sh
-# demo.sh - the README's "main job": build postkit, then run postconf on the
-# bundled example configuration.
+# demo.sh - the README's "main job": build postkit, show the bundled example
+# configuration with postconf, then run the MTA from a copy of it on
+# 127.0.0.1:2525, send a message with sendmail and one over SMTP, show the
+# mailbox and the log, and stop the MTA.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -8,7 +10,42 @@ cd "$top"
 mkdir -p build && cd build
 [ -f Makefile ] || "$top/configure"
 make -j"$(nproc)" >/dev/null
-echo "== postconf -n (examples/main.cf)"
-tools/postconf/postconf -c "$top/examples" -n
-echo "== postconf -d | head (built-in defaults)"
-tools/postconf/postconf -c "$top/examples" -d | head -n 20
+bin="$top/build/tools"
+PATH="$bin/postconf:$bin/postfix:$bin/sendmail:$bin/postmap:$bin/postalias:$PATH"
+export PATH
+
+echo "== postconf -c examples -n"
+postconf -c "$top/examples" -n
+echo "== postconf -c examples -d (first 15 lines)"
+postconf -c "$top/examples" -d | head -n 15
+
+# The MTA runs from a scratch copy so the source tree stays clean.
+run=$(mktemp -d /tmp/postkit-demo.XXXXXX)
+chmod 755 "$run"
+cp "$top/examples/main.cf" "$top/examples/master.cf" "$top/examples/aliases" "$run/"
+user=$(id -un)
+trap 'postfix -c "$run" stop >/dev/null 2>&1 || true' EXIT
+echo "== postfix -c $run start"
+postfix -c "$run" start
+echo "== postfix -c $run check"
+postfix -c "$run" check && echo "postfix check: no errors"
+echo "== sendmail -C $run $user"
+printf 'Subject: hello from sendmail\n\nfirst message\n' | sendmail -C "$run" "$user"
+echo "== SMTP to 127.0.0.1:2525"
+python3 - "$user" <<'PY'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", 2525, timeout=10) as s:
+    s.sendmail("demo@example.org", [sys.argv[1] + "@mail.example.com"],
+               "Subject: hello over SMTP\n\nsecond message\n")
+PY
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c '^From ' "$run/mail/$user" 2>/dev/null || echo 0)" -lt 2 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+echo "== mailbox $run/mail/$user"
+cat "$run/mail/$user"
+echo "== maillog"
+cat "$run/maillog"
+postfix -c "$run" stop
+trap - EXIT
