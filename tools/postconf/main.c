@@ -5,7 +5,9 @@
  * (same getopt string, stopping at the first non-option; the same
  * "specify one of ..." and "with option ..., do not specify ..." checks in
  * the same order; the same usage text).  postkit adds long options:
- * --shell, --explain NAME [--service NAME/TYPE], --diff [DIR2], --force.
+ * --shell, --explain NAME [--service NAME/TYPE], --diff [DIR2], --force;
+ * -j (JSON Lines), --export=json|yaml [--all] [--expand] [--with-source]
+ * [--output=FILE] (see postconf_export.h).
  */
 #include "config.h"
 
@@ -20,6 +22,7 @@
 #include "cfg/diag.h"
 #include "postconf.h"
 #include "postconf_edit.h"
+#include "postconf_export.h"
 
 /* The option letters in the order Postfix names them in messages. */
 static const struct pcf_opt_name {
@@ -103,6 +106,8 @@ static const struct pcf_class_name {
 
 /* postkit's long options */
 enum { OPT_SHELL = 256, OPT_EXPLAIN, OPT_SERVICE, OPT_DIFF, OPT_FORCE };
+/* issue 5: export/import options (tools/postconf/export.c) */
+enum { OPT_EXPORT = 300, OPT_OUTPUT, OPT_EXPAND, OPT_WITH_SOURCE, OPT_ALL };
 
 static const struct option pcf_long_options[] = {
     {"shell", no_argument, NULL, OPT_SHELL},
@@ -110,6 +115,12 @@ static const struct option pcf_long_options[] = {
     {"service", required_argument, NULL, OPT_SERVICE},
     {"diff", no_argument, NULL, OPT_DIFF},
     {"force", no_argument, NULL, OPT_FORCE},
+    /* issue 5: export (--output, not -o: -o is postconf's name=value override) */
+    {"export", required_argument, NULL, OPT_EXPORT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"expand", no_argument, NULL, OPT_EXPAND},
+    {"with-source", no_argument, NULL, OPT_WITH_SOURCE},
+    {"all", no_argument, NULL, OPT_ALL},
     {NULL, 0, NULL, 0},
 };
 
@@ -259,6 +270,8 @@ int main(int argc, char **argv)
 	unsigned mode = 0, classes = CFG_CLASS_ALL;
 	const char *config_dir = NULL, *tls_arg = NULL, *explain = NULL, *service = NULL;
 	int have_templ = 0, shell = 0, diff = 0, force = 0, ch;
+	int json = 0;                     /* issue 5: -j */
+	struct pcf_export_opts exp = {0}; /* issue 5: --export */
 	struct cfg_strvec over;
 	struct pcf_sink sink;
 	struct cfg_config *cfg;
@@ -268,7 +281,7 @@ int main(int argc, char **argv)
 	pcf_msg_init(argv[0]);
 	cfg_strvec_init(&over);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:aAbc:C:deEfFhHlmMno:pPtT:vxX#", pcf_long_options,
+	while ((ch = getopt_long(argc, argv, "+:aAbc:C:deEfFhHjlmMno:pPtT:vxX#", pcf_long_options,
 	                         NULL))
 	       != -1) {
 		switch (ch) {
@@ -362,6 +375,24 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			force = 1;
 			break;
+		case 'j': /* issue 5 */
+			json = 1;
+			break;
+		case OPT_EXPORT:
+			exp.format = optarg;
+			break;
+		case OPT_OUTPUT:
+			exp.output = optarg;
+			break;
+		case OPT_EXPAND:
+			exp.expand = 1;
+			break;
+		case OPT_WITH_SOURCE:
+			exp.with_source = 1;
+			break;
+		case OPT_ALL:
+			exp.all = 1;
+			break;
 		case ':':
 			pcf_out_flush();
 			fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv[0],
@@ -385,6 +416,13 @@ int main(int argc, char **argv)
 		return pcf_explain(config_dir, explain, service, over.v, (int)over.n);
 	if (diff)
 		return pcf_diff(config_dir, nargs > 0 ? args[0] : NULL);
+	if (exp.format != NULL) { /* issue 5 */
+		exp.defaults = (mode & PCF_SHOW_DEFS) != 0;
+		exp.all = (mode & (PCF_SHOW_DEFS | PCF_SHOW_NONDEF)) == 0 && exp.all;
+		if (nargs > 0)
+			pcf_fatal("--export takes no parameter names");
+		return pcf_export(config_dir, &exp, over.v, over.n);
+	}
 
 	/* Make the implicit options explicit, then check combinations. */
 	if ((mode & PCF_MAJOR_MODES) == 0)
@@ -411,7 +449,10 @@ int main(int argc, char **argv)
 		pcf_show_locks();
 	} else if ((mode & PCF_MASTER) && !(mode & PCF_EDITS)) {
 		cfg = load(config_dir, CFG_LOAD_NEED_MASTER, over.v, over.n);
-		pcf_text_sink(&sink, mode);
+		if (json)
+			pcf_json_sink(&sink, mode);
+		else
+			pcf_text_sink(&sink, mode);
 		if (mode & PCF_MASTER_FLD)
 			pcf_show_master_fields(&sink, cfg, mode, args, nargs);
 		else if (mode & PCF_MASTER_PARAM)
@@ -445,7 +486,10 @@ int main(int argc, char **argv)
 		unsigned flags = (mode & PCF_SHOW_DEFS) ? CFG_LOAD_DEFAULTS : 0;
 
 		cfg = load(config_dir, flags, over.v, over.n);
-		pcf_text_sink(&sink, mode);
+		if (json)
+			pcf_json_sink(&sink, mode);
+		else
+			pcf_text_sink(&sink, mode);
 		pcf_show_parameters(&sink, cfg, mode, classes, args, nargs);
 		if ((mode & PCF_SHOW_DEFS) == 0)
 			unused(cfg, 0);
