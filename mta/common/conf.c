@@ -1,6 +1,7 @@
 /* conf.c - a daemon's settings, read through libcfg (see conf.h) */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +35,17 @@ int mta_conf_try(struct mta_conf *c, const char *config_dir, const char *service
                  struct cfg_buf *why)
 {
 	struct cfg_diags ds;
+	char abs[PATH_MAX];
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
 	cfg_diags_init(&ds);
+	/*
+	 * Daemons work from queue_directory: a relative "-c examples" must mean
+	 * the same directory there, and in every $config_directory expansion.
+	 */
+	if (config_dir && config_dir[0] != '/' && realpath(config_dir, abs) != NULL)
+		config_dir = abs;
 	if (cfg_config_load(config_dir, 0, &c->cfg, &ds) < 0) {
 		if (cfg_diags_count(&ds, CFG_SEV_ERROR) == 0)
 			cfg_buf_adds(why, "cannot load configuration");

@@ -823,6 +823,10 @@ static int xclient_cmd(struct smtpd *s, const char *arg)
 		}
 	}
 	if (rc == 0) {
+		/* a new session for the impersonated client: no HELO yet, plain SMTP */
+		free(s->helo);
+		s->helo = NULL;
+		s->protocol = "SMTP";
 		for (size_t i = 0; i < w.n; i++) {
 			char *name = w.v[i], *val = name + strlen(name) + 1;
 			int unavail = strcasecmp(val, "[UNAVAILABLE]") == 0
