@@ -1,5 +1,5 @@
 /*
- * config_int.h - internals shared by config.c, config_scan.c and config_view.c
+ * config_int.h - internals shared by config.c, config_load.c, config_scan.c, config_view.c
  *
  * The parameter universe of a loaded configuration.  "dict" below means
  * what Postfix calls CONFIG_DICT: overrides given at load time, then main.cf,
@@ -74,6 +74,8 @@ const char *cfgp_lookup(const struct cfg_config *cfg, const struct cfgp_scope *s
 /* cfgp_expand - expand value with cfgp_lookup() semantics */
 int cfgp_expand(const struct cfg_config *cfg, const struct cfgp_scope *scope, enum cfgp_lookup how,
                 const char *value, struct cfg_buf *out, struct cfg_diags *diags);
+/* cfgp_build_builtins - fill cfg->builtin and cfg->known with the built-in names */
+void cfgp_build_builtins(struct cfg_config *cfg);
 /* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
 const struct cfg_param_def *cfgp_builtin(const struct cfg_config *cfg, const char *name);
 /* cfgp_is_raw - 1 when name is a built-in that Postfix never expands */
