@@ -40,6 +40,7 @@ struct smtpd_cfg {
 	struct match_list *xclient_hosts;
 	struct match_list *bare_nl_exclusions;
 	struct rslv *rslv;
+	int access_parent_style; /* smtpd_access_maps in parent_domain_matches_subdomains */
 };
 
 /* one SMTP command's counters, for the disconnect line */
@@ -101,6 +102,25 @@ struct smtpd {
 	const char *where; /* last command, for "lost connection after X" */
 	unsigned long long data_bytes;
 };
+
+/* a command: its handler returns 0 on success, -1 on an error reply */
+#define CMD_JUNK 0x01u /* counts toward smtpd_junk_command_limit */
+
+struct smtpd_cmd {
+	const char *name;
+	int (*fn)(struct smtpd *s, const char *arg);
+	unsigned flags;
+};
+
+/* smtpd_cmd.c: the command table, ended by a NULL name */
+extern const struct smtpd_cmd smtpd_cmds[];
+
+/* smtpd_helo_reset - forget HELO/EHLO and the transaction */
+void smtpd_helo_reset(struct smtpd *s);
+/* smtpd_set_log_client - "name[addr]" for logs and replies */
+void smtpd_set_log_client(struct smtpd *s);
+/* smtpd_client_changed - recompute what depends on the client (mynetworks, XCLIENT, bare LF mode) */
+void smtpd_client_changed(struct smtpd *s);
 
 /* smtpd_reply - queue a reply line; flushed when no pipelined input is pending */
 void smtpd_reply(struct smtpd *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

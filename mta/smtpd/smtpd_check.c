@@ -16,35 +16,17 @@
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
-
-/* outcome of one restriction or list */
-enum verdict { V_DUNNO = 0, V_PERMIT, V_REJECT };
-
-/* what a rejection talks about */
-enum subject { SUBJ_CLIENT, SUBJ_HELO, SUBJ_SENDER, SUBJ_RCPT, SUBJ_DATA, SUBJ_EOD, SUBJ_ETRN };
-
-/* the evaluation context of one check */
-struct ck {
-	struct smtpd *s;
-	enum subject list_subject; /* the list being evaluated */
-	const char *rcpt_int;      /* current recipient, or NULL */
-	const char *etrn;          /* ETRN domain */
-	int depth;                 /* nested restriction lists from access tables */
-	int warn_next;             /* warn_if_reject pending */
-	int defer_if_permit;       /* defer_if_permit pending */
-	struct cfg_buf reply;
-};
+#include "smtpd_check.h"
 
 static struct smtpd_cfg *cfg;
-static int access_parent_style; /* smtpd_access_maps in parent_domain_matches_subdomains */
 static const char *const subject_text[] = {
     "Client host rejected",       "Helo command rejected", "Sender address rejected",
     "Recipient address rejected", "Data command rejected", "End-of-data rejected",
     "Etrn command rejected",
 };
 
-/* subject_name - the <...> part of a reply */
-static const char *subject_name(struct ck *c, enum subject sub)
+/* smtpdp_subject_name - the <...> part of a reply */
+const char *smtpdp_subject_name(struct ck *c, enum subject sub)
 {
 	switch (sub) {
 	case SUBJ_CLIENT:
@@ -66,12 +48,10 @@ static const char *subject_name(struct ck *c, enum subject sub)
 }
 
 /*
- * reject - format "CODE D.S.N <subject>: Text rejected: reason" into the
- * reply.  The DSN class follows the reply code, as Postfix makes it.
+ * smtpdp_reject - format "CODE D.S.N <subject>: Text rejected: reason" into
+ * the reply.  The DSN class follows the reply code, as Postfix makes it.
  */
-static enum verdict reject(struct ck *c, long code, const char *dsn, enum subject sub,
-                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static enum verdict reject(struct ck *c, long code, const char *dsn, enum subject sub,
+enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subject sub,
                            const char *fmt, ...)
 {
 	va_list ap;
@@ -80,7 +60,7 @@ static enum verdict reject(struct ck *c, long code, const char *dsn, enum subjec
 	snprintf(d, sizeof(d), "%s", dsn);
 	d[0] = (char)('0' + code / 100);
 	cfg_buf_reset(&c->reply);
-	cfg_buf_printf(&c->reply, "%ld %s <%s>: %s: ", code, d, subject_name(c, sub),
+	cfg_buf_printf(&c->reply, "%ld %s <%s>: %s: ", code, d, smtpdp_subject_name(c, sub),
 	               subject_text[sub]);
 	va_start(ap, fmt);
 	cfg_buf_vprintf(&c->reply, fmt, ap);
@@ -88,13 +68,13 @@ static enum verdict reject(struct ck *c, long code, const char *dsn, enum subjec
 	return V_REJECT;
 }
 
-/* config_error - the reply for a server configuration problem */
-static enum verdict config_error(struct ck *c, enum subject sub, int with_subject)
+/* smtpdp_config_error - the reply for a server configuration problem */
+enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject)
 {
 	cfg_buf_reset(&c->reply);
 	if (with_subject)
 		cfg_buf_printf(&c->reply, "451 4.3.5 <%s>: %s: Server configuration error",
-		               subject_name(c, sub), subject_text[sub]);
+		               smtpdp_subject_name(c, sub), subject_text[sub]);
 	else
 		cfg_buf_adds(&c->reply, "451 4.3.5 Server configuration error");
 	return V_REJECT;
@@ -103,180 +83,6 @@ static enum verdict config_error(struct ck *c, enum subject sub, int with_subjec
 int smtpd_check_mynetworks(struct smtpd *s)
 {
 	return match_host(cfg->mynetworks, s->name, s->addr) > 0;
-}
-
-/* ---- access(5) tables ---- */
-
-/* access_opts - the search options of smtpd's access tables */
-static struct cfg_mapq_opts access_opts(void)
-{
-	struct cfg_mapq_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.delimiters = cfg->recipient_delimiter;
-	o.parent_style = access_parent_style;
-	return o;
-}
-
-/* lookup_domain - a host name and its parent domains; 1, 0, -1 */
-static int lookup_domain(const char *table, const char *domain, const char **value)
-{
-	struct cfg_maplist *ml = mta_maplist1(table);
-	struct cfg_mapq_opts o = access_opts();
-	struct cfg_diags ds;
-	int rc;
-
-	if (ml == NULL)
-		return -1;
-	cfg_diags_init(&ds);
-	rc = mta_mapq_done(cfg_mapq_access_host(ml, domain, &o, value, NULL, &ds), &ds);
-	cfg_diags_fini(&ds);
-	return rc;
-}
-
-/* lookup_client - client name (+parents), then address and its network prefixes */
-static int lookup_client(const char *table, struct smtpd *s, const char **value)
-{
-	struct cfg_maplist *ml = mta_maplist1(table);
-	struct cfg_diags ds;
-	int rc = 0;
-
-	if (ml == NULL)
-		return -1;
-	if (strcmp(s->name, "unknown") != 0)
-		rc = lookup_domain(table, s->name, value);
-	if (rc == 0) {
-		cfg_diags_init(&ds);
-		rc = mta_mapq_done(cfg_mapq_access_ip(ml, s->addr, value, NULL, &ds), &ds);
-		cfg_diags_fini(&ds);
-	}
-	return rc;
-}
-
-/* lookup_mail - access(5) for an address; the null sender is smtpd_null_access_lookup_key */
-static int lookup_mail(const char *table, const char *addr, const char **value)
-{
-	struct cfg_maplist *ml = mta_maplist1(table);
-	struct cfg_mapq_opts o = access_opts();
-	struct cfg_diags ds;
-	int rc;
-
-	if (ml == NULL)
-		return -1;
-	cfg_diags_init(&ds);
-	if (*addr == '\0')
-		rc = cfg_maplist_find(ml, cfg->null_key, 0, value, &ds);
-	else
-		rc = cfg_mapq_access_addr(ml, addr, &o, value, NULL, &ds);
-	rc = mta_mapq_done(rc, &ds);
-	cfg_diags_fini(&ds);
-	return rc;
-}
-
-static enum verdict run_list(struct ck *c, const struct cfg_strvec *list, size_t start);
-
-/* access_result - act on an access table result */
-static enum verdict access_result(struct ck *c, const char *value, enum subject sub,
-                                  const char *what)
-{
-	char word[64];
-	size_t wl = strcspn(value, " \t");
-	const char *text = value + wl;
-	long code;
-
-	while (*text == ' ' || *text == '\t')
-		text++;
-	snprintf(word, sizeof(word), "%.*s", (int)(wl < sizeof(word) ? wl : sizeof(word) - 1),
-	         value);
-	if (strcasecmp(word, "OK") == 0)
-		return V_PERMIT;
-	if (strcasecmp(word, "DUNNO") == 0)
-		return V_DUNNO;
-	if (strcasecmp(word, "REJECT") == 0)
-		return reject(c, cfg->access_reject_code, "5.7.1", sub, "%s",
-		              *text ? text : "Access denied");
-	if (strcasecmp(word, "DEFER") == 0)
-		return reject(c, cfg->access_defer_code, "4.7.1", sub, "%s",
-		              *text ? text : "Access denied");
-	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0) {
-		c->defer_if_permit = 1;
-		return V_DUNNO;
-	}
-	if (strcasecmp(word, "DEFER_IF_REJECT") == 0 || strcasecmp(word, "WARN") == 0
-	    || strcasecmp(word, "INFO") == 0) {
-		struct cfg_buf b;
-
-		cfg_buf_init(&b);
-		cfg_buf_printf(&b, "%s", *text ? text : "");
-		smtpd_log_reject(c->s, strcasecmp(word, "INFO") == 0 ? "info" : "warn", what,
-		                 b.data, c->rcpt_int ? c->rcpt_int : NULL);
-		cfg_buf_fini(&b);
-		return V_DUNNO;
-	}
-	if (strcasecmp(word, "DISCARD") == 0 || strcasecmp(word, "HOLD") == 0) {
-		struct cfg_buf b;
-		int discard = strcasecmp(word, "DISCARD") == 0;
-
-		cfg_buf_init(&b);
-		cfg_buf_printf(&b, "<%s>: %s triggers %s action", subject_name(c, sub),
-		               sub == SUBJ_CLIENT   ? "Client host"
-		               : sub == SUBJ_HELO   ? "Helo command"
-		               : sub == SUBJ_SENDER ? "Sender address"
-		                                    : "Recipient address",
-		               discard ? "DISCARD" : "HOLD");
-		smtpd_log_reject(c->s, discard ? "discard" : "hold", what, b.data,
-		                 c->rcpt_int ? c->rcpt_int : NULL);
-		cfg_buf_fini(&b);
-		if (discard) {
-			c->s->discard = 1;
-			return V_PERMIT;
-		}
-		c->s->hold = 1;
-		return V_DUNNO;
-	}
-	if (strcasecmp(word, "PREPEND") == 0) {
-		cfg_strvec_add(&c->s->prepend, text);
-		return V_DUNNO;
-	}
-	if (strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0
-	    || strcasecmp(word, "BCC") == 0) {
-		mta_warn("access table action %s is not implemented in postkit: ignored", word);
-		return V_DUNNO;
-	}
-	if ((word[0] == '4' || word[0] == '5') && isdigit((unsigned char)word[1])
-	    && isdigit((unsigned char)word[2]) && word[3] == '\0') {
-		char dsn[16] = "";
-
-		code = strtol(word, NULL, 10);
-		/* an optional enhanced status code follows */
-		if ((text[0] == '4' || text[0] == '5') && text[1] == '.') {
-			size_t dl = strcspn(text, " \t");
-
-			if (dl < sizeof(dsn)) {
-				snprintf(dsn, sizeof(dsn), "%.*s", (int)dl, text);
-				text += dl;
-				while (*text == ' ' || *text == '\t')
-					text++;
-			}
-		}
-		return reject(c, code, dsn[0] ? dsn : "5.7.1", sub, "%s",
-		              *text ? text : "Access denied");
-	}
-	/* a list of restriction names */
-	{
-		struct cfg_strvec sub_list;
-		enum verdict v;
-
-		if (c->depth > 8)
-			return config_error(c, sub, 0);
-		cfg_strvec_init(&sub_list);
-		cfg_strvec_split(&sub_list, value, ", \t");
-		c->depth++;
-		v = run_list(c, &sub_list, 0);
-		c->depth--;
-		cfg_strvec_fini(&sub_list);
-		return v;
-	}
 }
 
 /* ---- individual restrictions ---- */
@@ -316,13 +122,13 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 	rslv_result_init(&res);
 	cfg_buf_init(&lp);
 	if (rslv_resolve(cfg->rslv, addr, &res) < 0) {
-		v = config_error(c, sub, 1);
+		v = smtpdp_config_error(c, sub, 1);
 		goto out;
 	}
 	/* virtual aliases make any address valid */
 	rc = mta_maps_get(&cfg->va_maps, res.recipient.data, &value);
 	if (rc < 0) {
-		v = config_error(c, sub, 1);
+		v = smtpdp_config_error(c, sub, 1);
 		goto out;
 	}
 	if (rc > 0)
@@ -346,10 +152,10 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 			}
 		}
 		if (rc < 0)
-			v = config_error(c, sub, 1);
+			v = smtpdp_config_error(c, sub, 1);
 		else if (rc == 0)
-			v = reject(c, cfg->unknown_local_code, dsn, sub,
-			           "User unknown in local recipient table");
+			v = smtpdp_reject(c, cfg->unknown_local_code, dsn, sub,
+			                  "User unknown in local recipient table");
 		break;
 	case RSLV_ALIAS: {
 		const char *dom = addr_domain(res.recipient.data);
@@ -358,28 +164,28 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 		rc = mta_maps_get(&cfg->va_maps, key, &value);
 		free(key);
 		if (rc < 0)
-			v = config_error(c, sub, 1);
+			v = smtpdp_config_error(c, sub, 1);
 		else if (rc == 0)
-			v = reject(c, cfg->unknown_virtual_code, dsn, sub,
-			           "User unknown in virtual alias table");
+			v = smtpdp_reject(c, cfg->unknown_virtual_code, dsn, sub,
+			                  "User unknown in virtual alias table");
 	} break;
 	case RSLV_VIRTUAL:
 		rc = mta_maps_get(&cfg->vm_maps, res.recipient.data, &value);
 		if (rc < 0)
-			v = config_error(c, sub, 1);
+			v = smtpdp_config_error(c, sub, 1);
 		else if (rc == 0)
-			v = reject(c, cfg->unknown_virtual_code, dsn, sub,
-			           "User unknown in virtual mailbox table");
+			v = smtpdp_reject(c, cfg->unknown_virtual_code, dsn, sub,
+			                  "User unknown in virtual mailbox table");
 		break;
 	case RSLV_RELAY:
 		if (cfg->relay_rcpt_maps.n == 0)
 			break;
 		rc = mta_maps_get(&cfg->relay_rcpt_maps, res.recipient.data, &value);
 		if (rc < 0)
-			v = config_error(c, sub, 1);
+			v = smtpdp_config_error(c, sub, 1);
 		else if (rc == 0)
-			v = reject(c, cfg->unknown_relay_code, dsn, sub,
-			           "User unknown in relay recipient table");
+			v = smtpdp_reject(c, cfg->unknown_relay_code, dsn, sub,
+			                  "User unknown in relay recipient table");
 		break;
 	case RSLV_DEFAULT:
 		break;
@@ -442,9 +248,10 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 	if (strcasecmp(name, "permit") == 0)
 		return V_PERMIT;
 	if (strcasecmp(name, "reject") == 0)
-		return reject(c, cfg->reject_code, "5.7.1", c->list_subject, "Access denied");
+		return smtpdp_reject(c, cfg->reject_code, "5.7.1", c->list_subject,
+		                     "Access denied");
 	if (strcasecmp(name, "defer") == 0)
-		return reject(c, cfg->defer_code, "4.7.1", c->list_subject, "Access denied");
+		return smtpdp_reject(c, cfg->defer_code, "4.7.1", c->list_subject, "Access denied");
 	if (strcasecmp(name, "warn_if_reject") == 0) {
 		c->warn_next = 1;
 		return V_DUNNO;
@@ -474,7 +281,7 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 			return V_DUNNO;
 		ok = auth_destination(c, c->rcpt_int, &fail);
 		if (fail)
-			return config_error(c, SUBJ_RCPT, 1);
+			return smtpdp_config_error(c, SUBJ_RCPT, 1);
 		if (strcasecmp(name, "permit_auth_destination") == 0)
 			return ok ? V_PERMIT : V_DUNNO;
 		if (ok)
@@ -501,29 +308,29 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 		return unlisted(c, s->sender, SUBJ_SENDER, "5.1.0");
 	if (strcasecmp(name, "reject_non_fqdn_sender") == 0) {
 		if (s->sender && *s->sender && non_fqdn(s->sender))
-			return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_SENDER,
-			              "need fully-qualified address");
+			return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_SENDER,
+			                     "need fully-qualified address");
 		return V_DUNNO;
 	}
 	if (strcasecmp(name, "reject_non_fqdn_recipient") == 0) {
 		if (!need_rcpt(c, name))
 			return V_DUNNO;
 		if (non_fqdn(c->rcpt_int))
-			return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_RCPT,
-			              "need fully-qualified address");
+			return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_RCPT,
+			                     "need fully-qualified address");
 		return V_DUNNO;
 	}
 	if (strcasecmp(name, "reject_non_fqdn_helo_hostname") == 0
 	    || strcasecmp(name, "reject_non_fqdn_hostname") == 0) {
 		if (s->helo && s->helo[0] != '[' && strchr(s->helo, '.') == NULL)
-			return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
-			              "need fully-qualified hostname");
+			return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
+			                     "need fully-qualified hostname");
 		if (s->helo && s->helo[0] != '[') {
 			size_t n = strlen(s->helo);
 
 			if (n && s->helo[n - 1] == '.' && strchr(s->helo, '.') == s->helo + n - 1)
-				return reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
-				              "need fully-qualified hostname");
+				return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
+				                     "need fully-qualified hostname");
 		}
 		return V_DUNNO;
 	}
@@ -538,8 +345,8 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 				tmp[n - 1] = '\0';
 			if (tmp[0] == '[' ? !addr_valid_ip_literal(tmp)
 			                  : !(addr_valid_hostname(tmp) || addr_is_ip(tmp)))
-				return reject(c, cfg->invalid_hostname_code, "5.5.2", SUBJ_HELO,
-				              "Invalid name");
+				return smtpdp_reject(c, cfg->invalid_hostname_code, "5.5.2",
+				                     SUBJ_HELO, "Invalid name");
 		}
 		return V_DUNNO;
 	}
@@ -561,20 +368,20 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 		rslv_result_fini(&res);
 		if (ours || domain_known(d))
 			return V_DUNNO;
-		return reject(c, cfg->unknown_address_code, "4.1.8",
-		              is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
+		return smtpdp_reject(c, cfg->unknown_address_code, "4.1.8",
+		                     is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
 	}
 	if (strcasecmp(name, "reject_unknown_client_hostname") == 0
 	    || strcasecmp(name, "reject_unknown_client") == 0) {
 		if (strcmp(s->name, "unknown") == 0)
-			return reject(c, 450, "4.7.1", SUBJ_CLIENT,
-			              "cannot find your hostname, [%s]", s->addr);
+			return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
+			                     "cannot find your hostname, [%s]", s->addr);
 		return V_DUNNO;
 	}
 	if (strcasecmp(name, "reject_unknown_reverse_client_hostname") == 0) {
 		if (strcmp(s->rev_name, "unknown") == 0)
-			return reject(c, 450, "4.7.1", SUBJ_CLIENT,
-			              "cannot find your reverse hostname, [%s]", s->addr);
+			return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
+			                     "cannot find your reverse hostname, [%s]", s->addr);
 		return V_DUNNO;
 	}
 	if (strcasecmp(name, "reject_unauth_pipelining") == 0) {
@@ -589,7 +396,8 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 	}
 	if (strcasecmp(name, "reject_multi_recipient_bounce") == 0) {
 		if (s->sender && *s->sender == '\0' && s->nrcpt > (c->rcpt_int ? 0u : 1u))
-			return reject(c, 550, "5.5.3", c->list_subject, "Multi-recipient bounce");
+			return smtpdp_reject(c, 550, "5.5.3", c->list_subject,
+			                     "Multi-recipient bounce");
 		return V_DUNNO;
 	}
 	if (strcasecmp(name, "check_client_access") == 0
@@ -601,33 +409,33 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 
 		if (*i + 1 >= list->n) {
 			mta_warn("restriction %s requires a table argument", name);
-			return config_error(c, c->list_subject, 0);
+			return smtpdp_config_error(c, c->list_subject, 0);
 		}
 		table = list->v[++*i];
 		if (tolower((unsigned char)name[6]) == 'c') {
 			sub = SUBJ_CLIENT;
-			rc = lookup_client(table, s, &value);
+			rc = smtpdp_lookup_client(table, s, &value);
 		} else if (tolower((unsigned char)name[6]) == 'h') {
 			sub = SUBJ_HELO;
 			if (s->helo == NULL)
 				return V_DUNNO;
-			rc = lookup_domain(table, s->helo, &value);
+			rc = smtpdp_lookup_domain(cfg, table, s->helo, &value);
 		} else if (tolower((unsigned char)name[6]) == 's') {
 			sub = SUBJ_SENDER;
 			if (s->sender == NULL)
 				return V_DUNNO;
-			rc = lookup_mail(table, s->sender, &value);
+			rc = smtpdp_lookup_mail(cfg, table, s->sender, &value);
 		} else {
 			sub = SUBJ_RCPT;
 			if (!need_rcpt(c, name))
 				return V_DUNNO;
-			rc = lookup_mail(table, c->rcpt_int, &value);
+			rc = smtpdp_lookup_mail(cfg, table, c->rcpt_int, &value);
 		}
 		if (rc < 0)
-			return config_error(c, sub, 1);
+			return smtpdp_config_error(c, sub, 1);
 		if (rc == 0)
 			return V_DUNNO;
-		return access_result(c, value, sub, what);
+		return smtpdp_access_result(c, value, sub, what);
 	}
 	if (strncasecmp(name, "reject_rbl", 10) == 0 || strncasecmp(name, "reject_rhsbl", 12) == 0
 	    || strncasecmp(name, "permit_dnswl", 12) == 0
@@ -647,11 +455,11 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 		return V_DUNNO;
 	}
 	mta_warn("unknown smtpd restriction: \"%s\"", name);
-	return config_error(c, c->list_subject, 0);
+	return smtpdp_config_error(c, c->list_subject, 0);
 }
 
-/* run_list - evaluate a restriction list from element start */
-static enum verdict run_list(struct ck *c, const struct cfg_strvec *list, size_t start)
+/* smtpdp_run_list - evaluate a restriction list from element start */
+enum verdict smtpdp_run_list(struct ck *c, const struct cfg_strvec *list, size_t start)
 {
 	for (size_t i = start; i < list->n; i++) {
 		int warn = c->warn_next;
@@ -678,9 +486,9 @@ static const char *eval(struct ck *c, const struct cfg_strvec *list, enum subjec
 
 	c->list_subject = sub;
 	c->defer_if_permit = 0;
-	v = run_list(c, list, 0);
+	v = smtpdp_run_list(c, list, 0);
 	if (v == V_PERMIT && c->defer_if_permit) {
-		reject(c, 450, "4.7.1", sub, "Service unavailable");
+		smtpdp_reject(c, 450, "4.7.1", sub, "Service unavailable");
 		v = V_REJECT;
 	}
 	if (v != V_REJECT)
@@ -892,7 +700,7 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 		cfg_strvec_init(lists[i]);
 	mta_conf_get(conf, tab);
 	c->rslv = rslv_new(conf);
-	access_parent_style = rslv_parent_matches(c->rslv, "smtpd_access_maps");
+	c->access_parent_style = rslv_parent_matches(c->rslv, "smtpd_access_maps");
 	c->mynetworks = host_list(conf, "mynetworks");
 	c->xclient_hosts = host_list(conf, "smtpd_authorized_xclient_hosts");
 	c->bare_nl_exclusions = host_list(conf, "smtpd_forbid_bare_newline_exclusions");

@@ -1,0 +1,186 @@
+/* smtpd_access.c - access(5) tables in smtpd restrictions: search orders and result actions */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "maps.h"
+#include "smtpd.h"
+#include "smtpd_check.h"
+
+/* access_opts - the search options of smtpd's access tables */
+static struct cfg_mapq_opts access_opts(const struct smtpd_cfg *cfg)
+{
+	struct cfg_mapq_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.delimiters = cfg->recipient_delimiter;
+	o.parent_style = cfg->access_parent_style;
+	return o;
+}
+
+/* lookup_domain - a host name and its parent domains; 1, 0, -1 */
+int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const char *domain,
+                         const char **value)
+{
+	struct cfg_maplist *ml = mta_maplist1(table);
+	struct cfg_mapq_opts o = access_opts(cfg);
+	struct cfg_diags ds;
+	int rc;
+
+	if (ml == NULL)
+		return -1;
+	cfg_diags_init(&ds);
+	rc = mta_mapq_done(cfg_mapq_access_host(ml, domain, &o, value, NULL, &ds), &ds);
+	cfg_diags_fini(&ds);
+	return rc;
+}
+
+/* lookup_client - client name (+parents), then address and its network prefixes */
+int smtpdp_lookup_client(const char *table, struct smtpd *s, const char **value)
+{
+	struct cfg_maplist *ml = mta_maplist1(table);
+	struct cfg_diags ds;
+	int rc = 0;
+
+	if (ml == NULL)
+		return -1;
+	if (strcmp(s->name, "unknown") != 0)
+		rc = smtpdp_lookup_domain(s->cfg, table, s->name, value);
+	if (rc == 0) {
+		cfg_diags_init(&ds);
+		rc = mta_mapq_done(cfg_mapq_access_ip(ml, s->addr, value, NULL, &ds), &ds);
+		cfg_diags_fini(&ds);
+	}
+	return rc;
+}
+
+/* lookup_mail - access(5) for an address; the null sender is smtpd_null_access_lookup_key */
+int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const char *addr,
+                       const char **value)
+{
+	struct cfg_maplist *ml = mta_maplist1(table);
+	struct cfg_mapq_opts o = access_opts(cfg);
+	struct cfg_diags ds;
+	int rc;
+
+	if (ml == NULL)
+		return -1;
+	cfg_diags_init(&ds);
+	if (*addr == '\0')
+		rc = cfg_maplist_find(ml, cfg->null_key, 0, value, &ds);
+	else
+		rc = cfg_mapq_access_addr(ml, addr, &o, value, NULL, &ds);
+	rc = mta_mapq_done(rc, &ds);
+	cfg_diags_fini(&ds);
+	return rc;
+}
+
+/* access_result - act on an access table result */
+enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
+                                  const char *what)
+{
+	char word[64];
+	size_t wl = strcspn(value, " \t");
+	const char *text = value + wl;
+	long code;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	snprintf(word, sizeof(word), "%.*s", (int)(wl < sizeof(word) ? wl : sizeof(word) - 1),
+	         value);
+	if (strcasecmp(word, "OK") == 0)
+		return V_PERMIT;
+	if (strcasecmp(word, "DUNNO") == 0)
+		return V_DUNNO;
+	if (strcasecmp(word, "REJECT") == 0)
+		return smtpdp_reject(c, c->s->cfg->access_reject_code, "5.7.1", sub, "%s",
+		                     *text ? text : "Access denied");
+	if (strcasecmp(word, "DEFER") == 0)
+		return smtpdp_reject(c, c->s->cfg->access_defer_code, "4.7.1", sub, "%s",
+		                     *text ? text : "Access denied");
+	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0) {
+		c->defer_if_permit = 1;
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "DEFER_IF_REJECT") == 0 || strcasecmp(word, "WARN") == 0
+	    || strcasecmp(word, "INFO") == 0) {
+		struct cfg_buf b;
+
+		cfg_buf_init(&b);
+		cfg_buf_printf(&b, "%s", *text ? text : "");
+		smtpd_log_reject(c->s, strcasecmp(word, "INFO") == 0 ? "info" : "warn", what,
+		                 b.data, c->rcpt_int ? c->rcpt_int : NULL);
+		cfg_buf_fini(&b);
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "DISCARD") == 0 || strcasecmp(word, "HOLD") == 0) {
+		struct cfg_buf b;
+		int discard = strcasecmp(word, "DISCARD") == 0;
+
+		cfg_buf_init(&b);
+		cfg_buf_printf(&b, "<%s>: %s triggers %s action", smtpdp_subject_name(c, sub),
+		               sub == SUBJ_CLIENT   ? "Client host"
+		               : sub == SUBJ_HELO   ? "Helo command"
+		               : sub == SUBJ_SENDER ? "Sender address"
+		                                    : "Recipient address",
+		               discard ? "DISCARD" : "HOLD");
+		smtpd_log_reject(c->s, discard ? "discard" : "hold", what, b.data,
+		                 c->rcpt_int ? c->rcpt_int : NULL);
+		cfg_buf_fini(&b);
+		if (discard) {
+			c->s->discard = 1;
+			return V_PERMIT;
+		}
+		c->s->hold = 1;
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "PREPEND") == 0) {
+		cfg_strvec_add(&c->s->prepend, text);
+		return V_DUNNO;
+	}
+	if (strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0
+	    || strcasecmp(word, "BCC") == 0) {
+		mta_warn("access table action %s is not implemented in postkit: ignored", word);
+		return V_DUNNO;
+	}
+	if ((word[0] == '4' || word[0] == '5') && isdigit((unsigned char)word[1])
+	    && isdigit((unsigned char)word[2]) && word[3] == '\0') {
+		char dsn[16] = "";
+
+		code = strtol(word, NULL, 10);
+		/* an optional enhanced status code follows */
+		if ((text[0] == '4' || text[0] == '5') && text[1] == '.') {
+			size_t dl = strcspn(text, " \t");
+
+			if (dl < sizeof(dsn)) {
+				snprintf(dsn, sizeof(dsn), "%.*s", (int)dl, text);
+				text += dl;
+				while (*text == ' ' || *text == '\t')
+					text++;
+			}
+		}
+		return smtpdp_reject(c, code, dsn[0] ? dsn : "5.7.1", sub, "%s",
+		                     *text ? text : "Access denied");
+	}
+	/* a list of restriction names */
+	{
+		struct cfg_strvec sub_list;
+		enum verdict v;
+
+		if (c->depth > 8)
+			return smtpdp_config_error(c, sub, 0);
+		cfg_strvec_init(&sub_list);
+		cfg_strvec_split(&sub_list, value, ", \t");
+		c->depth++;
+		v = smtpdp_run_list(c, &sub_list, 0);
+		c->depth--;
+		cfg_strvec_fini(&sub_list);
+		return v;
+	}
+}

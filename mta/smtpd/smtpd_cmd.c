@@ -1,0 +1,586 @@
+/* smtpd_cmd.c - the SMTP commands: HELO, EHLO, MAIL, RCPT, DATA, BDAT, VRFY, ETRN, XCLIENT... */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg/xalloc.h"
+#include "ipc.h"
+#include "log.h"
+#include "qfile.h"
+#include "smtpd.h"
+
+/* helo_cmd - HELO hostname */
+static int helo_cmd(struct smtpd *s, const char *arg)
+{
+	const char *reply;
+
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '\0') {
+		smtpd_reply(s, "501 Syntax: HELO hostname");
+		return -1;
+	}
+	smtpd_helo_reset(s);
+	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
+	s->protocol = "SMTP";
+	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {
+		smtpd_reply(s, "%s", reply);
+		free(s->helo);
+		s->helo = NULL;
+		return -1;
+	}
+	smtpd_reply(s, "250 %s", s->cfg->myhostname);
+	return 0;
+}
+
+/* discarded - 1 when an EHLO keyword is listed in smtpd_discard_ehlo_keywords */
+static int discarded(struct smtpd *s, const char *kw)
+{
+	for (size_t i = 0; i < s->cfg->discard_ehlo.n; i++)
+		if (strcasecmp(s->cfg->discard_ehlo.v[i], kw) == 0)
+			return 1;
+	return 0;
+}
+
+/* ehlo_cmd - EHLO hostname and the extension list, in Postfix's order */
+static int ehlo_cmd(struct smtpd *s, const char *arg)
+{
+	const char *reply;
+	struct cfg_strvec kw;
+
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '\0') {
+		smtpd_reply(s, "501 Syntax: EHLO hostname");
+		return -1;
+	}
+	smtpd_helo_reset(s);
+	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
+	s->protocol = "ESMTP";
+	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {
+		smtpd_reply(s, "%s", reply);
+		free(s->helo);
+		s->helo = NULL;
+		return -1;
+	}
+	cfg_strvec_init(&kw);
+	if (!discarded(s, "PIPELINING"))
+		cfg_strvec_add(&kw, "PIPELINING");
+	if (!discarded(s, "SIZE")) {
+		if (s->cfg->size_limit > 0)
+			cfg_strvec_take(&kw, cfg_xasprintf("SIZE %ld", s->cfg->size_limit));
+		else
+			cfg_strvec_add(&kw, "SIZE");
+	}
+	if (!s->cfg->disable_vrfy && !discarded(s, "VRFY"))
+		cfg_strvec_add(&kw, "VRFY");
+	if (!discarded(s, "ETRN"))
+		cfg_strvec_add(&kw, "ETRN");
+	if (s->xclient_ok && !discarded(s, "XCLIENT"))
+		cfg_strvec_add(&kw, "XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR "
+		                    "DESTPORT");
+	if (!discarded(s, "ENHANCEDSTATUSCODES"))
+		cfg_strvec_add(&kw, "ENHANCEDSTATUSCODES");
+	if (!discarded(s, "8BITMIME"))
+		cfg_strvec_add(&kw, "8BITMIME");
+	if (!discarded(s, "DSN"))
+		cfg_strvec_add(&kw, "DSN");
+	if (s->cfg->smtputf8 && !discarded(s, "SMTPUTF8"))
+		cfg_strvec_add(&kw, "SMTPUTF8");
+	if (!discarded(s, "CHUNKING"))
+		cfg_strvec_add(&kw, "CHUNKING");
+	if (kw.n == 0) {
+		smtpd_reply(s, "250 %s", s->cfg->myhostname);
+	} else {
+		smtpd_reply(s, "250-%s", s->cfg->myhostname);
+		for (size_t i = 0; i < kw.n; i++)
+			smtpd_reply(s, "250%c%s", i + 1 == kw.n ? ' ' : '-', kw.v[i]);
+	}
+	cfg_strvec_fini(&kw);
+	return 0;
+}
+
+/* xtext_decode - RFC 3461 xtext in place */
+static void xtext_decode(char *p)
+{
+	char *d = p;
+
+	for (; *p; p++) {
+		if (*p == '+' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], 0};
+
+			*d++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*d++ = *p;
+		}
+	}
+	*d = '\0';
+}
+
+/* strip_prefix - "FROM:" style keyword check; returns the text after it, or NULL */
+static const char *strip_prefix(const char *arg, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	while (*arg == ' ')
+		arg++;
+	if (strncasecmp(arg, kw, n) != 0)
+		return NULL;
+	return arg + n;
+}
+
+/* mail_cmd - MAIL FROM:<sender> [params] */
+static int mail_cmd(struct smtpd *s, const char *arg)
+{
+	struct addr_path p;
+	const char *text, *reply;
+	int rc;
+
+	if (s->cfg->helo_required && s->helo == NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
+		return -1;
+	}
+	if (s->sender) {
+		smtpd_reply(s, "503 5.5.1 Error: nested MAIL command");
+		return -1;
+	}
+	if ((text = strip_prefix(arg, "FROM:")) == NULL) {
+		smtpd_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return -1;
+	}
+	addr_path_init(&p);
+	rc = addr_parse_path(text, s->cfg->strict_821, &p);
+	if (rc == -1) {
+		smtpd_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		addr_path_fini(&p);
+		return -1;
+	}
+	if (rc == -2) {
+		mta_warn("Illegal address syntax from %s in MAIL command: %s", s->log_client, text);
+		smtpd_reply(s, "501 5.1.7 Bad sender address syntax");
+		addr_path_fini(&p);
+		return -1;
+	}
+	for (size_t i = 0; i < p.params.n; i++) {
+		const char *prm = p.params.v[i];
+
+		if (strncasecmp(prm, "SIZE=", 5) == 0) {
+			char *end;
+			long n = strtol(prm + 5, &end, 10);
+
+			if (*end || n < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad message size syntax");
+				addr_path_fini(&p);
+				return -1;
+			}
+			if (s->cfg->size_limit > 0 && n > s->cfg->size_limit) {
+				free(s->sender_ext);
+				s->sender_ext = cfg_xstrdup(p.external);
+				smtpd_log_reject(s, "reject", "MAIL",
+				                 "552 5.3.4 Message size exceeds fixed limit",
+				                 NULL);
+				free(s->sender_ext);
+				s->sender_ext = NULL;
+				smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
+				addr_path_fini(&p);
+				return -1;
+			}
+			s->size_param = n;
+		} else if (strncasecmp(prm, "BODY=", 5) == 0) {
+			if (strcasecmp(prm + 5, "8BITMIME") == 0) {
+				s->body_8bit = 1;
+			} else if (strcasecmp(prm + 5, "7BIT") != 0) {
+				smtpd_reply(s, "501 5.5.4 Unsupported BODY parameter \"%s\"",
+				            prm + 5);
+				addr_path_fini(&p);
+				return -1;
+			}
+		} else if (strcasecmp(prm, "SMTPUTF8") == 0 && s->cfg->smtputf8) {
+			s->smtputf8 = 1;
+		} else if (strncasecmp(prm, "RET=", 4) == 0 || strncasecmp(prm, "ENVID=", 6) == 0
+		           || strncasecmp(prm, "AUTH=", 5) == 0) {
+			/* DSN return/envelope id and AUTH= are accepted as given */
+		} else {
+			smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
+			addr_path_fini(&p);
+			return -1;
+		}
+	}
+	s->sender = p.internal;
+	s->sender_ext = p.external;
+	p.internal = p.external = NULL;
+	addr_path_fini(&p);
+	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_MAIL)) != NULL) {
+		smtpd_log_reject(s, "reject", "MAIL", reply, NULL);
+		smtpd_reply(s, "%s", reply);
+		smtpd_transaction_reset(s);
+		return -1;
+	}
+	smtpd_reply(s, "250 2.1.0 Ok");
+	return 0;
+}
+
+/* parse_notify - DSN NOTIFY= value into QF_N_* bits; -1 when malformed */
+static int parse_notify(const char *v, unsigned *bits)
+{
+	struct cfg_strvec w;
+	int rc = 0;
+
+	*bits = 0;
+	cfg_strvec_init(&w);
+	cfg_strvec_split(&w, v, ",");
+	for (size_t i = 0; i < w.n; i++) {
+		if (strcasecmp(w.v[i], "NEVER") == 0 && w.n == 1)
+			*bits |= 0x01u;
+		else if (strcasecmp(w.v[i], "SUCCESS") == 0)
+			*bits |= 0x02u;
+		else if (strcasecmp(w.v[i], "FAILURE") == 0)
+			*bits |= 0x04u;
+		else if (strcasecmp(w.v[i], "DELAY") == 0)
+			*bits |= 0x08u;
+		else
+			rc = -1;
+	}
+	if (w.n == 0)
+		rc = -1;
+	cfg_strvec_fini(&w);
+	return rc;
+}
+
+/* rcpt_cmd - RCPT TO:<recipient> [params] */
+static int rcpt_cmd(struct smtpd *s, const char *arg)
+{
+	struct addr_path p;
+	const char *text, *reply;
+	unsigned notify = 0;
+	char *orcpt = NULL;
+	int rc;
+
+	if (s->sender == NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
+		return -1;
+	}
+	if ((text = strip_prefix(arg, "TO:")) == NULL) {
+		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		return -1;
+	}
+	addr_path_init(&p);
+	rc = addr_parse_path(text, s->cfg->strict_821, &p);
+	if (rc == -1) {
+		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		addr_path_fini(&p);
+		return -1;
+	}
+	if (rc == -2 || p.internal[0] == '\0') {
+		mta_warn("Illegal address syntax from %s in RCPT command: %s", s->log_client,
+		         text + strspn(text, " "));
+		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
+		addr_path_fini(&p);
+		return -1;
+	}
+	if ((long)s->nrcpt >= s->cfg->rcpt_limit) {
+		smtpd_reply(s, "452 4.5.3 Error: too many recipients");
+		addr_path_fini(&p);
+		return -1;
+	}
+	for (size_t i = 0; i < p.params.n; i++) {
+		const char *prm = p.params.v[i];
+
+		if (strncasecmp(prm, "NOTIFY=", 7) == 0) {
+			if (parse_notify(prm + 7, &notify) < 0) {
+				smtpd_reply(s, "501 5.5.4 Error: Bad NOTIFY parameter syntax");
+				addr_path_fini(&p);
+				free(orcpt);
+				return -1;
+			}
+		} else if (strncasecmp(prm, "ORCPT=", 6) == 0) {
+			free(orcpt);
+			orcpt = cfg_xstrdup(prm + 6);
+			xtext_decode(orcpt);
+		} else {
+			smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
+			addr_path_fini(&p);
+			free(orcpt);
+			return -1;
+		}
+	}
+	reply = smtpd_check_rcpt(s, p.internal, p.external);
+	if (reply) {
+		smtpd_log_reject(s, "reject", "RCPT", reply, p.external);
+		smtpd_reply(s, "%s", reply);
+		addr_path_fini(&p);
+		free(orcpt);
+		return -1;
+	}
+	if (s->qid[0] == '\0' && smtpd_open_queue(s) < 0) {
+		addr_path_fini(&p);
+		free(orcpt);
+		return -1;
+	}
+	if (s->nrcpt == s->rcpt_cap) {
+		s->rcpt_cap = s->rcpt_cap ? s->rcpt_cap * 2 : 8;
+		s->rcpt = cfg_xreallocarray(s->rcpt, s->rcpt_cap, sizeof(*s->rcpt));
+	}
+	s->rcpt[s->nrcpt].internal = p.internal;
+	s->rcpt[s->nrcpt].external = p.external;
+	s->rcpt[s->nrcpt].notify = notify;
+	s->rcpt[s->nrcpt].orcpt = orcpt;
+	s->nrcpt++;
+	p.internal = p.external = NULL;
+	addr_path_fini(&p);
+	smtpd_reply(s, "250 2.1.5 Ok");
+	return 0;
+}
+
+/* data_cmd - DATA */
+static int data_cmd(struct smtpd *s, const char *arg)
+{
+	const char *reply;
+
+	(void)arg;
+	if (s->in_bdat) {
+		smtpd_reply(s, "503 5.5.1 Error: DATA command after BDAT command");
+		return -1;
+	}
+	if (s->sender == NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: need RCPT command");
+		return -1;
+	}
+	if (s->nrcpt == 0) {
+		smtpd_reply(s, "554 5.5.1 Error: no valid recipients");
+		return -1;
+	}
+	if ((reply = smtpd_check_data(s, ST_DATA)) != NULL) {
+		smtpd_log_reject(s, "reject", "DATA", reply,
+		                 s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		smtpd_reply(s, "%s", reply);
+		return -1;
+	}
+	return smtpd_data(s);
+}
+
+/* bdat_cmd - BDAT size [LAST] */
+static int bdat_cmd(struct smtpd *s, const char *arg)
+{
+	char *end;
+	unsigned long size;
+	int last = 0;
+
+	while (*arg == ' ')
+		arg++;
+	errno = 0;
+	size = strtoul(arg, &end, 10);
+	if (end == arg || errno || (*end && *end != ' ')) {
+		smtpd_reply(s, "501 5.5.4 Syntax: BDAT count [LAST]");
+		s->dead = 1; /* the chunk size is unknown: cannot stay in sync */
+		return -1;
+	}
+	while (*end == ' ')
+		end++;
+	if (strcasecmp(end, "LAST") == 0)
+		last = 1;
+	else if (*end) {
+		smtpd_reply(s, "501 5.5.4 Syntax: BDAT count [LAST]");
+		s->dead = 1;
+		return -1;
+	}
+	return smtpd_bdat(s, size, last);
+}
+
+/* rset_cmd - RSET */
+static int rset_cmd(struct smtpd *s, const char *arg)
+{
+	(void)arg;
+	smtpd_transaction_reset(s);
+	smtpd_reply(s, "250 2.0.0 Ok");
+	return 0;
+}
+
+/* noop_cmd - NOOP */
+static int noop_cmd(struct smtpd *s, const char *arg)
+{
+	(void)arg;
+	smtpd_reply(s, "250 2.0.0 Ok");
+	return 0;
+}
+
+/* vrfy_cmd - VRFY address */
+static int vrfy_cmd(struct smtpd *s, const char *arg)
+{
+	struct addr_path p;
+	const char *reply;
+
+	if (s->cfg->disable_vrfy) {
+		smtpd_reply(s, "502 5.5.1 VRFY command is disabled");
+		return -1;
+	}
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '\0') {
+		smtpd_reply(s, "501 5.5.4 Syntax: VRFY address [SMTPUTF8]");
+		return -1;
+	}
+	addr_path_init(&p);
+	if (addr_parse_path(arg, 0, &p) < 0) {
+		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
+		addr_path_fini(&p);
+		return -1;
+	}
+	reply = smtpd_check_vrfy(s, p.internal);
+	if (reply) {
+		smtpd_log_reject(s, "reject", "VRFY", reply, p.external);
+		smtpd_reply(s, "%s", reply);
+		addr_path_fini(&p);
+		return -1;
+	}
+	addr_path_fini(&p);
+	smtpd_reply(s, "252 2.0.0 %s", arg);
+	return 0;
+}
+
+/* etrn_cmd - ETRN domain: ask the queue manager for a deferred-queue run */
+static int etrn_cmd(struct smtpd *s, const char *arg)
+{
+	const char *reply;
+
+	if (s->sender) {
+		smtpd_reply(s, "503 Error: MAIL transaction in progress");
+		return -1;
+	}
+	if (s->helo == NULL) {
+		smtpd_reply(s, "503 Error: send HELO/EHLO first");
+		return -1;
+	}
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '\0') {
+		smtpd_reply(s, "500 Syntax: ETRN domain");
+		return -1;
+	}
+	if ((reply = smtpd_check_etrn(s, arg)) != NULL) {
+		smtpd_reply(s, "%s", reply);
+		return -1;
+	}
+	if (ipc_trigger(s->srv->queue_dir, "public", "qmgr", 'F') < 0) {
+		smtpd_reply(s, "458 Unable to queue messages");
+		return -1;
+	}
+	smtpd_reply(s, "250 Queuing started");
+	return 0;
+}
+
+/* quit_cmd - QUIT */
+static int quit_cmd(struct smtpd *s, const char *arg)
+{
+	(void)arg;
+	smtpd_reply(s, "221 2.0.0 Bye");
+	s->quit = 1;
+	return 0;
+}
+
+/* auth_cmd - AUTH: postkit has no SASL */
+static int auth_cmd(struct smtpd *s, const char *arg)
+{
+	(void)arg;
+	smtpd_reply(s, "503 5.5.1 Error: authentication not enabled");
+	return -1;
+}
+
+/* starttls_cmd - STARTTLS: postkit has no TLS */
+static int starttls_cmd(struct smtpd *s, const char *arg)
+{
+	(void)arg;
+	smtpd_reply(s, "502 5.5.1 Error: command not implemented");
+	return -1;
+}
+
+/* xclient_cmd - XCLIENT attr=value...: act as another client (authorized hosts only) */
+static int xclient_cmd(struct smtpd *s, const char *arg)
+{
+	static const char *const xattrs[] = {"NAME",     "ADDR",  "PORT",         "PROTO",
+	                                     "HELO",     "LOGIN", "REVERSE_NAME", "DESTADDR",
+	                                     "DESTPORT", NULL};
+	struct cfg_strvec w;
+	int rc = 0;
+
+	if (!s->xclient_ok) {
+		smtpd_reply(s, "550 5.7.0 Error: insufficient authorization");
+		return -1;
+	}
+	if (s->sender) {
+		smtpd_reply(s, "503 5.5.1 Error: MAIL transaction in progress");
+		return -1;
+	}
+	cfg_strvec_init(&w);
+	cfg_strvec_split(&w, arg, " ");
+	if (w.n == 0) {
+		smtpd_reply(s, "501 5.5.4 Syntax: XCLIENT attribute=value...");
+		cfg_strvec_fini(&w);
+		return -1;
+	}
+	for (size_t i = 0; i < w.n && rc == 0; i++) {
+		char *eq = strchr(w.v[i], '=');
+		int known = 0;
+
+		if (eq)
+			*eq = '\0';
+		for (size_t k = 0; xattrs[k]; k++)
+			if (strcasecmp(w.v[i], xattrs[k]) == 0)
+				known = 1;
+		if (!eq || !known) {
+			smtpd_reply(s, "501 5.5.4 Bad XCLIENT attribute name: %s", w.v[i]);
+			rc = -1;
+		}
+	}
+	if (rc == 0) {
+		/* a new session for the impersonated client: no HELO yet, plain SMTP */
+		free(s->helo);
+		s->helo = NULL;
+		s->protocol = "SMTP";
+		for (size_t i = 0; i < w.n; i++) {
+			char *name = w.v[i], *val = name + strlen(name) + 1;
+			int unavail = strcasecmp(val, "[UNAVAILABLE]") == 0
+			              || strcasecmp(val, "[TEMPUNAVAIL]") == 0;
+
+			xtext_decode(val);
+			if (strcasecmp(name, "NAME") == 0) {
+				snprintf(s->name, sizeof(s->name), "%s", unavail ? "unknown" : val);
+			} else if (strcasecmp(name, "REVERSE_NAME") == 0) {
+				snprintf(s->rev_name, sizeof(s->rev_name), "%s",
+				         unavail ? "unknown" : val);
+			} else if (strcasecmp(name, "ADDR") == 0) {
+				const char *a = strncasecmp(val, "IPV6:", 5) == 0 ? val + 5 : val;
+
+				snprintf(s->addr, sizeof(s->addr), "%s", unavail ? "unknown" : a);
+			} else if (strcasecmp(name, "PORT") == 0) {
+				snprintf(s->port, sizeof(s->port), "%s", unavail ? "unknown" : val);
+			} else if (strcasecmp(name, "HELO") == 0) {
+				free(s->helo);
+				s->helo = unavail ? NULL : cfg_xstrdup(val);
+			} else if (strcasecmp(name, "PROTO") == 0) {
+				s->protocol = strcasecmp(val, "ESMTP") == 0 ? "ESMTP" : "SMTP";
+			}
+		}
+		smtpd_set_log_client(s);
+		smtpd_client_changed(s);
+		smtpd_reply(s, "220 %s", s->cfg->banner);
+	}
+	cfg_strvec_fini(&w);
+	/* Postfix counts XCLIENT as not successful even when it worked */
+	return -1;
+}
+
+/* the commands smtpd knows, in Postfix's table order */
+const struct smtpd_cmd smtpd_cmds[] = {
+    {"HELO", helo_cmd, CMD_JUNK},  {"EHLO", ehlo_cmd, CMD_JUNK}, {"XCLIENT", xclient_cmd, CMD_JUNK},
+    {"STARTTLS", starttls_cmd, 0}, {"AUTH", auth_cmd, 0},        {"MAIL", mail_cmd, 0},
+    {"RCPT", rcpt_cmd, 0},         {"DATA", data_cmd, 0},        {"BDAT", bdat_cmd, 0},
+    {"RSET", rset_cmd, CMD_JUNK},  {"NOOP", noop_cmd, CMD_JUNK}, {"VRFY", vrfy_cmd, CMD_JUNK},
+    {"ETRN", etrn_cmd, CMD_JUNK},  {"QUIT", quit_cmd, 0},        {NULL, NULL, 0},
+};
