@@ -360,9 +360,18 @@ static int read_command(struct smtpd *s, struct cfg_buf *line)
 static void session(struct smtpd *s)
 {
 	struct cfg_buf line;
+	const char *reply;
 
 	cfg_buf_init(&line);
-	smtpd_reply(s, "220 %s", cfg.banner);
+	if (!cfg.delay_reject && !s->srv->standalone
+	    && (reply = smtpd_check_stage(s, ST_CONNECT)) != NULL) {
+		/* refused at connect: the greeting says so, every later command gets 503 */
+		smtpd_log_reject(s, "reject", "CONNECT", reply, NULL);
+		s->denied = cfg_xstrdup(reply);
+		smtpd_reply(s, "%s", reply);
+	} else {
+		smtpd_reply(s, "220 %s", cfg.banner);
+	}
 	smtpd_flush(s);
 	while (!s->dead && !s->quit) {
 		const struct smtpd_cmd *c;
@@ -400,7 +409,12 @@ static void session(struct smtpd *s)
 		if ((c->flags & CMD_JUNK) && s->junk++ > cfg.junk_limit)
 			s->errors++; /* slows down a client that only says NOOP */
 		s->where = c->name;
-		rc = c->fn(s, arg);
+		if (s->denied && strcasecmp(c->name, "QUIT") != 0) {
+			smtpd_reply(s, "503 5.7.0 Error: access denied for %s", s->log_client);
+			rc = -1;
+		} else {
+			rc = c->fn(s, arg);
+		}
 		{
 			char lower[32];
 			size_t i;
@@ -440,6 +454,7 @@ static void serve(struct mta_server *srv, int in, int out)
 	smtpd_transaction_reset(&s);
 	log_disconnect(&s);
 	free(s.helo);
+	free(s.denied);
 	free(s.rcpt);
 	free(s.counts);
 	cfg_strvec_fini(&s.prepend);

@@ -96,7 +96,8 @@ struct smtpd {
 	int errors;
 	int junk;
 	int quit;
-	int dead; /* connection lost or must close */
+	int dead;     /* connection lost or must close */
+	char *denied; /* client refused at connect (no smtpd_delay_reject) */
 	struct smtpd_count *counts;
 	size_t ncounts;
 	const char *where; /* last command, for "lost connection after X" */

@@ -596,12 +596,13 @@ const char *smtpd_check_stage(struct smtpd *s, enum smtpd_stage stage)
 	struct ck c;
 	const char *r = NULL;
 
+	/* without smtpd_delay_reject each list runs at its own command, as in Postfix */
 	ck_init(&c, s, NULL);
-	if (stage == ST_HELO || stage == ST_MAIL)
+	if (stage == ST_CONNECT)
 		r = eval(&c, &cfg->client_r, SUBJ_CLIENT);
-	if (r == NULL && (stage == ST_HELO || stage == ST_MAIL))
+	else if (stage == ST_HELO)
 		r = eval(&c, &cfg->helo_r, SUBJ_HELO);
-	if (r == NULL && stage == ST_MAIL)
+	else if (stage == ST_MAIL)
 		r = eval(&c, &cfg->sender_r, SUBJ_SENDER);
 	ck_fini(&c);
 	return r;

@@ -29,6 +29,7 @@ static int helo_cmd(struct smtpd *s, const char *arg)
 	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
 	s->protocol = "SMTP";
 	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {
+		smtpd_log_reject(s, "reject", "HELO", reply, NULL);
 		smtpd_reply(s, "%s", reply);
 		free(s->helo);
 		s->helo = NULL;

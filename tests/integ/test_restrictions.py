@@ -172,7 +172,8 @@ smtpd_sender_restrictions = reject_non_fqdn_sender, reject_unlisted_sender, reje
     finally:
         inst.cleanup()
 
-    # without smtpd_delay_reject the client is judged at HELO and MAIL
+    # without smtpd_delay_reject the client is judged at connect (Postfix 3.7.11): the
+    # greeting is the rejection and every command but QUIT gets 503
     inst = pkit.Instance(main_extra="""\
 smtpd_delay_reject = no
 smtpd_client_restrictions = reject
@@ -181,13 +182,16 @@ smtpd_relay_restrictions = reject_unauth_destination
     try:
         inst.start()
         s = inst.session()
-        r = s.cmd("HELO x.example.net")
-        R.check("no delay_reject: HELO", r,
-                "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied")
-        r = s.cmd("MAIL FROM:<a@example.net>")
-        R.check("no delay_reject: MAIL", r,
-                "554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied")
+        R.check("no delay_reject: greeting", s.greeting,
+                ["554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied"])
+        for cmd in ("HELO x.example.net", "MAIL FROM:<a@example.net>", "RCPT TO:<nobody@example.com>"):
+            R.check("no delay_reject: " + cmd, s.cmd(cmd),
+                    "503 5.7.0 Error: access denied for localhost[127.0.0.1]")
+        R.check("no delay_reject: QUIT", s.cmd("QUIT"), "221 2.0.0 Bye")
         s.close()
+        R.true("connect reject logged", inst.wait_log(
+            r"NOQUEUE: reject: CONNECT from localhost\[127\.0\.0\.1\]: 554 5\.7\.1 "
+            r"<localhost\[127\.0\.0\.1\]>: Client host rejected: Access denied; proto=SMTP"))
     finally:
         inst.cleanup()
     R.finish()
