@@ -454,10 +454,6 @@ static int etrn_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "503 Error: MAIL transaction in progress");
 		return -1;
 	}
-	if (s->helo == NULL) {
-		smtpd_reply(s, "503 Error: send HELO/EHLO first");
-		return -1;
-	}
 	while (*arg == ' ')
 		arg++;
 	if (*arg == '\0') {
@@ -466,6 +462,11 @@ static int etrn_cmd(struct smtpd *s, const char *arg)
 	}
 	if ((reply = smtpd_check_etrn(s, arg)) != NULL) {
 		smtpd_reply(s, "%s", reply);
+		return -1;
+	}
+	/* fast flush is for relay_domains (fast_flush_domains' default); others: as Postfix */
+	if (match_domain(rslv_relay_domains(s->cfg->rslv), arg[0] == '@' ? arg + 1 : arg) <= 0) {
+		smtpd_reply(s, "459 <%s>: service unavailable", arg);
 		return -1;
 	}
 	if (ipc_trigger(s->srv->queue_dir, "public", "qmgr", 'F') < 0) {

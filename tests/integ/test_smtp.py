@@ -48,6 +48,7 @@ DIALOGUE = [
     ("NOOP", "250 2.0.0 Ok"),
     ("HELP", "500 5.5.2 Error: command not recognized"),
     ("RSET", "250 2.0.0 Ok"),
+    ("ETRN example.com", "459 <example.com>: service unavailable"),
     ("QUIT", "221 2.0.0 Bye"),
 ]
 
@@ -67,8 +68,8 @@ def main():
         s.close()
         R.true("disconnect line counts commands as Postfix",
                inst.wait_log(r"disconnect from localhost\[127\.0\.0\.1\] helo=1/2 ehlo=1/2 starttls=0/1 "
-                             r"auth=0/1 mail=2/4 rcpt=3/5 data=0/2 rset=2 noop=1 vrfy=2/5 etrn=0/1 "
-                             r"quit=1 unknown=0/1 commands=13/28"), inst.log())
+                             r"auth=0/1 mail=2/4 rcpt=3/5 data=0/2 rset=2 noop=1 vrfy=2/5 etrn=0/2 "
+                             r"quit=1 unknown=0/1 commands=13/29"), inst.log())
 
         # message too big: refused at the end, nothing queued
         s = inst.session()
