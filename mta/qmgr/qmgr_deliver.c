@@ -306,6 +306,23 @@ static int read_results(struct qm_job *lead, struct qm_job *j)
 	return got;
 }
 
+static void on_reply(int fd, int revents, void *ctx);
+
+/* on_timeout - an agent that says nothing within ipc_timeout: defer its jobs */
+static void on_timeout(void *ctx)
+{
+	struct qm_job *lead = ctx;
+
+	mta_event_fd_remove(lead->fd);
+	for (struct qm_job *j = lead; j; j = j->batch) {
+		j->dispatched = lead->dispatched;
+		job_fail(j, "delivery temporarily suspended: delivery agent timed out");
+	}
+	mta_stream_fini(&lead->st);
+	close(lead->fd);
+	batch_end(lead);
+}
+
 /* on_reply - the agent's answers, one per job of the batch, in order */
 static void on_reply(int fd, int revents, void *ctx)
 {
@@ -313,6 +330,7 @@ static void on_reply(int fd, int revents, void *ctx)
 
 	(void)revents;
 	mta_event_fd_remove(fd);
+	mta_event_timer_cancel(on_timeout, lead);
 	for (struct qm_job *j = lead; j; j = j->batch) {
 		j->dispatched = lead->dispatched;
 		if (read_results(lead, j) < (int)j->n)
@@ -387,6 +405,8 @@ static int start(struct qmgr *q, struct qm_job *lead)
 		queue_request(lead, j);
 	mta_stream_flush(&lead->st);
 	mta_event_fd(fd, POLLIN, on_reply, lead);
+	mta_event_timer((double)(q->srv->ipc_timeout > 0 ? q->srv->ipc_timeout : 3600), on_timeout,
+	                lead);
 	return 0;
 }
 
