@@ -437,7 +437,6 @@ static void serve(struct mta_server *srv, int in, int out)
 	memset(&s, 0, sizeof(s));
 	s.srv = srv;
 	s.cfg = &cfg;
-	s.cleanup_fd = -1;
 	s.protocol = "SMTP";
 	s.where = "CONNECT";
 	cfg_strvec_init(&s.prepend);

@@ -83,8 +83,6 @@ struct smtpd {
 	struct smtpd_rcpt *rcpt;
 	size_t nrcpt, rcpt_cap;
 	char qid[32]; /* "" before the queue file exists */
-	int cleanup_fd;
-	struct mta_stream cleanup;
 	int discard;               /* an access DISCARD action applies */
 	int hold;                  /* an access HOLD action applies */
 	struct cfg_strvec prepend; /* PREPEND header lines */
