@@ -1,7 +1,8 @@
 #!/bin/sh
 # test-all.sh - build postkit out of tree and run the whole test suite.
-#   scripts/test-all.sh               plain build: make check, then make distcheck
+#   scripts/test-all.sh               plain build: make check
 #   scripts/test-all.sh --sanitizers  ASan+UBSan build: make check
+#   scripts/test-all.sh --distcheck   plain build: make check, then make distcheck
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -28,6 +29,6 @@ if [ -f test-suite.log ]; then
 	echo "check: ${pass:-0} passed, $(( ${fail:-0} + ${err:-0} )) failed, ${skip:-0} skipped"
 fi
 [ $status -eq 0 ] || exit $status
-if [ "${1:-}" != "--sanitizers" ]; then
+if [ "${1:-}" = "--distcheck" ]; then
 	make -j"$(nproc)" distcheck
 fi

@@ -82,7 +82,7 @@ struct smtpd {
 	int body_8bit, smtputf8;
 	struct smtpd_rcpt *rcpt;
 	size_t nrcpt, rcpt_cap;
-	char qid[32]; /* "" before the queue file exists */
+	char qid[32];              /* "" before the queue file exists */
 	int discard;               /* an access DISCARD action applies */
 	int hold;                  /* an access HOLD action applies */
 	struct cfg_strvec prepend; /* PREPEND header lines */
