@@ -89,9 +89,13 @@ const struct cfg_mastercf *cfg_config_mastercf(const struct cfg_config *cfg);
  */
 void cfg_config_override(struct cfg_config *cfg, const char *name, const char *value);
 
-/* cfg_config_class - CFG_CLASS_* of name, or 0 when Postfix would not know it */
+/*
+ * cfg_config_class - CFG_CLASS_* of name, or 0 when Postfix would not know
+ * it.  Legacy built-in names (virtual_maps, ...) are CFG_CLASS_BUILTIN
+ * until main.cf or master.cf sets them, then CFG_CLASS_USER, as in Postfix.
+ */
 unsigned cfg_config_class(const struct cfg_config *cfg, const char *name);
-/* cfg_config_is_used - for a user-defined name: 1 when something references it */
+/* cfg_config_is_used - 1 for a known name or a user-defined one that something uses */
 int cfg_config_is_used(const struct cfg_config *cfg, const char *name);
 /* cfg_config_default - the default (unexpanded; host-derived ones computed), or NULL */
 const char *cfg_config_default(const struct cfg_config *cfg, const char *name);
@@ -106,7 +110,7 @@ const char *cfg_config_value(const struct cfg_config *cfg, const char *name);
 /*
  * cfg_config_names - append to out every parameter name of the given
  * classes that postconf would list, sorted by name (strcmp).  User-defined
- * names are included only when used.
+ * names are included only when used; legacy names only once they are set.
  */
 void cfg_config_names(const struct cfg_config *cfg, unsigned classes, struct cfg_strvec *out);
 /* cfg_config_explicit_names - like cfg_config_names(), only names with an explicit value (postconf -n) */
