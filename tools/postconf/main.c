@@ -412,8 +412,12 @@ int main(int argc, char **argv)
 	/* postkit's own modes. */
 	if (shell)
 		return pcf_shell(config_dir);
-	if (explain != NULL)
-		return pcf_explain(config_dir, explain, service, over.v, (int)over.n);
+	if (explain != NULL) {
+		int rc = pcf_explain(config_dir, explain, service, over.v, (int)over.n);
+
+		cfg_strvec_fini(&over);
+		return rc;
+	}
 	if (diff)
 		return pcf_diff(config_dir, nargs > 0 ? args[0] : NULL);
 	if (exp.format != NULL) { /* issue 5 */
@@ -421,7 +425,12 @@ int main(int argc, char **argv)
 		exp.all = (mode & (PCF_SHOW_DEFS | PCF_SHOW_NONDEF)) == 0 && exp.all;
 		if (nargs > 0)
 			pcf_fatal("--export takes no parameter names");
-		return pcf_export(config_dir, &exp, over.v, over.n);
+		{
+			int rc = pcf_export(config_dir, &exp, over.v, over.n);
+
+			cfg_strvec_fini(&over);
+			return rc;
+		}
 	}
 
 	/* Make the implicit options explicit, then check combinations. */
