@@ -81,10 +81,16 @@ int local_become(uid_t uid, gid_t gid)
 	return 0;
 }
 
-/* holder_gone - the pid written in a dot-lock file belongs to no process any more */
+#define LOCK_TAG "postkit local "
+
+/*
+ * holder_gone - a dot-lock of ours whose process is gone: its pid no
+ * longer exists, or now belongs to another program (pids are reused).
+ * Locks of other programs (no tag) are left to stale_lock_time.
+ */
 static int holder_gone(const char *lp)
 {
-	char buf[32];
+	char buf[64], comm[32];
 	ssize_t n;
 	long pid;
 	int fd = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -96,32 +102,56 @@ static int holder_gone(const char *lp)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	pid = strtol(buf, NULL, 10);
-	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	if (strncmp(buf, LOCK_TAG, strlen(LOCK_TAG)) != 0)
+		return 0;
+	pid = strtol(buf + strlen(LOCK_TAG), NULL, 10);
+	if (pid <= 0)
+		return 0;
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	snprintf(buf, sizeof(buf), "/proc/%ld/comm", pid);
+	fd = open(buf, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	comm[n] = '\0';
+	return strcmp(comm, "local\n") != 0;
 }
 
 /*
- * dotlock - PATH.lock created exclusively, with our pid in it.  A lock
- * whose process is gone (a delivery agent killed in the middle) or that is
- * older than stale_lock_time is removed.  0 or -1.
+ * dotlock - PATH.lock, made atomically with our tag and pid already in it
+ * (written to a private name, then linked into place), so a lock never
+ * exists without saying whose it is.  A lock whose holder is gone (a
+ * delivery agent killed in the middle) or that is older than
+ * stale_lock_time is removed.  0 or -1.
  */
 static int dotlock(const char *path, char **lockpath)
 {
 	struct local_cfg *cfg = local_cfg_get();
 	char *lp = cfg_xasprintf("%s.lock", path);
+	char *tmp = cfg_xasprintf("%s.lock.%ld", path, (long)getpid());
+	char content[64];
+	int n = snprintf(content, sizeof(content), LOCK_TAG "%ld\n", (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 
+	if (fd < 0 || write(fd, content, (size_t)n) != n) {
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(lp);
+		return -1;
+	}
+	close(fd);
 	for (long i = 0; i < cfg->lock_attempts * 5; i++) {
-		int fd = open(lp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		struct stat st;
 
-		if (fd >= 0) {
-			char pid[32];
-			int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-
-			if (write(fd, pid, (size_t)n) != n) {
-				/* an empty lock still locks */
-			}
-			close(fd);
+		if (link(tmp, lp) == 0) {
+			unlink(tmp);
+			free(tmp);
 			*lockpath = lp;
 			return 0;
 		}
@@ -134,6 +164,8 @@ static int dotlock(const char *path, char **lockpath)
 		}
 		usleep((useconds_t)(cfg->lock_delay > 0 ? cfg->lock_delay : 1) * 200000u);
 	}
+	unlink(tmp);
+	free(tmp);
 	free(lp);
 	return -1;
 }

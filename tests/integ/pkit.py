@@ -152,6 +152,8 @@ class Instance:
 
     def start(self):
         r = self.postfix("start")
+        # a master may be up even when start failed: make sure cleanup stops it
+        self.started = True
         if r.returncode != 0:
             raise RuntimeError("postfix start failed: %s%s\n%s" % (r.stdout, r.stderr, self.log()))
         self.started = True
@@ -161,7 +163,12 @@ class Instance:
 
     def stop(self):
         if self.started:
-            self.postfix("stop")
+            if self.postfix("stop").returncode != 0 and self.master_pid() > 0:
+                # a master that lost its pid file lock or never answered: this test started it
+                try:
+                    os.kill(self.master_pid(), signal.SIGTERM)
+                except OSError:
+                    pass
             self.started = False
 
     def cleanup(self, keep=False):
