@@ -46,7 +46,7 @@ static int add_entries(const struct cfg_map_build *b, struct cfg_map *m, const c
 	cfg_buf_init(&why);
 	cfg_buf_init(&key);
 	cfg_buf_init(&value);
-	while (ret == 0 && cfg_lines_next(&lr, &ll)) {
+	while (ret == 0 && cfgp_mapsrc_next(&lr, &ll, srcname, diags)) {
 		unsigned line = ll.first;
 
 		if ((b->flags & CFG_MAP_UTF8) && !cfg_map_utf8_valid(ll.text.data, ll.text.len)) {

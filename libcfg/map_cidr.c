@@ -165,12 +165,14 @@ static struct rule *add_rule(struct cidr *c, const struct rule *r)
 	return &c->v[c->n++];
 }
 
-/* keyword - does word p (ending at whitespace or NUL) equal kw, any case? */
+/* keyword - p starts with kw (any case) not followed by a letter or digit, as in Postfix */
 static int keyword(const char *p, const char *kw)
 {
 	size_t n = strlen(kw);
+	unsigned char c = (unsigned char)p[n];
 
-	return strncasecmp(p, kw, n) == 0 && (p[n] == 0 || is_space((unsigned char)p[n]));
+	return strncasecmp(p, kw, n) == 0
+	       && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 }
 
 /* load - parse the rules of text; name is used in warnings */
@@ -187,7 +189,7 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 	cfg_lines_init(&lr, text, len);
 	cfg_lline_init(&ll);
 	cfg_buf_init(&why);
-	while (cfg_lines_next(&lr, &ll)) {
+	while (cfgp_mapsrc_next(&lr, &ll, m->name, diags)) {
 		char *p = cfgp_trim_right(ll.text.data);
 		struct rule r;
 

@@ -14,6 +14,7 @@
 #include "cfg/buf.h"
 #include "cfg/diag.h"
 #include "cfg/htab.h"
+#include "cfg/lines.h"
 #include "cfg/map.h"
 #include "cfg/strvec.h"
 
@@ -116,6 +117,14 @@ extern const struct cfgp_map_ops cfgp_map_unix_ops;
  * ends in ':' (the "is this an alias file?" warning).
  */
 int cfgp_mapsrc_split(char *line, char **key, char **value, int *aliasfmt, struct cfg_buf *why);
+/*
+ * cfgp_mapsrc_next - cfg_lines_next() that also warns, in Postfix's words,
+ * about text before the first logical line that starts with white space:
+ * "NAME: logical line must not start with whitespace: \"TEXT\"" (at most 30
+ * bytes of TEXT, then "...").
+ */
+int cfgp_mapsrc_next(struct cfg_lines *lr, struct cfg_lline *ll, const char *name,
+                     struct cfg_diags *diags);
 /* cfgp_trim_right - strip trailing whitespace in place; returns s */
 char *cfgp_trim_right(char *s);
 /* cfgp_read_source - read a whole source file; "open PATH: ERR" fatal on failure */

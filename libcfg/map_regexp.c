@@ -368,7 +368,7 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 	cfg_buf_init(&x->out);
 	cfg_lines_init(&lr, text, len);
 	cfg_lline_init(&ll);
-	while (cfg_lines_next(&lr, &ll)) {
+	while (cfgp_mapsrc_next(&lr, &ll, m->name, diags)) {
 		char *p = cfgp_trim_right(ll.text.data);
 		unsigned line = ll.first;
 		struct rule r;

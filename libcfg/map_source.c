@@ -14,6 +14,18 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+int cfgp_mapsrc_next(struct cfg_lines *lr, struct cfg_lline *ll, const char *name,
+                     struct cfg_diags *diags)
+{
+	int more = cfg_lines_next(lr, ll);
+
+	if (ll->orphan_line > 0)
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-orphan", name, ll->orphan_line, 0,
+		              "%s: logical line must not start with whitespace: \"%.30s%s\"", name,
+		              ll->orphan.data, ll->orphan.len > 30 ? "..." : "");
+	return more;
+}
+
 char *cfgp_trim_right(char *s)
 {
 	size_t n = strlen(s);

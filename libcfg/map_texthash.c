@@ -91,7 +91,7 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 	cfg_lline_init(&ll);
 	cfg_buf_init(&why);
 	cfg_buf_init(&where);
-	while (cfg_lines_next(&lr, &ll)) {
+	while (cfgp_mapsrc_next(&lr, &ll, m->name, diags)) {
 		char *key, *value;
 		int aliasfmt;
 		const char *k;
