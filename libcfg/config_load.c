@@ -280,7 +280,7 @@ static void diag_copy(struct cfg_diags *ds, const struct cfg_diag *d)
 }
 
 /* read_main - read DIR/main.cf into cfg->main */
-static int read_main(struct cfg_config *cfg, struct cfg_diags *diags)
+static int read_main(struct cfg_config *cfg, const struct cfg_load_opts *o, struct cfg_diags *diags)
 {
 	struct cfg_maincf *doc = NULL;
 	struct cfg_diags tmp;
@@ -288,8 +288,14 @@ static int read_main(struct cfg_config *cfg, struct cfg_diags *diags)
 	int rc, hot;
 
 	cfg_diags_init(&tmp);
-	rc = cfg_maincf_load(cfg->main_path, &doc, &tmp);
-	hot = file_is_hot(cfg->main_path, before);
+	if (o->flags & CFG_LOAD_TEXTS) {
+		rc = cfg_maincf_parse(cfg->main_path, o->main_text ? o->main_text : "", o->main_len,
+		                      &doc, &tmp);
+		hot = 0;
+	} else {
+		rc = cfg_maincf_load(cfg->main_path, &doc, &tmp);
+		hot = file_is_hot(cfg->main_path, before);
+	}
 	for (size_t i = 0; i < tmp.n; i++) {
 		/* Keep the "second read" duplicate warnings only when Postfix would read again. */
 		if (!hot && doc != NULL && is_reread_warning(doc, &tmp.v[i]))
@@ -322,14 +328,19 @@ static int read_main(struct cfg_config *cfg, struct cfg_diags *diags)
 }
 
 /* read_master - read DIR/master.cf into cfg->master; need: a missing file is fatal */
-static int read_master(struct cfg_config *cfg, int need, struct cfg_diags *diags)
+static int read_master(struct cfg_config *cfg, const struct cfg_load_opts *o, int need,
+                       struct cfg_diags *diags)
 {
 	struct cfg_mastercf *doc = NULL;
 	struct cfg_diags tmp;
 	int rc;
 
 	cfg_diags_init(&tmp);
-	rc = cfg_mastercf_load(cfg->master_path, &doc, &tmp);
+	if (o->flags & CFG_LOAD_TEXTS)
+		rc = cfg_mastercf_parse(cfg->master_path, o->master_text ? o->master_text : "",
+		                        o->master_len, &doc, &tmp);
+	else
+		rc = cfg_mastercf_load(cfg->master_path, &doc, &tmp);
 	if (doc == NULL && !need) {
 		/* Postfix degrades gracefully: the open error becomes a warning. */
 		for (size_t i = 0; i < tmp.n; i++)
@@ -391,13 +402,13 @@ int cfg_config_open(const char *config_dir, const struct cfg_load_opts *opts,
 	*out = NULL;
 	if (o->flags & CFG_LOAD_NEED_MASTER) {
 		/* postconf -M/-F/-P: master.cf first, and it must exist. */
-		if (read_master(cfg, 1, diags) < 0 || read_main(cfg, diags) < 0
+		if (read_master(cfg, o, 1, diags) < 0 || read_main(cfg, o, diags) < 0
 		    || set_overrides(cfg, o, diags) < 0)
 			goto fail;
 	} else {
-		if (!defaults && (read_main(cfg, diags) < 0 || set_overrides(cfg, o, diags) < 0))
+		if (!defaults && (read_main(cfg, o, diags) < 0 || set_overrides(cfg, o, diags) < 0))
 			goto fail;
-		if ((o->flags & CFG_LOAD_NO_MASTER) == 0 && read_master(cfg, 0, diags) < 0)
+		if ((o->flags & CFG_LOAD_NO_MASTER) == 0 && read_master(cfg, o, 0, diags) < 0)
 			goto fail;
 	}
 	build_scopes(cfg);

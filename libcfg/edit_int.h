@@ -39,6 +39,10 @@ int cfgp_master_check(const struct cfg_strvec *argv, const char *raw, struct cfg
 void cfgp_master_normalize(struct cfg_strvec *argv, size_t from, struct cfg_diags *diags);
 /* cfgp_master_print - append the entry in postconf -M (fold: -Mf) layout */
 void cfgp_master_print(const struct cfg_strvec *argv, int fold, struct cfg_buf *out);
+/* cfgp_master_is_option - a daemon option word: starts with '-' and is not "--" */
+int cfgp_master_is_option(const char *arg);
+/* cfgp_master_takes_value - the option takes the next word as its value ("-o", and "-" alone) */
+int cfgp_master_takes_value(const char *arg);
 /* cfgp_master_apply - cfg_edit_apply() for the three master.cf kinds */
 int cfgp_master_apply(struct cfg_edit *ed, const char *path, const char *text, size_t len,
                       struct cfg_buf *out, struct cfg_diags *diags);

@@ -37,14 +37,14 @@ static const char *const field_names[] = {
 static const char *const valid_types[] = {"unix", "unix-dgram", "fifo", "inet", "pass"};
 static const int column_goal[MIN_FIELDS] = {0, 11, 17, 25, 33, 41, 49, 57};
 
-/* takes_value - Postfix's strchr(OPTS_WITH_VALUE, arg[1]), which is also true for "-" alone */
-static int takes_value(const char *arg)
+/* cfgp_master_takes_value - Postfix's strchr(OPTS_WITH_VALUE, arg[1]), which is also true for "-" alone */
+int cfgp_master_takes_value(const char *arg)
 {
 	return arg[1] == 0 || strchr(OPTS_WITH_VALUE, arg[1]) != NULL;
 }
 
-/* is_option - a daemon option word: starts with '-' and is not "--" */
-static int is_option(const char *arg)
+/* cfgp_master_is_option - a daemon option word: starts with '-' and is not "--" */
+int cfgp_master_is_option(const char *arg)
 {
 	return arg[0] == '-' && strcmp(arg, "--") != 0;
 }
@@ -197,7 +197,7 @@ void cfgp_master_normalize(struct cfg_strvec *argv, size_t from, struct cfg_diag
 		int extract;
 		size_t k;
 
-		if (!is_option(arg))
+		if (!cfgp_master_is_option(arg))
 			break;
 		/* "-vo..." becomes "-v" "-o...": an option with a value ends a cluster */
 		for (k = 2; arg[1] != 0 && arg[k] != 0; k++) {
@@ -211,7 +211,7 @@ void cfgp_master_normalize(struct cfg_strvec *argv, size_t from, struct cfg_diag
 				break;
 			}
 		}
-		if (!takes_value(arg))
+		if (!cfgp_master_takes_value(arg))
 			continue;
 		if (arg[1] != 0 && arg[2] != 0) {
 			/* "-oname=value" becomes "-o" "name=value" */
@@ -319,11 +319,11 @@ void cfgp_master_print(const struct cfg_strvec *argv, int fold, struct cfg_buf *
 		int arg_len = (int)strlen(arg), parens = 0;
 
 		if (in_options) {
-			if (!is_option(arg)) {
+			if (!cfgp_master_is_option(arg)) {
 				/* Postfix decides braces for this first non-option word before
 				 * it knows it is one, so it never gets any. */
 				in_options = 0;
-			} else if (takes_value(arg) && field + 1 < argv->n) {
+			} else if (cfgp_master_takes_value(arg) && field + 1 < argv->n) {
 				aval = argv->v[field + 1];
 				line_len = LINE_LIMIT; /* an option with a value starts a line */
 				arg_len += (int)strlen(aval) + 3;
@@ -386,10 +386,10 @@ void cfg_edit_entry_overrides(const char *entry, struct cfg_strvec *names_values
 	cfgp_master_split(entry, &argv);
 	if (argv.n >= MIN_FIELDS) {
 		cfgp_master_normalize(&argv, MIN_FIELDS, NULL);
-		for (i = MIN_FIELDS; i < argv.n && is_option(argv.v[i]); i++) {
+		for (i = MIN_FIELDS; i < argv.n && cfgp_master_is_option(argv.v[i]); i++) {
 			const char *eq;
 
-			if (!takes_value(argv.v[i]) || i + 1 >= argv.n)
+			if (!cfgp_master_takes_value(argv.v[i]) || i + 1 >= argv.n)
 				continue;
 			i++;
 			if (strcmp(argv.v[i - 1], "-o") != 0
@@ -426,9 +426,9 @@ static void edit_param(struct cfg_strvec *argv, enum cfg_edit_mode mode, const c
 	for (field = MIN_FIELDS; field < argv->n; field++) {
 		const char *arg = argv->v[field], *aval;
 
-		if (!is_option(arg))
+		if (!cfgp_master_is_option(arg))
 			break;
-		if (!takes_value(arg) || field + 1 >= argv->n)
+		if (!cfgp_master_takes_value(arg) || field + 1 >= argv->n)
 			continue;
 		aval = argv->v[field + 1];
 		if (strcmp(arg, "-o") == 0 && strncmp(aval, name, name_len) == 0

@@ -107,7 +107,16 @@ static const struct pcf_class_name {
 /* postkit's long options */
 enum { OPT_SHELL = 256, OPT_EXPLAIN, OPT_SERVICE, OPT_DIFF, OPT_FORCE };
 /* issue 5: export/import options (tools/postconf/export.c) */
-enum { OPT_EXPORT = 300, OPT_OUTPUT, OPT_EXPAND, OPT_WITH_SOURCE, OPT_ALL };
+enum {
+	OPT_EXPORT = 300,
+	OPT_OUTPUT,
+	OPT_EXPAND,
+	OPT_WITH_SOURCE,
+	OPT_ALL,
+	OPT_IMPORT,
+	OPT_DRY_RUN,
+	OPT_REPLACE
+};
 
 static const struct option pcf_long_options[] = {
     {"shell", no_argument, NULL, OPT_SHELL},
@@ -121,6 +130,9 @@ static const struct option pcf_long_options[] = {
     {"expand", no_argument, NULL, OPT_EXPAND},
     {"with-source", no_argument, NULL, OPT_WITH_SOURCE},
     {"all", no_argument, NULL, OPT_ALL},
+    {"import", required_argument, NULL, OPT_IMPORT},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"replace", no_argument, NULL, OPT_REPLACE},
     {NULL, 0, NULL, 0},
 };
 
@@ -272,6 +284,7 @@ int main(int argc, char **argv)
 	int have_templ = 0, shell = 0, diff = 0, force = 0, ch;
 	int json = 0;                     /* issue 5: -j */
 	struct pcf_export_opts exp = {0}; /* issue 5: --export */
+	struct pcf_import_opts imp = {0}; /* issue 5: --import */
 	struct cfg_strvec over;
 	struct pcf_sink sink;
 	struct cfg_config *cfg;
@@ -393,6 +406,15 @@ int main(int argc, char **argv)
 		case OPT_ALL:
 			exp.all = 1;
 			break;
+		case OPT_IMPORT:
+			imp.file = optarg;
+			break;
+		case OPT_DRY_RUN:
+			imp.dry_run = 1;
+			break;
+		case OPT_REPLACE:
+			imp.replace = 1;
+			break;
 		case ':':
 			pcf_out_flush();
 			fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv[0],
@@ -420,6 +442,15 @@ int main(int argc, char **argv)
 	}
 	if (diff)
 		return pcf_diff(config_dir, nargs > 0 ? args[0] : NULL);
+	if ((imp.dry_run || imp.replace) && imp.file == NULL)
+		pcf_fatal("--dry-run and --replace go with --import FILE");
+	if (imp.file != NULL) { /* issue 5 */
+		if (exp.format != NULL || nargs > 0 || mode != 0)
+			pcf_fatal(
+			    "--import takes no other mode and no parameter names (only -c DIR)");
+		imp.force = force;
+		return pcf_import(config_dir, &imp);
+	}
 	if (exp.format != NULL) { /* issue 5 */
 		exp.defaults = (mode & PCF_SHOW_DEFS) != 0;
 		exp.all = (mode & (PCF_SHOW_DEFS | PCF_SHOW_NONDEF)) == 0 && exp.all;

@@ -11,6 +11,10 @@
  *
  * --export=json|yaml writes the document of cfg/export.h to stdout, or to
  * the file named by --output=FILE (postconf's -o is already name=value).
+ *
+ * --import FILE|- applies such a document (YAML or JSON) to main.cf and
+ * master.cf through cfg/import.h; --dry-run prints the diff instead,
+ * --replace removes settings and services the document does not name.
  */
 #ifndef POSTCONF_EXPORT_H
 #define POSTCONF_EXPORT_H
@@ -33,5 +37,16 @@ struct pcf_export_opts {
 /* pcf_export - postconf --export; returns the exit status (exits on a fatal load error) */
 int pcf_export(const char *config_dir, const struct pcf_export_opts *o, char **overrides,
                size_t noverrides);
+
+/* what --import was asked for */
+struct pcf_import_opts {
+	const char *file; /* the document, "-" for stdin */
+	int dry_run;      /* --dry-run: print the unified diff, write nothing */
+	int replace;      /* --replace: remove what the document does not name */
+	int force;        /* --force: skip type and unknown-name checks */
+};
+
+/* pcf_import - postconf --import; returns the exit status */
+int pcf_import(const char *config_dir, const struct pcf_import_opts *o);
 
 #endif

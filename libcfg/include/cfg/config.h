@@ -51,6 +51,7 @@ struct cfg_view;
 	0x01u /* a missing master.cf is fatal, and it is read first (postconf -M) */
 #define CFG_LOAD_DEFAULTS 0x02u  /* postconf -d: main.cf is not read, every value is the default */
 #define CFG_LOAD_NO_MASTER 0x04u /* do not read master.cf at all */
+#define CFG_LOAD_TEXTS 0x08u     /* use the texts in the opts instead of reading the files */
 
 /* Everything cfg_config_open() can be told; a zeroed struct is the plain load. */
 struct cfg_load_opts {
@@ -58,6 +59,11 @@ struct cfg_load_opts {
 	const char *process_name;     /* default of process_name (NULL: "postconf") */
 	const char *const *overrides; /* "name=value" strings set above main.cf (postconf -o) */
 	size_t noverrides;
+	/* with CFG_LOAD_TEXTS: the bytes of main.cf and master.cf (what postconf --import checks) */
+	const char *main_text;
+	size_t main_len;
+	const char *master_text;
+	size_t master_len;
 };
 
 /*
