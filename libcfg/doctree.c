@@ -412,11 +412,15 @@ static int looks_json(const char *text, size_t len)
 {
 	size_t i = 0;
 
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
 	while (i < len && strchr(" \t\r\n", text[i]) != NULL && text[i] != 0)
 		i++;
 	return i < len && (text[i] == '{' || text[i] == '[');
+}
+
+/* copy_diag - append a copy of d */
+static void copy_diag(struct cfg_diags *ds, const struct cfg_diag *d)
+{
+	cfg_diags_add(ds, d->sev, d->code, d->file, d->line, d->col, "%s", d->msg);
 }
 
 /* parse_json - Jansson for the verdict, the YAML reader for positions */
@@ -440,8 +444,18 @@ static int parse_json(const char *text, size_t len, const char *source, struct c
 	}
 	cfg_diags_clear(&tmp);
 	doc->json = 1;
-	if (parse_yaml(text, len, source, doc, &tmp) < 0)
+	if (parse_yaml(text, len, source, doc, &tmp) < 0) {
+		/* the limits hold for JSON too; anything else libyaml disliked is its own quirk */
+		for (size_t i = 0; i < tmp.n; i++) {
+			if (strcmp(tmp.v[i].code, "doc-limit") == 0) {
+				copy_diag(diags, &tmp.v[i]);
+				cfg_diags_fini(&tmp);
+				cfg_json_free(j);
+				return -1;
+			}
+		}
 		doc->root = from_json(j);
+	}
 	cfg_diags_fini(&tmp);
 	cfg_json_free(j);
 	return 0;
@@ -461,6 +475,10 @@ int cfg_doc_parse(const char *text, size_t len, const char *source, struct cfg_d
 		              CFG_DOC_MAX_BYTES);
 		free(doc);
 		return -1;
+	}
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3; /* a byte order mark says UTF-8, which is what we read anyway */
+		len -= 3;
 	}
 	if (looks_json(text, len))
 		rc = parse_json(text, len, source, doc, diags);

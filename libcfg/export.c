@@ -129,6 +129,33 @@ static void add_master(struct cfg_json *doc, const struct cfg_config *cfg, unsig
 	cfg_json_object_set(doc, "master", arr);
 }
 
+/* add_user_defined - "user_defined": the set names that nothing uses, so import keeps them */
+static void add_user_defined(struct cfg_json *doc, const struct cfg_config *cfg, unsigned flags)
+{
+	const struct cfg_maincf *mc = cfg_config_maincf(cfg);
+	const struct cfg_mastercf *mf = cfg_config_mastercf(cfg);
+	struct cfg_strvec names;
+	struct cfg_json *arr;
+
+	cfg_strvec_init(&names);
+	for (size_t i = 0; mc != NULL && i < mc->nents; i++)
+		if (!cfg_config_is_used(cfg, mc->ents[i].name))
+			cfg_strvec_add(&names, mc->ents[i].name);
+	for (size_t i = 0; (flags & CFG_EXPORT_NO_MASTER) == 0 && mf != NULL && i < mf->nsvcs; i++)
+		for (size_t k = 0; k < mf->svcs[i].novr; k++)
+			if (!cfg_config_is_used(cfg, mf->svcs[i].ovr[k].name))
+				cfg_strvec_add(&names, mf->svcs[i].ovr[k].name);
+	if (names.n > 0) {
+		cfg_strvec_sort(&names);
+		arr = cfg_json_array();
+		for (size_t i = 0; i < names.n; i++)
+			if (i == 0 || strcmp(names.v[i], names.v[i - 1]) != 0)
+				cfg_json_array_append(arr, cfg_json_string(names.v[i]));
+		cfg_json_object_set(doc, "user_defined", arr);
+	}
+	cfg_strvec_fini(&names);
+}
+
 /* main_names - the names to export, sorted */
 static void main_names(const struct cfg_config *cfg, unsigned flags, struct cfg_strvec *out)
 {
@@ -215,6 +242,8 @@ struct cfg_json *cfg_export_build(const struct cfg_config *cfg, unsigned flags,
 		cfg_json_object_set(doc, "sources", src);
 	if ((flags & CFG_EXPORT_NO_MASTER) == 0)
 		add_master(doc, cfg, flags);
+	if ((flags & CFG_EXPORT_DEFAULTS) == 0)
+		add_user_defined(doc, cfg, flags);
 	cfg_buf_fini(&b);
 	cfg_strvec_fini(&names);
 	return doc;

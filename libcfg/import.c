@@ -130,11 +130,17 @@ static int same_argv(const struct cfg_strvec *a, const struct cfg_strvec *b)
 static int reparses_as(const char *text, const struct cfg_strvec *argv)
 {
 	struct cfg_strvec back;
+	char *line = cfg_xstrdup(text);
+	size_t n = strlen(line);
 	int ok;
 
+	/* read as the file reader hands it over: a logical line without its newline */
+	if (n > 0 && line[n - 1] == '\n')
+		line[n - 1] = 0;
 	cfg_strvec_init(&back);
-	ok = cfgp_master_parse(text, &back, NULL) == NULL && same_argv(&back, argv);
+	ok = cfgp_master_parse(line, &back, NULL) == NULL && same_argv(&back, argv);
 	cfg_strvec_fini(&back);
+	free(line);
 	return ok;
 }
 
@@ -284,14 +290,14 @@ static int check_setting(const struct cfgp_imp_model *m, const struct cfg_config
 	struct cfg_diags tmp;
 	int rc = 0;
 
-	if (def != NULL && (def->flags & (CFG_PF_READONLY | CFG_PF_PROCDEP))) {
+	if (flags & CFG_IMPORT_FORCE)
+		return 0;
+	if (def != NULL && (def->flags & CFG_PF_READONLY)) {
 		cfgp_imp_error(m, p->node, "import-readonly",
 		               "%s: %s is read-only: Postfix sets it for each process", where,
 		               p->name);
 		return -1;
 	}
-	if (flags & CFG_IMPORT_FORCE)
-		return 0;
 	if (!cfg_config_is_used(cfg, p->name) && !cfg_htab_has(m->user_defined, p->name)) {
 		cfgp_imp_error(
 		    m, p->node, "import-unknown",
@@ -303,8 +309,17 @@ static int check_setting(const struct cfgp_imp_model *m, const struct cfg_config
 	}
 	cfg_diags_init(&tmp);
 	if (cfg_validate_param(p->name, p->value, &ex, NULL, 0, &tmp) < 0) {
-		for (size_t i = 0; i < tmp.n; i++)
-			cfgp_imp_error(m, p->node, tmp.v[i].code, "%s: %s", where, tmp.v[i].msg);
+		for (size_t i = 0; i < tmp.n; i++) {
+			const char *msg = tmp.v[i].msg;
+			size_t n = strlen("parameter ") + strlen(p->name);
+
+			/* the path already names the parameter */
+			if (strncmp(msg, "parameter ", 10) == 0
+			    && strncmp(msg + 10, p->name, n - 10) == 0
+			    && strncmp(msg + n, ": ", 2) == 0)
+				msg += n + 2;
+			cfgp_imp_error(m, p->node, tmp.v[i].code, "%s: %s", where, msg);
+		}
 		rc = -1;
 	}
 	cfg_diags_fini(&tmp);

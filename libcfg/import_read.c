@@ -83,7 +83,7 @@ static int text_ok(const struct cfgp_imp_model *m, const char *path, const struc
 		               path);
 		return 0;
 	}
-	if (strpbrk(text, "\r\n") != NULL) {
+	if (strchr(text, '\n') != NULL) {
 		cfgp_imp_error(m, n, "import-value",
 		               "%s: a value must be one line (main.cf and master.cf cannot keep a "
 		               "line break inside a value)",
@@ -237,6 +237,24 @@ static int read_main(struct cfgp_imp_model *m, const struct cfg_doc_node *mn)
 	return bad ? -1 : 0;
 }
 
+/* word_ok - one master.cf word: blanks only inside { } groups (the schema's pattern) */
+static int word_ok(const char *v)
+{
+	int depth = 0;
+
+	if (*v == 0)
+		return 0;
+	for (; *v; v++) {
+		if (*v == '{' && depth++ > 0)
+			return 0;
+		if (*v == '}' && depth-- == 0)
+			return 0;
+		if (*v == '\n' || (depth == 0 && strchr(" \t\r", *v) != NULL))
+			return 0;
+	}
+	return depth == 0;
+}
+
 /* field_ok - the schema's pattern for master.cf field f */
 static int field_ok(size_t f, const char *v)
 {
@@ -260,7 +278,7 @@ static int field_ok(size_t f, const char *v)
 	case 6:
 		return strcmp(v, "-") == 0 || (n > 0 && strspn(v, "0123456789") == n);
 	default:
-		return n > 0 && strcspn(v, " \t") == n;
+		return word_ok(v);
 	}
 }
 
@@ -268,14 +286,14 @@ static int field_ok(size_t f, const char *v)
 static const char *field_expect(size_t f)
 {
 	static const char *const what[] = {
-	    "a service name without whitespace",
+	    "a service name (whitespace only inside { })",
 	    "inet, unix, unix-dgram, fifo or pass",
 	    "y, n or -",
 	    "y, n or -",
 	    "y, n or -",
 	    "a number of seconds, optionally followed by ?, or -",
 	    "a number or -",
-	    "a command name without whitespace",
+	    "a command name (whitespace only inside { })",
 	};
 	return what[f];
 }

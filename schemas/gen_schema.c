@@ -118,8 +118,18 @@ static struct cfg_json *defs(void)
 			                                    "?)$"));
 		} else if (i == 6) {
 			cfg_json_object_set(f, "pattern", cfg_json_string("^(-|[0-9]+)$"));
+		} else if (i == 1) {
+			struct cfg_json *e = cfg_json_array();
+			static const char *const types[] = {"inet", "unix", "unix-dgram", "fifo",
+			                                    "pass"};
+
+			for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
+				cfg_json_array_append(e, cfg_json_string(types[k]));
+			cfg_json_object_set(f, "enum", e);
 		} else {
-			cfg_json_object_set(f, "minLength", cfg_json_integer(1));
+			/* one master.cf word: blanks only inside { } */
+			cfg_json_object_set(
+			    f, "pattern", cfg_json_string("^([^ \\t\\r\\n{}]|\\{[^{}\\n]*\\})+$"));
 		}
 		cfg_json_object_set(props, fields[i], f);
 		cfg_json_array_append(req, cfg_json_string(fields[i]));
@@ -129,7 +139,8 @@ static struct cfg_json *defs(void)
 	cfg_json_object_set(props, "args", arr);
 	t = typed("object");
 	cfg_json_object_set(t, "additionalProperties",
-	                    any_of(typed("string"), any_of(typed("boolean"), ref("list"))));
+	                    any_of(typed("string"), any_of(typed("boolean"),
+	                                                   any_of(typed("integer"), ref("list")))));
 	cfg_json_object_set(props, "overrides", any_of(t, typed("null")));
 	t = typed("string");
 	cfg_json_object_set(t, "pattern", cfg_json_string("^master\\.cf:[0-9]+$"));
@@ -196,6 +207,18 @@ int main(void)
 	t = typed("array");
 	cfg_json_object_set(t, "items", ref("service"));
 	cfg_json_object_set(props, "master", t);
+	t = typed("array");
+	{
+		struct cfg_json *p = typed("string");
+
+		cfg_json_object_set(p, "pattern", cfg_json_string("^[A-Za-z0-9_.-]+$"));
+		cfg_json_object_set(t, "items", p);
+	}
+	cfg_json_object_set(t, "uniqueItems", cfg_json_bool(1));
+	cfg_json_object_set(t, "description",
+	                    cfg_json_string("settings that are not Postfix parameters and that "
+	                                    "nothing refers to, kept on purpose"));
+	cfg_json_object_set(props, "user_defined", t);
 	cfg_json_object_set(s, "properties", props);
 	cfg_json_object_set(s, "$defs", defs());
 

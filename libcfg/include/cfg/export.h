@@ -9,7 +9,14 @@
  *    "expanded": {NAME: "...", ...},        with CFG_EXPORT_EXPAND only
  *    "sources": {NAME: "main.cf:LINE"},     with CFG_EXPORT_SOURCE only
  *    "master": [{"name", "type", "private", "unpriv", "chroot", "wakeup",
- *                "maxproc", "command", "args": [...], "overrides": {...}}]}
+ *                "maxproc", "command", "args": [...], "overrides": {...}}],
+ *    "user_defined": [NAME, ...]}           sorted; only when there are any
+ *
+ * "user_defined" names the main.cf and master.cf -o settings that are not
+ * Postfix parameters and that nothing refers to (postconf would call them
+ * unused): listing them tells postconf --import they are kept on purpose.
+ * "args" is the daemon's whole argument list as postconf -M shows it (the
+ * -o options included); "overrides" repeats the -o settings as a mapping.
  *
  * Values are typed by the registry: a boolean "yes"/"no" becomes true/false,
  * a plain decimal integer (no sign, no leading zero) a number, a list whose
