@@ -253,8 +253,9 @@ int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const
                    size_t nargs, struct cfg_edit **out, struct cfg_diags *diags)
 {
 	struct cfg_edit *ed = cfg_xcalloc(1, sizeof(*ed));
+	struct cfg_htab *seen = cfg_htab_new(nargs + 1); /* main.cf name -> request index + 1 */
 	int is_main = what == CFG_EDIT_MAIN;
-	size_t i, j;
+	size_t i, j, dropped = 0;
 
 	*out = NULL;
 	ed->what = what;
@@ -297,37 +298,44 @@ int cfg_edit_parse(enum cfg_edit_what what, enum cfg_edit_mode mode, char *const
 		if (!is_main)
 			continue;
 		/* A main.cf name given twice: the later request wins, as in Postfix. */
-		for (j = 0; j + 1 < ed->nreqs; j++) {
-			struct cfg_edit_req *old = &ed->reqs[j];
+		if ((j = (size_t)cfg_htab_get(seen, r->name)) != 0) {
+			struct cfg_edit_req *old = &ed->reqs[j - 1];
 
-			if (strcmp(old->name, r->name) != 0)
-				continue;
 			if (old->value != NULL)
 				cfg_diags_add(diags, CFG_SEV_WARNING, "edit-repeated", NULL, 0, 0,
 				              "ignoring earlier request: '%s = %s'", old->name,
 				              old->value);
 			req_free(old);
-			memmove(old, old + 1, (ed->nreqs - j - 1) * sizeof(*old));
-			ed->nreqs--;
-			break;
+			old->name = NULL; /* dropped below */
+			dropped++;
 		}
+		cfg_htab_put(seen, r->name, (void *)ed->nreqs);
 	}
+	if (dropped > 0) {
+		for (i = j = 0; i < ed->nreqs; i++)
+			if (ed->reqs[i].name != NULL)
+				ed->reqs[j++] = ed->reqs[i];
+		ed->nreqs = j;
+	}
+	cfg_htab_free(seen, NULL);
 	*out = ed;
 	return 0;
 fail:
+	cfg_htab_free(seen, NULL);
 	cfg_edit_free(ed);
 	return -1;
 }
 
-/* find_req - the main.cf request named key[0..n), or NULL */
-static struct cfg_edit_req *find_req(struct cfg_edit *ed, const char *key, size_t n)
+/* find_req - the main.cf request named key[0..n) in byname (name -> index + 1), or NULL */
+static struct cfg_edit_req *find_req(struct cfg_edit *ed, const struct cfg_htab *byname,
+                                     const char *key, size_t n, struct cfg_buf *tmp)
 {
 	size_t i;
 
-	for (i = 0; i < ed->nreqs; i++)
-		if (strlen(ed->reqs[i].name) == n && memcmp(ed->reqs[i].name, key, n) == 0)
-			return &ed->reqs[i];
-	return NULL;
+	cfg_buf_reset(tmp);
+	cfg_buf_add(tmp, key, n); /* the buffer stays NUL-terminated */
+	i = (size_t)cfg_htab_get(byname, tmp->data);
+	return i ? &ed->reqs[i - 1] : NULL;
 }
 
 /* apply_main - the main.cf pass */
@@ -336,7 +344,12 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 {
 	size_t pos = 0, i;
 	int interesting = 0;
+	struct cfg_htab *byname = cfg_htab_new(ed->nreqs + 1);
+	struct cfg_buf key;
 
+	cfg_buf_init(&key);
+	for (i = 0; i < ed->nreqs; i++)
+		cfg_htab_put(byname, ed->reqs[i].name, (void *)(i + 1));
 	while (pos < len) {
 		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - line) + 1 : len - pos, k = 0;
@@ -362,7 +375,7 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 			while (klen < n && line[klen] != '='
 			       && strchr(CFGP_BLANKS, line[klen]) == NULL)
 				klen++;
-			r = find_req(ed, line, klen);
+			r = find_req(ed, byname, line, klen, &key);
 			interesting = r != NULL;
 			if (r == NULL) {
 				cfgp_emit(out, line, n);
@@ -388,6 +401,8 @@ static int apply_main(struct cfg_edit *ed, const char *path, const char *text, s
 			cfg_buf_printf(out, "%s = %s\n", ed->reqs[i].name, ed->reqs[i].value);
 		}
 	}
+	cfg_htab_free(byname, NULL);
+	cfg_buf_fini(&key);
 	return 0;
 }
 
