@@ -207,11 +207,51 @@ void cfg_json_dump(const struct cfg_json *j, unsigned flags, struct cfg_buf *out
 	json_dump_callback(C(j), dump_cb, out, jf);
 }
 
+/*
+ * cfg_json_quote escapes as Postfix 3.11's quote_for_json() (postconf -j):
+ * two-letter escapes for \b \f \n \r \t " and backslash, \u00XX with
+ * upper-case hex for the other C0 controls and for DEL, "/" and UTF-8 as
+ * they are.  Jansson alone would leave DEL raw.  The bytes come through
+ * cfg_json_string(), so the literal is always valid UTF-8.
+ */
 void cfg_json_quote(const char *s, struct cfg_buf *out)
 {
 	struct cfg_json *j = cfg_json_string(s);
 
-	cfg_json_dump(j, CFG_JSON_COMPACT, out);
+	cfg_buf_addc(out, '"');
+	for (const char *p = cfg_json_string_value(j); *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		switch (c) {
+		case '"':
+		case '\\':
+			cfg_buf_addc(out, '\\');
+			cfg_buf_addc(out, c);
+			break;
+		case '\b':
+			cfg_buf_adds(out, "\\b");
+			break;
+		case '\f':
+			cfg_buf_adds(out, "\\f");
+			break;
+		case '\n':
+			cfg_buf_adds(out, "\\n");
+			break;
+		case '\r':
+			cfg_buf_adds(out, "\\r");
+			break;
+		case '\t':
+			cfg_buf_adds(out, "\\t");
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				cfg_buf_printf(out, "\\u%04X", c);
+			else
+				cfg_buf_addc(out, c);
+			break;
+		}
+	}
+	cfg_buf_addc(out, '"');
 	cfg_json_free(j);
 }
 

@@ -74,7 +74,10 @@ int cfg_json_object_next(const struct cfg_json *obj, size_t *pos, const char **k
 
 /* cfg_json_dump - append the serialisation of j to out (no trailing newline) */
 void cfg_json_dump(const struct cfg_json *j, unsigned flags, struct cfg_buf *out);
-/* cfg_json_quote - append s as a JSON string literal ("..." with escapes) to out */
+/*
+ * cfg_json_quote - append s as a JSON string literal to out, escaped as
+ * Postfix's postconf -j does (DEL as \u007F, "/" and UTF-8 left as they are)
+ */
 void cfg_json_quote(const char *s, struct cfg_buf *out);
 /*
  * cfg_json_parse - parse one JSON document.  Duplicate object keys are an
