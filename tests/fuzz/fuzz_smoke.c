@@ -6,7 +6,8 @@
  * same seed gives the same inputs on every run, so a failure reproduces;
  * built with --enable-sanitizers it checks for memory errors and leaks too.
  * Usage: fuzz_smoke [CORPUS_DIR [ITERATIONS [SEED]]]; CORPUS_DIR defaults to
- * $top_srcdir/tests/fuzz/corpus.  Exit 0 when everything passed.
+ * $top_srcdir/$FUZZ_CORPUS, else $top_srcdir/tests/fuzz/corpus; ITERATIONS to
+ * $FUZZ_ITERATIONS, else 20000.  Exit 0 when everything passed.
  */
 #include "config.h"
 
@@ -27,10 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* tokens a mutation may insert: the syntax both readers care about */
 static const char *const tokens[] = {
-    "\n",   "\r\n", " ",   "\t",  "=",     " = ",        "#",    "\n#",  "\n ",        "\n\t",
-    "{",    "}",    "{ ",  " }",  "-o",    " -o ",       "-o{",  "-vo",  "--",         "-",
-    "?",    "$",    "${",  "\0",  "\xff",  "\xc3\xa9",   "inet", "unix", "unix-dgram", "pass",
-    "fifo", " n ",  " y ", " - ", "smtpd", "name=value", "x"};
+    "\n", "\r\n", " ", "\t", "=", " = ", "#", "\n#", "\n ", "\n\t", "{", "}", "{ ", " }", "-o",
+    " -o ", "-o{", "-vo", "--", "-", "?", "$", "${", "\0", "\xff", "\xc3\xa9", "inet", "unix",
+    "unix-dgram", "pass", "fifo", " n ", " y ", " - ", "smtpd", "name=value", "x",
+    /* YAML and JSON */
+    ": ", "- ", "&a ", "*a", "<<: ", "!!str ", "!!int ", "[", "]", "\"", "'", "---\n", "\\u0000",
+    "null", "true", "~", "\n  "};
 
 /* rnd - xorshift64*, deterministic */
 static uint64_t rnd(uint64_t *s)
@@ -144,10 +147,13 @@ static int load_corpus(const char *dir, struct cfg_buf **files, size_t *n)
 
 int main(int argc, char **argv)
 {
-	const char *top = getenv("top_srcdir");
+	const char *top = getenv("top_srcdir"), *corpus = getenv("FUZZ_CORPUS");
 	char *dir = argc > 1 ? cfg_xstrdup(argv[1])
+	            : corpus ? cfg_xasprintf("%s/%s", top ? top : ".", corpus)
 	                     : cfg_xasprintf("%s/tests/fuzz/corpus", top ? top : ".");
-	long iters = argc > 2 ? strtol(argv[2], NULL, 10) : 20000;
+	long iters = argc > 2                    ? strtol(argv[2], NULL, 10)
+	             : getenv("FUZZ_ITERATIONS") ? strtol(getenv("FUZZ_ITERATIONS"), NULL, 10)
+	                                         : 20000;
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 0x5eedULL;
 	struct cfg_buf *files = NULL;
 	struct cfg_buf b;
