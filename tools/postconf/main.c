@@ -39,6 +39,7 @@ static const struct pcf_opt_name {
     {"-F", PCF_MASTER_FLD},
     {"-h", PCF_HIDE_NAME},
     {"-H", PCF_HIDE_VALUE},
+    {"-j", PCF_SHOW_JSON}, /* Postfix 3.11 */
     {"-l", PCF_SHOW_LOCKS},
     {"-m", PCF_SHOW_MAPS},
     {"-M", PCF_MASTER_ENTRY},
@@ -82,12 +83,16 @@ static const unsigned pcf_compat[][2] = {
     {PCF_SHOW_TLS, 0},
     {PCF_DUMP_DSN_TEMPL, 0},
     {PCF_MAIN_PARAM, PCF_EDITS | PCF_FOLD_LINE | PCF_HIDE_NAME | PCF_PARAM_CLASS | PCF_SHOW_EVAL
-                         | PCF_SHOW_DEFS | PCF_SHOW_NONDEF | PCF_MAIN_OVER | PCF_HIDE_VALUE},
-    {PCF_MASTER_ENTRY, PCF_EDITS | PCF_FOLD_LINE | PCF_MAIN_OVER | PCF_SHOW_EVAL},
+                         | PCF_SHOW_DEFS | PCF_SHOW_NONDEF | PCF_MAIN_OVER | PCF_HIDE_VALUE
+                         | PCF_SHOW_JSON},
+    {PCF_MASTER_ENTRY, PCF_EDITS | PCF_FOLD_LINE | PCF_MAIN_OVER | PCF_SHOW_EVAL | PCF_SHOW_JSON},
     {PCF_MASTER_FLD, PCF_EDIT_CONF | PCF_FOLD_LINE | PCF_HIDE_NAME | PCF_MAIN_OVER | PCF_SHOW_EVAL
-                         | PCF_HIDE_VALUE},
+                         | PCF_HIDE_VALUE | PCF_SHOW_JSON},
     {PCF_MASTER_PARAM, PCF_EDIT_CONF | PCF_EDIT_EXCL | PCF_FOLD_LINE | PCF_HIDE_NAME | PCF_MAIN_OVER
-                           | PCF_SHOW_EVAL | PCF_HIDE_VALUE},
+                           | PCF_SHOW_EVAL | PCF_HIDE_VALUE | PCF_SHOW_JSON},
+    /* Postfix 3.11: -j goes with the four display modes and -d -n -o -x only */
+    {PCF_SHOW_JSON,
+     PCF_MAIN_PARAM | PCF_MASTER | PCF_MAIN_OVER | PCF_SHOW_EVAL | PCF_SHOW_NONDEF | PCF_SHOW_DEFS},
     {PCF_PARAM_CLASS, PCF_MAIN_PARAM | PCF_SHOW_DEFS | PCF_SHOW_NONDEF},
     {0, 0},
 };
@@ -282,7 +287,6 @@ int main(int argc, char **argv)
 	unsigned mode = 0, classes = CFG_CLASS_ALL;
 	const char *config_dir = NULL, *tls_arg = NULL, *explain = NULL, *service = NULL;
 	int have_templ = 0, shell = 0, diff = 0, force = 0, ch;
-	int json = 0;                     /* issue 5: -j */
 	struct pcf_export_opts exp = {0}; /* issue 5: --export */
 	struct pcf_import_opts imp = {0}; /* issue 5: --import */
 	struct cfg_strvec over;
@@ -389,7 +393,7 @@ int main(int argc, char **argv)
 			force = 1;
 			break;
 		case 'j': /* issue 5 */
-			json = 1;
+			mode |= PCF_SHOW_JSON;
 			break;
 		case OPT_EXPORT:
 			exp.format = optarg;
@@ -489,7 +493,7 @@ int main(int argc, char **argv)
 		pcf_show_locks();
 	} else if ((mode & PCF_MASTER) && !(mode & PCF_EDITS)) {
 		cfg = load(config_dir, CFG_LOAD_NEED_MASTER, over.v, over.n);
-		if (json)
+		if (mode & PCF_SHOW_JSON)
 			pcf_json_sink(&sink, mode);
 		else
 			pcf_text_sink(&sink, mode);
@@ -526,7 +530,7 @@ int main(int argc, char **argv)
 		unsigned flags = (mode & PCF_SHOW_DEFS) ? CFG_LOAD_DEFAULTS : 0;
 
 		cfg = load(config_dir, flags, over.v, over.n);
-		if (json)
+		if (mode & PCF_SHOW_JSON)
 			pcf_json_sink(&sink, mode);
 		else
 			pcf_text_sink(&sink, mode);

@@ -47,6 +47,7 @@
 #define PCF_EDIT_EXCL (1u << 19)      /* -X */
 #define PCF_HIDE_VALUE (1u << 20)     /* -H */
 #define PCF_SHOW_TLS (1u << 21)       /* -T */
+#define PCF_SHOW_JSON (1u << 22)      /* -j (Postfix 3.11) */
 
 #define PCF_LINE_LIMIT 80 /* fold lines longer than this (-f) */
 #define PCF_INDENT_LEN 4  /* continuation indent */
