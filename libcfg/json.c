@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,16 +175,23 @@ struct cfg_json *cfg_json_object_get(const struct cfg_json *obj, const char *key
 int cfg_json_object_next(const struct cfg_json *obj, size_t *pos, const char **key,
                          struct cfg_json **val)
 {
-	/* Jansson keeps insertion order; walk the iterator *pos steps */
-	void *it = json_object_iter(J(obj));
+	/*
+	 * *pos holds Jansson's iterator for the next member (0: the first,
+	 * SIZE_MAX: the end), so a walk over n members costs n steps, not n^2.
+	 */
+	void *it;
 
-	for (size_t i = 0; it != NULL && i < *pos; i++)
-		it = json_object_iter_next(J(obj), it);
-	if (it == NULL)
+	if (*pos == SIZE_MAX)
 		return 0;
+	it = *pos == 0 ? json_object_iter(J(obj)) : (void *)(uintptr_t)*pos;
+	if (it == NULL) {
+		*pos = SIZE_MAX;
+		return 0;
+	}
 	*key = json_object_iter_key(it);
 	*val = W(json_object_iter_value(it));
-	(*pos)++;
+	it = json_object_iter_next(J(obj), it);
+	*pos = it != NULL ? (size_t)(uintptr_t)it : SIZE_MAX;
 	return 1;
 }
 

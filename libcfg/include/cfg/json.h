@@ -66,8 +66,9 @@ struct cfg_json *cfg_json_array_get(const struct cfg_json *arr, size_t i);
 /* cfg_json_object_get - member key (borrowed) or NULL */
 struct cfg_json *cfg_json_object_get(const struct cfg_json *obj, const char *key);
 /*
- * cfg_json_object_next - iterate members in order: start with *pos = 0;
- * returns 1 with *key and *val borrowed, 0 at the end.
+ * cfg_json_object_next - iterate members in order: start with *pos = 0
+ * and pass it back unchanged (it is an opaque cursor); returns 1 with *key
+ * and *val borrowed, 0 at the end.  The object must not change meanwhile.
  */
 int cfg_json_object_next(const struct cfg_json *obj, size_t *pos, const char **key,
                          struct cfg_json **val);
