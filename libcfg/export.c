@@ -162,11 +162,25 @@ static void main_names(const struct cfg_config *cfg, unsigned flags, struct cfg_
 	const struct cfg_maincf *mc = cfg_config_maincf(cfg);
 
 	if (flags & CFG_EXPORT_DEFAULTS) {
-		cfg_config_names(cfg, CFG_CLASS_BUILTIN, out);
+		/* what postconf -d lists: built-ins and the parameters master.cf services define */
+		cfg_config_names(cfg, CFG_CLASS_BUILTIN | CFG_CLASS_SERVICE, out);
 		return;
 	}
-	if (flags & CFG_EXPORT_ALL)
+	if (flags & CFG_EXPORT_ALL) {
 		cfg_config_names(cfg, CFG_CLASS_ALL, out);
+	} else {
+		/* what postconf -n lists (-o overrides included), but config_directory only when
+		 * main.cf sets it: -c DIR names where the files are, not a setting to carry */
+		struct cfg_strvec expl;
+
+		cfg_strvec_init(&expl);
+		cfg_config_explicit_names(cfg, CFG_CLASS_ALL, &expl);
+		for (size_t i = 0; i < expl.n; i++)
+			if (strcmp(expl.v[i], "config_directory") != 0
+			    || (mc != NULL && cfg_maincf_get(mc, expl.v[i]) != NULL))
+				cfg_strvec_add(out, expl.v[i]);
+		cfg_strvec_fini(&expl);
+	}
 	/* every main.cf setting, used or not, so that nothing is lost */
 	for (size_t i = 0; mc != NULL && i < mc->nents; i++)
 		if (cfg_maincf_get(mc, mc->ents[i].name) == &mc->ents[i])
@@ -209,13 +223,18 @@ struct cfg_json *cfg_export_build(const struct cfg_config *cfg, unsigned flags,
 			val = cfg_config_default(cfg, name);
 		else if (flags & CFG_EXPORT_ALL)
 			val = cfg_config_value(cfg, name);
-		else
+		else if ((val = cfg_config_explicit(cfg, name)) == NULL)
 			val = mc ? cfg_maincf_value(mc, name) : NULL;
 		if (val == NULL)
 			val = cfg_config_value(cfg, name);
 		def = cfg_registry_find(name);
-		if (val == NULL || (def != NULL && (def->flags & CFG_PF_PROCDEP)))
-			continue; /* process_id and friends describe this process only */
+		if (val == NULL)
+			continue;
+		/* process_id, process_name and service_name are the running process's own: a
+		 * listing of every parameter leaves them out (main.cf may still set them) */
+		if (def != NULL && (def->flags & (CFG_PF_PROCDEP | CFG_PF_READONLY))
+		    && (flags & (CFG_EXPORT_DEFAULTS | CFG_EXPORT_ALL)))
+			continue;
 		cfg_json_object_set(main, name, cfg_export_value(name, val));
 		if (exp != NULL) {
 			cfg_buf_reset(&b);

@@ -110,6 +110,35 @@ forced=$(printf '%s\n' "$out" | grep -c '^FORCED ')
 skipped=$(printf '%s\n' "$out" | grep -c '^SKIP ')
 fail=$(printf '%s\n' "$out" | grep -c '^FAIL ')
 echo "roundtrip.sh: $n configurations round-trip ($forced needed --force), $skipped not loadable, $fail failed"
+# Every default passes the import's own checks: the -d export of examples/, imported into an
+# empty directory, is exactly what postconf -d lists (the per-process names aside), and the
+# --all export imports too.
+w=$(mktemp -d) || exit 99
+mkdir "$w/orig" "$w/d" "$w/all"
+cp "$top_srcdir/examples/main.cf" "$top_srcdir/examples/master.cf" "$w/orig/"
+"$PC" -c "$w/orig" -d --export=yaml >"$w/d.yaml" 2>/dev/null
+if "$PC" -c "$w/d" --import "$w/d.yaml" 2>"$w/err"; then
+	"$PC" -c "$w/d" -n 2>/dev/null | grep -v '^config_directory = ' >"$w/got"
+	"$PC" -c "$w/orig" -d 2>/dev/null |
+		grep -v '^\(process_id\|process_name\|service_name\|config_directory\) =' >"$w/want"
+	if ! cmp -s "$w/got" "$w/want"; then
+		echo "FAIL: the -d export, imported, is not postconf -d" >&2
+		fail=$((fail + 1))
+	fi
+else
+	echo "FAIL: the -d export does not import: $(head -1 "$w/err")" >&2
+	fail=$((fail + 1))
+fi
+"$PC" -c "$w/orig" -d --export=json >"$RT_KEEP/examples-d.json" 2>/dev/null
+cp "$w/d.yaml" "$RT_KEEP/examples-d.yaml"
+"$PC" -c "$w/orig" --all --export=json >"$w/all.json" 2>/dev/null
+cp "$w/all.json" "$RT_KEEP/examples-all.json"
+if ! "$PC" -c "$w/all" --import "$w/all.json" 2>"$w/err"; then
+	echo "FAIL: the --all export does not import: $(head -1 "$w/err")" >&2
+	fail=$((fail + 1))
+fi
+rm -rf "$w"
+
 if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
 	python3 - "$top_builddir/schemas/postkit-export.schema.json" "$RT_KEEP" \
 		"$top_srcdir/tests/data/postconf-import" <<'PY' || fail=$((fail + 1))
