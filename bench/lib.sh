@@ -1,7 +1,46 @@
 # bench/lib.sh - shared by the benchmarks (sourced): the configurations they run on
 # (Debian's master.cf, a realistic main.cf, generated main.cf files of N parameters),
 # and timing helpers (hyperfine when installed, else a loop; results in milliseconds).
-# The caller sets $probe (a scratch directory) and $runs.
+# The caller sets $here (this directory) and calls bench_init.
+
+# bench_init NAME ARGS... - the options every postconf benchmark takes (--quick, --builddir
+# DIR, --postfix PATH, --params N), then $ours (postkit's postconf), $probe (a scratch
+# directory removed at exit), $runs, $params and $have_postfix (1 when $postfix is 3.7's)
+bench_init() {
+	name=$1
+	shift
+	builddir=${top_builddir:-$here/..}
+	postfix=/usr/sbin/postconf
+	runs=10
+	params=10000
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick) runs=3 ;;
+		--builddir) builddir=$2; shift ;;
+		--builddir=*) builddir=${1#--builddir=} ;;
+		--postfix) postfix=$2; shift ;;
+		--params) params=$2; shift ;;
+		*) echo "usage: $name [--quick] [--builddir DIR] [--postfix PATH] [--params N]" >&2
+			exit 2 ;;
+		esac
+		shift
+	done
+	ours=$(cd "$builddir" && pwd)/tools/postconf/postconf
+	if [ ! -x "$ours" ]; then
+		echo "$name: $ours not built" >&2
+		exit 2
+	fi
+	probe=$(mktemp -d "${TMPDIR:-/tmp}/pcbench.XXXXXX") || exit 2
+	trap 'rm -rf "$probe"' EXIT
+	: >"$probe/main.cf"
+	if [ -x "$postfix" ] && "$postfix" -c "$probe" -dh mail_version 2>/dev/null |
+		grep -q '^3\.7\.'; then
+		have_postfix=1
+	else
+		have_postfix=0
+		echo "(Postfix 3.7's postconf not found: timing postkit only)"
+	fi
+}
 
 # master.cf: the one Debian ships, as services matter for the parameter universe.
 master() {

@@ -19,35 +19,8 @@
 LC_ALL=C
 export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd)
-builddir=${top_builddir:-$here/..}
-postfix=/usr/sbin/postconf
-runs=10
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) runs=3 ;;
-	--builddir) builddir=$2; shift ;;
-	--builddir=*) builddir=${1#--builddir=} ;;
-	--postfix) postfix=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--builddir DIR] [--postfix PATH]" >&2; exit 2 ;;
-	esac
-	shift
-done
-ours=$(cd "$builddir" && pwd)/tools/postconf/postconf
-if [ ! -x "$ours" ]; then
-	echo "postconf.sh: $ours not built" >&2
-	exit 2
-fi
-probe=$(mktemp -d "${TMPDIR:-/tmp}/pcbench.XXXXXX") || exit 2
-trap 'rm -rf "$probe"' EXIT
-: >"$probe/main.cf"
-if [ -x "$postfix" ] && "$postfix" -c "$probe" -dh mail_version 2>/dev/null | grep -q '^3\.7\.'; then
-	have_postfix=1
-else
-	have_postfix=0
-	echo "(Postfix 3.7's postconf not found: timing postkit only)"
-fi
-
 . "$here/lib.sh"
+bench_init postconf.sh "$@"
 
 printf '%-34s %10s %10s %6s   %10s %10s %6s\n' "case (mean ms)" "Postfix" "postkit" "ratio" \
 	"Postfix" "postkit" "ratio"

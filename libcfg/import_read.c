@@ -203,19 +203,24 @@ static const char *scalar_text(const struct cfgp_imp_model *m, const char *path,
 	return n->text;
 }
 
-/* read_main - the "main" mapping */
-static int read_main(struct cfgp_imp_model *m, const struct cfg_doc_node *mn)
+/*
+ * read_settings - a mapping of parameter names to values ("main", a
+ * service's "overrides"); prefix names it in messages
+ */
+static int read_settings(struct cfgp_imp_model *m, const struct cfg_doc_node *mn,
+                         const char *prefix, struct cfgp_imp_param **out, size_t *nout)
 {
 	int bad = 0;
 
-	m->params = cfg_xcalloc(mn->n ? mn->n : 1, sizeof(*m->params));
+	*out = cfg_xcalloc(mn->n ? mn->n : 1, sizeof(**out));
+	*nout = 0;
 	for (size_t i = 0; i < mn->n; i++) {
 		const struct cfg_doc_node *k = mn->keys[i];
 		struct cfg_buf path;
 		char *v;
 
 		cfg_buf_init(&path);
-		cfg_buf_printf(&path, "main.%s", k->text);
+		cfg_buf_printf(&path, "%s.%s", prefix, k->text);
 		if (!name_ok(k->text, k->len)) {
 			cfgp_imp_error(
 			    m, k, "import-name",
@@ -226,7 +231,7 @@ static int read_main(struct cfgp_imp_model *m, const struct cfg_doc_node *mn)
 		} else if ((v = value_text(m, path.data, k->text, mn->items[i])) == NULL) {
 			bad++;
 		} else {
-			struct cfgp_imp_param *p = &m->params[m->nparams++];
+			struct cfgp_imp_param *p = &(*out)[(*nout)++];
 
 			p->name = cfg_xstrdup(k->text);
 			p->value = v;
@@ -408,36 +413,6 @@ static void reconcile(struct cfgp_imp_service *s)
 	cfg_strvec_fini(&names);
 }
 
-/* read_overrides - the "overrides" mapping of a service */
-static int read_overrides(struct cfgp_imp_model *m, struct cfgp_imp_service *s, const char *path,
-                          const struct cfg_doc_node *on)
-{
-	int bad = 0;
-
-	s->ovr = cfg_xcalloc(on->n ? on->n : 1, sizeof(*s->ovr));
-	for (size_t i = 0; i < on->n; i++) {
-		const struct cfg_doc_node *k = on->keys[i];
-		struct cfg_buf p;
-		char *v;
-
-		cfg_buf_init(&p);
-		cfg_buf_printf(&p, "%s.overrides.%s", path, k->text);
-		if (!name_ok(k->text, k->len)) {
-			cfgp_imp_error(m, k, "import-name", "%s: not a parameter name", p.data);
-			bad++;
-		} else if ((v = value_text(m, p.data, k->text, on->items[i])) == NULL) {
-			bad++;
-		} else {
-			s->ovr[s->novr].name = cfg_xstrdup(k->text);
-			s->ovr[s->novr].value = v;
-			s->ovr[s->novr].node = on->items[i];
-			s->novr++;
-		}
-		cfg_buf_fini(&p);
-	}
-	return bad ? -1 : 0;
-}
-
 /* read_service - one element of "master" */
 static int read_service(struct cfgp_imp_model *m, size_t idx, const struct cfg_doc_node *sn)
 {
@@ -534,7 +509,7 @@ static int read_service(struct cfgp_imp_model *m, size_t idx, const struct cfg_d
 			cfgp_imp_error(m, ovr, "import-type", "%s: expected a mapping, found %s",
 			               op.data, cfg_doc_describe(m->doc, ovr));
 			bad++;
-		} else if (read_overrides(m, s, path.data, ovr) < 0) {
+		} else if (read_settings(m, ovr, op.data, &s->ovr, &s->novr) < 0) {
 			bad++;
 		} else if (bad == 0) {
 			reconcile(s);
@@ -685,7 +660,7 @@ int cfgp_imp_read(const char *text, size_t len, const char *source, struct cfgp_
 		               cfg_doc_describe(m->doc, n));
 		bad++;
 	} else {
-		bad += read_main(m, n) < 0;
+		bad += read_settings(m, n, "main", &m->params, &m->nparams) < 0;
 	}
 	if ((n = cfg_doc_get(root, "master")) != NULL) {
 		m->has_master = 1;
