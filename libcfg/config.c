@@ -34,46 +34,20 @@ const char *cfgp_dict_get(const struct cfg_config *cfg, const char *name)
 	return NULL;
 }
 
-/*
- * Old names that Postfix 3.7 still knows (empty default, named in the
- * defaults of their successors) beyond the registry's CFG_PF_LEGACY
- * entries.  TODO: drop this table once schemas/params.def carries them.
- */
-#define EXTRA_LEGACY(n)                                                                            \
-	{                                                                                          \
-		n, CFG_T_STRING, "", CFG_NOMIN, CFG_NOMAX, 0, NULL, CFG_PF_LEGACY, NULL            \
-	}
-static const struct cfg_param_def extra_legacy[] = {
-    EXTRA_LEGACY("lmtp_per_record_deadline"),
-    EXTRA_LEGACY("postscreen_blacklist_action"),
-    EXTRA_LEGACY("postscreen_dnsbl_ttl"),
-    EXTRA_LEGACY("postscreen_dnsbl_whitelist_threshold"),
-    EXTRA_LEGACY("postscreen_whitelist_interfaces"),
-    EXTRA_LEGACY("smtp_per_record_deadline"),
-    EXTRA_LEGACY("smtpd_per_record_deadline"),
-    EXTRA_LEGACY("tlsproxy_client_level"),
-    EXTRA_LEGACY("tlsproxy_client_policy"),
-};
-#define NEXTRA_LEGACY (sizeof(extra_legacy) / sizeof(extra_legacy[0]))
 
 /* cfgp_build_builtins - one hash lookup per name instead of a registry search */
 void cfgp_build_builtins(struct cfg_config *cfg)
 {
 	size_t nb = cfg_registry_count();
 
-	cfg->builtin = cfg_htab_new(nb + NEXTRA_LEGACY);
-	cfg->known = cfg_htab_new(nb + NEXTRA_LEGACY + 256);
+	cfg->builtin = cfg_htab_new(nb);
+	cfg->known = cfg_htab_new(nb + 256);
 	for (size_t i = 0; i < nb; i++) {
 		const struct cfg_param_def *d = cfg_registry_at(i);
 
 		cfg_htab_put(cfg->builtin, d->name, (void *)d);
 		cfg_htab_put(cfg->known, d->name, NULL);
 	}
-	for (size_t i = 0; i < NEXTRA_LEGACY; i++)
-		if (!cfg_htab_has(cfg->builtin, extra_legacy[i].name)) {
-			cfg_htab_put(cfg->builtin, extra_legacy[i].name, (void *)&extra_legacy[i]);
-			cfg_htab_put(cfg->known, extra_legacy[i].name, NULL);
-		}
 }
 
 /* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
