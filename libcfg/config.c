@@ -34,7 +34,6 @@ const char *cfgp_dict_get(const struct cfg_config *cfg, const char *name)
 	return NULL;
 }
 
-
 /* cfgp_build_builtins - one hash lookup per name instead of a registry search */
 void cfgp_build_builtins(struct cfg_config *cfg)
 {
