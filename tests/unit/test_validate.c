@@ -67,8 +67,10 @@ static const struct row rows[] = {
      "/file/name"},
     {"alias_maps", "hash:/etc/aliases, nis:mail.aliases", NULL},
     {"proxy_read_maps", "$alias_maps localhost proxy:unix:passwd.byname", NULL},
-    {"proxy_read_maps", "bogus:/x",
-     "parameter proxy_read_maps: invalid value \"bogus:/x\": \"bogus\" is not a lookup table "
+    /* proxymap ignores the words that are not tables: its default names $mynetworks */
+    {"proxy_read_maps", "$mynetworks 127.0.0.0/8 [::1]/128 bogus:/x", NULL},
+    {"transport_maps", "bogus:/x",
+     "parameter transport_maps: invalid value \"bogus:/x\": \"bogus\" is not a lookup table "
      "type; expected a list of lookup tables written type:name"},
     {"alias_maps", "/etc/aliases",
      "parameter alias_maps: invalid value \"/etc/aliases\": \"/etc/aliases\" is not written "
