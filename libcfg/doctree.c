@@ -119,9 +119,12 @@ static void syntax_error(struct reader *r)
 	cfg_buf_init(&b);
 	cfg_buf_adds(&b, r->p.problem ? r->p.problem : "malformed document");
 	if (r->p.error == YAML_READER_ERROR) {
-		/* bad encoding: libyaml gives a byte offset, not a mark */
+		/* bad encoding or a raw control character: libyaml gives a byte offset */
 		position(r, r->p.problem_offset, &line, &col);
-		cfg_buf_adds(&b, " (the text must be UTF-8)");
+		if (strstr(b.data, "control") != NULL)
+			cfg_buf_adds(&b, " (write them as \\uXXXX in a double-quoted string)");
+		else
+			cfg_buf_adds(&b, " (the document must be UTF-8 text)");
 	} else {
 		line = (unsigned)r->p.problem_mark.line + 1;
 		col = (unsigned)r->p.problem_mark.column + 1;

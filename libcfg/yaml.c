@@ -11,6 +11,37 @@
 
 static void emit_node(const struct cfg_json *j, int indent, int inline_first, struct cfg_buf *out);
 
+/*
+ * quote - s as a YAML double-quoted scalar: JSON's escapes, and also the
+ * characters a YAML reader refuses raw (C1 controls) or reads as a line
+ * break (NEL, U+2028, U+2029) or a byte order mark (U+FEFF), as \uXXXX
+ */
+static void quote(const char *s, struct cfg_buf *out)
+{
+	struct cfg_buf q;
+
+	cfg_buf_init(&q);
+	cfg_json_quote(s, &q);
+	for (size_t i = 0; i < q.len; i++) {
+		const unsigned char *c = (const unsigned char *)q.data + i;
+
+		if (c[0] == 0xc2 && i + 1 < q.len && c[1] >= 0x80 && c[1] <= 0x9f) {
+			cfg_buf_printf(out, "\\u%04X", (unsigned)c[1]);
+			i += 1;
+		} else if (c[0] == 0xe2 && i + 2 < q.len && c[1] == 0x80
+		           && (c[2] == 0xa8 || c[2] == 0xa9)) {
+			cfg_buf_printf(out, "\\u%04X", 0x2000u + (c[2] - 0x80u));
+			i += 2;
+		} else if (c[0] == 0xef && i + 2 < q.len && c[1] == 0xbb && c[2] == 0xbf) {
+			cfg_buf_adds(out, "\\uFEFF");
+			i += 2;
+		} else {
+			cfg_buf_addc(out, c[0]);
+		}
+	}
+	cfg_buf_fini(&q);
+}
+
 /* pad - indentation */
 static void pad(int indent, struct cfg_buf *out)
 {
@@ -37,7 +68,7 @@ static void emit_scalar(const struct cfg_json *j, struct cfg_buf *out)
 		cfg_buf_adds(out, "[]");
 		break;
 	case CFG_JSON_STRING:
-		cfg_json_quote(cfg_json_string_value(j), out);
+		quote(cfg_json_string_value(j), out);
 		break;
 	case CFG_JSON_INTEGER:
 		cfg_buf_printf(out, "%lld", cfg_json_integer_value(j));
@@ -69,7 +100,7 @@ static void emit_object(const struct cfg_json *j, int indent, int inline_first, 
 		if (!(first && inline_first))
 			pad(indent, out);
 		first = 0;
-		cfg_json_quote(key, out);
+		quote(key, out);
 		cfg_buf_addc(out, ':');
 		if (is_block(val)) {
 			cfg_buf_addc(out, '\n');

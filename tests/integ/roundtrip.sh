@@ -2,7 +2,7 @@
 # roundtrip.sh - export -> import -> export over every configuration of the test corpus.
 #
 # For each distinct configuration (main.cf and master.cf) of the corpus (postconf,
-# postconf-edit, postfix-check golden cases and examples/):
+# postconf-edit, postconf-export, postconf-import, postfix-check golden cases, examples/):
 #   export JSON, import it into an empty directory, then postconf -n and postconf -M
 #   of the two directories must be identical and exporting again must give the same
 #   bytes; the YAML export imported into another empty directory must export the same
@@ -95,6 +95,7 @@ export top_srcdir top_builddir RT_KEEP
 # many cases share their configuration: each distinct pair of files is tried once
 seen=
 out=$(for d in "$top_srcdir"/tests/data/postconf/*/ "$top_srcdir"/tests/data/postconf-edit/*/ \
+	"$top_srcdir"/tests/data/postconf-export/*/ "$top_srcdir"/tests/data/postconf-import/*/ \
 	"$top_srcdir"/tests/data/postfix-check/*/ "$top_srcdir"/examples/; do
 	[ -f "$d/main.cf" ] || continue
 	sum=$({ cat "$d/main.cf"; echo "=== master.cf"; cat "$d/master.cf" 2>/dev/null ||
