@@ -205,17 +205,50 @@ static void old_argv(const struct cfg_service *svc, struct cfg_strvec *out)
 		cfg_strvec_add(out, svc->argv.v[i]);
 }
 
-/* plan_master - the new master.cf text */
+/*
+ * in_document_order - 1 when keeping the file's entries where they are and
+ * appending the new ones gives the document's order (want: service key ->
+ * document index + 1)
+ */
+static int in_document_order(const struct cfgp_imp_model *m, const struct cfg_mastercf *doc,
+                             const struct cfg_htab *want)
+{
+	struct cfg_htab *seen = cfg_htab_new(16);
+	size_t last = 0, kept = 0;
+	int ok = 1;
+
+	for (size_t i = 0; i < doc->nsvcs && ok; i++) {
+		const struct cfg_service *svc = &doc->svcs[i];
+		char *key = service_key(svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE], seen);
+		size_t j = (size_t)cfg_htab_get(want, key);
+
+		free(key);
+		if (j == 0)
+			continue;
+		ok = j > last;
+		last = j;
+		kept++;
+	}
+	cfg_htab_free(seen, NULL);
+	/* the kept ones in order and first: then the new ones come after them */
+	return ok && last == kept && kept <= m->nsvcs;
+}
+
+/*
+ * plan_master - the new master.cf text: services matched by name, type and
+ * occurrence; with CFG_IMPORT_REPLACE also in the document's order
+ */
 static int plan_master(const struct cfgp_imp_model *m, unsigned flags, const char *path,
                        const struct cfg_buf *old, struct cfg_import *imp)
 {
 	struct cfg_mastercf *doc = NULL;
 	struct cfg_htab *want = cfg_htab_new(m->nsvcs + 1), *seen = cfg_htab_new(16);
+	struct cfg_htab *have = cfg_htab_new(16), *seen2 = cfg_htab_new(16);
 	struct cfg_buf *out = &imp->master_new;
 	const char *text = old ? old->data : "";
 	size_t pos = 0;
 	char *used;
-	int rc = 0;
+	int rc = 0, reorder = 0;
 
 	cfg_mastercf_parse(path, text, old ? old->len : 0, &doc, NULL);
 	used = cfg_xcalloc(m->nsvcs + 1, 1);
@@ -227,6 +260,17 @@ static int plan_master(const struct cfgp_imp_model *m, unsigned flags, const cha
 	}
 	cfg_htab_free(seen, NULL);
 	seen = cfg_htab_new(16);
+	for (size_t i = 0; i < doc->nsvcs; i++) {
+		const struct cfg_service *svc = &doc->svcs[i];
+		char *key = service_key(svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE], seen);
+
+		cfg_htab_put(have, key, (void *)(i + 1));
+		free(key);
+	}
+	cfg_htab_free(seen, NULL);
+	seen = cfg_htab_new(16);
+	if (flags & CFG_IMPORT_REPLACE)
+		reorder = !in_document_order(m, doc, want);
 	cfg_buf_adds(out, "");
 	for (size_t i = 0; i < doc->nsvcs; i++) {
 		const struct cfg_service *svc = &doc->svcs[i];
@@ -237,6 +281,37 @@ static int plan_master(const struct cfgp_imp_model *m, unsigned flags, const cha
 		free(key);
 		cfg_buf_add(out, text + pos, svc->start - pos);
 		pos = svc->end;
+		if (reorder) {
+			/*
+			 * The file's i-th entry becomes the document's i-th service, so the
+			 * order is the document's; comments stay where they are, and an
+			 * unchanged service keeps its own bytes wherever it was.
+			 */
+			const struct cfgp_imp_service *s = &m->svcs[i];
+			size_t k;
+
+			if (i >= m->nsvcs) {
+				imp->services_removed++;
+				continue;
+			}
+			used[i] = 1;
+			key = service_key(s->argv.v[0], s->argv.v[1], seen2);
+			k = (size_t)cfg_htab_get(have, key);
+			free(key);
+			cfg_strvec_init(&cur);
+			if (k > 0)
+				old_argv(&doc->svcs[k - 1], &cur);
+			if (k > 0 && same_argv(&cur, &s->argv)) {
+				cfg_buf_add(out, text + doc->svcs[k - 1].start,
+				            doc->svcs[k - 1].end - doc->svcs[k - 1].start);
+			} else {
+				if (render_entry(m, s, out) < 0)
+					rc = -1;
+				imp->services_changed++;
+			}
+			cfg_strvec_fini(&cur);
+			continue;
+		}
 		if (j == 0) {
 			if (flags & CFG_IMPORT_REPLACE)
 				imp->services_removed++;
@@ -270,7 +345,9 @@ static int plan_master(const struct cfgp_imp_model *m, unsigned flags, const cha
 	    old == NULL || old->len != out->len || memcmp(old->data, out->data, old->len) != 0;
 	free(used);
 	cfg_htab_free(want, NULL);
+	cfg_htab_free(have, NULL);
 	cfg_htab_free(seen, NULL);
+	cfg_htab_free(seen2, NULL);
 	cfg_mastercf_free(doc);
 	return rc;
 }

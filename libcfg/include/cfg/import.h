@@ -36,7 +36,10 @@
  * "smtp inet" of the document is the second one of the file).  An entry
  * whose fields and arguments are unchanged keeps its bytes; a changed entry
  * is rewritten in the layout postconf -Me writes; a new one is appended.
- * With CFG_IMPORT_REPLACE entries the document does not name are removed.
+ * With CFG_IMPORT_REPLACE entries the document does not name are removed
+ * and the entries come in the document's order (when the kept ones are not
+ * in that order already, the file's entry positions are refilled in order;
+ * comment lines stay where they are).
  * "args" is authoritative for the order of the daemon arguments; "overrides"
  * edits the -o settings in it: a changed value is replaced where it is, a
  * name missing from "overrides" is removed, a new name is added after the
