@@ -461,7 +461,25 @@ int main(int argc, char **argv)
 		if (nargs > 0)
 			pcf_fatal("--export takes no parameter names");
 		{
-			int rc = pcf_export(config_dir, &exp, over.v, over.n);
+			/* with --export, "-o FILE" (no '=') names the output; -o name=value stays
+			 * an override */
+			size_t w = 0;
+			char *outfile = NULL;
+			int rc;
+
+			for (size_t i = 0; i < over.n; i++) {
+				if (strchr(over.v[i], '=') != NULL) {
+					over.v[w++] = over.v[i];
+					continue;
+				}
+				if (exp.output != NULL)
+					pcf_fatal("--export: give one output file (-o FILE or "
+					          "--output=FILE)");
+				exp.output = outfile = over.v[i];
+			}
+			over.n = w;
+			rc = pcf_export(config_dir, &exp, over.v, over.n);
+			free(outfile);
 
 			cfg_strvec_fini(&over);
 			return rc;

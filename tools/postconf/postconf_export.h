@@ -10,7 +10,8 @@
  * fold JSON.
  *
  * --export=json|yaml writes the document of cfg/export.h to stdout, or to
- * the file named by --output=FILE (postconf's -o is already name=value).
+ * the file named by --output=FILE or -o FILE (an -o argument without '=';
+ * -o name=value stays postconf's override).
  *
  * --import FILE|- applies such a document (YAML or JSON) to main.cf and
  * master.cf through cfg/import.h; --dry-run prints the diff instead,
