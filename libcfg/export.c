@@ -80,8 +80,15 @@ struct cfg_json *cfg_export_value(const char *name, const char *value)
 			break;
 		case CFG_T_INT:
 		case CFG_T_LONG:
-			if (plain_integer(value))
-				return cfg_json_integer(strtoll(value, NULL, 10));
+			/* a number only inside the parameter's range, so that every export
+			 * validates against the schema; an out-of-range value stays text */
+			if (plain_integer(value)) {
+				long long v = strtoll(value, NULL, 10);
+
+				if ((def->min == CFG_NOMIN || v >= def->min)
+				    && (def->max == CFG_NOMAX || v <= def->max))
+					return cfg_json_integer(v);
+			}
 			break;
 		default:
 			if (cfg_export_is_list_type(def) && (j = list_value(value)) != NULL)

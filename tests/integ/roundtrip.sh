@@ -57,15 +57,11 @@ one() {
 		status=
 	fi
 	"$PC" -c "$w/orig" --export=yaml >"$w/e.yaml" 2>/dev/null
-	# the exports of valid configurations go to the schema validator (a broken
-	# configuration's export may rightly break the schema: a number below its minimum)
-	if [ -z "$force" ]; then
-		key=$(basename "$(dirname "$d")")-$name
-		cp "$w/e.json" "$RT_KEEP/$key.json"
-		cp "$w/e.yaml" "$RT_KEEP/$key.yaml"
-		"$PC" -c "$w/orig" --export=json --expand --with-source >"$RT_KEEP/$key.x.json" \
-			2>/dev/null
-	fi
+	# every export goes to the schema validator, broken configurations' too
+	key=$(basename "$(dirname "$d")")-$name
+	cp "$w/e.json" "$RT_KEEP/$key.json"
+	cp "$w/e.yaml" "$RT_KEEP/$key.yaml"
+	"$PC" -c "$w/orig" --export=json --expand --with-source >"$RT_KEEP/$key.x.json" 2>/dev/null
 	if "$PC" -c "$w/yaml" --import "$w/e.yaml" $force 2>"$w/err"; then
 		"$PC" -c "$w/yaml" --export=json >"$w/yaml.json" 2>/dev/null
 		if ! cmp -s "$w/e.json" "$w/yaml.json"; then

@@ -33,7 +33,9 @@ static const struct {
     {"default_process_limit", "100", "100"},
     {"default_process_limit", "0100", "\"0100\""},
     {"default_process_limit", "012", "\"012\""},
-    {"default_process_limit", "0", "0"},
+    {"default_process_limit", "0", "\"0\""}, /* below its minimum 1: kept as text */
+    {"default_process_limit", "1", "1"},
+    {"smtpd_timeout", "300", "\"300\""}, /* a time: text with or without its unit */
     {"maximal_queue_lifetime", "1h", "\"1h\""},
     {"message_size_limit", "10240000", "\"10240000\""},
     {"mydestination", "a, b, c", "[\"a\", \"b\", \"c\"]"},

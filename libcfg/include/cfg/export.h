@@ -19,7 +19,8 @@
  * -o options included); "overrides" repeats the -o settings as a mapping.
  *
  * Values are typed by the registry: a boolean "yes"/"no" becomes true/false,
- * a plain decimal integer (no sign, no leading zero) a number, a list whose
+ * a plain decimal integer (no sign, no leading zero) inside the parameter's
+ * range a number, a list whose
  * words are separated by ", " an array; everything else (time and size
  * values with their unit, tables, "$name" references) stays a string exactly
  * as written, so nothing is lost.  master.cf fields are strings as written
