@@ -25,21 +25,6 @@
 #include "cfg/xalloc.h"
 #include "check_int.h"
 
-/* Lists of domains that may name lookup tables (type:name elements). */
-static const char *const domain_lists[] = {
-    "mydestination",           "relay_domains",      "virtual_alias_domains",
-    "virtual_mailbox_domains", "fast_flush_domains", NULL,
-};
-
-/* in_list - name is one of list */
-static int in_list(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(*list, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* why_of - the validate table's reason for rejecting value (empty when it accepts it) */
 static int why_of(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
@@ -546,28 +531,12 @@ static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s,
 	cfg_strvec_fini(&words);
 }
 
-/* PATH parameters whose value need not be an absolute path name. */
-static const char *const relative_paths[] = {
-    "cyrus_sasl_config_path", "home_mailbox",     "html_directory",   "manpage_directory",
-    "openssl_path",           "readme_directory", "sample_directory", NULL,
-};
-
-/* The directories check_fs.c looks at. */
-static const char *const fs_directories[] = {
-    "command_directory",
-    "daemon_directory",
-    "data_directory",
-    "meta_directory",
-    "queue_directory",
-    "shlib_directory",
-    NULL,
-};
-
 /* check_path - file and directory names are absolute (the daemons run in the queue directory) */
 static void check_path(struct cfgp_check *ck, const struct cfgp_setting *s, const char *v)
 {
-	if (*v == 0 || *v == '/' || in_list(s->name, relative_paths)
-	    || in_list(s->name, fs_directories))
+	const struct cfg_param_def *def = cfg_registry_find(s->name);
+
+	if (*v == 0 || *v == '/' || (def != NULL && (def->flags & (CFG_PF_RELPATH | CFG_PF_FSDIR))))
 		return;
 	cfgp_check_add(ck, CFG_SEV_WARNING, "value-path", s,
 	               "parameter %s: \"%s\" is not an absolute path name; Postfix daemons "
@@ -597,7 +566,8 @@ static void check_list(struct cfgp_check *ck, const struct cfgp_setting *s, cons
 	if (cfg_list_split(v, &words, s->name, &tmp) < 0) {
 		for (size_t i = 0; i < tmp.n; i++)
 			cfgp_check_add(ck, CFG_SEV_ERROR, "value-list", s, "%s", tmp.v[i].msg);
-	} else if (in_list(s->name, domain_lists)) {
+	} else if (cfg_registry_find(s->name) != NULL
+	           && (cfg_registry_find(s->name)->flags & CFG_PF_DOMLIST)) {
 		cfgp_check_table_list(ck, s, v, 0);
 	} else if (strcmp(s->name, "smtpd_restriction_classes") == 0) {
 		cfgp_check_restriction_classes(ck, s, v);

@@ -28,6 +28,8 @@
 #include "cfg/map.h"
 #include "cfg/mastercf.h"
 #include "cfg/registry.h"
+#include "cfg/restriction.h"
+#include "cfg/tabletype.h"
 #include "cfg/validate.h"
 #include "cfg/xalloc.h"
 #include "edit_priv.h"
@@ -853,7 +855,6 @@ void pcf_shell_value_words(const struct pcf_shell *sh, const char *name, struct 
 {
 	struct cfg_param_def tmp;
 	const struct cfg_param_def *def = cfg_validate_lookup_def(name, &tmp);
-	const char *const *r;
 	size_t len = strlen(name);
 
 	if (def == NULL)
@@ -871,8 +872,13 @@ void pcf_shell_value_words(const struct pcf_shell *sh, const char *name, struct 
 		add_table_types(out);
 		break;
 	case CFG_T_RESTRICTIONS:
-		for (r = cfg_restriction_names(); *r != NULL; r++)
-			cfg_strvec_add(out, *r);
+		for (size_t i = 0; i < cfg_restriction_count(); i++) {
+			const struct cfg_restriction_def *rd =
+			    cfg_restriction_get((enum cfg_restriction_id)i);
+
+			if (!(rd->flags & CFG_RF_NOTSMTPD))
+				cfg_strvec_add(out, rd->name);
+		}
 		add_table_types(out);
 		break;
 	case CFG_T_NETWORKS:
