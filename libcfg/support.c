@@ -29,6 +29,14 @@ static const struct {
 #undef PARAM_VALUE
 };
 
+const char *cfg_param_behaves_as(const struct cfg_param_def *def)
+{
+	for (size_t i = 0; def != NULL && i < sizeof(behaves_as) / sizeof(behaves_as[0]); i++)
+		if (strcmp(behaves_as[i].name, def->name) == 0)
+			return behaves_as[i].value;
+	return NULL;
+}
+
 enum cfg_support cfg_param_support(const struct cfg_param_def *def)
 {
 	if (def == NULL)

@@ -252,7 +252,7 @@ static int check_restrictions(const struct cfg_param_def *def, const char *value
 		const char *w = sv.v[i];
 		const struct cfg_restriction_def *r = cfg_restriction_find(w);
 
-		if (r != NULL && !(r->flags & CFG_RF_NOTSMTPD)) {
+		if (r != NULL) {
 			if (r->arg != CFG_RA_NONE && ++i >= sv.n) {
 				cfg_buf_printf(why, "\"%s\" needs an argument", w);
 				ret = -1;

@@ -32,6 +32,9 @@ enum cfg_support {
 /* cfg_param_support - the class of a parameter definition */
 enum cfg_support cfg_param_support(const struct cfg_param_def *def);
 
+/* cfg_param_behaves_as - the value postkit behaves as for def (params_values.def), or NULL */
+const char *cfg_param_behaves_as(const struct cfg_param_def *def);
+
 /*
  * cfg_param_value_honoured - 1 when postkit honours value (expanded) for a
  * not-implemented parameter: it equals dflt (the expanded default) or one
