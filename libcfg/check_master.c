@@ -353,8 +353,9 @@ void cfgp_check_master(struct cfgp_check *ck)
 
 			if (strcmp(o->field[CFG_MF_SERVICE], svc->field[CFG_MF_SERVICE]) == 0
 			    && strcmp(o->field[CFG_MF_TYPE], type) == 0) {
+				/* one of the two is silently not run: refuse it (issue 18) */
 				cfgp_check_add(
-				    ck, CFG_SEV_WARNING, "mastercf-duplicate", &s,
+				    ck, CFG_SEV_ERROR, "mastercf-duplicate", &s,
 				    "duplicate master.cf entry for service \"%s\" (%s) -- "
 				    "using the last entry (line %u is ignored)",
 				    svc->field[CFG_MF_SERVICE], type, o->line);

@@ -422,6 +422,19 @@ static void check_networks(struct cfgp_check *ck, const struct cfgp_setting *s,
 				                  strerror(errno));
 			continue;
 		}
+		if (w[w[0] == '!'] != '[' && strchr(w, ':') != NULL) {
+			const char *a = w + (w[0] == '!');
+			size_t alen = strcspn(a, "/");
+
+			/* Postfix's match lists take "::1/128" for a type:table */
+			cfgp_check_add_at(
+			    ck, CFG_SEV_ERROR, "value-networks", s, w, cfgp_at_nth(&at), 0,
+			    "parameter %s: the IPv6 address \"%s\" must be written in "
+			    "brackets, as in %s[%.*s]%s (unbracketed, Postfix's daemons "
+			    "take it for a lookup table type:name and fail)",
+			    s->name, w, a == w ? "" : "!", (int)alen, a, a + alen);
+			continue;
+		}
 		if (why_of(def, w, why) < 0)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "value-networks", s, w,
 			                  cfgp_at_nth(&at), 0,
@@ -496,6 +509,16 @@ static int is_port(const char *p)
 	return p[strspn(p, "0123456789")] == 0 || p[strspn(p, "abcdefghijklmnopqrstuvwxyz-")] == 0;
 }
 
+/* is_port_n - the n bytes at p are a port number or service name */
+static int is_port_n(const char *p, size_t n)
+{
+	char *copy = cfg_xstrndup(p, n);
+	int ok = is_port(copy);
+
+	free(copy);
+	return ok;
+}
+
 /* check_relayhost - relayhost / *_relayhost: [host]:port, host:port, host */
 static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s, const char *v)
 {
@@ -509,9 +532,14 @@ static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s,
 
 		if (w[0] == '[') {
 			const char *rb = strchr(w, ']');
+			const char *colon = memchr(w, ':', rb ? (size_t)(rb - w) : strlen(w));
 
 			if (rb == NULL)
 				why = "missing ']'";
+			else if (colon != NULL && strchr(colon + 1, ':') == NULL && colon + 1 < rb
+			         && is_port_n(colon + 1, (size_t)(rb - colon - 1)))
+				/* [host:25]: the port is taken for part of the host name */
+				why = "the port goes after the brackets, as in [host]:port";
 			else if (rb[1] == ':')
 				port = rb + 2;
 			else if (rb[1] != 0)
@@ -706,9 +734,67 @@ static void check_setting(struct cfgp_check *ck, const struct cfgp_setting *s)
 	cfg_buf_fini(&exp);
 }
 
+/* effective_long - the expanded main.cf value of name as a number; 0 when unset or not one */
+static long effective_long(const struct cfgp_check *ck, const char *name)
+{
+	struct cfg_buf b;
+	long v = 0;
+	char *end;
+
+	cfg_buf_init(&b);
+	if (cfgp_check_effective(ck, name, &b) == 0 && b.len > 0) {
+		v = strtol(b.data, &end, 10);
+		if (*end != '\0')
+			v = 0;
+	}
+	cfg_buf_fini(&b);
+	return v;
+}
+
+/* has_value - the expanded main.cf value of name is not empty */
+static int has_value(const struct cfgp_check *ck, const char *name)
+{
+	struct cfg_buf b;
+	int yes;
+
+	cfg_buf_init(&b);
+	yes = cfgp_check_effective(ck, name, &b) == 0 && b.data[strspn(b.data, " \t,")] != '\0';
+	cfg_buf_fini(&b);
+	return yes;
+}
+
+/*
+ * check_mailbox_limits - the delivery agents refuse to run ("configuration
+ * error: mailbox_size_limit is smaller than message_size_limit") when a
+ * mailbox could not hold one message
+ */
+static void check_mailbox_limits(struct cfgp_check *ck)
+{
+	static const char *const limits[] = {"mailbox_size_limit", "virtual_mailbox_limit"};
+	long message = effective_long(ck, "message_size_limit");
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		long box = effective_long(ck, limits[i]);
+		const struct cfgp_setting *s = cfgp_check_setting(ck, limits[i]);
+
+		if (box == 0 || message == 0 || box >= message)
+			continue;
+		if (i == 1 && !has_value(ck, "virtual_mailbox_domains"))
+			continue; /* the virtual agent gets no mail: it never starts */
+		if (s == NULL)
+			s = cfgp_check_setting(ck, "message_size_limit");
+		cfgp_check_add(ck, CFG_SEV_ERROR, "value-mailbox-limit", s,
+		               "%s (%ld) is smaller than message_size_limit (%ld): the delivery "
+		               "agent stops with \"configuration error: %s is smaller than "
+		               "message_size_limit\"",
+		               limits[i], box, message, limits[i]);
+	}
+}
+
 void cfgp_check_params(struct cfgp_check *ck)
 {
 	check_duplicates(ck);
 	for (size_t i = 0; i < ck->nsets; i++)
 		check_setting(ck, &ck->sets[i]);
+	check_mailbox_limits(ck);
 }

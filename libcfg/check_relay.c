@@ -404,7 +404,7 @@ static void check_relay_domains(struct cfgp_check *ck)
 		else if (strchr(e, ':') == NULL && strchr(e, '/') == NULL && strchr(d, '.') == NULL
 		         && *d != 0)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_WARNING, "relay-domains", s, e, cfgp_at_nth(&at), 0,
+			    ck, CFG_SEV_ERROR, "relay-domains", s, e, cfgp_at_nth(&at), 0,
 			    "relay_domains contains the top-level domain \"%s\": this "
 			    "server relays mail for every domain under .%s",
 			    e, d);
