@@ -843,12 +843,14 @@ void pcf_shell_service_names(const struct pcf_shell *sh, int with_type, struct c
 /* add_table_types - "hash:" etc.: the types postkit implements, then Postfix's others */
 static void add_table_types(struct cfg_strvec *out)
 {
-	const char *const *t;
+	const struct cfg_table_type_def *t;
 
-	for (t = cfg_map_types(); t != NULL && *t != NULL; t++)
-		cfg_strvec_take(out, cfg_xasprintf("%s:", *t));
-	for (t = cfg_table_type_names(); *t != NULL; t++)
-		cfg_strvec_take(out, cfg_xasprintf("%s:", *t));
+	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++)
+		if (t->impl)
+			cfg_strvec_take(out, cfg_xasprintf("%s:", t->name));
+	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++)
+		if (!t->impl)
+			cfg_strvec_take(out, cfg_xasprintf("%s:", t->name));
 }
 
 void pcf_shell_value_words(const struct pcf_shell *sh, const char *name, struct cfg_strvec *out)
