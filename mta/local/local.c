@@ -249,6 +249,7 @@ static void deliver_one(struct dlv_req *r, size_t k)
 static void deliver(struct dlv_req *r)
 {
 	cfg.verify = r->verify;
+	local_rcpt_request();
 	for (size_t k = 0; k < r->n; k++)
 		deliver_one(r, k);
 }

@@ -156,6 +156,8 @@ void local_dup_leave(struct local_dlv *d, const char *key);
 /* local_rcpt.c */
 /* local_rcpt_init - the address resolver and the forwarding service */
 void local_rcpt_init(struct mta_server *srv);
+/* local_rcpt_request - a new request: forget what was read from the previous queue file */
+void local_rcpt_request(void);
 /* local_recipient - deliver one local address: aliases, .forward, mailbox */
 void local_recipient(struct local_dlv d, struct local_user u);
 /* local_resolve - an address from a list: deliver it here or forward it */

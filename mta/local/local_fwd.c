@@ -56,8 +56,8 @@ void local_indirect(struct local_dlv *d)
 	rc->events++;
 }
 
-/* send - one new message through cleanup; 0 with its queue ID in qid, or -1 */
-static int send(struct local_dlv *top, const struct local_fwd *f, struct cfg_buf *qid)
+/* fwd_send - one new message through cleanup; 0 with its queue ID in qid, or -1 */
+static int fwd_send(struct local_dlv *top, const struct local_fwd *f, struct cfg_buf *qid)
 {
 	struct mta_stream st;
 	struct cfg_strvec a;
@@ -113,7 +113,7 @@ void local_fwd_finish(struct local_dlv *top, int cancel)
 
 		cfg_buf_init(&qid);
 		/* logged against the recipient of the queue file, as Postfix does */
-		if (!cancel && send(top, f, &qid) == 0)
+		if (!cancel && fwd_send(top, f, &qid) == 0)
 			local_status(top, 0, "2.0.0", "forwarded as %s", qid.data);
 		else if (!cancel)
 			local_status(top, 4, "4.3.0", "unable to forward message");

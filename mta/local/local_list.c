@@ -261,9 +261,7 @@ int local_dotforward(struct local_dlv d, struct local_user u)
 	d.owner = d.user;
 	cfg_buf_init(&path);
 	if (forward_find(&d, &u, &path, &st) == 0) {
-		if (local_verify_sent(&d, "forward via file: %s", path.data))
-			found = 1;
-		else if (!local_been_here(&d, "forward %s", path.data))
+		if (!local_been_here(&d, "forward %s", path.data))
 			found = forward_read(d, u, path.data, &st);
 		else
 			/* listed in itself: the user's mailbox, unless it is done already */

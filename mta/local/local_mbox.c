@@ -170,10 +170,11 @@ static uint64_t read_mark(struct local_dlv *d)
 
 /*
  * already_there - did an earlier, interrupted attempt deliver this copy?
- * The bytes after the From_ line must match what we would write now.
+ * The bytes after the From_ line must match what we would write now
+ * (read through rfd, cut through fd).
  * Returns 1 delivered, 0 not (a partial tail is cut off), -1 error.
  */
-static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg)
+static int already_there(int rfd, int fd, off_t at, off_t size, const struct cfg_buf *msg)
 {
 	const char *nl = memchr(msg->data, '\n', msg->len);
 	size_t head = nl ? (size_t)(nl - msg->data) + 1 : 0;
@@ -185,7 +186,7 @@ static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg
 		return 0;
 	want = (size_t)(size - at) < msg->len ? (size_t)(size - at) : msg->len;
 	buf = cfg_xmalloc(want + 1);
-	n = pread(fd, buf, want, at);
+	n = pread(rfd, buf, want, at);
 	if (n != (ssize_t)want) {
 		free(buf);
 		return -1;
@@ -345,7 +346,7 @@ static int box_open(struct local_dlv *d, const struct local_user *u, const char 
 	struct local_cfg *cfg = local_cfg_get();
 	struct cfg_buf why;
 	struct stat st;
-	int fd, chown_it = ouid != u->uid || ogid != u->gid;
+	int fd, chown_it = ouid != u->uid; /* root made it: the user's, with the user's group */
 
 	if (box.fd >= 0 && strcmp(box.path, path) == 0)
 		return 0;
@@ -357,7 +358,7 @@ static int box_open(struct local_dlv *d, const struct local_user *u, const char 
 		return -1;
 	}
 	/* a mailbox created by root (spool directory) is handed to the user at once */
-	fd = local_safe_open(path, O_RDWR | O_APPEND | O_CREAT, chown_it ? u->uid : (uid_t)-1,
+	fd = local_safe_open(path, O_WRONLY | O_APPEND | O_CREAT, chown_it ? u->uid : (uid_t)-1,
 	                     chown_it ? u->gid : (gid_t)-1, &st, &why);
 	local_become(0, 0);
 	if (fd < 0) {
@@ -398,6 +399,22 @@ static int box_open(struct local_dlv *d, const struct local_user *u, const char 
 		return -1;
 	}
 	return 0;
+}
+
+/* box_reader - the open mailbox for reading (the exactly-once check), or -1 */
+static int box_reader(void)
+{
+	struct stat a, b;
+	int fd = open(box.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	/* the file written to, not another one put in its place */
+	if (fd >= 0
+	    && (fstat(fd, &a) < 0 || fstat(box.fd, &b) < 0 || a.st_dev != b.st_dev
+	        || a.st_ino != b.st_ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /* box_write - the copy at the end of the mailbox, as the user; 0 or an errno value */
@@ -455,7 +472,12 @@ void local_mbox(struct local_dlv *d, const struct local_user *u, const char *pat
 	}
 	size = st.st_size;
 	if (d->exact_once && (mark = read_mark(d)) != 0) {
-		int there = already_there(box.fd, (off_t)(mark - 1), size, &msg);
+		int rfd = box_reader();
+		int there =
+		    rfd < 0 ? -1 : already_there(rfd, box.fd, (off_t)(mark - 1), size, &msg);
+
+		if (rfd >= 0)
+			close(rfd);
 
 		if (there > 0) {
 			local_result_set(res, 0, "2.0.0", "delivered to mailbox");

@@ -30,6 +30,11 @@ void local_rcpt_init(struct mta_server *srv)
 	local_fwd_init(srv);
 }
 
+void local_rcpt_request(void)
+{
+	dt.qid[0] = '\0';
+}
+
 /* delivered_load - the message's Delivered-To: headers (lower case, external form) */
 static void delivered_load(struct dlv_req *r)
 {
@@ -234,8 +239,7 @@ static int alias(struct local_dlv d, struct local_user u, const char *name)
 			/* borrowed until the next lookup: the expansion looks up more */
 			char *copy = cfg_xstrdup(value);
 
-			if (!local_verify_sent(&d, "aliased to %s", copy))
-				alias_expand(d, u, cfg->alias_maps.v[i], name, copy);
+			alias_expand(d, u, cfg->alias_maps.v[i], name, copy);
 			free(copy);
 			return 1;
 		}
