@@ -94,49 +94,68 @@ int local_verify_sent(struct local_dlv *d, const char *fmt, ...)
 	return 1;
 }
 
-/* dup_key - the folded filter key */
-static char *dup_key(const char *fmt, va_list ap)
+/* fold - lower-case a filter key in place (Postfix's filter ignores case) */
+static char *fold(char *k)
+{
+	for (char *p = k; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return k;
+}
+
+/*
+ * been_here - look a key up in the recipient's filter: the value stored
+ * under it, or NULL when new; a new key is stored with val (when not NULL
+ * and there is room, as duplicate_filter_limit allows).
+ */
+static void *been_here(struct local_dlv *d, const char *key, void *val)
+{
+	struct cfg_htab *h = d->rc->dup;
+	char *k = fold(cfg_xstrdup(key));
+	void *v = cfg_htab_get(h, k);
+
+	if (v)
+		d->rc->events++;
+	else if (val && (cfg.dup_limit <= 0 || (long)cfg_htab_count(h) < cfg.dup_limit))
+		cfg_htab_put(h, k, val);
+	free(k);
+	return v;
+}
+
+/* vbeen_here - been_here() with a formatted key */
+static void *vbeen_here(struct local_dlv *d, void *val, const char *fmt, va_list ap)
 {
 	struct cfg_buf b;
+	void *v;
 
 	cfg_buf_init(&b);
 	cfg_buf_vprintf(&b, fmt, ap);
-	for (size_t i = 0; i < b.len; i++)
-		b.data[i] = (char)tolower((unsigned char)b.data[i]);
-	return cfg_buf_take(&b);
+	v = been_here(d, b.data, val);
+	cfg_buf_fini(&b);
+	return v;
 }
 
 int local_been_here(struct local_dlv *d, const char *fmt, ...)
 {
-	struct cfg_htab *h = d->rc->dup;
 	va_list ap;
-	char *key;
-	int seen;
+	void *v;
 
 	va_start(ap, fmt);
-	key = dup_key(fmt, ap);
+	v = vbeen_here(d, d->rc, fmt, ap);
 	va_end(ap);
-	seen = cfg_htab_has(h, key);
-	if (seen)
-		d->rc->events++;
-	else if (cfg.dup_limit <= 0 || (long)cfg_htab_count(h) < cfg.dup_limit)
-		cfg_htab_put(h, key, d->rc);
-	free(key);
-	return seen;
+	return v != NULL;
 }
 
 int local_been_here_check(struct local_dlv *d, const char *fmt, ...)
 {
+	long events = d->rc->events;
 	va_list ap;
-	char *key;
-	int seen;
+	void *v;
 
 	va_start(ap, fmt);
-	key = dup_key(fmt, ap);
+	v = vbeen_here(d, NULL, fmt, ap);
 	va_end(ap);
-	seen = cfg_htab_has(d->rc->dup, key);
-	free(key);
-	return seen;
+	d->rc->events = events;
+	return v != NULL;
 }
 
 /* the recipient being delivered now: a late correction for it goes into its outcome */
@@ -179,29 +198,15 @@ static char busy;
 
 int local_dup_enter(struct local_dlv *d, const char *key)
 {
-	char *k = cfg_xstrdup(key);
-	void *v;
+	void *v = been_here(d, key, &busy);
 
-	for (char *p = k; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	v = cfg_htab_get(d->rc->dup, k);
-	if (v) {
-		d->rc->events++;
-		free(k);
-		return v == &busy ? 2 : 1;
-	}
-	if (cfg.dup_limit <= 0 || (long)cfg_htab_count(d->rc->dup) < cfg.dup_limit)
-		cfg_htab_put(d->rc->dup, k, &busy);
-	free(k);
-	return 0;
+	return v == NULL ? 0 : v == &busy ? 2 : 1;
 }
 
 void local_dup_leave(struct local_dlv *d, const char *key)
 {
-	char *k = cfg_xstrdup(key);
+	char *k = fold(cfg_xstrdup(key));
 
-	for (char *p = k; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
 	if (cfg_htab_get(d->rc->dup, k) == &busy)
 		cfg_htab_put(d->rc->dup, k, d->rc);
 	free(k);
