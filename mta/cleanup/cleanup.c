@@ -104,9 +104,12 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 	}
 	c->sender = cfg_buf_take(&snd);
 	for (size_t i = 0; i < a->n; i++) {
-		if (strncmp(a->v[i], "rcpt=", 5) == 0) {
+		/* local's forwarded copies (orig_rcpt=) carry the original recipient instead */
+		int fwd = strncmp(a->v[i], "orig_rcpt=", 10) == 0;
+
+		if (strncmp(a->v[i], "rcpt=", 5) == 0 || fwd) {
 			/* notify \t orcpt \t address */
-			char *copy = cfg_xstrdup(a->v[i] + 5);
+			char *copy = cfg_xstrdup(strchr(a->v[i], '=') + 1);
 			char *t1 = strchr(copy, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 
 			if (t2) {
@@ -121,7 +124,9 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 					free(c->single_rcpt);
 					c->single_rcpt = NULL;
 				}
-				if (cleanup_add_rcpt(c, t2 + 1, t2 + 1, notify) < 0
+				if (cleanup_add_rcpt(c, fwd && t1[1] ? t1 + 1 : t2 + 1, t2 + 1,
+				                     notify)
+				        < 0
 				    && c->status == 0) {
 					c->status = 4;
 					cfg_buf_adds(&c->reply,

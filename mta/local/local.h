@@ -1,47 +1,78 @@
 /*
  * local.h - the local delivery agent: state shared by its files
  *
- * local.c resolves a recipient (aliases, :include:, .forward, users) and
- * chooses where the mail goes; local_mbox.c writes mbox files (locking,
- * From_ line, >From quoting, exactly-once after a crash) and Maildir
- * directories; local_cmd.c runs commands and appends to files.
+ * The agent follows Postfix's local(8) model.  Each recipient of a queue
+ * file goes through local_recipient() (local_rcpt.c): aliases, then the
+ * .forward file, then the mailbox.  The entries of an alias value,
+ * :include: file or .forward file (parsed by local_token.c) are delivered by
+ * local_list.c: files, commands, more :include: files, and addresses, which
+ * come back to local_recipient() or are forwarded as a new message through
+ * cleanup (local_fwd.c).  local_cmd.c, local_file.c, local_mbox.c and
+ * local_maildir.c do the final deliveries; local_priv.c holds everything
+ * that changes or uses privileges.
+ *
+ * Two kinds of state travel down that recursion, both by value so that a
+ * callee's changes never leak back to its caller:
+ *  - struct local_dlv: the recipient, the nesting level, how it was reached
+ *    (alias, .forward, :include:: allow_mail_to_commands/files) and who
+ *    forwards it;
+ *  - struct local_user: whose rights files and commands get (Postfix's
+ *    usr_attr).  uid 0 means "nobody yet": commands and files then run as
+ *    default_privs, never as root.
+ * struct local_rcpt is shared by reference: the duplicate filter, the
+ * forwarded copies and the outcome of one queue-file recipient.
+ *
+ * Privileges change only when the agent runs as root (cfg.root); run by an
+ * ordinary user (the single-directory layout) it delivers with that user's
+ * rights and the same checks.
  */
 #ifndef LOCAL_H
 #define LOCAL_H
 
-#include <pwd.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cfg/buf.h"
+#include "cfg/htab.h"
 #include "cfg/strvec.h"
 #include "deliver.h"
 
+/* how a destination was reached: allow_mail_to_commands / allow_mail_to_files classes */
+#define LOCAL_EXP_ALIAS 0x01
+#define LOCAL_EXP_FWD 0x02
+#define LOCAL_EXP_INCL 0x04
+
+/* Postfix's nesting limit for aliases, recipients and :include: files */
+#define LOCAL_MAX_LEVEL 100
+
 struct local_cfg {
 	const char *myhostname, *myorigin, *spool_dir, *home_mailbox, *recipient_delimiter;
-	const char *default_privs, *luser_relay;
+	const char *default_privs, *luser_relay, *config_dir;
 	char *mailbox_command; /* unexpanded: local attributes are filled in per delivery */
 	char *forward_path;
 	long size_limit, lock_attempts, lock_delay, stale_lock, command_time_limit;
+	long dup_limit, line_limit;
 	int lock_fcntl, lock_dotlock, lock_flock, strict_ownership, owner_request_special;
-	int cmd_alias, cmd_forward, file_alias, file_forward;
+	int cmd_mask, file_mask; /* LOCAL_EXP_* classes allowed */
 	struct cfg_strvec alias_maps;
-	int root; /* running as the super-user: deliver with the user's rights */
+	int root;          /* running as the super-user: deliver with the user's rights */
+	uid_t default_uid; /* default_privs (root only; never 0) */
+	gid_t default_gid;
+	int verify; /* sendmail -bv: report what would happen, deliver nothing */
 };
 
-/* one delivery: a recipient of the queue file, possibly expanded */
-struct local_dlv {
-	struct dlv_req *req;
-	size_t k;                /* index into req->rcpt */
-	const char *addr;        /* the address being delivered now (internal form) */
-	const char *orig;        /* the original recipient */
-	const char *parent;      /* the alias whose expansion led here, or NULL */
-	const char *sender;      /* envelope sender (owner- alias may change it) */
-	int level;               /* alias/forward nesting */
-	int from_alias;          /* reached through an alias (commands/files allowed per alias) */
-	int from_forward;        /* reached through a .forward file */
-	uid_t alias_uid;         /* owner of the alias table, for commands and files */
-	struct cfg_strvec *seen; /* addresses already expanded (loops) */
-	int exact_once;          /* mark the queue file for an exactly-once mailbox delivery */
+/* whose rights apply to a file or command, Postfix's usr_attr; uid 0: default_privs */
+struct local_user {
+	uid_t uid;
+	gid_t gid;
+	const char *home, *shell, *logname; /* borrowed; NULL when unknown */
+};
+
+/* an owned copy of a passwd entry */
+struct local_pw {
+	char *name, *dir, *shell;
+	uid_t uid;
+	gid_t gid;
 };
 
 /* the outcome of one delivery step */
@@ -51,29 +82,156 @@ struct local_result {
 	struct cfg_buf text;
 };
 
+struct local_fwd;
+
+/* one recipient of the queue file while it is being delivered */
+struct local_rcpt {
+	struct local_result total; /* what qmgr hears: the worst outcome */
+	long events;               /* status lines + forwarded copies + duplicates dropped */
+	long lines;                /* status lines written */
+	struct cfg_htab *dup;      /* the duplicate filter (duplicate_filter_limit) */
+	struct local_fwd *fwd;     /* copies to forward when the recipient is done */
+	size_t nfwd;
+};
+
+/* one delivery: a recipient of the queue file, possibly expanded */
+struct local_dlv {
+	struct dlv_req *req;
+	size_t k;              /* index into req->rcpt */
+	struct local_rcpt *rc; /* shared by every step of this recipient */
+	const char *addr;      /* the address being delivered now (internal form) */
+	const char *orig;      /* the original recipient */
+	const char *sender;    /* envelope sender (an owner- alias changes it) */
+	const char *local;     /* folded local part of addr, with the extension */
+	const char *user;      /* ... without it */
+	const char *extension; /* NULL when none */
+	const char *delivered; /* Delivered-To: of a forwarded copy */
+	const char *owner;     /* who forwards (owner- alias, .forward user, :include:) */
+	const char *exp_from;  /* the name being expanded (an alias that lists itself) */
+	int exp_type;          /* LOCAL_EXP_*, 0 at the top */
+	int level;             /* nesting */
+	int exact_once;        /* mark the queue file for an exactly-once mailbox delivery */
+};
+
+/* local.c */
 /* local_cfg_get - the agent's settings (borrowed) */
 struct local_cfg *local_cfg_get(void);
 /* local_result_set - fill an outcome */
 void local_result_set(struct local_result *res, int status, const char *dsn, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* local_leaf - log a final outcome for d and merge it into the recipient's */
+void local_leaf(struct local_dlv *d, const struct local_result *res);
+/*
+ * local_correct - a copy reported delivered did not reach the disk (a
+ * late fsync error): log the new outcome for recipient k of r and make it
+ * the answer to qmgr, unless that already is a deferral.
+ */
+void local_correct(struct dlv_req *r, size_t k, const char *addr, const char *orig, int status,
+                   const char *dsn, const char *text);
+/* local_status - local_result_set + local_leaf */
+void local_status(struct local_dlv *d, int status, const char *dsn, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* local_verify_sent - in verify mode, report what would happen; 1 when it did */
+int local_verify_sent(struct local_dlv *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * local_been_here - Postfix's duplicate filter: 1 when key (case-folded)
+ * was seen for this recipient, else remember it (up to
+ * duplicate_filter_limit keys) and return 0.  A duplicate counts as an event.
+ */
+int local_been_here(struct local_dlv *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* local_been_here_check - the same lookup without remembering */
+int local_been_here_check(struct local_dlv *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * local_dup_enter - the duplicate filter for a list file being expanded:
+ * 0 new (remembered as busy until local_dup_leave), 1 expanded before, 2
+ * still being expanded: it includes itself.
+ */
+int local_dup_enter(struct local_dlv *d, const char *key);
+/* local_dup_leave - the list file of key is done */
+void local_dup_leave(struct local_dlv *d, const char *key);
+
+/* local_rcpt.c */
+/* local_rcpt_init - the address resolver and the forwarding service */
+void local_rcpt_init(struct mta_server *srv);
+/* local_rcpt_request - a new request: forget what was read from the previous queue file */
+void local_rcpt_request(void);
+/* local_recipient - deliver one local address: aliases, .forward, mailbox */
+void local_recipient(struct local_dlv d, struct local_user u);
+/* local_resolve - an address from a list: deliver it here or forward it */
+void local_resolve(struct local_dlv d, struct local_user u, const char *addr);
+
+/* local_list.c */
+/* local_list - deliver the entries of an alias value; the number of events it caused */
+long local_list(struct local_dlv d, struct local_user u, const char *text);
+/*
+ * local_dotforward - the .forward file of d->user: 1 when one was used
+ * (it yielded something to deliver), 0 to go on to the mailbox.
+ */
+int local_dotforward(struct local_dlv d, struct local_user u);
+
+/* local_fwd.c */
+/* local_fwd_init - where forwarded copies go (cleanup_service_name) */
+void local_fwd_init(struct mta_server *srv);
+/* local_indirect - forward d->addr as a new message (sent when the recipient is done) */
+void local_indirect(struct local_dlv *d);
+/* local_fwd_finish - send the forwarded copies of a recipient (or drop them: cancel) */
+void local_fwd_finish(struct local_dlv *top, int cancel);
+
+/* local_priv.c */
+/* local_pw_byname / local_pw_byuid - 1 found (out filled), 0 no such user, -1 error */
+int local_pw_byname(const char *name, struct local_pw *out);
+int local_pw_byuid(uid_t uid, struct local_pw *out);
+/* local_pw_fini - release a local_pw */
+void local_pw_fini(struct local_pw *pw);
+/* local_user_set / local_user_reset - rights of pw / no rights yet (default_privs) */
+void local_user_set(struct local_user *u, const struct local_pw *pw);
+void local_user_reset(struct local_user *u);
+/* local_privs_init - check default_privs and remember it (root only); 0, or -1 with why */
+int local_privs_init(struct cfg_buf *why);
+/* local_rights - the uid/gid a file or command runs with: u, else default_privs; -1 if root */
+int local_rights(const struct local_user *u, uid_t *uid, gid_t *gid);
+/* local_become - act with uid/gid and only gid as group (root only); (0, 0) restores; 0 or -1 */
+int local_become(uid_t uid, gid_t gid);
+/* local_drop - in a child: become uid/gid for good (root only); 0 or -1 */
+int local_drop(uid_t uid, gid_t gid);
+/* local_stat_as - stat (follow != 0) or lstat a path with the rights of uid/gid; 0 or -1 */
+int local_stat_as(const char *path, struct stat *st, int follow, uid_t uid, gid_t gid);
+/*
+ * local_read_as - read a list file as uid/gid: opened without blocking
+ * (and without following a symbolic link unless follow), it must still be
+ * the regular file that *st describes.  0, or -1 with errno.
+ */
+int local_read_as(const char *path, const struct stat *st, int follow, uid_t uid, gid_t gid,
+                  struct cfg_buf *out);
+/*
+ * local_safe_open - open a file to append to, creating it (mode 0600,
+ * chowned to cuid/cgid unless -1) when flags has O_CREAT: never through a
+ * symbolic link, never blocking on a FIFO; an existing file must have one
+ * hard link and not be a directory.  Returns the descriptor with *st, or
+ * -1 with errno and Postfix's reason in why ("file has 2 hard links").
+ */
+int local_safe_open(const char *path, int flags, uid_t cuid, gid_t cgid, struct stat *st,
+                    struct cfg_buf *why);
+/* local_dsn - Postfix's DSN for a failed mailbox or file write (errno err) */
+const char *local_dsn(int err, const char *def);
 
 /* local_mbox.c */
-/* local_become - effective uid/gid of the user when root (0, 0 restores); 0 or -1 */
-int local_become(uid_t uid, gid_t gid);
 /*
- * local_mbox - append the message to an mbox file (creating it for pw when
- * missing); exactly-once via the queue file mark when d->exact_once.
+ * local_mbox - append the message to an mbox file, opened (created for u
+ * when missing) with the rights ouid/ogid and written with u's;
+ * exactly-once via the queue file mark when d->exact_once.
  */
-void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
-                struct local_result *res);
+void local_mbox(struct local_dlv *d, const struct local_user *u, const char *path, uid_t ouid,
+                gid_t ogid, struct local_result *res);
 /*
  * local_mbox_sync - make the copies written since the last call durable and
- * release the mailbox; on failure their results become deferrals.  0 or -1.
+ * release the mailbox; on failure their results and log lines are corrected
+ * (Postfix's DSN for the error).  0 or -1.
  */
 int local_mbox_sync(void);
-/* local_maildir - deliver into a Maildir (path ends in '/') */
-void local_maildir(struct local_dlv *d, const struct passwd *pw, const char *path,
-                   struct local_result *res);
 /* what local_message() adds: the From_ line, >From quoting, the blank line after */
 #define LM_FROM 0x01
 #define LM_QUOTE 0x02
@@ -82,15 +240,24 @@ void local_maildir(struct local_dlv *d, const struct passwd *pw, const char *pat
 /* local_message - Return-Path, X-Original-To, Delivered-To and the message into out */
 int local_message(struct local_dlv *d, int flags, struct cfg_buf *out);
 
+/* local_maildir.c */
+/* local_maildir - deliver into a Maildir (path ends in '/') as u */
+void local_maildir(struct local_dlv *d, const struct local_user *u, const char *path,
+                   struct local_result *res);
+/* local_maildir_deliver - the same, logged (or reported in verify mode) */
+void local_maildir_deliver(struct local_dlv *d, const struct local_user *u, const char *path);
+
 /* local_cmd.c */
-/* local_command - pipe the message into a shell command as uid/gid */
-void local_command(struct local_dlv *d, const char *cmd, uid_t uid, gid_t gid,
-                   const struct passwd *pw, struct local_result *res);
-/* local_file - append the message to a file as uid/gid */
-void local_file(struct local_dlv *d, const char *path, uid_t uid, gid_t gid,
-                struct local_result *res);
+/* local_command - pipe the message into a shell command with u's rights (default_privs) */
+void local_command(struct local_dlv d, struct local_user u, const char *cmd);
 /* local_expand - $user $home $extension ... in a local setting */
-void local_expand(const char *tmpl, struct local_dlv *d, const struct passwd *pw,
+void local_expand(const char *tmpl, struct local_dlv *d, const struct local_user *u,
                   struct cfg_buf *out);
+
+/* local_file.c */
+/* local_file - append the message to a file (a Maildir when it ends in '/') */
+void local_file(struct local_dlv d, struct local_user u, const char *path);
+/* local_write_all - write a whole buffer (EINTR and short writes handled); 0 or -1 */
+int local_write_all(int fd, const struct cfg_buf *b);
 
 #endif

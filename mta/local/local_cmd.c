@@ -1,9 +1,8 @@
-/* local_cmd.c - delivery to commands and files, and local attribute expansion (see local.h) */
+/* local_cmd.c - delivery to commands, and local attribute expansion (see local.h) */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +19,7 @@
 #include "log.h"
 
 /* attr - the value of a local attribute for expansion, or NULL */
-static const char *attr(const char *name, struct local_dlv *d, const struct passwd *pw,
+static const char *attr(const char *name, struct local_dlv *d, const struct local_user *u,
                         struct cfg_buf *tmp)
 {
 	struct local_cfg *cfg = local_cfg_get();
@@ -28,11 +27,11 @@ static const char *attr(const char *name, struct local_dlv *d, const struct pass
 
 	cfg_buf_reset(tmp);
 	if (strcmp(name, "user") == 0 || strcmp(name, "mailbox") == 0)
-		return pw ? pw->pw_name : NULL;
+		return u ? u->logname : NULL;
 	if (strcmp(name, "home") == 0)
-		return pw ? pw->pw_dir : NULL;
+		return u ? u->home : NULL;
 	if (strcmp(name, "shell") == 0)
-		return pw ? pw->pw_shell : NULL;
+		return u ? u->shell : NULL;
 	if (strcmp(name, "recipient") == 0) {
 		addr_externalize(d->addr, tmp);
 		return tmp->data;
@@ -65,7 +64,8 @@ static const char *attr(const char *name, struct local_dlv *d, const struct pass
 	return NULL;
 }
 
-void local_expand(const char *t, struct local_dlv *d, const struct passwd *pw, struct cfg_buf *out)
+void local_expand(const char *t, struct local_dlv *d, const struct local_user *u,
+                  struct cfg_buf *out)
 {
 	struct cfg_buf tmp;
 
@@ -108,7 +108,7 @@ void local_expand(const char *t, struct local_dlv *d, const struct passwd *pw, s
 			         (int)(n < sizeof(name) ? n : sizeof(name) - 1), t);
 			t += n;
 		}
-		v = attr(name, d, pw, &tmp);
+		v = attr(name, d, u, &tmp);
 		if (op == '?') {
 			if (v && *v)
 				cfg_buf_add(out, alt, altlen);
@@ -123,19 +123,19 @@ void local_expand(const char *t, struct local_dlv *d, const struct passwd *pw, s
 }
 
 /* set_env - the environment a delivery command sees */
-static void set_env(struct local_dlv *d, const struct passwd *pw)
+static void set_env(struct local_dlv *d, const struct local_user *u)
 {
 	struct cfg_buf tmp, ext;
 	const char *v;
 
 	clearenv();
 	setenv("PATH", "/usr/bin:/bin", 1);
-	if (pw) {
-		setenv("HOME", pw->pw_dir, 1);
-		setenv("USER", pw->pw_name, 1);
-		setenv("LOGNAME", pw->pw_name, 1);
-		setenv("SHELL", pw->pw_shell, 1);
-	}
+	if (u->home)
+		setenv("HOME", u->home, 1);
+	setenv("USER", d->user ? d->user : "", 1);
+	setenv("LOGNAME", d->user ? d->user : "", 1);
+	if (u->shell)
+		setenv("SHELL", u->shell, 1);
 	cfg_buf_init(&tmp);
 	cfg_buf_init(&ext);
 	setenv("SENDER", d->sender, 1);
@@ -144,115 +144,93 @@ static void set_env(struct local_dlv *d, const struct passwd *pw)
 	cfg_buf_reset(&ext);
 	addr_externalize(d->orig, &ext);
 	setenv("ORIGINAL_RECIPIENT", ext.data, 1);
-	if ((v = attr("local", d, pw, &tmp)) != NULL)
+	if ((v = attr("local", d, u, &tmp)) != NULL)
 		setenv("LOCAL", v, 1);
-	if ((v = attr("domain", d, pw, &tmp)) != NULL)
+	if ((v = attr("domain", d, u, &tmp)) != NULL)
 		setenv("DOMAIN", v, 1);
-	if ((v = attr("extension", d, pw, &tmp)) != NULL)
+	if ((v = attr("extension", d, u, &tmp)) != NULL)
 		setenv("EXTENSION", v, 1);
 	cfg_buf_fini(&tmp);
 	cfg_buf_fini(&ext);
 }
 
-void local_command(struct local_dlv *d, const char *cmd, uid_t uid, gid_t gid,
-                   const struct passwd *pw, struct local_result *res)
+/* child - the command's process: the user's rights for good, then the shell */
+static _Noreturn void child(struct local_dlv *d, const struct local_user *u, const char *cmd,
+                            uid_t uid, gid_t gid, int in, int out)
+{
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(75);
+	signal(SIGPIPE, SIG_DFL);
+	umask(077);
+	if (local_drop(uid, gid) < 0)
+		_exit(75);
+	set_env(d, u);
+	if ((u->home == NULL || chdir(u->home) < 0) && chdir("/") < 0)
+		_exit(75);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(75);
+}
+
+/*
+ * pump - feed msg to the command and keep at most 2 KB of what it says,
+ * until it closes its output or the time limit; 1 when it timed out.
+ */
+static int pump(int in, int out, const struct cfg_buf *msg, struct cfg_buf *output, pid_t pid)
 {
 	struct local_cfg *cfg = local_cfg_get();
-	struct cfg_buf msg, output;
-	int in[2], out[2], status = 0;
-	pid_t pid;
+	time_t deadline =
+	    time(NULL) + (cfg->command_time_limit > 0 ? cfg->command_time_limit : 1000);
 	size_t off = 0;
-	time_t deadline;
-	int timed_out = 0;
 
-	cfg_buf_init(&msg);
-	cfg_buf_init(&output);
-	if (local_message(d, LM_FROM, &msg) < 0 || pipe2(in, O_CLOEXEC) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
-		goto done;
-	}
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
-		goto done;
-	}
-	pid = fork();
-	if (pid < 0) {
-		local_result_set(res, 4, "4.3.0", "fork: %s", strerror(errno));
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		goto done;
-	}
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(out[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		if (cfg->root) {
-			if (seteuid(0) < 0 || setgroups(0, NULL) < 0 || setgid(gid) < 0
-			    || setuid(uid) < 0)
-				_exit(75);
-		}
-		set_env(d, pw);
-		if (pw && chdir(pw->pw_dir) < 0 && chdir("/") < 0)
-			_exit(75);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(75);
-	}
-	close(in[0]);
-	close(out[1]);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	deadline = time(NULL) + (cfg->command_time_limit > 0 ? cfg->command_time_limit : 1000);
+	fcntl(in, F_SETFL, O_NONBLOCK);
+	fcntl(out, F_SETFL, O_NONBLOCK);
 	for (;;) {
-		struct pollfd p[2] = {{.fd = out[0], .events = POLLIN},
-		                      {.fd = in[1], .events = POLLOUT}};
-		int np = in[1] >= 0 ? 2 : 1;
+		struct pollfd p[2] = {{.fd = out, .events = POLLIN}, {.fd = in, .events = POLLOUT}};
+		int np = in >= 0 ? 2 : 1;
 		char buf[4096];
 		ssize_t n;
 
 		if (time(NULL) > deadline) {
 			kill(pid, SIGKILL);
-			timed_out = 1;
-			break;
+			if (in >= 0)
+				close(in);
+			return 1;
 		}
 		if (poll(p, (nfds_t)np, 1000) < 0 && errno != EINTR)
 			break;
 		if (np == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			n = write(in[1], msg.data + off, msg.len - off);
+			n = write(in, msg->data + off, msg->len - off);
 			if (n > 0)
 				off += (size_t)n;
-			if (n < 0 && errno != EAGAIN) {
-				close(in[1]);
-				in[1] = -1;
-			} else if (off == msg.len) {
-				close(in[1]);
-				in[1] = -1;
+			if ((n < 0 && errno != EAGAIN) || off == msg->len) {
+				close(in);
+				in = -1;
 			}
 		}
 		if (p[0].revents) {
-			n = read(out[0], buf, sizeof(buf));
+			n = read(out, buf, sizeof(buf));
 			if (n > 0) {
-				if (output.len < 2048)
-					cfg_buf_add(&output, buf, (size_t)n);
+				if (output->len < 2048)
+					cfg_buf_add(output, buf, (size_t)n);
 			} else if (n == 0 || errno != EAGAIN) {
 				break;
 			}
 		}
 	}
-	if (in[1] >= 0)
-		close(in[1]);
-	close(out[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	for (size_t i = 0; i < output.len; i++)
-		if (output.data[i] == '\n' || output.data[i] == '\r')
-			output.data[i] = ' ';
-	while (output.len && output.data[output.len - 1] == ' ')
-		cfg_buf_truncate(&output, output.len - 1);
+	if (in >= 0)
+		close(in);
+	return 0;
+}
+
+/* verdict - the outcome from how the command ended */
+static void verdict(const char *cmd, int status, int timed_out, struct cfg_buf *output,
+                    struct local_result *res)
+{
+	for (size_t i = 0; i < output->len; i++)
+		if (output->data[i] == '\n' || output->data[i] == '\r')
+			output->data[i] = ' ';
+	while (output->len && output->data[output->len - 1] == ' ')
+		cfg_buf_truncate(output, output->len - 1);
 	if (timed_out) {
 		local_result_set(res, 4, "4.3.0", "Command time limit exceeded: \"%s\"", cmd);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -267,56 +245,75 @@ void local_command(struct local_dlv *d, const char *cmd, uid_t uid, gid_t gid,
 
 		local_result_set(res, temp ? 4 : 5, temp ? "4.3.0" : "5.3.0",
 		                 "Command died with status %d: \"%s\"%s%s", ex, cmd,
-		                 output.len ? ". Command output: " : "", output.data);
+		                 output->len ? ". Command output: " : "",
+		                 output->data ? output->data : "");
 	}
+}
+
+/* run - pipe the message into cmd as uid/gid */
+static void run(struct local_dlv *d, const struct local_user *u, const char *cmd, uid_t uid,
+                gid_t gid, struct local_result *res)
+{
+	struct cfg_buf msg, output;
+	int in[2], out[2], status = 0, timed_out;
+	pid_t pid;
+
+	cfg_buf_init(&msg);
+	cfg_buf_init(&output);
+	if (local_message(d, LM_FROM, &msg) < 0) {
+		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
+		goto done;
+	}
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
+		goto done;
+	}
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		goto done;
+	}
+	pid = fork();
+	if (pid == 0)
+		child(d, u, cmd, uid, gid, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	if (pid < 0) {
+		local_result_set(res, 4, "4.3.0", "fork: %s", strerror(errno));
+		close(in[1]);
+		close(out[0]);
+		goto done;
+	}
+	timed_out = pump(in[1], out[0], &msg, &output, pid);
+	close(out[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	verdict(cmd, status, timed_out, &output, res);
 done:
 	cfg_buf_fini(&msg);
 	cfg_buf_fini(&output);
 }
 
-void local_file(struct local_dlv *d, const char *path, uid_t uid, gid_t gid,
-                struct local_result *res)
+void local_command(struct local_dlv d, struct local_user u, const char *cmd)
 {
-	struct cfg_buf msg;
-	struct flock fl;
-	struct stat st;
-	int fd;
+	struct local_result res;
+	uid_t uid;
+	gid_t gid;
 
-	cfg_buf_init(&msg);
-	if (local_message(d, LM_MBOX, &msg) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
-		cfg_buf_fini(&msg);
+	d.level++;
+	if (local_been_here(&d, "command %s:%ld %s", d.user ? d.user : "", (long)u.uid, cmd))
 		return;
-	}
-	if (local_become(uid, gid) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot change privileges: %s", strerror(errno));
-		cfg_buf_fini(&msg);
+	if (local_verify_sent(&d, "delivers to command: %s", cmd))
 		return;
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		local_result_set(res, 5, "5.2.0", "cannot append message to file %s: %s", path,
-		                 fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		local_become(0, 0);
-		cfg_buf_fini(&msg);
-		return;
-	}
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLKW, &fl) < 0 || write(fd, msg.data, msg.len) != (ssize_t)msg.len
-	    || fsync(fd) < 0) {
-		local_result_set(res, 4, "4.2.0", "cannot append message to file %s: %s", path,
-		                 strerror(errno));
-		if (ftruncate(fd, st.st_size) < 0) {
-			/* leave it */
-		}
+	cfg_buf_init(&res.text);
+	/* never as root: a root recipient's commands get default_privs, as in Postfix */
+	if (local_rights(&u, &uid, &gid) < 0) {
+		mta_warn("command %s: refusing to run with a privileged user or group ID", cmd);
+		local_result_set(&res, 4, "4.3.5", "mail system configuration error");
 	} else {
-		local_result_set(res, 0, "2.0.0", "delivered to file: %s", path);
+		run(&d, &u, cmd, uid, gid, &res);
 	}
-	close(fd);
-	local_become(0, 0);
-	cfg_buf_fini(&msg);
+	local_leaf(&d, &res);
+	cfg_buf_fini(&res.text);
 }

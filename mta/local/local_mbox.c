@@ -1,4 +1,4 @@
-/* local_mbox.c - mbox and Maildir delivery (see local.h) */
+/* local_mbox.c - mbox delivery: locking, From_ lines, exactly once, one fsync per batch (see local.h) */
 #include "config.h"
 
 #include <errno.h>
@@ -64,20 +64,6 @@ int local_message(struct local_dlv *d, int flags, struct cfg_buf *out)
 	if (flags & LM_BLANK)
 		cfg_buf_addc(out, '\n');
 	cfg_buf_fini(&content);
-	return 0;
-}
-
-/* local_become - act with the user's rights (root only); restore with local_become(0, 0) */
-int local_become(uid_t uid, gid_t gid)
-{
-	if (!local_cfg_get()->root)
-		return 0;
-	if (seteuid(0) < 0)
-		return -1;
-	if (uid == 0)
-		return setegid(0);
-	if (setegid(gid) < 0 || seteuid(uid) < 0)
-		return -1;
 	return 0;
 }
 
@@ -184,10 +170,11 @@ static uint64_t read_mark(struct local_dlv *d)
 
 /*
  * already_there - did an earlier, interrupted attempt deliver this copy?
- * The bytes after the From_ line must match what we would write now.
+ * The bytes after the From_ line must match what we would write now
+ * (read through rfd, cut through fd).
  * Returns 1 delivered, 0 not (a partial tail is cut off), -1 error.
  */
-static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg)
+static int already_there(int rfd, int fd, off_t at, off_t size, const struct cfg_buf *msg)
 {
 	const char *nl = memchr(msg->data, '\n', msg->len);
 	size_t head = nl ? (size_t)(nl - msg->data) + 1 : 0;
@@ -199,7 +186,7 @@ static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg
 		return 0;
 	want = (size_t)(size - at) < msg->len ? (size_t)(size - at) : msg->len;
 	buf = cfg_xmalloc(want + 1);
-	n = pread(fd, buf, want, at);
+	n = pread(rfd, buf, want, at);
 	if (n != (ssize_t)want) {
 		free(buf);
 		return -1;
@@ -224,16 +211,20 @@ static int already_there(int fd, off_t at, off_t size, const struct cfg_buf *msg
  * from qmgr, and fsync()ed once before any of them is reported delivered
  * (local_mbox_sync).  Each copy still gets its exactly-once mark first.
  */
+struct pending {
+	struct dlv_req *req;
+	size_t k;
+	char *addr, *orig;
+};
+
 static struct {
-	char *path;
+	char *path, *user;
 	int fd;
 	char *lockpath;
 	int locked;
 	int dirty;
-	struct {
-		struct dlv_req *req;
-		size_t idx;
-	} pending[DLV_BATCH_MAX * 4];
+	off_t start; /* the size before the first copy not yet synced */
+	struct pending pending[DLV_BATCH_MAX * 4];
 	size_t npending;
 } box = {.fd = -1};
 
@@ -259,25 +250,38 @@ static void box_release(void)
 	box.fd = -1;
 	free(box.path);
 	box.path = NULL;
+	free(box.user);
+	box.user = NULL;
 }
 
-/* undo_pending - the copies written since the last sync are not safe: defer them */
-static void undo_pending(const char *why)
+/* pending_clear - forget the copies waiting for the fsync */
+static void pending_clear(void)
 {
 	for (size_t i = 0; i < box.npending; i++) {
-		struct cfg_strvec *res = &box.pending[i].req->results;
-		char prefix[64];
-
-		snprintf(prefix, sizeof(prefix), "result=%zu\tsent\t", box.pending[i].idx);
-		for (size_t k = 0; k < res->n; k++) {
-			if (strncmp(res->v[k], prefix, strlen(prefix)) == 0) {
-				free(res->v[k]);
-				res->v[k] = cfg_xasprintf("result=%zu\tdeferred\t4.2.0\t%s",
-				                          box.pending[i].idx, why);
-			}
-		}
+		free(box.pending[i].addr);
+		free(box.pending[i].orig);
 	}
 	box.npending = 0;
+}
+
+/*
+ * undo_pending - the copies written since the last sync are not safe: cut
+ * them off and report each one as Postfix reports a failed mailbox write.
+ */
+static void undo_pending(int err)
+{
+	const char *dsn = local_dsn(err, "5.3.0");
+	char *why = cfg_xasprintf("cannot update mailbox %s for user %s. error writing message: %s",
+	                          box.path, box.user, strerror(err));
+
+	if (ftruncate(box.fd, box.start) < 0)
+		mta_warn("%s: truncate: %m", box.path);
+	for (size_t i = 0; i < box.npending; i++) {
+		struct pending *p = &box.pending[i];
+
+		local_correct(p->req, p->k, p->addr, p->orig, dsn[0] == '4' ? 4 : 5, dsn, why);
+	}
+	free(why);
 }
 
 int local_mbox_sync(void)
@@ -285,113 +289,195 @@ int local_mbox_sync(void)
 	int rc = 0;
 
 	if (box.fd >= 0 && box.dirty && fsync(box.fd) < 0) {
-		char *why =
-		    cfg_xasprintf("cannot update mailbox %s: fsync: %s", box.path, strerror(errno));
+		int e = errno;
 
-		mta_warn("%s", why);
-		undo_pending(why);
-		free(why);
+		mta_warn("%s: fsync: %s", box.path, strerror(e));
+		undo_pending(e);
 		rc = -1;
 	}
 	box.dirty = 0;
-	box.npending = 0;
+	pending_clear();
 	box_release();
 	return rc;
 }
 
-/* box_open - open and lock path for pw (the held mailbox when it is the same); 0 or -1 */
-static int box_open(const struct passwd *pw, const char *path, struct local_result *res)
+/* box_fail - "cannot update mailbox PATH for user USER. WHY" */
+static void box_fail(struct local_result *res, int status, const char *dsn, const char *path,
+                     const char *user, const char *why)
+{
+	local_result_set(res, status, dsn, "cannot update mailbox %s for user %s. %s", path, user,
+	                 why);
+}
+
+/* box_lock - dot-lock (as ouid/ogid, who may write the directory) and fcntl-lock; 0 or -1 */
+static int box_lock(const char *path, uid_t ouid, gid_t ogid)
 {
 	struct local_cfg *cfg = local_cfg_get();
-	struct stat st;
 	struct flock fl;
-	int fd;
+	int rc = 0;
 
-	if (box.fd >= 0 && strcmp(box.path, path) == 0)
-		return 0;
-	if (local_mbox_sync() < 0) {
-		/* the earlier copies were turned into deferrals; this one is new */
-	}
-	/* the spool directory may be root's: create the mailbox, then hand it to the user */
-	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT) {
-		fd =
-		    open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0 && cfg->root && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
-			mta_warn("chown %s: %m", path);
-	}
-	if (fd < 0) {
-		local_result_set(res, 4, "4.2.0",
-		                 "cannot update mailbox %s for user %s. cannot open file: %s", path,
-		                 pw->pw_name, strerror(errno));
-		return -1;
-	}
-	box.fd = fd;
-	box.path = cfg_xstrdup(path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		local_result_set(res, 5, "5.2.0",
-		                 "cannot update mailbox %s for user %s. file type mismatch", path,
-		                 pw->pw_name);
-		box_release();
-		return -1;
-	}
-	if (cfg->root && cfg->strict_ownership && st.st_uid != pw->pw_uid) {
-		local_result_set(res, 4, "4.2.0",
-		                 "cannot update mailbox %s for user %s. file has wrong owner", path,
-		                 pw->pw_name);
-		box_release();
-		return -1;
-	}
-	if (cfg->lock_dotlock && dotlock(path, &box.lockpath) < 0) {
-		local_result_set(
-		    res, 4, "4.2.0",
-		    "cannot update mailbox %s for user %s. unable to lock for exclusive "
-		    "access: %s",
-		    path, pw->pw_name, strerror(errno));
-		box_release();
-		return -1;
+	if (cfg->lock_dotlock) {
+		if (local_become(ouid, ogid) < 0)
+			return -1;
+		rc = dotlock(path, &box.lockpath);
+		local_become(0, 0);
+		if (rc < 0)
+			return -1;
 	}
 	if (cfg->lock_fcntl) {
 		memset(&fl, 0, sizeof(fl));
 		fl.l_type = F_WRLCK;
 		fl.l_whence = SEEK_SET;
-		if (fcntl(fd, F_SETLKW, &fl) < 0) {
-			local_result_set(res, 4, "4.2.0",
-			                 "cannot update mailbox %s for user %s. unable to lock for "
-			                 "exclusive access: %s",
-			                 path, pw->pw_name, strerror(errno));
-			box_release();
+		if (fcntl(box.fd, F_SETLKW, &fl) < 0)
 			return -1;
-		}
 		box.locked = 1;
 	}
 	return 0;
 }
 
-void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
-                struct local_result *res)
+/*
+ * box_open - open and lock path for d->user (the held mailbox when it is
+ * the same): with ouid/ogid, never through a link, a regular file owned by
+ * the recipient.  0 or -1 (res set).
+ */
+static int box_open(struct local_dlv *d, const struct local_user *u, const char *path, uid_t ouid,
+                    gid_t ogid, struct local_result *res)
+{
+	struct local_cfg *cfg = local_cfg_get();
+	struct cfg_buf why;
+	struct stat st;
+	int fd, chown_it = ouid != u->uid; /* root made it: the user's, with the user's group */
+
+	if (box.fd >= 0 && strcmp(box.path, path) == 0)
+		return 0;
+	local_mbox_sync();
+	cfg_buf_init(&why);
+	if (local_become(ouid, ogid) < 0) {
+		box_fail(res, 4, "4.3.0", path, d->user, "cannot change privileges");
+		cfg_buf_fini(&why);
+		return -1;
+	}
+	/* a mailbox created by root (spool directory) is handed to the user at once */
+	fd = local_safe_open(path, O_WRONLY | O_APPEND | O_CREAT, chown_it ? u->uid : (uid_t)-1,
+	                     chown_it ? u->gid : (gid_t)-1, &st, &why);
+	local_become(0, 0);
+	if (fd < 0) {
+		const char *dsn = local_dsn(errno, "5.2.0");
+
+		box_fail(res, dsn[0] == '4' ? 4 : 5, dsn, path, d->user, why.data);
+		cfg_buf_fini(&why);
+		return -1;
+	}
+	cfg_buf_fini(&why);
+	box.fd = fd;
+	box.path = cfg_xstrdup(path);
+	box.user = cfg_xstrdup(d->user);
+	if (!S_ISREG(st.st_mode)) {
+		char *w = cfg_xasprintf("destination %s is not a regular file", path);
+
+		box_fail(res, 5, "5.2.0", path, d->user, w);
+		free(w);
+		box_release();
+		return -1;
+	}
+	if (cfg->root && cfg->strict_ownership && st.st_uid != u->uid) {
+		char *w = cfg_xasprintf("destination %s is not owned by recipient", path);
+
+		box_fail(res, 4, "4.2.0", path, d->user, w);
+		mta_warn("specify \"strict_mailbox_ownership = no\" to ignore mailbox ownership "
+		         "mismatch");
+		free(w);
+		box_release();
+		return -1;
+	}
+	if (box_lock(path, ouid, ogid) < 0) {
+		char *w = cfg_xasprintf("unable to lock for exclusive access: %s", strerror(errno));
+
+		box_fail(res, 4, "4.2.0", path, d->user, w);
+		free(w);
+		box_release();
+		return -1;
+	}
+	return 0;
+}
+
+/* box_reader - the open mailbox for reading (the exactly-once check), or -1 */
+static int box_reader(void)
+{
+	struct stat a, b;
+	int fd = open(box.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	/* the file written to, not another one put in its place */
+	if (fd >= 0
+	    && (fstat(fd, &a) < 0 || fstat(box.fd, &b) < 0 || a.st_dev != b.st_dev
+	        || a.st_ino != b.st_ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* box_write - the copy at the end of the mailbox, as the user; 0 or an errno value */
+static int box_write(const struct local_user *u, const struct cfg_buf *msg)
+{
+	int e = 0;
+
+	if (local_become(u->uid, u->gid) < 0)
+		return errno;
+	if (local_write_all(box.fd, msg) < 0)
+		e = errno;
+	local_become(0, 0);
+	return e;
+}
+
+/* box_pending - remember a copy for the fsync at the end of the batch; 0 or -1 */
+static int box_pending(struct local_dlv *d, off_t size)
+{
+	struct pending *p;
+
+	box.dirty = 1;
+	if (box.npending == sizeof(box.pending) / sizeof(box.pending[0]))
+		/* no room to remember it: everything goes to disk now */
+		return local_mbox_sync();
+	if (box.npending == 0)
+		box.start = size;
+	p = &box.pending[box.npending++];
+	p->req = d->req;
+	p->k = d->k;
+	p->addr = cfg_xstrdup(d->addr);
+	p->orig = cfg_xstrdup(d->orig);
+	return 0;
+}
+
+void local_mbox(struct local_dlv *d, const struct local_user *u, const char *path, uid_t ouid,
+                gid_t ogid, struct local_result *res)
 {
 	struct local_cfg *cfg = local_cfg_get();
 	struct cfg_buf msg;
 	struct stat st;
 	off_t size;
 	uint64_t mark;
+	int err;
 
 	cfg_buf_init(&msg);
 	if (local_message(d, LM_MBOX, &msg) < 0) {
 		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
 		goto out;
 	}
-	if (box_open(pw, path, res) < 0)
+	if (box_open(d, u, path, ouid, ogid, res) < 0)
 		goto out;
-	if (fstat(box.fd, &st) < 0) {
-		local_result_set(res, 4, "4.2.0", "cannot update mailbox %s: %s", path,
-		                 strerror(errno));
+	if (fstat(box.fd, &st) < 0 || st.st_nlink != 1) {
+		box_fail(res, 4, "4.2.0", path, d->user, "target file status changed unexpectedly");
 		goto out;
 	}
 	size = st.st_size;
 	if (d->exact_once && (mark = read_mark(d)) != 0) {
-		int there = already_there(box.fd, (off_t)(mark - 1), size, &msg);
+		int rfd = box_reader();
+		int there =
+		    rfd < 0 ? -1 : already_there(rfd, box.fd, (off_t)(mark - 1), size, &msg);
+
+		if (rfd >= 0)
+			close(rfd);
 
 		if (there > 0) {
 			local_result_set(res, 0, "2.0.0", "delivered to mailbox");
@@ -401,134 +487,27 @@ void local_mbox(struct local_dlv *d, const struct passwd *pw, const char *path,
 			size = st.st_size;
 	}
 	if (cfg->size_limit > 0 && size + (off_t)msg.len > cfg->size_limit) {
-		local_result_set(
-		    res, 5, "5.2.2",
-		    "cannot update mailbox %s for user %s. error writing message: File "
-		    "too large",
-		    path, pw->pw_name);
+		box_fail(res, 5, "5.2.2", path, d->user, "error writing message: File too large");
 		goto out;
 	}
 	if (d->exact_once)
 		qf_set_mark(d->req->fd, d->req->rcpt[d->k].qr, (uint64_t)size + 1);
-	{
-		size_t off = 0;
-		int err = 0;
+	if ((err = box_write(u, &msg)) != 0) {
+		const char *dsn = local_dsn(err, "5.3.0");
+		char *w = cfg_xasprintf("error writing message: %s", strerror(err));
 
-		while (off < msg.len) {
-			ssize_t n = write(box.fd, msg.data + off, msg.len - off);
-
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				err = errno;
-				break;
-			}
-			off += (size_t)n;
-		}
-		if (err) {
-			if (ftruncate(box.fd, size) < 0) {
-				/* nothing more we can do */
-			}
-			local_result_set(
-			    res, 4, "4.2.0",
-			    "cannot update mailbox %s for user %s. error writing message: %s", path,
-			    pw->pw_name, strerror(err));
-			goto out;
-		}
+		if (ftruncate(box.fd, size) < 0)
+			mta_warn("%s: truncate: %m", path);
+		box_fail(res, dsn[0] == '4' ? 4 : 5, dsn, path, d->user, w);
+		free(w);
+		goto out;
 	}
 	/* on disk before anyone hears of it: local_mbox_sync() runs before the answers */
-	box.dirty = 1;
-	if (box.npending < sizeof(box.pending) / sizeof(box.pending[0])) {
-		box.pending[box.npending].req = d->req;
-		box.pending[box.npending].idx = d->req->rcpt[d->k].idx;
-		box.npending++;
-	} else if (local_mbox_sync() < 0) {
-		local_result_set(res, 4, "4.2.0", "cannot update mailbox %s: fsync failed", path);
+	if (box_pending(d, size) < 0) {
+		box_fail(res, 4, "4.2.0", path, d->user, "error writing message: fsync failed");
 		goto out;
 	}
 	local_result_set(res, 0, "2.0.0", "delivered to mailbox");
 out:
-	cfg_buf_fini(&msg);
-}
-
-/* mkdirs - a Maildir's directories */
-static int mkdirs(const char *path)
-{
-	static const char *const sub[] = {"", "tmp", "new", "cur", NULL};
-
-	for (size_t i = 0; sub[i]; i++) {
-		char *p = cfg_xasprintf("%s%s", path, sub[i]);
-		int rc = mkdir(p, 0700);
-
-		free(p);
-		if (rc < 0 && errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
-
-void local_maildir(struct local_dlv *d, const struct passwd *pw, const char *path,
-                   struct local_result *res)
-{
-	struct local_cfg *cfg = local_cfg_get();
-	struct cfg_buf msg;
-	char name[256], host[64];
-	char *tmp = NULL, *fin = NULL;
-	int fd = -1;
-	struct stat st;
-
-	cfg_buf_init(&msg);
-	snprintf(host, sizeof(host), "%.*s", (int)strcspn(cfg->myhostname, "."), cfg->myhostname);
-	/* a name that depends only on the queue file: a second attempt finds the first */
-	snprintf(name, sizeof(name), "%ld.P%sR%zu.%s", d->req->env.arrival_sec, d->req->qid,
-	         d->req->rcpt[d->k].idx, host);
-	if (local_become(pw->pw_uid, pw->pw_gid) < 0 || mkdirs(path) < 0) {
-		local_result_set(res, 4, "4.2.0", "cannot create maildir %s for user %s: %s", path,
-		                 pw->pw_name, strerror(errno));
-		goto out;
-	}
-	tmp = cfg_xasprintf("%stmp/%s", path, name);
-	fin = cfg_xasprintf("%snew/%s", path, name);
-	if (stat(fin, &st) == 0) {
-		local_result_set(res, 0, "2.0.0", "delivered to maildir");
-		goto out;
-	}
-	{
-		char *cur = cfg_xasprintf("%scur/%s", path, name);
-		int there = stat(cur, &st) == 0;
-
-		free(cur);
-		if (there) {
-			local_result_set(res, 0, "2.0.0", "delivered to maildir");
-			goto out;
-		}
-	}
-	if (local_message(d, 0, &msg) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, msg.data, msg.len) != (ssize_t)msg.len || fsync(fd) < 0
-	    || close(fd) < 0) {
-		local_result_set(res, 4, "4.2.0", "cannot update maildir %s for user %s: %s", path,
-		                 pw->pw_name, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (link(tmp, fin) < 0 && errno != EEXIST) {
-		local_result_set(res, 4, "4.2.0", "cannot update maildir %s for user %s: %s", path,
-		                 pw->pw_name, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	unlink(tmp);
-	local_result_set(res, 0, "2.0.0", "delivered to maildir");
-out:
-	local_become(0, 0);
-	free(tmp);
-	free(fin);
 	cfg_buf_fini(&msg);
 }

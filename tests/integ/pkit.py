@@ -33,6 +33,7 @@ IS_ROOT = os.geteuid() == 0
 ME = pwd.getpwuid(os.getuid()).pw_name
 
 _instances = []
+_users = []  # TestUser logins to remove at exit
 
 
 def free_port():
@@ -306,6 +307,11 @@ def _stop_all():
             inst.cleanup(keep=bool(os.environ.get("POSTKIT_KEEP")))
         except Exception:
             pass
+    for user in list(_users):
+        try:
+            user.remove()
+        except Exception:
+            pass
 
 
 def _on_signal(signum, frame):
@@ -316,6 +322,49 @@ def _on_signal(signum, frame):
 atexit.register(_stop_all)
 signal.signal(signal.SIGTERM, _on_signal)
 signal.signal(signal.SIGINT, _on_signal)
+
+
+class TestUser:
+    """A login made for a test (useradd -M, home under a temporary directory), removed after.
+
+    Only for root runs.  A name that already exists is refused rather than borrowed,
+    so a test never changes an account it did not create.  groups: extra groups
+    (created, and removed with the user) that the user is a member of."""
+
+    def __init__(self, name, home, groups=()):
+        self.name = name
+        self.home = home
+        self.groups = list(groups)
+        try:
+            pwd.getpwnam(name)
+            raise RuntimeError("user %s exists already: not touching it" % name)
+        except KeyError:
+            pass
+        for g in self.groups:
+            subprocess.run(["groupadd", g], check=True, capture_output=True)
+        args = ["useradd", "-M", "-d", home, "-s", "/bin/sh"]
+        if self.groups:
+            args += ["-G", ",".join(self.groups)]
+        subprocess.run(args + [name], check=True, capture_output=True)
+        os.makedirs(home, exist_ok=True)
+        pw = pwd.getpwnam(name)
+        os.chown(home, pw.pw_uid, pw.pw_gid)
+        os.chmod(home, 0o755)
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        _users.append(self)
+
+    def remove(self):
+        subprocess.run(["userdel", self.name], capture_output=True)
+        subprocess.run(["groupdel", self.name], capture_output=True)
+        for g in self.groups:
+            subprocess.run(["groupdel", g], capture_output=True)
+        if self in _users:
+            _users.remove(self)
+
+
+def can_make_users():
+    """Root, with useradd and userdel: tests that need their own logins can run."""
+    return IS_ROOT and shutil.which("useradd") is not None and shutil.which("userdel") is not None
 
 
 def require_binaries():
