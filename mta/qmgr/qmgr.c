@@ -216,9 +216,8 @@ static void bounce_reply(int fd, int revents, void *ctx)
 		m->env.hflags |= QF_H_BOUNCED;
 		qf_set_hflags(m->fd, m->env.hflags);
 	} else {
-		/* try again on the next run: the file stays deferred with its bounce records */
-		mta_warn("%s: bounce service failed; will retry", m->qid);
-		m->deferred++;
+		/* not again in this pass: the file waits in deferred/ with its bounce records */
+		m->bounce_failed = 1;
 	}
 	qmgr_job_done(&Q, m);
 }
@@ -352,9 +351,15 @@ void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 	/* a non-delivery notice first; the file must live until it is queued */
 	if (!(m->env.hflags & QF_H_BOUNCED)
 	    && ((m->env.hflags & QF_H_VERIFY) ? pending == 0 : has_bounces(m))) {
-		if (start_bounce(m) == 0)
+		if (!m->bounce_failed && start_bounce(m) == 0)
 			return;
-		pending++; /* no bounce service now: keep the file and retry */
+		/*
+		 * No notice now (no bounce service, or it failed): the message
+		 * waits out its back-off like any deferred one, never a tight
+		 * retry loop.  One line per attempt, as Postfix logs it.
+		 */
+		mta_info("%s: status=deferred (bounce failed)", m->qid);
+		pending++;
 	}
 	if (pending) {
 		struct utimbuf ut;

@@ -16,6 +16,11 @@ a dying disk does.  Postfix 3.7.11 observed with the same injector:
 smtpd: 64 SMTP messages with faults in smtpd (its in-process cleanup).
 pickup: 32 sendmail messages with faults in the cleanup daemon, each tried
 again by pickup until cleanup takes it.
+bounce: the non-delivery notice cannot be queued (every fsync in cleanup
+fails, so the bounce service answers an error) or the bounce service is
+not there.  Postfix 3.7.11 logs "postfix/qmgr[PID]: QID: status=deferred
+(bounce failed)" once per attempt and keeps the message in deferred/ with
+the usual back-off (minimal_backoff_time).
 """
 import os
 import re
@@ -177,6 +182,49 @@ def run_pickup():
         inst.cleanup()
 
 
+def bounce_attempts(inst, qid):
+    log = inst.log()
+    return [len(re.findall(r"postfix/qmgr\[\d+\]: %s: status=deferred \(bounce failed\)\n" % qid,
+                           log)),
+            len(re.findall(r"%s: from=<someone@example\.net>, .* \(queue active\)" % qid, log))]
+
+
+def run_bounce(label, **kw):
+    inst = FaultInstance({"FAULT_PROG": "cleanup", "FAULT_CALLS": "fsync",
+                          "FAULT_PATH": "/queue/incoming/"},
+                         main_extra="local_recipient_maps =\n", **kw)
+    try:
+        inst.start()
+        s = inst.session()
+        s.cmd("EHLO client.example.net")
+        s.cmd("MAIL FROM:<someone@example.net>")
+        s.cmd("RCPT TO:<nosuchuser@example.com>")
+        r = s.data("Subject: bounce me\n\nbody\n")
+        s.cmd("QUIT")
+        s.close()
+        qid = r.split()[-1]
+        R.true("%s: queued" % label, r.startswith("250 2.0.0 Ok: queued as "), r)
+        R.true("%s: logged as Postfix does" % label,
+               inst.wait_log(r"postfix/qmgr\[\d+\]: %s: status=deferred \(bounce failed\)$" % qid),
+               inst.log())
+        time.sleep(1.5)  # a tight retry loop would log many more by now
+        R.check("%s: one attempt, one line" % label, bounce_attempts(inst, qid), [1, 1])
+        R.check("%s: the message waits in deferred/" % label, inst.queue_files("deferred"), [qid])
+        try:
+            wait = os.stat(inst.path("queue", "deferred", qid)).st_mtime - time.time()
+        except OSError:
+            wait = None
+        R.true("%s: retry after minimal_backoff_time" % label, wait and wait >= 250, wait)
+        inst.postfix("flush")
+        inst.wait_log(r"%s: status=deferred \(bounce failed\)" % qid, count=2)
+        time.sleep(1)
+        R.check("%s: flushed: a second attempt, a second line" % label,
+                bounce_attempts(inst, qid), [2, 2])
+        R.check("%s: still deferred" % label, inst.queue_files("deferred"), [qid])
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     if not os.path.exists(INJECTOR):
@@ -184,6 +232,10 @@ def main():
         sys.exit(77)
     run_smtpd()
     run_pickup()
+    run_bounce("bounce answers an error")
+    no_bounce = pkit.BASE_MASTER_CF.replace(
+        "bounce    unix  -       -       n       -       0       bounce\n", "")
+    run_bounce("no bounce service", master_cf=no_bounce)
     R.finish()
 
 
