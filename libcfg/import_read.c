@@ -83,6 +83,20 @@ static int has_control(const char *text)
 	return 0;
 }
 
+/*
+ * value_control - like has_control, for a main.cf value: a CR before a
+ * blank is what a main.cf with CRLF line ends leaves before each
+ * continuation line (Postfix reads it as white space), so it may come back
+ */
+static int value_control(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (((*p < 0x20 && *p != '\t') || *p == 0x7f)
+		    && !(*p == '\r' && (p[1] == ' ' || p[1] == '\t')))
+			return 1;
+	return 0;
+}
+
 /* text_ok - main.cf can hold this text as a value: one line, no NUL, no edge whitespace */
 static int text_ok(const struct cfgp_imp_model *m, const char *path, const struct cfg_doc_node *n,
                    const char *text, size_t len)
@@ -99,7 +113,7 @@ static int text_ok(const struct cfgp_imp_model *m, const char *path, const struc
 		               path);
 		return 0;
 	}
-	if (has_control(text)) {
+	if (value_control(text)) {
 		/* Postfix would write it into main.cf (or master.cf) as is */
 		cfgp_imp_error(m, n, "import-value",
 		               "%s: a value must not contain control characters", path);
