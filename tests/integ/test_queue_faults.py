@@ -99,10 +99,16 @@ def check_log(inst, label, failed):
                 sorted(os.listdir(inst.path("queue", q))), [])
 
 
-def run_smtpd():
-    inst = FaultInstance({"FAULT_PROG": "smtpd", "FAULT_CALLS": "write,fsync",
-                          "FAULT_PATH": "/queue/incoming/", "FAULT_PROB": "0.25",
+def random_faults(prog, calls, prob):
+    """An instance where prog's calls on incoming queue files fail with EIO at
+    random (each process its own sequence), a failed call taking 30 ms."""
+    return FaultInstance({"FAULT_PROG": prog, "FAULT_CALLS": calls,
+                          "FAULT_PATH": "/queue/incoming/", "FAULT_PROB": prob,
                           "FAULT_SEED_PID": "1", "FAULT_DELAY_MS": "30"})
+
+
+def run_smtpd():
+    inst = random_faults("smtpd", "write,fsync", "0.25")
     try:
         inst.start()
         replies = {}
@@ -149,9 +155,7 @@ def trigger_pickup(inst):
 
 
 def run_pickup():
-    inst = FaultInstance({"FAULT_PROG": "cleanup", "FAULT_CALLS": "pwrite,fsync",
-                          "FAULT_PATH": "/queue/incoming/", "FAULT_PROB": "0.3",
-                          "FAULT_SEED_PID": "1", "FAULT_DELAY_MS": "30"})
+    inst = random_faults("cleanup", "pwrite,fsync", "0.3")
     try:
         inst.start()
         subjects = ["qf-pickup-%d" % i for i in range(32)]
