@@ -126,8 +126,17 @@ int cfgp_mapsrc_next(struct cfg_lines *lr, struct cfg_lline *ll, const char *nam
                      struct cfg_diags *diags);
 /* cfgp_trim_right - strip trailing whitespace in place; returns s */
 char *cfgp_trim_right(char *s);
-/* cfgp_read_source - read a whole source file; "open PATH: ERR" fatal on failure */
-int cfgp_read_source(const char *path, struct cfg_buf *out, struct cfg_diags *diags);
+/*
+ * cfgp_read_source - read a whole source file without ever blocking on it:
+ * a FIFO, device or socket is refused ("open PATH: not a regular file",
+ * code "map-not-regular"), as is a directory.  Fatal diagnostics: "open
+ * PATH: ERR" (code "map-open") when it cannot be opened; a read error
+ * (a directory too) is "read PATH: ERR", or "TYPE map PATH: read error:
+ * ERR" when type is given (cidr:, regexp:, as Postfix words it); code
+ * "map-read".
+ */
+int cfgp_read_source(const char *path, const char *type, struct cfg_buf *out,
+                     struct cfg_diags *diags);
 /*
  * cfgp_inline_rules - for "TYPE:{ {rule1}, {rule2} }" names of pattern
  * tables: append the rules as lines of text to out.  Returns 1 when name was

@@ -34,7 +34,8 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	struct cfg_buf why, content;
 	struct mta_stream s;
 	struct cfg_strvec a;
-	const char *qid, *full;
+	char qid[QF_ID_MAX];
+	const char *full;
 	int cfd, rc = -1;
 
 	qf_env_init(&env);
@@ -54,10 +55,12 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	mta_stream_init(&s, cfd, 60);
 	ipc_add(&a, "request", "open");
 	ipc_send(&s, &a);
-	if (ipc_recv(&s, &a) < 0 || (qid = ipc_get(&a, "queue_id")) == NULL) {
+	if (ipc_recv(&s, &a) < 0 || ipc_get(&a, "queue_id") == NULL) {
 		mta_warn("cleanup service: no queue file");
 		goto close;
 	}
+	/* a copy: the reply's strings go with the next request */
+	snprintf(qid, sizeof(qid), "%s", ipc_get(&a, "queue_id"));
 	mta_info("%s: uid=%ld from=<%s>", qid, (long)st->st_uid, env.sender);
 	cfg_strvec_clear(&a);
 	ipc_add(&a, "request", "message");
@@ -83,6 +86,13 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 			mta_warn("%s: message from uid %ld rejected: %s", qid, (long)st->st_uid,
 			         ipc_get(&a, "reply") ? ipc_get(&a, "reply") : "");
 			rc = 0;
+		} else {
+			/* cleanup removed its file: this one stays for the next run */
+			const char *rep = ipc_get(&a, "reply"),
+			           *e = rep ? strstr(rep, "Error: ") : NULL;
+
+			mta_warn("maildrop/%s: error writing %s: %s", name, qid,
+			         e ? e + 7 : "queue file write error");
 		}
 	}
 close:
@@ -115,7 +125,8 @@ static void trigger(struct mta_server *srv, char req)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (st.st_mode & S_IXUSR) {
-				if (feed(srv, de->d_name, fd, &st) == 0)
+				/* sealed, and its writer (sendmail) is done with it */
+				if (qf_claim(fd) == 0 && feed(srv, de->d_name, fd, &st) == 0)
 					unlink(path);
 			} else if (time(NULL) - st.st_mtime > 3600) {
 				/* a submission that never finished */

@@ -252,6 +252,7 @@ int smtpd_data(struct smtpd *s)
 {
 	struct rx rx;
 	struct cfg_buf line;
+	int prev_crlf = 1; /* the line before ended with <CR><LF> (DATA counts as one) */
 	int rc;
 
 	memset(&rx, 0, sizeof(rx));
@@ -307,16 +308,27 @@ int smtpd_data(struct smtpd *s)
 		}
 		n--; /* the LF */
 		crlf = n > 0 && p[n - 1] == '\r';
-		if (crlf)
-			n--;
-		else if (s->bare_nl_mode == 2)
+		if (s->bare_nl_mode == 0) {
+			/* "<LF>" or any number of "<CR>" before it end the line */
+			while (n > 0 && p[n - 1] == '\r')
+				n--;
+		} else if (crlf) {
+			n--; /* exactly one: "a<CR><CR><LF>" is "a<CR>" */
+		} else if (s->bare_nl_mode == 2) {
 			rx.bare_lf = 1;
-		if (rx.at_bol && n == 1 && p[0] == '.') {
-			if (crlf || s->bare_nl_mode == 0)
-				break; /* end of data */
-			if (s->bare_nl_mode == 1)
-				continue; /* ".<LF>" is not the end and is dropped, as Postfix does */
 		}
+		if (rx.at_bol && n == 1 && p[0] == '.') {
+			if (s->bare_nl_mode == 0 || (crlf && prev_crlf))
+				break; /* end of data */
+			/*
+			 * normalize/reject: only <CR><LF>.<CR><LF> ends the data.  A
+			 * "." line next to a bare <LF> is no end and is dropped, as
+			 * Postfix does; a client cannot smuggle commands past it.
+			 */
+			prev_crlf = crlf;
+			continue;
+		}
+		prev_crlf = crlf;
 		if (rx.at_bol && p[0] == '.') {
 			p++;
 			n--;
