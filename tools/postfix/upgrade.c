@@ -191,7 +191,8 @@ static int hash_queues(struct mta_conf *c, const char *config_dir)
 		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " deferred");
 	if (*missing == '\0')
 		return 0;
-	printf("fixing main.cf hash_queue_names for missing %s\n", missing);
+	/* post-install's unquoted echo: one space before the names */
+	printf("fixing main.cf hash_queue_names for missing%s\n", missing);
 	path = cfg_xasprintf("%s/main.cf", config_dir);
 	arg = cfg_xasprintf("hash_queue_names=%s%s", found, missing);
 	cfg_diags_init(&ds);
