@@ -33,6 +33,18 @@ int submit_privileged(void)
 	return getuid() != geteuid() || getgid() != getegid();
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * __lsan_is_turned_off - LeakSanitizer's hook: it cannot inspect a set-gid
+ * process (not dumpable) and would fail the run; everywhere else it checks.
+ */
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
+{
+	return submit_privileged();
+}
+#endif
+
 /* read_file - the whole file into out; 0, or -1 with errno */
 static int read_file(const char *path, struct cfg_buf *out)
 {
@@ -195,7 +207,8 @@ const char *submit_user_denied(struct mta_conf *c, const char *param, uid_t uid)
 	return rc == 1 ? NULL : name;
 }
 
-void submit_clean_env(void)
+/* clean_env - a set-gid program keeps only TZ of its caller's environment */
+static void clean_env(void)
 {
 	char *tz = getenv("TZ") ? cfg_xstrdup(getenv("TZ")) : NULL;
 
@@ -203,6 +216,20 @@ void submit_clean_env(void)
 	if (tz)
 		setenv("TZ", tz, 1);
 	free(tz);
+}
+
+const char *submit_config_dir(int status)
+{
+	static char *dir;
+	const char *env = getenv("MAIL_CONFIG");
+
+	free(dir);
+	dir = env ? cfg_xstrdup(env) : NULL;
+	if (dir && strcmp(dir, SUBMIT_DEF_CONFIG_DIR) != 0 && submit_privileged() && geteuid() != 0)
+		submit_require_config_dir(dir, status);
+	if (submit_privileged())
+		clean_env();
+	return dir;
 }
 
 void submit_log(struct mta_conf *c)

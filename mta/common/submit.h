@@ -75,8 +75,14 @@ char *submit_program(struct mta_conf *c, const char *name);
  */
 const char *submit_user_denied(struct mta_conf *c, const char *param, uid_t uid);
 
-/* submit_clean_env - for set-gid programs: of the caller's environment only TZ stays */
-void submit_clean_env(void);
+/*
+ * submit_config_dir - for postdrop and postqueue: the configuration
+ * directory from MAIL_CONFIG (their -c sets it), NULL for the default.
+ * Installed set-gid and run by a user other than root, a non-default one
+ * must pass submit_require_config_dir() (else exit(status)), and of the
+ * caller's environment only TZ stays.  Static storage.
+ */
+const char *submit_config_dir(int status);
 
 /* submit_log - log as configured, quietly: an unprivileged user may not open maillog_file */
 void submit_log(struct mta_conf *c);

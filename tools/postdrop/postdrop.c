@@ -301,12 +301,7 @@ static void setup(int argc, char **argv, struct mta_conf *c, struct drop *d)
 			die("usage: %s [-c config_dir] [-v]", "postdrop");
 		}
 	}
-	config_dir = getenv("MAIL_CONFIG") ? cfg_xstrdup(getenv("MAIL_CONFIG")) : NULL;
-	if (config_dir && strcmp(config_dir, SUBMIT_DEF_CONFIG_DIR) != 0 && submit_privileged()
-	    && geteuid() != 0)
-		submit_require_config_dir(config_dir, 1);
-	if (submit_privileged())
-		submit_clean_env();
+	config_dir = submit_config_dir(1);
 	cfg_buf_init(&why);
 	if (mta_conf_try(c, config_dir, NULL, NULL, &why) < 0)
 		die("%s", why.data);
@@ -324,7 +319,7 @@ int main(int argc, char **argv)
 	static struct mta_conf c;
 	static struct drop d;
 	static char name[] = "postdrop";
-	struct cfg_buf line;
+	static struct cfg_buf line;
 	const char *queue_dir;
 	int in_content = 0;
 

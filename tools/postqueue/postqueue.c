@@ -149,12 +149,7 @@ int main(int argc, char **argv)
 	mta_log_stderr(1);
 	mta_ignore_signals();
 	mode = parse(argc, argv, &q);
-	config_dir = getenv("MAIL_CONFIG") ? cfg_xstrdup(getenv("MAIL_CONFIG")) : NULL;
-	if (config_dir && strcmp(config_dir, SUBMIT_DEF_CONFIG_DIR) != 0 && submit_privileged()
-	    && geteuid() != 0)
-		submit_require_config_dir(config_dir, EX_UNAVAILABLE);
-	if (submit_privileged())
-		submit_clean_env();
+	config_dir = submit_config_dir(EX_UNAVAILABLE);
 	cfg_buf_init(&why);
 	if (mta_conf_try(&q.conf, config_dir, NULL, NULL, &why) < 0)
 		die("%s", why.data);

@@ -298,8 +298,9 @@ static void finish(struct post *p)
 
 int sm_enqueue(struct sm_opts *o, struct mta_conf *c)
 {
-	struct post p;
-	struct xtract x;
+	/* static: a fatal error exits with them still reachable */
+	static struct post p;
+	static struct xtract x;
 	const char *who;
 
 	memset(&p, 0, sizeof(p));
