@@ -224,8 +224,8 @@ static _Noreturn void too_big(struct drop *d)
 	char chunk[8192];
 
 	mta_warn("uid=%ld: File too large", (long)d->uid);
+	drop_path = NULL; /* qf_abort() removes it and frees the name */
 	qf_abort(&d->w);
-	drop_path = NULL;
 	while (fread(chunk, 1, sizeof(chunk), stdin) > 0)
 		;
 	exit(SUBMIT_TOO_BIG);
