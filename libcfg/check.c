@@ -609,6 +609,7 @@ size_t cfg_check_dir(const char *config_dir, const struct cfg_check_opts *opts,
 	note_unused_master(&ck);
 	ck.tables_seen = cfg_htab_new(16);
 	cfgp_check_params(&ck);
+	cfgp_check_support(&ck);
 	cfgp_check_master(&ck);
 	if (!(ck.opts->flags & CFG_CHECK_NO_RELAY) && cfg != NULL)
 		cfgp_check_relay(&ck);

@@ -17,6 +17,7 @@
 
 #include "cfg/buf.h"
 #include "cfg/check.h"
+#include "cfg/restriction.h"
 #include "cfg/config.h"
 #include "cfg/diag.h"
 #include "cfg/htab.h"
@@ -107,6 +108,8 @@ void cfgp_check_params(struct cfgp_check *ck);
 void cfgp_check_master(struct cfgp_check *ck);
 void cfgp_check_relay(struct cfgp_check *ck);
 void cfgp_check_fs(struct cfgp_check *ck);
+/* cfgp_check_support - settings of parameters postkit does not implement (check_support.c) */
+void cfgp_check_support(struct cfgp_check *ck);
 /* cfgp_check_restrictions - one restriction-list setting, already expanded (check_restrict.c) */
 void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s,
                              const char *expanded);
@@ -124,28 +127,8 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 void cfgp_check_table_list(struct cfgp_check *ck, const struct cfgp_setting *s,
                            const char *expanded, int all);
 
-/* Postfix 3.7's smtpd restrictions (check_restrict.c) */
-#define CFGP_R_TABLE 0x001u     /* takes a type:table argument */
-#define CFGP_R_POLICY 0x002u    /* takes a transport:server argument */
-#define CFGP_R_DOMAIN 0x004u    /* takes a DNS list domain argument */
-#define CFGP_R_NUMBER 0x008u    /* takes a number */
-#define CFGP_R_ARGS 0x00fu      /* any argument */
-#define CFGP_R_FINAL 0x010u     /* permit / reject / defer: nothing after it runs */
-#define CFGP_R_PERMIT 0x020u    /* permits every request */
-#define CFGP_R_GUARD 0x040u     /* counts as a relay guard for smtpd's start-up check */
-#define CFGP_R_RELAY 0x080u     /* reject_unauth_destination / defer_unauth_destination */
-#define CFGP_R_SPOOFABLE 0x100u /* decides on what the client claims (HELO, sender) */
-#define CFGP_R_MXBACKUP 0x200u  /* permit_mx_backup */
-#define CFGP_R_WARN 0x400u      /* warn_if_reject: applies to the next restriction */
-
-struct cfgp_restriction {
-	const char *name;
-	unsigned flags;         /* CFGP_R_* */
-	const char *deprecated; /* Postfix's warning when it is deprecated, or NULL */
-};
-
-/* cfgp_restriction_find - the row of a restriction name (any case), or NULL */
-const struct cfgp_restriction *cfgp_restriction_find(const char *name);
+/* cfgp_restriction_find - the row of an smtpd restriction name (any case), or NULL */
+const struct cfg_restriction_def *cfgp_restriction_find(const char *name);
 
 /*
  * Suggestions by edit distance: init with the word, try each candidate,

@@ -14,35 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg/daemon.h"
 #include "cfg/validate.h"
 #include "cfg/xalloc.h"
 #include "check_int.h"
-
-/* The daemons Postfix 3.7 installs in daemon_directory that master.cf may run. */
-static const char *const daemons[] = {
-    "anvil",      "bounce",   "cleanup", "discard",  "dnsblog",         "error",  "flush",
-    "lmtp",       "local",    "nqmgr",   "oqmgr",    "pickup",          "pipe",   "postlogd",
-    "postscreen", "proxymap", "qmgr",    "qmqpd",    "scache",          "showq",  "smtp",
-    "smtpd",      "spawn",    "tlsmgr",  "tlsproxy", "trivial-rewrite", "verify", "virtual",
-    NULL,
-};
-
-/* Internal services that Postfix programs connect to by name. */
-static const char *const internal_services[] = {
-    "anvil",      "bounce", "cleanup", "defer",   "discard", "error", "flush", "pickup", "proxymap",
-    "proxywrite", "qmgr",   "retry",   "rewrite", "scache",  "showq", "trace", "verify", NULL,
-};
-
-/* Transports main.cf hands mail to: the part before ':' must be a master.cf service. */
-static const char *const transport_params[] = {
-    "default_transport",
-    "local_transport",
-    "relay_transport",
-    "virtual_transport",
-    "fallback_transport",
-    "mailbox_transport",
-    NULL,
-};
 
 /* Well-known TCP service names, so the check does not depend on /etc/services. */
 static const char *const known_ports[] = {
@@ -141,6 +116,26 @@ static void check_listen(struct cfgp_check *ck, const struct cfg_service *svc,
 	free(host);
 }
 
+/* is_daemon - a daemon master.cf may run */
+static int is_daemon(const char *cmd)
+{
+	const struct cfg_daemon_def *d = cfg_daemon_find(cmd);
+
+	return d != NULL && !(d->flags & CFG_DF_NOTSERVICE);
+}
+
+/* suggest_daemon - the closest daemon name, or NULL (owned by sg) */
+static const char *suggest_daemon(struct cfgp_suggest *sg, const char *cmd)
+{
+	const struct cfg_daemon_def *d;
+
+	cfgp_suggest_init(sg, cmd);
+	for (size_t i = 0; (d = cfg_daemon_at(i)) != NULL; i++)
+		if (!(d->flags & CFG_DF_NOTSERVICE))
+			cfgp_suggest_try(sg, d->command);
+	return sg->best;
+}
+
 /* check_command - the program of an entry */
 static void check_command(struct cfgp_check *ck, const struct cfg_service *svc,
                           const struct cfgp_setting *s)
@@ -149,6 +144,7 @@ static void check_command(struct cfgp_check *ck, const struct cfg_service *svc,
 	struct cfg_buf dir;
 	char *path;
 	const char *hint;
+	struct cfgp_suggest sg;
 
 	if (cmd[0] == '/') {
 		if (access(cmd, X_OK) != 0)
@@ -157,7 +153,7 @@ static void check_command(struct cfgp_check *ck, const struct cfg_service *svc,
 			               svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE], cmd);
 		return;
 	}
-	if (in_list(cmd, daemons))
+	if (is_daemon(cmd))
 		return;
 	cfg_buf_init(&dir);
 	if (cfgp_check_effective(ck, "daemon_directory", &dir) == 0) {
@@ -170,12 +166,13 @@ static void check_command(struct cfgp_check *ck, const struct cfg_service *svc,
 		free(path);
 	}
 	cfg_buf_fini(&dir);
-	hint = cfg_check_suggest(cmd, daemons);
+	hint = suggest_daemon(&sg, cmd);
 	cfgp_check_add(ck, CFG_SEV_ERROR, "mastercf-command", s,
 	               "service %s/%s: unknown command \"%s\": not a Postfix 3.7 daemon and not "
 	               "found in daemon_directory%s%s%s",
 	               svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE], cmd,
 	               hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+	cfgp_suggest_fini(&sg);
 }
 
 /* check_options - "-o" words that are not name=value */
@@ -221,11 +218,90 @@ static const struct cfg_service *has_service(const struct cfgp_check *ck, const 
 	return NULL;
 }
 
+/* named_by - the explicit transport setting that hands mail to service name, or NULL */
+static const struct cfgp_setting *named_by(struct cfgp_check *ck, const char *name)
+{
+	for (size_t i = 0; i < ck->nsets; i++) {
+		const struct cfgp_setting *s = &ck->sets[i];
+		const struct cfg_param_def *def = cfg_registry_find(s->name);
+		struct cfg_buf v;
+		int hit;
+
+		if (def == NULL || !(def->flags & CFG_PF_TRANSPORT))
+			continue;
+		cfg_buf_init(&v);
+		if (cfgp_check_expand(ck, s, s->value, &v) < 0) {
+			cfg_buf_reset(&v);
+			cfg_buf_adds(&v, s->value);
+		}
+		hit = strncmp(v.data, name, strlen(name)) == 0
+		      && (v.data[strlen(name)] == ':' || v.data[strlen(name)] == '\0');
+		cfg_buf_fini(&v);
+		if (hit)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * check_support - fail closed: an entry runs a daemon, a service type and
+ * column values postkit implements, or (a daemon postkit lacks) nothing
+ * uses it: it does not listen for clients and no transport setting names it
+ */
+static void check_support(struct cfgp_check *ck, const struct cfg_service *svc,
+                          const struct cfgp_setting *s)
+{
+	const char *name = svc->field[CFG_MF_SERVICE], *type = svc->field[CFG_MF_TYPE];
+	const char *cmd = svc->argv.n ? svc->argv.v[0] : "";
+	const struct cfg_daemon_def *d = cfg_daemon_find(cmd);
+	const struct cfg_service_type_def *st = cfg_service_type_find(type);
+	const struct cfgp_setting *user;
+
+	if (d == NULL && cmd[0] != '/')
+		return; /* not a daemon: check_command() says so */
+	if (d == NULL || !d->impl) {
+		if (st != NULL && strcmp(type, "unix") != 0 && strcmp(type, "unix-dgram") != 0)
+			cfgp_check_add(
+			    ck, CFG_SEV_ERROR, "unsupported-command", s,
+			    "service %s/%s: command %s is not implemented by postkit%s%s%s", name,
+			    type, cmd, d ? " (" : "", d ? d->desc : "", d ? ")" : "");
+		else if ((user = named_by(ck, name)) != NULL)
+			cfgp_check_add(
+			    ck, CFG_SEV_ERROR, "unsupported-command", s,
+			    "service %s/%s: command %s is not implemented by postkit%s%s%s, "
+			    "and %s hands mail to it",
+			    name, type, cmd, d ? " (" : "", d ? d->desc : "", d ? ")" : "",
+			    user->name);
+		return;
+	}
+	if (st != NULL && !st->impl)
+		cfgp_check_add(ck, CFG_SEV_ERROR, "unsupported-service-type", s,
+		               "service %s/%s: service type %s is not implemented by postkit (%s)",
+		               name, type, type, st->note);
+	for (unsigned f = CFG_MF_PRIVATE; f < CFG_MF_COMMAND; f++) {
+		const struct cfg_field_value_def *fv =
+		    cfg_field_value_find((enum cfg_master_field)f, svc->field[f]);
+
+		if (fv != NULL && !fv->impl)
+			cfgp_check_add(ck, CFG_SEV_ERROR, "unsupported-column", s,
+			               "service %s/%s: %s = %s is not implemented by postkit (%s)",
+			               name, type, cfg_master_field_name(fv->field), svc->field[f],
+			               fv->note);
+	}
+}
+
 /* check_transports - every transport main.cf names has a master.cf service */
 static void check_transports(struct cfgp_check *ck)
 {
-	for (const char *const *p = transport_params; *p; p++) {
-		const struct cfgp_setting *s = cfgp_check_setting(ck, *p);
+	const struct cfg_param_def *def;
+
+	for (size_t i = 0; (def = cfg_registry_at(i)) != NULL; i++) {
+		const char *const *p = &def->name;
+		const struct cfgp_setting *s;
+
+		if (!(def->flags & CFG_PF_TRANSPORT))
+			continue;
+		s = cfgp_check_setting(ck, *p);
 		struct cfg_buf v;
 		char *t;
 
@@ -277,8 +353,9 @@ void cfgp_check_master(struct cfgp_check *ck)
 
 			if (strcmp(o->field[CFG_MF_SERVICE], svc->field[CFG_MF_SERVICE]) == 0
 			    && strcmp(o->field[CFG_MF_TYPE], type) == 0) {
+				/* one of the two is silently not run: refuse it (issue 18) */
 				cfgp_check_add(
-				    ck, CFG_SEV_WARNING, "mastercf-duplicate", &s,
+				    ck, CFG_SEV_ERROR, "mastercf-duplicate", &s,
 				    "duplicate master.cf entry for service \"%s\" (%s) -- "
 				    "using the last entry (line %u is ignored)",
 				    svc->field[CFG_MF_SERVICE], type, o->line);
@@ -296,8 +373,9 @@ void cfgp_check_master(struct cfgp_check *ck)
 		}
 		check_command(ck, svc, &s);
 		check_options(ck, svc, &s);
+		check_support(ck, svc, &s);
 	}
-	for (const char *const *p = internal_services; *p && !ck->master_bad; p++)
+	for (const char *const *p = cfg_client_services(); *p && !ck->master_bad; p++)
 		if (has_service(ck, *p, NULL) == NULL)
 			cfg_diags_add(
 			    ck->diags, CFG_SEV_WARNING, "mastercf-internal", ck->master_path, 0, 0,

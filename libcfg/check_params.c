@@ -25,21 +25,6 @@
 #include "cfg/xalloc.h"
 #include "check_int.h"
 
-/* Lists of domains that may name lookup tables (type:name elements). */
-static const char *const domain_lists[] = {
-    "mydestination",           "relay_domains",      "virtual_alias_domains",
-    "virtual_mailbox_domains", "fast_flush_domains", NULL,
-};
-
-/* in_list - name is one of list */
-static int in_list(const char *name, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(*list, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* why_of - the validate table's reason for rejecting value (empty when it accepts it) */
 static int why_of(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
@@ -437,6 +422,19 @@ static void check_networks(struct cfgp_check *ck, const struct cfgp_setting *s,
 				                  strerror(errno));
 			continue;
 		}
+		if (w[w[0] == '!'] != '[' && strchr(w, ':') != NULL) {
+			const char *a = w + (w[0] == '!');
+			size_t alen = strcspn(a, "/");
+
+			/* Postfix's match lists take "::1/128" for a type:table */
+			cfgp_check_add_at(
+			    ck, CFG_SEV_ERROR, "value-networks", s, w, cfgp_at_nth(&at), 0,
+			    "parameter %s: the IPv6 address \"%s\" must be written in "
+			    "brackets, as in %s[%.*s]%s (unbracketed, Postfix's daemons "
+			    "take it for a lookup table type:name and fail)",
+			    s->name, w, a == w ? "" : "!", (int)alen, a, a + alen);
+			continue;
+		}
 		if (why_of(def, w, why) < 0)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "value-networks", s, w,
 			                  cfgp_at_nth(&at), 0,
@@ -511,6 +509,16 @@ static int is_port(const char *p)
 	return p[strspn(p, "0123456789")] == 0 || p[strspn(p, "abcdefghijklmnopqrstuvwxyz-")] == 0;
 }
 
+/* is_port_n - the n bytes at p are a port number or service name */
+static int is_port_n(const char *p, size_t n)
+{
+	char *copy = cfg_xstrndup(p, n);
+	int ok = is_port(copy);
+
+	free(copy);
+	return ok;
+}
+
 /* check_relayhost - relayhost / *_relayhost: [host]:port, host:port, host */
 static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s, const char *v)
 {
@@ -524,9 +532,14 @@ static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s,
 
 		if (w[0] == '[') {
 			const char *rb = strchr(w, ']');
+			const char *colon = memchr(w, ':', rb ? (size_t)(rb - w) : strlen(w));
 
 			if (rb == NULL)
 				why = "missing ']'";
+			else if (colon != NULL && strchr(colon + 1, ':') == NULL && colon + 1 < rb
+			         && is_port_n(colon + 1, (size_t)(rb - colon - 1)))
+				/* [host:25]: the port is taken for part of the host name */
+				why = "the port goes after the brackets, as in [host]:port";
 			else if (rb[1] == ':')
 				port = rb + 2;
 			else if (rb[1] != 0)
@@ -546,28 +559,12 @@ static void check_relayhost(struct cfgp_check *ck, const struct cfgp_setting *s,
 	cfg_strvec_fini(&words);
 }
 
-/* PATH parameters whose value need not be an absolute path name. */
-static const char *const relative_paths[] = {
-    "cyrus_sasl_config_path", "home_mailbox",     "html_directory",   "manpage_directory",
-    "openssl_path",           "readme_directory", "sample_directory", NULL,
-};
-
-/* The directories check_fs.c looks at. */
-static const char *const fs_directories[] = {
-    "command_directory",
-    "daemon_directory",
-    "data_directory",
-    "meta_directory",
-    "queue_directory",
-    "shlib_directory",
-    NULL,
-};
-
 /* check_path - file and directory names are absolute (the daemons run in the queue directory) */
 static void check_path(struct cfgp_check *ck, const struct cfgp_setting *s, const char *v)
 {
-	if (*v == 0 || *v == '/' || in_list(s->name, relative_paths)
-	    || in_list(s->name, fs_directories))
+	const struct cfg_param_def *def = cfg_registry_find(s->name);
+
+	if (*v == 0 || *v == '/' || (def != NULL && (def->flags & (CFG_PF_RELPATH | CFG_PF_FSDIR))))
 		return;
 	cfgp_check_add(ck, CFG_SEV_WARNING, "value-path", s,
 	               "parameter %s: \"%s\" is not an absolute path name; Postfix daemons "
@@ -597,7 +594,8 @@ static void check_list(struct cfgp_check *ck, const struct cfgp_setting *s, cons
 	if (cfg_list_split(v, &words, s->name, &tmp) < 0) {
 		for (size_t i = 0; i < tmp.n; i++)
 			cfgp_check_add(ck, CFG_SEV_ERROR, "value-list", s, "%s", tmp.v[i].msg);
-	} else if (in_list(s->name, domain_lists)) {
+	} else if (cfg_registry_find(s->name) != NULL
+	           && (cfg_registry_find(s->name)->flags & CFG_PF_DOMLIST)) {
 		cfgp_check_table_list(ck, s, v, 0);
 	} else if (strcmp(s->name, "smtpd_restriction_classes") == 0) {
 		cfgp_check_restriction_classes(ck, s, v);
@@ -736,9 +734,67 @@ static void check_setting(struct cfgp_check *ck, const struct cfgp_setting *s)
 	cfg_buf_fini(&exp);
 }
 
+/* effective_long - the expanded main.cf value of name as a number; 0 when unset or not one */
+static long effective_long(const struct cfgp_check *ck, const char *name)
+{
+	struct cfg_buf b;
+	long v = 0;
+	char *end;
+
+	cfg_buf_init(&b);
+	if (cfgp_check_effective(ck, name, &b) == 0 && b.len > 0) {
+		v = strtol(b.data, &end, 10);
+		if (*end != '\0')
+			v = 0;
+	}
+	cfg_buf_fini(&b);
+	return v;
+}
+
+/* has_value - the expanded main.cf value of name is not empty */
+static int has_value(const struct cfgp_check *ck, const char *name)
+{
+	struct cfg_buf b;
+	int yes;
+
+	cfg_buf_init(&b);
+	yes = cfgp_check_effective(ck, name, &b) == 0 && b.data[strspn(b.data, " \t,")] != '\0';
+	cfg_buf_fini(&b);
+	return yes;
+}
+
+/*
+ * check_mailbox_limits - the delivery agents refuse to run ("configuration
+ * error: mailbox_size_limit is smaller than message_size_limit") when a
+ * mailbox could not hold one message
+ */
+static void check_mailbox_limits(struct cfgp_check *ck)
+{
+	static const char *const limits[] = {"mailbox_size_limit", "virtual_mailbox_limit"};
+	long message = effective_long(ck, "message_size_limit");
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		long box = effective_long(ck, limits[i]);
+		const struct cfgp_setting *s = cfgp_check_setting(ck, limits[i]);
+
+		if (box == 0 || message == 0 || box >= message)
+			continue;
+		if (i == 1 && !has_value(ck, "virtual_mailbox_domains"))
+			continue; /* the virtual agent gets no mail: it never starts */
+		if (s == NULL)
+			s = cfgp_check_setting(ck, "message_size_limit");
+		cfgp_check_add(ck, CFG_SEV_ERROR, "value-mailbox-limit", s,
+		               "%s (%ld) is smaller than message_size_limit (%ld): the delivery "
+		               "agent stops with \"configuration error: %s is smaller than "
+		               "message_size_limit\"",
+		               limits[i], box, message, limits[i]);
+	}
+}
+
 void cfgp_check_params(struct cfgp_check *ck)
 {
 	check_duplicates(ck);
 	for (size_t i = 0; i < ck->nsets; i++)
 		check_setting(ck, &ck->sets[i]);
+	check_mailbox_limits(ck);
 }

@@ -53,7 +53,7 @@ static void add_words(const struct cfgp_check *ck, struct rlist *l, const char *
 	cfg_list_tokens(value, CFG_LIST_SEPARATORS, &w);
 	for (size_t i = 0; i < w.n; i++) {
 		const char *o = origin ? origin : w.v[i];
-		const struct cfgp_restriction *r = cfgp_restriction_find(w.v[i]);
+		const struct cfg_restriction_def *r = cfgp_restriction_find(w.v[i]);
 
 		if (r == NULL && depth < CLASS_DEPTH && strchr(w.v[i], ':') == NULL
 		    && cfgp_check_is_class(ck, w.v[i])) {
@@ -67,7 +67,7 @@ static void add_words(const struct cfgp_check *ck, struct rlist *l, const char *
 		}
 		cfg_strvec_add(&l->words, w.v[i]);
 		cfg_strvec_add(&l->origin, o);
-		if (r != NULL && (r->flags & CFGP_R_ARGS) && i + 1 < w.n) {
+		if (r != NULL && r->arg != CFG_RA_NONE && i + 1 < w.n) {
 			cfg_strvec_add(&l->words, w.v[++i]);
 			cfg_strvec_add(&l->origin, origin ? origin : w.v[i]);
 		}
@@ -80,26 +80,26 @@ static void analyse(struct rlist *l)
 {
 	l->first_guard = l->hole = l->mxbackup = l->mynetworks = -1;
 	for (size_t i = 0; i < l->words.n; i++) {
-		const struct cfgp_restriction *r = cfgp_restriction_find(l->words.v[i]);
+		const struct cfg_restriction_def *r = cfgp_restriction_find(l->words.v[i]);
 
 		if (r == NULL)
 			continue;
-		if (r->flags & CFGP_R_WARN) {
+		if (r->flags & CFG_RF_WARN) {
 			i++;
 			continue;
 		}
-		if (r->flags & CFGP_R_ARGS)
+		if (r->arg != CFG_RA_NONE)
 			i++;
-		if (r->flags & CFGP_R_GUARD) {
+		if (r->flags & CFG_RF_GUARD) {
 			l->has_guard = 1;
 			if (l->first_guard < 0)
 				l->first_guard = (long)i;
 		}
 		if (l->first_guard >= 0)
 			continue;
-		if ((r->flags & CFGP_R_PERMIT) && l->hole < 0)
+		if ((r->flags & CFG_RF_PERMIT) && l->hole < 0)
 			l->hole = (long)i;
-		if ((r->flags & CFGP_R_MXBACKUP) && l->mxbackup < 0)
+		if ((r->flags & CFG_RF_MXBACKUP) && l->mxbackup < 0)
 			l->mxbackup = (long)i;
 		if (strcmp(r->name, "permit_mynetworks") == 0 && l->mynetworks < 0 && l->hole < 0)
 			l->mynetworks = (long)i;
@@ -262,9 +262,9 @@ static void check_lists(struct cfgp_check *ck, const struct cfg_service *svc, in
 		if (l->first_guard < 0 || effective(other))
 			continue;
 		for (long i = 0; i < l->first_guard; i++) {
-			const struct cfgp_restriction *r = cfgp_restriction_find(l->words.v[i]);
+			const struct cfg_restriction_def *r = cfgp_restriction_find(l->words.v[i]);
 
-			if (r != NULL && (r->flags & CFGP_R_SPOOFABLE) && i + 1 < l->first_guard)
+			if (r != NULL && (r->flags & CFG_RF_SPOOFABLE) && i + 1 < l->first_guard)
 				add_on(ck, CFG_SEV_WARNING, "relay-spoofable", l, i,
 				       "%s %s comes before %s in %s: an OK result there lets any "
 				       "client that claims that %s relay mail to any domain",
@@ -293,7 +293,7 @@ static void check_lists(struct cfgp_check *ck, const struct cfg_service *svc, in
 	for (size_t k = 0; k < sizeof(others) / sizeof(others[0]); k++) {
 		load_list(ck, svc, others[k], &o, label);
 		if (o.hole >= 0 && o.first_guard >= 0
-		    && (cfgp_restriction_find(o.words.v[o.first_guard])->flags & CFGP_R_RELAY))
+		    && (cfgp_restriction_find(o.words.v[o.first_guard])->flags & CFG_RF_RELAY))
 			add_on(ck, CFG_SEV_WARNING, "relay-skipped", &o, o.hole,
 			       "`%s' comes before `%s' in %s: the relay check there never runs",
 			       o.words.v[o.hole], o.words.v[o.first_guard], o.param);
@@ -404,7 +404,7 @@ static void check_relay_domains(struct cfgp_check *ck)
 		else if (strchr(e, ':') == NULL && strchr(e, '/') == NULL && strchr(d, '.') == NULL
 		         && *d != 0)
 			cfgp_check_add_at(
-			    ck, CFG_SEV_WARNING, "relay-domains", s, e, cfgp_at_nth(&at), 0,
+			    ck, CFG_SEV_ERROR, "relay-domains", s, e, cfgp_at_nth(&at), 0,
 			    "relay_domains contains the top-level domain \"%s\": this "
 			    "server relays mail for every domain under .%s",
 			    e, d);

@@ -18,145 +18,11 @@
 #include "cfg/xalloc.h"
 #include "check_int.h"
 
-/* Postfix 3.7's smtpd restrictions; see cfgp_restriction_find() for the flags. */
-static const struct cfgp_restriction restrictions[] = {
-    {"check_ccert_access", CFGP_R_TABLE, NULL},
-    {"check_client_a_access", CFGP_R_TABLE, NULL},
-    {"check_client_access", CFGP_R_TABLE, NULL},
-    {"check_client_mx_access", CFGP_R_TABLE, NULL},
-    {"check_client_ns_access", CFGP_R_TABLE, NULL},
-    {"check_etrn_access", CFGP_R_TABLE, NULL},
-    {"check_helo_a_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_helo_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_helo_mx_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_helo_ns_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_policy_service", CFGP_R_POLICY, NULL},
-    {"check_recipient_a_access", CFGP_R_TABLE, NULL},
-    {"check_recipient_access", CFGP_R_TABLE, NULL},
-    {"check_recipient_maps", 0, NULL},
-    {"check_recipient_mx_access", CFGP_R_TABLE, NULL},
-    {"check_recipient_ns_access", CFGP_R_TABLE, NULL},
-    {"check_relay_domains", CFGP_R_GUARD,
-     "support for restriction \"check_relay_domains\" will be removed from Postfix; use "
-     "\"reject_unauth_destination\" instead"},
-    {"check_reverse_client_hostname_a_access", CFGP_R_TABLE, NULL},
-    {"check_reverse_client_hostname_access", CFGP_R_TABLE, NULL},
-    {"check_reverse_client_hostname_mx_access", CFGP_R_TABLE, NULL},
-    {"check_reverse_client_hostname_ns_access", CFGP_R_TABLE, NULL},
-    {"check_sasl_access", CFGP_R_TABLE, NULL},
-    {"check_sender_a_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_sender_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_sender_mx_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"check_sender_ns_access", CFGP_R_TABLE | CFGP_R_SPOOFABLE, NULL},
-    {"defer", CFGP_R_FINAL | CFGP_R_GUARD, NULL},
-    {"defer_if_permit", CFGP_R_GUARD, NULL},
-    {"defer_if_reject", 0, NULL},
-    {"defer_unauth_destination", CFGP_R_GUARD | CFGP_R_RELAY, NULL},
-    {"permit", CFGP_R_FINAL | CFGP_R_PERMIT, NULL},
-    {"permit_auth_destination", 0, NULL},
-    {"permit_dnswl_client", CFGP_R_DOMAIN, NULL},
-    {"permit_inet_interfaces", 0, NULL},
-    {"permit_mx_backup", CFGP_R_MXBACKUP, NULL},
-    {"permit_mynetworks", 0, NULL},
-    {"permit_naked_ip_address", 0,
-     "restriction permit_naked_ip_address is deprecated. Use permit_mynetworks or "
-     "permit_sasl_authenticated instead"},
-    {"permit_rhswl_client", CFGP_R_DOMAIN, NULL},
-    {"permit_sasl_authenticated", 0, NULL},
-    {"permit_tls_all_clientcerts", 0, NULL},
-    {"permit_tls_clientcerts", 0, NULL},
-    {"reject", CFGP_R_FINAL | CFGP_R_GUARD, NULL},
-    {"reject_authenticated_sender_login_mismatch", 0, NULL},
-    {"reject_invalid_helo_hostname", 0, NULL},
-    {"reject_invalid_hostname", 0, NULL},
-    {"reject_known_sender_login_mismatch", 0, NULL},
-    {"reject_maps_rbl", 0,
-     "support for restriction \"reject_maps_rbl\" will be removed from Postfix; use "
-     "\"reject_rbl_client domain-name\" instead"},
-    {"reject_multi_recipient_bounce", 0, NULL},
-    {"reject_non_fqdn_helo_hostname", 0, NULL},
-    {"reject_non_fqdn_hostname", 0, NULL},
-    {"reject_non_fqdn_recipient", 0, NULL},
-    {"reject_non_fqdn_sender", 0, NULL},
-    {"reject_plaintext_session", 0, NULL},
-    {"reject_rbl_client", CFGP_R_DOMAIN, NULL},
-    {"reject_rhsbl_client", CFGP_R_DOMAIN, NULL},
-    {"reject_rhsbl_helo", CFGP_R_DOMAIN, NULL},
-    {"reject_rhsbl_recipient", CFGP_R_DOMAIN, NULL},
-    {"reject_rhsbl_reverse_client", CFGP_R_DOMAIN, NULL},
-    {"reject_rhsbl_sender", CFGP_R_DOMAIN, NULL},
-    {"reject_sender_login_mismatch", 0, NULL},
-    {"reject_unauth_destination", CFGP_R_GUARD | CFGP_R_RELAY, NULL},
-    {"reject_unauth_pipelining", 0, NULL},
-    {"reject_unauthenticated_sender_login_mismatch", 0, NULL},
-    {"reject_unknown_client", 0, NULL},
-    {"reject_unknown_client_hostname", 0, NULL},
-    {"reject_unknown_helo_hostname", 0, NULL},
-    {"reject_unknown_hostname", 0, NULL},
-    {"reject_unknown_recipient_domain", 0, NULL},
-    {"reject_unknown_reverse_client_hostname", 0, NULL},
-    {"reject_unknown_sender_domain", 0, NULL},
-    {"reject_unlisted_recipient", 0, NULL},
-    {"reject_unlisted_sender", 0, NULL},
-    {"reject_unverified_recipient", 0, NULL},
-    {"reject_unverified_sender", 0, NULL},
-    {"sleep", CFGP_R_NUMBER, NULL},
-    {"warn_if_reject", CFGP_R_WARN, NULL},
-};
-#define NRESTRICTIONS (sizeof(restrictions) / sizeof(restrictions[0]))
-
-/* The lists with a default access check for a bare type:table, as smtpd applies them. */
-static const struct context {
-	const char *param;
-	const char *def_acl; /* NULL: a bare table is an error */
-} contexts[] = {
-    {"smtpd_client_restrictions", "check_client_access"},
-    {"smtpd_data_restrictions", NULL},
-    {"smtpd_end_of_data_restrictions", NULL},
-    {"smtpd_etrn_restrictions", "check_etrn_access"},
-    {"smtpd_helo_restrictions", "check_helo_access"},
-    {"smtpd_recipient_restrictions", "check_recipient_access"},
-    {"smtpd_relay_restrictions", "check_recipient_access"},
-    {"smtpd_sender_restrictions", "check_sender_access"},
-};
-
-/* The other two "restriction" parameters and the words they take. */
-static const char *const rewrite_words[] = {
-    "permit_inet_interfaces",
-    "permit_mynetworks",
-    "permit_sasl_authenticated",
-    "permit_tls_all_clientcerts",
-    "permit_tls_clientcerts",
-    "check_address_map",
-    NULL,
-};
-static const char *const postscreen_words[] = {"permit_mynetworks", NULL};
-
-const struct cfgp_restriction *cfgp_restriction_find(const char *name)
+const struct cfg_restriction_def *cfgp_restriction_find(const char *name)
 {
-	size_t lo = 0, hi = NRESTRICTIONS;
+	const struct cfg_restriction_def *r = cfg_restriction_find(name);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcasecmp(name, restrictions[mid].name);
-
-		if (c == 0)
-			return &restrictions[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-/* find_context - the contexts row of a restriction list parameter, or NULL */
-static const struct context *find_context(const char *param)
-{
-	for (size_t i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++)
-		if (strcmp(contexts[i].param, param) == 0)
-			return &contexts[i];
-	return NULL;
+	return r != NULL && !(r->flags & CFG_RF_NOTSMTPD) ? r : NULL;
 }
 
 /* suggest_restriction - the closest restriction or class name, into out; 1 when found */
@@ -168,8 +34,13 @@ static int suggest_restriction(const struct cfgp_check *ck, const char *w, struc
 	int found;
 
 	cfgp_suggest_init(&sg, w);
-	for (size_t i = 0; i < NRESTRICTIONS; i++)
-		cfgp_suggest_try(&sg, restrictions[i].name);
+	for (size_t i = 0; i < cfg_restriction_count(); i++) {
+		const struct cfg_restriction_def *r =
+		    cfg_restriction_get((enum cfg_restriction_id)i);
+
+		if (!(r->flags & CFG_RF_NOTSMTPD))
+			cfgp_suggest_try(&sg, r->name);
+	}
 	cfg_buf_init(&b);
 	cfg_strvec_init(&classes);
 	if (cfgp_check_effective(ck, "smtpd_restriction_classes", &b) == 0)
@@ -187,14 +58,14 @@ static int suggest_restriction(const struct cfgp_check *ck, const char *w, struc
 
 /* check_arg - the argument of a restriction that takes one */
 static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
-                      const struct cfgp_restriction *r, char *const *words, size_t i, size_t n)
+                      const struct cfg_restriction_def *r, char *const *words, size_t i, size_t n)
 {
 	const char *a = i + 1 < n ? words[i + 1] : NULL;
 	struct cfgp_at at = {words, i};
 	struct cfg_param_def host = {0};
 	struct cfg_buf why;
 
-	if (r->flags & CFGP_R_TABLE) {
+	if (r->arg == CFG_RA_TABLE) {
 		if (a == NULL || strchr(a, ':') == NULL)
 			cfgp_check_add_at(
 			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, cfgp_at_nth(&at),
@@ -205,7 +76,7 @@ static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
 
 			cfgp_check_table(ck, s, a, &aat);
 		}
-	} else if (r->flags & CFGP_R_POLICY) {
+	} else if (r->arg == CFG_RA_POLICY) {
 		const char *p = a ? a + (a[0] == '{') : NULL;
 
 		if (p != NULL)
@@ -214,12 +85,12 @@ static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
 			cfgp_check_add_at(
 			    ck, CFG_SEV_ERROR, "restriction-argument", s, r->name, cfgp_at_nth(&at),
 			    0, "restriction %s must be followed by transport:server", r->name);
-	} else if (r->flags & CFGP_R_NUMBER) {
+	} else if (r->arg == CFG_RA_NUMBER) {
 		if (a == NULL || a[strspn(a, "0123456789")] != 0 || a[0] == 0)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-argument", s, r->name,
 			                  cfgp_at_nth(&at), 0,
 			                  "restriction %s must be followed by number", r->name);
-	} else if (r->flags & CFGP_R_DOMAIN) {
+	} else if (r->arg == CFG_RA_DOMAIN) {
 		char *dom = a ? cfg_xstrndup(a, strcspn(a, "=")) : NULL;
 
 		host.type = CFG_T_DOMAIN;
@@ -241,39 +112,61 @@ static void check_arg(struct cfgp_check *ck, const struct cfgp_setting *s,
 	}
 }
 
-/* check_small_vocabulary - local_header_rewrite_clients / postscreen_access_list */
+/* vocab_find - the row of w when it may appear in a list that takes the words with flag */
+static const struct cfg_restriction_def *vocab_find(const char *w, unsigned flag)
+{
+	const struct cfg_restriction_def *r = cfg_restriction_find(w);
+
+	return r != NULL && (r->flags & flag) ? r : NULL;
+}
+
+/* vocab_suggest - the closest word of the vocabulary flag, or NULL (owned by sg) */
+static const char *vocab_suggest(struct cfgp_suggest *sg, const char *w, unsigned flag)
+{
+	cfgp_suggest_init(sg, w);
+	for (size_t i = 0; i < cfg_restriction_count(); i++) {
+		const struct cfg_restriction_def *r =
+		    cfg_restriction_get((enum cfg_restriction_id)i);
+
+		if (r->flags & flag)
+			cfgp_suggest_try(sg, r->name);
+	}
+	return sg->best;
+}
+
+/*
+ * check_small_vocabulary - local_header_rewrite_clients (flag CFG_RF_LHRC) and
+ * postscreen_access_list (CFG_RF_PSCREEN) take a few restriction names and tables
+ */
 static void check_small_vocabulary(struct cfgp_check *ck, const struct cfgp_setting *s,
-                                   char *const *words, size_t n, const char *const *vocab)
+                                   char *const *words, size_t n, unsigned flag)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *w = words[i], *const * v;
+		const char *w = words[i];
+		const struct cfg_restriction_def *r = vocab_find(w, flag);
 		struct cfgp_at at = {words, i};
 
-		for (v = vocab; *v; v++)
-			if (strcasecmp(*v, w) == 0)
-				break;
-		if (*v != NULL && strcmp(*v, "check_address_map") == 0) {
+		if (r != NULL && r->arg == CFG_RA_TABLE) {
 			if (i + 1 < n) {
-				i++;
-				{
-					struct cfgp_at tat = {words, i};
+				struct cfgp_at tat = {words, ++i};
 
-					cfgp_check_table(ck, s, words[i], &tat);
-				}
+				cfgp_check_table(ck, s, words[i], &tat);
 			} else
-				cfgp_check_add_at(
-				    ck, CFG_SEV_ERROR, "restriction-argument", s, w,
-				    cfgp_at_nth(&at), 0,
-				    "%s: check_address_map needs a type:table argument", s->name);
-		} else if (*v == NULL && strchr(w, ':') != NULL) {
+				cfgp_check_add_at(ck, CFG_SEV_ERROR, "restriction-argument", s, w,
+				                  cfgp_at_nth(&at), 0,
+				                  "%s: %s needs a type:table argument", s->name,
+				                  r->name);
+		} else if (r == NULL && strchr(w, ':') != NULL) {
 			cfgp_check_table(ck, s, w[0] == '!' ? w + 1 : w, &at);
-		} else if (*v == NULL) {
-			const char *hint = cfg_check_suggest(w, vocab);
+		} else if (r == NULL) {
+			struct cfgp_suggest sg;
+			const char *hint = vocab_suggest(&sg, w, flag);
 
 			cfgp_check_add_at(
 			    ck, CFG_SEV_ERROR, "restriction-unknown", s, w, cfgp_at_nth(&at), 0,
 			    "parameter %s: unknown value \"%s\"%s%s%s", s->name, w,
 			    hint ? " (did you mean \"" : "", hint ? hint : "", hint ? "\"?)" : "");
+			cfgp_suggest_fini(&sg);
 		}
 	}
 }
@@ -281,28 +174,29 @@ static void check_small_vocabulary(struct cfgp_check *ck, const struct cfgp_sett
 void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s,
                              const char *expanded)
 {
-	const struct context *ctx = find_context(s->name);
+	const struct cfg_restriction_list_def *ctx = cfg_restriction_list_find(s->name);
 	struct cfg_strvec words;
 
 	cfg_strvec_init(&words);
 	cfg_list_tokens(expanded, CFG_LIST_SEPARATORS, &words);
 	if (strcmp(s->name, "local_header_rewrite_clients") == 0) {
-		check_small_vocabulary(ck, s, words.v, words.n, rewrite_words);
+		check_small_vocabulary(ck, s, words.v, words.n, CFG_RF_LHRC);
 		goto out;
 	}
 	if (strcmp(s->name, "postscreen_access_list") == 0) {
-		check_small_vocabulary(ck, s, words.v, words.n, postscreen_words);
+		check_small_vocabulary(ck, s, words.v, words.n, CFG_RF_PSCREEN);
 		goto out;
 	}
 	for (size_t i = 0; i < words.n; i++) {
 		const char *w = words.v[i];
-		const struct cfgp_restriction *r = cfgp_restriction_find(w);
+		const struct cfg_restriction_def *r = cfgp_restriction_find(w);
 		struct cfgp_at at = {words.v, i};
 
 		if (r == NULL) {
 			struct cfg_buf hint;
 
-			if (strchr(w, ':') != NULL && ctx != NULL && ctx->def_acl == NULL)
+			if (strchr(w, ':') != NULL && ctx != NULL
+			    && ctx->default_access == CFG_R_NONE)
 				cfgp_check_add_at(
 				    ck, CFG_SEV_ERROR, "restriction-bare-table", s, w,
 				    cfgp_at_nth(&at), 0,
@@ -337,16 +231,20 @@ void cfgp_check_restrictions(struct cfgp_check *ck, const struct cfgp_setting *s
 		if (r->deprecated != NULL)
 			cfgp_check_add_at(ck, CFG_SEV_WARNING, "restriction-deprecated", s, w,
 			                  cfgp_at_nth(&at), 0, "%s", r->deprecated);
-		if (r->flags & CFGP_R_ARGS) {
+		if (!r->impl)
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "unsupported-restriction", s, w,
+			                  cfgp_at_nth(&at), 0,
+			                  "restriction %s is not implemented by postkit", r->name);
+		if (r->arg != CFG_RA_NONE) {
 			check_arg(ck, s, r, words.v, i, words.n);
 			i++;
 			continue;
 		}
-		if ((r->flags & CFGP_R_WARN) && i + 1 == words.n)
+		if ((r->flags & CFG_RF_WARN) && i + 1 == words.n)
 			cfgp_check_add_at(
 			    ck, CFG_SEV_WARNING, "restriction-ignored", s, w, cfgp_at_nth(&at), 0,
 			    "%s at the end of %s has no restriction to apply to", w, s->name);
-		if ((r->flags & CFGP_R_FINAL) && i + 1 < words.n
+		if ((r->flags & CFG_RF_FINAL) && i + 1 < words.n
 		    && !(i > 0 && strcasecmp(words.v[i - 1], "warn_if_reject") == 0)) {
 			const char *next = words.v[i + 1];
 

@@ -15,71 +15,30 @@
 
 #include "cfg/list.h"
 #include "cfg/map.h"
+#include "cfg/tabletype.h"
 #include "cfg/validate.h"
 #include "cfg/xalloc.h"
 #include "check_int.h"
 
-/* Postfix table types whose NAME is a file, and the suffix of their index ("" = the file). */
-static const struct file_type {
-	const char *type;
-	const char *index; /* suffix of the file Postfix opens, "" for the source itself */
-	const char *tool;  /* what rebuilds the index */
-} file_types[] = {
-    {"btree", ".db", "postmap"},  {"cdb", ".cdb", "postmap"}, {"cidr", "", NULL},
-    {"dbm", ".dir", "postmap"},   {"gdbm", ".db", "postmap"}, {"hash", ".db", "postmap"},
-    {"lmdb", ".lmdb", "postmap"}, {"pcre", "", NULL},         {"regexp", "", NULL},
-    {"sdbm", ".dir", "postmap"},  {"texthash", "", NULL},
-};
-
-/* Types whose NAME is a client configuration file when it starts with '/'. */
-static const char *const client_types[] = {
-    "ldap", "memcache", "mongodb", "mysql", "pgsql", "sqlite", NULL,
-};
-
-/* Tables the daemons create and update themselves: only their type is checked. */
-static const char *const cache_params[] = {
-    "address_verify_map",
-    "lmtp_sasl_auth_cache_name",
-    "lmtp_tls_session_cache_database",
-    "postscreen_cache_map",
-    "smtp_sasl_auth_cache_name",
-    "smtp_tls_session_cache_database",
-    "smtpd_tls_session_cache_database",
-    "proxy_read_maps",
-    "proxy_write_maps",
-    NULL,
-};
-
 /* is_cache - s names a table a daemon creates (or only lists tables, as proxy_*_maps do) */
 static int is_cache(const struct cfgp_setting *s)
 {
-	for (const char *const *p = cache_params; *p; p++)
-		if (strcmp(*p, s->name) == 0)
-			return 1;
-	return 0;
+	const struct cfg_param_def *def = cfg_registry_find(s->name);
+
+	return def != NULL && (def->flags & CFG_PF_CACHE) != 0;
 }
 
-/* find_file_type - the file_types row of type, or NULL */
-static const struct file_type *find_file_type(const char *type)
+/* find_file_type - the row of a type whose NAME is a file (source or index), or NULL */
+static const struct cfg_table_type_def *find_file_type(const char *type)
 {
-	for (size_t i = 0; i < sizeof(file_types) / sizeof(file_types[0]); i++)
-		if (strcmp(file_types[i].type, type) == 0)
-			return &file_types[i];
-	return NULL;
-}
+	const struct cfg_table_type_def *t = cfg_table_type_find(type);
 
-/* is_postfix_type - Postfix 3.7 knows type (built in or as a plug-in) */
-static int is_postfix_type(const char *type)
-{
-	for (const char *const *t = cfg_table_type_names(); *t; t++)
-		if (strcmp(*t, type) == 0)
-			return 1;
-	return 0;
+	return t != NULL && (t->file == CFG_TF_SOURCE || t->file == CFG_TF_INDEXED) ? t : NULL;
 }
 
 /* check_stale - Postfix's warning when the source changed after the index was built */
 static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                        const char *type, const char *name, const struct file_type *ft,
+                        const char *type, const char *name, const struct cfg_table_type_def *ft,
                         const struct cfgp_at *at)
 {
 	struct stat src, idx;
@@ -89,7 +48,7 @@ static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, con
 		return;
 	ipath = cfg_xasprintf("%s%s", name, ft->index);
 	if (stat(name, &src) == 0 && stat(ipath, &idx) == 0 && src.st_mtime > idx.st_mtime) {
-		const char *tool = ft->tool;
+		const char *tool = "postmap";
 
 		if (strcmp(s->name, "alias_maps") == 0 || strcmp(s->name, "alias_database") == 0)
 			tool = "postalias";
@@ -153,43 +112,11 @@ static void check_inner(struct cfgp_check *ck, const struct cfgp_setting *s, con
 	free(body);
 }
 
-/* check_foreign - types postkit cannot open: at least the files they need must exist */
-static void check_foreign(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
-                          const char *type, const char *name, const struct cfgp_at *at)
-{
-	const struct file_type *ft = find_file_type(type);
-
-	for (const char *const *c = client_types; *c; c++) {
-		if (strcmp(*c, type) == 0 && name[0] == '/' && access(name, R_OK) != 0) {
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
-			                  0, "open \"%s\" configuration \"%s\": %s", type, name,
-			                  strerror(errno));
-			return;
-		}
-	}
-	if (ft == NULL || name[0] != '/')
-		return;
-	if (ft->index[0] == 0) {
-		if (access(name, R_OK) != 0)
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
-			                  0, "open %s: %s", name, strerror(errno));
-	} else {
-		char *ipath = cfg_xasprintf("%s%s", name, ft->index);
-
-		if (access(ipath, R_OK) != 0)
-			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
-			                  0, "open database %s: %s", ipath, strerror(errno));
-		else
-			check_stale(ck, s, spec, type, name, ft, at);
-		free(ipath);
-	}
-}
-
 void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
                       const struct cfgp_at *at)
 {
 	const char *colon = strchr(spec, ':'), *name, *hint;
-	const struct file_type *ft;
+	const struct cfg_table_type_def *ft, *tt;
 	struct cfg_map *m = NULL;
 	struct cfg_diags d;
 	size_t before = (size_t)-1;
@@ -214,12 +141,18 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 		cfgp_check_table(ck, s, name, NULL);
 		goto out;
 	}
-	if (!is_postfix_type(type)) {
+	if ((tt = cfg_table_type_find(type)) == NULL) {
 		hint = cfg_check_suggest(type, cfg_table_type_names());
 		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-type", s, spec, cfgp_at_nth(at), 0,
 		                  "unsupported dictionary type: %s%s%s%s", type,
 		                  hint ? " (did you mean \"" : "", hint ? hint : "",
 		                  hint ? "\"?)" : "");
+		goto out;
+	}
+	if (!tt->impl) {
+		cfgp_check_add_at(
+		    ck, CFG_SEV_ERROR, "unsupported-table-type", s, spec, cfgp_at_nth(at), 0,
+		    "table %s: type %s is not implemented by postkit (%s)", spec, type, tt->note);
 		goto out;
 	}
 	if (strcmp(type, "unionmap") == 0 || strcmp(type, "pipemap") == 0) {
@@ -244,10 +177,6 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 		                  "table %s: \"%s\" is not an absolute path name; Postfix daemons "
 		                  "resolve it from the queue directory",
 		                  spec, name);
-		goto out;
-	}
-	if (cfg_map_type_caps(type) == 0) {
-		check_foreign(ck, s, spec, type, name, at);
 		goto out;
 	}
 	cfg_diags_init(&d);

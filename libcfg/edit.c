@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cfg/edit.h"
+#include "cfg/masterdef.h"
 #include "cfg/htab.h"
 #include "cfg/strvec.h"
 #include "cfg/xalloc.h"
@@ -62,11 +63,8 @@ void cfgp_emit(struct cfg_buf *out, const char *p, size_t n)
 	cfg_buf_add(out, p, n);
 }
 
-/* Field names as postconf -F spells them, in enum cfg_master_field order. */
-static const char *const field_names[] = {
-    "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
-};
-#define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
+/* master.cf columns as postconf -F spells them (schemas/master.def) */
+#define NFIELDS ((size_t)CFG_MF_COUNT)
 
 /* req_free - release the strings of one request */
 static void req_free(struct cfg_edit_req *r)
@@ -175,7 +173,7 @@ static int parse_master_arg(struct cfg_edit *ed, struct cfg_edit_req *r, char *c
 		parts[2] = NULL;
 		r->field = -1;
 		for (i = 0; i < NFIELDS; i++)
-			if (strcmp(r->sub, field_names[i]) == 0)
+			if (strcmp(r->sub, cfg_master_field_name((enum cfg_master_field)i)) == 0)
 				r->field = (int)i;
 		if (r->field < 0 && strcmp(r->sub, "*") != 0) {
 			free(parts[0]);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cfg/edit.h"
+#include "cfg/masterdef.h"
 #include "cfg/strvec.h"
 #include "cfg/xalloc.h"
 #include "edit_int.h"
@@ -29,12 +30,18 @@
 #define INDENT_LEN 4
 #define OPTS_WITH_VALUE "o" /* daemon options that take a value */
 
-enum { F_SERVICE, F_TYPE, F_PRIVATE, F_UNPRIV, F_CHROOT, F_WAKEUP, F_MAXPROC, F_COMMAND };
-
-static const char *const field_names[] = {
-    "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command",
+/* the columns (schemas/master.def) */
+enum {
+	F_SERVICE = CFG_MF_SERVICE,
+	F_TYPE = CFG_MF_TYPE,
+	F_PRIVATE = CFG_MF_PRIVATE,
+	F_UNPRIV = CFG_MF_UNPRIV,
+	F_CHROOT = CFG_MF_CHROOT,
+	F_WAKEUP = CFG_MF_WAKEUP,
+	F_MAXPROC = CFG_MF_MAXPROC,
+	F_COMMAND = CFG_MF_COMMAND
 };
-static const char *const valid_types[] = {"unix", "unix-dgram", "fifo", "inet", "pass"};
+#define field_names(f) cfg_master_field_name((enum cfg_master_field)(f))
 static const int column_goal[MIN_FIELDS] = {0, 11, 17, 25, 33, 41, 49, 57};
 
 /* cfgp_master_takes_value - Postfix's strchr(OPTS_WITH_VALUE, arg[1]), which is also true for "-" alone */
@@ -253,31 +260,28 @@ static int bad_field(struct cfg_diags *diags, const char *field, const char *val
 int cfgp_master_check(const struct cfg_strvec *argv, const char *raw, struct cfg_diags *diags)
 {
 	const char *cp;
-	size_t i, len;
+	size_t len;
 	int f;
 
 	if (argv->n < MIN_FIELDS)
-		return bad_field(diags, field_names[F_COMMAND], "", raw);
+		return bad_field(diags, field_names(F_COMMAND), "", raw);
 	cp = argv->v[F_TYPE];
-	for (i = 0; i < sizeof(valid_types) / sizeof(valid_types[0]); i++)
-		if (strcmp(valid_types[i], cp) == 0)
-			break;
-	if (i == sizeof(valid_types) / sizeof(valid_types[0]))
-		return bad_field(diags, field_names[F_TYPE], cp, raw);
+	if (cfg_service_type_find(cp) == NULL)
+		return bad_field(diags, field_names(F_TYPE), cp, raw);
 	for (f = F_PRIVATE; f <= F_CHROOT; f++) {
 		cp = argv->v[f];
 		if (cp[0] == 0 || cp[1] != 0 || strchr("yn-", cp[0]) == NULL)
-			return bad_field(diags, field_names[f], cp, raw);
+			return bad_field(diags, field_names(f), cp, raw);
 	}
 	cp = argv->v[F_WAKEUP];
 	len = strlen(cp);
 	if (len > 0 && cp[len - 1] == '?')
 		len--;
 	if (!(cp[0] == '-' && len == 1) && strspn(cp, "0123456789") != len)
-		return bad_field(diags, field_names[F_WAKEUP], cp, raw);
+		return bad_field(diags, field_names(F_WAKEUP), cp, raw);
 	cp = argv->v[F_MAXPROC];
 	if (strcmp(cp, "-") != 0 && cp[strspn(cp, "0123456789")] != 0)
-		return bad_field(diags, field_names[F_MAXPROC], cp, raw);
+		return bad_field(diags, field_names(F_MAXPROC), cp, raw);
 	return 0;
 }
 

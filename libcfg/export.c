@@ -102,8 +102,6 @@ struct cfg_json *cfg_export_value(const char *name, const char *value)
 /* add_master - the master.cf services in file order */
 static void add_master(struct cfg_json *doc, const struct cfg_config *cfg, unsigned flags)
 {
-	static const char *const keys[CFG_MF_COMMAND] = {"name",   "type",   "private", "unpriv",
-	                                                 "chroot", "wakeup", "maxproc"};
 	const struct cfg_mastercf *mf = cfg_config_mastercf(cfg);
 	struct cfg_json *arr = cfg_json_array();
 
@@ -113,7 +111,9 @@ static void add_master(struct cfg_json *doc, const struct cfg_config *cfg, unsig
 		struct cfg_json *ovr = cfg_json_object();
 
 		for (int f = 0; f < CFG_MF_COMMAND; f++)
-			cfg_json_object_set(o, keys[f], cfg_json_string(svc->field[f]));
+			cfg_json_object_set(o,
+			                    cfg_master_field_export_key((enum cfg_master_field)f),
+			                    cfg_json_string(svc->field[f]));
 		cfg_json_object_set(o, "command",
 		                    cfg_json_string(svc->argv.n > 0 ? svc->argv.v[0] : ""));
 		for (size_t a = 1; a < svc->argv.n; a++)

@@ -15,16 +15,16 @@
 #include "cfg/buf.h"
 #include "cfg/doctree.h"
 #include "cfg/export.h"
+#include "cfg/masterdef.h"
 #include "cfg/registry.h"
 #include "cfg/strvec.h"
 #include "cfg/xalloc.h"
 #include "edit_int.h"
 #include "import_int.h"
 
-/* the master.cf fields of a service, in entry order */
-static const char *const field_keys[] = {"name",   "type",   "private", "unpriv",
-                                         "chroot", "wakeup", "maxproc", "command"};
-#define NFIELDS (sizeof field_keys / sizeof field_keys[0])
+/* the master.cf fields of a service, in entry order: their export keys (schemas/master.def) */
+#define NFIELDS ((size_t)CFG_MF_COUNT)
+#define field_key(f) cfg_master_field_export_key((enum cfg_master_field)(f))
 
 /* cfgp_imp_error - an error at node n */
 void cfgp_imp_error(const struct cfgp_imp_model *m, const struct cfg_doc_node *n, const char *code,
@@ -267,9 +267,7 @@ static int field_ok(size_t f, const char *v)
 
 	switch (f) {
 	case 1:
-		return strcmp(v, "inet") == 0 || strcmp(v, "unix") == 0
-		       || strcmp(v, "unix-dgram") == 0 || strcmp(v, "fifo") == 0
-		       || strcmp(v, "pass") == 0;
+		return cfg_service_type_find(v) != NULL;
 	case 2:
 	case 3:
 	case 4:
@@ -438,7 +436,7 @@ static int read_service(struct cfgp_imp_model *m, size_t idx, const struct cfg_d
 		int known = 0;
 
 		for (size_t f = 0; f < NFIELDS; f++)
-			known |= strcmp(k, field_keys[f]) == 0;
+			known |= strcmp(k, field_key(f)) == 0;
 		for (size_t f = 0; f < 3; f++)
 			known |= strcmp(k, extra[f]) == 0;
 		if (!known) {
@@ -450,15 +448,15 @@ static int read_service(struct cfgp_imp_model *m, size_t idx, const struct cfg_d
 		}
 	}
 	for (size_t f = 0; f < NFIELDS; f++) {
-		const struct cfg_doc_node *v = cfg_doc_get(sn, field_keys[f]);
+		const struct cfg_doc_node *v = cfg_doc_get(sn, field_key(f));
 		const char *t;
 		struct cfg_buf fp;
 
 		cfg_buf_init(&fp);
-		cfg_buf_printf(&fp, "%s.%s", path.data, field_keys[f]);
+		cfg_buf_printf(&fp, "%s.%s", path.data, field_key(f));
 		if (v == NULL) {
 			cfgp_imp_error(m, sn, "import-key", "%s: the service has no \"%s\"",
-			               path.data, field_keys[f]);
+			               path.data, field_key(f));
 			bad++;
 			cfg_strvec_add(&s->argv, "-");
 		} else if ((t = scalar_text(m, fp.data, v)) == NULL) {

@@ -5,10 +5,15 @@
 #include <string.h>
 
 #include "cfg/map.h"
+#include "cfg/tabletype.h"
 #include "cfg/xalloc.h"
 #include "map_int.h"
 
-/* Every backend, sorted by type name: postconf -m prints this order. */
+/*
+ * Every backend.  What each type can do, and whether postkit has it, is in
+ * schemas/tabletypes.def (cfg/tabletype.h); tests/unit/test_map checks that
+ * the implemented rows and these backends are the same set.
+ */
 static const struct cfgp_map_ops *const backends[] = {
     &cfgp_map_btree_ops,  &cfgp_map_cidr_ops,   &cfgp_map_environ_ops,  &cfgp_map_fail_ops,
     &cfgp_map_gdbm_ops,   &cfgp_map_hash_ops,   &cfgp_map_inline_ops,   &cfgp_map_pipemap_ops,
@@ -16,16 +21,6 @@ static const struct cfgp_map_ops *const backends[] = {
     &cfgp_map_unix_ops,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
-
-static const char *type_names[NBACKENDS + 1] = {
-    "btree",   "cidr",   "environ", "fail",     "gdbm",     "hash", "inline",
-    "pipemap", "regexp", "static",  "texthash", "unionmap", "unix", NULL,
-};
-
-const char *const *cfg_map_types(void)
-{
-	return type_names;
-}
 
 /* find_ops - the backend of type, or NULL */
 static const struct cfgp_map_ops *find_ops(const char *type)
@@ -36,11 +31,16 @@ static const struct cfgp_map_ops *find_ops(const char *type)
 	return NULL;
 }
 
+int cfg_map_has_backend(const char *type)
+{
+	return find_ops(type) != NULL;
+}
+
 unsigned cfg_map_type_caps(const char *type)
 {
-	const struct cfgp_map_ops *ops = find_ops(type);
+	const struct cfg_table_type_def *t = cfg_table_type_find(type);
 
-	return ops ? ops->caps : 0;
+	return t != NULL && t->impl ? t->caps : 0;
 }
 
 void cfgp_map_set_dname(struct cfg_map *m, const char *dname)
@@ -109,12 +109,13 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 			              "unsupported dictionary type: %s", type);
 		return -1;
 	}
-	if (mode == CFG_MAP_UPDATE && (ops->caps & CFG_MAPT_RDONLY)) {
+	if (mode == CFG_MAP_UPDATE && (cfg_map_type_caps(type) & CFG_MAPT_RDONLY)) {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "map-rdonly", NULL, 0, 0,
 		              "%s:%s map requires O_RDONLY access mode", type, name);
 		return -1;
 	}
-	if (mode != CFG_MAP_READ && mode != CFG_MAP_UPDATE && !(ops->caps & CFG_MAPT_BUILD)) {
+	if (mode != CFG_MAP_READ && mode != CFG_MAP_UPDATE
+	    && !(cfg_map_type_caps(type) & CFG_MAPT_BUILD)) {
 		cfg_diags_add(
 		    diags, CFG_SEV_FATAL, "map-no-build", NULL, 0, 0,
 		    "unsupported dictionary type: %s does not support bulk-mode creation.", type);
@@ -258,7 +259,7 @@ static const char *prepare_key(struct cfg_map *m, const char *key, struct cfg_di
 		              m->label, key);
 		return NULL;
 	}
-	if (!(m->flags & CFG_MAP_FOLD) || !(m->ops->caps & CFG_MAPT_FIXED))
+	if (!(m->flags & CFG_MAP_FOLD) || !(cfg_map_caps(m) & CFG_MAPT_FIXED))
 		return key;
 	cfg_buf_reset(&m->keybuf);
 	if (cfg_map_fold(key, m->flags, &m->keybuf) < 0)
@@ -380,7 +381,7 @@ const char *cfg_map_name(const struct cfg_map *m)
 
 unsigned cfg_map_caps(const struct cfg_map *m)
 {
-	return m->ops->caps;
+	return cfg_map_type_caps(m->ops->type);
 }
 
 const char *cfg_map_error(const struct cfg_map *m)

@@ -344,7 +344,6 @@ static int cidr_open(struct cfg_map *m, struct cfg_diags *diags)
 
 const struct cfgp_map_ops cfgp_map_cidr_ops = {
     .type = "cidr",
-    .caps = CFG_MAPT_PATTERN | CFG_MAPT_RDONLY,
     .open = cidr_open,
     .open_text = load,
     .lookup = cidr_lookup,

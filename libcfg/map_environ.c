@@ -25,7 +25,6 @@ static int environ_lookup(struct cfg_map *m, const char *key, const char **value
 
 const struct cfgp_map_ops cfgp_map_environ_ops = {
     .type = "environ",
-    .caps = CFG_MAPT_FIXED,
     .open = environ_open,
     .lookup = environ_lookup,
 };

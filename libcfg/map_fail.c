@@ -58,7 +58,6 @@ static int fail_seq(struct cfg_map *m, int first, const char **key, const char *
 
 const struct cfgp_map_ops cfgp_map_fail_ops = {
     .type = "fail",
-    .caps = CFG_MAPT_FIXED | CFG_MAPT_BUILD | CFG_MAPT_UPDATE | CFG_MAPT_SEQ,
     .open = fail_open,
     .lookup = fail_lookup,
     .update = fail_update,

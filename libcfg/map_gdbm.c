@@ -505,11 +505,8 @@ static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 	return 0;
 }
 
-#define GDB_CAPS (CFG_MAPT_FIXED | CFG_MAPT_BUILD | CFG_MAPT_UPDATE | CFG_MAPT_SEQ)
-
 const struct cfgp_map_ops cfgp_map_hash_ops = {
     .type = "hash",
-    .caps = GDB_CAPS,
     .open = gdb_open,
     .lookup = gdb_lookup,
     .update = gdb_update,
@@ -520,7 +517,6 @@ const struct cfgp_map_ops cfgp_map_hash_ops = {
 };
 const struct cfgp_map_ops cfgp_map_btree_ops = {
     .type = "btree",
-    .caps = GDB_CAPS,
     .open = gdb_open,
     .lookup = gdb_lookup,
     .update = gdb_update,
@@ -531,7 +527,6 @@ const struct cfgp_map_ops cfgp_map_btree_ops = {
 };
 const struct cfgp_map_ops cfgp_map_gdbm_ops = {
     .type = "gdbm",
-    .caps = GDB_CAPS,
     .open = gdb_open,
     .lookup = gdb_lookup,
     .update = gdb_update,

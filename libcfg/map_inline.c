@@ -82,7 +82,6 @@ out:
 
 const struct cfgp_map_ops cfgp_map_inline_ops = {
     .type = "inline",
-    .caps = CFG_MAPT_FIXED | CFG_MAPT_SEQ | CFG_MAPT_RDONLY,
     .open = inline_open,
     .lookup = cfgp_memtab_lookup,
     .seq = cfgp_memtab_seq,

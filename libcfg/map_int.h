@@ -20,7 +20,6 @@
 
 struct cfgp_map_ops {
 	const char *type;
-	unsigned caps; /* CFG_MAPT_* */
 	/*
 	 * open - set m->priv; m->type/name/mode/flags are filled in.  0 or -1;
 	 * after -1, close() (when set) is still called and must cope with a

@@ -541,7 +541,6 @@ static int regexp_open(struct cfg_map *m, struct cfg_diags *diags)
 
 const struct cfgp_map_ops cfgp_map_regexp_ops = {
     .type = "regexp",
-    .caps = CFG_MAPT_PATTERN | CFG_MAPT_RDONLY,
     .open = regexp_open,
     .open_text = load,
     .lookup = regexp_lookup,

@@ -49,7 +49,6 @@ static void static_close(struct cfg_map *m)
 
 const struct cfgp_map_ops cfgp_map_static_ops = {
     .type = "static",
-    .caps = CFG_MAPT_FIXED,
     .open = static_open,
     .lookup = static_lookup,
     .close = static_close,

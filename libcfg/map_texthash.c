@@ -171,7 +171,6 @@ static int texthash_open_text(struct cfg_map *m, const char *text, size_t len,
 
 const struct cfgp_map_ops cfgp_map_texthash_ops = {
     .type = "texthash",
-    .caps = CFG_MAPT_FIXED | CFG_MAPT_SEQ | CFG_MAPT_RDONLY,
     .open = texthash_open,
     .open_text = texthash_open_text,
     .lookup = cfgp_memtab_lookup,

@@ -131,14 +131,12 @@ static void composite_close(struct cfg_map *m)
 
 const struct cfgp_map_ops cfgp_map_unionmap_ops = {
     .type = "unionmap",
-    .caps = CFG_MAPT_RDONLY,
     .open = composite_open,
     .lookup = union_lookup,
     .close = composite_close,
 };
 const struct cfgp_map_ops cfgp_map_pipemap_ops = {
     .type = "pipemap",
-    .caps = CFG_MAPT_RDONLY,
     .open = composite_open,
     .lookup = pipe_lookup,
     .close = composite_close,

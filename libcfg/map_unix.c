@@ -87,7 +87,6 @@ static void unix_close(struct cfg_map *m)
 
 const struct cfgp_map_ops cfgp_map_unix_ops = {
     .type = "unix",
-    .caps = CFG_MAPT_FIXED | CFG_MAPT_RDONLY,
     .open = unix_open,
     .lookup = unix_lookup,
     .close = unix_close,

@@ -247,14 +247,9 @@ static int bad_maxproc(const char *f)
 /* check_fields - Postfix's per-field checks; 0 or -1 with a fatal diagnostic */
 static int check_fields(const struct ent_ctx *cx, char **w, const char *text)
 {
-	static const char *const types[] = {"unix", "unix-dgram", "fifo", "inet", "pass"};
 	int bad = -1;
-	size_t i;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(types[i], w[CFG_MF_TYPE]) == 0)
-			break;
-	if (i == sizeof(types) / sizeof(types[0])) {
+	if (cfg_service_type_find(w[CFG_MF_TYPE]) == NULL) {
 		cfgp_diag(cx->diags, CFG_SEV_FATAL, "mastercf-invalid-type", cx->doc->path,
 		          cx->line, NULL, "invalid type field \"%s\" in \"%s\"", w[CFG_MF_TYPE],
 		          text);
@@ -400,19 +395,6 @@ const struct cfg_service *cfg_mastercf_find(const struct cfg_mastercf *doc, cons
 void cfg_mastercf_render(const struct cfg_mastercf *doc, struct cfg_buf *out)
 {
 	cfg_buf_add(out, doc->text.data, doc->text.len);
-}
-
-/* cfg_master_field_name - the names postconf -F uses */
-const char *cfg_master_field_name(enum cfg_master_field f)
-{
-	static const char *const names[CFG_MF_COUNT] = {
-	    [CFG_MF_SERVICE] = "service",       [CFG_MF_TYPE] = "type",
-	    [CFG_MF_PRIVATE] = "private",       [CFG_MF_UNPRIV] = "unprivileged",
-	    [CFG_MF_CHROOT] = "chroot",         [CFG_MF_WAKEUP] = "wakeup",
-	    [CFG_MF_MAXPROC] = "process_limit", [CFG_MF_COMMAND] = "command",
-	};
-
-	return (unsigned)f < CFG_MF_COUNT ? names[f] : NULL;
 }
 
 /* cfg_service_override - the value of the last "-o name=..." of svc */

@@ -17,134 +17,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cfg/restriction.h"
 #include "cfg/strvec.h"
+#include "cfg/tabletype.h"
 #include "cfg/validate.h"
 #include "cfg/xalloc.h"
 
-/* Restriction names of Postfix 3.7's smtpd; arg: the restriction consumes the next word. */
-static const struct restriction {
-	const char *name;
-	int arg;
-} restrictions[] = {
-    {"check_ccert_access", 1},
-    {"check_client_a_access", 1},
-    {"check_client_access", 1},
-    {"check_client_mx_access", 1},
-    {"check_client_ns_access", 1},
-    {"check_etrn_access", 1},
-    {"check_helo_a_access", 1},
-    {"check_helo_access", 1},
-    {"check_helo_mx_access", 1},
-    {"check_helo_ns_access", 1},
-    {"check_policy_service", 1},
-    {"check_recipient_a_access", 1},
-    {"check_recipient_access", 1},
-    {"check_recipient_maps", 0},
-    {"check_recipient_mx_access", 1},
-    {"check_recipient_ns_access", 1},
-    {"check_relay_domains", 0},
-    {"check_reverse_client_hostname_a_access", 1},
-    {"check_reverse_client_hostname_access", 1},
-    {"check_reverse_client_hostname_mx_access", 1},
-    {"check_reverse_client_hostname_ns_access", 1},
-    {"check_sasl_access", 1},
-    {"check_sender_a_access", 1},
-    {"check_sender_access", 1},
-    {"check_sender_mx_access", 1},
-    {"check_sender_ns_access", 1},
-    {"defer", 0},
-    {"defer_if_permit", 0},
-    {"defer_if_reject", 0},
-    {"defer_unauth_destination", 0},
-    {"permit", 0},
-    {"permit_auth_destination", 0},
-    {"permit_dnswl_client", 1},
-    {"permit_inet_interfaces", 0},
-    {"permit_mx_backup", 0},
-    {"permit_mynetworks", 0},
-    {"permit_naked_ip_address", 0},
-    {"permit_rhswl_client", 1},
-    {"permit_sasl_authenticated", 0},
-    {"permit_tls_all_clientcerts", 0},
-    {"permit_tls_clientcerts", 0},
-    {"reject", 0},
-    {"reject_authenticated_sender_login_mismatch", 0},
-    {"reject_invalid_helo_hostname", 0},
-    {"reject_invalid_hostname", 0},
-    {"reject_known_sender_login_mismatch", 0},
-    {"reject_maps_rbl", 0},
-    {"reject_multi_recipient_bounce", 0},
-    {"reject_non_fqdn_helo_hostname", 0},
-    {"reject_non_fqdn_hostname", 0},
-    {"reject_non_fqdn_recipient", 0},
-    {"reject_non_fqdn_sender", 0},
-    {"reject_plaintext_session", 0},
-    {"reject_rbl_client", 1},
-    {"reject_rhsbl_client", 1},
-    {"reject_rhsbl_helo", 1},
-    {"reject_rhsbl_recipient", 1},
-    {"reject_rhsbl_reverse_client", 1},
-    {"reject_rhsbl_sender", 1},
-    {"reject_sender_login_mismatch", 0},
-    {"reject_unauth_destination", 0},
-    {"reject_unauth_pipelining", 0},
-    {"reject_unauthenticated_sender_login_mismatch", 0},
-    {"reject_unknown_client", 0},
-    {"reject_unknown_client_hostname", 0},
-    {"reject_unknown_helo_hostname", 0},
-    {"reject_unknown_hostname", 0},
-    {"reject_unknown_recipient_domain", 0},
-    {"reject_unknown_reverse_client_hostname", 0},
-    {"reject_unknown_sender_domain", 0},
-    {"reject_unlisted_recipient", 0},
-    {"reject_unlisted_sender", 0},
-    {"reject_unverified_recipient", 0},
-    {"reject_unverified_sender", 0},
-    {"sleep", 1},
-    {"warn_if_reject", 0},
-};
-#define NRESTRICTIONS (sizeof(restrictions) / sizeof(restrictions[0]))
-
-/* Lookup table types of Postfix 3.7 (built in or as Debian plug-ins). */
-static const char *const table_types[] = {
-    "btree",  "cdb",     "cidr",     "environ",  "fail",   "hash", "inline",    "internal",
-    "ldap",   "lmdb",    "memcache", "mongodb",  "mysql",  "nis",  "nisplus",   "pcre",
-    "pgsql",  "pipemap", "proxy",    "randmap",  "regexp", "sdbm", "socketmap", "sqlite",
-    "static", "tcp",     "texthash", "unionmap", "unix",   "dbm",  NULL,
-};
-
-const char *const *cfg_restriction_names(void)
-{
-	static const char *names[NRESTRICTIONS + 1];
-	size_t i;
-
-	if (names[0] == NULL)
-		for (i = 0; i < NRESTRICTIONS; i++)
-			names[i] = restrictions[i].name;
-	return names;
-}
-
-/* find_restriction - the table row of name, or NULL */
-static const struct restriction *find_restriction(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NRESTRICTIONS; i++)
-		if (strcmp(restrictions[i].name, name) == 0)
-			return &restrictions[i];
-	return NULL;
-}
-
 int cfg_restriction_takes_arg(const char *name)
 {
-	const struct restriction *r = find_restriction(name);
+	const struct cfg_restriction_def *r = cfg_restriction_find(name);
 
-	return r != NULL && r->arg;
-}
-
-const char *const *cfg_table_type_names(void)
-{
-	return table_types;
+	return r != NULL && r->arg != CFG_RA_NONE;
 }
 
 /*
@@ -308,12 +191,11 @@ static int check_time(const struct cfg_param_def *def, const char *value, struct
 /* known_table_type - 1 when t[0..n) is a table type */
 static int known_table_type(const char *t, size_t n)
 {
-	const char *const *p;
+	char *type = cfg_xstrndup(t, n);
+	int known = cfg_table_type_find(type) != NULL;
 
-	for (p = table_types; *p; p++)
-		if (strlen(*p) == n && strncmp(*p, t, n) == 0)
-			return 1;
-	return 0;
+	free(type);
+	return known;
 }
 
 /* check_table - "type:name" with a known type; -1 with a reason */
@@ -368,10 +250,10 @@ static int check_restrictions(const struct cfg_param_def *def, const char *value
 	split_list(value, &sv);
 	for (i = 0; i < sv.n && ret == 0; i++) {
 		const char *w = sv.v[i];
-		const struct restriction *r = find_restriction(w);
+		const struct cfg_restriction_def *r = cfg_restriction_find(w);
 
 		if (r != NULL) {
-			if (r->arg && ++i >= sv.n) {
+			if (r->arg != CFG_RA_NONE && ++i >= sv.n) {
 				cfg_buf_printf(why, "\"%s\" needs an argument", w);
 				ret = -1;
 			}

@@ -11,23 +11,24 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-int master_main(int argc, char **argv);
-int smtpd_main(int argc, char **argv);
-int cleanup_main(int argc, char **argv);
-int pickup_main(int argc, char **argv);
-int qmgr_main(int argc, char **argv);
-int local_main(int argc, char **argv);
-int bounce_main(int argc, char **argv);
-int error_main(int argc, char **argv);
-int discard_main(int argc, char **argv);
+/* the entry points of the daemons postkit implements (schemas/daemons.def) */
+#define DAEMON_YES(command, entry) int entry(int argc, char **argv);
+#define DAEMON_NO(command, entry)
+#define DAEMON(command, entry, flags, impl, desc) DAEMON_##impl(command, entry)
+#include "../schemas/daemons.def"
+#undef DAEMON
+#undef DAEMON_YES
 
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } daemons[] = {
-    {"master", master_main}, {"smtpd", smtpd_main}, {"cleanup", cleanup_main},
-    {"pickup", pickup_main}, {"qmgr", qmgr_main},   {"local", local_main},
-    {"bounce", bounce_main}, {"error", error_main}, {"discard", discard_main},
+#define DAEMON_YES(command, entry) {command, entry},
+#define DAEMON(command, entry, flags, impl, desc) DAEMON_##impl(command, entry)
+#include "../schemas/daemons.def"
+#undef DAEMON
+#undef DAEMON_YES
+#undef DAEMON_NO
 };
 
 int postkit_daemon(int argc, char **argv);
@@ -52,9 +53,10 @@ int postkit_daemon(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
 			if (strcmp(daemons[i].name, argv[1]) == 0)
 				return daemons[i].run(argc - 1, argv + 1);
-	fprintf(stderr,
-	        "usage: postkit-daemon master|smtpd|cleanup|pickup|qmgr|local|bounce|error|discard "
-	        "[options]\n");
+	fprintf(stderr, "usage: postkit-daemon NAME [options]; NAME is one of:");
+	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
+		fprintf(stderr, " %s", daemons[i].name);
+	fputc('\n', stderr);
 	return 1;
 }
 

@@ -17,36 +17,34 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cfg/daemon.h"
 #include "cfg/mastercf.h"
 #include "cfg/xalloc.h"
 #include "event.h"
 #include "log.h"
 #include "master.h"
 
-/* the daemons postkit has, and which of them are single long-lived processes */
-static const struct {
-	const char *command;
-	int trigger;
-} daemons[] = {
-    {"smtpd", 0}, {"cleanup", 0}, {"local", 0},  {"bounce", 0},
-    {"error", 0}, {"discard", 0}, {"pickup", 1}, {"qmgr", 1},
-};
-
 int master_implemented(const char *command)
 {
-	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
-		if (strcmp(daemons[i].command, command) == 0)
-			return 1;
-	return 0;
+	const struct cfg_daemon_def *d = cfg_daemon_find(command);
+
+	return d != NULL && d->impl && !(d->flags & CFG_DF_NOTSERVICE);
 }
 
 /* is_trigger - qmgr and pickup: exactly one process, always running */
 static int is_trigger(const char *command)
 {
-	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
-		if (strcmp(daemons[i].command, command) == 0)
-			return daemons[i].trigger;
-	return 0;
+	const struct cfg_daemon_def *d = cfg_daemon_find(command);
+
+	return d != NULL && (d->flags & CFG_DF_TRIGGER) != 0;
+}
+
+/* type_implemented - a service type master serves (schemas/master.def) */
+static int type_implemented(const char *type)
+{
+	const struct cfg_service_type_def *t = cfg_service_type_find(type);
+
+	return t != NULL && t->impl;
 }
 
 /* nonblock - set O_NONBLOCK and FD_CLOEXEC */
@@ -309,11 +307,8 @@ static char *signature(const struct cfg_service *e)
 int master_svc_load(struct master *m, struct cfg_buf *why)
 {
 	const struct cfg_mastercf *mc = cfg_config_mastercf(m->conf.cfg);
-	static struct cfg_strvec warned;
 	int rc = 0;
 
-	if (warned.v == NULL)
-		cfg_strvec_init(&warned);
 	for (size_t i = 0; i < m->nsvcs; i++)
 		m->svcs[i]->seen = 0;
 	for (size_t i = 0; mc && i < mc->nsvcs; i++) {
@@ -332,24 +327,13 @@ int master_svc_load(struct master *m, struct cfg_buf *why)
 				known = 1;
 		if (known)
 			continue;
-		if (!master_implemented(cmd)
-		    || (strcmp(type, "inet") != 0 && strcmp(type, "unix") != 0)) {
-			char *key = cfg_xasprintf("%s/%s", name, type);
-			int seen = 0;
-
-			for (size_t k = 0; k < warned.n; k++)
-				if (strcmp(warned.v[k], key) == 0)
-					seen = 1;
-			if (!seen) {
-				mta_info(
-				    "service %s/%s: command \"%s\" is not implemented by postkit; "
-				    "skipped",
-				    name, type, cmd);
-				cfg_strvec_add(&warned, key);
-			}
-			free(key);
+		/*
+		 * postfix check refuses an entry postkit cannot serve when anything
+		 * uses it; the others (tlsmgr, verify, postlog... of a stock
+		 * master.cf) are left alone without a word
+		 */
+		if (!master_implemented(cmd) || !type_implemented(type))
 			continue;
-		}
 		sig = signature(e);
 		svc = find_svc(m, name, type);
 		if (svc && strcmp(svc->sig, sig) != 0) {

@@ -40,7 +40,8 @@ struct smtpd_cfg {
 	struct match_list *xclient_hosts;
 	struct match_list *bare_nl_exclusions;
 	struct rslv *rslv;
-	int access_parent_style; /* smtpd_access_maps in parent_domain_matches_subdomains */
+	int access_parent_style;   /* smtpd_access_maps in parent_domain_matches_subdomains */
+	struct smtpd_rules *rules; /* the restriction lists, compiled (smtpd_check.h) */
 };
 
 /* one SMTP command's counters, for the disconnect line */

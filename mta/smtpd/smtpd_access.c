@@ -108,8 +108,7 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		c->defer_if_permit = 1;
 		return V_DUNNO;
 	}
-	if (strcasecmp(word, "DEFER_IF_REJECT") == 0 || strcasecmp(word, "WARN") == 0
-	    || strcasecmp(word, "INFO") == 0) {
+	if (strcasecmp(word, "WARN") == 0 || strcasecmp(word, "INFO") == 0) {
 		struct cfg_buf b;
 
 		cfg_buf_init(&b);
@@ -145,9 +144,10 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		return V_DUNNO;
 	}
 	if (strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0
-	    || strcasecmp(word, "BCC") == 0) {
-		mta_warn("access table action %s is not implemented in postkit: ignored", word);
-		return V_DUNNO;
+	    || strcasecmp(word, "BCC") == 0 || strcasecmp(word, "DEFER_IF_REJECT") == 0) {
+		/* fail closed: never accept mail around an action postkit cannot take */
+		mta_warn("access table action %s is not implemented by postkit", word);
+		return smtpdp_config_error(c, sub, 1);
 	}
 	if ((word[0] == '4' || word[0] == '5') && isdigit((unsigned char)word[1])
 	    && isdigit((unsigned char)word[2]) && word[3] == '\0') {
@@ -170,17 +170,20 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 	}
 	/* a list of restriction names */
 	{
-		struct cfg_strvec sub_list;
+		struct cfg_strvec words;
+		struct rlist sub_list;
 		enum verdict v;
 
 		if (c->depth > 8)
 			return smtpdp_config_error(c, sub, 0);
-		cfg_strvec_init(&sub_list);
-		cfg_strvec_split(&sub_list, value, ", \t");
+		cfg_strvec_init(&words);
+		cfg_strvec_split(&words, value, ", \t");
+		smtpdp_compile(&sub_list, &words, CFG_R_NONE);
 		c->depth++;
-		v = smtpdp_run_list(c, &sub_list, 0);
+		v = smtpdp_run_list(c, &sub_list);
 		c->depth--;
-		cfg_strvec_fini(&sub_list);
+		smtpdp_rlist_fini(&sub_list);
+		cfg_strvec_fini(&words);
 		return v;
 	}
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "cfg/xalloc.h"
 #include "log.h"
@@ -237,154 +238,212 @@ static int need_rcpt(struct ck *c, const char *name)
 	return 0;
 }
 
-/* one_restriction - evaluate list[*i] (consuming a table argument); the verdict */
-static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list, size_t *i)
+/* relay_check - reject/defer/permit_auth_destination */
+static enum verdict relay_check(struct ck *c, const struct relem *e)
 {
-	const char *name = list->v[*i];
-	struct smtpd *s = c->s;
-	const char *value;
-	int rc, fail;
+	int ok, fail;
 
-	if (strcasecmp(name, "permit") == 0)
+	if (!need_rcpt(c, e->word))
+		return V_DUNNO;
+	ok = auth_destination(c, c->rcpt_int, &fail);
+	if (fail)
+		return smtpdp_config_error(c, SUBJ_RCPT, 1);
+	if (e->id == CFG_R_PERMIT_AUTH_DESTINATION)
+		return ok ? V_PERMIT : V_DUNNO;
+	if (ok)
+		return V_DUNNO;
+	cfg_buf_reset(&c->reply);
+	if (e->id == CFG_R_DEFER_UNAUTH_DESTINATION)
+		cfg_buf_printf(&c->reply, "%ld 4.7.1 <%s>: Relay access denied",
+		               cfg->relay_reject_code / 100 == 5 ? 454L : cfg->relay_reject_code,
+		               c->rcpt_int);
+	else
+		cfg_buf_printf(&c->reply, "%ld %d.7.1 <%s>: Relay access denied",
+		               cfg->relay_reject_code, (int)(cfg->relay_reject_code / 100),
+		               c->rcpt_int);
+	return V_REJECT;
+}
+
+/* helo_fqdn - reject_non_fqdn_helo_hostname */
+static enum verdict helo_fqdn(struct ck *c)
+{
+	const char *h = c->s->helo;
+	size_t n;
+
+	if (h == NULL || h[0] == '[')
+		return V_DUNNO;
+	n = strlen(h);
+	if (strchr(h, '.') == NULL || (n && h[n - 1] == '.' && strchr(h, '.') == h + n - 1))
+		return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
+		                     "need fully-qualified hostname");
+	return V_DUNNO;
+}
+
+/* helo_valid - reject_invalid_helo_hostname */
+static enum verdict helo_valid(struct ck *c)
+{
+	char tmp[300];
+	size_t n;
+
+	if (c->s->helo == NULL)
+		return V_DUNNO;
+	n = strlen(c->s->helo);
+	snprintf(tmp, sizeof(tmp), "%s", c->s->helo);
+	if (n && n < sizeof(tmp) && tmp[n - 1] == '.')
+		tmp[n - 1] = '\0';
+	if (tmp[0] == '[' ? !addr_valid_ip_literal(tmp)
+	                  : !(addr_valid_hostname(tmp) || addr_is_ip(tmp)))
+		return smtpdp_reject(c, cfg->invalid_hostname_code, "5.5.2", SUBJ_HELO,
+		                     "Invalid name");
+	return V_DUNNO;
+}
+
+/* unknown_domain - reject_unknown_sender_domain / reject_unknown_recipient_domain */
+static enum verdict unknown_domain(struct ck *c, int is_sender)
+{
+	const char *a = is_sender ? c->s->sender : c->rcpt_int;
+	const char *d;
+	struct rslv_result res;
+	int ours;
+
+	if (a == NULL || *a == '\0')
+		return V_DUNNO;
+	d = addr_domain(a);
+	if (d == NULL || *d == '\0')
+		return V_DUNNO;
+	rslv_result_init(&res);
+	ours = rslv_resolve(cfg->rslv, a, &res) == 0 && res.cls != RSLV_DEFAULT;
+	rslv_result_fini(&res);
+	if (ours || domain_known(d))
+		return V_DUNNO;
+	return smtpdp_reject(c, cfg->unknown_address_code, "4.1.8",
+	                     is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
+}
+
+/* access_check - check_{client,helo,sender,recipient}_access TABLE */
+static enum verdict access_check(struct ck *c, const struct relem *e)
+{
+	struct smtpd *s = c->s;
+	const char *value, *what = s->where;
+	enum subject sub;
+	int rc;
+
+	if (e->arg == NULL) {
+		mta_warn("restriction %s requires a table argument", e->word);
+		return smtpdp_config_error(c, c->list_subject, 0);
+	}
+	switch (e->id) {
+	case CFG_R_CHECK_CLIENT_ACCESS:
+		sub = SUBJ_CLIENT;
+		rc = smtpdp_lookup_client(e->arg, s, &value);
+		break;
+	case CFG_R_CHECK_HELO_ACCESS:
+		sub = SUBJ_HELO;
+		if (s->helo == NULL)
+			return V_DUNNO;
+		rc = smtpdp_lookup_domain(cfg, e->arg, s->helo, &value);
+		break;
+	case CFG_R_CHECK_SENDER_ACCESS:
+		sub = SUBJ_SENDER;
+		if (s->sender == NULL)
+			return V_DUNNO;
+		rc = smtpdp_lookup_mail(cfg, e->arg, s->sender, &value);
+		break;
+	default:
+		sub = SUBJ_RCPT;
+		if (!need_rcpt(c, e->word))
+			return V_DUNNO;
+		rc = smtpdp_lookup_mail(cfg, e->arg, c->rcpt_int, &value);
+		break;
+	}
+	if (rc < 0)
+		return smtpdp_config_error(c, sub, 1);
+	if (rc == 0)
+		return V_DUNNO;
+	return smtpdp_access_result(c, value, sub, what);
+}
+
+/* client_names - reject_unknown_client_hostname / reject_unknown_reverse_client_hostname */
+static enum verdict client_names(struct ck *c, int reverse)
+{
+	struct smtpd *s = c->s;
+
+	if (strcmp(reverse ? s->rev_name : s->name, "unknown") != 0)
+		return V_DUNNO;
+	return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
+	                     reverse ? "cannot find your reverse hostname, [%s]"
+	                             : "cannot find your hostname, [%s]",
+	                     s->addr);
+}
+
+/*
+ * one_restriction - evaluate one compiled element.  A restriction postkit
+ * does not implement is a configuration error (postfix check refuses it;
+ * smtpd fails closed if it is reached anyway).
+ */
+static enum verdict one_restriction(struct ck *c, const struct relem *e)
+{
+	struct smtpd *s = c->s;
+
+	switch (e->id) {
+	case CFG_R_PERMIT:
 		return V_PERMIT;
-	if (strcasecmp(name, "reject") == 0)
+	case CFG_R_REJECT:
 		return smtpdp_reject(c, cfg->reject_code, "5.7.1", c->list_subject,
 		                     "Access denied");
-	if (strcasecmp(name, "defer") == 0)
+	case CFG_R_DEFER:
 		return smtpdp_reject(c, cfg->defer_code, "4.7.1", c->list_subject, "Access denied");
-	if (strcasecmp(name, "warn_if_reject") == 0) {
+	case CFG_R_WARN_IF_REJECT:
 		c->warn_next = 1;
 		return V_DUNNO;
-	}
-	if (strcasecmp(name, "defer_if_permit") == 0) {
+	case CFG_R_DEFER_IF_PERMIT:
 		c->defer_if_permit = 1;
 		return V_DUNNO;
-	}
-	if (strcasecmp(name, "defer_if_reject") == 0)
-		return V_DUNNO;
-	if (strcasecmp(name, "permit_mynetworks") == 0)
+	case CFG_R_PERMIT_MYNETWORKS:
 		return s->in_mynetworks ? V_PERMIT : V_DUNNO;
-	if (strcasecmp(name, "permit_sasl_authenticated") == 0
-	    || strcasecmp(name, "permit_tls_clientcerts") == 0
-	    || strcasecmp(name, "permit_tls_all_clientcerts") == 0)
+	case CFG_R_PERMIT_SASL_AUTHENTICATED:
+	case CFG_R_PERMIT_TLS_CLIENTCERTS:
+	case CFG_R_PERMIT_TLS_ALL_CLIENTCERTS:
 		return V_DUNNO; /* no SASL, no TLS: never authenticated */
-	if (strcasecmp(name, "permit_inet_interfaces") == 0)
-		return strcmp(s->addr, "127.0.0.1") == 0 || strcmp(s->addr, "::1") == 0 ? V_PERMIT
-		                                                                        : V_DUNNO;
-	if (strcasecmp(name, "reject_unauth_destination") == 0
-	    || strcasecmp(name, "defer_unauth_destination") == 0
-	    || strcasecmp(name, "permit_auth_destination") == 0
-	    || strcasecmp(name, "check_relay_domains") == 0) {
-		int ok;
-
-		if (!need_rcpt(c, name))
-			return V_DUNNO;
-		ok = auth_destination(c, c->rcpt_int, &fail);
-		if (fail)
-			return smtpdp_config_error(c, SUBJ_RCPT, 1);
-		if (strcasecmp(name, "permit_auth_destination") == 0)
-			return ok ? V_PERMIT : V_DUNNO;
-		if (ok)
-			return V_DUNNO;
-		cfg_buf_reset(&c->reply);
-		if (strcasecmp(name, "defer_unauth_destination") == 0)
-			cfg_buf_printf(&c->reply, "%ld 4.7.1 <%s>: Relay access denied",
-			               cfg->relay_reject_code / 100 == 5 ? 454L
-			                                                 : cfg->relay_reject_code,
-			               c->rcpt_int);
-		else
-			cfg_buf_printf(&c->reply, "%ld %d.7.1 <%s>: Relay access denied",
-			               cfg->relay_reject_code, (int)(cfg->relay_reject_code / 100),
-			               c->rcpt_int);
-		return V_REJECT;
-	}
-	if (strcasecmp(name, "reject_unlisted_recipient") == 0
-	    || strcasecmp(name, "check_recipient_maps") == 0) {
-		if (!need_rcpt(c, name))
+	case CFG_R_REJECT_UNAUTH_DESTINATION:
+	case CFG_R_DEFER_UNAUTH_DESTINATION:
+	case CFG_R_PERMIT_AUTH_DESTINATION:
+		return relay_check(c, e);
+	case CFG_R_REJECT_UNLISTED_RECIPIENT:
+	case CFG_R_CHECK_RECIPIENT_MAPS:
+		if (!need_rcpt(c, e->word))
 			return V_DUNNO;
 		return unlisted(c, c->rcpt_int, SUBJ_RCPT, "5.1.1");
-	}
-	if (strcasecmp(name, "reject_unlisted_sender") == 0)
+	case CFG_R_REJECT_UNLISTED_SENDER:
 		return unlisted(c, s->sender, SUBJ_SENDER, "5.1.0");
-	if (strcasecmp(name, "reject_non_fqdn_sender") == 0) {
+	case CFG_R_REJECT_NON_FQDN_SENDER:
 		if (s->sender && *s->sender && non_fqdn(s->sender))
 			return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_SENDER,
 			                     "need fully-qualified address");
 		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_non_fqdn_recipient") == 0) {
-		if (!need_rcpt(c, name))
+	case CFG_R_REJECT_NON_FQDN_RECIPIENT:
+		if (!need_rcpt(c, e->word))
 			return V_DUNNO;
 		if (non_fqdn(c->rcpt_int))
 			return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_RCPT,
 			                     "need fully-qualified address");
 		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_non_fqdn_helo_hostname") == 0
-	    || strcasecmp(name, "reject_non_fqdn_hostname") == 0) {
-		if (s->helo && s->helo[0] != '[' && strchr(s->helo, '.') == NULL)
-			return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
-			                     "need fully-qualified hostname");
-		if (s->helo && s->helo[0] != '[') {
-			size_t n = strlen(s->helo);
-
-			if (n && s->helo[n - 1] == '.' && strchr(s->helo, '.') == s->helo + n - 1)
-				return smtpdp_reject(c, cfg->non_fqdn_code, "5.5.2", SUBJ_HELO,
-				                     "need fully-qualified hostname");
-		}
-		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_invalid_helo_hostname") == 0
-	    || strcasecmp(name, "reject_invalid_hostname") == 0) {
-		if (s->helo) {
-			char tmp[300];
-			size_t n = strlen(s->helo);
-
-			snprintf(tmp, sizeof(tmp), "%s", s->helo);
-			if (n && n < sizeof(tmp) && tmp[n - 1] == '.')
-				tmp[n - 1] = '\0';
-			if (tmp[0] == '[' ? !addr_valid_ip_literal(tmp)
-			                  : !(addr_valid_hostname(tmp) || addr_is_ip(tmp)))
-				return smtpdp_reject(c, cfg->invalid_hostname_code, "5.5.2",
-				                     SUBJ_HELO, "Invalid name");
-		}
-		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_unknown_sender_domain") == 0
-	    || strcasecmp(name, "reject_unknown_recipient_domain") == 0) {
-		int is_sender = strcasecmp(name, "reject_unknown_sender_domain") == 0;
-		const char *a = is_sender ? s->sender : c->rcpt_int;
-		const char *d;
-		struct rslv_result res;
-		int ours;
-
-		if (a == NULL || *a == '\0')
-			return V_DUNNO;
-		d = addr_domain(a);
-		if (d == NULL || *d == '\0')
-			return V_DUNNO;
-		rslv_result_init(&res);
-		ours = rslv_resolve(cfg->rslv, a, &res) == 0 && res.cls != RSLV_DEFAULT;
-		rslv_result_fini(&res);
-		if (ours || domain_known(d))
-			return V_DUNNO;
-		return smtpdp_reject(c, cfg->unknown_address_code, "4.1.8",
-		                     is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
-	}
-	if (strcasecmp(name, "reject_unknown_client_hostname") == 0
-	    || strcasecmp(name, "reject_unknown_client") == 0) {
-		if (strcmp(s->name, "unknown") == 0)
-			return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
-			                     "cannot find your hostname, [%s]", s->addr);
-		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_unknown_reverse_client_hostname") == 0) {
-		if (strcmp(s->rev_name, "unknown") == 0)
-			return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
-			                     "cannot find your reverse hostname, [%s]", s->addr);
-		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_unauth_pipelining") == 0) {
+	case CFG_R_REJECT_NON_FQDN_HELO_HOSTNAME:
+	case CFG_R_REJECT_NON_FQDN_HOSTNAME:
+		return helo_fqdn(c);
+	case CFG_R_REJECT_INVALID_HELO_HOSTNAME:
+	case CFG_R_REJECT_INVALID_HOSTNAME:
+		return helo_valid(c);
+	case CFG_R_REJECT_UNKNOWN_SENDER_DOMAIN:
+		return unknown_domain(c, 1);
+	case CFG_R_REJECT_UNKNOWN_RECIPIENT_DOMAIN:
+		return unknown_domain(c, 0);
+	case CFG_R_REJECT_UNKNOWN_CLIENT_HOSTNAME:
+	case CFG_R_REJECT_UNKNOWN_CLIENT:
+		return client_names(c, 0);
+	case CFG_R_REJECT_UNKNOWN_REVERSE_CLIENT_HOSTNAME:
+		return client_names(c, 1);
+	case CFG_R_REJECT_UNAUTH_PIPELINING:
 		if (c->list_subject == SUBJ_DATA && mta_stream_pending(&s->in) > 0) {
 			cfg_buf_reset(&c->reply);
 			cfg_buf_adds(&c->reply,
@@ -393,80 +452,75 @@ static enum verdict one_restriction(struct ck *c, const struct cfg_strvec *list,
 			return V_REJECT;
 		}
 		return V_DUNNO;
-	}
-	if (strcasecmp(name, "reject_multi_recipient_bounce") == 0) {
+	case CFG_R_REJECT_MULTI_RECIPIENT_BOUNCE:
 		if (s->sender && *s->sender == '\0' && s->nrcpt > (c->rcpt_int ? 0u : 1u))
 			return smtpdp_reject(c, 550, "5.5.3", c->list_subject,
 			                     "Multi-recipient bounce");
 		return V_DUNNO;
-	}
-	if (strcasecmp(name, "check_client_access") == 0
-	    || strcasecmp(name, "check_helo_access") == 0
-	    || strcasecmp(name, "check_sender_access") == 0
-	    || strcasecmp(name, "check_recipient_access") == 0) {
-		enum subject sub;
-		const char *table, *what = s->where;
-
-		if (*i + 1 >= list->n) {
-			mta_warn("restriction %s requires a table argument", name);
+	case CFG_R_CHECK_CLIENT_ACCESS:
+	case CFG_R_CHECK_HELO_ACCESS:
+	case CFG_R_CHECK_SENDER_ACCESS:
+	case CFG_R_CHECK_RECIPIENT_ACCESS:
+		return access_check(c, e);
+	case CFG_R_SLEEP:
+		if (e->arg == NULL || e->arg[strspn(e->arg, "0123456789")] != '\0' || !*e->arg) {
+			mta_warn("restriction %s must be followed by number", e->word);
 			return smtpdp_config_error(c, c->list_subject, 0);
 		}
-		table = list->v[++*i];
-		if (tolower((unsigned char)name[6]) == 'c') {
-			sub = SUBJ_CLIENT;
-			rc = smtpdp_lookup_client(table, s, &value);
-		} else if (tolower((unsigned char)name[6]) == 'h') {
-			sub = SUBJ_HELO;
-			if (s->helo == NULL)
-				return V_DUNNO;
-			rc = smtpdp_lookup_domain(cfg, table, s->helo, &value);
-		} else if (tolower((unsigned char)name[6]) == 's') {
-			sub = SUBJ_SENDER;
-			if (s->sender == NULL)
-				return V_DUNNO;
-			rc = smtpdp_lookup_mail(cfg, table, s->sender, &value);
-		} else {
-			sub = SUBJ_RCPT;
-			if (!need_rcpt(c, name))
-				return V_DUNNO;
-			rc = smtpdp_lookup_mail(cfg, table, c->rcpt_int, &value);
-		}
-		if (rc < 0)
-			return smtpdp_config_error(c, sub, 1);
-		if (rc == 0)
-			return V_DUNNO;
-		return smtpdp_access_result(c, value, sub, what);
-	}
-	if (strncasecmp(name, "reject_rbl", 10) == 0 || strncasecmp(name, "reject_rhsbl", 12) == 0
-	    || strncasecmp(name, "permit_dnswl", 12) == 0
-	    || strncasecmp(name, "permit_rhswl", 12) == 0
-	    || strcasecmp(name, "check_policy_service") == 0
-	    || strcasecmp(name, "reject_unverified_recipient") == 0
-	    || strcasecmp(name, "reject_unverified_sender") == 0) {
-		static int warned;
-
-		if (!warned++)
-			mta_warn("restriction %s is not implemented in postkit: skipped", name);
-		/* these take an argument (a domain or a service) */
-		if ((strncasecmp(name, "reject_r", 8) == 0 || strncasecmp(name, "permit_", 7) == 0
-		     || strcasecmp(name, "check_policy_service") == 0)
-		    && *i + 1 < list->n)
-			++*i;
+		sleep((unsigned)strtoul(e->arg, NULL, 10));
 		return V_DUNNO;
+	case CFG_R_NONE:
+		mta_warn("unknown smtpd restriction: \"%s\"", e->word);
+		return smtpdp_config_error(c, c->list_subject, 0);
+	default:
+		break;
 	}
-	mta_warn("unknown smtpd restriction: \"%s\"", name);
+	mta_warn("restriction %s is not implemented by postkit", e->word);
 	return smtpdp_config_error(c, c->list_subject, 0);
 }
 
-/* smtpdp_run_list - evaluate a restriction list from element start */
-enum verdict smtpdp_run_list(struct ck *c, const struct cfg_strvec *list, size_t start)
+void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
+                    enum cfg_restriction_id default_access)
 {
-	for (size_t i = start; i < list->n; i++) {
+	out->v = cfg_xcalloc(words->n ? words->n : 1, sizeof(*out->v));
+	out->n = 0;
+	for (size_t i = 0; i < words->n; i++) {
+		const char *w = words->v[i];
+		const struct cfg_restriction_def *r = cfg_restriction_find(w);
+		struct relem *e = &out->v[out->n++];
+
+		e->word = w;
+		e->arg = NULL;
+		if (r != NULL && !(r->flags & CFG_RF_NOTSMTPD)) {
+			e->id = r->id;
+			if (r->arg != CFG_RA_NONE && i + 1 < words->n)
+				e->arg = words->v[++i];
+		} else if (strchr(w, ':') != NULL && default_access != CFG_R_NONE) {
+			/* a bare table: the list's access check, as in Postfix */
+			e->id = default_access;
+			e->arg = w;
+		} else {
+			e->id = CFG_R_NONE;
+		}
+	}
+}
+
+void smtpdp_rlist_fini(struct rlist *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* smtpdp_run_list - evaluate a compiled restriction list */
+enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
 		int warn = c->warn_next;
 		enum verdict v;
 
 		c->warn_next = 0;
-		v = one_restriction(c, list, &i);
+		v = one_restriction(c, &list->v[i]);
 		if (v == V_REJECT && warn) {
 			smtpd_log_reject(c->s, "reject_warning", c->s->where, c->reply.data,
 			                 c->rcpt_int);
@@ -479,14 +533,14 @@ enum verdict smtpdp_run_list(struct ck *c, const struct cfg_strvec *list, size_t
 }
 
 /* eval - one named list; the reply when it rejects (static) */
-static const char *eval(struct ck *c, const struct cfg_strvec *list, enum subject sub)
+static const char *eval(struct ck *c, const struct rlist *list, enum subject sub)
 {
 	static struct cfg_buf out;
 	enum verdict v;
 
 	c->list_subject = sub;
 	c->defer_if_permit = 0;
-	v = smtpdp_run_list(c, list, 0);
+	v = smtpdp_run_list(c, list);
 	if (v == V_PERMIT && c->defer_if_permit) {
 		smtpdp_reject(c, 450, "4.7.1", sub, "Service unavailable");
 		v = V_REJECT;
@@ -525,17 +579,17 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 		return NULL;
 	ck_init(&c, s, rcpt_int);
 	if (cfg->delay_reject) {
-		if ((r = eval(&c, &cfg->client_r, SUBJ_CLIENT)) == NULL
-		    && (r = eval(&c, &cfg->helo_r, SUBJ_HELO)) == NULL)
-			r = eval(&c, &cfg->sender_r, SUBJ_SENDER);
+		if ((r = eval(&c, &cfg->rules->client, SUBJ_CLIENT)) == NULL
+		    && (r = eval(&c, &cfg->rules->helo, SUBJ_HELO)) == NULL)
+			r = eval(&c, &cfg->rules->sender, SUBJ_SENDER);
 	}
 	if (r == NULL) {
 		if (cfg->relay_before_rcpt) {
-			if ((r = eval(&c, &cfg->relay_r, SUBJ_RCPT)) == NULL)
-				r = eval(&c, &cfg->rcpt_r, SUBJ_RCPT);
+			if ((r = eval(&c, &cfg->rules->relay, SUBJ_RCPT)) == NULL)
+				r = eval(&c, &cfg->rules->rcpt, SUBJ_RCPT);
 		} else {
-			if ((r = eval(&c, &cfg->rcpt_r, SUBJ_RCPT)) == NULL)
-				r = eval(&c, &cfg->relay_r, SUBJ_RCPT);
+			if ((r = eval(&c, &cfg->rules->rcpt, SUBJ_RCPT)) == NULL)
+				r = eval(&c, &cfg->rules->relay, SUBJ_RCPT);
 		}
 	}
 	if (s->discard)
@@ -574,8 +628,8 @@ const char *smtpd_check_vrfy(struct smtpd *s, const char *addr_int)
 	const char *r;
 
 	ck_init(&c, s, addr_int);
-	if ((r = eval(&c, &cfg->relay_r, SUBJ_RCPT)) == NULL
-	    && (r = eval(&c, &cfg->rcpt_r, SUBJ_RCPT)) == NULL && cfg->unlisted_rcpt) {
+	if ((r = eval(&c, &cfg->rules->relay, SUBJ_RCPT)) == NULL
+	    && (r = eval(&c, &cfg->rules->rcpt, SUBJ_RCPT)) == NULL && cfg->unlisted_rcpt) {
 		c.list_subject = SUBJ_RCPT;
 		if (unlisted(&c, addr_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
 			static struct cfg_buf keep;
@@ -599,11 +653,11 @@ const char *smtpd_check_stage(struct smtpd *s, enum smtpd_stage stage)
 	/* without smtpd_delay_reject each list runs at its own command, as in Postfix */
 	ck_init(&c, s, NULL);
 	if (stage == ST_CONNECT)
-		r = eval(&c, &cfg->client_r, SUBJ_CLIENT);
+		r = eval(&c, &cfg->rules->client, SUBJ_CLIENT);
 	else if (stage == ST_HELO)
-		r = eval(&c, &cfg->helo_r, SUBJ_HELO);
+		r = eval(&c, &cfg->rules->helo, SUBJ_HELO);
 	else if (stage == ST_MAIL)
-		r = eval(&c, &cfg->sender_r, SUBJ_SENDER);
+		r = eval(&c, &cfg->rules->sender, SUBJ_SENDER);
 	ck_fini(&c);
 	return r;
 }
@@ -614,7 +668,7 @@ const char *smtpd_check_data(struct smtpd *s, enum smtpd_stage stage)
 	const char *r;
 
 	ck_init(&c, s, s->nrcpt == 1 ? s->rcpt[0].internal : NULL);
-	r = eval(&c, stage == ST_DATA ? &cfg->data_r : &cfg->eod_r,
+	r = eval(&c, stage == ST_DATA ? &cfg->rules->data : &cfg->rules->eod,
 	         stage == ST_DATA ? SUBJ_DATA : SUBJ_EOD);
 	ck_fini(&c);
 	return r;
@@ -627,23 +681,47 @@ const char *smtpd_check_etrn(struct smtpd *s, const char *domain)
 
 	ck_init(&c, s, NULL);
 	c.etrn = domain;
-	r = eval(&c, &cfg->etrn_r, SUBJ_ETRN);
+	r = eval(&c, &cfg->rules->etrn, SUBJ_ETRN);
 	ck_fini(&c);
 	return r;
 }
 
 /* has_guard - a list holds a relay guard restriction */
-static int has_guard(const struct cfg_strvec *l)
+static int has_guard(const struct rlist *l)
 {
-	static const char *const guards[] = {
-	    "reject_unauth_destination", "defer_unauth_destination", "reject", "defer",
-	    "defer_if_permit",           "check_relay_domains",      NULL};
-
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; guards[k]; k++)
-			if (strcasecmp(l->v[i], guards[k]) == 0)
-				return 1;
+		if (l->v[i].id != CFG_R_NONE
+		    && (cfg_restriction_get(l->v[i].id)->flags & CFG_RF_GUARD))
+			return 1;
 	return 0;
+}
+
+/* compile_lists - every restriction list of smtpd, with its default access check */
+static struct smtpd_rules *compile_lists(struct smtpd_cfg *c)
+{
+	struct smtpd_rules *r = cfg_xcalloc(1, sizeof(*r));
+	const struct {
+		const char *param;
+		const struct cfg_strvec *words;
+		struct rlist *out;
+	} lists[] = {
+	    {"smtpd_client_restrictions", &c->client_r, &r->client},
+	    {"smtpd_helo_restrictions", &c->helo_r, &r->helo},
+	    {"smtpd_sender_restrictions", &c->sender_r, &r->sender},
+	    {"smtpd_relay_restrictions", &c->relay_r, &r->relay},
+	    {"smtpd_recipient_restrictions", &c->rcpt_r, &r->rcpt},
+	    {"smtpd_data_restrictions", &c->data_r, &r->data},
+	    {"smtpd_end_of_data_restrictions", &c->eod_r, &r->eod},
+	    {"smtpd_etrn_restrictions", &c->etrn_r, &r->etrn},
+	};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		const struct cfg_restriction_list_def *ld =
+		    cfg_restriction_list_find(lists[i].param);
+
+		smtpdp_compile(lists[i].out, lists[i].words, ld ? ld->default_access : CFG_R_NONE);
+	}
+	return r;
 }
 
 /* host_list - compile a host/address list parameter */
@@ -705,7 +783,8 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	c->mynetworks = host_list(conf, "mynetworks");
 	c->xclient_hosts = host_list(conf, "smtpd_authorized_xclient_hosts");
 	c->bare_nl_exclusions = host_list(conf, "smtpd_forbid_bare_newline_exclusions");
-	if (!has_guard(&c->relay_r) && !has_guard(&c->rcpt_r))
+	c->rules = compile_lists(c);
+	if (!has_guard(&c->rules->relay) && !has_guard(&c->rules->rcpt))
 		mta_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
 		          "specify at least one working instance of: reject_unauth_destination, "
 		          "defer_unauth_destination, reject, defer, defer_if_permit or "

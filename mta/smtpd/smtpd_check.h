@@ -5,6 +5,7 @@
 #ifndef SMTPD_CHECK_H
 #define SMTPD_CHECK_H
 
+#include "cfg/restriction.h"
 #include "smtpd.h"
 
 /* outcome of one restriction or list */
@@ -12,6 +13,29 @@ enum verdict { V_DUNNO = 0, V_PERMIT, V_REJECT };
 
 /* what a rejection talks about */
 enum subject { SUBJ_CLIENT, SUBJ_HELO, SUBJ_SENDER, SUBJ_RCPT, SUBJ_DATA, SUBJ_EOD, SUBJ_ETRN };
+
+/*
+ * A restriction list compiled once from its words (schemas/restrictions.def
+ * through cfg/restriction.h): each element is a restriction id with its
+ * argument.  A bare type:table stands for the list's default access check;
+ * a word that is no restriction keeps id CFG_R_NONE (a configuration error
+ * when it is reached, as in Postfix).
+ */
+struct relem {
+	enum cfg_restriction_id id;
+	const char *word; /* as written (borrowed from the list's words) */
+	const char *arg;  /* the argument, or NULL */
+};
+
+struct rlist {
+	struct relem *v;
+	size_t n;
+};
+
+/* smtpd_rules - every restriction list of smtpd, compiled (smtpd_cfg.rules) */
+struct smtpd_rules {
+	struct rlist client, helo, sender, relay, rcpt, data, eod, etrn;
+};
 
 /* the evaluation context of one check */
 struct ck {
@@ -32,8 +56,13 @@ enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subjec
                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* smtpdp_config_error - "451 4.3.5 ... Server configuration error"; V_REJECT */
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject);
-/* smtpdp_run_list - evaluate a restriction list from element start */
-enum verdict smtpdp_run_list(struct ck *c, const struct cfg_strvec *list, size_t start);
+/* smtpdp_compile - compile words (borrowed until smtpdp_rlist_fini) into out */
+void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
+                    enum cfg_restriction_id default_access);
+/* smtpdp_rlist_fini - release a compiled list */
+void smtpdp_rlist_fini(struct rlist *l);
+/* smtpdp_run_list - evaluate a compiled restriction list */
+enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list);
 
 /* smtpd_access.c */
 /* smtpdp_lookup_domain - a host name and its parent domains in an access table; 1, 0, -1 */

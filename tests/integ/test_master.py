@@ -55,14 +55,12 @@ def main():
         c, gc = greeting(v6, socket.AF_INET6, "::1")
         R.check("IPv6 listener with -o override", gc, "220 mail.example.com ESMTP over IPv6")
         c.close()
-        R.true("unimplemented command logged once", inst.wait_log(
-            r'postfix/master\[\d+\]: service verify/unix: command "verify" is not '
-            r'implemented by postkit; skipped'))
-        R.check("...and only once", inst.log().count('"verify" is not implemented'), 1)
+        # a stock entry for a daemon postkit lacks, that nothing uses: no noise (issue 12)
         inst.postfix("reload")
         inst.wait_log("reload -- version", timeout=10)
         time.sleep(0.5)
-        R.check("not again after a reload", inst.log().count('"verify" is not implemented'), 1)
+        R.check("unused unimplemented service left alone silently",
+                inst.log().count("not implemented"), 0)
         # the IPv6 entry removed by a reload: its listener goes away, the rest stays
         inst.write("master.cf", master.format(listen="127.0.0.1:%d" % inst.port))
         inst.postfix("reload")

@@ -10,6 +10,7 @@
 #include "cfg/buf.h"
 #include "cfg/diag.h"
 #include "cfg/hostinfo.h"
+#include "cfg/daemon.h"
 #include "cfg/registry.h"
 
 START_TEST(test_sorted_and_counted)

@@ -8,6 +8,8 @@
 #include "cfg/diag.h"
 #include "cfg/expand.h"
 #include "cfg/registry.h"
+#include "cfg/restriction.h"
+#include "cfg/tabletype.h"
 #include "cfg/validate.h"
 
 struct row {
@@ -236,7 +238,7 @@ START_TEST(test_every_type_has_a_row)
 	}
 	ck_assert_int_eq(cfg_restriction_takes_arg("check_client_access"), 1);
 	ck_assert_int_eq(cfg_restriction_takes_arg("permit_mynetworks"), 0);
-	ck_assert_str_eq(cfg_restriction_names()[0], "check_ccert_access");
+	ck_assert_str_eq(cfg_restriction_names()[0], "check_address_map");
 	ck_assert_str_eq(cfg_table_type_names()[0], "btree");
 }
 END_TEST

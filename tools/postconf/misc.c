@@ -6,14 +6,18 @@
 
 #include <string.h>
 
-#include "cfg/map.h"
+#include "cfg/tabletype.h"
 #include "postconf.h"
 
 /* pcf_show_maps - the lookup table types postkit implements, one per line */
 int pcf_show_maps(void)
 {
-	for (const char *const *t = cfg_map_types(); *t; t++) {
-		pcf_outs(*t);
+	const struct cfg_table_type_def *t;
+
+	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++) {
+		if (!t->impl)
+			continue;
+		pcf_outs(t->name);
 		pcf_out("\n", 1);
 	}
 	return 0;

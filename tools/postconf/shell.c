@@ -28,6 +28,8 @@
 #include "cfg/map.h"
 #include "cfg/mastercf.h"
 #include "cfg/registry.h"
+#include "cfg/restriction.h"
+#include "cfg/tabletype.h"
 #include "cfg/validate.h"
 #include "cfg/xalloc.h"
 #include "edit_priv.h"
@@ -841,19 +843,20 @@ void pcf_shell_service_names(const struct pcf_shell *sh, int with_type, struct c
 /* add_table_types - "hash:" etc.: the types postkit implements, then Postfix's others */
 static void add_table_types(struct cfg_strvec *out)
 {
-	const char *const *t;
+	const struct cfg_table_type_def *t;
 
-	for (t = cfg_map_types(); t != NULL && *t != NULL; t++)
-		cfg_strvec_take(out, cfg_xasprintf("%s:", *t));
-	for (t = cfg_table_type_names(); *t != NULL; t++)
-		cfg_strvec_take(out, cfg_xasprintf("%s:", *t));
+	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++)
+		if (t->impl)
+			cfg_strvec_take(out, cfg_xasprintf("%s:", t->name));
+	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++)
+		if (!t->impl)
+			cfg_strvec_take(out, cfg_xasprintf("%s:", t->name));
 }
 
 void pcf_shell_value_words(const struct pcf_shell *sh, const char *name, struct cfg_strvec *out)
 {
 	struct cfg_param_def tmp;
 	const struct cfg_param_def *def = cfg_validate_lookup_def(name, &tmp);
-	const char *const *r;
 	size_t len = strlen(name);
 
 	if (def == NULL)
@@ -871,8 +874,13 @@ void pcf_shell_value_words(const struct pcf_shell *sh, const char *name, struct 
 		add_table_types(out);
 		break;
 	case CFG_T_RESTRICTIONS:
-		for (r = cfg_restriction_names(); *r != NULL; r++)
-			cfg_strvec_add(out, *r);
+		for (size_t i = 0; i < cfg_restriction_count(); i++) {
+			const struct cfg_restriction_def *rd =
+			    cfg_restriction_get((enum cfg_restriction_id)i);
+
+			if (!(rd->flags & CFG_RF_NOTSMTPD))
+				cfg_strvec_add(out, rd->name);
+		}
 		add_table_types(out);
 		break;
 	case CFG_T_NETWORKS:

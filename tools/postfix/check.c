@@ -1,14 +1,16 @@
 /*
  * check.c - `postfix check`: validate the configuration before a reload
  *
- *   postfix [-c DIR] check [--json] [--unprivileged]
+ *   postfix [-c DIR] check [--json] [--unprivileged] [--unsupported]
  *
  * Prints every finding of cfg_check_dir() as "FILE:LINE[:COL]: severity:
  * message" on stderr (sorted, each once), or with --json the same findings
  * as a JSON array on stdout.  Exit status 0 when there is no error
  * (warnings and notes allowed), 1 when there is one.  --unprivileged skips
  * the root-only ownership checks without the note that says so (what a run
- * without root privileges does anyway).
+ * without root privileges does anyway).  --unsupported prints, instead of
+ * checking, everything postkit does not implement (generated from the
+ * tables of schemas/) on stdout, as text or with --json as JSON.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include "cfg/buf.h"
 #include "cfg/check.h"
 #include "cfg/diag.h"
+#include "cfg/support.h"
 #include "check.h"
 
 /* Options of the check subcommand. */
@@ -27,6 +30,7 @@ static const struct option {
 } options[] = {
     {"--json", 0},
     {"--unprivileged", CFG_CHECK_UNPRIVILEGED},
+    {"--unsupported", 0},
 };
 
 /* pfx_check - the check subcommand; returns the exit status */
@@ -35,7 +39,7 @@ int pfx_check(const char *config_dir, int argc, char **argv)
 	struct cfg_check_opts opts = {0};
 	struct cfg_diags diags;
 	struct cfg_buf out;
-	int json = 0, i = 0;
+	int json = 0, unsupported = 0, i = 0;
 	size_t errors;
 
 	if (argc > 0 && strcmp(argv[0], "check") == 0)
@@ -50,16 +54,27 @@ int pfx_check(const char *config_dir, int argc, char **argv)
 			fprintf(
 			    stderr,
 			    "postfix: fatal: check: unknown argument: '%s'. Usage: postfix check "
-			    "[--json] [--unprivileged]\n",
+			    "[--json] [--unprivileged] [--unsupported]\n",
 			    argv[i]);
 			return 1;
 		}
 		if (strcmp(options[k].name, "--json") == 0)
 			json = 1;
+		if (strcmp(options[k].name, "--unsupported") == 0)
+			unsupported = 1;
 		opts.flags |= options[k].flag;
 	}
-	cfg_diags_init(&diags);
 	cfg_buf_init(&out);
+	if (unsupported) {
+		if (json)
+			cfg_unsupported_render_json(&out);
+		else
+			cfg_unsupported_render_text(&out);
+		fwrite(out.data, 1, out.len, stdout);
+		cfg_buf_fini(&out);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
+	cfg_diags_init(&diags);
 	errors = cfg_check_dir(config_dir, &opts, &diags);
 	if (json) {
 		cfg_check_render_json(&diags, &out);

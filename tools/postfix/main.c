@@ -143,11 +143,15 @@ static int prepare(struct pfx *p)
 	char check_word[] = "check";
 	char *checkargv[] = {check_word, NULL};
 
-	if (pfx_create_missing(&p->conf, p->config_dir, p->queue_dir) < 0)
+	if (pfx_create_missing(&p->conf, p->config_dir, p->queue_dir) < 0) {
+		script(1, "mail system startup failed");
 		return -1;
+	}
 	/* the queue directories exist now: check the rest */
-	if (pfx_check(p->config_dir, 1, checkargv) != 0)
+	if (pfx_check(p->config_dir, 1, checkargv) != 0) {
+		script(1, "Postfix integrity check failed!");
 		return -1;
+	}
 	return 0;
 }
 
@@ -158,10 +162,8 @@ static int cmd_start(struct pfx *p, int fg)
 		script(1, "the Postfix mail system is already running");
 		return 1;
 	}
-	if (prepare(p) < 0) {
-		script(1, "mail system startup failed");
+	if (prepare(p) < 0)
 		return 1;
-	}
 	script(0, "starting the Postfix mail system");
 	if (fg)
 		return run_master(p, "-d", 1);
@@ -200,9 +202,17 @@ static int cmd_stop(struct pfx *p, int wait_for_it)
 static int cmd_reload(struct pfx *p)
 {
 	long pid = master_pid(p);
+	char check_word[] = "check";
+	char *checkargv[] = {check_word, NULL};
 
 	if (pid == 0) {
 		script(1, "the Postfix mail system is not running");
+		return 1;
+	}
+	/* fail closed: a configuration postkit would not honour never replaces the running one */
+	if (pfx_check(p->config_dir, 1, checkargv) != 0) {
+		script(1, "Postfix integrity check failed!");
+		script(1, "the running configuration is kept");
 		return 1;
 	}
 	script(0, "refreshing the Postfix mail system");

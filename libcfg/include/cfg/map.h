@@ -67,12 +67,9 @@ enum cfg_map_mode {
 #define CFG_MAPT_SEQ 0x10u     /* sequence (postmap -s) supported */
 #define CFG_MAPT_RDONLY 0x20u  /* cannot even be opened for update (postmap -d) */
 
-/*
- * cfg_map_types - the supported type names, sorted, NULL-terminated (static
- * storage).  postconf -m prints exactly this list.
- */
-const char *const *cfg_map_types(void);
-/* cfg_map_type_caps - CFG_MAPT_* of type, or 0 when the type is unknown */
+/* cfg_map_has_backend - 1 when postkit has code for type (the implemented rows of cfg/tabletype.h) */
+int cfg_map_has_backend(const char *type);
+/* cfg_map_type_caps - CFG_MAPT_* of type (schemas/tabletypes.def), or 0 when not implemented */
 unsigned cfg_map_type_caps(const char *type);
 
 /*

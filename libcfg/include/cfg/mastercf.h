@@ -54,19 +54,8 @@
 
 #include "cfg/buf.h"
 #include "cfg/diag.h"
+#include "cfg/masterdef.h" /* enum cfg_master_field and the column names, from schemas/master.def */
 #include "cfg/strvec.h"
-
-enum cfg_master_field {
-	CFG_MF_SERVICE = 0,
-	CFG_MF_TYPE,
-	CFG_MF_PRIVATE,
-	CFG_MF_UNPRIV,
-	CFG_MF_CHROOT,
-	CFG_MF_WAKEUP,
-	CFG_MF_MAXPROC,
-	CFG_MF_COMMAND, /* the command and all its arguments */
-	CFG_MF_COUNT
-};
 
 struct cfg_master_override {
 	char *name;  /* parameter name from "-o name=value" or "-o { name = value }" */
@@ -129,8 +118,6 @@ const struct cfg_service *cfg_mastercf_find(const struct cfg_mastercf *doc, cons
                                             const char *type);
 /* cfg_mastercf_render - append the document's bytes to out (see cfg_maincf_render) */
 void cfg_mastercf_render(const struct cfg_mastercf *doc, struct cfg_buf *out);
-/* cfg_master_field_name - "service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command" */
-const char *cfg_master_field_name(enum cfg_master_field f);
 /* cfg_service_override - the value of the last "-o name=..." of svc, or NULL (borrowed) */
 const char *cfg_service_override(const struct cfg_service *svc, const char *name);
 

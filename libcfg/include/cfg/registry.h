@@ -52,6 +52,21 @@ enum cfg_ptype {
 #define CFG_PF_PROCDEP 0x10u  /* default describes the running process (defval is NULL) */
 #define CFG_PF_NOCASE 0x20u   /* ENUM whose choices Postfix matches ignoring case */
 #define CFG_PF_LEGACY 0x40u   /* old name: queryable, never "unused", left out of full listings */
+/*
+ * What postkit does with a setting (see cfg/support.h).  A parameter with
+ * none of IMPL, INERT and TUNING is not implemented: postfix check and
+ * start refuse a configuration that gives it another value than its
+ * default (or than what postkit behaves as, schemas/params_values.def).
+ */
+#define CFG_PF_IMPL 0x80u    /* honoured: the daemons or the commands do what Postfix does */
+#define CFG_PF_INERT 0x100u  /* no effect on mail (documentation, install paths, postmulti) */
+#define CFG_PF_TUNING 0x200u /* performance tuning only: accepted with a warning, ignored */
+/* properties the checks need */
+#define CFG_PF_DOMLIST 0x400u   /* a domain list whose elements may be type:table */
+#define CFG_PF_TRANSPORT 0x800u /* names a transport: its part before ':' is a master.cf service */
+#define CFG_PF_CACHE 0x1000u    /* a table a daemon creates itself (only its type is checked) */
+#define CFG_PF_RELPATH 0x2000u  /* a PATH that may be relative (home_mailbox, html_directory) */
+#define CFG_PF_FSDIR 0x4000u    /* a directory postfix check examines on disk */
 
 /* open ends of the min/max bounds */
 #define CFG_NOMIN LONG_MIN
@@ -88,25 +103,23 @@ const char *cfg_ptype_name(enum cfg_ptype type);
 int cfg_param_has_choice(const struct cfg_param_def *def, const char *word);
 
 /*
- * Service-defined parameters: for a master.cf service NAME whose command
- * (field 8, compared exactly, no path) is a delivery agent (local, error,
- * virtual, smtp, lmtp, pipe), Postfix knows NAME<suffix> for 16 suffixes,
- * each defaulting to "$<built-in>"; pipe and spawn services also get
- * NAME_time_limit = $command_time_limit.  When NAME<suffix> is itself a
+ * Service-defined parameters (schemas/master.def, SERVICE_PARAM rows): for a
+ * master.cf service NAME whose command (field 8, compared exactly, no path)
+ * is a daemon with one of the CFG_DF_* flags in `who' (cfg/daemon.h: AGENT
+ * for delivery agents, TIMELIMIT for pipe and spawn), Postfix knows
+ * NAME<suffix>, defaulting to defval.  When NAME<suffix> is itself a
  * built-in (local_destination_concurrency_limit = 2, ...), Postfix keeps the
  * built-in default but counts the parameter as service-defined (`postconf -C`).
  */
 struct cfg_service_param_template {
 	const char *suffix; /* "_destination_concurrency_limit" */
 	enum cfg_ptype type;
-	const char *defval;   /* "$default_destination_concurrency_limit" */
-	const char *commands; /* commands that get it, '|'-separated, NULL = every delivery agent */
+	const char *defval; /* "$default_destination_concurrency_limit" */
+	unsigned who;       /* CFG_DF_* flags of the daemons whose services get it */
 };
 
 /* cfg_service_param_templates - the template table, *n set to its length */
 const struct cfg_service_param_template *cfg_service_param_templates(size_t *n);
-/* cfg_is_delivery_agent - 1 when a master.cf command name is a delivery agent (gets the 16 templates) */
-int cfg_is_delivery_agent(const char *command);
 /* cfg_service_template_applies - 1 when template t yields a parameter for a service running command */
 int cfg_service_template_applies(const struct cfg_service_param_template *t, const char *command);
 

@@ -79,11 +79,7 @@ const struct cfg_param_def *cfg_validate_lookup_def(const char *name, struct cfg
  * Fixed sets of words, for completion and for the checks above.  Each
  * returns a NULL-terminated, static array.
  */
-/* cfg_restriction_names - smtpd restriction names Postfix 3.7 knows */
-const char *const *cfg_restriction_names(void);
 /* cfg_restriction_takes_arg - 1 when the restriction consumes the next word */
 int cfg_restriction_takes_arg(const char *name);
-/* cfg_table_type_names - lookup table types Postfix 3.7 knows ("hash", "cidr", ...) */
-const char *const *cfg_table_type_names(void);
 
 #endif
