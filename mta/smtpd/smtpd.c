@@ -20,6 +20,7 @@
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
+#include "smtpd_check.h"
 
 /* the order Postfix prints command counters in */
 static const char *const count_names[] = {
@@ -471,13 +472,14 @@ static void serve(struct mta_server *srv, int in, int out)
 static void standalone_init(struct mta_server *srv)
 {
 	struct passwd *owner = getpwnam(mta_conf_str(&srv->conf, "mail_owner"));
-	struct cfg_strvec *lists[] = {&cfg.client_r, &cfg.helo_r, &cfg.sender_r, &cfg.relay_r,
-	                              &cfg.rcpt_r,   &cfg.data_r, &cfg.eod_r,    &cfg.etrn_r};
+	struct smtpd_rules *r = cfg.rules;
+	struct rlist *lists[] = {&r->client, &r->helo, &r->sender, &r->relay,
+	                         &r->rcpt,   &r->data, &r->eod,    &r->etrn};
 
 	if (owner && owner->pw_uid == getuid())
 		return;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		cfg_strvec_clear(lists[i]);
+		smtpdp_rlist_fini(lists[i]);
 	cfg.unlisted_rcpt = cfg.unlisted_sender = 0;
 }
 
