@@ -255,7 +255,8 @@ loop2 loop1
         res = r.sendmail(["-bp"], "")
         R.check("mailq when empty", res.stdout.decode(), "Mail queue is empty\n")
         res = r.sendmail([], "Subject: x\n\nno recipients\n")
-        R.check("no recipients: exit", res.returncode, 64)
+        # Postfix 3.7's sendmail exits 75 on every fatal error (observed), usage ones too
+        R.check("no recipients: exit", res.returncode, 75)
         R.true("no recipients: message", b"Recipient addresses must be specified on the command line "
                b"or via the -t option" in res.stderr, res.stderr)
     finally:
