@@ -64,7 +64,10 @@ static unsigned port_of(const char *s)
 	if (*end == '\0')
 		return v > 0 && v < 65536 ? (unsigned)v : 0;
 	se = getservbyname(s, "tcp");
-	return se ? ntohs((unsigned short)se->s_port) : 0;
+	if (se)
+		return ntohs((unsigned short)se->s_port);
+	/* a host without /etc/services still knows the two defaults */
+	return strcmp(s, "smtp") == 0 ? 25 : strcmp(s, "lmtp") == 0 ? 24 : 0;
 }
 
 /* parse_hop - "[host]:port", "host:port", "host", "unix:/path", "inet:host:port"; 0 or -1 */

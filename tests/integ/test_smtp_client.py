@@ -39,8 +39,7 @@ noaddr.example.org. 60 IN MX 10 nohost.example.org.
 nomx.example.org. 60 IN A 127.0.0.6
 fail.example.org SERVFAIL
 txtonly.example.org. 60 IN TXT "hi"
-eq.example.net. 60 IN MX 10 mx1.example.org.
-eq.example.net. 60 IN MX 10 mx2.example.org.
+relaydom.example. 60 IN A 127.0.0.3
 """
 
 
@@ -508,6 +507,36 @@ def no_dns(port):
         s.stop()
 
 
+def relay_service(inst, port):
+    """relay_domains go to relay_transport: an smtp service with its own -o overrides."""
+    s = Server("127.0.0.3", port)
+    try:
+        inst.sendmail(["-f", SENDER, "x@relaydom.example"], "Subject: relay\n\nx\n")
+        R.true("relay transport delivers", status_line(
+            inst, "x@relaydom.example", r"relay=relaydom\.example\[127\.0\.0\.3\]:%d, %sdsn=2\.0\.0, "
+            r"status=sent \(250 2\.0\.0 Ok: queued as FAKE1\)" % (port, DELAYS)), lines_for(inst, "relaydom"))
+        R.check("the service's -o smtp_helo_name", s.commands()[0:1], ["EHLO relay-client.example.net"])
+    finally:
+        s.stop()
+
+
+def sender_domain(inst):
+    """smtpd's reject_unknown_sender_domain asks the same resolver adapter."""
+    c = inst.session()
+    c.cmd("EHLO client.example.com")
+    got = []
+    for sender in ("<a@example.org>", "<a@nomx.example.org>", "<a@nosuch.example.org>"):
+        c.cmd("MAIL FROM:%s" % sender)
+        got.append(c.cmd("RCPT TO:<nobody@mail.example.com>"))
+        c.cmd("RSET")
+    c.cmd("QUIT")
+    c.close()
+    R.check("sender domain with MX", got[0], "250 2.1.5 Ok")
+    R.check("sender domain with an address", got[1], "250 2.1.5 Ok")
+    R.check("sender domain not in the DNS", got[2],
+            "450 4.1.8 <a@nosuch.example.org>: Sender address rejected: Domain not found")
+
+
 def main():
     pkit.require_binaries()
     dns = DnsServer(ZONE)
@@ -520,15 +549,21 @@ def main():
     inst = pkit.Instance(main_extra="smtp_tcp_port = %d\nsmtp_helo_name = client.example.net\n"
                          "smtp_bind_address = 127.0.0.9\nlmtp_lhlo_name = lmtp.example.net\n"
                          "lmtp_lhlo_timeout = 10s\nsmtp_dns_support_level = enabled\n"
-                         "smtp_host_lookup = dns, native\n"
+                         "smtp_host_lookup = dns, native\nrelay_domains = relaydom.example\n"
+                         "relay_transport = relayx\n"
+                         "smtpd_sender_restrictions = reject_unknown_sender_domain\n"
                          "transport_maps = texthash:$config_directory/transport\n" % port,
-                         master_extra="lmtp      unix  -       -       n       -       -       lmtp\n")
+                         master_extra="lmtp      unix  -       -       n       -       -       lmtp\n"
+                         "relayx    unix  -       -       n       -       -       smtp\n"
+                         "  -o smtp_helo_name=relay-client.example.net\n")
     inst.write("transport", tmap.format(p=port, l=lport, d=inst.dir))
     try:
         inst.start()
         mx_and_results(inst, port)
         transports(inst, port, lport)
         reuse(inst, port)
+        relay_service(inst, port)
+        sender_domain(inst)
     finally:
         inst.cleanup()
     relayhost_and_fallback(port)
