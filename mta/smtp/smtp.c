@@ -147,22 +147,26 @@ static const char *status_word(const struct smtp_state *s, int code)
 	return code == 2 ? "sent" : code == 5 ? "bounced" : "deferred";
 }
 
-void smtp_rcpt_sent(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
-                    const char *text)
+/* settle - recipient k's final outcome (2 sent, 5 bounced): log and report it now */
+static void settle(struct smtp_state *s, size_t k, int code, const char *relay, const char *dsn,
+                   const char *text)
 {
 	if (s->rs[k].final)
 		return;
-	s->rs[k].final = 2;
-	dlv_status(s->req, k, relay, dsn, status_word(s, 2), "%s", text);
+	s->rs[k].final = code;
+	dlv_status(s->req, k, relay, dsn, status_word(s, code), "%s", text);
+}
+
+void smtp_rcpt_sent(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
+                    const char *text)
+{
+	settle(s, k, 2, relay, dsn, text);
 }
 
 void smtp_rcpt_bounce(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
                       const char *text)
 {
-	if (s->rs[k].final)
-		return;
-	s->rs[k].final = 5;
-	dlv_status(s->req, k, relay, dsn, status_word(s, 5), "%s", text);
+	settle(s, k, 5, relay, dsn, text);
 }
 
 void smtp_rcpt_error(struct smtp_state *s, size_t k, const char *relay, int hard, const char *dsn,

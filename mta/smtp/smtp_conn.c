@@ -229,7 +229,7 @@ static int handshake(struct smtp_state *s, struct smtp_session *sess, int *hard,
 	}
 	if (code / 100 != 2) {
 		smtp_reply_dsn(sess, dsn, dsnlen);
-		*hard = code / 100 == 5 && !(cfg->skip_5xx_greeting && !s->final);
+		*hard = code / 100 == 5 && !cfg->skip_5xx_greeting;
 		if (!*hard)
 			dsn[0] = '4';
 		cfg_buf_reset(why);

@@ -445,15 +445,22 @@ smtp_rset_timeout = 5s
 def timeouts(port):
     """A silent server, one that hangs up, one that stops answering: deferred as Postfix says."""
     tmap = ("mute.example smtp:[127.0.0.2]:{p}\ndrop.example smtp:[127.0.0.3]:{p}\n"
-            "hang.example smtp:[127.0.0.4]:{p}\ndone.example smtp:[127.0.0.6]:{p}\n").format(p=port)
+            "hang.example smtp:[127.0.0.4]:{p}\ndone.example smtp:[127.0.0.6]:{p}\n"
+            "greet.example smtp:[127.0.0.7]:{p}\n").format(p=port)
     inst = pkit.Instance(main_extra=TIMEOUTS + "transport_maps = texthash:$config_directory/transport\n")
     inst.write("transport", tmap)
     servers = [Server("127.0.0.2", port, greeting="hang"), Server("127.0.0.3", port, mail=None),
-               Server("127.0.0.4", port, mail="hang"), Server("127.0.0.6", port, done="hang")]
+               Server("127.0.0.4", port, mail="hang"), Server("127.0.0.6", port, done="hang"),
+               Server("127.0.0.7", port, greeting="554 5.3.2 go away")]
     try:
         inst.start()
-        inst.sendmail(["-f", SENDER, "a@mute.example", "b@drop.example", "c@hang.example", "d@done.example"],
-                      "Subject: slow\n\nx\n")
+        inst.sendmail(["-f", SENDER, "a@mute.example", "b@drop.example", "c@hang.example", "d@done.example",
+                       "e@greet.example"], "Subject: slow\n\nx\n")
+        # smtp_skip_5xx_greeting (default yes): a 5xx greeting defers, even from the last server
+        R.true("5xx greeting defers", status_line(
+            inst, "e@greet.example", r"relay=127\.0\.0\.7\[127\.0\.0\.7\]:%d, %sdsn=4\.3\.2, status=deferred "
+            r"\(host 127\.0\.0\.7\[127\.0\.0\.7\] refused to talk to me: 554 5\.3\.2 go away\)"
+            % (port, DELAYS)), lines_for(inst, "greet"))
         for to, host, text in (
                 ("a@mute.example", "127.0.0.2", "conversation with 127.0.0.2[127.0.0.2] timed out while "
                  "receiving the initial server greeting"),
