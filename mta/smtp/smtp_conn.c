@@ -119,11 +119,10 @@ int smtp_reply(struct smtp_session *sess, long timeout)
 			           ? (line.data[0] - '0') * 100 + (line.data[1] - '0') * 10
 			                 + (line.data[2] - '0')
 			           : 0;
-			cfg_buf_add(&sess->reply, line.data, line.len > 3 && more ? 3 : line.len);
-			if (more)
-				cfg_buf_printf(&sess->reply, " %s", line.data + 4);
+			cfg_buf_add(&sess->reply, line.data, line.len);
 		} else {
-			cfg_buf_printf(&sess->reply, " %s", line.len > 4 ? line.data + 4 : "");
+			/* Postfix quotes a multi-line reply as its lines, codes and all, one space apart */
+			cfg_buf_printf(&sess->reply, " %s", line.data);
 		}
 		if (!more)
 			break;

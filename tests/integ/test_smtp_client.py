@@ -516,12 +516,19 @@ def no_dns(port):
 
 def relay_service(inst, port):
     """relay_domains go to relay_transport: an smtp service with its own -o overrides."""
-    s = Server("127.0.0.3", port)
+    s = Server("127.0.0.3", port, done="250-2.0.0 first\r\n250 2.0.0 Ok: queued as ML",
+               rcpt={"ml@relaydom.example": "550-5.1.1 The account does not exist.\r\n550-5.1.1 Please try"
+                                            "\r\n550 5.1.1 again later"})
     try:
-        inst.sendmail(["-f", SENDER, "x@relaydom.example"], "Subject: relay\n\nx\n")
-        R.true("relay transport delivers", status_line(
-            inst, "x@relaydom.example", r"relay=relaydom\.example\[127\.0\.0\.3\]:%d, %sdsn=2\.0\.0, "
-            r"status=sent \(250 2\.0\.0 Ok: queued as FAKE1\)" % (port, DELAYS)), lines_for(inst, "relaydom"))
+        inst.sendmail(["-f", SENDER, "x@relaydom.example", "ml@relaydom.example"], "Subject: relay\n\nx\n")
+        relay = r"relay=relaydom\.example\[127\.0\.0\.3\]:%d, %s" % (port, DELAYS)
+        R.true("relay transport delivers; multi-line reply quoted whole", status_line(
+            inst, "x@relaydom.example", relay + r"dsn=2\.0\.0, status=sent \(250-2\.0\.0 first 250 2\.0\.0 Ok: "
+            r"queued as ML\)"), lines_for(inst, "relaydom"))
+        R.true("multi-line 550 quoted whole", status_line(
+            inst, "ml@relaydom.example", relay + r"dsn=5\.1\.1, status=bounced \(host relaydom\.example"
+            r"\[127\.0\.0\.3\] said: 550-5\.1\.1 The account does not exist\. 550-5\.1\.1 Please try "
+            r"550 5\.1\.1 again later \(in reply to RCPT TO command\)\)"))
         R.check("the service's -o smtp_helo_name", s.commands()[0:1], ["EHLO relay-client.example.net"])
     finally:
         s.stop()
