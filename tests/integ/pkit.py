@@ -139,6 +139,9 @@ class Instance:
         e = dict(os.environ)
         e["POSTKIT_DAEMON_DIR"] = DAEMON_DIR
         e.pop("MAIL_CONFIG", None)
+        # never the host's resolver: a test without its own DNS server gets one that is not there
+        # (every lookup fails at once with "Host not found, try again")
+        e.setdefault("POSTKIT_DNS_SERVER", "127.0.0.1:1")
         return e
 
     # -- commands
