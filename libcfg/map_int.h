@@ -95,12 +95,46 @@ extern const struct cfgp_map_ops cfgp_map_fail_ops;
 extern const struct cfgp_map_ops cfgp_map_gdbm_ops;
 extern const struct cfgp_map_ops cfgp_map_hash_ops;
 extern const struct cfgp_map_ops cfgp_map_inline_ops;
+extern const struct cfgp_map_ops cfgp_map_pcre_ops;
 extern const struct cfgp_map_ops cfgp_map_pipemap_ops;
 extern const struct cfgp_map_ops cfgp_map_regexp_ops;
 extern const struct cfgp_map_ops cfgp_map_static_ops;
 extern const struct cfgp_map_ops cfgp_map_texthash_ops;
 extern const struct cfgp_map_ops cfgp_map_unionmap_ops;
 extern const struct cfgp_map_ops cfgp_map_unix_ops;
+
+/*
+ * Pattern tables (map_regexp.c): the rule language regexp: and pcre: share
+ * ([!]/pattern/flags result, if/endif, $n) over an engine that compiles and
+ * runs the expressions.  m->priv belongs to map_regexp.c.
+ */
+struct cfgp_rx_span {
+	long so, eo; /* byte offsets of a capture in the key; so < 0 when it did not take part */
+};
+struct cfgp_rx_engine {
+	const char *type;         /* messages say "TYPE map NAME, line N: ..." */
+	int second_pattern;       /* 1: "/p1/ !/p2/ result" rules (regexp) */
+	const char *no_delim;     /* end of the "no closing regexp delimiter" warning */
+	const char *out_of_range; /* how "$0 is out of range" is spelled */
+	unsigned default_opts;    /* options the flags toggle */
+	/* flag - toggle option c in *opts: 1 known, 0 unknown, 2 obsolete (ignored with a warning) */
+	int (*flag)(char c, unsigned *opts);
+	/* compile - the compiled expression, or NULL with the warning text in why */
+	void *(*compile)(const char *re, unsigned opts, struct cfg_buf *why);
+	/* nsub - how many capturing groups */
+	size_t (*nsub)(const void *re);
+	/* exec - 1 match (spans[0..n) set), 0 no match, -1 error (text in why) */
+	int (*exec)(void *re, const char *key, struct cfgp_rx_span *spans, size_t n,
+	            struct cfg_buf *why);
+	void (*free)(void *re);
+};
+/* cfgp_rx_open - load m->name (a file or "{ {rule}, ... }") with engine e */
+int cfgp_rx_open(struct cfg_map *m, const struct cfgp_rx_engine *e, struct cfg_diags *diags);
+/* cfgp_rx_load - load the rules of text with engine e */
+int cfgp_rx_load(struct cfg_map *m, const struct cfgp_rx_engine *e, const char *text, size_t len,
+                 struct cfg_diags *diags);
+int cfgp_rx_lookup(struct cfg_map *m, const char *key, const char **value, struct cfg_diags *diags);
+void cfgp_rx_close(struct cfg_map *m);
 
 /*
  * Source-file helpers shared by texthash, cidr, regexp and the builders.
