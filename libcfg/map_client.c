@@ -567,17 +567,22 @@ void cfgp_sql_fini(struct cfgp_sql *s)
 	cfg_buf_fini(&s->legacy);
 }
 
-int cfgp_sql_query(struct cfgp_sql *s, const char *key, struct cfg_diags *diags)
+int cfgp_sql_eligible(struct cfgp_sql *s, const char *key, struct cfg_diags *diags)
 {
-	int r;
-
 	cfg_buf_reset(&s->query);
 	cfg_buf_reset(&s->result);
 	s->nresults = 0;
 	/* keys that are not UTF-8 are never sent to the database */
 	if (!cfg_map_utf8_valid(key, strlen(key)))
 		return 0;
-	if ((r = cfgp_dbq_check_domain(&s->q, key, diags)) <= 0)
+	return cfgp_dbq_check_domain(&s->q, key, diags);
+}
+
+int cfgp_sql_query(struct cfgp_sql *s, const char *key, struct cfg_diags *diags)
+{
+	int r;
+
+	if ((r = cfgp_sql_eligible(s, key, diags)) <= 0)
 		return r;
 	return cfgp_dbq_expand(&s->q, s->query_format, key, NULL, &s->query, diags);
 }
@@ -588,4 +593,66 @@ int cfgp_sql_result(struct cfgp_sql *s, const char *value, const char *key, stru
 	    && s->expansion_limit > 0 && ++s->nresults > s->expansion_limit)
 		return -1;
 	return 0;
+}
+
+int cfgp_client_hosts(struct cfgp_client *c, const char *def, struct cfgp_host **out, size_t *n,
+                      struct cfg_diags *diags)
+{
+	struct cfg_strvec words;
+	const char *list;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (cfgp_client_str(c, "hosts", def, 0, 0, &list, diags) < 0)
+		return -1;
+	cfg_strvec_init(&words);
+	cfg_list_tokens(list, CFG_LIST_SEPARATORS, &words);
+	*out = cfg_xcalloc(words.n ? words.n : 1, sizeof(**out));
+	/* UNIX-domain sockets first, then TCP, each in the order written */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < words.n; i++) {
+			const char *w = words.v[i];
+			int is_unix = strncmp(w, "unix:", 5) == 0;
+			struct cfgp_host *h = &(*out)[k];
+			const char *colon;
+
+			if (is_unix != (pass == 0))
+				continue;
+			h->label = cfg_xstrdup(w);
+			h->is_unix = is_unix;
+			if (is_unix) {
+				h->host = cfg_xstrdup(w + 5);
+			} else {
+				if (strncmp(w, "inet:", 5) == 0)
+					w += 5;
+				if ((colon = strrchr(w, ':')) != NULL) {
+					h->host = cfg_xstrndup(w, (size_t)(colon - w));
+					h->port = cfg_xstrdup(colon + 1);
+				} else {
+					h->host = cfg_xstrdup(w);
+				}
+			}
+			k++;
+		}
+	}
+	*n = k;
+	cfg_strvec_fini(&words);
+	return 0;
+}
+
+void cfgp_client_hosts_free(struct cfgp_host *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].label);
+		free(v[i].host);
+		free(v[i].port);
+	}
+	free(v);
+}
+
+void cfgp_client_printable(struct cfg_buf *out, const char *s)
+{
+	for (; *s; s++)
+		cfg_buf_addc(out, (unsigned char)*s < 0x20 ? '?' : *s);
 }

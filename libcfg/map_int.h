@@ -95,7 +95,9 @@ extern const struct cfgp_map_ops cfgp_map_fail_ops;
 extern const struct cfgp_map_ops cfgp_map_gdbm_ops;
 extern const struct cfgp_map_ops cfgp_map_hash_ops;
 extern const struct cfgp_map_ops cfgp_map_inline_ops;
+extern const struct cfgp_map_ops cfgp_map_mysql_ops;
 extern const struct cfgp_map_ops cfgp_map_pcre_ops;
+extern const struct cfgp_map_ops cfgp_map_pgsql_ops;
 extern const struct cfgp_map_ops cfgp_map_pipemap_ops;
 extern const struct cfgp_map_ops cfgp_map_regexp_ops;
 extern const struct cfgp_map_ops cfgp_map_sqlite_ops;
@@ -165,6 +167,21 @@ const char *cfgp_client_file(const struct cfgp_client *c);
 void cfgp_client_unknown(const struct cfgp_client *c, const char *type, const char *const *known,
                          struct cfg_diags *diags);
 
+/* a database server of "hosts": unix:/path, inet:host:port, host:port or host */
+struct cfgp_host {
+	char *label; /* as written, for messages */
+	char *host;  /* host name, or the socket path */
+	char *port;  /* NULL: the library's default */
+	int is_unix;
+	long dead_until; /* time() before which it is not tried again */
+};
+/* cfgp_client_hosts - the "hosts" list (def when unset), UNIX-domain sockets first */
+int cfgp_client_hosts(struct cfgp_client *c, const char *def, struct cfgp_host **out, size_t *n,
+                      struct cfg_diags *diags);
+void cfgp_client_hosts_free(struct cfgp_host *v, size_t n);
+/* cfgp_client_printable - append s with control characters as '?', as Postfix logs them */
+void cfgp_client_printable(struct cfg_buf *out, const char *s);
+
 /* query templates shared by the SQL and LDAP tables (%s %u %d %1-%9 %S %U %D) */
 struct cfgp_dbq {
 	struct cfg_map *m;
@@ -211,6 +228,8 @@ struct cfgp_sql {
 /* cfgp_sql_open - read the client file m->name and the settings every SQL table has */
 int cfgp_sql_open(struct cfgp_sql *s, struct cfg_map *m, struct cfg_diags *diags);
 void cfgp_sql_fini(struct cfgp_sql *s);
+/* cfgp_sql_eligible - 1 when key may be looked up (UTF-8, "domain"), 0 not, -1 error */
+int cfgp_sql_eligible(struct cfgp_sql *s, const char *key, struct cfg_diags *diags);
 /* cfgp_sql_query - s->query for key: 1, 0 when key is not looked up, -1 on a domain-table error */
 int cfgp_sql_query(struct cfgp_sql *s, const char *key, struct cfg_diags *diags);
 /* cfgp_sql_result - add one value of the answer; -1 past expansion_limit */
