@@ -55,6 +55,12 @@ static char *trim(char *s)
 	return cfgp_trim_right(s);
 }
 
+/* is_secret - key holds a password */
+static int is_secret(const char *key)
+{
+	return strcmp(key, "password") == 0 || strcmp(key, "bind_pw") == 0;
+}
+
 /* find - the entry of key, or NULL */
 static struct entry *find(const struct cfgp_client *c, const char *key)
 {
@@ -71,9 +77,10 @@ static void put(struct cfgp_client *c, const char *key, const char *value, unsig
 	struct entry *e = find(c, key);
 
 	if (e != NULL) {
+		/* Postfix shows the old value; a password is never shown */
 		cfg_diags_add(diags, CFG_SEV_WARNING, "client-duplicate", c->file, line, 0,
 		              "%s, line %u: overriding earlier entry: %s=%s", c->file, line, key,
-		              e->value);
+		              is_secret(key) ? "(hidden)" : e->value);
 		free(e->value);
 		e->value = cfg_xstrdup(value);
 		e->line = line;
@@ -117,26 +124,31 @@ static int parse(struct cfgp_client *c, const char *text, size_t len, struct cfg
 	return ret;
 }
 
-struct cfgp_client *cfgp_client_open(struct cfg_map *m, struct cfg_diags *diags)
+struct cfgp_client *cfgp_client_open(const struct cfg_map *m, struct cfg_diags *diags)
+{
+	return cfgp_client_read(m->type, m->name, diags);
+}
+
+struct cfgp_client *cfgp_client_read(const char *type, const char *name, struct cfg_diags *diags)
 {
 	struct cfgp_client *c;
 	struct cfg_buf src;
 
-	if (m->name[0] != '/' && m->name[0] != '.') {
+	if (name[0] != '/' && name[0] != '.') {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "client-main-cf", NULL, 0, 0,
 		              "%s:%s: postkit reads %s client settings only from a configuration "
 		              "file (a name that starts with '/' or '.'), not from main.cf "
 		              "parameters %s_*",
-		              m->type, m->name, m->type, m->name);
+		              type, name, type, name);
 		return NULL;
 	}
 	cfg_buf_init(&src);
-	if (cfgp_read_source(m->name, &src, diags) < 0) {
+	if (cfgp_read_source(name, &src, diags) < 0) {
 		cfg_buf_fini(&src);
 		return NULL;
 	}
 	c = cfg_xcalloc(1, sizeof(*c));
-	c->file = m->name;
+	c->file = name;
 	cfg_strvec_init(&c->used);
 	if (parse(c, src.data, src.len, diags) < 0) {
 		cfgp_client_free(c);
@@ -180,12 +192,14 @@ int cfgp_client_str(struct cfgp_client *c, const char *key, const char *def, siz
 	*out = v;
 	if (n < min) {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "client-value", c->file, 0, 0,
-		              "%s: bad string length %zu < %zu: %s = %s", c->file, n, min, key, v);
+		              "%s: bad string length %zu < %zu: %s = %s", c->file, n, min, key,
+		              is_secret(key) ? "(hidden)" : v);
 		return -1;
 	}
 	if (max > 0 && n > max) {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "client-value", c->file, 0, 0,
-		              "%s: bad string length %zu > %zu: %s = %s", c->file, n, max, key, v);
+		              "%s: bad string length %zu > %zu: %s = %s", c->file, n, max, key,
+		              is_secret(key) ? "(hidden)" : v);
 		return -1;
 	}
 	return 0;
@@ -245,22 +259,6 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
 const char *cfgp_client_file(const struct cfgp_client *c)
 {
 	return c->file;
-}
-
-void cfgp_client_unknown(const struct cfgp_client *c, const char *type, const char *const *known,
-                         struct cfg_diags *diags)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		size_t k = 0;
-
-		while (known[k] != NULL && strcmp(known[k], c->v[i].key) != 0)
-			k++;
-		if (known[k] == NULL)
-			cfg_diags_add(diags, CFG_SEV_WARNING, "client-unknown", c->file,
-			              c->v[i].line, 0,
-			              "%s, line %u: unknown %s_table(5) parameter \"%s\" (ignored)",
-			              c->file, c->v[i].line, type, c->v[i].key);
-	}
 }
 
 /*

@@ -147,7 +147,10 @@ void cfgp_rx_close(struct cfg_map *m);
  */
 struct cfgp_client;
 /* cfgp_client_open - read m->name; NULL after a fatal diagnostic */
-struct cfgp_client *cfgp_client_open(struct cfg_map *m, struct cfg_diags *diags);
+struct cfgp_client *cfgp_client_open(const struct cfg_map *m, struct cfg_diags *diags);
+/* cfgp_client_read - the same for the client file name of a type:name table */
+struct cfgp_client *cfgp_client_read(const char *type, const char *name, struct cfg_diags *diags);
+
 /* cfgp_client_free - NULL is a no-op */
 void cfgp_client_free(struct cfgp_client *c);
 /* cfgp_client_str - key's value or def; -1 when its length is outside [min, max] (max 0: any) */
@@ -163,9 +166,6 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
 int cfgp_client_has(struct cfgp_client *c, const char *key);
 /* cfgp_client_file - the file's name (borrowed) */
 const char *cfgp_client_file(const struct cfgp_client *c);
-/* cfgp_client_unknown - a warning at FILE:LINE for each name not in known (NULL-terminated) */
-void cfgp_client_unknown(const struct cfgp_client *c, const char *type, const char *const *known,
-                         struct cfg_diags *diags);
 
 /* a database server of "hosts": unix:/path, inet:host:port, host:port or host */
 struct cfgp_host {
