@@ -12,7 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "qfile.h"
 
 #define HDR_FMT "PKQ1 %012lld %012lld %012lld %02x\n"

@@ -42,8 +42,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 #define QF_ID_MAX 32
 

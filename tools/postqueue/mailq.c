@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "mailq.h"
 #include "qfile.h"
 

@@ -4,7 +4,7 @@
 #ifndef POSTQUEUE_MAILQ_H
 #define POSTQUEUE_MAILQ_H
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 
 /*
  * mailq_readable - 0 when every queue directory can be listed (or is

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"

@@ -26,7 +26,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
 #include "log.h"
 #include "qfile.h"
