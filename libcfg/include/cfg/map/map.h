@@ -188,47 +188,4 @@ int cfg_map_build(const struct cfg_map_build *b, struct cfg_diags *diags);
 int cfg_alias_parse(const char *line, struct cfg_buf *key, struct cfg_buf *value,
                     struct cfg_buf *why);
 
-/*
- * The table commands' engine: what postmap and postalias do with their
- * "[type:]name ..." arguments for -q, -q -, -d, -d - and -s, with Postfix's
- * order of operations and messages.  The caller prints: results go to
- * found(), and report() is called with pending diagnostics (in order) each
- * time something may have been added, so warnings come out as they happen.
- * report() must print and clear them.  Every function returns 1 (something
- * found/deleted), 0 (nothing) or -1 after a fatal diagnostic (Postfix
- * wording: "table hash:/etc/aliases.db: query error: ...").
- */
-struct cfg_mapcmd {
-	const char *default_type; /* type of a name without "type:" (default_database_type) */
-	unsigned flags;           /* CFG_MAP_* for every table */
-	void (*found)(void *ctx, const char *key, const char *value);
-	void (*report)(void *ctx, struct cfg_diags *diags);
-	void *ctx;
-};
-
-/* cfg_mapcmd_query - -q KEY: the first table (in argument order) that has key */
-int cfg_mapcmd_query(const struct cfg_mapcmd *c, char *const *specs, size_t n, const char *key,
-                     struct cfg_diags *diags);
-/* cfg_mapcmd_query_stream - -q -: one key per line of in; tables opened when first needed */
-int cfg_mapcmd_query_stream(const struct cfg_mapcmd *c, char *const *specs, size_t n, FILE *in,
-                            struct cfg_diags *diags);
-/*
- * cfg_mapcmd_query_message - -q - with -h/-b: keys are the logical header
- * lines (continuations kept, joined with newlines) and/or the body lines of
- * the RFC 5322 message on in.  Without MIME parsing only the primary headers
- * count as headers.
- */
-#define CFG_MAPCMD_HEADERS 0x1u
-#define CFG_MAPCMD_BODY 0x2u
-int cfg_mapcmd_query_message(const struct cfg_mapcmd *c, char *const *specs, size_t n, FILE *in,
-                             unsigned what, struct cfg_diags *diags);
-/* cfg_mapcmd_delete - -d KEY: remove one entry from every table */
-int cfg_mapcmd_delete(const struct cfg_mapcmd *c, char *const *specs, size_t n, const char *key,
-                      struct cfg_diags *diags);
-/* cfg_mapcmd_delete_stream - -d -: keys from in, every table opened first */
-int cfg_mapcmd_delete_stream(const struct cfg_mapcmd *c, char *const *specs, size_t n, FILE *in,
-                             struct cfg_diags *diags);
-/* cfg_mapcmd_seq - -s: every entry of the table spec; found() gets each pair */
-int cfg_mapcmd_seq(const struct cfg_mapcmd *c, const char *spec, struct cfg_diags *diags);
-
 #endif

@@ -1,4 +1,4 @@
-/* map_cmd.c - the engine of postmap/postalias -q, -d and -s (see cfg/map.h) */
+/* tablecmd.c - the engine of postmap/postalias -q, -d and -s (see tablecmd.h) */
 #include "config.h"
 
 #include <stdlib.h>
@@ -6,10 +6,10 @@
 
 #include "cfg/map/map.h"
 #include "cfg/base/xalloc.h"
-#include "map_int.h"
+#include "tablecmd.h"
 
 /* report - hand pending diagnostics to the caller */
-static void report(const struct cfg_mapcmd *c, struct cfg_diags *diags)
+static void report(const struct tool_tablecmd *c, struct cfg_diags *diags)
 {
 	if (c->report && diags && diags->n)
 		c->report(c->ctx, diags);
@@ -25,7 +25,7 @@ static int has_fatal(const struct cfg_diags *diags)
 }
 
 /* open_spec - open "[type:]name" (default type for a plain name) */
-static int open_spec(const struct cfg_mapcmd *c, const char *spec, enum cfg_map_mode mode,
+static int open_spec(const struct tool_tablecmd *c, const char *spec, enum cfg_map_mode mode,
                      struct cfg_map **m, struct cfg_diags *diags)
 {
 	const char *colon = strchr(spec, ':');
@@ -60,8 +60,8 @@ static void empty_result(const char *label, const char *key, struct cfg_diags *d
 	              "table %s should return NO RESULT in case of NOT FOUND", label);
 }
 
-int cfg_mapcmd_query(const struct cfg_mapcmd *c, char *const *specs, size_t n, const char *key,
-                     struct cfg_diags *diags)
+int tool_tablecmd_query(const struct tool_tablecmd *c, char *const *specs, size_t n,
+                        const char *key, struct cfg_diags *diags)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct cfg_map *m;
@@ -95,7 +95,7 @@ int cfg_mapcmd_query(const struct cfg_mapcmd *c, char *const *specs, size_t n, c
 }
 
 /* lookup_all - one key against the lazily opened tables; 1, 0 or -1 */
-static int lookup_all(const struct cfg_mapcmd *c, char *const *specs, struct cfg_map **maps,
+static int lookup_all(const struct tool_tablecmd *c, char *const *specs, struct cfg_map **maps,
                       size_t n, const char *key, struct cfg_diags *diags)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -144,8 +144,8 @@ static int read_line(FILE *in, struct cfg_buf *line)
 	return line->len > 0;
 }
 
-int cfg_mapcmd_query_stream(const struct cfg_mapcmd *c, char *const *specs, size_t n, FILE *in,
-                            struct cfg_diags *diags)
+int tool_tablecmd_query_stream(const struct tool_tablecmd *c, char *const *specs, size_t n,
+                               FILE *in, struct cfg_diags *diags)
 {
 	struct cfg_map **maps = cfg_xcalloc(n ? n : 1, sizeof(*maps));
 	struct cfg_buf line;
@@ -176,8 +176,8 @@ static int is_header(const char *s)
 	return *p == ':';
 }
 
-int cfg_mapcmd_query_message(const struct cfg_mapcmd *c, char *const *specs, size_t n, FILE *in,
-                             unsigned what, struct cfg_diags *diags)
+int tool_tablecmd_query_message(const struct tool_tablecmd *c, char *const *specs, size_t n,
+                                FILE *in, unsigned what, struct cfg_diags *diags)
 {
 	struct cfg_map **maps = cfg_xcalloc(n ? n : 1, sizeof(*maps));
 	struct cfg_buf line, header;
@@ -192,7 +192,7 @@ int cfg_mapcmd_query_message(const struct cfg_mapcmd *c, char *const *specs, siz
 				cfg_buf_add(&header, line.data, line.len);
 				continue;
 			}
-			if (have_header && (what & CFG_MAPCMD_HEADERS)) {
+			if (have_header && (what & TOOL_TABLECMD_HEADERS)) {
 				if ((r = lookup_all(c, specs, maps, n, header.data, diags)) < 0)
 					break;
 				found |= r;
@@ -206,7 +206,7 @@ int cfg_mapcmd_query_message(const struct cfg_mapcmd *c, char *const *specs, siz
 			}
 			/* end of the primary headers */
 			in_header = 0;
-			if (!(what & CFG_MAPCMD_BODY))
+			if (!(what & TOOL_TABLECMD_BODY))
 				break;
 			if (line.len > 0) {
 				/* the header/body separator Postfix's MIME engine supplies */
@@ -219,7 +219,7 @@ int cfg_mapcmd_query_message(const struct cfg_mapcmd *c, char *const *specs, siz
 			break;
 		found |= r;
 	}
-	if (r >= 0 && in_header && have_header && (what & CFG_MAPCMD_HEADERS)) {
+	if (r >= 0 && in_header && have_header && (what & TOOL_TABLECMD_HEADERS)) {
 		r = lookup_all(c, specs, maps, n, header.data, diags);
 		if (r >= 0)
 			found |= r;
@@ -240,8 +240,8 @@ static int delete_one(struct cfg_map *m, const char *key, struct cfg_diags *diag
 	return r;
 }
 
-int cfg_mapcmd_delete(const struct cfg_mapcmd *c, char *const *specs, size_t n, const char *key,
-                      struct cfg_diags *diags)
+int tool_tablecmd_delete(const struct tool_tablecmd *c, char *const *specs, size_t n,
+                         const char *key, struct cfg_diags *diags)
 {
 	int found = 0;
 
@@ -263,8 +263,8 @@ int cfg_mapcmd_delete(const struct cfg_mapcmd *c, char *const *specs, size_t n, 
 	return found;
 }
 
-int cfg_mapcmd_delete_stream(const struct cfg_mapcmd *c, char *const *specs, size_t n, FILE *in,
-                             struct cfg_diags *diags)
+int tool_tablecmd_delete_stream(const struct tool_tablecmd *c, char *const *specs, size_t n,
+                                FILE *in, struct cfg_diags *diags)
 {
 	struct cfg_map **maps = cfg_xcalloc(n ? n : 1, sizeof(*maps));
 	struct cfg_buf line;
@@ -294,7 +294,7 @@ int cfg_mapcmd_delete_stream(const struct cfg_mapcmd *c, char *const *specs, siz
 	return r < 0 ? -1 : found;
 }
 
-int cfg_mapcmd_seq(const struct cfg_mapcmd *c, const char *spec, struct cfg_diags *diags)
+int tool_tablecmd_seq(const struct tool_tablecmd *c, const char *spec, struct cfg_diags *diags)
 {
 	struct cfg_map *m;
 	const char *key, *value;
