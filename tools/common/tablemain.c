@@ -18,13 +18,54 @@
 #include "tablecmd.h"
 #include "tablemain.h"
 
+/* every option of the two commands; a program takes those its letters name */
+static const struct tool_opt all_opts[] = {
+    {'b', NULL, NULL, "with -q -: look up the body lines of the message on stdin"},
+    {'c', NULL, "config_dir", "read main.cf from config_dir"},
+    {'d', NULL, "key", "delete key from the tables (- reads keys from stdin)"},
+    {'f', NULL, NULL, "do not fold keys to lower case"},
+    {'F', NULL, NULL, "base64-encoded file values (not supported by postkit)"},
+    {'h', NULL, NULL, "with -q -: look up the header lines of the message on stdin"},
+    {'i', NULL, NULL, "add the entries on stdin to the table"},
+    {'I', NULL, NULL, "rebuild every table of alias_database (newaliases)"},
+    {'j', NULL, NULL, "print -q and -s results as JSON Lines"},
+    {'m', NULL, NULL, "with -b or -h: MIME-aware message parsing"},
+    {'n', NULL, NULL, "keys and values without a trailing null byte"},
+    {'N', NULL, NULL, "keys and values with a trailing null byte"},
+    {'o', NULL, NULL, "do not build as the owner of the source file"},
+    {'p', NULL, NULL, "do not copy the source file's permissions"},
+    {'q', NULL, "key", "print the value of key (- reads keys from stdin)"},
+    {'r', NULL, NULL, "replace duplicate entries silently"},
+    {'s', NULL, NULL, "print every entry of the table"},
+    {'u', NULL, NULL, "no UTF-8 checks and case folding"},
+    {'U', NULL, NULL, "with -b or -h: keep the UTF-8 checks"},
+    {'v', NULL, NULL, "verbose (accepted)"},
+    {'w', NULL, NULL, "ignore duplicate entries silently"},
+    {TOOL_OPT_LONG + 's', "strict", NULL,
+     "any warning while building is fatal; nothing is written"},
+    TOOL_OPT_STANDARD,
+};
+#define NOPTS (sizeof(all_opts) / sizeof(all_opts[0]))
+
+/* program_opts - the rows of all_opts the program takes (its letters, and every long option) */
+static void program_opts(const struct tool_table_prog *p, struct tool_opt *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NOPTS; i++)
+		if (all_opts[i].key >= TOOL_OPT_LONG || strchr(p->letters, all_opts[i].key) != NULL)
+			out[n++] = all_opts[i];
+	memset(&out[n], 0, sizeof(out[n]));
+}
+
 /* what the options asked for */
 struct run {
 	const struct tool_table_prog *prog;
-	unsigned flags; /* CFG_MAP_* */
-	unsigned opts;  /* CFG_MAPB_* */
-	int as_owner;   /* drop to the source file's owner when root (no -o) */
-	int save_perm;  /* derive the new table's mode from the source (no -p) */
+	const struct tool_opt *optab; /* the program's options */
+	unsigned flags;               /* CFG_MAP_* */
+	unsigned opts;                /* CFG_MAPB_* */
+	int as_owner;                 /* drop to the source file's owner when root (no -o) */
+	int save_perm;                /* derive the new table's mode from the source (no -p) */
 	int incremental;
 	int json_lines; /* -j */
 	int sequence, utf8_request, force_utf8, mime, rebuild_all;
@@ -301,7 +342,7 @@ static int option(struct run *r, int ch, const char *arg, const struct tool_opt_
 		r->opts |= CFG_MAPB_STRICT;
 		break;
 	case TOOL_OPT_HELP:
-		tool_opt_help(stdout, r->prog->name, r->prog->synopsis, r->prog->opts);
+		tool_opt_help(stdout, r->prog->name, r->prog->synopsis, r->optab);
 		return 1;
 	case TOOL_OPT_VERSION:
 		tool_opt_version(stdout, r->prog->name);
@@ -383,6 +424,7 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 	                .as_owner = 1,
 	                .save_perm = 1,
 	                .utf8_request = 1};
+	struct tool_opt opts[NOPTS + 1];
 	struct tool_opt_state st;
 	struct tool_mainconf conf;
 	char *db_type, *myhostname = NULL;
@@ -395,8 +437,10 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 		r.rebuild_all = 1;
 		argc = 1;
 	}
+	program_opts(prog, opts);
+	r.optab = opts;
 	tool_opt_init(&st, argc, argv, prog->name);
-	while ((ch = tool_opt_next(&st, prog->opts)) != TOOL_OPT_END)
+	while ((ch = tool_opt_next(&st, opts)) != TOOL_OPT_END)
 		if (option(&r, ch, st.arg, &st))
 			return 0;
 	tool_mainconf_load(&conf);

@@ -11,11 +11,11 @@
 #include "opts.h"
 
 struct tool_table_prog {
-	const char *name;            /* "postmap" */
-	const char *synopsis;        /* what follows the name in the usage line */
-	const struct tool_opt *opts; /* the options it takes (subset of the driver's) */
-	const char *pair_sep;        /* between key and value of -s and -q -: "\t" or ":\t" */
-	int aliases;                 /* postalias: aliases(5) sources, YP records, -I, newaliases */
+	const char *name;     /* "postmap" */
+	const char *synopsis; /* what follows the name in the usage line */
+	const char *letters;  /* its short options ("bcdfF..."); long ones are common */
+	const char *pair_sep; /* between key and value of -s and -q -: "\t" or ":\t" */
+	int aliases;          /* postalias: aliases(5) sources, YP records, -I, newaliases */
 };
 
 /* tool_table_main - run the program; returns the exit status */

@@ -17,33 +17,10 @@
 
 #include "tablemain.h"
 
-static const struct tool_opt opts[] = {
-    {'c', NULL, "config_dir", "read main.cf from config_dir"},
-    {'d', NULL, "key", "delete key from the tables (- reads keys from stdin)"},
-    {'f', NULL, NULL, "do not fold keys to lower case"},
-    {'i', NULL, NULL, "add the entries on stdin to the table"},
-    {'I', NULL, NULL, "rebuild every table of alias_database (newaliases)"},
-    {'j', NULL, NULL, "print -q and -s results as JSON Lines"},
-    {'n', NULL, NULL, "keys and values without a trailing null byte"},
-    {'N', NULL, NULL, "keys and values with a trailing null byte"},
-    {'o', NULL, NULL, "do not build as the owner of the source file"},
-    {'p', NULL, NULL, "do not copy the source file's permissions"},
-    {'q', NULL, "key", "print the value of key (- reads keys from stdin)"},
-    {'r', NULL, NULL, "replace duplicate entries silently"},
-    {'s', NULL, NULL, "print every entry of the table"},
-    {'u', NULL, NULL, "no UTF-8 checks and case folding"},
-    {'v', NULL, NULL, "verbose (accepted)"},
-    {'w', NULL, NULL, "ignore duplicate entries silently"},
-    {TOOL_OPT_LONG + 's', "strict", NULL,
-     "any warning while building is fatal; nothing is written"},
-    TOOL_OPT_STANDARD,
-    {0, NULL, NULL, NULL},
-};
-
 static const struct tool_table_prog postalias = {
     .name = "postalias",
     .synopsis = "[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file...",
-    .opts = opts,
+    .letters = "cdfiIjnNopqrsuvw",
     .pair_sep = ":\t",
     .aliases = 1,
 };
