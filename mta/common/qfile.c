@@ -85,6 +85,17 @@ int qf_valid_id(const char *name)
 	return 1;
 }
 
+int qf_pf_id_ok(const char *id)
+{
+	if (*id == '\0' || strlen(id) > 255)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
+		      || (*p >= 'a' && *p <= 'z') || *p == '_'))
+			return 0;
+	return 1;
+}
+
 /* flush_buf - write pending bytes; remembers the first error */
 static void flush_buf(struct qf_writer *w)
 {

@@ -233,6 +233,11 @@ char *qf_path(const char *queue_dir, const char *queue, const char *qid);
 /* qf_valid_id - 1 when name looks like a queue ID (hex digits, 6..31 chars) */
 int qf_valid_id(const char *name);
 /*
+ * qf_pf_id_ok - Postfix's test of a queue ID given to a command (postqueue
+ * -i, postsuper, postcat -q): letters, digits and '_', at most 255
+ */
+int qf_pf_id_ok(const char *id);
+/*
  * qf_make_dirs - create queue_dir and its subdirectories (plus pid, private,
  * public) when missing, with Postfix's modes (maildrop 1730, public 2710).
  * owner (mail_owner) gets every directory but pid, group (setgid_group)

@@ -143,38 +143,65 @@ static void envelope(int fd, const struct qf_env *e, int submission)
 	}
 }
 
-/* line - one message line, whole or (-v) as the records Postfix stores it in */
-static void line(const char *p, size_t len, int in_header, unsigned flags)
+/*
+ * The header/body state as Postfix's postcat keeps it, record by record:
+ * a record that does not look like a header line ends the header, unless
+ * the record printed before it was the first piece of a longer line (so
+ * with -b, or -v, the rest of a header line longer than 2048 bytes starts
+ * the body, as Postfix's postcat shows it).
+ */
+struct text_state {
+	unsigned flags;
+	int in_header;
+	int printing;
+	int prev_cont; /* the last record printed was a piece without newline */
+	int stop;      /* nothing more to print */
+};
+
+/* record - one record of the content: a piece of a line (cont) or its end */
+static void record(struct text_state *t, const char *p, size_t len, int cont)
 {
-	if (!(flags & F_VERBOSE)) {
-		fwrite(p, 1, len, stdout);
-		putchar('\n');
-		return;
+	int verbose = (t->flags & F_VERBOSE) != 0;
+
+	if (t->in_header && !t->prev_cont && !qf_pf_in_header(p, len)) {
+		t->in_header = 0;
+		t->printing = (t->flags & F_BODY) != 0;
+		t->stop = !t->printing && !(t->flags & F_ENV);
 	}
-	for (; qf_pf_split(len, in_header); p += QF_PF_LINE_LIMIT, len -= QF_PF_LINE_LIMIT)
-		printf("unterminated_text: %.*s\n", QF_PF_LINE_LIMIT, p);
-	printf("regular_text: %.*s\n", (int)len, p);
+	if (!t->printing || t->stop)
+		return;
+	if (verbose)
+		fputs(cont ? "unterminated_text: " : "regular_text: ", stdout);
+	fwrite(p, 1, len, stdout);
+	if (!cont || verbose)
+		putchar('\n');
+	t->prev_cont = cont && !verbose;
 }
 
-/* content - the header and/or the body */
+/* content - the header and/or the body, as the records Postfix stores them in */
 static void content(int fd, const struct qf_env *e, unsigned flags)
 {
+	struct text_state t = {.flags = flags, .in_header = 1, .printing = (flags & F_HEAD) != 0};
 	struct cfg_buf text;
-	int in_header = 1;
+	int cleanup_header = 1; /* where cleanup cut the lines: header and body differ */
 
 	cfg_buf_init(&text);
 	if (qf_read_content(fd, e, &text) < 0)
 		mta_fatal("read queue file content: %m");
-	for (size_t off = 0; off < text.len;) {
+	for (size_t off = 0; off < text.len && !t.stop;) {
 		const char *p = text.data + off, *nl = memchr(p, '\n', text.len - off);
 		size_t len = nl ? (size_t)(nl - p) : text.len - off;
 
-		if (in_header && !qf_pf_in_header(p, len))
-			in_header = 0;
-		if (flags & (in_header ? F_HEAD : F_BODY))
-			line(p, len, in_header, flags);
 		off += len + (nl != NULL);
+		if (cleanup_header && !qf_pf_in_header(p, len))
+			cleanup_header = 0;
+		for (; qf_pf_split(len, cleanup_header) && !t.stop;
+		     p += QF_PF_LINE_LIMIT, len -= QF_PF_LINE_LIMIT)
+			record(&t, p, QF_PF_LINE_LIMIT, 1);
+		record(&t, p, len, 0);
 	}
+	if (t.printing && !t.stop && t.prev_cont)
+		putchar('\n');
 	cfg_buf_fini(&text);
 }
 
@@ -337,6 +364,8 @@ int main(int argc, char **argv)
 		int fd;
 
 		if (by_queue) {
+			if (!qf_pf_id_ok(argv[i]))
+				mta_fatal("bad mail queue ID: %s", argv[i]);
 			fd = open_queued(argv[i], &name);
 		} else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
 			mta_fatal("open %s: %m", argv[i]);

@@ -15,8 +15,8 @@
  * authorized_flush_users (-f, -s, -i).  Installed set-gid (postfix
  * set-permissions) so that it can reach public/; a non-default
  * configuration directory must then be listed in the default main.cf.
- * Every fatal error exits 69 (EX_UNAVAILABLE) with Postfix's message,
- * except a malformed showq reply (70) and an output error (74).
+ * Every fatal error exits 69 (EX_UNAVAILABLE) with Postfix's message, as
+ * Postfix 3.7's postqueue does.
  * postkit's own: --help; and the owner of an instance of their own (its
  * queue_directory belongs to them) may read its queue directly, like root.
  */
@@ -44,8 +44,6 @@
 #include "submit.h"
 
 #define EX_UNAVAILABLE 69
-#define EX_SOFTWARE 70
-#define EX_IOERR 74
 
 #define USAGE                                                                                      \
 	"postqueue -f | postqueue -i queueid | postqueue -j | postqueue -p | postqueue -s site"
@@ -56,20 +54,17 @@ struct pq {
 	const char *arg; /* the mode's argument (-s site, -i queueid) */
 };
 
-/* die_status - "postqueue: fatal: ..." and the exit status */
-static _Noreturn void die_status(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static _Noreturn void die_status(int status, const char *fmt, ...)
+/* die - "postqueue: fatal: ..." and EX_UNAVAILABLE, as every postqueue failure */
+static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void die(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	mta_vlog(3, fmt, ap);
 	va_end(ap);
-	exit(status);
+	exit(EX_UNAVAILABLE);
 }
-
-#define die(...) die_status(EX_UNAVAILABLE, __VA_ARGS__)
 
 /* allowed - root and mail_owner always; others per the access list */
 static void allowed(struct pq *q, const char *acl, const char *verb)
@@ -93,7 +88,7 @@ static int print_one(const struct cfg_strvec *msg, void *ctx)
 
 	cfg_buf_init(&why);
 	if ((rc = mailq_message(mq, msg, &why)) < 0)
-		die_status(rc == -1 ? EX_SOFTWARE : EX_IOERR, "%s", why.data);
+		die("%s", why.data);
 	cfg_buf_fini(&why);
 	return mq->stopped;
 }
@@ -108,7 +103,7 @@ static void from_showq(int fd, struct mailq *mq, long timeout)
 	cfg_strvec_init(&a);
 	for (;;) {
 		if (ipc_recv(&s, &a) < 0)
-			die_status(EX_SOFTWARE, "malformed showq server response");
+			die("malformed showq server response");
 		if (a.n == 0 || print_one(&a, mq))
 			break;
 	}
@@ -153,7 +148,7 @@ static int show_queue(struct pq *q, int json)
 		    mail_name, service, strerror(err));
 	}
 	if (mailq_finish(&mq, &why) < 0)
-		die_status(EX_IOERR, "%s", why.data);
+		die("%s", why.data);
 	cfg_buf_fini(&why);
 	mailq_fini(&mq);
 	return 0;
@@ -212,7 +207,7 @@ static int flush_site(struct pq *q)
 	case QFLUSH_STAT_DENY:
 		die("Flush service is not configured for destination \"%s\"", q->arg);
 	default:
-		die_status(EX_SOFTWARE, "Unknown flush server reply status %d", status);
+		die("Unknown flush server reply status %d", status);
 	}
 }
 
@@ -226,7 +221,7 @@ static int flush_id(struct pq *q)
 	if (status == QFLUSH_STAT_FAIL)
 		die("Cannot flush mail queue - mail system is down");
 	if (status != QFLUSH_STAT_OK)
-		die_status(EX_SOFTWARE, "Unexpected flush server reply status %d", status);
+		die("Unexpected flush server reply status %d", status);
 	return 0;
 }
 
@@ -280,18 +275,6 @@ static const struct pq_mode *parse(int argc, char **argv, struct pq *q)
 	return mode;
 }
 
-/* queue_id_ok - Postfix's test of a queue ID: letters, digits and '_' */
-static int queue_id_ok(const char *id)
-{
-	if (*id == '\0' || strlen(id) > 255)
-		return 0;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
-		      || (*p >= 'a' && *p <= 'z') || *p == '_'))
-			return 0;
-	return 1;
-}
-
 /* check_arg - the argument of -s and -i, checked before anything is done */
 static void check_arg(const struct pq_mode *mode, const char *arg)
 {
@@ -300,7 +283,7 @@ static void check_arg(const struct pq_mode *mode, const char *arg)
 	if (mode->opt == 's'
 	    && !(*arg == '[' ? addr_valid_ip_literal(arg) : addr_valid_hostname(arg)))
 		die("Cannot flush mail queue - invalid destination: \"%.100s%s\"", arg, more);
-	if (mode->opt == 'i' && !queue_id_ok(arg))
+	if (mode->opt == 'i' && !qf_pf_id_ok(arg))
 		die("Cannot flush queue ID - invalid name: \"%.100s%s\"", arg, more);
 }
 

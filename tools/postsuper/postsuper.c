@@ -57,18 +57,6 @@ static _Noreturn void usage(void)
 	          "(structure fix)] [-S (redundant structure fix)][-v (verbose)] [queue...]");
 }
 
-/* queue_id_ok - Postfix's test of a queue ID: letters, digits and '_' */
-static int queue_id_ok(const char *id)
-{
-	if (*id == '\0' || strlen(id) > 255)
-		return 0;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
-		      || (*p >= 'a' && *p <= 'z') || *p == '_'))
-			return 0;
-	return 1;
-}
-
 /*
  * move_one - move message id from the first of queues (skipping skip1 and
  * skip2) where it is ready into queue to; 1 when moved
@@ -125,7 +113,7 @@ static void delete_one(const char *const *queues, const char *id)
 /* one - one operation on one named message */
 static void one(int op, const char *const *queues, const char *id)
 {
-	if (!queue_id_ok(id)) {
+	if (!qf_pf_id_ok(id)) {
 		mta_warn("invalid mail queue id: %s", id);
 		return;
 	}
