@@ -46,10 +46,8 @@ static int emit(struct mailq *mq, struct cfg_buf *why)
 /* utf8_len - the length of a valid UTF-8 sequence at p, or 0 */
 static size_t utf8_len(const unsigned char *p)
 {
-	size_t n = *p >= 0xf0 && *p < 0xf5 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
+	size_t n = *p >= 0xf5 ? 0 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
 
-	if (*p >= 0xf8)
-		return 0;
 	for (size_t i = 1; i < n; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
