@@ -361,6 +361,8 @@ def scenario(s):
         out["postqueue%s-system-down" % flag] = "status %d\n%s%s" % (rc, mask_text(e),
                                                                       fmt(o, sizes))
     postcat(s, sizes, out, "maildrop-envelope", drop, ["-e"])
+    rc, o, e = s.run("postcat", [os.path.join(s.dir, "queue", "maildrop", drop)])
+    out["postcat-file"] = "status %d\n%s" % (rc, mask_text(o.replace(s.dir, "DIR")))
     postsuper(s, out, "delete-all-deferred", ["-d", "ALL", "deferred"])
     postsuper(s, out, "delete-all", ["-d", "ALL"])
     rc, o, e = s.run("postqueue", ["-p"])
