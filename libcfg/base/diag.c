@@ -38,12 +38,12 @@ void cfg_diags_fini(struct cfg_diags *ds)
 	ds->cap = 0;
 }
 
-struct cfg_diag *cfg_diags_add(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
-                               const char *file, unsigned line, unsigned col, const char *fmt, ...)
+struct cfg_diag *cfg_diags_vadd(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
+                                const char *file, unsigned line, unsigned col, const char *fmt,
+                                va_list ap)
 {
 	struct cfg_diag *d;
 	struct cfg_buf b;
-	va_list ap;
 
 	if (ds == NULL)
 		return NULL;
@@ -59,10 +59,20 @@ struct cfg_diag *cfg_diags_add(struct cfg_diags *ds, enum cfg_severity sev, cons
 	d->col = col;
 	d->param = NULL;
 	cfg_buf_init(&b);
-	va_start(ap, fmt);
 	cfg_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
 	d->msg = cfg_buf_take(&b);
+	return d;
+}
+
+struct cfg_diag *cfg_diags_add(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
+                               const char *file, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct cfg_diag *d;
+	va_list ap;
+
+	va_start(ap, fmt);
+	d = cfg_diags_vadd(ds, sev, code, file, line, col, fmt, ap);
+	va_end(ap);
 	return d;
 }
 

@@ -21,6 +21,7 @@
 
 #include "cfg/param/expand.h"
 #include "cfg/param/list.h"
+#include "cfg/param/units.h"
 #include "cfg/param/validate.h"
 #include "cfg/base/xalloc.h"
 #include "check_int.h"
@@ -235,48 +236,6 @@ static void check_number(struct cfgp_check *ck, const struct cfgp_setting *s,
 	cfg_buf_fini(&note);
 }
 
-/* time_seconds - Postfix's conv_time(): number and at most one unit letter; -1 on junk */
-static int time_seconds(const char *v, char unit, long *out)
-{
-	char *end;
-	long n, mul;
-
-	if (*v == 0 || isspace((unsigned char)*v))
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (end == v || errno == ERANGE || n < INT_MIN || n > INT_MAX)
-		return -1;
-	if (*end != 0) {
-		if (end[1] != 0)
-			return -1;
-		unit = *end;
-	}
-	switch (unit) {
-	case 's':
-		mul = 1;
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	case 'w':
-		mul = 604800;
-		break;
-	default:
-		return -1;
-	}
-	if (n > INT_MAX / mul || n < INT_MIN / mul)
-		return -1;
-	*out = n * mul;
-	return 0;
-}
-
 /* check_time - TIME values with Postfix's messages */
 static void check_time(struct cfgp_check *ck, const struct cfgp_setting *s,
                        const struct cfg_param_def *def, const char *v, struct cfg_buf *why)
@@ -286,7 +245,7 @@ static void check_time(struct cfgp_check *ck, const struct cfgp_setting *s,
 
 	cfg_buf_init(&note);
 	expanded_note(s->value, v, &note);
-	if (time_seconds(v, def->time_unit ? def->time_unit : 's', &secs) < 0) {
+	if (cfg_time_conv(v, def->time_unit ? def->time_unit : 's', &secs, NULL) != CFG_TIME_OK) {
 		why_of(def, v, why);
 		cfgp_check_add(ck, CFG_SEV_ERROR, "value-time", s,
 		               "parameter %s: bad time value or unit: %s%s (%s; a time is a number "

@@ -13,6 +13,7 @@
 
 #include "cfg/config/effective.h"
 #include "cfg/param/list.h"
+#include "cfg/param/units.h"
 #include "cfg/base/xalloc.h"
 #include "config_int.h"
 
@@ -240,35 +241,12 @@ int cfg_view_time(struct cfg_view *v, const char *name, long *seconds, struct cf
 {
 	const struct cfg_param_def *d = cfg_registry_find(name);
 	const char *s;
-	char unit;
-	long val, mul;
+	long val;
 
 	if (cfg_view_str(v, name, &s, diags) < 0)
 		return -1;
-	if (parse_long(s, &val, &unit, 1) < 0 || val < INT_MIN || val > INT_MAX)
+	if (cfg_time_conv(s, default_unit(name), &val, NULL) != CFG_TIME_OK)
 		goto bad;
-	switch (unit ? unit : default_unit(name)) {
-	case 's':
-		mul = 1;
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	case 'w':
-		mul = 604800;
-		break;
-	default:
-		goto bad;
-	}
-	if (val > INT_MAX / mul || val < INT_MIN / mul)
-		goto bad;
-	val *= mul;
 	if (d != NULL && d->min != CFG_NOMIN && val < d->min) {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "view-out-of-range", view_file(v, name), 0, 0,
 		              "invalid %s: %ld (min %ld)", name, val, d->min);

@@ -97,16 +97,12 @@ static struct cfg_diag *fail_at(struct reader *r, const char *code, const yaml_m
                                 const char *fmt, ...)
 {
 	unsigned line = m ? (unsigned)m->line + 1 : 0, col = m ? (unsigned)m->column + 1 : 0;
-	struct cfg_buf b;
 	struct cfg_diag *d;
 	va_list ap;
 
-	cfg_buf_init(&b);
 	va_start(ap, fmt);
-	cfg_buf_vprintf(&b, fmt, ap);
+	d = cfg_diags_vadd(r->diags, CFG_SEV_ERROR, code, r->source, line, col, fmt, ap);
 	va_end(ap);
-	d = cfg_diags_add(r->diags, CFG_SEV_ERROR, code, r->source, line, col, "%s", b.data);
-	cfg_buf_fini(&b);
 	return d;
 }
 

@@ -30,16 +30,12 @@
 void cfgp_imp_error(const struct cfgp_imp_model *m, const struct cfg_doc_node *n, const char *code,
                     const char *fmt, ...)
 {
-	struct cfg_buf b;
 	va_list ap;
 
-	cfg_buf_init(&b);
 	va_start(ap, fmt);
-	cfg_buf_vprintf(&b, fmt, ap);
+	cfg_diags_vadd(m->diags, CFG_SEV_ERROR, code, m->source, n ? n->line : 0, n ? n->col : 0,
+	               fmt, ap);
 	va_end(ap);
-	cfg_diags_add(m->diags, CFG_SEV_ERROR, code, m->source, n ? n->line : 0, n ? n->col : 0,
-	              "%s", b.data);
-	cfg_buf_fini(&b);
 }
 
 /* name_ok - a parameter name as the schema allows it: [A-Za-z0-9_.-]+ */

@@ -108,15 +108,11 @@ static void __attribute__((format(printf, 3, 4)))
 warn(struct xp *x, const char *code, const char *fmt, ...)
 {
 	va_list ap;
-	struct cfg_buf msg;
 
-	cfg_buf_init(&msg);
 	va_start(ap, fmt);
-	cfg_buf_vprintf(&msg, fmt, ap);
+	cfg_diags_vadd(x->diags, x->fatal ? CFG_SEV_FATAL : CFG_SEV_WARNING, code, NULL, 0, 0, fmt,
+	               ap);
 	va_end(ap);
-	cfg_diags_add(x->diags, x->fatal ? CFG_SEV_FATAL : CFG_SEV_WARNING, code, NULL, 0, 0, "%s",
-	              msg.data);
-	cfg_buf_fini(&msg);
 	x->err = 1;
 }
 

@@ -8,45 +8,59 @@
 
 #include "cfg/param/units.h"
 
-/* cfg_time_parse - number and unit to seconds */
-int cfg_time_parse(const char *s, char default_unit, long *seconds)
+/* cfg_time_unit_seconds - s m h d w */
+long cfg_time_unit_seconds(char unit)
+{
+	switch (unit) {
+	case 's':
+		return 1;
+	case 'm':
+		return 60;
+	case 'h':
+		return 3600;
+	case 'd':
+		return 86400;
+	case 'w':
+		return 604800;
+	default:
+		return 0;
+	}
+}
+
+/* cfg_time_conv - number, at most one unit letter, int range */
+enum cfg_time_status cfg_time_conv(const char *s, char default_unit, long *seconds, char *unit)
 {
 	char *end;
-	long v, mult;
+	long n, mul;
+	char u = default_unit;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!isdigit((unsigned char)*s) && *s != '-')
-		return -1;
+	if (*s == 0 || isspace((unsigned char)*s))
+		return CFG_TIME_NO_NUMBER;
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -1;
-	switch (*end ? *end : default_unit) {
-	case 's':
-		mult = 1;
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	case 'w':
-		mult = 604800;
-		break;
-	default:
-		return -1;
+	n = strtol(s, &end, 10);
+	if (end == s)
+		return CFG_TIME_NO_NUMBER;
+	if (errno == ERANGE || n < INT_MIN || n > INT_MAX)
+		return CFG_TIME_RANGE;
+	if (*end != 0) {
+		if (end[1] != 0)
+			return CFG_TIME_BAD_UNIT;
+		u = *end;
 	}
-	if (*end && end[1] != '\0')
-		return -1;
-	if (v > LONG_MAX / mult || v < LONG_MIN / mult)
-		return -1;
-	*seconds = v * mult;
-	return 0;
+	if (unit)
+		*unit = u;
+	if ((mul = cfg_time_unit_seconds(u)) == 0)
+		return CFG_TIME_BAD_UNIT;
+	if (n > INT_MAX / mul || n < INT_MIN / mul)
+		return CFG_TIME_RANGE;
+	*seconds = n * mul;
+	return CFG_TIME_OK;
+}
+
+/* cfg_time_parse - 0 or -1 */
+int cfg_time_parse(const char *s, char default_unit, long *seconds)
+{
+	return cfg_time_conv(s, default_unit, seconds, NULL) == CFG_TIME_OK ? 0 : -1;
 }
 
 /* cfg_size_parse - a decimal number and nothing else */

@@ -20,6 +20,7 @@
 #include "cfg/schema/restriction.h"
 #include "cfg/base/strvec.h"
 #include "cfg/schema/tabletype.h"
+#include "cfg/param/units.h"
 #include "cfg/param/validate.h"
 #include "cfg/base/xalloc.h"
 
@@ -157,23 +158,7 @@ static int check_time(const struct cfg_param_def *def, const char *value, struct
 		}
 		unit = *p;
 	}
-	switch (unit) {
-	case 's':
-		mult = 1;
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	case 'w':
-		mult = 604800;
-		break;
-	default:
+	if ((mult = cfg_time_unit_seconds(unit)) == 0) {
 		cfg_buf_printf(why, "unit '%c' is not one of s, m, h, d, w", unit);
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #ifndef CFG_DIAG_H
 #define CFG_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum cfg_severity {
@@ -56,6 +57,10 @@ void cfg_diags_clear(struct cfg_diags *ds);
 struct cfg_diag *cfg_diags_add(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
                                const char *file, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* cfg_diags_vadd - cfg_diags_add() with a va_list, for the callers' own printf-style wrappers */
+struct cfg_diag *cfg_diags_vadd(struct cfg_diags *ds, enum cfg_severity sev, const char *code,
+                                const char *file, unsigned line, unsigned col, const char *fmt,
+                                va_list ap) __attribute__((format(printf, 7, 0)));
 /* cfg_diags_count - how many diagnostics have at least severity sev */
 size_t cfg_diags_count(const struct cfg_diags *ds, enum cfg_severity sev);
 /* cfg_diags_sort - stable sort by file, line, column */
