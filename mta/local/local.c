@@ -3,13 +3,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,16 +22,18 @@ struct local_cfg *local_cfg_get(void)
 	return &cfg;
 }
 
-void local_result_set(struct local_result *res, int status, const char *dsn, const char *fmt, ...)
+void local_copy(const struct local_dlv *d, const struct local_user *u, struct mbx_copy *c)
 {
-	va_list ap;
-
-	res->status = status;
-	snprintf(res->dsn, sizeof(res->dsn), "%s", dsn);
-	cfg_buf_reset(&res->text);
-	va_start(ap, fmt);
-	cfg_buf_vprintf(&res->text, fmt, ap);
-	va_end(ap);
+	memset(c, 0, sizeof(*c));
+	c->req = d->req;
+	c->k = d->k;
+	c->sender = d->sender;
+	c->orig = d->orig;
+	c->addr = d->addr;
+	c->exact_once = d->exact_once;
+	c->uid = c->ouid = u->uid;
+	c->gid = c->ogid = u->gid;
+	c->why_prefix = "";
 }
 
 /* status_name - qmgr's word for an outcome */
@@ -44,9 +44,9 @@ static const char *status_name(int status)
 	return status == 0 ? "sent" : status == 4 ? "deferred" : "bounced";
 }
 
-void local_leaf(struct local_dlv *d, const struct local_result *res)
+void local_leaf(struct local_dlv *d, const struct mbx_result *res)
 {
-	struct local_result *total = &d->rc->total;
+	struct mbx_result *total = &d->rc->total;
 
 	dlv_log(d->req, d->k, d->addr, d->orig, "local", res->dsn, status_name(res->status),
 	        res->text.data ? res->text.data : "");
@@ -63,7 +63,7 @@ void local_leaf(struct local_dlv *d, const struct local_result *res)
 
 void local_status(struct local_dlv *d, int status, const char *dsn, const char *fmt, ...)
 {
-	struct local_result res;
+	struct mbx_result res;
 	va_list ap;
 
 	cfg_buf_init(&res.text);
@@ -78,7 +78,7 @@ void local_status(struct local_dlv *d, int status, const char *dsn, const char *
 
 int local_verify_sent(struct local_dlv *d, const char *fmt, ...)
 {
-	struct local_result res;
+	struct mbx_result res;
 	va_list ap;
 
 	if (!cfg.verify)
@@ -264,7 +264,7 @@ static void finish(struct dlv_req *reqs, size_t n)
 {
 	(void)reqs;
 	(void)n;
-	local_mbox_sync();
+	mbx_sync();
 }
 
 /* serve - one request (or a batch of them) from qmgr */
@@ -300,34 +300,11 @@ static int class_mask(const char *param, const struct cfg_strvec *v)
 	return mask;
 }
 
-/* has_word - a list parameter holds w */
-static int has_word(const struct cfg_strvec *v, const char *w)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (strcasecmp(v->v[i], w) == 0)
-			return 1;
-	return 0;
-}
-
-/* limits - the process as Postfix's local sets it up: umask 077, file size limit */
-static void limits(void)
-{
-	umask(077);
-	if (cfg.size_limit > 0) {
-		/* a file (mailbox, /file/name, what a command writes) may not grow past it */
-		struct rlimit rl = {.rlim_cur = (rlim_t)cfg.size_limit,
-		                    .rlim_max = (rlim_t)cfg.size_limit};
-
-		signal(SIGXFSZ, SIG_IGN);
-		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-			mta_warn("setrlimit: %m");
-	}
-}
-
 /* init - settings */
 static void init(struct mta_server *srv)
 {
-	struct cfg_strvec locks, cmds, files, maps;
+	struct cfg_strvec cmds, files, maps;
+	struct mbx_cfg mc = {.prog = "local", .open_dsn = "5.2.0", .correct = local_correct};
 	struct cfg_buf why;
 	const char *v;
 	struct mta_param tab[] = {
@@ -338,23 +315,16 @@ static void init(struct mta_server *srv)
 	    {"recipient_delimiter", MTA_STR, &cfg.recipient_delimiter},
 	    {"default_privs", MTA_STR, &cfg.default_privs},
 	    {"luser_relay", MTA_STR, &cfg.luser_relay},
-	    {"mailbox_size_limit", MTA_INT, &cfg.size_limit},
-	    {"deliver_lock_attempts", MTA_INT, &cfg.lock_attempts},
-	    {"deliver_lock_delay", MTA_TIME, &cfg.lock_delay},
-	    {"stale_lock_time", MTA_TIME, &cfg.stale_lock},
 	    {"command_time_limit", MTA_TIME, &cfg.command_time_limit},
 	    {"duplicate_filter_limit", MTA_INT, &cfg.dup_limit},
 	    {"line_length_limit", MTA_INT, &cfg.line_limit},
-	    {"strict_mailbox_ownership", MTA_BOOL, &cfg.strict_ownership},
 	    {"owner_request_special", MTA_BOOL, &cfg.owner_request_special},
-	    {"mailbox_delivery_lock", MTA_LIST, &locks},
 	    {"allow_mail_to_commands", MTA_LIST, &cmds},
 	    {"allow_mail_to_files", MTA_LIST, &files},
 	    {"alias_maps", MTA_LIST, &maps},
 	    {NULL, MTA_STR, NULL},
 	};
 
-	cfg_strvec_init(&locks);
 	cfg_strvec_init(&cmds);
 	cfg_strvec_init(&files);
 	cfg_strvec_init(&maps);
@@ -366,9 +336,6 @@ static void init(struct mta_server *srv)
 	cfg.mailbox_command = cfg_xstrdup(v ? v : "");
 	v = cfg_config_value(srv->conf.cfg, "forward_path");
 	cfg.forward_path = cfg_xstrdup(v ? v : "");
-	cfg.lock_fcntl = has_word(&locks, "fcntl");
-	cfg.lock_dotlock = has_word(&locks, "dotlock");
-	cfg.lock_flock = has_word(&locks, "flock");
 	cfg.cmd_mask = class_mask("allow_mail_to_commands", &cmds);
 	cfg.file_mask = class_mask("allow_mail_to_files", &files);
 	for (size_t i = 0; i < maps.n; i++) {
@@ -377,16 +344,14 @@ static void init(struct mta_server *srv)
 			continue;
 		cfg_strvec_add(&cfg.alias_maps, maps.v[i]);
 	}
-	if (cfg.lock_attempts <= 0)
-		cfg.lock_attempts = 20;
-	cfg.root = geteuid() == 0;
+	/* umask 077, the file size limit, the rights to switch back to */
+	mbx_setup(&srv->conf, "mailbox_delivery_lock", "mailbox_size_limit", &mc);
+	cfg.root = mc.root;
 	cfg_buf_init(&why);
 	if (local_privs_init(&why) < 0)
 		mta_fatal("%s", why.data);
 	cfg_buf_fini(&why);
-	limits();
 	local_rcpt_init(srv);
-	cfg_strvec_fini(&locks);
 	cfg_strvec_fini(&cmds);
 	cfg_strvec_fini(&files);
 	cfg_strvec_fini(&maps);

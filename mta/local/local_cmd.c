@@ -224,7 +224,7 @@ static int pump(int in, int out, const struct cfg_buf *msg, struct cfg_buf *outp
 
 /* verdict - the outcome from how the command ended */
 static void verdict(const char *cmd, int status, int timed_out, struct cfg_buf *output,
-                    struct local_result *res)
+                    struct mbx_result *res)
 {
 	for (size_t i = 0; i < output->len; i++)
 		if (output->data[i] == '\n' || output->data[i] == '\r')
@@ -232,44 +232,47 @@ static void verdict(const char *cmd, int status, int timed_out, struct cfg_buf *
 	while (output->len && output->data[output->len - 1] == ' ')
 		cfg_buf_truncate(output, output->len - 1);
 	if (timed_out) {
-		local_result_set(res, 4, "4.3.0", "Command time limit exceeded: \"%s\"", cmd);
+		mbx_result_set(res, 4, "4.3.0", "Command time limit exceeded: \"%s\"", cmd);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		local_result_set(res, 0, "2.0.0", "delivered to command: %s", cmd);
+		mbx_result_set(res, 0, "2.0.0", "delivered to command: %s", cmd);
 	} else if (WIFSIGNALED(status)) {
-		local_result_set(res, 4, "4.3.0", "Command died with signal %d: \"%s\"",
-		                 WTERMSIG(status), cmd);
+		mbx_result_set(res, 4, "4.3.0", "Command died with signal %d: \"%s\"",
+		               WTERMSIG(status), cmd);
 	} else {
 		int ex = WEXITSTATUS(status);
 		/* sysexits: temporary failures defer, the rest bounce */
 		int temp = ex == 75 || ex == 71 || ex == 74;
 
-		local_result_set(res, temp ? 4 : 5, temp ? "4.3.0" : "5.3.0",
-		                 "Command died with status %d: \"%s\"%s%s", ex, cmd,
-		                 output->len ? ". Command output: " : "",
-		                 output->data ? output->data : "");
+		mbx_result_set(res, temp ? 4 : 5, temp ? "4.3.0" : "5.3.0",
+		               "Command died with status %d: \"%s\"%s%s", ex, cmd,
+		               output->len ? ". Command output: " : "",
+		               output->data ? output->data : "");
 	}
 }
 
 /* run - pipe the message into cmd as uid/gid */
 static void run(struct local_dlv *d, const struct local_user *u, const char *cmd, uid_t uid,
-                gid_t gid, struct local_result *res)
+                gid_t gid, struct mbx_result *res)
 {
 	struct cfg_buf msg, output;
 	int in[2], out[2], status = 0, timed_out;
 	pid_t pid;
 
+	struct mbx_copy c;
+
 	cfg_buf_init(&msg);
 	cfg_buf_init(&output);
-	if (local_message(d, LM_FROM, &msg) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
+	local_copy(d, u, &c);
+	if (mbx_message(&c, MBX_FROM, &msg) < 0) {
+		mbx_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
 		goto done;
 	}
 	if (pipe2(in, O_CLOEXEC) < 0) {
-		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
+		mbx_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
 		goto done;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0) {
-		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
+		mbx_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
 		close(in[0]);
 		close(in[1]);
 		goto done;
@@ -280,7 +283,7 @@ static void run(struct local_dlv *d, const struct local_user *u, const char *cmd
 	close(in[0]);
 	close(out[1]);
 	if (pid < 0) {
-		local_result_set(res, 4, "4.3.0", "fork: %s", strerror(errno));
+		mbx_result_set(res, 4, "4.3.0", "fork: %s", strerror(errno));
 		close(in[1]);
 		close(out[0]);
 		goto done;
@@ -297,7 +300,7 @@ done:
 
 void local_command(struct local_dlv d, struct local_user u, const char *cmd)
 {
-	struct local_result res;
+	struct mbx_result res;
 	uid_t uid;
 	gid_t gid;
 
@@ -310,7 +313,7 @@ void local_command(struct local_dlv d, struct local_user u, const char *cmd)
 	/* never as root: a root recipient's commands get default_privs, as in Postfix */
 	if (local_rights(&u, &uid, &gid) < 0) {
 		mta_warn("command %s: refusing to run with a privileged user or group ID", cmd);
-		local_result_set(&res, 4, "4.3.5", "mail system configuration error");
+		mbx_result_set(&res, 4, "4.3.5", "mail system configuration error");
 	} else {
 		run(&d, &u, cmd, uid, gid, &res);
 	}

@@ -255,16 +255,17 @@ static int alias(struct local_dlv d, struct local_user u, const char *name)
 static void mailbox_file(struct local_dlv *d, const struct local_user *u)
 {
 	struct local_cfg *cfg = local_cfg_get();
-	struct local_result res;
+	struct mbx_result res;
+	struct mbx_copy c;
 	struct cfg_buf path;
 	struct stat st;
-	uid_t ouid = u->uid;
-	gid_t ogid = u->gid;
+	char *why;
 
 	if (local_verify_sent(d, "delivers to mailbox"))
 		return;
 	cfg_buf_init(&path);
 	cfg_buf_init(&res.text);
+	local_copy(d, u, &c);
 	if (*cfg->home_mailbox) {
 		cfg_buf_printf(&path, "%s/%s", u->home, cfg->home_mailbox);
 	} else {
@@ -272,15 +273,18 @@ static void mailbox_file(struct local_dlv *d, const struct local_user *u)
 		/* as Postfix: the user in a world-writable spool, the spool's group, else root */
 		if (stat(cfg->spool_dir, &st) == 0 && !(st.st_mode & S_IWOTH)) {
 			if (st.st_mode & S_IWGRP) {
-				ogid = st.st_gid;
+				c.ogid = st.st_gid;
 			} else {
-				ouid = 0;
-				ogid = 0;
+				c.ouid = 0;
+				c.ogid = 0;
 			}
 		}
 	}
-	local_mbox(d, u, path.data, ouid, ogid, &res);
+	why = cfg_xasprintf("cannot update mailbox %s for user %s. ", path.data, d->user);
+	c.why_prefix = why;
+	mbx_mbox(&c, path.data, &res);
 	local_leaf(d, &res);
+	free(why);
 	cfg_buf_fini(&res.text);
 	cfg_buf_fini(&path);
 }
