@@ -319,14 +319,21 @@ void mbx_setup(struct mta_conf *conf, const char *lock_param, const char *limit_
 	check_limit(limit_param, c->size_limit, message_limit);
 	c->root = geteuid() == 0;
 	umask(077);
-	if (c->size_limit > 0) {
-		/* a file (mailbox, Maildir file, what a command writes) may not grow past it */
-		struct rlimit rl = {.rlim_cur = (rlim_t)c->size_limit,
-		                    .rlim_max = (rlim_t)c->size_limit};
-
-		signal(SIGXFSZ, SIG_IGN);
-		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-			mta_warn("setrlimit: %m");
-	}
 	mbx_init(c);
+}
+
+long mbx_size_limit(void)
+{
+	return cfg.size_limit;
+}
+
+void mbx_file_limit(void)
+{
+	struct rlimit rl = {.rlim_cur = (rlim_t)cfg.size_limit, .rlim_max = (rlim_t)cfg.size_limit};
+
+	if (cfg.size_limit <= 0)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		mta_warn("setrlimit: %m");
 }

@@ -89,11 +89,16 @@ void mbx_init(const struct mbx_cfg *cfg);
  * the lock methods from lock_param, the size limit from limit_param (fatal
  * when it cannot hold a message of message_size_limit), the lock timing,
  * strict_mailbox_ownership and myhostname from conf into cfg (prog,
- * open_dsn and correct are the caller's); umask 077 and the limit as the
- * process's file size limit; then mbx_init(cfg).
+ * open_dsn and correct are the caller's); umask 077; then mbx_init(cfg).
+ * The limit is checked before each write (mbox, Maildir file) rather than
+ * set as the agent's file size limit: the agent writes the maillog too.
  */
 void mbx_setup(struct mta_conf *conf, const char *lock_param, const char *limit_param,
                struct mbx_cfg *cfg);
+/* mbx_file_limit - in a child that runs a command: the size limit as its file size limit */
+void mbx_file_limit(void);
+/* mbx_size_limit - the size limit of mailboxes and files, 0 for none */
+long mbx_size_limit(void);
 /* mbx_result_set - fill an outcome */
 void mbx_result_set(struct mbx_result *res, int status, const char *dsn, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

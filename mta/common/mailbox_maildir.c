@@ -91,6 +91,12 @@ static int write_tmp(const struct mbx_copy *c, int tmp, const char *name, const 
 		mbx_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
 		goto out;
 	}
+	if (mbxp_cfg()->size_limit > 0 && (long)msg.len > mbxp_cfg()->size_limit) {
+		/* what the write would have met with the limit as a file size limit */
+		failed(res, c, mbx_dsn(EFBIG, "5.3.0"), EFBIG,
+		       "error writing message: File too large");
+		goto out;
+	}
 	fd = openat(tmp, name, flags, 0600);
 	if (fd < 0 && errno == EEXIST && unlinkat(tmp, name, 0) == 0)
 		/* left over from an attempt that was interrupted */

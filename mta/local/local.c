@@ -168,9 +168,6 @@ static struct {
 void local_correct(struct dlv_req *r, size_t k, const char *addr, const char *orig, int status,
                    const char *dsn, const char *text)
 {
-	char prefix[64];
-	int n;
-
 	if (current.rc && current.req == r && current.k == k) {
 		struct local_dlv d = {
 		    .req = r, .k = k, .rc = current.rc, .addr = addr, .orig = orig};
@@ -178,19 +175,7 @@ void local_correct(struct dlv_req *r, size_t k, const char *addr, const char *or
 		local_status(&d, status, dsn, "%s", text);
 		return;
 	}
-	dlv_log(r, k, addr, orig, "local", dsn, status_name(status), text);
-	/* the answer already made for that recipient: a deferral stays, anything else yields */
-	n = snprintf(prefix, sizeof(prefix), "result=%zu\t", r->rcpt[k].idx);
-	for (size_t i = 0; i < r->results.n; i++) {
-		char *v = r->results.v[i];
-
-		if (strncmp(v, prefix, (size_t)n) != 0 || strncmp(v + n, "deferred\t", 9) == 0
-		    || (status == 5 && strncmp(v + n, "sent\t", 5) != 0))
-			continue;
-		free(v);
-		r->results.v[i] =
-		    cfg_xasprintf("%s%s\t%s\t%s", prefix, status_name(status), dsn, text);
-	}
+	dlv_correct(r, k, "local", addr, orig, status_name(status), dsn, text);
 }
 
 /* busy - the value of a list file key while it is being expanded */

@@ -162,6 +162,8 @@ static _Noreturn void child(struct local_dlv *d, const struct local_user *u, con
 		_exit(75);
 	signal(SIGPIPE, SIG_DFL);
 	umask(077);
+	/* what the command writes may not grow past mailbox_size_limit */
+	mbx_file_limit();
 	if (local_drop(uid, gid) < 0)
 		_exit(75);
 	set_env(d, u);

@@ -52,6 +52,10 @@ static void append(struct local_dlv *d, const struct local_user *u, const char *
 		fail(res, "5.2.0", path, why.data);
 	} else if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) {
 		fail(res, "5.7.1", path, "file is executable");
+	} else if (S_ISREG(st.st_mode) && mbx_size_limit() > 0
+	           && st.st_size + (off_t)msg.len > mbx_size_limit()) {
+		/* mailbox_size_limit, as Postfix's file size limit would stop the write */
+		fail(res, "5.2.2", path, "error writing message: File too large");
 	} else if (S_ISREG(st.st_mode) && mbx_lock_fd(fd, 0) < 0) {
 		cfg_buf_printf(&why, "unable to lock for exclusive access: %s", strerror(errno));
 		fail(res, mbx_dsn(errno, "5.2.0"), path, why.data);

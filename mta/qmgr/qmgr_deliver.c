@@ -106,7 +106,7 @@ static struct qm_transport *transport(struct qmgr *q, const char *name)
 	if (cmd == NULL)
 		tp->unavailable = cfg_xstrdup("mail transport unavailable");
 	else if (strcmp(cmd, "local") != 0 && strcmp(cmd, "error") != 0
-	         && strcmp(cmd, "discard") != 0)
+	         && strcmp(cmd, "discard") != 0 && strcmp(cmd, "virtual") != 0)
 		tp->unavailable =
 		    cfg_xasprintf("mail transport unavailable: postkit does not implement the "
 		                  "\"%s\" delivery agent yet",
