@@ -300,10 +300,13 @@ static void init(struct mta_server *srv)
 	    {"recipient_delimiter", MTA_STR, &cfg.recipient_delimiter},
 	    {"default_privs", MTA_STR, &cfg.default_privs},
 	    {"luser_relay", MTA_STR, &cfg.luser_relay},
+	    {"forward_expansion_filter", MTA_STR, &cfg.fwd_filter},
+	    {"execution_directory_expansion_filter", MTA_STR, &cfg.exec_filter},
 	    {"command_time_limit", MTA_TIME, &cfg.command_time_limit},
 	    {"duplicate_filter_limit", MTA_INT, &cfg.dup_limit},
 	    {"line_length_limit", MTA_INT, &cfg.line_limit},
 	    {"owner_request_special", MTA_BOOL, &cfg.owner_request_special},
+	    {"require_home_directory", MTA_BOOL, &cfg.require_home},
 	    {"allow_mail_to_commands", MTA_LIST, &cmds},
 	    {"allow_mail_to_files", MTA_LIST, &files},
 	    {"alias_maps", MTA_LIST, &maps},
@@ -316,11 +319,13 @@ static void init(struct mta_server *srv)
 	cfg_strvec_init(&cfg.alias_maps);
 	mta_conf_get(&srv->conf, tab);
 	cfg.config_dir = mta_conf_dir(&srv->conf);
-	/* these hold local attributes ($home, $extension...) filled in per delivery */
+	/* as written: local attributes ($home, $extension...) are filled in per delivery */
 	v = cfg_config_value(srv->conf.cfg, "mailbox_command");
 	cfg.mailbox_command = cfg_xstrdup(v ? v : "");
 	v = cfg_config_value(srv->conf.cfg, "forward_path");
 	cfg.forward_path = cfg_xstrdup(v ? v : "");
+	v = cfg_config_value(srv->conf.cfg, "command_execution_directory");
+	cfg.exec_dir = cfg_xstrdup(v ? v : "");
 	cfg.cmd_mask = class_mask("allow_mail_to_commands", &cmds);
 	cfg.file_mask = class_mask("allow_mail_to_files", &files);
 	for (size_t i = 0; i < maps.n; i++) {

@@ -50,10 +50,12 @@
 struct local_cfg {
 	const char *myhostname, *myorigin, *spool_dir, *home_mailbox, *recipient_delimiter;
 	const char *default_privs, *luser_relay, *config_dir;
-	char *mailbox_command; /* unexpanded: local attributes are filled in per delivery */
-	char *forward_path;
+	char *mailbox_command; /* as written: the shell sees it, as in Postfix */
+	char *forward_path;    /* unexpanded: local attributes are filled in per delivery */
+	char *exec_dir;        /* command_execution_directory, likewise */
+	const char *fwd_filter, *exec_filter; /* the characters an expanded value may hold */
 	long command_time_limit, dup_limit, line_limit;
-	int owner_request_special;
+	int owner_request_special, require_home;
 	int cmd_mask, file_mask; /* LOCAL_EXP_* classes allowed */
 	struct cfg_strvec alias_maps;
 	int root;          /* running as the super-user: deliver with the user's rights */
@@ -201,9 +203,12 @@ int local_read_as(const char *path, const struct stat *st, int follow, uid_t uid
 /* local_cmd.c */
 /* local_command - pipe the message into a shell command with u's rights (default_privs) */
 void local_command(struct local_dlv d, struct local_user u, const char *cmd);
-/* local_expand - $user $home $extension ... in a local setting */
+/*
+ * local_expand - $user $home $extension ... in a local setting; characters
+ * of a value that are not in filter (NULL: no filter) become '_'
+ */
 void local_expand(const char *tmpl, struct local_dlv *d, const struct local_user *u,
-                  struct cfg_buf *out);
+                  const char *filter, struct cfg_buf *out);
 
 /* local_file.c */
 /* local_file - append the message to a file (a Maildir when it ends in '/') */

@@ -311,8 +311,8 @@ static int mailbox(struct local_dlv d, struct local_user u)
 	local_user_set(&u, &pw);
 	cfg_buf_init(&path);
 	if (cfg->mailbox_command && *cfg->mailbox_command) {
-		local_expand(cfg->mailbox_command, &d, &u, &path);
-		local_command(d, u, path.data);
+		/* not expanded: the command reads $EXTENSION, $USER... from its environment */
+		local_command(d, u, cfg->mailbox_command);
 	} else if (*cfg->home_mailbox && cfg->home_mailbox[strlen(cfg->home_mailbox) - 1] == '/') {
 		cfg_buf_printf(&path, "%s/%s", u.home, cfg->home_mailbox);
 		local_maildir_deliver(&d, &u, path.data);
@@ -335,7 +335,7 @@ static void unknown(struct local_dlv d, struct local_user u)
 
 	if (*cfg->luser_relay) {
 		cfg_buf_init(&relay);
-		local_expand(cfg->luser_relay, &d, &u, &relay);
+		local_expand(cfg->luser_relay, &d, &u, NULL, &relay);
 		local_resolve(d, u, relay.data);
 		cfg_buf_fini(&relay);
 		return;

@@ -36,7 +36,6 @@ relocated_maps = texthash:$config_directory/relocated
 deliver_lock_attempts = 2
 deliver_lock_delay = 1s
 """ % U1
-MASTER = "virtual   unix  -       n       n       -       -       virtual\n"
 
 # address: (mailbox, uid, gid); None leaves it out of that map
 USERS = {
@@ -236,7 +235,7 @@ def limits():
     inst = pkit.Instance(main_extra=MAIN.replace(
         "virtual_mailbox_maps = texthash:$config_directory/vmailbox",
         "virtual_mailbox_maps = texthash:$config_directory/vmailbox, texthash:$config_directory/gone")
-        + "virtual_mailbox_limit = 2000\nmessage_size_limit = 2000\n", master_extra=MASTER)
+        + "virtual_mailbox_limit = 2000\nmessage_size_limit = 2000\n")
     try:
         setup(inst)
         inst.write("gone", "")
@@ -262,8 +261,7 @@ def limits():
     finally:
         inst.cleanup()
 
-    inst = pkit.Instance(main_extra=MAIN + "virtual_mailbox_limit = 2000\nmessage_size_limit = 0\n",
-                         master_extra=MASTER)
+    inst = pkit.Instance(main_extra=MAIN + "virtual_mailbox_limit = 2000\nmessage_size_limit = 0\n")
     try:
         setup(inst)
         inst.start()
@@ -281,7 +279,7 @@ def main():
     if not pkit.IS_ROOT:
         print("not root: skipping")
         sys.exit(77)
-    inst = pkit.Instance(main_extra=MAIN, master_extra=MASTER)
+    inst = pkit.Instance(main_extra=MAIN)
     try:
         setup(inst)
         inst.start()
