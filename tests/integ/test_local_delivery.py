@@ -52,7 +52,7 @@ def line(inst, to, orig, dsn, status, text, timeout=15):
                          timeout=timeout)
 
 
-def wait_file(path, timeout=15):
+def wait_file(path, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if os.path.exists(path) and os.path.getsize(path) > 0:
@@ -140,7 +140,7 @@ def commands(e):
 
 def workdir(e):
     """command_execution_directory, its expansion filter, require_home_directory."""
-    inst = pkit.Instance(aliases="postmaster root\npwdalias |\"pwd > %s/pwdalias\"\n" % e.out,
+    inst = pkit.Instance(aliases="postmaster root\npwdalias |\"pwd > %s/pwdalias2\"\n" % e.out,
                          main_extra="recipient_delimiter = +\nrequire_home_directory = yes\n"
                          "command_execution_directory = %s/cwd/${user}-${extension}\n" % e.out)
     for d in ("pkld1-", "pwdalias-"):
@@ -151,7 +151,7 @@ def workdir(e):
         inst.start()
         inst.sendmail(["-f", "nobody@example.com", "pwdalias", "pkld1"], "Subject: pwd\n\nx\n")
         R.check("alias command in command_execution_directory",
-                wait_file(os.path.join(e.out, "pwdalias")), os.path.join(e.out, "cwd", "pwdalias-\n"))
+                wait_file(os.path.join(e.out, "pwdalias2")), os.path.join(e.out, "cwd", "pwdalias-\n"))
         R.check(".forward command in command_execution_directory",
                 wait_file(os.path.join(e.out, "pwdfwd")), os.path.join(e.out, "cwd", "pkld1-\n"))
         s = inst.session()
