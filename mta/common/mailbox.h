@@ -123,6 +123,11 @@ void mbx_mbox(const struct mbx_copy *c, const char *path, struct mbx_result *res
  * agent's callback (Postfix's DSN for the error).  0 or -1.
  */
 int mbx_sync(void);
+/*
+ * mbx_serve - a qmgr connection of a mailbox delivery agent: deliver() each
+ * request of the batch, then mbx_sync() before any answer goes out
+ */
+void mbx_serve(struct mta_server *srv, int fd, void (*deliver)(struct dlv_req *r));
 /* mbx_maildir - deliver into the Maildir path (ends in '/') with c->uid/c->gid */
 void mbx_maildir(const struct mbx_copy *c, const char *path, struct mbx_result *res);
 

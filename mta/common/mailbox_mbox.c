@@ -258,6 +258,19 @@ int mbx_sync(void)
 	return rc;
 }
 
+/* sync_batch - after the last request of a batch: the mailbox writes go to disk */
+static void sync_batch(struct dlv_req *reqs, size_t n)
+{
+	(void)reqs;
+	(void)n;
+	mbx_sync();
+}
+
+void mbx_serve(struct mta_server *srv, int fd, void (*deliver)(struct dlv_req *r))
+{
+	dlv_serve_batch(srv, fd, deliver, sync_batch);
+}
+
 /* box_fail - the copy failed: PREFIX WHY, deferred or bounced by dsn */
 static void box_fail(struct mbx_result *res, const struct mbx_copy *c, const char *dsn,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -244,19 +244,11 @@ static void deliver(struct dlv_req *r)
 		deliver_one(r, k);
 }
 
-/* finish - after the last request of a batch: the mailbox writes go to disk */
-static void finish(struct dlv_req *reqs, size_t n)
-{
-	(void)reqs;
-	(void)n;
-	mbx_sync();
-}
-
 /* serve - one request (or a batch of them) from qmgr */
 static void serve(struct mta_server *srv, int in, int out)
 {
 	(void)out;
-	dlv_serve_batch(srv, in, deliver, finish);
+	mbx_serve(srv, in, deliver);
 }
 
 /* class_mask - allow_mail_to_commands/files: the LOCAL_EXP_* bits, fatal on an unknown word */

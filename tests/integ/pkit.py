@@ -363,6 +363,22 @@ class TestUser:
             _users.remove(self)
 
 
+def user_sandbox(prefix):
+    """A temporary directory for tests with their own logins: (top, out, home).
+
+    out is world-writable and sticky (what commands and files write lands there),
+    home the parent of the test users' home directories."""
+    top = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(top, 0o755)
+    out = os.path.join(top, "out")
+    os.mkdir(out)
+    os.chmod(out, 0o1777)
+    home = os.path.join(top, "home")
+    os.mkdir(home)
+    os.chmod(home, 0o755)
+    return top, out, home
+
+
 def can_make_users():
     """Root, with useradd and userdel: tests that need their own logins can run."""
     return IS_ROOT and shutil.which("useradd") is not None and shutil.which("userdel") is not None

@@ -18,7 +18,6 @@ import pwd
 import re
 import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -73,14 +72,7 @@ def write(path, text, owner=None):
 
 class Env:
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="postkit-ldel-")
-        os.chmod(self.tmp, 0o755)
-        self.out = os.path.join(self.tmp, "out")
-        os.mkdir(self.out)
-        os.chmod(self.out, 0o1777)
-        home = os.path.join(self.tmp, "home")
-        os.mkdir(home)
-        os.chmod(home, 0o755)
+        self.tmp, self.out, home = pkit.user_sandbox("postkit-ldel-")
         self.u1 = pkit.TestUser("pkld1", os.path.join(home, "pkld1"))
         self.u2 = pkit.TestUser("pkld2", os.path.join(home, "pkld2"))
         self.u3 = pkit.TestUser("pkld3", os.path.join(home, "pkld3"))
