@@ -1,7 +1,9 @@
 /*
  * check_fs.c - the file system in the spirit of `postfix check`: the queue
  * directory and its subdirectories exist; run as root, their owners and
- * modes are what the daemons expect (postfix-script's check-warn); the
+ * modes are what the daemons expect (postfix-script's check-warn), and so
+ * are the group and set-gid bit of postdrop and postqueue (those of
+ * $command_directory when main.cf sets it, else the installed ones); the
  * directories main.cf names exist; maillog_file is allowed and has its
  * postlog service.  Without root privileges the ownership checks are
  * skipped with a note (or silently with CFG_CHECK_UNPRIVILEGED).
@@ -96,6 +98,38 @@ static void check_corrupt(struct cfgp_check *ck, const char *queue)
 	free(path);
 }
 
+#ifndef POSTKIT_SBINDIR
+#define POSTKIT_SBINDIR "/usr/sbin"
+#endif
+
+/* check_programs - postdrop and postqueue: group setgid_group, set-gid, executable by all */
+static void check_programs(struct cfgp_check *ck, gid_t gid, const char *group)
+{
+	static const char *const names[] = {"postqueue", "postdrop", NULL};
+	struct cfg_buf dir;
+	struct stat st;
+
+	cfg_buf_init(&dir);
+	if (cfgp_check_setting(ck, "command_directory") == NULL
+	    || cfgp_check_effective(ck, "command_directory", &dir) < 0)
+		cfg_buf_adds(&dir, POSTKIT_SBINDIR);
+	for (size_t i = 0; names[i]; i++) {
+		char *p = cfg_xasprintf("%s/%s", dir.data, names[i]);
+
+		/* a build that is not installed has none: nothing to check */
+		if (stat(p, &st) == 0) {
+			if (st.st_gid != gid)
+				add_dir(ck, CFG_SEV_WARNING, "fs-owner", "command_directory",
+				        "not owned by group %s: %s", group, p);
+			if ((st.st_mode & 02111) != 02111)
+				add_dir(ck, CFG_SEV_WARNING, "fs-mode", "command_directory",
+				        "not set-gid or not owner+group+world executable: %s", p);
+		}
+		free(p);
+	}
+	cfg_buf_fini(&dir);
+}
+
 /* check_queue - queue_directory and its subdirectories */
 static void check_queue(struct cfgp_check *ck, int privileged)
 {
@@ -150,6 +184,8 @@ static void check_queue(struct cfgp_check *ck, int privileged)
 			            group.data, qdirs[i].group_write);
 		free(p);
 	}
+	if (privileged && gr != NULL)
+		check_programs(ck, gr->gr_gid, group.data);
 	check_corrupt(ck, q.data);
 out:
 	cfg_buf_fini(&q);

@@ -3,7 +3,8 @@
  * Postfix knows, the table opens (its file or its NAME.db exists, pattern
  * tables parse, in-line tables are well formed), an indexed table is not
  * older than its source file (Postfix's own warning), table files are
- * named by absolute paths
+ * named by absolute paths, client configuration files of database tables
+ * parse (postconf's scan warns about the settings a client type ignores)
  */
 #include "config.h"
 

@@ -10,6 +10,7 @@
 #define TRIGGER CFG_DF_TRIGGER
 #define INTERNAL CFG_DF_INTERNAL
 #define NOTSERVICE CFG_DF_NOTSERVICE
+#define DELIVERS CFG_DF_DELIVERS
 #define YES 1
 #define NO 0
 
@@ -54,4 +55,12 @@ int cfg_is_delivery_agent(const char *command)
 	const struct cfg_daemon_def *d = cfg_daemon_find(command);
 
 	return d != NULL && (d->flags & CFG_DF_AGENT) != 0;
+}
+
+/* cfg_daemon_delivers - the DELIVERS flag and impl of command's row */
+int cfg_daemon_delivers(const char *command)
+{
+	const struct cfg_daemon_def *d = cfg_daemon_find(command);
+
+	return d != NULL && d->impl && (d->flags & CFG_DF_DELIVERS) != 0;
 }

@@ -74,6 +74,29 @@ static const char *expected(const struct cfg_param_def *def)
 	return "a string";
 }
 
+/* has_control - text holds a control character other than TAB (ASCII C0 or DEL) */
+static int has_control(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * value_control - like has_control, for a main.cf value: a CR before a
+ * blank is what a main.cf with CRLF line ends leaves before each
+ * continuation line (Postfix reads it as white space), so it may come back
+ */
+static int value_control(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (((*p < 0x20 && *p != '\t') || *p == 0x7f)
+		    && !(*p == '\r' && (p[1] == ' ' || p[1] == '\t')))
+			return 1;
+	return 0;
+}
+
 /* text_ok - main.cf can hold this text as a value: one line, no NUL, no edge whitespace */
 static int text_ok(const struct cfgp_imp_model *m, const char *path, const struct cfg_doc_node *n,
                    const char *text, size_t len)
@@ -88,6 +111,12 @@ static int text_ok(const struct cfgp_imp_model *m, const char *path, const struc
 		               "%s: a value must be one line (main.cf and master.cf cannot keep a "
 		               "line break inside a value)",
 		               path);
+		return 0;
+	}
+	if (value_control(text)) {
+		/* Postfix would write it into main.cf (or master.cf) as is */
+		cfgp_imp_error(m, n, "import-value",
+		               "%s: a value must not contain control characters", path);
 		return 0;
 	}
 	if (len > 0 && (strchr(" \t", text[0]) || strchr(" \t", text[len - 1]))) {
@@ -242,12 +271,41 @@ static int read_settings(struct cfgp_imp_model *m, const struct cfg_doc_node *mn
 	return bad ? -1 : 0;
 }
 
+/*
+ * name_problem - why v cannot be a master.cf service name, or NULL.  What
+ * postconf -Me refuses (a leading '#', white space, an empty name), and
+ * control characters, which it would write into master.cf as they are.
+ */
+static const char *name_problem(const char *v)
+{
+	if (*v == 0)
+		return "a service name must not be empty";
+	if (*v == '#')
+		return "a service name must not start with '#' (master.cf would read a comment)";
+	if (strpbrk(v, " \t\r\n\v\f") != NULL)
+		return "a service name must not contain white space";
+	if (has_control(v))
+		return "a service name must not contain control characters";
+	return NULL;
+}
+
+/* printable - v with control characters shown as '?', as Postfix prints them */
+static char *printable(const char *v)
+{
+	char *out = cfg_xstrdup(v);
+
+	for (unsigned char *p = (unsigned char *)out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 /* word_ok - one master.cf word: blanks only inside { } groups (the schema's pattern) */
 static int word_ok(const char *v)
 {
 	int depth = 0;
 
-	if (*v == 0)
+	if (*v == 0 || has_control(v))
 		return 0;
 	for (; *v; v++) {
 		if (*v == '{' && depth++ > 0)
@@ -289,14 +347,10 @@ static int field_ok(size_t f, const char *v)
 static const char *field_expect(size_t f)
 {
 	static const char *const what[] = {
-	    "a service name (whitespace only inside { })",
-	    "inet, unix, unix-dgram, fifo or pass",
-	    "y, n or -",
-	    "y, n or -",
-	    "y, n or -",
-	    "a number of seconds, optionally followed by ?, or -",
-	    "a number or -",
-	    "a command name (whitespace only inside { })",
+	    "a service name", "inet, unix, unix-dgram, fifo or pass",
+	    "y, n or -",      "y, n or -",
+	    "y, n or -",      "a number of seconds, optionally followed by ?, or -",
+	    "a number or -",  "a command name (whitespace only inside { })",
 	};
 	return what[f];
 }
@@ -462,9 +516,13 @@ static int read_service(struct cfgp_imp_model *m, size_t idx, const struct cfg_d
 		} else if ((t = scalar_text(m, fp.data, v)) == NULL) {
 			bad++;
 			cfg_strvec_add(&s->argv, "-");
-		} else if (!field_ok(f, t)) {
-			cfgp_imp_error(m, v, "import-value", "%s: \"%s\" is not valid: expected %s",
-			               fp.data, t, field_expect(f));
+		} else if (f == 0 ? name_problem(t) != NULL : !field_ok(f, t)) {
+			char *shown = printable(t);
+
+			cfgp_imp_error(m, v, "import-value", "%s: \"%s\" is not valid: %s%s",
+			               fp.data, shown, f == 0 ? "" : "expected ",
+			               f == 0 ? name_problem(t) : field_expect(f));
+			free(shown);
 			bad++;
 			cfg_strvec_add(&s->argv, "-");
 		} else {
@@ -489,10 +547,16 @@ static int read_service(struct cfgp_imp_model *m, size_t idx, const struct cfg_d
 
 				cfg_buf_init(&ap);
 				cfg_buf_printf(&ap, "%s.args[%zu]", path.data, i);
-				if ((t = scalar_text(m, ap.data, args->items[i])) == NULL)
+				if ((t = scalar_text(m, ap.data, args->items[i])) == NULL) {
 					bad++;
-				else
+				} else if (has_control(t)) {
+					cfgp_imp_error(m, args->items[i], "import-value",
+					               "%s: must not contain control characters",
+					               ap.data);
+					bad++;
+				} else {
 					cfg_strvec_add(&s->argv, t);
+				}
 				cfg_buf_fini(&ap);
 			}
 		}

@@ -16,8 +16,9 @@
  */
 static const struct cfgp_map_ops *const backends[] = {
     &cfgp_map_btree_ops,  &cfgp_map_cidr_ops,   &cfgp_map_environ_ops,  &cfgp_map_fail_ops,
-    &cfgp_map_gdbm_ops,   &cfgp_map_hash_ops,   &cfgp_map_inline_ops,   &cfgp_map_pipemap_ops,
-    &cfgp_map_regexp_ops, &cfgp_map_static_ops, &cfgp_map_texthash_ops, &cfgp_map_unionmap_ops,
+    &cfgp_map_gdbm_ops,   &cfgp_map_hash_ops,   &cfgp_map_inline_ops,   &cfgp_map_mysql_ops,
+    &cfgp_map_pcre_ops,   &cfgp_map_pgsql_ops,  &cfgp_map_pipemap_ops,  &cfgp_map_regexp_ops,
+    &cfgp_map_sqlite_ops, &cfgp_map_static_ops, &cfgp_map_texthash_ops, &cfgp_map_unionmap_ops,
     &cfgp_map_unix_ops,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -97,6 +98,12 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 	struct cfg_map *m;
 
 	*out = NULL;
+	if (ops == NULL && strcmp(type, "proxy") == 0 && mode != CFG_MAP_BUILD)
+		/*
+		 * proxy:TYPE:NAME: postkit has no proxymap daemon; every process
+		 * opens the table itself (schemas/tabletypes.def says so).
+		 */
+		return cfg_map_open(name, mode, flags, out, diags);
 	if (ops == NULL) {
 		/* Debian's Postfix adds a package hint when a build meets an unknown type */
 		if (mode == CFG_MAP_BUILD || mode == CFG_MAP_CREATE)

@@ -135,7 +135,7 @@ int cfg_map_build(const struct cfg_map_build *b, struct cfg_diags *diags)
 		len = b->src_len;
 		srcname = b->src_name ? b->src_name : "stdin";
 	} else {
-		if (cfgp_read_source(b->path, &src, diags) < 0)
+		if (cfgp_read_source(b->path, NULL, &src, diags) < 0)
 			goto out;
 		text = src.data;
 		len = src.len;

@@ -333,7 +333,7 @@ static int cidr_open(struct cfg_map *m, struct cfg_diags *diags)
 
 	cfg_buf_init(&src);
 	if ((r = cfgp_inline_rules("cidr", m->name, &src, diags)) < 0
-	    || (r == 0 && cfgp_read_source(m->name, &src, diags) < 0)) {
+	    || (r == 0 && cfgp_read_source(m->name, "cidr", &src, diags) < 0)) {
 		cfg_buf_fini(&src);
 		return -1;
 	}

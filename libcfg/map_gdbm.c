@@ -89,11 +89,35 @@ static void open_error(const char *dbpath, int saved_errno, struct cfg_diags *di
 		              "open database %s: %s", dbpath, gdbm_reason(saved_errno));
 }
 
-/* open_reader - open path read-only; NULL with a diagnostic */
+/* not_regular - the diagnostic for a NAME.db that is a FIFO, device or directory */
+static void not_regular(const char *path, struct cfg_diags *diags)
+{
+	cfg_diags_add(diags, CFG_SEV_FATAL, "map-not-regular", path, 0, 0,
+	              "open database %s: not a regular file", path);
+}
+
+/*
+ * open_reader - open path read-only; NULL with a diagnostic.  Never blocks:
+ * a FIFO (or device) in place of the .db file is refused, not waited on.
+ */
 static GDBM_FILE open_reader(const char *path, struct cfg_diags *diags)
 {
-	GDBM_FILE dbf = gdbm_open(path, 0, GDBM_READER | GDBM_NOLOCK, 0, NULL);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	GDBM_FILE dbf;
 
+	if (fd < 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", path, 0, 0, "open database %s: %s",
+		              path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		not_regular(path, diags);
+		close(fd);
+		return NULL;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	dbf = gdbm_fd_open(fd, path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_CLOERROR, NULL);
 	if (dbf == NULL)
 		open_error(path, errno, diags);
 	return dbf;
@@ -154,7 +178,13 @@ static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags
 	}
 	if (m->mode != CFG_MAP_BUILD && exists) {
 		GDBM_FILE probe;
+		struct stat st;
 
+		/* the lock and the copy below would block on a FIFO */
+		if (stat(g->dbpath, &st) == 0 && !S_ISREG(st.st_mode)) {
+			not_regular(g->dbpath, diags);
+			return -1;
+		}
 		if ((g->lockfd = cfg_file_lock(g->dbpath, diags)) < 0)
 			return -1;
 		/* refuse a foreign file before copying it */

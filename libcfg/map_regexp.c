@@ -1,5 +1,6 @@
 /*
- * map_regexp.c - regexp:FILE and regexp:{ {rule}, ... }: POSIX extended regular expressions
+ * map_regexp.c - regexp:FILE and regexp:{ {rule}, ... }: POSIX extended regular expressions,
+ * and the rule language it shares with pcre: (map_pcre.c supplies only its engine)
  *
  * Rules, first match wins (Postfix 3.7 regexp_table(5)):
  *   [!]/pattern/flags [!/pattern2/flags] result
@@ -9,7 +10,9 @@
  * default), x (extended syntax, on), m (multi-line, off).  In the result,
  * $n, ${n} and $(n) insert the n-th parenthesised match (nothing when it is
  * empty or did not take part) and $$ is a dollar.  Bad rules are skipped with
- * Postfix's warnings ("regexp map FILE, line N: ...").
+ * Postfix's warnings ("regexp map FILE, line N: ...").  pcre: tables parse
+ * the same rules with the differences its struct cfgp_rx_engine names (no
+ * second pattern, other flags and defaults, "pcre map" in messages).
  */
 #include "config.h"
 
@@ -27,9 +30,9 @@ enum rule_op { OP_MATCH, OP_IF, OP_ENDIF };
 
 struct rule {
 	enum rule_op op;
-	regex_t *first;  /* OP_MATCH, OP_IF */
+	void *first;     /* OP_MATCH, OP_IF: the engine's compiled expression */
 	int first_match; /* 1, or 0 when negated */
-	regex_t *second; /* optional "!/pattern2/" of OP_MATCH */
+	void *second;    /* optional "!/pattern2/" of OP_MATCH (regexp only) */
 	int second_match;
 	char *result;     /* OP_MATCH: replacement text ($$ already a $ when max_sub == 0) */
 	size_t max_sub;   /* highest $n in result */
@@ -38,16 +41,17 @@ struct rule {
 };
 
 struct rx {
+	const struct cfgp_rx_engine *e;
 	struct rule *v;
 	size_t n, cap;
 	size_t max_sub;
-	regmatch_t *pmatch;
-	struct cfg_buf out;
+	struct cfgp_rx_span *spans;
+	struct cfg_buf out, why;
 };
 
 struct pattern {
 	char *text;
-	int cflags;
+	unsigned opts;
 	int match;
 };
 
@@ -63,12 +67,13 @@ static int is_alnum(int c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* warn - add "regexp map NAME, line N: MSG" */
+/* warn - add "TYPE map NAME, line N: MSG" */
 static void warn(struct cfg_map *m, unsigned line, struct cfg_diags *diags, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void warn(struct cfg_map *m, unsigned line, struct cfg_diags *diags, const char *fmt, ...)
 {
+	const struct rx *x = m->priv;
 	struct cfg_buf b;
 	va_list ap;
 
@@ -77,7 +82,7 @@ static void warn(struct cfg_map *m, unsigned line, struct cfg_diags *diags, cons
 	cfg_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	cfg_diags_add(diags, CFG_SEV_WARNING, "regexp-rule", m->name, line, 0,
-	              "regexp map %s, line %u: %s", m->name, line, b.data);
+	              "%s map %s, line %u: %s", x->e->type, m->name, line, b.data);
 	cfg_buf_fini(&b);
 }
 
@@ -85,6 +90,7 @@ static void warn(struct cfg_map *m, unsigned line, struct cfg_diags *diags, cons
 static int get_pattern(struct cfg_map *m, unsigned line, char **pp, struct pattern *pat,
                        struct cfg_diags *diags)
 {
+	const struct cfgp_rx_engine *e = ((struct rx *)m->priv)->e;
 	char *p = *pp;
 	char delim;
 
@@ -111,58 +117,44 @@ static int get_pattern(struct cfg_map *m, unsigned line, char **pp, struct patte
 		}
 	}
 	if (*p == 0) {
-		warn(m, line, diags, "no closing regexp delimiter \"%c\": skipping this rule",
-		     delim);
+		warn(m, line, diags, "no closing regexp delimiter \"%c\": %s", delim, e->no_delim);
 		return 0;
 	}
 	*p++ = 0;
-	pat->cflags = REG_EXTENDED | REG_ICASE;
-	for (; *p && !is_space((unsigned char)*p) && *p != '!'; p++) {
-		switch (*p) {
-		case 'i':
-			pat->cflags ^= REG_ICASE;
-			break;
-		case 'm':
-			pat->cflags ^= REG_NEWLINE;
-			break;
-		case 'x':
-			pat->cflags ^= REG_EXTENDED;
-			break;
-		default:
+	pat->opts = e->default_opts;
+	for (; *p && !is_space((unsigned char)*p) && (*p != '!' || !e->second_pattern); p++) {
+		switch (e->flag(*p, &pat->opts)) {
+		case 0:
 			warn(m, line, diags, "unknown regexp option \"%c\": skipping this rule",
 			     *p);
 			return 0;
+		case 2:
+			warn(m, line, diags, "ignoring obsolete regexp option \"%c\"", *p);
+			break;
 		}
 	}
 	*pp = p;
 	return 1;
 }
 
-/* compile - regcomp() or a warning with regerror()'s text */
-static regex_t *compile(struct cfg_map *m, unsigned line, const struct pattern *pat,
-                        struct cfg_diags *diags)
+/* compile - the engine's compiled pattern, or NULL after its warning */
+static void *compile(struct cfg_map *m, unsigned line, const struct pattern *pat,
+                     struct cfg_diags *diags)
 {
-	regex_t *re = cfg_xmalloc(sizeof(*re));
-	int err = regcomp(re, pat->text, pat->cflags);
+	struct rx *x = m->priv;
+	void *re;
 
-	if (err != 0) {
-		char buf[256];
-
-		regerror(err, re, buf, sizeof(buf));
-		warn(m, line, diags, "%s", buf);
-		free(re);
-		return NULL;
-	}
+	cfg_buf_reset(&x->why);
+	if ((re = x->e->compile(pat->text, pat->opts, &x->why)) == NULL)
+		warn(m, line, diags, "%s", x->why.data);
 	return re;
 }
 
-/* free_re - regfree() and free() */
-static void free_re(regex_t *re)
+/* free_re - the engine's free, NULL allowed */
+static void free_re(const struct rx *x, void *re)
 {
-	if (re) {
-		regfree(re);
-		free(re);
-	}
+	if (re)
+		x->e->free(re);
 }
 
 /*
@@ -268,8 +260,8 @@ static int prescan(struct cfg_map *m, unsigned line, const char *text, size_t *m
 				n = n * 10 + (unsigned long)(part.s[i] - '0');
 		}
 		if (n < 1) {
-			warn(m, line, diags, "out-of-range replacement index \"%.*s\"", (int)part.n,
-			     part.s);
+			warn(m, line, diags, "%s replacement index \"%.*s\"",
+			     ((struct rx *)m->priv)->e->out_of_range, (int)part.n, part.s);
 			return -1;
 		}
 		if (n > *max_sub)
@@ -308,7 +300,7 @@ static int parse_match(struct cfg_map *m, struct rx *x, unsigned line, char *p,
 	memset(&r, 0, sizeof(r));
 	if (!get_pattern(m, line, &p, &first, diags))
 		return -1;
-	if (*p == '!') {
+	if (*p == '!' && x->e->second_pattern) {
 		if (!get_pattern(m, line, &p, &second, diags))
 			return -1;
 		have_second = 1;
@@ -329,7 +321,7 @@ static int parse_match(struct cfg_map *m, struct rx *x, unsigned line, char *p,
 	}
 	if ((r.first = compile(m, line, &first, diags)) == NULL)
 		goto fail;
-	if (r.max_sub > r.first->re_nsub) {
+	if (r.max_sub > x->e->nsub(r.first)) {
 		warn(m, line, diags, "out of range replacement index \"%zu\": skipping this rule",
 		     r.max_sub);
 		goto fail;
@@ -351,63 +343,74 @@ static int parse_match(struct cfg_map *m, struct rx *x, unsigned line, char *p,
 	add_rule(x, &r);
 	return 0;
 fail:
-	free_re(r.first);
+	free_re(x, r.first);
 	cfg_buf_fini(&literal);
 	return -1;
 }
 
-/* load - parse the rules of text */
-static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diags *diags)
+/* parse_if - "if [!]/pattern/flags": 0 added (its index pushed on *stack), -1 skipped */
+static int parse_if(struct cfg_map *m, struct rx *x, unsigned line, char *p,
+                    struct cfg_diags *diags)
+{
+	struct pattern pat;
+	struct rule r;
+
+	memset(&r, 0, sizeof(r));
+	p += 2;
+	while (is_space((unsigned char)*p))
+		p++;
+	if (!get_pattern(m, line, &p, &pat, diags))
+		return -1;
+	while (is_space((unsigned char)*p))
+		p++;
+	if (*p) {
+		warn(m, line, diags, "ignoring extra text after IF statement: \"%s\"", p);
+		warn(m, line, diags,
+		     "do not prepend whitespace to statements between IF and ENDIF");
+	}
+	if ((r.first = compile(m, line, &pat, diags)) == NULL)
+		return -1;
+	r.op = OP_IF;
+	r.line = line;
+	r.first_match = pat.match;
+	r.block_end = (size_t)-1;
+	add_rule(x, &r);
+	return 0;
+}
+
+int cfgp_rx_load(struct cfg_map *m, const struct cfgp_rx_engine *e, const char *text, size_t len,
+                 struct cfg_diags *diags)
 {
 	struct rx *x = cfg_xcalloc(1, sizeof(*x));
 	struct cfg_lines lr;
 	struct cfg_lline ll;
 	size_t *stack = NULL, depth = 0, cap = 0;
 
+	x->e = e;
 	m->priv = x;
 	cfg_buf_init(&x->out);
+	cfg_buf_init(&x->why);
 	cfg_lines_init(&lr, text, len);
 	cfg_lline_init(&ll);
 	while (cfgp_mapsrc_next(&lr, &ll, m->name, diags)) {
 		char *p = cfgp_trim_right(ll.text.data);
 		unsigned line = ll.first;
-		struct rule r;
 
 		if (*p == 0)
 			continue;
-		memset(&r, 0, sizeof(r));
-		r.line = line;
 		if (!is_alnum((unsigned char)*p)) {
 			parse_match(m, x, line, p, diags);
 		} else if (keyword(p, "if")) {
-			struct pattern pat;
-
-			p += 2;
-			while (is_space((unsigned char)*p))
-				p++;
-			if (!get_pattern(m, line, &p, &pat, diags))
+			if (parse_if(m, x, line, p, diags) < 0)
 				continue;
-			while (is_space((unsigned char)*p))
-				p++;
-			if (*p) {
-				warn(m, line, diags,
-				     "ignoring extra text after IF statement: \"%s\"", p);
-				warn(
-				    m, line, diags,
-				    "do not prepend whitespace to statements between IF and ENDIF");
-			}
-			if ((r.first = compile(m, line, &pat, diags)) == NULL)
-				continue;
-			r.op = OP_IF;
-			r.first_match = pat.match;
-			r.block_end = (size_t)-1;
-			add_rule(x, &r);
 			if (depth == cap) {
 				cap = cap ? cap * 2 : 8;
 				stack = cfg_xreallocarray(stack, cap, sizeof(*stack));
 			}
 			stack[depth++] = x->n - 1;
 		} else if (keyword(p, "endif")) {
+			struct rule r;
+
 			if (depth == 0) {
 				warn(m, line, diags, "ignoring ENDIF without matching IF");
 				continue;
@@ -417,7 +420,9 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 				p++;
 			if (*p)
 				warn(m, line, diags, "ignoring extra text after ENDIF");
+			memset(&r, 0, sizeof(r));
 			r.op = OP_ENDIF;
+			r.line = line;
 			add_rule(x, &r);
 			x->v[stack[--depth]].block_end = x->n - 1;
 		} else {
@@ -430,19 +435,24 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 	}
 	free(stack);
 	cfg_lline_fini(&ll);
-	if (x->max_sub > 0)
-		x->pmatch = cfg_xcalloc(x->max_sub + 1, sizeof(regmatch_t));
+	x->spans = cfg_xcalloc(x->max_sub + 1, sizeof(*x->spans));
 	return 0;
 }
 
-/* test - does key satisfy (re, match)? */
-static int test(const regex_t *re, int match, const char *key, size_t nsub, regmatch_t *pm)
+/* test - does key satisfy (re, match)?  An engine error warns and counts as "no" */
+static int test(struct cfg_map *m, const struct rule *r, void *re, int match, const char *key,
+                size_t nsub, struct cfg_diags *diags)
 {
-	int err = regexec(re, key, nsub, pm, 0);
+	struct rx *x = m->priv;
+	int rc;
 
-	if (err == REG_NOMATCH)
-		return !match;
-	return err == 0 ? match : 0;
+	cfg_buf_reset(&x->why);
+	rc = x->e->exec(re, key, x->spans, nsub, &x->why);
+	if (rc < 0) {
+		warn(m, r->line, diags, "%s", x->why.data);
+		return 0;
+	}
+	return rc ? match : !match;
 }
 
 /* expand - the result of rule r for key, with $n substituted */
@@ -456,7 +466,7 @@ static const char *expand(struct rx *x, const struct rule *r, const char *key)
 	cfg_buf_reset(&x->out);
 	while (repl_next(r->result, &p, &part, NULL) > 0) {
 		size_t n = 0;
-		const regmatch_t *pm;
+		const struct cfgp_rx_span *sp;
 
 		if (!part.is_name) {
 			cfg_buf_add(&x->out, part.s, part.n);
@@ -464,34 +474,31 @@ static const char *expand(struct rx *x, const struct rule *r, const char *key)
 		}
 		for (size_t i = 0; i < part.n; i++)
 			n = n * 10 + (size_t)(part.s[i] - '0');
-		pm = &x->pmatch[n];
-		if (pm->rm_so >= 0 && pm->rm_eo > pm->rm_so)
-			cfg_buf_add(&x->out, key + pm->rm_so, (size_t)(pm->rm_eo - pm->rm_so));
+		sp = &x->spans[n];
+		if (sp->so >= 0 && sp->eo > sp->so)
+			cfg_buf_add(&x->out, key + sp->so, (size_t)(sp->eo - sp->so));
 	}
 	return x->out.data;
 }
 
-/* regexp_lookup - first matching rule, honouring if/endif */
-static int regexp_lookup(struct cfg_map *m, const char *key, const char **value,
-                         struct cfg_diags *diags)
+int cfgp_rx_lookup(struct cfg_map *m, const char *key, const char **value, struct cfg_diags *diags)
 {
 	struct rx *x = m->priv;
 
-	(void)diags;
 	for (size_t i = 0; i < x->n; i++) {
 		const struct rule *r = &x->v[i];
 
 		switch (r->op) {
 		case OP_MATCH:
-			if (!test(r->first, r->first_match, key, r->max_sub ? r->max_sub + 1 : 0,
-			          x->pmatch))
+			if (!test(m, r, r->first, r->first_match, key,
+			          r->max_sub ? r->max_sub + 1 : 0, diags))
 				break;
-			if (r->second && !test(r->second, r->second_match, key, 0, NULL))
+			if (r->second && !test(m, r, r->second, r->second_match, key, 0, diags))
 				break;
 			*value = expand(x, r, key);
 			return 1;
 		case OP_IF:
-			if (test(r->first, r->first_match, key, 0, NULL))
+			if (test(m, r, r->first, r->first_match, key, 0, diags))
 				break;
 			if (r->block_end == (size_t)-1)
 				return 0;
@@ -504,45 +511,148 @@ static int regexp_lookup(struct cfg_map *m, const char *key, const char **value,
 	return 0;
 }
 
-/* regexp_close - free the rules */
-static void regexp_close(struct cfg_map *m)
+void cfgp_rx_close(struct cfg_map *m)
 {
 	struct rx *x = m->priv;
 
 	if (x == NULL)
 		return;
 	for (size_t i = 0; i < x->n; i++) {
-		free_re(x->v[i].first);
-		free_re(x->v[i].second);
+		free_re(x, x->v[i].first);
+		free_re(x, x->v[i].second);
 		free(x->v[i].result);
 	}
 	free(x->v);
-	free(x->pmatch);
+	free(x->spans);
 	cfg_buf_fini(&x->out);
+	cfg_buf_fini(&x->why);
 	free(x);
 }
 
-/* regexp_open - read FILE, or the inline {rule} list */
-static int regexp_open(struct cfg_map *m, struct cfg_diags *diags)
+int cfgp_rx_open(struct cfg_map *m, const struct cfgp_rx_engine *e, struct cfg_diags *diags)
 {
 	struct cfg_buf src;
 	int r, ret;
 
 	cfg_buf_init(&src);
-	if ((r = cfgp_inline_rules("regexp", m->name, &src, diags)) < 0
-	    || (r == 0 && cfgp_read_source(m->name, &src, diags) < 0)) {
+	if ((r = cfgp_inline_rules(e->type, m->name, &src, diags)) < 0
+	    || (r == 0 && cfgp_read_source(m->name, e->type, &src, diags) < 0)) {
 		cfg_buf_fini(&src);
 		return -1;
 	}
-	ret = load(m, src.data, src.len, diags);
+	ret = cfgp_rx_load(m, e, src.data, src.len, diags);
 	cfg_buf_fini(&src);
 	return ret;
+}
+
+/*
+ * The POSIX engine of regexp: tables.  Flags toggle i (REG_ICASE, on),
+ * x (REG_EXTENDED, on), m (REG_NEWLINE, off).
+ */
+
+/* posix_flag - toggle one regexp: flag */
+static int posix_flag(char c, unsigned *opts)
+{
+	switch (c) {
+	case 'i':
+		*opts ^= REG_ICASE;
+		return 1;
+	case 'm':
+		*opts ^= REG_NEWLINE;
+		return 1;
+	case 'x':
+		*opts ^= REG_EXTENDED;
+		return 1;
+	}
+	return 0;
+}
+
+/* posix_compile - regcomp(), or NULL with regerror()'s text */
+static void *posix_compile(const char *text, unsigned opts, struct cfg_buf *why)
+{
+	regex_t *re = cfg_xmalloc(sizeof(*re));
+	int err = regcomp(re, text, (int)opts);
+
+	if (err != 0) {
+		char buf[256];
+
+		regerror(err, re, buf, sizeof(buf));
+		cfg_buf_adds(why, buf);
+		free(re);
+		return NULL;
+	}
+	return re;
+}
+
+/* posix_nsub - number of parenthesised subexpressions */
+static size_t posix_nsub(const void *re)
+{
+	return ((const regex_t *)re)->re_nsub;
+}
+
+/* posix_exec - regexec() with up to n spans */
+static int posix_exec(void *re, const char *key, struct cfgp_rx_span *spans, size_t n,
+                      struct cfg_buf *why)
+{
+	regmatch_t small[16], *pm = n <= 16 ? small : cfg_xreallocarray(NULL, n, sizeof(*pm));
+	int err = regexec(re, key, n, n ? pm : NULL, 0);
+
+	if (err == 0)
+		for (size_t i = 0; i < n; i++) {
+			spans[i].so = pm[i].rm_so;
+			spans[i].eo = pm[i].rm_eo;
+		}
+	if (pm != small)
+		free(pm);
+	if (err == REG_NOMATCH)
+		return 0;
+	if (err != 0) {
+		char buf[256];
+
+		regerror(err, re, buf, sizeof(buf));
+		cfg_buf_adds(why, buf);
+		return -1;
+	}
+	return 1;
+}
+
+/* posix_free - regfree() and free() */
+static void posix_free(void *re)
+{
+	regfree(re);
+	free(re);
+}
+
+static const struct cfgp_rx_engine posix_engine = {
+    .type = "regexp",
+    .second_pattern = 1,
+    .no_delim = "skipping this rule",
+    .out_of_range = "out-of-range",
+    .default_opts = REG_EXTENDED | REG_ICASE,
+    .flag = posix_flag,
+    .compile = posix_compile,
+    .nsub = posix_nsub,
+    .exec = posix_exec,
+    .free = posix_free,
+};
+
+/* regexp_open - read FILE, or the inline {rule} list */
+static int regexp_open(struct cfg_map *m, struct cfg_diags *diags)
+{
+	return cfgp_rx_open(m, &posix_engine, diags);
+}
+
+/* regexp_open_text - rules given in memory */
+static int regexp_open_text(struct cfg_map *m, const char *text, size_t len,
+                            struct cfg_diags *diags)
+{
+	return cfgp_rx_load(m, &posix_engine, text, len, diags);
 }
 
 const struct cfgp_map_ops cfgp_map_regexp_ops = {
     .type = "regexp",
     .open = regexp_open,
-    .open_text = load,
-    .lookup = regexp_lookup,
-    .close = regexp_close,
+    .open_text = regexp_open_text,
+    .lookup = cfgp_rx_lookup,
+    .close = cfgp_rx_close,
 };

@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "cfg/fileio.h"
 #include "cfg/xalloc.h"
 #include "map_int.h"
 
@@ -72,20 +74,60 @@ int cfgp_mapsrc_split(char *line, char **key, char **value, int *aliasfmt, struc
 	return 1;
 }
 
-int cfgp_read_source(const char *path, struct cfg_buf *out, struct cfg_diags *diags)
+/* read_error - "read PATH: ERR", or Postfix's "TYPE map PATH: read error: ERR" */
+static void read_error(const char *path, const char *type, int err, struct cfg_diags *diags)
 {
-	struct cfg_diags tmp;
-
-	cfg_diags_init(&tmp);
-	if (cfg_file_read(path, out, &tmp) < 0) {
-		int err = errno;
-
-		cfg_diags_fini(&tmp);
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", path, 0, 0, "open %s: %s", path,
+	if (type)
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-read", path, 0, 0,
+		              "%s map %s: read error: %s", type, path, strerror(err));
+	else
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-read", path, 0, 0, "read %s: %s", path,
 		              strerror(err));
+}
+
+int cfgp_read_source(const char *path, const char *type, struct cfg_buf *out,
+                     struct cfg_diags *diags)
+{
+	/* O_NONBLOCK: opening a FIFO nobody writes to would wait forever */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	char chunk[65536];
+	ssize_t n;
+
+	if (fd < 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", path, 0, 0, "open %s: %s", path,
+		              strerror(errno));
 		return -1;
 	}
-	cfg_diags_fini(&tmp);
+	if (fstat(fd, &st) < 0) {
+		read_error(path, type, errno, diags);
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		/* reading a directory fails with EISDIR: what Postfix reports */
+		read_error(path, type, EISDIR, diags);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-not-regular", path, 0, 0,
+		              "open %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			read_error(path, type, errno, diags);
+			close(fd);
+			return -1;
+		}
+		cfg_buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
 	return 0;
 }
 

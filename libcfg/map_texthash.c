@@ -149,9 +149,13 @@ static int texthash_open(struct cfg_map *m, struct cfg_diags *diags)
 
 	cfg_buf_init(&src);
 	cfg_diags_init(&tmp);
-	if (cfgp_read_source(m->name, &src, &tmp) < 0) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", m->name, 0, 0, "open database %s",
-		              tmp.v[0].msg + strlen("open "));
+	if (cfgp_read_source(m->name, NULL, &src, &tmp) < 0) {
+		if (strcmp(tmp.v[0].code, "map-read") == 0)
+			cfg_diags_add(diags, CFG_SEV_FATAL, tmp.v[0].code, m->name, 0, 0, "%s",
+			              tmp.v[0].msg); /* "read NAME: ERR" */
+		else
+			cfg_diags_add(diags, CFG_SEV_FATAL, tmp.v[0].code, m->name, 0, 0,
+			              "open database %s", tmp.v[0].msg + strlen("open "));
 		cfg_diags_fini(&tmp);
 		cfg_buf_fini(&src);
 		return -1;

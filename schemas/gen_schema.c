@@ -126,10 +126,17 @@ static struct cfg_json *defs(void)
 			for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
 				cfg_json_array_append(e, cfg_json_string(types[k]));
 			cfg_json_object_set(f, "enum", e);
+		} else if (i == 0) {
+			/* a service name: no leading '#', no blanks, no control characters */
+			cfg_json_object_set(f, "pattern",
+			                    cfg_json_string("^[^#\\u0000-\\u0020\\u007f]"
+			                                    "[^\\u0000-\\u0020\\u007f]*$"));
 		} else {
-			/* one master.cf word: blanks only inside { } */
+			/* one master.cf word: blanks only inside { }, no control characters */
 			cfg_json_object_set(
-			    f, "pattern", cfg_json_string("^([^ \\t\\r\\n{}]|\\{[^{}\\n]*\\})+$"));
+			    f, "pattern",
+			    cfg_json_string("^([^\\u0000-\\u0020\\u007f{}]|\\{[^{}\\u0000-"
+			                    "\\u0008\\u000a-\\u001f\\u007f]*\\})+$"));
 		}
 		cfg_json_object_set(props, fields[i], f);
 		cfg_json_array_append(req, cfg_json_string(fields[i]));

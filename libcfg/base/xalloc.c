@@ -1,6 +1,7 @@
 /* xalloc.c - allocation that cannot fail (see cfg/xalloc.h) */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,9 +10,20 @@
 
 #include "cfg/xalloc.h"
 
-/* oom - report and abort; the only exit path in the library */
-static void oom(size_t size)
+/* the program's handler; the one process-wide setting of the library, set once by main() */
+static cfg_oom_fn oom_handler;
+
+void cfg_xalloc_set_oom(cfg_oom_fn fn)
 {
+	oom_handler = fn;
+}
+
+/* oom - the program's handler, or report and abort: the only exit path in the library */
+static void oom(const char *what, size_t size)
+{
+	errno = ENOMEM;
+	if (oom_handler)
+		oom_handler(what, size);
 	fprintf(stderr, "postkit: fatal: out of memory allocating %zu bytes\n", size);
 	abort();
 }
@@ -20,15 +32,19 @@ void *cfg_xmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
 	if (p == NULL)
-		oom(size);
+		oom("mymalloc", size);
 	return p;
 }
 
 void *cfg_xcalloc(size_t nmemb, size_t size)
 {
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	void *p;
+
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		oom("mymalloc", SIZE_MAX);
+	p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 	if (p == NULL)
-		oom(nmemb * size);
+		oom("mymalloc", nmemb * size);
 	return p;
 }
 
@@ -36,14 +52,14 @@ void *cfg_xrealloc(void *ptr, size_t size)
 {
 	void *p = realloc(ptr, size ? size : 1);
 	if (p == NULL)
-		oom(size);
+		oom("myrealloc", size);
 	return p;
 }
 
 void *cfg_xreallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	if (size != 0 && nmemb > SIZE_MAX / size)
-		oom(SIZE_MAX);
+		oom("myrealloc", SIZE_MAX);
 	return cfg_xrealloc(ptr, nmemb * size);
 }
 
@@ -67,10 +83,15 @@ char *cfg_xasprintf(const char *fmt, ...)
 	char *p;
 	int n;
 
+	/* measure, then format into memory from cfg_xmalloc: its failure is reported like any */
 	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		oom(0);
+		oom("mymalloc", 0);
+	p = cfg_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	return p;
 }

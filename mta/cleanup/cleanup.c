@@ -155,6 +155,30 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 			cfg_strvec_add(&c->headers, a->v[i] + 8);
 }
 
+/*
+ * seal_failed - the queue file is gone (qf_seal removed it before anyone
+ * could take it): Postfix's log lines and reply.  A write error is logged,
+ * a failed fsync is not; a file too big for the file system is a 552.
+ */
+static void seal_failed(struct cleanup *c, int err)
+{
+	int write_err = c->w.failed == QF_FAIL_WRITE;
+
+	cfg_buf_reset(&c->reply);
+	if (write_err && err == EFBIG) {
+		mta_warn("%s: queue file size limit exceeded", c->w.qid);
+		c->status = 5;
+		cfg_buf_adds(&c->reply, "552 5.3.4 Error: message file too big");
+	} else {
+		if (write_err)
+			mta_warn("%s: write queue file: %s", c->w.qid, strerror(err));
+		c->status = 4;
+		cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
+	}
+	if (write_err)
+		mta_warn("mail_stream_cleanup: close error");
+}
+
 /* seal - write recipients, fsync, and put the file where qmgr finds it */
 static void seal(struct cleanup *c, const char *queue_dir)
 {
@@ -174,21 +198,12 @@ static void seal(struct cleanup *c, const char *queue_dir)
 	for (size_t i = 0; i < c->nrcpt; i++)
 		qf_rcpt(&c->w, c->rcpt[i].orig, c->rcpt[i].addr, c->rcpt[i].notify);
 	c->open = 0;
-	if (qf_seal(&c->w, 1) < 0) {
-		mta_warn("%s: write queue file: %m", c->w.qid);
-		c->status = 4;
-		cfg_buf_reset(&c->reply);
-		cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
+	/* a held message goes to hold/ before it is sealed: qmgr never sees it in incoming/ */
+	if (qf_seal_to(&c->w, 1, queue_dir, c->hold ? QF_HOLD : NULL) < 0) {
+		seal_failed(c, errno);
 		return;
 	}
-	if (c->hold) {
-		char *to = qf_path(queue_dir, QF_HOLD, c->w.qid);
-
-		if (rename(c->w.path, to) < 0)
-			mta_warn("%s: rename to hold: %m", c->w.qid);
-		free(to);
-	}
-	/* no trigger needed: qmgr watches incoming/ and sees the mode change that seals it */
+	/* no trigger needed: qmgr watches incoming/ and sees the writer close the sealed file */
 	qf_writer_fini(&c->w);
 }
 

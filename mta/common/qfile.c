@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -95,7 +96,7 @@ static void flush_buf(struct qf_writer *w)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			w->failed = 1;
+			w->failed = QF_FAIL_WRITE;
 			w->err = errno;
 			break;
 		}
@@ -109,6 +110,35 @@ static void flush_buf(struct qf_writer *w)
 static off_t pos(const struct qf_writer *w)
 {
 	return w->written + (off_t)w->buf.len;
+}
+
+/*
+ * reopen_locked - the new file by its queue name (what lsof and /proc show
+ * from now on), locked until it is sealed or removed.  Nobody else takes
+ * the lock before the file is sealed: readers claim sealed files only.
+ */
+static int reopen_locked(struct qf_writer *w, ino_t ino)
+{
+	struct stat st;
+	int fd = open(w->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (st.st_ino != ino) {
+		close(fd); /* not the file we made: someone replaced the name */
+		errno = EEXIST;
+		return -1;
+	}
+	close(w->fd);
+	w->fd = fd;
+	return 0;
 }
 
 int qf_create(struct qf_writer *w, const char *queue_dir, const char *queue)
@@ -145,6 +175,17 @@ int qf_create(struct qf_writer *w, const char *queue_dir, const char *queue)
 	}
 	unlink(tpath);
 	free(tpath);
+	if (reopen_locked(w, st.st_ino) < 0) {
+		int e = errno;
+
+		unlink(w->path);
+		close(w->fd);
+		w->fd = -1;
+		free(w->path);
+		w->path = NULL;
+		errno = e;
+		return -1;
+	}
 	cfg_buf_init(&w->buf);
 	cfg_buf_printf(&w->buf, HDR_FMT, 0LL, 0LL, 0LL, 0u);
 	return 0;
@@ -227,7 +268,35 @@ void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned n
 		flush_buf(w);
 }
 
+/* fail_sync - remember a failure of the final steps */
+static void fail_sync(struct qf_writer *w)
+{
+	if (!w->failed) {
+		w->failed = QF_FAIL_SYNC;
+		w->err = errno ? errno : EIO;
+	}
+}
+
+/* move_to - rename the file into another queue (still locked: nobody has seen it) */
+static void move_to(struct qf_writer *w, const char *queue_dir, const char *queue)
+{
+	char *to = qf_path(queue_dir, queue, w->qid);
+
+	if (rename(w->path, to) < 0) {
+		fail_sync(w);
+		free(to);
+		return;
+	}
+	free(w->path);
+	w->path = to;
+}
+
 int qf_seal(struct qf_writer *w, int do_sync)
+{
+	return qf_seal_to(w, do_sync, NULL, NULL);
+}
+
+int qf_seal_to(struct qf_writer *w, int do_sync, const char *queue_dir, const char *queue)
 {
 	char hdr[HDR_LEN + 1];
 
@@ -243,18 +312,17 @@ int qf_seal(struct qf_writer *w, int do_sync)
 	flush_buf(w);
 	snprintf(hdr, sizeof(hdr), HDR_FMT, (long long)w->content_off, (long long)w->content_size,
 	         (long long)w->tail_off, w->hflags);
+	errno = 0;
 	if (!w->failed && pwrite(w->fd, hdr, HDR_LEN, 0) != HDR_LEN) {
-		w->failed = 1;
+		w->failed = QF_FAIL_WRITE;
 		w->err = errno ? errno : EIO;
 	}
-	if (!w->failed && fchmod(w->fd, w->seal_mode ? w->seal_mode : 0700) < 0) {
-		w->failed = 1;
-		w->err = errno;
-	}
-	if (!w->failed && do_sync && fsync(w->fd) < 0) {
-		w->failed = 1;
-		w->err = errno;
-	}
+	if (!w->failed && queue)
+		move_to(w, queue_dir, queue);
+	if (!w->failed && fchmod(w->fd, w->seal_mode ? w->seal_mode : 0700) < 0)
+		fail_sync(w);
+	if (!w->failed && do_sync && fsync(w->fd) < 0)
+		fail_sync(w);
 	if (w->failed) {
 		int e = w->err;
 
@@ -263,19 +331,34 @@ int qf_seal(struct qf_writer *w, int do_sync)
 		return -1;
 	}
 	w->state = 3;
-	close(w->fd);
+	close(w->fd); /* the lock goes with it: readers may claim the file now */
 	w->fd = -1;
 	return 0;
 }
 
 void qf_abort(struct qf_writer *w)
 {
+	/* the name goes first, while the lock keeps readers out */
+	if (w->path && w->state != 3)
+		unlink(w->path);
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
-	if (w->path && w->state != 3)
-		unlink(w->path);
 	qf_writer_fini(w);
+}
+
+int qf_claim(int fd)
+{
+	struct stat st;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return -1; /* its writer is still at work (or another reader has it) */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0 || !S_ISREG(st.st_mode)
+	    || !(st.st_mode & S_IXUSR)) {
+		flock(fd, LOCK_UN);
+		return -1;
+	}
+	return 0;
 }
 
 void qf_writer_fini(struct qf_writer *w)
@@ -559,24 +642,32 @@ int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf
 		const char *d = qf_queue_dirs[i];
 		char *path = cfg_xasprintf("%s/%s", queue_dir, d);
 		mode_t mode = 0700;
+		gid_t g = (gid_t)-1;
 
-		if (strcmp(d, "maildrop") == 0)
-			mode = 01733; /* anyone may drop, nobody may list */
-		else if (strcmp(d, "public") == 0 || strcmp(d, "pid") == 0)
+		/*
+		 * As Postfix installs them: only the set-gid postdrop may drop
+		 * files in maildrop (and nobody may list it), and only it and
+		 * postqueue reach the public sockets.
+		 */
+		if (strcmp(d, "maildrop") == 0 || strcmp(d, "public") == 0) {
+			mode = strcmp(d, "maildrop") == 0 ? 01730 : 02710;
+			g = group;
+		} else if (strcmp(d, "pid") == 0) {
 			mode = 0755;
+		}
 		if (stat(path, &st) < 0) {
 			if (mkdir(path, mode) < 0 && errno != EEXIST) {
 				cfg_buf_printf(why, "mkdir %s: %s", path, strerror(errno));
 				free(path);
 				return -1;
 			}
-			chmod(path, mode); /* undo the umask */
-			if (strcmp(d, "pid") != 0 && (owner != (uid_t)-1 || group != (gid_t)-1)
-			    && chown(path, owner, group) < 0) {
+			if (strcmp(d, "pid") != 0 && (owner != (uid_t)-1 || g != (gid_t)-1)
+			    && chown(path, owner, g) < 0) {
 				cfg_buf_printf(why, "chown %s: %s", path, strerror(errno));
 				free(path);
 				return -1;
 			}
+			chmod(path, mode); /* undo the umask; after chown, which clears set-gid */
 		}
 		free(path);
 	}

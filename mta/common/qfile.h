@@ -27,6 +27,13 @@
  * A file is "sealed" (complete) when its header is final, it ends with the
  * E record, its mode has the owner-execute bit, and it has been fsync()ed.
  * Readers ignore unsealed files: they are being written, or the writer died.
+ *
+ * The writer holds an exclusive flock() on the file from its creation until
+ * the seal has succeeded or the file has been removed, so the owner-execute
+ * bit (set before the fsync, as Postfix does) is not enough: a reader takes
+ * a file only through qf_claim(), which fails while the writer still holds
+ * it or after the writer removed it.  A message refused because the fsync
+ * (or a write, or the move to hold/) failed is thus never delivered.
  */
 #ifndef MTA_QFILE_H
 #define MTA_QFILE_H
@@ -74,11 +81,15 @@ struct qf_writer {
 	off_t tail_off;
 	unsigned hflags;
 	int state;  /* 0 head, 1 content, 2 tail, 3 sealed */
-	int failed; /* an I/O error happened; seal will fail */
+	int failed; /* an I/O error happened; seal will fail: QF_FAIL_WRITE or QF_FAIL_SYNC */
 	int err;    /* errno of the failure */
 	/* mode when sealed (0: 0700); maildrop files are 0744 so pickup can read them */
 	mode_t seal_mode;
 };
+
+/* what failed, in qf_writer.failed: Postfix words the two differently */
+#define QF_FAIL_WRITE 1 /* write or pwrite: "write queue file: %m" */
+#define QF_FAIL_SYNC 2  /* fchmod, fsync or the move at the end: no warning of its own */
 
 /*
  * qf_create - make a new queue file in queue_dir/queue with mode 0600 and
@@ -99,9 +110,15 @@ void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned n
 off_t qf_size(const struct qf_writer *w);
 /*
  * qf_seal - finish: E record, final header, mode 0700, fsync when
- * do_sync.  Returns 0, or -1 with errno (the file is then removed).
+ * do_sync.  Returns 0, or -1 with errno (the file is then removed before
+ * the lock is released: no reader ever took it).
  */
 int qf_seal(struct qf_writer *w, int do_sync);
+/*
+ * qf_seal_to - qf_seal, moving the file to queue_dir/queue first (cleanup's
+ * hold/): readers never see it in the queue it was created in.
+ */
+int qf_seal_to(struct qf_writer *w, int do_sync, const char *queue_dir, const char *queue);
 /* qf_abort - remove an unfinished file and release everything */
 void qf_abort(struct qf_writer *w);
 /* qf_writer_fini - release memory of a sealed writer (the file stays) */
@@ -160,6 +177,13 @@ int qf_set_hflags(int fd, unsigned hflags);
 /* qf_append_log - append an L record (O_APPEND-safe single write) */
 int qf_append_log(int fd, size_t idx, const char *action, const char *dsn, long when,
                   const char *text);
+/*
+ * qf_claim - may a reader (qmgr, pickup) take this open queue file?  0 when
+ * it is sealed (owner-execute), still has a name, and its writer is done
+ * with it; -1 while the writer holds it (it may still remove it) or after
+ * the writer removed it.  The claim holds a lock until fd is closed.
+ */
+int qf_claim(int fd);
 /* qf_read_content - read the whole message content into out (appended) */
 int qf_read_content(int fd, const struct qf_env *e, struct cfg_buf *out);
 
@@ -174,8 +198,10 @@ char *qf_path(const char *queue_dir, const char *queue, const char *qid);
 int qf_valid_id(const char *name);
 /*
  * qf_make_dirs - create queue_dir and its subdirectories (plus pid, private,
- * public) when missing.  owner/group -1 leave ownership alone.  Returns 0 or
- * -1 with errno and the failing path in why.
+ * public) when missing, with Postfix's modes (maildrop 1730, public 2710).
+ * owner (mail_owner) gets every directory but pid, group (setgid_group)
+ * maildrop and public; -1 leaves ownership alone.  Returns 0 or -1 with
+ * errno and the failing path in why.
  */
 int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf *why);
 

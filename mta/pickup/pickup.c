@@ -1,11 +1,18 @@
 /*
  * pickup.c - the pickup service: maildrop/ to cleanup
  *
- * sendmail (and smtpd -bs) leave sealed files in the maildrop queue; on a
- * trigger or its wakeup timer pickup hands each one to cleanup with
- * "local" rewriting, the submitter's uid (from the file owner, which the
- * submitter cannot fake) and, for sendmail -t, recipient extraction.
- * The maildrop file goes away only after cleanup has queued the message.
+ * postdrop (for sendmail and smtpd -bs) leaves sealed files in the maildrop
+ * queue; on a trigger or its wakeup timer pickup hands each one to cleanup
+ * with the submitter's uid (from the file owner, which the submitter cannot
+ * fake) and, for sendmail -t, recipient extraction.  Nothing else in the
+ * file is trusted: the sender and the recipients must be free of control
+ * characters (the file is removed with a warning otherwise), a full name
+ * loses its control characters, only the attributes a submission may set
+ * (rewrite_context local or remote, envid, ret) are passed on, and the
+ * header flags only for -t and -bv.  This matters where the maildrop is the
+ * user's own (an unprivileged instance): there a file need not come from
+ * postdrop.  The maildrop file goes away only after cleanup has queued the
+ * message.
  */
 #include "config.h"
 
@@ -27,6 +34,51 @@
 
 static const char *cleanup_service;
 
+/* has_control - 1 when s holds a control character */
+static int has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* malformed - the envelope part a submission could not have written, or NULL */
+static const char *malformed(const struct qf_env *env)
+{
+	if (has_control(env->sender))
+		return "sender";
+	for (size_t i = 0; i < env->nrcpt; i++)
+		if (has_control(env->rcpt[i].addr))
+			return "recipient";
+	return NULL;
+}
+
+/* add_attrs - the few attributes a submission may set, checked */
+static void add_attrs(struct cfg_strvec *a, const struct qf_env *env)
+{
+	const char *ctx = qf_env_attr(env, "rewrite_context");
+	const char *full = qf_env_attr(env, "full_name");
+	const char *v;
+
+	ipc_add(a, "rewrite_context", "%s", ctx && strcmp(ctx, "remote") == 0 ? "remote" : "local");
+	if (full) {
+		char *clean = cfg_xstrdup(full);
+
+		/* a newline would start a header line of its own in From: */
+		for (char *p = clean; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		ipc_add(a, "full_name", "%s", clean);
+		free(clean);
+	}
+	if ((v = qf_env_attr(env, "envid")) != NULL && !has_control(v) && strlen(v) <= 100)
+		ipc_add(a, "envid", "%s", v);
+	if ((v = qf_env_attr(env, "ret")) != NULL
+	    && (strcmp(v, "full") == 0 || strcmp(v, "hdrs") == 0))
+		ipc_add(a, "ret", "%s", v);
+}
+
 /* feed - one maildrop file to cleanup; 0 done (file may go), -1 try later */
 static int feed(struct mta_server *srv, const char *name, int fd, const struct stat *st)
 {
@@ -34,7 +86,8 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	struct cfg_buf why, content;
 	struct mta_stream s;
 	struct cfg_strvec a;
-	const char *qid, *full;
+	char qid[QF_ID_MAX];
+	const char *bad;
 	int cfd, rc = -1;
 
 	qf_env_init(&env);
@@ -46,6 +99,12 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 		rc = 0;
 		goto out;
 	}
+	if ((bad = malformed(&env)) != NULL) {
+		mta_warn("maildrop/%s: uid=%ld: malformed %s address: removed", name,
+		         (long)st->st_uid, bad);
+		rc = 0;
+		goto out;
+	}
 	cfd = ipc_connect(srv->queue_dir, "public", cleanup_service);
 	if (cfd < 0) {
 		mta_warn("connect to public/%s: %m", cleanup_service);
@@ -54,20 +113,21 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	mta_stream_init(&s, cfd, 60);
 	ipc_add(&a, "request", "open");
 	ipc_send(&s, &a);
-	if (ipc_recv(&s, &a) < 0 || (qid = ipc_get(&a, "queue_id")) == NULL) {
+	if (ipc_recv(&s, &a) < 0 || ipc_get(&a, "queue_id") == NULL) {
 		mta_warn("cleanup service: no queue file");
 		goto close;
 	}
+	/* a copy: the reply's strings go with the next request */
+	snprintf(qid, sizeof(qid), "%s", ipc_get(&a, "queue_id"));
 	mta_info("%s: uid=%ld from=<%s>", qid, (long)st->st_uid, env.sender);
 	cfg_strvec_clear(&a);
 	ipc_add(&a, "request", "message");
 	ipc_add(&a, "sender", "%s", env.sender);
 	for (size_t i = 0; i < env.nrcpt; i++)
 		ipc_add(&a, "rcpt", "%x\t\t%s", env.rcpt[i].notify, env.rcpt[i].addr);
-	ipc_add(&a, "rewrite_context", "local");
+	/* the uid is the file owner's, whatever the file says */
 	ipc_add(&a, "uid", "%ld", (long)st->st_uid);
-	if ((full = qf_env_attr(&env, "full_name")) != NULL)
-		ipc_add(&a, "full_name", "%s", full);
+	add_attrs(&a, &env);
 	if (env.hflags & QF_H_EXTRACT)
 		ipc_add(&a, "extract", "1");
 	if (env.hflags & QF_H_VERIFY)
@@ -83,6 +143,13 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 			mta_warn("%s: message from uid %ld rejected: %s", qid, (long)st->st_uid,
 			         ipc_get(&a, "reply") ? ipc_get(&a, "reply") : "");
 			rc = 0;
+		} else {
+			/* cleanup removed its file: this one stays for the next run */
+			const char *rep = ipc_get(&a, "reply"),
+			           *e = rep ? strstr(rep, "Error: ") : NULL;
+
+			mta_warn("maildrop/%s: error writing %s: %s", name, qid,
+			         e ? e + 7 : "queue file write error");
 		}
 	}
 close:
@@ -115,7 +182,8 @@ static void trigger(struct mta_server *srv, char req)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (st.st_mode & S_IXUSR) {
-				if (feed(srv, de->d_name, fd, &st) == 0)
+				/* sealed, and its writer (sendmail) is done with it */
+				if (qf_claim(fd) == 0 && feed(srv, de->d_name, fd, &st) == 0)
 					unlink(path);
 			} else if (time(NULL) - st.st_mtime > 3600) {
 				/* a submission that never finished */

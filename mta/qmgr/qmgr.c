@@ -140,6 +140,26 @@ static void load(const char *qid)
 	qmgr_schedule(&Q, m);
 }
 
+/*
+ * take_incoming - a sealed file of incoming/ into active/, once its writer
+ * is done with it: a writer whose fsync failed removes the file while it
+ * still holds it, and the refused message must never be delivered.  The
+ * writer's close wakes us up again (IN_CLOSE_WRITE).
+ */
+static void take_incoming(const char *path, const char *qid)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (qf_claim(fd) == 0 && move(qid, QF_INCOMING, QF_ACTIVE) == 0) {
+		close(fd);
+		load(qid);
+		return;
+	}
+	close(fd);
+}
+
 /* scan - move sealed files of dir into active (incoming) or incoming (deferred) */
 static void scan(const char *dir, int all_deferred)
 {
@@ -162,8 +182,7 @@ static void scan(const char *dir, int all_deferred)
 		f = cfg_xasprintf("%s/%s", path, de->d_name);
 		if (stat(f, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR)) {
 			if (incoming) {
-				if (move(de->d_name, QF_INCOMING, QF_ACTIVE) == 0)
-					load(de->d_name);
+				take_incoming(f, de->d_name);
 			} else if (all_deferred || st.st_mtime <= now) {
 				if (move(de->d_name, QF_DEFERRED, QF_INCOMING) == 0)
 					Q.scan_incoming = 1;
@@ -197,9 +216,8 @@ static void bounce_reply(int fd, int revents, void *ctx)
 		m->env.hflags |= QF_H_BOUNCED;
 		qf_set_hflags(m->fd, m->env.hflags);
 	} else {
-		/* try again on the next run: the file stays deferred with its bounce records */
-		mta_warn("%s: bounce service failed; will retry", m->qid);
-		m->deferred++;
+		/* not again in this pass: the file waits in deferred/ with its bounce records */
+		m->bounce_failed = 1;
 	}
 	qmgr_job_done(&Q, m);
 }
@@ -333,9 +351,15 @@ void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 	/* a non-delivery notice first; the file must live until it is queued */
 	if (!(m->env.hflags & QF_H_BOUNCED)
 	    && ((m->env.hflags & QF_H_VERIFY) ? pending == 0 : has_bounces(m))) {
-		if (start_bounce(m) == 0)
+		if (!m->bounce_failed && start_bounce(m) == 0)
 			return;
-		pending++; /* no bounce service now: keep the file and retry */
+		/*
+		 * No notice now (no bounce service, or it failed): the message
+		 * waits out its back-off like any deferred one, never a tight
+		 * retry loop.  One line per attempt, as Postfix logs it.
+		 */
+		mta_info("%s: status=deferred (bounce failed)", m->qid);
+		pending++;
 	}
 	if (pending) {
 		struct utimbuf ut;
@@ -415,15 +439,16 @@ static void on_inotify(int fd, int revents, void *ctx)
 
 /*
  * watch_incoming - the kernel tells qmgr when cleanup seals a queue file
- * (its mode changes) instead of cleanup connecting to qmgr for every
- * message.  Without inotify qmgr looks at incoming/ every second.
+ * (its mode changes, then its writer closes it) instead of cleanup
+ * connecting to qmgr for every message.  Without inotify qmgr looks at
+ * incoming/ every second.
  */
 static void watch_incoming(void)
 {
 	char *dir = cfg_xasprintf("%s/%s", Q.srv->queue_dir, QF_INCOMING);
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
-	if (fd >= 0 && inotify_add_watch(fd, dir, IN_ATTRIB | IN_MOVED_TO) >= 0) {
+	if (fd >= 0 && inotify_add_watch(fd, dir, IN_ATTRIB | IN_MOVED_TO | IN_CLOSE_WRITE) >= 0) {
 		mta_event_fd(fd, POLLIN, on_inotify, NULL);
 	} else {
 		if (fd >= 0)

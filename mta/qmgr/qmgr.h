@@ -33,6 +33,7 @@ struct qm_msg {
 	int bounced;        /* recipients bounced in this pass */
 	int deferred;       /* recipients still pending after this pass */
 	int bounce_running; /* waiting for the bounce service */
+	int bounce_failed;  /* it failed in this pass: the message waits for the next one */
 	struct qm_msg *prev, *next;
 };
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
+#include "smtpd_check.h"
 
 /* the order Postfix prints command counters in */
 static const char *const count_names[] = {
@@ -461,6 +463,26 @@ static void serve(struct mta_server *srv, int in, int out)
 	mta_stream_fini(&s.out);
 }
 
+/*
+ * standalone_init - sendmail -bs: the invoking user's own submission.  As
+ * in Postfix's stand-alone mode, no smtpd_*_restrictions apply (unless the
+ * user is mail_owner, for whom Postfix runs a real server); the server
+ * skeleton already keeps the smtpd lines out of the client's stderr.
+ */
+static void standalone_init(struct mta_server *srv)
+{
+	struct passwd *owner = getpwnam(mta_conf_str(&srv->conf, "mail_owner"));
+	struct smtpd_rules *r = cfg.rules;
+	struct rlist *lists[] = {&r->client, &r->helo, &r->sender, &r->relay,
+	                         &r->rcpt,   &r->data, &r->eod,    &r->etrn};
+
+	if (owner && owner->pw_uid == getuid())
+		return;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		smtpdp_rlist_fini(lists[i]);
+	cfg.unlisted_rcpt = cfg.unlisted_sender = 0;
+}
+
 /* init - read the settings once per process */
 static void init(struct mta_server *srv)
 {
@@ -500,7 +522,9 @@ static void init(struct mta_server *srv)
 	if (cfg.hard_errors <= 0)
 		cfg.hard_errors = 20;
 	smtpd_check_init(&cfg, &srv->conf);
-	if (!srv->standalone)
+	if (srv->standalone)
+		standalone_init(srv);
+	else
 		smtpd_cleanup_init(srv, cfg.cleanup_service);
 }
 

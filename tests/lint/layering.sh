@@ -2,7 +2,8 @@
 # layering.sh - enforce DESIGN.md's dependency rules on #include lines:
 #  - libcfg/base includes only base headers (no other libcfg module);
 #  - libcfg never includes anything from tools/ or mta/ and never readline;
-#  - gdbm.h, yaml.h, jansson.h are each included by exactly one adapter file;
+#  - gdbm.h, yaml.h, jansson.h, resolv.h and the table client libraries' headers are each
+#    included by exactly one adapter file;
 #  - a tool never includes another tool's or a daemon's private header.
 src=${top_srcdir:-$(dirname "$0")/../..}
 cd "$src" || exit 99
@@ -16,7 +17,7 @@ done
 for f in $(files 'libcfg/*.c' 'libcfg/*.h'); do
 	grep -nE '#include [<"](tools|mta)/|readline' "$f" | sed "s|^|$f: libcfg reaches up: |" | grep . && fail=1
 done
-for lib in gdbm.h yaml.h jansson.h; do
+for lib in gdbm.h yaml.h jansson.h resolv.h pcre2.h libpq-fe.h mysql.h sqlite3.h lmdb.h ldap.h; do
 	n=$(files '*.c' '*.h' | grep -v '^tests/' | xargs grep -lE "#include <$lib>" 2>/dev/null | wc -l)
 	if [ "$n" -gt 1 ]; then
 		echo "$lib is included by $n files; only one adapter may include it:"

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,20 @@ START_TEST(test_file_replace_keeps_mode)
 }
 END_TEST
 
+/* oom_exit - an out-of-memory handler that says what it got through the exit status */
+static void oom_exit(const char *what, size_t size)
+{
+	_exit(strcmp(what, "myrealloc") == 0 && size == SIZE_MAX && errno == ENOMEM ? 42 : 1);
+}
+
+/* the program's handler runs instead of abort() (the test exits with its status) */
+START_TEST(test_xalloc_oom_handler)
+{
+	cfg_xalloc_set_oom(oom_exit);
+	(void)cfg_xreallocarray(NULL, SIZE_MAX / 2, 4);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("base");
@@ -184,6 +200,7 @@ int main(void)
 	tcase_add_test(tc, test_htab_order_and_delete);
 	tcase_add_test(tc, test_lines_rules);
 	tcase_add_test(tc, test_file_replace_keeps_mode);
+	tcase_add_exit_test(tc, test_xalloc_oom_handler, 42);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

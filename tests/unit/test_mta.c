@@ -129,6 +129,39 @@ START_TEST(test_qfile_unsealed_is_refused)
 }
 END_TEST
 
+/* a reader may take a queue file only once its writer sealed it, never one the writer removed */
+START_TEST(test_qfile_claim)
+{
+	struct qf_writer w;
+	char *path;
+	int fd;
+
+	ck_assert_int_eq(qf_create(&w, tmpdir, QF_INCOMING), 0);
+	qf_head(&w, 'S', "a@b");
+	qf_content(&w, "x\n", 2);
+	qf_rcpt(&w, "a@b", "a@b", 0);
+	path = cfg_xstrdup(w.path);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmod(fd, 0700), 0); /* sealed-looking, writer still at work */
+	ck_assert_int_eq(qf_claim(fd), -1);
+	ck_assert_int_eq(qf_seal(&w, 1), 0);
+	ck_assert_int_eq(qf_claim(fd), 0);
+	close(fd);
+	qf_writer_fini(&w);
+	unlink(path);
+	free(path);
+
+	/* the writer's seal failed after the mode change: the file it removed stays unclaimed */
+	ck_assert_int_eq(qf_create(&w, tmpdir, QF_INCOMING), 0);
+	fd = open(w.path, O_RDONLY);
+	ck_assert_int_eq(fchmod(fd, 0700), 0);
+	qf_abort(&w);
+	ck_assert_int_eq(qf_claim(fd), -1);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_escape)
 {
 	struct cfg_buf b;
@@ -342,6 +375,7 @@ static Suite *mta_suite(void)
 	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
 	tcase_add_test(tc, test_qfile_roundtrip);
 	tcase_add_test(tc, test_qfile_unsealed_is_refused);
+	tcase_add_test(tc, test_qfile_claim);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_addr_paths);
 	tcase_add_test(tc, test_addr_helpers);

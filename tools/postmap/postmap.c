@@ -89,6 +89,18 @@ static void fatal(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * oom - out of memory, in Postfix's words ("fatal: mymalloc: insufficient
+ * memory for N bytes: Cannot allocate memory"), status 1; allocates nothing
+ */
+static void oom(const char *what, size_t size)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: fatal: %s: insufficient memory for %zu bytes: %s\n", progname, what,
+	        size, strerror(ENOMEM));
+	exit(1);
+}
+
 /* report - print and clear diagnostics; exit 1 after a fatal one */
 static void report(void *ctx, struct cfg_diags *diags)
 {
@@ -397,6 +409,7 @@ int main(int argc, char **argv)
 	if ((slash = strrchr(argv[0], '/')) != NULL && slash[1])
 		argv[0] = (char *)slash + 1;
 	progname = argv[0];
+	cfg_xalloc_set_oom(oom);
 	/* long options of postkit's own, removed before getopt sees the Postfix ones */
 	for (int i = 1, j; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)

@@ -17,6 +17,7 @@
 #define CFG_DF_TRIGGER 0x04u    /* one long-lived process woken by triggers and its timer */
 #define CFG_DF_INTERNAL 0x08u   /* used only when a setting or a client names the service */
 #define CFG_DF_NOTSERVICE 0x10u /* not a master.cf command (master itself) */
+#define CFG_DF_DELIVERS 0x20u   /* qmgr may hand mail to it (discard, error, local, smtp...) */
 
 struct cfg_daemon_def {
 	const char *command;
@@ -31,5 +32,7 @@ const struct cfg_daemon_def *cfg_daemon_find(const char *command);
 const struct cfg_daemon_def *cfg_daemon_at(size_t i);
 /* cfg_is_delivery_agent - 1 when a master.cf command is a delivery agent */
 int cfg_is_delivery_agent(const char *command);
+/* cfg_daemon_delivers - 1 when qmgr may hand mail to command: DELIVERS and implemented */
+int cfg_daemon_delivers(const char *command);
 
 #endif

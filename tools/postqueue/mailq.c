@@ -1,5 +1,5 @@
 /*
- * mailq.c - list the queue as postqueue -p does
+ * mailq.c - list the queue as postqueue -p does (read straight from the queue directories)
  *
  *   -Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------
  *   759EBA74664     279 Sat Nov 28 21:11:02  sender@example.net
@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,10 +81,30 @@ static long one_file(const char *dir, const char *queue, const char *qid, int fi
 	return size;
 }
 
+/* the queues a listing shows, in Postfix's order */
+static const char *const queues[] = {QF_MAILDROP, QF_INCOMING, QF_ACTIVE,
+                                     QF_DEFERRED, QF_HOLD,     NULL};
+
+int mailq_readable(const char *queue_dir, struct cfg_buf *why)
+{
+	for (size_t q = 0; queues[q]; q++) {
+		char *dir = cfg_xasprintf("%s/%s", queue_dir, queues[q]);
+		DIR *d = opendir(dir);
+
+		if (d == NULL && errno != ENOENT) {
+			cfg_buf_printf(why, "open %s: %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+	return 0;
+}
+
 int mailq_print(const char *queue_dir)
 {
-	static const char *const queues[] = {QF_MAILDROP, QF_INCOMING, QF_ACTIVE,
-	                                     QF_DEFERRED, QF_HOLD,     NULL};
 	long total = 0, count = 0;
 
 	for (size_t q = 0; queues[q]; q++) {
