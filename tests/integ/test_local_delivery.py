@@ -25,6 +25,8 @@ import pkit  # noqa: E402
 
 R = pkit.Results("local_delivery")
 DOM = "mail.example.com"
+# the default of forward_expansion_filter and execution_directory_expansion_filter
+FILTER = "1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 EXITS = [  # exit status, DSN, status, text (then ". Command output: oN ")
     (1, "5.3.0", "bounced", 'Command died with status 1: "echo o1; exit 1"'),
@@ -134,11 +136,15 @@ def workdir(e):
     """command_execution_directory, its expansion filter, require_home_directory."""
     inst = pkit.Instance(aliases="postmaster root\npwdalias |\"pwd > %s/pwdalias2\"\n" % e.out,
                          main_extra="recipient_delimiter = +\nrequire_home_directory = yes\n"
-                         "command_execution_directory = %s/cwd/${user}-${extension}\n" % e.out)
-    for d in ("pkld1-", "pwdalias-"):
+                         "command_execution_directory = %s/cwd/${user}-${extension}\n"
+                         "execution_directory_expansion_filter = %s\n"
+                         "forward_expansion_filter = %s\n"
+                         % (e.out, FILTER.replace("f", ""), FILTER.replace("x", "")))
+    for d in ("pkld1-", "pwdalias-", "pkld1-box"):
         os.makedirs(os.path.join(e.out, "cwd", d))
         os.chmod(os.path.join(e.out, "cwd", d), 0o755)
     write(os.path.join(e.u1.home, ".forward"), '|"pwd > %s/pwdfwd"\n' % e.out, "pkld1")
+    write(os.path.join(e.u1.home, ".forward+bo_"), '|"echo used > %s/fwdfilter"\n' % e.out, "pkld1")
     try:
         inst.start()
         inst.sendmail(["-f", "nobody@example.com", "pwdalias", "pkld1"], "Subject: pwd\n\nx\n")
@@ -152,13 +158,16 @@ def workdir(e):
         R.check("odd extension", s.cmd('RCPT TO:<"pkld1+a;b$c(d)e f"@example.com>'), "250 2.1.5 Ok")
         s.data("Subject: odd\n\nx\n")
         s.close()
-        bad = os.path.join(e.out, "cwd", "pkld1-a_b_c_d_e_f")
+        bad = os.path.join(e.out, "cwd", "pkld1-a_b_c_d_e__")
         R.true("no such directory: the command's process says so", inst.wait_log(
             r'postfix/local\[\d+\]: fatal: cannot change directory to "%s" for uid=%d gid=%d: '
             r"No such file or directory$" % (re.escape(bad), e.u1.uid, e.u1.gid)), inst.log())
         R.true("no such directory: deferred", line(
             inst, '"pkld1+a;b$c(d)e f"@example.com', "", "4.3.0", "deferred", "temporary failure"),
             inst.log())
+        inst.sendmail(["-f", "nobody@example.com", "pkld1+box"], "Subject: filter\n\nx\n")
+        R.check("forward_path expanded through forward_expansion_filter: .forward+bo_",
+                wait_file(os.path.join(e.out, "fwdfilter")), "used\n")
         inst.sendmail(["-f", "nobody@example.com", "pkld2"], "Subject: home\n\nx\n")
         R.true("require_home_directory", line(
             inst, "pkld2@%s" % DOM, "pkld2", "4.3.0", "deferred",

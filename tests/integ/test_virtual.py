@@ -235,7 +235,7 @@ def limits():
     inst = pkit.Instance(main_extra=MAIN.replace(
         "virtual_mailbox_maps = texthash:$config_directory/vmailbox",
         "virtual_mailbox_maps = texthash:$config_directory/vmailbox, texthash:$config_directory/gone")
-        + "virtual_mailbox_limit = 2000\nmessage_size_limit = 2000\n")
+        + "virtual_mailbox_limit = 2000\nmessage_size_limit = 2000\nvirtual_mailbox_lock = fcntl\n")
     try:
         setup(inst)
         inst.write("gone", "")
@@ -251,6 +251,11 @@ def limits():
             r"delivery failed to mailbox %s/limited: error writing message: File too large"
             % re.escape(inst.path("vmail"))), inst.log())
         R.check("the mailbox is as it was", os.path.getsize(inst.path("vmail", "limited")), 1801)
+        inst.sendmail(["-f", "", "carol@vdom.example"], "Subject: t\n\nbody\n")
+        R.true("virtual_mailbox_lock = fcntl: no dot-lock, the open says why", vline(
+            inst, "carol@vdom.example", "4.2.0", "deferred",
+            r"delivery failed to mailbox %s/sub/dir/carol: cannot create file exclusively: "
+            r"No such file or directory" % re.escape(inst.path("vmail"))), inst.log())
         inst.sendmail(["-f", "", "alice@vdom.example", "zed@vdom.example"], "Subject: t\n\nbody\n")
         R.true("found before the failing table", vline(inst, "alice@vdom.example", "2.0.0", "sent",
                                                        "delivered to mailbox"))
