@@ -11,8 +11,8 @@
 #ifndef CLEANUP_H
 #define CLEANUP_H
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 #include "qfile.h"
 #include "resolve.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "dns.h"
 
 static struct __res_state res;

@@ -24,7 +24,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 
 /* record types (the DNS numbers) */
 #define DNS_T_A 1

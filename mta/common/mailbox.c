@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "mailbox.h"
 #include "mailbox_int.h"

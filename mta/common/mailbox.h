@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 #include "conf.h"
 #include "deliver.h"
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "mailbox.h"
 #include "mailbox_int.h"

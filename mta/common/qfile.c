@@ -12,7 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "qfile.h"
 
 #define HDR_FMT "PKQ1 %012lld %012lld %012lld %02x\n"
@@ -81,6 +81,17 @@ int qf_valid_id(const char *name)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (hexval(*p) < 0 || (*p >= 'a' && *p <= 'f'))
+			return 0;
+	return 1;
+}
+
+int qf_pf_id_ok(const char *id)
+{
+	if (*id == '\0' || strlen(id) > 255)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
+		      || (*p >= 'a' && *p <= 'z') || *p == '_'))
 			return 0;
 	return 1;
 }
@@ -626,6 +637,114 @@ int qf_append_log(int fd, size_t idx, const char *action, const char *dsn, long 
 int qf_read_content(int fd, const struct qf_env *e, struct cfg_buf *out)
 {
 	return read_range(fd, e->content_off, e->content_size, out);
+}
+
+/* ---- Postfix's measure of a message (see qfile.h) ---- */
+
+int qf_pf_split(size_t left, int in_header)
+{
+	return in_header ? left > QF_PF_LINE_LIMIT : left >= QF_PF_LINE_LIMIT;
+}
+
+int qf_pf_in_header(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	if (len > 0 && (p[0] == ' ' || p[0] == '\t'))
+		return 1;
+	while (i < len && p[i] > ' ' && p[i] < 0x7f && p[i] != ':')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < len && p[i] == ':';
+}
+
+long long qf_pf_record_size(size_t len)
+{
+	long long n = 2; /* the type byte and the first length byte */
+
+	for (size_t rest = len >> 7; rest; rest >>= 7)
+		n++;
+	return n + (long long)len;
+}
+
+long long qf_pf_line_size(size_t len, int in_header)
+{
+	long long n = 0;
+
+	for (; qf_pf_split(len, in_header); len -= QF_PF_LINE_LIMIT)
+		n += qf_pf_record_size(QF_PF_LINE_LIMIT);
+	return n + qf_pf_record_size(len);
+}
+
+/*
+ * The state of qf_message_size() between lines: the start of the current
+ * line (enough of it to see a header field name) and its length so far.
+ */
+struct pf_measure {
+	char start[256];
+	size_t len;
+	int in_header;
+	long long total;
+};
+
+/* measure_bytes - a piece of the current line */
+static void measure_bytes(struct pf_measure *m, const char *p, size_t n)
+{
+	if (m->len < sizeof(m->start)) {
+		size_t k = sizeof(m->start) - m->len < n ? sizeof(m->start) - m->len : n;
+
+		memcpy(m->start + m->len, p, k);
+	}
+	m->len += n;
+}
+
+/* measure_line - the current line is complete: count its records */
+static void measure_line(struct pf_measure *m)
+{
+	size_t seen = m->len < sizeof(m->start) ? m->len : sizeof(m->start);
+
+	if (m->in_header && !qf_pf_in_header(m->start, seen))
+		m->in_header = 0;
+	m->total += qf_pf_line_size(m->len, m->in_header);
+	m->len = 0;
+}
+
+int qf_message_size(int fd, const struct qf_env *e, long long *size)
+{
+	char chunk[16384];
+	off_t off = e->content_off, left = e->content_size;
+	struct pf_measure m = {.in_header = 1};
+
+	while (left > 0) {
+		size_t want = left < (off_t)sizeof(chunk) ? (size_t)left : sizeof(chunk);
+		ssize_t n = pread(fd, chunk, want, off);
+		const char *p, *end, *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO; /* shorter than its header says */
+			return -1;
+		}
+		for (p = chunk, end = chunk + n; p < end; p = nl + 1) {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+				measure_bytes(&m, p, (size_t)(end - p));
+				break;
+			}
+			measure_bytes(&m, p, (size_t)(nl - p));
+			measure_line(&m);
+		}
+		off += n;
+		left -= n;
+	}
+	if (m.len > 0)
+		measure_line(&m);
+	*size = m.total;
+	return 0;
 }
 
 int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf *why)

@@ -42,8 +42,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 #define QF_ID_MAX 32
 
@@ -187,6 +187,42 @@ int qf_claim(int fd);
 /* qf_read_content - read the whole message content into out (appended) */
 int qf_read_content(int fd, const struct qf_env *e, struct cfg_buf *out);
 
+/*
+ * Postfix's measure of a message.  Postfix stores the content as records
+ * (a type byte, the length in 7-bit groups, the bytes, no newline) of at
+ * most QF_PF_LINE_LIMIT bytes, and reports the bytes of those records as
+ * the message size: qmgr's size=, postqueue's listings, postcat's
+ * message_size.  A line of 100 bytes counts 102; one of 5000 counts
+ * 2051 + 2051 + 906.
+ */
+#define QF_PF_LINE_LIMIT 2048
+
+/*
+ * qf_pf_split - 1 when a line with left bytes still to store continues in
+ * another record of QF_PF_LINE_LIMIT bytes.  Header lines are cut while
+ * more than the limit is left, body lines (read in pieces of the limit)
+ * while at least the limit is left: a body line of exactly 2048 bytes
+ * takes a full record and an empty one.
+ */
+int qf_pf_split(size_t left, int in_header);
+/*
+ * qf_pf_in_header - does a message line of len bytes at p (only its start
+ * is looked at) belong to the header, when the lines before it did: a
+ * header field ("Name:") or a continuation (leading space or tab).  The
+ * first line that does not ends the header; it and the rest are the body.
+ */
+int qf_pf_in_header(const char *p, size_t len);
+/* qf_pf_record_size - the bytes of a Postfix record holding len bytes */
+long long qf_pf_record_size(size_t len);
+/* qf_pf_line_size - the bytes of the records holding a message line of len bytes */
+long long qf_pf_line_size(size_t len, int in_header);
+/*
+ * qf_message_size - the size Postfix reports for the message of an open
+ * queue file (its content counted as records).  Reads the content.
+ * Returns 0, or -1 with errno.
+ */
+int qf_message_size(int fd, const struct qf_env *e, long long *size);
+
 /* qf_escape - append value %-escaped (TAB CR LF NUL % and other controls) */
 void qf_escape(struct cfg_buf *out, const char *value);
 /* qf_unescape - decode in place */
@@ -196,6 +232,11 @@ void qf_unescape(char *s);
 char *qf_path(const char *queue_dir, const char *queue, const char *qid);
 /* qf_valid_id - 1 when name looks like a queue ID (hex digits, 6..31 chars) */
 int qf_valid_id(const char *name);
+/*
+ * qf_pf_id_ok - Postfix's test of a queue ID given to a command (postqueue
+ * -i, postsuper, postcat -q): letters, digits and '_', at most 255
+ */
+int qf_pf_id_ok(const char *id);
 /*
  * qf_make_dirs - create queue_dir and its subdirectories (plus pid, private,
  * public) when missing, with Postfix's modes (maildrop 1730, public 2710).

@@ -18,8 +18,8 @@
 #ifndef MTA_RESOLVE_H
 #define MTA_RESOLVE_H
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 #include "match.h"
 

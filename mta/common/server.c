@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cfg/mastercf.h"
-#include "cfg/xalloc.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "server.h"

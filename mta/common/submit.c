@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cfg/list.h"
-#include "cfg/maincf.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/param/list.h"
+#include "cfg/doc/maincf.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "match.h"
 #include "qfile.h"

@@ -35,7 +35,7 @@
 
 #include <sys/types.h>
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 #include "conf.h"
 #include "qfile.h"
 

@@ -2,7 +2,9 @@
  * pickup.c - the pickup service: maildrop/ to cleanup
  *
  * postdrop (for sendmail and smtpd -bs) leaves sealed files in the maildrop
- * queue; on a trigger or its wakeup timer pickup hands each one to cleanup
+ * queue, and postsuper -r moves queued messages back there (only their
+ * recipients still to deliver go on, and the log says orig_id=); on a
+ * trigger or its wakeup timer pickup hands each one to cleanup
  * with the submitter's uid (from the file owner, which the submitter cannot
  * fake) and, for sendmail -t, recipient extraction.  Nothing else in the
  * file is trusted: the sender and the recipients must be free of control
@@ -26,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "qfile.h"
@@ -89,6 +91,11 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	char qid[QF_ID_MAX];
 	const char *bad;
 	int cfd, rc = -1;
+	/*
+	 * A queue file that "postsuper -r" moved back: ours and not readable by
+	 * others (postdrop leaves mode 0744), as Postfix's pickup tells them apart
+	 */
+	int requeued = st->st_uid == geteuid() && !(st->st_mode & S_IROTH);
 
 	qf_env_init(&env);
 	cfg_buf_init(&why);
@@ -119,12 +126,22 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	}
 	/* a copy: the reply's strings go with the next request */
 	snprintf(qid, sizeof(qid), "%s", ipc_get(&a, "queue_id"));
-	mta_info("%s: uid=%ld from=<%s>", qid, (long)st->st_uid, env.sender);
+	if (requeued)
+		mta_info("%s: uid=%ld from=<%s> orig_id=%s", qid, (long)st->st_uid, env.sender,
+		         name);
+	else
+		mta_info("%s: uid=%ld from=<%s>", qid, (long)st->st_uid, env.sender);
 	cfg_strvec_clear(&a);
 	ipc_add(&a, "request", "message");
 	ipc_add(&a, "sender", "%s", env.sender);
-	for (size_t i = 0; i < env.nrcpt; i++)
-		ipc_add(&a, "rcpt", "%x\t\t%s", env.rcpt[i].notify, env.rcpt[i].addr);
+	for (size_t i = 0; i < env.nrcpt; i++) {
+		const struct qf_rcpt *r = &env.rcpt[i];
+
+		if (!requeued)
+			ipc_add(&a, "rcpt", "%x\t\t%s", r->notify, r->addr);
+		else if (r->status == '-') /* what is left to deliver, with the original address */
+			ipc_add(&a, "orig_rcpt", "%x\t%s\t%s", r->notify, r->orig, r->addr);
+	}
 	/* the uid is the file owner's, whatever the file says */
 	ipc_add(&a, "uid", "%ld", (long)st->st_uid);
 	add_attrs(&a, &env);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "event.h"
 #include "ipc.h"
 #include "log.h"
@@ -98,6 +98,7 @@ static void load(const char *qid)
 	struct cfg_buf why;
 	char *path = qf_path(Q.srv->queue_dir, QF_ACTIVE, qid);
 	size_t pending = 0;
+	long long size;
 
 	m = cfg_xcalloc(1, sizeof(*m));
 	snprintf(m->qid, sizeof(m->qid), "%.*s", (int)sizeof(m->qid) - 1, qid);
@@ -130,8 +131,11 @@ static void load(const char *qid)
 	for (size_t i = 0; i < m->env.nrcpt; i++)
 		if (m->env.rcpt[i].status == '-')
 			pending++;
-	mta_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", qid, m->env.sender,
-	         (long long)m->env.content_size, m->env.nrcpt);
+	/* the size Postfix logs: the content as its queue file stores it */
+	if (qf_message_size(m->fd, &m->env, &size) < 0)
+		size = (long long)m->env.content_size;
+	mta_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", qid, m->env.sender, size,
+	         m->env.nrcpt);
 	if (pending == 0) {
 		/* everything was done before a crash: finish it */
 		qmgr_job_done(&Q, m);

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 #include "deliver.h"
 #include "stream.h"
 

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <sys/un.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "dns.h"
 #include "log.h"
 #include "smtp.h"

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "event.h"
 #include "log.h"
 #include "smtp.h"

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "smtp.h"
 
 #define MIME_DEPTH_MAX 20

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "deliver.h"
 #include "log.h"
 #include "mailbox.h"

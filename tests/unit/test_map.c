@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/fileio.h"
-#include "cfg/map.h"
-#include "cfg/tabletype.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/fileio.h"
+#include "cfg/map/map.h"
+#include "cfg/schema/tabletype.h"
+#include "cfg/base/xalloc.h"
 
 static const char tmpl[] = "/tmp/test_map.XXXXXX";
 static char tmpdir[sizeof(tmpl)];

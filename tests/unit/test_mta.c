@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
 #include "ipc.h"
 #include "match.h"
@@ -99,6 +99,74 @@ START_TEST(test_qfile_roundtrip)
 	cfg_buf_fini(&why);
 	close(fd);
 	qf_writer_fini(&w);
+}
+END_TEST
+
+/* message_size - qf_message_size() of a sealed queue file holding content */
+static long long message_size(const char *content)
+{
+	struct qf_writer w;
+	struct qf_env e;
+	struct cfg_buf why;
+	long long size = -1;
+	int fd;
+
+	ck_assert_int_eq(qf_create(&w, tmpdir, QF_INCOMING), 0);
+	qf_head(&w, 'S', "a@b");
+	qf_content(&w, content, strlen(content));
+	qf_rcpt(&w, "x@y", "x@y", 0);
+	ck_assert_int_eq(qf_seal(&w, 0), 0);
+	fd = open(w.path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	qf_env_init(&e);
+	cfg_buf_init(&why);
+	ck_assert_int_eq(qf_read(fd, &e, &why), 0);
+	ck_assert_int_eq(qf_message_size(fd, &e, &size), 0);
+	cfg_buf_fini(&why);
+	qf_env_fini(&e);
+	close(fd);
+	qf_writer_fini(&w);
+	return size;
+}
+
+/* repeat - a line of n copies of c after prefix, and a newline */
+static void repeat(struct cfg_buf *b, const char *prefix, int c, size_t n)
+{
+	cfg_buf_adds(b, prefix);
+	while (n-- > 0)
+		cfg_buf_addc(b, c);
+	cfg_buf_addc(b, '\n');
+}
+
+/* Postfix's message_size: records of at most 2048 bytes, 2 bytes of overhead (3 from 128 on) */
+START_TEST(test_qfile_message_size)
+{
+	struct cfg_buf b;
+
+	ck_assert_int_eq(message_size("Subject: x\n\nbody\n"), 12 + 2 + 6);
+	/* a header line of exactly 2048 bytes is one record, a body line two */
+	cfg_buf_init(&b);
+	repeat(&b, "X: ", 'h', 2045);
+	ck_assert_int_eq(message_size(b.data), 2051);
+	cfg_buf_adds(&b, "\n");
+	repeat(&b, "", 'b', 2048);
+	ck_assert_int_eq(message_size(b.data), 2051 + 2 + 2051 + 2);
+	cfg_buf_reset(&b);
+	/* a message Postfix 3.7.11 queued and measured: message_size 9785 */
+	cfg_buf_adds(&b, "Received: by mail.example.com (Postfix, from userid 0)\n"
+	                 "\tid 49D98A7203E; Mon,  7 Dec 2026 03:18:33 +0000 (UTC)\n"
+	                 "Subject: five\n");
+	repeat(&b, "X-Long: ", 'h', 2100);
+	repeat(&b, "X-Mid: ", 'm', 200);
+	cfg_buf_adds(&b, "Message-Id: <20261207031833.49D98A7203E@mail.example.com>\n"
+	                 "Date: Mon,  7 Dec 2026 03:18:33 +0000 (UTC)\n"
+	                 "From: root <s5@example.net>\n\n");
+	repeat(&b, "", 'b', 5000);
+	repeat(&b, "", 'c', 2048);
+	repeat(&b, "", 'd', 130);
+	cfg_buf_adds(&b, "end\n");
+	ck_assert_int_eq(message_size(b.data), 9785);
+	cfg_buf_fini(&b);
 }
 END_TEST
 
@@ -376,6 +444,7 @@ static Suite *mta_suite(void)
 	tcase_add_test(tc, test_qfile_roundtrip);
 	tcase_add_test(tc, test_qfile_unsealed_is_refused);
 	tcase_add_test(tc, test_qfile_claim);
+	tcase_add_test(tc, test_qfile_message_size);
 	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_addr_paths);
 	tcase_add_test(tc, test_addr_helpers);

@@ -30,8 +30,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"

@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/diag.h"
-#include "cfg/edit.h"
-#include "cfg/fileio.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/diag.h"
+#include "cfg/doc/edit.h"
+#include "cfg/base/fileio.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "postfix.h"
 

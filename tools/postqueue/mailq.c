@@ -1,136 +1,208 @@
-/*
- * mailq.c - list the queue as postqueue -p does (read straight from the queue directories)
- *
- *   -Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------
- *   759EBA74664     279 Sat Nov 28 21:11:02  sender@example.net
- *                                             (deferred transport)
- *                                            other@example.org
- *
- *   -- 1 Kbytes in 1 Request.
- * A '*' after the ID marks the active queue, '!' the hold queue.
- */
+/* mailq.c - postqueue's formats of the queue report (see mailq.h) */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "addr.h"
-#include "cfg/xalloc.h"
+#include "ipc.h"
 #include "mailq.h"
-#include "qfile.h"
 
-/* one_file - print one message; returns its size or -1 */
-static long one_file(const char *dir, const char *queue, const char *qid, int first)
+/* the column layout of Postfix's mailq with short queue IDs */
+#define HEAD_FORMAT "%-11s %7s %-20s %s\n"
+#define SENDER_FORMAT "%-11s %7lld %20.20s %s\n"
+
+void mailq_init(struct mailq *mq, int json)
 {
-	char *path = cfg_xasprintf("%s/%s", dir, qid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct qf_env e;
-	struct cfg_buf why, ext;
-	char when[64], id[64];
-	time_t t;
-	long size = -1;
-
-	free(path);
-	if (fd < 0)
-		return -1;
-	qf_env_init(&e);
-	cfg_buf_init(&why);
-	cfg_buf_init(&ext);
-	if (qf_read(fd, &e, &why) == 0) {
-		if (first)
-			printf(
-			    "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n");
-		t = (time_t)e.arrival_sec;
-		strftime(when, sizeof(when), "%a %b %e %H:%M:%S", localtime(&t));
-		snprintf(id, sizeof(id), "%s%s", qid,
-		         strcmp(queue, QF_ACTIVE) == 0 ? "*"
-		         : strcmp(queue, QF_HOLD) == 0 ? "!"
-		                                       : "");
-		addr_externalize(*e.sender ? e.sender : "MAILER-DAEMON", &ext);
-		printf("%-11s %8lld %.20s  %s\n", id, (long long)e.content_size, when, ext.data);
-		for (size_t i = 0; i < e.nrcpt; i++) {
-			const char *reason = NULL;
-
-			if (e.rcpt[i].status != '-')
-				continue;
-			for (size_t k = 0; k < e.nlogs; k++)
-				if (e.logs[k].idx == i && strcmp(e.logs[k].action, "deferred") == 0)
-					reason = e.logs[k].text;
-			if (reason) {
-				int len = (int)strlen(reason) + 2, pad = 78 - len;
-
-				printf("%*s(%s)\n", pad < 8 ? 8 : pad, "", reason);
-			}
-			cfg_buf_reset(&ext);
-			addr_externalize(e.rcpt[i].addr, &ext);
-			printf("%41s%s\n", "", ext.data);
-		}
-		printf("\n");
-		size = (long)e.content_size;
-	}
-	cfg_buf_fini(&ext);
-	cfg_buf_fini(&why);
-	qf_env_fini(&e);
-	close(fd);
-	return size;
+	memset(mq, 0, sizeof(*mq));
+	mq->json = json;
+	cfg_buf_init(&mq->out);
 }
 
-/* the queues a listing shows, in Postfix's order */
-static const char *const queues[] = {QF_MAILDROP, QF_INCOMING, QF_ACTIVE,
-                                     QF_DEFERRED, QF_HOLD,     NULL};
-
-int mailq_readable(const char *queue_dir, struct cfg_buf *why)
+void mailq_fini(struct mailq *mq)
 {
-	for (size_t q = 0; queues[q]; q++) {
-		char *dir = cfg_xasprintf("%s/%s", queue_dir, queues[q]);
-		DIR *d = opendir(dir);
+	cfg_buf_fini(&mq->out);
+}
 
-		if (d == NULL && errno != ENOENT) {
-			cfg_buf_printf(why, "open %s: %s", dir, strerror(errno));
-			free(dir);
-			return -1;
+/* emit - write the buffered output; 0, or -2 when stdout failed */
+static int emit(struct mailq *mq, struct cfg_buf *why)
+{
+	if (!mq->stopped && mq->out.len
+	    && (fwrite(mq->out.data, 1, mq->out.len, stdout) != mq->out.len
+	        || fflush(stdout) != 0)) {
+		mq->stopped = 1;
+		/* a reader that went away (mailq | head) is no error */
+		if (errno != EPIPE) {
+			cfg_buf_printf(why, "output write error: %s", strerror(errno));
+			return -2;
 		}
-		if (d)
-			closedir(d);
-		free(dir);
 	}
+	cfg_buf_reset(&mq->out);
 	return 0;
 }
 
-int mailq_print(const char *queue_dir)
+/* utf8_len - the length of a valid UTF-8 sequence at p, or 0 */
+static size_t utf8_len(const unsigned char *p)
 {
-	long total = 0, count = 0;
+	size_t n = *p >= 0xf5 ? 0 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
 
-	for (size_t q = 0; queues[q]; q++) {
-		char *dir = cfg_xasprintf("%s/%s", queue_dir, queues[q]);
-		DIR *d = opendir(dir);
-		struct dirent *de;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
 
-		while (d && (de = readdir(d)) != NULL) {
-			long size;
+/*
+ * json_string - "text" as Postfix's postqueue quotes it: short escapes for
+ * \b \f \n \r \t, \uXXXX for other controls and DEL, \\ and \", then
+ * anything that is not valid UTF-8 as '?'
+ */
+static void json_string(struct cfg_buf *out, const char *text)
+{
+	cfg_buf_addc(out, '"');
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		static const char shorts[] = "\bb\ff\nn\rr\tt";
+		const char *s;
+		size_t n;
 
-			if (!qf_valid_id(de->d_name))
-				continue;
-			size = one_file(dir, queues[q], de->d_name, count == 0);
-			if (size >= 0) {
-				total += size;
-				count++;
-			}
+		if (*p < 0x20 || *p == 0x7f) {
+			if (*p && (s = strchr(shorts, *p)) != NULL && (s - shorts) % 2 == 0)
+				cfg_buf_printf(out, "\\%c", s[1]);
+			else
+				cfg_buf_printf(out, "\\u%04X", *p);
+		} else if (*p == '\\' || *p == '"') {
+			cfg_buf_addc(out, '\\');
+			cfg_buf_addc(out, *p);
+		} else if (*p < 0x80) {
+			cfg_buf_addc(out, *p);
+		} else if ((n = utf8_len(p)) > 0) {
+			cfg_buf_add(out, p, n);
+			p += n - 1;
+		} else {
+			cfg_buf_addc(out, '?');
 		}
-		if (d)
-			closedir(d);
-		free(dir);
 	}
-	if (count == 0)
-		printf("Mail queue is empty\n");
+	cfg_buf_addc(out, '"');
+}
+
+/* json_message - one message as one JSON object on one line */
+static void json_message(struct mailq *mq, const struct cfg_strvec *msg, long long arrival,
+                         long long size, int forced)
+{
+	struct cfg_buf *o = &mq->out;
+	int n = 0;
+
+	cfg_buf_adds(o, "{\"queue_name\": ");
+	json_string(o, ipc_get(msg, "queue_name"));
+	cfg_buf_adds(o, ", \"queue_id\": ");
+	json_string(o, ipc_get(msg, "queue_id"));
+	cfg_buf_printf(o, ", \"arrival_time\": %lld, \"message_size\": %lld, \"forced_expire\": %s",
+	               arrival, size, forced ? "true" : "false");
+	cfg_buf_adds(o, ", \"sender\": ");
+	json_string(o, ipc_get(msg, "sender"));
+	cfg_buf_adds(o, ", \"recipients\": [");
+	for (size_t i = 0; i + 1 < msg->n; i++) {
+		if (strncmp(msg->v[i], "recipient=", 10) != 0)
+			continue;
+		cfg_buf_adds(o, n++ ? ", {\"address\": " : "{\"address\": ");
+		json_string(o, msg->v[i] + 10);
+		if (msg->v[i + 1][7] != '\0') {
+			cfg_buf_adds(o, ", \"delay_reason\": ");
+			json_string(o, msg->v[i + 1] + 7);
+		}
+		cfg_buf_addc(o, '}');
+	}
+	cfg_buf_adds(o, "]}\n");
+}
+
+/* text_message - one message in the mailq format */
+static void text_message(struct mailq *mq, const struct cfg_strvec *msg, long long arrival,
+                         long long size, int forced)
+{
+	const char *queue = ipc_get(msg, "queue_name");
+	const char *saved = "";
+	char id[64], when[32];
+	time_t t = (time_t)arrival;
+	struct tm tm;
+
+	if (mq->count == 0)
+		cfg_buf_printf(&mq->out, HEAD_FORMAT, "-Queue ID-", "--Size--",
+		               "----Arrival Time----", "-Sender/Recipient-------");
 	else
-		printf("-- %ld Kbytes in %ld Request%s.\n", (total + 1023) / 1024, count,
-		       count == 1 ? "" : "s");
-	return fflush(stdout) == 0 ? 0 : 1;
+		cfg_buf_addc(&mq->out, '\n');
+	snprintf(id, sizeof(id), "%s%s%s", ipc_get(msg, "queue_id"),
+	         strcmp(queue, "active") == 0 ? "*"
+	         : strcmp(queue, "hold") == 0 ? "!"
+	                                      : "",
+	         forced ? "#" : "");
+	if (localtime_r(&t, &tm) == NULL || asctime_r(&tm, when) == NULL)
+		snprintf(when, sizeof(when), "??");
+	cfg_buf_printf(&mq->out, SENDER_FORMAT, id, size, when, ipc_get(msg, "sender"));
+	for (size_t i = 0; i + 1 < msg->n; i++) {
+		const char *why;
+
+		if (strncmp(msg->v[i], "recipient=", 10) != 0)
+			continue;
+		/* a reason line where the reason changes, as Postfix prints it */
+		why = msg->v[i + 1] + 7;
+		if (strcmp(saved, why) != 0) {
+			const char *show = *why ? why : "reason unavailable";
+			int pad = 76 - (int)strlen(show);
+
+			saved = why;
+			cfg_buf_printf(&mq->out, "%*s(%s)\n", pad < 0 ? 0 : pad, "", show);
+		}
+		cfg_buf_printf(&mq->out, HEAD_FORMAT, "", "", "", msg->v[i] + 10);
+	}
+}
+
+/* well_formed - the attributes every message has, each recipient followed by its reason */
+static int well_formed(const struct cfg_strvec *msg)
+{
+	static const char *const need[] = {"queue_name", "queue_id",      "time",
+	                                   "size",       "forced_expire", "sender"};
+
+	for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+		if (ipc_get(msg, need[k]) == NULL)
+			return 0;
+	for (size_t i = 0; i < msg->n; i++)
+		if (strncmp(msg->v[i], "recipient=", 10) == 0
+		    && (i + 1 == msg->n || strncmp(msg->v[i + 1], "reason=", 7) != 0))
+			return 0;
+	return 1;
+}
+
+int mailq_message(struct mailq *mq, const struct cfg_strvec *msg, struct cfg_buf *why)
+{
+	long long arrival, size;
+	int forced;
+
+	if (!well_formed(msg)) {
+		cfg_buf_adds(why, "malformed showq server response");
+		return -1;
+	}
+	arrival = strtoll(ipc_get(msg, "time"), NULL, 10);
+	size = strtoll(ipc_get(msg, "size"), NULL, 10);
+	forced = strcmp(ipc_get(msg, "forced_expire"), "0") != 0;
+	if (mq->json)
+		json_message(mq, msg, arrival, size, forced);
+	else
+		text_message(mq, msg, arrival, size, forced);
+	mq->count++;
+	mq->bytes += size > 0 ? (unsigned long long)size : 0;
+	return emit(mq, why);
+}
+
+int mailq_finish(struct mailq *mq, struct cfg_buf *why)
+{
+	if (mq->json)
+		return emit(mq, why);
+	if (mq->count == 0)
+		cfg_buf_adds(&mq->out, "Mail queue is empty\n");
+	else
+		cfg_buf_printf(&mq->out, "\n-- %llu Kbytes in %lu Request%s.\n", mq->bytes / 1024,
+		               mq->count, mq->count == 1 ? "" : "s");
+	return emit(mq, why);
 }

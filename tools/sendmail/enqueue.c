@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "qfile.h"
 #include "sendmail.h"

@@ -26,7 +26,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
+#include "cmdhelp.h"
 #include "conf.h"
 #include "log.h"
 #include "qfile.h"
@@ -389,6 +390,32 @@ static int other_mode(struct sm_opts *o, struct mta_conf *c, const char *alias_d
 	}
 }
 
+static const struct cmd_opt options[] = {
+    {"-bd, -bl", "start the mail system: postfix start"},
+    {"-bh, -bH", "accepted and ignored"},
+    {"-bi, -I", "rebuild the alias database (newaliases)"},
+    {"-bm", "read a message from standard input and queue it (the default)"},
+    {"-bp", "list the mail queue (mailq, postqueue -p)"},
+    {"-bs", "SMTP on standard input and output"},
+    {"-bv", "verify the recipients, mail a report instead of delivering"},
+    {"-B 7BIT|8BITMIME", "the body type"},
+    {"-C config_dir", "use the main.cf file in config_dir"},
+    {"-f sender, -r sender", "the envelope sender"},
+    {"-F full_name", "the sender's full name"},
+    {"-G", "gateway submission: rewrite addresses as remote mail"},
+    {"-i, -oi", "a line with only \".\" does not end the message"},
+    {"-N dsn", "DSN notification: failure, delay, success or never"},
+    {"-oA alias_database", "the alias database of -bi"},
+    {"-q", "deliver deferred mail now (postqueue -f)"},
+    {"-qRsite", "deliver deferred mail for site now (postqueue -s site)"},
+    {"-qIqueue_id", "deliver one deferred message now (postqueue -i queue_id)"},
+    {"-R full|hdrs", "DSN: what a bounce returns of the message"},
+    {"-t", "take recipients from the To:, Cc: and Bcc: headers"},
+    {"-v", "more verbose logging"},
+    {"-V envid", "the DSN envelope ID"},
+    {NULL, NULL},
+};
+
 /* main - modes by option or by the name we were called with */
 int main(int argc, char **argv)
 {
@@ -400,6 +427,7 @@ int main(int argc, char **argv)
 	struct cfg_buf why;
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
+	cmd_help(argc, argv, "sendmail [options] [recipient ...]", options);
 	/* stdin, stdout and stderr open before anything else is, as Postfix makes sure */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)

@@ -10,7 +10,7 @@
 #ifndef SENDMAIL_H
 #define SENDMAIL_H
 
-#include "cfg/strvec.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 
 #define SM_EX_TEMPFAIL 75
