@@ -176,6 +176,24 @@ void dlv_status(struct dlv_req *r, size_t k, const char *relay, const char *dsn,
 	cfg_buf_fini(&text);
 }
 
+void dlv_correct(struct dlv_req *r, size_t k, const char *relay, const char *addr, const char *orig,
+                 const char *status, const char *dsn, const char *text)
+{
+	char prefix[64];
+	int n = snprintf(prefix, sizeof(prefix), "result=%zu\t", r->rcpt[k].idx);
+
+	dlv_log(r, k, addr, orig, relay, dsn, status, text);
+	for (size_t i = 0; i < r->results.n; i++) {
+		char *v = r->results.v[i];
+
+		if (strncmp(v, prefix, (size_t)n) != 0 || strncmp(v + n, "deferred\t", 9) == 0
+		    || (strcmp(status, "bounced") == 0 && strncmp(v + n, "sent\t", 5) != 0))
+			continue;
+		free(v);
+		r->results.v[i] = cfg_xasprintf("%s%s\t%s\t%s", prefix, status, dsn, text);
+	}
+}
+
 void dlv_reply(struct dlv_req *r, struct mta_stream *st)
 {
 	ipc_send(st, &r->results);

@@ -51,6 +51,14 @@ void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, cons
              const char *dsn, const char *status, const char *text);
 /* dlv_result - only the result for qmgr */
 void dlv_result(struct dlv_req *r, size_t k, const char *status, const char *dsn, const char *text);
+/*
+ * dlv_correct - a late change of mind about recipient k (a copy reported
+ * delivered did not reach the disk): log a status line for addr and make
+ * status ("deferred" or "bounced") the answer for k, unless the answer is
+ * worse already: a deferral stays, a bounce replaces only "sent".
+ */
+void dlv_correct(struct dlv_req *r, size_t k, const char *relay, const char *addr, const char *orig,
+                 const char *status, const char *dsn, const char *text);
 /* dlv_reply - send the results to qmgr */
 void dlv_reply(struct dlv_req *r, struct mta_stream *st);
 /* dlv_fini - release everything */

@@ -92,6 +92,11 @@ int mta_log_config(const char *syslog_name, const char *maillog_file, const char
 	return 0;
 }
 
+void mta_log_child(void)
+{
+	my_pid = (long)getpid();
+}
+
 void mta_log_forget(void)
 {
 	if (use_syslog)

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,8 @@
 
 struct rslv {
 	const char *myhostname;
+	const char *myorigin;
+	const char *delimiters; /* recipient_delimiter */
 	const char *local_transport;
 	const char *virtual_transport;
 	const char *relay_transport;
@@ -26,6 +29,7 @@ struct rslv {
 	int swap_bang;
 	struct cfg_strvec parent_params;
 	struct cfg_strvec transport_maps;
+	struct cfg_strvec relocated_maps;
 	struct cfg_strvec our_addrs; /* inet_interfaces + proxy_interfaces, numeric */
 	int all_interfaces;
 	struct match_list *mydest;
@@ -93,6 +97,8 @@ struct rslv *rslv_new(struct mta_conf *c)
 	struct cfg_strvec ifs, pifs;
 	struct mta_param tab[] = {
 	    {"myhostname", MTA_STR, &r->myhostname},
+	    {"myorigin", MTA_STR, &r->myorigin},
+	    {"recipient_delimiter", MTA_STR, &r->delimiters},
 	    {"local_transport", MTA_STR, &r->local_transport},
 	    {"virtual_transport", MTA_STR, &r->virtual_transport},
 	    {"relay_transport", MTA_STR, &r->relay_transport},
@@ -102,11 +108,13 @@ struct rslv *rslv_new(struct mta_conf *c)
 	    {"swap_bangpath", MTA_BOOL, &r->swap_bang},
 	    {"parent_domain_matches_subdomains", MTA_LIST, &r->parent_params},
 	    {"transport_maps", MTA_LIST, &r->transport_maps},
+	    {"relocated_maps", MTA_LIST, &r->relocated_maps},
 	    {NULL, MTA_STR, NULL},
 	};
 
 	cfg_strvec_init(&r->parent_params);
 	cfg_strvec_init(&r->transport_maps);
+	cfg_strvec_init(&r->relocated_maps);
 	cfg_strvec_init(&r->our_addrs);
 	mta_conf_get(c, tab);
 	r->mydest = domains(r, c, "mydestination");
@@ -130,6 +138,7 @@ void rslv_free(struct rslv *r)
 		return;
 	cfg_strvec_fini(&r->parent_params);
 	cfg_strvec_fini(&r->transport_maps);
+	cfg_strvec_fini(&r->relocated_maps);
 	cfg_strvec_fini(&r->our_addrs);
 	match_list_free(r->mydest);
 	match_list_free(r->relay);
@@ -267,19 +276,147 @@ static int transport_lookup(struct rslv *r, const char *addr, const char *domain
 	if (*value && strcmp(value, ":") != 0) {
 		struct cfg_buf keep;
 		const char *colon = strchr(value, ':');
+		size_t n = colon ? (size_t)(colon - value) : strlen(value);
 
-		/* "transport:" keeps the next hop, ":nexthop" keeps the transport */
+		/*
+		 * "transport:" keeps the next hop, ":nexthop" keeps the
+		 * transport; error: and retry: without a text get Postfix's
+		 */
 		cfg_buf_init(&keep);
 		if (colon == value) {
 			cfg_buf_reset(&res->nexthop);
 			cfg_buf_adds(&res->nexthop, value + 1);
 		} else {
-			cfg_buf_adds(&keep, res->nexthop.data);
+			if (n == 5
+			    && (strncmp(value, "error", 5) == 0 || strncmp(value, "retry", 5) == 0))
+				cfg_buf_adds(&keep, "Address is undeliverable");
+			else
+				cfg_buf_adds(&keep, res->nexthop.data);
 			set_transport(res, value, keep.data);
 		}
 		cfg_buf_fini(&keep);
 	}
 	return 1;
+}
+
+/* find_key - one key in every table of maps in turn; partial keys skip pattern tables */
+static int find_key(const struct cfg_strvec *maps, const char *key, int partial, const char **value)
+{
+	for (size_t i = 0; i < maps->n; i++) {
+		struct cfg_buf why;
+		struct cfg_map *m;
+		int rc;
+
+		if (partial) {
+			cfg_buf_init(&why);
+			m = mta_map(maps->v[i], &why);
+			cfg_buf_fini(&why);
+			/* a table that cannot be opened fails below, with Postfix's warnings */
+			if (m && (cfg_map_caps(m) & CFG_MAPT_PATTERN))
+				continue;
+		}
+		if ((rc = mta_map_get(maps->v[i], key, value)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* is_our_domain - where a key without a domain applies: our domains and myorigin */
+static int is_our_domain(struct rslv *r, const char *domain)
+{
+	return strcasecmp(domain, r->myorigin) == 0 || rslv_is_local_domain(r, domain) > 0;
+}
+
+int rslv_addr_find(struct rslv *r, const struct cfg_strvec *maps, const char *addr,
+                   const char **value)
+{
+	const char *domain = addr_domain(addr), *ext;
+	struct cfg_buf lp, user, key;
+	int rc;
+
+	*value = NULL;
+	if (maps->n == 0)
+		return 0;
+	if ((rc = find_key(maps, addr, 0, value)) != 0)
+		return rc;
+	cfg_buf_init(&lp);
+	cfg_buf_init(&user);
+	cfg_buf_init(&key);
+	addr_localpart(addr, &lp);
+	ext = cfg_mapq_split_ext(lp.data, r->delimiters, &user);
+	if (ext && domain) {
+		cfg_buf_printf(&key, "%s@%s", user.data, domain);
+		rc = find_key(maps, key.data, 1, value);
+	}
+	if (rc == 0 && (domain == NULL || is_our_domain(r, domain))) {
+		if ((rc = find_key(maps, lp.data, 1, value)) == 0 && ext)
+			rc = find_key(maps, user.data, 1, value);
+	}
+	if (rc == 0 && domain) {
+		cfg_buf_reset(&key);
+		cfg_buf_printf(&key, "@%s", domain);
+		rc = find_key(maps, key.data, 1, value);
+	}
+	cfg_buf_fini(&key);
+	cfg_buf_fini(&user);
+	cfg_buf_fini(&lp);
+	return rc;
+}
+
+/* dsn_len - the length of a valid DSN status at s ("5.7.1", "4.1.10"), or 0 */
+static size_t dsn_len(const char *s)
+{
+	size_t n = 0, d;
+
+	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+		return 0;
+	n = 1;
+	for (int part = 0; part < 2; part++) {
+		if (s[n] != '.')
+			return 0;
+		n++;
+		for (d = 0; s[n] >= '0' && s[n] <= '9'; d++)
+			n++;
+		if (d < 1 || d > 3)
+			return 0;
+	}
+	return s[n] == '\0' || s[n] == ' ' || s[n] == '\t' ? n : 0;
+}
+
+void rslv_split_dsn(const char *nexthop, const char *def, char dsn[16], const char **text)
+{
+	size_t n = dsn_len(nexthop);
+
+	snprintf(dsn, 16, "%s", def);
+	if (*nexthop == '\0') {
+		*text = "Address is undeliverable";
+		return;
+	}
+	*text = nexthop;
+	if (n == 0)
+		return;
+	snprintf(dsn, 16, "%.*s", (int)n, nexthop);
+	for (*text = nexthop + n; **text == ' ' || **text == '\t'; (*text)++)
+		;
+}
+
+/* relocated - a recipient that has moved goes to the error transport; 0, or -1 table failure */
+static int relocated(struct rslv *r, const char *addr, struct rslv_result *res)
+{
+	const char *value;
+	int rc = rslv_addr_find(r, &r->relocated_maps, addr, &value);
+
+	if (rc < 0) {
+		mta_warn("relocated_maps lookup failure");
+		return -1;
+	}
+	if (rc > 0) {
+		cfg_buf_reset(&res->transport);
+		cfg_buf_adds(&res->transport, "error");
+		cfg_buf_reset(&res->nexthop);
+		cfg_buf_printf(&res->nexthop, "5.1.6 User has moved to %s", value);
+	}
+	return 0;
 }
 
 int rslv_resolve(struct rslv *r, const char *addr, struct rslv_result *res)
@@ -376,8 +513,9 @@ int rslv_resolve(struct rslv *r, const char *addr, struct rslv_result *res)
 		if (m < 0) {
 			res->flags |= RSLV_F_FAIL;
 			rc = -1;
-		} else if (res->cls != RSLV_ALIAS
-		           && transport_lookup(r, cur.data, domain, res) < 0) {
+		} else if ((res->cls != RSLV_ALIAS
+		            && transport_lookup(r, cur.data, domain, res) < 0)
+		           || relocated(r, cur.data, res) < 0) {
 			res->flags |= RSLV_F_FAIL;
 			rc = -1;
 		}

@@ -1,43 +1,45 @@
 /*
- * error.c - the error delivery agent: every recipient fails
+ * error.c - the error and retry delivery agents: every recipient fails
  *
  * The next hop is the reason, as transport(5) writes it: "error:5.1.1
- * User unknown" bounces with DSN 5.1.1 and that text; a 4.X.X code (or
- * the "retry" service) defers instead.
+ * User unknown" bounces with DSN 5.1.1 and that text.  Run as the service
+ * "retry" the agent defers instead.  A DSN of the wrong class is ignored
+ * with Postfix's warning (a 4.X.X code does not make "error" defer), and a
+ * next hop without a DSN gets 5.0.0 or 4.0.0.  Address verification
+ * (sendmail -bv) hears "undeliverable" from both.
  */
 #include "config.h"
 
-#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "deliver.h"
+#include "log.h"
+#include "resolve.h"
 #include "server.h"
 
 /* deliver - fail each recipient with the next-hop text */
 static void deliver(struct dlv_req *r)
 {
-	const char *text = r->nexthop;
-	char dsn[16] = "5.0.0";
-	int defer = strcmp(r->srv->service ? r->srv->service : "", "retry") == 0;
+	const char *service = r->srv->service ? r->srv->service : "error";
+	int retry = strcmp(service, "retry") == 0;
+	const char *def = retry ? "4.0.0" : "5.0.0", *text;
+	char dsn[16];
 
-	if ((text[0] == '4' || text[0] == '5') && text[1] == '.') {
-		size_t n = strcspn(text, " \t");
-
-		if (n < sizeof(dsn)) {
-			memcpy(dsn, text, n);
-			dsn[n] = '\0';
-			text += n;
-			while (*text == ' ' || *text == '\t')
-				text++;
-		}
+	if (!retry && strcmp(service, "error") != 0)
+		mta_fatal("bad error service name: %s", service);
+	rslv_split_dsn(r->nexthop, def, dsn, &text);
+	if (dsn[0] != def[0]) {
+		mta_warn("%s: ignoring dsn code \"%s\"", retry ? "defer_append" : "bounce_append",
+		         dsn);
+		snprintf(dsn, sizeof(dsn), "%s", def);
 	}
-	if (defer)
-		dsn[0] = '4';
-	if (dsn[0] == '4')
-		defer = 1;
 	for (size_t k = 0; k < r->n; k++)
-		dlv_status(r, k, "none", dsn, defer ? "deferred" : "bounced", "%s",
-		           *text ? text : "delivery failed");
+		dlv_status(r, k, "none", dsn,
+		           r->verify ? "undeliverable"
+		           : retry   ? "deferred"
+		                     : "bounced",
+		           "%s", text);
 }
 
 /* serve - one request */

@@ -3,13 +3,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,16 +22,18 @@ struct local_cfg *local_cfg_get(void)
 	return &cfg;
 }
 
-void local_result_set(struct local_result *res, int status, const char *dsn, const char *fmt, ...)
+void local_copy(const struct local_dlv *d, const struct local_user *u, struct mbx_copy *c)
 {
-	va_list ap;
-
-	res->status = status;
-	snprintf(res->dsn, sizeof(res->dsn), "%s", dsn);
-	cfg_buf_reset(&res->text);
-	va_start(ap, fmt);
-	cfg_buf_vprintf(&res->text, fmt, ap);
-	va_end(ap);
+	memset(c, 0, sizeof(*c));
+	c->req = d->req;
+	c->k = d->k;
+	c->sender = d->sender;
+	c->orig = d->orig;
+	c->addr = d->addr;
+	c->exact_once = d->exact_once;
+	c->uid = c->ouid = u->uid;
+	c->gid = c->ogid = u->gid;
+	c->why_prefix = "";
 }
 
 /* status_name - qmgr's word for an outcome */
@@ -44,9 +44,9 @@ static const char *status_name(int status)
 	return status == 0 ? "sent" : status == 4 ? "deferred" : "bounced";
 }
 
-void local_leaf(struct local_dlv *d, const struct local_result *res)
+void local_leaf(struct local_dlv *d, const struct mbx_result *res)
 {
-	struct local_result *total = &d->rc->total;
+	struct mbx_result *total = &d->rc->total;
 
 	dlv_log(d->req, d->k, d->addr, d->orig, "local", res->dsn, status_name(res->status),
 	        res->text.data ? res->text.data : "");
@@ -63,7 +63,7 @@ void local_leaf(struct local_dlv *d, const struct local_result *res)
 
 void local_status(struct local_dlv *d, int status, const char *dsn, const char *fmt, ...)
 {
-	struct local_result res;
+	struct mbx_result res;
 	va_list ap;
 
 	cfg_buf_init(&res.text);
@@ -78,7 +78,7 @@ void local_status(struct local_dlv *d, int status, const char *dsn, const char *
 
 int local_verify_sent(struct local_dlv *d, const char *fmt, ...)
 {
-	struct local_result res;
+	struct mbx_result res;
 	va_list ap;
 
 	if (!cfg.verify)
@@ -168,9 +168,6 @@ static struct {
 void local_correct(struct dlv_req *r, size_t k, const char *addr, const char *orig, int status,
                    const char *dsn, const char *text)
 {
-	char prefix[64];
-	int n;
-
 	if (current.rc && current.req == r && current.k == k) {
 		struct local_dlv d = {
 		    .req = r, .k = k, .rc = current.rc, .addr = addr, .orig = orig};
@@ -178,19 +175,7 @@ void local_correct(struct dlv_req *r, size_t k, const char *addr, const char *or
 		local_status(&d, status, dsn, "%s", text);
 		return;
 	}
-	dlv_log(r, k, addr, orig, "local", dsn, status_name(status), text);
-	/* the answer already made for that recipient: a deferral stays, anything else yields */
-	n = snprintf(prefix, sizeof(prefix), "result=%zu\t", r->rcpt[k].idx);
-	for (size_t i = 0; i < r->results.n; i++) {
-		char *v = r->results.v[i];
-
-		if (strncmp(v, prefix, (size_t)n) != 0 || strncmp(v + n, "deferred\t", 9) == 0
-		    || (status == 5 && strncmp(v + n, "sent\t", 5) != 0))
-			continue;
-		free(v);
-		r->results.v[i] =
-		    cfg_xasprintf("%s%s\t%s\t%s", prefix, status_name(status), dsn, text);
-	}
+	dlv_correct(r, k, "local", addr, orig, status_name(status), dsn, text);
 }
 
 /* busy - the value of a list file key while it is being expanded */
@@ -259,19 +244,11 @@ static void deliver(struct dlv_req *r)
 		deliver_one(r, k);
 }
 
-/* finish - after the last request of a batch: the mailbox writes go to disk */
-static void finish(struct dlv_req *reqs, size_t n)
-{
-	(void)reqs;
-	(void)n;
-	local_mbox_sync();
-}
-
 /* serve - one request (or a batch of them) from qmgr */
 static void serve(struct mta_server *srv, int in, int out)
 {
 	(void)out;
-	dlv_serve_batch(srv, in, deliver, finish);
+	mbx_serve(srv, in, deliver);
 }
 
 /* class_mask - allow_mail_to_commands/files: the LOCAL_EXP_* bits, fatal on an unknown word */
@@ -300,34 +277,11 @@ static int class_mask(const char *param, const struct cfg_strvec *v)
 	return mask;
 }
 
-/* has_word - a list parameter holds w */
-static int has_word(const struct cfg_strvec *v, const char *w)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (strcasecmp(v->v[i], w) == 0)
-			return 1;
-	return 0;
-}
-
-/* limits - the process as Postfix's local sets it up: umask 077, file size limit */
-static void limits(void)
-{
-	umask(077);
-	if (cfg.size_limit > 0) {
-		/* a file (mailbox, /file/name, what a command writes) may not grow past it */
-		struct rlimit rl = {.rlim_cur = (rlim_t)cfg.size_limit,
-		                    .rlim_max = (rlim_t)cfg.size_limit};
-
-		signal(SIGXFSZ, SIG_IGN);
-		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-			mta_warn("setrlimit: %m");
-	}
-}
-
 /* init - settings */
 static void init(struct mta_server *srv)
 {
-	struct cfg_strvec locks, cmds, files, maps;
+	struct cfg_strvec cmds, files, maps;
+	struct mbx_cfg mc = {.prog = "local", .open_dsn = "5.2.0", .correct = local_correct};
 	struct cfg_buf why;
 	const char *v;
 	struct mta_param tab[] = {
@@ -338,37 +292,32 @@ static void init(struct mta_server *srv)
 	    {"recipient_delimiter", MTA_STR, &cfg.recipient_delimiter},
 	    {"default_privs", MTA_STR, &cfg.default_privs},
 	    {"luser_relay", MTA_STR, &cfg.luser_relay},
-	    {"mailbox_size_limit", MTA_INT, &cfg.size_limit},
-	    {"deliver_lock_attempts", MTA_INT, &cfg.lock_attempts},
-	    {"deliver_lock_delay", MTA_TIME, &cfg.lock_delay},
-	    {"stale_lock_time", MTA_TIME, &cfg.stale_lock},
+	    {"forward_expansion_filter", MTA_STR, &cfg.fwd_filter},
+	    {"execution_directory_expansion_filter", MTA_STR, &cfg.exec_filter},
 	    {"command_time_limit", MTA_TIME, &cfg.command_time_limit},
 	    {"duplicate_filter_limit", MTA_INT, &cfg.dup_limit},
 	    {"line_length_limit", MTA_INT, &cfg.line_limit},
-	    {"strict_mailbox_ownership", MTA_BOOL, &cfg.strict_ownership},
 	    {"owner_request_special", MTA_BOOL, &cfg.owner_request_special},
-	    {"mailbox_delivery_lock", MTA_LIST, &locks},
+	    {"require_home_directory", MTA_BOOL, &cfg.require_home},
 	    {"allow_mail_to_commands", MTA_LIST, &cmds},
 	    {"allow_mail_to_files", MTA_LIST, &files},
 	    {"alias_maps", MTA_LIST, &maps},
 	    {NULL, MTA_STR, NULL},
 	};
 
-	cfg_strvec_init(&locks);
 	cfg_strvec_init(&cmds);
 	cfg_strvec_init(&files);
 	cfg_strvec_init(&maps);
 	cfg_strvec_init(&cfg.alias_maps);
 	mta_conf_get(&srv->conf, tab);
 	cfg.config_dir = mta_conf_dir(&srv->conf);
-	/* these hold local attributes ($home, $extension...) filled in per delivery */
+	/* as written: local attributes ($home, $extension...) are filled in per delivery */
 	v = cfg_config_value(srv->conf.cfg, "mailbox_command");
 	cfg.mailbox_command = cfg_xstrdup(v ? v : "");
 	v = cfg_config_value(srv->conf.cfg, "forward_path");
 	cfg.forward_path = cfg_xstrdup(v ? v : "");
-	cfg.lock_fcntl = has_word(&locks, "fcntl");
-	cfg.lock_dotlock = has_word(&locks, "dotlock");
-	cfg.lock_flock = has_word(&locks, "flock");
+	v = cfg_config_value(srv->conf.cfg, "command_execution_directory");
+	cfg.exec_dir = cfg_xstrdup(v ? v : "");
 	cfg.cmd_mask = class_mask("allow_mail_to_commands", &cmds);
 	cfg.file_mask = class_mask("allow_mail_to_files", &files);
 	for (size_t i = 0; i < maps.n; i++) {
@@ -377,16 +326,14 @@ static void init(struct mta_server *srv)
 			continue;
 		cfg_strvec_add(&cfg.alias_maps, maps.v[i]);
 	}
-	if (cfg.lock_attempts <= 0)
-		cfg.lock_attempts = 20;
-	cfg.root = geteuid() == 0;
+	/* umask 077, the file size limit, the rights to switch back to */
+	mbx_setup(&srv->conf, "mailbox_delivery_lock", "mailbox_size_limit", &mc);
+	cfg.root = mc.root;
 	cfg_buf_init(&why);
 	if (local_privs_init(&why) < 0)
 		mta_fatal("%s", why.data);
 	cfg_buf_fini(&why);
-	limits();
 	local_rcpt_init(srv);
-	cfg_strvec_fini(&locks);
 	cfg_strvec_fini(&cmds);
 	cfg_strvec_fini(&files);
 	cfg_strvec_fini(&maps);

@@ -7,9 +7,10 @@
  * :include: file or .forward file (parsed by local_token.c) are delivered by
  * local_list.c: files, commands, more :include: files, and addresses, which
  * come back to local_recipient() or are forwarded as a new message through
- * cleanup (local_fwd.c).  local_cmd.c, local_file.c, local_mbox.c and
- * local_maildir.c do the final deliveries; local_priv.c holds everything
- * that changes or uses privileges.
+ * cleanup (local_fwd.c).  local_cmd.c and local_file.c do the final
+ * deliveries, mailboxes and Maildirs through mta/common/mailbox.h (shared
+ * with the virtual agent); local_priv.c holds the rest of what changes or
+ * uses privileges.
  *
  * Two kinds of state travel down that recursion, both by value so that a
  * callee's changes never leak back to its caller:
@@ -36,6 +37,7 @@
 #include "cfg/base/htab.h"
 #include "cfg/base/strvec.h"
 #include "deliver.h"
+#include "mailbox.h"
 
 /* how a destination was reached: allow_mail_to_commands / allow_mail_to_files classes */
 #define LOCAL_EXP_ALIAS 0x01
@@ -48,11 +50,12 @@
 struct local_cfg {
 	const char *myhostname, *myorigin, *spool_dir, *home_mailbox, *recipient_delimiter;
 	const char *default_privs, *luser_relay, *config_dir;
-	char *mailbox_command; /* unexpanded: local attributes are filled in per delivery */
-	char *forward_path;
-	long size_limit, lock_attempts, lock_delay, stale_lock, command_time_limit;
-	long dup_limit, line_limit;
-	int lock_fcntl, lock_dotlock, lock_flock, strict_ownership, owner_request_special;
+	char *mailbox_command; /* as written: the shell sees it, as in Postfix */
+	char *forward_path;    /* unexpanded: local attributes are filled in per delivery */
+	char *exec_dir;        /* command_execution_directory, likewise */
+	const char *fwd_filter, *exec_filter; /* the characters an expanded value may hold */
+	long command_time_limit, dup_limit, line_limit;
+	int owner_request_special, require_home;
 	int cmd_mask, file_mask; /* LOCAL_EXP_* classes allowed */
 	struct cfg_strvec alias_maps;
 	int root;          /* running as the super-user: deliver with the user's rights */
@@ -75,22 +78,15 @@ struct local_pw {
 	gid_t gid;
 };
 
-/* the outcome of one delivery step */
-struct local_result {
-	int status; /* 0 sent, 4 deferred, 5 bounced */
-	char dsn[16];
-	struct cfg_buf text;
-};
-
 struct local_fwd;
 
 /* one recipient of the queue file while it is being delivered */
 struct local_rcpt {
-	struct local_result total; /* what qmgr hears: the worst outcome */
-	long events;               /* status lines + forwarded copies + duplicates dropped */
-	long lines;                /* status lines written */
-	struct cfg_htab *dup;      /* the duplicate filter (duplicate_filter_limit) */
-	struct local_fwd *fwd;     /* copies to forward when the recipient is done */
+	struct mbx_result total; /* what qmgr hears: the worst outcome */
+	long events;             /* status lines + forwarded copies + duplicates dropped */
+	long lines;              /* status lines written */
+	struct cfg_htab *dup;    /* the duplicate filter (duplicate_filter_limit) */
+	struct local_fwd *fwd;   /* copies to forward when the recipient is done */
 	size_t nfwd;
 };
 
@@ -116,11 +112,10 @@ struct local_dlv {
 /* local.c */
 /* local_cfg_get - the agent's settings (borrowed) */
 struct local_cfg *local_cfg_get(void);
-/* local_result_set - fill an outcome */
-void local_result_set(struct local_result *res, int status, const char *dsn, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* local_copy - the mailbox module's view of delivery d with u's rights */
+void local_copy(const struct local_dlv *d, const struct local_user *u, struct mbx_copy *c);
 /* local_leaf - log a final outcome for d and merge it into the recipient's */
-void local_leaf(struct local_dlv *d, const struct local_result *res);
+void local_leaf(struct local_dlv *d, const struct mbx_result *res);
 /*
  * local_correct - a copy reported delivered did not reach the disk (a
  * late fsync error): log the new outcome for recipient k of r and make it
@@ -128,7 +123,7 @@ void local_leaf(struct local_dlv *d, const struct local_result *res);
  */
 void local_correct(struct dlv_req *r, size_t k, const char *addr, const char *orig, int status,
                    const char *dsn, const char *text);
-/* local_status - local_result_set + local_leaf */
+/* local_status - mbx_result_set + local_leaf */
 void local_status(struct local_dlv *d, int status, const char *dsn, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* local_verify_sent - in verify mode, report what would happen; 1 when it did */
@@ -193,8 +188,6 @@ void local_user_reset(struct local_user *u);
 int local_privs_init(struct cfg_buf *why);
 /* local_rights - the uid/gid a file or command runs with: u, else default_privs; -1 if root */
 int local_rights(const struct local_user *u, uid_t *uid, gid_t *gid);
-/* local_become - act with uid/gid and only gid as group (root only); (0, 0) restores; 0 or -1 */
-int local_become(uid_t uid, gid_t gid);
 /* local_drop - in a child: become uid/gid for good (root only); 0 or -1 */
 int local_drop(uid_t uid, gid_t gid);
 /* local_stat_as - stat (follow != 0) or lstat a path with the rights of uid/gid; 0 or -1 */
@@ -206,58 +199,21 @@ int local_stat_as(const char *path, struct stat *st, int follow, uid_t uid, gid_
  */
 int local_read_as(const char *path, const struct stat *st, int follow, uid_t uid, gid_t gid,
                   struct cfg_buf *out);
-/*
- * local_safe_open - open a file to append to, creating it (mode 0600,
- * chowned to cuid/cgid unless -1) when flags has O_CREAT: never through a
- * symbolic link, never blocking on a FIFO; an existing file must have one
- * hard link and not be a directory.  Returns the descriptor with *st, or
- * -1 with errno and Postfix's reason in why ("file has 2 hard links").
- */
-int local_safe_open(const char *path, int flags, uid_t cuid, gid_t cgid, struct stat *st,
-                    struct cfg_buf *why);
-/* local_dsn - Postfix's DSN for a failed mailbox or file write (errno err) */
-const char *local_dsn(int err, const char *def);
-
-/* local_mbox.c */
-/*
- * local_mbox - append the message to an mbox file, opened (created for u
- * when missing) with the rights ouid/ogid and written with u's;
- * exactly-once via the queue file mark when d->exact_once.
- */
-void local_mbox(struct local_dlv *d, const struct local_user *u, const char *path, uid_t ouid,
-                gid_t ogid, struct local_result *res);
-/*
- * local_mbox_sync - make the copies written since the last call durable and
- * release the mailbox; on failure their results and log lines are corrected
- * (Postfix's DSN for the error).  0 or -1.
- */
-int local_mbox_sync(void);
-/* what local_message() adds: the From_ line, >From quoting, the blank line after */
-#define LM_FROM 0x01
-#define LM_QUOTE 0x02
-#define LM_BLANK 0x04
-#define LM_MBOX (LM_FROM | LM_QUOTE | LM_BLANK)
-/* local_message - Return-Path, X-Original-To, Delivered-To and the message into out */
-int local_message(struct local_dlv *d, int flags, struct cfg_buf *out);
-
-/* local_maildir.c */
-/* local_maildir - deliver into a Maildir (path ends in '/') as u */
-void local_maildir(struct local_dlv *d, const struct local_user *u, const char *path,
-                   struct local_result *res);
-/* local_maildir_deliver - the same, logged (or reported in verify mode) */
-void local_maildir_deliver(struct local_dlv *d, const struct local_user *u, const char *path);
 
 /* local_cmd.c */
 /* local_command - pipe the message into a shell command with u's rights (default_privs) */
 void local_command(struct local_dlv d, struct local_user u, const char *cmd);
-/* local_expand - $user $home $extension ... in a local setting */
+/*
+ * local_expand - $user $home $extension ... in a local setting; characters
+ * of a value that are not in filter (NULL: no filter) become '_'
+ */
 void local_expand(const char *tmpl, struct local_dlv *d, const struct local_user *u,
-                  struct cfg_buf *out);
+                  const char *filter, struct cfg_buf *out);
 
 /* local_file.c */
 /* local_file - append the message to a file (a Maildir when it ends in '/') */
 void local_file(struct local_dlv d, struct local_user u, const char *path);
-/* local_write_all - write a whole buffer (EINTR and short writes handled); 0 or -1 */
-int local_write_all(int fd, const struct cfg_buf *b);
+/* local_maildir_deliver - deliver into the Maildir path as u, logged (or reported in verify mode) */
+void local_maildir_deliver(struct local_dlv *d, const struct local_user *u, const char *path);
 
 #endif

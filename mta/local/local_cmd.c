@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,8 +28,22 @@ static const char *attr(const char *name, struct local_dlv *d, const struct loca
 	const char *delim = cfg->recipient_delimiter;
 
 	cfg_buf_reset(tmp);
-	if (strcmp(name, "user") == 0 || strcmp(name, "mailbox") == 0)
-		return u ? u->logname : NULL;
+	/* the names of the address being delivered, folded, as Postfix's msg_attr */
+	if (strcmp(name, "user") == 0)
+		return d->user;
+	if (strcmp(name, "mailbox") == 0 || strcmp(name, "local") == 0)
+		return d->local;
+	if (strcmp(name, "extension") == 0)
+		return d->extension;
+	if (strcmp(name, "recipient_delimiter") == 0) {
+		/* the delimiter found in the address, else the setting */
+		if (d->extension && d->user && d->local) {
+			cfg_buf_addc(tmp, d->local[strlen(d->user)]);
+			return tmp->data;
+		}
+		return *delim ? delim : NULL;
+	}
+	/* the rights the delivery has */
 	if (strcmp(name, "home") == 0)
 		return u ? u->home : NULL;
 	if (strcmp(name, "shell") == 0)
@@ -43,29 +59,18 @@ static const char *attr(const char *name, struct local_dlv *d, const struct loca
 
 		return dom ? dom : "";
 	}
-	if (strcmp(name, "local") == 0) {
-		addr_localpart(d->addr, tmp);
-		return tmp->data;
-	}
-	if (strcmp(name, "recipient_delimiter") == 0)
-		return *delim ? delim : NULL;
-	if (strcmp(name, "extension") == 0) {
-		size_t cut;
-
-		if (*delim == '\0')
-			return NULL;
-		addr_localpart(d->addr, tmp);
-		cut = strcspn(tmp->data, delim);
-		if (cut >= tmp->len)
-			return NULL;
-		memmove(tmp->data, tmp->data + cut + 1, tmp->len - cut);
-		return tmp->data;
-	}
 	return NULL;
 }
 
+/* add_filtered - a value into out, what filter does not allow as '_' */
+static void add_filtered(struct cfg_buf *out, const char *v, const char *filter)
+{
+	for (; *v; v++)
+		cfg_buf_addc(out, filter == NULL || strchr(filter, *v) ? *v : '_');
+}
+
 void local_expand(const char *t, struct local_dlv *d, const struct local_user *u,
-                  struct cfg_buf *out)
+                  const char *filter, struct cfg_buf *out)
 {
 	struct cfg_buf tmp;
 
@@ -116,7 +121,7 @@ void local_expand(const char *t, struct local_dlv *d, const struct local_user *u
 			if (!(v && *v))
 				cfg_buf_add(out, alt, altlen);
 		} else if (v) {
-			cfg_buf_adds(out, v);
+			add_filtered(out, v, filter);
 		}
 	}
 	cfg_buf_fini(&tmp);
@@ -154,21 +159,41 @@ static void set_env(struct local_dlv *d, const struct local_user *u)
 	cfg_buf_fini(&ext);
 }
 
+/* child_fatal - Postfix's fatal line from the command's process; the delivery is deferred */
+static _Noreturn void child_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void child_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mta_vlog(3, fmt, ap);
+	va_end(ap);
+	_exit(EX_TEMPFAIL);
+}
+
 /* child - the command's process: the user's rights for good, then the shell */
 static _Noreturn void child(struct local_dlv *d, const struct local_user *u, const char *cmd,
-                            uid_t uid, gid_t gid, int in, int out)
+                            const char *dir, uid_t uid, gid_t gid, int in, int out)
 {
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(75);
+	mta_log_child();
 	signal(SIGPIPE, SIG_DFL);
 	umask(077);
+	/* what the command writes may not grow past mailbox_size_limit */
+	mbx_file_limit();
 	if (local_drop(uid, gid) < 0)
-		_exit(75);
+		_exit(EX_TEMPFAIL);
+	/* command_execution_directory, else where the agent is: the queue directory */
+	if (dir && chdir(dir) < 0) {
+		int e = errno;
+
+		child_fatal("cannot change directory to \"%s\" for uid=%ld gid=%ld: %s", dir,
+		            (long)uid, (long)gid, strerror(e));
+	}
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(EX_TEMPFAIL);
 	set_env(d, u);
-	if ((u->home == NULL || chdir(u->home) < 0) && chdir("/") < 0)
-		_exit(75);
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(75);
+	_exit(EX_TEMPFAIL);
 }
 
 /*
@@ -224,63 +249,80 @@ static int pump(int in, int out, const struct cfg_buf *msg, struct cfg_buf *outp
 
 /* verdict - the outcome from how the command ended */
 static void verdict(const char *cmd, int status, int timed_out, struct cfg_buf *output,
-                    struct local_result *res)
+                    struct mbx_result *res)
 {
+	/* Postfix's words for the sysexits.h codes EX_USAGE (64) ... EX_CONFIG (78) */
+	static const struct {
+		const char *dsn, *text;
+	} sysexits[] = {
+	    {"5.3.0", "command line usage error"},  {"5.6.0", "data format error"},
+	    {"5.3.0", "cannot open input"},         {"5.1.1", "user unknown"},
+	    {"5.1.2", "host name unknown"},         {"5.3.0", "service unavailable"},
+	    {"5.3.0", "internal software error"},   {"4.3.0", "system resource problem"},
+	    {"5.3.0", "critical OS file missing"},  {"5.2.0", "can't create user output file"},
+	    {"5.3.0", "input/output error"},        {"4.3.0", "temporary failure"},
+	    {"5.5.0", "remote error in protocol"},  {"5.7.0", "permission denied"},
+	    {"5.3.5", "local configuration error"},
+	};
+	const char *more = output->len ? ". Command output: " : "";
+	int ex = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+	/* each line of the output ends with a space, the last one too, as in Postfix */
 	for (size_t i = 0; i < output->len; i++)
 		if (output->data[i] == '\n' || output->data[i] == '\r')
 			output->data[i] = ' ';
-	while (output->len && output->data[output->len - 1] == ' ')
-		cfg_buf_truncate(output, output->len - 1);
+	cfg_buf_adds(output, "");
 	if (timed_out) {
-		local_result_set(res, 4, "4.3.0", "Command time limit exceeded: \"%s\"", cmd);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		local_result_set(res, 0, "2.0.0", "delivered to command: %s", cmd);
+		mbx_result_set(res, 4, "4.3.0", "Command time limit exceeded: \"%s\"", cmd);
+	} else if (ex == 0) {
+		mbx_result_set(res, 0, "2.0.0", "delivered to command: %s", cmd);
 	} else if (WIFSIGNALED(status)) {
-		local_result_set(res, 4, "4.3.0", "Command died with signal %d: \"%s\"",
-		                 WTERMSIG(status), cmd);
-	} else {
-		int ex = WEXITSTATUS(status);
-		/* sysexits: temporary failures defer, the rest bounce */
-		int temp = ex == 75 || ex == 71 || ex == 74;
+		mbx_result_set(res, 4, "4.3.0", "Command died with signal %d: \"%s\"%s%s",
+		               WTERMSIG(status), cmd, more, output->data);
+	} else if (ex >= 64 && ex < 64 + (int)(sizeof(sysexits) / sizeof(sysexits[0]))) {
+		const char *dsn = sysexits[ex - 64].dsn;
 
-		local_result_set(res, temp ? 4 : 5, temp ? "4.3.0" : "5.3.0",
-		                 "Command died with status %d: \"%s\"%s%s", ex, cmd,
-		                 output->len ? ". Command output: " : "",
-		                 output->data ? output->data : "");
+		mbx_result_set(res, dsn[0] == '4' ? 4 : 5, dsn, "%s%s%s", sysexits[ex - 64].text,
+		               more, output->data);
+	} else {
+		mbx_result_set(res, 5, "5.3.0", "Command died with status %d: \"%s\"%s%s", ex, cmd,
+		               more, output->data);
 	}
 }
 
 /* run - pipe the message into cmd as uid/gid */
-static void run(struct local_dlv *d, const struct local_user *u, const char *cmd, uid_t uid,
-                gid_t gid, struct local_result *res)
+static void run(struct local_dlv *d, const struct local_user *u, const char *cmd, const char *dir,
+                uid_t uid, gid_t gid, struct mbx_result *res)
 {
 	struct cfg_buf msg, output;
 	int in[2], out[2], status = 0, timed_out;
+	struct mbx_copy c;
 	pid_t pid;
 
 	cfg_buf_init(&msg);
 	cfg_buf_init(&output);
-	if (local_message(d, LM_FROM, &msg) < 0) {
-		local_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
+	local_copy(d, u, &c);
+	if (mbx_message(&c, MBX_FROM, &msg) < 0) {
+		mbx_result_set(res, 4, "4.3.0", "cannot read queue file: %s", strerror(errno));
 		goto done;
 	}
 	if (pipe2(in, O_CLOEXEC) < 0) {
-		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
+		mbx_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
 		goto done;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0) {
-		local_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
+		mbx_result_set(res, 4, "4.3.0", "pipe: %s", strerror(errno));
 		close(in[0]);
 		close(in[1]);
 		goto done;
 	}
 	pid = fork();
 	if (pid == 0)
-		child(d, u, cmd, uid, gid, in[0], out[1]);
+		child(d, u, cmd, dir, uid, gid, in[0], out[1]);
 	close(in[0]);
 	close(out[1]);
 	if (pid < 0) {
-		local_result_set(res, 4, "4.3.0", "fork: %s", strerror(errno));
+		mbx_result_set(res, 4, "4.3.0", "fork: %s", strerror(errno));
 		close(in[1]);
 		close(out[0]);
 		goto done;
@@ -297,7 +339,9 @@ done:
 
 void local_command(struct local_dlv d, struct local_user u, const char *cmd)
 {
-	struct local_result res;
+	struct local_cfg *cfg = local_cfg_get();
+	struct mbx_result res;
+	struct cfg_buf dir;
 	uid_t uid;
 	gid_t gid;
 
@@ -310,9 +354,13 @@ void local_command(struct local_dlv d, struct local_user u, const char *cmd)
 	/* never as root: a root recipient's commands get default_privs, as in Postfix */
 	if (local_rights(&u, &uid, &gid) < 0) {
 		mta_warn("command %s: refusing to run with a privileged user or group ID", cmd);
-		local_result_set(&res, 4, "4.3.5", "mail system configuration error");
+		mbx_result_set(&res, 4, "4.3.5", "mail system configuration error");
 	} else {
-		run(&d, &u, cmd, uid, gid, &res);
+		cfg_buf_init(&dir);
+		if (*cfg->exec_dir)
+			local_expand(cfg->exec_dir, &d, &u, cfg->exec_filter, &dir);
+		run(&d, &u, cmd, dir.len ? dir.data : NULL, uid, gid, &res);
+		cfg_buf_fini(&dir);
 	}
 	local_leaf(&d, &res);
 	cfg_buf_fini(&res.text);

@@ -205,7 +205,7 @@ static int forward_find(struct local_dlv *d, const struct local_user *u, struct 
 	cfg_strvec_split(&paths, cfg->forward_path, ", \t\r\n");
 	for (size_t i = 0; i < paths.n && rc < 0; i++) {
 		cfg_buf_reset(path);
-		local_expand(paths.v[i], d, u, path);
+		local_expand(paths.v[i], d, u, cfg->fwd_filter, path);
 		if (path->data && *path->data
 		    && local_stat_as(path->data, st, 0, u->uid, u->gid) == 0)
 			rc = 0;
@@ -249,10 +249,19 @@ int local_dotforward(struct local_dlv d, struct local_user u)
 	int found = 0;
 
 	d.level++;
-	if (cfg->forward_path == NULL || *cfg->forward_path == '\0')
-		return 0;
 	if (local_pw_byname(d.user, &pw) <= 0)
 		return 0;
+	/* require_home_directory: checked with the user's rights, forward_path or not */
+	if (cfg->require_home && local_stat_as(pw.dir, &st, 1, pw.uid, pw.gid) < 0) {
+		local_status(&d, 4, "4.3.0", "cannot access home directory %s: %s", pw.dir,
+		             strerror(errno));
+		local_pw_fini(&pw);
+		return 1;
+	}
+	if (cfg->forward_path == NULL || *cfg->forward_path == '\0') {
+		local_pw_fini(&pw);
+		return 0;
+	}
 	/* the user's rights for everything in it, whoever owns the file */
 	local_user_set(&u, &pw);
 	d.delivered = d.addr;

@@ -1,4 +1,4 @@
-/* local_priv.c - whose rights, switching to them, opening files with them (see local.h) */
+/* local_priv.c - whose rights, and reading files with them (see local.h) */
 #include "config.h"
 
 #include <errno.h>
@@ -12,10 +12,6 @@
 
 #include "cfg/base/xalloc.h"
 #include "local.h"
-
-/* the agent's own supplementary groups, restored after acting as a user */
-static gid_t *own_groups;
-static int own_ngroups;
 
 /* pw_copy - an owned copy of a passwd entry */
 static void pw_copy(const struct passwd *p, struct local_pw *out)
@@ -79,7 +75,6 @@ int local_privs_init(struct cfg_buf *why)
 {
 	struct local_cfg *cfg = local_cfg_get();
 	struct local_pw pw;
-	int n;
 
 	if (!cfg->root)
 		return 0;
@@ -98,13 +93,6 @@ int local_privs_init(struct cfg_buf *why)
 		    cfg->config_dir, cfg->default_privs);
 		return -1;
 	}
-	n = getgroups(0, NULL);
-	if (n > 0) {
-		own_groups = cfg_xcalloc((size_t)n, sizeof(*own_groups));
-		own_ngroups = getgroups(n, own_groups);
-	}
-	if (own_ngroups < 0)
-		own_ngroups = 0;
 	return 0;
 }
 
@@ -122,28 +110,6 @@ int local_rights(const struct local_user *u, uid_t *uid, gid_t *gid)
 	*gid = u->gid != 0 ? u->gid : cfg->default_gid;
 	if (*uid == 0 || *gid == 0) {
 		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
-
-int local_become(uid_t uid, gid_t gid)
-{
-	if (!local_cfg_get()->root)
-		return 0;
-	if (geteuid() != 0 && seteuid(0) < 0)
-		return -1;
-	if (uid == 0) {
-		if (setegid(0) < 0 || setgroups((size_t)own_ngroups, own_groups) < 0)
-			return -1;
-		return 0;
-	}
-	/* only the user's primary group: root's supplementary groups must not come along */
-	if (setgroups(1, &gid) < 0 || setegid(gid) < 0 || seteuid(uid) < 0) {
-		int e = errno;
-
-		local_become(0, 0);
-		errno = e;
 		return -1;
 	}
 	return 0;
@@ -169,11 +135,11 @@ int local_stat_as(const char *path, struct stat *st, int follow, uid_t uid, gid_
 {
 	int rc, e;
 
-	if (local_become(uid, gid) < 0)
+	if (mbx_become(uid, gid) < 0)
 		return -1;
 	rc = follow ? stat(path, st) : lstat(path, st);
 	e = errno;
-	local_become(0, 0);
+	mbx_become(0, 0);
 	errno = e;
 	return rc;
 }
@@ -201,11 +167,11 @@ int local_read_as(const char *path, const struct stat *st, int follow, uid_t uid
 	struct stat fst;
 	int fd, e, rc;
 
-	if (local_become(uid, gid) < 0)
+	if (mbx_become(uid, gid) < 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 	e = errno;
-	local_become(0, 0);
+	mbx_become(0, 0);
 	if (fd < 0) {
 		errno = e;
 		return -1;
@@ -222,92 +188,4 @@ int local_read_as(const char *path, const struct stat *st, int follow, uid_t uid
 	close(fd);
 	errno = e;
 	return rc;
-}
-
-/* open_exist - open an existing file carefully; fd or -1 */
-static int open_exist(const char *path, int flags, struct stat *st, struct cfg_buf *why)
-{
-	struct stat lst;
-	int fd = open(path, (flags & ~(O_CREAT | O_EXCL)) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == ELOOP && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-			cfg_buf_adds(why, "file is a symbolic link");
-			errno = EPERM;
-			return -1;
-		}
-		cfg_buf_printf(why, "cannot open file: %s", strerror(e));
-		errno = e;
-		return -1;
-	}
-	if (fstat(fd, st) < 0) {
-		cfg_buf_printf(why, "cannot open file: %s", strerror(errno));
-	} else if (st->st_nlink != 1) {
-		cfg_buf_printf(why, "file has %d hard links", (int)st->st_nlink);
-		errno = EPERM;
-	} else if (S_ISDIR(st->st_mode)) {
-		cfg_buf_adds(why, "file is a directory");
-		errno = EISDIR;
-	} else if (lstat(path, &lst) < 0) {
-		cfg_buf_printf(why, "file status changed unexpectedly: %s", strerror(errno));
-		errno = EPERM;
-	} else if (lst.st_dev != st->st_dev || lst.st_ino != st->st_ino
-	           || lst.st_nlink != st->st_nlink || lst.st_mode != st->st_mode) {
-		cfg_buf_adds(why, "file status changed unexpectedly");
-		errno = EPERM;
-	} else {
-		return fd;
-	}
-	{
-		int e = errno;
-
-		close(fd);
-		errno = e;
-	}
-	return -1;
-}
-
-int local_safe_open(const char *path, int flags, uid_t cuid, gid_t cgid, struct stat *st,
-                    struct cfg_buf *why)
-{
-	int fd = open_exist(path, flags, st, why);
-
-	if (fd >= 0 || errno != ENOENT || !(flags & O_CREAT))
-		return fd;
-	cfg_buf_reset(why);
-	fd = open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == EEXIST)
-			return open_exist(path, flags, st, why);
-		cfg_buf_printf(why, "cannot create file exclusively: %s", strerror(e));
-		errno = e;
-		return -1;
-	}
-	if ((cuid != (uid_t)-1 || cgid != (gid_t)-1) && fchown(fd, cuid, cgid) < 0) {
-		/* Postfix goes on as well: the file exists and may already be open elsewhere */
-	}
-	if (fstat(fd, st) < 0) {
-		int e = errno;
-
-		close(fd);
-		cfg_buf_printf(why, "cannot create file exclusively: %s", strerror(e));
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-const char *local_dsn(int err, const char *def)
-{
-	if (err == EAGAIN || err == ESTALE)
-		return "4.2.0";
-	if (err == ENOSPC)
-		return "4.3.0";
-	if (err == EDQUOT || err == EFBIG)
-		return "5.2.2";
-	return def;
 }

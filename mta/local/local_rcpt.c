@@ -255,16 +255,17 @@ static int alias(struct local_dlv d, struct local_user u, const char *name)
 static void mailbox_file(struct local_dlv *d, const struct local_user *u)
 {
 	struct local_cfg *cfg = local_cfg_get();
-	struct local_result res;
+	struct mbx_result res;
+	struct mbx_copy c;
 	struct cfg_buf path;
 	struct stat st;
-	uid_t ouid = u->uid;
-	gid_t ogid = u->gid;
+	char *why;
 
 	if (local_verify_sent(d, "delivers to mailbox"))
 		return;
 	cfg_buf_init(&path);
 	cfg_buf_init(&res.text);
+	local_copy(d, u, &c);
 	if (*cfg->home_mailbox) {
 		cfg_buf_printf(&path, "%s/%s", u->home, cfg->home_mailbox);
 	} else {
@@ -272,15 +273,18 @@ static void mailbox_file(struct local_dlv *d, const struct local_user *u)
 		/* as Postfix: the user in a world-writable spool, the spool's group, else root */
 		if (stat(cfg->spool_dir, &st) == 0 && !(st.st_mode & S_IWOTH)) {
 			if (st.st_mode & S_IWGRP) {
-				ogid = st.st_gid;
+				c.ogid = st.st_gid;
 			} else {
-				ouid = 0;
-				ogid = 0;
+				c.ouid = 0;
+				c.ogid = 0;
 			}
 		}
 	}
-	local_mbox(d, u, path.data, ouid, ogid, &res);
+	why = cfg_xasprintf("cannot update mailbox %s for user %s. ", path.data, d->user);
+	c.why_prefix = why;
+	mbx_mbox(&c, path.data, &res);
 	local_leaf(d, &res);
+	free(why);
 	cfg_buf_fini(&res.text);
 	cfg_buf_fini(&path);
 }
@@ -307,8 +311,8 @@ static int mailbox(struct local_dlv d, struct local_user u)
 	local_user_set(&u, &pw);
 	cfg_buf_init(&path);
 	if (cfg->mailbox_command && *cfg->mailbox_command) {
-		local_expand(cfg->mailbox_command, &d, &u, &path);
-		local_command(d, u, path.data);
+		/* not expanded: the command reads $EXTENSION, $USER... from its environment */
+		local_command(d, u, cfg->mailbox_command);
 	} else if (*cfg->home_mailbox && cfg->home_mailbox[strlen(cfg->home_mailbox) - 1] == '/') {
 		cfg_buf_printf(&path, "%s/%s", u.home, cfg->home_mailbox);
 		local_maildir_deliver(&d, &u, path.data);
@@ -331,7 +335,7 @@ static void unknown(struct local_dlv d, struct local_user u)
 
 	if (*cfg->luser_relay) {
 		cfg_buf_init(&relay);
-		local_expand(cfg->luser_relay, &d, &u, &relay);
+		local_expand(cfg->luser_relay, &d, &u, NULL, &relay);
 		local_resolve(d, u, relay.data);
 		cfg_buf_fini(&relay);
 		return;

@@ -107,6 +107,54 @@ static int domain_known(const char *domain)
 	return known;
 }
 
+/* unknown_vmbox_code - unknown_virtual_mailbox_reject_code (smtpd_check_init) */
+static long unknown_vmbox_code = 550;
+
+/* lookup_failure - "451 4.3.0 <addr>: Temporary lookup failure", Postfix's reply to a table error */
+static enum verdict lookup_failure(struct ck *c, const char *addr)
+{
+	cfg_buf_reset(&c->reply);
+	cfg_buf_printf(&c->reply, "451 4.3.0 <%s>: Temporary lookup failure", addr);
+	return V_REJECT;
+}
+
+/* dsn_fix - Postfix's X.1.Y detail for the sender or recipient class (5.1.1 -> 5.1.7) */
+static void dsn_fix(char *dsn, enum subject sub)
+{
+	static const char sender[] = "0787707780", rcpt[] = "0123456320";
+	const char *map = sub == SUBJ_SENDER ? sender : rcpt;
+
+	if (strncmp(dsn + 1, ".1.", 3) != 0 || dsn[4] == '\0')
+		return;
+	dsn[4] = dsn[5] == '\0' && dsn[4] >= '0' && dsn[4] <= '9' ? map[dsn[4] - '0'] : '0';
+	dsn[5] = '\0';
+}
+
+/*
+ * error_transport - an address resolved to error: or retry: (transport_maps,
+ * a virtual alias domain, relocated_maps) is undeliverable: 550 (the alias
+ * code in a virtual alias domain) or 450 with the next hop's text
+ */
+static enum verdict error_transport(struct ck *c, const struct rslv_result *res, enum subject sub)
+{
+	int err = strcmp(res->transport.data, "error") == 0;
+	const char *text;
+	char dsn[16];
+
+	if (!err && strcmp(res->transport.data, "retry") != 0)
+		return V_DUNNO;
+	rslv_split_dsn(res->nexthop.data,
+	               err ? (sub == SUBJ_SENDER ? "5.1.0" : "5.1.1")
+	                   : (sub == SUBJ_SENDER ? "4.1.0" : "4.1.1"),
+	               dsn, &text);
+	dsn_fix(dsn, sub);
+	return smtpdp_reject(c,
+	                     !err                     ? 450
+	                     : res->cls == RSLV_ALIAS ? cfg->unknown_virtual_code
+	                                              : 550,
+	                     dsn, sub, "%s", text);
+}
+
 /* unlisted - "User unknown in ... table" for an address in our domains; V_DUNNO when known */
 static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, const char *dsn)
 {
@@ -121,16 +169,17 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 	rslv_result_init(&res);
 	cfg_buf_init(&lp);
 	if (rslv_resolve(cfg->rslv, addr, &res) < 0) {
-		v = smtpdp_config_error(c, sub, 1);
+		v = lookup_failure(c, addr);
 		goto out;
 	}
 	/* virtual aliases make any address valid */
-	rc = mta_maps_get(&cfg->va_maps, res.recipient.data, &value);
-	if (rc < 0) {
-		v = smtpdp_config_error(c, sub, 1);
+	rc = rslv_addr_find(cfg->rslv, &cfg->va_maps, res.recipient.data, &value);
+	if (rc != 0) {
+		if (rc < 0)
+			v = lookup_failure(c, addr);
 		goto out;
 	}
-	if (rc > 0)
+	if ((v = error_transport(c, &res, sub)) != V_DUNNO)
 		goto out;
 	addr_localpart(res.recipient.data, &lp);
 	switch (res.cls) {
@@ -156,24 +205,12 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 			v = smtpdp_reject(c, cfg->unknown_local_code, dsn, sub,
 			                  "User unknown in local recipient table");
 		break;
-	case RSLV_ALIAS: {
-		const char *dom = addr_domain(res.recipient.data);
-		char *key = cfg_xasprintf("@%s", dom ? dom : "");
-
-		rc = mta_maps_get(&cfg->va_maps, key, &value);
-		free(key);
-		if (rc < 0)
-			v = smtpdp_config_error(c, sub, 1);
-		else if (rc == 0)
-			v = smtpdp_reject(c, cfg->unknown_virtual_code, dsn, sub,
-			                  "User unknown in virtual alias table");
-	} break;
 	case RSLV_VIRTUAL:
-		rc = mta_maps_get(&cfg->vm_maps, res.recipient.data, &value);
+		rc = rslv_addr_find(cfg->rslv, &cfg->vm_maps, res.recipient.data, &value);
 		if (rc < 0)
-			v = smtpdp_config_error(c, sub, 1);
+			v = lookup_failure(c, addr);
 		else if (rc == 0)
-			v = smtpdp_reject(c, cfg->unknown_virtual_code, dsn, sub,
+			v = smtpdp_reject(c, unknown_vmbox_code, dsn, sub,
 			                  "User unknown in virtual mailbox table");
 		break;
 	case RSLV_RELAY:
@@ -186,6 +223,7 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 			v = smtpdp_reject(c, cfg->unknown_relay_code, dsn, sub,
 			                  "User unknown in relay recipient table");
 		break;
+	case RSLV_ALIAS:
 	case RSLV_DEFAULT:
 		break;
 	}
@@ -245,7 +283,7 @@ static enum verdict relay_check(struct ck *c, const struct relem *e)
 		return V_DUNNO;
 	ok = auth_destination(c, c->rcpt_int, &fail);
 	if (fail)
-		return smtpdp_config_error(c, SUBJ_RCPT, 1);
+		return lookup_failure(c, c->rcpt_int);
 	if (e->id == CFG_R_PERMIT_AUTH_DESTINATION)
 		return ok ? V_PERMIT : V_DUNNO;
 	if (ok)
@@ -761,6 +799,7 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	    {"relay_domains_reject_code", MTA_INT, &c->relay_reject_code},
 	    {"unknown_local_recipient_reject_code", MTA_INT, &c->unknown_local_code},
 	    {"unknown_virtual_alias_reject_code", MTA_INT, &c->unknown_virtual_code},
+	    {"unknown_virtual_mailbox_reject_code", MTA_INT, &unknown_vmbox_code},
 	    {"unknown_relay_recipient_reject_code", MTA_INT, &c->unknown_relay_code},
 	    {"non_fqdn_reject_code", MTA_INT, &c->non_fqdn_code},
 	    {"invalid_hostname_reject_code", MTA_INT, &c->invalid_hostname_code},

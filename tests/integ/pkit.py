@@ -90,6 +90,7 @@ error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
@@ -367,6 +368,22 @@ class TestUser:
             subprocess.run(["groupdel", g], capture_output=True)
         if self in _users:
             _users.remove(self)
+
+
+def user_sandbox(prefix):
+    """A temporary directory for tests with their own logins: (top, out, home).
+
+    out is world-writable and sticky (what commands and files write lands there),
+    home the parent of the test users' home directories."""
+    top = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(top, 0o755)
+    out = os.path.join(top, "out")
+    os.mkdir(out)
+    os.chmod(out, 0o1777)
+    home = os.path.join(top, "home")
+    os.mkdir(home)
+    os.chmod(home, 0o755)
+    return top, out, home
 
 
 def can_make_users():

@@ -118,20 +118,19 @@ header_size_limit = 2000
         R.true("sender rewritten", "From new@example.net  " in inst.mailbox("nobody") and
                inst.wait_log(r"from=<new@example\.net>, size=\d+, nrcpt=1 \(queue active\)"))
 
-        # transport_maps: the error and discard agents (an inside client may relay)
-        for rcpt in ("x@err.example", "y@disc.example"):
-            s = inst.session()
-            s.cmd("EHLO x.example.net")
-            s.cmd("XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net")
-            s.cmd("EHLO x.example.net")
-            s.cmd("MAIL FROM:<nobody@example.com>")
-            R.check("relay to %s" % rcpt, s.cmd("RCPT TO:<%s>" % rcpt), "250 2.1.5 Ok")
-            r = s.data("Subject: transport\n\nx\n")
-            R.true("queued for %s" % rcpt, r.startswith("250 2.0.0 Ok: queued as"), r)
-            s.close()
-        R.true("error transport bounces", inst.wait_log(
-            r"postfix/error\[\d+\]: [0-9A-F]+: to=<x@err\.example>, relay=none, .*dsn=5\.1\.2, "
-            r"status=bounced \(no such domain\)"))
+        # transport_maps: error: is refused at RCPT even for an inside client (Postfix 3.7.11;
+        # the error agent's bounce is in test_restrictions.py), discard: is relayed
+        s = inst.session()
+        s.cmd("EHLO x.example.net")
+        s.cmd("XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net")
+        s.cmd("EHLO x.example.net")
+        s.cmd("MAIL FROM:<nobody@example.com>")
+        R.check("relay to x@err.example", s.cmd("RCPT TO:<x@err.example>"),
+                "550 5.1.2 <x@err.example>: Recipient address rejected: no such domain")
+        R.check("relay to y@disc.example", s.cmd("RCPT TO:<y@disc.example>"), "250 2.1.5 Ok")
+        r = s.data("Subject: transport\n\nx\n")
+        R.true("queued for y@disc.example", r.startswith("250 2.0.0 Ok: queued as"), r)
+        s.close()
         R.true("discard transport", inst.wait_log(
             r"postfix/discard\[\d+\]: [0-9A-F]+: to=<y@disc\.example>, relay=none, .*dsn=2\.0\.0, "
             r"status=sent \(disc\.example\)"))

@@ -224,10 +224,12 @@ loop2 loop1
     try:
         inst.start()
         inst.sendmail(["-f", "sender@example.net", "nobody+tag"], "Subject: to a command\n\nx\n")
+        # Postfix leaves mailbox_command to the shell: $user and ${extension} are not set there
         R.true("mailbox_command", inst.wait_log(
             r"to=<nobody\+tag@mail\.example\.com>, orig_to=<nobody\+tag>, relay=local, .*status=sent "
-            r"\(delivered to command: cat > " + re.escape(out) + r"/mbc-nobody-tag\)"), inst.log()[-600:])
-        R.true("command output", "Delivered-To: nobody+tag@mail.example.com" in inst.read("out", "mbc-nobody-tag"))
+            r"\(delivered to command: cat > " + re.escape(out) + r"/mbc-\$user-\$\{extension\}\)"),
+            inst.log()[-600:])
+        R.true("command output", "Delivered-To: nobody+tag@mail.example.com" in inst.read("out", "mbc--"))
     finally:
         inst.cleanup()
 

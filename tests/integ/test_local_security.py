@@ -22,7 +22,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,14 +81,7 @@ class Env:
     """Users, files and the main instance."""
 
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="postkit-lsec-")
-        os.chmod(self.tmp, 0o755)
-        self.out = os.path.join(self.tmp, "out")
-        os.mkdir(self.out)
-        os.chmod(self.out, 0o1777)
-        home = os.path.join(self.tmp, "home")
-        os.mkdir(home)
-        os.chmod(home, 0o755)
+        self.tmp, self.out, home = pkit.user_sandbox("postkit-lsec-")
         self.u1 = pkit.TestUser("pkls1", os.path.join(home, "pkls1"), groups=["pklsx"])
         self.u2 = pkit.TestUser("pkls2", os.path.join(home, "pkls2"))
         self.u3 = pkit.TestUser("pkls3", os.path.join(home, "pkls3"))

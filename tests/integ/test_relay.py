@@ -128,6 +128,28 @@ def main():
         R.check("seed check", got[0], "554 5.7.1 <somebody@example.com>: Relay access denied")
     finally:
         inst.cleanup()
+
+    # 4. error: and retry: as default_transport reject at RCPT what may be relayed (Postfix
+    # 3.7.11): the next hop is the text, the domain or the relayhost when none is given
+    for dt, relayhost, want in [
+            ("retry:4.4.1 some text", "",
+             "450 4.4.1 <somebody@example.org>: Recipient address rejected: some text"),
+            ("error", "", "550 5.1.1 <somebody@example.org>: Recipient address rejected: example.org"),
+            ("retry:", "", "450 4.1.1 <somebody@example.org>: Recipient address rejected: example.org"),
+            ("error:", "[10.0.0.1]",
+             "550 5.1.1 <somebody@example.org>: Recipient address rejected: [10.0.0.1]")]:
+        inst = pkit.Instance(main_extra="default_transport = %s\nrelayhost = %s\n" % (dt, relayhost))
+        try:
+            inst.start()
+            got = rcpt_replies(inst, INSIDE, ["<somebody@example.org>"])
+            R.check("default_transport = %s" % dt, got[0], want)
+            if dt == "error":
+                inst.sendmail(["-f", "nobody@example.com", "somebody@example.org"], "Subject: x\n\nx\n")
+                R.true("error agent bounces with the domain", inst.wait_log(
+                    r"postfix/error\[\d+\]: [0-9A-F]+: to=<somebody@example\.org>, relay=none, .*"
+                    r"dsn=5\.0\.0, status=bounced \(example\.org\)$"), inst.log())
+        finally:
+            inst.cleanup()
     R.finish()
 
 
