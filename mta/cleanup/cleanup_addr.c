@@ -125,11 +125,16 @@ int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender)
 	return 0;
 }
 
-/* record - add a final recipient, dropping duplicates */
+/*
+ * record - add a final recipient, dropping duplicates: the same address,
+ * original address and DSN notification (a BCC copy, NOTIFY=NEVER, of an
+ * address that is also a recipient is a recipient of its own, as in Postfix)
+ */
 static void record(struct cleanup *c, const char *orig, const char *addr, unsigned notify)
 {
 	for (size_t i = 0; i < c->nrcpt; i++)
-		if (strcmp(c->rcpt[i].addr, addr) == 0 && strcmp(c->rcpt[i].orig, orig) == 0)
+		if (strcmp(c->rcpt[i].addr, addr) == 0 && strcmp(c->rcpt[i].orig, orig) == 0
+		    && c->rcpt[i].notify == notify)
 			return;
 	if (c->nrcpt == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
