@@ -240,10 +240,11 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 		qf_attr(&c->w, c->attrs.v[i], eq + 1);
 		*eq = '=';
 	}
-	/* smtpd's PREPEND actions */
+	/* smtpd's PREPEND actions: headers before all others, our Received included */
 	for (size_t i = 0; i < a->n; i++)
 		if (strncmp(a->v[i], "prepend=", 8) == 0)
 			cfg_strvec_add(&c->headers, a->v[i] + 8);
+	c->nprepend = c->headers.n;
 }
 
 /*

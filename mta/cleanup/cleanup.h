@@ -86,6 +86,7 @@ struct cleanup {
 	struct cfg_buf line;       /* partial line */
 	struct cfg_buf rec;        /* scratch: one record, NUL-terminated */
 	struct cfg_strvec headers; /* primary headers, in order */
+	size_t nprepend;           /* the first ones are smtpd's PREPEND actions */
 	int hops;
 	long size;
 	/* outcome */

@@ -418,11 +418,17 @@ void cleanup_head_end(struct cleanup *c)
 	for (size_t i = 0; i < c->headers.n; i++)
 		if (hdr_flags(c->headers.v[i]) & HF_RESENT)
 			hs.resent = 1;
-	/* our Received header is the first one: the checks and the hop count see it */
+	/*
+	 * smtpd's PREPEND headers come first, then our Received header (the
+	 * checks and the hop count see it), then the message's own
+	 */
 	received(c, &rcv);
-	primary(c, &hs, rcv.data);
-	for (size_t i = 0; i < c->headers.n && c->status == 0 && !c->discard; i++)
-		primary(c, &hs, c->headers.v[i]);
+	for (size_t i = 0; i <= c->headers.n && c->status == 0 && !c->discard; i++) {
+		if (i == c->nprepend)
+			primary(c, &hs, rcv.data);
+		if (i < c->headers.n && c->status == 0 && !c->discard)
+			primary(c, &hs, c->headers.v[i]);
+	}
 	/* a discarded message ends here, without a word more in the log */
 	if (c->status == 0 && !c->discard) {
 		for (size_t i = 0; i < hs.rcpt.n; i++)

@@ -347,6 +347,15 @@ smtpd_sender_restrictions = check_sender_access texthash:$config_directory/sa
          ("fsend@example.net", ["nobody@example.com"]),
          ("rsend@example.net", ["nobody@example.com"])]],
      "boxes": ["nobody"]},
+    {"name": "smtpd DISCARD, HOLD and PREPEND meet header checks",
+     "main": """smtpd_sender_restrictions = check_sender_access texthash:$config_directory/sa
+header_checks = regexp:$config_directory/hc
+""", "files": {"sa": "disc@example.net DISCARD\nhold@example.net HOLD\n"
+                     "prep@example.net PREPEND X-Prep: yes\n",
+               "hc": "/^Subject:/ WARN seen\n/^X-Prep:/ INFO prep seen\n/^Subject: h2/ HOLD again\n"},
+     "steps": [("smtp", s + "@example.net", ["nobody@example.com"], "Subject: %s\n\nb\n" % subj)
+               for s, subj in (("disc", "d"), ("hold", "h2"), ("prep", "p"))],
+     "boxes": ["nobody"]},
     {"name": "content_filter and FILTER overrides",
      "main": """content_filter = discard:cf-nexthop
 header_checks = regexp:$config_directory/hc
