@@ -4,11 +4,16 @@
 #   bench/smtp.sh [-n MESSAGES] [-s SESSIONS] [-b BUILDDIR]
 #
 # Each side is a private instance in a temporary directory on 127.0.0.1
-# and a free port, delivering every message to one local mbox.  smtp-source
-# (Debian's postfix package) sends MESSAGES messages over SESSIONS parallel
-# sessions.  Measured per side:
+# and a free port.  smtp-source (Debian's postfix package) sends MESSAGES
+# messages over SESSIONS parallel sessions, twice:
+#   local    to one local user: every message ends in one mbox;
+#   relay    to a foreign domain: the smtp client relays every message to
+#            smtp-sink on 127.0.0.2 (relayhost = [127.0.0.2]:PORT), so the
+#            run measures smtpd -> queue -> smtp client -> remote server.
+# Measured per side and run:
 #   accept   messages/second until smtp-source has its last 250 (fsync'd queue)
-#   e2e      messages/second until the last message is in the mbox
+#   e2e      messages/second until the last message is delivered (in the mbox,
+#            or logged "status=sent" by the smtp client)
 #   cpu/msg  CPU milliseconds per message, all processes of the instance
 #            (master's own time, the time of the children it reaped, and of
 #            those still running)
@@ -36,15 +41,17 @@ if [ ! -x "$POSTFIX_PK" ]; then
 	echo "no postkit build in $BUILD (use -b BUILDDIR)" >&2
 	exit 2
 fi
-if ! command -v smtp-source >/dev/null 2>&1; then
-	echo "smtp-source not found: install the Debian package postfix" >&2
+if ! command -v smtp-source >/dev/null 2>&1 || ! command -v smtp-sink >/dev/null 2>&1; then
+	echo "smtp-source/smtp-sink not found: install the Debian package postfix" >&2
 	exit 77
 fi
 HZ=$(getconf CLK_TCK)
 TMP=$(mktemp -d /tmp/postkit-bench.XXXXXX)
 chmod 755 "$TMP"
 PIDS=""
+SINK=""
 cleanup() {
+	[ -n "$SINK" ] && kill "$SINK" 2>/dev/null
 	[ -d "$TMP/pk" ] && POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$TMP/pk" stop >/dev/null 2>&1
 	[ -d "$TMP/pf" ] && postfix -c "$TMP/pf" stop >/dev/null 2>&1
 	rm -rf "$TMP"
@@ -55,7 +62,7 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# main_cf DIR PORT - the settings both sides share
+# main_cf DIR SINKPORT - the settings both sides share
 main_cf() {
 	cat <<EOF
 compatibility_level = 3.6
@@ -73,6 +80,7 @@ maillog_file_prefixes = $1
 alias_maps =
 alias_database =
 biff = no
+relayhost = [127.0.0.2]:$2
 EOF
 }
 
@@ -95,15 +103,26 @@ rss_kb() {
 	ps -eo pid=,ppid=,rss= | awk -v m="$1" '$1 == m || $2 == m { t += $3 } END { print t + 0 }'
 }
 
-# run NAME DIR PORT MASTERPID_FILE COUNT_CMD - one measured run; prints "accept e2e cpu rss"
+# delivered DIR MODE USER - messages delivered so far: in USER's mbox, or relayed
+delivered() {
+	if [ "$2" = local ]; then
+		grep -c '^From ' "$1/mail/$3" 2>/dev/null || echo 0
+	else
+		grep -c 'to=<[^>]*@example\.net>, relay=127\.0\.0\.2.*status=sent' "$1/maillog" 2>/dev/null ||
+			echo 0
+	fi
+}
+
+# run NAME DIR PORT USER MODE - one measured run; prints "accept e2e cpu rss"
 run() {
-	name=$1 dir=$2 port=$3 user=$4
+	name=$1 dir=$2 port=$3 user=$4 mode=$5
+	rcpt=$user@example.com
+	[ "$mode" = relay ] && rcpt=$user@example.net
 	mpid=$(tr -d ' \n' <"$dir/queue/pid/master.pid")
 	c0=$(cpu_ticks "$mpid")
 	peak=0
 	t0=$(date +%s.%N)
-	smtp-source -s "$S" -m "$N" -l 1000 -f sender@example.com -t "$user@example.com" \
-		"127.0.0.1:$port" &
+	smtp-source -s "$S" -m "$N" -l 1000 -f sender@example.com -t "$rcpt" "127.0.0.1:$port" &
 	src=$!
 	while kill -0 "$src" 2>/dev/null; do
 		r=$(rss_kb "$mpid"); [ "$r" -gt "$peak" ] && peak=$r
@@ -112,7 +131,7 @@ run() {
 	wait "$src"
 	t1=$(date +%s.%N)
 	deadline=$(( $(date +%s) + 600 ))
-	while [ "$(grep -c '^From ' "$dir/mail/$user" 2>/dev/null || echo 0)" -lt "$N" ]; do
+	while [ "$(delivered "$dir" "$mode" "$user")" -lt "$N" ]; do
 		r=$(rss_kb "$mpid"); [ "$r" -gt "$peak" ] && peak=$r
 		[ "$(date +%s)" -gt "$deadline" ] && { echo "$name: delivery timed out" >&2; break; }
 		sleep 0.1
@@ -124,6 +143,15 @@ run() {
 			(c1 - c0) * 1000 / hz / n, peak / 1024 }'
 }
 
+# the remote server of the relay runs
+sinkport=$(free_port)
+if [ "$(id -u)" -eq 0 ]; then
+	smtp-sink -u nobody "127.0.0.2:$sinkport" 256 &
+else
+	smtp-sink "127.0.0.2:$sinkport" 256 &
+fi
+SINK=$!
+
 user=nobody
 [ "$(id -u)" -eq 0 ] || user=$(id -un)
 
@@ -132,40 +160,49 @@ pk=$TMP/pk
 mkdir -p "$pk/mail"
 chmod 1777 "$pk/mail"
 pkport=$(free_port)
-main_cf "$pk" >"$pk/main.cf"
+main_cf "$pk" "$sinkport" >"$pk/main.cf"
 [ "$(id -u)" -eq 0 ] && echo "mail_owner = postfix" >>"$pk/main.cf"
 sed "s/^127.0.0.1:2525 /127.0.0.1:$pkport /" "$here/examples/master.cf" >"$pk/master.cf"
 POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$pk" start >/dev/null 2>&1 || {
 	echo "postkit did not start" >&2; cat "$pk/maillog" >&2; exit 1; }
 sleep 1
-pkres=$(run postkit "$pk" "$pkport" "$user")
+pkres=$(run postkit "$pk" "$pkport" "$user" local)
+pkrel=$(run postkit "$pk" "$pkport" "$user" relay)
 
 # --- Postfix
 pfres=""
+pfrel=""
 if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -d /usr/lib/postfix/sbin ]; then
 	pf=$TMP/pf
 	mkdir -p "$pf/mail" "$pf/data" "$pf/queue"
 	chmod 1777 "$pf/mail"
 	chown postfix "$pf/data"
 	pfport=$(free_port)
-	main_cf "$pf" >"$pf/main.cf"
+	main_cf "$pf" "$sinkport" >"$pf/main.cf"
 	# Debian's master.cf, unchrooted, smtpd on our port
 	sed -e "s/^smtp      inet  n       -       y/127.0.0.1:$pfport inet n - n/" \
 		-e 's/^\([a-z0-9]* *unix *[-ny] *[-ny] *\)y/\1n/' /etc/postfix/master.cf >"$pf/master.cf"
 	if postfix -c "$pf" start >"$TMP/pf.out" 2>&1; then
 		sleep 1
-		pfres=$(run Postfix "$pf" "$pfport" nobody)
+		pfres=$(run Postfix "$pf" "$pfport" nobody local)
+		pfrel=$(run Postfix "$pf" "$pfport" nobody relay)
 	else
 		echo "Postfix did not start: postkit only" >&2
 		cat "$TMP/pf.out" "$pf/maillog" >&2
 	fi
 fi
 
-printf '%-8s %10s %10s %10s %8s   (%d messages, %d sessions)\n' "" "accept/s" "e2e/s" "cpu ms/msg" \
-	"rss MB" "$N" "$S"
-echo "$pkres" | awk '{ printf "%-8s %10s %10s %10s %8s\n", "postkit", $1, $2, $3, $4 }'
-if [ -n "$pfres" ]; then
-	echo "$pfres" | awk '{ printf "%-8s %10s %10s %10s %8s\n", "Postfix", $1, $2, $3, $4 }'
-	printf '%s %s\n' "$pkres" "$pfres" | awk '{ printf "%-8s %9.2fx %9.2fx %9.2fx %7.2fx\n", "ratio",
-		$1 / $5, $2 / $6, ($7 > 0 ? $3 / $7 : 0), ($8 > 0 ? $4 / $8 : 0) }'
-fi
+# table MODE PKRES PFRES - one block of results
+table() {
+	printf '%-8s %10s %10s %10s %8s   (%s: %d messages, %d sessions)\n' "" "accept/s" "e2e/s" \
+		"cpu ms/msg" "rss MB" "$1" "$N" "$S"
+	echo "$2" | awk '{ printf "%-8s %10s %10s %10s %8s\n", "postkit", $1, $2, $3, $4 }'
+	if [ -n "$3" ]; then
+		echo "$3" | awk '{ printf "%-8s %10s %10s %10s %8s\n", "Postfix", $1, $2, $3, $4 }'
+		printf '%s %s\n' "$2" "$3" | awk '{ printf "%-8s %9.2fx %9.2fx %9.2fx %7.2fx\n", "ratio",
+			$1 / $5, $2 / $6, ($7 > 0 ? $3 / $7 : 0), ($8 > 0 ? $4 / $8 : 0) }'
+	fi
+}
+
+table local "$pkres" "$pfres"
+table relay "$pkrel" "$pfrel"

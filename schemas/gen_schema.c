@@ -10,10 +10,10 @@
 
 #include <stdio.h>
 
-#include "cfg/buf.h"
-#include "cfg/export.h"
-#include "cfg/json.h"
-#include "cfg/registry.h"
+#include "cfg/base/buf.h"
+#include "cfg/io/export.h"
+#include "cfg/io/json.h"
+#include "cfg/schema/registry.h"
 
 /* ref - {"$ref": "#/$defs/NAME"} */
 static struct cfg_json *ref(const char *name)

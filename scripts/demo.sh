@@ -29,8 +29,8 @@ echo "== postfix -c $run start"
 postfix -c "$run" start
 echo "== postfix -c $run check"
 postfix -c "$run" check && echo "postfix check: no errors"
-echo "== sendmail -C $run $user"
-printf 'Subject: hello from sendmail\n\nfirst message\n' | sendmail -C "$run" "$user"
+echo "== MAIL_CONFIG=$run sendmail $user"
+printf 'Subject: hello from sendmail\n\nfirst message\n' | MAIL_CONFIG="$run" sendmail "$user"
 echo "== SMTP to 127.0.0.1:2525"
 python3 - "$user" <<'PY'
 import smtplib, sys

@@ -10,6 +10,8 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 apt-get install -y --no-install-recommends \
 	build-essential autoconf automake pkg-config git ca-certificates \
 	libyaml-dev libjansson-dev libgdbm-dev libreadline-dev check libicu-dev \
-	python3 python3-jsonschema python3-yaml clang-format clang \
+	python3 python3-jsonschema python3-yaml python3-dnslib clang-format clang \
 	util-linux procps iproute2 \
-	postfix
+	libpcre2-dev libpq-dev libmariadb-dev libsqlite3-dev liblmdb-dev libldap-dev \
+	sqlite3 postgresql mariadb-server mariadb-client \
+	postfix postfix-pcre postfix-pgsql postfix-mysql postfix-sqlite postfix-ldap postfix-lmdb

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/xalloc.h"
 
 void cfg_buf_init(struct cfg_buf *b)
 {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/base/xalloc.h"
 
 void cfg_diags_init(struct cfg_diags *ds)
 {

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/fileio.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/fileio.h"
+#include "cfg/base/xalloc.h"
 
 int cfg_file_read(const char *path, struct cfg_buf *out, struct cfg_diags *diags)
 {

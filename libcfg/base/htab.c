@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/htab.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/htab.h"
+#include "cfg/base/xalloc.h"
 
 /*
  * Entries live in an array in insertion order; an open-addressing index of

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "cfg/lines.h"
+#include "cfg/base/lines.h"
 
 void cfg_lines_init(struct cfg_lines *lr, const char *data, size_t len)
 {

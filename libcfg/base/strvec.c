@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 
 /* an empty vector shares this terminator until its first element: init never allocates */
 static char *empty[1];

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 
 /* the program's handler; the one process-wide setting of the library, set once by main() */
 static cfg_oom_fn oom_handler;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "cleanup.h"
 #include "ipc.h"
 #include "log.h"

@@ -20,8 +20,8 @@
 #ifndef CLEANUP_H
 #define CLEANUP_H
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 #include "cleanup_mime.h"
 #include "conf.h"
 #include "qfile.h"

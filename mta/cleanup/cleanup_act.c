@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "cleanup.h"
 #include "log.h"
 #include "maps.h"

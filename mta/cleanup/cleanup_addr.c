@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "cleanup.h"
 #include "log.h"
 #include "maps.h"

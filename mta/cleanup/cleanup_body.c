@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "cleanup.h"
 #include "log.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "cleanup_mime.h"
 
 /* parser states: the three header states share the values of enum mime_class */

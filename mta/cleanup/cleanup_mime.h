@@ -35,7 +35,7 @@
 
 #include <stddef.h>
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 
 /* where a header is */
 enum mime_class {

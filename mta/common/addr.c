@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 
 void addr_path_init(struct addr_path *p)
 {

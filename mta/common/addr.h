@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 struct addr_path {
 	char *internal;           /* unquoted ("" for <>) */

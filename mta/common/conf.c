@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
 #include "log.h"
 

@@ -11,8 +11,8 @@
 #ifndef MTA_CONF_H
 #define MTA_CONF_H
 
-#include "cfg/config.h"
-#include "cfg/strvec.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/strvec.h"
 
 enum mta_ptype {
 	MTA_STR = 0, /* const char ** (borrowed from the view) */

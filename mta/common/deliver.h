@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "cfg/strvec.h"
+#include "cfg/base/strvec.h"
 #include "qfile.h"
 #include "server.h"
 #include "stream.h"

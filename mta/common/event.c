@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "event.h"
 
 struct watch {

@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 #include "stream.h"
 
 /* ipc_add - append name=value (printf format for the value) */

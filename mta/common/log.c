@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 
 #define LOG_RECLEN 2000 /* longer texts are truncated, as Postfix does */

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/htab.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/htab.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
 

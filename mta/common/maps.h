@@ -9,10 +9,10 @@
 #ifndef MTA_MAPS_H
 #define MTA_MAPS_H
 
-#include "cfg/buf.h"
-#include "cfg/map.h"
-#include "cfg/mapquery.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/map/map.h"
+#include "cfg/map/mapquery.h"
+#include "cfg/base/strvec.h"
 
 /* mta_map - the open table for spec, or NULL with Postfix's reason in why */
 struct cfg_map *mta_map(const char *spec, struct cfg_buf *why);

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/fileio.h"
-#include "cfg/list.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/fileio.h"
+#include "cfg/param/list.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
 #include "match.h"

@@ -16,8 +16,8 @@
 #ifndef MTA_MATCH_H
 #define MTA_MATCH_H
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 struct match_list;
 

@@ -12,7 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "qfile.h"
 
 #define HDR_FMT "PKQ1 %012lld %012lld %012lld %02x\n"
@@ -667,24 +667,32 @@ int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf
 		const char *d = qf_queue_dirs[i];
 		char *path = cfg_xasprintf("%s/%s", queue_dir, d);
 		mode_t mode = 0700;
+		gid_t g = (gid_t)-1;
 
-		if (strcmp(d, "maildrop") == 0)
-			mode = 01733; /* anyone may drop, nobody may list */
-		else if (strcmp(d, "public") == 0 || strcmp(d, "pid") == 0)
+		/*
+		 * As Postfix installs them: only the set-gid postdrop may drop
+		 * files in maildrop (and nobody may list it), and only it and
+		 * postqueue reach the public sockets.
+		 */
+		if (strcmp(d, "maildrop") == 0 || strcmp(d, "public") == 0) {
+			mode = strcmp(d, "maildrop") == 0 ? 01730 : 02710;
+			g = group;
+		} else if (strcmp(d, "pid") == 0) {
 			mode = 0755;
+		}
 		if (stat(path, &st) < 0) {
 			if (mkdir(path, mode) < 0 && errno != EEXIST) {
 				cfg_buf_printf(why, "mkdir %s: %s", path, strerror(errno));
 				free(path);
 				return -1;
 			}
-			chmod(path, mode); /* undo the umask */
-			if (strcmp(d, "pid") != 0 && (owner != (uid_t)-1 || group != (gid_t)-1)
-			    && chown(path, owner, group) < 0) {
+			if (strcmp(d, "pid") != 0 && (owner != (uid_t)-1 || g != (gid_t)-1)
+			    && chown(path, owner, g) < 0) {
 				cfg_buf_printf(why, "chown %s: %s", path, strerror(errno));
 				free(path);
 				return -1;
 			}
+			chmod(path, mode); /* undo the umask; after chown, which clears set-gid */
 		}
 		free(path);
 	}

@@ -45,8 +45,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 #define QF_ID_MAX 32
 
@@ -207,8 +207,10 @@ char *qf_path(const char *queue_dir, const char *queue, const char *qid);
 int qf_valid_id(const char *name);
 /*
  * qf_make_dirs - create queue_dir and its subdirectories (plus pid, private,
- * public) when missing.  owner/group -1 leave ownership alone.  Returns 0 or
- * -1 with errno and the failing path in why.
+ * public) when missing, with Postfix's modes (maildrop 1730, public 2710).
+ * owner (mail_owner) gets every directory but pid, group (setgid_group)
+ * maildrop and public; -1 leaves ownership alone.  Returns 0 or -1 with
+ * errno and the failing path in why.
  */
 int qf_make_dirs(const char *queue_dir, uid_t owner, gid_t group, struct cfg_buf *why);
 

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
 #include "resolve.h"

@@ -11,7 +11,7 @@
 #ifndef MTA_RESOLVE_H
 #define MTA_RESOLVE_H
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 #include "conf.h"
 #include "match.h"
 

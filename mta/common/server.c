@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cfg/mastercf.h"
-#include "cfg/xalloc.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "server.h"
@@ -59,7 +59,8 @@ void mta_server_drop_privileges(struct mta_server *srv)
 	const char *unpriv;
 	struct passwd *pw;
 
-	if (geteuid() != 0)
+	/* stand-alone (sendmail -bs) a daemon runs as the user who started it, as in Postfix */
+	if (geteuid() != 0 || srv->standalone)
 		return;
 	unpriv = entry_field(srv, CFG_MF_UNPRIV);
 	if (unpriv && strcmp(unpriv, "n") == 0) {
@@ -237,6 +238,8 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 		mta_log_stderr(0);
 		mta_conf_open(&srv.conf, config_dir, srv.service, srv.type);
 	}
+	if (srv.standalone)
+		mta_log_stderr(0); /* sendmail -bs: the log only, not the client's stderr */
 	mta_conf_log(&srv.conf);
 	srv.queue_dir = mta_conf_str(&srv.conf, "queue_directory");
 	srv.max_use = mta_conf_long(&srv.conf, "max_use");

@@ -26,7 +26,7 @@
 
 #include <sys/types.h>
 
-#include "cfg/strvec.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 
 #define MTA_STATUS_FD 3

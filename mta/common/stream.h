@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 
 struct mta_stream {
 	int fd;

@@ -32,9 +32,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
-#include "cfg/htab.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/htab.h"
+#include "cfg/base/strvec.h"
 #include "deliver.h"
 
 /* how a destination was reached: allow_mail_to_commands / allow_mail_to_files classes */

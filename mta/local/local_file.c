@@ -8,7 +8,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
+#include "cfg/base/buf.h"
 #include "local.h"
 #include "log.h"
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "local.h"
 #include "log.h"

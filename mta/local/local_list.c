@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "local.h"
 #include "local_token.h"
 #include "log.h"

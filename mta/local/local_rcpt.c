@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "local.h"
 #include "log.h"
 #include "maps.h"

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/buf.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/xalloc.h"
 #include "local_token.h"
 
 /* token types above the range of single-character operators */

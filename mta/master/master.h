@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#include "cfg/strvec.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 #include "server.h"
 

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/daemon.h"
-#include "cfg/mastercf.h"
-#include "cfg/xalloc.h"
+#include "cfg/schema/daemon.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/xalloc.h"
 #include "event.h"
 #include "log.h"
 #include "master.h"

@@ -1,11 +1,18 @@
 /*
  * pickup.c - the pickup service: maildrop/ to cleanup
  *
- * sendmail (and smtpd -bs) leave sealed files in the maildrop queue; on a
- * trigger or its wakeup timer pickup hands each one to cleanup with
- * "local" rewriting, the submitter's uid (from the file owner, which the
- * submitter cannot fake) and, for sendmail -t, recipient extraction.
- * The maildrop file goes away only after cleanup has queued the message.
+ * postdrop (for sendmail and smtpd -bs) leaves sealed files in the maildrop
+ * queue; on a trigger or its wakeup timer pickup hands each one to cleanup
+ * with the submitter's uid (from the file owner, which the submitter cannot
+ * fake) and, for sendmail -t, recipient extraction.  Nothing else in the
+ * file is trusted: the sender and the recipients must be free of control
+ * characters (the file is removed with a warning otherwise), a full name
+ * loses its control characters, only the attributes a submission may set
+ * (rewrite_context local or remote, envid, ret) are passed on, and the
+ * header flags only for -t and -bv.  This matters where the maildrop is the
+ * user's own (an unprivileged instance): there a file need not come from
+ * postdrop.  The maildrop file goes away only after cleanup has queued the
+ * message.
  */
 #include "config.h"
 
@@ -19,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "qfile.h"
@@ -29,6 +36,51 @@ static const char *cleanup_service;
 /* as pickup's view sees them: recorded with every message it feeds */
 static const char *content_filter, *receive_override;
 
+/* has_control - 1 when s holds a control character */
+static int has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* malformed - the envelope part a submission could not have written, or NULL */
+static const char *malformed(const struct qf_env *env)
+{
+	if (has_control(env->sender))
+		return "sender";
+	for (size_t i = 0; i < env->nrcpt; i++)
+		if (has_control(env->rcpt[i].addr))
+			return "recipient";
+	return NULL;
+}
+
+/* add_attrs - the few attributes a submission may set, checked */
+static void add_attrs(struct cfg_strvec *a, const struct qf_env *env)
+{
+	const char *ctx = qf_env_attr(env, "rewrite_context");
+	const char *full = qf_env_attr(env, "full_name");
+	const char *v;
+
+	ipc_add(a, "rewrite_context", "%s", ctx && strcmp(ctx, "remote") == 0 ? "remote" : "local");
+	if (full) {
+		char *clean = cfg_xstrdup(full);
+
+		/* a newline would start a header line of its own in From: */
+		for (char *p = clean; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		ipc_add(a, "full_name", "%s", clean);
+		free(clean);
+	}
+	if ((v = qf_env_attr(env, "envid")) != NULL && !has_control(v) && strlen(v) <= 100)
+		ipc_add(a, "envid", "%s", v);
+	if ((v = qf_env_attr(env, "ret")) != NULL
+	    && (strcmp(v, "full") == 0 || strcmp(v, "hdrs") == 0))
+		ipc_add(a, "ret", "%s", v);
+}
+
 /* feed - one maildrop file to cleanup; 0 done (file may go), -1 try later */
 static int feed(struct mta_server *srv, const char *name, int fd, const struct stat *st)
 {
@@ -37,7 +89,7 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	struct mta_stream s;
 	struct cfg_strvec a;
 	char qid[QF_ID_MAX];
-	const char *full;
+	const char *bad;
 	int cfd, rc = -1;
 
 	qf_env_init(&env);
@@ -46,6 +98,12 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	cfg_strvec_init(&a);
 	if (qf_read(fd, &env, &why) < 0 || qf_read_content(fd, &env, &content) < 0) {
 		mta_warn("maildrop/%s: %s: removed", name, why.len ? why.data : "read error");
+		rc = 0;
+		goto out;
+	}
+	if ((bad = malformed(&env)) != NULL) {
+		mta_warn("maildrop/%s: uid=%ld: malformed %s address: removed", name,
+		         (long)st->st_uid, bad);
 		rc = 0;
 		goto out;
 	}
@@ -69,10 +127,9 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	ipc_add(&a, "sender", "%s", env.sender);
 	for (size_t i = 0; i < env.nrcpt; i++)
 		ipc_add(&a, "rcpt", "%x\t\t%s", env.rcpt[i].notify, env.rcpt[i].addr);
-	ipc_add(&a, "rewrite_context", "local");
+	/* the uid is the file owner's, whatever the file says */
 	ipc_add(&a, "uid", "%ld", (long)st->st_uid);
-	if ((full = qf_env_attr(&env, "full_name")) != NULL)
-		ipc_add(&a, "full_name", "%s", full);
+	add_attrs(&a, &env);
 	if (env.hflags & QF_H_EXTRACT)
 		ipc_add(&a, "extract", "1");
 	if (env.hflags & QF_H_VERIFY)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "event.h"
 #include "ipc.h"
 #include "log.h"

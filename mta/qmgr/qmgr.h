@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "cfg/htab.h"
+#include "cfg/base/htab.h"
 #include "conf.h"
 #include "qfile.h"
 #include "resolve.h"

@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/mastercf.h"
-#include "cfg/xalloc.h"
+#include "cfg/schema/daemon.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/xalloc.h"
 #include "event.h"
 #include "ipc.h"
 #include "log.h"
@@ -105,8 +106,7 @@ static struct qm_transport *transport(struct qmgr *q, const char *name)
 	cmd = service_command(q, name, &maxproc);
 	if (cmd == NULL)
 		tp->unavailable = cfg_xstrdup("mail transport unavailable");
-	else if (strcmp(cmd, "local") != 0 && strcmp(cmd, "error") != 0
-	         && strcmp(cmd, "discard") != 0)
+	else if (!cfg_daemon_delivers(cmd))
 		tp->unavailable =
 		    cfg_xasprintf("mail transport unavailable: postkit does not implement the "
 		                  "\"%s\" delivery agent yet",

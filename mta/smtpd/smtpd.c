@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
+#include "smtpd_check.h"
 
 /* the order Postfix prints command counters in */
 static const char *const count_names[] = {
@@ -494,6 +496,26 @@ static int override_has(const char *value, const char *word)
 	return has;
 }
 
+/*
+ * standalone_init - sendmail -bs: the invoking user's own submission.  As
+ * in Postfix's stand-alone mode, no smtpd_*_restrictions apply (unless the
+ * user is mail_owner, for whom Postfix runs a real server); the server
+ * skeleton already keeps the smtpd lines out of the client's stderr.
+ */
+static void standalone_init(struct mta_server *srv)
+{
+	struct passwd *owner = getpwnam(mta_conf_str(&srv->conf, "mail_owner"));
+	struct smtpd_rules *r = cfg.rules;
+	struct rlist *lists[] = {&r->client, &r->helo, &r->sender, &r->relay,
+	                         &r->rcpt,   &r->data, &r->eod,    &r->etrn};
+
+	if (owner && owner->pw_uid == getuid())
+		return;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		smtpdp_rlist_fini(lists[i]);
+	cfg.unlisted_rcpt = cfg.unlisted_sender = 0;
+}
+
 /* init - read the settings once per process */
 static void init(struct mta_server *srv)
 {
@@ -536,7 +558,9 @@ static void init(struct mta_server *srv)
 		cfg.hard_errors = 20;
 	cfg.no_unknown_rcpt = override_has(cfg.receive_override, "no_unknown_recipient_checks");
 	smtpd_check_init(&cfg, &srv->conf);
-	if (!srv->standalone)
+	if (srv->standalone)
+		standalone_init(srv);
+	else
 		smtpd_cleanup_init(srv, cfg.cleanup_service);
 }
 

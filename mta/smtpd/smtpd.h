@@ -17,8 +17,8 @@
 #include "resolve.h"
 #include "server.h"
 #include "stream.h"
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 /* the settings smtpd reads once per process */
 struct smtpd_cfg {

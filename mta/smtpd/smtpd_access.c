@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"

@@ -2,10 +2,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <arpa/nameser.h>
 #include <ctype.h>
 #include <netdb.h>
-#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
+#include "dns.h"
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
@@ -91,22 +90,21 @@ int smtpd_check_mynetworks(struct smtpd *s)
 /* domain_known - a sender domain exists: ours, or in the DNS (MX or address) */
 static int domain_known(const char *domain)
 {
-	unsigned char answer[512];
-	struct addrinfo hints, *res = NULL;
+	static const unsigned types[] = {DNS_T_MX, DNS_T_A, DNS_T_AAAA};
+	int known = 0;
 
 	if (domain[0] == '[')
 		return addr_valid_ip_literal(domain);
 	if (!addr_valid_hostname(domain))
 		return 0;
-	if (res_query(domain, ns_c_in, ns_t_mx, answer, sizeof(answer)) > 0)
-		return 1;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(domain, NULL, &hints, &res) == 0) {
-		freeaddrinfo(res);
-		return 1;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && !known; i++) {
+		struct dns_list l;
+
+		dns_list_init(&l);
+		known = dns_lookup(domain, types[i], 0, &l, NULL) == DNS_OK;
+		dns_list_fini(&l);
 	}
-	return 0;
+	return known;
 }
 
 /* unlisted - "User unknown in ... table" for an address in our domains; V_DUNNO when known */

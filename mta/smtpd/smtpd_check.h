@@ -5,7 +5,7 @@
 #ifndef SMTPD_CHECK_H
 #define SMTPD_CHECK_H
 
-#include "cfg/restriction.h"
+#include "cfg/schema/restriction.h"
 #include "smtpd.h"
 
 /* outcome of one restriction or list */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "qfile.h"

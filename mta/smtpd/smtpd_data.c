@@ -8,10 +8,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
 #include "qfile.h"
+#include "submit.h"
 #include "cleanup/cleanup.h"
 #include "smtpd.h"
 
@@ -20,11 +21,12 @@
 /*
  * smtpd writes its queue files itself with the cleanup engine (the same
  * code the cleanup daemon runs, with the cleanup service's settings), so a
- * message costs no extra process hop.  In stand-alone mode (sendmail -bs)
- * the message goes to the maildrop queue like any sendmail submission, and
- * pickup takes it from there.
+ * message costs no extra process hop.  In stand-alone mode (sendmail -bs,
+ * run by the user) the message goes through postdrop into the maildrop
+ * queue like any sendmail submission, and pickup takes it from there; the
+ * reply names postdrop's queue ID, as Postfix's does.
  */
-static struct qf_writer drop;
+static struct submit_stream drop;
 static int drop_open;
 static struct cleanup_cfg ccfg;
 static struct cleanup cln;
@@ -51,14 +53,20 @@ void smtpd_cleanup_init(struct mta_server *srv, const char *service)
 int smtpd_open_queue(struct smtpd *s)
 {
 	if (s->srv->standalone) {
-		if (qf_create(&drop, s->srv->queue_dir, QF_MAILDROP) < 0) {
-			mta_warn("create file %s/maildrop: %m", s->srv->queue_dir);
+		char *prog = submit_program(&s->srv->conf, "postdrop");
+		int rc = submit_open(&drop, prog, mta_conf_dir(&s->srv->conf));
+
+		if (rc < 0)
+			mta_warn("execute %s: %m", prog);
+		else if (drop.qid[0] == '\0')
+			submit_cancel(&drop); /* postdrop refused, and said why */
+		free(prog);
+		if (rc < 0 || drop.qid[0] == '\0') {
 			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 			return -1;
 		}
 		drop_open = 1;
-		drop.seal_mode = 0744;
-		snprintf(s->qid, sizeof(s->qid), "%s", drop.qid);
+		snprintf(s->qid, sizeof(s->qid), "%.*s", (int)sizeof(s->qid) - 1, drop.qid);
 		return 0;
 	}
 	if (cleanup_open(&cln, &ccfg) < 0) {
@@ -74,7 +82,7 @@ int smtpd_open_queue(struct smtpd *s)
 void smtpd_close_queue(struct smtpd *s)
 {
 	if (drop_open) {
-		qf_abort(&drop);
+		submit_cancel(&drop);
 		drop_open = 0;
 	}
 	if (cln_open) {
@@ -89,21 +97,17 @@ void smtpd_close_queue(struct smtpd *s)
 static void send_envelope(struct smtpd *s)
 {
 	struct cfg_strvec a;
-	struct timeval tv;
 
 	if (drop_open) {
-		gettimeofday(&tv, NULL);
-		qf_arrival(&drop, (long)tv.tv_sec, (long)tv.tv_usec);
-		qf_head(&drop, 'S', s->sender);
-		{
-			char uid[32];
+		/* postdrop takes the time and the uid itself; pickup tells cleanup */
+		submit_record(&drop, 'S', s->sender);
+		for (size_t i = 0; i < s->nrcpt; i++) {
+			char *r = cfg_xasprintf("%x %s", s->rcpt[i].notify, s->rcpt[i].internal);
 
-			snprintf(uid, sizeof(uid), "%ld", (long)getuid());
-			qf_attr(&drop, "uid", uid);
+			submit_record(&drop, 'R', r);
+			free(r);
 		}
-		qf_attr(&drop, "protocol", s->protocol);
-		if (s->helo)
-			qf_attr(&drop, "helo", s->helo);
+		submit_record(&drop, 'M', NULL);
 		return;
 	}
 	cfg_strvec_init(&a);
@@ -144,7 +148,7 @@ static void put(struct smtpd *s, const char *data, size_t len)
 {
 	(void)s;
 	if (drop_open)
-		qf_content(&drop, data, len);
+		submit_content(&drop, data, len);
 	else if (cln_open)
 		cleanup_content(&cln, data, len);
 }
@@ -158,16 +162,15 @@ static int finish(struct smtpd *s)
 	int rc = -1;
 
 	if (drop_open) {
-		for (size_t i = 0; i < s->nrcpt; i++)
-			qf_rcpt(&drop, s->rcpt[i].internal, s->rcpt[i].internal, s->rcpt[i].notify);
+		int status;
+
 		drop_open = 0;
-		if (qf_seal(&drop, 1) < 0) {
-			mta_warn("maildrop file write error: %m");
+		if ((status = submit_finish(&drop)) != 0) {
+			mta_warn("%s: postdrop exit status %d: queue file write error", s->qid,
+			         status);
 			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 			return -1;
 		}
-		qf_writer_fini(&drop);
-		ipc_trigger(s->srv->queue_dir, "public", "pickup", 'W');
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
 		s->qid[0] = '\0';
 		return 0;

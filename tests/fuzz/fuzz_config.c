@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/maincf.h"
-#include "cfg/mastercf.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/doc/maincf.h"
+#include "cfg/doc/mastercf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

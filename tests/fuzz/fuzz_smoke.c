@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/fileio.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/base/fileio.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

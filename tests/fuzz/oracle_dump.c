@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/maincf.h"
-#include "cfg/mastercf.h"
-#include "cfg/xalloc.h"
+#include "cfg/doc/maincf.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/xalloc.h"
 
 static const char blanks[] = " \t\r\n";
 

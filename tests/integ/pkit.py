@@ -139,6 +139,9 @@ class Instance:
         e = dict(os.environ)
         e["POSTKIT_DAEMON_DIR"] = DAEMON_DIR
         e.pop("MAIL_CONFIG", None)
+        # never the host's resolver: a test without its own DNS server gets one that is not there
+        # (every lookup fails at once with "Host not found, try again")
+        e.setdefault("POSTKIT_DNS_SERVER", "127.0.0.1:1")
         return e
 
     # -- commands
@@ -147,8 +150,12 @@ class Instance:
                               capture_output=True, text=True, timeout=timeout)
 
     def sendmail(self, args, message, timeout=30):
+        # MAIL_CONFIG, not -C: sendmail refuses -C from a user other than root
+        # unless the default main.cf lists the directory, as Postfix does
         data = message.encode() if isinstance(message, str) else message
-        return subprocess.run([SENDMAIL, "-C", self.dir] + list(args), env=self.env(),
+        env = self.env()
+        env["MAIL_CONFIG"] = self.dir
+        return subprocess.run([SENDMAIL] + list(args), env=env,
                               input=data, capture_output=True, timeout=timeout)
 
     def start(self):

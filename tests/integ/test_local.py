@@ -183,7 +183,8 @@ loop2 loop1
                                        r"sender@example\.net$", lines[1] if len(lines) > 1 else "") is not None,
                repr(lines))
         R.true("mailq reason", len(lines) > 2 and lines[2].strip() ==
-               '(mail transport unavailable: postkit does not implement the "smtp" delivery agent yet)',
+               '(Host or domain name not found. Name service error for name=example.org type=MX: '
+               'Host not found, try again)',
                repr(lines))
         R.check("mailq recipient", lines[3:4], [" " * 41 + "someone@example.org"])
         R.true("mailq total", re.fullmatch(r"-- \d+ Kbytes in 1 Request\.", lines[-1]) is not None, lines[-1])
@@ -239,7 +240,7 @@ loop2 loop1
         R.true("expired", inst.wait_log(r"[0-9A-F]+: from=<nobody@mail\.example\.com>, status=expired, "
                                         r"returned to sender", timeout=20))
         R.true("expiry notice", inst.wait_mailbox("nobody", "Undelivered Mail Returned to Sender"))
-        R.true("notice gives the last reason", "mail transport unavailable" in inst.mailbox("nobody"))
+        R.true("notice gives the last reason", "Host or domain name not found" in inst.mailbox("nobody"))
         deadline = time.time() + 10
         while inst.queue_files("deferred") and time.time() < deadline:
             time.sleep(0.1)
@@ -255,7 +256,8 @@ loop2 loop1
         res = r.sendmail(["-bp"], "")
         R.check("mailq when empty", res.stdout.decode(), "Mail queue is empty\n")
         res = r.sendmail([], "Subject: x\n\nno recipients\n")
-        R.check("no recipients: exit", res.returncode, 64)
+        # Postfix 3.7's sendmail exits 75 on every fatal error (observed), usage ones too
+        R.check("no recipients: exit", res.returncode, 75)
         R.true("no recipients: message", b"Recipient addresses must be specified on the command line "
                b"or via the -t option" in res.stderr, res.stderr)
     finally:

@@ -1,22 +1,43 @@
 #!/bin/sh
 # layering.sh - enforce DESIGN.md's dependency rules on #include lines:
-#  - libcfg/base includes only base headers (no other libcfg module);
+#  - libcfg's folders are layers, lowest first: base, schema, param, doc and map (side by
+#    side: neither includes the other), config, io, check.  A file of a layer (its sources
+#    in libcfg/LAYER/ and its public headers in libcfg/include/cfg/LAYER/) includes only
+#    headers of its own layer and of lower ones ("cfg/LAYER/x.h", "../LAYER/x_int.h");
 #  - libcfg never includes anything from tools/ or mta/ and never readline;
-#  - gdbm.h, yaml.h, jansson.h are each included by exactly one adapter file;
+#  - gdbm.h, yaml.h, jansson.h, resolv.h and the table client libraries' headers are each
+#    included by exactly one adapter file;
 #  - a tool never includes another tool's or a daemon's private header.
 src=${top_srcdir:-$(dirname "$0")/../..}
 cd "$src" || exit 99
 fail=0
-base_hdrs='xalloc|buf|strvec|htab|diag|lines|fileio'
 files() { git ls-files "$@" 2>/dev/null || find $(echo "$@" | sed 's/\*.*//') -name '*.[ch]'; }
 
-for f in $(files 'libcfg/base/*.c' 'libcfg/base/*.h'); do
-	grep -nE '#include "cfg/' "$f" | grep -vE "\"cfg/($base_hdrs)\.h\"" | sed "s|^|$f: base includes libcfg module: |" | grep . && fail=1
+rank() {
+	case $1 in
+	base) echo 0 ;; schema) echo 1 ;; param) echo 2 ;; doc | map) echo 3 ;;
+	config) echo 4 ;; io) echo 5 ;; check) echo 6 ;; *) echo 99 ;;
+	esac
+}
+for f in $(files 'libcfg/*.c' 'libcfg/*.h'); do
+	case $f in
+	libcfg/include/cfg/*/*) layer=$(echo "$f" | cut -d/ -f4) ;;
+	libcfg/*/*) layer=$(echo "$f" | cut -d/ -f2) ;;
+	*) echo "$f: a libcfg file outside the layer folders"; fail=1; continue ;;
+	esac
+	mine=$(rank "$layer")
+	for dep in $(grep -oE '#include "(cfg|\.\.)/[a-z]+/' "$f" | sed -E 's|#include "(cfg\|\.\.)/||; s|/$||' | sort -u); do
+		theirs=$(rank "$dep")
+		if [ "$dep" != "$layer" ] && { [ "$theirs" -ge "$mine" ] || [ "$theirs" = 99 ]; }; then
+			echo "$f: layer $layer includes layer $dep (same or higher)"
+			fail=1
+		fi
+	done
 done
 for f in $(files 'libcfg/*.c' 'libcfg/*.h'); do
 	grep -nE '#include [<"](tools|mta)/|readline' "$f" | sed "s|^|$f: libcfg reaches up: |" | grep . && fail=1
 done
-for lib in gdbm.h yaml.h jansson.h; do
+for lib in gdbm.h yaml.h jansson.h resolv.h pcre2.h libpq-fe.h mysql.h sqlite3.h lmdb.h ldap.h; do
 	n=$(files '*.c' '*.h' | grep -v '^tests/' | xargs grep -lE "#include <$lib>" 2>/dev/null | wc -l)
 	if [ "$n" -gt 1 ]; then
 		echo "$lib is included by $n files; only one adapter may include it:"

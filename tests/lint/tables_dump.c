@@ -9,12 +9,12 @@
 
 #include <stdio.h>
 
-#include "cfg/daemon.h"
-#include "cfg/masterdef.h"
-#include "cfg/registry.h"
-#include "cfg/restriction.h"
-#include "cfg/support.h"
-#include "cfg/tabletype.h"
+#include "cfg/schema/daemon.h"
+#include "cfg/schema/masterdef.h"
+#include "cfg/schema/registry.h"
+#include "cfg/schema/restriction.h"
+#include "cfg/check/support.h"
+#include "cfg/schema/tabletype.h"
 
 /* main - print the rows */
 int main(void)

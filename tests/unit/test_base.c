@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/fileio.h"
-#include "cfg/htab.h"
-#include "cfg/lines.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/base/fileio.h"
+#include "cfg/base/htab.h"
+#include "cfg/base/lines.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 
 START_TEST(test_buf_grows_and_terminates)
 {

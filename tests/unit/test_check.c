@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/check.h"
-#include "cfg/diag.h"
-#include "cfg/json.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/check/check.h"
+#include "cfg/base/diag.h"
+#include "cfg/io/json.h"
+#include "cfg/base/xalloc.h"
 
 /* ---- edit distance and suggestions ---------------------------------------------------- */
 

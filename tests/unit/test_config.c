@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/diag.h"
-#include "cfg/fileio.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/diag.h"
+#include "cfg/base/fileio.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 
 static char tmpdir[] = "/tmp/test_config.XXXXXX";
 static char *dir;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/diag.h"
-#include "cfg/doctree.h"
+#include "cfg/base/diag.h"
+#include "cfg/io/doctree.h"
 
 /* parse - parse text, expecting success */
 static struct cfg_doc *parse(const char *text, size_t len)

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/edit.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/doc/edit.h"
+#include "cfg/base/strvec.h"
 
 struct row {
 	enum cfg_edit_what what;

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/expand.h"
-#include "cfg/htab.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/param/expand.h"
+#include "cfg/base/htab.h"
+#include "cfg/base/xalloc.h"
 
 /*
  * A table of definitions for one row: "name=value" lines separated by '\n'

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/export.h"
-#include "cfg/json.h"
-#include "cfg/yaml.h"
+#include "cfg/base/buf.h"
+#include "cfg/io/export.h"
+#include "cfg/io/json.h"
+#include "cfg/io/yaml.h"
 
 /* dump - compact JSON of j, then free j */
 static char *dump(struct cfg_json *j)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/json.h"
+#include "cfg/io/json.h"
 
 START_TEST(test_build_and_dump_in_order)
 {

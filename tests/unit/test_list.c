@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/list.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/param/list.h"
+#include "cfg/base/strvec.h"
 
 /*
  * cfg_list_split() rows.  Observed through import_environment, which

@@ -9,11 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/fileio.h"
-#include "cfg/maincf.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/base/fileio.h"
+#include "cfg/doc/maincf.h"
+#include "cfg/base/xalloc.h"
 
 /* describe - "name=value@line-last|..." then the diagnostics "S code line: msg|" */
 static char *describe(const char *in, size_t len, int *rc)

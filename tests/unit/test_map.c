@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/fileio.h"
-#include "cfg/map.h"
-#include "cfg/tabletype.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/fileio.h"
+#include "cfg/map/map.h"
+#include "cfg/schema/tabletype.h"
+#include "cfg/base/xalloc.h"
 
 static const char tmpl[] = "/tmp/test_map.XXXXXX";
 static char tmpdir[sizeof(tmpl)];
@@ -124,7 +124,7 @@ START_TEST(test_types_sorted)
 	ck_assert_uint_ge(n, 10);
 	ck_assert_uint_ne(cfg_map_type_caps("hash") & CFG_MAPT_BUILD, 0);
 	ck_assert_uint_ne(cfg_map_type_caps("regexp") & CFG_MAPT_PATTERN, 0);
-	ck_assert_uint_eq(cfg_map_type_caps("pcre"), 0);
+	ck_assert_uint_eq(cfg_map_type_caps("cdb"), 0);
 	ck_assert_int_eq(cfg_map_has_backend("nosuch"), 0);
 }
 END_TEST
@@ -135,8 +135,8 @@ START_TEST(test_open_errors)
 	struct cfg_diags d;
 
 	cfg_diags_init(&d);
-	ck_assert_int_eq(cfg_map_open("pcre:/x", CFG_MAP_READ, 0, &m, &d), -1);
-	ck_assert_str_eq(d.v[0].msg, "unsupported dictionary type: pcre");
+	ck_assert_int_eq(cfg_map_open("cdb:/x", CFG_MAP_READ, 0, &m, &d), -1);
+	ck_assert_str_eq(d.v[0].msg, "unsupported dictionary type: cdb");
 	ck_assert_int_eq(cfg_map_open("hash:", CFG_MAP_READ, 0, &m, &d), -1);
 	ck_assert_str_eq(d.v[1].msg,
 	                 "open dictionary: expecting \"type:name\" form instead of \"hash:\"");

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/mapquery.h"
-#include "cfg/xalloc.h"
+#include "cfg/map/mapquery.h"
+#include "cfg/base/xalloc.h"
 
 /* open_list - a list of tables, failing the test on error */
 static struct cfg_maplist *open_list(const char *spec)

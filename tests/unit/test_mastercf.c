@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/fileio.h"
-#include "cfg/mastercf.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/base/fileio.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/xalloc.h"
 
 /*
  * describe - per service "f0 f1 .. f6 [argv0][argv1].. {name=value}..@line-last;" then

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
 #include "ipc.h"
 #include "match.h"

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/hostinfo.h"
-#include "cfg/daemon.h"
-#include "cfg/registry.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/param/hostinfo.h"
+#include "cfg/schema/daemon.h"
+#include "cfg/schema/registry.h"
 
 START_TEST(test_sorted_and_counted)
 {

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/diag.h"
-#include "cfg/expand.h"
-#include "cfg/registry.h"
-#include "cfg/restriction.h"
-#include "cfg/tabletype.h"
-#include "cfg/validate.h"
+#include "cfg/base/diag.h"
+#include "cfg/param/expand.h"
+#include "cfg/schema/registry.h"
+#include "cfg/schema/restriction.h"
+#include "cfg/schema/tabletype.h"
+#include "cfg/param/validate.h"
 
 struct row {
 	const char *name;

@@ -26,12 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/diag.h"
-#include "cfg/map.h"
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/diag.h"
+#include "cfg/map/map.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 
 #define USAGE "[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file..."
 

@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/edit.h"
-#include "cfg/fileio.h"
-#include "cfg/mastercf.h"
-#include "cfg/strvec.h"
-#include "cfg/validate.h"
-#include "cfg/xalloc.h"
+#include "cfg/doc/edit.h"
+#include "cfg/base/fileio.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/strvec.h"
+#include "cfg/param/validate.h"
+#include "cfg/base/xalloc.h"
 #include "edit_priv.h"
 #include "postconf_edit.h"
 

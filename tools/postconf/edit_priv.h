@@ -7,13 +7,13 @@
 
 #include <stdio.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/diag.h"
-#include "cfg/edit.h"
-#include "cfg/expand.h"
-#include "cfg/mastercf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/diag.h"
+#include "cfg/doc/edit.h"
+#include "cfg/param/expand.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/base/strvec.h"
 
 /* pcf_ed_progname - the name messages start with (argv[0], as Postfix prints it) */
 const char *pcf_ed_progname(void);

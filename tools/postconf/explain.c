@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/config.h"
-#include "cfg/maincf.h"
-#include "cfg/mastercf.h"
-#include "cfg/registry.h"
-#include "cfg/strvec.h"
-#include "cfg/validate.h"
-#include "cfg/xalloc.h"
+#include "cfg/config/effective.h"
+#include "cfg/doc/maincf.h"
+#include "cfg/doc/mastercf.h"
+#include "cfg/schema/registry.h"
+#include "cfg/base/strvec.h"
+#include "cfg/param/validate.h"
+#include "cfg/base/xalloc.h"
 #include "edit_priv.h"
 #include "postconf_edit.h"
 

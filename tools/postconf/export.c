@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/diag.h"
-#include "cfg/export.h"
-#include "cfg/fileio.h"
-#include "cfg/json.h"
-#include "cfg/yaml.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/diag.h"
+#include "cfg/io/export.h"
+#include "cfg/base/fileio.h"
+#include "cfg/io/json.h"
+#include "cfg/io/yaml.h"
 #include "postconf.h"
 #include "postconf_export.h"
 

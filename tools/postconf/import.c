@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/diag.h"
-#include "cfg/doctree.h"
-#include "cfg/fileio.h"
-#include "cfg/import.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
+#include "cfg/io/doctree.h"
+#include "cfg/base/fileio.h"
+#include "cfg/io/import.h"
+#include "cfg/base/xalloc.h"
 #include "edit_priv.h"
 #include "postconf.h"
 #include "postconf_export.h"

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/diag.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/diag.h"
 #include "postconf.h"
 #include "postconf_edit.h"
 #include "postconf_export.h"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "cfg/tabletype.h"
+#include "cfg/schema/tabletype.h"
 #include "postconf.h"
 
 /* pcf_show_maps - the lookup table types postkit implements, one per line */

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg/buf.h"
-#include "cfg/htab.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/htab.h"
 #include "postconf.h"
 
 #define OUT_BUFSIZE 4096 /* Postfix's VSTREAM_BUFSIZE */

@@ -19,10 +19,10 @@
 
 #include <stdarg.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/diag.h"
-#include "cfg/mastercf.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/diag.h"
+#include "cfg/doc/mastercf.h"
 
 /* One bit per option (postconf(1)); the order of pcf_opt_names is Postfix's. */
 #define PCF_SHOW_NONDEF (1u << 0)     /* -n */

@@ -6,10 +6,10 @@
 
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/registry.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/schema/registry.h"
+#include "cfg/base/strvec.h"
 #include "postconf.h"
 
 /* print_parameter - one parameter, when it has a value in this mode */

@@ -12,9 +12,9 @@
 
 #include <stddef.h>
 
-#include "cfg/buf.h"
-#include "cfg/config.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/config/effective.h"
+#include "cfg/base/strvec.h"
 
 struct pcf_shell {
 	const char *dir;        /* configuration directory */

@@ -24,8 +24,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "cfg/strvec.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/strvec.h"
+#include "cfg/base/xalloc.h"
 #include "shell.h"
 
 #define HISTORY_LINES 1000

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "edit_priv.h"
 
 #define CONTEXT 3

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cfg/buf.h"
-#include "cfg/check.h"
-#include "cfg/diag.h"
-#include "cfg/support.h"
+#include "cfg/base/buf.h"
+#include "cfg/check/check.h"
+#include "cfg/base/diag.h"
+#include "cfg/check/support.h"
 #include "check.h"
 
 /* Options of the check subcommand. */

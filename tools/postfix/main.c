@@ -2,7 +2,8 @@
  * postfix - start, stop and control the postkit mail system
  *
  * postfix [-c config_dir] [-Dv] command
- *   start, start-fg, stop, abort, reload, status, flush, check
+ *   start, start-fg, stop, abort, reload, status, flush, check,
+ *   set-permissions, upgrade-configuration (perms.c, upgrade.c)
  * Messages and exit statuses are Postfix's: the script-level ones are
  * logged as postfix/postfix-script and copied to stderr when it is a
  * terminal ("starting the Postfix mail system", "the Postfix mail system
@@ -24,11 +25,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "check.h"
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"
+#include "postfix.h"
 #include "qfile.h"
 #include "server.h"
 
@@ -138,29 +140,13 @@ static int run_master(struct pfx *p, const char *mode, int foreground)
 /* prepare - what check-fatal does before a start: a valid configuration and queue dirs */
 static int prepare(struct pfx *p)
 {
-	struct cfg_buf why;
 	char check_word[] = "check";
 	char *checkargv[] = {check_word, NULL};
-	uid_t owner = (uid_t)-1;
-	gid_t group = (gid_t)-1;
 
-	if (geteuid() == 0) {
-		const char *mo = mta_conf_str(&p->conf, "mail_owner");
-		struct passwd *pw = getpwnam(mo);
-
-		if (pw == NULL)
-			mta_fatal("unknown mail_owner user name value: %s", mo);
-		owner = pw->pw_uid;
-		group = pw->pw_gid;
-	}
-	cfg_buf_init(&why);
-	if (qf_make_dirs(p->queue_dir, owner, group, &why) < 0) {
-		mta_error("%s", why.data);
-		cfg_buf_fini(&why);
+	if (pfx_create_missing(&p->conf, p->config_dir, p->queue_dir) < 0) {
 		script(1, "mail system startup failed");
 		return -1;
 	}
-	cfg_buf_fini(&why);
 	/* the queue directories exist now: check the rest */
 	if (pfx_check(p->config_dir, 1, checkargv) != 0) {
 		script(1, "Postfix integrity check failed!");
@@ -258,6 +244,22 @@ static int cmd_flush(struct pfx *p)
 	return 0;
 }
 
+/* cmd_install - set-permissions and upgrade-configuration (no name=value arguments) */
+static int cmd_install(struct pfx *p, const char *cmd, int nargs)
+{
+	if (nargs > 0) {
+		/* post-install would change installation parameters in main.cf: not done here */
+		fprintf(stderr,
+		        "postfix: fatal: %s: name=value arguments are not implemented by "
+		        "postkit\n",
+		        cmd);
+		return 1;
+	}
+	if (strcmp(cmd, "set-permissions") == 0)
+		return pfx_set_permissions(&p->conf, p->config_dir, p->queue_dir);
+	return pfx_upgrade_configuration(&p->conf, p->config_dir, p->queue_dir);
+}
+
 /* usage - the unknown-command message */
 static int usage(const char *cmd)
 {
@@ -352,6 +354,8 @@ int main(int argc, char **argv)
 		rc = cmd_status(&p);
 	else if (strcmp(cmd, "flush") == 0)
 		rc = cmd_flush(&p);
+	else if (strcmp(cmd, "set-permissions") == 0 || strcmp(cmd, "upgrade-configuration") == 0)
+		rc = cmd_install(&p, cmd, argc - i - 1);
 	else
 		rc = usage(cmd);
 	mta_conf_close(&p.conf);

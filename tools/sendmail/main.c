@@ -2,57 +2,56 @@
  * sendmail - the Sendmail-compatible mail submission command
  *
  * sendmail [options] [recipient ...]     (also run as mailq and newaliases)
- * The message is read from standard input into a sealed file in the
- * maildrop queue; pickup hands it to cleanup when the mail system runs.
- * Options are Postfix's: -t -i/-oi -f/-r -F -C -N -bm -bs -bp -bi/-I -bv
- * -bd/-bl -q; the Sendmail options Postfix ignores are accepted and ignored.
+ * Options are Postfix's (GETOPT_LIST below, parsed by getopt as Postfix
+ * does, so the messages are the same): -t -i/-oi -f/-r -F -C -N -R -V -G
+ * -B -bm -bs -bp -bi/-I -bv -bd/-bl -bh/-bH -q -qR -qI; the Sendmail options
+ * Postfix ignores are accepted and ignored.  Every mode but posting runs
+ * another program: postqueue (-bp, -q), postalias (-bi), postfix start
+ * (-bd), smtpd -S (-bs).  A message goes to postdrop (enqueue.c).
+ *
+ * -C DIR from a user other than root must name a directory listed in the
+ * default main.cf (alternate_config_directories), exactly as in Postfix;
+ * MAIL_CONFIG is passed on, and the set-gid postdrop/postqueue apply the
+ * same rule to it.  Every fatal error exits 75.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <pwd.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "conf.h"
-#include "ipc.h"
 #include "log.h"
-#include "mailq.h"
 #include "qfile.h"
 #include "server.h"
+#include "sendmail.h"
+#include "submit.h"
 
 #ifndef POSTKIT_BUILD_TOP
 #define POSTKIT_BUILD_TOP ""
 #endif
 
-enum mode { M_MAIL, M_SMTP, M_QUEUE, M_ALIASES, M_VERIFY, M_DAEMON, M_FLUSH };
+/* Postfix's sendmail option letters; "+": stop at the first non-option, no reordering */
+#define GETOPT_LIST "+A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx"
 
-struct opts {
-	enum mode mode;
-	const char *config_dir;
-	const char *sender;
-	const char *full_name;
-	int extract;
-	int dot_ends; /* a lone "." ends the message (no -i) */
-	unsigned notify;
-	struct cfg_strvec rcpts;
-};
+/* OPTIND - where getopt() will look next */
+#define OPTIND (optind > 0 ? optind : 1)
 
-/* fatal - "sendmail: fatal: ..." and exit status (EX_* as Postfix uses them) */
-static _Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static _Noreturn void die(int status, const char *fmt, ...)
+_Noreturn void sm_fatal(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	mta_vlog(3, fmt, ap);
 	va_end(ap);
-	exit(status);
+	exit(SM_EX_TEMPFAIL);
 }
 
 /* find_program - an installed program, or its place in the build tree */
@@ -70,327 +69,365 @@ static char *find_program(const char *dir, const char *name, const char *build_r
 	return cfg_xasprintf("%s/%s", POSTKIT_BUILD_TOP, build_rel);
 }
 
-/* parse_notify - -N failure,delay,success,never */
-static unsigned parse_notify(const char *v)
+/* notify_mask - -N: failure, delay, success, or never alone; 0 when bad */
+static unsigned notify_mask(const char *v)
 {
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} words[] = {{"never", QF_N_NEVER},
+	             {"success", QF_N_SUCCESS},
+	             {"failure", QF_N_FAILURE},
+	             {"delay", QF_N_DELAY}};
 	struct cfg_strvec w;
 	unsigned bits = 0;
 
 	cfg_strvec_init(&w);
-	cfg_strvec_split(&w, v, ", ");
+	cfg_strvec_split(&w, v, ", \t\r\n");
 	for (size_t i = 0; i < w.n; i++) {
-		if (strcasecmp(w.v[i], "never") == 0)
-			bits |= QF_N_NEVER;
-		else if (strcasecmp(w.v[i], "success") == 0)
-			bits |= QF_N_SUCCESS;
-		else if (strcasecmp(w.v[i], "failure") == 0)
-			bits |= QF_N_FAILURE;
-		else if (strcasecmp(w.v[i], "delay") == 0)
-			bits |= QF_N_DELAY;
+		size_t k;
+
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if (strcasecmp(w.v[i], words[k].name) == 0)
+				break;
+		if (k == sizeof(words) / sizeof(words[0])) {
+			mta_warn("unknown DSN NOTIFY command value \"%s\" in \"%s\"", w.v[i], v);
+			bits = 0;
+			break;
+		}
+		bits |= words[k].bit;
 	}
 	cfg_strvec_fini(&w);
+	if ((bits & QF_N_NEVER) && (bits & ~QF_N_NEVER))
+		return 0;
 	return bits;
 }
 
-/* parse - Postfix's sendmail options */
-static void parse(int argc, char **argv, struct opts *o)
+/* prescan - Postfix reads -C before anything else, to load the right main.cf */
+static void prescan(int argc, char **argv, struct sm_opts *o)
 {
-	int i;
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *arg;
-
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
+	while (argv[OPTIND] != NULL) {
+		if (strcmp(argv[OPTIND], "-q") == 0) {
+			optind = OPTIND + 1;
+			continue;
 		}
-#define OPTARG() (a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL))
-		switch (a[1]) {
-		case 'b':
-			switch (a[2]) {
-			case 'm':
-				o->mode = M_MAIL;
-				break;
-			case 's':
-				o->mode = M_SMTP;
-				break;
-			case 'p':
-				o->mode = M_QUEUE;
-				break;
-			case 'i':
-				o->mode = M_ALIASES;
-				break;
-			case 'v':
-				o->mode = M_VERIFY;
-				break;
-			case 'd':
-			case 'l':
-				o->mode = M_DAEMON;
-				break;
-			case 'h':
-			case 'H':
-				break; /* ignored, as in Postfix */
-			default:
-				die(64, "-b%s: unknown option", a + 2);
+		if ((c = getopt(argc, argv, GETOPT_LIST)) <= 0)
+			break;
+		if (c == 'C') {
+			char *copy = cfg_xstrdup(optarg);
+			const char *dir = optarg;
+
+			/* "-C /etc/postfix/main.cf" names the directory */
+			if (strcmp(basename(copy), "main.cf") == 0) {
+				free(copy);
+				copy = cfg_xstrdup(optarg);
+				dir = cfg_xstrdup(dirname(copy));
 			}
-			break;
-		case 'C':
-			if ((arg = OPTARG()) == NULL)
-				die(64, "option -C requires an argument");
-			o->config_dir = arg;
-			break;
-		case 'f':
-		case 'r':
-			if ((arg = OPTARG()) == NULL)
-				die(64, "option -%c requires an argument", a[1]);
-			/* "<>" and "<addr>" are the forms people type for a null or quoted sender */
-			if (arg[0] == '<' && arg[strlen(arg) - 1] == '>')
-				o->sender = cfg_xstrndup(arg + 1, strlen(arg) - 2);
-			else
-				o->sender = arg;
-			break;
-		case 'F':
-			if ((arg = OPTARG()) == NULL)
-				die(64, "option -F requires an argument");
-			o->full_name = arg;
-			break;
-		case 'N':
-			if ((arg = OPTARG()) == NULL)
-				die(64, "option -N requires an argument");
-			o->notify = parse_notify(arg);
-			break;
-		case 'R':
-		case 'V':
-		case 'B':
-		case 'L':
-		case 'O':
-		case 'X':
-			/* accepted and ignored (these take an argument) */
-			if (OPTARG() == NULL)
-				die(64, "option -%c requires an argument", a[1]);
-			break;
-		case 't':
-			o->extract = 1;
-			break;
-		case 'i':
+			free(copy);
+			if (strcmp(dir, SUBMIT_DEF_CONFIG_DIR) != 0 && geteuid() != 0)
+				submit_require_config_dir(dir, SM_EX_TEMPFAIL);
+			o->config_dir = dir;
+		}
+	}
+	optind = 0; /* a fresh scan for parse() */
+}
+
+/* option_b - -bX */
+static void option_b(struct sm_opts *o, const char *arg)
+{
+	switch (*arg) {
+	case 'd':
+	case 'l':
+		if (o->mode == SM_FLUSHQ)
+			mta_warn("ignoring -q option in daemon mode");
+		o->mode = SM_DAEMON;
+		break;
+	case 'h':
+	case 'H':
+		o->mode = SM_IGNORE;
+		break;
+	case 'i':
+		o->mode = SM_NEWALIAS;
+		break;
+	case 'm':
+		o->mode = SM_ENQUEUE;
+		break;
+	case 'p':
+		o->mode = SM_MAILQ;
+		break;
+	case 's':
+		o->mode = SM_USER;
+		break;
+	case 'v':
+		o->verify = 1;
+		break;
+	default:
+		sm_fatal("unsupported: -b%c", *arg);
+	}
+}
+
+/* option_q - -qR site, -qI id, -q<interval> */
+static void option_q(struct sm_opts *o, const char *arg)
+{
+	if (*arg >= '0' && *arg <= '9') {
+		o->qtime = arg;
+	} else if (*arg == 'R') {
+		if (*(o->site_to_flush = arg + 1) == '\0')
+			sm_fatal("specify: -qRsitename");
+	} else if (*arg == 'I') {
+		if (*(o->id_to_flush = arg + 1) == '\0')
+			sm_fatal("specify: -qIqueueid");
+	} else {
+		sm_fatal("-q%c is not implemented", *arg);
+	}
+}
+
+/* option - one option letter with its argument */
+static void option(struct sm_opts *o, int c, const char *arg, const char **alias_db)
+{
+	switch (c) {
+	case 'n':
+		sm_fatal("-%c option not supported", c);
+	case 'B':
+		if (strcmp(arg, "8BITMIME") != 0 && strcmp(arg, "7BIT") != 0)
+			sm_fatal("-B option needs 8BITMIME or 7BIT");
+		break;
+	case 'F':
+		o->full_name = arg;
+		break;
+	case 'G':
+		o->rewrite_context = "remote";
+		break;
+	case 'I':
+		o->mode = SM_NEWALIAS;
+		break;
+	case 'N':
+		if ((o->notify = notify_mask(arg)) == 0)
+			mta_warn("bad -N option value -- ignored");
+		break;
+	case 'R':
+		if (strcasecmp(arg, "full") == 0 || strcasecmp(arg, "hdrs") == 0)
+			o->ret = strcasecmp(arg, "full") == 0 ? "full" : "hdrs";
+		else
+			mta_warn("bad -R option value -- ignored");
+		break;
+	case 'V':
+		if (strlen(arg) > 100)
+			mta_warn("too long -V option value -- ignored");
+		else if (submit_has_control(arg))
+			mta_warn("bad syntax in -V option value -- ignored");
+		else
+			o->envid = arg;
+		break;
+	case 'X':
+		/* -XV is VERP, which postkit does not do: refused rather than ignored */
+		if (*arg == 'V')
+			sm_fatal("-XV: VERP is not implemented by postkit");
+		sm_fatal("unsupported: -%c%c", c, *arg);
+	case 'b':
+		option_b(o, arg);
+		break;
+	case 'f':
+	case 'r':
+		o->sender = arg;
+		break;
+	case 'i':
+		o->dot_ends = 0;
+		break;
+	case 'o':
+		if (*arg == 'A' && arg[1] == '\0')
+			sm_fatal("-oA requires pathname");
+		if (*arg == 'A')
+			*alias_db = arg + 1;
+		else if (*arg == 'i')
 			o->dot_ends = 0;
-			break;
-		case 'I':
-			o->mode = M_ALIASES;
-			break;
-		case 'o':
-			if (a[2] == 'i')
-				o->dot_ends = 0;
-			else if (a[2] == '\0' && i + 2 < argc)
-				i += 2; /* -o x value */
-			/* other -oX: ignored */
-			break;
-		case 'q':
-			if (a[2] == '\0' || a[2] == 'R' || a[2] == 'S' || a[2] == 'I')
-				o->mode = M_FLUSH;
-			/* -qinterval: ignored */
-			break;
-		case 'v':
-		case 'A':
-		case 'h':
-		case 'm':
-		case 'n':
-		case 'U':
-			break; /* ignored */
-		default:
-			die(64, "-%c: unknown option", a[1]);
+		break;
+	case 'q':
+		option_q(o, arg);
+		break;
+	case 't':
+		o->extract = 1;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case '?':
+		sm_fatal("usage: %s [options]", "sendmail");
+	default:
+		break; /* the Sendmail options Postfix ignores */
+	}
+}
+
+/* parse - every option, then the conflicts Postfix refuses */
+static void parse(int argc, char **argv, struct sm_opts *o, const char **alias_db)
+{
+	int c;
+
+	while (argv[OPTIND] != NULL) {
+		if (strcmp(argv[OPTIND], "-q") == 0) {
+			if (o->mode == SM_DAEMON)
+				mta_warn("ignoring -q option in daemon mode");
+			else
+				o->mode = SM_FLUSHQ;
+			optind = OPTIND + 1;
+			continue;
 		}
-#undef OPTARG
-	}
-	for (; i < argc; i++)
-		cfg_strvec_add(&o->rcpts, argv[i]);
-}
-
-/* read_message - stdin up to EOF (or a lone "." without -i), CR LF made LF */
-static void read_message(struct opts *o, struct cfg_buf *msg)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	while ((n = getline(&line, &cap, stdin)) > 0) {
-		if (n >= 2 && line[n - 2] == '\r' && line[n - 1] == '\n') {
-			line[n - 2] = '\n';
-			n--;
-		}
-		if (o->dot_ends && (strcmp(line, ".\n") == 0 || strcmp(line, ".") == 0))
+		if (strcmp(argv[OPTIND], "-XV") == 0)
+			sm_fatal("-XV: VERP is not implemented by postkit");
+		if ((c = getopt(argc, argv, GETOPT_LIST)) <= 0)
 			break;
-		cfg_buf_add(msg, line, (size_t)n);
+		option(o, c, optarg, alias_db);
 	}
-	free(line);
-}
-
-/* user_names - the login name and full name of the caller */
-static void user_names(const char **login, const char **full)
-{
-	struct passwd *pw = getpwuid(getuid());
-	static char gecos[256];
-
-	*login = pw ? pw->pw_name : "unknown";
-	*full = "";
-	if (pw && pw->pw_gecos) {
-		snprintf(gecos, sizeof(gecos), "%.*s", (int)strcspn(pw->pw_gecos, ","),
-		         pw->pw_gecos);
-		*full = gecos;
+	o->rcpts = argv + OPTIND;
+	o->nrcpts = argc - OPTIND;
+	if (o->extract && o->mode != SM_ENQUEUE)
+		sm_fatal("-t can be used only in delivery mode");
+	if (o->site_to_flush && o->mode != SM_ENQUEUE)
+		sm_fatal("-qR can be used only in delivery mode");
+	if (o->id_to_flush && o->mode != SM_ENQUEUE)
+		sm_fatal("-qI can be used only in delivery mode");
+	if (o->verify) {
+		if (o->extract)
+			sm_fatal("-t option cannot be used with -bv");
+		if (o->notify)
+			sm_fatal("-N option cannot be used with -bv");
+		if (o->ret)
+			sm_fatal("-R option cannot be used with -bv");
+		if (o->verbose == 1)
+			sm_fatal("-v option cannot be used with -bv");
 	}
 }
 
-/* submit - write the maildrop file and wake pickup */
-static int submit(struct opts *o, struct mta_conf *c)
-{
-	const char *queue_dir = mta_conf_str(c, "queue_directory");
-	long limit = mta_conf_long(c, "message_size_limit");
-	const char *login, *full;
-	struct qf_writer w;
-	struct cfg_buf msg;
-	struct timeval tv;
-
-	if (o->rcpts.n == 0 && !o->extract)
-		die(64, "Recipient addresses must be specified on the command line or via the -t "
-		        "option");
-	cfg_buf_init(&msg);
-	read_message(o, &msg);
-	if (limit > 0 && (long)msg.len > limit)
-		die(75, "message file too big");
-	user_names(&login, &full);
-	if (qf_create(&w, queue_dir, QF_MAILDROP) < 0)
-		die(75, "create file %s/maildrop: %s", queue_dir, strerror(errno));
-	w.seal_mode = 0744;
-	if (o->extract)
-		w.hflags |= QF_H_EXTRACT;
-	gettimeofday(&tv, NULL);
-	qf_arrival(&w, (long)tv.tv_sec, (long)tv.tv_usec);
-	qf_head(&w, 'S', o->sender ? o->sender : login);
-	if (o->full_name || *full)
-		qf_attr(&w, "full_name", o->full_name ? o->full_name : full);
-	qf_content(&w, msg.data, msg.len);
-	for (size_t i = 0; i < o->rcpts.n; i++)
-		qf_rcpt(&w, o->rcpts.v[i], o->rcpts.v[i], o->notify);
-	if (qf_seal(&w, 1) < 0)
-		die(75, "write maildrop file: %s", strerror(errno));
-	qf_writer_fini(&w);
-	cfg_buf_fini(&msg);
-	/* nobody listening is fine: the file waits until the mail system starts */
-	ipc_trigger(queue_dir, "public", "pickup", 'W');
-	return 0;
-}
-
-/*
- * verify - sendmail -bv: no message is read; a request goes through the queue
- * like mail, the delivery agents only say what they would do, and a report
- * is mailed to the sender.
- */
-static int verify(struct opts *o, struct mta_conf *c)
-{
-	const char *queue_dir = mta_conf_str(c, "queue_directory");
-	const char *login, *full;
-	const char *sender;
-	struct qf_writer w;
-	struct timeval tv;
-
-	if (o->rcpts.n == 0)
-		die(64, "Recipient addresses must be specified on the command line or via the -t "
-		        "option");
-	user_names(&login, &full);
-	sender = o->sender ? o->sender : login;
-	if (qf_create(&w, queue_dir, QF_MAILDROP) < 0)
-		die(75, "create file %s/maildrop: %s", queue_dir, strerror(errno));
-	w.seal_mode = 0744;
-	w.hflags |= QF_H_VERIFY;
-	gettimeofday(&tv, NULL);
-	qf_arrival(&w, (long)tv.tv_sec, (long)tv.tv_usec);
-	qf_head(&w, 'S', sender);
-	qf_content(&w, "Subject: probe\n\n", 16);
-	for (size_t i = 0; i < o->rcpts.n; i++)
-		qf_rcpt(&w, o->rcpts.v[i], o->rcpts.v[i], o->notify);
-	if (qf_seal(&w, 1) < 0)
-		die(75, "write maildrop file: %s", strerror(errno));
-	qf_writer_fini(&w);
-	ipc_trigger(queue_dir, "public", "pickup", 'W');
-	printf("Mail Delivery Status Report will be mailed to <%s>.\n", sender);
-	return fflush(stdout) == 0 ? 0 : 75;
-}
-
-/* run - exec a helper with the configuration directory in the environment */
-static void run(const char *prog, char **argv, struct mta_conf *c)
+/* run - replace this process by a helper, with the configuration directory in the environment */
+static _Noreturn void run(const char *prog, char **argv, struct mta_conf *c)
 {
 	setenv("MAIL_CONFIG", mta_conf_dir(c), 1);
 	execv(prog, argv);
-	die(75, "execute %s: %s", prog, strerror(errno));
+	sm_fatal("execute %s: %s", prog, strerror(errno));
+}
+
+/* no_recipients - the modes that take none */
+static void no_recipients(const struct sm_opts *o, const char *what)
+{
+	if (o->nrcpts > 0)
+		sm_fatal("%s requires no recipient", what);
+}
+
+/* postqueue - -bp, -q, -qR, -qI: postqueue with one option */
+static _Noreturn void postqueue(struct mta_conf *c, const char *opt, const char *arg)
+{
+	char *prog = submit_program(c, "postqueue");
+	static char a0[] = "postqueue";
+	char *av[] = {a0, (char *)opt, (char *)arg, NULL};
+
+	run(prog, av, c);
+}
+
+/* enqueue_mode - posting, or a flush of one site or message */
+static int enqueue_mode(struct sm_opts *o, struct mta_conf *c)
+{
+	if (o->site_to_flush) {
+		no_recipients(o, "flush site");
+		postqueue(c, "-s", o->site_to_flush);
+	}
+	if (o->id_to_flush) {
+		no_recipients(o, "flush queue_id");
+		postqueue(c, "-i", o->id_to_flush);
+	}
+	return sm_enqueue(o, c);
+}
+
+/* user_mode - -bs: SMTP on stdin/stdout by smtpd in stand-alone mode */
+static _Noreturn void user_mode(struct sm_opts *o, struct mta_conf *c)
+{
+	char *prog = find_program(POSTKIT_LIBEXECDIR, "postkit-daemon", "mta/postkit-daemon");
+	static char a0[] = "smtpd", a1[] = "-S";
+	char *av[] = {a0, a1, NULL};
+	const char *who;
+
+	no_recipients(o, "stand-alone mode");
+	/* postdrop enforces it; this is only the friendlier message */
+	if ((who = submit_user_denied(c, "authorized_submit_users", getuid())) != NULL)
+		sm_fatal("User %s(%ld) is not allowed to submit mail", who, (long)getuid());
+	run(prog, av, c);
+}
+
+/* other_mode - the modes that only run another program */
+static int other_mode(struct sm_opts *o, struct mta_conf *c, const char *alias_db)
+{
+	char *prog;
+
+	switch (o->mode) {
+	case SM_MAILQ:
+		no_recipients(o, "display queue mode");
+		postqueue(c, "-p", NULL);
+	case SM_FLUSHQ:
+		no_recipients(o, "flush queue mode");
+		postqueue(c, "-f", NULL);
+	case SM_DAEMON: {
+		static char a0[] = "postfix", a1[] = "start";
+		char *av[] = {a0, a1, NULL};
+
+		no_recipients(o, "daemon mode");
+		prog = find_program(POSTKIT_SBINDIR, "postfix", "tools/postfix/postfix");
+		run(prog, av, c);
+	}
+	case SM_NEWALIAS: {
+		static char a0[] = "newaliases";
+		char *av[] = {a0, (char *)alias_db, NULL};
+
+		no_recipients(o, "alias initialization mode");
+		prog = find_program(POSTKIT_SBINDIR, "postalias", "tools/postalias/postalias");
+		run(prog, av, c);
+	}
+	case SM_USER:
+		user_mode(o, c);
+	default:
+		return 0; /* -bh, -bH */
+	}
 }
 
 /* main - modes by option or by the name we were called with */
 int main(int argc, char **argv)
 {
 	/* static: what lives until exit stays reachable (a program, not a library) */
-	static struct opts o;
+	static struct sm_opts o;
 	static struct mta_conf c;
+	static char prog_name[64];
+	const char *alias_db = NULL;
 	struct cfg_buf why;
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
+	/* stdin, stdout and stderr open before anything else is, as Postfix makes sure */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return SM_EX_TEMPFAIL;
+	snprintf(prog_name, sizeof(prog_name), "%s", *name ? name : "sendmail");
+	argv[0] = prog_name; /* getopt's messages say "sendmail: ..." as Postfix's */
 	memset(&o, 0, sizeof(o));
 	o.dot_ends = 1;
-	cfg_strvec_init(&o.rcpts);
 	mta_log_init("sendmail");
 	mta_log_stderr(1);
 	mta_ignore_signals();
-	o.config_dir = getenv("MAIL_CONFIG");
-	if (strcmp(name, "mailq") == 0)
-		o.mode = M_QUEUE;
-	else if (strcmp(name, "newaliases") == 0)
-		o.mode = M_ALIASES;
-	parse(argc, argv, &o);
+	prescan(argc, argv, &o);
 	cfg_buf_init(&why);
 	if (mta_conf_try(&c, o.config_dir, NULL, NULL, &why) < 0)
-		die(75, "%s", why.data);
+		sm_fatal("%s", why.data);
 	cfg_buf_fini(&why);
-	mta_conf_log(&c);
+	submit_log(&c);
 	mta_log_stderr(1);
-	switch (o.mode) {
-	case M_MAIL:
-		return submit(&o, &c);
-	case M_VERIFY:
-		return verify(&o, &c);
-	case M_QUEUE:
-		return mailq_print(mta_conf_str(&c, "queue_directory"));
-	case M_FLUSH:
-		if (ipc_trigger(mta_conf_str(&c, "queue_directory"), "public", "qmgr", 'F') < 0)
-			die(69, "Cannot flush mail queue - mail system is down");
+	if (chdir(mta_conf_str(&c, "queue_directory")) < 0)
+		sm_fatal("chdir %s: %m", mta_conf_str(&c, "queue_directory"));
+	if (strcmp(prog_name, "mailq") == 0)
+		o.mode = SM_MAILQ;
+	else if (strcmp(prog_name, "newaliases") == 0)
+		o.mode = SM_NEWALIAS;
+	parse(argc, argv, &o, &alias_db);
+	if (o.qtime && o.mode != SM_DAEMON)
 		return 0;
-	case M_SMTP: {
-		char *prog =
-		    find_program(POSTKIT_LIBEXECDIR, "postkit-daemon", "mta/postkit-daemon");
-		static char a0[] = "smtpd", a1[] = "-S";
-		char *av[] = {a0, a1, NULL};
-
-		run(prog, av, &c);
-		return 75;
-	}
-	case M_ALIASES: {
-		char *prog =
-		    find_program(POSTKIT_SBINDIR, "postalias", "tools/postalias/postalias");
-		static char a0[] = "newaliases";
-		char *av[] = {a0, NULL};
-
-		run(prog, av, &c);
-		return 75;
-	}
-	case M_DAEMON: {
-		char *prog = find_program(POSTKIT_SBINDIR, "postfix", "tools/postfix/postfix");
-		static char a0[] = "postfix", a1[] = "start";
-		char *av[] = {a0, a1, NULL};
-
-		run(prog, av, &c);
-		return 75;
-	}
-	}
-	return 0;
+	if (o.mode == SM_ENQUEUE)
+		return enqueue_mode(&o, &c);
+	return other_mode(&o, &c, alias_db);
 }

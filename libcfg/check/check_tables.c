@@ -1,0 +1,215 @@
+/*
+ * check_tables.c - "type:name" lookup table references: the type is one
+ * Postfix knows, the table opens (its file or its NAME.db exists, pattern
+ * tables parse, in-line tables are well formed), an indexed table is not
+ * older than its source file (Postfix's own warning), table files are
+ * named by absolute paths, client configuration files of database tables
+ * parse (postconf's scan warns about the settings a client type ignores)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg/param/list.h"
+#include "cfg/map/map.h"
+#include "cfg/schema/tabletype.h"
+#include "cfg/param/validate.h"
+#include "cfg/base/xalloc.h"
+#include "check_int.h"
+
+/* is_cache - s names a table a daemon creates (or only lists tables, as proxy_*_maps do) */
+static int is_cache(const struct cfgp_setting *s)
+{
+	const struct cfg_param_def *def = cfg_registry_find(s->name);
+
+	return def != NULL && (def->flags & CFG_PF_CACHE) != 0;
+}
+
+/* find_file_type - the row of a type whose NAME is a file (source or index), or NULL */
+static const struct cfg_table_type_def *find_file_type(const char *type)
+{
+	const struct cfg_table_type_def *t = cfg_table_type_find(type);
+
+	return t != NULL && (t->file == CFG_TF_SOURCE || t->file == CFG_TF_INDEXED) ? t : NULL;
+}
+
+/* check_stale - Postfix's warning when the source changed after the index was built */
+static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        const char *type, const char *name, const struct cfg_table_type_def *ft,
+                        const struct cfgp_at *at)
+{
+	struct stat src, idx;
+	char *ipath;
+
+	if (ft->index[0] == 0)
+		return;
+	ipath = cfg_xasprintf("%s%s", name, ft->index);
+	if (stat(name, &src) == 0 && stat(ipath, &idx) == 0 && src.st_mtime > idx.st_mtime) {
+		const char *tool = "postmap";
+
+		if (strcmp(s->name, "alias_maps") == 0 || strcmp(s->name, "alias_database") == 0)
+			tool = "postalias";
+		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-stale", s, spec, cfgp_at_nth(at), 0,
+		                  "database %s is older than source file %s (lookups use the old "
+		                  "contents until \"%s %s:%s\" is run)",
+		                  ipath, name, tool, type, name);
+	}
+	free(ipath);
+}
+
+/* report_open - the diagnostics of opening a table: failures are errors */
+static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        const struct cfgp_at *at, struct cfg_diags *d, int failed)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct cfg_diag *x = &d->v[i];
+		enum cfg_severity sev =
+		    x->sev >= CFG_SEV_ERROR || failed ? CFG_SEV_ERROR : CFG_SEV_WARNING;
+		struct cfg_diag *nd;
+
+		if (x->file != NULL && x->line > 0) {
+			/* a bad rule in a pattern table: its own file and line */
+			nd = cfg_diags_add(ck->diags, sev, "table-content", x->file, x->line,
+			                   x->col, "%s", cfgp_check_strip_prefix(x->msg, x->file));
+			if (nd != NULL)
+				nd->param = cfg_xstrdup(s->name);
+			continue;
+		}
+		cfgp_check_add_at(ck, sev, failed ? "table-open" : "table-content", s, spec,
+		                  cfgp_at_nth(at), 0, "%s", x->msg);
+	}
+}
+
+/* check_inner - the tables of unionmap:{...} / pipemap:{...} */
+static void check_inner(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        const char *name, const struct cfgp_at *at)
+{
+	struct cfg_strvec words;
+	size_t n = strlen(name);
+	char *body;
+
+	if (name[0] != '{' || n < 2 || name[n - 1] != '}') {
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, cfgp_at_nth(at), 0,
+		                  "bad syntax: \"%s\"; need \"%.*s{type:name...}\"", spec,
+		                  (int)(strchr(spec, ':') - spec + 1), spec);
+		return;
+	}
+	body = cfg_xstrndup(name + 1, n - 2);
+	cfg_strvec_init(&words);
+	cfg_list_tokens(body, CFG_LIST_SEPARATORS, &words);
+	if (words.n == 0)
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, cfgp_at_nth(at), 0,
+		                  "bad syntax: \"%s\": no tables inside the braces", spec);
+	for (size_t i = 0; i < words.n; i++) {
+		struct cfgp_at wat = {words.v, i};
+
+		cfgp_check_table(ck, s, words.v[i], &wat);
+	}
+	cfg_strvec_fini(&words);
+	free(body);
+}
+
+void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                      const struct cfgp_at *at)
+{
+	const char *colon = strchr(spec, ':'), *name, *hint;
+	const struct cfg_table_type_def *ft, *tt;
+	struct cfg_map *m = NULL;
+	struct cfg_diags d;
+	size_t before = (size_t)-1;
+	char *type;
+	int rc;
+
+	if (colon == NULL || colon == spec || colon[1] == 0) {
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-syntax", s, spec, cfgp_at_nth(at), 0,
+		                  "open dictionary: expecting \"type:name\" form instead of \"%s\"",
+		                  spec);
+		return;
+	}
+	/* a table referenced again (restriction classes...) is opened once when it is fine */
+	if (!is_cache(s) && strcmp(s->name, "alias_database") != 0) {
+		if (cfg_htab_has(ck->tables_seen, spec))
+			return;
+		before = ck->diags->n;
+	}
+	type = cfg_xstrndup(spec, (size_t)(colon - spec));
+	name = colon + 1;
+	if (strcmp(type, "proxy") == 0) {
+		cfgp_check_table(ck, s, name, NULL);
+		goto out;
+	}
+	if ((tt = cfg_table_type_find(type)) == NULL) {
+		hint = cfg_check_suggest(type, cfg_table_type_names());
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-type", s, spec, cfgp_at_nth(at), 0,
+		                  "unsupported dictionary type: %s%s%s%s", type,
+		                  hint ? " (did you mean \"" : "", hint ? hint : "",
+		                  hint ? "\"?)" : "");
+		goto out;
+	}
+	if (!tt->impl) {
+		cfgp_check_add_at(
+		    ck, CFG_SEV_ERROR, "unsupported-table-type", s, spec, cfgp_at_nth(at), 0,
+		    "table %s: type %s is not implemented by postkit (%s)", spec, type, tt->note);
+		goto out;
+	}
+	if (strcmp(type, "unionmap") == 0 || strcmp(type, "pipemap") == 0) {
+		check_inner(ck, s, spec, name, at);
+		goto out;
+	}
+	ft = find_file_type(type);
+	if (is_cache(s))
+		goto out;
+	if (strcmp(s->name, "alias_database") == 0 && ft != NULL && ft->index[0] != 0) {
+		/* newaliases builds NAME.db from NAME: the source must exist */
+		if (name[0] == '/' && access(name, R_OK) != 0)
+			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
+			                  0, "open %s: %s", name, strerror(errno));
+		else if (name[0] == '/')
+			check_stale(ck, s, spec, type, name, ft, at);
+		goto out;
+	}
+	if (ft != NULL && name[0] != '/') {
+		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-relative", s, spec, cfgp_at_nth(at),
+		                  0,
+		                  "table %s: \"%s\" is not an absolute path name; Postfix daemons "
+		                  "resolve it from the queue directory",
+		                  spec, name);
+		goto out;
+	}
+	cfg_diags_init(&d);
+	rc = cfg_map_open(spec, CFG_MAP_READ, 0, &m, &d);
+	report_open(ck, s, spec, at, &d, rc < 0);
+	cfg_diags_fini(&d);
+	cfg_map_free(m);
+	if (rc == 0 && ft != NULL)
+		check_stale(ck, s, spec, type, name, ft, at);
+out:
+	if (before != (size_t)-1 && ck->diags->n == before)
+		cfg_htab_put(ck->tables_seen, spec, NULL);
+	free(type);
+}
+
+void cfgp_check_table_list(struct cfgp_check *ck, const struct cfgp_setting *s,
+                           const char *expanded, int all)
+{
+	struct cfg_strvec words;
+
+	cfg_strvec_init(&words);
+	cfg_list_tokens(expanded, CFG_LIST_SEPARATORS, &words);
+	for (size_t i = 0; i < words.n; i++) {
+		const char *w = words.v[i];
+
+		if (w[0] == '!')
+			w++;
+		if (all || (strchr(w, ':') != NULL && w[0] != '[')) {
+			struct cfgp_at at = {words.v, i};
+
+			cfgp_check_table(ck, s, w, &at);
+		}
+	}
+	cfg_strvec_fini(&words);
+}

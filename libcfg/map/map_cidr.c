@@ -1,0 +1,351 @@
+/*
+ * map_cidr.c - cidr:FILE and cidr:{ {rule}, ... }: ordered network/prefix rules
+ *
+ * Rules, first match wins (Postfix 3.7 cidr_table(5)):
+ *   [!]network_address[/prefix] result     (IPv4 or IPv6, optionally in [])
+ *   if [!]pattern ... endif                (nestable; "IF"/"ENDIF" any case)
+ * Keys and patterns are compared in binary (inet_pton), so IPv6 spelling does
+ * not matter and IPv4 octets with leading zeros are not addresses.  A bad
+ * rule is skipped with Postfix's warning:
+ *   cidr map FILE, line N: bad mask value in "1.2.3.4/x": skipping this rule
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "cfg/base/lines.h"
+#include "cfg/base/xalloc.h"
+#include "map_int.h"
+
+enum rule_op { OP_MATCH, OP_IF, OP_ENDIF };
+
+struct rule {
+	enum rule_op op;
+	int match;     /* 1, or 0 for a negated pattern */
+	int family;    /* AF_INET or AF_INET6 */
+	unsigned bits; /* prefix length */
+	unsigned char net[16];
+	unsigned char mask[16];
+	char *value;
+	size_t block_end; /* OP_IF: index of its ENDIF, or (size_t)-1 */
+};
+
+struct cidr {
+	struct rule *v;
+	size_t n, cap;
+};
+
+/* is_space - C-locale whitespace */
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* all_digits - non-empty and only decimal digits */
+static int all_digits(const char *s)
+{
+	if (*s == 0)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* mask_bytes - fill mask with `bits` leading one bits over len bytes */
+static void mask_bytes(unsigned char *mask, size_t len, unsigned bits)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned b = bits >= 8 ? 8 : bits;
+		mask[i] = (unsigned char)(b ? (0xff << (8 - b)) & 0xff : 0);
+		bits -= b;
+	}
+}
+
+/*
+ * parse_pattern - parse [!...]address[/len] (pattern is modified).  Returns 0,
+ * or -1 with the reason in why.
+ */
+static int parse_pattern(char *pattern, struct rule *r, struct cfg_buf *why)
+{
+	char *p = pattern, *slash, *search;
+	size_t alen;
+
+	r->match = 1;
+	while (*p == '!') {
+		r->match = !r->match;
+		p++;
+		while (is_space((unsigned char)*p))
+			p++;
+	}
+	if (*p == 0) {
+		cfg_buf_adds(why, "no address pattern");
+		return -1;
+	}
+	search = p;
+	slash = NULL;
+	if (*p == '[') {
+		char *close = strchr(++p, ']');
+
+		if (close == NULL) {
+			cfg_buf_printf(why, "missing ']' character after \"[%s\"", p);
+			return -1;
+		}
+		*close = 0;
+		if (close[1] != '/' && close[1] != 0) {
+			cfg_buf_printf(why, "garbage after \"[%s]\"", p);
+			return -1;
+		}
+		search = p;
+		/* "[net]/len": the length follows the bracket; "[net/len]": inside */
+		slash = close[1] == '/' ? close + 1 : strchr(search, '/');
+	} else {
+		slash = strchr(search, '/');
+	}
+	r->family = strchr(search, ':') ? AF_INET6 : AF_INET;
+	alen = r->family == AF_INET ? 4 : 16;
+	if (slash != NULL) {
+		const char *len = slash + 1;
+		unsigned long bits;
+
+		*slash = 0;
+		if (!all_digits(len)) {
+			cfg_buf_printf(why, "bad mask value in \"%s/%s\"", search, len);
+			return -1;
+		}
+		bits = strtoul(len, NULL, 10);
+		if (strlen(len) > 4 || bits > alen * 8) {
+			cfg_buf_printf(why, "bad mask length in \"%s/%s\"", search, len);
+			return -1;
+		}
+		if (inet_pton(r->family, search, r->net) != 1) {
+			cfg_buf_printf(why, "bad network value in \"%s/%s\"", search, len);
+			return -1;
+		}
+		r->bits = (unsigned)bits;
+		mask_bytes(r->mask, alen, r->bits);
+		for (size_t i = 0; i < alen; i++) {
+			if (r->net[i] & ~r->mask[i]) {
+				char buf[INET6_ADDRSTRLEN];
+
+				for (size_t j = 0; j < alen; j++)
+					r->net[j] &= r->mask[j];
+				inet_ntop(r->family, r->net, buf, sizeof(buf));
+				cfg_buf_printf(
+				    why,
+				    "non-null host address bits in \"%s/%s\", perhaps you "
+				    "should use \"%s/%u\" instead",
+				    search, len, buf, r->bits);
+				return -1;
+			}
+		}
+	} else {
+		if (inet_pton(r->family, search, r->net) != 1) {
+			cfg_buf_printf(why, "bad address pattern: \"%s\"", search);
+			return -1;
+		}
+		r->bits = (unsigned)alen * 8;
+		mask_bytes(r->mask, alen, r->bits);
+	}
+	return 0;
+}
+
+/* add_rule - append a copy of r */
+static struct rule *add_rule(struct cidr *c, const struct rule *r)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->v = cfg_xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->n] = *r;
+	return &c->v[c->n++];
+}
+
+/* keyword - p starts with kw (any case) not followed by a letter or digit, as in Postfix */
+static int keyword(const char *p, const char *kw)
+{
+	size_t n = strlen(kw);
+	unsigned char c = (unsigned char)p[n];
+
+	return strncasecmp(p, kw, n) == 0
+	       && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+/* load - parse the rules of text; name is used in warnings */
+static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diags *diags)
+{
+	struct cidr *c = cfg_xcalloc(1, sizeof(*c));
+	struct cfg_lines lr;
+	struct cfg_lline ll;
+	struct cfg_buf why;
+	size_t *stack = NULL, depth = 0, cap = 0;
+	unsigned *stack_line = NULL;
+
+	m->priv = c;
+	cfg_lines_init(&lr, text, len);
+	cfg_lline_init(&ll);
+	cfg_buf_init(&why);
+	while (cfgp_mapsrc_next(&lr, &ll, m->name, diags)) {
+		char *p = cfgp_trim_right(ll.text.data);
+		struct rule r;
+
+		memset(&r, 0, sizeof(r));
+		cfg_buf_reset(&why);
+		if (keyword(p, "if")) {
+			p += 2;
+			while (is_space((unsigned char)*p))
+				p++;
+			if (parse_pattern(p, &r, &why) == 0) {
+				r.op = OP_IF;
+				r.block_end = (size_t)-1;
+				add_rule(c, &r);
+				if (depth == cap) {
+					cap = cap ? cap * 2 : 8;
+					stack = cfg_xreallocarray(stack, cap, sizeof(*stack));
+					stack_line =
+					    cfg_xreallocarray(stack_line, cap, sizeof(*stack_line));
+				}
+				stack[depth] = c->n - 1;
+				stack_line[depth++] = ll.first;
+			}
+		} else if (keyword(p, "endif")) {
+			p += 5;
+			while (is_space((unsigned char)*p))
+				p++;
+			if (*p) {
+				cfg_buf_adds(&why, "garbage after ENDIF");
+			} else if (depth == 0) {
+				cfg_buf_adds(&why, "ENDIF without IF");
+			} else {
+				r.op = OP_ENDIF;
+				add_rule(c, &r);
+				c->v[stack[--depth]].block_end = c->n - 1;
+			}
+		} else {
+			char *pat = p, *value;
+
+			/* negation may be followed by whitespace: "! 1.2.3.4 result" */
+			while (*p == '!' || (p > pat && is_space((unsigned char)*p)))
+				p++;
+			while (*p && !is_space((unsigned char)*p))
+				p++;
+			value = p;
+			if (*value)
+				*value++ = 0;
+			while (is_space((unsigned char)*value))
+				value++;
+			if (parse_pattern(pat, &r, &why) == 0) {
+				if (*value == 0) {
+					cfg_buf_adds(&why, "no lookup result");
+				} else {
+					r.op = OP_MATCH;
+					r.value = cfg_xstrdup(value);
+					add_rule(c, &r);
+				}
+			}
+		}
+		if (why.len)
+			cfg_diags_add(diags, CFG_SEV_WARNING, "cidr-rule", m->name, ll.first, 0,
+			              "cidr map %s, line %u: %s: skipping this rule", m->name,
+			              ll.first, why.data);
+	}
+	while (depth > 0) {
+		depth--;
+		cfg_diags_add(diags, CFG_SEV_WARNING, "cidr-if", m->name, stack_line[depth], 0,
+		              "cidr map %s, line %u: IF has no matching ENDIF", m->name,
+		              stack_line[depth]);
+	}
+	free(stack);
+	free(stack_line);
+	cfg_lline_fini(&ll);
+	cfg_buf_fini(&why);
+	return 0;
+}
+
+/* rule_hit - does address a (of family) satisfy r's pattern (before negation)? */
+static int rule_hit(const struct rule *r, int family, const unsigned char *a)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < alen; i++)
+		if ((a[i] & r->mask[i]) != r->net[i])
+			return 0;
+	return 1;
+}
+
+/* cidr_lookup - first matching rule, honouring if/endif blocks */
+static int cidr_lookup(struct cfg_map *m, const char *key, const char **value,
+                       struct cfg_diags *diags)
+{
+	struct cidr *c = m->priv;
+	unsigned char a[16];
+	int family = strchr(key, ':') ? AF_INET6 : AF_INET;
+
+	(void)diags;
+	if (inet_pton(family, key, a) != 1)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rule *r = &c->v[i];
+
+		switch (r->op) {
+		case OP_MATCH:
+			if (r->family == family && rule_hit(r, family, a) == r->match) {
+				*value = r->value;
+				return 1;
+			}
+			break;
+		case OP_IF:
+			if (r->family == family && rule_hit(r, family, a) == r->match)
+				break;
+			if (r->block_end == (size_t)-1)
+				return 0;
+			i = r->block_end;
+			break;
+		case OP_ENDIF:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* cidr_close - free the rules */
+static void cidr_close(struct cfg_map *m)
+{
+	struct cidr *c = m->priv;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].value);
+	free(c->v);
+	free(c);
+}
+
+/* cidr_open - read FILE, or the inline {rule} list */
+static int cidr_open(struct cfg_map *m, struct cfg_diags *diags)
+{
+	struct cfg_buf src;
+	int r, ret;
+
+	cfg_buf_init(&src);
+	if ((r = cfgp_inline_rules("cidr", m->name, &src, diags)) < 0
+	    || (r == 0 && cfgp_read_source(m->name, "cidr", &src, diags) < 0)) {
+		cfg_buf_fini(&src);
+		return -1;
+	}
+	ret = load(m, src.data, src.len, diags);
+	cfg_buf_fini(&src);
+	return ret;
+}
+
+const struct cfgp_map_ops cfgp_map_cidr_ops = {
+    .type = "cidr",
+    .open = cidr_open,
+    .open_text = load,
+    .lookup = cidr_lookup,
+    .close = cidr_close,
+};

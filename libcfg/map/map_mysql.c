@@ -1,0 +1,232 @@
+/*
+ * map_mysql.c - mysql:/file.cf: MySQL/MariaDB lookups as mysql_table(5) describes them
+ *
+ * Through the MariaDB client library.  The client file (map_client.c)
+ * names the hosts (unix:/socket, inet:host:port, host:port or host; UNIX
+ * sockets are tried first), dbname, user, password, option_file and
+ * option_group (default "client") and the query; require_result_set (yes)
+ * makes a statement without a result set an error.  The connection is made
+ * at the first lookup and kept; a server that fails is skipped for 60
+ * seconds.  Keys are quoted with mysql_real_escape_string(); every field of
+ * every row is a result.  The tls_* settings are refused (postkit has no
+ * TLS for table clients yet).  A lookup that reaches no server or fails
+ * returns -1 (mail is deferred, never bounced).  The only file that
+ * includes <mysql.h>.
+ */
+#include "config.h"
+
+#include <mysql.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg/base/xalloc.h"
+#include "map_int.h"
+
+#define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
+
+struct my {
+	struct cfgp_sql sql;
+	struct cfgp_host *hosts;
+	size_t nhosts;
+	const char *dbname, *user, *password, *option_file, *option_group;
+	int require_result_set;
+	MYSQL *conn;
+	struct cfgp_host *active;
+};
+
+/* quote - escape raw for a '...' literal on the active connection */
+static void quote(void *ctx, const char *raw, struct cfg_buf *out)
+{
+	struct my *p = ctx;
+	size_t n = strlen(raw);
+
+	cfg_buf_reserve(out, 2 * n + 1);
+	out->len += mysql_real_escape_string(p->conn, out->data + out->len, raw, n);
+	out->data[out->len] = 0;
+}
+
+/* disconnect - drop the active connection; dead marks its server failed */
+static void disconnect(struct my *p, int dead)
+{
+	if (p->conn != NULL)
+		mysql_close(p->conn);
+	if (dead && p->active != NULL)
+		p->active->dead_until = (long)time(NULL) + RETRY_SECONDS;
+	p->conn = NULL;
+	p->active = NULL;
+}
+
+/* try_host - connect to h; 0, or -1 with Postfix's warning */
+static int try_host(struct my *p, struct cfgp_host *h, struct cfg_diags *diags)
+{
+	unsigned timeout = 30;
+
+	p->conn = mysql_init(NULL);
+	if (p->conn == NULL)
+		abort(); /* out of memory, as cfg_xmalloc would */
+	mysql_options(p->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(p->conn, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	mysql_options(p->conn, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+	if (*p->option_file)
+		mysql_options(p->conn, MYSQL_READ_DEFAULT_FILE, p->option_file);
+	if (*p->option_group)
+		mysql_options(p->conn, MYSQL_READ_DEFAULT_GROUP, p->option_group);
+	if (mysql_real_connect(p->conn, h->is_unix ? NULL : h->host, *p->user ? p->user : NULL,
+	                       *p->password ? p->password : NULL, p->dbname,
+	                       h->port ? (unsigned)strtoul(h->port, NULL, 10) : 0,
+	                       h->is_unix ? h->host : NULL, CLIENT_MULTI_RESULTS)
+	    != NULL) {
+		p->active = h;
+		return 0;
+	}
+	cfg_diags_add(diags, CFG_SEV_WARNING, "mysql-connect", NULL, 0, 0,
+	              "connect to mysql server %s: %s", h->label, mysql_error(p->conn));
+	p->active = h;
+	disconnect(p, 1);
+	return -1;
+}
+
+/* connect_any - the active connection, or a new one to the first server that answers */
+static int connect_any(struct my *p, struct cfg_diags *diags)
+{
+	long now = (long)time(NULL);
+
+	if (p->conn != NULL)
+		return 0;
+	for (size_t i = 0; i < p->nhosts; i++)
+		if (p->hosts[i].dead_until <= now && try_host(p, &p->hosts[i], diags) == 0)
+			return 0;
+	return -1;
+}
+
+/* refuse_tls - the tls_* settings are not implemented: fail closed */
+static int refuse_tls(struct cfg_map *m, struct cfgp_client *c, struct cfg_diags *diags)
+{
+	static const char *const tls[] = {"tls_cert_file", "tls_key_file", "tls_CAfile",
+	                                  "tls_CApath",    "tls_ciphers",  "tls_verify_cert"};
+
+	for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+		if (cfgp_client_has(c, tls[i])) {
+			cfg_diags_add(diags, CFG_SEV_FATAL, "mysql-tls", NULL, 0, 0,
+			              "mysql:%s: %s: TLS to the database is not implemented by "
+			              "postkit",
+			              m->name, tls[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* mysql_open - read the client file; the connection waits for the first lookup */
+static int mysql_open(struct cfg_map *m, struct cfg_diags *diags)
+{
+	struct my *p = cfg_xcalloc(1, sizeof(*p));
+	struct cfgp_client *c;
+
+	m->priv = p;
+	if (cfgp_sql_open(&p->sql, m, diags) < 0)
+		return -1;
+	c = p->sql.c;
+	if (cfgp_client_hosts(c, "localhost", &p->hosts, &p->nhosts, diags) < 0
+	    || cfgp_client_str(c, "user", "", 0, 0, &p->user, diags) < 0
+	    || cfgp_client_str(c, "password", "", 0, 0, &p->password, diags) < 0
+	    || cfgp_client_str(c, "dbname", "", 1, 0, &p->dbname, diags) < 0
+	    || cfgp_client_str(c, "option_file", "", 0, 0, &p->option_file, diags) < 0
+	    || cfgp_client_str(c, "option_group", "client", 0, 0, &p->option_group, diags) < 0
+	    || cfgp_client_bool(c, "require_result_set", 1, &p->require_result_set, diags) < 0
+	    || refuse_tls(m, c, diags) < 0)
+		return -1;
+	p->sql.q.quote = quote;
+	p->sql.q.quote_ctx = p;
+	return 0;
+}
+
+/* results - the fields of every row of res; -1 past expansion_limit */
+static int results(struct cfg_map *m, struct my *p, MYSQL_RES *res, const char *key,
+                   struct cfg_diags *diags)
+{
+	unsigned cols = mysql_num_fields(res);
+	MYSQL_ROW row;
+
+	while ((row = mysql_fetch_row(res)) != NULL)
+		for (unsigned j = 0; j < cols; j++)
+			if (cfgp_sql_result(&p->sql, row[j], key, diags) < 0) {
+				cfg_diags_add(diags, CFG_SEV_WARNING, "sql-limit", NULL, 0, 0,
+				              "dict_mysql_lookup: %s: Expansion limit exceeded for "
+				              "key: '%s'",
+				              m->name, key);
+				return -1;
+			}
+	return 0;
+}
+
+/* run - send the query and collect its results; 0 or -1 with a warning */
+static int run(struct cfg_map *m, struct my *p, const char *key, struct cfg_diags *diags)
+{
+	MYSQL_RES *res;
+	int r = 0;
+
+	if (mysql_query(p->conn, p->sql.query.data) != 0) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "mysql-query", NULL, 0, 0,
+		              "mysql:%s: query failed: %s", m->name, mysql_error(p->conn));
+		disconnect(p, 1);
+		return -1;
+	}
+	res = mysql_store_result(p->conn);
+	if (res == NULL && p->require_result_set) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "mysql-query", NULL, 0, 0,
+		              "mysql:%s: query failed: query returned no result "
+		              "set(require_result_set = yes)",
+		              m->name);
+		r = -1;
+	} else if (res != NULL) {
+		r = results(m, p, res, key, diags);
+		mysql_free_result(res);
+	}
+	/* drain the other result sets of a multi-statement query */
+	while (mysql_next_result(p->conn) == 0)
+		if ((res = mysql_store_result(p->conn)) != NULL)
+			mysql_free_result(res);
+	return r;
+}
+
+/* mysql_lookup - connect when needed, run the query, join the results */
+static int mysql_lookup(struct cfg_map *m, const char *key, const char **value,
+                        struct cfg_diags *diags)
+{
+	struct my *p = m->priv;
+	int r;
+
+	if ((r = cfgp_sql_eligible(&p->sql, key, diags)) <= 0)
+		return r;
+	if (connect_any(p, diags) < 0)
+		return -1;
+	if (cfgp_dbq_expand(&p->sql.q, p->sql.query_format, key, NULL, &p->sql.query, diags) == 0)
+		return 0;
+	if (run(m, p, key, diags) < 0)
+		return -1;
+	if (p->sql.result.len == 0)
+		return 0;
+	*value = p->sql.result.data;
+	return 1;
+}
+
+/* mysql_close - the connection and the settings */
+static void mysql_close_map(struct cfg_map *m)
+{
+	struct my *p = m->priv;
+
+	if (p == NULL)
+		return;
+	disconnect(p, 0);
+	cfgp_client_hosts_free(p->hosts, p->nhosts);
+	cfgp_sql_fini(&p->sql);
+	free(p);
+}
+
+const struct cfgp_map_ops cfgp_map_mysql_ops = {
+    .type = "mysql",
+    .open = mysql_open,
+    .lookup = mysql_lookup,
+    .close = mysql_close_map,
+};

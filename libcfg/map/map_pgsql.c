@@ -1,0 +1,193 @@
+/*
+ * map_pgsql.c - pgsql:/file.cf: PostgreSQL lookups as pgsql_table(5) describes them
+ *
+ * The client file (map_client.c) names the hosts (unix:/socket-directory,
+ * inet:host:port, host:port or host; UNIX-domain sockets are tried first),
+ * dbname, user, password and the query.  The connection is made at the
+ * first lookup and kept for the next ones; a server that fails is skipped
+ * for 60 seconds and the next one is tried.  The key is quoted with
+ * PQescapeStringConn() on that connection; every column of every row is a
+ * result.  As in Postfix 3.7 the client encoding is LATIN1.  A lookup that
+ * reaches no server or fails returns -1 (mail is deferred, never bounced).
+ * The only file that includes <libpq-fe.h>.
+ */
+#include "config.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfg/base/xalloc.h"
+#include "map_int.h"
+
+#define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
+
+struct pg {
+	struct cfgp_sql sql;
+	struct cfgp_host *hosts;
+	size_t nhosts;
+	const char *dbname, *user, *password;
+	PGconn *conn;
+	struct cfgp_host *active;
+};
+
+/* quote - escape raw for a '...' literal on the active connection */
+static void quote(void *ctx, const char *raw, struct cfg_buf *out)
+{
+	struct pg *p = ctx;
+	size_t n = strlen(raw);
+	int err = 0;
+
+	cfg_buf_reserve(out, 2 * n + 1);
+	out->len += PQescapeStringConn(p->conn, out->data + out->len, raw, n, &err);
+	out->data[out->len] = 0;
+}
+
+/* warn_msg - a warning whose last part is a server message (newlines as '?') */
+static void warn_msg(struct cfg_diags *diags, const char *code, const char *prefix, const char *msg)
+{
+	struct cfg_buf b;
+
+	cfg_buf_init(&b);
+	cfg_buf_adds(&b, prefix);
+	cfgp_client_printable(&b, msg);
+	cfg_diags_add(diags, CFG_SEV_WARNING, code, NULL, 0, 0, "%s", b.data);
+	cfg_buf_fini(&b);
+}
+
+/* disconnect - drop the active connection; dead marks its server failed */
+static void disconnect(struct pg *p, int dead)
+{
+	if (p->conn != NULL)
+		PQfinish(p->conn);
+	if (dead && p->active != NULL)
+		p->active->dead_until = (long)time(NULL) + RETRY_SECONDS;
+	p->conn = NULL;
+	p->active = NULL;
+}
+
+/* connect_any - the active connection, or a new one to the first server that answers */
+static int connect_any(struct pg *p, struct cfg_diags *diags)
+{
+	long now = (long)time(NULL);
+
+	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK)
+		return 0;
+	disconnect(p, 1);
+	for (size_t i = 0; i < p->nhosts; i++) {
+		struct cfgp_host *h = &p->hosts[i];
+		char *prefix;
+
+		if (h->dead_until > now)
+			continue;
+		p->conn =
+		    PQsetdbLogin(h->host, h->port, NULL, NULL, p->dbname, p->user, p->password);
+		if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK) {
+			PQsetClientEncoding(p->conn, "LATIN1");
+			p->active = h;
+			return 0;
+		}
+		prefix = cfg_xasprintf("connect to pgsql server %s: ", h->label);
+		warn_msg(diags, "pgsql-connect", prefix, PQerrorMessage(p->conn));
+		free(prefix);
+		p->active = h;
+		disconnect(p, 1);
+	}
+	return -1;
+}
+
+/* pgsql_open - read the client file; the connection waits for the first lookup */
+static int pgsql_open(struct cfg_map *m, struct cfg_diags *diags)
+{
+	struct pg *p = cfg_xcalloc(1, sizeof(*p));
+
+	m->priv = p;
+	if (cfgp_sql_open(&p->sql, m, diags) < 0
+	    || cfgp_client_hosts(p->sql.c, "localhost", &p->hosts, &p->nhosts, diags) < 0
+	    || cfgp_client_str(p->sql.c, "user", "", 0, 0, &p->user, diags) < 0
+	    || cfgp_client_str(p->sql.c, "password", "", 0, 0, &p->password, diags) < 0
+	    || cfgp_client_str(p->sql.c, "dbname", "", 1, 0, &p->dbname, diags) < 0)
+		return -1;
+	p->sql.q.quote = quote;
+	p->sql.q.quote_ctx = p;
+	return 0;
+}
+
+/* results - the values of res; -1 past expansion_limit */
+static int results(struct cfg_map *m, struct pg *p, PGresult *res, const char *key,
+                   struct cfg_diags *diags)
+{
+	int rows = PQntuples(res), cols = PQnfields(res);
+
+	for (int i = 0; i < rows; i++)
+		for (int j = 0; j < cols; j++) {
+			if (PQgetisnull(res, i, j))
+				continue;
+			if (cfgp_sql_result(&p->sql, PQgetvalue(res, i, j), key, diags) < 0) {
+				cfg_diags_add(diags, CFG_SEV_WARNING, "sql-limit", NULL, 0, 0,
+				              "dict_pgsql_lookup: %s: Expansion limit exceeded for "
+				              "key: '%s'",
+				              m->name, key);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* pgsql_lookup - connect when needed, run the query, join the results */
+static int pgsql_lookup(struct cfg_map *m, const char *key, const char **value,
+                        struct cfg_diags *diags)
+{
+	struct pg *p = m->priv;
+	PGresult *res;
+	int r;
+
+	if ((r = cfgp_sql_eligible(&p->sql, key, diags)) <= 0)
+		return r;
+	if (connect_any(p, diags) < 0)
+		return -1;
+	if (cfgp_dbq_expand(&p->sql.q, p->sql.query_format, key, NULL, &p->sql.query, diags) == 0)
+		return 0;
+	res = PQexec(p->conn, p->sql.query.data);
+	r = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (r != PGRES_TUPLES_OK && r != PGRES_COMMAND_OK) {
+		char *prefix = cfg_xasprintf("pgsql query failed: fatal error from host %s: ",
+		                             p->active->label);
+
+		warn_msg(diags, "pgsql-query", prefix, PQerrorMessage(p->conn));
+		free(prefix);
+		if (PQstatus(p->conn) != CONNECTION_OK)
+			disconnect(p, 1);
+		PQclear(res);
+		return -1;
+	}
+	r = results(m, p, res, key, diags);
+	PQclear(res);
+	if (r < 0)
+		return -1;
+	if (p->sql.result.len == 0)
+		return 0;
+	*value = p->sql.result.data;
+	return 1;
+}
+
+/* pgsql_close - the connection and the settings */
+static void pgsql_close(struct cfg_map *m)
+{
+	struct pg *p = m->priv;
+
+	if (p == NULL)
+		return;
+	disconnect(p, 0);
+	cfgp_client_hosts_free(p->hosts, p->nhosts);
+	cfgp_sql_fini(&p->sql);
+	free(p);
+}
+
+const struct cfgp_map_ops cfgp_map_pgsql_ops = {
+    .type = "pgsql",
+    .open = pgsql_open,
+    .lookup = pgsql_lookup,
+    .close = pgsql_close,
+};

@@ -1,0 +1,67 @@
+/* tabletype.c - the table-type table built from schemas/tabletypes.def (see cfg/tabletype.h) */
+#include "config.h"
+
+#include <string.h>
+
+#include "cfg/schema/tabletype.h"
+
+#define TF_NONE CFG_TF_NONE
+#define TF_SOURCE CFG_TF_SOURCE
+#define TF_INDEXED CFG_TF_INDEXED
+#define TF_CLIENT CFG_TF_CLIENT
+#define FIXED CFG_MAPT_FIXED
+#define PATTERN CFG_MAPT_PATTERN
+#define BUILD CFG_MAPT_BUILD
+#define UPDATE CFG_MAPT_UPDATE
+#define SEQ CFG_MAPT_SEQ
+#define RDONLY CFG_MAPT_RDONLY
+#define YES 1
+#define NO 0
+
+static const struct cfg_table_type_def rows[] = {
+#define TABLE_TYPE(name, file, index, caps, impl, note) {name, TF_##file, index, caps, impl, note},
+#include "../../schemas/tabletypes.def"
+#undef TABLE_TYPE
+};
+
+static const char *const names[] = {
+#define TABLE_TYPE(name, file, index, caps, impl, note) name,
+#include "../../schemas/tabletypes.def"
+#undef TABLE_TYPE
+    NULL,
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* cfg_table_type_find - binary search (the file is in name order) */
+const struct cfg_table_type_def *cfg_table_type_find(const char *name)
+{
+	size_t lo = 0, hi = NROWS;
+
+	if (name == NULL)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, rows[mid].name);
+
+		if (c == 0)
+			return &rows[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* cfg_table_type_at - the i-th row */
+const struct cfg_table_type_def *cfg_table_type_at(size_t i)
+{
+	return i < NROWS ? &rows[i] : NULL;
+}
+
+/* cfg_table_type_names - every type name, in name order */
+const char *const *cfg_table_type_names(void)
+{
+	return names;
+}

@@ -1,0 +1,73 @@
+/*
+ * dns.h - the resolver adapter: MX, A and AAAA lookups through libresolv
+ *
+ * The only file of postkit that includes <resolv.h>.  It asks the system
+ * resolver the way Postfix does (res_ninit, res_nquery: no search list,
+ * the resolv.conf name servers, TCP when an answer is truncated) and turns
+ * the answers into a list of records.  Failures come back with Postfix's
+ * wording, e.g. "Name service error for name=example.org type=MX: Host not
+ * found, try again", so the smtp client can log them as Postfix does.
+ *
+ * Tests never reach the host's resolver or the network: the environment
+ * variable
+ *     POSTKIT_DNS_SERVER=ADDR:PORT     (an IPv4 address, e.g. 127.0.0.1:5353)
+ * replaces the resolv.conf name servers with that one server.  master
+ * passes its environment to the daemons, so setting it for `postfix
+ * start` is enough.
+ *
+ * Each record carries the AD (authenticated data) bit of the answer it came
+ * from, for DANE later on.
+ */
+#ifndef MTA_DNS_H
+#define MTA_DNS_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+
+#include "cfg/base/buf.h"
+
+/* record types (the DNS numbers) */
+#define DNS_T_A 1
+#define DNS_T_MX 15
+#define DNS_T_AAAA 28
+
+/* lookup outcomes */
+enum dns_status {
+	DNS_OK = 0,   /* at least one record of the type */
+	DNS_NOTFOUND, /* the name does not exist (NXDOMAIN): "Host not found" */
+	DNS_NODATA,   /* the name exists, no record of the type */
+	DNS_RETRY,    /* temporary failure: "Host not found, try again" */
+	DNS_FAIL,     /* permanent failure: "Non-recoverable error" */
+};
+
+struct dns_rr {
+	unsigned type;   /* DNS_T_* */
+	unsigned pref;   /* MX preference */
+	char name[1025]; /* MX: the exchange; A/AAAA: the owner name */
+	int family;      /* A: AF_INET, AAAA: AF_INET6 */
+	unsigned char addr[16];
+	int ad; /* the answer had the AD bit */
+};
+
+struct dns_list {
+	struct dns_rr *rr;
+	size_t n;
+};
+
+/* dns_list_init / dns_list_fini - an empty list / release one */
+void dns_list_init(struct dns_list *l);
+void dns_list_fini(struct dns_list *l);
+
+/*
+ * dns_lookup - records of type for name, appended to out.  On anything but
+ * DNS_OK, why gets "Name service error for name=NAME type=TYPE: TEXT".
+ * dnssec asks for validation (DO bit); each record reports the AD bit.
+ */
+enum dns_status dns_lookup(const char *name, unsigned type, int dnssec, struct dns_list *out,
+                           struct cfg_buf *why);
+/* dns_type_name - "MX", "A", "AAAA" */
+const char *dns_type_name(unsigned type);
+/* dns_addr_text - the numeric text of a record's address into buf */
+void dns_addr_text(const struct dns_rr *rr, char *buf, size_t len);
+
+#endif

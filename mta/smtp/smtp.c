@@ -1,0 +1,395 @@
+/*
+ * smtp.c - the SMTP/LMTP client: entry points, settings, the delivery driver (see smtp.h)
+ *
+ * For each request (one message, the recipients qmgr grouped for one next
+ * hop) the driver tries the next hop's destinations in order, then the
+ * fallback relays; for each destination its addresses (MX preference
+ * order); for each address a session and one mail transaction for the
+ * recipients still open.  A session that ends well is kept for the next
+ * request of the same batch to the same next hop
+ * (smtp_connection_cache_on_demand) and closed with QUIT after the batch.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cfg/base/xalloc.h"
+#include "event.h"
+#include "log.h"
+#include "server.h"
+#include "smtp.h"
+
+/* a setting: its smtp_ and lmtp_ names (NULL: that agent has none) and where it goes */
+struct setting {
+	const char *smtp;
+	const char *lmtp;
+	enum mta_ptype type;
+	size_t off;
+};
+
+#define S(sname, lname, type, field)                                                               \
+	{                                                                                          \
+		sname, lname, type, offsetof(struct smtp_cfg, field)                               \
+	}
+
+static const struct setting settings[] = {
+    S("myhostname", "myhostname", MTA_STR, myhostname),
+    S("smtp_helo_name", "lmtp_lhlo_name", MTA_STR, helo_name),
+    S("smtp_bind_address", "lmtp_bind_address", MTA_STR, bind_address),
+    S("smtp_bind_address6", "lmtp_bind_address6", MTA_STR, bind_address6),
+    S("smtp_tcp_port", "lmtp_tcp_port", MTA_STR, tcp_port),
+    S("smtp_fallback_relay", "lmtp_fallback_relay", MTA_STR, fallback_relay),
+    S("smtp_dns_support_level", "lmtp_dns_support_level", MTA_STR, dns_support_level),
+    S("disable_dns_lookups", "disable_dns_lookups", MTA_BOOL, disable_dns),
+    S("smtp_connect_timeout", "lmtp_connect_timeout", MTA_TIME, connect_timeout),
+    S("smtp_helo_timeout", "lmtp_lhlo_timeout", MTA_TIME, helo_timeout),
+    S("smtp_mail_timeout", "lmtp_mail_timeout", MTA_TIME, mail_timeout),
+    S("smtp_rcpt_timeout", "lmtp_rcpt_timeout", MTA_TIME, rcpt_timeout),
+    S("smtp_data_init_timeout", "lmtp_data_init_timeout", MTA_TIME, data_init_timeout),
+    S("smtp_data_xfer_timeout", "lmtp_data_xfer_timeout", MTA_TIME, data_xfer_timeout),
+    S("smtp_data_done_timeout", "lmtp_data_done_timeout", MTA_TIME, data_done_timeout),
+    S("smtp_quit_timeout", "lmtp_quit_timeout", MTA_TIME, quit_timeout),
+    S("smtp_rset_timeout", "lmtp_rset_timeout", MTA_TIME, rset_timeout),
+    S("smtp_connection_cache_on_demand", "lmtp_connection_cache_on_demand", MTA_BOOL,
+      cache_on_demand),
+    S("smtp_connection_reuse_time_limit", "lmtp_connection_reuse_time_limit", MTA_TIME,
+      reuse_time_limit),
+    S("smtp_connection_reuse_count_limit", "lmtp_connection_reuse_count_limit", MTA_INT,
+      reuse_count_limit),
+    S("smtp_mx_address_limit", "lmtp_mx_address_limit", MTA_INT, mx_address_limit),
+    S("smtp_mx_session_limit", "lmtp_mx_session_limit", MTA_INT, mx_session_limit),
+    S("smtp_line_length_limit", "lmtp_line_length_limit", MTA_SIZE, line_length_limit),
+    S("smtp_randomize_addresses", "lmtp_randomize_addresses", MTA_BOOL, randomize),
+    S("smtp_never_send_ehlo", NULL, MTA_BOOL, never_ehlo),
+    S("smtp_skip_5xx_greeting", "lmtp_skip_5xx_greeting", MTA_BOOL, skip_5xx_greeting),
+    S("smtp_skip_quit_response", "lmtp_skip_quit_response", MTA_BOOL, skip_quit_response),
+    S("smtp_defer_if_no_mx_address_found", "lmtp_defer_if_no_mx_address_found", MTA_BOOL,
+      defer_no_mx_addr),
+    S("smtp_discard_ehlo_keywords", "lmtp_discard_lhlo_keywords", MTA_LIST, discard_ehlo),
+    S("smtp_host_lookup", "lmtp_host_lookup", MTA_LIST, host_lookup),
+    S("inet_protocols", "inet_protocols", MTA_LIST, protocols),
+};
+
+static struct smtp_cfg CFG;
+static struct smtp_session *cached; /* kept for the next request of the batch */
+
+/* wall - wall-clock seconds */
+static double wall(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* load - the agent's settings from the service's view */
+static void load(struct mta_server *srv, const char *name)
+{
+	struct mta_param tab[sizeof(settings) / sizeof(settings[0]) + 1];
+	size_t n = 0;
+	const char *lvl;
+
+	memset(&CFG, 0, sizeof(CFG));
+	CFG.name = name;
+	CFG.lmtp = strcmp(name, "lmtp") == 0;
+	cfg_strvec_init(&CFG.discard_ehlo);
+	cfg_strvec_init(&CFG.host_lookup);
+	cfg_strvec_init(&CFG.protocols);
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		const char *pname = CFG.lmtp ? settings[i].lmtp : settings[i].smtp;
+
+		if (pname == NULL)
+			continue;
+		tab[n].name = pname;
+		tab[n].type = settings[i].type;
+		tab[n].out = (char *)&CFG + settings[i].off;
+		n++;
+	}
+	tab[n].name = NULL;
+	tab[n].type = MTA_STR;
+	tab[n].out = NULL;
+	mta_conf_get(&srv->conf, tab);
+	lvl = CFG.dns_support_level;
+	CFG.dns = *lvl ? strcasecmp(lvl, "disabled") != 0 : !CFG.disable_dns;
+	CFG.dnssec = strcasecmp(lvl, "dnssec") == 0;
+	for (size_t i = 0; i < CFG.host_lookup.n; i++) {
+		if (strcasecmp(CFG.host_lookup.v[i], "dns") == 0)
+			CFG.lookup_dns = 1;
+		else if (strcasecmp(CFG.host_lookup.v[i], "native") == 0)
+			CFG.lookup_native = 1;
+	}
+	for (size_t i = 0; i < CFG.protocols.n; i++) {
+		const char *p = CFG.protocols.v[i];
+
+		if (strcasecmp(p, "all") == 0)
+			CFG.inet4 = CFG.inet6 = 1;
+		else if (strcasecmp(p, "ipv4") == 0)
+			CFG.inet4 = 1;
+		else if (strcasecmp(p, "ipv6") == 0)
+			CFG.inet6 = 1;
+	}
+	if (!CFG.inet4 && !CFG.inet6)
+		CFG.inet4 = 1;
+}
+
+/* status_word - qmgr's word for an outcome, "deliverable" and co. for sendmail -bv */
+static const char *status_word(const struct smtp_state *s, int code)
+{
+	if (s->req->verify)
+		return code == 2 ? "deliverable" : code == 5 ? "undeliverable" : "deferred";
+	return code == 2 ? "sent" : code == 5 ? "bounced" : "deferred";
+}
+
+/* settle - recipient k's final outcome (2 sent, 5 bounced): log and report it now */
+static void settle(struct smtp_state *s, size_t k, int code, const char *relay, const char *dsn,
+                   const char *text)
+{
+	if (s->rs[k].final)
+		return;
+	s->rs[k].final = code;
+	dlv_status(s->req, k, relay, dsn, status_word(s, code), "%s", text);
+}
+
+void smtp_rcpt_sent(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
+                    const char *text)
+{
+	settle(s, k, 2, relay, dsn, text);
+}
+
+void smtp_rcpt_bounce(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
+                      const char *text)
+{
+	settle(s, k, 5, relay, dsn, text);
+}
+
+void smtp_rcpt_error(struct smtp_state *s, size_t k, const char *relay, int hard, const char *dsn,
+                     const char *fmt, ...)
+{
+	struct smtp_rcpt *rs = &s->rs[k];
+	va_list ap;
+
+	if (rs->final)
+		return;
+	cfg_buf_reset(&rs->why);
+	va_start(ap, fmt);
+	cfg_buf_vprintf(&rs->why, fmt, ap);
+	va_end(ap);
+	if (hard) {
+		smtp_rcpt_bounce(s, k, relay, dsn, rs->why.data);
+		return;
+	}
+	rs->tried = 1;
+	snprintf(rs->dsn, sizeof(rs->dsn), "%s", dsn);
+	snprintf(rs->relay, sizeof(rs->relay), "%s", relay);
+}
+
+size_t smtp_pending(const struct smtp_state *s)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < s->req->n; k++)
+		if (!s->rs[k].final)
+			n++;
+	return n;
+}
+
+/* all_error - the same error for every open recipient */
+static void all_error(struct smtp_state *s, const char *relay, int hard, const char *dsn,
+                      const char *why)
+{
+	for (size_t k = 0; k < s->req->n; k++)
+		smtp_rcpt_error(s, k, relay, hard, dsn, "%s", why);
+}
+
+/* keep_or_quit - cache a session that can carry more mail, or close it */
+static void keep_or_quit(struct smtp_session *sess, int usable)
+{
+	if (usable && CFG.cache_on_demand && !sess->broken) {
+		if (cached && cached != sess)
+			smtp_quit(&CFG, cached);
+		cached = sess;
+	} else {
+		if (cached == sess)
+			cached = NULL;
+		smtp_quit(&CFG, sess);
+	}
+}
+
+/* reusable - the cached session may serve this next hop now */
+static int reusable(const char *nexthop)
+{
+	if (cached == NULL)
+		return 0;
+	if (strcmp(cached->dest, nexthop) == 0 && !cached->broken
+	    && (CFG.reuse_count_limit <= 0 || cached->uses < CFG.reuse_count_limit)
+	    && (CFG.reuse_time_limit <= 0 || mta_now() - cached->opened < CFG.reuse_time_limit)
+	    && smtp_rset(&CFG, cached) == 0)
+		return 1;
+	smtp_quit(&CFG, cached);
+	cached = NULL;
+	return 0;
+}
+
+/* try_addresses - every address of one destination, while recipients are open */
+static void try_addresses(struct smtp_state *s, const struct smtp_addr_list *l, int last_dest)
+{
+	struct cfg_buf why;
+
+	cfg_buf_init(&why);
+	for (size_t i = 0; i < l->n && smtp_pending(s) > 0; i++) {
+		struct smtp_session *sess;
+		char dsn[16];
+		int hard;
+
+		if (CFG.mx_session_limit > 0 && s->sessions >= CFG.mx_session_limit)
+			break;
+		s->final = last_dest && i + 1 == l->n;
+		sess = smtp_connect(s, &l->a[i], s->req->nexthop, &hard, dsn, sizeof(dsn), &why);
+		if (sess == NULL) {
+			char relay[1300];
+
+			/* a refused connection has no relay; a refusing server has one */
+			if (strcmp(dsn, "4.4.1") == 0)
+				snprintf(relay, sizeof(relay), "none");
+			else if (l->a[i].family == AF_UNIX)
+				snprintf(relay, sizeof(relay), "%s[%s]", l->a[i].host,
+				         l->a[i].addr);
+			else
+				snprintf(relay, sizeof(relay), "%s[%s]:%u", l->a[i].host,
+				         l->a[i].addr, l->a[i].port);
+			if (!hard && !s->final && strcmp(dsn, "4.4.1") != 0)
+				mta_info("%s: %s", s->req->qid, why.data);
+			all_error(s, relay, hard, dsn, why.data);
+			continue;
+		}
+		s->sessions++;
+		s->req->start_time = wall();
+		keep_or_quit(sess, smtp_transaction(s, sess) == 0);
+	}
+	cfg_buf_fini(&why);
+}
+
+/* deliver_dests - the next hop's destinations, then the fallback relays */
+static void deliver_dests(struct smtp_state *s)
+{
+	struct cfg_strvec dests;
+	struct smtp_addr_list l;
+	struct cfg_buf why;
+	size_t nprimary;
+
+	cfg_strvec_init(&dests);
+	cfg_buf_init(&why);
+	smtp_split_dests(s->req->nexthop, &dests);
+	nprimary = dests.n;
+	smtp_split_dests(CFG.fallback_relay, &dests);
+	for (size_t d = 0; d < dests.n && smtp_pending(s) > 0; d++) {
+		char dsn[16];
+		int hard = 0, loop = 0, last = d + 1 == dests.n;
+
+		smtp_addr_list_init(&l);
+		if (smtp_resolve(&CFG, dests.v[d], &l, &hard, dsn, sizeof(dsn), &why, &loop) < 0) {
+			s->final = last || loop;
+			all_error(s, "none", hard && s->final, dsn, why.data);
+		} else {
+			/* the fallback relays are not for mail we are an MX host for */
+			try_addresses(s, &l, last || (loop && d < nprimary));
+		}
+		smtp_addr_list_fini(&l);
+		if (loop && d < nprimary)
+			break;
+	}
+	cfg_buf_fini(&why);
+	cfg_strvec_fini(&dests);
+}
+
+/* deliver - one request: every recipient ends sent, bounced or deferred */
+static void deliver(struct dlv_req *r)
+{
+	struct smtp_state s;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = &CFG;
+	s.req = r;
+	s.rs = cfg_xcalloc(r->n + 1, sizeof(*s.rs));
+	for (size_t k = 0; k < r->n; k++)
+		cfg_buf_init(&s.rs[k].why);
+	cfg_buf_init(&s.content);
+	if (qf_read_content(r->fd, &r->env, &s.content) < 0) {
+		all_error(&s, "none", 0, "4.3.0", "error reading message file");
+	} else {
+		s.eightbit = smtp_mime_8bit(s.content.data, s.content.len);
+		s.size = (long)r->env.content_size;
+		if (reusable(r->nexthop)) {
+			s.final = 0;
+			r->start_time = wall();
+			keep_or_quit(cached, smtp_transaction(&s, cached) == 0);
+		}
+		if (smtp_pending(&s) > 0)
+			deliver_dests(&s);
+	}
+	for (size_t k = 0; k < r->n; k++) {
+		struct smtp_rcpt *rs = &s.rs[k];
+
+		if (!rs->final)
+			dlv_status(r, k, rs->tried ? rs->relay : "none",
+			           rs->tried ? rs->dsn : "4.4.1", status_word(&s, 4), "%s",
+			           rs->tried ? rs->why.data : "delivery temporarily suspended");
+		cfg_buf_fini(&rs->why);
+	}
+	free(s.rs);
+	cfg_buf_fini(&s.content);
+}
+
+/* finish - the batch is done: close the kept session */
+static void finish(struct dlv_req *reqs, size_t n)
+{
+	(void)reqs;
+	(void)n;
+	smtp_quit(&CFG, cached);
+	cached = NULL;
+}
+
+/* serve - one qmgr connection: one request, or a batch for one next hop */
+static void serve(struct mta_server *srv, int in, int out)
+{
+	(void)out;
+	dlv_serve_batch(srv, in, deliver, finish);
+}
+
+/* init_smtp / init_lmtp - settings after privileges are dropped */
+static void init_smtp(struct mta_server *srv)
+{
+	load(srv, "smtp");
+	srandom((unsigned)getpid() ^ (unsigned)wall());
+}
+
+static void init_lmtp(struct mta_server *srv)
+{
+	load(srv, "lmtp");
+	srandom((unsigned)getpid() ^ (unsigned)wall());
+}
+
+/* smtp_main - the smtp program */
+int smtp_main(int argc, char **argv);
+int smtp_main(int argc, char **argv)
+{
+	static const struct mta_server_ops ops = {.init = init_smtp, .serve = serve};
+
+	return mta_server_main(argc, argv, "smtp", MTA_SERVE_CONN, &ops, NULL);
+}
+
+/* lmtp_main - the lmtp program */
+int lmtp_main(int argc, char **argv);
+int lmtp_main(int argc, char **argv)
+{
+	static const struct mta_server_ops ops = {.init = init_lmtp, .serve = serve};
+
+	return mta_server_main(argc, argv, "lmtp", MTA_SERVE_CONN, &ops, NULL);
+}

@@ -1,0 +1,187 @@
+/*
+ * smtp.h - the SMTP and LMTP client delivery agent: state shared by its files
+ *
+ * One program serves both master.cf commands: `smtp` reads the smtp_*
+ * parameters, `lmtp` the lmtp_* ones (its few differently named ones:
+ * lmtp_lhlo_name, lmtp_lhlo_timeout, lmtp_discard_lhlo_keywords).
+ *
+ *   smtp.c        entry points, settings, the delivery driver: destinations
+ *                 in order, then the fallback relays; per-recipient outcome
+ *   smtp_addr.c   next hops ("[host]:port", "domain", "unix:/path") into
+ *                 the addresses to try: MX lookups, A/AAAA, native lookups
+ *   smtp_conn.c   sessions: connect, greeting, EHLO/HELO/LHLO, replies, QUIT
+ *   smtp_proto.c  one mail transaction: MAIL, RCPT, DATA (pipelined when the
+ *                 server offers PIPELINING), the content, the replies
+ *   smtp_mime.c   the content on the wire: CRLF, dot-stuffing, long lines,
+ *                 and the 8BITMIME to 7bit (quoted-printable) downgrade
+ *
+ * A recipient's outcome is final when a server gave a 2xx or 5xx for it (or
+ * a permanent condition holds for the whole message); a soft error leaves it
+ * for the next address, and what is still open after the last one is
+ * deferred with the last error, as Postfix does.
+ */
+#ifndef SMTP_H
+#define SMTP_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
+#include "deliver.h"
+#include "stream.h"
+
+#define SMTP_F_PIPELINING 0x01u
+#define SMTP_F_SIZE 0x02u
+#define SMTP_F_8BITMIME 0x04u
+#define SMTP_F_ESMTP 0x08u
+
+struct smtp_cfg {
+	const char *name; /* "smtp" or "lmtp" */
+	int lmtp;
+	const char *helo_name;
+	const char *myhostname;
+	const char *bind_address;
+	const char *bind_address6;
+	const char *tcp_port;
+	const char *fallback_relay;
+	const char *dns_support_level;
+	long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
+	long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout, rset_timeout;
+	long reuse_time_limit, reuse_count_limit;
+	long mx_address_limit, mx_session_limit;
+	long line_length_limit;
+	int cache_on_demand;
+	int disable_dns;
+	int dns;    /* DNS lookups on (smtp_dns_support_level, disable_dns_lookups) */
+	int dnssec; /* smtp_dns_support_level = dnssec */
+	int lookup_dns, lookup_native;
+	int randomize;
+	int never_ehlo;
+	int skip_5xx_greeting;
+	int skip_quit_response;
+	int defer_no_mx_addr;
+	int inet4, inet6; /* inet_protocols */
+	struct cfg_strvec discard_ehlo;
+	struct cfg_strvec host_lookup;
+	struct cfg_strvec protocols;
+};
+
+/* one address to try */
+struct smtp_addr {
+	char host[1025]; /* name for messages: "mx1.example.org", "127.0.0.2" */
+	char addr[108];  /* numeric address, or the UNIX socket path */
+	int family;      /* AF_INET, AF_INET6, AF_UNIX */
+	unsigned port;   /* network order not used: plain number */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
+struct smtp_addr_list {
+	struct smtp_addr *a;
+	size_t n;
+};
+
+struct smtp_session {
+	int fd;
+	struct mta_stream st;
+	struct smtp_addr where;
+	char *dest;           /* the next hop it was opened for (connection reuse) */
+	char relay[1300];     /* "host[addr]:port" as the status lines show it */
+	char label[1200];     /* "host[addr]" as replies are quoted */
+	char relay_log[1340]; /* relay, plus ", conn_use=N" once reused */
+	unsigned features;
+	long size_limit;
+	int uses; /* mail transactions so far */
+	double opened;
+	int broken;              /* the connection cannot be used again */
+	struct cfg_buf reply;    /* the last reply, its lines joined by spaces */
+	struct cfg_strvec lines; /* the text of each of its lines, after the code */
+};
+
+/* the outcome of one recipient so far */
+struct smtp_rcpt {
+	int final; /* 2 sent, 5 bounced: nothing more to try */
+	int tried; /* an error was recorded */
+	int hard;  /* the last error was permanent */
+	char dsn[16];
+	char relay[1300];
+	struct cfg_buf why;
+};
+
+/* one delivery request under way */
+struct smtp_state {
+	struct smtp_cfg *cfg;
+	struct dlv_req *req;
+	struct smtp_rcpt *rs;
+	struct cfg_buf content; /* the message as queued (LF line ends) */
+	int eightbit;           /* the content has 8-bit data or declares it */
+	long size;
+	int sessions; /* sessions that completed the handshake */
+	int final;    /* this is the last address to try */
+};
+
+/* smtp.c */
+/* smtp_rcpt_error - record an error for recipient k; hard: 5xx (final), else soft */
+void smtp_rcpt_error(struct smtp_state *s, size_t k, const char *relay, int hard, const char *dsn,
+                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* smtp_rcpt_sent - recipient k was accepted: log and report it now */
+void smtp_rcpt_sent(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
+                    const char *text);
+/* smtp_rcpt_bounce - recipient k failed for good: log and report it now */
+void smtp_rcpt_bounce(struct smtp_state *s, size_t k, const char *relay, const char *dsn,
+                      const char *text);
+/* smtp_pending - recipients still open */
+size_t smtp_pending(const struct smtp_state *s);
+
+/* smtp_addr.c */
+void smtp_addr_list_init(struct smtp_addr_list *l);
+void smtp_addr_list_fini(struct smtp_addr_list *l);
+/*
+ * smtp_resolve - the addresses of one next hop, in the order to try.
+ * Returns 0, or -1 with *hard (a permanent failure), a DSN and why.
+ * *loop is set when the MX list names this host (no fallback relays then).
+ */
+int smtp_resolve(struct smtp_cfg *cfg, const char *dest, struct smtp_addr_list *out, int *hard,
+                 char *dsn, size_t dsnlen, struct cfg_buf *why, int *loop);
+/* smtp_split_dests - the destinations of a next-hop list ("a, [b]:26") */
+void smtp_split_dests(const char *list, struct cfg_strvec *out);
+
+/* smtp_conn.c */
+/*
+ * smtp_connect - open a session to one address: connect, greeting,
+ * EHLO/HELO or LHLO.  Returns the session, or NULL with *hard, a DSN and
+ * why (the caller records the error; connect failures are logged here).
+ */
+struct smtp_session *smtp_connect(struct smtp_state *s, const struct smtp_addr *a, const char *dest,
+                                  int *hard, char *dsn, size_t dsnlen, struct cfg_buf *why);
+/* smtp_reply - read one reply into sess->reply ("250 text", lines joined); its code, -1 lost */
+int smtp_reply(struct smtp_session *sess, long timeout);
+/* smtp_lost - the text for a dead connection: "lost connection with H while W" or timed out */
+void smtp_lost(struct smtp_session *sess, const char *while_, struct cfg_buf *why);
+/* smtp_reply_dsn - the DSN of the last reply ("5.1.1"), class fixed to the reply code */
+void smtp_reply_dsn(const struct smtp_session *sess, char *dsn, size_t len);
+/* smtp_quit - say QUIT (when the session is usable) and free it; NULL is a no-op */
+void smtp_quit(struct smtp_cfg *cfg, struct smtp_session *sess);
+/* smtp_rset - RSET before reusing a session; 0 or -1 (then it is broken) */
+int smtp_rset(struct smtp_cfg *cfg, struct smtp_session *sess);
+
+/* smtp_proto.c */
+/*
+ * smtp_transaction - deliver the message to the open recipients over sess.
+ * Returns 0 when the session can carry another transaction, -1 when not.
+ */
+int smtp_transaction(struct smtp_state *s, struct smtp_session *sess);
+
+/* smtp_mime.c */
+/* smtp_mime_8bit - 1 when the content has 8-bit bytes or declares 8bit/binary */
+int smtp_mime_8bit(const char *content, size_t len);
+/*
+ * smtp_mime_wire - the content as sent after DATA: CRLF line ends,
+ * dot-stuffed, lines longer than limit (0: none) broken with CRLF SPACE,
+ * 8bit/binary MIME parts converted to quoted-printable when downgrade.
+ */
+void smtp_mime_wire(const char *content, size_t len, long limit, int downgrade,
+                    struct cfg_buf *out);
+
+#endif

@@ -1,0 +1,263 @@
+/* smtp_proto.c - one mail transaction: MAIL, RCPT, DATA and the replies (see smtp.h) */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cfg/base/xalloc.h"
+#include "log.h"
+#include "smtp.h"
+
+/* the transaction in hand */
+struct txn {
+	struct smtp_state *s;
+	struct smtp_session *sess;
+	size_t *open; /* recipients sent in RCPT TO, in order */
+	size_t nopen;
+	size_t *ok; /* those the server accepted */
+	size_t nok;
+	int mail_ok;
+};
+
+/* said - "host H said: REPLY (in reply to WHAT command)" for recipient k, logged when soft */
+static void said(struct txn *t, size_t k, const char *what, int log_soft)
+{
+	struct smtp_session *sess = t->sess;
+	char dsn[16];
+	int hard = sess->reply.data[0] == '5';
+
+	smtp_reply_dsn(sess, dsn, sizeof(dsn));
+	smtp_rcpt_error(t->s, k, sess->relay_log, hard, dsn,
+	                "host %s said: %s (in reply to %s command)", sess->label, sess->reply.data,
+	                what);
+	/* a soft error is tried again elsewhere: Postfix notes it on the way */
+	if (!hard && !t->s->final && log_soft)
+		mta_info("%s: host %s said: %s (in reply to %s command)", t->s->req->qid,
+		         sess->label, sess->reply.data, what);
+}
+
+/* lost - the connection died: every recipient still in play gets the reason */
+static int lost(struct txn *t, const char *while_, size_t *ks, size_t n)
+{
+	struct cfg_buf why;
+
+	cfg_buf_init(&why);
+	smtp_lost(t->sess, while_, &why);
+	for (size_t i = 0; i < n; i++)
+		smtp_rcpt_error(t->s, ks[i], t->sess->relay_log, 0, "4.4.2", "%s", why.data);
+	cfg_buf_fini(&why);
+	return -1;
+}
+
+/* queue_envelope - MAIL FROM, RCPT TO for the open recipients, DATA */
+static void queue_envelope(struct txn *t, struct smtp_session *sess, int downgrade)
+{
+	struct smtp_state *s = t->s;
+	struct cfg_buf ext;
+
+	cfg_buf_init(&ext);
+	addr_externalize(s->req->sender, &ext);
+	mta_stream_printf(&sess->st, "MAIL FROM:<%s>", ext.data);
+	if ((sess->features & SMTP_F_SIZE) && !downgrade)
+		mta_stream_printf(&sess->st, " SIZE=%ld", s->size);
+	if (s->eightbit && (sess->features & SMTP_F_8BITMIME))
+		mta_stream_puts(&sess->st, " BODY=8BITMIME");
+	mta_stream_puts(&sess->st, "\r\n");
+	for (size_t i = 0; i < t->nopen; i++) {
+		cfg_buf_reset(&ext);
+		addr_externalize(s->req->rcpt[t->open[i]].qr->addr, &ext);
+		mta_stream_printf(&sess->st, "RCPT TO:<%s>\r\n", ext.data);
+	}
+	cfg_buf_fini(&ext);
+}
+
+/* envelope_replies - MAIL and RCPT replies, the commands sent one by one without PIPELINING */
+static int envelope_replies(struct txn *t, int pipelined)
+{
+	struct smtp_session *sess = t->sess;
+	struct smtp_cfg *cfg = t->s->cfg;
+	int code;
+
+	if (!pipelined)
+		mta_stream_flush(&sess->st);
+	if ((code = smtp_reply(sess, cfg->mail_timeout)) < 0)
+		return lost(t, "sending MAIL FROM", t->open, t->nopen);
+	t->mail_ok = code / 100 == 2;
+	if (!t->mail_ok) {
+		for (size_t i = 0; i < t->nopen; i++)
+			said(t, t->open[i], "MAIL FROM", i == 0);
+		if (!pipelined)
+			return 0;
+	}
+	for (size_t i = 0; i < t->nopen; i++) {
+		if (!pipelined) {
+			struct cfg_buf ext;
+
+			cfg_buf_init(&ext);
+			addr_externalize(t->s->req->rcpt[t->open[i]].qr->addr, &ext);
+			mta_stream_printf(&sess->st, "RCPT TO:<%s>\r\n", ext.data);
+			cfg_buf_fini(&ext);
+			mta_stream_flush(&sess->st);
+		}
+		if ((code = smtp_reply(sess, cfg->rcpt_timeout)) < 0)
+			return lost(t, "sending RCPT TO", t->open + i, t->nopen - i);
+		if (!t->mail_ok)
+			continue;
+		if (code / 100 == 2 && t->s->req->verify) {
+			char dsn[16];
+
+			/* sendmail -bv: the RCPT reply is the answer, no message goes out */
+			smtp_reply_dsn(sess, dsn, sizeof(dsn));
+			smtp_rcpt_sent(t->s, t->open[i], sess->relay_log, dsn, sess->reply.data);
+		} else if (code / 100 == 2)
+			t->ok[t->nok++] = t->open[i];
+		else
+			said(t, t->open[i], "RCPT TO", 1);
+	}
+	return 0;
+}
+
+/* end_of_data - the reply (SMTP) or the replies, one per accepted recipient (LMTP) */
+static int end_of_data(struct txn *t)
+{
+	struct smtp_session *sess = t->sess;
+	struct smtp_cfg *cfg = t->s->cfg;
+	size_t nreplies = cfg->lmtp ? t->nok : 1;
+
+	for (size_t i = 0; i < nreplies; i++) {
+		int code = smtp_reply(sess, cfg->data_done_timeout);
+
+		if (code < 0)
+			return lost(t, "sending end of data -- message may be sent more than once",
+			            t->ok + i, t->nok - i);
+		for (size_t j = cfg->lmtp ? i : 0; j < (cfg->lmtp ? i + 1 : t->nok); j++) {
+			char dsn[16];
+
+			if (code / 100 == 2) {
+				smtp_reply_dsn(sess, dsn, sizeof(dsn));
+				smtp_rcpt_sent(t->s, t->ok[j], sess->relay_log, dsn,
+				               sess->reply.data);
+			} else {
+				said(t, t->ok[j], "end of DATA", j == 0 || cfg->lmtp);
+			}
+		}
+	}
+	return 0;
+}
+
+/* send_content - the message after 354, then the final dot */
+static int send_content(struct txn *t, int downgrade)
+{
+	struct smtp_state *s = t->s;
+	struct smtp_session *sess = t->sess;
+	struct cfg_buf wire;
+	int rc;
+
+	cfg_buf_init(&wire);
+	smtp_mime_wire(s->content.data, s->content.len, s->cfg->line_length_limit, downgrade,
+	               &wire);
+	cfg_buf_adds(&wire, ".\r\n");
+	sess->st.timeout = (int)s->cfg->data_xfer_timeout;
+	mta_stream_write(&sess->st, wire.data, wire.len);
+	rc = mta_stream_flush(&sess->st);
+	cfg_buf_fini(&wire);
+	if (rc < 0)
+		return lost(t, "sending message body", t->ok, t->nok);
+	return end_of_data(t);
+}
+
+/* too_big - the server's SIZE limit is below the message: bounce everyone open */
+static int too_big(struct txn *t)
+{
+	struct smtp_session *sess = t->sess;
+	char *why = cfg_xasprintf("message size %ld exceeds size limit %ld of server %s",
+	                          t->s->size, sess->size_limit, sess->label);
+
+	for (size_t i = 0; i < t->nopen; i++)
+		smtp_rcpt_bounce(t->s, t->open[i], sess->relay_log, "5.3.4", why);
+	free(why);
+	return 0;
+}
+
+/* data_phase - DATA and its reply, then the content; 0 or -1 (session unusable) */
+static int data_phase(struct txn *t, int pipelined, int downgrade)
+{
+	struct smtp_session *sess = t->sess;
+	struct smtp_cfg *cfg = t->s->cfg;
+	int code;
+
+	if (!pipelined) {
+		if (t->nok == 0)
+			return 0;
+		mta_stream_puts(&sess->st, "DATA\r\n");
+		mta_stream_flush(&sess->st);
+	}
+	if ((code = smtp_reply(sess, cfg->data_init_timeout)) < 0)
+		return lost(t, "sending DATA command", t->ok, t->nok);
+	if (t->nok == 0) {
+		/* nobody to send to: a server that still wants the message cannot be trusted */
+		return code == 354 ? -1 : 0;
+	}
+	if (code != 354) {
+		for (size_t i = 0; i < t->nok; i++)
+			said(t, t->ok[i], "DATA", i == 0);
+		return 0;
+	}
+	return send_content(t, downgrade);
+}
+
+int smtp_transaction(struct smtp_state *s, struct smtp_session *sess)
+{
+	struct txn t;
+	int downgrade = s->eightbit && !(sess->features & SMTP_F_8BITMIME);
+	int pipelined = (sess->features & SMTP_F_PIPELINING) != 0;
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	t.sess = sess;
+	t.open = cfg_xcalloc(s->req->n + 1, sizeof(*t.open));
+	t.ok = cfg_xcalloc(s->req->n + 1, sizeof(*t.ok));
+	for (size_t k = 0; k < s->req->n; k++)
+		if (!s->rs[k].final)
+			t.open[t.nopen++] = k;
+	if (++sess->uses > 1)
+		snprintf(sess->relay_log, sizeof(sess->relay_log), "%s, conn_use=%d", sess->relay,
+		         sess->uses);
+	else
+		snprintf(sess->relay_log, sizeof(sess->relay_log), "%s", sess->relay);
+	if (s->req->verify)
+		pipelined = 0; /* no DATA: MAIL and RCPT one by one, then RSET */
+	if (t.nopen == 0) {
+		rc = 0;
+	} else if ((sess->features & SMTP_F_SIZE) && sess->size_limit > 0
+	           && s->size > sess->size_limit) {
+		rc = too_big(&t);
+	} else {
+		if (pipelined) {
+			queue_envelope(&t, sess, downgrade);
+			mta_stream_puts(&sess->st, "DATA\r\n");
+		} else {
+			/* MAIL alone; RCPT and DATA follow reply by reply */
+			size_t keep = t.nopen;
+
+			t.nopen = 0;
+			queue_envelope(&t, sess, downgrade);
+			t.nopen = keep;
+		}
+		sess->st.timeout = (int)s->cfg->mail_timeout;
+		if (mta_stream_flush(&sess->st) < 0)
+			rc = lost(&t, "sending MAIL FROM", t.open, t.nopen);
+		else if (envelope_replies(&t, pipelined) < 0)
+			rc = -1;
+		else if (s->req->verify)
+			rc = smtp_rset(s->cfg, sess);
+		else
+			rc = t.mail_ok || pipelined ? data_phase(&t, pipelined, downgrade) : 0;
+	}
+	free(t.open);
+	free(t.ok);
+	return rc < 0 || sess->broken ? -1 : 0;
+}
