@@ -1,6 +1,12 @@
 #!/usr/bin/env python3
 """test_content.py - content inspection, masquerading and the actions that reroute mail.
 
+The after-queue content filter scenario runs the loop of Postfix's
+FILTER_README: content_filter hands the message to a filter (a small SMTP
+server here) through the smtp client, the filter adds a header and sends it
+back to a second smtpd with "-o content_filter=" and
+receive_override_options, and the message is delivered once.
+
 Each scenario is a private instance with some main.cf settings and tables
 (regexp: tables), a few messages sent over SMTP or with sendmail, and then
 what the mail system answered, logged and delivered.  The expected results
@@ -21,9 +27,12 @@ the mailboxes named by the scenario; how many messages are on hold.
 import json
 import os
 import re
+import smtplib
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -367,6 +376,20 @@ header_checks = regexp:$config_directory/hc
                ("smtp", "a@example.net", ["root@example.com"], "Subject: redir\n\nb\n"),
                ("sendmail", ["-f", "a@example.net", "root@example.com"], "Subject: local\n\nb\n")],
      "boxes": ["nobody"]},
+    {"name": "after-queue content filter loop",
+     "filter": True,
+     "main": """content_filter = scan:[127.0.0.1]:{filter_port}
+header_checks = regexp:$config_directory/hc
+""", "master": """scan      unix  -       -       n       -       10      smtp
+127.0.0.1:{reinject_port} inet  n       -       n       -       10      smtpd
+  -o content_filter=
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o mynetworks=127.0.0.0/8
+""", "files": {"hc": "/^Subject:/ WARN checked\n/^X-Filtered:/ WARN filtered copy checked\n"},
+     "steps": [("smtp", "a@example.net", ["nobody@example.com"], "Subject: loop\n\nbody\n")],
+     "boxes": ["nobody"]},
     {"name": "default_filter_nexthop",
      "main": """content_filter = discard:
 default_filter_nexthop = dfn.example
@@ -401,10 +424,70 @@ masquerade_domains = example.net
 ]
 
 
+class Filter:
+    """An after-queue content filter: takes mail over SMTP, adds X-Filtered: yes
+    on top and sends it back into the mail system on the reinjection port."""
+
+    def __init__(self, reinject_port):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.port = self.sock.getsockname()[1]
+        self.reinject_port = reinject_port
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        f = conn.makefile("rwb")
+        sender, rcpts = "", []
+
+        def say(text):
+            f.write((text + "\r\n").encode())
+            f.flush()
+
+        say("220 filter.example ESMTP")
+        for raw in f:
+            cmd = raw.decode("latin-1").rstrip("\r\n")
+            verb = cmd.upper()
+            if verb.startswith("MAIL FROM:"):
+                sender, rcpts = cmd[10:].split(">")[0].strip(" <"), []
+                say("250 2.1.0 Ok")
+            elif verb.startswith("RCPT TO:"):
+                rcpts.append(cmd[8:].split(">")[0].strip(" <"))
+                say("250 2.1.5 Ok")
+            elif verb == "DATA":
+                say("354 End data with <CR><LF>.<CR><LF>")
+                data = b""
+                for line in f:
+                    if line in (b".\r\n", b".\n"):
+                        break
+                    data += line[1:] if line.startswith(b"..") else line
+                client = smtplib.SMTP("127.0.0.1", self.reinject_port, timeout=20)
+                client.sendmail(sender, rcpts, b"X-Filtered: yes\r\n" + data)
+                client.quit()
+                say("250 2.0.0 Ok: filtered")
+            elif verb == "QUIT":
+                say("221 2.0.0 Bye")
+                break
+            else:
+                say("250 filter.example")
+        conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
 class Oracle(pkit.Instance):
     """A private instance of the system's Postfix 3.7, shaped like pkit.Instance."""
 
-    def __init__(self, main_extra="", aliases="postmaster root\n"):
+    def __init__(self, main_extra="", master_extra="", aliases="postmaster root\n"):
         self.dir = tempfile.mkdtemp(prefix="postkit-oracle-")
         os.chmod(self.dir, 0o755)
         self.port = pkit.free_port()
@@ -420,7 +503,7 @@ class Oracle(pkit.Instance):
                         "127.0.0.1:%d inet n - n" % self.port, master, flags=re.M)
         master = re.sub(r"^([a-z0-9]+ +unix +[-ny] +[-ny] +)y", r"\1n", master, flags=re.M)
         self.write("main.cf", pkit.BASE_MAIN_CF + "mail_owner = postfix\n" + main_extra)
-        self.write("master.cf", master)
+        self.write("master.cf", master + master_extra)
         self.write("aliases", aliases)
         pkit._instances.append(self)
 
@@ -475,6 +558,7 @@ def norm_log(text, inst):
         line = re.sub(r"\[\d+\]: ", ": ", line)
         line = re.sub(r"delay=[\d.]+, delays=[\d./]+", "delay=D", line)
         line = re.sub(r"size=\d+", "size=N", line)
+        line = re.sub(r"\]:\d+", "]:PORT", line)
         groups[key].append(pkit.strip_dates(line))
     out = []
     for key in order:
@@ -523,11 +607,20 @@ def run(inst, sc):
                 "hold": len(inst.queue_files("hold"))}
     finally:
         inst.cleanup()
+        if inst.filter:
+            inst.filter.close()
 
 
 def make(sc, oracle):
+    """The instance of a scenario (and its content filter, when it has one)."""
     cls = Oracle if oracle else pkit.Instance
-    inst = cls(main_extra=sc["main"], aliases=sc.get("aliases", "postmaster root\n"))
+    main, master, flt = sc["main"], sc.get("master", ""), None
+    if sc.get("filter"):
+        flt = Filter(pkit.free_port())
+        main = main.format(filter_port=flt.port)
+        master = master.format(reinject_port=flt.reinject_port)
+    inst = cls(main_extra=main, master_extra=master, aliases=sc.get("aliases", "postmaster root\n"))
+    inst.filter = flt
     for name, text in sc["files"].items():
         inst.write(name, text)
     return inst
