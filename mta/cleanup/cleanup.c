@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cfg/base/xalloc.h"
 #include "cleanup.h"
 #include "ipc.h"
@@ -42,6 +44,15 @@ const char *cleanup_attr(struct cleanup *c, const char *name)
 	return ipc_get(&c->attrs, name);
 }
 
+void cleanup_fail(struct cleanup *c, int status, const char *reply)
+{
+	if (c->status)
+		return;
+	c->status = status;
+	cfg_buf_reset(&c->reply);
+	cfg_buf_adds(&c->reply, reply);
+}
+
 /* copied attributes: what later stages (Received, logs, bounces) need */
 static const char *const kept_attrs[] = {
     "client_name", "client_addr",     "client_port", "helo", "protocol", "uid",
@@ -61,20 +72,138 @@ static void cleanup_free(struct cleanup *c)
 	free(c->rcpt);
 	free(c->msgid);
 	free(c->single_rcpt);
+	free(c->filter);
+	free(c->redirect);
+	free(c->log_rcpt);
+	cfg_strvec_fini(&c->bcc);
+	mime_free(c->mime);
+	c->mime = NULL;
 	cfg_strvec_fini(&c->attrs);
 	cfg_buf_fini(&c->line);
-	cfg_buf_fini(&c->hdr);
+	cfg_buf_fini(&c->rec);
 	cfg_strvec_fini(&c->headers);
 	cfg_buf_fini(&c->reply);
+}
+
+/*
+ * submission_flags - mail from outside (smtpd: a client address, pickup: a
+ * uid) is inspected; what Postfix makes itself (bounces, local forwarding)
+ * is not.  The submitting service's receive_override_options come along.
+ */
+static unsigned submission_flags(struct cleanup *c, const struct cfg_strvec *a)
+{
+	unsigned f = CLEANUP_F_MAPS;
+	const char *ro = ipc_get(a, "receive_override_options");
+
+	if (cleanup_attr(c, "client_addr") || cleanup_attr(c, "uid"))
+		f |= CLEANUP_F_CHECKS;
+	if (ro) {
+		struct cfg_strvec w;
+
+		cfg_strvec_init(&w);
+		cfg_strvec_split(&w, ro, ", \t\r\n");
+		for (size_t i = 0; i < w.n; i++) {
+			if (strcasecmp(w.v[i], "no_address_mappings") == 0)
+				f &= ~CLEANUP_F_MAPS;
+			else if (strcasecmp(w.v[i], "no_header_body_checks") == 0)
+				f &= ~CLEANUP_F_CHECKS;
+		}
+		cfg_strvec_fini(&w);
+	}
+	return f;
+}
+
+/* routing - content_filter, then the FILTER and REDIRECT actions of smtpd's access tables */
+static void routing(struct cleanup *c, const struct cfg_strvec *a)
+{
+	const char *cf = ipc_get(a, "content_filter");
+	const char *f = ipc_get(a, "filter");
+	const char *r = ipc_get(a, "redirect");
+
+	if (cf && *cf)
+		c->filter = cfg_xstrdup(cf);
+	if (f && *f) {
+		free(c->filter);
+		c->filter = cfg_xstrdup(f);
+	}
+	if (r && *r)
+		c->redirect = cfg_xstrdup(r);
+	for (size_t i = 0; i < a->n; i++)
+		if (strncmp(a->v[i], "bcc=", 4) == 0)
+			cfg_strvec_add(&c->bcc, a->v[i] + 4);
+}
+
+/* envelope_sender - canonical maps and masquerading for the sender */
+static void envelope_sender(struct cleanup *c, const char *sender)
+{
+	struct cfg_buf snd;
+
+	cfg_buf_init(&snd);
+	cfg_buf_adds(&snd, sender ? sender : "");
+	if (snd.len && cleanup_canonical(c, &snd, 1) < 0)
+		cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+	if (snd.len && (c->flags & CLEANUP_F_MAPS) && (c->cfg->masq_classes & CLEANUP_MASQ_ENV_FROM)
+	    && cleanup_masquerade(c, &snd) < 0)
+		cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+	c->sender = cfg_buf_take(&snd);
+}
+
+/* envelope_rcpts - rcpt= (notify \t orcpt \t address) and local's orig_rcpt= copies */
+static void envelope_rcpts(struct cleanup *c, const struct cfg_strvec *a)
+{
+	size_t nr = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		/* local's forwarded copies (orig_rcpt=) carry the original recipient instead */
+		int fwd = strncmp(a->v[i], "orig_rcpt=", 10) == 0;
+		char *copy, *t1, *t2;
+
+		if (strncmp(a->v[i], "rcpt=", 5) != 0 && !fwd)
+			continue;
+		copy = cfg_xstrdup(strchr(a->v[i], '=') + 1);
+		t1 = strchr(copy, '\t');
+		t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (t2) {
+			unsigned notify = (unsigned)strtoul(copy, NULL, 16);
+
+			*t2 = '\0';
+			nr++;
+			free(c->single_rcpt);
+			c->single_rcpt = nr == 1 ? cfg_xstrdup(t2 + 1) : NULL;
+			/* log lines name the last recipient as the client gave it */
+			free(c->log_rcpt);
+			c->log_rcpt = cfg_xstrdup(t2 + 1);
+			if (cleanup_add_rcpt(c, fwd && t1[1] ? t1 + 1 : t2 + 1, t2 + 1, notify) < 0)
+				cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+		}
+		free(copy);
+	}
+	if (nr != 1 && c->single_rcpt) {
+		free(c->single_rcpt);
+		c->single_rcpt = NULL;
+	}
+}
+
+/* add_bcc - the BCC recipients of access tables and header/body checks (NOTIFY=NEVER) */
+static void add_bcc(struct cleanup *c)
+{
+	for (size_t i = 0; i < c->bcc.n; i++) {
+		struct cfg_buf in;
+
+		cfg_buf_init(&in);
+		addr_internalize(c->bcc.v[i], &in);
+		if (cleanup_add_rcpt(c, in.data, in.data, QF_N_NEVER) < 0)
+			cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+		cfg_buf_fini(&in);
+	}
+	cfg_strvec_clear(&c->bcc);
 }
 
 /* envelope - sender, recipients and attributes of a "message" request */
 static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 {
-	struct cfg_buf snd;
 	const char *ctx = ipc_get(a, "rewrite_context");
 	const char *client = ipc_get(a, "client_addr");
-	size_t nr = 0;
 
 	for (size_t i = 0; i < a->n; i++) {
 		const char *v = a->v[i];
@@ -96,50 +225,12 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 		c->w.hflags |= QF_H_VERIFY;
 	c->discard = ipc_get_long(a, "discard", 0) != 0;
 	c->hold = ipc_get_long(a, "hold", 0) != 0;
-	cfg_buf_init(&snd);
-	cfg_buf_adds(&snd, ipc_get(a, "sender") ? ipc_get(a, "sender") : "");
-	if (snd.len && cleanup_canonical(c, &snd, 1) < 0) {
-		c->status = 4;
-		cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
-	}
-	c->sender = cfg_buf_take(&snd);
-	for (size_t i = 0; i < a->n; i++) {
-		/* local's forwarded copies (orig_rcpt=) carry the original recipient instead */
-		int fwd = strncmp(a->v[i], "orig_rcpt=", 10) == 0;
-
-		if (strncmp(a->v[i], "rcpt=", 5) == 0 || fwd) {
-			/* notify \t orcpt \t address */
-			char *copy = cfg_xstrdup(strchr(a->v[i], '=') + 1);
-			char *t1 = strchr(copy, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-
-			if (t2) {
-				unsigned notify = (unsigned)strtoul(copy, NULL, 16);
-
-				*t2 = '\0';
-				nr++;
-				if (nr == 1) {
-					free(c->single_rcpt);
-					c->single_rcpt = cfg_xstrdup(t2 + 1);
-				} else {
-					free(c->single_rcpt);
-					c->single_rcpt = NULL;
-				}
-				if (cleanup_add_rcpt(c, fwd && t1[1] ? t1 + 1 : t2 + 1, t2 + 1,
-				                     notify)
-				        < 0
-				    && c->status == 0) {
-					c->status = 4;
-					cfg_buf_adds(&c->reply,
-					             "451 4.3.0 Error: queue file write error");
-				}
-			}
-			free(copy);
-		}
-	}
-	if (nr != 1 && c->single_rcpt) {
-		free(c->single_rcpt);
-		c->single_rcpt = NULL;
-	}
+	c->flags = submission_flags(c, a);
+	c->inspect = (c->flags & CLEANUP_F_CHECKS) != 0;
+	routing(c, a);
+	envelope_sender(c, ipc_get(a, "sender"));
+	envelope_rcpts(c, a);
+	add_bcc(c);
 	qf_arrival(&c->w, c->arrival_sec, c->arrival_usec);
 	qf_head(&c->w, 'S', c->sender);
 	for (size_t i = 0; i < c->attrs.n; i++) {
@@ -149,10 +240,11 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 		qf_attr(&c->w, c->attrs.v[i], eq + 1);
 		*eq = '=';
 	}
-	/* smtpd's PREPEND actions */
+	/* smtpd's PREPEND actions: headers before all others, our Received included */
 	for (size_t i = 0; i < a->n; i++)
 		if (strncmp(a->v[i], "prepend=", 8) == 0)
 			cfg_strvec_add(&c->headers, a->v[i] + 8);
+	c->nprepend = c->headers.n;
 }
 
 /*
@@ -179,9 +271,57 @@ static void seal_failed(struct cleanup *c, int err)
 		mta_warn("mail_stream_cleanup: close error");
 }
 
+/* rcpt_before - Postfix's queue manager order: by domain, then by address (no domain last) */
+static int rcpt_before(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+	int r;
+
+	if (da == NULL && db == NULL)
+		return strcasecmp(a, b) < 0;
+	if (da == NULL || db == NULL)
+		return da != NULL;
+	if ((r = strcasecmp(da, db)) != 0)
+		return r < 0;
+	return strcasecmp(a, b) < 0;
+}
+
+/*
+ * write_rcpts - the recipient records.  A REDIRECT sends the message to its
+ * address instead: as Postfix's queue manager does, the first recipient
+ * (in its order) goes there and the others are dropped without a word.
+ */
+static void write_rcpts(struct cleanup *c)
+{
+	size_t first = 0;
+	struct cfg_buf to;
+
+	if (c->redirect == NULL) {
+		for (size_t i = 0; i < c->nrcpt; i++)
+			qf_rcpt(&c->w, c->rcpt[i].orig, c->rcpt[i].addr, c->rcpt[i].notify);
+		if (c->filter)
+			qf_filter(&c->w, c->filter);
+		return;
+	}
+	for (size_t i = 1; i < c->nrcpt; i++)
+		if (rcpt_before(c->rcpt[i].addr, c->rcpt[first].addr))
+			first = i;
+	cfg_buf_init(&to);
+	addr_internalize(c->redirect, &to);
+	cleanup_qualify(c, &to);
+	for (size_t i = 0; i < c->nrcpt; i++)
+		qf_rcpt_status(&c->w, c->rcpt[i].orig, i == first ? to.data : c->rcpt[i].addr,
+		               c->rcpt[i].notify, i == first ? '-' : 'D');
+	cfg_buf_fini(&to);
+}
+
 /* seal - write recipients, fsync, and put the file where qmgr finds it */
 static void seal(struct cleanup *c, const char *queue_dir)
 {
+	/* BCC actions of the checks add recipients now that the content is done */
+	add_bcc(c);
+	if (c->status)
+		return;
 	if (c->nrcpt == 0) {
 		c->status = 5;
 		cfg_buf_reset(&c->reply);
@@ -195,8 +335,7 @@ static void seal(struct cleanup *c, const char *queue_dir)
 		c->open = 0;
 		return;
 	}
-	for (size_t i = 0; i < c->nrcpt; i++)
-		qf_rcpt(&c->w, c->rcpt[i].orig, c->rcpt[i].addr, c->rcpt[i].notify);
+	write_rcpts(c);
 	c->open = 0;
 	/* a held message goes to hold/ before it is sealed: qmgr never sees it in incoming/ */
 	if (qf_seal_to(&c->w, 1, queue_dir, c->hold ? QF_HOLD : NULL) < 0) {
@@ -213,10 +352,10 @@ int cleanup_open(struct cleanup *c, struct cleanup_cfg *cfg)
 
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
-	c->in_header = 1;
 	cfg_strvec_init(&c->attrs);
+	cfg_strvec_init(&c->bcc);
 	cfg_buf_init(&c->line);
-	cfg_buf_init(&c->hdr);
+	cfg_buf_init(&c->rec);
 	cfg_strvec_init(&c->headers);
 	cfg_buf_init(&c->reply);
 	if (qf_create(&c->w, cfg->queue_dir, QF_INCOMING) < 0) {
@@ -318,6 +457,7 @@ static void serve(struct mta_server *srv, int in, int out)
 
 void cleanup_cfg_load(struct cleanup_cfg *cfg, struct mta_conf *conf, const char *queue_dir)
 {
+	struct cfg_strvec classes;
 	struct mta_param tab[] = {
 	    {"myhostname", MTA_STR, &cfg->myhostname},
 	    {"myorigin", MTA_STR, &cfg->myorigin},
@@ -338,18 +478,46 @@ void cleanup_cfg_load(struct cleanup_cfg *cfg, struct mta_conf *conf, const char
 	    {"recipient_canonical_maps", MTA_LIST, &cfg->recipient_canonical},
 	    {"virtual_alias_maps", MTA_LIST, &cfg->virtual_alias},
 	    {"header_checks", MTA_LIST, &cfg->header_checks},
+	    {"mime_header_checks", MTA_LIST, &cfg->mime_header_checks},
+	    {"nested_header_checks", MTA_LIST, &cfg->nested_header_checks},
+	    {"body_checks", MTA_LIST, &cfg->body_checks},
+	    {"body_checks_size_limit", MTA_INT, &cfg->body_checks_size_limit},
+	    {"line_length_limit", MTA_INT, &cfg->line_limit},
+	    {"mime_boundary_length_limit", MTA_INT, &cfg->mime.boundary_len},
+	    {"mime_nesting_limit", MTA_INT, &cfg->mime.nesting_depth},
+	    {"disable_mime_input_processing", MTA_BOOL, &cfg->disable_mime},
+	    {"strict_7bit_headers", MTA_BOOL, &cfg->strict_7bit_headers},
+	    {"strict_8bitmime", MTA_BOOL, &cfg->strict_8bitmime},
+	    {"strict_8bitmime_body", MTA_BOOL, &cfg->strict_8bitmime_body},
+	    {"strict_mime_encoding_domain", MTA_BOOL, &cfg->strict_encoding},
+	    {"masquerade_domains", MTA_LIST, &cfg->masq_domains},
+	    {"masquerade_exceptions", MTA_LIST, &cfg->masq_exceptions},
+	    {"masquerade_classes", MTA_LIST, &classes},
 	    {"queue_service_name", MTA_STR, &cfg->qmgr_service},
 	    {NULL, MTA_STR, NULL},
 	};
+	struct cfg_strvec *lists[] = {
+	    &cfg->canonical,
+	    &cfg->sender_canonical,
+	    &cfg->recipient_canonical,
+	    &cfg->virtual_alias,
+	    &cfg->header_checks,
+	    &cfg->mime_header_checks,
+	    &cfg->nested_header_checks,
+	    &cfg->body_checks,
+	    &cfg->masq_domains,
+	    &cfg->masq_exceptions,
+	    &classes,
+	};
 
-	cfg_strvec_init(&cfg->canonical);
-	cfg_strvec_init(&cfg->sender_canonical);
-	cfg_strvec_init(&cfg->recipient_canonical);
-	cfg_strvec_init(&cfg->virtual_alias);
-	cfg_strvec_init(&cfg->header_checks);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		cfg_strvec_init(lists[i]);
 	mta_conf_get(conf, tab);
 	if (cfg->header_size_limit < 1024)
 		cfg->header_size_limit = 1024;
+	cfg->mime.header_size = cfg->header_size_limit;
+	cfg->masq_classes = cleanup_masq_classes(&classes);
+	cfg_strvec_fini(&classes);
 	cfg->rslv = rslv_new(conf);
 	cfg->queue_dir = queue_dir;
 }

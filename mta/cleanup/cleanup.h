@@ -1,28 +1,52 @@
 /*
  * cleanup.h - the cleanup service: state shared by its files
  *
- * cleanup.c takes a submission (from smtpd, pickup or bounce) over the
- * IPC protocol, writes the queue file and answers only after it is sealed
- * and fsync()ed; cleanup_hdr.c processes the message header (checks,
- * missing headers, address qualification, sendmail -t recipients);
- * cleanup_addr.c rewrites envelope addresses (myorigin, canonical maps,
- * virtual alias expansion).
+ * cleanup.c takes a submission (from smtpd, pickup, bounce or local) over
+ * the IPC protocol, writes the queue file and answers only after it is
+ * sealed and fsync()ed; cleanup_body.c cuts the content into records and
+ * runs them through the MIME parser (cleanup_mime.c), writing body parts
+ * and their headers; cleanup_hdr.c processes the primary header (missing
+ * headers, address qualification, sendmail -t recipients); cleanup_act.c
+ * applies header_checks, mime_header_checks, nested_header_checks and
+ * body_checks results; cleanup_addr.c rewrites envelope addresses
+ * (myorigin, canonical maps, virtual alias expansion) and cleanup_masq.c
+ * masquerades them.
+ *
+ * Content inspection applies to mail from outside (smtpd, pickup) and not
+ * to mail Postfix makes itself (bounces, local forwarding), as Postfix's
+ * default internal_mail_filter_classes says; receive_override_options, as
+ * the submitting service sees it, turns parts of it off.
  */
 #ifndef CLEANUP_H
 #define CLEANUP_H
 
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
+#include "cleanup_mime.h"
 #include "conf.h"
 #include "qfile.h"
 #include "resolve.h"
+
+/* masquerade_classes */
+#define CLEANUP_MASQ_ENV_FROM 0x01u
+#define CLEANUP_MASQ_ENV_RCPT 0x02u
+#define CLEANUP_MASQ_HDR_FROM 0x04u
+#define CLEANUP_MASQ_HDR_RCPT 0x08u
 
 struct cleanup_cfg {
 	const char *myhostname, *myorigin, *mydomain, *mail_name, *recipient_delimiter;
 	int append_at_myorigin, append_dot_mydomain, always_add_headers, enable_orig;
 	long header_size_limit, hopcount_limit, size_limit, recursion_limit, expansion_limit;
-	struct cfg_strvec canonical, sender_canonical, recipient_canonical, virtual_alias,
-	    header_checks;
+	struct cfg_strvec canonical, sender_canonical, recipient_canonical, virtual_alias;
+	/* content inspection */
+	struct cfg_strvec header_checks, mime_header_checks, nested_header_checks, body_checks;
+	long body_checks_size_limit, line_limit;
+	struct mime_limits mime;
+	int disable_mime, strict_7bit_headers, strict_8bitmime, strict_8bitmime_body,
+	    strict_encoding;
+	/* masquerading */
+	struct cfg_strvec masq_domains, masq_exceptions;
+	unsigned masq_classes;
 	struct rslv *rslv;
 	const char *queue_dir;
 	const char *qmgr_service;
@@ -33,6 +57,10 @@ struct cleanup_rcpt {
 	char *addr;
 	unsigned notify;
 };
+
+/* what the submission may do (Postfix's CLEANUP_FLAG_FILTER and _MAP_OK) */
+#define CLEANUP_F_CHECKS 0x01u /* header and body checks, strict MIME checks */
+#define CLEANUP_F_MAPS 0x02u   /* canonical, virtual, masquerading, BCC */
 
 struct cleanup {
 	struct cleanup_cfg *cfg;
@@ -46,12 +74,19 @@ struct cleanup {
 	int fix_headers;         /* add missing headers, qualify header addresses */
 	int extract;             /* sendmail -t: recipients from headers */
 	int discard, hold;
-	/* header state */
-	int in_header;
+	unsigned flags;        /* CLEANUP_F_* */
+	int inspect;           /* header/body checks still apply (REJECT, DISCARD... end them) */
+	char *filter;          /* transport:nexthop the message goes to, or NULL */
+	char *redirect;        /* the one address the message goes to instead, or NULL */
+	struct cfg_strvec bcc; /* BCC actions: more recipients (NOTIFY=NEVER) */
+	char *log_rcpt;        /* the last envelope recipient, as the client gave it */
+	/* content state */
+	struct mime_parser *mime;
+	unsigned mime_errs;
 	struct cfg_buf line;       /* partial line */
-	struct cfg_buf hdr;        /* current logical header */
-	struct cfg_strvec headers; /* logical headers, in order */
-	int saw_msgid, saw_date, saw_from, saw_resent;
+	struct cfg_buf rec;        /* scratch: one record, NUL-terminated */
+	struct cfg_strvec headers; /* primary headers, in order */
+	size_t nprepend;           /* the first ones are smtpd's PREPEND actions */
 	int hops;
 	long size;
 	/* outcome */
@@ -79,20 +114,42 @@ void cleanup_close(struct cleanup *c);
 /* cleanup_log_enter / cleanup_log_leave - log as postfix/cleanup while inside */
 void cleanup_log_enter(void);
 void cleanup_log_leave(void);
+/* cleanup_fail - the first error decides the reply ("451 4.3.0 Error: ..."); status 4 or 5 */
+void cleanup_fail(struct cleanup *c, int status, const char *reply);
 
 /* cleanup_attr - a request attribute, or NULL */
 const char *cleanup_attr(struct cleanup *c, const char *name);
 
-/* cleanup_hdr.c */
-/* cleanup_body_bytes - feed content; headers are processed when they end */
+/* cleanup_body.c */
+/* cleanup_content - feed content (LF line ends); records go through the MIME parser */
 void cleanup_content(struct cleanup *c, const char *data, size_t len);
-/* cleanup_content_end - after the last chunk (flushes headers of a header-only message) */
+/* cleanup_content_end - after the last chunk: the last line, the MIME verdict */
 void cleanup_content_end(struct cleanup *c);
-/* cleanup_log_prefix - "header NAME: VALUE from CLIENT; from=<> to=<> proto= helo=<>" context */
+/* cleanup_write_line - a line (a header, a PREPEND text) to the queue file, with its line end */
+void cleanup_write_line(struct cleanup *c, const char *text);
+
+/* cleanup_hdr.c */
+/* cleanup_head_end - the primary header is complete: check, fix and write it */
+void cleanup_head_end(struct cleanup *c);
+/* cleanup_header_is_mime - a Content-* or MIME-Version header (mime_header_checks) */
+int cleanup_header_is_mime(const char *h);
+
+/* cleanup_act.c */
+/*
+ * cleanup_check - look line up in maps (named param in messages) and act on
+ * the result.  Returns 1 to keep the line (it may have been replaced; text
+ * to write before it was added to pre), 0 to drop it.  context is "header"
+ * or "body".
+ */
+int cleanup_check(struct cleanup *c, const struct cfg_strvec *maps, const char *param,
+                  const char *context, struct cfg_buf *line, struct cfg_strvec *pre);
+/* cleanup_log_context - " from CLIENT; from=<> to=<> proto= helo=<>" */
 void cleanup_log_context(struct cleanup *c, struct cfg_buf *out);
+/* cleanup_printable - append text as Postfix logs it: controls and bad UTF-8 become '?' */
+void cleanup_printable(struct cfg_buf *out, const char *text, size_t len);
 
 /* cleanup_addr.c */
-/* cleanup_canon - qualify (myorigin/mydomain) an internal-form address in place */
+/* cleanup_qualify - qualify (myorigin/mydomain) an internal-form address in place */
 void cleanup_qualify(struct cleanup *c, struct cfg_buf *addr);
 /* cleanup_canonical - canonical maps for a sender (is_sender) or recipient; 0 or -1 table error */
 int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender);
@@ -100,5 +157,15 @@ int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender);
 int cleanup_add_rcpt(struct cleanup *c, const char *orig, const char *addr, unsigned notify);
 /* cleanup_date - Postfix's mail_date() format */
 void cleanup_date(long when, struct cfg_buf *out);
+
+/* cleanup_masq.c */
+/*
+ * cleanup_masquerade - strip subdomains per masquerade_domains from an
+ * internal-form address in place, unless its user is an exception; 1 when
+ * it changed, 0 not, -1 table error (masquerade_exceptions)
+ */
+int cleanup_masquerade(struct cleanup *c, struct cfg_buf *addr);
+/* cleanup_masq_classes - masquerade_classes as CLEANUP_MASQ_* bits */
+unsigned cleanup_masq_classes(const struct cfg_strvec *words);
 
 #endif

@@ -97,6 +97,9 @@ int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender)
 	int rc;
 
 	cleanup_qualify(c, addr);
+	/* receive_override_options = no_address_mappings */
+	if (!(c->flags & CLEANUP_F_MAPS))
+		return 0;
 	cfg_strvec_init(&out);
 	for (int pass = 0; pass < 2; pass++) {
 		const struct cfg_strvec *maps = pass == 0 ? first : &c->cfg->canonical;
@@ -122,11 +125,16 @@ int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender)
 	return 0;
 }
 
-/* record - add a final recipient, dropping duplicates */
+/*
+ * record - add a final recipient, dropping duplicates: the same address,
+ * original address and DSN notification (a BCC copy, NOTIFY=NEVER, of an
+ * address that is also a recipient is a recipient of its own, as in Postfix)
+ */
 static void record(struct cleanup *c, const char *orig, const char *addr, unsigned notify)
 {
 	for (size_t i = 0; i < c->nrcpt; i++)
-		if (strcmp(c->rcpt[i].addr, addr) == 0 && strcmp(c->rcpt[i].orig, orig) == 0)
+		if (strcmp(c->rcpt[i].addr, addr) == 0 && strcmp(c->rcpt[i].orig, orig) == 0
+		    && c->rcpt[i].notify == notify)
 			return;
 	if (c->nrcpt == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
@@ -184,7 +192,12 @@ int cleanup_add_rcpt(struct cleanup *c, const char *orig, const char *addr, unsi
 	cfg_buf_init(&a);
 	cfg_buf_adds(&a, addr);
 	rc = cleanup_canonical(c, &a, 0);
-	if (rc == 0)
+	if (rc == 0 && (c->flags & CLEANUP_F_MAPS)
+	    && (c->cfg->masq_classes & CLEANUP_MASQ_ENV_RCPT))
+		rc = cleanup_masquerade(c, &a) < 0 ? -1 : 0;
+	if (rc == 0 && !(c->flags & CLEANUP_F_MAPS))
+		record(c, c->cfg->enable_orig ? orig : a.data, a.data, notify);
+	else if (rc == 0)
 		rc = expand(c, c->cfg->enable_orig ? orig : a.data, a.data, notify, 0, &count);
 	cfg_buf_fini(&a);
 	return rc;

@@ -1,4 +1,4 @@
-/* cleanup_hdr.c - the message header: checks, missing headers, addresses (see cleanup.h) */
+/* cleanup_hdr.c - the primary header: checks, missing headers, addresses (see cleanup.h) */
 #include "config.h"
 
 #include <ctype.h>
@@ -12,21 +12,49 @@
 #include "cfg/base/xalloc.h"
 #include "cleanup.h"
 #include "log.h"
-#include "maps.h"
 
-/* headers whose addresses are qualified, and the ones -t takes recipients from */
-static const char *const addr_headers[] = {
-    "From",        "Sender",
-    "Reply-To",    "To",
-    "Cc",          "Bcc",
-    "Resent-From", "Resent-Sender",
-    "Resent-To",   "Resent-Cc",
-    "Resent-Bcc",  "Return-Receipt-To",
-    "Errors-To",   "Disposition-Notification-To",
-    NULL,
+/* what Postfix knows about a header (its header_opts) */
+#define HF_SENDER 0x01u  /* sender addresses: qualified, masqueraded as header_sender */
+#define HF_RCPT 0x02u    /* recipient addresses: header_recipient */
+#define HF_EXTRACT 0x04u /* sendmail -t takes recipients from it */
+#define HF_RESENT 0x08u  /* a Resent- header: the message is being resent */
+#define HF_DROP 0x10u    /* never written: Bcc, Return-Path, Content-Length */
+#define HF_MIME 0x20u    /* mime_header_checks inspect it, wherever it is */
+
+static const struct hdr_def {
+	const char *name;
+	unsigned flags;
+} hdr_defs[] = {
+    {"Apparently-To", HF_RCPT},
+    {"Bcc", HF_RCPT | HF_EXTRACT | HF_DROP},
+    {"Cc", HF_RCPT | HF_EXTRACT},
+    {"Content-Description", HF_MIME},
+    {"Content-Disposition", HF_MIME},
+    {"Content-ID", HF_MIME},
+    {"Content-Length", HF_DROP},
+    {"Content-Transfer-Encoding", HF_MIME},
+    {"Content-Type", HF_MIME},
+    {"Disposition-Notification-To", HF_SENDER},
+    {"Errors-To", HF_SENDER},
+    {"From", HF_SENDER},
+    {"MIME-Version", HF_MIME},
+    {"Reply-To", HF_RCPT},
+    {"Resent-Bcc", HF_RCPT | HF_EXTRACT | HF_RESENT | HF_DROP},
+    {"Resent-Cc", HF_RCPT | HF_EXTRACT | HF_RESENT},
+    {"Resent-Date", HF_RESENT},
+    {"Resent-From", HF_SENDER | HF_RESENT},
+    {"Resent-Message-Id", HF_RESENT},
+    {"Resent-Reply-To", HF_RCPT | HF_RESENT},
+    {"Resent-Sender", HF_SENDER | HF_RESENT},
+    {"Resent-To", HF_RCPT | HF_EXTRACT | HF_RESENT},
+    {"Return-Path", HF_SENDER | HF_DROP},
+    {"Return-Receipt-To", HF_SENDER},
+    {"Sender", HF_SENDER},
+    {"To", HF_RCPT | HF_EXTRACT},
+    {NULL, 0},
 };
 
-/* header_name - 1 when h is "Name: ..." for name (case-insensitive) */
+/* header_is - 1 when h is "Name: ..." for name (case-insensitive) */
 static int header_is(const char *h, const char *name)
 {
 	size_t n = strlen(name);
@@ -35,239 +63,179 @@ static int header_is(const char *h, const char *name)
 	       && h[n + strspn(h + n, " \t")] == ':';
 }
 
-/* header_value - the text after the colon */
+/* hdr_flags - HF_* of a header */
+static unsigned hdr_flags(const char *h)
+{
+	for (const struct hdr_def *d = hdr_defs; d->name; d++)
+		if (header_is(h, d->name))
+			return d->flags;
+	return 0;
+}
+
+int cleanup_header_is_mime(const char *h)
+{
+	return (hdr_flags(h) & HF_MIME) != 0;
+}
+
+/* header_value - the text after the colon, without leading blanks */
 static const char *header_value(const char *h)
 {
 	const char *colon = strchr(h, ':');
 
-	return colon ? colon + 1 : h + strlen(h);
+	h = colon ? colon + 1 : h + strlen(h);
+	return h + strspn(h, " \t\r\n");
 }
 
-/* looks_like_header - "name:" with a printable name and no space inside */
-static int looks_like_header(const char *line, size_t len)
+/* what the primary header block has shown so far */
+struct hstate {
+	struct cfg_buf out;     /* the headers to write */
+	struct cfg_strvec rcpt; /* sendmail -t recipients */
+	int resent;             /* a Resent- header is there: complete that set */
+	int saw_msgid, saw_plain_msgid, saw_date, saw_from;
+};
+
+/* element_end - the end of one address list element: a top-level ',' or ';', or the end */
+static const char *element_end(const char *p, const char **lt, const char **gt, const char **colon)
 {
-	size_t i;
+	int q = 0, cm = 0, ang = 0;
 
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-
-		if (ch == ':')
-			return i > 0;
-		if (ch <= ' ' || ch >= 0x7f)
+	*lt = *gt = *colon = NULL;
+	for (; *p; p++) {
+		if (q || cm) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (q && *p == '"')
+				q = 0;
+			else if (cm && *p == '(')
+				cm++;
+			else if (cm && *p == ')')
+				cm--;
+			continue;
+		}
+		if (*p == '"')
+			q = 1;
+		else if (*p == '(')
+			cm = 1;
+		else if (*p == '<' && !ang) {
+			ang = 1;
+			*lt = p;
+		} else if (*p == '>' && ang) {
+			ang = 0;
+			*gt = p;
+		} else if (*p == ':' && !ang && !*colon && !*lt)
+			*colon = p;
+		else if ((*p == ',' || *p == ';') && !ang)
 			break;
 	}
-	/* "Name :" (space before the colon) is still a header */
-	if (i > 0 && i < len && (line[i] == ' ' || line[i] == '\t')) {
-		size_t j = i + strspn(line + i, " \t");
+	return p;
+}
 
-		return j < len && line[j] == ':';
+/* spec_bounds - the addr-spec of an element without angle brackets: no blanks or comment */
+static void spec_bounds(const char *start, const char *end, const char **as, const char **ae)
+{
+	*as = start;
+	*ae = end;
+	while (*as < *ae && isspace((unsigned char)**as))
+		(*as)++;
+	while (*ae > *as && isspace((unsigned char)(*ae)[-1]))
+		(*ae)--;
+	if (*ae > *as && (*ae)[-1] == ')') {
+		/* a trailing comment: stop before it */
+		const char *o = memchr(*as, '(', (size_t)(*ae - *as));
+
+		if (o) {
+			*ae = o;
+			while (*ae > *as && isspace((unsigned char)(*ae)[-1]))
+				(*ae)--;
+		}
 	}
-	return 0;
-}
-
-void cleanup_log_context(struct cleanup *c, struct cfg_buf *out)
-{
-	const char *name = cleanup_attr(c, "client_name");
-	const char *addr = cleanup_attr(c, "client_addr");
-	const char *proto = cleanup_attr(c, "protocol");
-	const char *helo = cleanup_attr(c, "helo");
-
-	if (name && addr)
-		cfg_buf_printf(out, " from %s[%s];", name, addr);
-	else
-		cfg_buf_adds(out, " from local;");
-	cfg_buf_printf(out, " from=<%s>", c->sender ? c->sender : "");
-	if (c->nrcpt)
-		cfg_buf_printf(out, " to=<%s>", c->rcpt[0].orig);
-	if (proto)
-		cfg_buf_printf(out, " proto=%s", proto);
-	if (helo && *helo)
-		cfg_buf_printf(out, " helo=<%s>", helo);
-}
-
-/* log_action - "QID: ACTION: header TEXT from ...; from=<> to=<>...: TEXT" */
-static void log_action(struct cleanup *c, const char *action, const char *header, const char *text)
-{
-	struct cfg_buf b;
-
-	cfg_buf_init(&b);
-	cfg_buf_printf(&b, "%s: %s: header %.200s", c->w.qid, action, header);
-	for (size_t i = 0; i < b.len; i++)
-		if (b.data[i] == '\n')
-			b.data[i] = ' ';
-	cleanup_log_context(c, &b);
-	cfg_buf_printf(&b, ": %s", text);
-	mta_info("%s", b.data);
-	cfg_buf_fini(&b);
 }
 
 /*
- * header_check - header_checks for one logical header.  Returns 1 to keep
- * it, 0 to drop it (IGNORE); sets status/reply on REJECT.
+ * one_addr - one addr-spec [as, ae) of an element [start, p): qualify it
+ * (fix), masquerade it (masq), collect it (out, internal form) and append
+ * the element, rewritten when that changed the address, to res.  A
+ * rewritten element keeps [start, keep) in front of the address (a source
+ * route between them goes, as in Postfix).
  */
-static int header_check(struct cleanup *c, const char *h)
+static void one_addr(struct cleanup *c, const char *start, const char *keep, const char *as,
+                     const char *ae, const char *p, int fix, int masq, struct cfg_strvec *out,
+                     struct cfg_buf *res)
 {
-	const char *value;
-	char word[32];
-	size_t wl;
-	const char *text;
-	int rc;
+	struct cfg_buf in;
+	const char *at = NULL;
+	int rewrite;
 
-	if (c->cfg->header_checks.n == 0)
-		return 1;
-	rc = mta_maps_get(&c->cfg->header_checks, h, &value);
-	if (rc < 0) {
-		c->status = 4;
-		cfg_buf_reset(&c->reply);
-		cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
-		return 1;
-	}
-	if (rc == 0)
-		return 1;
-	wl = strcspn(value, " \t");
-	snprintf(word, sizeof(word), "%.*s", (int)(wl < sizeof(word) ? wl : sizeof(word) - 1),
-	         value);
-	text = value + wl + strspn(value + wl, " \t");
-	if (strcasecmp(word, "REJECT") == 0) {
-		struct cfg_buf t;
+	cfg_buf_init(&in);
+	{
+		char *spec = cfg_xstrndup(as, (size_t)(ae - as));
 
-		cfg_buf_init(&t);
-		cfg_buf_printf(&t, "5.7.1 %s", *text ? text : "message content rejected");
-		log_action(c, "reject", h, t.data);
-		cfg_buf_fini(&t);
-		c->status = 5;
-		cfg_buf_reset(&c->reply);
-		cfg_buf_printf(&c->reply, "550 5.7.1 %s",
-		               *text ? text : "message content rejected");
-		return 1;
+		addr_internalize(spec, &in);
+		free(spec);
 	}
-	if (strcasecmp(word, "DISCARD") == 0) {
-		log_action(c, "discard", h, *text ? text : "");
-		c->discard = 1;
-		return 1;
+	for (const char *s = as; s < ae; s++)
+		if (*s == '@')
+			at = s;
+	rewrite = fix && strchr(in.data, '@') == NULL;
+	cleanup_qualify(c, &in);
+	/* -t recipients are taken after qualification, before masquerading */
+	if (out && in.len)
+		cfg_strvec_add(out, in.data);
+	if (fix && masq && cleanup_masquerade(c, &in) > 0)
+		rewrite = 1;
+	if (!rewrite) {
+		cfg_buf_add(res, start, (size_t)(p - start));
+	} else {
+		const char *dom = strrchr(in.data, '@');
+
+		cfg_buf_add(res, start, (size_t)(keep - start));
+		cfg_buf_add(res, as, (size_t)((at ? at : ae) - as));
+		cfg_buf_addc(res, '@');
+		cfg_buf_adds(res, dom ? dom + 1 : c->cfg->myorigin);
+		cfg_buf_add(res, ae, (size_t)(p - ae));
 	}
-	if (strcasecmp(word, "HOLD") == 0) {
-		log_action(c, "hold", h, *text ? text : "");
-		c->hold = 1;
-		return 1;
-	}
-	if (strcasecmp(word, "WARN") == 0) {
-		log_action(c, "warning", h, *text ? text : "");
-		return 1;
-	}
-	if (strcasecmp(word, "INFO") == 0) {
-		log_action(c, "info", h, *text ? text : "");
-		return 1;
-	}
-	if (strcasecmp(word, "IGNORE") == 0)
-		return 0;
-	return 1; /* DUNNO, OK and actions postkit does not implement */
+	cfg_buf_fini(&in);
 }
 
 /*
  * addr_list - walk the mailboxes of an address header value: qualify bare
- * addresses (fix) and/or collect them (out, internal form).  The rewritten
- * value goes to res.
+ * addresses (fix), masquerade them (masq) and/or collect them (out,
+ * internal form).  The rewritten value goes to res.
  */
-static void addr_list(struct cleanup *c, const char *v, int fix, struct cfg_strvec *out,
+static void addr_list(struct cleanup *c, const char *v, int fix, int masq, struct cfg_strvec *out,
                       struct cfg_buf *res)
 {
 	const char *p = v;
 
 	while (*p) {
-		/* one element up to a top-level comma or ';' */
-		const char *start = p, *lt = NULL, *gt = NULL, *colon = NULL;
-		int q = 0, cm = 0, ang = 0;
+		const char *start = p, *lt, *gt, *colon, *as, *ae, *keep;
 
-		for (; *p; p++) {
-			if (q) {
-				if (*p == '\\' && p[1])
-					p++;
-				else if (*p == '"')
-					q = 0;
-				continue;
-			}
-			if (cm) {
-				if (*p == '\\' && p[1])
-					p++;
-				else if (*p == '(')
-					cm++;
-				else if (*p == ')')
-					cm--;
-				continue;
-			}
-			if (*p == '"')
-				q = 1;
-			else if (*p == '(')
-				cm = 1;
-			else if (*p == '<' && !ang) {
-				ang = 1;
-				lt = p;
-			} else if (*p == '>' && ang) {
-				ang = 0;
-				gt = p;
-			} else if (*p == ':' && !ang && !colon && !lt)
-				colon = p;
-			else if ((*p == ',' || *p == ';') && !ang)
-				break;
-		}
+		p = element_end(p, &lt, &gt, &colon);
 		/* a group label "name:" is not an address */
 		if (colon && !lt) {
 			cfg_buf_add(res, start, (size_t)(colon + 1 - start));
 			start = colon + 1;
 		}
-		{
-			const char *as, *ae;
-			struct cfg_buf spec;
+		if (lt && gt) {
+			as = lt + 1;
+			ae = gt;
+			/* a source route "<@a,@b:user@c>" is not part of the address */
+			if (*as == '@') {
+				const char *r = memchr(as, ':', (size_t)(ae - as));
 
-			if (lt && gt) {
-				as = lt + 1;
-				ae = gt;
-			} else {
-				/* the addr-spec: the element without comments and blanks */
-				as = start;
-				ae = p;
-				while (as < ae && isspace((unsigned char)*as))
-					as++;
-				while (ae > as && isspace((unsigned char)ae[-1]))
-					ae--;
-				if (ae > as && ae[-1] == ')') {
-					/* trailing comment: stop before it */
-					const char *o = memchr(as, '(', (size_t)(ae - as));
-
-					if (o) {
-						ae = o;
-						while (ae > as && isspace((unsigned char)ae[-1]))
-							ae--;
-					}
-				}
+				if (r)
+					as = r + 1;
 			}
-			cfg_buf_init(&spec);
-			cfg_buf_add(&spec, as, (size_t)(ae - as));
-			if (spec.len && !strpbrk(spec.data, " \t\n\"(")) {
-				struct cfg_buf in;
-
-				cfg_buf_init(&in);
-				addr_internalize(spec.data, &in);
-				if (fix && strchr(in.data, '@') == NULL) {
-					cfg_buf_add(res, start, (size_t)(ae - start));
-					cfg_buf_addc(res, '@');
-					cfg_buf_adds(res, c->cfg->myorigin);
-					cfg_buf_add(res, ae, (size_t)(p - ae));
-					cleanup_qualify(c, &in);
-				} else {
-					if (strchr(in.data, '@') == NULL)
-						cleanup_qualify(c, &in);
-					cfg_buf_add(res, start, (size_t)(p - start));
-				}
-				if (out && in.len)
-					cfg_strvec_add(out, in.data);
-				cfg_buf_fini(&in);
-			} else {
-				cfg_buf_add(res, start, (size_t)(p - start));
-			}
-			cfg_buf_fini(&spec);
+		} else {
+			spec_bounds(start, p, &as, &ae);
 		}
+		keep = lt && gt ? lt + 1 : as;
+		if (ae > as && !memchr(as, ' ', (size_t)(ae - as))
+		    && !memchr(as, '\t', (size_t)(ae - as)) && !memchr(as, '\n', (size_t)(ae - as))
+		    && !memchr(as, '"', (size_t)(ae - as)) && !memchr(as, '(', (size_t)(ae - as)))
+			one_addr(c, start, keep, as, ae, p, fix, masq, out, res);
+		else
+			cfg_buf_add(res, start, (size_t)(p - start));
 		if (*p) {
 			cfg_buf_addc(res, *p);
 			p++;
@@ -275,7 +243,7 @@ static void addr_list(struct cleanup *c, const char *v, int fix, struct cfg_strv
 	}
 }
 
-/* generated - the Received header that opens every message */
+/* received - the Received header that opens every message (no line end) */
 static void received(struct cleanup *c, struct cfg_buf *out)
 {
 	const char *name = cleanup_attr(c, "client_name");
@@ -299,10 +267,10 @@ static void received(struct cleanup *c, struct cfg_buf *out)
 
 			cfg_buf_init(&ext);
 			addr_externalize(c->single_rcpt, &ext);
-			cfg_buf_printf(out, "\n\tfor <%s>; %s\n", ext.data, date.data);
+			cfg_buf_printf(out, "\n\tfor <%s>; %s", ext.data, date.data);
 			cfg_buf_fini(&ext);
 		} else {
-			cfg_buf_printf(out, ";\n\t%s\n", date.data);
+			cfg_buf_printf(out, ";\n\t%s", date.data);
 		}
 	} else {
 		if (uid)
@@ -311,224 +279,166 @@ static void received(struct cleanup *c, struct cfg_buf *out)
 		else
 			cfg_buf_printf(out, "Received: by %s (%s)\n", c->cfg->myhostname,
 			               c->cfg->mail_name);
-		cfg_buf_printf(out, "\tid %s; %s\n", c->w.qid, date.data);
+		cfg_buf_printf(out, "\tid %s; %s", c->w.qid, date.data);
 	}
 	cfg_buf_fini(&date);
 }
 
-/* end_headers - process the collected header and write it out */
-static void end_headers(struct cleanup *c)
+/* addresses - an address header: qualified, masqueraded, -t recipients taken */
+static void addresses(struct cleanup *c, struct hstate *hs, const char *h, unsigned fl)
 {
-	struct cfg_buf out, val;
-	struct cfg_strvec rcpts;
-	int resent = 0;
+	const char *colon = strchr(h, ':');
+	int is_rcpt = (fl & HF_EXTRACT) && (hs->resent ? (fl & HF_RESENT) != 0 : !(fl & HF_RESENT));
+	unsigned masq_class = (fl & HF_SENDER) ? CLEANUP_MASQ_HDR_FROM : CLEANUP_MASQ_HDR_RCPT;
+	int masq = (c->flags & CLEANUP_F_MAPS) && (c->cfg->masq_classes & masq_class);
+	struct cfg_buf val;
 
-	c->in_header = 0;
-	if (c->hdr.len) {
-		cfg_strvec_add(&c->headers, c->hdr.data);
-		cfg_buf_reset(&c->hdr);
-	}
-	cfg_buf_init(&out);
 	cfg_buf_init(&val);
-	cfg_strvec_init(&rcpts);
-	for (size_t i = 0; i < c->headers.n; i++)
-		if (strncasecmp(c->headers.v[i], "Resent-", 7) == 0)
-			resent = 1;
-	received(c, &out);
-	for (size_t i = 0; i < c->headers.n && c->status == 0; i++) {
-		const char *h = c->headers.v[i];
-		int is_addr = 0, is_rcpt = 0, keep;
-
-		keep = header_check(c, h);
-		if (c->status)
-			break;
-		if (!keep)
-			continue;
-		if (header_is(h, "Received"))
-			c->hops++;
-		if (header_is(h, resent ? "Resent-Message-Id" : "Message-Id")) {
-			const char *v = header_value(h);
-
-			c->saw_msgid = 1;
-			free(c->msgid);
-			c->msgid = cfg_xstrdup(v + strspn(v, " \t"));
-		}
-		if (header_is(h, resent ? "Resent-Date" : "Date"))
-			c->saw_date = 1;
-		if (header_is(h, resent ? "Resent-From" : "From"))
-			c->saw_from = 1;
-		for (size_t k = 0; addr_headers[k]; k++)
-			if (header_is(h, addr_headers[k]))
-				is_addr = 1;
-		if (resent)
-			is_rcpt = header_is(h, "Resent-To") || header_is(h, "Resent-Cc")
-			          || header_is(h, "Resent-Bcc");
-		else
-			is_rcpt = header_is(h, "To") || header_is(h, "Cc") || header_is(h, "Bcc");
-		if (is_addr && (c->fix_headers || (c->extract && is_rcpt))) {
-			const char *colon = strchr(h, ':');
-
-			cfg_buf_reset(&val);
-			addr_list(c, colon + 1, c->fix_headers,
-			          is_rcpt && c->extract ? &rcpts : NULL, &val);
-			/* Bcc never leaves a local submission */
-			if (c->local && (header_is(h, "Bcc") || header_is(h, "Resent-Bcc")))
-				continue;
-			cfg_buf_add(&out, h, (size_t)(colon + 1 - h));
-			cfg_buf_adds(&out, val.data);
-			cfg_buf_addc(&out, '\n');
-			continue;
-		}
-		if (c->local && (header_is(h, "Bcc") || header_is(h, "Resent-Bcc")))
-			continue;
-		cfg_buf_adds(&out, h);
-		cfg_buf_addc(&out, '\n');
+	addr_list(c, colon + 1, c->fix_headers, masq, is_rcpt && c->extract ? &hs->rcpt : NULL,
+	          &val);
+	if (!(fl & HF_DROP)) {
+		cfg_buf_add(&hs->out, h, (size_t)(colon + 1 - h));
+		cfg_buf_adds(&hs->out, val.data);
+		cfg_buf_addc(&hs->out, '\n');
 	}
-	if (c->status == 0 && c->hops > c->cfg->hopcount_limit) {
-		c->status = 5;
-		cfg_buf_reset(&c->reply);
-		cfg_buf_adds(&c->reply, "554 5.4.0 Error: too many hops");
-		mta_info("%s: reject: hopcount exceeded (%d)", c->w.qid, c->hops);
-	}
-	if (c->status == 0) {
-		for (size_t i = 0; i < rcpts.n; i++)
-			if (cleanup_add_rcpt(c, rcpts.v[i], rcpts.v[i], 0) < 0) {
-				c->status = 4;
-				cfg_buf_reset(&c->reply);
-				cfg_buf_adds(&c->reply, "451 4.3.0 Error: queue file write error");
-			}
-		/* the headers Postfix adds when a local client left them out */
-		if (c->fix_headers && !c->saw_msgid) {
-			time_t t = (time_t)c->arrival_sec;
-			struct tm tm;
-			char stamp[32];
-
-			localtime_r(&t, &tm);
-			strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-			free(c->msgid);
-			c->msgid = cfg_xasprintf("<%s.%s@%s>", stamp, c->w.qid, c->cfg->myhostname);
-			cfg_buf_printf(&out, "%sMessage-Id: %s\n", resent ? "Resent-" : "",
-			               c->msgid);
-		}
-		if (c->fix_headers && !c->saw_date) {
-			cfg_buf_printf(&out, "%sDate: ", resent ? "Resent-" : "");
-			cleanup_date(c->arrival_sec, &out);
-			cfg_buf_addc(&out, '\n');
-		}
-		if (c->fix_headers && !c->saw_from) {
-			const char *full = cleanup_attr(c, "full_name");
-			struct cfg_buf ext;
-
-			cfg_buf_init(&ext);
-			addr_externalize(*c->sender ? c->sender : "MAILER-DAEMON", &ext);
-			if (full && *full)
-				cfg_buf_printf(&out, "%sFrom: %s <%s>\n", resent ? "Resent-" : "",
-				               full, ext.data);
-			else
-				cfg_buf_printf(&out, "%sFrom: %s\n", resent ? "Resent-" : "",
-				               ext.data);
-			cfg_buf_fini(&ext);
-		}
-		if (c->msgid)
-			mta_info("%s: message-id=%s", c->w.qid, c->msgid);
-		else
-			mta_info("%s: message-id=", c->w.qid);
-		cfg_buf_addc(&out, '\n');
-		qf_content(&c->w, out.data, out.len);
-	}
-	cfg_strvec_fini(&rcpts);
 	cfg_buf_fini(&val);
-	cfg_buf_fini(&out);
 }
 
-/* header_line - one complete line of the header section (no LF) */
-static void header_line(struct cleanup *c, const char *line, size_t len)
+/* primary - one header of the primary block: checks, then what it tells and how it is written */
+static void primary(struct cleanup *c, struct hstate *hs, const char *text)
 {
-	if (len == 0) {
-		end_headers(c);
-		return;
-	}
-	if ((line[0] == ' ' || line[0] == '\t') && c->hdr.len) {
-		if ((long)(c->hdr.len + len) < c->cfg->header_size_limit) {
-			cfg_buf_addc(&c->hdr, '\n');
-			cfg_buf_add(&c->hdr, line, len);
+	struct cfg_buf h;
+	struct cfg_strvec pre;
+	unsigned fl = hdr_flags(text);
+	int mime = (fl & HF_MIME) != 0, keep;
+
+	/* Postfix counts a Received header before the checks may drop it */
+	if (header_is(text, "Received"))
+		c->hops++;
+	cfg_buf_init(&h);
+	cfg_buf_adds(&h, text);
+	cfg_strvec_init(&pre);
+	keep = cleanup_check(c, mime ? &c->cfg->mime_header_checks : &c->cfg->header_checks,
+	                     mime ? "mime_header_checks" : "header_checks", "header", &h, &pre);
+	if (c->status == 0)
+		for (size_t i = 0; i < pre.n; i++) {
+			cfg_buf_adds(&hs->out, pre.v[i]);
+			cfg_buf_addc(&hs->out, '\n');
 		}
-		return;
-	}
-	if (!looks_like_header(line, len)) {
-		/* the body starts without a blank line: Postfix inserts one */
-		end_headers(c);
-		if (c->status == 0) {
-			qf_content(&c->w, line, len);
-			qf_content(&c->w, "\n", 1);
+	if (c->status || !keep)
+		goto out;
+	/* REPLACE may have made it another header */
+	fl = hdr_flags(h.data);
+	if (header_is(h.data, "Message-Id")) {
+		mta_info("%s: message-id=%s", c->w.qid, header_value(h.data));
+		hs->saw_plain_msgid = 1;
+		if (!hs->resent) {
+			free(c->msgid);
+			c->msgid = cfg_xstrdup(header_value(h.data));
 		}
-		return;
 	}
-	if (c->hdr.len)
-		cfg_strvec_add(&c->headers, c->hdr.data);
-	cfg_buf_reset(&c->hdr);
-	cfg_buf_add(&c->hdr, line,
-	            len < (size_t)c->cfg->header_size_limit ? len
-	                                                    : (size_t)c->cfg->header_size_limit);
+	if (header_is(h.data, "Resent-Message-Id")) {
+		mta_info("%s: resent-message-id=%s", c->w.qid, header_value(h.data));
+		if (hs->resent) {
+			free(c->msgid);
+			c->msgid = cfg_xstrdup(header_value(h.data));
+		}
+	}
+	if (header_is(h.data, "Received") && c->hops >= c->cfg->hopcount_limit) {
+		mta_warn("%s: message rejected: hopcount exceeded", c->w.qid);
+		cleanup_fail(c, 5, "554 5.4.0 Error: too many hops");
+		goto out;
+	}
+	if (header_is(h.data, hs->resent ? "Resent-Message-Id" : "Message-Id"))
+		hs->saw_msgid = 1;
+	if (header_is(h.data, hs->resent ? "Resent-Date" : "Date"))
+		hs->saw_date = 1;
+	if (header_is(h.data, hs->resent ? "Resent-From" : "From"))
+		hs->saw_from = 1;
+	if ((fl & (HF_SENDER | HF_RCPT)) && (c->fix_headers || (c->extract && (fl & HF_EXTRACT))))
+		addresses(c, hs, h.data, fl);
+	else if (!(fl & HF_DROP)) {
+		cfg_buf_add(&hs->out, h.data, h.len);
+		cfg_buf_addc(&hs->out, '\n');
+	}
+out:
+	cfg_strvec_fini(&pre);
+	cfg_buf_fini(&h);
 }
 
-static void content(struct cleanup *c, const char *data, size_t len);
-
-void cleanup_content(struct cleanup *c, const char *data, size_t len)
+/* missing - the headers Postfix adds when a local client left them out */
+static void missing(struct cleanup *c, struct hstate *hs)
 {
-	if (c->in_header) {
-		cleanup_log_enter();
-		content(c, data, len);
-		cleanup_log_leave();
-	} else {
-		content(c, data, len);
+	const char *rs = hs->resent ? "Resent-" : "";
+
+	if (c->fix_headers && !hs->saw_msgid) {
+		time_t t = (time_t)c->arrival_sec;
+		struct tm tm;
+		char stamp[32];
+
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+		free(c->msgid);
+		c->msgid = cfg_xasprintf("<%s.%s@%s>", stamp, c->w.qid, c->cfg->myhostname);
+		cfg_buf_printf(&hs->out, "%sMessage-Id: %s\n", rs, c->msgid);
+		mta_info("%s: %smessage-id=%s", c->w.qid, hs->resent ? "resent-" : "", c->msgid);
+		if (!hs->resent)
+			hs->saw_plain_msgid = 1;
+	}
+	if (!hs->saw_plain_msgid)
+		mta_info("%s: message-id=<>", c->w.qid);
+	if (c->fix_headers && !hs->saw_date) {
+		cfg_buf_printf(&hs->out, "%sDate: ", rs);
+		cleanup_date(c->arrival_sec, &hs->out);
+		cfg_buf_addc(&hs->out, '\n');
+	}
+	if (c->fix_headers && !hs->saw_from) {
+		const char *full = cleanup_attr(c, "full_name");
+		struct cfg_buf ext;
+
+		cfg_buf_init(&ext);
+		addr_externalize(*c->sender ? c->sender : "MAILER-DAEMON", &ext);
+		if (full && *full)
+			cfg_buf_printf(&hs->out, "%sFrom: %s <%s>\n", rs, full, ext.data);
+		else
+			cfg_buf_printf(&hs->out, "%sFrom: %s\n", rs, ext.data);
+		cfg_buf_fini(&ext);
 	}
 }
 
-/* content - header processing until the body, then straight to the file */
-static void content(struct cleanup *c, const char *data, size_t len)
+void cleanup_head_end(struct cleanup *c)
 {
-	c->size += (long)len;
-	if (c->cfg->size_limit > 0 && c->size > c->cfg->size_limit && c->status == 0) {
-		c->status = 5;
-		cfg_buf_reset(&c->reply);
-		cfg_buf_adds(&c->reply, "552 5.3.4 Error: message file too big");
-	}
-	if (c->status)
-		return;
-	while (len && c->in_header) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
+	struct hstate hs;
+	struct cfg_buf rcv;
 
-		if (nl == NULL) {
-			cfg_buf_add(&c->line, data, n);
-			return;
-		}
-		if (c->line.len) {
-			cfg_buf_add(&c->line, data, n);
-			header_line(c, c->line.data, c->line.len);
-			cfg_buf_reset(&c->line);
-		} else {
-			header_line(c, data, n);
-		}
-		data += n + 1;
-		len -= n + 1;
-		if (c->status)
-			return;
+	memset(&hs, 0, sizeof(hs));
+	cfg_buf_init(&hs.out);
+	cfg_strvec_init(&hs.rcpt);
+	cfg_buf_init(&rcv);
+	for (size_t i = 0; i < c->headers.n; i++)
+		if (hdr_flags(c->headers.v[i]) & HF_RESENT)
+			hs.resent = 1;
+	/*
+	 * smtpd's PREPEND headers come first, then our Received header (the
+	 * checks and the hop count see it), then the message's own
+	 */
+	received(c, &rcv);
+	for (size_t i = 0; i <= c->headers.n && c->status == 0 && !c->discard; i++) {
+		if (i == c->nprepend)
+			primary(c, &hs, rcv.data);
+		if (i < c->headers.n && c->status == 0 && !c->discard)
+			primary(c, &hs, c->headers.v[i]);
 	}
-	if (len)
-		qf_content(&c->w, data, len);
-}
-
-void cleanup_content_end(struct cleanup *c)
-{
-	if (c->status || !c->in_header)
-		return;
-	if (c->line.len) {
-		/* a last line without LF */
-		header_line(c, c->line.data, c->line.len);
-		cfg_buf_reset(&c->line);
+	/* a discarded message ends here, without a word more in the log */
+	if (c->status == 0 && !c->discard) {
+		for (size_t i = 0; i < hs.rcpt.n; i++)
+			if (cleanup_add_rcpt(c, hs.rcpt.v[i], hs.rcpt.v[i], 0) < 0)
+				cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+		missing(c, &hs);
+		qf_content(&c->w, hs.out.data, hs.out.len);
 	}
-	if (c->in_header)
-		end_headers(c);
+	cfg_strvec_clear(&c->headers);
+	cfg_buf_fini(&rcv);
+	cfg_strvec_fini(&hs.rcpt);
+	cfg_buf_fini(&hs.out);
 }

@@ -260,7 +260,8 @@ off_t qf_size(const struct qf_writer *w)
 	return w->content_size;
 }
 
-void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned notify)
+/* to_tail - the records after the content start here */
+static void to_tail(struct qf_writer *w)
 {
 	if (w->state == 0) {
 		w->state = 1;
@@ -270,7 +271,26 @@ void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned n
 		w->state = 2;
 		w->tail_off = pos(w);
 	}
-	cfg_buf_printf(&w->buf, "R-%0*d %x ", MARK_DIGITS, 0, notify);
+}
+
+void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned notify)
+{
+	qf_rcpt_status(w, orig, addr, notify, '-');
+}
+
+void qf_filter(struct qf_writer *w, const char *filter)
+{
+	to_tail(w);
+	cfg_buf_addc(&w->buf, 'F');
+	qf_escape(&w->buf, filter);
+	cfg_buf_addc(&w->buf, '\n');
+}
+
+void qf_rcpt_status(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
+                    char status)
+{
+	to_tail(w);
+	cfg_buf_printf(&w->buf, "R%c%0*d %x ", status == 'D' ? 'D' : '-', MARK_DIGITS, 0, notify);
 	qf_escape(&w->buf, orig);
 	cfg_buf_addc(&w->buf, '\t');
 	qf_escape(&w->buf, addr);
@@ -391,6 +411,7 @@ void qf_env_init(struct qf_env *e)
 void qf_env_fini(struct qf_env *e)
 {
 	free(e->sender);
+	free(e->filter);
 	cfg_strvec_fini(&e->attrs);
 	for (size_t i = 0; i < e->nrcpt; i++) {
 		free(e->rcpt[i].orig);
@@ -566,6 +587,10 @@ int qf_read(int fd, struct qf_env *e, struct cfg_buf *why)
 				cfg_buf_adds(why, "bad recipient record");
 				goto out;
 			}
+		} else if (*p == 'F' && !ended) {
+			free(e->filter);
+			e->filter = cfg_xstrdup(p + 1);
+			qf_unescape(e->filter);
 		} else if (*p == 'E') {
 			ended = 1;
 		} else if (*p == 'L' && ended) {

@@ -20,6 +20,9 @@
  *                          only then); st '-' pending, 'D' done; mark is
  *                          16 hex digits a delivery agent may set (local
  *                          uses it to make mbox delivery idempotent)
+ *   F<transport>:<nexthop> the content filter every recipient goes to
+ *                          (content_filter, or a FILTER action: cleanup
+ *                          knows the last one only after the content)
  *   E\n                    end: the file is complete
  *   L<idx> <action> <dsn> <time> <text>\n   delivery log records appended
  *                          by qmgr (bounced, deferred, expanded ...)
@@ -106,6 +109,11 @@ void qf_arrival(struct qf_writer *w, long sec, long usec);
 void qf_content(struct qf_writer *w, const void *data, size_t len);
 /* qf_rcpt - add a recipient (after the content) */
 void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned notify);
+/* qf_rcpt_status - add a recipient with its status: '-' pending, 'D' done (never delivered) */
+void qf_rcpt_status(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
+                    char status);
+/* qf_filter - add the F record (after the content) */
+void qf_filter(struct qf_writer *w, const char *filter);
 /* qf_size - content bytes so far */
 off_t qf_size(const struct qf_writer *w);
 /*
@@ -148,6 +156,7 @@ struct qf_env {
 	long arrival_usec;
 	char *sender;
 	struct cfg_strvec attrs; /* "name=value" */
+	char *filter;            /* F record: "transport:nexthop", or NULL */
 	struct qf_rcpt *rcpt;
 	size_t nrcpt;
 	struct qf_log *logs;

@@ -35,6 +35,8 @@
 #include "server.h"
 
 static const char *cleanup_service;
+/* as pickup's view sees them: recorded with every message it feeds */
+static const char *content_filter, *receive_override;
 
 /* has_control - 1 when s holds a control character */
 static int has_control(const char *s)
@@ -149,6 +151,10 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 		ipc_add(&a, "extract", "1");
 	if (env.hflags & QF_H_VERIFY)
 		ipc_add(&a, "verify", "1");
+	if (content_filter && *content_filter)
+		ipc_add(&a, "content_filter", "%s", content_filter);
+	if (receive_override && *receive_override)
+		ipc_add(&a, "receive_override_options", "%s", receive_override);
 	ipc_queue(&s, &a);
 	ipc_chunk(&s, content.data, content.len);
 	ipc_chunk(&s, "", 0);
@@ -220,6 +226,8 @@ static void trigger(struct mta_server *srv, char req)
 static void init(struct mta_server *srv)
 {
 	cleanup_service = mta_conf_str(&srv->conf, "cleanup_service_name");
+	content_filter = mta_conf_str(&srv->conf, "content_filter");
+	receive_override = mta_conf_str(&srv->conf, "receive_override_options");
 }
 
 /* pickup_main - the pickup program */

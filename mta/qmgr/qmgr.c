@@ -529,6 +529,7 @@ static void init(struct mta_server *srv)
 	    {"maximal_queue_lifetime", MTA_TIME, &Q.max_lifetime},
 	    {"bounce_queue_lifetime", MTA_TIME, &Q.bounce_lifetime},
 	    {"bounce_service_name", MTA_STR, &Q.bounce_service},
+	    {"default_filter_nexthop", MTA_STR, &Q.filter_nexthop},
 	    {NULL, MTA_STR, NULL},
 	};
 

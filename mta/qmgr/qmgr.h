@@ -81,9 +81,10 @@ struct qmgr {
 	long active_limit;
 	long run_delay, min_backoff, max_backoff, max_lifetime, bounce_lifetime;
 	const char *bounce_service;
-	int scan_incoming; /* rescan wanted */
-	int poll_incoming; /* no inotify: look at incoming/ every second */
-	int scan_deferred; /* 1: due ones, 2: all (flush) */
+	const char *filter_nexthop; /* default_filter_nexthop */
+	int scan_incoming;          /* rescan wanted */
+	int poll_incoming;          /* no inotify: look at incoming/ every second */
+	int scan_deferred;          /* 1: due ones, 2: all (flush) */
 	int stopping;
 };
 

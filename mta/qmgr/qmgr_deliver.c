@@ -181,6 +181,30 @@ static struct qm_dest *dest(struct qm_transport *tp, const char *nexthop, const 
 	return d;
 }
 
+/*
+ * filter_route - a content filter overrides the address resolver: every
+ * recipient goes to transport:nexthop.  Without a nexthop it is
+ * default_filter_nexthop, else the recipient's domain, else myhostname.
+ */
+static void filter_route(struct qmgr *q, const char *filter, const char *rcpt,
+                         struct rslv_result *res)
+{
+	const char *colon = strchr(filter, ':');
+	const char *dom = strrchr(rcpt, '@');
+
+	cfg_buf_reset(&res->transport);
+	cfg_buf_reset(&res->nexthop);
+	cfg_buf_add(&res->transport, filter, colon ? (size_t)(colon - filter) : strlen(filter));
+	if (colon && colon[1])
+		cfg_buf_adds(&res->nexthop, colon + 1);
+	else if (q->filter_nexthop && *q->filter_nexthop)
+		cfg_buf_adds(&res->nexthop, q->filter_nexthop);
+	else if (dom && dom[1])
+		cfg_buf_adds(&res->nexthop, dom + 1);
+	else
+		cfg_buf_adds(&res->nexthop, rslv_myhostname(q->rslv));
+}
+
 void qmgr_schedule(struct qmgr *q, struct qm_msg *m)
 {
 	struct rslv_result res;
@@ -195,7 +219,10 @@ void qmgr_schedule(struct qmgr *q, struct qm_msg *m)
 
 		if (r->status != '-')
 			continue;
-		if (rslv_resolve(q->rslv, r->addr, &res) < 0) {
+		/* sendmail -bv probes are answered by the real route, not the filter */
+		if (m->env.filter && !(m->env.hflags & QF_H_VERIFY)) {
+			filter_route(q, m->env.filter, r->addr, &res);
+		} else if (rslv_resolve(q->rslv, r->addr, &res) < 0) {
 			qmgr_log_status(m, i, "none", "4.3.0", "deferred",
 			                "address resolver failure", 0);
 			qmgr_result(q, m, i, "deferred", "4.3.0", "address resolver failure");

@@ -155,6 +155,9 @@ void smtpd_transaction_reset(struct smtpd *s)
 	cfg_strvec_clear(&s->prepend);
 	free(s->filter);
 	s->filter = NULL;
+	free(s->redirect);
+	s->redirect = NULL;
+	cfg_strvec_clear(&s->bcc);
 	s->in_bdat = s->bdat_failed = 0;
 	s->data_bytes = 0;
 }
@@ -442,6 +445,7 @@ static void serve(struct mta_server *srv, int in, int out)
 	s.protocol = "SMTP";
 	s.where = "CONNECT";
 	cfg_strvec_init(&s.prepend);
+	cfg_strvec_init(&s.bcc);
 	mta_stream_init(&s.in, in, (int)cfg.timeout);
 	mta_stream_init(&s.out, out, (int)cfg.timeout);
 	s.ncounts = NCOUNTS;
@@ -459,8 +463,37 @@ static void serve(struct mta_server *srv, int in, int out)
 	free(s.rcpt);
 	free(s.counts);
 	cfg_strvec_fini(&s.prepend);
+	cfg_strvec_fini(&s.bcc);
 	mta_stream_fini(&s.in);
 	mta_stream_fini(&s.out);
+}
+
+/*
+ * override_has - receive_override_options names word.  An unknown option is
+ * fatal, with Postfix's words, before any mail is taken.
+ */
+static int override_has(const char *value, const char *word)
+{
+	static const char *const known[] = {"no_unknown_recipient_checks", "no_address_mappings",
+	                                    "no_header_body_checks", "no_milters", NULL};
+	struct cfg_strvec w;
+	int has = 0;
+
+	cfg_strvec_init(&w);
+	cfg_strvec_split(&w, value ? value : "", ", \t\r\n");
+	for (size_t i = 0; i < w.n; i++) {
+		size_t k = 0;
+
+		while (known[k] && strcasecmp(w.v[i], known[k]) != 0)
+			k++;
+		if (known[k] == NULL)
+			mta_fatal("unknown receive_override_options value \"%s\" in \"%s\"", w.v[i],
+			          value);
+		if (strcasecmp(w.v[i], word) == 0)
+			has = 1;
+	}
+	cfg_strvec_fini(&w);
+	return has;
 }
 
 /*
@@ -511,6 +544,8 @@ static void init(struct mta_server *srv)
 	    {"smtpd_forbid_bare_newline_reject_code", MTA_INT, &cfg.bare_nl_code},
 	    {"smtpd_discard_ehlo_keywords", MTA_LIST, &cfg.discard_ehlo},
 	    {"smtpd_forbidden_commands", MTA_LIST, &cfg.forbidden_cmds},
+	    {"content_filter", MTA_STR, &cfg.content_filter},
+	    {"receive_override_options", MTA_STR, &cfg.receive_override},
 	    {NULL, MTA_STR, NULL},
 	};
 
@@ -521,6 +556,7 @@ static void init(struct mta_server *srv)
 		cfg.line_limit = 512;
 	if (cfg.hard_errors <= 0)
 		cfg.hard_errors = 20;
+	cfg.no_unknown_rcpt = override_has(cfg.receive_override, "no_unknown_recipient_checks");
 	smtpd_check_init(&cfg, &srv->conf);
 	if (srv->standalone)
 		standalone_init(srv);

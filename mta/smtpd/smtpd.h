@@ -33,6 +33,9 @@ struct smtpd_cfg {
 	long unknown_local_code, unknown_virtual_code, unknown_relay_code, non_fqdn_code;
 	long invalid_hostname_code, unknown_address_code;
 	const char *null_key, *recipient_delimiter;
+	const char *content_filter;   /* recorded with every message received here */
+	const char *receive_override; /* receive_override_options, for cleanup */
+	int no_unknown_rcpt;          /* receive_override_options: no_unknown_recipient_checks */
 	struct cfg_strvec client_r, helo_r, sender_r, relay_r, rcpt_r, data_r, eod_r, etrn_r;
 	struct cfg_strvec discard_ehlo, forbidden_cmds;
 	struct cfg_strvec local_rcpt_maps, va_maps, vm_maps, relay_rcpt_maps;
@@ -87,7 +90,9 @@ struct smtpd {
 	int discard;               /* an access DISCARD action applies */
 	int hold;                  /* an access HOLD action applies */
 	struct cfg_strvec prepend; /* PREPEND header lines */
-	char *filter;              /* FILTER action (recorded, not applied) */
+	char *filter;              /* FILTER action: transport:destination */
+	char *redirect;            /* REDIRECT action: the one recipient instead */
+	struct cfg_strvec bcc;     /* BCC actions: more recipients */
 	/* the BDAT state */
 	int in_bdat;
 	int bdat_failed;

@@ -13,6 +13,25 @@
 #include "smtpd.h"
 #include "smtpd_check.h"
 
+/*
+ * The table and the key of the last access lookup that found something, for
+ * Postfix's warnings about a bad result ("access table T entry \"K\" ...").
+ * smtpd serves one client at a time, and a result is used right after its
+ * lookup.
+ */
+static const char *last_table;
+static struct cfg_buf last_key;
+
+/* found - remember where a result came from */
+static void found(const char *table, const struct cfg_buf *key)
+{
+	if (last_key.data == NULL)
+		cfg_buf_init(&last_key);
+	cfg_buf_reset(&last_key);
+	cfg_buf_adds(&last_key, key->data);
+	last_table = table;
+}
+
 /* access_opts - the search options of smtpd's access tables */
 static struct cfg_mapq_opts access_opts(const struct smtpd_cfg *cfg)
 {
@@ -31,12 +50,17 @@ int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const c
 	struct cfg_maplist *ml = mta_maplist1(table);
 	struct cfg_mapq_opts o = access_opts(cfg);
 	struct cfg_diags ds;
+	struct cfg_buf key;
 	int rc;
 
 	if (ml == NULL)
 		return -1;
 	cfg_diags_init(&ds);
-	rc = mta_mapq_done(cfg_mapq_access_host(ml, domain, &o, value, NULL, &ds), &ds);
+	cfg_buf_init(&key);
+	rc = mta_mapq_done(cfg_mapq_access_host(ml, domain, &o, value, &key, &ds), &ds);
+	if (rc > 0)
+		found(table, &key);
+	cfg_buf_fini(&key);
 	cfg_diags_fini(&ds);
 	return rc;
 }
@@ -53,8 +77,14 @@ int smtpdp_lookup_client(const char *table, struct smtpd *s, const char **value)
 	if (strcmp(s->name, "unknown") != 0)
 		rc = smtpdp_lookup_domain(s->cfg, table, s->name, value);
 	if (rc == 0) {
+		struct cfg_buf key;
+
 		cfg_diags_init(&ds);
-		rc = mta_mapq_done(cfg_mapq_access_ip(ml, s->addr, value, NULL, &ds), &ds);
+		cfg_buf_init(&key);
+		rc = mta_mapq_done(cfg_mapq_access_ip(ml, s->addr, value, &key, &ds), &ds);
+		if (rc > 0)
+			found(table, &key);
+		cfg_buf_fini(&key);
 		cfg_diags_fini(&ds);
 	}
 	return rc;
@@ -67,18 +97,76 @@ int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const cha
 	struct cfg_maplist *ml = mta_maplist1(table);
 	struct cfg_mapq_opts o = access_opts(cfg);
 	struct cfg_diags ds;
+	struct cfg_buf key;
 	int rc;
 
 	if (ml == NULL)
 		return -1;
 	cfg_diags_init(&ds);
-	if (*addr == '\0')
+	cfg_buf_init(&key);
+	if (*addr == '\0') {
 		rc = cfg_maplist_find(ml, cfg->null_key, 0, value, &ds);
-	else
-		rc = cfg_mapq_access_addr(ml, addr, &o, value, NULL, &ds);
+		cfg_buf_adds(&key, cfg->null_key);
+	} else {
+		rc = cfg_mapq_access_addr(ml, addr, &o, value, &key, &ds);
+	}
 	rc = mta_mapq_done(rc, &ds);
+	if (rc > 0)
+		found(table, &key);
+	cfg_buf_fini(&key);
 	cfg_diags_fini(&ds);
 	return rc;
+}
+
+/*
+ * route - FILTER transport:destination, REDIRECT user@domain, BCC
+ * user@domain: recorded with the message (cleanup and qmgr apply them).  A
+ * malformed target is logged and ignored, as Postfix does.
+ */
+static enum verdict route(struct ck *c, const char *word, const char *text, enum subject sub,
+                          const char *what)
+{
+	struct smtpd *s = c->s;
+	int filter = strcasecmp(word, "FILTER") == 0;
+	const char *table = last_table ? last_table : "";
+	const char *key = last_key.data ? last_key.data : "";
+	struct cfg_buf b;
+
+	if (filter && *text == '\0') {
+		mta_warn("access table %s entry \"%s\" has FILTER entry without value", table, key);
+		return V_DUNNO;
+	}
+	if (filter ? strchr(text, ':') == NULL : strchr(text, '@') == NULL) {
+		mta_warn("access table %s entry \"%s\" requires %s", table, key,
+		         filter ? "transport:destination" : "user@domain target");
+		return V_DUNNO;
+	}
+	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "<%s>: %s triggers %s %s", smtpdp_subject_name(c, sub),
+	               sub == SUBJ_CLIENT   ? "Client host"
+	               : sub == SUBJ_HELO   ? "Helo command"
+	               : sub == SUBJ_SENDER ? "Sender address"
+	                                    : "Recipient address",
+	               filter                         ? "FILTER"
+	               : strcasecmp(word, "BCC") == 0 ? "BCC"
+	                                              : "REDIRECT",
+	               text);
+	smtpd_log_reject(s,
+	                 filter                         ? "filter"
+	                 : strcasecmp(word, "BCC") == 0 ? "bcc"
+	                                                : "redirect",
+	                 what, b.data, c->rcpt_int ? c->rcpt_int : NULL);
+	cfg_buf_fini(&b);
+	if (filter) {
+		free(s->filter);
+		s->filter = cfg_xstrdup(text);
+	} else if (strcasecmp(word, "BCC") == 0) {
+		cfg_strvec_add(&s->bcc, text);
+	} else {
+		free(s->redirect);
+		s->redirect = cfg_xstrdup(text);
+	}
+	return V_DUNNO;
 }
 
 /* access_result - act on an access table result */
@@ -144,7 +232,9 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		return V_DUNNO;
 	}
 	if (strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0
-	    || strcasecmp(word, "BCC") == 0 || strcasecmp(word, "DEFER_IF_REJECT") == 0) {
+	    || strcasecmp(word, "BCC") == 0)
+		return route(c, word, text, sub, what);
+	if (strcasecmp(word, "DEFER_IF_REJECT") == 0) {
 		/* fail closed: never accept mail around an action postkit cannot take */
 		mta_warn("access table action %s is not implemented by postkit", word);
 		return smtpdp_config_error(c, sub, 1);

@@ -166,6 +166,9 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 
 	if (addr == NULL || *addr == '\0')
 		return V_DUNNO;
+	/* receive_override_options = no_unknown_recipient_checks (after a content filter) */
+	if (sub == SUBJ_RCPT && c->s->cfg->no_unknown_rcpt)
+		return V_DUNNO;
 	rslv_result_init(&res);
 	cfg_buf_init(&lp);
 	if (rslv_resolve(cfg->rslv, addr, &res) < 0) {

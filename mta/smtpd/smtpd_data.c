@@ -127,6 +127,17 @@ static void send_envelope(struct smtpd *s)
 		ipc_add(&a, "hold", "1");
 	for (size_t i = 0; i < s->prepend.n; i++)
 		ipc_add(&a, "prepend", "%s", s->prepend.v[i]);
+	/* where the message goes after it is queued: cleanup records it */
+	if (s->cfg->content_filter && *s->cfg->content_filter)
+		ipc_add(&a, "content_filter", "%s", s->cfg->content_filter);
+	if (s->filter)
+		ipc_add(&a, "filter", "%s", s->filter);
+	if (s->redirect)
+		ipc_add(&a, "redirect", "%s", s->redirect);
+	for (size_t i = 0; i < s->bcc.n; i++)
+		ipc_add(&a, "bcc", "%s", s->bcc.v[i]);
+	if (s->cfg->receive_override && *s->cfg->receive_override)
+		ipc_add(&a, "receive_override_options", "%s", s->cfg->receive_override);
 	if (cln_open)
 		cleanup_envelope(&cln, &a);
 	cfg_strvec_fini(&a);
