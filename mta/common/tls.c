@@ -1,6 +1,7 @@
 /* tls.c - the TLS adapter over OpenSSL (see tls.h); the only file that includes <openssl/...> */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -569,19 +570,25 @@ static void peer_facts(struct mta_tls *t, X509 *peer)
 	snprintf(i->verify_error, sizeof(i->verify_error), "%s", t->verify_text);
 }
 
-/* name_matches - the certificate names one of match (host names, or an address) */
-static int name_matches(X509 *peer, const struct cfg_strvec *match)
+/* set_names - the names (or the address) the server certificate must match, checked with the chain */
+static void set_names(SSL *ssl, const struct cfg_strvec *match)
 {
-	for (size_t k = 0; match && k < match->n; k++) {
-		const char *n = match->v[k];
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+	int hosts = 0;
 
-		if (X509_check_ip_asc(peer, n, 0) == 1
-		    || X509_check_host(peer, n, strlen(n), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-		                       NULL)
-		           == 1)
-			return 1;
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	for (size_t k = 0; k < match->n; k++) {
+		unsigned char ip[16];
+
+		/* an address literal ("127.0.0.1") matches an iPAddress name */
+		if (inet_pton(AF_INET, match->v[k], ip) != 1
+		    && inet_pton(AF_INET6, match->v[k], ip) != 1) {
+			X509_VERIFY_PARAM_add1_host(vp, match->v[k], 0);
+			hosts = 1;
+		}
 	}
-	return 0;
+	if (!hosts && match->n)
+		X509_VERIFY_PARAM_set1_ip_asc(vp, match->v[0]);
 }
 
 /* collect - fill t->info after the handshake */
@@ -596,10 +603,17 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 	int tn = NID_undef, mn = NID_undef;
 
 	snprintf(i->protocol, sizeof(i->protocol), "%s", SSL_get_version(t->ssl));
+	i->name_mismatch = t->verify_err == X509_V_ERR_HOSTNAME_MISMATCH
+	                   || t->verify_err == X509_V_ERR_IP_ADDRESS_MISMATCH;
 	snprintf(i->cipher, sizeof(i->cipher), "%s", c ? SSL_CIPHER_get_name(c) : "unknown");
 	i->bits = c ? SSL_CIPHER_get_bits(c, &i->algbits) : 0;
 	i->reused = SSL_session_reused(t->ssl);
 	cfg_buf_init(&d);
+	/* before TLS 1.3 the cipher name says it all: Postfix adds nothing */
+	if (SSL_version(t->ssl) < TLS1_3_VERSION) {
+		cfg_buf_fini(&d);
+		goto peer;
+	}
 	if (t->ctx->server ? SSL_get_tmp_key(t->ssl, &kex) : SSL_get_peer_tmp_key(t->ssl, &kex))
 		kex_text(kex, &d);
 	EVP_PKEY_free(kex);
@@ -628,9 +642,10 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 	}
 	snprintf(i->client_sig, sizeof(i->client_sig), "%s", d.data ? d.data : "");
 	cfg_buf_fini(&d);
+peer:
 	if (peer) {
 		peer_facts(t, peer);
-		i->peer_matched = i->peer_trusted && name_matches(peer, match);
+		i->peer_matched = i->peer_trusted && match != NULL;
 		X509_free(peer);
 	}
 }
@@ -675,6 +690,8 @@ struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, cons
 	} else {
 		if (sni && *sni)
 			SSL_set_tlsext_host_name(t->ssl, sni);
+		if (match)
+			set_names(t->ssl, match);
 		SSL_set_connect_state(t->ssl);
 	}
 	for (;;) {

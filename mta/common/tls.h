@@ -62,8 +62,10 @@ struct mta_tls_info {
 	char issuer_cn[256];
 	char cert_fpt[200]; /* "AB:CD:..." of the certificate */
 	char pkey_fpt[200]; /* of its public key */
-	char verify_error[256];
-	int reused; /* the session was resumed */
+	char verify_error
+	    [256]; /* why the chain (or the name) did not verify: "untrusted issuer /CN=X" */
+	int name_mismatch; /* the certificate does not name the server */
+	int reused;        /* the session was resumed */
 };
 
 /* mta_tls_ctx_new - a context; NULL with the reason in why */
