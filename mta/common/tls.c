@@ -525,8 +525,11 @@ static void sig_text(const char *who, int type_nid, int md_nid, X509 *cert, stru
 
 	if (pk == NULL)
 		return;
-	n = key_name(type_nid != NID_undef ? type_nid : EVP_PKEY_get_base_id(pk), pk, extra,
-	             sizeof(extra));
+	/* a resumed session signed nothing: the key's type (RSA keys sign with PSS in TLS 1.3) */
+	if (type_nid == NID_undef)
+		type_nid = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ? EVP_PKEY_RSA_PSS
+		                                                    : EVP_PKEY_get_base_id(pk);
+	n = key_name(type_nid, pk, extra, sizeof(extra));
 	cfg_buf_printf(out, " %s-signature %s%s", who, n, extra);
 	if (md_nid != NID_undef)
 		cfg_buf_printf(out, " %s-digest %s", who, OBJ_nid2sn(md_nid));
@@ -621,7 +624,7 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 	if (t->ctx->server) {
 		SSL_get_signature_type_nid(t->ssl, &tn);
 		SSL_get_signature_nid(t->ssl, &mn);
-		sig_text("server", tn, mn, i->reused ? NULL : own, &d);
+		sig_text("server", tn, mn, own, &d);
 		snprintf(i->details, sizeof(i->details), "%s", d.data ? d.data : "");
 		cfg_buf_reset(&d);
 		tn = mn = NID_undef;
@@ -631,7 +634,7 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 	} else {
 		SSL_get_peer_signature_type_nid(t->ssl, &tn);
 		SSL_get_peer_signature_nid(t->ssl, &mn);
-		sig_text("server", tn, mn, i->reused ? NULL : peer, &d);
+		sig_text("server", tn, mn, peer, &d);
 		snprintf(i->details, sizeof(i->details), "%s", d.data ? d.data : "");
 		cfg_buf_reset(&d);
 		tn = mn = NID_undef;

@@ -224,8 +224,11 @@ int smtpd_starttls_cmd(struct smtpd *s, const char *arg)
 
 void smtpd_tls_received(struct smtpd *s, struct cfg_buf *comment, struct cfg_buf *proto)
 {
-	cfg_buf_printf(proto, "%s%s%s", s->protocol, s->tls ? "S" : "",
-	               s->sasl_username ? "A" : "");
+	/* ESMTPS, ESMTPA, ESMTPSA (RFC 3848); after HELO it stays SMTP, as in Postfix */
+	if (strcmp(s->protocol, "ESMTP") == 0)
+		cfg_buf_printf(proto, "ESMTP%s%s", s->tls ? "S" : "", s->sasl_username ? "A" : "");
+	else
+		cfg_buf_adds(proto, s->protocol);
 	if (s->tls && s->cfg->tls_received_header) {
 		const struct mta_tls_info *i = mta_tls_info(s->tls);
 
