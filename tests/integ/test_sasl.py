@@ -15,6 +15,7 @@ Dovecot, e.g.
 import base64
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -215,6 +216,14 @@ def test_submission(certs, dove):
         s.close()
         R.true("delivered with ESMTPSA", inst.wait_mailbox("nobody", "submitted")
                and "with ESMTPSA id" in inst.mailbox("nobody"), inst.mailbox("nobody"))
+        if tls_setup.have("swaks"):
+            r = subprocess.run(["swaks", "--server", "127.0.0.1:%d" % port, "--tls", "--auth",
+                                "LOGIN", "--auth-user", "alice@example.com", "--auth-password",
+                                "secret", "--from", "alice@example.com", "--to",
+                                "nobody@example.com", "--header", "Subject: swaks"],
+                               capture_output=True, text=True, timeout=60)
+            R.true("swaks --tls --auth LOGIN", r.returncode == 0 and
+                   "235 2.7.0 Authentication successful" in r.stdout, r.stdout + r.stderr)
         R.true("submission log tag", inst.wait_log(
             r"postfix/submission/smtpd\[\d+\]: \w+: client=" + CLIENT
             + r", sasl_method=PLAIN, sasl_username=alice@example\.com$"), inst.log())
