@@ -407,7 +407,8 @@ struct mta_tls_ctx *mta_tls_ctx_new(const struct mta_tls_conf *c, struct cfg_buf
 		goto fail;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* the chain sent is the one configured: the CAfile does not complete it (as in Postfix) */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_NO_AUTO_CHAIN);
 	if (set_protocols(ctx, c->protocols, why) < 0
 	    || set_ciphers(ctx, c->ciphers, c->exclude, why) < 0 || set_keys(ctx, c, why) < 0
 	    || set_trust(ctx, c, why) < 0)
@@ -476,17 +477,14 @@ static const char *key_name(int type, EVP_PKEY *pk, char *extra, size_t len)
 		break;
 	}
 	if (pk && EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &glen) == 1 && glen) {
-		int nid = OBJ_sn2nid(grp);
-		const char *nist = nid != NID_undef ? EC_curve_nid2nist(nid) : NULL;
-
-		snprintf(extra, len, " (%s)", nist ? nist : grp);
+		snprintf(extra, len, " (%s)", grp); /* "prime256v1", as Postfix names it */
 	} else if (pk) {
 		snprintf(extra, len, " (%d bits)", EVP_PKEY_get_bits(pk));
 	}
 	return n ? n : "unknown";
 }
 
-/* kex_text - " key-exchange X25519", " key-exchange ECDHE (P-256)", " key-exchange DHE (2048 bits)" */
+/* kex_text - " key-exchange X25519", " key-exchange ECDHE (prime256v1)", " key-exchange DHE (2048 bits)" */
 static void kex_text(EVP_PKEY *k, struct cfg_buf *out)
 {
 	char grp[80];
@@ -498,13 +496,11 @@ static void kex_text(EVP_PKEY *k, struct cfg_buf *out)
 	case EVP_PKEY_DH:
 		cfg_buf_printf(out, " key-exchange DHE (%d bits)", EVP_PKEY_get_bits(k));
 		break;
-	case EVP_PKEY_EC: {
-		const char *nist = NULL;
-
-		if (EVP_PKEY_get_group_name(k, grp, sizeof(grp), &glen) == 1)
-			nist = EC_curve_nid2nist(OBJ_sn2nid(grp));
-		cfg_buf_printf(out, " key-exchange ECDHE (%s)", nist ? nist : glen ? grp : "?");
-	} break;
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_group_name(k, grp, sizeof(grp), &glen) != 1 || glen == 0)
+			snprintf(grp, sizeof(grp), "?");
+		cfg_buf_printf(out, " key-exchange ECDHE (%s)", grp);
+		break;
 	case EVP_PKEY_X25519:
 		cfg_buf_adds(out, " key-exchange X25519");
 		break;

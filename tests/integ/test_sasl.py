@@ -36,15 +36,18 @@ def plain(user, pw):
 
 
 def main_cf(certs, dove, extra=""):
-    return (certs.server_main_cf("may") + "smtpd_sasl_auth_enable = yes\n"
-            "smtpd_sasl_type = dovecot\nsmtpd_sasl_path = %s\n"
-            "broken_sasl_auth_clients = yes\nsmtpd_sasl_authenticated_header = yes\n"
-            "smtpd_sasl_security_options = noanonymous\n"
-            "smtpd_sasl_tls_security_options = noanonymous\n"
-            "smtpd_sasl_service = smtp\n"
-            "smtpd_sasl_mechanism_filter = !external, static:rest\n"
-            "smtpd_sender_login_maps = texthash:$config_directory/senders\n"
-            % dove.socket + extra)
+    return certs.server_main_cf("may") + """\
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {sock}
+broken_sasl_auth_clients = yes
+smtpd_sasl_authenticated_header = yes
+smtpd_sasl_security_options = noanonymous
+smtpd_sasl_tls_security_options = noanonymous
+smtpd_sasl_service = smtp
+smtpd_sasl_mechanism_filter = !external, static:rest
+smtpd_sender_login_maps = texthash:$config_directory/senders
+""".format(sock=dove.socket) + extra
 
 
 def test_dialogue(certs, dove):

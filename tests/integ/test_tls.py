@@ -38,8 +38,11 @@ def mail(s, rcpt="nobody@example.com"):
 
 
 def test_may(certs):
-    inst = pkit.Instance(main_extra=certs.server_main_cf("may")
-                         + "smtpd_tls_received_header = yes\n")
+    inst = pkit.Instance(main_extra=certs.server_main_cf("may") + """\
+smtpd_tls_received_header = yes
+smtpd_tls_session_cache_timeout = 3600s
+smtpd_starttls_timeout = 60s
+""")
     try:
         inst.start()
         s = inst.session()
@@ -79,7 +82,7 @@ def test_may(certs):
         inst.cleanup()
 
 
-def test_resumption(inst):
+def test_resumption(inst, want=(False, True, True)):
     """A second connection resumes the first one's session (tickets), whichever smtpd serves it."""
     ctx = tls_setup.client_context()
     reused = []
@@ -95,7 +98,7 @@ def test_resumption(inst):
         session = s.sock.session
         s.cmd("QUIT")
         s.close()
-    R.check("session resumption", reused, [False, True, True])
+    R.check("session resumption %s" % (want,), tuple(reused), want)
 
 
 def test_openssl_client(inst):
@@ -135,8 +138,13 @@ def test_none():
 
 
 def test_encrypt(certs):
-    inst = pkit.Instance(main_extra=certs.server_main_cf("encrypt")
-                         + "smtpd_recipient_restrictions = reject_plaintext_session\n")
+    inst = pkit.Instance(main_extra=certs.server_main_cf("encrypt") + """\
+smtpd_recipient_restrictions = reject_plaintext_session
+smtpd_tls_mandatory_protocols = TLSv1.2
+smtpd_tls_mandatory_ciphers = medium
+tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH
+smtpd_tls_mandatory_exclude_ciphers = ECDHE-RSA-AES256-GCM-SHA384
+""")
     try:
         inst.start()
         s = inst.session()
@@ -147,6 +155,9 @@ def test_encrypt(certs):
         R.check("encrypt: VRFY before STARTTLS", s.cmd("VRFY nobody"),
                 "530 5.7.0 Must issue a STARTTLS command first")
         tls_setup.starttls(s, tls_setup.client_context())
+        R.true("encrypt: the mandatory protocols and exclusions",
+               s.sock.version() == "TLSv1.2"
+               and s.sock.cipher()[0] != "ECDHE-RSA-AES256-GCM-SHA384", repr(s.sock.cipher()))
         R.check("encrypt: HELO again", s.cmd("HELO x"), "250 mail.example.com")
         R.check("encrypt: mail after STARTTLS", mail(s)[:24], "250 2.0.0 Ok: queued as ")
         s.close()
@@ -157,15 +168,18 @@ def test_encrypt(certs):
 
 
 def test_plaintext_session(certs):
-    inst = pkit.Instance(main_extra=certs.server_main_cf("may")
-                         + "smtpd_recipient_restrictions = reject_plaintext_session\n")
+    inst = pkit.Instance(main_extra=certs.server_main_cf("may") + """\
+smtpd_recipient_restrictions = reject_plaintext_session
+plaintext_reject_code = 451
+smtpd_tls_session_cache_timeout = 0
+""")
     try:
         inst.start()
         s = inst.session()
         s.cmd("HELO x")
         s.cmd("MAIL FROM:<a@example.org>")
         R.check("reject_plaintext_session", s.cmd("RCPT TO:<nobody@example.com>"),
-                "450 4.7.1 Session encryption is required")
+                "451 4.7.1 Session encryption is required")
         s.cmd("RSET")
         tls_setup.starttls(s, tls_setup.client_context())
         s.cmd("HELO x")
@@ -174,8 +188,9 @@ def test_plaintext_session(certs):
                 "250 2.1.5 Ok")
         s.close()
         R.true("reject log line", inst.wait_log(
-            r"NOQUEUE: reject: RCPT from " + CLIENT + r": 450 4.7.1 Session encryption is "
+            r"NOQUEUE: reject: RCPT from " + CLIENT + r": 451 4.7.1 Session encryption is "
             r"required; from=<a@example.org> to=<nobody@example.com> proto=SMTP helo=<x>"))
+        test_resumption(inst, want=(False, False, False))
     finally:
         inst.cleanup()
 
@@ -200,17 +215,22 @@ def test_wrapper_ccerts(certs):
     port = pkit.free_port()
     fpr = certs.fingerprint("client.pem")
     dove = tls_setup.Dovecot({"alice": "secret"})
-    inst = pkit.Instance(
-        main_extra=certs.server_main_cf("may") + "smtpd_tls_received_header = yes\n"
-        "smtpd_tls_ask_ccert = yes\nsmtpd_tls_CAfile = %s\n"
-        "smtpd_tls_fingerprint_digest = sha256\n"
-        "smtpd_sasl_type = dovecot\nsmtpd_sasl_path = %s\n"
-        "mua_client_restrictions =\nmua_helo_restrictions =\nmua_sender_restrictions =\n"
-        "relay_clientcerts = texthash:$config_directory/relaycerts\n"
-        "smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination\n"
-        "smtpd_recipient_restrictions = check_ccert_access texthash:$config_directory/ccert\n"
-        % (certs.path("ca.pem"), dove.socket),
-        master_extra=SMTPS.format(port="127.0.0.1:%d" % port))
+    main = certs.server_main_cf("may") + """\
+smtpd_tls_received_header = yes
+smtpd_tls_ask_ccert = yes
+smtpd_tls_CAfile = {ca}
+smtpd_tls_ccert_verifydepth = 5
+smtpd_tls_fingerprint_digest = sha256
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {sock}
+mua_client_restrictions =
+mua_helo_restrictions =
+mua_sender_restrictions =
+relay_clientcerts = texthash:$config_directory/relaycerts
+smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination
+smtpd_recipient_restrictions = check_ccert_access texthash:$config_directory/ccert
+""".format(ca=certs.path("ca.pem"), sock=dove.socket)
+    inst = pkit.Instance(main_extra=main, master_extra=SMTPS.format(port="127.0.0.1:%d" % port))
     inst.write("relaycerts", "%s ok\n" % fpr)
     inst.write("ccert", "%s REJECT no cert for you\n" % fpr)
     try:
@@ -255,6 +275,18 @@ def test_wrapper_ccerts(certs):
         R.check("permit_tls_clientcerts: relay_clientcerts lists the fingerprint",
                 s.cmd("RCPT TO:<x@example.org>"), "250 2.1.5 Ok")
         s.close()
+        inst.write("main.cf", inst.read("main.cf").replace(
+            "permit_tls_clientcerts,", "permit_tls_all_clientcerts,"))
+        inst.postfix("reload")
+        inst.wait_log("reload", count=2, timeout=5)
+        s = inst.session()
+        s.cmd("EHLO x")
+        tls_setup.starttls(s, ctx)
+        s.cmd("EHLO x")
+        s.cmd("MAIL FROM:<a@example.org>")
+        R.check("permit_tls_all_clientcerts: any trusted certificate",
+                s.cmd("RCPT TO:<x@example.org>"), "250 2.1.5 Ok")
+        s.close()
         for name, key, want in (("self-signed", "selfsigned", "Untrusted"),
                                 ("no", None, "Anonymous")):
             c2 = tls_setup.client_context(certs.path(key + ".pem"), certs.path(key + ".key")) \
@@ -293,13 +325,20 @@ def test_keys_and_protocols(certs):
     dh = os.path.join(d, "dh.pem")
     subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", dh, "2048"], check=True,
                    capture_output=True)
-    inst = pkit.Instance(main_extra=certs.server_main_cf("may")
-                         + "smtpd_tls_eccert_file = %s\nsmtpd_tls_eckey_file = %s\n"
-                         "smtpd_tls_dh1024_param_file = %s\n"
-                         "smtpd_tls_protocols = >=TLSv1.2\n"
-                         "smtpd_tls_ciphers = high\n"
-                         "smtpd_tls_exclude_ciphers = ECDHE-RSA-AES256-GCM-SHA384\n"
-                         % (certs.path("ec.pem"), certs.path("ec.key"), dh))
+    inst = pkit.Instance(main_extra=certs.server_main_cf("may") + """\
+smtpd_tls_eccert_file = {ec}
+smtpd_tls_eckey_file = {eck}
+smtpd_tls_dh1024_param_file = {dh}
+smtpd_tls_protocols = >=TLSv1.2
+smtpd_tls_ciphers = high
+smtpd_tls_exclude_ciphers = ECDHE-RSA-AES256-GCM-SHA384
+tls_eecdh_auto_curves = prime256v1
+tls_preempt_cipherlist = yes
+tls_high_cipherlist = aNULL:-aNULL:HIGH:@STRENGTH
+tls_low_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:LOW:+RC4:@STRENGTH
+tls_export_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:LOW:EXPORT:+RC4:@STRENGTH
+tls_null_cipherlist = eNULL:!aNULL
+""".format(ec=certs.path("ec.pem"), eck=certs.path("ec.key"), dh=dh))
     try:
         inst.start()
         for name, cipher, want in (
@@ -313,6 +352,14 @@ def test_keys_and_protocols(certs):
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
             ctx.set_ciphers(cipher)
             R.check(name, handshake(inst.port, ctx), want)
+        r = subprocess.run(["openssl", "s_client", "-starttls", "smtp", "-connect",
+                            "127.0.0.1:%d" % inst.port, "-sigalgs", "ECDSA+SHA256", "-brief"],
+                           input=b"QUIT\r\n", capture_output=True, timeout=20)
+        R.true("TLSv1.3 with the ECDSA key and tls_eecdh_auto_curves, logged as Postfix",
+               inst.wait_log(r"Anonymous TLS connection established from " + CLIENT
+                             + r": TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384 \(256/256 bits\) "
+                             r"key-exchange ECDHE \(prime256v1\) server-signature ECDSA "
+                             r"\(prime256v1\) server-digest SHA256$"), inst.log())
         ctx = tls_setup.client_context()
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.set_ciphers("ECDHE-RSA-AES256-GCM-SHA384")
@@ -336,6 +383,23 @@ def test_keys_and_protocols(certs):
         inst.cleanup()
 
 
+def test_chain_files(certs):
+    """smtpd_tls_chain_files: the key and its chain in one file."""
+    inst = pkit.Instance(main_extra="""\
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+smtpd_tls_chain_files = {chain}
+""".format(chain=certs.chain_file()))
+    try:
+        inst.start()
+        R.check("chain file: TLSv1.3", handshake(inst.port, tls_setup.client_context()),
+                ("TLSv1.3", "TLS_AES_256_GCM_SHA384"))
+        R.true("chain file: logged", inst.wait_log(
+            r"Anonymous TLS connection established from " + CLIENT + ": " + SUMMARY13 + "$"))
+    finally:
+        inst.cleanup()
+
+
 def main():
     tls_setup.require_tls_tools(need_dovecot=True)
     certs = tls_setup.Certs()
@@ -345,6 +409,7 @@ def main():
     test_plaintext_session(certs)
     test_wrapper_ccerts(certs)
     test_keys_and_protocols(certs)
+    test_chain_files(certs)
     R.finish()
 
 

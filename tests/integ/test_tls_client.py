@@ -42,10 +42,14 @@ class Client:
         """Reconfigure, reload, submit one message; returns its recipient."""
         self.n += 1
         rcpt = "r%d@example.org" % self.n
-        self.inst.write("main.cf", self.base + "relayhost = %s\nsmtp_tls_loglevel = 1\n"
-                        "smtp_sasl_password_maps = texthash:$config_directory/sasl_passwd\n"
-                        "smtp_tls_policy_maps = texthash:$config_directory/tls_policy\n"
-                        % self.relay + settings)
+        self.inst.write("main.cf", self.base + """\
+relayhost = {relay}
+smtp_tls_loglevel = 1
+smtp_starttls_timeout = 60s
+smtp_tls_scert_verifydepth = 5
+smtp_sasl_password_maps = texthash:$config_directory/sasl_passwd
+smtp_tls_policy_maps = texthash:$config_directory/tls_policy
+""".format(relay=self.relay) + settings)
         self.inst.write("sasl_passwd", secrets)
         self.inst.write("tls_policy", policy)
         if self.inst.started:
@@ -67,9 +71,13 @@ def main():
     tls_setup.require_tls_tools(need_dovecot=True)
     certs = tls_setup.Certs()
     dove = tls_setup.Dovecot({"alice@example.com": "secret"})
-    server = pkit.Instance(main_extra=certs.server_main_cf("may")
-                           + "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
-                           "smtpd_sasl_path = %s\n" % dove.socket)
+    server = pkit.Instance(main_extra=certs.server_main_cf("may") + """\
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {sock}
+smtpd_tls_ask_ccert = yes
+smtpd_tls_CAfile = {ca}
+""".format(sock=dove.socket, ca=certs.path("ca.pem")))
     plain = pkit.Instance()
     client = Client(certs, server.port)
     ca = "smtp_tls_CAfile = %s\n" % certs.path("ca.pem")
@@ -80,20 +88,41 @@ def main():
         plain.start()
         c = client
         # verify + CAfile, AUTH PLAIN with the relayhost's password
-        r = c.send("smtp_tls_security_level = verify\n" + ca + sasl
-                   + "smtp_sasl_tls_security_options = $smtp_sasl_security_options\n"
-                   "smtp_sasl_mechanism_filter = plain, login\nsmtp_tls_verify_cert_match = "
-                   "hostname\nsmtp_tls_mandatory_protocols = >=TLSv1.2\n", good)
+        r = c.send(sasl + """\
+smtp_tls_security_level = verify
+smtp_tls_CApath = {capath}
+smtp_sasl_tls_security_options = $smtp_sasl_security_options
+smtp_sasl_mechanism_filter = plain, login
+smtp_tls_verify_cert_match = hostname
+smtp_tls_mandatory_protocols = >=TLSv1.2
+smtp_tls_mandatory_ciphers = high
+smtp_tls_mandatory_exclude_ciphers = aNULL
+smtp_tls_cert_file = {cert}
+smtp_tls_key_file = {key}
+""".format(capath=certs.capath(), cert=certs.path("client.pem"), key=certs.path("client.key")),
+                   good)
         R.true("verify: Verified TLS log line", c.inst.wait_log(
             r"postfix/smtp\[\d+\]: Verified TLS connection established to 127\.0\.0\.1"
-            r"\[127\.0\.0\.1\]:%d: %s$" % (server.port, SUMMARY13)), c.inst.log())
+            r"\[127\.0\.0\.1\]:%d: %s client-signature RSA-PSS \(2048 bits\) client-digest SHA256$"
+            % (server.port, SUMMARY13)), c.inst.log())
         R.true("relayed after AUTH", c.status(r, r"dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok"),
                c.inst.log())
+        R.true("the client's certificate (smtp_tls_cert_file), trusted by the server",
+               server.wait_log(r"Trusted TLS connection established from \S+\[127\.0\.0\.1\]: "
+                               + SUMMARY13 + r" client-signature RSA-PSS \(2048 bits\) "
+                               r"client-digest SHA256$"), server.log())
         R.true("the server saw the login", server.wait_log(
             r"client=\S+\[127\.0\.0\.1\], sasl_method=PLAIN, sasl_username=alice@example\.com"))
         # a wrong password: soft, with the server's reply
-        r = c.send("smtp_tls_security_level = may\n" + sasl,
-                   "[127.0.0.1]:%d alice@example.com:wrong\n" % server.port)
+        r = c.send(sasl + """\
+smtp_tls_security_level = may
+smtp_tls_protocols = TLSv1.2
+smtp_tls_ciphers = medium
+smtp_tls_exclude_ciphers = ECDHE-RSA-AES256-GCM-SHA384
+""", "[127.0.0.1]:%d alice@example.com:wrong\n" % server.port)
+        R.true("may: smtp_tls_protocols and smtp_tls_exclude_ciphers", c.inst.wait_log(
+            r"Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: TLSv1\.2 "
+            r"with cipher (?!ECDHE-RSA-AES256-GCM-SHA384)\S+ " % server.port), c.inst.log())
         R.true("wrong password deferred", c.status(
             r, r"dsn=4\.7\.8, status=deferred \(SASL authentication failed; server 127\.0\.0\.1"
                r"\[127\.0\.0\.1\] said: 535 5\.7\.8 Error: authentication failed: \(reason "

@@ -72,9 +72,31 @@ class Certs:
         return out.strip().split("=", 1)[1]
 
     def server_main_cf(self, level="may", loglevel=1):
-        return ("smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n"
-                "smtpd_tls_security_level = %s\nsmtpd_tls_loglevel = %d\n"
-                % (self.path("rsa.pem"), self.path("rsa.key"), level, loglevel))
+        return """\
+smtpd_tls_cert_file = {cert}
+smtpd_tls_key_file = {key}
+smtpd_tls_security_level = {level}
+smtpd_tls_loglevel = {log}
+""".format(cert=self.path("rsa.pem"), key=self.path("rsa.key"), level=level, log=loglevel)
+
+    def capath(self):
+        """A CApath directory: the CA certificate under its hash name."""
+        d = os.path.join(self.dir, "capath")
+        if not os.path.isdir(d):
+            os.makedirs(d)
+            shutil.copy(self.path("ca.pem"), os.path.join(d, "ca.pem"))
+            _run(["openssl", "rehash", d], d)
+        return d
+
+    def chain_file(self):
+        """A chain file as smtpd_tls_chain_files wants it: the key, its certificate, the CA."""
+        p = os.path.join(self.dir, "chain.pem")
+        with open(p, "w") as out:
+            for name in ("rsa.key", "rsa.pem", "ca.pem"):
+                with open(self.path(name)) as f:
+                    out.write(f.read())
+        os.chmod(p, 0o600)
+        return p
 
 
 class Dovecot:
