@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cfg/xalloc.h"
+#include "log.h"
 #include "sasl.h"
 #include "stream.h"
 
@@ -128,6 +129,20 @@ int sasl_mech_flags(const struct cfg_strvec *opts, unsigned *deny, unsigned *req
 		*require |= tab[k].require;
 	}
 	return 0;
+}
+
+void sasl_conf_flags(struct mta_conf *conf, const char *param, unsigned *deny, unsigned *require)
+{
+	struct cfg_strvec v;
+	struct cfg_buf why;
+
+	cfg_strvec_init(&v);
+	cfg_buf_init(&why);
+	mta_conf_list(conf, param, &v);
+	if (sasl_mech_flags(&v, deny, require, &why) < 0)
+		mta_fatal("%s: %s", param, why.data);
+	cfg_buf_fini(&why);
+	cfg_strvec_fini(&v);
 }
 
 unsigned sasl_client_flags(const char *mech)
@@ -324,6 +339,15 @@ int sasl_server_mechs(struct sasl_server *d, unsigned deny, unsigned require,
 	return 0;
 }
 
+/* lost - the server is gone: a temporary failure, and a new connection next time */
+static void lost(struct sasl_server *d, struct sasl_step *st)
+{
+	disconnect(d);
+	st->status = SASL_TEMP;
+	cfg_buf_reset(&st->data);
+	cfg_buf_adds(&st->data, "Connection lost to authentication server");
+}
+
 void sasl_step_init(struct sasl_step *st)
 {
 	st->status = SASL_FAIL;
@@ -354,8 +378,7 @@ static void answer(struct sasl_server *d, struct sasl_step *st)
 		int done = 0;
 
 		if (read_line(d, &line) < 0) {
-			cfg_buf_adds(&st->data, "Connection lost to authentication server");
-			disconnect(d);
+			lost(d, st);
 			break;
 		}
 		cfg_strvec_init(&f);
@@ -425,10 +448,7 @@ void sasl_server_start(struct sasl_server *d, const char *mech, const char *init
 		mta_stream_printf(&d->st, "\tresp=%s", initial);
 	mta_stream_puts(&d->st, "\n");
 	if (mta_stream_flush(&d->st) < 0) {
-		disconnect(d);
-		st->status = SASL_TEMP;
-		cfg_buf_reset(&st->data);
-		cfg_buf_adds(&st->data, "Connection lost to authentication server");
+		lost(d, st);
 		return;
 	}
 	answer(d, st);
@@ -437,17 +457,12 @@ void sasl_server_start(struct sasl_server *d, const char *mech, const char *init
 void sasl_server_next(struct sasl_server *d, const char *response, struct sasl_step *st)
 {
 	if (d->fd < 0 || d->cur_id == 0) {
-		st->status = SASL_TEMP;
-		cfg_buf_reset(&st->data);
-		cfg_buf_adds(&st->data, "Connection lost to authentication server");
+		lost(d, st);
 		return;
 	}
 	mta_stream_printf(&d->st, "CONT\t%lu\t%s\n", d->cur_id, response);
 	if (mta_stream_flush(&d->st) < 0) {
-		disconnect(d);
-		st->status = SASL_TEMP;
-		cfg_buf_reset(&st->data);
-		cfg_buf_adds(&st->data, "Connection lost to authentication server");
+		lost(d, st);
 		return;
 	}
 	answer(d, st);

@@ -22,6 +22,7 @@
 
 #include "cfg/buf.h"
 #include "cfg/strvec.h"
+#include "conf.h"
 
 struct sasl_server;
 
@@ -92,6 +93,8 @@ int sasl_b64_decode(const char *text, struct cfg_buf *out);
  */
 int sasl_mech_flags(const struct cfg_strvec *opts, unsigned *deny, unsigned *require,
                     struct cfg_buf *why);
+/* sasl_conf_flags - sasl_mech_flags of a parameter's value (fatal on an unknown option) */
+void sasl_conf_flags(struct mta_conf *conf, const char *param, unsigned *deny, unsigned *require);
 /* sasl_client_flags - the SASL_M_* flags of a mechanism the smtp client knows (PLAIN, LOGIN) */
 unsigned sasl_client_flags(const char *mech);
 

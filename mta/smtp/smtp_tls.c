@@ -107,18 +107,8 @@ void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 	mta_conf_get(&srv->conf, tab);
 	if ((c->tls_level = level_of(level)) < 0)
 		mta_fatal("invalid TLS security level: \"%s\"", level);
-	for (int i = 0; i < 2; i++) {
-		struct cfg_strvec v;
-		struct cfg_buf why;
-
-		cfg_strvec_init(&v);
-		cfg_buf_init(&why);
-		mta_conf_list(&srv->conf, sec[i], &v);
-		if (sasl_mech_flags(&v, deny[i], req[i], &why) < 0)
-			mta_fatal("%s: %s", sec[i], why.data);
-		cfg_buf_fini(&why);
-		cfg_strvec_fini(&v);
-	}
+	for (int i = 0; i < 2; i++)
+		sasl_conf_flags(&srv->conf, sec[i], deny[i], req[i]);
 	if (c->tls_level != SMTP_TLS_NONE || c->tls_policy_maps.n) {
 		c->tls_may = make_ctx(srv, 0, NULL, NULL);
 		c->tls_mand = make_ctx(srv, 1, NULL, NULL);

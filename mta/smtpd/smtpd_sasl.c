@@ -25,21 +25,6 @@
 #include "maps.h"
 #include "smtpd.h"
 
-/* sec_flags - one security option list into deny/require masks (fatal when bad) */
-static void sec_flags(struct mta_conf *conf, const char *param, unsigned *deny, unsigned *require)
-{
-	struct cfg_strvec v;
-	struct cfg_buf why;
-
-	cfg_strvec_init(&v);
-	cfg_buf_init(&why);
-	mta_conf_list(conf, param, &v);
-	if (sasl_mech_flags(&v, deny, require, &why) < 0)
-		mta_fatal("%s: %s", param, why.data);
-	cfg_buf_fini(&why);
-	cfg_strvec_fini(&v);
-}
-
 void smtpd_sasl_init(struct smtpd_cfg *c, struct mta_server *srv)
 {
 	const char *type = "", *path = "";
@@ -65,9 +50,9 @@ void smtpd_sasl_init(struct smtpd_cfg *c, struct mta_server *srv)
 	}
 	if (strcasecmp(type, "dovecot") != 0)
 		mta_fatal("unsupported SASL server implementation: %s", type);
-	sec_flags(&srv->conf, "smtpd_sasl_security_options", &c->sasl_deny, &c->sasl_require);
-	sec_flags(&srv->conf, "smtpd_sasl_tls_security_options", &c->sasl_tls_deny,
-	          &c->sasl_tls_require);
+	sasl_conf_flags(&srv->conf, "smtpd_sasl_security_options", &c->sasl_deny, &c->sasl_require);
+	sasl_conf_flags(&srv->conf, "smtpd_sasl_tls_security_options", &c->sasl_tls_deny,
+	                &c->sasl_tls_require);
 	c->sasl = sasl_server_new(path, (int)c->timeout);
 }
 

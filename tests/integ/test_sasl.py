@@ -164,20 +164,6 @@ def test_variants(certs, dove):
         inst.cleanup()
 
 
-# the stock master.cf submission entry (Postfix 3.7's master.cf, chroot off), unchanged
-SUBMISSION = """{port} inet n       -       n       -       -       smtpd
-  -o syslog_name=postfix/submission
-  -o smtpd_tls_security_level=encrypt
-  -o smtpd_sasl_auth_enable=yes
-  -o smtpd_tls_auth_only=yes
-  -o smtpd_reject_unlisted_recipient=no
-  -o smtpd_client_restrictions=$mua_client_restrictions
-  -o smtpd_helo_restrictions=$mua_helo_restrictions
-  -o smtpd_sender_restrictions=$mua_sender_restrictions
-  -o smtpd_recipient_restrictions=
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
-  -o milter_macro_daemon_name=ORIGINATING
-"""
 
 
 def test_submission(certs, dove):
@@ -186,7 +172,7 @@ def test_submission(certs, dove):
         main_extra=main_cf(certs, dove, "mua_client_restrictions =\nmua_helo_restrictions =\n"
                            "mua_sender_restrictions =\n").replace(
                                "smtpd_sasl_auth_enable = yes\n", ""),
-        master_extra=SUBMISSION.format(port="127.0.0.1:%d" % port))
+        master_extra=tls_setup.STOCK_SUBMISSION.format(port="127.0.0.1:%d" % port))
     inst.write("senders", "")
     try:
         inst.start()

@@ -195,19 +195,6 @@ smtpd_tls_session_cache_timeout = 0
         inst.cleanup()
 
 
-# the stock master.cf smtps entry (Postfix 3.7's master.cf, chroot off), unchanged
-SMTPS = """{port} inet  n       -       n       -       -       smtpd
-  -o syslog_name=postfix/smtps
-  -o smtpd_tls_wrappermode=yes
-  -o smtpd_sasl_auth_enable=yes
-  -o smtpd_reject_unlisted_recipient=no
-  -o smtpd_client_restrictions=$mua_client_restrictions
-  -o smtpd_helo_restrictions=$mua_helo_restrictions
-  -o smtpd_sender_restrictions=$mua_sender_restrictions
-  -o smtpd_recipient_restrictions=
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
-  -o milter_macro_daemon_name=ORIGINATING
-"""
 
 
 def test_wrapper_ccerts(certs):
@@ -230,7 +217,8 @@ relay_clientcerts = texthash:$config_directory/relaycerts
 smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination
 smtpd_recipient_restrictions = check_ccert_access texthash:$config_directory/ccert
 """.format(ca=certs.path("ca.pem"), sock=dove.socket)
-    inst = pkit.Instance(main_extra=main, master_extra=SMTPS.format(port="127.0.0.1:%d" % port))
+    inst = pkit.Instance(main_extra=main,
+                         master_extra=tls_setup.STOCK_SMTPS.format(port="127.0.0.1:%d" % port))
     inst.write("relaycerts", "%s ok\n" % fpr)
     inst.write("ccert", "%s REJECT no cert for you\n" % fpr)
     try:
