@@ -14,4 +14,5 @@ apt-get install -y --no-install-recommends \
 	util-linux procps iproute2 \
 	libpcre2-dev libpq-dev libmariadb-dev libsqlite3-dev liblmdb-dev libldap-dev \
 	sqlite3 postgresql mariadb-server mariadb-client \
-	postfix postfix-pcre postfix-pgsql postfix-mysql postfix-sqlite postfix-ldap postfix-lmdb
+	postfix postfix-pcre postfix-pgsql postfix-mysql postfix-sqlite postfix-ldap postfix-lmdb \
+	libssl-dev openssl dovecot-core swaks

@@ -55,8 +55,9 @@ void cleanup_fail(struct cleanup *c, int status, const char *reply)
 
 /* copied attributes: what later stages (Received, logs, bounces) need */
 static const char *const kept_attrs[] = {
-    "client_name", "client_addr",     "client_port", "helo", "protocol", "uid",
-    "full_name",   "rewrite_context", "envid",       "ret",  NULL};
+    "client_name", "client_addr",     "client_port", "helo", "protocol",       "uid",
+    "full_name",   "rewrite_context", "envid",       "ret",  "received_proto", "received_comment",
+    NULL};
 
 /* cleanup_free - release one submission's state */
 static void cleanup_free(struct cleanup *c)

@@ -258,8 +258,15 @@ static void received(struct cleanup *c, struct cfg_buf *out)
 	if (name && addr) {
 		int v6 = strchr(addr, ':') != NULL;
 
+		const char *comment = cleanup_attr(c, "received_comment");
+
+		/* smtpd's TLS and AUTH notes, and ESMTPS/ESMTPSA, go in as it made them */
+		if (cleanup_attr(c, "received_proto"))
+			proto = cleanup_attr(c, "received_proto");
 		cfg_buf_printf(out, "Received: from %s (%s [%s%s])\n", helo && *helo ? helo : name,
 		               name, v6 ? "IPv6:" : "", addr);
+		if (comment && *comment)
+			cfg_buf_printf(out, "%s\n", comment);
 		cfg_buf_printf(out, "\tby %s (%s) with %s id %s", c->cfg->myhostname,
 		               c->cfg->mail_name, proto ? proto : "SMTP", c->w.qid);
 		if (c->single_rcpt) {

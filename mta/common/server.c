@@ -255,6 +255,8 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 	}
 	if (chdir(srv.queue_dir) < 0)
 		mta_fatal("chdir(%s): %m", srv.queue_dir);
+	if (ops->pre_init)
+		ops->pre_init(&srv);
 	mta_server_drop_privileges(&srv);
 	if (ops->init)
 		ops->init(&srv);

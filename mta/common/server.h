@@ -48,6 +48,8 @@ enum mta_serve_shape { MTA_SERVE_CONN, MTA_SERVE_TRIGGER, MTA_SERVE_EVENT };
 struct mta_server;
 
 struct mta_server_ops {
+	/* pre_init - before privileges are dropped (private keys readable by root only); may be NULL */
+	void (*pre_init)(struct mta_server *srv);
 	/* init - after configuration, logging and privileges; may be NULL */
 	void (*init)(struct mta_server *srv);
 	/* serve - one client (MTA_SERVE_CONN); in and out are usually the same socket */

@@ -12,6 +12,7 @@
 
 #include "cfg/base/xalloc.h"
 #include "stream.h"
+#include "tls.h"
 
 #define RBUF_SIZE 65536
 
@@ -68,30 +69,57 @@ static int wait_fd(struct mta_stream *s, short events)
 	return 0;
 }
 
+/* io_wait - wait until the descriptor is ready for events, within the deadline; 0 or -1 */
+static int io_wait(struct mta_stream *s, short events)
+{
+	if (s->timeout <= 0) {
+		struct pollfd p = {.fd = s->fd, .events = events};
+
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+		return 0;
+	}
+	return wait_fd(s, events);
+}
+
+/* raw_read - one read from the descriptor or the TLS session; *ev is what to wait for on EAGAIN */
+static ssize_t raw_read(struct mta_stream *s, void *buf, size_t len, short *ev)
+{
+	*ev = POLLIN;
+	if (s->tls)
+		return mta_tls_read(s->tls, buf, len, ev);
+	return read(s->fd, buf, len);
+}
+
+/* raw_write - one write to the descriptor or the TLS session */
+static ssize_t raw_write(struct mta_stream *s, const void *buf, size_t len, short *ev)
+{
+	*ev = POLLOUT;
+	if (s->tls)
+		return mta_tls_write(s->tls, buf, len, ev);
+	return write(s->fd, buf, len);
+}
+
 /* fill - read more input into the buffer; 0 or -1 */
 static int fill(struct mta_stream *s)
 {
 	ssize_t n;
+	short ev;
 
 	if (s->eof || s->err)
 		return -1;
 	if (s->rpos == s->rlen)
 		s->rpos = s->rlen = 0;
-	if (!s->nonblock && wait_fd(s, POLLIN) < 0)
+	if (!s->nonblock && !s->tls && wait_fd(s, POLLIN) < 0)
 		return -1;
 	for (;;) {
-		n = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
+		n = raw_read(s, s->rbuf + s->rlen, s->rcap - s->rlen, &ev);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN && s->nonblock) {
+		if (n < 0 && errno == EAGAIN && (s->nonblock || s->tls)) {
 			/* nothing yet: wait for it, within the deadline */
-			if (s->timeout <= 0) {
-				struct pollfd p = {.fd = s->fd, .events = POLLIN};
-
-				poll(&p, 1, -1);
-			} else if (wait_fd(s, POLLIN) < 0) {
+			if (io_wait(s, ev) < 0)
 				return -1;
-			}
 			continue;
 		}
 		break;
@@ -162,7 +190,7 @@ int mta_stream_peek_more(struct mta_stream *s)
 {
 	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 
-	if (s->rlen > s->rpos)
+	if (s->rlen > s->rpos || (s->tls && mta_tls_pending(s->tls) > 0))
 		return 1;
 	return poll(&p, 1, 0) > 0;
 }
@@ -192,21 +220,17 @@ int mta_stream_flush(struct mta_stream *s)
 
 	while (off < s->wbuf.len) {
 		ssize_t n;
+		short ev;
 
 		if (s->err)
 			break;
-		if (!s->nonblock && wait_fd(s, POLLOUT) < 0)
+		if (!s->nonblock && !s->tls && wait_fd(s, POLLOUT) < 0)
 			break;
-		n = write(s->fd, s->wbuf.data + off, s->wbuf.len - off);
+		n = raw_write(s, s->wbuf.data + off, s->wbuf.len - off, &ev);
 		if (n < 0) {
-			if (errno == EAGAIN && s->nonblock) {
-				if (s->timeout <= 0) {
-					struct pollfd p = {.fd = s->fd, .events = POLLOUT};
-
-					poll(&p, 1, -1);
-				} else if (wait_fd(s, POLLOUT) < 0) {
+			if (errno == EAGAIN && (s->nonblock || s->tls)) {
+				if (io_wait(s, ev) < 0)
 					break;
-				}
 				continue;
 			}
 			if (errno == EINTR || errno == EAGAIN)

@@ -6,7 +6,9 @@
  * limit); a timeout sets err = ETIMEDOUT.  After an error or end of file
  * the stream stays failed: callers test s->err / s->eof once per step,
  * which keeps protocol code free of error plumbing.  The descriptor is
- * borrowed: mta_stream_fini() does not close it.
+ * borrowed: mta_stream_fini() does not close it.  Once s->tls is set (after
+ * a STARTTLS or at a wrapper-mode connect) every byte goes through the TLS
+ * session (tls.h), which the stream borrows too.
  */
 #ifndef MTA_STREAM_H
 #define MTA_STREAM_H
@@ -16,9 +18,12 @@
 
 #include "cfg/base/buf.h"
 
+struct mta_tls;
+
 struct mta_stream {
 	int fd;
-	int timeout; /* seconds per blocking step, 0 none */
+	struct mta_tls *tls; /* NULL: plain descriptor I/O */
+	int timeout;         /* seconds per blocking step, 0 none */
 	char *rbuf;
 	size_t rpos, rlen, rcap;
 	struct cfg_buf wbuf;

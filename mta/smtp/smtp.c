@@ -363,16 +363,23 @@ static void serve(struct mta_server *srv, int in, int out)
 	dlv_serve_batch(srv, in, deliver, finish);
 }
 
-/* init_smtp / init_lmtp - settings after privileges are dropped */
-static void init_smtp(struct mta_server *srv)
+/* pre_smtp / pre_lmtp - settings and TLS contexts, before privileges drop (client keys) */
+static void pre_smtp(struct mta_server *srv)
 {
 	load(srv, "smtp");
-	srandom((unsigned)getpid() ^ (unsigned)wall());
+	smtp_tls_init(&CFG, srv);
 }
 
-static void init_lmtp(struct mta_server *srv)
+static void pre_lmtp(struct mta_server *srv)
 {
 	load(srv, "lmtp");
+	smtp_tls_init(&CFG, srv);
+}
+
+/* init - after privileges are dropped */
+static void init(struct mta_server *srv)
+{
+	(void)srv;
 	srandom((unsigned)getpid() ^ (unsigned)wall());
 }
 
@@ -380,7 +387,8 @@ static void init_lmtp(struct mta_server *srv)
 int smtp_main(int argc, char **argv);
 int smtp_main(int argc, char **argv)
 {
-	static const struct mta_server_ops ops = {.init = init_smtp, .serve = serve};
+	static const struct mta_server_ops ops = {
+	    .pre_init = pre_smtp, .init = init, .serve = serve};
 
 	return mta_server_main(argc, argv, "smtp", MTA_SERVE_CONN, &ops, NULL);
 }
@@ -389,7 +397,8 @@ int smtp_main(int argc, char **argv)
 int lmtp_main(int argc, char **argv);
 int lmtp_main(int argc, char **argv)
 {
-	static const struct mta_server_ops ops = {.init = init_lmtp, .serve = serve};
+	static const struct mta_server_ops ops = {
+	    .pre_init = pre_lmtp, .init = init, .serve = serve};
 
 	return mta_server_main(argc, argv, "lmtp", MTA_SERVE_CONN, &ops, NULL);
 }

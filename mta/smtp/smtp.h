@@ -29,12 +29,22 @@
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
 #include "deliver.h"
+#include "server.h"
 #include "stream.h"
+#include "tls.h"
 
 #define SMTP_F_PIPELINING 0x01u
 #define SMTP_F_SIZE 0x02u
 #define SMTP_F_8BITMIME 0x04u
 #define SMTP_F_ESMTP 0x08u
+#define SMTP_F_STARTTLS 0x10u
+#define SMTP_F_AUTH 0x20u
+
+/* smtp_tls_security_level */
+#define SMTP_TLS_NONE 0
+#define SMTP_TLS_MAY 1
+#define SMTP_TLS_ENCRYPT 2
+#define SMTP_TLS_VERIFY 3
 
 struct smtp_cfg {
 	const char *name; /* "smtp" or "lmtp" */
@@ -65,6 +75,14 @@ struct smtp_cfg {
 	struct cfg_strvec discard_ehlo;
 	struct cfg_strvec host_lookup;
 	struct cfg_strvec protocols;
+	/* TLS and SASL (smtp_tls.c) */
+	int tls_level;
+	long tls_loglevel, starttls_timeout;
+	struct cfg_strvec tls_policy_maps, verify_match;
+	struct mta_tls_ctx *tls_may, *tls_mand; /* opportunistic and mandatory contexts */
+	int sasl_enable, sender_auth;
+	struct cfg_strvec sasl_passwd_maps, sasl_filter;
+	unsigned sasl_deny, sasl_require, sasl_tls_deny, sasl_tls_require;
 };
 
 /* one address to try */
@@ -94,9 +112,12 @@ struct smtp_session {
 	long size_limit;
 	int uses; /* mail transactions so far */
 	double opened;
-	int broken;              /* the connection cannot be used again */
-	struct cfg_buf reply;    /* the last reply, its lines joined by spaces */
-	struct cfg_strvec lines; /* the text of each of its lines, after the code */
+	int broken;                  /* the connection cannot be used again */
+	struct cfg_buf reply;        /* the last reply, its lines joined by spaces */
+	struct cfg_strvec lines;     /* the text of each of its lines, after the code */
+	struct cfg_strvec auth;      /* the AUTH mechanisms the server offers */
+	struct mta_tls *tls;         /* after STARTTLS, else NULL */
+	struct mta_tls_ctx *own_ctx; /* a context made for this session's TLS policy */
 };
 
 /* the outcome of one recipient so far */
@@ -165,6 +186,22 @@ void smtp_reply_dsn(const struct smtp_session *sess, char *dsn, size_t len);
 void smtp_quit(struct smtp_cfg *cfg, struct smtp_session *sess);
 /* smtp_rset - RSET before reusing a session; 0 or -1 (then it is broken) */
 int smtp_rset(struct smtp_cfg *cfg, struct smtp_session *sess);
+
+/* smtp_ehlo - EHLO (LHLO, HELO) again after STARTTLS: 0, or -1 with the reason in why */
+int smtp_ehlo(struct smtp_state *s, struct smtp_session *sess, char *dsn, size_t dsnlen,
+              struct cfg_buf *why);
+/* smtp_say - send one command line now; 0 or -1 */
+int smtp_say(struct smtp_session *sess, long timeout, const char *verb, const char *arg);
+
+/* smtp_tls.c */
+/* smtp_tls_init - the TLS and SASL settings and contexts (before privileges drop) */
+void smtp_tls_init(struct smtp_cfg *cfg, struct mta_server *srv);
+/*
+ * smtp_secure - after EHLO: STARTTLS as the TLS policy wants, then AUTH
+ * when a password is configured.  0, or -1 with *hard, a DSN and why.
+ */
+int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char *dsn,
+                size_t dsnlen, struct cfg_buf *why);
 
 /* smtp_proto.c */
 /*

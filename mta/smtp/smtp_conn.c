@@ -189,7 +189,16 @@ static void ehlo_features(struct smtp_cfg *cfg, struct smtp_session *sess)
 			cfg_strvec_fini(&w);
 			continue;
 		}
-		if (strcasecmp(w.v[0], "PIPELINING") == 0)
+		if (strcasecmp(w.v[0], "STARTTLS") == 0)
+			sess->features |= SMTP_F_STARTTLS;
+		else if (strcasecmp(w.v[0], "AUTH") == 0 || strncasecmp(w.v[0], "AUTH=", 5) == 0) {
+			/* "AUTH PLAIN LOGIN", or the old "AUTH=PLAIN LOGIN" */
+			sess->features |= SMTP_F_AUTH;
+			if (w.v[0][4] == '=' && w.v[0][5])
+				cfg_strvec_add(&sess->auth, w.v[0] + 5);
+			for (size_t k = 1; k < w.n; k++)
+				cfg_strvec_add(&sess->auth, w.v[k]);
+		} else if (strcasecmp(w.v[0], "PIPELINING") == 0)
 			sess->features |= SMTP_F_PIPELINING;
 		else if (strcasecmp(w.v[0], "8BITMIME") == 0)
 			sess->features |= SMTP_F_8BITMIME;
@@ -202,8 +211,8 @@ static void ehlo_features(struct smtp_cfg *cfg, struct smtp_session *sess)
 	}
 }
 
-/* say - send one command line ("VERB" or "VERB arg") now; 0 or -1 */
-static int say(struct smtp_session *sess, long timeout, const char *verb, const char *arg)
+/* smtp_say - send one command line ("VERB" or "VERB arg") now; 0 or -1 */
+int smtp_say(struct smtp_session *sess, long timeout, const char *verb, const char *arg)
 {
 	sess->st.timeout = (int)timeout;
 	if (arg)
@@ -240,7 +249,7 @@ static int handshake(struct smtp_state *s, struct smtp_session *sess, int *hard,
 		char while_[64];
 
 		snprintf(while_, sizeof(while_), "performing the %s handshake", hello);
-		if (say(sess, cfg->helo_timeout, hello, cfg->helo_name) < 0
+		if (smtp_say(sess, cfg->helo_timeout, hello, cfg->helo_name) < 0
 		    || (code = smtp_reply(sess, cfg->helo_timeout)) < 0) {
 			smtp_lost(sess, while_, why);
 			snprintf(dsn, dsnlen, "4.4.2");
@@ -266,6 +275,38 @@ static int handshake(struct smtp_state *s, struct smtp_session *sess, int *hard,
 	}
 }
 
+int smtp_ehlo(struct smtp_state *s, struct smtp_session *sess, char *dsn, size_t dsnlen,
+              struct cfg_buf *why)
+{
+	const char *hello = s->cfg->lmtp ? "LHLO" : "EHLO";
+	int code;
+
+	/* what the server said before TLS counts no more */
+	sess->features = 0;
+	sess->size_limit = 0;
+	cfg_strvec_clear(&sess->auth);
+	if (smtp_say(sess, s->cfg->helo_timeout, hello, s->cfg->helo_name) < 0
+	    || (code = smtp_reply(sess, s->cfg->helo_timeout)) < 0) {
+		smtp_lost(sess,
+		          s->cfg->lmtp ? "performing the LHLO handshake"
+		                       : "performing the EHLO handshake",
+		          why);
+		snprintf(dsn, dsnlen, "4.4.2");
+		return -1;
+	}
+	if (code / 100 != 2) {
+		smtp_reply_dsn(sess, dsn, dsnlen);
+		dsn[0] = '4';
+		cfg_buf_reset(why);
+		cfg_buf_printf(why, "host %s said: %s (in reply to %s command)", sess->label,
+		               sess->reply.data, hello);
+		return -1;
+	}
+	sess->features |= SMTP_F_ESMTP;
+	ehlo_features(s->cfg, sess);
+	return 0;
+}
+
 /* session_new - a session over a connected descriptor */
 static struct smtp_session *session_new(int fd, const struct smtp_addr *a, const char *dest)
 {
@@ -277,6 +318,7 @@ static struct smtp_session *session_new(int fd, const struct smtp_addr *a, const
 	sess->opened = mta_now();
 	cfg_buf_init(&sess->reply);
 	cfg_strvec_init(&sess->lines);
+	cfg_strvec_init(&sess->auth);
 	mta_stream_init(&sess->st, fd, 0);
 	snprintf(sess->label, sizeof(sess->label), "%s[%s]", a->host, a->addr);
 	if (a->family == AF_UNIX)
@@ -289,7 +331,10 @@ static struct smtp_session *session_new(int fd, const struct smtp_addr *a, const
 /* session_free - close and release */
 static void session_free(struct smtp_session *sess)
 {
+	mta_tls_free(sess->tls, !sess->broken);
+	mta_tls_ctx_free(sess->own_ctx);
 	mta_stream_fini(&sess->st);
+	cfg_strvec_fini(&sess->auth);
 	close(sess->fd);
 	cfg_buf_fini(&sess->reply);
 	cfg_strvec_fini(&sess->lines);
@@ -321,7 +366,8 @@ struct smtp_session *smtp_connect(struct smtp_state *s, const struct smtp_addr *
 		return NULL;
 	}
 	sess = session_new(fd, a, dest);
-	if (handshake(s, sess, hard, dsn, dsnlen, why) < 0) {
+	if (handshake(s, sess, hard, dsn, dsnlen, why) < 0
+	    || smtp_secure(s, sess, hard, dsn, dsnlen, why) < 0) {
 		smtp_quit(cfg, sess);
 		return NULL;
 	}
@@ -330,7 +376,7 @@ struct smtp_session *smtp_connect(struct smtp_state *s, const struct smtp_addr *
 
 int smtp_rset(struct smtp_cfg *cfg, struct smtp_session *sess)
 {
-	if (sess->broken || say(sess, cfg->rset_timeout, "RSET", NULL) < 0
+	if (sess->broken || smtp_say(sess, cfg->rset_timeout, "RSET", NULL) < 0
 	    || smtp_reply(sess, cfg->rset_timeout) / 100 != 2) {
 		sess->broken = 1;
 		return -1;
@@ -342,7 +388,7 @@ void smtp_quit(struct smtp_cfg *cfg, struct smtp_session *sess)
 {
 	if (sess == NULL)
 		return;
-	if (!sess->broken && say(sess, cfg->quit_timeout, "QUIT", NULL) == 0
+	if (!sess->broken && smtp_say(sess, cfg->quit_timeout, "QUIT", NULL) == 0
 	    && !cfg->skip_quit_response)
 		(void)smtp_reply(sess, cfg->quit_timeout);
 	session_free(sess);

@@ -417,6 +417,9 @@ static void session(struct smtpd *s)
 		if (s->denied && strcasecmp(c->name, "QUIT") != 0) {
 			smtpd_reply(s, "503 5.7.0 Error: access denied for %s", s->log_client);
 			rc = -1;
+		} else if (!(c->flags & CMD_PRE_TLS) && smtpd_tls_enforced(s)) {
+			smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+			rc = -1;
 		} else {
 			rc = c->fn(s, arg);
 		}
@@ -455,8 +458,11 @@ static void serve(struct mta_server *srv, int in, int out)
 	lookup_client(&s, in);
 	smtpd_client_changed(&s);
 	mta_info("connect from %s", s.log_client);
-	session(&s);
+	if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
+		session(&s);
 	smtpd_transaction_reset(&s);
+	smtpd_tls_end(&s);
+	smtpd_sasl_reset(&s);
 	log_disconnect(&s);
 	free(s.helo);
 	free(s.denied);
@@ -558,17 +564,25 @@ static void init(struct mta_server *srv)
 		cfg.hard_errors = 20;
 	cfg.no_unknown_rcpt = override_has(cfg.receive_override, "no_unknown_recipient_checks");
 	smtpd_check_init(&cfg, &srv->conf);
+	smtpd_sasl_init(&cfg, srv);
 	if (srv->standalone)
 		standalone_init(srv);
 	else
 		smtpd_cleanup_init(srv, cfg.cleanup_service);
 }
 
+/* pre_init - what needs root: the TLS keys */
+static void pre_init(struct mta_server *srv)
+{
+	smtpd_tls_init(&cfg, srv);
+}
+
 /* main - the smtpd program */
 int smtpd_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv)
 {
-	static const struct mta_server_ops ops = {.init = init, .serve = serve};
+	static const struct mta_server_ops ops = {
+	    .pre_init = pre_init, .init = init, .serve = serve};
 
 	return mta_server_main(argc, argv, "smtpd", MTA_SERVE_CONN, &ops, NULL);
 }

@@ -16,7 +16,9 @@
 #include "match.h"
 #include "resolve.h"
 #include "server.h"
+#include "sasl.h"
 #include "stream.h"
+#include "tls.h"
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
 
@@ -45,7 +47,24 @@ struct smtpd_cfg {
 	struct rslv *rslv;
 	int access_parent_style;   /* smtpd_access_maps in parent_domain_matches_subdomains */
 	struct smtpd_rules *rules; /* the restriction lists, compiled (smtpd_check.h) */
+	/* TLS (smtpd_tls.c) */
+	int tls_level; /* SMTPD_TLS_NONE, _MAY, _ENCRYPT */
+	int tls_wrapper, tls_auth_only, tls_received_header, tls_ask_ccert;
+	long tls_loglevel, starttls_timeout;
+	struct mta_tls_ctx *tls_ctx;
+	struct cfg_strvec relay_clientcerts;
+	/* SASL (smtpd_sasl.c) */
+	int sasl_enable, sasl_broken_clients, sasl_header;
+	const char *sasl_service;
+	unsigned sasl_deny, sasl_require, sasl_tls_deny, sasl_tls_require;
+	struct cfg_strvec sasl_filter, sender_login_maps;
+	struct sasl_server *sasl;
+	long plaintext_code;
 };
+
+#define SMTPD_TLS_NONE 0
+#define SMTPD_TLS_MAY 1
+#define SMTPD_TLS_ENCRYPT 2
 
 /* one SMTP command's counters, for the disconnect line */
 struct smtpd_count {
@@ -78,7 +97,11 @@ struct smtpd {
 	const char *protocol; /* "SMTP" / "ESMTP" */
 	int in_mynetworks;
 	int xclient_ok;
-	int bare_nl_mode; /* 0 no, 1 normalize, 2 reject */
+	int bare_nl_mode;    /* 0 no, 1 normalize, 2 reject */
+	struct mta_tls *tls; /* the TLS session, NULL in plaintext */
+	char *sasl_method;   /* after a successful AUTH, else NULL */
+	char *sasl_username;
+	char *sasl_sender; /* MAIL FROM's AUTH=<...>, NULL when none */
 	/* the transaction */
 	char *sender; /* internal; NULL before MAIL */
 	char *sender_ext;
@@ -109,7 +132,8 @@ struct smtpd {
 };
 
 /* a command: its handler returns 0 on success, -1 on an error reply */
-#define CMD_JUNK 0x01u /* counts toward smtpd_junk_command_limit */
+#define CMD_JUNK 0x01u    /* counts toward smtpd_junk_command_limit */
+#define CMD_PRE_TLS 0x02u /* allowed before STARTTLS at smtpd_tls_security_level = encrypt */
 
 struct smtpd_cmd {
 	const char *name;
@@ -136,6 +160,32 @@ void smtpd_log_reject(struct smtpd *s, const char *what, const char *stage, cons
                       const char *rcpt_ext);
 /* smtpd_transaction_reset - forget sender, recipients, queue file */
 void smtpd_transaction_reset(struct smtpd *s);
+
+/* smtpd_tls.c */
+/* smtpd_tls_init - the TLS settings and context (fatal on a bad one, as Postfix) */
+void smtpd_tls_init(struct smtpd_cfg *cfg, struct mta_server *srv);
+/* smtpd_tls_wrapper - smtpd_tls_wrappermode: the handshake at connect; 0 or -1 (session over) */
+int smtpd_tls_wrapper(struct smtpd *s);
+/* smtpd_tls_offer - 1 when EHLO lists STARTTLS */
+int smtpd_tls_offer(const struct smtpd *s);
+/* smtpd_tls_enforced - 1 when a command other than EHLO/HELO/STARTTLS/NOOP/QUIT needs TLS first */
+int smtpd_tls_enforced(const struct smtpd *s);
+/* smtpd_starttls_cmd - STARTTLS */
+int smtpd_starttls_cmd(struct smtpd *s, const char *arg);
+/* smtpd_tls_received - Received header comment lines and the "with" protocol for cleanup */
+void smtpd_tls_received(struct smtpd *s, struct cfg_buf *comment, struct cfg_buf *proto);
+/* smtpd_tls_end - close the TLS session at the end of the connection */
+void smtpd_tls_end(struct smtpd *s);
+
+/* smtpd_sasl.c */
+/* smtpd_sasl_init - the SASL settings (fatal on a bad one, as Postfix) */
+void smtpd_sasl_init(struct smtpd_cfg *cfg, struct mta_server *srv);
+/* smtpd_sasl_ehlo - the AUTH keywords EHLO offers now, added to kw */
+void smtpd_sasl_ehlo(struct smtpd *s, struct cfg_strvec *kw);
+/* smtpd_auth_cmd - AUTH mechanism [initial-response] */
+int smtpd_auth_cmd(struct smtpd *s, const char *arg);
+/* smtpd_sasl_reset - forget the login (end of session) */
+void smtpd_sasl_reset(struct smtpd *s);
 
 /* smtpd_check.c */
 /* smtpd_check_init - compile lists, check the relay guard (fatal as Postfix) */

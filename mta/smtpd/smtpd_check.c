@@ -20,9 +20,9 @@
 
 static struct smtpd_cfg *cfg;
 static const char *const subject_text[] = {
-    "Client host rejected",       "Helo command rejected", "Sender address rejected",
-    "Recipient address rejected", "Data command rejected", "End-of-data rejected",
-    "Etrn command rejected",
+    "Client host rejected",       "Helo command rejected",       "Sender address rejected",
+    "Recipient address rejected", "Data command rejected",       "End-of-data rejected",
+    "Etrn command rejected",      "Client certificate rejected", "SASL login name rejected",
 };
 
 /* smtpdp_subject_name - the <...> part of a reply */
@@ -43,6 +43,10 @@ const char *smtpdp_subject_name(struct ck *c, enum subject sub)
 		return "END-OF-MESSAGE";
 	case SUBJ_ETRN:
 		return c->etrn ? c->etrn : "";
+	case SUBJ_CCERT:
+		return c->s->tls ? mta_tls_info(c->s->tls)->peer_cn : "";
+	case SUBJ_SASL:
+		return c->s->sasl_username ? c->s->sasl_username : "";
 	}
 	return "";
 }
@@ -443,7 +447,14 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	case CFG_R_PERMIT_SASL_AUTHENTICATED:
 	case CFG_R_PERMIT_TLS_CLIENTCERTS:
 	case CFG_R_PERMIT_TLS_ALL_CLIENTCERTS:
-		return V_DUNNO; /* no SASL, no TLS: never authenticated */
+	case CFG_R_CHECK_CCERT_ACCESS:
+	case CFG_R_CHECK_SASL_ACCESS:
+	case CFG_R_REJECT_PLAINTEXT_SESSION:
+	case CFG_R_REJECT_SENDER_LOGIN_MISMATCH:
+	case CFG_R_REJECT_AUTHENTICATED_SENDER_LOGIN_MISMATCH:
+	case CFG_R_REJECT_UNAUTHENTICATED_SENDER_LOGIN_MISMATCH:
+	case CFG_R_REJECT_KNOWN_SENDER_LOGIN_MISMATCH:
+		return smtpdp_auth_restriction(c, e);
 	case CFG_R_REJECT_UNAUTH_DESTINATION:
 	case CFG_R_DEFER_UNAUTH_DESTINATION:
 	case CFG_R_PERMIT_AUTH_DESTINATION:

@@ -12,7 +12,17 @@
 enum verdict { V_DUNNO = 0, V_PERMIT, V_REJECT };
 
 /* what a rejection talks about */
-enum subject { SUBJ_CLIENT, SUBJ_HELO, SUBJ_SENDER, SUBJ_RCPT, SUBJ_DATA, SUBJ_EOD, SUBJ_ETRN };
+enum subject {
+	SUBJ_CLIENT,
+	SUBJ_HELO,
+	SUBJ_SENDER,
+	SUBJ_RCPT,
+	SUBJ_DATA,
+	SUBJ_EOD,
+	SUBJ_ETRN,
+	SUBJ_CCERT, /* the client certificate's CN */
+	SUBJ_SASL,  /* the SASL login name */
+};
 
 /*
  * A restriction list compiled once from its words (schemas/restrictions.def
@@ -63,6 +73,10 @@ void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
 void smtpdp_rlist_fini(struct rlist *l);
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list);
+
+/* smtpd_check_auth.c */
+/* smtpdp_auth_restriction - a restriction that looks at TLS or SASL */
+enum verdict smtpdp_auth_restriction(struct ck *c, const struct relem *e);
 
 /* smtpd_access.c */
 /* smtpdp_lookup_domain - a host name and its parent domains in an access table; 1, 0, -1 */

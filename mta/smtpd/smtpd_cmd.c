@@ -82,6 +82,10 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 		cfg_strvec_add(&kw, "VRFY");
 	if (!discarded(s, "ETRN"))
 		cfg_strvec_add(&kw, "ETRN");
+	if (smtpd_tls_offer(s) && !discarded(s, "STARTTLS"))
+		cfg_strvec_add(&kw, "STARTTLS");
+	if (!discarded(s, "AUTH"))
+		smtpd_sasl_ehlo(s, &kw);
 	if (s->xclient_ok && !discarded(s, "XCLIENT"))
 		cfg_strvec_add(&kw, "XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR "
 		                    "DESTPORT");
@@ -204,9 +208,15 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 			}
 		} else if (strcasecmp(prm, "SMTPUTF8") == 0 && s->cfg->smtputf8) {
 			s->smtputf8 = 1;
-		} else if (strncasecmp(prm, "RET=", 4) == 0 || strncasecmp(prm, "ENVID=", 6) == 0
-		           || strncasecmp(prm, "AUTH=", 5) == 0) {
-			/* DSN return/envelope id and AUTH= are accepted as given */
+		} else if (strncasecmp(prm, "AUTH=", 5) == 0) {
+			/* the original submitter, kept (for the log) when the client logged in */
+			if (s->sasl_username && strcmp(prm + 5, "<>") != 0) {
+				free(s->sasl_sender);
+				s->sasl_sender = cfg_xstrdup(prm + 5);
+				xtext_decode(s->sasl_sender);
+			}
+		} else if (strncasecmp(prm, "RET=", 4) == 0 || strncasecmp(prm, "ENVID=", 6) == 0) {
+			/* DSN return/envelope id are accepted as given */
 		} else {
 			smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
 			addr_path_fini(&p);
@@ -486,22 +496,6 @@ static int quit_cmd(struct smtpd *s, const char *arg)
 	return 0;
 }
 
-/* auth_cmd - AUTH: postkit has no SASL */
-static int auth_cmd(struct smtpd *s, const char *arg)
-{
-	(void)arg;
-	smtpd_reply(s, "503 5.5.1 Error: authentication not enabled");
-	return -1;
-}
-
-/* starttls_cmd - STARTTLS: postkit has no TLS */
-static int starttls_cmd(struct smtpd *s, const char *arg)
-{
-	(void)arg;
-	smtpd_reply(s, "502 5.5.1 Error: command not implemented");
-	return -1;
-}
-
 /* xclient_cmd - XCLIENT attr=value...: act as another client (authorized hosts only) */
 static int xclient_cmd(struct smtpd *s, const char *arg)
 {
@@ -580,9 +574,19 @@ static int xclient_cmd(struct smtpd *s, const char *arg)
 
 /* the commands smtpd knows, in Postfix's table order */
 const struct smtpd_cmd smtpd_cmds[] = {
-    {"HELO", helo_cmd, CMD_JUNK},  {"EHLO", ehlo_cmd, CMD_JUNK}, {"XCLIENT", xclient_cmd, CMD_JUNK},
-    {"STARTTLS", starttls_cmd, 0}, {"AUTH", auth_cmd, 0},        {"MAIL", mail_cmd, 0},
-    {"RCPT", rcpt_cmd, 0},         {"DATA", data_cmd, 0},        {"BDAT", bdat_cmd, 0},
-    {"RSET", rset_cmd, CMD_JUNK},  {"NOOP", noop_cmd, CMD_JUNK}, {"VRFY", vrfy_cmd, CMD_JUNK},
-    {"ETRN", etrn_cmd, CMD_JUNK},  {"QUIT", quit_cmd, 0},        {NULL, NULL, 0},
+    {"HELO", helo_cmd, CMD_JUNK | CMD_PRE_TLS},
+    {"EHLO", ehlo_cmd, CMD_JUNK | CMD_PRE_TLS},
+    {"XCLIENT", xclient_cmd, CMD_JUNK},
+    {"STARTTLS", smtpd_starttls_cmd, CMD_PRE_TLS},
+    {"AUTH", smtpd_auth_cmd, 0},
+    {"MAIL", mail_cmd, 0},
+    {"RCPT", rcpt_cmd, 0},
+    {"DATA", data_cmd, 0},
+    {"BDAT", bdat_cmd, 0},
+    {"RSET", rset_cmd, CMD_JUNK},
+    {"NOOP", noop_cmd, CMD_JUNK | CMD_PRE_TLS},
+    {"VRFY", vrfy_cmd, CMD_JUNK},
+    {"ETRN", etrn_cmd, CMD_JUNK},
+    {"QUIT", quit_cmd, CMD_PRE_TLS},
+    {NULL, NULL, 0},
 };

@@ -75,7 +75,13 @@ int smtpd_open_queue(struct smtpd *s)
 	}
 	cln_open = 1;
 	snprintf(s->qid, sizeof(s->qid), "%s", cln.w.qid);
-	mta_info("%s: client=%s", s->qid, s->log_client);
+	if (s->sasl_username)
+		mta_info("%s: client=%s, sasl_method=%s, sasl_username=%s%s%s", s->qid,
+		         s->log_client, s->sasl_method, s->sasl_username,
+		         s->sasl_sender ? ", sasl_sender=" : "",
+		         s->sasl_sender ? s->sasl_sender : "");
+	else
+		mta_info("%s: client=%s", s->qid, s->log_client);
 	return 0;
 }
 
@@ -120,6 +126,19 @@ static void send_envelope(struct smtpd *s)
 	ipc_add(&a, "client_port", "%s", s->port);
 	ipc_add(&a, "helo", "%s", s->helo ? s->helo : "");
 	ipc_add(&a, "protocol", "%s", s->protocol);
+	{
+		/* what TLS and AUTH add to the Received header (smtpd_tls.c) */
+		struct cfg_buf comment, proto;
+
+		cfg_buf_init(&comment);
+		cfg_buf_init(&proto);
+		smtpd_tls_received(s, &comment, &proto);
+		ipc_add(&a, "received_proto", "%s", proto.data);
+		if (comment.len)
+			ipc_add(&a, "received_comment", "%s", comment.data);
+		cfg_buf_fini(&comment);
+		cfg_buf_fini(&proto);
+	}
 	ipc_add(&a, "rewrite_context", "remote");
 	if (s->discard)
 		ipc_add(&a, "discard", "1");

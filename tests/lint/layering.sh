@@ -37,7 +37,7 @@ done
 for f in $(files 'libcfg/*.c' 'libcfg/*.h'); do
 	grep -nE '#include [<"](tools|mta)/|readline' "$f" | sed "s|^|$f: libcfg reaches up: |" | grep . && fail=1
 done
-for lib in gdbm.h yaml.h jansson.h resolv.h pcre2.h libpq-fe.h mysql.h sqlite3.h lmdb.h ldap.h; do
+for lib in gdbm.h yaml.h jansson.h resolv.h pcre2.h libpq-fe.h mysql.h sqlite3.h lmdb.h ldap.h openssl/ssl.h; do
 	n=$(files '*.c' '*.h' | grep -v '^tests/' | xargs grep -lE "#include <$lib>" 2>/dev/null | wc -l)
 	if [ "$n" -gt 1 ]; then
 		echo "$lib is included by $n files; only one adapter may include it:"

@@ -528,8 +528,10 @@ int main(int argc, char **argv)
 	} else if (mode & PCF_SHOW_SASL_CLNT) {
 		pcf_show_sasl(PCF_SHOW_SASL_CLNT);
 	} else if (mode & PCF_SHOW_TLS) {
+		int rc = pcf_show_tls(tls_arg);
+
 		pcf_out_flush();
-		return pcf_show_tls(tls_arg);
+		return rc;
 	} else if (mode & PCF_EDITS) {
 		int how = (mode & PCF_EDIT_CONF) ? 'e' : (mode & PCF_EDIT_EXCL) ? 'X' : '#';
 

@@ -8,6 +8,7 @@
 
 #include "cfg/schema/tabletype.h"
 #include "postconf.h"
+#include "tls.h"
 
 /* pcf_show_maps - the lookup table types postkit implements, one per line */
 int pcf_show_maps(void)
@@ -35,22 +36,30 @@ int pcf_show_locks(void)
 	return 0;
 }
 
-/* pcf_show_sasl - SASL plug-in types: postkit has none, so the list is empty */
+/*
+ * pcf_show_sasl - the SASL types postkit has: the server speaks Dovecot's
+ * protocol (smtpd_sasl_type = dovecot); the client's PLAIN and LOGIN stand
+ * in for the default smtp_sasl_type, cyrus
+ */
 int pcf_show_sasl(unsigned which)
 {
-	(void)which;
+	pcf_outs(which == PCF_SHOW_SASL_SERV ? "dovecot\n" : "cyrus\n");
 	return 0;
 }
 
-/* pcf_show_tls - postconf -T: the modes Postfix knows; postkit has no TLS library */
+/* pcf_show_tls - postconf -T: the OpenSSL postkit was built with and runs with */
 int pcf_show_tls(const char *what)
 {
-	static const char *const modes[] = {"compile-version", "run-version",
-	                                    "public-key-algorithms", NULL};
-
-	for (const char *const *m = modes; *m; m++)
-		if (strcmp(*m, what) == 0)
-			pcf_fatal("postconf -T %s: postkit is built without TLS support", what);
+	if (strcmp(what, "compile-version") == 0 || strcmp(what, "run-version") == 0) {
+		pcf_outs(mta_tls_version(what[0] == 'c'));
+		pcf_out("\n", 1);
+		return 0;
+	}
+	if (strcmp(what, "public-key-algorithms") == 0) {
+		/* the certificate kinds smtpd takes: *_dcert_file, *_eccert_file, *_cert_file */
+		pcf_outs("dsa\necdsa\nrsa\n");
+		return 0;
+	}
 	pcf_warn("unknown 'postconf -T' mode: %s", what);
 	return 1;
 }

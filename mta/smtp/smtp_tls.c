@@ -1,0 +1,443 @@
+/*
+ * smtp_tls.c - STARTTLS and AUTH for the smtp client (see smtp.h)
+ *
+ * After EHLO the session follows the TLS policy of its next hop:
+ * smtp_tls_security_level, or the entry smtp_tls_policy_maps has for the
+ * next-hop destination ("[mail.example.com]:587 encrypt protocols=TLSv1.2
+ * ciphers=high match=hostname").  "may" uses TLS when the server offers it
+ * and takes what comes, "encrypt" insists on TLS with the mandatory
+ * protocols and ciphers, "verify" also wants a certificate chain that
+ * smtp_tls_CAfile/CApath trust and that names the server.  Levels postkit
+ * does not have (dane, secure, fingerprint) are refused by postfix check in
+ * main.cf and defer the mail when a policy table names them.
+ *
+ * Then, with smtp_sasl_auth_enable and a password for the sender (with
+ * smtp_sender_dependent_authentication), the server or the next hop in
+ * smtp_sasl_password_maps ("user:password"), the client logs in with PLAIN
+ * or LOGIN, the mechanisms the security options and
+ * smtp_sasl_mechanism_filter allow.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "cfg/xalloc.h"
+#include "log.h"
+#include "maps.h"
+#include "sasl.h"
+#include "smtp.h"
+#include "tls_conf.h"
+
+/* the TLS policy of one session */
+struct policy {
+	int level;
+	char *protocols, *ciphers; /* overrides from the policy table, or NULL */
+	struct cfg_strvec match;   /* names the certificate must have (verify) */
+};
+
+/* level_of - a security level word; -1 for one postkit does not have */
+static int level_of(const char *w)
+{
+	static const char *const names[] = {"none", "may", "encrypt", "verify"};
+
+	if (*w == '\0')
+		return SMTP_TLS_NONE;
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(w, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* make_ctx - a client context for mandatory or opportunistic sessions; NULL on error (logged) */
+static struct mta_tls_ctx *make_ctx(struct mta_server *srv, int mandatory, const char *protocols,
+                                    const char *grade)
+{
+	struct mta_tls_params p;
+	struct cfg_buf why;
+	struct mta_tls_ctx *ctx = NULL;
+
+	cfg_buf_init(&why);
+	if (mta_tls_params_load(&srv->conf, "smtp", mandatory, &p, &why) == 0) {
+		if (protocols)
+			p.c.protocols = protocols;
+		if (grade && (p.c.ciphers = mta_tls_cipherlist(&srv->conf, grade)) == NULL)
+			cfg_buf_printf(&why, "invalid TLS cipher grade \"%s\"", grade);
+		else
+			ctx = mta_tls_ctx_new(&p.c, &why);
+	}
+	if (ctx == NULL)
+		mta_warn("TLS library problem: %s", why.data);
+	mta_tls_params_fini(&p);
+	cfg_buf_fini(&why);
+	return ctx;
+}
+
+static struct mta_server *server; /* for contexts a policy entry asks for */
+
+void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
+{
+	const char *level = "";
+	struct mta_param tab[] = {
+	    {"smtp_tls_security_level", MTA_STR, &level},
+	    {"smtp_tls_loglevel", MTA_INT, &c->tls_loglevel},
+	    {"smtp_starttls_timeout", MTA_TIME, &c->starttls_timeout},
+	    {"smtp_tls_policy_maps", MTA_LIST, &c->tls_policy_maps},
+	    {"smtp_tls_verify_cert_match", MTA_LIST, &c->verify_match},
+	    {"smtp_sasl_auth_enable", MTA_BOOL, &c->sasl_enable},
+	    {"smtp_sender_dependent_authentication", MTA_BOOL, &c->sender_auth},
+	    {"smtp_sasl_password_maps", MTA_LIST, &c->sasl_passwd_maps},
+	    {"smtp_sasl_mechanism_filter", MTA_LIST, &c->sasl_filter},
+	    {NULL, MTA_STR, NULL},
+	};
+	const char *sec[2] = {"smtp_sasl_security_options", "smtp_sasl_tls_security_options"};
+	unsigned *deny[2] = {&c->sasl_deny, &c->sasl_tls_deny};
+	unsigned *req[2] = {&c->sasl_require, &c->sasl_tls_require};
+
+	server = srv;
+	cfg_strvec_init(&c->tls_policy_maps);
+	cfg_strvec_init(&c->verify_match);
+	cfg_strvec_init(&c->sasl_passwd_maps);
+	cfg_strvec_init(&c->sasl_filter);
+	if (c->lmtp)
+		return; /* lmtp_tls_* and lmtp_sasl_* are not postkit's */
+	mta_conf_get(&srv->conf, tab);
+	if ((c->tls_level = level_of(level)) < 0)
+		mta_fatal("invalid TLS security level: \"%s\"", level);
+	for (int i = 0; i < 2; i++)
+		sasl_conf_flags(&srv->conf, sec[i], deny[i], req[i]);
+	if (c->tls_level != SMTP_TLS_NONE || c->tls_policy_maps.n) {
+		c->tls_may = make_ctx(srv, 0, NULL, NULL);
+		c->tls_mand = make_ctx(srv, 1, NULL, NULL);
+	}
+}
+
+/* bare_dest - the next hop without brackets and port ("[a.example]:587" -> "a.example") */
+static void bare_dest(const char *nexthop, struct cfg_buf *out)
+{
+	const char *p = nexthop;
+	size_t n;
+
+	if (*p == '[') {
+		p++;
+		n = strcspn(p, "]");
+	} else {
+		n = strcspn(p, ":");
+	}
+	cfg_buf_add(out, p, n);
+}
+
+/* policy_lookup - the table's entry for the next hop (then its parent domains); 1, 0, -1 */
+static int policy_lookup(struct smtp_cfg *cfg, const char *nexthop, const char **value)
+{
+	struct cfg_buf d;
+	int rc = mta_maps_get(&cfg->tls_policy_maps, nexthop, value);
+
+	if (rc != 0 || nexthop[0] == '[')
+		return rc;
+	cfg_buf_init(&d);
+	bare_dest(nexthop, &d);
+	rc = mta_maps_get(&cfg->tls_policy_maps, d.data, value);
+	for (const char *dot = strchr(d.data, '.'); rc == 0 && dot; dot = strchr(dot + 1, '.'))
+		rc = mta_maps_get(&cfg->tls_policy_maps, dot, value);
+	cfg_buf_fini(&d);
+	return rc;
+}
+
+/* match_names - smtp_tls_verify_cert_match (or match=): hostname, nexthop, or literal names */
+static void match_names(const struct cfg_strvec *words, const char *host, const char *nexthop,
+                        struct cfg_strvec *out)
+{
+	for (size_t i = 0; i < words->n; i++) {
+		if (strcasecmp(words->v[i], "hostname") == 0) {
+			cfg_strvec_add(out, host);
+		} else if (strcasecmp(words->v[i], "nexthop") == 0) {
+			struct cfg_buf d;
+
+			cfg_buf_init(&d);
+			bare_dest(nexthop, &d);
+			cfg_strvec_add(out, d.data);
+			cfg_buf_fini(&d);
+		} else {
+			cfg_strvec_add(out, words->v[i]);
+		}
+	}
+}
+
+/* get_policy - the policy for this session; 0, or -1 with why (the mail is deferred) */
+static int get_policy(struct smtp_state *s, struct smtp_session *sess, struct policy *p,
+                      struct cfg_buf *why)
+{
+	struct smtp_cfg *cfg = s->cfg;
+	struct cfg_strvec w, mw;
+	const char *value;
+	int rc = 0, found;
+
+	p->level = cfg->tls_level;
+	cfg_strvec_init(&w);
+	cfg_strvec_init(&mw);
+	for (size_t i = 0; i < cfg->verify_match.n; i++)
+		cfg_strvec_add(&mw, cfg->verify_match.v[i]);
+	if ((found = policy_lookup(cfg, s->req->nexthop, &value)) < 0) {
+		mta_warn("smtp_tls_policy_maps, next-hop destination \"%s\": policy table lookup "
+		         "error",
+		         s->req->nexthop);
+		rc = -1;
+	} else if (found > 0) {
+		cfg_strvec_split(&w, value, " \t");
+		if (w.n == 0 || (p->level = level_of(w.v[0])) < 0) {
+			mta_warn("%s: TLS security level \"%s\" is not implemented by postkit",
+			         s->req->nexthop, w.n ? w.v[0] : "");
+			rc = -1;
+		}
+		for (size_t i = 1; i < w.n && rc == 0; i++) {
+			if (strncasecmp(w.v[i], "protocols=", 10) == 0) {
+				p->protocols = cfg_xstrdup(w.v[i] + 10);
+			} else if (strncasecmp(w.v[i], "ciphers=", 8) == 0) {
+				p->ciphers = cfg_xstrdup(w.v[i] + 8);
+			} else if (strncasecmp(w.v[i], "match=", 6) == 0) {
+				cfg_strvec_clear(&mw);
+				cfg_strvec_split(&mw, w.v[i] + 6, ":");
+			} else {
+				mta_warn(
+				    "%s: TLS policy attribute \"%s\" is not implemented by postkit",
+				    s->req->nexthop, w.v[i]);
+				rc = -1;
+			}
+		}
+	}
+	if (rc < 0)
+		cfg_buf_printf(why, "client TLS configuration problem");
+	else if (p->level == SMTP_TLS_VERIFY)
+		match_names(&mw, sess->where.host, s->req->nexthop, &p->match);
+	cfg_strvec_fini(&w);
+	cfg_strvec_fini(&mw);
+	return rc;
+}
+
+/* start_tls - STARTTLS, the handshake and the checks the level asks for; 0 or -1 */
+static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct policy *p, char *dsn,
+                     size_t dsnlen, struct cfg_buf *why)
+{
+	struct smtp_cfg *cfg = s->cfg;
+	struct mta_tls_ctx *ctx = p->level >= SMTP_TLS_ENCRYPT ? cfg->tls_mand : cfg->tls_may;
+	const struct mta_tls_info *i;
+	struct cfg_buf err, line;
+	int code;
+
+	if (p->protocols || p->ciphers)
+		ctx = sess->own_ctx =
+		    make_ctx(server, p->level >= SMTP_TLS_ENCRYPT, p->protocols, p->ciphers);
+	if (ctx == NULL) {
+		snprintf(dsn, dsnlen, "4.7.5");
+		cfg_buf_adds(why, "client TLS configuration problem");
+		return -1;
+	}
+	if (smtp_say(sess, cfg->helo_timeout, "STARTTLS", NULL) < 0
+	    || (code = smtp_reply(sess, cfg->helo_timeout)) < 0) {
+		smtp_lost(sess, "sending the STARTTLS command", why);
+		snprintf(dsn, dsnlen, "4.4.2");
+		return -1;
+	}
+	if (code / 100 != 2) {
+		if (p->level == SMTP_TLS_MAY)
+			return 0; /* plaintext it is */
+		smtp_reply_dsn(sess, dsn, dsnlen);
+		dsn[0] = '4';
+		cfg_buf_printf(why, "host %s said: %s (in reply to STARTTLS command)", sess->label,
+		               sess->reply.data);
+		return -1;
+	}
+	cfg_buf_init(&err);
+	sess->tls = mta_tls_start(ctx, sess->fd, (int)cfg->starttls_timeout, NULL,
+	                          p->level == SMTP_TLS_VERIFY ? &p->match : NULL, &err);
+	if (sess->tls == NULL) {
+		for (char *l = strchr(err.data, '\n'), *nl; l; l = nl) {
+			*l++ = '\0';
+			if ((nl = strchr(l, '\n')) != NULL)
+				*nl = '\0';
+			mta_warn("TLS library problem: %s", l);
+		}
+		snprintf(dsn, dsnlen, "4.7.5");
+		cfg_buf_printf(why, "Cannot start TLS: handshake failure");
+		cfg_buf_fini(&err);
+		sess->broken = 1;
+		return -1;
+	}
+	cfg_buf_fini(&err);
+	sess->st.tls = sess->tls;
+	i = mta_tls_info(sess->tls);
+	if (i->verify_error[0] && (p->level == SMTP_TLS_VERIFY || cfg->tls_loglevel >= 1))
+		mta_info("%scertificate verification failed for %s: %s",
+		         i->name_mismatch ? "server " : "", sess->relay, i->verify_error);
+	if (cfg->tls_loglevel >= 1) {
+		cfg_buf_init(&line);
+		mta_tls_summary(i, &line);
+		mta_info("%s TLS connection established to %s: %s",
+		         !i->peer_cert     ? "Anonymous"
+		         : i->peer_matched ? "Verified"
+		         : i->peer_trusted ? "Trusted"
+		                           : "Untrusted",
+		         sess->relay, line.data);
+		cfg_buf_fini(&line);
+	}
+	if (p->level == SMTP_TLS_VERIFY && !i->peer_matched) {
+		snprintf(dsn, dsnlen, "4.7.5");
+		cfg_buf_adds(why, "Server certificate not verified");
+		return -1;
+	}
+	return smtp_ehlo(s, sess, dsn, dsnlen, why);
+}
+
+/* password - "user:password" for this delivery, or NULL (borrowed until the next lookup) */
+static const char *password(struct smtp_state *s, struct smtp_session *sess)
+{
+	struct smtp_cfg *cfg = s->cfg;
+	const char *value;
+	const char *sender = s->req->sender;
+
+	if (cfg->sasl_passwd_maps.n == 0)
+		return NULL;
+	if (cfg->sender_auth && sender && *sender) {
+		const char *at = strrchr(sender, '@');
+
+		if (mta_maps_get(&cfg->sasl_passwd_maps, sender, &value) > 0)
+			return value;
+		if (at && mta_maps_get(&cfg->sasl_passwd_maps, at, &value) > 0)
+			return value;
+	}
+	if (mta_maps_get(&cfg->sasl_passwd_maps, sess->where.host, &value) > 0
+	    || mta_maps_get(&cfg->sasl_passwd_maps, s->req->nexthop, &value) > 0)
+		return value;
+	return NULL;
+}
+
+/* pick_mech - the first of PLAIN, LOGIN that the server offers and the options allow */
+static const char *pick_mech(struct smtp_cfg *cfg, struct smtp_session *sess)
+{
+	static const char *const ours[] = {"PLAIN", "LOGIN"};
+	unsigned deny = sess->tls ? cfg->sasl_tls_deny : cfg->sasl_deny;
+	unsigned require = sess->tls ? cfg->sasl_tls_require : cfg->sasl_require;
+
+	for (size_t k = 0; k < 2; k++) {
+		unsigned f = sasl_client_flags(ours[k]);
+		int offered = 0, allowed = cfg->sasl_filter.n == 0;
+
+		if ((f & deny) || (f & require) != require)
+			continue;
+		for (size_t i = 0; i < sess->auth.n; i++)
+			offered |= strcasecmp(sess->auth.v[i], ours[k]) == 0;
+		for (size_t i = 0; i < cfg->sasl_filter.n; i++)
+			allowed |= strcasecmp(cfg->sasl_filter.v[i], ours[k]) == 0;
+		if (offered && allowed)
+			return ours[k];
+	}
+	return NULL;
+}
+
+/* b64 - base64 of a C string into out (reset first) */
+static void b64(const char *text, size_t len, struct cfg_buf *out)
+{
+	cfg_buf_reset(out);
+	sasl_b64_encode(text, len, out);
+}
+
+/* login - AUTH with the mechanism; 0, or -1 with why */
+static int login(struct smtp_state *s, struct smtp_session *sess, const char *secret, char *dsn,
+                 size_t dsnlen, struct cfg_buf *why)
+{
+	struct smtp_cfg *cfg = s->cfg;
+	const char *mech = pick_mech(cfg, sess), *colon = strchr(secret, ':');
+	struct cfg_buf user, msg;
+	int code, rc = 0;
+
+	if (mech == NULL) {
+		mta_warn("SASL authentication failure: No worthy mechs found");
+		snprintf(dsn, dsnlen, "4.7.0");
+		cfg_buf_printf(why,
+		               "SASL authentication failed; cannot authenticate to server %s: no "
+		               "mechanism available",
+		               sess->label);
+		return -1;
+	}
+	cfg_buf_init(&user);
+	cfg_buf_init(&msg);
+	cfg_buf_add(&user, secret, colon ? (size_t)(colon - secret) : strlen(secret));
+	colon = colon ? colon + 1 : "";
+	if (strcmp(mech, "PLAIN") == 0) {
+		struct cfg_buf raw;
+
+		cfg_buf_init(&raw);
+		cfg_buf_printf(&raw, "%c%s%c%s", 0, user.data, 0, colon);
+		b64(raw.data, raw.len, &msg);
+		cfg_buf_fini(&raw);
+		rc = smtp_say(sess, cfg->helo_timeout, "AUTH PLAIN", msg.data);
+		code = rc < 0 ? -1 : smtp_reply(sess, cfg->helo_timeout);
+	} else {
+		code = smtp_say(sess, cfg->helo_timeout, "AUTH", "LOGIN") < 0
+		           ? -1
+		           : smtp_reply(sess, cfg->helo_timeout);
+		for (int step = 0; step < 2 && code == 334; step++) {
+			const char *text = step == 0 ? user.data : colon;
+
+			b64(text, strlen(text), &msg);
+			code = smtp_say(sess, cfg->helo_timeout, msg.data, NULL) < 0
+			           ? -1
+			           : smtp_reply(sess, cfg->helo_timeout);
+		}
+	}
+	if (code < 0) {
+		smtp_lost(sess, "sending the AUTH command", why);
+		snprintf(dsn, dsnlen, "4.4.2");
+		rc = -1;
+	} else if (code != 235) {
+		smtp_reply_dsn(sess, dsn, dsnlen);
+		dsn[0] = '4'; /* smtp_sasl_auth_soft_bounce */
+		cfg_buf_printf(why, "SASL authentication failed; server %s said: %s", sess->label,
+		               sess->reply.data);
+		rc = -1;
+	}
+	cfg_buf_fini(&user);
+	cfg_buf_fini(&msg);
+	return rc;
+}
+
+int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char *dsn,
+                size_t dsnlen, struct cfg_buf *why)
+{
+	struct smtp_cfg *cfg = s->cfg;
+	struct policy p;
+	const char *secret;
+	int rc = 0;
+
+	*hard = 0;
+	if (cfg->lmtp)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	cfg_strvec_init(&p.match);
+	cfg_buf_reset(why);
+	if (get_policy(s, sess, &p, why) < 0) {
+		snprintf(dsn, dsnlen, "4.7.5");
+		rc = -1;
+	} else if (p.level != SMTP_TLS_NONE && (sess->features & SMTP_F_STARTTLS)) {
+		rc = start_tls(s, sess, &p, dsn, dsnlen, why);
+	} else if (p.level >= SMTP_TLS_ENCRYPT) {
+		snprintf(dsn, dsnlen, "4.7.4");
+		cfg_buf_printf(why, "TLS is required, but was not offered by host %s", sess->label);
+		rc = -1;
+	}
+	free(p.protocols);
+	free(p.ciphers);
+	cfg_strvec_fini(&p.match);
+	if (rc == 0 && cfg->sasl_enable && (sess->features & SMTP_F_AUTH)
+	    && (secret = password(s, sess)) != NULL) {
+		char *copy = cfg_xstrdup(secret);
+
+		rc = login(s, sess, copy, dsn, dsnlen, why);
+		free(copy);
+	}
+	return rc;
+}
