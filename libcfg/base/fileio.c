@@ -173,3 +173,43 @@ void cfg_file_unlock(int fd)
 	if (fd >= 0)
 		close(fd);
 }
+
+int cfg_file_begin(struct cfg_file_txn *t, const char *path, unsigned flags,
+                   struct cfg_diags *diags)
+{
+	struct stat st;
+
+	t->path = cfg_xstrdup(path);
+	t->fd = -1;
+	t->exists = 1;
+	cfg_buf_init(&t->text);
+	if ((flags & CFG_FILE_MAY_BE_MISSING) && stat(path, &st) < 0) {
+		if (errno == ENOENT) {
+			t->exists = 0;
+			return 0;
+		}
+		cfg_diags_add(diags, CFG_SEV_FATAL, "file-open", path, 0, 0, "stat %s: %s", path,
+		              strerror(errno));
+		return -1;
+	}
+	if ((t->fd = cfg_file_lock(path, diags)) < 0)
+		return -1;
+	return cfg_file_read(path, &t->text, diags);
+}
+
+int cfg_file_commit(struct cfg_file_txn *t, const void *data, size_t len, mode_t mode,
+                    struct cfg_diags *diags)
+{
+	return cfg_file_replace(t->path, data ? data : "", len, mode, diags);
+}
+
+void cfg_file_end(struct cfg_file_txn *t)
+{
+	if (t->path == NULL)
+		return;
+	cfg_file_unlock(t->fd);
+	t->fd = -1;
+	cfg_buf_fini(&t->text);
+	free(t->path);
+	t->path = NULL;
+}

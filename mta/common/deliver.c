@@ -126,23 +126,22 @@ int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r)
 	return rc;
 }
 
-void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, const char *relay,
-             const char *dsn, const char *status, const char *text)
+void dlv_status_line(const char *qid, const char *to, const char *orig, const char *relay,
+                     const struct dlv_times *tm, const char *dsn, const char *status,
+                     const char *text)
 {
 	struct cfg_buf line, ext;
-	double now = wall();
 	char d[32], a[32], b[32], c[32], t[32];
 
-	(void)k;
-	fmt_delay(now - r->arrival, d, sizeof(d));
-	fmt_delay(r->active_time - r->arrival, a, sizeof(a));
-	fmt_delay(r->dispatch_time - r->active_time, b, sizeof(b));
-	fmt_delay(r->start_time - r->dispatch_time, c, sizeof(c));
-	fmt_delay(now - r->start_time, t, sizeof(t));
+	fmt_delay(tm->now - tm->arrival, d, sizeof(d));
+	fmt_delay(tm->active - tm->arrival, a, sizeof(a));
+	fmt_delay(tm->dispatch - tm->active, b, sizeof(b));
+	fmt_delay(tm->start - tm->dispatch, c, sizeof(c));
+	fmt_delay(tm->now - tm->start, t, sizeof(t));
 	cfg_buf_init(&line);
 	cfg_buf_init(&ext);
 	addr_externalize(to, &ext);
-	cfg_buf_printf(&line, "%s: to=<%s>,", r->qid, ext.data);
+	cfg_buf_printf(&line, "%s: to=<%s>,", qid, ext.data);
 	if (strcmp(orig, to) != 0) {
 		cfg_buf_reset(&ext);
 		addr_externalize(orig, &ext);
@@ -153,6 +152,15 @@ void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, cons
 	mta_info("%s", line.data);
 	cfg_buf_fini(&ext);
 	cfg_buf_fini(&line);
+}
+
+void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, const char *relay,
+             const char *dsn, const char *status, const char *text)
+{
+	struct dlv_times tm = {r->arrival, r->active_time, r->dispatch_time, r->start_time, wall()};
+
+	(void)k;
+	dlv_status_line(r->qid, to, orig, relay, &tm, dsn, status, text);
 }
 
 void dlv_result(struct dlv_req *r, size_t k, const char *status, const char *dsn, const char *text)

@@ -46,6 +46,23 @@ int dlv_read(struct mta_server *srv, struct mta_stream *st, struct dlv_req *r);
  */
 void dlv_status(struct dlv_req *r, size_t k, const char *relay, const char *dsn, const char *status,
                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* the five moments of a delivery whose differences the delays= field shows */
+struct dlv_times {
+	double arrival;  /* the message entered the queue */
+	double active;   /* the queue manager took it */
+	double dispatch; /* handed to the delivery agent */
+	double start;    /* the agent began (connection set up) */
+	double now;      /* the delivery ended */
+};
+
+/*
+ * dlv_status_line - log "QID: to=<...>, [orig_to=<...>,] relay=..., delay=...,
+ * delays=a/b/c/d, dsn=..., status=... (text)" as Postfix does; every status
+ * line of every daemon goes through here
+ */
+void dlv_status_line(const char *qid, const char *to, const char *orig, const char *relay,
+                     const struct dlv_times *tm, const char *dsn, const char *status,
+                     const char *text);
 /* dlv_log - only the status line, for an address reached through recipient k (aliases) */
 void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, const char *relay,
              const char *dsn, const char *status, const char *text);

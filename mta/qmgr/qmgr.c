@@ -32,28 +32,6 @@ double qmgr_wall(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-void qmgr_fmt_delay(double d, char *buf, size_t len)
-{
-	char *dot;
-
-	if (d < 0)
-		d = 0;
-	if (d >= 100)
-		snprintf(buf, len, "%.0f", d);
-	else if (d >= 10)
-		snprintf(buf, len, "%.1f", d);
-	else
-		snprintf(buf, len, "%.2f", d);
-	if ((dot = strchr(buf, '.')) != NULL) {
-		char *end = buf + strlen(buf) - 1;
-
-		while (end > dot && *end == '0')
-			*end-- = '\0';
-		if (end == dot)
-			*end = '\0';
-	}
-}
-
 /* move - rename a queue file between queues; 0 or -1 */
 static int move(const char *qid, const char *from, const char *to)
 {

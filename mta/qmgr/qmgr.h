@@ -107,7 +107,5 @@ void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *statu
 void qmgr_job_done(struct qmgr *q, struct qm_msg *m);
 /* qmgr_wall - wall-clock seconds */
 double qmgr_wall(void);
-/* qmgr_fmt_delay - Postfix's delay notation ("0.07", "1.2", "13") */
-void qmgr_fmt_delay(double d, char *buf, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "deliver.h"
 #include "cfg/schema/daemon.h"
 #include "cfg/doc/mastercf.h"
 #include "cfg/base/xalloc.h"
@@ -32,32 +33,14 @@ void qmgr_log_status(struct qm_msg *m, size_t idx, const char *relay, const char
                      const char *status, const char *text, double dispatched)
 {
 	struct qf_rcpt *r = &m->env.rcpt[idx];
-	struct cfg_buf b, ext;
-	double arrival = (double)m->env.arrival_sec + (double)m->env.arrival_usec / 1e6;
-	double now = qmgr_wall();
-	char d[32], a[32], bq[32], c[32], t[32];
+	struct dlv_times tm;
 
-	if (dispatched <= 0)
-		dispatched = now;
-	qmgr_fmt_delay(now - arrival, d, sizeof(d));
-	qmgr_fmt_delay(m->active_time - arrival, a, sizeof(a));
-	qmgr_fmt_delay(dispatched - m->active_time, bq, sizeof(bq));
-	qmgr_fmt_delay(0, c, sizeof(c));
-	qmgr_fmt_delay(now - dispatched, t, sizeof(t));
-	cfg_buf_init(&b);
-	cfg_buf_init(&ext);
-	addr_externalize(r->addr, &ext);
-	cfg_buf_printf(&b, "%s: to=<%s>,", m->qid, ext.data);
-	if (strcmp(r->orig, r->addr) != 0) {
-		cfg_buf_reset(&ext);
-		addr_externalize(r->orig, &ext);
-		cfg_buf_printf(&b, " orig_to=<%s>,", ext.data);
-	}
-	cfg_buf_printf(&b, " relay=%s, delay=%s, delays=%s/%s/%s/%s, dsn=%s, status=%s (%s)", relay,
-	               d, a, bq, c, t, dsn, status, text);
-	mta_info("%s", b.data);
-	cfg_buf_fini(&ext);
-	cfg_buf_fini(&b);
+	tm.arrival = (double)m->env.arrival_sec + (double)m->env.arrival_usec / 1e6;
+	tm.now = qmgr_wall();
+	tm.active = m->active_time;
+	tm.dispatch = dispatched > 0 ? dispatched : tm.now;
+	tm.start = tm.dispatch; /* qmgr's own lines: no agent set-up time */
+	dlv_status_line(m->qid, r->addr, r->orig, relay, &tm, dsn, status, text);
 }
 
 /* service_command - the command of the master.cf entry NAME/unix, or NULL */

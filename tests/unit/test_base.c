@@ -174,6 +174,48 @@ START_TEST(test_file_replace_keeps_mode)
 }
 END_TEST
 
+/* one read-modify-write cycle: begin locks and reads, commit replaces, end unlocks */
+START_TEST(test_file_txn)
+{
+	char dir[] = "/tmp/postkit-test-XXXXXX";
+	struct cfg_file_txn t, u;
+	struct cfg_diags ds;
+	struct cfg_buf b;
+	char *path;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = cfg_xasprintf("%s/main.cf", dir);
+	cfg_diags_init(&ds);
+	/* missing: refused, unless the caller says it may be missing */
+	ck_assert_int_eq(cfg_file_begin(&t, path, 0, &ds), -1);
+	cfg_file_end(&t);
+	ck_assert_uint_eq(ds.n, 1);
+	ck_assert_int_eq(cfg_file_begin(&t, path, CFG_FILE_MAY_BE_MISSING, &ds), 0);
+	ck_assert_int_eq(t.exists, 0);
+	ck_assert_int_eq(cfg_file_commit(&t, "a = 1\n", 6, 0640, &ds), 0);
+	cfg_file_end(&t);
+	cfg_file_end(&t); /* twice is harmless */
+	ck_assert_int_eq(cfg_file_begin(&u, path, 0, &ds), 0);
+	ck_assert_int_eq(u.exists, 1);
+	ck_assert_str_eq(u.text.data, "a = 1\n");
+	ck_assert_int_eq(cfg_file_commit(&u, "a = 2\n", 6, 0644, &ds), 0);
+	cfg_file_end(&u);
+	cfg_buf_init(&b);
+	ck_assert_int_eq(cfg_file_read(path, &b, &ds), 0);
+	ck_assert_str_eq(b.data, "a = 2\n");
+	/* the lock is free again */
+	fd = cfg_file_lock(path, &ds);
+	ck_assert_int_ge(fd, 0);
+	cfg_file_unlock(fd);
+	cfg_buf_fini(&b);
+	cfg_diags_fini(&ds);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 /* oom_exit - an out-of-memory handler that says what it got through the exit status */
 static void oom_exit(const char *what, size_t size)
 {
@@ -200,6 +242,7 @@ int main(void)
 	tcase_add_test(tc, test_htab_order_and_delete);
 	tcase_add_test(tc, test_lines_rules);
 	tcase_add_test(tc, test_file_replace_keeps_mode);
+	tcase_add_test(tc, test_file_txn);
 	tcase_add_exit_test(tc, test_xalloc_oom_handler, 42);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

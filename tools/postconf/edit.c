@@ -178,34 +178,24 @@ static int open_error(const char *path, struct cfg_diags *diags)
 
 int pcf_ed_rewrite(const char *path, struct cfg_edit *ed, struct cfg_diags *diags)
 {
-	struct cfg_buf in, out;
+	struct cfg_file_txn t;
+	struct cfg_buf out;
 	struct cfg_diags quiet;
-	int fd, probe, ret = -1;
+	int probe, ret = -1;
 
 	probe = open(path, O_RDONLY | O_CLOEXEC);
 	if (probe < 0)
 		return open_error(path, diags);
 	close(probe);
-	cfg_diags_init(&quiet);
-	fd = cfg_file_lock(path, &quiet);
-	if (fd < 0) {
-		cfg_diags_move(diags, &quiet);
-		cfg_diags_fini(&quiet);
-		return -1;
-	}
-	cfg_diags_fini(&quiet);
-	cfg_buf_init(&in);
 	cfg_buf_init(&out);
-	if (cfg_file_read(path, &in, diags) < 0)
-		goto out;
-	if (cfg_edit_apply(ed, path, in.data, in.len, &out, diags) < 0)
-		goto out;
-	if (cfg_file_replace(path, out.data, out.len, 0644, diags) < 0)
-		goto out;
-	ret = 0;
-out:
-	cfg_file_unlock(fd);
-	cfg_buf_fini(&in);
+	cfg_diags_init(&quiet);
+	if (cfg_file_begin(&t, path, 0, &quiet) == 0
+	    && cfg_edit_apply(ed, path, t.text.data, t.text.len, &out, diags) == 0
+	    && cfg_file_commit(&t, out.data, out.len, 0644, diags) == 0)
+		ret = 0;
+	cfg_diags_move(diags, &quiet);
+	cfg_diags_fini(&quiet);
+	cfg_file_end(&t);
 	cfg_buf_fini(&out);
 	return ret;
 }

@@ -70,26 +70,6 @@ static void print_errors(const struct cfg_diags *ds)
 	fflush(stderr);
 }
 
-/* load - lock (when it exists) and read one file; *exists 0 when it does not */
-static int load(const char *path, int *fd, int *exists, struct cfg_buf *text,
-                struct cfg_diags *diags)
-{
-	struct stat st;
-
-	*fd = -1;
-	*exists = stat(path, &st) == 0;
-	if (!*exists) {
-		if (errno == ENOENT)
-			return 0;
-		cfg_diags_add(diags, CFG_SEV_FATAL, "file-open", path, 0, 0, "stat %s: %s", path,
-		              strerror(errno));
-		return -1;
-	}
-	if ((*fd = cfg_file_lock(path, diags)) < 0)
-		return -1;
-	return cfg_file_read(path, text, diags);
-}
-
 /* show_diff - the unified diff of one file, --- /dev/null for a new one */
 static void show_diff(const char *path, int exists, const struct cfg_buf *old,
                       const struct cfg_buf *new)
@@ -110,25 +90,23 @@ int pcf_import(const char *config_dir, const struct pcf_import_opts *o)
 	const char *source = strcmp(o->file, "-") == 0 ? "stdin" : o->file;
 	char *main_path = cfg_xasprintf("%s/main.cf", dir);
 	char *master_path = cfg_xasprintf("%s/master.cf", dir);
-	struct cfg_buf doc, main_old, master_old;
+	struct cfg_buf doc;
+	struct cfg_file_txn mt = {0}, xt = {0};
 	struct cfg_diags ds;
 	struct cfg_import *imp = NULL;
-	int main_fd = -1, master_fd = -1, main_exists = 0, master_exists = 0, status = 1;
+	int status = 1;
 	unsigned flags = (o->replace ? CFG_IMPORT_REPLACE : 0) | (o->force ? CFG_IMPORT_FORCE : 0);
 
 	cfg_buf_init(&doc);
-	cfg_buf_init(&main_old);
-	cfg_buf_init(&master_old);
 	cfg_diags_init(&ds);
 	if (read_input(o->file, &doc, &ds) < 0)
 		goto out;
-	/* lock order main.cf, then master.cf, as postconf -e and -Me take them */
-	if (load(main_path, &main_fd, &main_exists, &main_old, &ds) < 0
-	    || load(master_path, &master_fd, &master_exists, &master_old, &ds) < 0)
+	/* lock and read main.cf, then master.cf (the order postconf -e and -Me take them) */
+	if (cfg_file_begin(&mt, main_path, CFG_FILE_MAY_BE_MISSING, &ds) < 0
+	    || cfg_file_begin(&xt, master_path, CFG_FILE_MAY_BE_MISSING, &ds) < 0)
 		goto out;
 	if (cfg_import_plan(doc.data ? doc.data : "", doc.len, source, flags, dir,
-	                    main_exists ? &main_old : NULL, master_exists ? &master_old : NULL,
-	                    &imp, &ds)
+	                    mt.exists ? &mt.text : NULL, xt.exists ? &xt.text : NULL, &imp, &ds)
 	    < 0) {
 		size_t n = cfg_diags_count(&ds, CFG_SEV_ERROR);
 
@@ -138,33 +116,27 @@ int pcf_import(const char *config_dir, const struct pcf_import_opts *o)
 	}
 	if (o->dry_run) {
 		if (imp->main_changed)
-			show_diff(main_path, main_exists, &main_old, &imp->main_new);
+			show_diff(main_path, mt.exists, &mt.text, &imp->main_new);
 		if (imp->master_changed)
-			show_diff(master_path, master_exists, &master_old, &imp->master_new);
+			show_diff(master_path, xt.exists, &xt.text, &imp->master_new);
 		pcf_out_flush();
 		status = 0;
 		goto out;
 	}
 	if (imp->master_changed
-	    && cfg_file_replace(master_path, imp->master_new.data ? imp->master_new.data : "",
-	                        imp->master_new.len, 0644, &ds)
-	           < 0)
+	    && cfg_file_commit(&xt, imp->master_new.data, imp->master_new.len, 0644, &ds) < 0)
 		goto out;
 	if (imp->main_changed
-	    && cfg_file_replace(main_path, imp->main_new.data ? imp->main_new.data : "",
-	                        imp->main_new.len, 0644, &ds)
-	           < 0)
+	    && cfg_file_commit(&mt, imp->main_new.data, imp->main_new.len, 0644, &ds) < 0)
 		goto out;
 	status = 0;
 out:
 	print_errors(&ds);
-	cfg_file_unlock(master_fd);
-	cfg_file_unlock(main_fd);
+	cfg_file_end(&xt);
+	cfg_file_end(&mt);
 	cfg_import_free(imp);
 	cfg_diags_fini(&ds);
 	cfg_buf_fini(&doc);
-	cfg_buf_fini(&main_old);
-	cfg_buf_fini(&master_old);
 	free(main_path);
 	free(master_path);
 	return status;

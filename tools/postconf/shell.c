@@ -658,10 +658,11 @@ static void cmd_diff(struct pcf_shell *sh, struct cfg_strvec *av, const char *re
 /* cmd_write - apply the pending changes to main.cf: lock, re-read, edit, replace */
 static void cmd_write(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest)
 {
-	struct cfg_buf in, out;
+	struct cfg_file_txn t;
+	struct cfg_buf out;
 	struct cfg_diags ds;
-	int fd;
 	size_t n = sh->npend;
+	int ok;
 
 	(void)av;
 	(void)rest;
@@ -669,31 +670,25 @@ static void cmd_write(struct pcf_shell *sh, struct cfg_strvec *av, const char *r
 		printf("nothing to write\n");
 		return;
 	}
-	cfg_buf_init(&in);
 	cfg_buf_init(&out);
 	cfg_diags_init(&ds);
-	fd = cfg_file_lock(sh->main_path, &ds);
-	if (fd >= 0 && cfg_file_read(sh->main_path, &in, &ds) == 0
-	    && apply_ops(sh, in.data, in.len, &out, &ds) == 0
-	    && cfg_file_replace(sh->main_path, out.data, out.len, 0644, &ds) == 0) {
-		cfg_file_unlock(fd);
-		fd = -1;
+	ok = cfg_file_begin(&t, sh->main_path, 0, &ds) == 0
+	     && apply_ops(sh, t.text.data, t.text.len, &out, &ds) == 0
+	     && cfg_file_commit(&t, out.data, out.len, 0644, &ds) == 0;
+	cfg_file_end(&t);
+	if (ok) {
 		pcf_ed_print_diags(stderr, &ds);
 		pending_clear(sh);
 		if (load(sh) < 0)
 			sh->failed = 1;
 		printf("wrote %s: %zu change%s\n", sh->main_path, n, n == 1 ? "" : "s");
 	} else {
-		size_t i;
-
-		for (i = 0; i < ds.n; i++)
+		for (size_t i = 0; i < ds.n; i++)
 			say(sh, ds.v[i].sev >= CFG_SEV_ERROR ? "error" : "warning", "write: %s",
 			    ds.v[i].msg);
 		sh->failed = 1;
 	}
-	cfg_file_unlock(fd);
 	cfg_diags_fini(&ds);
-	cfg_buf_fini(&in);
 	cfg_buf_fini(&out);
 }
 

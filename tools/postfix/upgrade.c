@@ -82,7 +82,7 @@ static const struct step {
 
 /* master.cf as lines while it is edited */
 struct mf {
-	char *path;
+	struct cfg_file_txn txn; /* master.cf, locked from load to the end */
 	struct cfg_strvec lines;
 	int changed;
 };
@@ -174,14 +174,14 @@ static void edit(struct mf *m, const char *config_dir, const struct step *s)
 }
 
 /* hash_queues - hash_queue_names must name defer and deferred */
-static int hash_queues(struct mta_conf *c, const char *config_dir)
+static int hash_queues(struct mta_conf *c, struct cfg_file_txn *t)
 {
 	const char *found = mta_conf_text(c, CFG_P_hash_queue_names);
 	char missing[32] = "";
-	char *path, *arg;
+	char *arg;
 	struct cfg_edit *ed = NULL;
 	struct cfg_diags ds;
-	struct cfg_buf in, out;
+	struct cfg_buf out;
 	int rc = 0;
 
 	/* substring tests, as post-install's grep: "deferred" contains "defer" */
@@ -193,15 +193,12 @@ static int hash_queues(struct mta_conf *c, const char *config_dir)
 		return 0;
 	/* post-install's unquoted echo: one space before the names */
 	printf("fixing main.cf hash_queue_names for missing%s\n", missing);
-	path = cfg_xasprintf("%s/main.cf", config_dir);
 	arg = cfg_xasprintf("hash_queue_names=%s%s", found, missing);
 	cfg_diags_init(&ds);
-	cfg_buf_init(&in);
 	cfg_buf_init(&out);
 	if (cfg_edit_parse(CFG_EDIT_MAIN, CFG_EDIT_SET, &arg, 1, &ed, &ds) < 0
-	    || cfg_file_read(path, &in, &ds) < 0
-	    || cfg_edit_apply(ed, path, in.data, in.len, &out, &ds) < 0
-	    || cfg_file_replace(path, out.data, out.len, 0644, &ds) < 0)
+	    || cfg_edit_apply(ed, t->path, t->text.data, t->text.len, &out, &ds) < 0
+	    || cfg_file_commit(t, out.data, out.len, 0644, &ds) < 0)
 		rc = -1;
 	for (size_t i = 0; i < ds.n; i++) {
 		if (ds.v[i].sev >= CFG_SEV_ERROR)
@@ -210,38 +207,37 @@ static int hash_queues(struct mta_conf *c, const char *config_dir)
 			mta_warn("%s", ds.v[i].msg);
 	}
 	cfg_edit_free(ed);
-	cfg_buf_fini(&in);
 	cfg_buf_fini(&out);
 	cfg_diags_fini(&ds);
 	free(arg);
-	free(path);
 	return rc;
 }
 
-/* load - master.cf as lines; -1 when it cannot be read */
+/* load - lock master.cf and take it as lines; -1 when it cannot be read */
 static int load(struct mf *m, const char *config_dir)
 {
 	struct cfg_diags ds;
-	struct cfg_buf text;
+	char *path = cfg_xasprintf("%s/master.cf", config_dir);
 	int rc = 0;
 
-	m->path = cfg_xasprintf("%s/master.cf", config_dir);
 	cfg_strvec_init(&m->lines);
 	cfg_diags_init(&ds);
-	cfg_buf_init(&text);
-	if (cfg_file_read(m->path, &text, &ds) < 0) {
+	if (cfg_file_begin(&m->txn, path, 0, &ds) < 0) {
 		mta_error("%s", ds.n ? ds.v[0].msg : "cannot read master.cf");
 		rc = -1;
 	} else {
-		for (char *p = text.data, *nl; p < text.data + text.len; p = nl + 1) {
-			nl = memchr(p, '\n', (size_t)(text.data + text.len - p));
+		const char *data = m->txn.text.data;
+		size_t len = m->txn.text.len;
+
+		for (const char *p = data, *nl; p < data + len; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(data + len - p));
 			if (nl == NULL)
-				nl = text.data + text.len;
+				nl = data + len;
 			cfg_strvec_addn(&m->lines, p, (size_t)(nl - p));
 		}
 	}
-	cfg_buf_fini(&text);
 	cfg_diags_fini(&ds);
+	free(path);
 	return rc;
 }
 
@@ -257,7 +253,7 @@ static int save(struct mf *m)
 	cfg_diags_init(&ds);
 	cfg_strvec_add(&m->lines, ""); /* the last line ends with a newline */
 	text = cfg_strvec_join(&m->lines, "\n");
-	if (cfg_file_replace(m->path, text, strlen(text), 0644, &ds) < 0) {
+	if (cfg_file_commit(&m->txn, text, strlen(text), 0644, &ds) < 0) {
 		mta_error("%s", ds.n ? ds.v[0].msg : "cannot write master.cf");
 		rc = -1;
 	}
@@ -269,13 +265,28 @@ static int save(struct mf *m)
 int pfx_upgrade_configuration(struct mta_conf *c, const char *config_dir, const char *queue_dir)
 {
 	struct mf m;
+	struct cfg_file_txn mt = {0};
+	struct cfg_diags ds;
+	char *main_path;
 	int rc = 0;
 
 	memset(&m, 0, sizeof(m));
 	if (pfx_create_missing(c, config_dir, queue_dir) < 0)
 		rc = 1;
-	if (load(&m, config_dir) < 0)
+	/* main.cf (for hash_queue_names), then master.cf: the order every writer locks them */
+	main_path = cfg_xasprintf("%s/main.cf", config_dir);
+	cfg_diags_init(&ds);
+	if (cfg_file_begin(&mt, main_path, 0, &ds) < 0 || load(&m, config_dir) < 0) {
+		for (size_t i = 0; i < ds.n; i++)
+			mta_error("%s", ds.v[i].msg);
+		cfg_diags_fini(&ds);
+		cfg_file_end(&m.txn);
+		cfg_file_end(&mt);
+		cfg_strvec_fini(&m.lines);
+		free(main_path);
 		return 1;
+	}
+	cfg_diags_fini(&ds);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct step *s = &steps[i];
 
@@ -285,14 +296,16 @@ int pfx_upgrade_configuration(struct mta_conf *c, const char *config_dir, const 
 			m.changed = 1;
 		} else if (s->kind == EDIT) {
 			edit(&m, config_dir, s);
-		} else if (s->kind == HASH_QUEUES && hash_queues(c, config_dir) < 0) {
+		} else if (s->kind == HASH_QUEUES && hash_queues(c, &mt) < 0) {
 			rc = 1;
 		}
 	}
 	fflush(stdout);
 	if (save(&m) < 0)
 		rc = 1;
+	cfg_file_end(&m.txn);
+	cfg_file_end(&mt);
 	cfg_strvec_fini(&m.lines);
-	free(m.path);
+	free(main_path);
 	return rc;
 }

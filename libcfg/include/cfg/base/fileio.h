@@ -41,4 +41,30 @@ int cfg_file_lock(const char *path, struct cfg_diags *diags);
 /* cfg_file_unlock - release a lock from cfg_file_lock(); -1 is a no-op */
 void cfg_file_unlock(int fd);
 
+/*
+ * The read-modify-write cycle of a configuration file, written once for
+ * postconf -e/-X/-#/-M..., the shell's "write" and --import:
+ *   cfg_file_begin()  lock the file and read it (text holds its bytes);
+ *   ...               the caller computes the new text from t.text;
+ *   cfg_file_commit() replace it atomically (mode kept, else `mode');
+ *   cfg_file_end()    unlock and release, whatever happened before.
+ * Between begin and end no other postkit writer can change the file.
+ */
+struct cfg_file_txn {
+	char *path;
+	int fd;              /* the lock, -1 when none */
+	int exists;          /* the file existed at begin */
+	struct cfg_buf text; /* its bytes at begin ("" when it did not exist) */
+};
+/* CFG_FILE_MAY_BE_MISSING - begin succeeds on a missing file (exists = 0, nothing locked) */
+#define CFG_FILE_MAY_BE_MISSING 0x1u
+/* cfg_file_begin - lock and read path; 0, or -1 with a diagnostic (t is ready for end) */
+int cfg_file_begin(struct cfg_file_txn *t, const char *path, unsigned flags,
+                   struct cfg_diags *diags);
+/* cfg_file_commit - replace the file with data[0..len); 0 or -1 with a diagnostic */
+int cfg_file_commit(struct cfg_file_txn *t, const void *data, size_t len, mode_t mode,
+                    struct cfg_diags *diags);
+/* cfg_file_end - unlock and release (a zeroed or already ended txn is fine) */
+void cfg_file_end(struct cfg_file_txn *t);
+
 #endif
