@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "sasl.h"
 #include "stream.h"

@@ -20,8 +20,8 @@
 
 #include <stddef.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 
 struct sasl_server;

@@ -20,7 +20,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "tls.h"
 
 struct mta_tls_ctx {

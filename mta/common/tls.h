@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cfg/buf.h"
-#include "cfg/strvec.h"
+#include "cfg/base/buf.h"
+#include "cfg/base/strvec.h"
 
 struct mta_tls_ctx;
 struct mta_tls;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "tls_conf.h"
 
 const char *mta_tls_cipherlist(struct mta_conf *conf, const char *grade)

@@ -12,7 +12,7 @@
 #ifndef MTA_TLS_CONF_H
 #define MTA_TLS_CONF_H
 
-#include "cfg/strvec.h"
+#include "cfg/base/strvec.h"
 #include "conf.h"
 #include "tls.h"
 

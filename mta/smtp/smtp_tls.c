@@ -25,7 +25,7 @@
 #include <strings.h>
 
 #include "addr.h"
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
 #include "sasl.h"

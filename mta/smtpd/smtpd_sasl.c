@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <netdb.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"

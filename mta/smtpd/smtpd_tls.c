@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg/xalloc.h"
+#include "cfg/base/xalloc.h"
 #include "log.h"
 #include "smtpd.h"
 #include "tls_conf.h"
