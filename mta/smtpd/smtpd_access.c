@@ -169,6 +169,58 @@ static enum verdict route(struct ck *c, const char *word, const char *text, enum
 	return V_DUNNO;
 }
 
+/* has_table - a list from an access table names a lookup table or a policy service */
+static int has_table(const struct rlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct relem *e = &l->v[i];
+
+		if (e->id != CFG_R_NONE && e->arg != NULL
+		    && (cfg_restriction_get(e->id)->arg == CFG_RA_TABLE
+		        || cfg_restriction_get(e->id)->arg == CFG_RA_POLICY))
+			return 1;
+	}
+	return 0;
+}
+
+/* a restriction class: smtpd_restriction_classes names it, its parameter is its list */
+struct rclass {
+	char *name;
+	struct cfg_strvec words;
+	struct rlist list;
+};
+
+static struct rclass *classes;
+static size_t nclasses;
+
+/* smtpdp_classes_init - compile every list that smtpd_restriction_classes names */
+void smtpdp_classes_init(struct mta_conf *conf)
+{
+	struct cfg_strvec names;
+
+	cfg_strvec_init(&names);
+	mta_conf_list(conf, "smtpd_restriction_classes", &names);
+	classes = cfg_xcalloc(names.n ? names.n : 1, sizeof(*classes));
+	for (size_t i = 0; i < names.n; i++) {
+		struct rclass *k = &classes[nclasses++];
+
+		k->name = cfg_xstrdup(names.v[i]);
+		cfg_strvec_init(&k->words);
+		mta_conf_list(conf, k->name, &k->words);
+		smtpdp_compile(&k->list, &k->words, CFG_R_NONE);
+	}
+	cfg_strvec_fini(&names);
+}
+
+/* smtpdp_class_find - the compiled list of a restriction class, or NULL */
+const struct rlist *smtpdp_class_find(const char *name)
+{
+	for (size_t i = 0; i < nclasses; i++)
+		if (strcasecmp(classes[i].name, name) == 0)
+			return &classes[i].list;
+	return NULL;
+}
+
 /* access_result - act on an access table result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what)
@@ -193,7 +245,18 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		return smtpdp_reject(c, c->s->cfg->access_defer_code, "4.7.1", sub, "%s",
 		                     *text ? text : "Access denied");
 	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0) {
-		c->defer_if_permit = 1;
+		char dsn[16] = "4.7.1";
+
+		/* an optional enhanced status code leads the text */
+		if (text[0] == '4' && text[1] == '.' && strcspn(text, " \t") < sizeof(dsn)) {
+			size_t dl = strcspn(text, " \t");
+
+			snprintf(dsn, sizeof(dsn), "%.*s", (int)dl, text);
+			text += dl;
+			while (*text == ' ' || *text == '\t')
+				text++;
+		}
+		smtpdp_defer_if_permit(c, dsn, sub, *text ? text : "Service unavailable");
 		return V_DUNNO;
 	}
 	if (strcasecmp(word, "WARN") == 0 || strcasecmp(word, "INFO") == 0) {
@@ -269,6 +332,15 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		cfg_strvec_init(&words);
 		cfg_strvec_split(&words, value, ", \t");
 		smtpdp_compile(&sub_list, &words, CFG_R_NONE);
+		if (has_table(&sub_list)) {
+			mta_warn("access table %s has entry with lookup table: %s",
+			         last_table ? last_table : "", value);
+			mta_warn("do not specify lookup tables inside SMTPD access maps");
+			mta_warn("define a restriction class and specify its name instead.");
+			smtpdp_rlist_fini(&sub_list);
+			cfg_strvec_fini(&words);
+			return smtpdp_config_error(c, sub, 0);
+		}
 		c->depth++;
 		v = smtpdp_run_list(c, &sub_list);
 		c->depth--;

@@ -419,6 +419,19 @@ static enum verdict client_names(struct ck *c, int reverse)
 	                     s->addr);
 }
 
+/* run_class - a restriction class named in a list or by an access result */
+static enum verdict run_class(struct ck *c, const char *name)
+{
+	enum verdict v;
+
+	if (c->depth > 8)
+		return smtpdp_config_error(c, c->list_subject, 0);
+	c->depth++;
+	v = smtpdp_run_list(c, smtpdp_class_find(name));
+	c->depth--;
+	return v;
+}
+
 /*
  * one_restriction - evaluate one compiled element.  A restriction postkit
  * does not implement is a configuration error (postfix check refuses it;
@@ -440,7 +453,7 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		c->warn_next = 1;
 		return V_DUNNO;
 	case CFG_R_DEFER_IF_PERMIT:
-		c->defer_if_permit = 1;
+		smtpdp_defer_if_permit(c, "4.7.0", c->list_subject, "defer_if_permit requested");
 		return V_DUNNO;
 	case CFG_R_PERMIT_MYNETWORKS:
 		return s->in_mynetworks ? V_PERMIT : V_DUNNO;
@@ -519,7 +532,20 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		}
 		sleep((unsigned)strtoul(e->arg, NULL, 10));
 		return V_DUNNO;
+	case CFG_R_CHECK_POLICY_SERVICE:
+		return smtpdp_policy(c, e);
+	case CFG_R_REJECT_RBL_CLIENT:
+	case CFG_R_REJECT_RHSBL_CLIENT:
+	case CFG_R_REJECT_RHSBL_REVERSE_CLIENT:
+	case CFG_R_REJECT_RHSBL_HELO:
+	case CFG_R_REJECT_RHSBL_SENDER:
+	case CFG_R_REJECT_RHSBL_RECIPIENT:
+	case CFG_R_PERMIT_DNSWL_CLIENT:
+	case CFG_R_PERMIT_RHSWL_CLIENT:
+		return smtpdp_rbl(c, e);
 	case CFG_R_NONE:
+		if (smtpdp_class_find(e->word) != NULL)
+			return run_class(c, e->word);
 		mta_warn("unknown smtpd restriction: \"%s\"", e->word);
 		return smtpdp_config_error(c, c->list_subject, 0);
 	default:
@@ -562,6 +588,21 @@ void smtpdp_rlist_fini(struct rlist *l)
 	l->n = 0;
 }
 
+/* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply for the end of the list */
+void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text)
+{
+	struct cfg_buf keep = c->reply;
+
+	if (c->defer_if_permit)
+		return; /* the first one counts */
+	cfg_buf_init(&c->reply);
+	smtpdp_reject(c, 450, dsn, sub, "%s", text);
+	snprintf(c->defer_reply, sizeof(c->defer_reply), "%s", c->reply.data);
+	cfg_buf_fini(&c->reply);
+	c->reply = keep;
+	c->defer_if_permit = 1;
+}
+
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 {
@@ -591,8 +632,10 @@ static const char *eval(struct ck *c, const struct rlist *list, enum subject sub
 	c->list_subject = sub;
 	c->defer_if_permit = 0;
 	v = smtpdp_run_list(c, list);
-	if (v == V_PERMIT && c->defer_if_permit) {
-		smtpdp_reject(c, 450, "4.7.1", sub, "Service unavailable");
+	/* an explicit or implicit permit turns a pending defer_if_permit into its reply */
+	if (v != V_REJECT && c->defer_if_permit) {
+		cfg_buf_reset(&c->reply);
+		cfg_buf_adds(&c->reply, c->defer_reply);
 		v = V_REJECT;
 	}
 	if (v != V_REJECT)
@@ -835,6 +878,9 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	c->xclient_hosts = host_list(conf, "smtpd_authorized_xclient_hosts");
 	c->bare_nl_exclusions = host_list(conf, "smtpd_forbid_bare_newline_exclusions");
 	c->rules = compile_lists(c);
+	smtpdp_classes_init(conf);
+	smtpdp_policy_init(conf);
+	smtpdp_rbl_init(conf);
 	if (!has_guard(&c->rules->relay) && !has_guard(&c->rules->rcpt))
 		mta_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
 		          "specify at least one working instance of: reject_unauth_destination, "

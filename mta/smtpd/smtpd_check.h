@@ -56,6 +56,7 @@ struct ck {
 	int depth;                 /* nested restriction lists from access tables */
 	int warn_next;             /* warn_if_reject pending */
 	int defer_if_permit;       /* defer_if_permit pending */
+	char defer_reply[1024];    /* the reply it gives when the list permits */
 	struct cfg_buf reply;
 };
 
@@ -71,6 +72,8 @@ void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
                     enum cfg_restriction_id default_access);
 /* smtpdp_rlist_fini - release a compiled list */
 void smtpdp_rlist_fini(struct rlist *l);
+/* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply (code, dsn, subject, text) */
+void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text);
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list);
 
@@ -90,5 +93,22 @@ int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const cha
 /* smtpdp_access_result - act on an access(5) result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what);
+
+/* smtpd_policy.c */
+/* smtpdp_policy_init - the smtpd_policy_service_* settings */
+void smtpdp_policy_init(struct mta_conf *conf);
+/* smtpdp_policy - check_policy_service */
+enum verdict smtpdp_policy(struct ck *c, const struct relem *e);
+
+/* smtpd_rbl.c */
+/* smtpdp_rbl_init - rbl_reply_maps and default_rbl_reply */
+void smtpdp_rbl_init(struct mta_conf *conf);
+/* smtpdp_rbl - the DNS white- and blocklist restrictions */
+enum verdict smtpdp_rbl(struct ck *c, const struct relem *e);
+
+/* smtpdp_classes_init - compile the smtpd_restriction_classes lists */
+void smtpdp_classes_init(struct mta_conf *conf);
+/* smtpdp_class_find - the compiled list of a restriction class, or NULL */
+const struct rlist *smtpdp_class_find(const char *name);
 
 #endif
