@@ -603,6 +603,16 @@ void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, con
 	c->defer_if_permit = 1;
 }
 
+/* smtpdp_defer_if_reject - a later 5XX rejection in the list becomes this 450 */
+void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text)
+{
+	if (c->defer_if_reject)
+		return; /* the first one counts */
+	snprintf(c->defer_reject_reply, sizeof(c->defer_reject_reply), "450 4.7.1 <%s>: %s: %s",
+	         who, subject_text[sub], text);
+	c->defer_if_reject = 1;
+}
+
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 {
@@ -631,7 +641,12 @@ static const char *eval(struct ck *c, const struct rlist *list, enum subject sub
 
 	c->list_subject = sub;
 	c->defer_if_permit = 0;
+	c->defer_if_reject = 0;
 	v = smtpdp_run_list(c, list);
+	if (v == V_REJECT && c->defer_if_reject && c->reply.data[0] == '5') {
+		cfg_buf_reset(&c->reply);
+		cfg_buf_adds(&c->reply, c->defer_reject_reply);
+	}
 	/* an explicit or implicit permit turns a pending defer_if_permit into its reply */
 	if (v != V_REJECT && c->defer_if_permit) {
 		cfg_buf_reset(&c->reply);

@@ -57,6 +57,8 @@ struct ck {
 	int warn_next;             /* warn_if_reject pending */
 	int defer_if_permit;       /* defer_if_permit pending */
 	char defer_reply[1024];    /* the reply it gives when the list permits */
+	int defer_if_reject;       /* a later 5XX rejection becomes defer_reject_reply */
+	char defer_reject_reply[1024];
 	struct cfg_buf reply;
 };
 
@@ -74,6 +76,8 @@ void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
 void smtpdp_rlist_fini(struct rlist *l);
 /* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply (code, dsn, subject, text) */
 void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text);
+/* smtpdp_defer_if_reject - a later 5XX rejection of the list becomes "450 4.7.1 <who>: ..." */
+void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text);
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list);
 
