@@ -221,6 +221,61 @@ const struct rlist *smtpdp_class_find(const char *name)
 	return NULL;
 }
 
+/* smtpdp_run_class - a restriction class named in a list or by an access result */
+enum verdict smtpdp_run_class(struct ck *c, const char *name)
+{
+	enum verdict v;
+
+	if (c->depth > 8)
+		return smtpdp_config_error(c, c->list_subject, 0);
+	c->depth++;
+	v = smtpdp_run_list(c, smtpdp_class_find(name));
+	c->depth--;
+	return v;
+}
+
+/* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply for the end of the list */
+void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text)
+{
+	struct cfg_buf keep = c->reply;
+
+	if (c->defer_if_permit)
+		return; /* the first one counts */
+	cfg_buf_init(&c->reply);
+	smtpdp_reject(c, 450, dsn, sub, "%s", text);
+	snprintf(c->defer_reply, sizeof(c->defer_reply), "%s", c->reply.data);
+	cfg_buf_fini(&c->reply);
+	c->reply = keep;
+	c->defer_if_permit = 1;
+}
+
+/* smtpdp_defer_if_reject - a later 5XX rejection in the list becomes this 450 */
+void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text)
+{
+	if (c->defer_if_reject)
+		return; /* the first one counts */
+	snprintf(c->defer_reject_reply, sizeof(c->defer_reject_reply), "450 4.7.1 <%s>: %s: %s",
+	         who, smtpdp_subject_class(sub), text);
+	c->defer_if_reject = 1;
+}
+
+/* smtpdp_deferred - a list's verdict after its pending defer_if_permit / defer_if_reject */
+enum verdict smtpdp_deferred(struct ck *c, enum verdict v)
+{
+	const char *r = NULL;
+
+	if (v == V_REJECT && c->defer_if_reject && c->reply.data[0] == '5')
+		r = c->defer_reject_reply;
+	/* an explicit or implicit permit turns a pending defer_if_permit into its reply */
+	if (v != V_REJECT && c->defer_if_permit)
+		r = c->defer_reply;
+	if (r == NULL)
+		return v;
+	cfg_buf_reset(&c->reply);
+	cfg_buf_adds(&c->reply, r);
+	return V_REJECT;
+}
+
 /* access_result - act on an access table result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what)

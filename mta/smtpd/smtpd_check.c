@@ -72,6 +72,12 @@ enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subjec
 	return V_REJECT;
 }
 
+/* smtpdp_subject_class - "Client host rejected", "Sender address rejected", ... */
+const char *smtpdp_subject_class(enum subject sub)
+{
+	return subject_text[sub];
+}
+
 /* smtpdp_config_error - the reply for a server configuration problem */
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject)
 {
@@ -419,19 +425,6 @@ static enum verdict client_names(struct ck *c, int reverse)
 	                     s->addr);
 }
 
-/* run_class - a restriction class named in a list or by an access result */
-static enum verdict run_class(struct ck *c, const char *name)
-{
-	enum verdict v;
-
-	if (c->depth > 8)
-		return smtpdp_config_error(c, c->list_subject, 0);
-	c->depth++;
-	v = smtpdp_run_list(c, smtpdp_class_find(name));
-	c->depth--;
-	return v;
-}
-
 /*
  * one_restriction - evaluate one compiled element.  A restriction postkit
  * does not implement is a configuration error (postfix check refuses it;
@@ -534,21 +527,15 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		return V_DUNNO;
 	case CFG_R_CHECK_POLICY_SERVICE:
 		return smtpdp_policy(c, e);
-	case CFG_R_REJECT_RBL_CLIENT:
-	case CFG_R_REJECT_RHSBL_CLIENT:
-	case CFG_R_REJECT_RHSBL_REVERSE_CLIENT:
-	case CFG_R_REJECT_RHSBL_HELO:
-	case CFG_R_REJECT_RHSBL_SENDER:
-	case CFG_R_REJECT_RHSBL_RECIPIENT:
-	case CFG_R_PERMIT_DNSWL_CLIENT:
-	case CFG_R_PERMIT_RHSWL_CLIENT:
-		return smtpdp_rbl(c, e);
 	case CFG_R_NONE:
 		if (smtpdp_class_find(e->word) != NULL)
-			return run_class(c, e->word);
+			return smtpdp_run_class(c, e->word);
 		mta_warn("unknown smtpd restriction: \"%s\"", e->word);
 		return smtpdp_config_error(c, c->list_subject, 0);
 	default:
+		/* the DNS lists: every restriction with a domain argument */
+		if (cfg_restriction_get(e->id)->arg == CFG_RA_DOMAIN)
+			return smtpdp_rbl(c, e);
 		break;
 	}
 	mta_warn("restriction %s is not implemented by postkit", e->word);
@@ -588,31 +575,6 @@ void smtpdp_rlist_fini(struct rlist *l)
 	l->n = 0;
 }
 
-/* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply for the end of the list */
-void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text)
-{
-	struct cfg_buf keep = c->reply;
-
-	if (c->defer_if_permit)
-		return; /* the first one counts */
-	cfg_buf_init(&c->reply);
-	smtpdp_reject(c, 450, dsn, sub, "%s", text);
-	snprintf(c->defer_reply, sizeof(c->defer_reply), "%s", c->reply.data);
-	cfg_buf_fini(&c->reply);
-	c->reply = keep;
-	c->defer_if_permit = 1;
-}
-
-/* smtpdp_defer_if_reject - a later 5XX rejection in the list becomes this 450 */
-void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text)
-{
-	if (c->defer_if_reject)
-		return; /* the first one counts */
-	snprintf(c->defer_reject_reply, sizeof(c->defer_reject_reply), "450 4.7.1 <%s>: %s: %s",
-	         who, subject_text[sub], text);
-	c->defer_if_reject = 1;
-}
-
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 {
@@ -640,19 +602,8 @@ static const char *eval(struct ck *c, const struct rlist *list, enum subject sub
 	enum verdict v;
 
 	c->list_subject = sub;
-	c->defer_if_permit = 0;
-	c->defer_if_reject = 0;
-	v = smtpdp_run_list(c, list);
-	if (v == V_REJECT && c->defer_if_reject && c->reply.data[0] == '5') {
-		cfg_buf_reset(&c->reply);
-		cfg_buf_adds(&c->reply, c->defer_reject_reply);
-	}
-	/* an explicit or implicit permit turns a pending defer_if_permit into its reply */
-	if (v != V_REJECT && c->defer_if_permit) {
-		cfg_buf_reset(&c->reply);
-		cfg_buf_adds(&c->reply, c->defer_reply);
-		v = V_REJECT;
-	}
+	c->defer_if_permit = c->defer_if_reject = 0;
+	v = smtpdp_deferred(c, smtpdp_run_list(c, list));
 	if (v != V_REJECT)
 		return NULL;
 	if (out.data == NULL)

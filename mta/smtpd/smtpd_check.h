@@ -67,6 +67,8 @@ const char *smtpdp_subject_name(struct ck *c, enum subject sub);
 /* smtpdp_reject - "CODE D.S.N <subject>: Text rejected: reason" into c->reply; V_REJECT */
 enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subject sub,
                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* smtpdp_subject_class - "Client host rejected", "Sender address rejected", ... */
+const char *smtpdp_subject_class(enum subject sub);
 /* smtpdp_config_error - "451 4.3.5 ... Server configuration error"; V_REJECT */
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject);
 /* smtpdp_compile - compile words (borrowed until smtpdp_rlist_fini) into out */
@@ -78,6 +80,8 @@ void smtpdp_rlist_fini(struct rlist *l);
 void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text);
 /* smtpdp_defer_if_reject - a later 5XX rejection of the list becomes "450 4.7.1 <who>: ..." */
 void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text);
+/* smtpdp_deferred - a list's verdict after its pending defer_if_permit / defer_if_reject */
+enum verdict smtpdp_deferred(struct ck *c, enum verdict v);
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list);
 
@@ -114,5 +118,7 @@ enum verdict smtpdp_rbl(struct ck *c, const struct relem *e);
 void smtpdp_classes_init(struct mta_conf *conf);
 /* smtpdp_class_find - the compiled list of a restriction class, or NULL */
 const struct rlist *smtpdp_class_find(const char *name);
+/* smtpdp_run_class - run the list of a restriction class (smtpdp_class_find() knows it) */
+enum verdict smtpdp_run_class(struct ck *c, const char *name);
 
 #endif
