@@ -266,6 +266,14 @@ static int auth_destination(struct ck *c, const char *addr, int *fail)
 	return ok;
 }
 
+/* smtpdp_auth_destination - 1 when the recipient is ours or a relay domain's (no lookup error) */
+int smtpdp_auth_destination(struct ck *c, const char *addr)
+{
+	int fail;
+
+	return auth_destination(c, addr, &fail) && !fail;
+}
+
 /* non_fqdn - 1 when a mail address has no fully-qualified domain */
 static int non_fqdn(const char *addr)
 {

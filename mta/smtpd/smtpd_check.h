@@ -71,6 +71,8 @@ enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subjec
 const char *smtpdp_subject_class(enum subject sub);
 /* smtpdp_config_error - "451 4.3.5 ... Server configuration error"; V_REJECT */
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject);
+/* smtpdp_auth_destination - 1 when reject_unauth_destination would let the recipient pass */
+int smtpdp_auth_destination(struct ck *c, const char *addr);
 /* smtpdp_compile - compile words (borrowed until smtpdp_rlist_fini) into out */
 void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
                     enum cfg_restriction_id default_access);

@@ -10,6 +10,8 @@
  * by the list as written) or default_rbl_reply, $rbl_* and the client's
  * macros expanded; a DNS error is logged and the list is skipped, except
  * that a whitelist that cannot be asked turns a later rejection into a 450.
+ * A whitelisted client may not relay: at RCPT the permit counts only for a
+ * recipient that reject_unauth_destination would accept.
  * Lookups go through mta/common/dns.c.
  */
 #include "config.h"
@@ -332,6 +334,9 @@ enum verdict smtpdp_rbl(struct ck *c, const struct relem *e)
 		/* a whitelist that cannot be asked: a later rejection becomes a 450 */
 		if (rc < 0 && e->id == CFG_R_PERMIT_DNSWL_CLIENT)
 			smtpdp_defer_if_reject(c, c->s->addr, SUBJ_CLIENT, "Service unavailable");
+		/* as in Postfix, a whitelist never overrides reject_unauth_destination */
+		if (rc > 0 && c->rcpt_int && !smtpdp_auth_destination(c, c->rcpt_int))
+			return V_DUNNO;
 		return rc > 0 ? V_PERMIT : V_DUNNO;
 	}
 	return rc > 0 ? listed_reply(c, e->arg, &hit, class, what) : V_DUNNO;

@@ -165,6 +165,27 @@ rbl_reply_maps = texthash:$config_directory/rbl_reply
         inst.cleanup()
 
 
+def no_relay():
+    """A whitelist permit never overrides reject_unauth_destination."""
+    inst = pkit.Instance(main_extra="""\
+smtpd_relay_restrictions = permit_dnswl_client wl.example, permit_rhswl_client rhswl.example,
+    reject_unauth_destination
+smtpd_recipient_restrictions = permit_dnswl_client wl.example, reject
+""")
+    try:
+        inst.start()
+        for xc, rcpt, want in (
+                ("ADDR=192.0.2.20 NAME=[UNAVAILABLE]", "x@remote.example",
+                 "554 5.7.1 <x@remote.example>: Relay access denied"),
+                ("ADDR=192.0.2.20 NAME=[UNAVAILABLE]", "root@example.com", "250 2.1.5 Ok"),
+                ("ADDR=192.0.2.30 NAME=good.example", "x@remote.example",
+                 "554 5.7.1 <x@remote.example>: Relay access denied")):
+            R.check("no relay: %s to=%s" % (xc, rcpt),
+                    session(inst, xc, "c.example", "a@example.org", rcpt), want)
+    finally:
+        inst.cleanup()
+
+
 def main():
     if not pkit.IS_ROOT:
         print("skipped: needs root (master and smtpd run as mail_owner)")
@@ -180,6 +201,7 @@ def main():
     try:
         lists()
         reply_keys()
+        no_relay()
     finally:
         if dns:
             dns.stop()
