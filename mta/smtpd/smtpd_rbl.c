@@ -166,7 +166,8 @@ struct rbl_ctx {
 	const struct rbl_hit *hit;
 	const char *class, *what;
 	char code[8];
-	struct cfg_buf val; /* the last value, with $ doubled so it is taken literally */
+	struct cfg_buf val;     /* a value, with $ doubled so it is taken literally */
+	struct cfg_strvec vals; /* every value handed out, alive until the expansion ends */
 };
 
 /* macro - the value of a reply template macro, or NULL */
@@ -218,7 +219,8 @@ static const char *macro(void *ctx, const char *name)
 			cfg_buf_addc(&x->val, '$');
 		cfg_buf_addc(&x->val, *p);
 	}
-	return x->val.data;
+	cfg_strvec_add(&x->vals, x->val.data);
+	return x->vals.v[x->vals.n - 1];
 }
 
 /* listed_reply - the reply for a listed client: the template expanded, DSN added */
@@ -234,6 +236,7 @@ static enum verdict listed_reply(struct ck *c, const char *list, const struct rb
 
 	snprintf(x.code, sizeof(x.code), "%ld", rbl_code);
 	cfg_buf_init(&x.val);
+	cfg_strvec_init(&x.vals);
 	cfg_buf_init(&out);
 	cfg_diags_init(&ds);
 	if (reply_maps.n > 0)
@@ -242,6 +245,7 @@ static enum verdict listed_reply(struct ck *c, const char *list, const struct rb
 		cfg_diags_fini(&ds);
 		cfg_buf_fini(&out);
 		cfg_buf_fini(&x.val);
+		cfg_strvec_fini(&x.vals);
 		return smtpdp_config_error(c, c->list_subject, 0);
 	}
 	if (rc == 0 || tmpl == NULL)
@@ -267,6 +271,7 @@ static enum verdict listed_reply(struct ck *c, const char *list, const struct rb
 	cfg_diags_fini(&ds);
 	cfg_buf_fini(&out);
 	cfg_buf_fini(&x.val);
+	cfg_strvec_fini(&x.vals);
 	return V_REJECT;
 }
 
