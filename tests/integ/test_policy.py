@@ -347,6 +347,29 @@ smtpd_client_restrictions = check_client_access texthash:$config_directory/cli
         inst.cleanup()
 
 
+def class_in_list():
+    """A class named directly in a restriction list runs its list."""
+    inst = pkit.Instance(main_extra="""\
+smtpd_restriction_classes = strict
+strict = reject_non_fqdn_recipient, reject_unauth_destination
+smtpd_recipient_restrictions = strict, permit
+""")
+    try:
+        inst.start()
+        s = inst.session()
+        s.cmd("EHLO client.example.org")
+        s.cmd("MAIL FROM:<a@example.org>")
+        R.check("class in a list: non-FQDN", s.cmd("RCPT TO:<x@localhost>"),
+                "504 5.5.2 <x@localhost>: Recipient address rejected: need fully-qualified "
+                "address")
+        R.check("class in a list: accepted", s.cmd("RCPT TO:<root@example.com>"),
+                "250 2.1.5 Ok")
+        s.cmd("QUIT")
+        s.close()
+    finally:
+        inst.cleanup()
+
+
 def postgrey():
     """Debian's postgrey: the first attempt is greylisted, a retry after the delay passes."""
     exe = shutil.which("postgrey") or "/usr/sbin/postgrey"
@@ -407,6 +430,7 @@ def main():
     classes()
     reuse_limits()
     defer_if_permit()
+    class_in_list()
     postgrey()
     R.finish()
 
