@@ -319,14 +319,14 @@ done:
 static void init(struct mta_server *srv)
 {
 	struct cfg_strvec classes;
-	struct mta_param tab[] = {
-	    {"myhostname", MTA_STR, &myhostname},
-	    {"cleanup_service_name", MTA_STR, &cleanup_service},
-	    {"double_bounce_sender", MTA_STR, &double_bounce_sender},
-	    {"2bounce_notice_recipient", MTA_STR, &twobounce_rcpt},
-	    {"bounce_size_limit", MTA_INT, &bounce_size_limit},
-	    {"notify_classes", MTA_LIST, &classes},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_myhostname, &myhostname),
+	    MTA_SET(CFG_P_cleanup_service_name, &cleanup_service),
+	    MTA_SET(CFG_P_double_bounce_sender, &double_bounce_sender),
+	    MTA_SET(CFG_P_2bounce_notice_recipient, &twobounce_rcpt),
+	    MTA_SET(CFG_P_bounce_size_limit, &bounce_size_limit),
+	    MTA_SET(CFG_P_notify_classes, &classes),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&classes);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cfg/base/xalloc.h"
+#include "cfg/schema/registry.h"
 #include "conf.h"
 #include "log.h"
 
@@ -109,92 +110,165 @@ static void check(int rc, struct cfg_diags *ds, const char *name)
 	mta_fatal("bad configuration: %s", name);
 }
 
-void mta_conf_get(struct mta_conf *c, const struct mta_param *tab)
+enum mta_kind mta_conf_kind(enum cfg_param_id id)
+{
+	const struct cfg_param_def *def = cfg_registry_at((size_t)id);
+
+	if (def == NULL)
+		mta_fatal("no parameter with id %d", (int)id);
+	switch (def->type) {
+	case CFG_T_BOOL:
+		return MTA_KIND_BOOL;
+	case CFG_T_INT:
+	case CFG_T_LONG:
+	case CFG_T_SIZE:
+		return MTA_KIND_LONG;
+	case CFG_T_TIME:
+		return MTA_KIND_TIME;
+	case CFG_T_LIST:
+	case CFG_T_MAPS:
+	case CFG_T_RESTRICTIONS:
+	case CFG_T_NETWORKS:
+		return MTA_KIND_LIST;
+	case CFG_T_ENUM:
+		return (def->flags & CFG_PF_MULTI) ? MTA_KIND_LIST : MTA_KIND_STR;
+	default:
+		return MTA_KIND_STR;
+	}
+}
+
+/* read_one - one parameter into out, the way its registry type says */
+static void read_one(struct mta_conf *c, enum cfg_param_id id, void *out, enum mta_kind ctype,
+                     struct cfg_diags *ds)
+{
+	const struct cfg_param_def *def = cfg_registry_at((size_t)id);
+	enum mta_kind kind = mta_conf_kind(id);
+	int rc = 0;
+
+	if (kind != ctype && !(kind == MTA_KIND_TIME && ctype == MTA_KIND_LONG))
+		mta_fatal("parameter %s has type %s: read into a variable of another type",
+		          def->name, cfg_ptype_name(def->type));
+	switch (kind) {
+	case MTA_KIND_STR:
+		rc = cfg_view_str(c->view, def->name, (const char **)out, ds);
+		break;
+	case MTA_KIND_BOOL:
+		rc = cfg_view_bool(c->view, def->name, (int *)out, ds);
+		break;
+	case MTA_KIND_LONG:
+		if (def->type == CFG_T_SIZE)
+			rc = cfg_view_size(c->view, def->name, (long *)out, ds);
+		else
+			rc = cfg_view_int(c->view, def->name, (long *)out, ds);
+		break;
+	case MTA_KIND_TIME:
+		rc = cfg_view_time(c->view, def->name, (long *)out, ds);
+		break;
+	case MTA_KIND_LIST:
+		cfg_strvec_clear((struct cfg_strvec *)out);
+		rc = cfg_view_list(c->view, def->name, (struct cfg_strvec *)out, ds);
+		break;
+	}
+	check(rc, ds, def->name);
+}
+
+void mta_conf_get(struct mta_conf *c, const struct mta_setting *tab)
 {
 	struct cfg_diags ds;
 
 	cfg_diags_init(&ds);
-	for (; tab->name; tab++) {
-		int rc = 0;
-
-		switch (tab->type) {
-		case MTA_STR:
-			rc = cfg_view_str(c->view, tab->name, (const char **)tab->out, &ds);
-			break;
-		case MTA_BOOL:
-			rc = cfg_view_bool(c->view, tab->name, (int *)tab->out, &ds);
-			break;
-		case MTA_INT:
-			rc = cfg_view_int(c->view, tab->name, (long *)tab->out, &ds);
-			break;
-		case MTA_TIME:
-			rc = cfg_view_time(c->view, tab->name, (long *)tab->out, &ds);
-			break;
-		case MTA_SIZE:
-			rc = cfg_view_size(c->view, tab->name, (long *)tab->out, &ds);
-			break;
-		case MTA_LIST:
-			cfg_strvec_clear((struct cfg_strvec *)tab->out);
-			rc = cfg_view_list(c->view, tab->name, (struct cfg_strvec *)tab->out, &ds);
-			break;
-		}
-		check(rc, &ds, tab->name);
-	}
+	for (; tab->out; tab++)
+		read_one(c, tab->id, tab->out, tab->ctype, &ds);
 	cfg_diags_fini(&ds);
 }
 
-const char *mta_conf_str(struct mta_conf *c, const char *name)
+enum cfg_param_id mta_conf_id(const char *name)
+{
+	const struct cfg_param_def *def = cfg_registry_find(name);
+
+	if (def == NULL)
+		mta_fatal("%s: not a parameter postkit knows", name);
+	return (enum cfg_param_id)(def - cfg_registry_at(0));
+}
+
+void mta_conf_named_(struct mta_conf *c, const char *name, void *out, enum mta_kind ctype)
+{
+	struct cfg_diags ds;
+
+	cfg_diags_init(&ds);
+	read_one(c, mta_conf_id(name), out, ctype, &ds);
+	cfg_diags_fini(&ds);
+}
+
+/* read_kind - one value of the expected kind (fatal when the registry disagrees) */
+static void read_kind(struct mta_conf *c, enum cfg_param_id id, enum mta_kind kind, void *out)
+{
+	struct mta_setting t[] = {{id, out, kind}, MTA_SETTINGS_END};
+
+	if (mta_conf_kind(id) != kind)
+		mta_fatal("parameter %s has type %s: not read as this type",
+		          cfg_registry_at((size_t)id)->name,
+		          cfg_ptype_name(cfg_registry_at((size_t)id)->type));
+	mta_conf_get(c, t);
+}
+
+const char *mta_conf_str(struct mta_conf *c, enum cfg_param_id id)
 {
 	const char *v = "";
-	struct mta_param t[] = {{name, MTA_STR, &v}, {NULL, MTA_STR, NULL}};
 
-	mta_conf_get(c, t);
+	read_kind(c, id, MTA_KIND_STR, &v);
 	return v;
 }
 
-int mta_conf_bool(struct mta_conf *c, const char *name)
+int mta_conf_bool(struct mta_conf *c, enum cfg_param_id id)
 {
 	int v = 0;
-	struct mta_param t[] = {{name, MTA_BOOL, &v}, {NULL, MTA_STR, NULL}};
 
-	mta_conf_get(c, t);
+	read_kind(c, id, MTA_KIND_BOOL, &v);
 	return v;
 }
 
-long mta_conf_long(struct mta_conf *c, const char *name)
+long mta_conf_long(struct mta_conf *c, enum cfg_param_id id)
 {
 	long v = 0;
-	struct mta_param t[] = {{name, MTA_INT, &v}, {NULL, MTA_STR, NULL}};
 
-	mta_conf_get(c, t);
+	read_kind(c, id, MTA_KIND_LONG, &v);
 	return v;
 }
 
-long mta_conf_time(struct mta_conf *c, const char *name)
+long mta_conf_time(struct mta_conf *c, enum cfg_param_id id)
 {
 	long v = 0;
-	struct mta_param t[] = {{name, MTA_TIME, &v}, {NULL, MTA_STR, NULL}};
 
-	mta_conf_get(c, t);
+	read_kind(c, id, MTA_KIND_TIME, &v);
 	return v;
 }
 
-void mta_conf_list(struct mta_conf *c, const char *name, struct cfg_strvec *out)
+void mta_conf_list(struct mta_conf *c, enum cfg_param_id id, struct cfg_strvec *out)
 {
-	struct mta_param t[] = {{name, MTA_LIST, out}, {NULL, MTA_STR, NULL}};
+	read_kind(c, id, MTA_KIND_LIST, out);
+}
 
-	mta_conf_get(c, t);
+const char *mta_conf_text(struct mta_conf *c, enum cfg_param_id id)
+{
+	const char *name = cfg_registry_at((size_t)id)->name, *v = "";
+	struct cfg_diags ds;
+
+	cfg_diags_init(&ds);
+	check(cfg_view_str(c->view, name, &v, &ds), &ds, name);
+	cfg_diags_fini(&ds);
+	return v;
 }
 
 void mta_conf_log(struct mta_conf *c)
 {
 	const char *syslog_name = "postfix", *maillog_file = "", *host = "", *fac = "mail";
-	struct mta_param t[] = {
-	    {"syslog_name", MTA_STR, &syslog_name},
-	    {"maillog_file", MTA_STR, &maillog_file},
-	    {"myhostname", MTA_STR, &host},
-	    {"syslog_facility", MTA_STR, &fac},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting t[] = {
+	    MTA_SET(CFG_P_syslog_name, &syslog_name),
+	    MTA_SET(CFG_P_maillog_file, &maillog_file),
+	    MTA_SET(CFG_P_myhostname, &host),
+	    MTA_SET(CFG_P_syslog_facility, &fac),
+	    MTA_SETTINGS_END,
 	};
 
 	mta_conf_get(c, t);

@@ -300,20 +300,20 @@ void mbx_setup(struct mta_conf *conf, const char *lock_param, const char *limit_
 {
 	struct cfg_strvec locks;
 	long message_limit = 0;
-	struct mta_param tab[] = {
-	    {"myhostname", MTA_STR, &c->hostname},
-	    {"deliver_lock_attempts", MTA_INT, &c->lock_attempts},
-	    {"deliver_lock_delay", MTA_TIME, &c->lock_delay},
-	    {"stale_lock_time", MTA_TIME, &c->stale_lock},
-	    {"strict_mailbox_ownership", MTA_BOOL, &c->strict_ownership},
-	    {"message_size_limit", MTA_INT, &message_limit},
-	    {lock_param, MTA_LIST, &locks},
-	    {limit_param, MTA_INT, &c->size_limit},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_myhostname, &c->hostname),
+	    MTA_SET(CFG_P_deliver_lock_attempts, &c->lock_attempts),
+	    MTA_SET(CFG_P_deliver_lock_delay, &c->lock_delay),
+	    MTA_SET(CFG_P_stale_lock_time, &c->stale_lock),
+	    MTA_SET(CFG_P_strict_mailbox_ownership, &c->strict_ownership),
+	    MTA_SET(CFG_P_message_size_limit, &message_limit),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&locks);
 	mta_conf_get(conf, tab);
+	mta_conf_named(conf, lock_param, &locks);
+	mta_conf_named(conf, limit_param, &c->size_limit);
 	c->locks = lock_methods(lock_param, &locks);
 	cfg_strvec_fini(&locks);
 	check_limit(limit_param, c->size_limit, message_limit);

@@ -18,11 +18,11 @@ int qflush_site_ok(struct mta_conf *c, const char *site)
 
 	cfg_strvec_init(&elems);
 	cfg_strvec_init(&parent);
-	mta_conf_list(c, "parent_domain_matches_subdomains", &parent);
+	mta_conf_list(c, CFG_P_parent_domain_matches_subdomains, &parent);
 	for (size_t i = 0; i < parent.n; i++)
 		if (strcmp(parent.v[i], "fast_flush_domains") == 0)
 			flags |= MATCH_PARENT;
-	mta_conf_list(c, "fast_flush_domains", &elems);
+	mta_conf_list(c, CFG_P_fast_flush_domains, &elems);
 	l = match_list_new("fast_flush_domains", &elems, flags);
 	rc = match_domain(l, site);
 	match_list_free(l);
@@ -33,8 +33,8 @@ int qflush_site_ok(struct mta_conf *c, const char *site)
 
 int qflush_send(struct mta_conf *c, const char *request, const char *name, const char *value)
 {
-	const char *service = mta_conf_str(c, "flush_service_name");
-	const char *queue_dir = mta_conf_str(c, "queue_directory");
+	const char *service = mta_conf_str(c, CFG_P_flush_service_name);
+	const char *queue_dir = mta_conf_str(c, CFG_P_queue_directory);
 	int fd = ipc_connect(queue_dir, "public", service);
 	int status = QFLUSH_STAT_FAIL;
 	struct mta_stream s;
@@ -44,7 +44,7 @@ int qflush_send(struct mta_conf *c, const char *request, const char *name, const
 		mta_warn("connect to public/%s: %m", service);
 		return QFLUSH_STAT_FAIL;
 	}
-	mta_stream_init(&s, fd, (int)mta_conf_time(c, "ipc_timeout"));
+	mta_stream_init(&s, fd, (int)mta_conf_time(c, CFG_P_ipc_timeout));
 	cfg_strvec_init(&a);
 	ipc_add(&a, "request", "%s", request);
 	ipc_add(&a, name, "%s", value);

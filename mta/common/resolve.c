@@ -53,7 +53,7 @@ static struct match_list *domains(struct rslv *r, struct mta_conf *c, const char
 	struct match_list *l;
 
 	cfg_strvec_init(&v);
-	mta_conf_list(c, param, &v);
+	mta_conf_named(c, param, &v);
 	l = match_list_new(param, &v, rslv_parent_matches(r, param) ? MATCH_PARENT : 0);
 	cfg_strvec_fini(&v);
 	return l;
@@ -95,21 +95,21 @@ struct rslv *rslv_new(struct mta_conf *c)
 {
 	struct rslv *r = cfg_xcalloc(1, sizeof(*r));
 	struct cfg_strvec ifs, pifs;
-	struct mta_param tab[] = {
-	    {"myhostname", MTA_STR, &r->myhostname},
-	    {"myorigin", MTA_STR, &r->myorigin},
-	    {"recipient_delimiter", MTA_STR, &r->delimiters},
-	    {"local_transport", MTA_STR, &r->local_transport},
-	    {"virtual_transport", MTA_STR, &r->virtual_transport},
-	    {"relay_transport", MTA_STR, &r->relay_transport},
-	    {"default_transport", MTA_STR, &r->default_transport},
-	    {"relayhost", MTA_STR, &r->relayhost},
-	    {"allow_percent_hack", MTA_BOOL, &r->percent_hack},
-	    {"swap_bangpath", MTA_BOOL, &r->swap_bang},
-	    {"parent_domain_matches_subdomains", MTA_LIST, &r->parent_params},
-	    {"transport_maps", MTA_LIST, &r->transport_maps},
-	    {"relocated_maps", MTA_LIST, &r->relocated_maps},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_myhostname, &r->myhostname),
+	    MTA_SET(CFG_P_myorigin, &r->myorigin),
+	    MTA_SET(CFG_P_recipient_delimiter, &r->delimiters),
+	    MTA_SET(CFG_P_local_transport, &r->local_transport),
+	    MTA_SET(CFG_P_virtual_transport, &r->virtual_transport),
+	    MTA_SET(CFG_P_relay_transport, &r->relay_transport),
+	    MTA_SET(CFG_P_default_transport, &r->default_transport),
+	    MTA_SET(CFG_P_relayhost, &r->relayhost),
+	    MTA_SET(CFG_P_allow_percent_hack, &r->percent_hack),
+	    MTA_SET(CFG_P_swap_bangpath, &r->swap_bang),
+	    MTA_SET(CFG_P_parent_domain_matches_subdomains, &r->parent_params),
+	    MTA_SET(CFG_P_transport_maps, &r->transport_maps),
+	    MTA_SET(CFG_P_relocated_maps, &r->relocated_maps),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&r->parent_params);
@@ -123,8 +123,8 @@ struct rslv *rslv_new(struct mta_conf *c)
 	r->vm_domains = domains(r, c, "virtual_mailbox_domains");
 	cfg_strvec_init(&ifs);
 	cfg_strvec_init(&pifs);
-	mta_conf_list(c, "inet_interfaces", &ifs);
-	mta_conf_list(c, "proxy_interfaces", &pifs);
+	mta_conf_list(c, CFG_P_inet_interfaces, &ifs);
+	mta_conf_list(c, CFG_P_proxy_interfaces, &pifs);
 	add_interfaces(r, &ifs);
 	add_interfaces(r, &pifs);
 	cfg_strvec_fini(&ifs);

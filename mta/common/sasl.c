@@ -138,7 +138,7 @@ void sasl_conf_flags(struct mta_conf *conf, const char *param, unsigned *deny, u
 
 	cfg_strvec_init(&v);
 	cfg_buf_init(&why);
-	mta_conf_list(conf, param, &v);
+	mta_conf_named(conf, param, &v);
 	if (sasl_mech_flags(&v, deny, require, &why) < 0)
 		mta_fatal("%s: %s", param, why.data);
 	cfg_buf_fini(&why);

@@ -67,7 +67,7 @@ void mta_server_drop_privileges(struct mta_server *srv)
 		srv->privileged = 1;
 		return;
 	}
-	owner = mta_conf_str(&srv->conf, "mail_owner");
+	owner = mta_conf_str(&srv->conf, CFG_P_mail_owner);
 	pw = getpwnam(owner);
 	if (pw == NULL)
 		mta_fatal("unknown mail_owner user name value: %s", owner);
@@ -241,10 +241,10 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 	if (srv.standalone)
 		mta_log_stderr(0); /* sendmail -bs: the log only, not the client's stderr */
 	mta_conf_log(&srv.conf);
-	srv.queue_dir = mta_conf_str(&srv.conf, "queue_directory");
-	srv.max_use = mta_conf_long(&srv.conf, "max_use");
-	srv.max_idle = mta_conf_time(&srv.conf, "max_idle");
-	srv.ipc_timeout = mta_conf_time(&srv.conf, "ipc_timeout");
+	srv.queue_dir = mta_conf_str(&srv.conf, CFG_P_queue_directory);
+	srv.max_use = mta_conf_long(&srv.conf, CFG_P_max_use);
+	srv.max_idle = mta_conf_time(&srv.conf, CFG_P_max_idle);
+	srv.ipc_timeout = mta_conf_time(&srv.conf, CFG_P_ipc_timeout);
 	if (srv.max_use <= 0)
 		srv.max_use = 1L << 30;
 	{

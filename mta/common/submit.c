@@ -177,7 +177,7 @@ char *submit_program(struct mta_conf *c, const char *name)
 	char *top, *p;
 
 	if (cfg_config_explicit(c->cfg, "command_directory") != NULL)
-		return cfg_xasprintf("%s/%s", mta_conf_str(c, "command_directory"), name);
+		return cfg_xasprintf("%s/%s", mta_conf_str(c, CFG_P_command_directory), name);
 	if ((top = build_top()) != NULL) {
 		p = cfg_xasprintf("%s/tools/%s/%s", top, name, name);
 		free(top);
@@ -198,7 +198,7 @@ const char *submit_user_denied(struct mta_conf *c, const char *param, uid_t uid)
 
 	snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "unknown");
 	cfg_strvec_init(&elems);
-	mta_conf_list(c, param, &elems);
+	mta_conf_named(c, param, &elems);
 	l = match_list_new(param, &elems, 0);
 	/* a table that cannot be read denies: fail closed */
 	rc = match_domain(l, name);
@@ -235,8 +235,9 @@ const char *submit_config_dir(int status)
 void submit_log(struct mta_conf *c)
 {
 	/* no warning when maillog_file is not ours to open: the lines still reach stderr */
-	(void)mta_log_config(mta_conf_str(c, "syslog_name"), mta_conf_str(c, "maillog_file"),
-	                     mta_conf_str(c, "myhostname"), mta_conf_str(c, "syslog_facility"));
+	(void)mta_log_config(mta_conf_str(c, CFG_P_syslog_name),
+	                     mta_conf_str(c, CFG_P_maillog_file), mta_conf_str(c, CFG_P_myhostname),
+	                     mta_conf_str(c, CFG_P_syslog_facility));
 }
 
 const char *submit_printable(const char *s)

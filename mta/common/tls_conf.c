@@ -16,63 +16,84 @@ const char *mta_tls_cipherlist(struct mta_conf *conf, const char *grade)
 
 	for (size_t i = 0; grades[i]; i++) {
 		if (strcasecmp(grade, grades[i]) == 0) {
+			const char *v = "";
+
 			snprintf(name, sizeof(name), "tls_%s_cipherlist", grades[i]);
-			return mta_conf_str(conf, name);
+			mta_conf_named(conf, name, &v);
+			return v;
 		}
 	}
 	return NULL;
 }
 
-/* pname - "PREFIX_tls_SUFFIX" into a static slot (one per table row) */
-static const char *pname(char slot[][64], size_t i, const char *prefix, const char *suffix)
+/* tls_id - the registry id of PREFIX_tls_SUFFIX */
+static enum cfg_param_id tls_id(const char *prefix, const char *suffix)
 {
-	snprintf(slot[i], 64, "%s_tls_%s", prefix, suffix);
-	return slot[i];
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_tls_%s", prefix, suffix);
+	return mta_conf_id(name);
+}
+
+/* read_tls - the parameter PREFIX_tls_SUFFIX into out (typed by the registry) */
+static void read_tls(struct mta_conf *conf, const char *prefix, const char *suffix, void *out,
+                     enum mta_kind ctype)
+{
+	struct mta_setting t[] = {{tls_id(prefix, suffix), out, ctype}, MTA_SETTINGS_END};
+
+	mta_conf_get(conf, t);
+}
+
+long mta_tls_loglevel(const char *text)
+{
+	return strtol(text, NULL, 10);
 }
 
 int mta_tls_params_load(struct mta_conf *conf, const char *prefix, int mandatory,
                         struct mta_tls_params *p, struct cfg_buf *why)
 {
 	struct mta_tls_conf *c = &p->c;
-	const char *ex = "", *mex = "", *grade = "";
-	char names[24][64];
+	const char *ex = "", *mex = "", *grade = "", *loglevel = "0";
 	int server = strcmp(prefix, "smtpd") == 0;
 	long depth = 9;
-	size_t n = 0;
-	struct mta_param tab[24];
+	struct cfg_strvec curves;
 
 	memset(p, 0, sizeof(*p));
 	cfg_strvec_init(&p->chain_files);
 	c->server = server;
-#define P(suffix, type, out)                                                                       \
-	tab[n] = (struct mta_param){pname(names, n, prefix, suffix), type, out}, n++
-	P("cert_file", MTA_STR, &c->cert_file);
-	P("key_file", MTA_STR, &c->key_file);
-	P("eccert_file", MTA_STR, &c->eccert_file);
-	P("eckey_file", MTA_STR, &c->eckey_file);
-	P("dcert_file", MTA_STR, &c->dcert_file);
-	P("dkey_file", MTA_STR, &c->dkey_file);
-	P("chain_files", MTA_LIST, &p->chain_files);
-	P("CAfile", MTA_STR, &c->CAfile);
-	P("CApath", MTA_STR, &c->CApath);
-	P(mandatory ? "mandatory_protocols" : "protocols", MTA_STR, &c->protocols);
-	P(mandatory ? "mandatory_ciphers" : "ciphers", MTA_STR, &grade);
-	P("exclude_ciphers", MTA_STR, &ex);
-	P("mandatory_exclude_ciphers", MTA_STR, &mex);
-	P("security_level", MTA_STR, &p->level);
-	P("loglevel", MTA_INT, &p->loglevel);
-	P("fingerprint_digest", MTA_STR, &c->fingerprint);
-	P(server ? "ccert_verifydepth" : "scert_verifydepth", MTA_INT, &depth);
+#define P(suffix, out) read_tls(conf, prefix, suffix, out, MTA_CTYPE(out))
+	P("cert_file", &c->cert_file);
+	P("key_file", &c->key_file);
+	P("eccert_file", &c->eccert_file);
+	P("eckey_file", &c->eckey_file);
+	P("dcert_file", &c->dcert_file);
+	P("dkey_file", &c->dkey_file);
+	P("chain_files", &p->chain_files);
+	P("CAfile", &c->CAfile);
+	P("CApath", &c->CApath);
+	/* lists OpenSSL's side takes as text */
+	c->protocols =
+	    mta_conf_text(conf, tls_id(prefix, mandatory ? "mandatory_protocols" : "protocols"));
+	P(mandatory ? "mandatory_ciphers" : "ciphers", &grade);
+	ex = mta_conf_text(conf, tls_id(prefix, "exclude_ciphers"));
+	mex = mta_conf_text(conf, tls_id(prefix, "mandatory_exclude_ciphers"));
+	P("security_level", &p->level);
+	P("loglevel", &loglevel);
+	P("fingerprint_digest", &c->fingerprint);
+	P(server ? "ccert_verifydepth" : "scert_verifydepth", &depth);
 	if (server) {
-		P("dh1024_param_file", MTA_STR, &c->dh_file);
-		P("ask_ccert", MTA_BOOL, &c->ask_ccert);
-		P("session_cache_timeout", MTA_TIME, &c->ticket_lifetime);
+		P("dh1024_param_file", &c->dh_file);
+		P("ask_ccert", &c->ask_ccert);
+		P("session_cache_timeout", &c->ticket_lifetime);
 	}
 #undef P
-	tab[n] = (struct mta_param){NULL, MTA_STR, NULL};
-	mta_conf_get(conf, tab);
-	c->curves = mta_conf_str(conf, "tls_eecdh_auto_curves");
-	c->preempt = mta_conf_bool(conf, "tls_preempt_cipherlist");
+	p->loglevel = mta_tls_loglevel(loglevel);
+	cfg_strvec_init(&curves);
+	mta_conf_list(conf, CFG_P_tls_eecdh_auto_curves, &curves);
+	p->curves = cfg_strvec_join(&curves, " ");
+	cfg_strvec_fini(&curves);
+	c->curves = p->curves;
+	c->preempt = mta_conf_bool(conf, CFG_P_tls_preempt_cipherlist);
 	c->chain_files = &p->chain_files;
 	c->verify_depth = (int)depth;
 	p->grade = grade;
@@ -90,5 +111,7 @@ void mta_tls_params_fini(struct mta_tls_params *p)
 {
 	cfg_strvec_fini(&p->chain_files);
 	free((char *)p->excluded);
+	free(p->curves);
+	p->curves = NULL;
 	p->excluded = NULL;
 }

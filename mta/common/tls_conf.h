@@ -23,6 +23,7 @@ struct mta_tls_params {
 	long loglevel;
 	const char *grade;    /* the cipher grade in force ("medium") */
 	const char *excluded; /* exclusions, joined (owned) */
+	char *curves;         /* tls_eecdh_auto_curves, joined (owned) */
 };
 
 /*
@@ -34,6 +35,8 @@ int mta_tls_params_load(struct mta_conf *conf, const char *prefix, int mandatory
                         struct mta_tls_params *p, struct cfg_buf *why);
 /* mta_tls_params_fini - release */
 void mta_tls_params_fini(struct mta_tls_params *p);
+/* mta_tls_loglevel - the number a *_tls_loglevel value ("0".."4") stands for */
+long mta_tls_loglevel(const char *text);
 /* mta_tls_cipherlist - the OpenSSL list of a grade ("high"...), NULL for an unknown grade */
 const char *mta_tls_cipherlist(struct mta_conf *conf, const char *grade);
 

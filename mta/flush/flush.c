@@ -134,7 +134,7 @@ out:
 /* init - settings */
 static void init(struct mta_server *srv)
 {
-	qmgr_service = mta_conf_str(&srv->conf, "queue_service_name");
+	qmgr_service = mta_conf_str(&srv->conf, CFG_P_queue_service_name);
 }
 
 /* flush_main - the flush program */

@@ -284,25 +284,25 @@ static void init(struct mta_server *srv)
 	struct mbx_cfg mc = {.prog = "local", .open_dsn = "5.2.0", .correct = local_correct};
 	struct cfg_buf why;
 	const char *v;
-	struct mta_param tab[] = {
-	    {"myhostname", MTA_STR, &cfg.myhostname},
-	    {"myorigin", MTA_STR, &cfg.myorigin},
-	    {"mail_spool_directory", MTA_STR, &cfg.spool_dir},
-	    {"home_mailbox", MTA_STR, &cfg.home_mailbox},
-	    {"recipient_delimiter", MTA_STR, &cfg.recipient_delimiter},
-	    {"default_privs", MTA_STR, &cfg.default_privs},
-	    {"luser_relay", MTA_STR, &cfg.luser_relay},
-	    {"forward_expansion_filter", MTA_STR, &cfg.fwd_filter},
-	    {"execution_directory_expansion_filter", MTA_STR, &cfg.exec_filter},
-	    {"command_time_limit", MTA_TIME, &cfg.command_time_limit},
-	    {"duplicate_filter_limit", MTA_INT, &cfg.dup_limit},
-	    {"line_length_limit", MTA_INT, &cfg.line_limit},
-	    {"owner_request_special", MTA_BOOL, &cfg.owner_request_special},
-	    {"require_home_directory", MTA_BOOL, &cfg.require_home},
-	    {"allow_mail_to_commands", MTA_LIST, &cmds},
-	    {"allow_mail_to_files", MTA_LIST, &files},
-	    {"alias_maps", MTA_LIST, &maps},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_myhostname, &cfg.myhostname),
+	    MTA_SET(CFG_P_myorigin, &cfg.myorigin),
+	    MTA_SET(CFG_P_mail_spool_directory, &cfg.spool_dir),
+	    MTA_SET(CFG_P_home_mailbox, &cfg.home_mailbox),
+	    MTA_SET(CFG_P_recipient_delimiter, &cfg.recipient_delimiter),
+	    MTA_SET(CFG_P_default_privs, &cfg.default_privs),
+	    MTA_SET(CFG_P_luser_relay, &cfg.luser_relay),
+	    MTA_SET(CFG_P_forward_expansion_filter, &cfg.fwd_filter),
+	    MTA_SET(CFG_P_execution_directory_expansion_filter, &cfg.exec_filter),
+	    MTA_SET(CFG_P_command_time_limit, &cfg.command_time_limit),
+	    MTA_SET(CFG_P_duplicate_filter_limit, &cfg.dup_limit),
+	    MTA_SET(CFG_P_line_length_limit, &cfg.line_limit),
+	    MTA_SET(CFG_P_owner_request_special, &cfg.owner_request_special),
+	    MTA_SET(CFG_P_require_home_directory, &cfg.require_home),
+	    MTA_SET(CFG_P_allow_mail_to_commands, &cmds),
+	    MTA_SET(CFG_P_allow_mail_to_files, &files),
+	    MTA_SET(CFG_P_alias_maps, &maps),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&cmds);

@@ -23,7 +23,7 @@ static const char *queue_dir, *cleanup_service;
 void local_fwd_init(struct mta_server *srv)
 {
 	queue_dir = srv->queue_dir;
-	cleanup_service = mta_conf_str(&srv->conf, "cleanup_service_name");
+	cleanup_service = mta_conf_str(&srv->conf, CFG_P_cleanup_service_name);
 	if (cleanup_service == NULL || *cleanup_service == '\0')
 		cleanup_service = "cleanup";
 }

@@ -174,19 +174,19 @@ static void watch(void)
 /* load_settings - the master's own parameters */
 static void load_settings(void)
 {
-	struct mta_param tab[] = {
-	    {"queue_directory", MTA_STR, &M.queue_dir},
-	    {"daemon_directory", MTA_STR, &M.daemon_dir},
-	    {"default_process_limit", MTA_INT, &M.default_maxproc},
-	    {"service_throttle_time", MTA_TIME, &M.throttle_time},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_queue_directory, &M.queue_dir),
+	    MTA_SET(CFG_P_daemon_directory, &M.daemon_dir),
+	    MTA_SET(CFG_P_default_process_limit, &M.default_maxproc),
+	    MTA_SET(CFG_P_service_throttle_time, &M.throttle_time),
+	    MTA_SETTINGS_END,
 	};
 
 	mta_conf_get(&M.conf, tab);
 	M.owner_uid = (uid_t)-1;
 	M.owner_gid = (gid_t)-1;
 	if (geteuid() == 0) {
-		const char *owner = mta_conf_str(&M.conf, "mail_owner");
+		const char *owner = mta_conf_str(&M.conf, CFG_P_mail_owner);
 		struct passwd *pw = getpwnam(owner);
 
 		if (pw == NULL)
@@ -214,7 +214,7 @@ static void reload(void)
 	mta_conf_log(&M.conf);
 	load_settings();
 	master_svc_load(&M, &why);
-	version = mta_conf_str(&M.conf, "mail_version");
+	version = mta_conf_str(&M.conf, CFG_P_mail_version);
 	mta_info("reload -- version %s, configuration %s", version, M.config_dir);
 	cfg_buf_fini(&why);
 	for (size_t i = 0; i < M.nsvcs;) {
@@ -439,7 +439,7 @@ int master_main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	master_svc_load(&M, &why);
 	cfg_buf_fini(&why);
-	version = mta_conf_str(&M.conf, "mail_version");
+	version = mta_conf_str(&M.conf, CFG_P_mail_version);
 	mta_info("daemon started -- version %s, configuration %s", version, M.config_dir);
 	if (ready[1] >= 0) {
 		if (write(ready[1], "0", 1) != 1) {

@@ -151,7 +151,7 @@ static int open_inet(struct master *m, struct master_svc *svc, struct cfg_buf *w
 	snprintf(buf, sizeof(buf), "%s", svc->name);
 	cfg_strvec_init(&ifs);
 	cfg_strvec_init(&protos);
-	mta_conf_list(&m->conf, "inet_protocols", &protos);
+	mta_conf_list(&m->conf, CFG_P_inet_protocols, &protos);
 	for (size_t i = 0; i < protos.n; i++) {
 		if (strcasecmp(protos.v[i], "all") == 0)
 			v4 = v6 = 1;
@@ -182,7 +182,7 @@ static int open_inet(struct master *m, struct master_svc *svc, struct cfg_buf *w
 		goto out;
 	}
 	/* no host in the entry: inet_interfaces decides */
-	mta_conf_list(&m->conf, "inet_interfaces", &ifs);
+	mta_conf_list(&m->conf, CFG_P_inet_interfaces, &ifs);
 	for (size_t i = 0; i < ifs.n && rc == 0; i++) {
 		const char *h = ifs.v[i];
 

@@ -225,9 +225,9 @@ static void trigger(struct mta_server *srv, char req)
 /* init - settings */
 static void init(struct mta_server *srv)
 {
-	cleanup_service = mta_conf_str(&srv->conf, "cleanup_service_name");
-	content_filter = mta_conf_str(&srv->conf, "content_filter");
-	receive_override = mta_conf_str(&srv->conf, "receive_override_options");
+	cleanup_service = mta_conf_str(&srv->conf, CFG_P_cleanup_service_name);
+	content_filter = mta_conf_str(&srv->conf, CFG_P_content_filter);
+	receive_override = mta_conf_text(&srv->conf, CFG_P_receive_override_options);
 }
 
 /* pickup_main - the pickup program */

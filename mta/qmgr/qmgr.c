@@ -521,16 +521,16 @@ static void run(struct mta_server *srv)
 /* init - settings */
 static void init(struct mta_server *srv)
 {
-	struct mta_param tab[] = {
-	    {"qmgr_message_active_limit", MTA_INT, &Q.active_limit},
-	    {"queue_run_delay", MTA_TIME, &Q.run_delay},
-	    {"minimal_backoff_time", MTA_TIME, &Q.min_backoff},
-	    {"maximal_backoff_time", MTA_TIME, &Q.max_backoff},
-	    {"maximal_queue_lifetime", MTA_TIME, &Q.max_lifetime},
-	    {"bounce_queue_lifetime", MTA_TIME, &Q.bounce_lifetime},
-	    {"bounce_service_name", MTA_STR, &Q.bounce_service},
-	    {"default_filter_nexthop", MTA_STR, &Q.filter_nexthop},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_qmgr_message_active_limit, &Q.active_limit),
+	    MTA_SET(CFG_P_queue_run_delay, &Q.run_delay),
+	    MTA_SET(CFG_P_minimal_backoff_time, &Q.min_backoff),
+	    MTA_SET(CFG_P_maximal_backoff_time, &Q.max_backoff),
+	    MTA_SET(CFG_P_maximal_queue_lifetime, &Q.max_lifetime),
+	    MTA_SET(CFG_P_bounce_queue_lifetime, &Q.bounce_lifetime),
+	    MTA_SET(CFG_P_bounce_service_name, &Q.bounce_service),
+	    MTA_SET(CFG_P_default_filter_nexthop, &Q.filter_nexthop),
+	    MTA_SETTINGS_END,
 	};
 
 	Q.srv = srv;

@@ -114,7 +114,7 @@ static struct qm_transport *transport(struct qmgr *q, const char *name)
 	if (maxproc && strcmp(maxproc, "-") != 0)
 		tp->maxproc = strtol(maxproc, NULL, 10);
 	else
-		tp->maxproc = mta_conf_long(&q->srv->conf, "default_process_limit");
+		tp->maxproc = mta_conf_long(&q->srv->conf, CFG_P_default_process_limit);
 	tp->dest_limit = service_long(q, name, "_destination_concurrency_limit");
 	tp->rcpt_limit = service_long(q, name, "_destination_recipient_limit");
 	if (tp->dest_limit <= 0)

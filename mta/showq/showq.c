@@ -51,7 +51,7 @@ static void serve(struct mta_server *srv, int in, int out)
 /* init - settings */
 static void init(struct mta_server *srv)
 {
-	empty_addr = mta_conf_str(&srv->conf, "empty_address_recipient");
+	empty_addr = mta_conf_str(&srv->conf, CFG_P_empty_address_recipient);
 }
 
 /* showq_main - the showq program */

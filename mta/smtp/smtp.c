@@ -28,53 +28,51 @@
 
 /* a setting: its smtp_ and lmtp_ names (NULL: that agent has none) and where it goes */
 struct setting {
-	const char *smtp;
-	const char *lmtp;
-	enum mta_ptype type;
+	enum cfg_param_id smtp;
+	enum cfg_param_id lmtp; /* CFG_P_COUNT: lmtp has none */
 	size_t off;
+	enum mta_kind ctype; /* the field's type (conf.h: MTA_CTYPE) */
 };
 
-#define S(sname, lname, type, field)                                                               \
+#define S(sname, lname, field)                                                                     \
 	{                                                                                          \
-		sname, lname, type, offsetof(struct smtp_cfg, field)                               \
+		CFG_P_##sname, lname, offsetof(struct smtp_cfg, field),                            \
+		    MTA_CTYPE(&((struct smtp_cfg *)0)->field)                                      \
 	}
 
 static const struct setting settings[] = {
-    S("myhostname", "myhostname", MTA_STR, myhostname),
-    S("smtp_helo_name", "lmtp_lhlo_name", MTA_STR, helo_name),
-    S("smtp_bind_address", "lmtp_bind_address", MTA_STR, bind_address),
-    S("smtp_bind_address6", "lmtp_bind_address6", MTA_STR, bind_address6),
-    S("smtp_tcp_port", "lmtp_tcp_port", MTA_STR, tcp_port),
-    S("smtp_fallback_relay", "lmtp_fallback_relay", MTA_STR, fallback_relay),
-    S("smtp_dns_support_level", "lmtp_dns_support_level", MTA_STR, dns_support_level),
-    S("disable_dns_lookups", "disable_dns_lookups", MTA_BOOL, disable_dns),
-    S("smtp_connect_timeout", "lmtp_connect_timeout", MTA_TIME, connect_timeout),
-    S("smtp_helo_timeout", "lmtp_lhlo_timeout", MTA_TIME, helo_timeout),
-    S("smtp_mail_timeout", "lmtp_mail_timeout", MTA_TIME, mail_timeout),
-    S("smtp_rcpt_timeout", "lmtp_rcpt_timeout", MTA_TIME, rcpt_timeout),
-    S("smtp_data_init_timeout", "lmtp_data_init_timeout", MTA_TIME, data_init_timeout),
-    S("smtp_data_xfer_timeout", "lmtp_data_xfer_timeout", MTA_TIME, data_xfer_timeout),
-    S("smtp_data_done_timeout", "lmtp_data_done_timeout", MTA_TIME, data_done_timeout),
-    S("smtp_quit_timeout", "lmtp_quit_timeout", MTA_TIME, quit_timeout),
-    S("smtp_rset_timeout", "lmtp_rset_timeout", MTA_TIME, rset_timeout),
-    S("smtp_connection_cache_on_demand", "lmtp_connection_cache_on_demand", MTA_BOOL,
-      cache_on_demand),
-    S("smtp_connection_reuse_time_limit", "lmtp_connection_reuse_time_limit", MTA_TIME,
-      reuse_time_limit),
-    S("smtp_connection_reuse_count_limit", "lmtp_connection_reuse_count_limit", MTA_INT,
+    S(myhostname, CFG_P_myhostname, myhostname),
+    S(smtp_helo_name, CFG_P_lmtp_lhlo_name, helo_name),
+    S(smtp_bind_address, CFG_P_lmtp_bind_address, bind_address),
+    S(smtp_bind_address6, CFG_P_lmtp_bind_address6, bind_address6),
+    S(smtp_tcp_port, CFG_P_lmtp_tcp_port, tcp_port),
+    S(smtp_fallback_relay, CFG_P_lmtp_fallback_relay, fallback_relay),
+    S(smtp_dns_support_level, CFG_P_lmtp_dns_support_level, dns_support_level),
+    S(disable_dns_lookups, CFG_P_disable_dns_lookups, disable_dns),
+    S(smtp_connect_timeout, CFG_P_lmtp_connect_timeout, connect_timeout),
+    S(smtp_helo_timeout, CFG_P_lmtp_lhlo_timeout, helo_timeout),
+    S(smtp_mail_timeout, CFG_P_lmtp_mail_timeout, mail_timeout),
+    S(smtp_rcpt_timeout, CFG_P_lmtp_rcpt_timeout, rcpt_timeout),
+    S(smtp_data_init_timeout, CFG_P_lmtp_data_init_timeout, data_init_timeout),
+    S(smtp_data_xfer_timeout, CFG_P_lmtp_data_xfer_timeout, data_xfer_timeout),
+    S(smtp_data_done_timeout, CFG_P_lmtp_data_done_timeout, data_done_timeout),
+    S(smtp_quit_timeout, CFG_P_lmtp_quit_timeout, quit_timeout),
+    S(smtp_rset_timeout, CFG_P_lmtp_rset_timeout, rset_timeout),
+    S(smtp_connection_cache_on_demand, CFG_P_lmtp_connection_cache_on_demand, cache_on_demand),
+    S(smtp_connection_reuse_time_limit, CFG_P_lmtp_connection_reuse_time_limit, reuse_time_limit),
+    S(smtp_connection_reuse_count_limit, CFG_P_lmtp_connection_reuse_count_limit,
       reuse_count_limit),
-    S("smtp_mx_address_limit", "lmtp_mx_address_limit", MTA_INT, mx_address_limit),
-    S("smtp_mx_session_limit", "lmtp_mx_session_limit", MTA_INT, mx_session_limit),
-    S("smtp_line_length_limit", "lmtp_line_length_limit", MTA_SIZE, line_length_limit),
-    S("smtp_randomize_addresses", "lmtp_randomize_addresses", MTA_BOOL, randomize),
-    S("smtp_never_send_ehlo", NULL, MTA_BOOL, never_ehlo),
-    S("smtp_skip_5xx_greeting", "lmtp_skip_5xx_greeting", MTA_BOOL, skip_5xx_greeting),
-    S("smtp_skip_quit_response", "lmtp_skip_quit_response", MTA_BOOL, skip_quit_response),
-    S("smtp_defer_if_no_mx_address_found", "lmtp_defer_if_no_mx_address_found", MTA_BOOL,
-      defer_no_mx_addr),
-    S("smtp_discard_ehlo_keywords", "lmtp_discard_lhlo_keywords", MTA_LIST, discard_ehlo),
-    S("smtp_host_lookup", "lmtp_host_lookup", MTA_LIST, host_lookup),
-    S("inet_protocols", "inet_protocols", MTA_LIST, protocols),
+    S(smtp_mx_address_limit, CFG_P_lmtp_mx_address_limit, mx_address_limit),
+    S(smtp_mx_session_limit, CFG_P_lmtp_mx_session_limit, mx_session_limit),
+    S(smtp_line_length_limit, CFG_P_lmtp_line_length_limit, line_length_limit),
+    S(smtp_randomize_addresses, CFG_P_lmtp_randomize_addresses, randomize),
+    S(smtp_never_send_ehlo, CFG_P_COUNT, never_ehlo),
+    S(smtp_skip_5xx_greeting, CFG_P_lmtp_skip_5xx_greeting, skip_5xx_greeting),
+    S(smtp_skip_quit_response, CFG_P_lmtp_skip_quit_response, skip_quit_response),
+    S(smtp_defer_if_no_mx_address_found, CFG_P_lmtp_defer_if_no_mx_address_found, defer_no_mx_addr),
+    S(smtp_discard_ehlo_keywords, CFG_P_lmtp_discard_lhlo_keywords, discard_ehlo),
+    S(smtp_host_lookup, CFG_P_lmtp_host_lookup, host_lookup),
+    S(inet_protocols, CFG_P_inet_protocols, protocols),
 };
 
 static struct smtp_cfg CFG;
@@ -92,7 +90,7 @@ static double wall(void)
 /* load - the agent's settings from the service's view */
 static void load(struct mta_server *srv, const char *name)
 {
-	struct mta_param tab[sizeof(settings) / sizeof(settings[0]) + 1];
+	struct mta_setting tab[sizeof(settings) / sizeof(settings[0]) + 1];
 	size_t n = 0;
 	const char *lvl;
 
@@ -103,18 +101,16 @@ static void load(struct mta_server *srv, const char *name)
 	cfg_strvec_init(&CFG.host_lookup);
 	cfg_strvec_init(&CFG.protocols);
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
-		const char *pname = CFG.lmtp ? settings[i].lmtp : settings[i].smtp;
+		enum cfg_param_id id = CFG.lmtp ? settings[i].lmtp : settings[i].smtp;
 
-		if (pname == NULL)
+		if (id == CFG_P_COUNT)
 			continue;
-		tab[n].name = pname;
-		tab[n].type = settings[i].type;
+		tab[n].id = id;
 		tab[n].out = (char *)&CFG + settings[i].off;
+		tab[n].ctype = settings[i].ctype;
 		n++;
 	}
-	tab[n].name = NULL;
-	tab[n].type = MTA_STR;
-	tab[n].out = NULL;
+	tab[n] = (struct mta_setting)MTA_SETTINGS_END;
 	mta_conf_get(&srv->conf, tab);
 	lvl = CFG.dns_support_level;
 	CFG.dns = *lvl ? strcasecmp(lvl, "disabled") != 0 : !CFG.disable_dns;

@@ -80,18 +80,18 @@ static struct mta_server *server; /* for contexts a policy entry asks for */
 
 void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 {
-	const char *level = "";
-	struct mta_param tab[] = {
-	    {"smtp_tls_security_level", MTA_STR, &level},
-	    {"smtp_tls_loglevel", MTA_INT, &c->tls_loglevel},
-	    {"smtp_starttls_timeout", MTA_TIME, &c->starttls_timeout},
-	    {"smtp_tls_policy_maps", MTA_LIST, &c->tls_policy_maps},
-	    {"smtp_tls_verify_cert_match", MTA_LIST, &c->verify_match},
-	    {"smtp_sasl_auth_enable", MTA_BOOL, &c->sasl_enable},
-	    {"smtp_sender_dependent_authentication", MTA_BOOL, &c->sender_auth},
-	    {"smtp_sasl_password_maps", MTA_LIST, &c->sasl_passwd_maps},
-	    {"smtp_sasl_mechanism_filter", MTA_LIST, &c->sasl_filter},
-	    {NULL, MTA_STR, NULL},
+	const char *level = "", *loglevel = "0";
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtp_tls_security_level, &level),
+	    MTA_SET(CFG_P_smtp_tls_loglevel, &loglevel),
+	    MTA_SET(CFG_P_smtp_starttls_timeout, &c->starttls_timeout),
+	    MTA_SET(CFG_P_smtp_tls_policy_maps, &c->tls_policy_maps),
+	    MTA_SET(CFG_P_smtp_tls_verify_cert_match, &c->verify_match),
+	    MTA_SET(CFG_P_smtp_sasl_auth_enable, &c->sasl_enable),
+	    MTA_SET(CFG_P_smtp_sender_dependent_authentication, &c->sender_auth),
+	    MTA_SET(CFG_P_smtp_sasl_password_maps, &c->sasl_passwd_maps),
+	    MTA_SET(CFG_P_smtp_sasl_mechanism_filter, &c->sasl_filter),
+	    MTA_SETTINGS_END,
 	};
 	const char *sec[2] = {"smtp_sasl_security_options", "smtp_sasl_tls_security_options"};
 	unsigned *deny[2] = {&c->sasl_deny, &c->sasl_tls_deny};
@@ -105,6 +105,7 @@ void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 	if (c->lmtp)
 		return; /* lmtp_tls_* and lmtp_sasl_* are not postkit's */
 	mta_conf_get(&srv->conf, tab);
+	c->tls_loglevel = mta_tls_loglevel(loglevel);
 	if ((c->tls_level = level_of(level)) < 0)
 		mta_fatal("invalid TLS security level: \"%s\"", level);
 	for (int i = 0; i < 2; i++)

@@ -512,7 +512,7 @@ static int override_has(const char *value, const char *word)
  */
 static void standalone_init(struct mta_server *srv)
 {
-	struct passwd *owner = getpwnam(mta_conf_str(&srv->conf, "mail_owner"));
+	struct passwd *owner = getpwnam(mta_conf_str(&srv->conf, CFG_P_mail_owner));
 	struct smtpd_rules *r = cfg.rules;
 	struct rlist *lists[] = {&r->client, &r->helo, &r->sender, &r->relay,
 	                         &r->rcpt,   &r->data, &r->eod,    &r->etrn};
@@ -527,34 +527,33 @@ static void standalone_init(struct mta_server *srv)
 /* init - read the settings once per process */
 static void init(struct mta_server *srv)
 {
-	struct mta_param tab[] = {
-	    {"smtpd_banner", MTA_STR, &cfg.banner},
-	    {"myhostname", MTA_STR, &cfg.myhostname},
-	    {"mail_name", MTA_STR, &cfg.mail_name},
-	    {"cleanup_service_name", MTA_STR, &cfg.cleanup_service},
-	    {"smtpd_timeout", MTA_TIME, &cfg.timeout},
-	    {"message_size_limit", MTA_INT, &cfg.size_limit},
-	    {"smtpd_recipient_limit", MTA_INT, &cfg.rcpt_limit},
-	    {"line_length_limit", MTA_INT, &cfg.line_limit},
-	    {"smtpd_hard_error_limit", MTA_INT, &cfg.hard_errors},
-	    {"smtpd_soft_error_limit", MTA_INT, &cfg.soft_errors},
-	    {"smtpd_junk_command_limit", MTA_INT, &cfg.junk_limit},
-	    {"smtpd_error_sleep_time", MTA_TIME, &cfg.error_sleep},
-	    {"disable_vrfy_command", MTA_BOOL, &cfg.disable_vrfy},
-	    {"smtpd_helo_required", MTA_BOOL, &cfg.helo_required},
-	    {"smtpd_delay_reject", MTA_BOOL, &cfg.delay_reject},
-	    {"smtpd_reject_unlisted_recipient", MTA_BOOL, &cfg.unlisted_rcpt},
-	    {"smtpd_reject_unlisted_sender", MTA_BOOL, &cfg.unlisted_sender},
-	    {"strict_rfc821_envelopes", MTA_BOOL, &cfg.strict_821},
-	    {"smtputf8_enable", MTA_BOOL, &cfg.smtputf8},
-	    {"smtpd_peername_lookup", MTA_BOOL, &cfg.peername_lookup},
-	    {"smtpd_forbid_bare_newline", MTA_STR, &cfg.forbid_bare_nl},
-	    {"smtpd_forbid_bare_newline_reject_code", MTA_INT, &cfg.bare_nl_code},
-	    {"smtpd_discard_ehlo_keywords", MTA_LIST, &cfg.discard_ehlo},
-	    {"smtpd_forbidden_commands", MTA_LIST, &cfg.forbidden_cmds},
-	    {"content_filter", MTA_STR, &cfg.content_filter},
-	    {"receive_override_options", MTA_STR, &cfg.receive_override},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtpd_banner, &cfg.banner),
+	    MTA_SET(CFG_P_myhostname, &cfg.myhostname),
+	    MTA_SET(CFG_P_mail_name, &cfg.mail_name),
+	    MTA_SET(CFG_P_cleanup_service_name, &cfg.cleanup_service),
+	    MTA_SET(CFG_P_smtpd_timeout, &cfg.timeout),
+	    MTA_SET(CFG_P_message_size_limit, &cfg.size_limit),
+	    MTA_SET(CFG_P_smtpd_recipient_limit, &cfg.rcpt_limit),
+	    MTA_SET(CFG_P_line_length_limit, &cfg.line_limit),
+	    MTA_SET(CFG_P_smtpd_hard_error_limit, &cfg.hard_errors),
+	    MTA_SET(CFG_P_smtpd_soft_error_limit, &cfg.soft_errors),
+	    MTA_SET(CFG_P_smtpd_junk_command_limit, &cfg.junk_limit),
+	    MTA_SET(CFG_P_smtpd_error_sleep_time, &cfg.error_sleep),
+	    MTA_SET(CFG_P_disable_vrfy_command, &cfg.disable_vrfy),
+	    MTA_SET(CFG_P_smtpd_helo_required, &cfg.helo_required),
+	    MTA_SET(CFG_P_smtpd_delay_reject, &cfg.delay_reject),
+	    MTA_SET(CFG_P_smtpd_reject_unlisted_recipient, &cfg.unlisted_rcpt),
+	    MTA_SET(CFG_P_smtpd_reject_unlisted_sender, &cfg.unlisted_sender),
+	    MTA_SET(CFG_P_strict_rfc821_envelopes, &cfg.strict_821),
+	    MTA_SET(CFG_P_smtputf8_enable, &cfg.smtputf8),
+	    MTA_SET(CFG_P_smtpd_peername_lookup, &cfg.peername_lookup),
+	    MTA_SET(CFG_P_smtpd_forbid_bare_newline, &cfg.forbid_bare_nl),
+	    MTA_SET(CFG_P_smtpd_forbid_bare_newline_reject_code, &cfg.bare_nl_code),
+	    MTA_SET(CFG_P_smtpd_discard_ehlo_keywords, &cfg.discard_ehlo),
+	    MTA_SET(CFG_P_smtpd_forbidden_commands, &cfg.forbidden_cmds),
+	    MTA_SET(CFG_P_content_filter, &cfg.content_filter),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&cfg.discard_ehlo);
@@ -564,6 +563,8 @@ static void init(struct mta_server *srv)
 		cfg.line_limit = 512;
 	if (cfg.hard_errors <= 0)
 		cfg.hard_errors = 20;
+	/* passed on to cleanup as written */
+	cfg.receive_override = mta_conf_text(&srv->conf, CFG_P_receive_override_options);
 	cfg.no_unknown_rcpt = override_has(cfg.receive_override, "no_unknown_recipient_checks");
 	smtpd_check_init(&cfg, &srv->conf);
 	smtpd_sasl_init(&cfg, srv);

@@ -798,7 +798,7 @@ static struct match_list *host_list(struct mta_conf *conf, const char *param)
 	struct match_list *l;
 
 	cfg_strvec_init(&v);
-	mta_conf_list(conf, param, &v);
+	mta_conf_named(conf, param, &v);
 	l = match_list_new(
 	    param, &v, MATCH_HOSTS | (rslv_parent_matches(cfg->rslv, param) ? MATCH_PARENT : 0));
 	cfg_strvec_fini(&v);
@@ -807,35 +807,35 @@ static struct match_list *host_list(struct mta_conf *conf, const char *param)
 
 void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 {
-	struct mta_param tab[] = {
-	    {"smtpd_client_restrictions", MTA_LIST, &c->client_r},
-	    {"smtpd_helo_restrictions", MTA_LIST, &c->helo_r},
-	    {"smtpd_sender_restrictions", MTA_LIST, &c->sender_r},
-	    {"smtpd_relay_restrictions", MTA_LIST, &c->relay_r},
-	    {"smtpd_recipient_restrictions", MTA_LIST, &c->rcpt_r},
-	    {"smtpd_data_restrictions", MTA_LIST, &c->data_r},
-	    {"smtpd_end_of_data_restrictions", MTA_LIST, &c->eod_r},
-	    {"smtpd_etrn_restrictions", MTA_LIST, &c->etrn_r},
-	    {"local_recipient_maps", MTA_LIST, &c->local_rcpt_maps},
-	    {"virtual_alias_maps", MTA_LIST, &c->va_maps},
-	    {"virtual_mailbox_maps", MTA_LIST, &c->vm_maps},
-	    {"relay_recipient_maps", MTA_LIST, &c->relay_rcpt_maps},
-	    {"smtpd_relay_before_recipient_restrictions", MTA_BOOL, &c->relay_before_rcpt},
-	    {"smtpd_null_access_lookup_key", MTA_STR, &c->null_key},
-	    {"recipient_delimiter", MTA_STR, &c->recipient_delimiter},
-	    {"reject_code", MTA_INT, &c->reject_code},
-	    {"defer_code", MTA_INT, &c->defer_code},
-	    {"access_map_reject_code", MTA_INT, &c->access_reject_code},
-	    {"access_map_defer_code", MTA_INT, &c->access_defer_code},
-	    {"relay_domains_reject_code", MTA_INT, &c->relay_reject_code},
-	    {"unknown_local_recipient_reject_code", MTA_INT, &c->unknown_local_code},
-	    {"unknown_virtual_alias_reject_code", MTA_INT, &c->unknown_virtual_code},
-	    {"unknown_virtual_mailbox_reject_code", MTA_INT, &unknown_vmbox_code},
-	    {"unknown_relay_recipient_reject_code", MTA_INT, &c->unknown_relay_code},
-	    {"non_fqdn_reject_code", MTA_INT, &c->non_fqdn_code},
-	    {"invalid_hostname_reject_code", MTA_INT, &c->invalid_hostname_code},
-	    {"unknown_address_reject_code", MTA_INT, &c->unknown_address_code},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtpd_client_restrictions, &c->client_r),
+	    MTA_SET(CFG_P_smtpd_helo_restrictions, &c->helo_r),
+	    MTA_SET(CFG_P_smtpd_sender_restrictions, &c->sender_r),
+	    MTA_SET(CFG_P_smtpd_relay_restrictions, &c->relay_r),
+	    MTA_SET(CFG_P_smtpd_recipient_restrictions, &c->rcpt_r),
+	    MTA_SET(CFG_P_smtpd_data_restrictions, &c->data_r),
+	    MTA_SET(CFG_P_smtpd_end_of_data_restrictions, &c->eod_r),
+	    MTA_SET(CFG_P_smtpd_etrn_restrictions, &c->etrn_r),
+	    MTA_SET(CFG_P_local_recipient_maps, &c->local_rcpt_maps),
+	    MTA_SET(CFG_P_virtual_alias_maps, &c->va_maps),
+	    MTA_SET(CFG_P_virtual_mailbox_maps, &c->vm_maps),
+	    MTA_SET(CFG_P_relay_recipient_maps, &c->relay_rcpt_maps),
+	    MTA_SET(CFG_P_smtpd_relay_before_recipient_restrictions, &c->relay_before_rcpt),
+	    MTA_SET(CFG_P_smtpd_null_access_lookup_key, &c->null_key),
+	    MTA_SET(CFG_P_recipient_delimiter, &c->recipient_delimiter),
+	    MTA_SET(CFG_P_reject_code, &c->reject_code),
+	    MTA_SET(CFG_P_defer_code, &c->defer_code),
+	    MTA_SET(CFG_P_access_map_reject_code, &c->access_reject_code),
+	    MTA_SET(CFG_P_access_map_defer_code, &c->access_defer_code),
+	    MTA_SET(CFG_P_relay_domains_reject_code, &c->relay_reject_code),
+	    MTA_SET(CFG_P_unknown_local_recipient_reject_code, &c->unknown_local_code),
+	    MTA_SET(CFG_P_unknown_virtual_alias_reject_code, &c->unknown_virtual_code),
+	    MTA_SET(CFG_P_unknown_virtual_mailbox_reject_code, &unknown_vmbox_code),
+	    MTA_SET(CFG_P_unknown_relay_recipient_reject_code, &c->unknown_relay_code),
+	    MTA_SET(CFG_P_non_fqdn_reject_code, &c->non_fqdn_code),
+	    MTA_SET(CFG_P_invalid_hostname_reject_code, &c->invalid_hostname_code),
+	    MTA_SET(CFG_P_unknown_address_reject_code, &c->unknown_address_code),
+	    MTA_SETTINGS_END,
 	};
 	struct cfg_strvec *lists[] = {&c->client_r, &c->helo_r,  &c->sender_r,
 	                              &c->relay_r,  &c->rcpt_r,  &c->data_r,

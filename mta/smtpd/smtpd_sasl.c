@@ -28,17 +28,17 @@
 void smtpd_sasl_init(struct smtpd_cfg *c, struct mta_server *srv)
 {
 	const char *type = "", *path = "";
-	struct mta_param tab[] = {
-	    {"smtpd_sasl_auth_enable", MTA_BOOL, &c->sasl_enable},
-	    {"broken_sasl_auth_clients", MTA_BOOL, &c->sasl_broken_clients},
-	    {"smtpd_sasl_authenticated_header", MTA_BOOL, &c->sasl_header},
-	    {"smtpd_sasl_service", MTA_STR, &c->sasl_service},
-	    {"smtpd_sasl_type", MTA_STR, &type},
-	    {"smtpd_sasl_path", MTA_STR, &path},
-	    {"smtpd_sasl_mechanism_filter", MTA_LIST, &c->sasl_filter},
-	    {"smtpd_sender_login_maps", MTA_LIST, &c->sender_login_maps},
-	    {"plaintext_reject_code", MTA_INT, &c->plaintext_code},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtpd_sasl_auth_enable, &c->sasl_enable),
+	    MTA_SET(CFG_P_broken_sasl_auth_clients, &c->sasl_broken_clients),
+	    MTA_SET(CFG_P_smtpd_sasl_authenticated_header, &c->sasl_header),
+	    MTA_SET(CFG_P_smtpd_sasl_service, &c->sasl_service),
+	    MTA_SET(CFG_P_smtpd_sasl_type, &type),
+	    MTA_SET(CFG_P_smtpd_sasl_path, &path),
+	    MTA_SET(CFG_P_smtpd_sasl_mechanism_filter, &c->sasl_filter),
+	    MTA_SET(CFG_P_smtpd_sender_login_maps, &c->sender_login_maps),
+	    MTA_SET(CFG_P_plaintext_reject_code, &c->plaintext_code),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&c->sasl_filter);

@@ -30,8 +30,8 @@
 /* ticket_key - the instance's shared session ticket key into key; 0, or -1 (per-process key) */
 static int ticket_key(struct mta_server *srv, long lifetime, char *key)
 {
-	char *path =
-	    cfg_xasprintf("%s/smtpd_tls_ticket.key", mta_conf_str(&srv->conf, "data_directory"));
+	char *path = cfg_xasprintf("%s/smtpd_tls_ticket.key",
+	                           mta_conf_str(&srv->conf, CFG_P_data_directory));
 	char *tmp = cfg_xasprintf("%s.%ld", path, (long)getpid());
 	struct stat st;
 	int fd, rc = -1;
@@ -65,17 +65,17 @@ static int has_certs(const struct mta_tls_params *p)
 
 void smtpd_tls_init(struct smtpd_cfg *c, struct mta_server *srv)
 {
-	const char *level = "";
-	struct mta_param tab[] = {
-	    {"smtpd_tls_security_level", MTA_STR, &level},
-	    {"smtpd_tls_wrappermode", MTA_BOOL, &c->tls_wrapper},
-	    {"smtpd_tls_auth_only", MTA_BOOL, &c->tls_auth_only},
-	    {"smtpd_tls_received_header", MTA_BOOL, &c->tls_received_header},
-	    {"smtpd_tls_ask_ccert", MTA_BOOL, &c->tls_ask_ccert},
-	    {"smtpd_tls_loglevel", MTA_INT, &c->tls_loglevel},
-	    {"smtpd_starttls_timeout", MTA_TIME, &c->starttls_timeout},
-	    {"relay_clientcerts", MTA_LIST, &c->relay_clientcerts},
-	    {NULL, MTA_STR, NULL},
+	const char *level = "", *loglevel = "0";
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtpd_tls_security_level, &level),
+	    MTA_SET(CFG_P_smtpd_tls_wrappermode, &c->tls_wrapper),
+	    MTA_SET(CFG_P_smtpd_tls_auth_only, &c->tls_auth_only),
+	    MTA_SET(CFG_P_smtpd_tls_received_header, &c->tls_received_header),
+	    MTA_SET(CFG_P_smtpd_tls_ask_ccert, &c->tls_ask_ccert),
+	    MTA_SET(CFG_P_smtpd_tls_loglevel, &loglevel),
+	    MTA_SET(CFG_P_smtpd_starttls_timeout, &c->starttls_timeout),
+	    MTA_SET(CFG_P_relay_clientcerts, &c->relay_clientcerts),
+	    MTA_SETTINGS_END,
 	};
 	struct mta_tls_params p;
 	struct cfg_buf why;
@@ -83,6 +83,7 @@ void smtpd_tls_init(struct smtpd_cfg *c, struct mta_server *srv)
 
 	cfg_strvec_init(&c->relay_clientcerts);
 	mta_conf_get(&srv->conf, tab);
+	c->tls_loglevel = mta_tls_loglevel(loglevel);
 	if (*level == '\0' || strcasecmp(level, "none") == 0)
 		c->tls_level = SMTPD_TLS_NONE;
 	else if (strcasecmp(level, "may") == 0)

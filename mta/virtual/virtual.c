@@ -200,13 +200,13 @@ static void serve(struct mta_server *srv, int in, int out)
 static void init(struct mta_server *srv)
 {
 	struct mbx_cfg mc = {.prog = "virtual", .open_dsn = "4.2.0", .correct = correct};
-	struct mta_param tab[] = {
-	    {"virtual_mailbox_base", MTA_STR, &cfg.base},
-	    {"virtual_mailbox_maps", MTA_LIST, &cfg.mailbox_maps},
-	    {"virtual_uid_maps", MTA_LIST, &cfg.uid_maps},
-	    {"virtual_gid_maps", MTA_LIST, &cfg.gid_maps},
-	    {"virtual_minimum_uid", MTA_INT, &cfg.minimum_uid},
-	    {NULL, MTA_STR, NULL},
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_virtual_mailbox_base, &cfg.base),
+	    MTA_SET(CFG_P_virtual_mailbox_maps, &cfg.mailbox_maps),
+	    MTA_SET(CFG_P_virtual_uid_maps, &cfg.uid_maps),
+	    MTA_SET(CFG_P_virtual_gid_maps, &cfg.gid_maps),
+	    MTA_SET(CFG_P_virtual_minimum_uid, &cfg.minimum_uid),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&cfg.mailbox_maps);

@@ -434,6 +434,73 @@ START_TEST(test_resolve)
 }
 END_TEST
 
+/* open_conf - a configuration in tmpdir with main_text as main.cf */
+static void open_conf(struct mta_conf *c, const char *main_text)
+{
+	char path[256];
+	struct cfg_buf why;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/main.cf", tmpdir);
+	f = fopen(path, "w");
+	fputs(main_text, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/master.cf", tmpdir);
+	fclose(fopen(path, "w"));
+	cfg_buf_init(&why);
+	ck_assert_msg(mta_conf_try(c, tmpdir, NULL, NULL, &why) == 0, "%s", why.data);
+	cfg_buf_fini(&why);
+}
+
+/* settings are read by id, each in the C type the registry's type calls for */
+START_TEST(test_conf_by_id)
+{
+	struct mta_conf c;
+	const char *host = "";
+	int vrfy = 0;
+	long size = 0, delay = 0;
+	struct cfg_strvec classes;
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_myhostname, &host),         MTA_SET(CFG_P_disable_vrfy_command, &vrfy),
+	    MTA_SET(CFG_P_message_size_limit, &size), MTA_SET(CFG_P_maximal_queue_lifetime, &delay),
+	    MTA_SET(CFG_P_notify_classes, &classes),  MTA_SETTINGS_END,
+	};
+
+	ck_assert_int_eq(mta_conf_kind(CFG_P_notify_classes), MTA_KIND_LIST);
+	ck_assert_int_eq(mta_conf_kind(CFG_P_inet_interfaces), MTA_KIND_LIST);
+	ck_assert_int_eq(mta_conf_kind(CFG_P_maximal_queue_lifetime), MTA_KIND_TIME);
+	ck_assert_int_eq(mta_conf_kind(CFG_P_myorigin), MTA_KIND_STR);
+	ck_assert_int_eq(mta_conf_id("smtp_helo_name"), CFG_P_smtp_helo_name);
+	cfg_strvec_init(&classes);
+	open_conf(&c, "myhostname = mx.example\ndisable_vrfy_command = yes\n"
+	              "message_size_limit = 2048\nmaximal_queue_lifetime = 2h\n"
+	              "notify_classes = bounce, 2bounce resource\n");
+	mta_conf_get(&c, tab);
+	ck_assert_str_eq(host, "mx.example");
+	ck_assert_int_eq(vrfy, 1);
+	ck_assert_int_eq(size, 2048);
+	ck_assert_int_eq(delay, 7200);
+	ck_assert_int_eq((long)classes.n, 3);
+	ck_assert_str_eq(classes.v[1], "2bounce");
+	ck_assert_str_eq(mta_conf_text(&c, CFG_P_notify_classes), "bounce, 2bounce resource");
+	ck_assert_int_eq(mta_conf_time(&c, CFG_P_maximal_queue_lifetime), 7200);
+	cfg_strvec_fini(&classes);
+	mta_conf_close(&c);
+}
+END_TEST
+
+/* a variable of the wrong C type for the registry's type stops the daemon */
+START_TEST(test_conf_wrong_type_is_fatal)
+{
+	struct mta_conf c;
+	const char *classes = "";
+	struct mta_setting tab[] = {MTA_SET(CFG_P_notify_classes, &classes), MTA_SETTINGS_END};
+
+	open_conf(&c, "notify_classes = bounce\n");
+	mta_conf_get(&c, tab);
+}
+END_TEST
+
 /* mta_suite - the suite */
 static Suite *mta_suite(void)
 {
@@ -451,6 +518,8 @@ static Suite *mta_suite(void)
 	tcase_add_test(tc, test_match_lists);
 	tcase_add_test(tc, test_ipc_messages);
 	tcase_add_test(tc, test_resolve);
+	tcase_add_test(tc, test_conf_by_id);
+	tcase_add_exit_test(tc, test_conf_wrong_type_is_fatal, 1);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -351,8 +351,8 @@ int main(int argc, char **argv)
 	if (mta_conf_try(&c, getenv("MAIL_CONFIG"), NULL, NULL, &why) < 0)
 		mta_fatal("%s", why.data);
 	cfg_buf_fini(&why);
-	if (by_queue && chdir(mta_conf_str(&c, "queue_directory")) < 0)
-		mta_fatal("chdir %s: %m", mta_conf_str(&c, "queue_directory"));
+	if (by_queue && chdir(mta_conf_str(&c, CFG_P_queue_directory)) < 0)
+		mta_fatal("chdir %s: %m", mta_conf_str(&c, CFG_P_queue_directory));
 	if (optind == argc && !by_queue) {
 		int fd = open_stdin();
 

@@ -310,7 +310,7 @@ static void setup(int argc, char **argv, struct mta_conf *c, struct drop *d)
 	mta_log_stderr(1);
 	if ((who = submit_user_denied(c, "authorized_submit_users", d->uid)) != NULL)
 		die("User %s(%ld) is not allowed to submit mail", who, (long)d->uid);
-	d->limit = mta_conf_long(c, "message_size_limit");
+	d->limit = mta_conf_long(c, CFG_P_message_size_limit);
 }
 
 /* main - one submission from standard input into the maildrop queue */
@@ -338,7 +338,7 @@ int main(int argc, char **argv)
 	cfg_strvec_init(&d.attrs);
 	cfg_strvec_init(&d.rcpts);
 	setup(argc, argv, &c, &d);
-	queue_dir = mta_conf_str(&c, "queue_directory");
+	queue_dir = mta_conf_str(&c, CFG_P_queue_directory);
 	if (chdir(queue_dir) < 0)
 		die("chdir %s: %m", queue_dir);
 	create_file(&d, queue_dir);

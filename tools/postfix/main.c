@@ -285,10 +285,10 @@ static int under(const char *path, const char *dir)
  */
 static void make_instance_dirs(struct pfx *p)
 {
-	static const char *const params[] = {"queue_directory", "data_directory",
-	                                     "mail_spool_directory", NULL};
+	static const enum cfg_param_id params[] = {CFG_P_queue_directory, CFG_P_data_directory,
+	                                           CFG_P_mail_spool_directory};
 
-	for (size_t i = 0; params[i]; i++) {
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
 		const char *d = mta_conf_str(&p->conf, params[i]);
 
 		if (under(d, p->config_dir) && mkdir(d, 0755) == 0)
@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 	p.config_dir = mta_conf_dir(&p.conf);
 	mta_conf_log(&p.conf);
 	mta_log_stderr(1);
-	p.queue_dir = mta_conf_str(&p.conf, "queue_directory");
+	p.queue_dir = mta_conf_str(&p.conf, CFG_P_queue_directory);
 	/* a self-contained instance may start from its configuration directory alone */
 	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0)
 		make_instance_dirs(&p);

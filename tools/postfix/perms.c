@@ -105,15 +105,15 @@ static int apply(const char *path, uid_t uid, gid_t gid, mode_t mode, int recurs
 static char *command_dir(struct mta_conf *c)
 {
 	if (cfg_config_explicit(c->cfg, "command_directory") != NULL)
-		return cfg_xstrdup(mta_conf_str(c, "command_directory"));
+		return cfg_xstrdup(mta_conf_str(c, CFG_P_command_directory));
 	return cfg_xstrdup(POSTKIT_SBINDIR);
 }
 
 /* ids - mail_owner and setgid_group, fatal when unknown (Postfix's messages) */
 static void ids(struct mta_conf *c, const char *config_dir, uid_t *uid, gid_t *gid)
 {
-	const char *owner = mta_conf_str(c, "mail_owner");
-	const char *group = mta_conf_str(c, "setgid_group");
+	const char *owner = mta_conf_str(c, CFG_P_mail_owner);
+	const char *group = mta_conf_str(c, CFG_P_setgid_group);
 	struct passwd *pw = getpwnam(owner);
 	struct group *gr = getgrnam(group);
 
@@ -151,7 +151,7 @@ int pfx_set_permissions(struct mta_conf *c, const char *config_dir, const char *
 	int root = geteuid() == 0, rc = 0;
 	uid_t uid = getuid();
 	gid_t gid = (gid_t)-1;
-	const char *data_dir = mta_conf_str(c, "data_directory");
+	const char *data_dir = mta_conf_str(c, CFG_P_data_directory);
 	char *cmd_dir = command_dir(c);
 	struct stat st;
 

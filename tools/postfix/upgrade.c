@@ -176,7 +176,7 @@ static void edit(struct mf *m, const char *config_dir, const struct step *s)
 /* hash_queues - hash_queue_names must name defer and deferred */
 static int hash_queues(struct mta_conf *c, const char *config_dir)
 {
-	const char *found = mta_conf_str(c, "hash_queue_names");
+	const char *found = mta_conf_text(c, CFG_P_hash_queue_names);
 	char missing[32] = "";
 	char *path, *arg;
 	struct cfg_edit *ed = NULL;

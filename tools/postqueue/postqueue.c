@@ -70,7 +70,7 @@ static _Noreturn void die(const char *fmt, ...)
 static void allowed(struct pq *q, const char *acl, const char *verb)
 {
 	uid_t uid = getuid();
-	struct passwd *owner = getpwnam(mta_conf_str(&q->conf, "mail_owner"));
+	struct passwd *owner = getpwnam(mta_conf_str(&q->conf, CFG_P_mail_owner));
 	const char *who;
 
 	if (uid == 0 || (owner && owner->pw_uid == uid))
@@ -122,8 +122,8 @@ static int may_read_queue(const char *queue_dir)
 /* show_queue - -p and -j */
 static int show_queue(struct pq *q, int json)
 {
-	const char *service = mta_conf_str(&q->conf, "showq_service_name");
-	const char *mail_name = mta_conf_str(&q->conf, "mail_name");
+	const char *service = mta_conf_str(&q->conf, CFG_P_showq_service_name);
+	const char *mail_name = mta_conf_str(&q->conf, CFG_P_mail_name);
 	int fd, err;
 	struct mailq mq;
 	struct cfg_buf why;
@@ -132,13 +132,13 @@ static int show_queue(struct pq *q, int json)
 	mailq_init(&mq, json);
 	cfg_buf_init(&why);
 	if ((fd = ipc_connect(q->queue_dir, "public", service)) >= 0) {
-		from_showq(fd, &mq, mta_conf_time(&q->conf, "ipc_timeout"));
+		from_showq(fd, &mq, mta_conf_time(&q->conf, CFG_P_ipc_timeout));
 		close(fd);
 	} else if (err = errno, may_read_queue(q->queue_dir)) {
 		mta_warn("Mail system is down -- accessing queue directly (Connect to the %s %s "
 		         "service: %s)",
 		         mail_name, service, strerror(err));
-		if (qlist_scan(q->queue_dir, mta_conf_str(&q->conf, "empty_address_recipient"),
+		if (qlist_scan(q->queue_dir, mta_conf_str(&q->conf, CFG_P_empty_address_recipient),
 		               print_one, &mq, &why)
 		    < 0)
 			die("%s", why.data);
@@ -170,10 +170,11 @@ static int list_json(struct pq *q)
 static int flush(struct pq *q)
 {
 	allowed(q, "authorized_flush_users", "flush the mail queue");
-	if (ipc_trigger(q->queue_dir, "public", mta_conf_str(&q->conf, "queue_service_name"), 'F')
+	if (ipc_trigger(q->queue_dir, "public", mta_conf_str(&q->conf, CFG_P_queue_service_name),
+	                'F')
 	        < 0
-	    || ipc_trigger(q->queue_dir, "public", mta_conf_str(&q->conf, "pickup_service_name"),
-	                   'W')
+	    || ipc_trigger(q->queue_dir, "public",
+	                   mta_conf_str(&q->conf, CFG_P_pickup_service_name), 'W')
 	           < 0)
 		die("Cannot flush mail queue - mail system is down");
 	return 0;
@@ -310,7 +311,7 @@ int main(int argc, char **argv)
 	cfg_buf_fini(&why);
 	submit_log(&q.conf);
 	mta_log_stderr(1);
-	q.queue_dir = mta_conf_str(&q.conf, "queue_directory");
+	q.queue_dir = mta_conf_str(&q.conf, CFG_P_queue_directory);
 	if (chdir(q.queue_dir) < 0)
 		die("chdir %s: %m", q.queue_dir);
 	if (mode == NULL)

@@ -217,7 +217,7 @@ static unsigned first_pass(int argc, char **argv, unsigned *ops)
 /* become_owner - root works as mail_owner, as Postfix's postsuper does */
 static void become_owner(struct mta_conf *c, const char *queue_dir)
 {
-	const char *owner = mta_conf_str(c, "mail_owner");
+	const char *owner = mta_conf_str(c, CFG_P_mail_owner);
 	struct passwd *pw;
 	struct stat st;
 
@@ -296,8 +296,8 @@ int main(int argc, char **argv)
 	cfg_buf_fini(&why);
 	submit_log(&c);
 	mta_log_stderr(1);
-	if (chdir(mta_conf_str(&c, "queue_directory")) < 0)
-		mta_fatal("chdir %s: %m", mta_conf_str(&c, "queue_directory"));
+	if (chdir(mta_conf_str(&c, CFG_P_queue_directory)) < 0)
+		mta_fatal("chdir %s: %m", mta_conf_str(&c, CFG_P_queue_directory));
 	become_owner(&c, ".");
 	if (argv[optind]) {
 		queues = (const char *const *)argv + optind;

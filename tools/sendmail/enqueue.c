@@ -229,7 +229,7 @@ static void xtract_line(struct xtract *x, const char *line)
 /* strip_mode - sendmail_fix_line_endings */
 static enum strip_cr strip_mode(struct mta_conf *c)
 {
-	const char *v = mta_conf_str(c, "sendmail_fix_line_endings");
+	const char *v = mta_conf_str(c, CFG_P_sendmail_fix_line_endings);
 
 	if (strcmp(v, "always") == 0)
 		return STRIP_DO;

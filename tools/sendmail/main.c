@@ -446,8 +446,8 @@ int main(int argc, char **argv)
 	cfg_buf_fini(&why);
 	submit_log(&c);
 	mta_log_stderr(1);
-	if (chdir(mta_conf_str(&c, "queue_directory")) < 0)
-		sm_fatal("chdir %s: %m", mta_conf_str(&c, "queue_directory"));
+	if (chdir(mta_conf_str(&c, CFG_P_queue_directory)) < 0)
+		sm_fatal("chdir %s: %m", mta_conf_str(&c, CFG_P_queue_directory));
 	if (strcmp(prog_name, "mailq") == 0)
 		o.mode = SM_MAILQ;
 	else if (strcmp(prog_name, "newaliases") == 0)
