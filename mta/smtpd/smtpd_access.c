@@ -197,18 +197,23 @@ static size_t nclasses;
 void smtpdp_classes_init(struct mta_conf *conf)
 {
 	struct cfg_strvec names;
+	struct cfg_diags ds;
 
 	cfg_strvec_init(&names);
-	mta_conf_list(conf, "smtpd_restriction_classes", &names);
+	cfg_diags_init(&ds);
+	mta_conf_list(conf, CFG_P_smtpd_restriction_classes, &names);
 	classes = cfg_xcalloc(names.n ? names.n : 1, sizeof(*classes));
 	for (size_t i = 0; i < names.n; i++) {
 		struct rclass *k = &classes[nclasses++];
 
+		/* a class is a parameter of the user's own: read by its name */
 		k->name = cfg_xstrdup(names.v[i]);
 		cfg_strvec_init(&k->words);
-		mta_conf_list(conf, k->name, &k->words);
+		if (cfg_view_list(conf->view, k->name, &k->words, &ds) < 0)
+			mta_fatal("restriction class %s: bad value", k->name);
 		smtpdp_compile(&k->list, &k->words, CFG_R_NONE);
 	}
+	cfg_diags_fini(&ds);
 	cfg_strvec_fini(&names);
 }
 

@@ -60,17 +60,17 @@ static unsigned instance_seq;
 void smtpdp_policy_init(struct mta_conf *conf)
 {
 	const char *action = "", *context = "";
-	struct mta_param tab[] = {
-	    {"smtpd_policy_service_timeout", MTA_TIME, &defaults.timeout},
-	    {"smtpd_policy_service_max_idle", MTA_TIME, &defaults.max_idle},
-	    {"smtpd_policy_service_max_ttl", MTA_TIME, &defaults.max_ttl},
-	    {"smtpd_policy_service_request_limit", MTA_INT, &defaults.request_limit},
-	    {"smtpd_policy_service_try_limit", MTA_INT, &defaults.try_limit},
-	    {"smtpd_policy_service_retry_delay", MTA_TIME, &defaults.retry_delay},
-	    {"smtpd_policy_service_default_action", MTA_STR, &action},
-	    {"smtpd_policy_service_policy_context", MTA_STR, &context},
-	    {"queue_directory", MTA_STR, &queue_dir},
-	    {NULL, MTA_STR, NULL},
+	const struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtpd_policy_service_timeout, &defaults.timeout),
+	    MTA_SET(CFG_P_smtpd_policy_service_max_idle, &defaults.max_idle),
+	    MTA_SET(CFG_P_smtpd_policy_service_max_ttl, &defaults.max_ttl),
+	    MTA_SET(CFG_P_smtpd_policy_service_request_limit, &defaults.request_limit),
+	    MTA_SET(CFG_P_smtpd_policy_service_try_limit, &defaults.try_limit),
+	    MTA_SET(CFG_P_smtpd_policy_service_retry_delay, &defaults.retry_delay),
+	    MTA_SET(CFG_P_smtpd_policy_service_default_action, &action),
+	    MTA_SET(CFG_P_smtpd_policy_service_policy_context, &context),
+	    MTA_SET(CFG_P_queue_directory, &queue_dir),
+	    MTA_SETTINGS_END,
 	};
 
 	mta_conf_get(conf, tab);

@@ -35,11 +35,11 @@ static struct cfg_strvec reply_maps;
 /* smtpdp_rbl_init - rbl_reply_maps, default_rbl_reply, maps_rbl_reject_code */
 void smtpdp_rbl_init(struct mta_conf *conf)
 {
-	struct mta_param tab[] = {
-	    {"default_rbl_reply", MTA_STR, &default_reply},
-	    {"maps_rbl_reject_code", MTA_INT, &rbl_code},
-	    {"rbl_reply_maps", MTA_LIST, &reply_maps},
-	    {NULL, MTA_STR, NULL},
+	const struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_default_rbl_reply, &default_reply),
+	    MTA_SET(CFG_P_maps_rbl_reject_code, &rbl_code),
+	    MTA_SET(CFG_P_rbl_reply_maps, &reply_maps),
+	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&reply_maps);
