@@ -15,4 +15,4 @@ apt-get install -y --no-install-recommends \
 	libpcre2-dev libpq-dev libmariadb-dev libsqlite3-dev liblmdb-dev libldap-dev \
 	sqlite3 postgresql mariadb-server mariadb-client \
 	postfix postfix-pcre postfix-pgsql postfix-mysql postfix-sqlite postfix-ldap postfix-lmdb \
-	libssl-dev openssl dovecot-core swaks
+	libssl-dev openssl dovecot-core swaks postgrey

@@ -37,6 +37,8 @@ const char *dns_type_name(unsigned type)
 		return "MX";
 	case DNS_T_AAAA:
 		return "AAAA";
+	case DNS_T_TXT:
+		return "TXT";
 	default:
 		return "unknown";
 	}
@@ -131,6 +133,22 @@ static int add_rr(ns_msg *msg, ns_rr *rr, unsigned type, int ad, struct dns_list
 			return -1;
 		r.family = AF_INET6;
 		memcpy(r.addr, rd, 16);
+	} else if (type == DNS_T_TXT) {
+		/* the character-strings of the record, joined */
+		size_t o = 0, w = 0;
+
+		while (o < rdlen) {
+			size_t n = rd[o++];
+
+			if (n > rdlen - o)
+				return -1;
+			if (n > sizeof(r.name) - 1 - w)
+				n = sizeof(r.name) - 1 - w;
+			memcpy(r.name + w, rd + o, n);
+			w += n;
+			o += rd[o - 1];
+		}
+		r.name[w] = '\0';
 	} else {
 		if (rdlen < 3)
 			return -1;

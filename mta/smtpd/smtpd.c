@@ -149,6 +149,7 @@ void smtpd_transaction_reset(struct smtpd *s)
 		free(s->rcpt[i].orcpt);
 	}
 	s->nrcpt = 0;
+	s->instance[0] = '\0';
 	s->size_param = 0;
 	s->body_8bit = s->smtputf8 = 0;
 	s->discard = s->hold = 0;
@@ -447,6 +448,7 @@ static void serve(struct mta_server *srv, int in, int out)
 	s.cfg = &cfg;
 	s.protocol = "SMTP";
 	s.where = "CONNECT";
+	s.start = time(NULL);
 	cfg_strvec_init(&s.prepend);
 	cfg_strvec_init(&s.bcc);
 	mta_stream_init(&s.in, in, (int)cfg.timeout);

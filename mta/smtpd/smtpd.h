@@ -10,6 +10,7 @@
 #define SMTPD_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "addr.h"
 #include "conf.h"
@@ -110,6 +111,8 @@ struct smtpd {
 	struct smtpd_rcpt *rcpt;
 	size_t nrcpt, rcpt_cap;
 	char qid[32];              /* "" before the queue file exists */
+	char instance[64];         /* the policy "instance" of the transaction, "" until asked */
+	time_t start;              /* when the session began */
 	int discard;               /* an access DISCARD action applies */
 	int hold;                  /* an access HOLD action applies */
 	struct cfg_strvec prepend; /* PREPEND header lines */

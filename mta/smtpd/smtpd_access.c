@@ -169,6 +169,118 @@ static enum verdict route(struct ck *c, const char *word, const char *text, enum
 	return V_DUNNO;
 }
 
+/* has_table - a list from an access table names a lookup table or a policy service */
+static int has_table(const struct rlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct relem *e = &l->v[i];
+
+		if (e->id != CFG_R_NONE && e->arg != NULL
+		    && (cfg_restriction_get(e->id)->arg == CFG_RA_TABLE
+		        || cfg_restriction_get(e->id)->arg == CFG_RA_POLICY))
+			return 1;
+	}
+	return 0;
+}
+
+/* a restriction class: smtpd_restriction_classes names it, its parameter is its list */
+struct rclass {
+	char *name;
+	struct cfg_strvec words;
+	struct rlist list;
+};
+
+static struct rclass *classes;
+static size_t nclasses;
+
+/* smtpdp_classes_init - compile every list that smtpd_restriction_classes names */
+void smtpdp_classes_init(struct mta_conf *conf)
+{
+	struct cfg_strvec names;
+	struct cfg_diags ds;
+
+	cfg_strvec_init(&names);
+	cfg_diags_init(&ds);
+	mta_conf_list(conf, CFG_P_smtpd_restriction_classes, &names);
+	classes = cfg_xcalloc(names.n ? names.n : 1, sizeof(*classes));
+	for (size_t i = 0; i < names.n; i++) {
+		struct rclass *k = &classes[nclasses++];
+
+		/* a class is a parameter of the user's own: read by its name */
+		k->name = cfg_xstrdup(names.v[i]);
+		cfg_strvec_init(&k->words);
+		if (cfg_view_list(conf->view, k->name, &k->words, &ds) < 0)
+			mta_fatal("restriction class %s: bad value", k->name);
+		smtpdp_compile(&k->list, &k->words, CFG_R_NONE);
+	}
+	cfg_diags_fini(&ds);
+	cfg_strvec_fini(&names);
+}
+
+/* smtpdp_class_find - the compiled list of a restriction class, or NULL */
+const struct rlist *smtpdp_class_find(const char *name)
+{
+	for (size_t i = 0; i < nclasses; i++)
+		if (strcasecmp(classes[i].name, name) == 0)
+			return &classes[i].list;
+	return NULL;
+}
+
+/* smtpdp_run_class - a restriction class named in a list or by an access result */
+enum verdict smtpdp_run_class(struct ck *c, const char *name)
+{
+	enum verdict v;
+
+	if (c->depth > 8)
+		return smtpdp_config_error(c, c->list_subject, 0);
+	c->depth++;
+	v = smtpdp_run_list(c, smtpdp_class_find(name));
+	c->depth--;
+	return v;
+}
+
+/* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply for the end of the list */
+void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text)
+{
+	struct cfg_buf keep = c->reply;
+
+	if (c->defer_if_permit)
+		return; /* the first one counts */
+	cfg_buf_init(&c->reply);
+	smtpdp_reject(c, 450, dsn, sub, "%s", text);
+	snprintf(c->defer_reply, sizeof(c->defer_reply), "%s", c->reply.data);
+	cfg_buf_fini(&c->reply);
+	c->reply = keep;
+	c->defer_if_permit = 1;
+}
+
+/* smtpdp_defer_if_reject - a later 5XX rejection in the list becomes this 450 */
+void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text)
+{
+	if (c->defer_if_reject)
+		return; /* the first one counts */
+	snprintf(c->defer_reject_reply, sizeof(c->defer_reject_reply), "450 4.7.1 <%s>: %s: %s",
+	         who, smtpdp_subject_class(sub), text);
+	c->defer_if_reject = 1;
+}
+
+/* smtpdp_deferred - a list's verdict after its pending defer_if_permit / defer_if_reject */
+enum verdict smtpdp_deferred(struct ck *c, enum verdict v)
+{
+	const char *r = NULL;
+
+	if (v == V_REJECT && c->defer_if_reject && c->reply.data[0] == '5')
+		r = c->defer_reject_reply;
+	/* an explicit or implicit permit turns a pending defer_if_permit into its reply */
+	if (v != V_REJECT && c->defer_if_permit)
+		r = c->defer_reply;
+	if (r == NULL)
+		return v;
+	cfg_buf_reset(&c->reply);
+	cfg_buf_adds(&c->reply, r);
+	return V_REJECT;
+}
+
 /* access_result - act on an access table result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what)
@@ -193,7 +305,18 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		return smtpdp_reject(c, c->s->cfg->access_defer_code, "4.7.1", sub, "%s",
 		                     *text ? text : "Access denied");
 	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0) {
-		c->defer_if_permit = 1;
+		char dsn[16] = "4.7.1";
+
+		/* an optional enhanced status code leads the text */
+		if (text[0] == '4' && text[1] == '.' && strcspn(text, " \t") < sizeof(dsn)) {
+			size_t dl = strcspn(text, " \t");
+
+			snprintf(dsn, sizeof(dsn), "%.*s", (int)dl, text);
+			text += dl;
+			while (*text == ' ' || *text == '\t')
+				text++;
+		}
+		smtpdp_defer_if_permit(c, dsn, sub, *text ? text : "Service unavailable");
 		return V_DUNNO;
 	}
 	if (strcasecmp(word, "WARN") == 0 || strcasecmp(word, "INFO") == 0) {
@@ -269,6 +392,15 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 		cfg_strvec_init(&words);
 		cfg_strvec_split(&words, value, ", \t");
 		smtpdp_compile(&sub_list, &words, CFG_R_NONE);
+		if (has_table(&sub_list)) {
+			mta_warn("access table %s has entry with lookup table: %s",
+			         last_table ? last_table : "", value);
+			mta_warn("do not specify lookup tables inside SMTPD access maps");
+			mta_warn("define a restriction class and specify its name instead.");
+			smtpdp_rlist_fini(&sub_list);
+			cfg_strvec_fini(&words);
+			return smtpdp_config_error(c, sub, 0);
+		}
 		c->depth++;
 		v = smtpdp_run_list(c, &sub_list);
 		c->depth--;

@@ -72,6 +72,12 @@ enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subjec
 	return V_REJECT;
 }
 
+/* smtpdp_subject_class - "Client host rejected", "Sender address rejected", ... */
+const char *smtpdp_subject_class(enum subject sub)
+{
+	return subject_text[sub];
+}
+
 /* smtpdp_config_error - the reply for a server configuration problem */
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject)
 {
@@ -260,6 +266,14 @@ static int auth_destination(struct ck *c, const char *addr, int *fail)
 	return ok;
 }
 
+/* smtpdp_auth_destination - 1 when the recipient is ours or a relay domain's (no lookup error) */
+int smtpdp_auth_destination(struct ck *c, const char *addr)
+{
+	int fail;
+
+	return auth_destination(c, addr, &fail) && !fail;
+}
+
 /* non_fqdn - 1 when a mail address has no fully-qualified domain */
 static int non_fqdn(const char *addr)
 {
@@ -440,7 +454,7 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		c->warn_next = 1;
 		return V_DUNNO;
 	case CFG_R_DEFER_IF_PERMIT:
-		c->defer_if_permit = 1;
+		smtpdp_defer_if_permit(c, "4.7.0", c->list_subject, "defer_if_permit requested");
 		return V_DUNNO;
 	case CFG_R_PERMIT_MYNETWORKS:
 		return s->in_mynetworks ? V_PERMIT : V_DUNNO;
@@ -519,10 +533,17 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		}
 		sleep((unsigned)strtoul(e->arg, NULL, 10));
 		return V_DUNNO;
+	case CFG_R_CHECK_POLICY_SERVICE:
+		return smtpdp_policy(c, e);
 	case CFG_R_NONE:
+		if (smtpdp_class_find(e->word) != NULL)
+			return smtpdp_run_class(c, e->word);
 		mta_warn("unknown smtpd restriction: \"%s\"", e->word);
 		return smtpdp_config_error(c, c->list_subject, 0);
 	default:
+		/* the DNS lists: every restriction with a domain argument */
+		if (cfg_restriction_get(e->id)->arg == CFG_RA_DOMAIN)
+			return smtpdp_rbl(c, e);
 		break;
 	}
 	mta_warn("restriction %s is not implemented by postkit", e->word);
@@ -589,12 +610,8 @@ static const char *eval(struct ck *c, const struct rlist *list, enum subject sub
 	enum verdict v;
 
 	c->list_subject = sub;
-	c->defer_if_permit = 0;
-	v = smtpdp_run_list(c, list);
-	if (v == V_PERMIT && c->defer_if_permit) {
-		smtpdp_reject(c, 450, "4.7.1", sub, "Service unavailable");
-		v = V_REJECT;
-	}
+	c->defer_if_permit = c->defer_if_reject = 0;
+	v = smtpdp_deferred(c, smtpdp_run_list(c, list));
 	if (v != V_REJECT)
 		return NULL;
 	if (out.data == NULL)
@@ -835,6 +852,9 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	c->xclient_hosts = host_list(conf, "smtpd_authorized_xclient_hosts");
 	c->bare_nl_exclusions = host_list(conf, "smtpd_forbid_bare_newline_exclusions");
 	c->rules = compile_lists(c);
+	smtpdp_classes_init(conf);
+	smtpdp_policy_init(conf);
+	smtpdp_rbl_init(conf);
 	if (!has_guard(&c->rules->relay) && !has_guard(&c->rules->rcpt))
 		mta_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
 		          "specify at least one working instance of: reject_unauth_destination, "

@@ -56,6 +56,9 @@ struct ck {
 	int depth;                 /* nested restriction lists from access tables */
 	int warn_next;             /* warn_if_reject pending */
 	int defer_if_permit;       /* defer_if_permit pending */
+	char defer_reply[1024];    /* the reply it gives when the list permits */
+	int defer_if_reject;       /* a later 5XX rejection becomes defer_reject_reply */
+	char defer_reject_reply[1024];
 	struct cfg_buf reply;
 };
 
@@ -64,13 +67,23 @@ const char *smtpdp_subject_name(struct ck *c, enum subject sub);
 /* smtpdp_reject - "CODE D.S.N <subject>: Text rejected: reason" into c->reply; V_REJECT */
 enum verdict smtpdp_reject(struct ck *c, long code, const char *dsn, enum subject sub,
                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* smtpdp_subject_class - "Client host rejected", "Sender address rejected", ... */
+const char *smtpdp_subject_class(enum subject sub);
 /* smtpdp_config_error - "451 4.3.5 ... Server configuration error"; V_REJECT */
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject);
+/* smtpdp_auth_destination - 1 when reject_unauth_destination would let the recipient pass */
+int smtpdp_auth_destination(struct ck *c, const char *addr);
 /* smtpdp_compile - compile words (borrowed until smtpdp_rlist_fini) into out */
 void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
                     enum cfg_restriction_id default_access);
 /* smtpdp_rlist_fini - release a compiled list */
 void smtpdp_rlist_fini(struct rlist *l);
+/* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply (code, dsn, subject, text) */
+void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text);
+/* smtpdp_defer_if_reject - a later 5XX rejection of the list becomes "450 4.7.1 <who>: ..." */
+void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text);
+/* smtpdp_deferred - a list's verdict after its pending defer_if_permit / defer_if_reject */
+enum verdict smtpdp_deferred(struct ck *c, enum verdict v);
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list);
 
@@ -90,5 +103,24 @@ int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const cha
 /* smtpdp_access_result - act on an access(5) result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what);
+
+/* smtpd_policy.c */
+/* smtpdp_policy_init - the smtpd_policy_service_* settings */
+void smtpdp_policy_init(struct mta_conf *conf);
+/* smtpdp_policy - check_policy_service */
+enum verdict smtpdp_policy(struct ck *c, const struct relem *e);
+
+/* smtpd_rbl.c */
+/* smtpdp_rbl_init - rbl_reply_maps and default_rbl_reply */
+void smtpdp_rbl_init(struct mta_conf *conf);
+/* smtpdp_rbl - the DNS white- and blocklist restrictions */
+enum verdict smtpdp_rbl(struct ck *c, const struct relem *e);
+
+/* smtpdp_classes_init - compile the smtpd_restriction_classes lists */
+void smtpdp_classes_init(struct mta_conf *conf);
+/* smtpdp_class_find - the compiled list of a restriction class, or NULL */
+const struct rlist *smtpdp_class_find(const char *name);
+/* smtpdp_run_class - run the list of a restriction class (smtpdp_class_find() knows it) */
+enum verdict smtpdp_run_class(struct ck *c, const char *name);
 
 #endif
