@@ -19,6 +19,7 @@
 #include "server.h"
 #include "sasl.h"
 #include "stream.h"
+#include "submit.h"
 #include "tls.h"
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
@@ -82,9 +83,15 @@ struct smtpd_rcpt {
 	char *orcpt;
 };
 
+struct cleanup;
+
 struct smtpd {
 	struct mta_server *srv;
 	struct smtpd_cfg *cfg;
+	/* the queue file of the transaction: the cleanup engine's, or postdrop's (standalone) */
+	struct cleanup *cln;
+	struct submit_stream drop;
+	int drop_open;
 	struct mta_stream in;
 	struct mta_stream out;
 	int same_fd;
