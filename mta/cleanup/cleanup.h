@@ -95,6 +95,9 @@ struct cleanup {
 	char *msgid;
 	char *single_rcpt; /* the one SMTP recipient, for Received: ... for <x> */
 	long arrival_sec, arrival_usec;
+	/* postfix route: told each address rewriting step (NULL in the daemons) */
+	void (*trace)(void *arg, const char *step, long depth, const char *from, const char *to);
+	void *trace_arg;
 };
 
 /*
