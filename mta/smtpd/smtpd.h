@@ -141,6 +141,20 @@ struct smtpd_cmd {
 	unsigned flags;
 };
 
+/* the client of a simulated session (postfix simulate) */
+struct smtpd_client {
+	const char *addr;      /* the client address */
+	const char *name;      /* its verified name, or "unknown" */
+	const char *sasl_user; /* logged in as, or NULL */
+};
+
+/*
+ * smtpd_simulate - postfix simulate: read srv's settings and serve one
+ * session on in/out as the given client.  The caller links its own queue
+ * side (the smtpd_data.c functions) so that nothing is queued.
+ */
+void smtpd_simulate(struct mta_server *srv, int in, int out, const struct smtpd_client *who);
+
 /* smtpd_cmd.c: the command table, ended by a NULL name */
 extern const struct smtpd_cmd smtpd_cmds[];
 

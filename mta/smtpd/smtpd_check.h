@@ -40,7 +40,19 @@ struct relem {
 struct rlist {
 	struct relem *v;
 	size_t n;
+	const char *param; /* the parameter it comes from, NULL for a restriction class */
 };
+
+/*
+ * A restriction that decided (permit or reject), for postfix simulate's
+ * trace: smtpd_trace_hook is NULL in the daemon.  Strings are borrowed
+ * for the call; table, key and result are set for an access table hit.
+ */
+struct smtpd_trace {
+	const char *parameter, *element, *table, *key, *result, *reply;
+	int permit; /* 1 permit, 0 reject */
+};
+extern void (*smtpd_trace_hook)(const struct smtpd_trace *t);
 
 /* smtpd_rules - every restriction list of smtpd, compiled (smtpd_cfg.rules) */
 struct smtpd_rules {
@@ -87,6 +99,8 @@ int smtpdp_lookup_client(const char *table, struct smtpd *s, const char **value)
 /* smtpdp_lookup_mail - an address, or the null-sender key; 1, 0, -1 */
 int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const char *addr,
                        const char **value);
+/* smtpdp_last_key - the key of the last access lookup that found something (borrowed) */
+const char *smtpdp_last_key(void);
 /* smtpdp_access_result - act on an access(5) result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what);

@@ -98,9 +98,195 @@ transport_maps = texthash:$config_directory/transport
         inst.cleanup()
 
 
+def simulate(inst, *args):
+    """postfix simulate --json: the stages, or None (with a failure) when it did not run."""
+    r = inst.postfix("simulate", "--json", *args)
+    if not R.check("simulate %s: exit" % " ".join(args), r.returncode, 0):
+        print(r.stderr)
+        return None
+    return json.loads(r.stdout)
+
+
+def live(inst, client, name, helo, sender, rcpts):
+    """The same transaction on the live instance, XCLIENT as the client: [(stage, lines)]."""
+    s = inst.session()
+    s.cmd("EHLO %s" % helo)
+    out = []
+
+    def step(stage, line):
+        s.send(line + "\r\n")
+        out.append((stage, s.reply()))
+
+    step("connect", "XCLIENT ADDR=%s NAME=%s" % (client, name if name != "unknown" else "[UNAVAILABLE]"))
+    step("helo", "EHLO %s" % helo)
+    step("mail", "MAIL FROM:%s" % sender)
+    for r in rcpts:
+        step("rcpt", "RCPT TO:%s" % r)
+    step("data", "DATA")
+    if out[-1][1][-1].startswith("354"):
+        step("end-of-data", ".")
+    s.cmd("QUIT")
+    s.close()
+    return out
+
+
+def qmask(lines):
+    return [pkit.strip_dates(l) for l in lines]
+
+
+def compare(inst, what, client, name, helo, sender, rcpts):
+    """simulate and live give the same replies, stage by stage, byte for byte; the stages"""
+    stages = simulate(inst, "--client", "%s,%s" % (client, name), "--helo", helo, "--from", sender,
+                      *sum((["--to", r] for r in rcpts), []))
+    if stages is None:
+        return None
+    got = [(st["stage"], qmask(st["reply"]["lines"])) for st in stages]
+    want = [(stage, qmask(lines)) for stage, lines in live(inst, client, name, helo, sender, rcpts)]
+    R.check("simulate = live: %s" % what, got, want)
+    return stages
+
+
+def relay_equality():
+    import test_relay
+    inst = pkit.Instance(main_extra="smtpd_soft_error_limit = 1000\nsmtpd_hard_error_limit = 1000\n")
+    try:
+        before = inst.queue_files("incoming") + inst.queue_files("maildrop")
+        inst.start()
+        args = [t[0] for t in test_relay.TRICKS if t[0]]
+        stages = compare(inst, "relay tricks from outside", "203.0.113.5", "unknown", "outside.example.net",
+                         "<someone@example.net>", args)
+        if stages:
+            rcpt = [st["reply"]["lines"][-1] for st in stages if st["stage"] == "rcpt"]
+            R.check("simulate = Postfix 3.7.11 (test_relay.TRICKS)", rcpt,
+                    [t[1] for t in test_relay.TRICKS if t[0]])
+            R.check("relay denied: decided by",
+                    stages[3]["decided_by"], {"parameter": "smtpd_relay_restrictions", "file": None,
+                                              "line": None, "element": "defer_unauth_destination",
+                                              "table": None, "key": None, "result": None})
+            R.check("accepted: default permit", stages[-2]["decided_by"], None)
+        compare(inst, "inside relays", "192.0.2.10", "trusted.example.net", "inside.example.net",
+                "<someone@example.net>", ["<somebody@example.org>"])
+        return inst, stages
+    except Exception:
+        inst.cleanup()
+        raise
+
+
+def restriction_equality():
+    import test_restrictions as T
+    inst = pkit.Instance(main_extra="""\
+smtpd_soft_error_limit = 100
+smtpd_hard_error_limit = 100
+virtual_alias_domains = virt.example
+virtual_alias_maps = texthash:$config_directory/virtual
+smtpd_client_restrictions = check_client_access texthash:$config_directory/access_client
+smtpd_recipient_restrictions = check_recipient_access texthash:$config_directory/access_rcpt
+smtpd_data_restrictions = check_client_access texthash:$config_directory/access_data
+""")
+    inst.write("access_rcpt", T.ACCESS_RCPT)
+    inst.write("access_client", T.ACCESS_CLIENT)
+    inst.write("access_data", T.ACCESS_DATA)
+    inst.write("virtual", "known@virt.example nobody@example.com\n")
+    main = os.path.join(inst.dir, "main.cf")
+    lines = open(main).read().splitlines()
+    try:
+        inst.start()
+        stages = compare(inst, "access map results", "192.0.2.10", "trusted.example.net",
+                         "inside.example.net", "<someone@example.net>", ["<%s>" % r for r, _ in T.RCPTS])
+        if stages:
+            rcpt = [st["reply"]["lines"][-1] for st in stages if st["stage"] == "rcpt"]
+            R.check("simulate = Postfix 3.7.11 (test_restrictions.RCPTS)", rcpt, [w for _, w in T.RCPTS])
+            R.check("access REJECT: decided by", stages[3]["decided_by"], {
+                "parameter": "smtpd_recipient_restrictions", "file": main,
+                "line": 1 + next(i for i, l in enumerate(lines)
+                                 if l.startswith("smtpd_recipient_restrictions")),
+                "element": "check_recipient_access",
+                "table": "texthash:%s/access_rcpt" % inst.dir, "key": "rej@example.com",
+                "result": "REJECT"})
+        for client, name in [("203.0.113.66", "unknown"), ("203.0.113.67", "bad.example.net"),
+                             ("203.0.113.77", "bad.example.net")]:
+            stages = compare(inst, "client %s" % client, client, name, "x.example.net", "<a@example.net>",
+                             ["<nobody@example.com>"])
+        if stages:
+            R.check("data restriction: decided by", (stages[-1]["stage"], stages[-1]["decided_by"]["key"],
+                                                     stages[-1]["decided_by"]["parameter"]),
+                    ("data", "203.0.113.77", "smtpd_data_restrictions"))
+        return inst
+    except Exception:
+        inst.cleanup()
+        raise
+
+
+def schema_and_cli(inst, stages):
+    try:
+        import jsonschema
+    except ImportError:
+        jsonschema = None
+    schema = json.load(open(os.path.join(pkit.TOP_SRCDIR, "schemas", "simulate.schema.json")))
+    if jsonschema and stages:
+        try:
+            jsonschema.validate(stages, schema)
+            R.true("simulate --json matches schemas/simulate.schema.json", True)
+        except jsonschema.ValidationError as e:
+            R.true("simulate --json matches schemas/simulate.schema.json", False, str(e))
+    # the text form names the rule
+    r = inst.postfix("simulate", "--client", "203.0.113.5", "--helo", "outside.example.net",
+                     "--from", "a@example.net", "--to", "somebody@example.org")
+    R.true("text: reply and rule", "<<< 454 4.7.1 <somebody@example.org>: Relay access denied\n"
+           "    reject: defer_unauth_destination in smtpd_relay_restrictions (default)\n" in r.stdout,
+           r.stdout)
+    R.true("text: default permit", "<<< 250 2.1.0 Ok\n    no rule matched: default permit\n" in r.stdout,
+           r.stdout)
+    # an SMTP dialogue on standard input, answered as smtpd would; the trace on stderr
+    r = pkit.subprocess.run([pkit.POSTFIX, "-c", inst.dir, "simulate", "--client", "203.0.113.5"],
+                            input="HELO a.example.net\r\nMAIL FROM:<a@example.net>\r\n"
+                            "RCPT TO:<somebody@example.org>\r\nQUIT\r\n",
+                            capture_output=True, text=True, env=inst.env(), timeout=30)
+    R.check("dialogue: replies", r.stdout.replace("\r\n", "\n"),
+            "220 mail.example.com ESMTP Postfix\n250 mail.example.com\n250 2.1.0 Ok\n"
+            "454 4.7.1 <somebody@example.org>: Relay access denied\n221 2.0.0 Bye\n")
+    R.true("dialogue: trace comment on stderr",
+           "# decided by: smtpd_relay_restrictions: defer_unauth_destination: reject\n" in r.stderr,
+           r.stderr)
+    # -o overrides, like master.cf's
+    st = simulate(inst, "--client", "203.0.113.5", "-o", "smtpd_relay_restrictions=reject",
+                  "--from", "a@example.net", "--to", "nobody@example.com")
+    if st:
+        R.check("-o override", st[2]["reply"]["lines"],
+                ["554 5.7.1 <nobody@example.com>: Recipient address rejected: Access denied"])
+    # bad input: exit 2
+    for args, msg in [(["--client", "1.2.3.4", "--to", "a@b", "--bogus"], "unknown option '--bogus'"),
+                      (["--client", "1.2.3.4", "--tls", "--to", "a@b"], "--tls is not supported"),
+                      (["--to", "a@b"], "--client is required"),
+                      (["--client", "nonsense!", "--to", "a@b"], "bad client address")]:
+        r = inst.postfix("simulate", *args)
+        R.check("bad input %s: exit" % args, r.returncode, 2)
+        R.true("bad input %s: message" % args, r.stderr.startswith("postfix: fatal: simulate: ")
+               and msg in r.stderr, r.stderr)
+    # a message accepted by the simulation goes nowhere near the instance's queue
+    quiet = pkit.Instance()
+    try:
+        quiet.write("msg", "Subject: hello\n\n.leading dot\nbody\n")
+        st = simulate(quiet, "--client", "192.0.2.10", "--from", "a@example.net", "--to",
+                      "somebody@example.org", "--message", quiet.path("msg"))
+        if st:
+            R.true("message accepted", st[-1]["stage"] == "end-of-data"
+                   and st[-1]["reply"]["lines"][0].startswith("250 2.0.0 Ok: queued as "), str(st[-1]))
+        R.check("simulate never queues", sorted(os.listdir(quiet.dir)),
+                ["aliases", "main.cf", "master.cf", "msg"])
+    finally:
+        quiet.cleanup()
+
+
 def main():
     pkit.require_binaries()
     route_tests()
+    inst, stages = relay_equality()
+    try:
+        schema_and_cli(inst, stages)
+    finally:
+        inst.cleanup()
+    restriction_equality().cleanup()
     R.finish()
 
 

@@ -331,6 +331,8 @@ int main(int argc, char **argv)
 		return pfx_check(p.config_dir, argc - i, argv + i);
 	if (strcmp(cmd, "route") == 0)
 		return pfx_route(p.config_dir, argc - i, argv + i);
+	if (strcmp(cmd, "simulate") == 0)
+		return pfx_simulate(p.config_dir, argc - i, argv + i);
 	cfg_buf_init(&why);
 	if (mta_conf_try(&p.conf, p.config_dir, NULL, NULL, &why) < 0)
 		mta_fatal("%s", why.data);
