@@ -278,8 +278,69 @@ def schema_and_cli(inst, stages):
         quiet.cleanup()
 
 
+def ptest_tests():
+    """postfix test: the shipped example, a failing case, --against, --json and file errors."""
+    examples = os.path.join(pkit.TOP_SRCDIR, "examples")
+    tests = os.path.join(examples, "postfix-tests.yaml")
+    env = dict(os.environ, POSTKIT_DNS_SERVER="127.0.0.1:1")
+    env.pop("MAIL_CONFIG", None)
+
+    def ptest(*args):
+        return pkit.subprocess.run([pkit.POSTFIX] + list(args), capture_output=True, text=True,
+                                   env=env, timeout=120)
+
+    r = ptest("-c", examples, "test", tests)
+    R.check("examples/postfix-tests.yaml passes: exit", r.returncode, 0)
+    R.true("examples/postfix-tests.yaml: TAP", r.stdout.startswith("1..8\nok 1 - an outside client "
+                                                                   "cannot relay\n")
+           and "not ok" not in r.stdout, r.stdout)
+    try:
+        import yaml
+        import jsonschema
+        schema = json.load(open(os.path.join(pkit.TOP_SRCDIR, "schemas", "postfix-tests.schema.json")))
+        jsonschema.validate(yaml.safe_load(open(tests)), schema)
+        R.true("examples/postfix-tests.yaml matches schemas/postfix-tests.schema.json", True)
+    except ImportError:
+        pass
+    other = pkit.Instance(main_cf=open(os.path.join(examples, "main.cf")).read()
+                          + "mynetworks = 192.0.2.0/24\n",
+                          master_cf=open(os.path.join(examples, "master.cf")).read())
+    try:
+        other.write("aliases", open(os.path.join(examples, "aliases")).read())
+        # the same file against a configuration where 127.0.0.1 is an outsider
+        r = ptest("-c", other.dir, "test", tests)
+        R.check("a mismatch: exit", r.returncode, 1)
+        R.true("a mismatch: not ok with the reply", "not ok 2 - our own network may relay\n"
+               "#   got: 554 5.7.1 <somebody@example.org>: Relay access denied\n"
+               "#   reply is not 250; \n" in r.stdout, r.stdout)
+        r = ptest("-c", examples, "test", tests, "--against", other.dir)
+        R.check("--against: exit", r.returncode, 1)
+        R.check("--against: only what differs", [l for l in r.stdout.splitlines() if l.startswith("not ok")],
+                ["not ok 2 - our own network may relay"])
+        r = ptest("-c", examples, "test", tests, "--against", examples, "--json")
+        R.check("--against itself: nothing differs", (r.returncode, json.loads(r.stdout)), (0, []))
+        r = ptest("-c", other.dir, "test", tests, "--json")
+        j = json.loads(r.stdout)
+        R.check("--json: failures named", [c["name"] for c in j if not c["ok"]],
+                ["our own network may relay"])
+        # a type error in the file: FILE:LINE:COL and exit 2
+        other.write("bad.yaml", "cases:\n  - name: x\n    route: a@b.c\n    expect:\n      bounce: maybe\n")
+        r = ptest("-c", other.dir, "test", other.path("bad.yaml"))
+        R.check("type error: exit", r.returncode, 2)
+        R.check("type error: message", r.stderr,
+                "%s:5:15: error: bounce: expected true or false, found a string\n" % other.path("bad.yaml"))
+        other.write("bad2.yaml", "cases:\n  - name: x\n    simulate: {to: a@b}\n    expect: {}\n")
+        r = ptest("-c", other.dir, "test", other.path("bad2.yaml"))
+        R.check("missing client: exit", r.returncode, 2)
+        R.check("missing client: message", r.stderr,
+                '%s:3:15: error: simulate: "client" is required\n' % other.path("bad2.yaml"))
+    finally:
+        other.cleanup()
+
+
 def main():
     pkit.require_binaries()
+    ptest_tests()
     route_tests()
     inst, stages = relay_equality()
     try:

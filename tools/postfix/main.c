@@ -333,6 +333,8 @@ int main(int argc, char **argv)
 		return pfx_route(p.config_dir, argc - i, argv + i);
 	if (strcmp(cmd, "simulate") == 0)
 		return pfx_simulate(p.config_dir, argc - i, argv + i);
+	if (strcmp(cmd, "test") == 0)
+		return pfx_test(p.config_dir, argc - i, argv + i);
 	cfg_buf_init(&why);
 	if (mta_conf_try(&p.conf, p.config_dir, NULL, NULL, &why) < 0)
 		mta_fatal("%s", why.data);
