@@ -85,6 +85,15 @@ transport_maps = texthash:$config_directory/transport
             "file": None, "line": None})
         R.true("route --json: MX failure reported", "Host not found" in rc.get("mx_error", ""), r.stdout)
 
+        with open(main, "a") as f:
+            f.write("masquerade_domains = example.com\n"
+                    "masquerade_classes = envelope_sender, envelope_recipient\n")
+        lines = open(main).read().splitlines()
+        r = inst.postfix("route", "joe@host.example.com")
+        R.check("route: masquerading", r.stdout.splitlines()[:3], [
+            "joe@host.example.com", "  joe@host.example.com -> joe@example.com: " + where("masquerade_domains"),
+            "  final recipient joe@example.com"])
+
         r = inst.postfix("route", "<bad")
         R.check("route: bad address exit", r.returncode, 2)
         R.check("route: bad address message", r.stderr,
@@ -254,6 +263,20 @@ def schema_and_cli(inst, stages):
     if st:
         R.check("-o override", st[2]["reply"]["lines"],
                 ["554 5.7.1 <nobody@example.com>: Recipient address rejected: Access denied"])
+    # a SASL login, as permit_sasl_authenticated sees it
+    st = simulate(inst, "--client", "203.0.113.5", "--sasl-user", "bob", "-o",
+                  "smtpd_relay_restrictions=permit_sasl_authenticated, reject_unauth_destination",
+                  "--from", "a@example.net", "--to", "somebody@example.org")
+    if st:
+        R.check("--sasl-user: relay permitted", (st[2]["reply"]["lines"], st[2]["decided_by"]["element"]),
+                (["250 2.1.5 Ok"], "permit_sasl_authenticated"))
+    # without smtpd_delay_reject the client is refused in the greeting (Postfix 3.7.11)
+    st = simulate(inst, "--client", "203.0.113.5", "-o", "smtpd_delay_reject=no", "-o",
+                  "smtpd_client_restrictions=reject", "--from", "a@example.net", "--to", "x@example.com")
+    if st:
+        R.check("connect rejected", [(x["stage"], x["reply"]["lines"][-1]) for x in st[:2]], [
+            ("connect", "554 5.7.1 <unknown[203.0.113.5]>: Client host rejected: Access denied"),
+            ("mail", "503 5.7.0 Error: access denied for unknown[203.0.113.5]")])
     # bad input: exit 2
     for args, msg in [(["--client", "1.2.3.4", "--to", "a@b", "--bogus"], "unknown option '--bogus'"),
                       (["--client", "1.2.3.4", "--tls", "--to", "a@b"], "--tls is not supported"),
