@@ -255,6 +255,43 @@ static void path_arg(struct cfg_buf *cmd, const char *verb, const char *a, int r
 		cfg_buf_printf(cmd, "%s<%s>", verb, a);
 }
 
+/* read_message - the --message file (NULL when unreadable); *len its size */
+static char *read_message(const char *path, size_t *len)
+{
+	struct cfg_buf b;
+	FILE *f = fopen(path, "rb");
+	char chunk[4096];
+	size_t got;
+
+	cfg_buf_init(&b);
+	while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		cfg_buf_add(&b, chunk, got);
+	if (f)
+		fclose(f);
+	*len = b.len;
+	return b.data;
+}
+
+/* dot_stuff - the message as DATA content: CR LF line ends, leading dots doubled, "." */
+static void dot_stuff(struct cfg_buf *cmd, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
+
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (*p == '.')
+			cfg_buf_addc(cmd, '.');
+		cfg_buf_add(cmd, p, len);
+		cfg_buf_adds(cmd, "\r\n");
+		p = e ? e + 1 : end;
+	}
+	cfg_buf_adds(cmd, ".\r\n");
+}
+
 /* client - the transaction's commands over fd, one stage each; returns the stages used */
 static size_t client(struct sim *m, int fd, int tfd, struct stage *st, size_t max)
 {
@@ -269,20 +306,8 @@ static size_t client(struct sim *m, int fd, int tfd, struct stage *st, size_t ma
 		cfg_strvec_init(&st[k].lines);
 		cfg_strvec_init(&st[k].events);
 	}
-	if (m->message) {
-		struct cfg_buf b;
-		FILE *f = fopen(m->message, "rb");
-		char chunk[4096];
-		size_t got;
-
-		cfg_buf_init(&b);
-		while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			cfg_buf_add(&b, chunk, got);
-		if (f)
-			fclose(f);
-		msg = b.data;
-		msglen = b.len;
-	}
+	if (m->message)
+		msg = read_message(m->message, &msglen);
 	for (size_t i = 0;; i++) {
 		struct stage *s = &st[n];
 		struct cfg_buf cmd;
@@ -317,25 +342,9 @@ static size_t client(struct sim *m, int fd, int tfd, struct stage *st, size_t ma
 		if (i > 0 && strcmp(s->name, "end-of-data") != 0)
 			cfg_buf_adds(&cmd, "\r\n");
 		if (strcmp(s->name, "end-of-data") == 0) {
-			/* the message, dot-stuffed, with CR LF line ends */
-			const char *p = msg ? msg : "";
-			const char *end = p + msglen;
-
 			free(s->command);
 			s->command = cfg_xstrdup(".");
-			while (p < end) {
-				const char *e = memchr(p, '\n', (size_t)(end - p));
-				size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
-
-				if (len && p[len - 1] == '\r')
-					len--;
-				if (*p == '.')
-					cfg_buf_addc(&cmd, '.');
-				cfg_buf_add(&cmd, p, len);
-				cfg_buf_adds(&cmd, "\r\n");
-				p = e ? e + 1 : end;
-			}
-			cfg_buf_adds(&cmd, ".\r\n");
+			dot_stuff(&cmd, msg ? msg : "", msglen);
 		}
 		if (cmd.len && write(fd, cmd.data, cmd.len) != (ssize_t)cmd.len) {
 			cfg_buf_fini(&cmd);
