@@ -475,3 +475,30 @@ struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir
 	cfg->queue_dir = queue_dir;
 	return cfg;
 }
+
+int cleanup_rewrite_rcpt(struct cleanup_cfg *cfg, const char *addr, cleanup_trace_fn trace,
+                         void *arg, struct cfg_strvec *out)
+{
+	struct cleanup c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.flags = CLEANUP_F_MAPS;
+	c.trace = trace;
+	c.trace_arg = arg;
+	rc = cleanup_add_rcpt(&c, addr, addr, 0);
+	for (size_t i = 0; i < c.nrcpt; i++) {
+		if (rc == 0)
+			cfg_strvec_add(out, c.rcpt[i].addr);
+		free(c.rcpt[i].orig);
+		free(c.rcpt[i].addr);
+	}
+	free(c.rcpt);
+	return rc < 0 ? -1 : 0;
+}
+
+struct rslv *cleanup_cfg_resolver(struct cleanup_cfg *cfg)
+{
+	return cfg->rslv;
+}

@@ -38,4 +38,19 @@ const char *cleanup_reply(const struct cleanup *c);
 /* cleanup_close - release (NULL is fine); a file that was not sealed is removed */
 void cleanup_close(struct cleanup *c);
 
+/* cleanup_trace_fn - told each rewriting step of an address (postfix route) */
+typedef void (*cleanup_trace_fn)(void *arg, const char *step, long depth, const char *from,
+                                 const char *to);
+/*
+ * cleanup_rewrite_rcpt - what the engine does to one envelope recipient
+ * (internal form): canonical maps, masquerading, virtual alias expansion,
+ * exactly as for a submission but without a queue file.  The final
+ * recipients go to out; each step is told to trace (may be NULL).  Returns
+ * 0, or -1 when a table lookup failed (the mail would be deferred).
+ */
+int cleanup_rewrite_rcpt(struct cleanup_cfg *cfg, const char *addr, cleanup_trace_fn trace,
+                         void *arg, struct cfg_strvec *out);
+/* cleanup_cfg_resolver - the address resolver the settings use */
+struct rslv *cleanup_cfg_resolver(struct cleanup_cfg *cfg);
+
 #endif

@@ -97,6 +97,9 @@ struct cleanup {
 	char *msgid;
 	char *single_rcpt; /* the one SMTP recipient, for Received: ... for <x> */
 	long arrival_sec, arrival_usec;
+	/* postfix route: told each address rewriting step (NULL in the daemons) */
+	cleanup_trace_fn trace;
+	void *trace_arg;
 };
 
 /* cleanup_log_enter / cleanup_log_leave - log as postfix/cleanup while inside */

@@ -17,6 +17,7 @@
 #include "match.h"
 #include "resolve.h"
 #include "server.h"
+#include "smtpd_api.h"
 #include "sasl.h"
 #include "stream.h"
 #include "submit.h"

@@ -19,6 +19,13 @@
 #include "smtpd_check.h"
 
 static struct smtpd_cfg *cfg;
+void (*smtpd_trace_hook)(const struct smtpd_trace *t);
+int smtpd_offline;
+/* the access table hit of the element being evaluated, for the trace */
+static struct {
+	const char *table;
+	struct cfg_buf key, value;
+} hit;
 static const char *const subject_text[] = {
     "Client host rejected",       "Helo command rejected",       "Sender address rejected",
     "Recipient address rejected", "Data command rejected",       "End-of-data rejected",
@@ -417,6 +424,17 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 		return smtpdp_config_error(c, sub, 1);
 	if (rc == 0)
 		return V_DUNNO;
+	if (smtpd_trace_hook) {
+		if (hit.key.data == NULL) {
+			cfg_buf_init(&hit.key);
+			cfg_buf_init(&hit.value);
+		}
+		hit.table = e->arg;
+		cfg_buf_reset(&hit.key);
+		cfg_buf_adds(&hit.key, smtpdp_last_key());
+		cfg_buf_reset(&hit.value);
+		cfg_buf_adds(&hit.value, value);
+	}
 	return smtpdp_access_result(c, value, sub, what);
 }
 
@@ -555,6 +573,7 @@ void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
 {
 	out->v = cfg_xcalloc(words->n ? words->n : 1, sizeof(*out->v));
 	out->n = 0;
+	out->param = NULL;
 	for (size_t i = 0; i < words->n; i++) {
 		const char *w = words->v[i];
 		const struct cfg_restriction_def *r = cfg_restriction_find(w);
@@ -583,6 +602,21 @@ void smtpdp_rlist_fini(struct rlist *l)
 	l->n = 0;
 }
 
+/* trace - tell postfix simulate which element decided */
+static void trace(const char *param, const char *element, int with_hit, struct ck *c,
+                  enum verdict v)
+{
+	struct smtpd_trace t = {param, element, NULL, NULL, NULL, NULL, v == V_PERMIT};
+
+	if (with_hit && hit.table) {
+		t.table = hit.table;
+		t.key = hit.key.data;
+		t.result = hit.value.data;
+	}
+	t.reply = v == V_REJECT ? c->reply.data : NULL;
+	smtpd_trace_hook(&t);
+}
+
 /* smtpdp_run_list - evaluate a compiled restriction list */
 enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 {
@@ -591,7 +625,10 @@ enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 		enum verdict v;
 
 		c->warn_next = 0;
+		hit.table = NULL;
 		v = one_restriction(c, &list->v[i]);
+		if (smtpd_trace_hook && v != V_DUNNO)
+			trace(list->param, list->v[i].word, 1, c, v);
 		if (v == V_REJECT && warn) {
 			smtpd_log_reject(c->s, "reject_warning", c->s->where, c->reply.data,
 			                 c->rcpt_int);
@@ -607,11 +644,16 @@ enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 static const char *eval(struct ck *c, const struct rlist *list, enum subject sub)
 {
 	static struct cfg_buf out;
-	enum verdict v;
+	enum verdict first, v;
 
 	c->list_subject = sub;
 	c->defer_if_permit = c->defer_if_reject = 0;
-	v = smtpdp_deferred(c, smtpdp_run_list(c, list));
+	first = smtpdp_run_list(c, list);
+	v = smtpdp_deferred(c, first);
+	/* a pending defer_if_permit / defer_if_reject changed the list's verdict */
+	if (v != first && smtpd_trace_hook)
+		trace(list->param, c->defer_if_permit ? "defer_if_permit" : "defer_if_reject", 0, c,
+		      v);
 	if (v != V_REJECT)
 		return NULL;
 	if (out.data == NULL)
@@ -666,6 +708,10 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 		if (unlisted(&c, s->sender, SUBJ_SENDER, "5.1.0") == V_REJECT) {
 			static struct cfg_buf keep;
 
+			if (smtpd_trace_hook)
+				trace("smtpd_reject_unlisted_sender", "reject_unlisted_sender", 0,
+				      &c, V_REJECT);
+
 			if (keep.data == NULL)
 				cfg_buf_init(&keep);
 			cfg_buf_reset(&keep);
@@ -677,6 +723,10 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 		c.list_subject = SUBJ_RCPT;
 		if (unlisted(&c, rcpt_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
 			static struct cfg_buf keep2;
+
+			if (smtpd_trace_hook)
+				trace("smtpd_reject_unlisted_recipient",
+				      "reject_unlisted_recipient", 0, &c, V_REJECT);
 
 			if (keep2.data == NULL)
 				cfg_buf_init(&keep2);
@@ -787,6 +837,7 @@ static struct smtpd_rules *compile_lists(struct smtpd_cfg *c)
 		    cfg_restriction_list_find(lists[i].param);
 
 		smtpdp_compile(lists[i].out, lists[i].words, ld ? ld->default_access : CFG_R_NONE);
+		lists[i].out->param = lists[i].param;
 	}
 	return r;
 }
