@@ -36,6 +36,7 @@ struct smtpd_cfg {
 	long bare_nl_code;
 	long reject_code, defer_code, access_reject_code, access_defer_code, relay_reject_code;
 	long unknown_local_code, unknown_virtual_code, unknown_relay_code, non_fqdn_code;
+	long unknown_vmbox_code; /* unknown_virtual_mailbox_reject_code */
 	long invalid_hostname_code, unknown_address_code;
 	const char *null_key, *recipient_delimiter;
 	const char *content_filter;   /* recorded with every message received here */

@@ -74,6 +74,8 @@ const char *smtpdp_subject_class(enum subject sub);
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject);
 /* smtpdp_auth_destination - 1 when reject_unauth_destination would let the recipient pass */
 int smtpdp_auth_destination(struct ck *c, const char *addr);
+/* smtpdp_check_bind - the settings smtpd_check.c evaluates with (smtpd_check_init) */
+void smtpdp_check_bind(struct smtpd_cfg *c);
 /* smtpdp_compile - compile words (borrowed until smtpdp_rlist_fini) into out */
 void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
                     enum cfg_restriction_id default_access);
