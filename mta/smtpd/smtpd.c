@@ -482,6 +482,8 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 	free(s.denied);
 	free(s.rcpt);
 	free(s.counts);
+	if (s.check_reply.data != NULL)
+		cfg_buf_fini(&s.check_reply);
 	cfg_strvec_fini(&s.prepend);
 	cfg_strvec_fini(&s.bcc);
 	mta_stream_fini(&s.in);

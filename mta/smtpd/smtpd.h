@@ -94,6 +94,7 @@ struct smtpd {
 	struct cleanup *cln;
 	struct submit_stream drop;
 	int drop_open;
+	struct cfg_buf check_reply; /* the last refusal of smtpd_check_*() (lazily initialised) */
 	struct mta_stream in;
 	struct mta_stream out;
 	int same_fd;

@@ -608,10 +608,21 @@ enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 	return V_DUNNO;
 }
 
-/* eval - one named list; the reply when it rejects (static) */
+/* keep_reply - the check's reply, kept in the session until its next check */
+static const char *keep_reply(struct ck *c)
+{
+	struct cfg_buf *b = &c->s->check_reply;
+
+	if (b->data == NULL)
+		cfg_buf_init(b);
+	cfg_buf_reset(b);
+	cfg_buf_adds(b, c->reply.data);
+	return b->data;
+}
+
+/* eval - one named list; the reply when it rejects (valid until the session's next check) */
 static const char *eval(struct ck *c, const struct rlist *list, enum subject sub)
 {
-	static struct cfg_buf out;
 	enum verdict first, v;
 
 	c->list_subject = sub;
@@ -622,13 +633,7 @@ static const char *eval(struct ck *c, const struct rlist *list, enum subject sub
 	if (v != first && smtpd_trace_hook)
 		trace(list->param, c->defer_if_permit ? "defer_if_permit" : "defer_if_reject", 0, c,
 		      v);
-	if (v != V_REJECT)
-		return NULL;
-	if (out.data == NULL)
-		cfg_buf_init(&out);
-	cfg_buf_reset(&out);
-	cfg_buf_adds(&out, c->reply.data);
-	return out.data;
+	return v == V_REJECT ? keep_reply(c) : NULL;
 }
 
 /* ck_init / ck_fini - a check context */
@@ -674,33 +679,19 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 	if (r == NULL && !s->discard && cfg->unlisted_sender && s->sender && *s->sender) {
 		c.list_subject = SUBJ_SENDER;
 		if (unlisted(&c, s->sender, SUBJ_SENDER, "5.1.0") == V_REJECT) {
-			static struct cfg_buf keep;
-
 			if (smtpd_trace_hook)
 				trace("smtpd_reject_unlisted_sender", "reject_unlisted_sender", 0,
 				      &c, V_REJECT);
-
-			if (keep.data == NULL)
-				cfg_buf_init(&keep);
-			cfg_buf_reset(&keep);
-			cfg_buf_adds(&keep, c.reply.data);
-			r = keep.data;
+			r = keep_reply(&c);
 		}
 	}
 	if (r == NULL && !s->discard && cfg->unlisted_rcpt) {
 		c.list_subject = SUBJ_RCPT;
 		if (unlisted(&c, rcpt_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
-			static struct cfg_buf keep2;
-
 			if (smtpd_trace_hook)
 				trace("smtpd_reject_unlisted_recipient",
 				      "reject_unlisted_recipient", 0, &c, V_REJECT);
-
-			if (keep2.data == NULL)
-				cfg_buf_init(&keep2);
-			cfg_buf_reset(&keep2);
-			cfg_buf_adds(&keep2, c.reply.data);
-			r = keep2.data;
+			r = keep_reply(&c);
 		}
 	}
 	ck_fini(&c);
@@ -717,13 +708,7 @@ const char *smtpd_check_vrfy(struct smtpd *s, const char *addr_int)
 	    && (r = eval(&c, &cfg->rules->rcpt, SUBJ_RCPT)) == NULL && cfg->unlisted_rcpt) {
 		c.list_subject = SUBJ_RCPT;
 		if (unlisted(&c, addr_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
-			static struct cfg_buf keep;
-
-			if (keep.data == NULL)
-				cfg_buf_init(&keep);
-			cfg_buf_reset(&keep);
-			cfg_buf_adds(&keep, c.reply.data);
-			r = keep.data;
+			r = keep_reply(&c);
 		}
 	}
 	ck_fini(&c);
