@@ -130,6 +130,14 @@ static void check_programs(struct cfgp_check *ck, gid_t gid, const char *group)
 	cfg_buf_fini(&dir);
 }
 
+/* made_by_start - a directory postfix start creates: missing, and inside the configuration directory */
+static int made_by_start(const struct cfgp_check *ck, const char *path)
+{
+	size_t n = ck->config_dir ? strlen(ck->config_dir) : 0;
+
+	return errno == ENOENT && n > 0 && strncmp(path, ck->config_dir, n) == 0 && path[n] == '/';
+}
+
 /* check_queue - queue_directory and its subdirectories */
 static void check_queue(struct cfgp_check *ck, int privileged)
 {
@@ -149,8 +157,13 @@ static void check_queue(struct cfgp_check *ck, int privileged)
 		goto out;
 	}
 	if (stat(q.data, &st) != 0) {
-		add_dir(ck, CFG_SEV_ERROR, "fs-queue", "queue_directory", "chdir(%s): %s", q.data,
-		        strerror(errno));
+		if (made_by_start(ck, q.data))
+			add_dir(ck, CFG_SEV_NOTE, "fs-queue", "queue_directory",
+			        "queue_directory %s does not exist yet: postfix start creates it",
+			        q.data);
+		else
+			add_dir(ck, CFG_SEV_ERROR, "fs-queue", "queue_directory", "chdir(%s): %s",
+			        q.data, strerror(errno));
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -222,6 +235,11 @@ static void check_dirs(struct cfgp_check *ck)
 				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s,
 				               "%s %s is not an absolute path name", s->name,
 				               b.data);
+			else if (dirs[i].sev == CFG_SEV_WARNING && stat(b.data, &st) != 0
+			         && made_by_start(ck, b.data))
+				cfgp_check_add(ck, CFG_SEV_NOTE, "fs-directory", s,
+				               "%s %s does not exist yet: postfix start creates it",
+				               s->name, b.data);
 			else if (stat(b.data, &st) != 0 || !S_ISDIR(st.st_mode))
 				cfgp_check_add(ck, dirs[i].sev, "fs-directory", s,
 				               "no Postfix %s directory %s!%s", dirs[i].what,
