@@ -185,8 +185,12 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 		v = lookup_failure(c, addr);
 		goto out;
 	}
-	/* virtual aliases make any address valid */
-	rc = rslv_addr_find(cfg->rslv, &cfg->va_maps, res.recipient.data, &value);
+	/* canonical mappings and virtual aliases make any address valid */
+	rc = rslv_addr_find(cfg->rslv, &cfg->rcpt_canon_maps, res.recipient.data, &value);
+	if (rc == 0)
+		rc = rslv_addr_find(cfg->rslv, &cfg->canon_maps, res.recipient.data, &value);
+	if (rc == 0)
+		rc = rslv_addr_find(cfg->rslv, &cfg->va_maps, res.recipient.data, &value);
 	if (rc != 0) {
 		if (rc < 0)
 			v = lookup_failure(c, addr);
@@ -427,10 +431,11 @@ static enum verdict client_names(struct ck *c, int reverse)
 
 	if (strcmp(reverse ? s->rev_name : s->name, "unknown") != 0)
 		return V_DUNNO;
-	return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
-	                     reverse ? "cannot find your reverse hostname, [%s]"
-	                             : "cannot find your hostname, [%s]",
-	                     s->addr);
+	/* Postfix names no <subject> here: the reason already holds the address */
+	cfg_buf_reset(&c->reply);
+	cfg_buf_printf(&c->reply, "450 4.7.25 %s: cannot find your %shostname, [%s]",
+	               subject_text[SUBJ_CLIENT], reverse ? "reverse " : "", s->addr);
+	return V_REJECT;
 }
 
 /*
@@ -449,7 +454,8 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		return smtpdp_reject(c, cfg->reject_code, "5.7.1", c->list_subject,
 		                     "Access denied");
 	case CFG_R_DEFER:
-		return smtpdp_reject(c, cfg->defer_code, "4.7.1", c->list_subject, "Access denied");
+		return smtpdp_reject(c, cfg->defer_code, "4.3.2", c->list_subject,
+		                     "Try again later");
 	case CFG_R_WARN_IF_REJECT:
 		c->warn_next = 1;
 		return V_DUNNO;
@@ -818,6 +824,8 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	    MTA_SET(CFG_P_smtpd_etrn_restrictions, &c->etrn_r),
 	    MTA_SET(CFG_P_local_recipient_maps, &c->local_rcpt_maps),
 	    MTA_SET(CFG_P_virtual_alias_maps, &c->va_maps),
+	    MTA_SET(CFG_P_canonical_maps, &c->canon_maps),
+	    MTA_SET(CFG_P_recipient_canonical_maps, &c->rcpt_canon_maps),
 	    MTA_SET(CFG_P_virtual_mailbox_maps, &c->vm_maps),
 	    MTA_SET(CFG_P_relay_recipient_maps, &c->relay_rcpt_maps),
 	    MTA_SET(CFG_P_smtpd_relay_before_recipient_restrictions, &c->relay_before_rcpt),
@@ -837,10 +845,10 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	    MTA_SET(CFG_P_unknown_address_reject_code, &c->unknown_address_code),
 	    MTA_SETTINGS_END,
 	};
-	struct cfg_strvec *lists[] = {&c->client_r, &c->helo_r,  &c->sender_r,
-	                              &c->relay_r,  &c->rcpt_r,  &c->data_r,
-	                              &c->eod_r,    &c->etrn_r,  &c->local_rcpt_maps,
-	                              &c->va_maps,  &c->vm_maps, &c->relay_rcpt_maps};
+	struct cfg_strvec *lists[] = {
+	    &c->client_r, &c->helo_r,          &c->sender_r,   &c->relay_r,         &c->rcpt_r,
+	    &c->data_r,   &c->eod_r,           &c->etrn_r,     &c->local_rcpt_maps, &c->va_maps,
+	    &c->vm_maps,  &c->relay_rcpt_maps, &c->canon_maps, &c->rcpt_canon_maps};
 
 	cfg = c;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
