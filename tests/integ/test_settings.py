@@ -333,6 +333,38 @@ def service_names():
         inst.cleanup()
 
 
+def unknown_address():
+    """unknown_address_reject_code: reject_unknown_sender_domain on a domain that does not exist."""
+    try:
+        from dnsserver import DnsServer
+    except ImportError:
+        print("python3-dnslib is not installed: unknown_address_reject_code not checked")
+        return
+    dns = DnsServer("good.example. 60 IN A 192.0.2.99\n")
+    dns.start()
+    old = os.environ.get("POSTKIT_DNS_SERVER")
+    os.environ["POSTKIT_DNS_SERVER"] = dns.env_value()
+    inst = pkit.Instance(main_extra="unknown_address_reject_code = 553\n"
+                                    "smtpd_sender_restrictions = reject_unknown_sender_domain\n")
+    try:
+        inst.start()
+        for sender, want in [
+                ("a@good.example", "250 2.1.5 Ok"),
+                ("a@nx.example", "553 5.1.8 <a@nx.example>: Sender address rejected: Domain not found")]:
+            s, _ = session(inst)
+            s.cmd("MAIL FROM:<%s>" % sender)
+            R.check("unknown_address_reject_code: %s" % sender, s.cmd("RCPT TO:<nobody@example.com>"),
+                    want)
+            s.close()
+    finally:
+        inst.cleanup()
+        dns.stop()
+        if old is None:
+            os.environ.pop("POSTKIT_DNS_SERVER", None)
+        else:
+            os.environ["POSTKIT_DNS_SERVER"] = old
+
+
 def main():
     pkit.require_binaries()
     smtpd_codes()
@@ -340,6 +372,7 @@ def main():
     local_delivery()
     rewriting()
     service_names()
+    unknown_address()
     R.finish()
 
 
