@@ -57,6 +57,15 @@ def session(inst, helo="x.example.net", xclient=None):
     return s, s.reply()
 
 
+def rcpt_reply(inst, sender, helo="x.example.net", xclient=None):
+    """The reply to RCPT TO:<nobody@example.com> after MAIL FROM:<sender> in a new session."""
+    s, _ = session(inst, helo, xclient)
+    s.cmd("MAIL FROM:%s" % sender)
+    r = s.cmd("RCPT TO:<nobody@example.com>")
+    s.close()
+    return r
+
+
 def smtpd_codes():
     inst = pkit.Instance(main_extra=SMTPD_CODES)
     inst.write("relay_rcpt", "known@relay.example x\n")
@@ -89,22 +98,14 @@ def smtpd_codes():
         for sender, want in [
                 ("<>", "553 5.7.1 <>: Sender address rejected: null text"),
                 ("<def@example.net>", "452 4.7.1 <def@example.net>: Sender address rejected: Access denied")]:
-            s, _ = session(inst)
-            s.cmd("MAIL FROM:%s" % sender)
-            R.check("sender %s" % sender, s.cmd("RCPT TO:<nobody@example.com>"), want)
-            s.close()
+            R.check("sender %s" % sender, rcpt_reply(inst, sender), want)
         for helo, want in [
                 ("bad!helo", "502 5.5.2 <bad!helo>: Helo command rejected: Invalid name"),
                 ("nodots", "505 5.5.2 <nodots>: Helo command rejected: need fully-qualified hostname")]:
-            s, _ = session(inst, helo)
-            s.cmd("MAIL FROM:<a@example.net>")
-            R.check("helo %s" % helo, s.cmd("RCPT TO:<nobody@example.com>"), want)
-            s.close()
-        s, _ = session(inst, xclient="XCLIENT ADDR=203.0.113.3 NAME=[UNAVAILABLE]")
-        s.cmd("MAIL FROM:<a@example.net>")
-        R.check("reject_unknown_client", s.cmd("RCPT TO:<nobody@example.com>"),
+            R.check("helo %s" % helo, rcpt_reply(inst, "<a@example.net>", helo), want)
+        R.check("reject_unknown_client",
+                rcpt_reply(inst, "<a@example.net>", xclient="XCLIENT ADDR=203.0.113.3 NAME=[UNAVAILABLE]"),
                 "450 4.7.25 Client host rejected: cannot find your hostname, [203.0.113.3]")
-        s.close()
         R.true("smtpd_peername_lookup = no", inst.wait_log(
             r"postfix/smtpd\[\d+\]: connect from unknown\[127\.0\.0\.1\]$"), inst.log())
         R.true("reject_unknown_client logged", inst.wait_log(
@@ -351,11 +352,7 @@ def unknown_address():
         for sender, want in [
                 ("a@good.example", "250 2.1.5 Ok"),
                 ("a@nx.example", "553 5.1.8 <a@nx.example>: Sender address rejected: Domain not found")]:
-            s, _ = session(inst)
-            s.cmd("MAIL FROM:<%s>" % sender)
-            R.check("unknown_address_reject_code: %s" % sender, s.cmd("RCPT TO:<nobody@example.com>"),
-                    want)
-            s.close()
+            R.check("unknown_address_reject_code: %s" % sender, rcpt_reply(inst, "<%s>" % sender), want)
     finally:
         inst.cleanup()
         dns.stop()
