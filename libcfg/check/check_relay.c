@@ -21,6 +21,7 @@
 
 #include "cfg/param/expand.h"
 #include "cfg/param/list.h"
+#include "cfg/base/net.h"
 #include "cfg/base/xalloc.h"
 #include "check_int.h"
 
@@ -305,7 +306,7 @@ static void check_lists(struct cfgp_check *ck, const struct cfg_service *svc, in
 }
 
 /* private_net - the network addr/prefix lies inside a private or local range */
-static int private_net(int v6, const unsigned char *a, long plen)
+static int private_net(int v6, const unsigned char *a, unsigned plen)
 {
 	if (!v6)
 		return (a[0] == 10 && plen >= 8) || (a[0] == 127 && plen >= 8)
@@ -332,26 +333,16 @@ static void check_trusted_nets(struct cfgp_check *ck, const char *param, int use
 	if (cfgp_check_expand(ck, s, s->value, &b) == 0)
 		cfg_list_tokens(b.data, CFG_LIST_SEPARATORS, &w);
 	for (size_t i = 0; i < w.n; i++) {
-		char *e = w.v[i], *slash, *addr;
-		unsigned char a[16];
-		long plen;
-		int v6;
+		char *e = w.v[i];
+		struct cfg_net n;
+		enum cfg_net_status st;
 
-		if (e[0] == '!' || (slash = strchr(e, '/')) == NULL)
+		if (e[0] == '!' || strchr(e, '/') == NULL)
 			continue;
-		addr = cfg_xstrndup(e, (size_t)(slash - e));
-		if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') {
-			memmove(addr, addr + 1, strlen(addr) - 2);
-			addr[strlen(addr) - 2] = 0;
-		}
-		v6 = strchr(addr, ':') != NULL;
-		plen = strtol(slash + 1, NULL, 10);
-		if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, a) != 1) {
-			free(addr);
+		st = cfg_net_parse(e, &n);
+		if (st != CFG_NET_OK && st != CFG_NET_HOST_BITS)
 			continue;
-		}
-		free(addr);
-		if (plen == 0)
+		if (n.bits == 0)
 			cfgp_check_add_at(
 			    ck, used ? CFG_SEV_ERROR : CFG_SEV_WARNING, "relay-mynetworks", s, e,
 			    cfgp_check_word_nth(w.v, i), 0,
@@ -360,7 +351,7 @@ static void check_trusted_nets(struct cfgp_check *ck, const char *param, int use
 			    strcmp(param, "mynetworks") == 0
 			        ? " and may relay through permit_mynetworks"
 			        : "");
-		else if (plen < 16 && !private_net(v6, a, plen))
+		else if (n.bits < 16 && !private_net(n.family == AF_INET6, n.addr, n.bits))
 			cfgp_check_add_at(
 			    ck, CFG_SEV_WARNING, "relay-mynetworks", s, e,
 			    cfgp_check_word_nth(w.v, i), 0,

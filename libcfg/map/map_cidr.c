@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "cfg/base/lines.h"
+#include "cfg/base/net.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
 
@@ -25,11 +26,8 @@ enum rule_op { OP_MATCH, OP_IF, OP_ENDIF };
 
 struct rule {
 	enum rule_op op;
-	int match;     /* 1, or 0 for a negated pattern */
-	int family;    /* AF_INET or AF_INET6 */
-	unsigned bits; /* prefix length */
-	unsigned char net[16];
-	unsigned char mask[16];
+	int match;          /* 1, or 0 for a negated pattern */
+	struct cfg_net net; /* the pattern's network (its text parts are not kept) */
 	char *value;
 	size_t block_end; /* OP_IF: index of its ENDIF, or (size_t)-1 */
 };
@@ -45,35 +43,16 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* all_digits - non-empty and only decimal digits */
-static int all_digits(const char *s)
-{
-	if (*s == 0)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* mask_bytes - fill mask with `bits` leading one bits over len bytes */
-static void mask_bytes(unsigned char *mask, size_t len, unsigned bits)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned b = bits >= 8 ? 8 : bits;
-		mask[i] = (unsigned char)(b ? (0xff << (8 - b)) & 0xff : 0);
-		bits -= b;
-	}
-}
-
 /*
  * parse_pattern - parse [!...]address[/len] (pattern is modified).  Returns 0,
- * or -1 with the reason in why.
+ * or -1 with the reason (Postfix's words) in why.
  */
 static int parse_pattern(char *pattern, struct rule *r, struct cfg_buf *why)
 {
-	char *p = pattern, *slash, *search;
-	size_t alen;
+	char *p = pattern, buf[INET6_ADDRSTRLEN];
+	struct cfg_net n;
+	enum cfg_net_status st;
+	int alen, llen;
 
 	r->match = 1;
 	while (*p == '!') {
@@ -86,72 +65,36 @@ static int parse_pattern(char *pattern, struct rule *r, struct cfg_buf *why)
 		cfg_buf_adds(why, "no address pattern");
 		return -1;
 	}
-	search = p;
-	slash = NULL;
-	if (*p == '[') {
-		char *close = strchr(++p, ']');
-
-		if (close == NULL) {
-			cfg_buf_printf(why, "missing ']' character after \"[%s\"", p);
-			return -1;
-		}
-		*close = 0;
-		if (close[1] != '/' && close[1] != 0) {
-			cfg_buf_printf(why, "garbage after \"[%s]\"", p);
-			return -1;
-		}
-		search = p;
-		/* "[net]/len": the length follows the bracket; "[net/len]": inside */
-		slash = close[1] == '/' ? close + 1 : strchr(search, '/');
-	} else {
-		slash = strchr(search, '/');
+	st = cfg_net_parse(p, &n);
+	alen = (int)n.addr_len;
+	llen = (int)n.len_len;
+	if (st == CFG_NET_OK) {
+		r->net = n;
+		return 0;
 	}
-	r->family = strchr(search, ':') ? AF_INET6 : AF_INET;
-	alen = r->family == AF_INET ? 4 : 16;
-	if (slash != NULL) {
-		const char *len = slash + 1;
-		unsigned long bits;
-
-		*slash = 0;
-		if (!all_digits(len)) {
-			cfg_buf_printf(why, "bad mask value in \"%s/%s\"", search, len);
-			return -1;
-		}
-		bits = strtoul(len, NULL, 10);
-		if (strlen(len) > 4 || bits > alen * 8) {
-			cfg_buf_printf(why, "bad mask length in \"%s/%s\"", search, len);
-			return -1;
-		}
-		if (inet_pton(r->family, search, r->net) != 1) {
-			cfg_buf_printf(why, "bad network value in \"%s/%s\"", search, len);
-			return -1;
-		}
-		r->bits = (unsigned)bits;
-		mask_bytes(r->mask, alen, r->bits);
-		for (size_t i = 0; i < alen; i++) {
-			if (r->net[i] & ~r->mask[i]) {
-				char buf[INET6_ADDRSTRLEN];
-
-				for (size_t j = 0; j < alen; j++)
-					r->net[j] &= r->mask[j];
-				inet_ntop(r->family, r->net, buf, sizeof(buf));
-				cfg_buf_printf(
-				    why,
-				    "non-null host address bits in \"%s/%s\", perhaps you "
-				    "should use \"%s/%u\" instead",
-				    search, len, buf, r->bits);
-				return -1;
-			}
-		}
-	} else {
-		if (inet_pton(r->family, search, r->net) != 1) {
-			cfg_buf_printf(why, "bad address pattern: \"%s\"", search);
-			return -1;
-		}
-		r->bits = (unsigned)alen * 8;
-		mask_bytes(r->mask, alen, r->bits);
-	}
-	return 0;
+	if (st == CFG_NET_NO_CLOSE)
+		cfg_buf_printf(why, "missing ']' character after \"[%.*s\"", alen, n.addr_text);
+	else if (st == CFG_NET_GARBAGE)
+		cfg_buf_printf(why, "garbage after \"[%.*s]\"", alen, n.addr_text);
+	else if (n.len_text == NULL)
+		cfg_buf_printf(why, "bad address pattern: \"%.*s\"", alen, n.addr_text);
+	else if (st == CFG_NET_LEN_SYNTAX)
+		cfg_buf_printf(why, "bad mask value in \"%.*s/%.*s\"", alen, n.addr_text, llen,
+		               n.len_text);
+	else if (st == CFG_NET_LEN_RANGE)
+		cfg_buf_printf(why, "bad mask length in \"%.*s/%.*s\"", alen, n.addr_text, llen,
+		               n.len_text);
+	else if (st == CFG_NET_BAD_ADDR)
+		cfg_buf_printf(why, "bad network value in \"%.*s/%.*s\"", alen, n.addr_text, llen,
+		               n.len_text);
+	else
+		cfg_buf_printf(
+		    why,
+		    "non-null host address bits in \"%.*s/%.*s\", perhaps you should use "
+		    "\"%s/%u\" instead",
+		    alen, n.addr_text, llen, n.len_text,
+		    inet_ntop(n.family, n.addr, buf, sizeof(buf)) ? buf : "?", n.bits);
+	return -1;
 }
 
 /* add_rule - append a copy of r */
@@ -266,40 +209,31 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 	return 0;
 }
 
-/* rule_hit - does address a (of family) satisfy r's pattern (before negation)? */
-static int rule_hit(const struct rule *r, int family, const unsigned char *a)
-{
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < alen; i++)
-		if ((a[i] & r->mask[i]) != r->net[i])
-			return 0;
-	return 1;
-}
-
 /* cidr_lookup - first matching rule, honouring if/endif blocks */
 static int cidr_lookup(struct cfg_map *m, const char *key, const char **value,
                        struct cfg_diags *diags)
 {
 	struct cidr *c = m->priv;
 	unsigned char a[16];
-	int family = strchr(key, ':') ? AF_INET6 : AF_INET;
+	int family;
 
 	(void)diags;
-	if (inet_pton(family, key, a) != 1)
+	if (cfg_net_addr(key, &family, a) < 0)
 		return 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = &c->v[i];
 
 		switch (r->op) {
 		case OP_MATCH:
-			if (r->family == family && rule_hit(r, family, a) == r->match) {
+			if (r->net.family == family
+			    && cfg_net_match(&r->net, family, a) == r->match) {
 				*value = r->value;
 				return 1;
 			}
 			break;
 		case OP_IF:
-			if (r->family == family && rule_hit(r, family, a) == r->match)
+			if (r->net.family == family
+			    && cfg_net_match(&r->net, family, a) == r->match)
 				break;
 			if (r->block_end == (size_t)-1)
 				return 0;

@@ -22,6 +22,7 @@
 #include "cfg/schema/tabletype.h"
 #include "cfg/param/units.h"
 #include "cfg/param/validate.h"
+#include "cfg/base/net.h"
 #include "cfg/base/xalloc.h"
 
 int cfg_restriction_takes_arg(const char *name)
@@ -266,10 +267,11 @@ static int all_of(const char *s, const char *set)
 /* check_network - one element of a network list */
 static int check_network(const char *w, struct cfg_buf *why)
 {
-	char *addr, *slash;
-	int ret = 0, v6 = 0;
-	long plen = -1;
-	unsigned char bytes[16];
+	const char *slash;
+	struct cfg_net n;
+	enum cfg_net_status st;
+	char *addr;
+	int v6, ret = -1;
 
 	if (*w == '!')
 		w++;
@@ -277,63 +279,34 @@ static int check_network(const char *w, struct cfg_buf *why)
 		return check_table(w, why);
 	if (w[0] == '/')
 		return 0; /* a file of patterns */
-	addr = cfg_xstrdup(w);
-	if ((slash = strchr(addr, '/')) != NULL) {
-		*slash++ = 0;
-		if (parse_long(slash, &plen) < 0 || plen < 0 || !all_of(slash, "0123456789")) {
-			cfg_buf_printf(why, "bad prefix length in \"%s\"", w);
-			ret = -1;
-			goto out;
-		}
+	if ((slash = strchr(w, '/')) != NULL
+	    && (slash[1] == 0 || !all_of(slash + 1, "0123456789"))) {
+		cfg_buf_printf(why, "bad prefix length in \"%s\"", w);
+		return -1;
 	}
-	if (addr[0] == '[') {
-		size_t n = strlen(addr);
-
-		if (n < 2 || addr[n - 1] != ']') {
-			cfg_buf_printf(why, "unbalanced '[' in \"%s\"", w);
-			ret = -1;
-			goto out;
-		}
-		memmove(addr, addr + 1, n - 2);
-		addr[n - 2] = 0;
-		v6 = 1;
-	} else if (strchr(addr, ':') != NULL) {
-		v6 = 1;
-	} else if (!all_of(addr, "0123456789.")) {
+	st = cfg_net_parse(w, &n);
+	if (st == CFG_NET_NO_CLOSE || st == CFG_NET_GARBAGE) {
+		cfg_buf_printf(why, "unbalanced '[' in \"%s\"", w);
+		return -1;
+	}
+	addr = cfg_xstrndup(n.addr_text, n.addr_len);
+	v6 = n.bracketed || strchr(addr, ':') != NULL;
+	if (!v6 && !all_of(addr, "0123456789.")) {
 		/* a host or domain name pattern; not an address to check */
-		if (slash != NULL) {
+		if (slash != NULL)
 			cfg_buf_printf(why, "\"%s\" is not an address/prefix", w);
-			ret = -1;
-		}
-		goto out;
-	}
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bytes) != 1) {
+		ret = slash != NULL ? -1 : 0;
+	} else if (st == CFG_NET_BAD_ADDR || (v6 && n.family != AF_INET6)
+	           || (st == CFG_NET_LEN_RANGE && cfg_net_addr(addr, &n.family, n.addr) < 0)) {
 		cfg_buf_printf(why, "\"%s\" is not a valid IPv%c address", addr, v6 ? '6' : '4');
-		ret = -1;
-		goto out;
+	} else if (st == CFG_NET_LEN_RANGE) {
+		cfg_buf_printf(why, "prefix length %ld is too long in \"%s\"",
+		               strtol(n.len_text, NULL, 10), w);
+	} else if (st == CFG_NET_HOST_BITS) {
+		cfg_buf_printf(why, "\"%s\" has host bits set beyond the /%u prefix", w, n.bits);
+	} else {
+		ret = 0;
 	}
-	if (plen > (v6 ? 128 : 32)) {
-		cfg_buf_printf(why, "prefix length %ld is too long in \"%s\"", plen, w);
-		ret = -1;
-		goto out;
-	}
-	if (plen >= 0) {
-		size_t nbytes = v6 ? 16 : 4, i;
-
-		for (i = 0; i < nbytes; i++) {
-			long bits = plen - (long)i * 8;
-			unsigned mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff00u >> bits) & 0xff;
-
-			if (bytes[i] & ~mask & 0xff) {
-				cfg_buf_printf(why,
-				               "\"%s\" has host bits set beyond the /%ld prefix", w,
-				               plen);
-				ret = -1;
-				goto out;
-			}
-		}
-	}
-out:
 	free(addr);
 	return ret;
 }

@@ -1,9 +1,12 @@
 /* daemon.c - the daemon table built from schemas/daemons.def (see cfg/daemon.h) */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <string.h>
 
 #include "cfg/schema/daemon.h"
+#include "schema_int.h"
 
 #define AGENT CFG_DF_AGENT
 #define TIMELIMIT CFG_DF_TIMELIMIT
@@ -25,22 +28,8 @@ static const struct cfg_daemon_def rows[] = {
 /* cfg_daemon_find - binary search (the file is in name order) */
 const struct cfg_daemon_def *cfg_daemon_find(const char *command)
 {
-	size_t lo = 0, hi = NROWS;
-
-	if (command == NULL)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(command, rows[mid].command);
-
-		if (c == 0)
-			return &rows[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return cfgp_rows_find(rows, NROWS, sizeof(rows[0]),
+	                      offsetof(struct cfg_daemon_def, command), command, 0);
 }
 
 /* cfg_daemon_at - the i-th row */

@@ -4,10 +4,13 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <string.h>
 #include <strings.h>
 
 #include "cfg/schema/registry.h"
+#include "schema_int.h"
 
 /*
  * The table: one row per PARAM() line of params.def, in the file's order,
@@ -26,23 +29,8 @@ static const struct cfg_param_def params[] = {
 /* cfg_registry_find - binary search by name */
 const struct cfg_param_def *cfg_registry_find(const char *name)
 {
-	size_t lo = 0;
-	size_t hi = NPARAMS;
-
-	if (name == NULL)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(name, params[mid].name);
-
-		if (cmp == 0)
-			return &params[mid];
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return cfgp_rows_find(params, NPARAMS, sizeof(params[0]),
+	                      offsetof(struct cfg_param_def, name), name, 0);
 }
 
 /* cfg_registry_count - number of built-in parameters */

@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <strings.h>
 
 #include "cfg/schema/restriction.h"
+#include "schema_int.h"
 
 /* the column words of the .def file, as C values */
 #define RA_NONE CFG_RA_NONE
@@ -68,22 +71,8 @@ static const char *const names[] = {
 /* cfg_restriction_find - binary search ignoring case (the file is in name order) */
 const struct cfg_restriction_def *cfg_restriction_find(const char *name)
 {
-	size_t lo = 0, hi = NROWS;
-
-	if (name == NULL)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcasecmp(name, rows[mid].name);
-
-		if (c == 0)
-			return &rows[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return cfgp_rows_find(rows, NROWS, sizeof(rows[0]),
+	                      offsetof(struct cfg_restriction_def, name), name, 1);
 }
 
 /* cfg_restriction_get - the row of an id */

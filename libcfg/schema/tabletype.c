@@ -1,9 +1,12 @@
 /* tabletype.c - the table-type table built from schemas/tabletypes.def (see cfg/tabletype.h) */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <string.h>
 
 #include "cfg/schema/tabletype.h"
+#include "schema_int.h"
 
 #define TF_NONE CFG_TF_NONE
 #define TF_SOURCE CFG_TF_SOURCE
@@ -36,22 +39,8 @@ static const char *const names[] = {
 /* cfg_table_type_find - binary search (the file is in name order) */
 const struct cfg_table_type_def *cfg_table_type_find(const char *name)
 {
-	size_t lo = 0, hi = NROWS;
-
-	if (name == NULL)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, rows[mid].name);
-
-		if (c == 0)
-			return &rows[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return cfgp_rows_find(rows, NROWS, sizeof(rows[0]),
+	                      offsetof(struct cfg_table_type_def, name), name, 0);
 }
 
 /* cfg_table_type_at - the i-th row */

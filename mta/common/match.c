@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cfg/base/fileio.h"
+#include "cfg/base/net.h"
 #include "cfg/param/list.h"
 #include "cfg/base/xalloc.h"
 #include "log.h"
@@ -18,10 +19,8 @@ enum elem_kind { E_NAME, E_SUBDOMAINS, E_TABLE, E_NET };
 struct elem {
 	enum elem_kind kind;
 	int negate;
-	char *text; /* lower-cased name, or table spec */
-	int family; /* E_NET */
-	unsigned char addr[16];
-	int bits;
+	char *text;         /* lower-cased name, or table spec */
+	struct cfg_net net; /* E_NET (its text parts are not kept) */
 };
 
 struct match_list {
@@ -31,57 +30,12 @@ struct match_list {
 	size_t n, cap;
 };
 
-/* parse_net - "1.2.3.4", "1.2.3.0/24", "[::1]", "[::1]/128", "::1/128"; 0 or -1 */
-static int parse_net(const char *s, struct elem *e)
-{
-	char buf[128];
-	char *slash;
-	size_t n = strlen(s);
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n + 1);
-	slash = strchr(buf, '/');
-	e->bits = -1;
-	if (slash) {
-		char *end;
-
-		*slash = '\0';
-		e->bits = (int)strtol(slash + 1, &end, 10);
-		if (*end || slash[1] == '\0')
-			return -1;
-	}
-	if (buf[0] == '[') {
-		size_t l = strlen(buf);
-
-		if (buf[l - 1] != ']')
-			return -1;
-		buf[l - 1] = '\0';
-		memmove(buf, buf + 1, l - 1);
-	}
-	if (inet_pton(AF_INET, buf, e->addr) == 1) {
-		e->family = AF_INET;
-		if (e->bits < 0)
-			e->bits = 32;
-		if (e->bits > 32)
-			return -1;
-	} else if (inet_pton(AF_INET6, buf, e->addr) == 1) {
-		e->family = AF_INET6;
-		if (e->bits < 0)
-			e->bits = 128;
-		if (e->bits > 128)
-			return -1;
-	} else {
-		return -1;
-	}
-	return 0;
-}
-
 /* add_elem - compile one element (files expand recursively, depth-limited) */
 static void add_elem(struct match_list *l, const char *text, int depth)
 {
 	struct elem e;
 	const char *s = text;
+	enum cfg_net_status st;
 
 	memset(&e, 0, sizeof(e));
 	while (*s == '!') {
@@ -117,23 +71,12 @@ static void add_elem(struct match_list *l, const char *text, int depth)
 		cfg_buf_fini(&data);
 		return;
 	}
-	if ((l->flags & MATCH_HOSTS) && parse_net(s, &e) == 0) {
-		int nbytes = e.family == AF_INET ? 4 : 16, warned = 0;
-
+	st = (l->flags & MATCH_HOSTS) ? cfg_net_parse(s, &e.net) : CFG_NET_BAD_ADDR;
+	if (st == CFG_NET_OK || st == CFG_NET_HOST_BITS) {
 		e.kind = E_NET;
-		/* clear host bits: Postfix warns and uses the network */
-		for (int i = 0; i < nbytes; i++) {
-			int keep = e.bits - i * 8;
-			unsigned char mask = keep >= 8   ? 0xff
-			                     : keep <= 0 ? 0
-			                                 : (unsigned char)(0xff << (8 - keep));
-
-			if ((e.addr[i] & ~mask) && !warned) {
-				mta_warn("%s: non-null host address bits in \"%s\"", l->param, s);
-				warned = 1;
-			}
-			e.addr[i] &= mask;
-		}
+		/* host bits set: Postfix warns and uses the network */
+		if (st == CFG_NET_HOST_BITS)
+			mta_warn("%s: non-null host address bits in \"%s\"", l->param, s);
 	} else if (strchr(s, ':')) {
 		e.kind = E_TABLE;
 		e.text = cfg_xstrdup(s);
@@ -221,34 +164,6 @@ static int table_matches(const struct elem *e, const char *name, unsigned flags)
 	return 0;
 }
 
-/* net_matches - an address against a network element */
-static int net_matches(const struct elem *e, const char *addr)
-{
-	unsigned char a[16];
-	int family = AF_INET, nbytes;
-
-	if (addr == NULL)
-		return 0;
-	if (inet_pton(AF_INET, addr, a) != 1) {
-		family = AF_INET6;
-		if (inet_pton(AF_INET6, addr, a) != 1)
-			return 0;
-	}
-	if (family != e->family)
-		return 0;
-	nbytes = family == AF_INET ? 4 : 16;
-	for (int i = 0; i < nbytes; i++) {
-		int keep = e->bits - i * 8;
-		unsigned char mask = keep >= 8   ? 0xff
-		                     : keep <= 0 ? 0
-		                                 : (unsigned char)(0xff << (8 - keep));
-
-		if ((a[i] & mask) != e->addr[i])
-			return 0;
-	}
-	return 1;
-}
-
 int match_domain(struct match_list *l, const char *domain)
 {
 	char buf[256];
@@ -309,7 +224,7 @@ int match_host(struct match_list *l, const char *name, const char *addr)
 				rc = mta_map_get(e->text, addr, &value);
 			break;
 		case E_NET:
-			rc = net_matches(e, addr);
+			rc = cfg_net_match_text(&e->net, addr);
 			break;
 		}
 		if (rc < 0)

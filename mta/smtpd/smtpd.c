@@ -438,8 +438,8 @@ static void session(struct smtpd *s)
 	cfg_buf_fini(&line);
 }
 
-/* serve - one client connection */
-static void serve(struct mta_server *srv, int in, int out)
+/* serve_as - one client connection; who: the client given (postfix simulate), else the peer */
+static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd_client *who)
 {
 	struct smtpd s;
 
@@ -457,7 +457,19 @@ static void serve(struct mta_server *srv, int in, int out)
 	s.counts = cfg_xcalloc(NCOUNTS, sizeof(*s.counts));
 	for (size_t i = 0; i < NCOUNTS; i++)
 		s.counts[i].name = count_names[i];
-	lookup_client(&s, in);
+	if (who == NULL) {
+		lookup_client(&s, in);
+	} else {
+		snprintf(s.addr, sizeof(s.addr), "%s", who->addr);
+		snprintf(s.port, sizeof(s.port), "unknown");
+		snprintf(s.name, sizeof(s.name), "%s", who->name);
+		snprintf(s.rev_name, sizeof(s.rev_name), "%s", who->name);
+		smtpd_set_log_client(&s);
+		if (who->sasl_user) {
+			s.sasl_method = cfg_xstrdup("PLAIN");
+			s.sasl_username = cfg_xstrdup(who->sasl_user);
+		}
+	}
 	smtpd_client_changed(&s);
 	mta_info("connect from %s", s.log_client);
 	if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
@@ -474,6 +486,12 @@ static void serve(struct mta_server *srv, int in, int out)
 	cfg_strvec_fini(&s.bcc);
 	mta_stream_fini(&s.in);
 	mta_stream_fini(&s.out);
+}
+
+/* serve - one client connection */
+static void serve(struct mta_server *srv, int in, int out)
+{
+	serve_as(srv, in, out, NULL);
 }
 
 /*
@@ -578,6 +596,13 @@ static void init(struct mta_server *srv)
 static void pre_init(struct mta_server *srv)
 {
 	smtpd_tls_init(&cfg, srv);
+}
+
+/* smtpd_simulate - postfix simulate: the settings of srv, then one session as client who */
+void smtpd_simulate(struct mta_server *srv, int in, int out, const struct smtpd_client *who)
+{
+	init(srv);
+	serve_as(srv, in, out, who);
 }
 
 /* main - the smtpd program */

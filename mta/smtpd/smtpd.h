@@ -17,8 +17,10 @@
 #include "match.h"
 #include "resolve.h"
 #include "server.h"
+#include "smtpd_api.h"
 #include "sasl.h"
 #include "stream.h"
+#include "submit.h"
 #include "tls.h"
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
@@ -34,6 +36,7 @@ struct smtpd_cfg {
 	long bare_nl_code;
 	long reject_code, defer_code, access_reject_code, access_defer_code, relay_reject_code;
 	long unknown_local_code, unknown_virtual_code, unknown_relay_code, non_fqdn_code;
+	long unknown_vmbox_code; /* unknown_virtual_mailbox_reject_code */
 	long invalid_hostname_code, unknown_address_code;
 	const char *null_key, *recipient_delimiter;
 	const char *content_filter;   /* recorded with every message received here */
@@ -83,9 +86,15 @@ struct smtpd_rcpt {
 	char *orcpt;
 };
 
+struct cleanup;
+
 struct smtpd {
 	struct mta_server *srv;
 	struct smtpd_cfg *cfg;
+	/* the queue file of the transaction: the cleanup engine's, or postdrop's (standalone) */
+	struct cleanup *cln;
+	struct submit_stream drop;
+	int drop_open;
 	struct mta_stream in;
 	struct mta_stream out;
 	int same_fd;

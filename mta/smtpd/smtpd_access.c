@@ -32,6 +32,12 @@ static void found(const char *table, const struct cfg_buf *key)
 	last_table = table;
 }
 
+/* smtpdp_last_key - the key of the last hit */
+const char *smtpdp_last_key(void)
+{
+	return last_key.data ? last_key.data : "";
+}
+
 /* access_opts - the search options of smtpd's access tables */
 static struct cfg_mapq_opts access_opts(const struct smtpd_cfg *cfg)
 {

@@ -18,7 +18,19 @@
 #include "smtpd.h"
 #include "smtpd_check.h"
 
-static struct smtpd_cfg *cfg;
+static struct smtpd_cfg *cfg; /* set by smtpd_check_init (smtpd_rules.c) */
+
+void smtpdp_check_bind(struct smtpd_cfg *c)
+{
+	cfg = c;
+}
+void (*smtpd_trace_hook)(const struct smtpd_trace *t);
+int smtpd_offline;
+/* the access table hit of the element being evaluated, for the trace */
+static struct {
+	const char *table;
+	struct cfg_buf key, value;
+} hit;
 static const char *const subject_text[] = {
     "Client host rejected",       "Helo command rejected",       "Sender address rejected",
     "Recipient address rejected", "Data command rejected",       "End-of-data rejected",
@@ -116,9 +128,6 @@ static int domain_known(const char *domain)
 	}
 	return known;
 }
-
-/* unknown_vmbox_code - unknown_virtual_mailbox_reject_code (smtpd_check_init) */
-static long unknown_vmbox_code = 550;
 
 /* lookup_failure - "451 4.3.0 <addr>: Temporary lookup failure", Postfix's reply to a table error */
 static enum verdict lookup_failure(struct ck *c, const char *addr)
@@ -227,7 +236,7 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 		if (rc < 0)
 			v = lookup_failure(c, addr);
 		else if (rc == 0)
-			v = smtpdp_reject(c, unknown_vmbox_code, dsn, sub,
+			v = smtpdp_reject(c, cfg->unknown_vmbox_code, dsn, sub,
 			                  "User unknown in virtual mailbox table");
 		break;
 	case RSLV_RELAY:
@@ -421,6 +430,17 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 		return smtpdp_config_error(c, sub, 1);
 	if (rc == 0)
 		return V_DUNNO;
+	if (smtpd_trace_hook) {
+		if (hit.key.data == NULL) {
+			cfg_buf_init(&hit.key);
+			cfg_buf_init(&hit.value);
+		}
+		hit.table = e->arg;
+		cfg_buf_reset(&hit.key);
+		cfg_buf_adds(&hit.key, smtpdp_last_key());
+		cfg_buf_reset(&hit.value);
+		cfg_buf_adds(&hit.value, value);
+	}
 	return smtpdp_access_result(c, value, sub, what);
 }
 
@@ -556,37 +576,19 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	return smtpdp_config_error(c, c->list_subject, 0);
 }
 
-void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
-                    enum cfg_restriction_id default_access)
+/* trace - tell postfix simulate which element decided */
+static void trace(const char *param, const char *element, int with_hit, struct ck *c,
+                  enum verdict v)
 {
-	out->v = cfg_xcalloc(words->n ? words->n : 1, sizeof(*out->v));
-	out->n = 0;
-	for (size_t i = 0; i < words->n; i++) {
-		const char *w = words->v[i];
-		const struct cfg_restriction_def *r = cfg_restriction_find(w);
-		struct relem *e = &out->v[out->n++];
+	struct smtpd_trace t = {param, element, NULL, NULL, NULL, NULL, v == V_PERMIT};
 
-		e->word = w;
-		e->arg = NULL;
-		if (r != NULL && !(r->flags & CFG_RF_NOTSMTPD)) {
-			e->id = r->id;
-			if (r->arg != CFG_RA_NONE && i + 1 < words->n)
-				e->arg = words->v[++i];
-		} else if (strchr(w, ':') != NULL && default_access != CFG_R_NONE) {
-			/* a bare table: the list's access check, as in Postfix */
-			e->id = default_access;
-			e->arg = w;
-		} else {
-			e->id = CFG_R_NONE;
-		}
+	if (with_hit && hit.table) {
+		t.table = hit.table;
+		t.key = hit.key.data;
+		t.result = hit.value.data;
 	}
-}
-
-void smtpdp_rlist_fini(struct rlist *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	t.reply = v == V_REJECT ? c->reply.data : NULL;
+	smtpd_trace_hook(&t);
 }
 
 /* smtpdp_run_list - evaluate a compiled restriction list */
@@ -597,7 +599,10 @@ enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 		enum verdict v;
 
 		c->warn_next = 0;
+		hit.table = NULL;
 		v = one_restriction(c, &list->v[i]);
+		if (smtpd_trace_hook && v != V_DUNNO)
+			trace(list->param, list->v[i].word, 1, c, v);
 		if (v == V_REJECT && warn) {
 			smtpd_log_reject(c->s, "reject_warning", c->s->where, c->reply.data,
 			                 c->rcpt_int);
@@ -613,11 +618,16 @@ enum verdict smtpdp_run_list(struct ck *c, const struct rlist *list)
 static const char *eval(struct ck *c, const struct rlist *list, enum subject sub)
 {
 	static struct cfg_buf out;
-	enum verdict v;
+	enum verdict first, v;
 
 	c->list_subject = sub;
 	c->defer_if_permit = c->defer_if_reject = 0;
-	v = smtpdp_deferred(c, smtpdp_run_list(c, list));
+	first = smtpdp_run_list(c, list);
+	v = smtpdp_deferred(c, first);
+	/* a pending defer_if_permit / defer_if_reject changed the list's verdict */
+	if (v != first && smtpd_trace_hook)
+		trace(list->param, c->defer_if_permit ? "defer_if_permit" : "defer_if_reject", 0, c,
+		      v);
 	if (v != V_REJECT)
 		return NULL;
 	if (out.data == NULL)
@@ -672,6 +682,10 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 		if (unlisted(&c, s->sender, SUBJ_SENDER, "5.1.0") == V_REJECT) {
 			static struct cfg_buf keep;
 
+			if (smtpd_trace_hook)
+				trace("smtpd_reject_unlisted_sender", "reject_unlisted_sender", 0,
+				      &c, V_REJECT);
+
 			if (keep.data == NULL)
 				cfg_buf_init(&keep);
 			cfg_buf_reset(&keep);
@@ -683,6 +697,10 @@ const char *smtpd_check_rcpt(struct smtpd *s, const char *rcpt_int, const char *
 		c.list_subject = SUBJ_RCPT;
 		if (unlisted(&c, rcpt_int, SUBJ_RCPT, "5.1.1") == V_REJECT) {
 			static struct cfg_buf keep2;
+
+			if (smtpd_trace_hook)
+				trace("smtpd_reject_unlisted_recipient",
+				      "reject_unlisted_recipient", 0, &c, V_REJECT);
 
 			if (keep2.data == NULL)
 				cfg_buf_init(&keep2);
@@ -757,115 +775,4 @@ const char *smtpd_check_etrn(struct smtpd *s, const char *domain)
 	r = eval(&c, &cfg->rules->etrn, SUBJ_ETRN);
 	ck_fini(&c);
 	return r;
-}
-
-/* has_guard - a list holds a relay guard restriction */
-static int has_guard(const struct rlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].id != CFG_R_NONE
-		    && (cfg_restriction_get(l->v[i].id)->flags & CFG_RF_GUARD))
-			return 1;
-	return 0;
-}
-
-/* compile_lists - every restriction list of smtpd, with its default access check */
-static struct smtpd_rules *compile_lists(struct smtpd_cfg *c)
-{
-	struct smtpd_rules *r = cfg_xcalloc(1, sizeof(*r));
-	const struct {
-		const char *param;
-		const struct cfg_strvec *words;
-		struct rlist *out;
-	} lists[] = {
-	    {"smtpd_client_restrictions", &c->client_r, &r->client},
-	    {"smtpd_helo_restrictions", &c->helo_r, &r->helo},
-	    {"smtpd_sender_restrictions", &c->sender_r, &r->sender},
-	    {"smtpd_relay_restrictions", &c->relay_r, &r->relay},
-	    {"smtpd_recipient_restrictions", &c->rcpt_r, &r->rcpt},
-	    {"smtpd_data_restrictions", &c->data_r, &r->data},
-	    {"smtpd_end_of_data_restrictions", &c->eod_r, &r->eod},
-	    {"smtpd_etrn_restrictions", &c->etrn_r, &r->etrn},
-	};
-
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		const struct cfg_restriction_list_def *ld =
-		    cfg_restriction_list_find(lists[i].param);
-
-		smtpdp_compile(lists[i].out, lists[i].words, ld ? ld->default_access : CFG_R_NONE);
-	}
-	return r;
-}
-
-/* host_list - compile a host/address list parameter */
-static struct match_list *host_list(struct mta_conf *conf, const char *param)
-{
-	struct cfg_strvec v;
-	struct match_list *l;
-
-	cfg_strvec_init(&v);
-	mta_conf_named(conf, param, &v);
-	l = match_list_new(
-	    param, &v, MATCH_HOSTS | (rslv_parent_matches(cfg->rslv, param) ? MATCH_PARENT : 0));
-	cfg_strvec_fini(&v);
-	return l;
-}
-
-void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
-{
-	struct mta_setting tab[] = {
-	    MTA_SET(CFG_P_smtpd_client_restrictions, &c->client_r),
-	    MTA_SET(CFG_P_smtpd_helo_restrictions, &c->helo_r),
-	    MTA_SET(CFG_P_smtpd_sender_restrictions, &c->sender_r),
-	    MTA_SET(CFG_P_smtpd_relay_restrictions, &c->relay_r),
-	    MTA_SET(CFG_P_smtpd_recipient_restrictions, &c->rcpt_r),
-	    MTA_SET(CFG_P_smtpd_data_restrictions, &c->data_r),
-	    MTA_SET(CFG_P_smtpd_end_of_data_restrictions, &c->eod_r),
-	    MTA_SET(CFG_P_smtpd_etrn_restrictions, &c->etrn_r),
-	    MTA_SET(CFG_P_local_recipient_maps, &c->local_rcpt_maps),
-	    MTA_SET(CFG_P_virtual_alias_maps, &c->va_maps),
-	    MTA_SET(CFG_P_canonical_maps, &c->canon_maps),
-	    MTA_SET(CFG_P_recipient_canonical_maps, &c->rcpt_canon_maps),
-	    MTA_SET(CFG_P_virtual_mailbox_maps, &c->vm_maps),
-	    MTA_SET(CFG_P_relay_recipient_maps, &c->relay_rcpt_maps),
-	    MTA_SET(CFG_P_smtpd_relay_before_recipient_restrictions, &c->relay_before_rcpt),
-	    MTA_SET(CFG_P_smtpd_null_access_lookup_key, &c->null_key),
-	    MTA_SET(CFG_P_recipient_delimiter, &c->recipient_delimiter),
-	    MTA_SET(CFG_P_reject_code, &c->reject_code),
-	    MTA_SET(CFG_P_defer_code, &c->defer_code),
-	    MTA_SET(CFG_P_access_map_reject_code, &c->access_reject_code),
-	    MTA_SET(CFG_P_access_map_defer_code, &c->access_defer_code),
-	    MTA_SET(CFG_P_relay_domains_reject_code, &c->relay_reject_code),
-	    MTA_SET(CFG_P_unknown_local_recipient_reject_code, &c->unknown_local_code),
-	    MTA_SET(CFG_P_unknown_virtual_alias_reject_code, &c->unknown_virtual_code),
-	    MTA_SET(CFG_P_unknown_virtual_mailbox_reject_code, &unknown_vmbox_code),
-	    MTA_SET(CFG_P_unknown_relay_recipient_reject_code, &c->unknown_relay_code),
-	    MTA_SET(CFG_P_non_fqdn_reject_code, &c->non_fqdn_code),
-	    MTA_SET(CFG_P_invalid_hostname_reject_code, &c->invalid_hostname_code),
-	    MTA_SET(CFG_P_unknown_address_reject_code, &c->unknown_address_code),
-	    MTA_SETTINGS_END,
-	};
-	struct cfg_strvec *lists[] = {
-	    &c->client_r, &c->helo_r,          &c->sender_r,   &c->relay_r,         &c->rcpt_r,
-	    &c->data_r,   &c->eod_r,           &c->etrn_r,     &c->local_rcpt_maps, &c->va_maps,
-	    &c->vm_maps,  &c->relay_rcpt_maps, &c->canon_maps, &c->rcpt_canon_maps};
-
-	cfg = c;
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		cfg_strvec_init(lists[i]);
-	mta_conf_get(conf, tab);
-	c->rslv = rslv_new(conf);
-	c->access_parent_style = rslv_parent_matches(c->rslv, "smtpd_access_maps");
-	c->mynetworks = host_list(conf, "mynetworks");
-	c->xclient_hosts = host_list(conf, "smtpd_authorized_xclient_hosts");
-	c->bare_nl_exclusions = host_list(conf, "smtpd_forbid_bare_newline_exclusions");
-	c->rules = compile_lists(c);
-	smtpdp_classes_init(conf);
-	smtpdp_policy_init(conf);
-	smtpdp_rbl_init(conf);
-	if (!has_guard(&c->rules->relay) && !has_guard(&c->rules->rcpt))
-		mta_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
-		          "specify at least one working instance of: reject_unauth_destination, "
-		          "defer_unauth_destination, reject, defer, defer_if_permit or "
-		          "check_relay_domains");
 }

@@ -40,6 +40,7 @@ struct relem {
 struct rlist {
 	struct relem *v;
 	size_t n;
+	const char *param; /* the parameter it comes from, NULL for a restriction class */
 };
 
 /* smtpd_rules - every restriction list of smtpd, compiled (smtpd_cfg.rules) */
@@ -73,6 +74,8 @@ const char *smtpdp_subject_class(enum subject sub);
 enum verdict smtpdp_config_error(struct ck *c, enum subject sub, int with_subject);
 /* smtpdp_auth_destination - 1 when reject_unauth_destination would let the recipient pass */
 int smtpdp_auth_destination(struct ck *c, const char *addr);
+/* smtpdp_check_bind - the settings smtpd_check.c evaluates with (smtpd_check_init) */
+void smtpdp_check_bind(struct smtpd_cfg *c);
 /* smtpdp_compile - compile words (borrowed until smtpdp_rlist_fini) into out */
 void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
                     enum cfg_restriction_id default_access);
@@ -100,6 +103,8 @@ int smtpdp_lookup_client(const char *table, struct smtpd *s, const char **value)
 /* smtpdp_lookup_mail - an address, or the null-sender key; 1, 0, -1 */
 int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const char *addr,
                        const char **value);
+/* smtpdp_last_key - the key of the last access lookup that found something (borrowed) */
+const char *smtpdp_last_key(void);
 /* smtpdp_access_result - act on an access(5) result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what);

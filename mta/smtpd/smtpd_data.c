@@ -13,7 +13,7 @@
 #include "log.h"
 #include "qfile.h"
 #include "submit.h"
-#include "cleanup/cleanup.h"
+#include "cleanup_engine/cleanup_engine.h"
 #include "smtpd.h"
 
 #define CHUNK 65536
@@ -26,11 +26,7 @@
  * queue like any sendmail submission, and pickup takes it from there; the
  * reply names postdrop's queue ID, as Postfix's does.
  */
-static struct submit_stream drop;
-static int drop_open;
-static struct cleanup_cfg ccfg;
-static struct cleanup cln;
-static int cln_open;
+static struct cleanup_cfg *ccfg; /* settings, per process */
 
 void smtpd_cleanup_init(struct mta_server *srv, const char *service)
 {
@@ -44,37 +40,36 @@ void smtpd_cleanup_init(struct mta_server *srv, const char *service)
 	cc.view = cfg_view_new(srv->conf.cfg, service, "unix", &ds);
 	cfg_diags_fini(&ds);
 	if (cc.view == NULL) {
-		cleanup_cfg_load(&ccfg, &srv->conf, srv->queue_dir);
+		ccfg = cleanup_cfg_new(&srv->conf, srv->queue_dir);
 		return;
 	}
-	cleanup_cfg_load(&ccfg, &cc, srv->queue_dir);
+	ccfg = cleanup_cfg_new(&cc, srv->queue_dir);
 }
 
 int smtpd_open_queue(struct smtpd *s)
 {
 	if (s->srv->standalone) {
 		char *prog = submit_program(&s->srv->conf, "postdrop");
-		int rc = submit_open(&drop, prog, mta_conf_dir(&s->srv->conf));
+		int rc = submit_open(&s->drop, prog, mta_conf_dir(&s->srv->conf));
 
 		if (rc < 0)
 			mta_warn("execute %s: %m", prog);
-		else if (drop.qid[0] == '\0')
-			submit_cancel(&drop); /* postdrop refused, and said why */
+		else if (s->drop.qid[0] == '\0')
+			submit_cancel(&s->drop); /* postdrop refused, and said why */
 		free(prog);
-		if (rc < 0 || drop.qid[0] == '\0') {
+		if (rc < 0 || s->drop.qid[0] == '\0') {
 			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 			return -1;
 		}
-		drop_open = 1;
-		snprintf(s->qid, sizeof(s->qid), "%.*s", (int)sizeof(s->qid) - 1, drop.qid);
+		s->drop_open = 1;
+		snprintf(s->qid, sizeof(s->qid), "%.*s", (int)sizeof(s->qid) - 1, s->drop.qid);
 		return 0;
 	}
-	if (cleanup_open(&cln, &ccfg) < 0) {
+	if ((s->cln = cleanup_open(ccfg)) == NULL) {
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
-	cln_open = 1;
-	snprintf(s->qid, sizeof(s->qid), "%s", cln.w.qid);
+	snprintf(s->qid, sizeof(s->qid), "%s", cleanup_queue_id(s->cln));
 	if (s->sasl_username)
 		mta_info("%s: client=%s, sasl_method=%s, sasl_username=%s%s%s", s->qid,
 		         s->log_client, s->sasl_method, s->sasl_username,
@@ -87,15 +82,13 @@ int smtpd_open_queue(struct smtpd *s)
 
 void smtpd_close_queue(struct smtpd *s)
 {
-	if (drop_open) {
-		submit_cancel(&drop);
-		drop_open = 0;
+	if (s->drop_open) {
+		submit_cancel(&s->drop);
+		s->drop_open = 0;
 	}
-	if (cln_open) {
-		/* not finished: the unsealed file goes away */
-		cleanup_close(&cln);
-		cln_open = 0;
-	}
+	/* not finished: the unsealed file goes away */
+	cleanup_close(s->cln);
+	s->cln = NULL;
 	s->qid[0] = '\0';
 }
 
@@ -104,16 +97,16 @@ static void send_envelope(struct smtpd *s)
 {
 	struct cfg_strvec a;
 
-	if (drop_open) {
+	if (s->drop_open) {
 		/* postdrop takes the time and the uid itself; pickup tells cleanup */
-		submit_record(&drop, 'S', s->sender);
+		submit_record(&s->drop, 'S', s->sender);
 		for (size_t i = 0; i < s->nrcpt; i++) {
 			char *r = cfg_xasprintf("%x %s", s->rcpt[i].notify, s->rcpt[i].internal);
 
-			submit_record(&drop, 'R', r);
+			submit_record(&s->drop, 'R', r);
 			free(r);
 		}
-		submit_record(&drop, 'M', NULL);
+		submit_record(&s->drop, 'M', NULL);
 		return;
 	}
 	cfg_strvec_init(&a);
@@ -157,8 +150,8 @@ static void send_envelope(struct smtpd *s)
 		ipc_add(&a, "bcc", "%s", s->bcc.v[i]);
 	if (s->cfg->receive_override && *s->cfg->receive_override)
 		ipc_add(&a, "receive_override_options", "%s", s->cfg->receive_override);
-	if (cln_open)
-		cleanup_envelope(&cln, &a);
+	if (s->cln)
+		cleanup_envelope(s->cln, &a);
 	cfg_strvec_fini(&a);
 }
 
@@ -166,10 +159,10 @@ static void send_envelope(struct smtpd *s)
 static void put(struct smtpd *s, const char *data, size_t len)
 {
 	(void)s;
-	if (drop_open)
-		submit_content(&drop, data, len);
-	else if (cln_open)
-		cleanup_content(&cln, data, len);
+	if (s->drop_open)
+		submit_content(&s->drop, data, len);
+	else if (s->cln)
+		cleanup_content(s->cln, data, len);
 }
 
 /*
@@ -180,11 +173,11 @@ static int finish(struct smtpd *s)
 {
 	int rc = -1;
 
-	if (drop_open) {
+	if (s->drop_open) {
 		int status;
 
-		drop_open = 0;
-		if ((status = submit_finish(&drop)) != 0) {
+		s->drop_open = 0;
+		if ((status = submit_finish(&s->drop)) != 0) {
 			mta_warn("%s: postdrop exit status %d: queue file write error", s->qid,
 			         status);
 			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
@@ -194,21 +187,21 @@ static int finish(struct smtpd *s)
 		s->qid[0] = '\0';
 		return 0;
 	}
-	if (!cln_open) {
+	if (s->cln == NULL) {
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 		return -1;
 	}
-	if (cleanup_finish(&cln) == 0) {
+	if (cleanup_finish(s->cln) == 0) {
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
 		rc = 0;
 	} else {
-		smtpd_reply(s, "%s",
-		            cln.reply.len ? cln.reply.data
-		                          : "451 4.3.0 Error: queue file write error");
+		const char *reply = cleanup_reply(s->cln);
+
+		smtpd_reply(s, "%s", *reply ? reply : "451 4.3.0 Error: queue file write error");
 	}
 	/* sealed (or removed on error): forget it */
-	cleanup_close(&cln);
-	cln_open = 0;
+	cleanup_close(s->cln);
+	s->cln = NULL;
 	return rc;
 }
 

@@ -473,6 +473,8 @@ enum verdict smtpdp_policy(struct ck *c, const struct relem *e)
 	}
 	if ((p = client_for(e->arg)) == NULL)
 		return smtpdp_config_error(c, c->list_subject, 0);
+	if (smtpd_offline)
+		return V_DUNNO;
 	cfg_buf_init(&req);
 	cfg_buf_init(&action);
 	build_request(c, p, &req);

@@ -7,7 +7,11 @@
 #  - libcfg never includes anything from tools/ or mta/ and never readline;
 #  - gdbm.h, yaml.h, jansson.h, resolv.h and the table client libraries' headers are each
 #    included by exactly one adapter file;
-#  - a tool never includes another tool's or a daemon's private header.
+#  - a tool never includes another tool's or a daemon's private header (a daemon's
+#    DAEMON_api.h and an engine's public header are what tools may use);
+#  - a daemon in mta/DAEMON/ includes its own headers, mta/common's and the public header of
+#    a shared engine ("cleanup_engine/cleanup_engine.h"), never another daemon's header or an
+#    engine's internal one.
 src=${top_srcdir:-$(dirname "$0")/../..}
 cd "$src" || exit 99
 fail=0
@@ -48,6 +52,41 @@ done
 for f in $(files 'tools/*.c' 'tools/*.h'); do
 	tool=$(echo "$f" | cut -d/ -f2)
 	grep -nE '#include "(\.\./)+(tools|mta)/' "$f" | grep -v "tools/$tool/" | sed "s|^|$f: tool includes another program: |" | grep . && fail=1
+done
+engines="cleanup_engine"
+# a tool reaches a daemon only through its _api.h, or an engine through its public header
+for f in $(files 'tools/*.c' 'tools/*.h'); do
+	for inc in $(grep -oE '#include "[a-z_]+/[a-z_]+\.h"' "$f" | sed -E 's/#include "//; s/"$//'); do
+		top=${inc%%/*}
+		[ "$top" = cfg ] || [ "$top" = common ] && continue
+		[ -d "mta/$top" ] || continue
+		case $inc in
+		*_api.h) continue ;;
+		cleanup_engine/cleanup_engine.h) continue ;;
+		esac
+		echo "$f: includes $inc, a daemon's private header"
+		fail=1
+	done
+done
+for f in $(files 'mta/*.c' 'mta/*.h'); do
+	dir=$(echo "$f" | cut -d/ -f2)
+	for inc in $(grep -oE '#include "[a-z_]+/[a-z_]+\.h"' "$f" | sed -E 's/#include "//; s/"$//'); do
+		top=${inc%%/*}
+		[ "$top" = cfg ] && continue
+		[ "$top" = "$dir" ] && continue
+		case " $engines " in
+		*" $top "*)
+			[ "${inc#*/}" = "$top.h" ] && continue
+			echo "$f: includes $inc, an engine's internal header"
+			;;
+		*) echo "$f: includes $inc, another daemon's header" ;;
+		esac
+		fail=1
+	done
+	if [ "$dir" != cleanup_engine ] && grep -q '#include "cleanup_int.h"' "$f"; then
+		echo "$f: includes cleanup_int.h outside the cleanup engine"
+		fail=1
+	fi
 done
 if [ $fail -ne 0 ]; then
 	echo "0 passed, 1 failed"

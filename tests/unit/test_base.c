@@ -13,6 +13,7 @@
 #include "cfg/base/buf.h"
 #include "cfg/base/diag.h"
 #include "cfg/base/fileio.h"
+#include "cfg/base/net.h"
 #include "cfg/base/htab.h"
 #include "cfg/base/lines.h"
 #include "cfg/base/strvec.h"
@@ -174,6 +175,49 @@ START_TEST(test_file_replace_keeps_mode)
 }
 END_TEST
 
+/* one parser of networks: forms, errors in order, matching */
+START_TEST(test_net)
+{
+	static const struct {
+		const char *text;
+		enum cfg_net_status st;
+		unsigned bits;
+	} cases[] = {
+	    {"192.0.2.1", CFG_NET_OK, 32},           {"192.0.2.0/24", CFG_NET_OK, 24},
+	    {"[2001:db8::]/32", CFG_NET_OK, 32},     {"[2001:db8::/32]", CFG_NET_OK, 32},
+	    {"2001:db8::1", CFG_NET_OK, 128},        {"[2001:db8::1", CFG_NET_NO_CLOSE, 0},
+	    {"[2001:db8::1]x", CFG_NET_GARBAGE, 0},  {"192.0.2.0/", CFG_NET_LEN_SYNTAX, 0},
+	    {"192.0.2.0/2x", CFG_NET_LEN_SYNTAX, 0}, {"192.0.2.0/33", CFG_NET_LEN_RANGE, 0},
+	    {"192.0.2/24", CFG_NET_BAD_ADDR, 0},     {"10.1.2.3/8", CFG_NET_HOST_BITS, 8},
+	};
+	struct cfg_net n;
+	unsigned char a[16];
+	int family;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum cfg_net_status st = cfg_net_parse(cases[i].text, &n);
+
+		ck_assert_msg(st == cases[i].st, "%s: status %d", cases[i].text, (int)st);
+		if (st == CFG_NET_OK || st == CFG_NET_HOST_BITS)
+			ck_assert_uint_eq(n.bits, cases[i].bits);
+	}
+	ck_assert_int_eq(cfg_net_parse("10.1.2.3/8", &n), CFG_NET_HOST_BITS);
+	ck_assert_int_eq(n.addr[1], 0); /* the network it probably meant */
+	ck_assert_int_eq(cfg_net_parse("[2001:db8::]/32", &n), CFG_NET_OK);
+	ck_assert_int_eq(cfg_net_match_text(&n, "2001:db8:1::5"), 1);
+	ck_assert_int_eq(cfg_net_match_text(&n, "2001:db9::5"), 0);
+	ck_assert_int_eq(cfg_net_match_text(&n, "192.0.2.1"), 0);
+	ck_assert_int_eq(cfg_net_match_text(&n, "not an address"), 0);
+	ck_assert_int_eq(cfg_net_parse("192.0.2.0/24", &n), CFG_NET_OK);
+	ck_assert_int_eq(cfg_net_addr("192.0.2.200", &family, a), 0);
+	ck_assert_int_eq(cfg_net_match(&n, family, a), 1);
+	ck_assert_int_eq(cfg_net_addr("192.0.3.1", &family, a), 0);
+	ck_assert_int_eq(cfg_net_match(&n, family, a), 0);
+	ck_assert_int_eq(cfg_net_parse("0.0.0.0/0", &n), CFG_NET_OK);
+	ck_assert_int_eq(cfg_net_match_text(&n, "203.0.113.9"), 1);
+}
+END_TEST
+
 /* one read-modify-write cycle: begin locks and reads, commit replaces, end unlocks */
 START_TEST(test_file_txn)
 {
@@ -243,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, test_lines_rules);
 	tcase_add_test(tc, test_file_replace_keeps_mode);
 	tcase_add_test(tc, test_file_txn);
+	tcase_add_test(tc, test_net);
 	tcase_add_exit_test(tc, test_xalloc_oom_handler, 42);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -36,10 +36,8 @@
 #include "postconf_edit.h"
 #include "shell.h"
 
-/* say - a message about the current line: "error: ..." (stdin:N: first when scripted) */
-static void say(struct pcf_shell *sh, const char *sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(struct pcf_shell *sh, const char *sev, const char *fmt, ...)
+/* pcf_shell_say - a message about the current line: "error: ..." (stdin:N: first when scripted) */
+void pcf_shell_say(struct pcf_shell *sh, const char *sev, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,9 +61,8 @@ static void lookup_init(struct pcf_shell *sh, struct pcf_ed_lookup *lk)
 	                   (const char *const *)sh->pvalues, sh->npend);
 }
 
-/* apply_ops - main.cf text with the pending operations applied (warnings to ds) */
-static int apply_ops(struct pcf_shell *sh, const char *text, size_t len, struct cfg_buf *out,
-                     struct cfg_diags *ds)
+int pcf_shell_apply(struct pcf_shell *sh, const char *text, size_t len, struct cfg_buf *out,
+                    struct cfg_diags *ds)
 {
 	struct cfg_buf cur;
 	size_t i;
@@ -103,7 +100,7 @@ static struct cfg_maincf *pending_doc(struct pcf_shell *sh)
 
 	cfg_buf_init(&t);
 	cfg_diags_init(&ds);
-	apply_ops(sh, sh->text.data, sh->text.len, &t, &ds);
+	pcf_shell_apply(sh, sh->text.data, sh->text.len, &t, &ds);
 	(void)cfg_maincf_parse(sh->main_path, t.data, t.len, &doc, &ds);
 	if (doc == NULL)
 		(void)cfg_maincf_parse(sh->main_path, "", 0, &doc, &ds);
@@ -204,10 +201,10 @@ static void unknown(struct pcf_shell *sh, const char *cmd, const char *name)
 	cfg_strvec_init(&tmp);
 	s = pcf_ed_suggest(sh->cfg, name, &tmp);
 	if (s != NULL)
-		say(sh, "error", "%s: unknown parameter \"%s\" (did you mean \"%s\"?)", cmd, name,
-		    s);
+		pcf_shell_say(sh, "error", "%s: unknown parameter \"%s\" (did you mean \"%s\"?)",
+		              cmd, name, s);
 	else
-		say(sh, "error", "%s: unknown parameter \"%s\"", cmd, name);
+		pcf_shell_say(sh, "error", "%s: unknown parameter \"%s\"", cmd, name);
 	cfg_strvec_fini(&tmp);
 }
 
@@ -219,7 +216,7 @@ static void cmd_show(struct pcf_shell *sh, struct cfg_strvec *av, const char *re
 
 	(void)rest;
 	if (av->n < 2) {
-		say(sh, "error", "usage: show NAME...");
+		pcf_shell_say(sh, "error", "usage: show NAME...");
 		return;
 	}
 	lookup_init(sh, &lk);
@@ -240,7 +237,7 @@ static void cmd_explain(struct pcf_shell *sh, struct cfg_strvec *av, const char 
 
 	(void)rest;
 	if (av->n < 2 || av->n > 3) {
-		say(sh, "error", "usage: explain NAME [SERVICE[/TYPE]]");
+		pcf_shell_say(sh, "error", "usage: explain NAME [SERVICE[/TYPE]]");
 		return;
 	}
 	if (!known(sh, av->v[1])) {
@@ -264,7 +261,7 @@ static int syntax_ok(struct pcf_shell *sh, const char *name, const char *value)
 	cfg_diags_init(&ds);
 	ok = cfg_edit_parse(CFG_EDIT_MAIN, CFG_EDIT_SET, &arg, 1, &ed, &ds) == 0;
 	if (!ok)
-		say(sh, "error", "set: %s", ds.n ? ds.v[ds.n - 1].msg : "bad setting");
+		pcf_shell_say(sh, "error", "set: %s", ds.n ? ds.v[ds.n - 1].msg : "bad setting");
 	cfg_edit_free(ed);
 	cfg_diags_fini(&ds);
 	free(arg);
@@ -284,7 +281,7 @@ static void cmd_set(struct pcf_shell *sh, struct cfg_strvec *av, const char *res
 	name = p;
 	p += strcspn(p, " \t=");
 	if (p == name) {
-		say(sh, "error", "usage: set NAME VALUE");
+		pcf_shell_say(sh, "error", "usage: set NAME VALUE");
 		free(copy);
 		return;
 	}
@@ -302,7 +299,7 @@ static void cmd_set(struct pcf_shell *sh, struct cfg_strvec *av, const char *res
 	if (!syntax_ok(sh, name, value)) {
 		/* said why */
 	} else if (def != NULL && (def->flags & CFG_PF_READONLY)) {
-		say(sh, "error", "set: %s cannot be set in main.cf", name);
+		pcf_shell_say(sh, "error", "set: %s cannot be set in main.cf", name);
 	} else {
 		struct pcf_ed_lookup lk;
 		struct cfg_diags ds;
@@ -320,7 +317,8 @@ static void cmd_set(struct pcf_shell *sh, struct cfg_strvec *av, const char *res
 		pcf_ed_lookup_init(&lk, sh->cfg, names, values, sh->npend + 1);
 		cfg_diags_init(&ds);
 		if (!force && cfg_validate_param(name, value, &lk.ex, NULL, 0, &ds) < 0) {
-			say(sh, "error", "set: %s (not set; \"set!\" sets it anyway)", ds.v[0].msg);
+			pcf_shell_say(sh, "error", "set: %s (not set; \"set!\" sets it anyway)",
+			              ds.v[0].msg);
 		} else {
 			if (!known(sh, name)) {
 				struct cfg_strvec tmp;
@@ -328,7 +326,8 @@ static void cmd_set(struct pcf_shell *sh, struct cfg_strvec *av, const char *res
 
 				cfg_strvec_init(&tmp);
 				s = pcf_ed_suggest(sh->cfg, name, &tmp);
-				say(sh, "warning",
+				pcf_shell_say(
+				    sh, "warning",
 				    "set: %s is not a Postfix parameter; it becomes a user-defined "
 				    "one%s%s%s",
 				    name, s ? " (did you mean \"" : "", s ? s : "",
@@ -352,10 +351,11 @@ static void cmd_unset(struct pcf_shell *sh, struct cfg_strvec *av, const char *r
 
 	(void)rest;
 	if (av->n < 2)
-		say(sh, "error", "usage: unset NAME...");
+		pcf_shell_say(sh, "error", "usage: unset NAME...");
 	for (i = 1; i < av->n; i++) {
 		if (cfg_maincf_get(doc, av->v[i]) == NULL) {
-			say(sh, "error", "unset: %s is not set in %s", av->v[i], sh->main_path);
+			pcf_shell_say(sh, "error", "unset: %s is not set in %s", av->v[i],
+			              sh->main_path);
 			continue;
 		}
 		pending_put(sh, av->v[i], NULL);
@@ -446,7 +446,7 @@ static void cmd_search(struct pcf_shell *sh, struct cfg_strvec *av, const char *
 
 	(void)rest;
 	if (av->n != 2) {
-		say(sh, "error", "usage: search WORD");
+		pcf_shell_say(sh, "error", "usage: search WORD");
 		return;
 	}
 	cfg_strvec_init(&names);
@@ -464,7 +464,7 @@ static void cmd_search(struct pcf_shell *sh, struct cfg_strvec *av, const char *
 			printf("%s\n", names.v[i]);
 	}
 	if (hits == 0)
-		say(sh, "note", "search: nothing matches \"%s\"", av->v[1]);
+		pcf_shell_say(sh, "note", "search: nothing matches \"%s\"", av->v[1]);
 	cfg_strvec_fini(&names);
 }
 
@@ -497,161 +497,8 @@ static void cmd_services(struct pcf_shell *sh, struct cfg_strvec *av, const char
 	}
 	fputs(out.data, stdout);
 	if (av->n > 1 && shown == 0)
-		say(sh, "error", "services: no master.cf entry \"%s\"", av->v[1]);
+		pcf_shell_say(sh, "error", "services: no master.cf entry \"%s\"", av->v[1]);
 	cfg_diags_fini(&ds);
-	cfg_buf_fini(&out);
-}
-
-/* replace_all - s with every occurrence of from replaced by to (new string) */
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-	struct cfg_buf b;
-	size_t n = strlen(from);
-	const char *p;
-
-	cfg_buf_init(&b);
-	while ((p = strstr(s, from)) != NULL) {
-		cfg_buf_add(&b, s, (size_t)(p - s));
-		cfg_buf_adds(&b, to);
-		s = p + n;
-	}
-	cfg_buf_adds(&b, s);
-	return cfg_buf_take(&b);
-}
-
-/* remove_scratch - delete a scratch directory and the links and file in it */
-static void remove_scratch(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			char *p;
-
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			p = cfg_xasprintf("%s/%s", dir, e->d_name);
-			(void)unlink(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	(void)rmdir(dir);
-}
-
-/*
- * scratch_copy - a temporary directory that looks like the configuration
- * with the pending changes: main.cf written out, every other entry of the
- * directory a symbolic link to the original.  NULL after a message.
- */
-static char *scratch_copy(struct pcf_shell *sh)
-{
-	const char *tmpdir = getenv("TMPDIR");
-	char *dir = cfg_xasprintf("%s/postconf-shell.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	struct cfg_buf t;
-	struct cfg_diags ds;
-	DIR *d;
-	struct dirent *e;
-	char *path;
-	int ok;
-
-	if (mkdtemp(dir) == NULL) {
-		say(sh, "error", "check: cannot make a scratch directory: %s", strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	if ((d = opendir(sh->dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			char *from, *to;
-
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
-			    || strcmp(e->d_name, "main.cf") == 0)
-				continue;
-			from = cfg_xasprintf("%s/%s", sh->dir, e->d_name);
-			to = cfg_xasprintf("%s/%s", dir, e->d_name);
-			(void)symlink(from, to);
-			free(from);
-			free(to);
-		}
-		closedir(d);
-	}
-	cfg_buf_init(&t);
-	cfg_diags_init(&ds);
-	apply_ops(sh, sh->text.data, sh->text.len, &t, &ds);
-	path = cfg_xasprintf("%s/main.cf", dir);
-	ok = cfg_file_replace(path, t.data, t.len, 0644, &ds) == 0;
-	if (!ok)
-		say(sh, "error", "check: %s", ds.n ? ds.v[ds.n - 1].msg : "cannot write");
-	free(path);
-	cfg_diags_fini(&ds);
-	cfg_buf_fini(&t);
-	if (!ok) {
-		remove_scratch(dir);
-		free(dir);
-		return NULL;
-	}
-	return dir;
-}
-
-/* cmd_check - run postfix check's validator (without the file system checks) */
-static void cmd_check(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest)
-{
-	struct cfg_check_opts opts = {CFG_CHECK_NO_FS};
-	struct cfg_diags ds;
-	struct cfg_buf out;
-	char *scratch = NULL, *text;
-	size_t errors, i, warnings = 0;
-
-	(void)av;
-	(void)rest;
-	if (sh->npend > 0 && (scratch = scratch_copy(sh)) == NULL)
-		return;
-	cfg_diags_init(&ds);
-	cfg_buf_init(&out);
-	errors = cfg_check_dir(scratch ? scratch : sh->dir, &opts, &ds);
-	for (i = 0; i < ds.n; i++)
-		warnings += ds.v[i].sev == CFG_SEV_WARNING;
-	cfg_check_render_text(&ds, &out);
-	/* findings in the scratch copy are findings in the configuration */
-	text = scratch ? replace_all(out.data, scratch, sh->dir) : cfg_xstrdup(out.data);
-	fputs(text, stdout);
-	printf("check: %zu error%s, %zu warning%s%s\n", errors, errors == 1 ? "" : "s", warnings,
-	       warnings == 1 ? "" : "s",
-	       sh->npend ? " (with the pending changes; main.cf line numbers include them)" : "");
-	if (errors > 0)
-		sh->failed = 1;
-	free(text);
-	if (scratch != NULL) {
-		remove_scratch(scratch);
-		free(scratch);
-	}
-	cfg_buf_fini(&out);
-	cfg_diags_fini(&ds);
-}
-
-/* cmd_diff - the pending changes as a unified diff against the file */
-static void cmd_diff(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest)
-{
-	struct cfg_buf t, out;
-	struct cfg_diags ds;
-	char *la, *lb;
-
-	(void)av;
-	(void)rest;
-	cfg_buf_init(&t);
-	cfg_buf_init(&out);
-	cfg_diags_init(&ds);
-	apply_ops(sh, sh->text.data, sh->text.len, &t, &ds);
-	la = cfg_xasprintf("%s", sh->main_path);
-	lb = cfg_xasprintf("%s (pending)", sh->main_path);
-	if (!pcf_ed_udiff(sh->text.data, sh->text.len, t.data, t.len, la, lb, &out))
-		printf("no pending changes\n");
-	fputs(out.data, stdout);
-	free(la);
-	free(lb);
-	cfg_diags_fini(&ds);
-	cfg_buf_fini(&t);
 	cfg_buf_fini(&out);
 }
 
@@ -673,7 +520,7 @@ static void cmd_write(struct pcf_shell *sh, struct cfg_strvec *av, const char *r
 	cfg_buf_init(&out);
 	cfg_diags_init(&ds);
 	ok = cfg_file_begin(&t, sh->main_path, 0, &ds) == 0
-	     && apply_ops(sh, t.text.data, t.text.len, &out, &ds) == 0
+	     && pcf_shell_apply(sh, t.text.data, t.text.len, &out, &ds) == 0
 	     && cfg_file_commit(&t, out.data, out.len, 0644, &ds) == 0;
 	cfg_file_end(&t);
 	if (ok) {
@@ -684,8 +531,8 @@ static void cmd_write(struct pcf_shell *sh, struct cfg_strvec *av, const char *r
 		printf("wrote %s: %zu change%s\n", sh->main_path, n, n == 1 ? "" : "s");
 	} else {
 		for (size_t i = 0; i < ds.n; i++)
-			say(sh, ds.v[i].sev >= CFG_SEV_ERROR ? "error" : "warning", "write: %s",
-			    ds.v[i].msg);
+			pcf_shell_say(sh, ds.v[i].sev >= CFG_SEV_ERROR ? "error" : "warning",
+			              "write: %s", ds.v[i].msg);
 		sh->failed = 1;
 	}
 	cfg_diags_fini(&ds);
@@ -710,7 +557,8 @@ static void cmd_quit(struct pcf_shell *sh, struct cfg_strvec *av, const char *re
 	} else if (sh->tty) {
 		sh->confirm = 1;
 	} else {
-		say(sh, "error",
+		pcf_shell_say(
+		    sh, "error",
 		    "%zu unwritten change%s: \"write\" saves them, \"quit!\" discards them",
 		    sh->npend, sh->npend == 1 ? "" : "s");
 	}
@@ -743,8 +591,10 @@ static const struct command {
      "parameters whose name or description contains WORD"},
     {"services", PCF_ARG_SERVICE, cmd_services, "services [NAME[/TYPE]]",
      "master.cf entries, as postconf -M shows them"},
-    {"check", PCF_ARG_NONE, cmd_check, "check", "type-check every setting, pending ones too"},
-    {"diff", PCF_ARG_NONE, cmd_diff, "diff", "pending changes as a unified diff of main.cf"},
+    {"check", PCF_ARG_NONE, pcf_shell_cmd_check, "check",
+     "type-check every setting, pending ones too"},
+    {"diff", PCF_ARG_NONE, pcf_shell_cmd_diff, "diff",
+     "pending changes as a unified diff of main.cf"},
     {"write", PCF_ARG_NONE, cmd_write, "write", "save the pending changes to main.cf"},
     {"revert", PCF_ARG_NONE, cmd_revert, "revert", "drop the pending changes"},
     {"help", PCF_ARG_COMMAND, cmd_help, "help [COMMAND]", "this list, or one command's usage"},
@@ -775,7 +625,7 @@ static void cmd_help(struct pcf_shell *sh, struct cfg_strvec *av, const char *re
 		const struct command *c = find_command(av->v[1]);
 
 		if (c == NULL)
-			say(sh, "error", "help: unknown command \"%s\"", av->v[1]);
+			pcf_shell_say(sh, "error", "help: unknown command \"%s\"", av->v[1]);
 		else
 			printf("%s\n    %s\n", c->usage, c->help);
 		return;
@@ -801,94 +651,6 @@ enum pcf_shell_arg pcf_shell_command_arg(const char *cmd)
 	return c ? c->arg : PCF_ARG_NONE;
 }
 
-void pcf_shell_param_names(const struct pcf_shell *sh, struct cfg_strvec *out)
-{
-	const struct cfg_maincf *doc = cfg_config_maincf(sh->cfg);
-	struct cfg_strvec all;
-	size_t i;
-
-	cfg_strvec_init(&all);
-	cfg_config_names(sh->cfg, CFG_CLASS_ALL, &all);
-	for (i = 0; i < doc->nents; i++)
-		cfg_strvec_add(&all, doc->ents[i].name);
-	for (i = 0; i < sh->npend; i++)
-		cfg_strvec_add(&all, sh->pnames[i]);
-	cfg_strvec_sort(&all);
-	for (i = 0; i < all.n; i++)
-		if (i == 0 || strcmp(all.v[i], all.v[i - 1]) != 0)
-			cfg_strvec_add(out, all.v[i]);
-	cfg_strvec_fini(&all);
-}
-
-void pcf_shell_service_names(const struct pcf_shell *sh, int with_type, struct cfg_strvec *out)
-{
-	const struct cfg_mastercf *m = cfg_config_mastercf(sh->cfg);
-	size_t i;
-
-	for (i = 0; m != NULL && i < m->nsvcs; i++) {
-		const struct cfg_service *s = &m->svcs[i];
-
-		cfg_strvec_add(out, s->field[CFG_MF_SERVICE]);
-		if (with_type)
-			cfg_strvec_take(out, cfg_xasprintf("%s/%s", s->field[CFG_MF_SERVICE],
-			                                   s->field[CFG_MF_TYPE]));
-	}
-}
-
-/* add_table_types - "hash:" etc.: the types postkit implements, then Postfix's others */
-static void add_table_types(struct cfg_strvec *out)
-{
-	const struct cfg_table_type_def *t;
-
-	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++)
-		if (t->impl)
-			cfg_strvec_take(out, cfg_xasprintf("%s:", t->name));
-	for (size_t i = 0; (t = cfg_table_type_at(i)) != NULL; i++)
-		if (!t->impl)
-			cfg_strvec_take(out, cfg_xasprintf("%s:", t->name));
-}
-
-void pcf_shell_value_words(const struct pcf_shell *sh, const char *name, struct cfg_strvec *out)
-{
-	struct cfg_param_def tmp;
-	const struct cfg_param_def *def = cfg_validate_lookup_def(name, &tmp);
-	size_t len = strlen(name);
-
-	if (def == NULL)
-		return;
-	switch (def->type) {
-	case CFG_T_BOOL:
-		cfg_strvec_add(out, "yes");
-		cfg_strvec_add(out, "no");
-		break;
-	case CFG_T_ENUM:
-		if (def->choices != NULL)
-			cfg_strvec_split(out, def->choices, "|");
-		break;
-	case CFG_T_MAPS:
-		add_table_types(out);
-		break;
-	case CFG_T_RESTRICTIONS:
-		for (size_t i = 0; i < cfg_restriction_count(); i++) {
-			const struct cfg_restriction_def *rd =
-			    cfg_restriction_get((enum cfg_restriction_id)i);
-
-			if (!(rd->flags & CFG_RF_NOTSMTPD))
-				cfg_strvec_add(out, rd->name);
-		}
-		add_table_types(out);
-		break;
-	case CFG_T_NETWORKS:
-		add_table_types(out);
-		break;
-	default:
-		/* transports name master.cf services: default_transport = smtp */
-		if (len > 10 && strcmp(name + len - 10, "_transport") == 0)
-			pcf_shell_service_names(sh, 0, out);
-		break;
-	}
-}
-
 void pcf_shell_exec(struct pcf_shell *sh, const char *line)
 {
 	struct cfg_strvec av;
@@ -908,7 +670,7 @@ void pcf_shell_exec(struct pcf_shell *sh, const char *line)
 		return;
 	}
 	if ((c = find_command(av.v[0])) == NULL) {
-		say(sh, "error", "unknown command \"%s\" (\"help\" lists them)", av.v[0]);
+		pcf_shell_say(sh, "error", "unknown command \"%s\" (\"help\" lists them)", av.v[0]);
 	} else {
 		rest = line + strspn(line, " \t");
 		rest += strlen(av.v[0]);
@@ -928,8 +690,8 @@ void pcf_shell_eof(struct pcf_shell *sh)
 		sh->confirm = 1;
 		return;
 	}
-	say(sh, "error", "end of input: %zu unwritten change%s discarded", sh->npend,
-	    sh->npend == 1 ? "" : "s");
+	pcf_shell_say(sh, "error", "end of input: %zu unwritten change%s discarded", sh->npend,
+	              sh->npend == 1 ? "" : "s");
 	sh->done = 1;
 }
 

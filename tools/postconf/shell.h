@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "cfg/base/buf.h"
+#include "cfg/base/diag.h"
 #include "cfg/config/effective.h"
 #include "cfg/base/strvec.h"
 
@@ -61,5 +62,16 @@ void pcf_shell_service_names(const struct pcf_shell *sh, int with_type, struct c
 
 /* pcf_shell_interactive - the readline loop (shell_input.c) */
 void pcf_shell_interactive(struct pcf_shell *sh);
+
+/* The shell's own files share these (shell.c, shell_check.c) */
+/* pcf_shell_say - a message about the current line: "error: ..." (stdin:N: first when scripted) */
+void pcf_shell_say(struct pcf_shell *sh, const char *sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* pcf_shell_apply - main.cf text with the pending operations applied (warnings to ds) */
+int pcf_shell_apply(struct pcf_shell *sh, const char *text, size_t len, struct cfg_buf *out,
+                    struct cfg_diags *ds);
+/* pcf_shell_cmd_check / pcf_shell_cmd_diff - the "check" and "diff" commands */
+void pcf_shell_cmd_check(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest);
+void pcf_shell_cmd_diff(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest);
 
 #endif

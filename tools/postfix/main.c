@@ -3,7 +3,8 @@
  *
  * postfix [-c config_dir] [-Dv] command
  *   start, start-fg, stop, abort, reload, status, flush, check,
- *   set-permissions, upgrade-configuration (perms.c, upgrade.c)
+ *   set-permissions, upgrade-configuration (perms.c, upgrade.c),
+ *   route (route.c), simulate (simulate.c), test (ptest.c)
  * Messages and exit statuses are Postfix's: the script-level ones are
  * logged as postfix/postfix-script and copied to stderr when it is a
  * terminal ("starting the Postfix mail system", "the Postfix mail system
@@ -28,6 +29,7 @@
 #include "cfg/base/xalloc.h"
 #include "check.h"
 #include "conf.h"
+#include "explain.h"
 #include "ipc.h"
 #include "log.h"
 #include "postfix.h"
@@ -327,6 +329,12 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	if (strcmp(cmd, "check") == 0)
 		return pfx_check(p.config_dir, argc - i, argv + i);
+	if (strcmp(cmd, "route") == 0)
+		return pfx_route(p.config_dir, argc - i, argv + i);
+	if (strcmp(cmd, "simulate") == 0)
+		return pfx_simulate(p.config_dir, argc - i, argv + i);
+	if (strcmp(cmd, "test") == 0)
+		return pfx_test(p.config_dir, argc - i, argv + i);
 	cfg_buf_init(&why);
 	if (mta_conf_try(&p.conf, p.config_dir, NULL, NULL, &why) < 0)
 		mta_fatal("%s", why.data);

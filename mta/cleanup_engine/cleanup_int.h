@@ -1,5 +1,6 @@
 /*
- * cleanup.h - the cleanup service: state shared by its files
+ * cleanup_int.h - the cleanup engine's state, shared by its files (the
+ * programs that use the engine see only cleanup_engine.h)
  *
  * cleanup.c takes a submission (from smtpd, pickup, bounce or local) over
  * the IPC protocol, writes the queue file and answers only after it is
@@ -17,11 +18,12 @@
  * default internal_mail_filter_classes says; receive_override_options, as
  * the submitting service sees it, turns parts of it off.
  */
-#ifndef CLEANUP_H
-#define CLEANUP_H
+#ifndef CLEANUP_INT_H
+#define CLEANUP_INT_H
 
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
+#include "cleanup_engine.h"
 #include "cleanup_mime.h"
 #include "conf.h"
 #include "qfile.h"
@@ -95,22 +97,11 @@ struct cleanup {
 	char *msgid;
 	char *single_rcpt; /* the one SMTP recipient, for Received: ... for <x> */
 	long arrival_sec, arrival_usec;
+	/* postfix route: told each address rewriting step (NULL in the daemons) */
+	cleanup_trace_fn trace;
+	void *trace_arg;
 };
 
-/*
- * The engine, used by the cleanup daemon over IPC and by smtpd in-process
- * (smtpd writes its queue files itself: one process hop less per message).
- */
-/* cleanup_cfg_load - the settings, from the cleanup service's view */
-void cleanup_cfg_load(struct cleanup_cfg *cfg, struct mta_conf *conf, const char *queue_dir);
-/* cleanup_open - start a submission: a new queue file in incoming/ (its ID in c->w.qid); 0 or -1 */
-int cleanup_open(struct cleanup *c, struct cleanup_cfg *cfg);
-/* cleanup_envelope - sender, recipients and attributes, as "name=value" strings */
-void cleanup_envelope(struct cleanup *c, const struct cfg_strvec *a);
-/* cleanup_finish - after the content: seal, fsync, wake qmgr; status 0, 4 or 5 (reply in c->reply) */
-int cleanup_finish(struct cleanup *c);
-/* cleanup_close - release; a file that was not sealed is removed */
-void cleanup_close(struct cleanup *c);
 /* cleanup_log_enter / cleanup_log_leave - log as postfix/cleanup while inside */
 void cleanup_log_enter(void);
 void cleanup_log_leave(void);
@@ -121,8 +112,6 @@ void cleanup_fail(struct cleanup *c, int status, const char *reply);
 const char *cleanup_attr(struct cleanup *c, const char *name);
 
 /* cleanup_body.c */
-/* cleanup_content - feed content (LF line ends); records go through the MIME parser */
-void cleanup_content(struct cleanup *c, const char *data, size_t len);
 /* cleanup_content_end - after the last chunk: the last line, the MIME verdict */
 void cleanup_content_end(struct cleanup *c);
 /* cleanup_write_line - a line (a header, a PREPEND text) to the queue file, with its line end */

@@ -7,7 +7,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
-#include "cleanup.h"
+#include "cleanup_int.h"
 #include "log.h"
 
 void cleanup_write_line(struct cleanup *c, const char *h)

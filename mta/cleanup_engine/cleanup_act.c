@@ -9,7 +9,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
-#include "cleanup.h"
+#include "cleanup_int.h"
 #include "log.h"
 #include "maps.h"
 

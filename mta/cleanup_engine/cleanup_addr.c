@@ -8,7 +8,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
-#include "cleanup.h"
+#include "cleanup_int.h"
 #include "log.h"
 #include "maps.h"
 
@@ -58,6 +58,13 @@ static int is_our_domain(struct cleanup *c, const char *domain)
 	if (strcasecmp(domain, c->cfg->myorigin) == 0)
 		return 1;
 	return rslv_is_local_domain(c->cfg->rslv, domain) > 0;
+}
+
+/* trace - tell postfix route about one rewriting step */
+static void trace(struct cleanup *c, const char *step, long depth, const char *from, const char *to)
+{
+	if (c->trace)
+		c->trace(c->trace_arg, step, depth, from, to);
 }
 
 /*
@@ -115,10 +122,15 @@ int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender)
 			/* the table holds external forms; canonical maps give one address */
 			cfg_buf_init(&in);
 			addr_internalize(out.v[0], &in);
+			cleanup_qualify(c, &in);
+			trace(c,
+			      pass == 1   ? "canonical_maps"
+			      : is_sender ? "sender_canonical_maps"
+			                  : "recipient_canonical_maps",
+			      0, addr->data, in.data);
 			cfg_buf_reset(addr);
 			cfg_buf_adds(addr, in.data);
 			cfg_buf_fini(&in);
-			cleanup_qualify(c, addr);
 		}
 	}
 	cfg_strvec_fini(&out);
@@ -175,6 +187,7 @@ static int expand(struct cleanup *c, const char *orig, const char *addr, unsigne
 		cfg_buf_init(&r);
 		addr_internalize(results.v[i], &r);
 		cleanup_qualify(c, &r);
+		trace(c, "virtual_alias_maps", depth, addr, r.data);
 		++*count;
 		if (strcasecmp(r.data, addr) == 0)
 			record(c, orig, r.data, notify); /* an alias to itself ends here */
@@ -196,8 +209,15 @@ int cleanup_add_rcpt(struct cleanup *c, const char *orig, const char *addr, unsi
 	cfg_buf_adds(&a, addr);
 	rc = cleanup_canonical(c, &a, 0);
 	if (rc == 0 && (c->flags & CLEANUP_F_MAPS)
-	    && (c->cfg->masq_classes & CLEANUP_MASQ_ENV_RCPT))
-		rc = cleanup_masquerade(c, &a) < 0 ? -1 : 0;
+	    && (c->cfg->masq_classes & CLEANUP_MASQ_ENV_RCPT)) {
+		char *before = cfg_xstrdup(a.data);
+
+		rc = cleanup_masquerade(c, &a);
+		if (rc > 0)
+			trace(c, "masquerade_domains", 0, before, a.data);
+		free(before);
+		rc = rc < 0 ? -1 : 0;
+	}
 	if (rc == 0 && !(c->flags & CLEANUP_F_MAPS))
 		record(c, c->cfg->enable_orig ? orig : a.data, a.data, notify);
 	else if (rc == 0)

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "cfg/base/xalloc.h"
-#include "cleanup.h"
+#include "cleanup_int.h"
 #include "log.h"
 #include "maps.h"
 

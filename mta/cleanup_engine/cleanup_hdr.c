@@ -10,7 +10,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
-#include "cleanup.h"
+#include "cleanup_int.h"
 #include "log.h"
 
 /* what Postfix knows about a header (its header_opts) */
