@@ -165,10 +165,13 @@ static int expand(struct cleanup *c, const char *orig, const char *addr, unsigne
 	struct cfg_strvec results;
 	int rc;
 
+	/* past either limit the message is refused for now, as Postfix does */
 	if (depth > c->cfg->recursion_limit || *count > c->cfg->expansion_limit) {
-		mta_warn("%s: virtual alias expansion limit exceeded for %s", c->w.qid, orig);
-		record(c, orig, addr, notify);
-		return 0;
+		mta_warn(
+		    "%s: unreasonable virtual_alias_maps map %s for %s -- message not accepted, "
+		    "try again later",
+		    c->w.qid, depth > c->cfg->recursion_limit ? "nesting" : "expansion size", orig);
+		return -1;
 	}
 	cfg_strvec_init(&results);
 	rc = map_addr(c, &c->cfg->virtual_alias, addr, &results);

@@ -273,7 +273,7 @@ static void verdict(const char *cmd, int status, int timed_out, struct cfg_buf *
 			output->data[i] = ' ';
 	cfg_buf_adds(output, "");
 	if (timed_out) {
-		mbx_result_set(res, 4, "4.3.0", "Command time limit exceeded: \"%s\"", cmd);
+		mbx_result_set(res, 5, "5.3.0", "Command time limit exceeded: \"%s\"", cmd);
 	} else if (ex == 0) {
 		mbx_result_set(res, 0, "2.0.0", "delivered to command: %s", cmd);
 	} else if (WIFSIGNALED(status)) {

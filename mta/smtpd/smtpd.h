@@ -45,6 +45,7 @@ struct smtpd_cfg {
 	struct cfg_strvec client_r, helo_r, sender_r, relay_r, rcpt_r, data_r, eod_r, etrn_r;
 	struct cfg_strvec discard_ehlo, forbidden_cmds;
 	struct cfg_strvec local_rcpt_maps, va_maps, vm_maps, relay_rcpt_maps;
+	struct cfg_strvec canon_maps, rcpt_canon_maps; /* a listed address is valid */
 	struct match_list *mynetworks;
 	struct match_list *xclient_hosts;
 	struct match_list *bare_nl_exclusions;

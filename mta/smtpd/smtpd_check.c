@@ -194,8 +194,12 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 		v = lookup_failure(c, addr);
 		goto out;
 	}
-	/* virtual aliases make any address valid */
-	rc = rslv_addr_find(cfg->rslv, &cfg->va_maps, res.recipient.data, &value);
+	/* canonical mappings and virtual aliases make any address valid */
+	rc = rslv_addr_find(cfg->rslv, &cfg->rcpt_canon_maps, res.recipient.data, &value);
+	if (rc == 0)
+		rc = rslv_addr_find(cfg->rslv, &cfg->canon_maps, res.recipient.data, &value);
+	if (rc == 0)
+		rc = rslv_addr_find(cfg->rslv, &cfg->va_maps, res.recipient.data, &value);
 	if (rc != 0) {
 		if (rc < 0)
 			v = lookup_failure(c, addr);
@@ -447,10 +451,11 @@ static enum verdict client_names(struct ck *c, int reverse)
 
 	if (strcmp(reverse ? s->rev_name : s->name, "unknown") != 0)
 		return V_DUNNO;
-	return smtpdp_reject(c, 450, "4.7.1", SUBJ_CLIENT,
-	                     reverse ? "cannot find your reverse hostname, [%s]"
-	                             : "cannot find your hostname, [%s]",
-	                     s->addr);
+	/* Postfix names no <subject> here: the reason already holds the address */
+	cfg_buf_reset(&c->reply);
+	cfg_buf_printf(&c->reply, "450 4.7.25 %s: cannot find your %shostname, [%s]",
+	               subject_text[SUBJ_CLIENT], reverse ? "reverse " : "", s->addr);
+	return V_REJECT;
 }
 
 /*
@@ -469,7 +474,8 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		return smtpdp_reject(c, cfg->reject_code, "5.7.1", c->list_subject,
 		                     "Access denied");
 	case CFG_R_DEFER:
-		return smtpdp_reject(c, cfg->defer_code, "4.7.1", c->list_subject, "Access denied");
+		return smtpdp_reject(c, cfg->defer_code, "4.3.2", c->list_subject,
+		                     "Try again later");
 	case CFG_R_WARN_IF_REJECT:
 		c->warn_next = 1;
 		return V_DUNNO;

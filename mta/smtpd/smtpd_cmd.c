@@ -458,7 +458,7 @@ static int vrfy_cmd(struct smtpd *s, const char *arg)
 /* etrn_cmd - ETRN domain: ask the queue manager for a deferred-queue run */
 static int etrn_cmd(struct smtpd *s, const char *arg)
 {
-	const char *reply;
+	const char *reply, *qmgr;
 
 	if (s->sender) {
 		smtpd_reply(s, "503 Error: MAIL transaction in progress");
@@ -471,6 +471,7 @@ static int etrn_cmd(struct smtpd *s, const char *arg)
 		return -1;
 	}
 	if ((reply = smtpd_check_etrn(s, arg)) != NULL) {
+		smtpd_log_reject(s, "reject", "ETRN", reply, NULL);
 		smtpd_reply(s, "%s", reply);
 		return -1;
 	}
@@ -479,7 +480,8 @@ static int etrn_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "459 <%s>: service unavailable", arg);
 		return -1;
 	}
-	if (ipc_trigger(s->srv->queue_dir, "public", "qmgr", 'F') < 0) {
+	qmgr = mta_conf_str(&s->srv->conf, CFG_P_queue_service_name);
+	if (ipc_trigger(s->srv->queue_dir, "public", qmgr && *qmgr ? qmgr : "qmgr", 'F') < 0) {
 		smtpd_reply(s, "458 Unable to queue messages");
 		return -1;
 	}

@@ -115,6 +115,8 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	    MTA_SET(CFG_P_smtpd_etrn_restrictions, &c->etrn_r),
 	    MTA_SET(CFG_P_local_recipient_maps, &c->local_rcpt_maps),
 	    MTA_SET(CFG_P_virtual_alias_maps, &c->va_maps),
+	    MTA_SET(CFG_P_canonical_maps, &c->canon_maps),
+	    MTA_SET(CFG_P_recipient_canonical_maps, &c->rcpt_canon_maps),
 	    MTA_SET(CFG_P_virtual_mailbox_maps, &c->vm_maps),
 	    MTA_SET(CFG_P_relay_recipient_maps, &c->relay_rcpt_maps),
 	    MTA_SET(CFG_P_smtpd_relay_before_recipient_restrictions, &c->relay_before_rcpt),
@@ -134,10 +136,10 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	    MTA_SET(CFG_P_unknown_address_reject_code, &c->unknown_address_code),
 	    MTA_SETTINGS_END,
 	};
-	struct cfg_strvec *lists[] = {&c->client_r, &c->helo_r,  &c->sender_r,
-	                              &c->relay_r,  &c->rcpt_r,  &c->data_r,
-	                              &c->eod_r,    &c->etrn_r,  &c->local_rcpt_maps,
-	                              &c->va_maps,  &c->vm_maps, &c->relay_rcpt_maps};
+	struct cfg_strvec *lists[] = {
+	    &c->client_r, &c->helo_r,          &c->sender_r,   &c->relay_r,         &c->rcpt_r,
+	    &c->data_r,   &c->eod_r,           &c->etrn_r,     &c->local_rcpt_maps, &c->va_maps,
+	    &c->vm_maps,  &c->relay_rcpt_maps, &c->canon_maps, &c->rcpt_canon_maps};
 
 	smtpdp_check_bind(c);
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_cleanup.py - cleanup: header_checks, missing headers, virtual aliases, canonical maps.
+"""test_cleanup.py - cleanup: header_checks, missing headers, virtual aliases.
 
 Replies, log lines and delivered headers are those of Postfix 3.7.11 for
 the same input (client 127.0.0.1, so headers are "local" and get fixed).
@@ -39,7 +39,6 @@ def main():
 header_checks = regexp:$config_directory/hc
 virtual_alias_domains = virt.example
 virtual_alias_maps = texthash:$config_directory/virtual
-sender_canonical_maps = texthash:$config_directory/canonical
 transport_maps = texthash:$config_directory/transport
 header_size_limit = 2000
 """)
@@ -48,7 +47,6 @@ header_size_limit = 2000
     inst.write("virtual", "known@virt.example nobody@example.com\n"
                           "list@virt.example nobody@example.com, root\n"
                           "@catch.example nobody@example.com\n")
-    inst.write("canonical", "old@example.net new@example.net\n")
     try:
         inst.start()
         R.check("REJECT", send(inst, "a@example.net", "nobody@example.com", "Subject: rej\n\nbody\n"),
@@ -112,11 +110,8 @@ header_size_limit = 2000
             r"to=<root@mail\.example\.com>, orig_to=<list@virt\.example>, relay=local"))
         r = send(inst, "a@example.net", "anyone@catch.example", "Subject: catch\n\nx\n")
         R.check("catch-all domain is foreign", r, "454 4.7.1 <anyone@catch.example>: Relay access denied")
-        # canonical: the sender is rewritten
-        r = send(inst, "old@example.net", "nobody@example.com", "Subject: canon\n\nx\n")
-        R.true("canonical delivered", inst.wait_mailbox("nobody", "Subject: canon"))
-        R.true("sender rewritten", "From new@example.net  " in inst.mailbox("nobody") and
-               inst.wait_log(r"from=<new@example\.net>, size=\d+, nrcpt=1 \(queue active\)"))
+        # (canonical maps: refused by postfix check until header addresses are rewritten too;
+        # postfix route shows the envelope rewriting, test_simulate.py)
 
         # transport_maps: error: is refused at RCPT even for an inside client (Postfix 3.7.11;
         # the error agent's bounce is in test_restrictions.py), discard: is relayed
