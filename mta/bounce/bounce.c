@@ -22,29 +22,13 @@
 #include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
+#include "maildate.h"
 #include "qfile.h"
 #include "server.h"
 
 static const char *myhostname, *cleanup_service, *double_bounce_sender, *twobounce_rcpt;
 static long bounce_size_limit;
 static int notify_2bounce;
-
-/* mail_date - "Sat, 28 Nov 2026 23:22:27 +0000 (UTC)" */
-static void mail_date(long when, struct cfg_buf *out)
-{
-	time_t t = (time_t)when;
-	struct tm lt;
-	char buf[64];
-	long off;
-
-	localtime_r(&t, &lt);
-	off = lt.tm_gmtoff / 60;
-	strftime(buf, sizeof(buf), "%a, %e %b %Y %H:%M:%S ", &lt);
-	cfg_buf_adds(out, buf);
-	cfg_buf_printf(out, "%+03ld%02ld", off / 60, labs(off) % 60);
-	strftime(buf, sizeof(buf), " (%Z)", &lt);
-	cfg_buf_adds(out, buf);
-}
 
 /* wrap - append text folded at 76 columns with a 4-space indent, as Postfix does */
 static void wrap(const char *text, struct cfg_buf *out)
@@ -100,7 +84,7 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	cfg_buf_init(&line);
 	cfg_buf_init(&content);
 	snprintf(boundary, sizeof(boundary), "%s.%ld/%s", qid, (long)now, myhostname);
-	mail_date((long)now, &date);
+	mta_mail_date((long)now, &date);
 	cfg_buf_printf(out, "Date: %s\n", date.data);
 	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
 	cfg_buf_adds(out, verify ? "Subject: Mail Delivery Status Report\n"
@@ -163,7 +147,7 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	ext(env->sender, &e1);
 	cfg_buf_printf(out, "X-Postfix-Sender: rfc822; %s\n", e1.data);
 	cfg_buf_reset(&date);
-	mail_date(env->arrival_sec, &date);
+	mta_mail_date(env->arrival_sec, &date);
 	cfg_buf_printf(out, "Arrival-Date: %s\n", date.data);
 	for (size_t i = 0; i < env->nrcpt; i++) {
 		struct qf_log *last = NULL;

@@ -12,23 +12,6 @@
 #include "log.h"
 #include "maps.h"
 
-void cleanup_date(long when, struct cfg_buf *out)
-{
-	time_t t = (time_t)when;
-	struct tm lt, gmt;
-	char buf[64];
-	long off;
-
-	localtime_r(&t, &lt);
-	gmtime_r(&t, &gmt);
-	off = lt.tm_gmtoff / 60;
-	strftime(buf, sizeof(buf), "%a, %e %b %Y %H:%M:%S ", &lt);
-	cfg_buf_adds(out, buf);
-	cfg_buf_printf(out, "%+03ld%02ld", off / 60, labs(off) % 60);
-	strftime(buf, sizeof(buf), " (%Z)", &lt);
-	cfg_buf_adds(out, buf);
-}
-
 void cleanup_qualify(struct cleanup *c, struct cfg_buf *addr)
 {
 	const char *at;

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "cfg/base/xalloc.h"
 #include "cleanup_int.h"
+#include "maildate.h"
 #include "log.h"
 
 /* what Postfix knows about a header (its header_opts) */
@@ -254,7 +255,7 @@ static void received(struct cleanup *c, struct cfg_buf *out)
 	struct cfg_buf date;
 
 	cfg_buf_init(&date);
-	cleanup_date(c->arrival_sec, &date);
+	mta_mail_date(c->arrival_sec, &date);
 	if (name && addr) {
 		int v6 = strchr(addr, ':') != NULL;
 
@@ -396,7 +397,7 @@ static void missing(struct cleanup *c, struct hstate *hs)
 		mta_info("%s: message-id=<>", c->w.qid);
 	if (c->fix_headers && !hs->saw_date) {
 		cfg_buf_printf(&hs->out, "%sDate: ", rs);
-		cleanup_date(c->arrival_sec, &hs->out);
+		mta_mail_date(c->arrival_sec, &hs->out);
 		cfg_buf_addc(&hs->out, '\n');
 	}
 	if (c->fix_headers && !hs->saw_from) {

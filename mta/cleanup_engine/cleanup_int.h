@@ -144,8 +144,6 @@ void cleanup_qualify(struct cleanup *c, struct cfg_buf *addr);
 int cleanup_canonical(struct cleanup *c, struct cfg_buf *addr, int is_sender);
 /* cleanup_add_rcpt - canonicalize, expand virtual aliases and record one recipient */
 int cleanup_add_rcpt(struct cleanup *c, const char *orig, const char *addr, unsigned notify);
-/* cleanup_date - Postfix's mail_date() format */
-void cleanup_date(long when, struct cfg_buf *out);
 
 /* cleanup_masq.c */
 /*

@@ -152,8 +152,12 @@ loop2 loop1
                                              r"notification: [0-9A-F]+"))
         R.true("DSN delivered", inst.wait_mailbox("nobody", "Undelivered Message\n"))
         inst.wait_log("sender non-delivery notification", count=2)  # the loop's and this one
+        # that log line says the notice is queued: wait until it is delivered, to its end
+        inst.wait_mailbox("nobody", "Subject: to bounce\n", timeout=30)
+        inst.wait_mailbox("nobody", "body line\n\n--", timeout=30)
         box = inst.mailbox("nobody")
-        dsns = [m for m in box.split("\nFrom MAILER-DAEMON")[1:] if "unknown user:" in m]
+        # the notices may arrive in either order: the first message of the box counts too
+        dsns = [m for m in ("\n" + box).split("\nFrom MAILER-DAEMON")[1:] if "unknown user:" in m]
         dsn = "From MAILER-DAEMON" + dsns[-1] if dsns else ""
         end = dsn.find("\nFrom ", 1)
         dsn = dsn[:end + 1] if end > 0 else dsn
