@@ -498,6 +498,29 @@ int cleanup_rewrite_rcpt(struct cleanup_cfg *cfg, const char *addr, cleanup_trac
 	return rc < 0 ? -1 : 0;
 }
 
+void cleanup_cfg_free(struct cleanup_cfg *cfg)
+{
+	struct cfg_strvec *lists[] = {
+	    &cfg->canonical,
+	    &cfg->sender_canonical,
+	    &cfg->recipient_canonical,
+	    &cfg->virtual_alias,
+	    &cfg->header_checks,
+	    &cfg->mime_header_checks,
+	    &cfg->nested_header_checks,
+	    &cfg->body_checks,
+	    &cfg->masq_domains,
+	    &cfg->masq_exceptions,
+	};
+
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		cfg_strvec_fini(lists[i]);
+	rslv_free(cfg->rslv);
+	free(cfg);
+}
+
 struct rslv *cleanup_cfg_resolver(struct cleanup_cfg *cfg)
 {
 	return cfg->rslv;

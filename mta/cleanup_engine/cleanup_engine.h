@@ -23,6 +23,8 @@ struct cleanup;     /* one submission */
 
 /* cleanup_cfg_new - the settings from a service's view; lives as long as the process */
 struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir);
+/* cleanup_cfg_free - release settings from cleanup_cfg_new() (NULL is fine) */
+void cleanup_cfg_free(struct cleanup_cfg *cfg);
 /* cleanup_open - start a submission: a new queue file in incoming/; NULL when it cannot be created */
 struct cleanup *cleanup_open(struct cleanup_cfg *cfg);
 /* cleanup_queue_id - the queue ID of the file being written */

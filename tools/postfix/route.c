@@ -374,6 +374,7 @@ int pfx_route(const char *config_dir, int argc, char **argv)
 		pfx_print_json(out);
 	else
 		cfg_json_free(out);
+	cleanup_cfg_free(r.ccfg);
 	mta_conf_close(&r.conf);
 	return rc;
 }

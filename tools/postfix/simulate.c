@@ -120,8 +120,8 @@ static int open_conf(struct sim *m, const char *config_dir)
 		service = cfg_xstrdup(svc->field[CFG_MF_SERVICE]);
 	mta_conf_close(&probe);
 	rc = mta_conf_try(&m->srv.conf, config_dir, service, service ? "inet" : NULL, &why);
+	free(service); /* the view keeps its own copy */
 	if (rc < 0) {
-		free(service);
 		rc = pfx_bad_input("simulate", "%s", why.data);
 		cfg_buf_fini(&why);
 		return rc;
