@@ -407,6 +407,26 @@ const char *cleanup_reply(const struct cleanup *c)
 	return c->reply.len ? c->reply.data : "";
 }
 
+/* cfg_lists - the list settings of cfg, for initialising and releasing them together */
+static size_t cfg_lists(struct cleanup_cfg *cfg, struct cfg_strvec *out[10])
+{
+	struct cfg_strvec *v[] = {
+	    &cfg->canonical,
+	    &cfg->sender_canonical,
+	    &cfg->recipient_canonical,
+	    &cfg->virtual_alias,
+	    &cfg->header_checks,
+	    &cfg->mime_header_checks,
+	    &cfg->nested_header_checks,
+	    &cfg->body_checks,
+	    &cfg->masq_domains,
+	    &cfg->masq_exceptions,
+	};
+
+	memcpy(out, v, sizeof(v));
+	return sizeof(v) / sizeof(v[0]);
+}
+
 struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir)
 {
 	struct cleanup_cfg *cfg = cfg_xcalloc(1, sizeof(*cfg));
@@ -449,22 +469,12 @@ struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir
 	    MTA_SET(CFG_P_queue_service_name, &cfg->qmgr_service),
 	    MTA_SETTINGS_END,
 	};
-	struct cfg_strvec *lists[] = {
-	    &cfg->canonical,
-	    &cfg->sender_canonical,
-	    &cfg->recipient_canonical,
-	    &cfg->virtual_alias,
-	    &cfg->header_checks,
-	    &cfg->mime_header_checks,
-	    &cfg->nested_header_checks,
-	    &cfg->body_checks,
-	    &cfg->masq_domains,
-	    &cfg->masq_exceptions,
-	    &classes,
-	};
+	struct cfg_strvec *lists[10];
+	size_t n = cfg_lists(cfg, lists);
 
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		cfg_strvec_init(lists[i]);
+	cfg_strvec_init(&classes);
 	mta_conf_get(conf, tab);
 	if (cfg->header_size_limit < 1024)
 		cfg->header_size_limit = 1024;
@@ -500,22 +510,11 @@ int cleanup_rewrite_rcpt(struct cleanup_cfg *cfg, const char *addr, cleanup_trac
 
 void cleanup_cfg_free(struct cleanup_cfg *cfg)
 {
-	struct cfg_strvec *lists[] = {
-	    &cfg->canonical,
-	    &cfg->sender_canonical,
-	    &cfg->recipient_canonical,
-	    &cfg->virtual_alias,
-	    &cfg->header_checks,
-	    &cfg->mime_header_checks,
-	    &cfg->nested_header_checks,
-	    &cfg->body_checks,
-	    &cfg->masq_domains,
-	    &cfg->masq_exceptions,
-	};
+	struct cfg_strvec *lists[10];
 
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+	for (size_t i = 0, n = cfg_lists(cfg, lists); i < n; i++)
 		cfg_strvec_fini(lists[i]);
 	rslv_free(cfg->rslv);
 	free(cfg);
