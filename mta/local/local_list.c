@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cfg/base/xalloc.h"
+#include "listfile.h"
 #include "local.h"
 #include "local_token.h"
 #include "log.h"
@@ -218,17 +219,14 @@ static int forward_find(struct local_dlv *d, const struct local_user *u, struct 
 static int forward_read(struct local_dlv d, struct local_user u, const char *path,
                         const struct stat *st)
 {
-	struct cfg_buf text;
+	struct cfg_buf text, why;
 	int found = 0;
 
 	cfg_buf_init(&text);
+	cfg_buf_init(&why);
 	d.exp_from = d.local;
-	if (!S_ISREG(st->st_mode)) {
-		mta_warn("file %s is not a regular file", path);
-	} else if (st->st_uid != 0 && st->st_uid != u.uid) {
-		mta_warn("file %s has bad owner uid %ld", path, (long)st->st_uid);
-	} else if (st->st_mode & S_IWOTH) {
-		mta_warn("file %s is world writable", path);
+	if (listfile_unsafe(path, st, u.uid, &why)) {
+		mta_warn("%s", why.data);
 	} else if (local_read_as(path, st, 0, u.uid, u.gid, &text) < 0) {
 		mta_warn("cannot open file %s: %m", path);
 	} else if (deliver_file_text(d, u, &text) > 0) {
@@ -236,6 +234,7 @@ static int forward_read(struct local_dlv d, struct local_user u, const char *pat
 		found = 1;
 		local_been_here(&d, "forward-done %s", path);
 	}
+	cfg_buf_fini(&why);
 	cfg_buf_fini(&text);
 	return found;
 }

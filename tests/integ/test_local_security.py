@@ -423,6 +423,37 @@ def check_privs_root(e):
         inst.cleanup()
 
 
+def check_route(e):
+    """postfix route shows a .forward only as local(8) would read it: as the user, with its checks."""
+    inst = pkit.Instance()
+    f2 = os.path.join(e.u2.home, ".forward")
+    f3 = os.path.join(e.u3.home, ".forward")
+    try:
+        # pkls2 links its .forward to a file only root may read; pkls3's is its own but mode 0
+        os.symlink(e.path("secret"), f2)
+        os.lchown(f2, e.u2.uid, e.u2.gid)
+        write(f3, "pkls1\n", owner="pkls3", mode=0)
+        r = inst.postfix("route", "pkls2", "pkls3")
+        R.check("route: exit", r.returncode, 0)
+        R.true("route: the secret behind a symlinked .forward is never shown", SECRET not in r.stdout)
+        R.true("route: a symlinked .forward is ignored with local's reason",
+               "%s: ignored: file %s is not a regular file" % (f2, f2) in r.stdout)
+        R.true("route: a .forward the user cannot read is not read with root's rights",
+               "%s: ignored: cannot open file %s: Permission denied" % (f3, f3) in r.stdout)
+        os.chmod(f3, 0o644)
+        r = inst.postfix("route", "pkls3")
+        R.true("route: a safe .forward is shown", "    %s: pkls1\n" % f3 in r.stdout)
+        os.chmod(f3, 0o666)
+        r = inst.postfix("route", "pkls3")
+        R.true("route: a world-writable .forward is ignored",
+               "%s: ignored: file %s is world writable" % (f3, f3) in r.stdout)
+    finally:
+        for f in (f2, f3):
+            if os.path.lexists(f):
+                os.unlink(f)
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     if not pkit.can_make_users():
@@ -472,6 +503,7 @@ def main():
         inst = None
         check_defaults(e)
         check_privs_root(e)
+        check_route(e)
     finally:
         if inst:
             inst.cleanup()

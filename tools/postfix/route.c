@@ -29,6 +29,7 @@
 #include "cleanup_engine/cleanup_engine.h"
 #include "dns.h"
 #include "explain.h"
+#include "listfile.h"
 #include "log.h"
 #include "maps.h"
 #include "resolve.h"
@@ -147,6 +148,42 @@ static void show_mx(struct route *r, const char *nexthop, struct cfg_json *o)
 	dns_list_fini(&l);
 }
 
+/*
+ * show_forward - what a user's .forward says, read as local(8) would: with
+ * the user's rights and the same safety rules (listfile.h), never root's
+ */
+static void show_forward(struct route *r, const struct passwd *pw, struct cfg_json *o)
+{
+	char *fwd = cfg_xasprintf("%s/.forward", pw->pw_dir);
+	struct cfg_buf text, why;
+	int rc;
+
+	cfg_buf_init(&text);
+	cfg_buf_init(&why);
+	rc = listfile_read_as(fwd, pw->pw_uid, pw->pw_gid, &text, &why);
+	if (rc < 0) {
+		if (r->json)
+			cfg_json_object_set(o, "forward_error", cfg_json_string(why.data));
+		else
+			printf("    %s: ignored: %s\n", fwd, why.data);
+	}
+	for (char *line = text.data, *next; rc > 0 && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (r->json)
+			cfg_json_object_set(o, "forward", cfg_json_string(line));
+		else
+			printf("    %s: %s\n", fwd, line);
+	}
+	cfg_buf_fini(&why);
+	cfg_buf_fini(&text);
+	free(fwd);
+}
+
 /* show_local - alias_maps and a readable .forward for a local recipient */
 static void show_local(struct route *r, const char *addr, struct cfg_json *o)
 {
@@ -177,24 +214,8 @@ static void show_local(struct route *r, const char *addr, struct cfg_json *o)
 		       pfx_origin_text(&r->conf, "alias_maps"));
 	}
 	pw = rc == 0 ? getpwnam(lp.data) : NULL;
-	if (pw != NULL) {
-		char *fwd = cfg_xasprintf("%s/.forward", pw->pw_dir);
-		FILE *f = access(fwd, R_OK) == 0 ? fopen(fwd, "r") : NULL;
-		char line[1024];
-
-		while (f && fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			if (*line == '\0' || *line == '#')
-				continue;
-			if (r->json)
-				cfg_json_object_set(o, "forward", cfg_json_string(line));
-			else
-				printf("    %s: %s\n", fwd, line);
-		}
-		if (f)
-			fclose(f);
-		free(fwd);
-	}
+	if (pw != NULL)
+		show_forward(r, pw, o);
 	cfg_buf_fini(&lp);
 	cfg_strvec_fini(&maps);
 }
