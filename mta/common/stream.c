@@ -195,6 +195,19 @@ int mta_stream_peek_more(struct mta_stream *s)
 	return poll(&p, 1, 0) > 0;
 }
 
+size_t mta_stream_peek(struct mta_stream *s, struct cfg_buf *out, size_t max)
+{
+	size_t n;
+
+	if (s->rpos == s->rlen && mta_stream_peek_more(s) && fill(s) < 0)
+		return 0;
+	n = s->rlen - s->rpos;
+	if (n > max)
+		n = max;
+	cfg_buf_add(out, s->rbuf + s->rpos, n);
+	return n;
+}
+
 void mta_stream_write(struct mta_stream *s, const void *data, size_t len)
 {
 	cfg_buf_add(&s->wbuf, data, len);

@@ -51,6 +51,12 @@ int mta_stream_read(struct mta_stream *s, struct cfg_buf *out, size_t n);
 size_t mta_stream_pending(const struct mta_stream *s);
 /* mta_stream_peek_more - 1 when input is available right now (buffered or on the fd) */
 int mta_stream_peek_more(struct mta_stream *s);
+/*
+ * mta_stream_peek - up to max bytes of the input that has already arrived
+ * (buffered, or readable right now without waiting), appended to out
+ * without consuming them; the number of bytes
+ */
+size_t mta_stream_peek(struct mta_stream *s, struct cfg_buf *out, size_t max);
 /* mta_stream_write - queue bytes for output */
 void mta_stream_write(struct mta_stream *s, const void *data, size_t len);
 /* mta_stream_puts - queue a C string */

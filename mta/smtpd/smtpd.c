@@ -362,11 +362,51 @@ static int read_command(struct smtpd *s, struct cfg_buf *line)
 	return 0;
 }
 
+/* escape_ahead - input shown in a log line: \r \n \t \\ by name, other odd bytes in octal */
+static void escape_ahead(const struct cfg_buf *in, struct cfg_buf *out)
+{
+	for (size_t i = 0; i < in->len; i++) {
+		unsigned char ch = (unsigned char)in->data[i];
+
+		if (ch == '\r')
+			cfg_buf_adds(out, "\\r");
+		else if (ch == '\n')
+			cfg_buf_adds(out, "\\n");
+		else if (ch == '\t')
+			cfg_buf_adds(out, "\\t");
+		else if (ch == '\\')
+			cfg_buf_adds(out, "\\\\");
+		else if (ch < 0x20 || ch >= 0x7f)
+			cfg_buf_printf(out, "\\%03o", ch);
+		else
+			cfg_buf_addc(out, (char)ch);
+	}
+}
+
+void smtpd_pipelining(struct smtpd *s, const char *after, int last)
+{
+	struct cfg_buf ahead, text;
+
+	if (s->ill_pipelining || (!last && strcmp(s->protocol, "SMTP") != 0))
+		return;
+	cfg_buf_init(&ahead);
+	cfg_buf_init(&text);
+	if (mta_stream_peek(&s->in, &ahead, 100) > 0) {
+		escape_ahead(&ahead, &text);
+		mta_info("improper command pipelining after %s from %s: %s", after, s->log_client,
+		         text.data);
+		s->ill_pipelining = 1;
+	}
+	cfg_buf_fini(&text);
+	cfg_buf_fini(&ahead);
+}
+
 /* session - the command loop for one client */
 static void session(struct smtpd *s)
 {
 	struct cfg_buf line;
 	const char *reply;
+	unsigned last_flags = 0;
 
 	cfg_buf_init(&line);
 	if (!cfg.delay_reject && !s->srv->standalone
@@ -378,6 +418,8 @@ static void session(struct smtpd *s)
 	} else {
 		smtpd_reply(s, "220 %s", cfg.banner);
 	}
+	/* a client that talks before the greeting */
+	smtpd_pipelining(s, "CONNECT", 1);
 	smtpd_flush(s);
 	while (!s->dead && !s->quit) {
 		const struct smtpd_cmd *c;
@@ -386,6 +428,9 @@ static void session(struct smtpd *s)
 		const char *arg;
 		int rc;
 
+		/* input ahead of its turn after the previous command (DATA checks its own) */
+		if (strcmp(s->where, "DATA") != 0 && strcmp(s->where, "CONNECT") != 0)
+			smtpd_pipelining(s, s->where, (last_flags & CMD_LAST) != 0);
 		if (s->errors >= cfg.hard_errors) {
 			mta_info("too many errors after %s from %s", s->where, s->log_client);
 			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", cfg.myhostname);
@@ -400,7 +445,13 @@ static void session(struct smtpd *s)
 		         (int)(wl < sizeof(word) ? wl : sizeof(word) - 1), line.data);
 		arg = line.data + wl;
 		if (forbidden(line.data, word)) {
-			mta_warn("non-SMTP command from %s: %.100s", s->log_client, line.data);
+			struct cfg_buf shown;
+
+			cfg_buf_init(&shown);
+			escape_ahead(&line, &shown);
+			mta_warn("non-SMTP command from %s: %.100s", s->log_client, shown.data);
+			cfg_buf_fini(&shown);
+			count(s, "unknown", 0);
 			smtpd_reply(s, "221 2.7.0 Error: I can break rules, too. Goodbye.");
 			break;
 		}
@@ -410,8 +461,11 @@ static void session(struct smtpd *s)
 		if (c->name == NULL) {
 			smtpd_reply(s, "500 5.5.2 Error: command not recognized");
 			count(s, "unknown", 0);
+			s->where = "UNKNOWN";
+			last_flags = 0;
 			continue;
 		}
+		last_flags = c->flags;
 		if ((c->flags & CMD_JUNK) && s->junk++ > cfg.junk_limit)
 			s->errors++; /* slows down a client that only says NOOP */
 		s->where = c->name;

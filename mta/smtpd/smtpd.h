@@ -137,8 +137,9 @@ struct smtpd {
 	int errors;
 	int junk;
 	int quit;
-	int dead;     /* connection lost or must close */
-	char *denied; /* client refused at connect (no smtpd_delay_reject) */
+	int dead;           /* connection lost or must close */
+	int ill_pipelining; /* "improper command pipelining" was logged for this session */
+	char *denied;       /* client refused at connect (no smtpd_delay_reject) */
 	struct smtpd_count *counts;
 	size_t ncounts;
 	const char *where; /* last command, for "lost connection after X" */
@@ -148,6 +149,7 @@ struct smtpd {
 /* a command: its handler returns 0 on success, -1 on an error reply */
 #define CMD_JUNK 0x01u    /* counts toward smtpd_junk_command_limit */
 #define CMD_PRE_TLS 0x02u /* allowed before STARTTLS at smtpd_tls_security_level = encrypt */
+#define CMD_LAST 0x04u    /* must end a pipelined group (RFC 2920): input after it is improper */
 
 struct smtpd_cmd {
 	const char *name;
@@ -167,6 +169,13 @@ void smtpd_client_changed(struct smtpd *s);
 
 /* smtpd_reply - queue a reply line; flushed when no pipelined input is pending */
 void smtpd_reply(struct smtpd *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * smtpd_pipelining - log "improper command pipelining after CMD" once per
+ * session when input arrived ahead of its turn: after a command that must
+ * end a pipelined group (last), or after any command while the client has
+ * not negotiated ESMTP
+ */
+void smtpd_pipelining(struct smtpd *s, const char *after, int last);
 /* smtpd_flush - write queued replies now */
 void smtpd_flush(struct smtpd *s);
 /* smtpd_log_reject - the "QUEUEID: reject: STAGE from CLIENT: REPLY; from=<> to=<> proto= helo=<>" line */

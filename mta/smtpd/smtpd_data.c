@@ -284,6 +284,7 @@ int smtpd_data(struct smtpd *s)
 	memset(&rx, 0, sizeof(rx));
 	cfg_buf_init(&rx.out);
 	cfg_buf_init(&line);
+	smtpd_pipelining(s, "DATA", 1);
 	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	smtpd_flush(s);
 	send_envelope(s);

@@ -53,6 +53,79 @@ DIALOGUE = [
 ]
 
 
+# input sent ahead of its turn, and what Postfix 3.7.11 logged for it
+PIPELINING = [
+    (["EHLO early.example\r\nQUIT\r\n"],
+     "after CONNECT from localhost[127.0.0.1]: EHLO early.example\\r\\nQUIT\\r\\n"),
+    (["READ", "EHLO a.example\r\nMAIL FROM:<a@b.example>\r\n", "WAIT", "QUIT\r\n"],
+     "after EHLO from localhost[127.0.0.1]: MAIL FROM:<a@b.example>\\r\\n"),
+    (["READ", "HELO a.example\r\n", "READ", "MAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@example.com>\r\n",
+      "WAIT", "QUIT\r\n"],
+     "after MAIL from localhost[127.0.0.1]: RCPT TO:<nobody@example.com>\\r\\n"),
+    (["READ", "EHLO a.example\r\n", "READ",
+      "MAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@example.com>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n",
+      "WAIT", "QUIT\r\n"],
+     "after DATA from localhost[127.0.0.1]: Subject: x\\r\\n\\r\\nbody\\r\\n.\\r\\n"),
+    (["READ", "EHLO a.example\r\n", "READ", "NOOP\r\nNOOP\r\n", "WAIT", "QUIT\r\n"],
+     "after NOOP from localhost[127.0.0.1]: NOOP\\r\\n"),
+    (["READ", "EHLO a.example\r\n", "READ", "RSET\r\nVRFY nobody\r\nQUIT\r\n"],
+     "after VRFY from localhost[127.0.0.1]: QUIT\\r\\n"),
+    (["READ", "AUTH PLAIN\r\nfoo\r\n", "WAIT", "QUIT\r\n"],
+     "after AUTH from localhost[127.0.0.1]: foo\\r\\n"),
+    (["READ", "EHLO a.example\r\n", "READ", "XCLIENT ADDR=192.0.2.9\r\nNOOP\r\n", "WAIT", "QUIT\r\n"],
+     "after XCLIENT from localhost[192.0.2.9]: NOOP\\r\\n"),
+    (["READ", "EHLO a.example\r\nNO\tOP \\ \xe9 \x7f \x1b end\r\n", "WAIT", "QUIT\r\n"],
+     "after EHLO from localhost[127.0.0.1]: NO\\tOP \\\\ \\351 \\177 \\033 end\\r\\n"),
+    # no log: a pipelined group that ends as RFC 2920 says, unknown commands, QUIT after the dot
+    (["READ", "EHLO a.example\r\n", "READ", "ETRN example.com\r\nRSET\r\nFOO\r\nBAR\r\n", "WAIT",
+      "QUIT\r\n"], None),
+    (["READ", "EHLO a.example\r\n", "READ", "MAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@example.com>\r\n",
+      "READ", "DATA\r\n", "READ", "Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n"], None),
+]
+
+
+def raw_session(port, chunks):
+    """Send chunks as they are ("READ" waits for a reply, "WAIT" pauses); read until closed."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for c in chunks:
+        if c == "WAIT":
+            time.sleep(0.3)
+        elif c == "READ":
+            try:
+                s.recv(65536)
+            except OSError:
+                pass
+        else:
+            s.sendall(c.encode("latin-1"))
+    try:
+        while s.recv(65536):
+            pass
+    except OSError:
+        pass
+    s.close()
+
+
+def pipelining():
+    """improper command pipelining lines (fail2ban reads them), once per session."""
+    inst = pkit.Instance(main_extra="smtpd_authorized_xclient_hosts = 127.0.0.0/8\n")
+    try:
+        inst.start()
+        for i, (chunks, want) in enumerate(PIPELINING):
+            before = inst.log().count("improper command pipelining")
+            raw_session(inst.port, chunks)
+            inst.wait_log(r"disconnect from .* commands=", count=i + 1)
+            lines = [l.split("improper command pipelining ", 1)[1] for l in inst.log().splitlines()
+                     if "improper command pipelining" in l][before:]
+            R.check("pipelining case %d" % (i + 1), lines, [want] if want else [])
+        raw_session(inst.port, ["READ", "EHLO a.example\r\n\x01\x02" + "x" * 300 + "\r\n", "WAIT", "QUIT\r\n"])
+        R.true("non-SMTP command shown escaped and cut at 100 characters",
+               inst.wait_log(r"warning: non-SMTP command from localhost\[127\.0\.0\.1\]: \\001\\002x{92}$"))
+        R.true("a non-SMTP command counts as unknown",
+               inst.wait_log(r"disconnect from localhost\[127\.0\.0\.1\] ehlo=1 unknown=0/1 commands=1/2$"))
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     inst = pkit.Instance(main_extra="message_size_limit = 2000\nsmtpd_recipient_limit = 3\n"
@@ -155,6 +228,7 @@ def main():
         R.true("BDAT message delivered", inst.wait_mailbox("nobody", "line1\nline2\n"))
     finally:
         inst.cleanup()
+    pipelining()
     R.finish()
 
 
