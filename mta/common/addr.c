@@ -237,12 +237,13 @@ void addr_lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-int addr_valid_hostname(const char *s)
+/* valid_name - a host name; utf8: bytes above 127 count as letters (an SMTPUTF8 domain) */
+static int valid_name(const char *s, int utf8)
 {
 	size_t label = 0, n = strlen(s);
 	int all_num = 1;
 
-	if (n == 0 || n > 255 || s[0] == '.' || s[0] == '-')
+	if (n == 0 || n > 255)
 		return 0;
 	for (const char *p = s; *p; p++) {
 		int c = (unsigned char)*p;
@@ -253,17 +254,29 @@ int addr_valid_hostname(const char *s)
 			label = 0;
 			continue;
 		}
-		if (!isalnum(c) && c != '-' && c != '_')
+		if (c == '-' && label == 0)
+			return 0; /* a label starts with a letter or digit */
+		if (!isalnum(c) && c != '-' && c != '_' && !(utf8 && c > 127))
 			return 0;
 		if (!isdigit(c))
 			all_num = 0;
 		if (++label > 63)
 			return 0;
 	}
-	if (s[n - 1] == '-')
+	if (s[n - 1] == '-' || s[n - 1] == '.')
 		return 0;
 	/* a name of only digits and dots is an address, not a host name */
 	return !all_num;
+}
+
+int addr_valid_hostname(const char *s)
+{
+	return valid_name(s, 0);
+}
+
+int addr_valid_domain(const char *s, int utf8)
+{
+	return *s == '[' ? addr_valid_ip_literal(s) : valid_name(s, utf8);
 }
 
 int addr_is_ip(const char *s)

@@ -44,6 +44,12 @@ void addr_localpart(const char *addr, struct cfg_buf *out);
 void addr_lower(char *s);
 /* addr_valid_hostname - 1 when s is a syntactically valid host name (letters, digits, - and .) */
 int addr_valid_hostname(const char *s);
+/*
+ * addr_valid_domain - 1 when s may be the domain of an address: an address
+ * literal with a valid address, or a valid host name (with UTF-8 labels when
+ * utf8), as Postfix's resolver checks it
+ */
+int addr_valid_domain(const char *s, int utf8);
 /* addr_valid_ip_literal - 1 when s is "[1.2.3.4]" or "[ipv6:...]" with a valid address */
 int addr_valid_ip_literal(const char *s);
 /* addr_is_ip - 1 when s is a numeric IPv4/IPv6 address */

@@ -92,7 +92,7 @@ int mbx_message(const struct mbx_copy *c, int flags, struct cfg_buf *out)
 	addr_externalize(c->orig, &ext);
 	cfg_buf_printf(out, "X-Original-To: %s\n", ext.data);
 	cfg_buf_reset(&ext);
-	addr_externalize(c->addr, &ext);
+	addr_externalize(c->delivered_to ? c->delivered_to : c->addr, &ext);
 	cfg_buf_printf(out, "Delivered-To: %s\n", ext.data);
 	cfg_buf_fini(&ext);
 	cfg_buf_reserve(out, content.len + content.len / 64 + 2);

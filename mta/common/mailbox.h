@@ -73,9 +73,10 @@ struct mbx_copy {
 	size_t k;           /* index into req->rcpt */
 	const char *sender; /* Return-Path and From_ line */
 	const char *orig;   /* X-Original-To */
-	const char *addr;   /* Delivered-To */
-	int exact_once;     /* mark the queue file record (top-level mailbox deliveries) */
-	uid_t uid;          /* writes with these rights and owns what is created */
+	const char *addr;   /* the recipient (its status), and Delivered-To unless delivered_to */
+	const char *delivered_to; /* Delivered-To when it differs: an alias or .forward owner */
+	int exact_once;           /* mark the queue file record (top-level mailbox deliveries) */
+	uid_t uid;                /* writes with these rights and owns what is created */
 	gid_t gid;
 	uid_t ouid; /* opens and dot-locks an mbox with these (local's spool) */
 	gid_t ogid;

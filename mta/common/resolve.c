@@ -27,6 +27,7 @@ struct rslv {
 	const char *relayhost;
 	int percent_hack;
 	int swap_bang;
+	int smtputf8; /* smtputf8_enable: UTF-8 domains are well-formed */
 	struct cfg_strvec parent_params;
 	struct cfg_strvec transport_maps;
 	struct cfg_strvec relocated_maps;
@@ -106,6 +107,7 @@ struct rslv *rslv_new(struct mta_conf *c)
 	    MTA_SET(CFG_P_relayhost, &r->relayhost),
 	    MTA_SET(CFG_P_allow_percent_hack, &r->percent_hack),
 	    MTA_SET(CFG_P_swap_bangpath, &r->swap_bang),
+	    MTA_SET(CFG_P_smtputf8_enable, &r->smtputf8),
 	    MTA_SET(CFG_P_parent_domain_matches_subdomains, &r->parent_params),
 	    MTA_SET(CFG_P_transport_maps, &r->transport_maps),
 	    MTA_SET(CFG_P_relocated_maps, &r->relocated_maps),
@@ -439,7 +441,8 @@ int rslv_resolve(struct rslv *r, const char *addr, struct rslv_result *res)
 			int local;
 
 			if (*domain == '\0') {
-				/* "user@": same as no domain */
+				/* "user@": malformed, then resolved as if there were no domain */
+				res->flags |= RSLV_F_ERROR;
 				cfg_buf_truncate(&cur, (size_t)(at - cur.data));
 				continue;
 			}
@@ -491,6 +494,8 @@ int rslv_resolve(struct rslv *r, const char *addr, struct rslv_result *res)
 
 		if (at && strpbrk(cur.data, "@!%") < at)
 			res->flags |= RSLV_F_ROUTED;
+		if (at && !addr_valid_domain(domain, r->smtputf8))
+			res->flags |= RSLV_F_ERROR;
 		if ((m = rslv_is_local_domain(r, domain)) > 0) {
 			res->cls = RSLV_LOCAL;
 			res->flags &= ~RSLV_F_ROUTED;

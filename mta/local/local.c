@@ -30,6 +30,8 @@ void local_copy(const struct local_dlv *d, const struct local_user *u, struct mb
 	c->sender = d->sender;
 	c->orig = d->orig;
 	c->addr = d->addr;
+	/* as Postfix: the address that was expanded (an alias, a .forward owner), not the result */
+	c->delivered_to = d->delivered;
 	c->exact_once = d->exact_once;
 	c->uid = c->ouid = u->uid;
 	c->gid = c->ogid = u->gid;

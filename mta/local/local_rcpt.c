@@ -206,7 +206,9 @@ static void alias_expand(struct local_dlv d, struct local_user u, const char *sp
 		d.owner = owner;
 		if (owner)
 			d.sender = owner;
-		d.delivered = d.addr;
+		/* Delivered-To stays the top-level recipient through nested aliases, as Postfix */
+		if (d.delivered == NULL)
+			d.delivered = d.addr;
 		if (local_list(d, u, value) < 1) {
 			mta_warn("no recipient in alias lookup result for %s", name);
 			local_status(&d, 4, "4.3.0", "alias database unavailable");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
+#include "cfg/map/map.h"
 #include "ipc.h"
 #include "log.h"
 #include "maps.h"
@@ -440,6 +441,11 @@ static void session(struct smtpd *s)
 			smtpd_flush(s);
 		if (s->dead || read_command(s, &line) < 0)
 			break;
+		if (cfg.smtputf8 && !cfg_map_utf8_valid(line.data, line.len)) {
+			/* before anything else looks at it, as Postfix: not counted as a command */
+			smtpd_reply(s, "500 5.5.2 Error: bad UTF-8 syntax");
+			continue;
+		}
 		wl = strcspn(line.data, " ");
 		snprintf(word, sizeof(word), "%.*s",
 		         (int)(wl < sizeof(word) ? wl : sizeof(word) - 1), line.data);

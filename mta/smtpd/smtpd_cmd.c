@@ -129,6 +129,37 @@ static void xtext_decode(char *p)
 }
 
 /* strip_prefix - "FROM:" style keyword check; returns the text after it, or NULL */
+/*
+ * bad_syntax - what Postfix's smtpd asks its resolver of a MAIL or RCPT
+ * address: a malformed domain (or "user@"), or a non-ASCII domain in a
+ * transaction that did not ask for SMTPUTF8
+ */
+static int bad_syntax(struct smtpd *s, const char *addr)
+{
+	struct rslv_result res;
+	const char *at;
+	int bad;
+
+	if (*addr == '\0')
+		return 0;
+	rslv_result_init(&res);
+	rslv_resolve(s->cfg->rslv, addr, &res);
+	bad = (res.flags & RSLV_F_ERROR) != 0;
+	at = res.recipient.data ? strrchr(res.recipient.data, '@') : NULL;
+	for (at = at ? at + 1 : NULL; !bad && !s->smtputf8 && at && *at; at++)
+		bad = (unsigned char)*at > 127;
+	rslv_result_fini(&res);
+	return bad;
+}
+
+/* warn_syntax - "Illegal address syntax from CLIENT in CMD command: <address>" */
+static void warn_syntax(struct smtpd *s, const char *cmd, const char *text)
+{
+	text += strspn(text, " ");
+	mta_warn("Illegal address syntax from %s in %s command: %.*s", s->log_client, cmd,
+	         (int)strcspn(text, " "), text);
+}
+
 static const char *strip_prefix(const char *arg, const char *kw)
 {
 	size_t n = strlen(kw);
@@ -167,7 +198,7 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 		return -1;
 	}
 	if (rc == -2) {
-		mta_warn("Illegal address syntax from %s in MAIL command: %s", s->log_client, text);
+		warn_syntax(s, "MAIL", text);
 		smtpd_reply(s, "501 5.1.7 Bad sender address syntax");
 		addr_path_fini(&p);
 		return -1;
@@ -222,6 +253,13 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 			addr_path_fini(&p);
 			return -1;
 		}
+	}
+	if (bad_syntax(s, p.internal)) {
+		warn_syntax(s, "MAIL", text);
+		smtpd_reply(s, "501 5.1.7 Bad sender address syntax");
+		s->smtputf8 = 0;
+		addr_path_fini(&p);
+		return -1;
 	}
 	s->sender = p.internal;
 	s->sender_ext = p.external;
@@ -288,9 +326,8 @@ static int rcpt_cmd(struct smtpd *s, const char *arg)
 		addr_path_fini(&p);
 		return -1;
 	}
-	if (rc == -2 || p.internal[0] == '\0') {
-		mta_warn("Illegal address syntax from %s in RCPT command: %s", s->log_client,
-		         text + strspn(text, " "));
+	if (rc == -2 || p.internal[0] == '\0' || bad_syntax(s, p.internal)) {
+		warn_syntax(s, "RCPT", text);
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
 		addr_path_fini(&p);
 		return -1;

@@ -225,9 +225,13 @@ int smtpd_starttls_cmd(struct smtpd *s, const char *arg)
 
 void smtpd_tls_received(struct smtpd *s, struct cfg_buf *comment, struct cfg_buf *proto)
 {
-	/* ESMTPS, ESMTPA, ESMTPSA (RFC 3848); after HELO it stays SMTP, as in Postfix */
+	/*
+	 * ESMTPS, ESMTPA, ESMTPSA (RFC 3848), UTF8SMTP... for a transaction that
+	 * asked for SMTPUTF8 (RFC 6531); after HELO it stays SMTP, as in Postfix
+	 */
 	if (strcmp(s->protocol, "ESMTP") == 0)
-		cfg_buf_printf(proto, "ESMTP%s%s", s->tls ? "S" : "", s->sasl_username ? "A" : "");
+		cfg_buf_printf(proto, "%s%s%s", s->smtputf8 ? "UTF8SMTP" : "ESMTP",
+		               s->tls ? "S" : "", s->sasl_username ? "A" : "");
 	else
 		cfg_buf_adds(proto, s->protocol);
 	if (s->tls && s->cfg->tls_received_header) {

@@ -29,6 +29,7 @@ def main():
     inst = pkit.Instance(aliases="""\
 postmaster root
 list nobody, %s
+chain list
 cmd "|/bin/cat >> OUT/cmdout"
 file OUT/fileout
 maildir OUT/Maildir/
@@ -104,7 +105,7 @@ loop2 loop1
                "Bcc:" not in inst.mailbox("root" if pkit.ME == "root" else pkit.ME))
 
         # aliases: local users, a command, a file, a Maildir, :include:, a loop
-        for r in ("list", "cmd", "file", "maildir", "inc", "loop1"):
+        for r in ("list", "cmd", "file", "maildir", "inc", "loop1", "chain"):
             # the loop's bounce must stay local: a foreign sender would wait in the deferred queue
             inst.sendmail(["-f", "nobody@mail.example.com" if r == "loop1" else "sender@example.net", r],
                           "Subject: to %s\n\nbody\n" % r)
@@ -123,6 +124,15 @@ loop2 loop1
             r"to=<loop2@mail\.example\.com>, orig_to=<loop1>, relay=local, .*dsn=5\.4\.6, "
             r"status=bounced \(alias database loop for loop2\)"))
         R.true("loop warning", inst.wait_log(r"warning: alias database loop for loop2"))
+        # as Postfix 3.7.11: Delivered-To names the alias that was expanded, not the mailbox owner
+        R.true("alias copy: Delivered-To is the alias", inst.wait_mailbox(
+            "nobody", "X-Original-To: list\nDelivered-To: list@mail.example.com\n"))
+        R.true("nested aliases: Delivered-To is the first one", inst.wait_mailbox(
+            "nobody", "X-Original-To: chain\nDelivered-To: chain@mail.example.com\n"))
+        R.true(":include: copy: forwarded with Delivered-To: the alias, then delivered", inst.wait_mailbox(
+            "nobody", "X-Original-To: inc\nDelivered-To: nobody@mail.example.com\n") and re.search(
+            r"X-Original-To: inc\nDelivered-To: nobody@mail\.example\.com\nReceived: [^\n]*\n\t[^\n]*\n"
+            r"Delivered-To: inc@mail\.example\.com\n", inst.mailbox("nobody")))
         time.sleep(0.5)
         cmdout = pkit.strip_dates(inst.read("out", "cmdout"))
         R.check("command input", cmdout,

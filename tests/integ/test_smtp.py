@@ -126,6 +126,86 @@ def pipelining():
         inst.cleanup()
 
 
+# MAIL and RCPT addresses, each in its own session: Postfix 3.7.11's replies
+# ({a} is the address); a malformed domain is a syntax error, as its resolver says
+ADDRESS_SYNTAX = [
+    ('user@', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('bad@@example.com', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@[1.2.3]', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@[1.2.3.4]', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('c@[IPv6:::1]', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('c@[IPv6:zz]', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@[127.0.0.1]', '250 2.1.0 Ok', '550 5.1.1 <{a}>: Recipient address rejected: User unknown in local recipient table'),
+    ('c@-bad.example', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@exa_mple.com', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('c@123', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@1.2.3.4', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@a..b', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@example.com.', '250 2.1.0 Ok', '550 5.1.1 <{a}>: Recipient address rejected: User unknown in local recipient table'),
+    ('u%other@example.com', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('u@bad@relay.example', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('x@relay.example', '250 2.1.0 Ok', '250 2.1.5 Ok'),
+    ('c@toolonglabelxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.com', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@.example.com', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('@', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@a-.example', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@xn--bcher-kva.example', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('c@café.example', '500 5.5.2 Error: bad UTF-8 syntax', '500 5.5.2 Error: bad UTF-8 syntax'),
+    ('a@b@c', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('u!v@example.com', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+    ('c@[]', '501 5.1.7 Bad sender address syntax', '501 5.1.3 Bad recipient address syntax'),
+    ('c@host.123', '250 2.1.0 Ok', '454 4.7.1 <{a}>: Relay access denied'),
+]
+
+
+def address_syntax():
+    """Address syntax as Postfix's resolver judges it; invalid UTF-8 in any command."""
+    inst = pkit.Instance(main_extra="relay_domains = relay.example\n")
+    try:
+        inst.start()
+        for a, want_mail, want_rcpt in ADDRESS_SYNTAX:
+            s = inst.session()
+            s.cmd("EHLO client.example")
+            got_mail = s.cmd("MAIL FROM:<%s>" % a)
+            if got_mail.startswith("250"):
+                s.cmd("RSET")
+            s.cmd("MAIL FROM:<s@example.net>")
+            got_rcpt = s.cmd("RCPT TO:<%s>" % a)
+            s.cmd("QUIT")
+            s.close()
+            R.check("MAIL FROM:<%s>" % a, got_mail, want_mail.format(a=a))
+            R.check("RCPT TO:<%s>" % a, got_rcpt, want_rcpt.format(a=a))
+        R.true("malformed sender logged",
+               inst.wait_log(r"warning: Illegal address syntax from localhost\[127\.0\.0\.1\] in MAIL command: "
+                             r"<bad@@example\.com>$"))
+        R.true("malformed recipient logged",
+               inst.wait_log(r"warning: Illegal address syntax from localhost\[127\.0\.0\.1\] in RCPT command: "
+                             r"<c@\[IPv6:zz\]>$"))
+        s = inst.session()
+        got = [s.cmd(c) for c in ("NOOP \xe9", "\xe9\xe9", "EHLO caf\xe9", "EHLO client.example",
+                                  "MAIL FROM:<a@caf\xc3\xa9.example>", "MAIL FROM:<a@caf\xc3\xa9.example> SMTPUTF8",
+                                  "RCPT TO:<x@example.com> NOTIFY=\xe9", "RSET", "QUIT")]
+        s.close()
+        R.check("bad UTF-8 and UTF-8 domains", got, [
+            "500 5.5.2 Error: bad UTF-8 syntax", "500 5.5.2 Error: bad UTF-8 syntax",
+            "500 5.5.2 Error: bad UTF-8 syntax", "250 CHUNKING", "501 5.1.7 Bad sender address syntax",
+            "250 2.1.0 Ok", "500 5.5.2 Error: bad UTF-8 syntax", "250 2.0.0 Ok", "221 2.0.0 Bye"])
+        s = inst.session()
+        s.cmd("EHLO client.example")
+        s.cmd("MAIL FROM:<s@example.net> SMTPUTF8")
+        s.cmd("RCPT TO:<nobody@example.com>")
+        s.data("Subject: utf8\n\nbody\n")
+        s.cmd("QUIT")
+        s.close()
+        R.true("an SMTPUTF8 transaction is received \"with UTF8SMTP\" (RFC 6531), as Postfix",
+               inst.wait_mailbox("nobody", "\tby mail.example.com (Postfix) with UTF8SMTP id "))
+        R.true("bad UTF-8 commands are not counted",
+               inst.wait_log(r"disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1/2 rset=1 quit=1 "
+                             r"commands=4/5$"))
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     inst = pkit.Instance(main_extra="message_size_limit = 2000\nsmtpd_recipient_limit = 3\n"
@@ -229,6 +309,7 @@ def main():
     finally:
         inst.cleanup()
     pipelining()
+    address_syntax()
     R.finish()
 
 
