@@ -202,7 +202,6 @@ static void add_bcc(struct cleanup *c)
 static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 {
 	const char *ctx = ipc_get(a, "rewrite_context");
-	const char *client = ipc_get(a, "client_addr");
 
 	for (size_t i = 0; i < a->n; i++) {
 		const char *v = a->v[i];
@@ -214,11 +213,9 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 				cfg_strvec_add(&c->attrs, v);
 		}
 	}
+	/* local submissions, and SMTP clients on our own interfaces (smtpd decides) */
 	c->local = ctx && strcmp(ctx, "local") == 0;
-	/* Postfix fixes headers for local submissions and clients on our own interfaces */
-	c->fix_headers =
-	    c->local || c->cfg->always_add_headers
-	    || (client && (strncmp(client, "127.", 4) == 0 || strcmp(client, "::1") == 0));
+	c->fix_headers = c->local || c->cfg->always_add_headers;
 	c->extract = ipc_get_long(a, "extract", 0) != 0;
 	if (ipc_get_long(a, "verify", 0) != 0)
 		c->w.hflags |= QF_H_VERIFY;

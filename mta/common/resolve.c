@@ -185,18 +185,8 @@ struct match_list *rslv_vm_domains(struct rslv *r)
 	return r->vm_domains;
 }
 
-/* is_our_literal - "[1.2.3.4]" naming one of our interfaces */
-static int is_our_literal(struct rslv *r, const char *domain)
+int rslv_is_our_addr(struct rslv *r, const char *a)
 {
-	char buf[80];
-	size_t n = strlen(domain);
-	const char *a;
-
-	if (!addr_valid_ip_literal(domain) || n - 2 >= sizeof(buf))
-		return 0;
-	memcpy(buf, domain + 1, n - 2);
-	buf[n - 2] = '\0';
-	a = strncasecmp(buf, "ipv6:", 5) == 0 ? buf + 5 : buf;
 	for (size_t i = 0; i < r->our_addrs.n; i++)
 		if (strcasecmp(r->our_addrs.v[i], a) == 0)
 			return 1;
@@ -226,6 +216,19 @@ static int is_our_literal(struct rslv *r, const char *domain)
 		return found;
 	}
 	return 0;
+}
+
+/* is_our_literal - "[1.2.3.4]" naming one of our interfaces */
+static int is_our_literal(struct rslv *r, const char *domain)
+{
+	char buf[80];
+	size_t n = strlen(domain);
+
+	if (!addr_valid_ip_literal(domain) || n - 2 >= sizeof(buf))
+		return 0;
+	memcpy(buf, domain + 1, n - 2);
+	buf[n - 2] = '\0';
+	return rslv_is_our_addr(r, strncasecmp(buf, "ipv6:", 5) == 0 ? buf + 5 : buf);
 }
 
 int rslv_is_local_domain(struct rslv *r, const char *domain)

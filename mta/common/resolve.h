@@ -73,6 +73,8 @@ int rslv_addr_find(struct rslv *r, const struct cfg_strvec *maps, const char *ad
  * from nexthop (or static).
  */
 void rslv_split_dsn(const char *nexthop, const char *def, char dsn[16], const char **text);
+/* rslv_is_our_addr - 1 when a numeric address is one of inet_interfaces/proxy_interfaces */
+int rslv_is_our_addr(struct rslv *r, const char *addr);
 /* rslv_is_local_domain - 1 for mydestination/our literals, 0 not, -1 table error */
 int rslv_is_local_domain(struct rslv *r, const char *domain);
 /* rslv_myhostname - $myhostname (borrowed) */

@@ -530,6 +530,8 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 			s.sasl_username = cfg_xstrdup(who->sasl_user);
 		}
 	}
+	/* permit_inet_interfaces, as Postfix: the socket's peer, whatever XCLIENT says later */
+	s.peer_own = rslv_is_our_addr(cfg.rslv, s.addr);
 	smtpd_client_changed(&s);
 	mta_info("connect from %s", s.log_client);
 	if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)

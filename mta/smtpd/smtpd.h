@@ -139,6 +139,7 @@ struct smtpd {
 	int quit;
 	int dead;           /* connection lost or must close */
 	int ill_pipelining; /* "improper command pipelining" was logged for this session */
+	int peer_own;       /* the real peer (not XCLIENT's) is one of our interface addresses */
 	char *denied;       /* client refused at connect (no smtpd_delay_reject) */
 	struct smtpd_count *counts;
 	size_t ncounts;

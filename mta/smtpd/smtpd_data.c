@@ -132,7 +132,8 @@ static void send_envelope(struct smtpd *s)
 		cfg_buf_fini(&comment);
 		cfg_buf_fini(&proto);
 	}
-	ipc_add(&a, "rewrite_context", "remote");
+	/* local_header_rewrite_clients = permit_inet_interfaces (its default; other values are refused) */
+	ipc_add(&a, "rewrite_context", "%s", s->peer_own ? "local" : "remote");
 	if (s->discard)
 		ipc_add(&a, "discard", "1");
 	if (s->hold)

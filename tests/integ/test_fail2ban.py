@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
-"""test_fail2ban.py - fail2ban's stock postfix filter reads postkit's log as Postfix's.
+"""test_fail2ban.py - log readers (fail2ban, logwatch, pflogsumm) read postkit's log as Postfix's.
 
 One script of abusive SMTP traffic (relay attempts, unknown users, a client
 on a DNS blocklist, a bad HELO, an unknown sender domain, too many errors,
 lost connections, improper pipelining, failed SASL logins) and one normal
 message go to a postkit instance; each session takes its own client address
 with XCLIENT.  Then fail2ban-regex (Debian's fail2ban) runs the stock
-filter.d/postfix.conf over the maillog in every mode.  The expected counts
-are what the same traffic gave on Postfix 3.7.11: run unchanged against it
-with
+filter.d/postfix.conf over the maillog in every mode, logwatch's postfix
+service must find no unmatched entries, and pflogsumm's grand totals must be
+Postfix's.  The expected counts and totals are what the same traffic gave on
+Postfix 3.7.11: run unchanged against it with
 
     PFORACLE_DNS=1 python3 tests/integ/pforacle.py --dns ZONEFILE \
         tests/integ/test_fail2ban.py --oracle
 
-(ZONEFILE holds ZONE below); it prints the counts for EXPECTED.
+(ZONEFILE holds ZONE below); it prints the counts for EXPECTED and the totals
+for TOTALS.
 """
 import base64
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkit  # noqa: E402
@@ -47,6 +51,29 @@ EXPECTED = {
     "normal": 7, "more": 7, "rbl": 1, "auth": 2, "ddos": 2, "extra": 9, "aggressive": 11,
     "errors": 1,
 }
+
+# pflogsumm's "Grand Totals" for that traffic on Postfix 3.7.11
+TOTALS = (
+    'Grand Totals\n'
+    '------------\n'
+    'messages\n'
+    '\n'
+    '      2   received\n'
+    '      1   delivered\n'
+    '      0   forwarded\n'
+    '      0   deferred\n'
+    '      0   bounced\n'
+    '      5   rejected (83%)\n'
+    '      0   reject warnings\n'
+    '      0   held\n'
+    '      0   discarded (0%)\n'
+    '\n'
+    '    346   bytes received\n'
+    '    346   bytes delivered\n'
+    '      1   senders\n'
+    '      1   sending hosts/domains\n'
+    '      1   recipients\n'
+    '      1   recipient hosts/domains')
 
 MAIN = """\
 smtpd_helo_required = yes
@@ -144,6 +171,32 @@ def counts(log):
     return got
 
 
+def logwatch_unmatched(log):
+    """The unmatched entries logwatch's postfix service reports for log (None: no logwatch)."""
+    if not tls_setup.have("logwatch"):
+        return None
+    d = tempfile.mkdtemp(prefix="postkit-logwatch-")
+    try:
+        shutil.copy(log, os.path.join(d, "mail.log"))
+        r = subprocess.run(["logwatch", "--logdir", d, "--service", "postfix", "--range", "All",
+                            "--detail", "High", "--output", "stdout"],
+                           capture_output=True, text=True, timeout=120)
+        out = r.stdout
+        return out[out.index("Unmatched Entries"):] if "Unmatched Entries" in out else ""
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def pflogsumm_totals(log):
+    """pflogsumm's Grand Totals section (None: no pflogsumm)."""
+    if not tls_setup.have("pflogsumm"):
+        return None
+    out = subprocess.run(["pflogsumm", log], capture_output=True, text=True, timeout=120).stdout
+    start = out.find("Grand Totals")
+    end = out.find("Per-Hour Traffic Summary")
+    return out[start:end].strip() if start >= 0 and end > start else out
+
+
 def main():
     oracle = "--oracle" in sys.argv
     if not pkit.IS_ROOT:
@@ -169,13 +222,24 @@ def main():
         inst = pkit.Instance(main_extra=MAIN.format(sock=dove.socket))
     try:
         inst.start()
+        os.makedirs(inst.path("mail"), exist_ok=True)
+        os.chmod(inst.path("mail"), 0o1777)
         traffic(inst)
         R.true("the normal message was accepted", inst.wait_log(r"from=<s@good\.example>, size="))
         inst.wait_log(r"disconnect from client\.good\.example\[198\.51\.100\.30\]")
+        inst.wait_log(r"status=sent \(delivered to mailbox\)")
+        inst.wait_log(r": removed$")
         got = counts(inst.path("maillog"))
+        totals = pflogsumm_totals(inst.path("maillog"))
         if oracle:
             print(got)
+            print(repr(totals))
             print(inst.log())
+        unmatched = logwatch_unmatched(inst.path("maillog"))
+        if unmatched is not None:
+            R.check("logwatch: no unmatched entries", unmatched, "")
+        if totals is not None and TOTALS is not None:
+            R.check("pflogsumm: the grand totals of Postfix", totals, TOTALS)
         for mode in MODES:
             R.check("fail2ban mode %s: matches as on Postfix" % mode, got[mode], EXPECTED[mode])
         if any(got[m] != EXPECTED[m] for m in MODES):

@@ -293,8 +293,9 @@ static void make_instance_dirs(struct pfx *p)
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
 		const char *d = mta_conf_str(&p->conf, params[i]);
 
+		/* said on the terminal only: Postfix logs nothing like it (logwatch would not know it) */
 		if (under(d, p->config_dir) && mkdir(d, 0755) == 0)
-			mta_info("created %s", d);
+			fprintf(stderr, "postfix: created %s\n", d);
 	}
 }
 
