@@ -8,7 +8,10 @@ produced for the same submissions (dates and queue IDs masked).
 import os
 import pwd
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +24,24 @@ UID = os.getuid()
 
 def from_header(addr):
     return "From: %s <%s>" % (FULL, addr) if FULL else "From: %s" % addr
+
+
+def program_names():
+    """sendmail run as newaliases or mailq speaks under that name on the terminal, as Postfix."""
+    d = tempfile.mkdtemp(prefix="postkit-names-")
+    try:
+        with open(os.path.join(d, "main.cf"), "w") as f:
+            f.write("queue_directory = %s/nosuchqueue\ncompatibility_level = 3.6\n" % d)
+        for name in ("newaliases", "mailq", "sendmail"):
+            os.symlink(pkit.SENDMAIL, os.path.join(d, name))
+            env = dict(os.environ, MAIL_CONFIG=d)
+            r = subprocess.run([os.path.join(d, name)] + (["-bp"] if name == "sendmail" else []),
+                               env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+            R.check("%s: exit" % name, r.returncode, 75)
+            R.check("%s: message" % name, r.stderr,
+                    "%s: fatal: chdir %s/nosuchqueue: No such file or directory\n" % (name, d))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def main():
@@ -278,6 +299,7 @@ loop2 loop1
                b"or via the -t option" in res.stderr, res.stderr)
     finally:
         r.cleanup()
+    program_names()
     R.finish()
 
 

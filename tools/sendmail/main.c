@@ -438,6 +438,8 @@ int main(int argc, char **argv)
 	o.dot_ends = 1;
 	mta_log_init("sendmail");
 	mta_log_stderr(1);
+	/* the terminal hears the name it was run as (newaliases:, mailq:); the log says sendmail */
+	mta_log_stderr_tag(prog_name);
 	mta_ignore_signals();
 	prescan(argc, argv, &o);
 	cfg_buf_init(&why);
