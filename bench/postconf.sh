@@ -52,3 +52,27 @@ row "postconf -d" "$probe/empty" -d
 row "postconf -n (realistic main.cf)" "$probe/real" -n
 row "postconf -n (10,000 parameters)" "$probe/g10k" -n
 row "postconf -n (100,000 parameters)" "$probe/g100k" -n
+
+# Peak memory (maximum resident set size, GNU time's %M) of `postconf -n` on a
+# main.cf of 1,000,000 settings nothing uses (so each draws an "unused
+# parameter" warning too); skipped with --quick or without /usr/bin/time.
+memrow() { # label dir
+	if [ "$runs" -le 3 ] || [ ! -x /usr/bin/time ]; then
+		return
+	fi
+	pf_kb=-
+	if [ $have_postfix = 1 ]; then
+		pf_kb=$(/usr/bin/time -f %M "$postfix" -c "$2" -n 2>&1 >/dev/null | tail -n 1)
+	fi
+	pk_kb=$(/usr/bin/time -f %M "$ours" -c "$2" -n 2>&1 >/dev/null | tail -n 1)
+	printf '%-34s %10s %10s %6s   (peak KB; ratio > 1: postkit smaller)\n' "$1" "$pf_kb" "$pk_kb" \
+		"$(ratio "$pf_kb" "$pk_kb")"
+}
+
+mkdir -p "$probe/unused1m"
+awk 'BEGIN { print "compatibility_level = 3.6"
+	for (i = 0; i < 1000000; i++) printf "custom_param_%d = value number %d for testing\n", i, i }' \
+	>"$probe/unused1m/main.cf"
+master >"$probe/unused1m/master.cf"
+touch -d '1 minute ago' "$probe/unused1m/main.cf" "$probe/unused1m/master.cf"
+memrow "memory, -n, 1,000,000 unused lines" "$probe/unused1m"

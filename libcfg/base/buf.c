@@ -41,10 +41,13 @@ void cfg_buf_reserve(struct cfg_buf *b, size_t n)
 {
 	size_t need = b->len + n + 1;
 
+	size_t cap;
+
 	if (need <= b->cap)
 		return;
-	while (b->cap < need)
-		b->cap = b->cap < 64 ? 64 : b->cap * 2;
+	/* double, or take exactly what a large request asks for (a whole file) */
+	cap = b->cap < 64 ? 64 : b->cap * 2;
+	b->cap = cap < need ? need : cap;
 	b->data = cfg_xrealloc(b->data, b->cap);
 }
 

@@ -20,6 +20,7 @@ int cfg_file_read(const char *path, struct cfg_buf *out, struct cfg_diags *diags
 	char chunk[65536];
 	ssize_t n;
 	int saved;
+	struct stat st;
 
 	if (fd < 0) {
 		saved = errno;
@@ -28,6 +29,9 @@ int cfg_file_read(const char *path, struct cfg_buf *out, struct cfg_diags *diags
 		errno = saved;
 		return -1;
 	}
+	/* a regular file's size up front: one allocation of the right size, not doublings */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cfg_buf_reserve(out, (size_t)st.st_size + 1);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n > 0) {

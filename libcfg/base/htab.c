@@ -24,8 +24,9 @@ struct cfg_htab {
 	size_t nents; /* used entries, live or deleted */
 	size_t live;
 	size_t entcap;
-	size_t *index; /* size idxcap, a power of two */
+	uint32_t *index; /* size idxcap, a power of two */
 	size_t idxcap;
+	int borrowed; /* keys belong to the caller: neither copied nor freed */
 };
 
 /* hash - FNV-1a */
@@ -54,7 +55,7 @@ static void rebuild(struct cfg_htab *h, size_t idxcap)
 		size_t k = h->ents[i].hash & (idxcap - 1);
 		while (h->index[k] != 0)
 			k = (k + 1) & (idxcap - 1);
-		h->index[k] = i + 1;
+		h->index[k] = (uint32_t)(i + 1);
 	}
 }
 
@@ -65,9 +66,17 @@ struct cfg_htab *cfg_htab_new(size_t hint)
 
 	while (cap < hint * 2)
 		cap *= 2;
-	h->entcap = cap / 2;
+	h->entcap = hint < 8 ? 8 : hint;
 	h->ents = cfg_xcalloc(h->entcap, sizeof(*h->ents));
 	rebuild(h, cap);
+	return h;
+}
+
+struct cfg_htab *cfg_htab_new_borrowed(size_t hint)
+{
+	struct cfg_htab *h = cfg_htab_new(hint);
+
+	h->borrowed = 1;
 	return h;
 }
 
@@ -78,7 +87,8 @@ void cfg_htab_free(struct cfg_htab *h, void (*free_val)(void *))
 	for (size_t i = 0; i < h->nents; i++) {
 		if (h->ents[i].key == NULL)
 			continue;
-		free(h->ents[i].key);
+		if (!h->borrowed)
+			free(h->ents[i].key);
 		if (free_val)
 			free_val(h->ents[i].val);
 	}
@@ -137,12 +147,12 @@ void *cfg_htab_put(struct cfg_htab *h, const char *key, void *val)
 		h->entcap = h->entcap * 2;
 		h->ents = cfg_xreallocarray(h->ents, h->entcap, sizeof(*h->ents));
 	}
-	h->ents[h->nents].key = cfg_xstrdup(key);
+	h->ents[h->nents].key = h->borrowed ? (char *)key : cfg_xstrdup(key);
 	h->ents[h->nents].val = val;
 	h->ents[h->nents].hash = hv;
 	h->nents++;
 	h->live++;
-	h->index[k] = h->nents;
+	h->index[k] = (uint32_t)h->nents;
 	return NULL;
 }
 
@@ -155,7 +165,8 @@ void *cfg_htab_del(struct cfg_htab *h, const char *key)
 	if (e == 0)
 		return NULL;
 	val = h->ents[e - 1].val;
-	free(h->ents[e - 1].key);
+	if (!h->borrowed)
+		free(h->ents[e - 1].key);
 	h->ents[e - 1].key = NULL;
 	h->ents[e - 1].val = NULL;
 	h->live--;

@@ -475,8 +475,33 @@ int cfgp_scan(struct cfg_config *cfg, struct cfg_diags *diags)
 	return 0;
 }
 
-/* cfg_config_unused_master - unused -o settings */
-void cfg_config_unused_master(const struct cfg_config *cfg, struct cfg_diags *diags)
+/* where unused-parameter warnings go: appended to diags, or one at a time to fn */
+struct unused_sink {
+	struct cfg_diags *diags;
+	void (*fn)(void *ctx, const struct cfg_diag *d);
+	void *ctx;
+};
+
+/* unused_add - one "DIR/FILE: unused parameter: NAME=VALUE" warning into the sink */
+static void unused_add(struct unused_sink *sink, const char *path, unsigned line, const char *dir,
+                       const char *file, const char *name, const char *value)
+{
+	struct cfg_diags one;
+
+	if (sink->fn == NULL) {
+		cfg_diags_add(sink->diags, CFG_SEV_WARNING, "config-unused", path, line, 0,
+		              "%s/%s: unused parameter: %s=%s", dir, file, name, value);
+		return;
+	}
+	cfg_diags_init(&one);
+	cfg_diags_add(&one, CFG_SEV_WARNING, "config-unused", path, line, 0,
+	              "%s/%s: unused parameter: %s=%s", dir, file, name, value);
+	sink->fn(sink->ctx, &one.v[0]);
+	cfg_diags_fini(&one);
+}
+
+/* unused_master - unused -o settings */
+static void unused_master(const struct cfg_config *cfg, struct unused_sink *sink)
 {
 	for (size_t i = 0; i < cfg->nscopes; i++) {
 		const struct cfgp_scope *s = &cfg->scopes[i];
@@ -488,31 +513,51 @@ void cfg_config_unused_master(const struct cfg_config *cfg, struct cfg_diags *di
 			if (cfgp_known(cfg, name) || cfg_htab_has(cfg->users, name)
 			    || cfg_htab_has(s->valid, name))
 				continue;
-			cfg_diags_add(diags, CFG_SEV_WARNING, "config-unused", cfg->master_path, 0,
-			              0, "%s/master.cf: unused parameter: %s=%s", cfg->dir, name,
-			              (const char *)val);
+			unused_add(sink, cfg->master_path, 0, cfg->dir, "master.cf", name,
+			           (const char *)val);
 		}
 	}
 }
 
-/* cfg_config_unused - unused main.cf settings, then unused -o settings */
-void cfg_config_unused(const struct cfg_config *cfg, struct cfg_diags *diags)
+/* unused_main - unused main.cf settings */
+static void unused_main(const struct cfg_config *cfg, struct unused_sink *sink)
 {
 	size_t pos = 0;
 	const char *name, *value;
 
-	if ((cfg->flags & CFG_LOAD_DEFAULTS) == 0) {
-		while (dict_next(cfg, &pos, &name, &value)) {
-			const struct cfg_maincf_entry *e;
+	if ((cfg->flags & CFG_LOAD_DEFAULTS) != 0)
+		return;
+	while (dict_next(cfg, &pos, &name, &value)) {
+		const struct cfg_maincf_entry *e;
 
-			if (cfg_htab_has(cfg->deleted, name) || cfgp_known(cfg, name)
-			    || cfg_htab_has(cfg->users, name))
-				continue;
-			e = cfg_maincf_get(cfg->main, name);
-			cfg_diags_add(diags, CFG_SEV_WARNING, "config-unused", cfg->main_path,
-			              e && !cfg_htab_has(cfg->over, name) ? e->line : 0, 0,
-			              "%s/main.cf: unused parameter: %s=%s", cfg->dir, name, value);
-		}
+		if (cfg_htab_has(cfg->deleted, name) || cfgp_known(cfg, name)
+		    || cfg_htab_has(cfg->users, name))
+			continue;
+		e = cfg_maincf_get(cfg->main, name);
+		unused_add(sink, cfg->main_path, e && !cfg_htab_has(cfg->over, name) ? e->line : 0,
+		           cfg->dir, "main.cf", name, value);
 	}
-	cfg_config_unused_master(cfg, diags);
+}
+
+void cfg_config_unused_master(const struct cfg_config *cfg, struct cfg_diags *diags)
+{
+	struct unused_sink sink = {diags, NULL, NULL};
+
+	unused_master(cfg, &sink);
+}
+
+void cfg_config_unused(const struct cfg_config *cfg, struct cfg_diags *diags)
+{
+	struct unused_sink sink = {diags, NULL, NULL};
+
+	unused_main(cfg, &sink);
+	unused_master(cfg, &sink);
+}
+
+void cfg_config_unused_main_each(const struct cfg_config *cfg,
+                                 void (*fn)(void *ctx, const struct cfg_diag *d), void *ctx)
+{
+	struct unused_sink sink = {NULL, fn, ctx};
+
+	unused_main(cfg, &sink);
 }

@@ -97,7 +97,8 @@ static int parse_text(struct cfg_maincf *doc, struct cfg_diags *diags)
 	int rc = 0;
 
 	doc->ents = cfg_xreallocarray(NULL, cap, sizeof(*doc->ents));
-	doc->byname = cfg_htab_new(cap);
+	/* names live in the document's arena as long as the table */
+	doc->byname = cfg_htab_new_borrowed(cap);
 	cfg_lines_init(&lr, doc->text.data, doc->text.len);
 	cfg_lline_init(&ll);
 	for (;;) {

@@ -90,6 +90,29 @@ START_TEST(test_htab_order_and_delete)
 }
 END_TEST
 
+START_TEST(test_htab_borrowed_keys)
+{
+	/* the caller's strings are the keys: same pointers back, nothing copied or freed */
+	static char keys[3000][16];
+	struct cfg_htab *h = cfg_htab_new_borrowed(10);
+	size_t pos = 0, n = 0;
+	const char *k;
+
+	for (int i = 0; i < 3000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "key%d", i);
+		ck_assert_ptr_null(cfg_htab_put(h, keys[i], keys[i]));
+	}
+	ck_assert_ptr_eq(cfg_htab_get(h, "key2999"), keys[2999]);
+	ck_assert_ptr_eq(cfg_htab_del(h, "key7"), keys[7]);
+	while (cfg_htab_next(h, &pos, &k, NULL)) {
+		ck_assert_ptr_eq(k, cfg_htab_get(h, k));
+		n++;
+	}
+	ck_assert_uint_eq(n, 2999);
+	cfg_htab_free(h, NULL);
+}
+END_TEST
+
 /* read every logical line of text into "first-last:text|" form */
 static char *all_lines(const char *text)
 {
@@ -284,6 +307,7 @@ int main(void)
 	tcase_add_test(tc, test_buf_grows_and_terminates);
 	tcase_add_test(tc, test_strvec_split_join);
 	tcase_add_test(tc, test_htab_order_and_delete);
+	tcase_add_test(tc, test_htab_borrowed_keys);
 	tcase_add_test(tc, test_lines_rules);
 	tcase_add_test(tc, test_file_replace_keeps_mode);
 	tcase_add_test(tc, test_file_txn);

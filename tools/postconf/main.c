@@ -267,17 +267,23 @@ static struct cfg_config *load(const char *config_dir, unsigned flags, char **ov
 	return cfg;
 }
 
+/* unused_one - one main.cf "unused parameter" warning, printed as it comes */
+static void unused_one(void *ctx, const struct cfg_diag *d)
+{
+	(void)ctx;
+	pcf_warn_unique(d->msg);
+}
+
 /* unused - the "unused parameter" warnings after the output */
 static void unused(const struct cfg_config *cfg, int master_only)
 {
 	struct cfg_diags ds;
 
 	pcf_out_flush();
+	if (!master_only)
+		cfg_config_unused_main_each(cfg, unused_one, NULL);
 	cfg_diags_init(&ds);
-	if (master_only)
-		cfg_config_unused_master(cfg, &ds);
-	else
-		cfg_config_unused(cfg, &ds);
+	cfg_config_unused_master(cfg, &ds);
 	pcf_diags(&ds);
 	cfg_diags_fini(&ds);
 }

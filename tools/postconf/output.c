@@ -46,8 +46,8 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
-/* emit - print "PROG: LEVEL: TEXT" with non-printable bytes as '?'; each line once */
-static void emit(const char *level, const char *text)
+/* emit_as - print "PROG: LEVEL: TEXT" with non-printable bytes as '?'; once: each line once */
+static void emit_as(const char *level, const char *text, int once)
 {
 	struct cfg_buf b;
 
@@ -55,14 +55,27 @@ static void emit(const char *level, const char *text)
 	cfg_buf_printf(&b, "%s: %s: ", progname, level);
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
 		cfg_buf_addc(&b, *p >= 0x20 && *p < 0x7f ? *p : '?');
-	if (seen == NULL)
+	if (once && seen == NULL)
 		seen = cfg_htab_new(16);
-	if (!cfg_htab_has(seen, b.data)) {
-		cfg_htab_put(seen, b.data, NULL);
+	if (!once || !cfg_htab_has(seen, b.data)) {
+		if (once)
+			cfg_htab_put(seen, b.data, NULL);
 		cfg_buf_addc(&b, '\n');
 		write_all(2, b.data, b.len);
 	}
 	cfg_buf_fini(&b);
+}
+
+/* emit - emit_as(), each distinct line once */
+static void emit(const char *level, const char *text)
+{
+	emit_as(level, text, 1);
+}
+
+/* pcf_warn_unique - a warning known to be said once only (not remembered) */
+void pcf_warn_unique(const char *text)
+{
+	emit_as("warning", text, 0);
 }
 
 /* vmsg - format and emit */

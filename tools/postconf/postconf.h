@@ -64,6 +64,8 @@ _Noreturn void pcf_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * exits with status 1 after the first fatal one.
  */
 void pcf_diags(const struct cfg_diags *ds);
+/* pcf_warn_unique - "PROG: warning: TEXT" for a message that cannot repeat (not remembered) */
+void pcf_warn_unique(const char *text);
 
 /* output.c: stdout */
 void pcf_out(const char *s, size_t n);

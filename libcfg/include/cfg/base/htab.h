@@ -15,6 +15,12 @@ struct cfg_htab;
 
 /* cfg_htab_new - a new empty table sized for about hint entries */
 struct cfg_htab *cfg_htab_new(size_t hint);
+/*
+ * cfg_htab_new_borrowed - the same, but keys are the caller's: stored as
+ * given, never copied or freed (they must outlive the table); saves a copy
+ * of every key for a table over a document's own strings
+ */
+struct cfg_htab *cfg_htab_new_borrowed(size_t hint);
 /* cfg_htab_free - free the table, calling free_val (if not NULL) on each value; NULL is a no-op */
 void cfg_htab_free(struct cfg_htab *h, void (*free_val)(void *));
 /* cfg_htab_get - the value stored under key, or NULL */

@@ -142,6 +142,13 @@ int cfg_config_expand_service(const struct cfg_config *cfg, const struct cfg_ser
 void cfg_config_unused(const struct cfg_config *cfg, struct cfg_diags *diags);
 /* cfg_config_unused_master - only the master.cf part (postconf -M/-F/-P) */
 void cfg_config_unused_master(const struct cfg_config *cfg, struct cfg_diags *diags);
+/*
+ * cfg_config_unused_main_each - the main.cf part, handed to fn one warning
+ * at a time and not kept (each name once): a main.cf of a million settings
+ * costs no memory for them
+ */
+void cfg_config_unused_main_each(const struct cfg_config *cfg,
+                                 void (*fn)(void *ctx, const struct cfg_diag *d), void *ctx);
 
 /*
  * Views: effective settings for a master.cf service.
