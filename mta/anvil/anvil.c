@@ -7,6 +7,8 @@
  *   request=connect ident=SERVICE:ADDR    -> status=0 count=N rate=N
  *   request=disconnect ident=SERVICE:ADDR -> status=0
  *   request=message|recipient|newtls|auth ident=SERVICE:ADDR -> status=0 rate=N
+ *   request=lookup ident=SERVICE:ADDR     -> status=0 count=N rate=N (new TLS
+ *                                            sessions so far, nothing counted)
  * ident is the smtpd service name and the client address
  * ("smtp:192.0.2.1", "127.0.0.1:2525:127.0.0.1").  count is the number of
  * connections from the client open now, each rate the number of events in
@@ -201,6 +203,14 @@ static void handle(struct anvil_client *c, const struct cfg_strvec *in, struct c
 
 	if (req == NULL || ident == NULL || *ident == '\0') {
 		ipc_add(out, "status", "%d", -1);
+		return;
+	}
+	if (strcmp(req, "lookup") == 0) {
+		/* the new TLS session rate so far, not counted (smtpd's STARTTLS check) */
+		e = lookup(ident);
+		ipc_add(out, "status", "%d", 0);
+		ipc_add(out, "count", "%d", e->count);
+		ipc_add(out, "rate", "%d", e->rate[AR_NTLS]);
 		return;
 	}
 	if (strcmp(req, "disconnect") == 0) {

@@ -26,7 +26,7 @@
 #include "smtpd_anvil.h"
 
 static struct {
-	long count_limit, conn_rate, mail_rate, rcpt_rate;
+	long count_limit, conn_rate, mail_rate, rcpt_rate, ntls_rate, auth_rate;
 	struct match_list *exceptions;
 	const char *queue_dir;
 	int fd; /* -1 until connected */
@@ -42,6 +42,8 @@ void smtpd_anvil_init(struct mta_server *srv)
 	    MTA_SET(CFG_P_smtpd_client_connection_rate_limit, &AV.conn_rate),
 	    MTA_SET(CFG_P_smtpd_client_message_rate_limit, &AV.mail_rate),
 	    MTA_SET(CFG_P_smtpd_client_recipient_rate_limit, &AV.rcpt_rate),
+	    MTA_SET(CFG_P_smtpd_client_new_tls_session_rate_limit, &AV.ntls_rate),
+	    MTA_SET(CFG_P_smtpd_client_auth_rate_limit, &AV.auth_rate),
 	    MTA_SETTINGS_END,
 	};
 	struct cfg_strvec ex;
@@ -176,5 +178,56 @@ int smtpd_anvil_rcpt(struct smtpd *s)
 	smtpd_reply(s, "450 4.7.1 Error: too many recipients from %s", s->addr);
 	mta_warn("Recipient address rate limit exceeded: %ld from %s for service %s", rate,
 	         s->log_client, s->srv->service);
+	return -1;
+}
+
+/* smtpd_anvil_auth - smtpd_client_auth_rate_limit at AUTH; 0, or -1 with the reply given */
+int smtpd_anvil_auth(struct smtpd *s)
+{
+	long count, rate;
+
+	if (AV.auth_rate <= 0 || exempt(s) || ask(s, "auth", &count, &rate) < 0
+	    || rate <= AV.auth_rate)
+		return 0;
+	mta_warn("AUTH command rate limit exceeded: %ld from %s for service %s", rate,
+	         s->log_client, s->srv->service);
+	smtpd_reply(s, "450 4.7.1 Error: too many AUTH commands from %s", s->addr);
+	return -1;
+}
+
+/*
+ * smtpd_anvil_starttls - before STARTTLS: a client already over
+ * smtpd_client_new_tls_session_rate_limit is refused (454, the session goes on
+ * in plaintext); the rate is looked up, not counted.  0, or -1 with the reply given.
+ */
+int smtpd_anvil_starttls(struct smtpd *s)
+{
+	long count, rate;
+
+	if (AV.ntls_rate <= 0 || exempt(s) || ask(s, "lookup", &count, &rate) < 0
+	    || rate <= AV.ntls_rate)
+		return 0;
+	mta_warn("Refusing STARTTLS request from %s for service %s", s->log_client,
+	         s->srv->service);
+	smtpd_reply(s, "454 4.7.0 Error: too many new TLS sessions from %s", s->log_client);
+	return -1;
+}
+
+/*
+ * smtpd_anvil_newtls - after a handshake that made a new TLS session: count
+ * it; over the limit the 421 is given (over TLS) and the session must end.
+ * 0, or -1 with the reply given.
+ */
+int smtpd_anvil_newtls(struct smtpd *s)
+{
+	long count, rate;
+
+	if (AV.ntls_rate <= 0 || exempt(s) || ask(s, "newtls", &count, &rate) < 0
+	    || rate <= AV.ntls_rate)
+		return 0;
+	mta_warn("New TLS session rate limit exceeded: %ld from %s for service %s", rate,
+	         s->log_client, s->srv->service);
+	smtpd_reply(s, "421 4.7.0 %s Error: too many new TLS sessions from %s", s->cfg->myhostname,
+	            s->log_client);
 	return -1;
 }

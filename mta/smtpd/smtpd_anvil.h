@@ -21,5 +21,11 @@ void smtpd_anvil_disconnect(struct smtpd *s);
 int smtpd_anvil_mail(struct smtpd *s);
 /* smtpd_anvil_rcpt - count a RCPT command; -1 when over the recipient rate (450 given) */
 int smtpd_anvil_rcpt(struct smtpd *s);
+/* smtpd_anvil_auth - count an AUTH command; -1 when over the AUTH rate (450 given) */
+int smtpd_anvil_auth(struct smtpd *s);
+/* smtpd_anvil_starttls - before STARTTLS: -1 when already over the new TLS session rate (454 given) */
+int smtpd_anvil_starttls(struct smtpd *s);
+/* smtpd_anvil_newtls - count a new TLS session; -1 when over its rate (421 given: end the session) */
+int smtpd_anvil_newtls(struct smtpd *s);
 
 #endif

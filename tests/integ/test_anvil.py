@@ -8,6 +8,7 @@ exemptions; smtpd without anvil; anvil's statistics.  Every reply and log
 line is what Postfix 3.7.11 sent and logged for the same traffic
 (tests/integ/pforacle.py, master.cf `anvil unix - - n - 1 anvil`).
 """
+import base64
 import os
 import re
 import sys
@@ -15,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkit  # noqa: E402
+import tls_setup  # noqa: E402
 
 R = pkit.Results("anvil")
 
@@ -220,6 +222,71 @@ def test_statistics():
         inst.cleanup()
 
 
+def test_tls_auth():
+    """smtpd_client_new_tls_session_rate_limit and smtpd_client_auth_rate_limit"""
+    if not tls_setup.have("openssl") or not tls_setup.have("dovecot"):
+        print("openssl or dovecot (dovecot-core) not installed: TLS and AUTH rates skipped")
+        return
+    certs = tls_setup.Certs()
+    dove = tls_setup.Dovecot({"alice@example.com": "secret"})
+    inst = None
+    try:
+        inst = instance(certs.server_main_cf("may")
+                        + "smtpd_sasl_auth_enable = yes\n"
+                        "smtpd_sasl_type = dovecot\n"
+                        "smtpd_sasl_path = %s\n" % dove.socket
+                        + "smtpd_client_event_limit_exceptions =\n"
+                        "smtpd_client_auth_rate_limit = 1\n"
+                        "smtpd_client_new_tls_session_rate_limit = 1\n")
+        svc = "127.0.0.1:%d" % inst.port
+        s = inst.session()
+        s.cmd("EHLO client.example.com")
+        bad = "AUTH PLAIN " + base64.b64encode(b"\0alice@example.com\0wrong").decode()
+        R.check("auth: rate", [s.cmd(bad), s.cmd(bad)], [
+            "535 5.7.8 Error: authentication failed: (reason unavailable)",
+            "450 4.7.1 Error: too many AUTH commands from 127.0.0.1"])
+        s.cmd("QUIT")
+        s.close()
+        ctx = tls_setup.client_context()
+        got = []
+        for _ in range(3):
+            s = inst.session()
+            s.cmd("EHLO client.example.com")
+            got.append(tls_setup.starttls(s, ctx))
+            try:
+                got.append(s.cmd("EHLO client.example.com"))
+            except (EOFError, OSError):
+                got.append("(closed)")
+            try:
+                s.cmd("QUIT")
+            except (EOFError, OSError):
+                pass  # after the 421 the server closed the connection, as Postfix does
+            s.close()
+        R.check("newtls: replies", got, [
+            "220 2.0.0 Ready to start TLS", "250 CHUNKING",
+            "220 2.0.0 Ready to start TLS",
+            "421 4.7.0 mail.example.com Error: too many new TLS sessions from "
+            "localhost[127.0.0.1]",
+            "454 4.7.0 Error: too many new TLS sessions from localhost[127.0.0.1]",
+            "250 CHUNKING"])
+        R.true("newtls: logged", inst.wait_log("Refusing STARTTLS"))
+        R.check("tls/auth: warnings", [x for x in log_lines(inst, "warning:") if "SASL" not in x], [
+            "warning: AUTH command rate limit exceeded: 2 from localhost[127.0.0.1] "
+            "for service %s" % svc,
+            "warning: New TLS session rate limit exceeded: 2 from localhost[127.0.0.1] "
+            "for service %s" % svc,
+            "warning: Refusing STARTTLS request from localhost[127.0.0.1] for service %s" % svc])
+        R.check("tls/auth: disconnect lines", log_lines(inst, "disconnect from"), [
+            "disconnect from localhost[127.0.0.1] ehlo=1 auth=0/2 quit=1 commands=2/4",
+            "disconnect from localhost[127.0.0.1] ehlo=2 starttls=1 quit=1 commands=4",
+            "disconnect from localhost[127.0.0.1] ehlo=1 starttls=0/1 commands=1/2",
+            "disconnect from localhost[127.0.0.1] ehlo=2 starttls=0/1 quit=1 commands=3/4"])
+    finally:
+        if inst:
+            inst.cleanup()
+        dove.stop()
+
+
 def main():
     if not pkit.IS_ROOT:
         print("skipped: needs root (master and smtpd run as mail_owner)")
@@ -231,6 +298,7 @@ def main():
     test_exempt()
     test_no_anvil()
     test_statistics()
+    test_tls_auth()
     R.finish()
 
 
