@@ -222,6 +222,27 @@ def test_statistics():
         inst.cleanup()
 
 
+def test_reload_statistics():
+    """anvil logs its statistics when it exits at postfix reload"""
+    inst = instance("smtpd_client_event_limit_exceptions =\n"
+                    "smtpd_client_connection_count_limit = 2\n")
+    try:
+        ident = "127.0.0.1:%d:127.0.0.1" % inst.port
+        s = inst.session()
+        s.cmd("QUIT")
+        s.close()
+        R.true("reload: session over", inst.wait_log("quit=1 commands=1"))
+        R.check("reload: no statistics before", log_lines(inst, "statistics:"), [])
+        R.check("reload", inst.postfix("reload").returncode, 0)
+        R.true("reload: logged", inst.wait_log("statistics: max cache size", timeout=10))
+        R.check("reload: statistics", [x.split(" at ")[0] for x in log_lines(inst, "statistics:")], [
+            "statistics: max connection rate 1/60s for (%s)" % ident,
+            "statistics: max connection count 1 for (%s)" % ident,
+            "statistics: max cache size 1"])
+    finally:
+        inst.cleanup()
+
+
 def test_tls_auth():
     """smtpd_client_new_tls_session_rate_limit and smtpd_client_auth_rate_limit"""
     if not tls_setup.have("openssl") or not tls_setup.have("dovecot"):
@@ -298,6 +319,7 @@ def main():
     test_exempt()
     test_no_anvil()
     test_statistics()
+    test_reload_statistics()
     test_tls_auth()
     R.finish()
 
