@@ -32,6 +32,9 @@ static struct {
 	int fd; /* -1 until connected */
 	struct mta_stream st;
 	int enabled; /* a limit is set */
+	/* the session in hand (one at a time per process) */
+	int xclient;     /* the real client may use XCLIENT: nothing is counted */
+	char ident[320]; /* what its connect counted, for the disconnect */
 } AV = {.fd = -1};
 
 /* smtpd_anvil_init - the limits and the exception list */
@@ -64,9 +67,16 @@ void smtpd_anvil_init(struct mta_server *srv)
 /* exempt - 1 when the client's events are not counted */
 static int exempt(const struct smtpd *s)
 {
-	if (!AV.enabled || s->xclient_ok)
+	if (!AV.enabled || AV.xclient)
 		return 1;
 	return AV.exceptions && match_host(AV.exceptions, s->name, s->addr) > 0;
+}
+
+/* ident - what anvil counts the client's events under: "SERVICE:ADDR" */
+static const char *ident(const struct smtpd *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%s", s->srv->service, s->addr);
+	return buf;
 }
 
 /*
@@ -76,7 +86,7 @@ static int exempt(const struct smtpd *s)
  *   warning: connect to private/anvil: No such file or directory
  *   warning: problem talking to server private/anvil: No such file or directory
  */
-static int ask(const struct smtpd *s, const char *req, long *count, long *rate)
+static int ask(const char *id, const char *req, long *count, long *rate)
 {
 	struct cfg_strvec a;
 	int err = 0;
@@ -97,7 +107,7 @@ static int ask(const struct smtpd *s, const char *req, long *count, long *rate)
 		}
 		cfg_strvec_init(&a);
 		ipc_add(&a, "request", "%s", req);
-		ipc_add(&a, "ident", "%s:%s", s->srv->service, s->addr);
+		ipc_add(&a, "ident", "%s", id);
 		ok = ipc_send(&AV.st, &a) == 0 && ipc_recv(&AV.st, &a) == 0
 		     && ipc_get_long(&a, "status", -1) == 0;
 		if (ok) {
@@ -123,7 +133,10 @@ int smtpd_anvil_connect(struct smtpd *s)
 {
 	long count = 0, rate = 0;
 
-	if (exempt(s) || ask(s, "connect", &count, &rate) < 0)
+	/* as in Postfix, a client that may use XCLIENT is never counted, whoever it then claims to be */
+	AV.xclient = s->xclient_ok;
+	snprintf(AV.ident, sizeof(AV.ident), "%s:%s", s->srv->service, s->addr);
+	if (exempt(s) || ask(AV.ident, "connect", &count, &rate) < 0)
 		return 0;
 	s->anvil_open = 1;
 	if (AV.count_limit > 0 && count > AV.count_limit) {
@@ -149,17 +162,19 @@ void smtpd_anvil_disconnect(struct smtpd *s)
 	long count, rate;
 
 	if (s->anvil_open)
-		ask(s, "disconnect", &count, &rate);
+		ask(AV.ident, "disconnect", &count, &rate);
 	s->anvil_open = 0;
+	AV.xclient = 0;
 }
 
 /* smtpd_anvil_mail - smtpd_client_message_rate_limit at MAIL; 0, or -1 with the reply given */
 int smtpd_anvil_mail(struct smtpd *s)
 {
 	long count, rate;
+	char id[320];
 
-	if (AV.mail_rate <= 0 || exempt(s) || ask(s, "message", &count, &rate) < 0
-	    || rate <= AV.mail_rate)
+	if (AV.mail_rate <= 0 || exempt(s)
+	    || ask(ident(s, id, sizeof(id)), "message", &count, &rate) < 0 || rate <= AV.mail_rate)
 		return 0;
 	smtpd_reply(s, "450 4.7.1 Error: too much mail from %s", s->addr);
 	mta_warn("Message delivery request rate limit exceeded: %ld from %s for service %s", rate,
@@ -171,8 +186,10 @@ int smtpd_anvil_mail(struct smtpd *s)
 int smtpd_anvil_rcpt(struct smtpd *s)
 {
 	long count, rate;
+	char id[320];
 
-	if (AV.rcpt_rate <= 0 || exempt(s) || ask(s, "recipient", &count, &rate) < 0
+	if (AV.rcpt_rate <= 0 || exempt(s)
+	    || ask(ident(s, id, sizeof(id)), "recipient", &count, &rate) < 0
 	    || rate <= AV.rcpt_rate)
 		return 0;
 	smtpd_reply(s, "450 4.7.1 Error: too many recipients from %s", s->addr);
@@ -185,9 +202,10 @@ int smtpd_anvil_rcpt(struct smtpd *s)
 int smtpd_anvil_auth(struct smtpd *s)
 {
 	long count, rate;
+	char id[320];
 
-	if (AV.auth_rate <= 0 || exempt(s) || ask(s, "auth", &count, &rate) < 0
-	    || rate <= AV.auth_rate)
+	if (AV.auth_rate <= 0 || exempt(s)
+	    || ask(ident(s, id, sizeof(id)), "auth", &count, &rate) < 0 || rate <= AV.auth_rate)
 		return 0;
 	mta_warn("AUTH command rate limit exceeded: %ld from %s for service %s", rate,
 	         s->log_client, s->srv->service);
@@ -203,9 +221,10 @@ int smtpd_anvil_auth(struct smtpd *s)
 int smtpd_anvil_starttls(struct smtpd *s)
 {
 	long count, rate;
+	char id[320];
 
-	if (AV.ntls_rate <= 0 || exempt(s) || ask(s, "lookup", &count, &rate) < 0
-	    || rate <= AV.ntls_rate)
+	if (AV.ntls_rate <= 0 || exempt(s)
+	    || ask(ident(s, id, sizeof(id)), "lookup", &count, &rate) < 0 || rate <= AV.ntls_rate)
 		return 0;
 	mta_warn("Refusing STARTTLS request from %s for service %s", s->log_client,
 	         s->srv->service);
@@ -221,9 +240,10 @@ int smtpd_anvil_starttls(struct smtpd *s)
 int smtpd_anvil_newtls(struct smtpd *s)
 {
 	long count, rate;
+	char id[320];
 
-	if (AV.ntls_rate <= 0 || exempt(s) || ask(s, "newtls", &count, &rate) < 0
-	    || rate <= AV.ntls_rate)
+	if (AV.ntls_rate <= 0 || exempt(s)
+	    || ask(ident(s, id, sizeof(id)), "newtls", &count, &rate) < 0 || rate <= AV.ntls_rate)
 		return 0;
 	mta_warn("New TLS session rate limit exceeded: %ld from %s for service %s", rate,
 	         s->log_client, s->srv->service);
