@@ -128,6 +128,25 @@ static int ask(const char *id, const char *req, long *count, long *rate)
 	return -1;
 }
 
+/* over - count (or look up) the client's event req; its rate when above limit, else 0 */
+static long over(const struct smtpd *s, long limit, const char *req)
+{
+	long count, rate;
+	char id[320];
+
+	if (limit <= 0 || exempt(s) || ask(ident(s, id, sizeof(id)), req, &count, &rate) < 0
+	    || rate <= limit)
+		return 0;
+	return rate;
+}
+
+/* warn_over - Postfix's warning "WHAT limit exceeded: N from CLIENT for service SERVICE" */
+static void warn_over(const struct smtpd *s, const char *what, long n)
+{
+	mta_warn("%s limit exceeded: %ld from %s for service %s", what, n, s->log_client,
+	         s->srv->service);
+}
+
 /* smtpd_anvil_connect - the connection limits at connect; 0, or -1 with the 421 reply given */
 int smtpd_anvil_connect(struct smtpd *s)
 {
@@ -135,22 +154,20 @@ int smtpd_anvil_connect(struct smtpd *s)
 
 	/* as in Postfix, a client that may use XCLIENT is never counted, whoever it then claims to be */
 	AV.xclient = s->xclient_ok;
-	snprintf(AV.ident, sizeof(AV.ident), "%s:%s", s->srv->service, s->addr);
+	ident(s, AV.ident, sizeof(AV.ident));
 	if (exempt(s) || ask(AV.ident, "connect", &count, &rate) < 0)
 		return 0;
 	s->anvil_open = 1;
 	if (AV.count_limit > 0 && count > AV.count_limit) {
 		smtpd_reply(s, "421 4.7.0 %s Error: too many connections from %s",
 		            s->cfg->myhostname, s->addr);
-		mta_warn("Connection concurrency limit exceeded: %ld from %s for service %s", count,
-		         s->log_client, s->srv->service);
+		warn_over(s, "Connection concurrency", count);
 		return -1;
 	}
 	if (AV.conn_rate > 0 && rate > AV.conn_rate) {
 		smtpd_reply(s, "421 4.7.0 %s Error: too many connections from %s",
 		            s->cfg->myhostname, s->addr);
-		mta_warn("Connection rate limit exceeded: %ld from %s for service %s", rate,
-		         s->log_client, s->srv->service);
+		warn_over(s, "Connection rate", rate);
 		return -1;
 	}
 	return 0;
@@ -170,45 +187,35 @@ void smtpd_anvil_disconnect(struct smtpd *s)
 /* smtpd_anvil_mail - smtpd_client_message_rate_limit at MAIL; 0, or -1 with the reply given */
 int smtpd_anvil_mail(struct smtpd *s)
 {
-	long count, rate;
-	char id[320];
+	long rate = over(s, AV.mail_rate, "message");
 
-	if (AV.mail_rate <= 0 || exempt(s)
-	    || ask(ident(s, id, sizeof(id)), "message", &count, &rate) < 0 || rate <= AV.mail_rate)
+	if (rate == 0)
 		return 0;
 	smtpd_reply(s, "450 4.7.1 Error: too much mail from %s", s->addr);
-	mta_warn("Message delivery request rate limit exceeded: %ld from %s for service %s", rate,
-	         s->log_client, s->srv->service);
+	warn_over(s, "Message delivery request rate", rate);
 	return -1;
 }
 
 /* smtpd_anvil_rcpt - smtpd_client_recipient_rate_limit at RCPT; 0, or -1 with the reply given */
 int smtpd_anvil_rcpt(struct smtpd *s)
 {
-	long count, rate;
-	char id[320];
+	long rate = over(s, AV.rcpt_rate, "recipient");
 
-	if (AV.rcpt_rate <= 0 || exempt(s)
-	    || ask(ident(s, id, sizeof(id)), "recipient", &count, &rate) < 0
-	    || rate <= AV.rcpt_rate)
+	if (rate == 0)
 		return 0;
 	smtpd_reply(s, "450 4.7.1 Error: too many recipients from %s", s->addr);
-	mta_warn("Recipient address rate limit exceeded: %ld from %s for service %s", rate,
-	         s->log_client, s->srv->service);
+	warn_over(s, "Recipient address rate", rate);
 	return -1;
 }
 
 /* smtpd_anvil_auth - smtpd_client_auth_rate_limit at AUTH; 0, or -1 with the reply given */
 int smtpd_anvil_auth(struct smtpd *s)
 {
-	long count, rate;
-	char id[320];
+	long rate = over(s, AV.auth_rate, "auth");
 
-	if (AV.auth_rate <= 0 || exempt(s)
-	    || ask(ident(s, id, sizeof(id)), "auth", &count, &rate) < 0 || rate <= AV.auth_rate)
+	if (rate == 0)
 		return 0;
-	mta_warn("AUTH command rate limit exceeded: %ld from %s for service %s", rate,
-	         s->log_client, s->srv->service);
+	warn_over(s, "AUTH command rate", rate);
 	smtpd_reply(s, "450 4.7.1 Error: too many AUTH commands from %s", s->addr);
 	return -1;
 }
@@ -220,11 +227,7 @@ int smtpd_anvil_auth(struct smtpd *s)
  */
 int smtpd_anvil_starttls(struct smtpd *s)
 {
-	long count, rate;
-	char id[320];
-
-	if (AV.ntls_rate <= 0 || exempt(s)
-	    || ask(ident(s, id, sizeof(id)), "lookup", &count, &rate) < 0 || rate <= AV.ntls_rate)
+	if (over(s, AV.ntls_rate, "lookup") == 0)
 		return 0;
 	mta_warn("Refusing STARTTLS request from %s for service %s", s->log_client,
 	         s->srv->service);
@@ -239,14 +242,11 @@ int smtpd_anvil_starttls(struct smtpd *s)
  */
 int smtpd_anvil_newtls(struct smtpd *s)
 {
-	long count, rate;
-	char id[320];
+	long rate = over(s, AV.ntls_rate, "newtls");
 
-	if (AV.ntls_rate <= 0 || exempt(s)
-	    || ask(ident(s, id, sizeof(id)), "newtls", &count, &rate) < 0 || rate <= AV.ntls_rate)
+	if (rate == 0)
 		return 0;
-	mta_warn("New TLS session rate limit exceeded: %ld from %s for service %s", rate,
-	         s->log_client, s->srv->service);
+	warn_over(s, "New TLS session rate", rate);
 	smtpd_reply(s, "421 4.7.0 %s Error: too many new TLS sessions from %s", s->cfg->myhostname,
 	            s->log_client);
 	return -1;
