@@ -22,6 +22,7 @@
 #include "maps.h"
 #include "smtpd.h"
 #include "smtpd_check.h"
+#include "smtpd_anvil.h"
 
 /* the order Postfix prints command counters in */
 static const char *const count_names[] = {
@@ -111,7 +112,7 @@ static void log_disconnect(struct smtpd *s)
 		ok += c->ok;
 		total += c->total;
 	}
-	if (ok == total)
+	if (ok == total && total > 0) /* no command at all: Postfix says commands=0/0 */
 		cfg_buf_printf(&b, " commands=%u", total);
 	else
 		cfg_buf_printf(&b, " commands=%u/%u", ok, total);
@@ -534,8 +535,11 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 	s.peer_own = rslv_is_our_addr(cfg.rslv, s.addr);
 	smtpd_client_changed(&s);
 	mta_info("connect from %s", s.log_client);
-	if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
+	if (who == NULL && smtpd_anvil_connect(&s) < 0)
+		smtpd_flush(&s); /* over a connection limit: the 421 only */
+	else if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
 		session(&s);
+	smtpd_anvil_disconnect(&s);
 	smtpd_transaction_reset(&s);
 	smtpd_tls_end(&s);
 	smtpd_sasl_reset(&s);
@@ -656,6 +660,13 @@ static void init(struct mta_server *srv)
 		smtpd_cleanup_init(srv, cfg.cleanup_service);
 }
 
+/* daemon_init - the settings, and the limits that only a real server applies */
+static void daemon_init(struct mta_server *srv)
+{
+	init(srv);
+	smtpd_anvil_init(srv);
+}
+
 /* pre_init - what needs root: the TLS keys */
 static void pre_init(struct mta_server *srv)
 {
@@ -674,7 +685,7 @@ int smtpd_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv)
 {
 	static const struct mta_server_ops ops = {
-	    .pre_init = pre_init, .init = init, .serve = serve};
+	    .pre_init = pre_init, .init = daemon_init, .serve = serve};
 
 	return mta_server_main(argc, argv, "smtpd", MTA_SERVE_CONN, &ops, NULL);
 }

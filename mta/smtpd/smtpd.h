@@ -109,6 +109,7 @@ struct smtpd {
 	const char *protocol; /* "SMTP" / "ESMTP" */
 	int in_mynetworks;
 	int xclient_ok;
+	int anvil_open;      /* anvil counts this connection (smtpd_anvil.c) */
 	int bare_nl_mode;    /* 0 no, 1 normalize, 2 reject */
 	struct mta_tls *tls; /* the TLS session, NULL in plaintext */
 	char *sasl_method;   /* after a successful AUTH, else NULL */

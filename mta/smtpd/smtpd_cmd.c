@@ -13,6 +13,7 @@
 #include "log.h"
 #include "qfile.h"
 #include "smtpd.h"
+#include "smtpd_anvil.h"
 
 /* helo_cmd - HELO hostname */
 static int helo_cmd(struct smtpd *s, const char *arg)
@@ -190,6 +191,8 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		return -1;
 	}
+	if (smtpd_anvil_mail(s) < 0)
+		return -1;
 	addr_path_init(&p);
 	rc = addr_parse_path(text, s->cfg->strict_821, &p);
 	if (rc == -1) {
@@ -319,6 +322,8 @@ static int rcpt_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
 		return -1;
 	}
+	if (smtpd_anvil_rcpt(s) < 0)
+		return -1;
 	addr_path_init(&p);
 	rc = addr_parse_path(text, s->cfg->strict_821, &p);
 	if (rc == -1) {

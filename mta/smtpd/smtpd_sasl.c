@@ -24,6 +24,7 @@
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
+#include "smtpd_anvil.h"
 
 void smtpd_sasl_init(struct smtpd_cfg *c, struct mta_server *srv)
 {
@@ -235,6 +236,8 @@ int smtpd_auth_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "503 5.5.1 Error: already authenticated");
 		return -1;
 	}
+	if (smtpd_anvil_auth(s) < 0)
+		return -1;
 	cfg_strvec_init(&w);
 	cfg_strvec_split(&w, arg, " ");
 	if (w.n < 1 || w.n > 2) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "cfg/base/xalloc.h"
 #include "log.h"
 #include "smtpd.h"
+#include "smtpd_anvil.h"
 #include "tls_conf.h"
 
 #define TICKET_KEY_LEN 80
@@ -176,12 +178,30 @@ static int handshake(struct smtpd *s)
 	return 0;
 }
 
+/*
+ * drain - read what the client already sent: closing a socket with unread
+ * input resets the connection, and the client may lose the last reply
+ */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
 int smtpd_tls_wrapper(struct smtpd *s)
 {
 	if (s->cfg->tls_ctx == NULL || s->srv->standalone)
 		return 0;
 	if (handshake(s) < 0) {
 		mta_info("lost connection after CONNECT from %s", s->log_client);
+		s->dead = 1;
+		return -1;
+	}
+	if (!mta_tls_info(s->tls)->reused && smtpd_anvil_newtls(s) < 0) {
+		smtpd_flush(s);
+		drain(s->in.fd);
 		s->dead = 1;
 		return -1;
 	}
@@ -208,12 +228,21 @@ int smtpd_starttls_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "503 5.5.1 Error: MAIL transaction in progress");
 		return -1;
 	}
+	if (smtpd_anvil_starttls(s) < 0)
+		return -1;
 	smtpd_reply(s, "220 2.0.0 Ready to start TLS");
 	smtpd_flush(s);
 	/* what the client pipelined in plaintext must not count as protected (CVE-2011-0411) */
 	mta_stream_discard_input(&s->in);
 	if (s->dead || handshake(s) < 0) {
 		mta_info("lost connection after STARTTLS from %s", s->log_client);
+		s->dead = 1;
+		return -1;
+	}
+	if (!mta_tls_info(s->tls)->reused && smtpd_anvil_newtls(s) < 0) {
+		/* the 421 goes out over TLS, then the session ends */
+		smtpd_flush(s);
+		drain(s->in.fd);
 		s->dead = 1;
 		return -1;
 	}
