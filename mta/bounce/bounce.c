@@ -8,9 +8,11 @@
  * deferred that want NOTIFY=DELAY).  The notice is an RFC 3464
  * multipart/report in Postfix's layout (the human part, the
  * message/delivery-status part and the returned message or its headers),
- * submitted through cleanup from the null sender.  A bounce of a bounce is
- * never sent back to the null sender: with "2bounce" in notify_classes it
- * goes to 2bounce_notice_recipient, otherwise it is dropped.
+ * submitted through cleanup from the null sender.  notify_classes adds the
+ * postmaster's copies (bounce, delay), sent from double_bounce_sender.  A
+ * bounce of a bounce is never sent back to the null sender: with "2bounce"
+ * (or "bounce") in notify_classes it goes to 2bounce_notice_recipient,
+ * otherwise it is dropped; a postmaster notice that bounced is always dropped (no loops).
  */
 #include "config.h"
 
@@ -30,9 +32,10 @@
 #include "qfile.h"
 #include "server.h"
 
-static const char *myhostname, *cleanup_service, *double_bounce_sender, *twobounce_rcpt;
+static const char *myhostname, *myorigin, *cleanup_service, *double_bounce_sender;
+static const char *twobounce_rcpt, *bounce_rcpt, *delay_rcpt;
 static long bounce_size_limit, delay_warning, max_lifetime;
-static int notify_2bounce;
+static int notify_2bounce, notify_bounce, notify_delay; /* notify_classes */
 
 /* wrap - append text folded to lines of at most 79 columns with a 4-space indent, as Postfix does */
 static void wrap(const char *text, struct cfg_buf *out)
@@ -214,13 +217,66 @@ static void dsn_fields(const struct qf_env *env, const struct qf_log *l, enum ki
 	cfg_buf_fini(&line);
 }
 
-/* compose - the whole notice of this kind for the recipients of env */
-static void compose(const char *qid, int fd, struct qf_env *env, const char *to, enum kind kind,
-                    size_t from, struct cfg_buf *out)
+/* head - the header and the start of the text part; pm: the postmaster's copy */
+static void head(const char *to, enum kind kind, int pm, const char *boundary, time_t now,
+                 struct cfg_buf *tmp, struct cfg_buf *out)
 {
 	static const char *const subject[] = {
 	    "Undelivered Mail Returned to Sender", "Mail Delivery Status Report",
 	    "Successful Mail Delivery Report", "Delayed Mail (still being retried)"};
+
+	cfg_buf_reset(tmp);
+	mta_mail_date((long)now, tmp);
+	cfg_buf_printf(out, "Date: %s\n", tmp->data);
+	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
+	cfg_buf_printf(out, "Subject: %s\n",
+	               !pm              ? subject[kind]
+	               : kind == K_WARN ? "Postmaster Warning: Delayed Mail"
+	                                : "Postmaster Copy: Undelivered Mail");
+	ext(to, tmp);
+	/* the postmaster's address as cleanup qualifies it: "postmaster@$myorigin" */
+	cfg_buf_printf(out, "To: %s%s%s\n", tmp->data, pm && !strchr(tmp->data, '@') ? "@" : "",
+	               pm && !strchr(tmp->data, '@') ? myorigin : "");
+	cfg_buf_printf(out, "Auto-Submitted: %s\n", pm ? "auto-generated" : "auto-replied");
+	cfg_buf_adds(out, "MIME-Version: 1.0\n");
+	cfg_buf_printf(out,
+	               "Content-Type: multipart/report; report-type=delivery-status;\n"
+	               "\tboundary=\"%s\"\n",
+	               boundary);
+	cfg_buf_adds(out, "Content-Transfer-Encoding: 8bit\n\n");
+	cfg_buf_adds(out, "This is a MIME-encapsulated message.\n\n");
+	cfg_buf_printf(out, "--%s\n", boundary);
+	cfg_buf_adds(out, "Content-Description: Notification\n"
+	                  "Content-Type: text/plain; charset=utf-8\n"
+	                  "Content-Transfer-Encoding: 8bit\n\n");
+	if (pm) {
+		/* the postmaster's copy has no letter, only the recipients */
+		cfg_buf_addc(out, '\n');
+		return;
+	}
+	cfg_buf_printf(out, "This is the mail system at host %s.\n\n", myhostname);
+	intro(kind, out);
+	cfg_buf_adds(out, "                   The mail system\n\n");
+}
+
+/* sender_ext - the sender as a notice shows it: the null sender is MAILER-DAEMON@$myhostname */
+static void sender_ext(const char *sender, struct cfg_buf *out)
+{
+	if (*sender == '\0') {
+		cfg_buf_reset(out);
+		cfg_buf_printf(out, "MAILER-DAEMON@%s", myhostname);
+	} else {
+		ext(sender, out);
+	}
+}
+
+/*
+ * compose - the whole notice of this kind for the recipients of env; pm:
+ * the postmaster's copy (notify_classes)
+ */
+static void compose(const char *qid, int fd, struct qf_env *env, const char *to, enum kind kind,
+                    int pm, size_t from, struct cfg_buf *out)
+{
 	struct cfg_buf date, e1, e2, line, content;
 	char boundary[256];
 	time_t now = time(NULL);
@@ -235,27 +291,7 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	cfg_buf_init(&content);
 	nsel = pick(env, kind, from, sel);
 	snprintf(boundary, sizeof(boundary), "%s.%ld/%s", qid, (long)now, myhostname);
-	mta_mail_date((long)now, &date);
-	cfg_buf_printf(out, "Date: %s\n", date.data);
-	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
-	cfg_buf_printf(out, "Subject: %s\n", subject[kind]);
-	ext(to, &e1);
-	cfg_buf_printf(out, "To: %s\n", e1.data);
-	cfg_buf_adds(out, "Auto-Submitted: auto-replied\n");
-	cfg_buf_adds(out, "MIME-Version: 1.0\n");
-	cfg_buf_printf(out,
-	               "Content-Type: multipart/report; report-type=delivery-status;\n"
-	               "\tboundary=\"%s\"\n",
-	               boundary);
-	cfg_buf_adds(out, "Content-Transfer-Encoding: 8bit\n\n");
-	cfg_buf_adds(out, "This is a MIME-encapsulated message.\n\n");
-	cfg_buf_printf(out, "--%s\n", boundary);
-	cfg_buf_adds(out, "Content-Description: Notification\n"
-	                  "Content-Type: text/plain; charset=utf-8\n"
-	                  "Content-Transfer-Encoding: 8bit\n\n");
-	cfg_buf_printf(out, "This is the mail system at host %s.\n\n", myhostname);
-	intro(kind, out);
-	cfg_buf_adds(out, "                   The mail system\n\n");
+	head(to, kind, pm, boundary, now, &e1, out);
 	for (size_t s = 0; s < nsel; s++) {
 		const struct qf_log *l = &env->logs[sel[s]];
 
@@ -278,7 +314,7 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	if (envid && *envid)
 		cfg_buf_printf(out, "Original-Envelope-Id: %s\n", envid);
 	cfg_buf_printf(out, "X-Postfix-Queue-ID: %s\n", qid);
-	ext(env->sender, &e1);
+	sender_ext(env->sender, &e1);
 	cfg_buf_printf(out, "X-Postfix-Sender: rfc822; %s\n", e1.data);
 	cfg_buf_reset(&date);
 	mta_mail_date(env->arrival_sec, &date);
@@ -287,9 +323,13 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 		dsn_fields(env, &env->logs[sel[s]], kind, &e1, out);
 	cfg_buf_printf(out, "\n--%s\n", boundary);
 	qf_read_content(fd, env, &content);
-	ext(env->sender, &e1);
-	/* success notices and warnings return the headers only, as Postfix does; bounces honour RET */
-	hdrs = kind != K_BOUNCE || (ret && strcmp(ret, "hdrs") == 0)
+	sender_ext(env->sender, &e1);
+	/*
+	 * success notices, warnings and the postmaster's copy of a bounce return
+	 * the headers only, as Postfix does; bounces (and a bounce of a bounce)
+	 * the whole message unless RET=HDRS or it is too big
+	 */
+	hdrs = kind != K_BOUNCE || (pm && *env->sender) || (ret && strcmp(ret, "hdrs") == 0)
 	       || (bounce_size_limit > 0 && (long)content.len > bounce_size_limit);
 	if (hdrs) {
 		char *end = strstr(content.data ? content.data : "", "\n\n");
@@ -380,6 +420,31 @@ static void zero_units(void)
 	}
 }
 
+/* is_double_bounce - mail from the null sender or from double_bounce_sender (bare or @domain) */
+static int is_double_bounce(const char *sender)
+{
+	size_t n = strlen(double_bounce_sender);
+
+	return *sender == '\0'
+	       || (strncasecmp(sender, double_bounce_sender, n) == 0
+	           && (sender[n] == '\0' || sender[n] == '@'));
+}
+
+/* copy - the postmaster's copy of a notice to rcpt, from double_bounce_sender; 0 when queued */
+static int copy(struct mta_server *srv, const char *qid, int fd, struct qf_env *env, enum kind kind,
+                const char *rcpt, struct cfg_buf *msg)
+{
+	char newqid[QF_ID_MAX];
+
+	cfg_buf_reset(msg);
+	compose(qid, fd, env, rcpt, kind, 1, 0, msg);
+	if (submit(srv, double_bounce_sender, rcpt, msg, newqid, sizeof(newqid)) < 0)
+		return 1;
+	mta_info("%s: postmaster %s notification: %s", qid,
+	         kind == K_WARN ? "delay" : "non-delivery", newqid);
+	return 0;
+}
+
 /* serve - one request from qmgr */
 static void serve(struct mta_server *srv, int in, int out)
 {
@@ -419,32 +484,33 @@ static void serve(struct mta_server *srv, int in, int out)
 		mta_warn("%s: cannot read queue file: %s", qid, why.len ? why.data : "open failed");
 		goto reply;
 	}
-	if (*env.sender == '\0' || strcasecmp(env.sender, double_bounce_sender) == 0
-	    || strncasecmp(env.sender, double_bounce_sender, strlen(double_bounce_sender)) == 0) {
-		/* a notice about a notice: never back to the null sender */
-		if (kind == K_BOUNCE && notify_2bounce && *env.sender == '\0') {
-			compose(qid, fd, &env, twobounce_rcpt, K_BOUNCE, 0, &msg);
-			if (submit(srv, double_bounce_sender, twobounce_rcpt, &msg, newqid,
-			           sizeof(newqid))
-			    == 0) {
-				mta_info("%s: postmaster non-delivery notification: %s", qid,
-				         newqid);
-				status = 0;
-			}
-		} else {
-			status = 0;
-		}
+	if (is_double_bounce(env.sender)) {
+		/*
+		 * a notice about a notice: never back to its sender.  A bounce
+		 * that bounced goes to the postmaster (2bounce, or bounce in
+		 * notify_classes); a postmaster notice that bounced is dropped.
+		 */
+		status = 0;
+		if (kind == K_BOUNCE && *env.sender != '\0')
+			mta_warn("%s: undeliverable postmaster notification discarded", qid);
+		else if (kind == K_BOUNCE && (notify_2bounce || notify_bounce))
+			status = copy(srv, qid, fd, &env, K_BOUNCE, twobounce_rcpt, &msg);
 		goto reply;
 	}
 	if (kind == K_BOUNCE && (env.hflags & QF_H_VERIFY))
 		kind = K_VERIFY;
 	if (kind == K_WARN)
 		zero_units();
-	compose(qid, fd, &env, env.sender, kind, from, &msg);
+	compose(qid, fd, &env, env.sender, kind, 0, from, &msg);
 	if (submit(srv, "", env.sender, &msg, newqid, sizeof(newqid)) == 0) {
 		mta_info("%s: sender %s notification: %s", qid, what[kind], newqid);
 		status = 0;
 	}
+	/* the postmaster's copy, when notify_classes asks for one (a failed copy is only logged) */
+	if (status == 0 && kind == K_BOUNCE && notify_bounce)
+		copy(srv, qid, fd, &env, K_BOUNCE, bounce_rcpt, &msg);
+	if (status == 0 && kind == K_WARN && notify_delay)
+		copy(srv, qid, fd, &env, K_WARN, delay_rcpt, &msg);
 reply:
 	ipc_add(&r, "status", "%d", status);
 	ipc_send(&st, &r);
@@ -468,7 +534,10 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_myhostname, &myhostname),
 	    MTA_SET(CFG_P_cleanup_service_name, &cleanup_service),
 	    MTA_SET(CFG_P_double_bounce_sender, &double_bounce_sender),
+	    MTA_SET(CFG_P_myorigin, &myorigin),
 	    MTA_SET(CFG_P_2bounce_notice_recipient, &twobounce_rcpt),
+	    MTA_SET(CFG_P_bounce_notice_recipient, &bounce_rcpt),
+	    MTA_SET(CFG_P_delay_notice_recipient, &delay_rcpt),
 	    MTA_SET(CFG_P_bounce_size_limit, &bounce_size_limit),
 	    MTA_SET(CFG_P_delay_warning_time, &delay_warning),
 	    MTA_SET(CFG_P_maximal_queue_lifetime, &max_lifetime),
@@ -478,9 +547,11 @@ static void init(struct mta_server *srv)
 
 	cfg_strvec_init(&classes);
 	mta_conf_get(&srv->conf, tab);
-	for (size_t i = 0; i < classes.n; i++)
-		if (strcasecmp(classes.v[i], "2bounce") == 0)
-			notify_2bounce = 1;
+	for (size_t i = 0; i < classes.n; i++) {
+		notify_2bounce |= strcasecmp(classes.v[i], "2bounce") == 0;
+		notify_bounce |= strcasecmp(classes.v[i], "bounce") == 0;
+		notify_delay |= strcasecmp(classes.v[i], "delay") == 0;
+	}
 	cfg_strvec_fini(&classes);
 }
 
