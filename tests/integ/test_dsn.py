@@ -272,6 +272,18 @@ delay_notice_recipient = wmaster
         R.true("RET=FULL success notice has headers only", len(got) == 2 and
                "Content-Description: Message Headers\nContent-Type: text/rfc822-headers\n" in got[1]
                and "body line" not in got[1], got[1:])
+        # NOTIFY=SUCCESS over SMTP: the same notice
+        s = inst.session()
+        s.cmd("EHLO client.example")
+        s.cmd("MAIL FROM:<%s>" % SENDER)
+        R.check("RCPT NOTIFY=SUCCESS", s.cmd("RCPT TO:<nobody@mail.example.com> NOTIFY=SUCCESS")[:3],
+                "250")
+        R.check("DATA", s.data("Subject: over smtp\n\nbody\n")[:3], "250")
+        s.cmd("QUIT")
+        s.close()
+        got = wait_notices(inst, "Successful Mail Delivery Report", 3)
+        R.true("SMTP success notice", len(got) == 3 and "\nAction: delivered\nStatus: 2.0.0\n" in got[2]
+               and "\nSubject: over smtp\n" in got[2], got[2:])
         # default NOTIFY: no success notice
         n = inst.log().count("sender delivery status notification")
         inst.sendmail(["-f", SENDER, "nobody@mail.example.com"], MSG)
