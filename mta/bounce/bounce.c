@@ -1,12 +1,18 @@
 /*
  * bounce.c - the bounce service: delivery status notifications
  *
- * qmgr asks for a notice when a message has bounced recipients.  The
- * notice is an RFC 3464 multipart/report in Postfix's layout (the human
- * part, the message/delivery-status part and the returned message),
- * submitted through cleanup from the null sender.  A bounce of a bounce is
- * never sent back to the null sender: with "2bounce" in notify_classes it
- * goes to 2bounce_notice_recipient, otherwise it is dropped.
+ * qmgr asks for a notice when a message has bounced recipients
+ * (request=bounce), when recipients with NOTIFY=SUCCESS were delivered
+ * (request=trace: the log records from logs_from on) and when a message
+ * waited delay_warning_time (request=warn: once, for the recipients still
+ * deferred that want NOTIFY=DELAY).  The notice is an RFC 3464
+ * multipart/report in Postfix's layout (the human part, the
+ * message/delivery-status part and the returned message or its headers),
+ * submitted through cleanup from the null sender.  notify_classes adds the
+ * postmaster's copies (bounce, delay), sent from double_bounce_sender.  A
+ * bounce of a bounce is never sent back to the null sender: with "2bounce"
+ * (or "bounce") in notify_classes it goes to 2bounce_notice_recipient,
+ * otherwise it is dropped; a postmaster notice that bounced is always dropped (no loops).
  */
 #include "config.h"
 
@@ -26,11 +32,12 @@
 #include "qfile.h"
 #include "server.h"
 
-static const char *myhostname, *cleanup_service, *double_bounce_sender, *twobounce_rcpt;
-static long bounce_size_limit;
-static int notify_2bounce;
+static const char *myhostname, *myorigin, *cleanup_service, *double_bounce_sender;
+static const char *twobounce_rcpt, *bounce_rcpt, *delay_rcpt;
+static long bounce_size_limit, delay_warning, max_lifetime;
+static int notify_2bounce, notify_bounce, notify_delay; /* notify_classes */
 
-/* wrap - append text folded at 76 columns with a 4-space indent, as Postfix does */
+/* wrap - append text folded to lines of at most 79 columns with a 4-space indent, as Postfix does */
 static void wrap(const char *text, struct cfg_buf *out)
 {
 	size_t col = 0;
@@ -39,7 +46,7 @@ static void wrap(const char *text, struct cfg_buf *out)
 	while (*p) {
 		size_t n = strcspn(p, " ");
 
-		if (col > 0 && col + 1 + n > 76) {
+		if (col > 0 && col + 1 + n > 79) {
 			cfg_buf_adds(out, "\n    ");
 			col = 4;
 		} else if (col > 0) {
@@ -62,36 +69,175 @@ static void ext(const char *a, struct cfg_buf *out)
 	addr_externalize(a, out);
 }
 
-/* wanted - the log records a notice reports: bounces, or the verdicts of sendmail -bv */
-static int wanted(const char *action, int verify)
+/* the notices: non-delivery, sendmail -bv report, success (trace), delay warning */
+enum kind { K_BOUNCE, K_VERIFY, K_TRACE, K_WARN };
+
+/* success - a log record of a NOTIFY=SUCCESS recipient: its text is "RELAY<TAB>TEXT" */
+static int success(const char *action)
 {
-	if (verify)
-		return strcmp(action, "deliverable") == 0 || strcmp(action, "undeliverable") == 0;
-	return strcmp(action, "bounced") == 0;
+	return strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0
+	       || strcmp(action, "expanded") == 0;
 }
 
-/* compose - the whole notice for the bounced (or verified) recipients of env */
-static void compose(const char *qid, int fd, struct qf_env *env, const char *to, int verify,
-                    struct cfg_buf *out)
+/* wanted - does log record k go into a notice of this kind */
+static int wanted(const struct qf_env *env, size_t k, enum kind kind, size_t from)
 {
-	struct cfg_buf date, e1, e2, line, content;
-	char boundary[256];
-	time_t now = time(NULL);
+	const struct qf_log *l = &env->logs[k];
+	unsigned n;
 
-	cfg_buf_init(&date);
-	cfg_buf_init(&e1);
-	cfg_buf_init(&e2);
+	switch (kind) {
+	case K_VERIFY:
+		return strcmp(l->action, "deliverable") == 0
+		       || strcmp(l->action, "undeliverable") == 0;
+	case K_TRACE:
+		return k >= from && success(l->action);
+	case K_WARN:
+		if (l->idx >= env->nrcpt || strcmp(l->action, "deferred") != 0)
+			return 0;
+		n = env->rcpt[l->idx].notify;
+		return env->rcpt[l->idx].status == '-' && (n == 0 || (n & QF_N_DELAY));
+	default:
+		return strcmp(l->action, "bounced") == 0;
+	}
+}
+
+/*
+ * pick - the log records a notice reports, in out (nlogs entries): the last
+ * one of each recipient in recipient order, or for a success notice every
+ * record of this pass in the order they were written, as Postfix lists them
+ */
+static size_t pick(const struct qf_env *env, enum kind kind, size_t from, size_t *out)
+{
+	size_t n = 0;
+
+	if (kind == K_TRACE) {
+		for (size_t k = 0; k < env->nlogs; k++)
+			if (env->logs[k].idx < env->nrcpt && wanted(env, k, kind, from))
+				out[n++] = k;
+		return n;
+	}
+	for (size_t i = 0; i < env->nrcpt; i++) {
+		size_t last = env->nlogs;
+
+		for (size_t k = 0; k < env->nlogs; k++)
+			if (env->logs[k].idx == i && wanted(env, k, kind, from))
+				last = k;
+		if (last < env->nlogs)
+			out[n++] = last;
+	}
+	return n;
+}
+
+/* human - the text a recipient's record shows: "delivery via RELAY: TEXT" for a success */
+static void human(const struct qf_log *l, struct cfg_buf *out)
+{
+	const char *tab = strchr(l->text, '\t');
+
+	cfg_buf_reset(out);
+	if (!success(l->action) || tab == NULL) {
+		cfg_buf_adds(out, l->text);
+		return;
+	}
+	cfg_buf_adds(out, "delivery via ");
+	cfg_buf_add(out, l->text, (size_t)(tab - l->text));
+	cfg_buf_printf(out, ": %s",
+	               strcmp(l->action, "expanded") == 0 ? "alias expanded" : tab + 1);
+}
+
+/* intro - the first text part after the greeting, by kind */
+static void intro(enum kind kind, struct cfg_buf *out)
+{
+	static const char help[] = "For further assistance, please send mail to postmaster.\n\n"
+	                           "If you do so, please include this problem report. You can\n"
+	                           "delete your own text from the attached returned message.\n\n";
+
+	switch (kind) {
+	case K_VERIFY:
+		cfg_buf_adds(out, "Enclosed is the mail delivery report that you requested.\n\n");
+		return;
+	case K_TRACE:
+		cfg_buf_adds(out,
+		             "Your message was successfully delivered to the destination(s)\n"
+		             "listed below. If the message was delivered to mailbox you will\n"
+		             "receive no further notifications. Otherwise you may still receive\n"
+		             "notifications of mail delivery errors from other systems.\n\n");
+		return;
+	case K_WARN:
+		cfg_buf_adds(
+		    out,
+		    "####################################################################\n"
+		    "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+		    "####################################################################\n\n");
+		cfg_buf_printf(out,
+		               "Your message could not be delivered for more than %ld hour(s).\n"
+		               "It will be retried until it is %ld day(s) old.\n\n",
+		               delay_warning / 3600, max_lifetime / 86400);
+		cfg_buf_adds(out, help);
+		return;
+	default:
+		cfg_buf_adds(out,
+		             "I'm sorry to have to inform you that your message could not\n"
+		             "be delivered to one or more recipients. It's attached below.\n\n");
+		cfg_buf_adds(out, help);
+	}
+}
+
+/* dsn_fields - the per-recipient fields of the message/delivery-status part */
+static void dsn_fields(const struct qf_env *env, const struct qf_log *l, enum kind kind,
+                       struct cfg_buf *tmp, struct cfg_buf *out)
+{
+	const char *tab = strchr(l->text, '\t');
+	struct cfg_buf line;
+
 	cfg_buf_init(&line);
-	cfg_buf_init(&content);
-	snprintf(boundary, sizeof(boundary), "%s.%ld/%s", qid, (long)now, myhostname);
-	mta_mail_date((long)now, &date);
-	cfg_buf_printf(out, "Date: %s\n", date.data);
+	ext(env->rcpt[l->idx].addr, tmp);
+	cfg_buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", tmp->data);
+	cfg_buf_printf(out, "Original-Recipient: rfc822;%s\n", tmp->data);
+	cfg_buf_printf(out, "Action: %s\n",
+	               strcmp(l->action, "bounced") == 0    ? "failed"
+	               : strcmp(l->action, "deferred") == 0 ? "delayed"
+	                                                    : l->action);
+	cfg_buf_printf(out, "Status: %s\n", l->dsn);
+	if (strcmp(l->action, "relayed") == 0 && tab) {
+		/* the next hop's name and its own reply, as the SMTP client saw them */
+		size_t host = strcspn(l->text, "[\t");
+
+		cfg_buf_printf(out, "Remote-MTA: dns; %.*s\n", (int)host, l->text);
+		cfg_buf_printf(&line, "Diagnostic-Code: smtp; %s", tab + 1);
+	} else {
+		human(l, tmp);
+		cfg_buf_printf(&line, "Diagnostic-Code: X-Postfix; %s", tmp->data);
+	}
+	wrap(line.data, out);
+	if (kind == K_WARN) {
+		cfg_buf_reset(tmp);
+		mta_mail_date(env->arrival_sec + max_lifetime, tmp);
+		cfg_buf_printf(out, "Will-Retry-Until: %s\n", tmp->data);
+	}
+	cfg_buf_fini(&line);
+}
+
+/* head - the header and the start of the text part; pm: the postmaster's copy */
+static void head(const char *to, enum kind kind, int pm, const char *boundary, time_t now,
+                 struct cfg_buf *tmp, struct cfg_buf *out)
+{
+	static const char *const subject[] = {
+	    "Undelivered Mail Returned to Sender", "Mail Delivery Status Report",
+	    "Successful Mail Delivery Report", "Delayed Mail (still being retried)"};
+
+	cfg_buf_reset(tmp);
+	mta_mail_date((long)now, tmp);
+	cfg_buf_printf(out, "Date: %s\n", tmp->data);
 	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
-	cfg_buf_adds(out, verify ? "Subject: Mail Delivery Status Report\n"
-	                         : "Subject: Undelivered Mail Returned to Sender\n");
-	ext(to, &e1);
-	cfg_buf_printf(out, "To: %s\n", e1.data);
-	cfg_buf_adds(out, "Auto-Submitted: auto-replied\n");
+	cfg_buf_printf(out, "Subject: %s\n",
+	               !pm              ? subject[kind]
+	               : kind == K_WARN ? "Postmaster Warning: Delayed Mail"
+	                                : "Postmaster Copy: Undelivered Mail");
+	ext(to, tmp);
+	/* the postmaster's address as cleanup qualifies it: "postmaster@$myorigin" */
+	cfg_buf_printf(out, "To: %s%s%s\n", tmp->data, pm && !strchr(tmp->data, '@') ? "@" : "",
+	               pm && !strchr(tmp->data, '@') ? myorigin : "");
+	cfg_buf_printf(out, "Auto-Submitted: %s\n", pm ? "auto-generated" : "auto-replied");
 	cfg_buf_adds(out, "MIME-Version: 1.0\n");
 	cfg_buf_printf(out,
 	               "Content-Type: multipart/report; report-type=delivery-status;\n"
@@ -103,39 +249,61 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	cfg_buf_adds(out, "Content-Description: Notification\n"
 	                  "Content-Type: text/plain; charset=utf-8\n"
 	                  "Content-Transfer-Encoding: 8bit\n\n");
-	if (verify)
-		cfg_buf_printf(out,
-		               "This is the mail system at host %s.\n\n"
-		               "Enclosed is the mail delivery report that you requested.\n\n"
-		               "                   The mail system\n\n",
-		               myhostname);
-	else
-		cfg_buf_printf(out,
-		               "This is the mail system at host %s.\n\n"
-		               "I'm sorry to have to inform you that your message could not\n"
-		               "be delivered to one or more recipients. It's attached below.\n\n"
-		               "For further assistance, please send mail to postmaster.\n\n"
-		               "If you do so, please include this problem report. You can\n"
-		               "delete your own text from the attached returned message.\n\n"
-		               "                   The mail system\n\n",
-		               myhostname);
-	/* the last bounce record of each recipient */
-	for (size_t i = 0; i < env->nrcpt; i++) {
-		struct qf_log *last = NULL;
+	if (pm) {
+		/* the postmaster's copy has no letter, only the recipients */
+		cfg_buf_addc(out, '\n');
+		return;
+	}
+	cfg_buf_printf(out, "This is the mail system at host %s.\n\n", myhostname);
+	intro(kind, out);
+	cfg_buf_adds(out, "                   The mail system\n\n");
+}
 
-		for (size_t k = 0; k < env->nlogs; k++)
-			if (env->logs[k].idx == i && wanted(env->logs[k].action, verify))
-				last = &env->logs[k];
-		if (last == NULL)
-			continue;
+/* sender_ext - the sender as a notice shows it: the null sender is MAILER-DAEMON@$myhostname */
+static void sender_ext(const char *sender, struct cfg_buf *out)
+{
+	if (*sender == '\0') {
+		cfg_buf_reset(out);
+		cfg_buf_printf(out, "MAILER-DAEMON@%s", myhostname);
+	} else {
+		ext(sender, out);
+	}
+}
+
+/*
+ * compose - the whole notice of this kind for the recipients of env; pm:
+ * the postmaster's copy (notify_classes)
+ */
+static void compose(const char *qid, int fd, struct qf_env *env, const char *to, enum kind kind,
+                    int pm, size_t from, struct cfg_buf *out)
+{
+	struct cfg_buf date, e1, e2, line, content;
+	char boundary[256];
+	time_t now = time(NULL);
+	size_t *sel = cfg_xcalloc(env->nlogs + 1, sizeof(*sel)), nsel;
+	const char *envid = qf_env_attr(env, "envid"), *ret = qf_env_attr(env, "ret");
+	int hdrs;
+
+	cfg_buf_init(&date);
+	cfg_buf_init(&e1);
+	cfg_buf_init(&e2);
+	cfg_buf_init(&line);
+	cfg_buf_init(&content);
+	nsel = pick(env, kind, from, sel);
+	snprintf(boundary, sizeof(boundary), "%s.%ld/%s", qid, (long)now, myhostname);
+	head(to, kind, pm, boundary, now, &e1, out);
+	for (size_t s = 0; s < nsel; s++) {
+		const struct qf_log *l = &env->logs[sel[s]];
+
 		cfg_buf_reset(&line);
-		ext(env->rcpt[i].addr, &e1);
+		ext(env->rcpt[l->idx].addr, &e1);
 		cfg_buf_printf(&line, "<%s>", e1.data);
-		if (strcmp(env->rcpt[i].orig, env->rcpt[i].addr) != 0) {
-			ext(env->rcpt[i].orig, &e2);
+		if (strcmp(env->rcpt[l->idx].orig, env->rcpt[l->idx].addr) != 0) {
+			ext(env->rcpt[l->idx].orig, &e2);
 			cfg_buf_printf(&line, " (expanded from <%s>)", e2.data);
 		}
-		cfg_buf_printf(&line, ": %s", last->text);
+		human(l, &e2);
+		cfg_buf_printf(&line, ": %s", e2.data);
 		wrap(line.data, out);
 		cfg_buf_addc(out, '\n');
 	}
@@ -143,40 +311,36 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	cfg_buf_adds(out, "Content-Description: Delivery report\n"
 	                  "Content-Type: message/delivery-status\n\n");
 	cfg_buf_printf(out, "Reporting-MTA: dns; %s\n", myhostname);
+	if (envid && *envid)
+		cfg_buf_printf(out, "Original-Envelope-Id: %s\n", envid);
 	cfg_buf_printf(out, "X-Postfix-Queue-ID: %s\n", qid);
-	ext(env->sender, &e1);
+	sender_ext(env->sender, &e1);
 	cfg_buf_printf(out, "X-Postfix-Sender: rfc822; %s\n", e1.data);
 	cfg_buf_reset(&date);
 	mta_mail_date(env->arrival_sec, &date);
 	cfg_buf_printf(out, "Arrival-Date: %s\n", date.data);
-	for (size_t i = 0; i < env->nrcpt; i++) {
-		struct qf_log *last = NULL;
-
-		for (size_t k = 0; k < env->nlogs; k++)
-			if (env->logs[k].idx == i && wanted(env->logs[k].action, verify))
-				last = &env->logs[k];
-		if (last == NULL)
-			continue;
-		ext(env->rcpt[i].addr, &e1);
-		cfg_buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", e1.data);
-		cfg_buf_printf(out, "Original-Recipient: rfc822;%s\n", e1.data);
-		cfg_buf_printf(out, "Action: %s\n",
-		               strcmp(last->action, "bounced") == 0 ? "failed" : last->action);
-		cfg_buf_printf(out, "Status: %s\n", last->dsn);
-		cfg_buf_printf(out, "Diagnostic-Code: X-Postfix; %s\n", last->text);
-	}
+	for (size_t s = 0; s < nsel; s++)
+		dsn_fields(env, &env->logs[sel[s]], kind, &e1, out);
 	cfg_buf_printf(out, "\n--%s\n", boundary);
 	qf_read_content(fd, env, &content);
-	ext(env->sender, &e1);
-	if (verify || (bounce_size_limit > 0 && (long)content.len > bounce_size_limit)) {
-		/* too big to return whole: the headers only */
-		char *end = strstr(content.data, "\n\n");
+	sender_ext(env->sender, &e1);
+	/*
+	 * success notices, warnings and the postmaster's copy of a bounce return
+	 * the headers only, as Postfix does; bounces (and a bounce of a bounce)
+	 * the whole message unless RET=HDRS or it is too big
+	 */
+	hdrs = kind != K_BOUNCE || (pm && *env->sender) || (ret && strcmp(ret, "hdrs") == 0)
+	       || (bounce_size_limit > 0 && (long)content.len > bounce_size_limit);
+	if (hdrs) {
+		char *end = strstr(content.data ? content.data : "", "\n\n");
 
 		if (end)
 			cfg_buf_truncate(&content, (size_t)(end - content.data) + 1);
-		cfg_buf_adds(out, "Content-Description: Undelivered Message Headers\n"
-		                  "Content-Type: text/rfc822-headers\n"
-		                  "Content-Transfer-Encoding: 8bit\n\n");
+		cfg_buf_printf(out,
+		               "Content-Description: %s\n"
+		               "Content-Type: text/rfc822-headers\n"
+		               "Content-Transfer-Encoding: 8bit\n\n",
+		               kind == K_TRACE ? "Message Headers" : "Undelivered Message Headers");
 	} else {
 		cfg_buf_adds(out, "Content-Description: Undelivered Message\n"
 		                  "Content-Type: message/rfc822\n"
@@ -187,6 +351,7 @@ static void compose(const char *qid, int fd, struct qf_env *env, const char *to,
 	if (content.len && content.data[content.len - 1] != '\n')
 		cfg_buf_addc(out, '\n');
 	cfg_buf_printf(out, "\n--%s--\n", boundary);
+	free(sel);
 	cfg_buf_fini(&content);
 	cfg_buf_fini(&line);
 	cfg_buf_fini(&e2);
@@ -231,6 +396,55 @@ static int submit(struct mta_server *srv, const char *sender, const char *to,
 	return rc;
 }
 
+/*
+ * zero_units - Postfix's warnings when the warning text would say "0
+ * hour(s)" or "0 day(s)": the times are shown in whole units
+ */
+static void zero_units(void)
+{
+	static const struct {
+		long *value;
+		long unit;
+		const char *param, *name;
+	} tab[] = {{&delay_warning, 3600, "delay_warning_time_hours", "hours"},
+	           {&max_lifetime, 86400, "maximal_queue_lifetime_days", "days"}};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		if (*tab[i].value / tab[i].unit != 0)
+			continue;
+		mta_warn("[built-in]: zero result in delay template conversion of parameter \"%s\"",
+		         tab[i].param);
+		mta_warn("please reduce time unit \"%s\" of \"%s\" in delay template", tab[i].name,
+		         tab[i].param);
+		mta_warn("for instructions see the bounce(5) manual");
+	}
+}
+
+/* is_double_bounce - mail from the null sender or from double_bounce_sender (bare or @domain) */
+static int is_double_bounce(const char *sender)
+{
+	size_t n = strlen(double_bounce_sender);
+
+	return *sender == '\0'
+	       || (strncasecmp(sender, double_bounce_sender, n) == 0
+	           && (sender[n] == '\0' || sender[n] == '@'));
+}
+
+/* copy - the postmaster's copy of a notice to rcpt, from double_bounce_sender; 0 when queued */
+static int copy(struct mta_server *srv, const char *qid, int fd, struct qf_env *env, enum kind kind,
+                const char *rcpt, struct cfg_buf *msg)
+{
+	char newqid[QF_ID_MAX];
+
+	cfg_buf_reset(msg);
+	compose(qid, fd, env, rcpt, kind, 1, 0, msg);
+	if (submit(srv, double_bounce_sender, rcpt, msg, newqid, sizeof(newqid)) < 0)
+		return 1;
+	mta_info("%s: postmaster %s notification: %s", qid,
+	         kind == K_WARN ? "delay" : "non-delivery", newqid);
+	return 0;
+}
+
 /* serve - one request from qmgr */
 static void serve(struct mta_server *srv, int in, int out)
 {
@@ -238,8 +452,12 @@ static void serve(struct mta_server *srv, int in, int out)
 	struct cfg_strvec a, r;
 	struct qf_env env;
 	struct cfg_buf why, msg;
-	const char *qid, *queue;
+	static const char *const what[] = {"non-delivery", "delivery status", "delivery status",
+	                                   "delay"};
+	const char *qid, *queue, *req;
 	char *path = NULL, newqid[QF_ID_MAX];
+	enum kind kind;
+	size_t from;
 	int fd = -1, status = 1;
 
 	(void)out;
@@ -253,6 +471,11 @@ static void serve(struct mta_server *srv, int in, int out)
 		goto done;
 	qid = ipc_get(&a, "queue_id");
 	queue = ipc_get(&a, "queue");
+	req = ipc_get(&a, "request");
+	kind = req && strcmp(req, "trace") == 0  ? K_TRACE
+	       : req && strcmp(req, "warn") == 0 ? K_WARN
+	                                         : K_BOUNCE;
+	from = (size_t)ipc_get_long(&a, "logs_from", 0);
 	if (qid == NULL || queue == NULL || !qf_valid_id(qid) || strchr(queue, '/'))
 		goto reply;
 	path = qf_path(srv->queue_dir, queue, qid);
@@ -261,29 +484,33 @@ static void serve(struct mta_server *srv, int in, int out)
 		mta_warn("%s: cannot read queue file: %s", qid, why.len ? why.data : "open failed");
 		goto reply;
 	}
-	if (*env.sender == '\0' || strcasecmp(env.sender, double_bounce_sender) == 0
-	    || strncasecmp(env.sender, double_bounce_sender, strlen(double_bounce_sender)) == 0) {
-		/* a bounce that bounced: never back to the null sender */
-		if (notify_2bounce && *env.sender == '\0') {
-			compose(qid, fd, &env, twobounce_rcpt, 0, &msg);
-			if (submit(srv, double_bounce_sender, twobounce_rcpt, &msg, newqid,
-			           sizeof(newqid))
-			    == 0) {
-				mta_info("%s: postmaster non-delivery notification: %s", qid,
-				         newqid);
-				status = 0;
-			}
-		} else {
-			status = 0;
-		}
+	if (is_double_bounce(env.sender)) {
+		/*
+		 * a notice about a notice: never back to its sender.  A bounce
+		 * that bounced goes to the postmaster (2bounce, or bounce in
+		 * notify_classes); a postmaster notice that bounced is dropped.
+		 */
+		status = 0;
+		if (kind == K_BOUNCE && *env.sender != '\0')
+			mta_warn("%s: undeliverable postmaster notification discarded", qid);
+		else if (kind == K_BOUNCE && (notify_2bounce || notify_bounce))
+			status = copy(srv, qid, fd, &env, K_BOUNCE, twobounce_rcpt, &msg);
 		goto reply;
 	}
-	compose(qid, fd, &env, env.sender, (env.hflags & QF_H_VERIFY) != 0, &msg);
+	if (kind == K_BOUNCE && (env.hflags & QF_H_VERIFY))
+		kind = K_VERIFY;
+	if (kind == K_WARN)
+		zero_units();
+	compose(qid, fd, &env, env.sender, kind, 0, from, &msg);
 	if (submit(srv, "", env.sender, &msg, newqid, sizeof(newqid)) == 0) {
-		mta_info("%s: sender %s notification: %s", qid,
-		         (env.hflags & QF_H_VERIFY) ? "delivery status" : "non-delivery", newqid);
+		mta_info("%s: sender %s notification: %s", qid, what[kind], newqid);
 		status = 0;
 	}
+	/* the postmaster's copy, when notify_classes asks for one (a failed copy is only logged) */
+	if (status == 0 && kind == K_BOUNCE && notify_bounce)
+		copy(srv, qid, fd, &env, K_BOUNCE, bounce_rcpt, &msg);
+	if (status == 0 && kind == K_WARN && notify_delay)
+		copy(srv, qid, fd, &env, K_WARN, delay_rcpt, &msg);
 reply:
 	ipc_add(&r, "status", "%d", status);
 	ipc_send(&st, &r);
@@ -307,17 +534,24 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_myhostname, &myhostname),
 	    MTA_SET(CFG_P_cleanup_service_name, &cleanup_service),
 	    MTA_SET(CFG_P_double_bounce_sender, &double_bounce_sender),
+	    MTA_SET(CFG_P_myorigin, &myorigin),
 	    MTA_SET(CFG_P_2bounce_notice_recipient, &twobounce_rcpt),
+	    MTA_SET(CFG_P_bounce_notice_recipient, &bounce_rcpt),
+	    MTA_SET(CFG_P_delay_notice_recipient, &delay_rcpt),
 	    MTA_SET(CFG_P_bounce_size_limit, &bounce_size_limit),
+	    MTA_SET(CFG_P_delay_warning_time, &delay_warning),
+	    MTA_SET(CFG_P_maximal_queue_lifetime, &max_lifetime),
 	    MTA_SET(CFG_P_notify_classes, &classes),
 	    MTA_SETTINGS_END,
 	};
 
 	cfg_strvec_init(&classes);
 	mta_conf_get(&srv->conf, tab);
-	for (size_t i = 0; i < classes.n; i++)
-		if (strcasecmp(classes.v[i], "2bounce") == 0)
-			notify_2bounce = 1;
+	for (size_t i = 0; i < classes.n; i++) {
+		notify_2bounce |= strcasecmp(classes.v[i], "2bounce") == 0;
+		notify_bounce |= strcasecmp(classes.v[i], "bounce") == 0;
+		notify_delay |= strcasecmp(classes.v[i], "delay") == 0;
+	}
 	cfg_strvec_fini(&classes);
 }
 

@@ -163,6 +163,11 @@ void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, cons
 	dlv_status_line(r->qid, to, orig, relay, &tm, dsn, status, text);
 }
 
+void dlv_via(struct dlv_req *r, size_t k, const char *relay, const char *action)
+{
+	ipc_add(&r->results, "via", "%zu\t%s\t%s", r->rcpt[k].idx, action, relay);
+}
+
 void dlv_result(struct dlv_req *r, size_t k, const char *status, const char *dsn, const char *text)
 {
 	ipc_add(&r->results, "result", "%zu\t%s\t%s\t%s", r->rcpt[k].idx, status, dsn, text);
@@ -180,6 +185,8 @@ void dlv_status(struct dlv_req *r, size_t k, const char *relay, const char *dsn,
 	cfg_buf_vprintf(&text, fmt, ap);
 	va_end(ap);
 	dlv_log(r, k, q->addr, q->orig, relay, dsn, status, text.data);
+	if (strcmp(status, "sent") == 0)
+		dlv_via(r, k, relay, r->success_action ? r->success_action : "delivered");
 	dlv_result(r, k, status, dsn, text.data);
 	cfg_buf_fini(&text);
 }

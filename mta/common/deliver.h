@@ -30,6 +30,8 @@ struct dlv_req {
 	char *nexthop;
 	char *sender;
 	int verify; /* sendmail -bv: say what would happen, do nothing */
+	/* DSN action of a success, for NOTIFY=SUCCESS notices: "delivered" (default) or "relayed" */
+	const char *success_action;
 	double arrival, active_time, dispatch_time, start_time;
 	int fd; /* the queue file, read-write */
 	struct qf_env env;
@@ -66,6 +68,12 @@ void dlv_status_line(const char *qid, const char *to, const char *orig, const ch
 /* dlv_log - only the status line, for an address reached through recipient k (aliases) */
 void dlv_log(struct dlv_req *r, size_t k, const char *to, const char *orig, const char *relay,
              const char *dsn, const char *status, const char *text);
+/*
+ * dlv_via - tell qmgr where recipient k went and its DSN action
+ * ("delivered", "relayed", "expanded"): the success notice says
+ * "delivery via RELAY: TEXT".  Sent before the recipient's result.
+ */
+void dlv_via(struct dlv_req *r, size_t k, const char *relay, const char *action);
 /* dlv_result - only the result for qmgr */
 void dlv_result(struct dlv_req *r, size_t k, const char *status, const char *dsn, const char *text);
 /*

@@ -231,6 +231,8 @@ static void deliver_one(struct dlv_req *r, size_t k)
 		local_status(&d, 4, "4.3.0", "mail system configuration error");
 	}
 	current.rc = NULL;
+	if (rc.total.status == 0)
+		dlv_via(r, k, "local", rc.expanded ? "expanded" : "delivered");
 	dlv_result(r, k, status_name(rc.total.status), rc.total.dsn,
 	           rc.total.text.data ? rc.total.text.data : "");
 	cfg_htab_free(rc.dup, NULL);

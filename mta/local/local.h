@@ -85,6 +85,7 @@ struct local_rcpt {
 	struct mbx_result total; /* what qmgr hears: the worst outcome */
 	long events;             /* status lines + forwarded copies + duplicates dropped */
 	long lines;              /* status lines written */
+	int expanded;            /* an alias was expanded: a success is DSN action "expanded" */
 	struct cfg_htab *dup;    /* the duplicate filter (duplicate_filter_limit) */
 	struct local_fwd *fwd;   /* copies to forward when the recipient is done */
 	size_t nfwd;

@@ -200,6 +200,7 @@ static void alias_expand(struct local_dlv d, struct local_user u, const char *sp
 
 	d.exp_type = LOCAL_EXP_ALIAS;
 	d.exact_once = 0;
+	d.rc->expanded = 1;
 	if (alias_rights(&d, spec, &u, &pw) == 0) {
 		/* mail for a list with an owner- alias comes back to that owner */
 		owner = alias_owner(name);

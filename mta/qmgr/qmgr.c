@@ -58,6 +58,10 @@ static void msg_free(struct qm_msg *m)
 	Q.nmsgs--;
 	if (m->fd >= 0)
 		close(m->fd);
+	if (m->via)
+		for (size_t i = 0; i < m->env.nrcpt; i++)
+			free(m->via[i]);
+	free(m->via);
 	qf_env_fini(&m->env);
 	free(m);
 }
@@ -101,6 +105,7 @@ static void load(const char *qid)
 	}
 	cfg_buf_fini(&why);
 	m->active_time = qmgr_wall();
+	m->logs0 = m->env.nlogs;
 	m->next = Q.msgs;
 	if (Q.msgs)
 		Q.msgs->prev = m;
@@ -194,19 +199,21 @@ static void bounce_reply(int fd, int revents, void *ctx)
 	mta_stream_fini(&st);
 	close(fd);
 	m->bounce_running = 0;
-	if (ok) {
-		m->env.hflags |= QF_H_BOUNCED;
+	if (ok && m->notice != QM_NOTICE_TRACE) {
+		/* the notice is sent once per message: the fact lives in the queue file */
+		m->env.hflags |= m->notice == QM_NOTICE_BOUNCE ? QF_H_BOUNCED : QF_H_WARNED;
 		qf_set_hflags(m->fd, m->env.hflags);
-	} else {
+	} else if (!ok && m->notice == QM_NOTICE_BOUNCE) {
 		/* not again in this pass: the file waits in deferred/ with its bounce records */
 		m->bounce_failed = 1;
 	}
 	qmgr_job_done(&Q, m);
 }
 
-/* start_bounce - ask the bounce service for a non-delivery notice; 0 when it runs */
-static int start_bounce(struct qm_msg *m)
+/* start_notice - ask the bounce service for a notice (QM_NOTICE_*); 0 when it runs */
+static int start_notice(struct qm_msg *m, int notice)
 {
+	static const char *const req[] = {"bounce", "trace", "warn"};
 	struct mta_stream st;
 	struct cfg_strvec a;
 	int fd = ipc_connect(Q.srv->queue_dir, "private", Q.bounce_service);
@@ -217,9 +224,11 @@ static int start_bounce(struct qm_msg *m)
 	}
 	mta_stream_init(&st, fd, 5);
 	cfg_strvec_init(&a);
-	ipc_add(&a, "request", "bounce");
+	ipc_add(&a, "request", "%s", req[notice]);
 	ipc_add(&a, "queue_id", "%s", m->qid);
 	ipc_add(&a, "queue", "%s", QF_ACTIVE);
+	ipc_add(&a, "logs_from", "%zu", m->logs0);
+	m->notice = notice;
 	ipc_send(&st, &a);
 	cfg_strvec_fini(&a);
 	mta_stream_fini(&st);
@@ -243,6 +252,18 @@ void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *statu
 	if (strcmp(status, "sent") == 0) {
 		qf_set_status(m->fd, r, 'D');
 		r->status = 'D';
+		if ((r->notify & QF_N_SUCCESS) && !(r->notify & QF_N_NEVER)) {
+			/* for the success notice: "ACTION RELAY<TAB>TEXT" */
+			const char *via = m->via && m->via[idx] ? m->via[idx] : "delivered\tnone";
+			size_t n = strcspn(via, "\t");
+			char *action = cfg_xstrndup(via, n), *line;
+
+			line = cfg_xasprintf("%s\t%s", via[n] ? via + n + 1 : "none", text);
+			qf_append_log(m->fd, idx, action, dsn, now, line);
+			m->success++;
+			free(line);
+			free(action);
+		}
 	} else if (strcmp(status, "deliverable") == 0 || strcmp(status, "undeliverable") == 0) {
 		/* sendmail -bv: the verdict goes into the report */
 		qf_append_log(m->fd, idx, status, dsn, now, text);
@@ -257,6 +278,32 @@ void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *statu
 		qf_append_log(m->fd, idx, "deferred", dsn, now, text);
 		m->deferred++;
 	}
+}
+
+void qmgr_via(struct qm_msg *m, size_t idx, const char *action, const char *relay)
+{
+	if (idx >= m->env.nrcpt)
+		return;
+	if (m->via == NULL)
+		m->via = cfg_xcalloc(m->env.nrcpt, sizeof(*m->via));
+	free(m->via[idx]);
+	m->via[idx] = cfg_xasprintf("%s\t%s", action, relay);
+}
+
+/* want_warning - a delay warning is due: old enough, not yet sent, someone waits for it */
+static int want_warning(struct qmgr *q, struct qm_msg *m)
+{
+	if (q->delay_warning <= 0 || m->warn_tried || *m->env.sender == '\0'
+	    || (m->env.hflags & (QF_H_WARNED | QF_H_VERIFY))
+	    || qmgr_wall() < (double)(m->env.arrival_sec + q->delay_warning))
+		return 0;
+	for (size_t i = 0; i < m->env.nrcpt; i++) {
+		unsigned n = m->env.rcpt[i].notify;
+
+		if (m->env.rcpt[i].status == '-' && (n == 0 || (n & QF_N_DELAY)))
+			return 1;
+	}
+	return 0;
 }
 
 /* has_bounces - the file holds bounce records */
@@ -333,7 +380,7 @@ void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 	/* a non-delivery notice first; the file must live until it is queued */
 	if (!(m->env.hflags & QF_H_BOUNCED)
 	    && ((m->env.hflags & QF_H_VERIFY) ? pending == 0 : has_bounces(m))) {
-		if (!m->bounce_failed && start_bounce(m) == 0)
+		if (!m->bounce_failed && start_notice(m, QM_NOTICE_BOUNCE) == 0)
 			return;
 		/*
 		 * No notice now (no bounce service, or it failed): the message
@@ -342,6 +389,17 @@ void qmgr_job_done(struct qmgr *q, struct qm_msg *m)
 		 */
 		mta_info("%s: status=deferred (bounce failed)", m->qid);
 		pending++;
+	}
+	/* the success notice for what was delivered in this pass, then a delay warning */
+	if (m->success && !m->traced) {
+		m->traced = 1;
+		if (start_notice(m, QM_NOTICE_TRACE) == 0)
+			return;
+	}
+	if (pending && want_warning(q, m)) {
+		m->warn_tried = 1;
+		if (start_notice(m, QM_NOTICE_WARN) == 0)
+			return;
 	}
 	if (pending) {
 		struct utimbuf ut;
@@ -507,6 +565,7 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_maximal_queue_lifetime, &Q.max_lifetime),
 	    MTA_SET(CFG_P_bounce_queue_lifetime, &Q.bounce_lifetime),
 	    MTA_SET(CFG_P_bounce_service_name, &Q.bounce_service),
+	    MTA_SET(CFG_P_delay_warning_time, &Q.delay_warning),
 	    MTA_SET(CFG_P_default_filter_nexthop, &Q.filter_nexthop),
 	    MTA_SETTINGS_END,
 	};

@@ -34,8 +34,17 @@ struct qm_msg {
 	int deferred;       /* recipients still pending after this pass */
 	int bounce_running; /* waiting for the bounce service */
 	int bounce_failed;  /* it failed in this pass: the message waits for the next one */
+	int notice;         /* the notice being sent: QM_NOTICE_* */
+	size_t logs0;       /* log records in the file when this pass began */
+	int success;        /* NOTIFY=SUCCESS recipients done in this pass: a success notice */
+	int traced;         /* the success notice was asked for in this pass */
+	int warn_tried;     /* the delay warning was asked for in this pass */
+	char **via;         /* per recipient: "action\trelay" from the agent, until its result */
 	struct qm_msg *prev, *next;
 };
+
+/* the notices qmgr asks the bounce service for */
+enum { QM_NOTICE_BOUNCE, QM_NOTICE_TRACE, QM_NOTICE_WARN };
 
 struct qm_transport;
 
@@ -80,6 +89,7 @@ struct qmgr {
 	size_t nmsgs;
 	long active_limit;
 	long run_delay, min_backoff, max_backoff, max_lifetime, bounce_lifetime;
+	long delay_warning; /* delay_warning_time; 0: no warnings */
 	const char *bounce_service;
 	const char *filter_nexthop; /* default_filter_nexthop */
 	int scan_incoming;          /* rescan wanted */
@@ -103,6 +113,8 @@ void qmgr_log_status(struct qm_msg *m, size_t idx, const char *relay, const char
 /* qmgr_result - record one recipient's outcome */
 void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *status, const char *dsn,
                  const char *text);
+/* qmgr_via - an agent said where recipient idx went and its success action (before its result) */
+void qmgr_via(struct qm_msg *m, size_t idx, const char *action, const char *relay);
 /* qmgr_job_done - a job finished; the message may be complete */
 void qmgr_job_done(struct qmgr *q, struct qm_msg *m);
 /* qmgr_wall - wall-clock seconds */

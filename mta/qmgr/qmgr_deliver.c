@@ -297,6 +297,17 @@ static int read_results(struct qm_job *lead, struct qm_job *j)
 			char *v, *f[4];
 			int nf = 0;
 
+			if (strncmp(a.v[i], "via=", 4) == 0) {
+				/* idx, action, relay: the result of idx follows */
+				char *end, *t = strchr(a.v[i] + 4, '\t'), *t2;
+				size_t idx = (size_t)strtoul(a.v[i] + 4, &end, 10);
+
+				if (t && end == t && (t2 = strchr(t + 1, '\t')) != NULL) {
+					*t2 = '\0';
+					qmgr_via(j->msg, idx, t + 1, t2 + 1);
+				}
+				continue;
+			}
 			if (strncmp(a.v[i], "result=", 7) != 0)
 				continue;
 			v = a.v[i] + 7;

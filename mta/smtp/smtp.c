@@ -313,6 +313,7 @@ static void deliver(struct dlv_req *r)
 	memset(&s, 0, sizeof(s));
 	s.cfg = &CFG;
 	s.req = r;
+	r->success_action = "relayed"; /* the next hop hears no NOTIFY: we report */
 	s.rs = cfg_xcalloc(r->n + 1, sizeof(*s.rs));
 	for (size_t k = 0; k < r->n; k++)
 		cfg_buf_init(&s.rs[k].why);
