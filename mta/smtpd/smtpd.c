@@ -161,6 +161,7 @@ void smtpd_transaction_reset(struct smtpd *s)
 	cfg_strvec_clear(&s->bcc);
 	s->in_bdat = s->bdat_failed = 0;
 	s->data_bytes = 0;
+	smtpd_xforward_reset(s);
 }
 
 /* smtpd_helo_reset - forget HELO/EHLO (and the transaction) */
@@ -283,6 +284,7 @@ void smtpd_client_changed(struct smtpd *s)
 {
 	s->in_mynetworks = smtpd_check_mynetworks(s);
 	s->xclient_ok = cfg.xclient_hosts && match_host(cfg.xclient_hosts, s->name, s->addr) > 0;
+	s->xforward_ok = cfg.xforward_hosts && match_host(cfg.xforward_hosts, s->name, s->addr) > 0;
 	s->bare_nl_mode = 0;
 	if (strcasecmp(cfg.forbid_bare_nl, "yes") == 0
 	    || strcasecmp(cfg.forbid_bare_nl, "normalize") == 0)
