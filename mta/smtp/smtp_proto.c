@@ -235,6 +235,8 @@ int smtp_transaction(struct smtp_state *s, struct smtp_session *sess)
 	} else if ((sess->features & SMTP_F_SIZE) && sess->size_limit > 0
 	           && s->size > sess->size_limit) {
 		rc = too_big(&t);
+	} else if (smtp_xforward(s, sess) < 0) {
+		rc = lost(&t, "sending XFORWARD", t.open, t.nopen);
 	} else {
 		if (pipelined) {
 			queue_envelope(&t, sess, downgrade);
