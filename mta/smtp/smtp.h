@@ -199,8 +199,8 @@ int smtp_say(struct smtp_session *sess, long timeout, const char *verb, const ch
 /* smtp_xforward.c */
 /* smtp_xforward_feature - the announced attribute bits of an EHLO "XFORWARD a b..." line */
 unsigned smtp_xforward_feature(const struct cfg_strvec *words);
-/* smtp_xforward - XFORWARD the original client before MAIL; 0, or -1 (connection lost) */
-int smtp_xforward(struct smtp_state *s, struct smtp_session *sess);
+/* smtp_xforward - XFORWARD the original client before MAIL; NULL, or "sending ..." when lost */
+const char *smtp_xforward(struct smtp_state *s, struct smtp_session *sess);
 
 /* smtp_tls.c */
 /* smtp_tls_init - the TLS and SASL settings and contexts (before privileges drop) */

@@ -96,21 +96,23 @@ static int say(struct smtp_state *s, struct smtp_session *sess, const char *args
 	return 0;
 }
 
-int smtp_xforward(struct smtp_state *s, struct smtp_session *sess)
+const char *smtp_xforward(struct smtp_state *s, struct smtp_session *sess)
 {
 	/* the first command names the client, the second the rest */
 	static const size_t split = 3;
 	struct cfg_buf cmd;
-	int rc = 0;
+	const char *lost = NULL;
 
 	if (!s->cfg->send_xforward || sess->xforward == 0)
-		return 0;
+		return NULL;
 	cfg_buf_init(&cmd);
-	for (size_t k = 0; k <= NXATTRS && rc == 0; k++) {
+	for (size_t k = 0; k <= NXATTRS && lost == NULL; k++) {
 		const char *v;
 
 		if ((k == split || k == NXATTRS) && cmd.len > 0) {
-			rc = say(s, sess, cmd.data);
+			if (say(s, sess, cmd.data) < 0)
+				lost = k == split ? "sending XFORWARD name/address"
+				                  : "sending XFORWARD protocol/helo_name";
 			cfg_buf_reset(&cmd);
 		}
 		if (k == NXATTRS || !(sess->xforward & (1u << k)) || !(v = value(s->req, k)))
@@ -119,5 +121,5 @@ int smtp_xforward(struct smtp_state *s, struct smtp_session *sess)
 		xtext(&cmd, v);
 	}
 	cfg_buf_fini(&cmd);
-	return rc;
+	return lost;
 }

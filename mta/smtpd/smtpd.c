@@ -473,6 +473,7 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 		}
 	}
 	smtpd_client_changed(&s);
+	smtpd_xforward_connect(&s);
 	mta_info("connect from %s", s.log_client);
 	if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
 		session(&s);

@@ -118,6 +118,7 @@ struct smtpd {
 	int in_mynetworks;
 	int xclient_ok;
 	int xforward_ok;
+	int local_rewrite; /* the connection's rewrite context is local (XCLIENT keeps it) */
 	struct smtpd_xforward xf;
 	int bare_nl_mode;    /* 0 no, 1 normalize, 2 reject */
 	struct mta_tls *tls; /* the TLS session, NULL in plaintext */
@@ -194,7 +195,9 @@ const char *smtpd_xforward_ehlo(void);
 void smtpd_xforward_reset(struct smtpd *s);
 /* smtpd_xforward_log - ", orig_queue_id=ID, orig_client=NAME[ADDR]" for the client= line */
 void smtpd_xforward_log(const struct smtpd *s, struct cfg_buf *out);
-/* smtpd_xforward_context - the rewrite context: SOURCE= when forwarded, else by the client */
+/* smtpd_xforward_connect - the rewrite context of the connection, before any XCLIENT */
+void smtpd_xforward_connect(struct smtpd *s);
+/* smtpd_xforward_context - the rewrite context: SOURCE= when forwarded, else the connection's */
 const char *smtpd_xforward_context(const struct smtpd *s);
 /* smtpd_xforward_attrs - the log_* attributes for cleanup, when anything was forwarded */
 void smtpd_xforward_attrs(const struct smtpd *s, struct cfg_strvec *a);

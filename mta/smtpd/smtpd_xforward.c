@@ -197,18 +197,23 @@ void smtpd_xforward_log(const struct smtpd *s, struct cfg_buf *out)
 }
 
 /*
- * smtpd_xforward_context - the rewrite context: SOURCE= when forwarded, else
- * "local" for a client on a loopback address (Postfix's default
- * local_header_rewrite_clients = permit_inet_interfaces, as cleanup judges
- * it), "remote" for others
+ * smtpd_xforward_connect - "local" for a connection from a loopback address
+ * (Postfix's default local_header_rewrite_clients = permit_inet_interfaces,
+ * as cleanup judges it), "remote" for others; decided once, as Postfix does:
+ * XCLIENT does not change it
  */
+void smtpd_xforward_connect(struct smtpd *s)
+{
+	s->local_rewrite = strncmp(s->addr, "127.", 4) == 0 || strcmp(s->addr, "::1") == 0;
+}
+
+/* smtpd_xforward_context - the rewrite context: SOURCE= when forwarded, else the connection's */
 const char *smtpd_xforward_context(const struct smtpd *s)
 {
 	const char *src = s->xf.v[XF_SOURCE];
 
 	if (src == NULL)
-		return strncmp(s->addr, "127.", 4) == 0 || strcmp(s->addr, "::1") == 0 ? "local"
-		                                                                       : "remote";
+		return s->local_rewrite ? "local" : "remote";
 	return strcasecmp(src, "LOCAL") == 0 ? "local" : "remote";
 }
 
