@@ -81,8 +81,12 @@ static const char *value(const struct dlv_req *r, size_t k)
 	return v && *v && strcmp(v, "unknown") != 0 ? v : NULL;
 }
 
-/* say - one XFORWARD command and its reply; 0, or -1 when the connection is lost */
-static int say(struct smtp_state *s, struct smtp_session *sess, const char *args)
+/*
+ * say - one XFORWARD command ("XFORWARD name/address") and its reply; 0, or
+ * -1 when the connection is lost.  A refusal is only a warning: the mail
+ * goes on without it, as in Postfix.
+ */
+static int say(struct smtp_state *s, struct smtp_session *sess, const char *args, const char *what)
 {
 	int code;
 
@@ -91,15 +95,17 @@ static int say(struct smtp_state *s, struct smtp_session *sess, const char *args
 	if ((code = smtp_reply(sess, s->cfg->xforward_timeout)) < 0)
 		return -1;
 	if (code / 100 != 2)
-		mta_warn("%s: host %s said: %s (in reply to XFORWARD command)", s->req->qid,
-		         sess->label, sess->reply.data);
+		mta_warn("host %s said: %s (in reply to %s command)", sess->relay, sess->reply.data,
+		         what);
 	return 0;
 }
 
 const char *smtp_xforward(struct smtp_state *s, struct smtp_session *sess)
 {
-	/* the first command names the client, the second the rest */
+	/* the first command names the client, the second the rest; how Postfix calls them */
 	static const size_t split = 3;
+	static const char *const sending[] = {"sending XFORWARD name/address",
+	                                      "sending XFORWARD helo/protocol"};
 	struct cfg_buf cmd;
 	const char *lost = NULL;
 
@@ -110,9 +116,10 @@ const char *smtp_xforward(struct smtp_state *s, struct smtp_session *sess)
 		const char *v;
 
 		if ((k == split || k == NXATTRS) && cmd.len > 0) {
-			if (say(s, sess, cmd.data) < 0)
-				lost = k == split ? "sending XFORWARD name/address"
-				                  : "sending XFORWARD protocol/helo_name";
+			const char *what = sending[k == split ? 0 : 1];
+
+			if (say(s, sess, cmd.data, what + strlen("sending ")) < 0)
+				lost = what;
 			cfg_buf_reset(&cmd);
 		}
 		if (k == NXATTRS || !(sess->xforward & (1u << k)) || !(v = value(s->req, k)))

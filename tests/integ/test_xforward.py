@@ -213,14 +213,14 @@ def test_unauthorized():
 class Server:
     """A next hop that announces XFORWARD (with these attributes) and notes the commands."""
 
-    def __init__(self, announce, reinject=None, header=b"", silent=False):
+    def __init__(self, announce, reinject=None, header=b"", xreply="250 2.0.0 Ok"):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(5)
         self.port = self.sock.getsockname()[1]
         self.announce, self.reinject, self.header = announce, reinject, header
         self.commands = []
-        self.silent = silent  # XFORWARD gets no reply
+        self.xreply = xreply  # the reply to XFORWARD; None: none at all
         threading.Thread(target=self.serve, daemon=True).start()
 
     def serve(self):
@@ -244,7 +244,9 @@ class Server:
             cmd = raw.decode("latin-1").rstrip("\r\n")
             self.commands.append(cmd)
             verb = cmd.split(" ")[0].upper()
-            if verb == "XFORWARD" and self.silent:
+            if verb == "XFORWARD" and self.xreply != "250 2.0.0 Ok":
+                if self.xreply:
+                    say(self.xreply)
                 continue
             if verb in ("EHLO", "LHLO"):
                 say("250-filter.example\r\n250-XFORWARD %s\r\n250 8BITMIME" % self.announce)
@@ -324,9 +326,10 @@ def test_client():
 
 
 def test_lmtp_timeout():
-    """lmtp_send_xforward_command; smtp_xforward_timeout for a server that never answers."""
+    """lmtp_send_xforward_command; a refused XFORWARD; smtp_xforward_timeout."""
     lmtp = Server("NAME ADDR IDENT")
-    mute = Server("NAME ADDR PROTO HELO SOURCE PORT IDENT", silent=True)
+    mute = Server("NAME ADDR PROTO HELO SOURCE PORT IDENT", xreply=None)
+    refuse = Server("HELO IDENT", xreply="451 4.3.0 not now")
     inst = instance("lmtp_send_xforward_command = yes\n"
                     "smtp_send_xforward_command = yes\n"
                     "smtp_xforward_timeout = 1s\n"
@@ -334,10 +337,12 @@ def test_lmtp_timeout():
                     "transport_maps = texthash:$config_directory/transport\n",
                     "xlmtp     unix  -       -       n       -       -       lmtp\n")
     inst.write("transport", "lmtp.example xlmtp:inet:[127.0.0.1]:%d\n"
-                            "mute.example smtp:[127.0.0.1]:%d\n" % (lmtp.port, mute.port))
+                            "mute.example smtp:[127.0.0.1]:%d\n"
+                            "refuse.example smtp:[127.0.0.1]:%d\n" % (lmtp.port, mute.port,
+                                                                       refuse.port))
     inst.start()
     qids = []
-    for rcpt in ("x@lmtp.example", "y@mute.example"):
+    for rcpt in ("x@lmtp.example", "y@mute.example", "z@refuse.example"):
         s = inst.session()
         s.cmd("XCLIENT ADDR=192.0.2.10 NAME=trusted.example.net")
         s.cmd("EHLO origin.example")
@@ -354,9 +359,14 @@ def test_lmtp_timeout():
                                       log_lines(inst, r"to=<y@mute.example>.*status=")],
             ["status=deferred (conversation with 127.0.0.1[127.0.0.1] timed out "
              "while sending XFORWARD name/address)"])
+    R.true("refused XFORWARD: sent anyway", inst.wait_log(r"to=<z@refuse.example>.*status=sent"))
+    R.check("refused XFORWARD: a warning",
+            log_lines(inst, r"^warning: host .* said: "),
+            ["warning: host 127.0.0.1[127.0.0.1]:%d said: 451 4.3.0 not now (in reply to "
+             "XFORWARD helo/protocol command)" % refuse.port])
     inst.cleanup()
-    lmtp.close()
-    mute.close()
+    for srv in (lmtp, mute, refuse):
+        srv.close()
 
 
 def test_filter_loop():
