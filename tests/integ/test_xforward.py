@@ -22,13 +22,12 @@ Postfix instance (127.0.0.1, a free port, a temporary directory).
 """
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkit  # noqa: E402
+import test_content  # noqa: E402  (its Filter's listener, its Postfix Oracle)
 
 R = pkit.Results("xforward")
 ORACLE = bool(os.environ.get("POSTKIT_ORACLE"))
@@ -113,7 +112,6 @@ DISCONNECT = ("disconnect from localhost[127.0.0.1] helo=1 ehlo=1 xforward=14/35
 def instance(main_extra="", master_extra=""):
     """A postkit instance, or Postfix's with POSTKIT_ORACLE=1."""
     if ORACLE:
-        import test_content
         return test_content.Oracle(main_extra, master_extra)
     return pkit.Instance(main_extra, master_extra)
 
@@ -210,26 +208,14 @@ def test_unauthorized():
     inst.cleanup()
 
 
-class Server:
+class Server(test_content.Filter):
     """A next hop that announces XFORWARD (with these attributes) and notes the commands."""
 
     def __init__(self, announce, reinject=None, header=b"", xreply="250 2.0.0 Ok"):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.port = self.sock.getsockname()[1]
         self.announce, self.reinject, self.header = announce, reinject, header
         self.commands = []
         self.xreply = xreply  # the reply to XFORWARD; None: none at all
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+        super().__init__(reinject)  # listens, and runs session() per connection
 
     def session(self, conn):
         f = conn.makefile("rwb")
@@ -284,8 +270,6 @@ class Server:
         bad = [r for r in replies if not r.startswith("250")]
         return bad[0] if bad else "250 2.0.0 Ok: filtered"
 
-    def close(self):
-        self.sock.close()
 
 
 def test_client():
