@@ -71,8 +71,8 @@ static const char *valid_addr(struct smtpd *s, const char *v)
 }
 
 /*
- * check_value - the value of attribute k, decoded and checked: NULL when
- * unavailable; sets *bad (the reply is given) when refused
+ * check_value - the value of attribute k, decoded, neutered and checked:
+ * NULL when unavailable; sets *bad (the reply is given) when refused
  */
 static char *check_value(struct smtpd *s, int k, const char *raw, int *bad)
 {
@@ -80,10 +80,12 @@ static char *check_value(struct smtpd *s, int k, const char *raw, int *bad)
 	const char *a;
 
 	*bad = 0;
+	smtpd_xtext_decode(v);
+	neuter(v); /* before the checks: "NAME=a+20b" is "Bad NAME syntax: a?b" */
 	if (strlen(raw) > XF_VALUE_MAX) { /* as sent, before xtext decoding */
 		smtpd_reply(s, "501 5.5.4 Error: attribute value too long");
 		*bad = 1;
-	} else if (smtpd_xtext_decode(v), strcmp(v, XF_UNAVAILABLE) == 0) {
+	} else if (strcmp(v, XF_UNAVAILABLE) == 0) {
 		/* unknown name, port and protocol are logged as "unknown" */
 		free(v);
 		return k == XF_NAME || k == XF_PORT || k == XF_PROTO ? cfg_xstrdup("unknown")
@@ -100,8 +102,6 @@ static char *check_value(struct smtpd *s, int k, const char *raw, int *bad)
 		*bad = 1;
 	} else if (k == XF_SOURCE && strcasecmp(v, "LOCAL") && strcasecmp(v, "REMOTE")) {
 		*bad = 1;
-	} else if (k == XF_PROTO || k == XF_HELO || k == XF_IDENT) {
-		neuter(v);
 	}
 	if (*bad && strlen(raw) <= XF_VALUE_MAX)
 		smtpd_reply(s, "501 5.5.4 Bad %s syntax: %s", xf_names[k], v);

@@ -49,6 +49,10 @@ COMMANDS = [
     ("XFORWARD NAME=bad_name!", "501 5.5.4 Bad NAME syntax: bad_name!"),
     ("XFORWARD NAME=192.0.2.5", "501 5.5.4 Bad NAME syntax: 192.0.2.5"),
     ("XFORWARD NAME=a+3Db", "501 5.5.4 Bad NAME syntax: a=b"),
+    ("XFORWARD NAME=a+0D+0Ab", "501 5.5.4 Bad NAME syntax: a??b"),
+    ("XFORWARD NAME=a+20b", "501 5.5.4 Bad NAME syntax: a?b"),
+    ("XFORWARD SOURCE=x+0Ay", "501 5.5.4 Bad SOURCE syntax: x?y"),
+    ("XFORWARD FOO+0A=1", "501 5.5.4 Bad XFORWARD attribute name: FOO+0A"),
     ("XFORWARD NAME=[TEMPUNAVAIL]", "501 5.5.4 Bad NAME syntax: [TEMPUNAVAIL]"),
     ("XFORWARD ADDR=notanip", "501 5.5.4 Bad ADDR syntax: notanip"),
     ("XFORWARD ADDR=IPV6:2001:db8::1", "501 5.5.4 Bad ADDR syntax: IPV6:2001:db8::1"),
@@ -105,8 +109,8 @@ QUEUE_FILE = [
     "named_attribute: log_helo_name=h???????:???x",
     "named_attribute: log_protocol_name=a?b?:?x",
 ]
-DISCONNECT = ("disconnect from localhost[127.0.0.1] helo=1 ehlo=1 xforward=14/35 mail=8 rcpt=8 "
-              "data=8 rset=1 quit=1 commands=42/63")
+DISCONNECT = ("disconnect from localhost[127.0.0.1] helo=1 ehlo=1 xforward=14/39 mail=8 rcpt=8 "
+              "data=8 rset=1 quit=1 commands=42/67")
 
 
 def instance(main_extra="", master_extra=""):
