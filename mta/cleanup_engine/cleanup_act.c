@@ -71,8 +71,14 @@ void cleanup_log_context(struct cleanup *c, struct cfg_buf *out)
 	const char *addr = cleanup_attr(c, "client_addr");
 	const char *proto = cleanup_attr(c, "protocol");
 	const char *helo = cleanup_attr(c, "helo");
+	const char *origin = cleanup_attr(c, "log_message_origin");
 
-	if (name && addr)
+	if (origin) {
+		/* the original client that smtpd learned from XFORWARD */
+		proto = cleanup_attr(c, "log_protocol_name");
+		helo = cleanup_attr(c, "log_helo_name");
+		cfg_buf_printf(out, " from %s;", origin);
+	} else if (name && addr)
 		cfg_buf_printf(out, " from %s[%s];", name, addr);
 	else
 		cfg_buf_adds(out, " from local;");

@@ -72,6 +72,8 @@ static const struct setting settings[] = {
     S(smtp_defer_if_no_mx_address_found, CFG_P_lmtp_defer_if_no_mx_address_found, defer_no_mx_addr),
     S(smtp_discard_ehlo_keywords, CFG_P_lmtp_discard_lhlo_keywords, discard_ehlo),
     S(smtp_host_lookup, CFG_P_lmtp_host_lookup, host_lookup),
+    S(smtp_send_xforward_command, CFG_P_lmtp_send_xforward_command, send_xforward),
+    S(smtp_xforward_timeout, CFG_P_lmtp_xforward_timeout, xforward_timeout),
     S(inet_protocols, CFG_P_inet_protocols, protocols),
 };
 

@@ -81,6 +81,8 @@ struct smtp_cfg {
 	struct cfg_strvec tls_policy_maps, verify_match;
 	struct mta_tls_ctx *tls_may, *tls_mand; /* opportunistic and mandatory contexts */
 	int sasl_enable, sender_auth;
+	int send_xforward; /* smtp_send_xforward_command */
+	long xforward_timeout;
 	struct cfg_strvec sasl_passwd_maps, sasl_filter;
 	unsigned sasl_deny, sasl_require, sasl_tls_deny, sasl_tls_require;
 };
@@ -109,6 +111,7 @@ struct smtp_session {
 	char label[1200];     /* "host[addr]" as replies are quoted */
 	char relay_log[1340]; /* relay, plus ", conn_use=N" once reused */
 	unsigned features;
+	unsigned xforward; /* the XFORWARD attributes announced (smtp_xforward.c) */
 	long size_limit;
 	int uses; /* mail transactions so far */
 	double opened;
@@ -192,6 +195,12 @@ int smtp_ehlo(struct smtp_state *s, struct smtp_session *sess, char *dsn, size_t
               struct cfg_buf *why);
 /* smtp_say - send one command line now; 0 or -1 */
 int smtp_say(struct smtp_session *sess, long timeout, const char *verb, const char *arg);
+
+/* smtp_xforward.c */
+/* smtp_xforward_feature - the announced attribute bits of an EHLO "XFORWARD a b..." line */
+unsigned smtp_xforward_feature(const struct cfg_strvec *words);
+/* smtp_xforward - XFORWARD the original client before MAIL; NULL, or "sending ..." when lost */
+const char *smtp_xforward(struct smtp_state *s, struct smtp_session *sess);
 
 /* smtp_tls.c */
 /* smtp_tls_init - the TLS and SASL settings and contexts (before privileges drop) */

@@ -198,7 +198,9 @@ static void ehlo_features(struct smtp_cfg *cfg, struct smtp_session *sess)
 				cfg_strvec_add(&sess->auth, w.v[0] + 5);
 			for (size_t k = 1; k < w.n; k++)
 				cfg_strvec_add(&sess->auth, w.v[k]);
-		} else if (strcasecmp(w.v[0], "PIPELINING") == 0)
+		} else if (strcasecmp(w.v[0], "XFORWARD") == 0)
+			sess->xforward = smtp_xforward_feature(&w);
+		else if (strcasecmp(w.v[0], "PIPELINING") == 0)
 			sess->features |= SMTP_F_PIPELINING;
 		else if (strcasecmp(w.v[0], "8BITMIME") == 0)
 			sess->features |= SMTP_F_8BITMIME;
@@ -283,6 +285,7 @@ int smtp_ehlo(struct smtp_state *s, struct smtp_session *sess, char *dsn, size_t
 
 	/* what the server said before TLS counts no more */
 	sess->features = 0;
+	sess->xforward = 0;
 	sess->size_limit = 0;
 	cfg_strvec_clear(&sess->auth);
 	if (smtp_say(sess, s->cfg->helo_timeout, hello, s->cfg->helo_name) < 0

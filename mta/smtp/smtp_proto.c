@@ -214,6 +214,7 @@ int smtp_transaction(struct smtp_state *s, struct smtp_session *sess)
 	int downgrade = s->eightbit && !(sess->features & SMTP_F_8BITMIME);
 	int pipelined = (sess->features & SMTP_F_PIPELINING) != 0;
 	int rc = -1;
+	const char *xf_lost;
 
 	memset(&t, 0, sizeof(t));
 	t.s = s;
@@ -235,6 +236,8 @@ int smtp_transaction(struct smtp_state *s, struct smtp_session *sess)
 	} else if ((sess->features & SMTP_F_SIZE) && sess->size_limit > 0
 	           && s->size > sess->size_limit) {
 		rc = too_big(&t);
+	} else if ((xf_lost = smtp_xforward(s, sess)) != NULL) {
+		rc = lost(&t, xf_lost, t.open, t.nopen);
 	} else {
 		if (pipelined) {
 			queue_envelope(&t, sess, downgrade);

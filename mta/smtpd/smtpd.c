@@ -163,6 +163,7 @@ void smtpd_transaction_reset(struct smtpd *s)
 	cfg_strvec_clear(&s->bcc);
 	s->in_bdat = s->bdat_failed = 0;
 	s->data_bytes = 0;
+	smtpd_xforward_reset(s);
 }
 
 /* smtpd_helo_reset - forget HELO/EHLO (and the transaction) */
@@ -285,6 +286,7 @@ void smtpd_client_changed(struct smtpd *s)
 {
 	s->in_mynetworks = smtpd_check_mynetworks(s);
 	s->xclient_ok = cfg.xclient_hosts && match_host(cfg.xclient_hosts, s->name, s->addr) > 0;
+	s->xforward_ok = cfg.xforward_hosts && match_host(cfg.xforward_hosts, s->name, s->addr) > 0;
 	s->bare_nl_mode = 0;
 	if (strcasecmp(cfg.forbid_bare_nl, "yes") == 0
 	    || strcasecmp(cfg.forbid_bare_nl, "normalize") == 0)
@@ -531,8 +533,12 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 			s.sasl_username = cfg_xstrdup(who->sasl_user);
 		}
 	}
-	/* permit_inet_interfaces, as Postfix: the socket's peer, whatever XCLIENT says later */
-	s.peer_own = rslv_is_our_addr(cfg.rslv, s.addr);
+	/*
+	 * local_header_rewrite_clients = permit_inet_interfaces (its default;
+	 * other values are refused), as Postfix judges it: the socket's peer,
+	 * whatever XCLIENT says later
+	 */
+	s.local_rewrite = rslv_is_our_addr(cfg.rslv, s.addr);
 	smtpd_client_changed(&s);
 	mta_info("connect from %s", s.log_client);
 	if (who == NULL && smtpd_anvil_connect(&s) < 0)

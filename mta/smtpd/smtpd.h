@@ -48,6 +48,7 @@ struct smtpd_cfg {
 	struct cfg_strvec canon_maps, rcpt_canon_maps; /* a listed address is valid */
 	struct match_list *mynetworks;
 	struct match_list *xclient_hosts;
+	struct match_list *xforward_hosts;
 	struct match_list *bare_nl_exclusions;
 	struct rslv *rslv;
 	int access_parent_style;   /* smtpd_access_maps in parent_domain_matches_subdomains */
@@ -88,6 +89,13 @@ struct smtpd_rcpt {
 
 struct cleanup;
 
+/* the XFORWARD attributes of the next transaction (smtpd_xforward.c) */
+#define SMTPD_XF_COUNT 7
+struct smtpd_xforward {
+	char *v[SMTPD_XF_COUNT]; /* NAME ADDR PROTO HELO SOURCE PORT IDENT; NULL: unavailable */
+	unsigned given;          /* a bit per attribute a command named */
+};
+
 struct smtpd {
 	struct mta_server *srv;
 	struct smtpd_cfg *cfg;
@@ -110,6 +118,10 @@ struct smtpd {
 	int in_mynetworks;
 	int xclient_ok;
 	int anvil_open;      /* anvil counts this connection (smtpd_anvil.c) */
+	int xforward_ok;
+	/* the real peer (not XCLIENT's) is one of our interfaces: rewrite context local */
+	int local_rewrite;
+	struct smtpd_xforward xf;
 	int bare_nl_mode;    /* 0 no, 1 normalize, 2 reject */
 	struct mta_tls *tls; /* the TLS session, NULL in plaintext */
 	char *sasl_method;   /* after a successful AUTH, else NULL */
@@ -140,7 +152,6 @@ struct smtpd {
 	int quit;
 	int dead;           /* connection lost or must close */
 	int ill_pipelining; /* "improper command pipelining" was logged for this session */
-	int peer_own;       /* the real peer (not XCLIENT's) is one of our interface addresses */
 	char *denied;       /* client refused at connect (no smtpd_delay_reject) */
 	struct smtpd_count *counts;
 	size_t ncounts;
@@ -185,6 +196,22 @@ void smtpd_log_reject(struct smtpd *s, const char *what, const char *stage, cons
                       const char *rcpt_ext);
 /* smtpd_transaction_reset - forget sender, recipients, queue file */
 void smtpd_transaction_reset(struct smtpd *s);
+
+/* smtpd_xforward.c */
+/* smtpd_xforward_cmd - XFORWARD attr=value... */
+int smtpd_xforward_cmd(struct smtpd *s, const char *arg);
+/* smtpd_xforward_ehlo - the EHLO keyword line */
+const char *smtpd_xforward_ehlo(void);
+/* smtpd_xforward_reset - forget the forwarded attributes (end of a transaction) */
+void smtpd_xforward_reset(struct smtpd *s);
+/* smtpd_xforward_log - ", orig_queue_id=ID, orig_client=NAME[ADDR]" for the client= line */
+void smtpd_xforward_log(const struct smtpd *s, struct cfg_buf *out);
+/* smtpd_xforward_context - the rewrite context: SOURCE= when forwarded, else the connection's */
+const char *smtpd_xforward_context(const struct smtpd *s);
+/* smtpd_xforward_attrs - the log_* attributes for cleanup, when anything was forwarded */
+void smtpd_xforward_attrs(const struct smtpd *s, struct cfg_strvec *a);
+/* smtpd_xtext_decode - RFC 3461 xtext, decoded in place (smtpd_cmd.c) */
+void smtpd_xtext_decode(char *p);
 
 /* smtpd_tls.c */
 /* smtpd_tls_init - the TLS settings and context (fatal on a bad one, as Postfix) */

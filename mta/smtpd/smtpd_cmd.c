@@ -90,6 +90,8 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 	if (s->xclient_ok && !discarded(s, "XCLIENT"))
 		cfg_strvec_add(&kw, "XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR "
 		                    "DESTPORT");
+	if (s->xforward_ok && !discarded(s, "XFORWARD"))
+		cfg_strvec_add(&kw, smtpd_xforward_ehlo());
 	if (!discarded(s, "ENHANCEDSTATUSCODES"))
 		cfg_strvec_add(&kw, "ENHANCEDSTATUSCODES");
 	if (!discarded(s, "8BITMIME"))
@@ -111,8 +113,8 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 	return 0;
 }
 
-/* xtext_decode - RFC 3461 xtext in place */
-static void xtext_decode(char *p)
+/* smtpd_xtext_decode - RFC 3461 xtext in place */
+void smtpd_xtext_decode(char *p)
 {
 	char *d = p;
 
@@ -247,7 +249,7 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 			if (s->sasl_username && strcmp(prm + 5, "<>") != 0) {
 				free(s->sasl_sender);
 				s->sasl_sender = cfg_xstrdup(prm + 5);
-				xtext_decode(s->sasl_sender);
+				smtpd_xtext_decode(s->sasl_sender);
 			}
 		} else if (strncasecmp(prm, "RET=", 4) == 0 || strncasecmp(prm, "ENVID=", 6) == 0) {
 			/* DSN return/envelope id are accepted as given */
@@ -355,7 +357,7 @@ static int rcpt_cmd(struct smtpd *s, const char *arg)
 		} else if (strncasecmp(prm, "ORCPT=", 6) == 0) {
 			free(orcpt);
 			orcpt = cfg_xstrdup(prm + 6);
-			xtext_decode(orcpt);
+			smtpd_xtext_decode(orcpt);
 		} else {
 			smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
 			addr_path_fini(&p);
@@ -588,7 +590,7 @@ static int xclient_cmd(struct smtpd *s, const char *arg)
 			int unavail = strcasecmp(val, "[UNAVAILABLE]") == 0
 			              || strcasecmp(val, "[TEMPUNAVAIL]") == 0;
 
-			xtext_decode(val);
+			smtpd_xtext_decode(val);
 			if (strcasecmp(name, "NAME") == 0) {
 				snprintf(s->name, sizeof(s->name), "%s", unavail ? "unknown" : val);
 			} else if (strcasecmp(name, "REVERSE_NAME") == 0) {
@@ -621,6 +623,7 @@ const struct smtpd_cmd smtpd_cmds[] = {
     {"HELO", helo_cmd, CMD_JUNK | CMD_PRE_TLS | CMD_LAST},
     {"EHLO", ehlo_cmd, CMD_JUNK | CMD_PRE_TLS | CMD_LAST},
     {"XCLIENT", xclient_cmd, CMD_JUNK | CMD_LAST},
+    {"XFORWARD", smtpd_xforward_cmd, 0},
     {"STARTTLS", smtpd_starttls_cmd, CMD_PRE_TLS | CMD_LAST},
     {"AUTH", smtpd_auth_cmd, 0},
     {"MAIL", mail_cmd, 0},

@@ -70,13 +70,19 @@ int smtpd_open_queue(struct smtpd *s)
 		return -1;
 	}
 	snprintf(s->qid, sizeof(s->qid), "%s", cleanup_queue_id(s->cln));
-	if (s->sasl_username)
-		mta_info("%s: client=%s, sasl_method=%s, sasl_username=%s%s%s", s->qid,
-		         s->log_client, s->sasl_method, s->sasl_username,
-		         s->sasl_sender ? ", sasl_sender=" : "",
-		         s->sasl_sender ? s->sasl_sender : "");
-	else
-		mta_info("%s: client=%s", s->qid, s->log_client);
+	{
+		struct cfg_buf b;
+
+		cfg_buf_init(&b);
+		cfg_buf_printf(&b, "%s: client=%s", s->qid, s->log_client);
+		if (s->sasl_username)
+			cfg_buf_printf(&b, ", sasl_method=%s, sasl_username=%s%s%s", s->sasl_method,
+			               s->sasl_username, s->sasl_sender ? ", sasl_sender=" : "",
+			               s->sasl_sender ? s->sasl_sender : "");
+		smtpd_xforward_log(s, &b);
+		mta_info("%s", b.data);
+		cfg_buf_fini(&b);
+	}
 	return 0;
 }
 
@@ -132,8 +138,8 @@ static void send_envelope(struct smtpd *s)
 		cfg_buf_fini(&comment);
 		cfg_buf_fini(&proto);
 	}
-	/* local_header_rewrite_clients = permit_inet_interfaces (its default; other values are refused) */
-	ipc_add(&a, "rewrite_context", "%s", s->peer_own ? "local" : "remote");
+	ipc_add(&a, "rewrite_context", "%s", smtpd_xforward_context(s));
+	smtpd_xforward_attrs(s, &a);
 	if (s->discard)
 		ipc_add(&a, "discard", "1");
 	if (s->hold)

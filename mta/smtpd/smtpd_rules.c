@@ -149,6 +149,7 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	c->access_parent_style = rslv_parent_matches(c->rslv, "smtpd_access_maps");
 	c->mynetworks = host_list(c, conf, "mynetworks");
 	c->xclient_hosts = host_list(c, conf, "smtpd_authorized_xclient_hosts");
+	c->xforward_hosts = host_list(c, conf, "smtpd_authorized_xforward_hosts");
 	c->bare_nl_exclusions = host_list(c, conf, "smtpd_forbid_bare_newline_exclusions");
 	c->rules = compile_lists(c);
 	smtpdp_classes_init(conf);

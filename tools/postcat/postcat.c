@@ -66,6 +66,25 @@ static const char *when(long sec)
 	return buf;
 }
 
+/* forwarded - the log_* attributes smtpd recorded from XFORWARD (the original client) */
+static int forwarded(const struct qf_env *e)
+{
+	static const char *const names[] = {"log_client_name", "log_client_address",
+	                                    "log_client_port", "log_message_origin",
+	                                    "log_helo_name",   "log_protocol_name"};
+	int any = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = qf_env_attr(e, names[i]);
+
+		if (v) {
+			printf("named_attribute: %s=%s\n", names[i], v);
+			any = 1;
+		}
+	}
+	return any;
+}
+
 /* client - the client attributes of a message received over SMTP, with Postfix's names */
 static void client(const struct qf_env *e)
 {
@@ -75,15 +94,17 @@ static void client(const struct qf_env *e)
 
 	if (name == NULL || addr == NULL)
 		return;
-	printf("named_attribute: log_client_name=%s\n", name);
-	printf("named_attribute: log_client_address=%s\n", addr);
-	if (port)
-		printf("named_attribute: log_client_port=%s\n", port);
-	printf("named_attribute: log_message_origin=%s[%s]\n", name, addr);
-	if (helo)
-		printf("named_attribute: log_helo_name=%s\n", helo);
-	if (proto)
-		printf("named_attribute: log_protocol_name=%s\n", proto);
+	if (!forwarded(e)) {
+		printf("named_attribute: log_client_name=%s\n", name);
+		printf("named_attribute: log_client_address=%s\n", addr);
+		if (port)
+			printf("named_attribute: log_client_port=%s\n", port);
+		printf("named_attribute: log_message_origin=%s[%s]\n", name, addr);
+		if (helo)
+			printf("named_attribute: log_helo_name=%s\n", helo);
+		if (proto)
+			printf("named_attribute: log_protocol_name=%s\n", proto);
+	}
 	printf("named_attribute: client_name=%s\n", name);
 	printf("named_attribute: client_address=%s\n", addr);
 	if (port)
@@ -122,6 +143,8 @@ static void envelope(int fd, const struct qf_env *e, int submission)
 	} else {
 		/* postkit creates the queue file when the message arrives */
 		printf("create_time: %s\n", when(e->arrival_sec));
+		if (qf_env_attr(e, "log_ident"))
+			printf("named_attribute: log_ident=%s\n", qf_env_attr(e, "log_ident"));
 		if (ctx)
 			printf("named_attribute: rewrite_context=%s\n", ctx);
 		dsn_attrs(e);
