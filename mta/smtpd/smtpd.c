@@ -246,6 +246,7 @@ static void lookup_client(struct smtpd *s, int fd)
 	/* IPv4-mapped IPv6 looks like IPv4 in logs, as in Postfix */
 	if (strncasecmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr + 7, '.'))
 		memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
+	snprintf(s->peer_addr, sizeof(s->peer_addr), "%s", s->addr);
 	if (cfg.peername_lookup && name_cached(s)) {
 		/* the same client a moment ago: the names are still good */
 	} else if (cfg.peername_lookup

@@ -103,6 +103,7 @@ struct smtpd {
 	char name[256];     /* verified host name or "unknown" */
 	char rev_name[256]; /* reverse name */
 	char addr[64];
+	char peer_addr[64]; /* the connection's own peer, which XCLIENT does not change */
 	char port[16];
 	char log_client[330]; /* name[addr] */
 	char *helo;           /* NULL until HELO/EHLO (or XCLIENT HELO=) */

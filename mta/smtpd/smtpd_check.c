@@ -32,9 +32,11 @@ static struct {
 	struct cfg_buf key, value;
 } hit;
 static const char *const subject_text[] = {
-    "Client host rejected",       "Helo command rejected",       "Sender address rejected",
-    "Recipient address rejected", "Data command rejected",       "End-of-data rejected",
-    "Etrn command rejected",      "Client certificate rejected", "SASL login name rejected",
+    "Client host rejected",     "Helo command rejected",
+    "Sender address rejected",  "Recipient address rejected",
+    "Data command rejected",    "End-of-data rejected",
+    "Etrn command rejected",    "Client certificate rejected",
+    "SASL login name rejected", "Unverified Client host rejected",
 };
 
 /* smtpdp_subject_name - the <...> part of a reply */
@@ -59,6 +61,8 @@ const char *smtpdp_subject_name(struct ck *c, enum subject sub)
 		return c->s->tls ? mta_tls_info(c->s->tls)->peer_cn : "";
 	case SUBJ_SASL:
 		return c->s->sasl_username ? c->s->sasl_username : "";
+	case SUBJ_REV_CLIENT:
+		return c->s->rev_name;
 	}
 	return "";
 }
@@ -405,7 +409,11 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 	switch (e->id) {
 	case CFG_R_CHECK_CLIENT_ACCESS:
 		sub = SUBJ_CLIENT;
-		rc = smtpdp_lookup_client(e->arg, s, &value);
+		rc = smtpdp_lookup_client(cfg, e->arg, s->name, s->addr, &value);
+		break;
+	case CFG_R_CHECK_REVERSE_CLIENT_HOSTNAME_ACCESS:
+		sub = SUBJ_REV_CLIENT;
+		rc = smtpdp_lookup_client(cfg, e->arg, s->rev_name, s->addr, &value);
 		break;
 	case CFG_R_CHECK_HELO_ACCESS:
 		sub = SUBJ_HELO;
@@ -441,6 +449,9 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 		cfg_buf_reset(&hit.value);
 		cfg_buf_adds(&hit.value, value);
 	}
+	if (sub == SUBJ_REV_CLIENT)
+		return smtpdp_no_whitelist(c, e->word, smtpdp_access_result(c, value, sub, what),
+		                           s->rev_name);
 	return smtpdp_access_result(c, value, sub, what);
 }
 
@@ -551,6 +562,7 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	case CFG_R_CHECK_HELO_ACCESS:
 	case CFG_R_CHECK_SENDER_ACCESS:
 	case CFG_R_CHECK_RECIPIENT_ACCESS:
+	case CFG_R_CHECK_REVERSE_CLIENT_HOSTNAME_ACCESS:
 		return access_check(c, e);
 	case CFG_R_SLEEP:
 		if (e->arg == NULL || e->arg[strspn(e->arg, "0123456789")] != '\0' || !*e->arg) {
@@ -570,10 +582,9 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		/* the DNS lists: every restriction with a domain argument */
 		if (cfg_restriction_get(e->id)->arg == CFG_RA_DOMAIN)
 			return smtpdp_rbl(c, e);
-		break;
+		/* the MX/NS/A access checks, unknown HELO names and the rest */
+		return smtpdp_dnsaccess(c, e);
 	}
-	mta_warn("restriction %s is not implemented by postkit", e->word);
-	return smtpdp_config_error(c, c->list_subject, 0);
 }
 
 /* trace - tell postfix simulate which element decided */
