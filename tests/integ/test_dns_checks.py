@@ -191,6 +191,40 @@ smtpd_recipient_restrictions = check_helo_mx_access %(t)s, check_sender_ns_acces
     ])
 
 
+def server_access_more():
+    """The other name and record type combinations."""
+    t = "texthash:$config_directory/acc"
+    run("""\
+smtpd_recipient_restrictions = check_client_a_access %(t)s, check_client_ns_access %(t)s,
+    check_helo_ns_access %(t)s, check_recipient_mx_access %(t)s, check_recipient_ns_access %(t)s,
+    check_reverse_client_hostname_a_access %(t)s, check_reverse_client_hostname_mx_access %(t)s,
+    check_reverse_client_hostname_ns_access %(t)s, check_sender_a_access %(t)s, permit
+""" % {"t": t}, [
+        ("ADDR=192.0.2.10 NAME=aonly.example", "good.example", "a@example.org",
+         "root@example.com", "554 5.7.1 <aonly.example[192.0.2.10]>: Client host rejected: bad a"),
+        ("ADDR=192.0.2.10 NAME=sub.nsd.example", "good.example", "a@example.org",
+         "root@example.com",
+         "554 5.7.1 <sub.nsd.example[192.0.2.10]>: Client host rejected: bad dns"),
+        (U, "sub.nsd.example", "a@example.org", "root@example.com",
+         "554 5.7.1 <sub.nsd.example>: Helo command rejected: bad dns"),
+        (U, "good.example", "a@example.org", "x@badmx.example",
+         "554 5.7.1 <x@badmx.example>: Recipient address rejected: spam host"),
+        (U, "good.example", "a@example.org", "x@sub.nsd.example",
+         "554 5.7.1 <x@sub.nsd.example>: Recipient address rejected: bad dns"),
+        ("ADDR=192.0.2.10 NAME=x.example REVERSE_NAME=aonly.example", "good.example",
+         "a@example.org", "root@example.com",
+         "554 5.7.1 <aonly.example>: Unverified Client host rejected: bad a"),
+        ("ADDR=192.0.2.10 NAME=x.example REVERSE_NAME=badmx.example", "good.example",
+         "a@example.org", "root@example.com",
+         "554 5.7.1 <badmx.example>: Unverified Client host rejected: spam host"),
+        ("ADDR=192.0.2.10 NAME=x.example REVERSE_NAME=sub.nsd.example", "good.example",
+         "a@example.org", "root@example.com",
+         "554 5.7.1 <sub.nsd.example>: Unverified Client host rejected: bad dns"),
+        (U, "good.example", "a@aonly.example", "root@example.com",
+         "554 5.7.1 <a@aonly.example>: Sender address rejected: bad a"),
+    ], files=[("acc", ACC)])
+
+
 def delayed():
     """defer_if_reject and the DEFER_IF_REJECT / DEFER_IF_PERMIT actions."""
     run("""\
@@ -300,7 +334,7 @@ def main():
         os.environ["POSTKIT_DNS_SERVER"] = dns.env_value()
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
     try:
-        for f in (unknown_helo, server_access, delayed, misc, mx_backup):
+        for f in (unknown_helo, server_access, server_access_more, delayed, misc, mx_backup):
             if not only or f.__name__ in only:
                 f()
     finally:
