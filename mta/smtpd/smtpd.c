@@ -48,6 +48,7 @@ void smtpd_reply(struct smtpd *s, const char *fmt, ...)
 	cfg_buf_vprintf(&s->out.wbuf, fmt, ap);
 	va_end(ap);
 	if (s->out.wbuf.data[start] == '4' || s->out.wbuf.data[start] == '5') {
+		smtpdp_footer(s, &s->out.wbuf, start);
 		s->errors++;
 		/* past the soft limit every error reply is delayed (tarpit) */
 		if (s->errors > cfg.soft_errors && cfg.error_sleep > 0) {

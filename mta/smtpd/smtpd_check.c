@@ -113,26 +113,6 @@ int smtpd_check_mynetworks(struct smtpd *s)
 
 /* ---- individual restrictions ---- */
 
-/* domain_known - a sender domain exists: ours, or in the DNS (MX or address) */
-static int domain_known(const char *domain)
-{
-	static const unsigned types[] = {DNS_T_MX, DNS_T_A, DNS_T_AAAA};
-	int known = 0;
-
-	if (domain[0] == '[')
-		return addr_valid_ip_literal(domain);
-	if (!addr_valid_hostname(domain))
-		return 0;
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && !known; i++) {
-		struct dns_list l;
-
-		dns_list_init(&l);
-		known = dns_lookup(domain, types[i], 0, &l, NULL) == DNS_OK;
-		dns_list_fini(&l);
-	}
-	return known;
-}
-
 /* lookup_failure - "451 4.3.0 <addr>: Temporary lookup failure", Postfix's reply to a table error */
 static enum verdict lookup_failure(struct ck *c, const char *addr)
 {
@@ -372,28 +352,6 @@ static enum verdict helo_valid(struct ck *c)
 	return V_DUNNO;
 }
 
-/* unknown_domain - reject_unknown_sender_domain / reject_unknown_recipient_domain */
-static enum verdict unknown_domain(struct ck *c, int is_sender)
-{
-	const char *a = is_sender ? c->s->sender : c->rcpt_int;
-	const char *d;
-	struct rslv_result res;
-	int ours;
-
-	if (a == NULL || *a == '\0')
-		return V_DUNNO;
-	d = addr_domain(a);
-	if (d == NULL || *d == '\0')
-		return V_DUNNO;
-	rslv_result_init(&res);
-	ours = rslv_resolve(cfg->rslv, a, &res) == 0 && res.cls != RSLV_DEFAULT;
-	rslv_result_fini(&res);
-	if (ours || domain_known(d))
-		return V_DUNNO;
-	return smtpdp_reject(c, cfg->unknown_address_code, "4.1.8",
-	                     is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
-}
-
 /* access_check - check_{client,helo,sender,recipient}_access TABLE */
 static enum verdict access_check(struct ck *c, const struct relem *e)
 {
@@ -535,10 +493,6 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	case CFG_R_REJECT_INVALID_HELO_HOSTNAME:
 	case CFG_R_REJECT_INVALID_HOSTNAME:
 		return helo_valid(c);
-	case CFG_R_REJECT_UNKNOWN_SENDER_DOMAIN:
-		return unknown_domain(c, 1);
-	case CFG_R_REJECT_UNKNOWN_RECIPIENT_DOMAIN:
-		return unknown_domain(c, 0);
 	case CFG_R_REJECT_UNKNOWN_CLIENT_HOSTNAME:
 	case CFG_R_REJECT_UNKNOWN_CLIENT:
 		return client_names(c, 0);

@@ -123,6 +123,12 @@ enum verdict smtpdp_dnsaccess(struct ck *c, const struct relem *e);
 enum verdict smtpdp_no_whitelist(struct ck *c, const char *word, enum verdict v,
                                  const char *target);
 
+/* smtpd_footer.c */
+/* smtpdp_footer_init - smtpd_reject_footer and smtpd_reject_footer_maps */
+void smtpdp_footer_init(struct mta_conf *conf);
+/* smtpdp_footer - append the reject footer to the 4XX/5XX reply at wbuf[start] (no CRLF yet) */
+void smtpdp_footer(struct smtpd *s, struct cfg_buf *wbuf, size_t start);
+
 /* smtpd_policy.c */
 /* smtpdp_policy_init - the smtpd_policy_service_* settings */
 void smtpdp_policy_init(struct mta_conf *conf);

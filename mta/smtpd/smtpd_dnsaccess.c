@@ -10,7 +10,9 @@
  * table; the first entry found decides, and an OK is refused (a DNS-derived
  * name could whitelist anyone).  reject_unknown_helo_hostname rejects a
  * HELO name without A, AAAA or MX records.  permit_mx_backup accepts mail
- * for a domain that lists this host as a backup MX host.  Also the old
+ * for a domain that lists this host as a backup MX host.
+ * reject_unknown_{sender,recipient}_domain reject a domain without MX, A
+ * or AAAA records (or with a null MX) unless it is ours.  Also the old
  * names: reject_maps_rbl, check_relay_domains, permit_naked_ip_address,
  * and permit_inet_interfaces.  Lookups go through mta/common/dns.c.
  */
@@ -36,6 +38,7 @@
 static struct {
 	long unk_name_code;         /* unknown_hostname_reject_code */
 	int name_tf_defer;          /* unknown_helo_hostname_tempfail_action = defer */
+	int addr_tf_defer;          /* unknown_address_tempfail_action = defer */
 	int want_a, want_aaaa;      /* inet_protocols */
 	struct match_list *mx_nets; /* permit_mx_backup_networks, or NULL when empty */
 	struct cfg_strvec maps_rbl; /* maps_rbl_domains */
@@ -83,14 +86,25 @@ static void add_own(const char *elem)
 	freeifaddrs(ifa);
 }
 
+/* tempfail_defer - a *_tempfail_action: 1 defer, 0 defer_if_permit */
+static int tempfail_defer(const char *param, const char *value)
+{
+	if (strcasecmp(value, "defer") == 0)
+		return 1;
+	if (strcasecmp(value, "defer_if_permit") != 0)
+		mta_fatal("bad parameter value '%s' for %s", value, param);
+	return 0;
+}
+
 /* smtpdp_dnsaccess_init - read the settings once per process */
 void smtpdp_dnsaccess_init(struct mta_conf *conf)
 {
-	const char *tf = "";
+	const char *tf = "", *atf = "";
 	struct cfg_strvec ifs, proxy, nets, protos;
 	const struct mta_setting tab[] = {
 	    MTA_SET(CFG_P_unknown_hostname_reject_code, &dc.unk_name_code),
 	    MTA_SET(CFG_P_unknown_helo_hostname_tempfail_action, &tf),
+	    MTA_SET(CFG_P_unknown_address_tempfail_action, &atf),
 	    MTA_SET(CFG_P_maps_rbl_domains, &dc.maps_rbl),
 	    MTA_SET(CFG_P_inet_interfaces, &ifs),
 	    MTA_SET(CFG_P_proxy_interfaces, &proxy),
@@ -106,10 +120,8 @@ void smtpdp_dnsaccess_init(struct mta_conf *conf)
 	cfg_strvec_init(&protos);
 	mta_conf_get(conf, tab);
 	mta_conf_list(conf, CFG_P_inet_protocols, &protos);
-	if (strcasecmp(tf, "defer") == 0)
-		dc.name_tf_defer = 1;
-	else if (strcasecmp(tf, "defer_if_permit") != 0)
-		mta_fatal("bad parameter value '%s' for unknown_helo_hostname_tempfail_action", tf);
+	dc.name_tf_defer = tempfail_defer("unknown_helo_hostname_tempfail_action", tf);
+	dc.addr_tf_defer = tempfail_defer("unknown_address_tempfail_action", atf);
 	for (size_t i = 0; i < protos.n; i++) {
 		int all = strcasecmp(protos.v[i], "all") == 0;
 
@@ -384,6 +396,70 @@ static void defer_mx(struct ck *c, const char *head, const char *host, const cha
 	cfg_buf_fini(&text);
 }
 
+/*
+ * mailhost - reject_unknown_{sender,recipient}_domain's DNS question: MX,
+ * then A and AAAA.  DNS_OK, DNS_NOTFOUND, DNS_RETRY, or DNS_FAIL for a null MX.
+ */
+static enum dns_status mailhost(const char *domain)
+{
+	static const unsigned types[] = {DNS_T_MX, DNS_T_A, DNS_T_AAAA};
+	enum dns_status res = DNS_NOTFOUND;
+
+	if (!addr_valid_hostname(domain))
+		return DNS_NOTFOUND;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct dns_list l;
+		enum dns_status st;
+		int nullmx;
+
+		dns_list_init(&l);
+		st = dns_lookup(domain, types[i], 0, &l, NULL);
+		nullmx =
+		    st == DNS_OK && types[i] == DNS_T_MX && l.n == 1 && l.rr[0].name[0] == '\0';
+		dns_list_fini(&l);
+		if (st == DNS_OK)
+			return nullmx ? DNS_FAIL : DNS_OK;
+		if (st == DNS_RETRY)
+			res = DNS_RETRY;
+	}
+	return res;
+}
+
+/* unknown_domain - reject_unknown_sender_domain / reject_unknown_recipient_domain */
+static enum verdict unknown_domain(struct ck *c, int is_sender)
+{
+	const char *a = is_sender ? c->s->sender : c->rcpt_int;
+	enum subject sub = is_sender ? SUBJ_SENDER : SUBJ_RCPT;
+	const char *dsn = is_sender ? "4.1.8" : "4.1.2";
+	struct rslv_result res;
+	const char *d;
+	int final;
+	enum dns_status st;
+
+	if (a == NULL || *a == '\0' || (d = strrchr(a, '@')) == NULL || *++d == '\0')
+		return V_DUNNO;
+	/* our own domains (final delivery here) need no DNS records */
+	rslv_result_init(&res);
+	final = rslv_resolve(c->s->cfg->rslv, a, &res) == 0
+	        && (res.cls == RSLV_LOCAL || res.cls == RSLV_ALIAS || res.cls == RSLV_VIRTUAL);
+	rslv_result_fini(&res);
+	if (final || (d[0] == '[' && d[strlen(d) - 1] == ']'))
+		return V_DUNNO;
+	st = mailhost(d);
+	if (st == DNS_OK)
+		return V_DUNNO;
+	if (st == DNS_FAIL)
+		return smtpdp_reject(c, is_sender ? 550 : 556, is_sender ? "4.7.27" : "4.1.10", sub,
+		                     "Domain %s does not accept mail (nullMX)", d);
+	if (st == DNS_NOTFOUND)
+		return smtpdp_reject(c, c->s->cfg->unknown_address_code, dsn, sub,
+		                     "Domain not found");
+	if (dc.addr_tf_defer)
+		return smtpdp_reject(c, 450, dsn, sub, "Domain not found");
+	smtpdp_defer_if_permit(c, dsn, sub, "Domain not found");
+	return V_DUNNO;
+}
+
 /* has_my_addr - a mail exchanger host has one of our addresses */
 static int has_my_addr(struct ck *c, const char *host)
 {
@@ -605,6 +681,10 @@ enum verdict smtpdp_dnsaccess(struct ck *c, const struct relem *e)
 		return unknown_helo(c);
 	case CFG_R_PERMIT_MX_BACKUP:
 		return mx_backup(c);
+	case CFG_R_REJECT_UNKNOWN_SENDER_DOMAIN:
+		return unknown_domain(c, 1);
+	case CFG_R_REJECT_UNKNOWN_RECIPIENT_DOMAIN:
+		return unknown_domain(c, 0);
 	case CFG_R_REJECT_MAPS_RBL:
 		return maps_rbl(c);
 	case CFG_R_CHECK_RELAY_DOMAINS:

@@ -58,6 +58,7 @@ outside.example. 60 IN MX 10 far.example.
 outside.example. 60 IN MX 20 mail.example.com.
 far.example. 60 IN A 203.0.113.80
 10.2.0.192.bl.example. 60 IN A 127.0.0.2
+nullmx.example. 60 IN MX 0 .
 fail.example. SERVFAIL
 """
 
@@ -320,6 +321,99 @@ permit_mx_backup_networks = 192.0.2.0/24
     ])
 
 
+def unknown_domains():
+    """reject_unknown_{sender,recipient}_domain: DSNs, null MX, tempfail action."""
+    rc = [("rc", "rej@example.com REJECT\n")]
+    run("""\
+smtpd_recipient_restrictions = reject_unknown_sender_domain, reject_unknown_recipient_domain,
+    check_recipient_access texthash:$config_directory/rc, permit
+relay_domains = relayed.example
+""", [
+        (U, "good.example", "a@good.example", "root@example.com", "250 2.1.5 Ok"),
+        (U, "good.example", "a@nx.example", "root@example.com",
+         "450 4.1.8 <a@nx.example>: Sender address rejected: Domain not found"),
+        (U, "good.example", "a@fail.example", "root@example.com",
+         "450 4.1.8 <a@fail.example>: Sender address rejected: Domain not found"),
+        (U, "good.example", "a@fail.example", "rej@example.com",
+         "554 5.7.1 <rej@example.com>: Recipient address rejected: Access denied"),
+        (U, "good.example", "a@nullmx.example", "root@example.com",
+         "550 5.7.27 <a@nullmx.example>: Sender address rejected: Domain nullmx.example "
+         "does not accept mail (nullMX)"),
+        (U, "good.example", "a@good.example", "x@nx.example",
+         "450 4.1.2 <x@nx.example>: Recipient address rejected: Domain not found"),
+        (U, "good.example", "a@good.example", "x@nullmx.example",
+         "556 5.1.10 <x@nullmx.example>: Recipient address rejected: Domain nullmx.example "
+         "does not accept mail (nullMX)"),
+        (U, "good.example", "a@good.example", "x@relayed.example",
+         "450 4.1.2 <x@relayed.example>: Recipient address rejected: Domain not found"),
+    ], files=rc)
+    run("""\
+smtpd_recipient_restrictions = reject_unknown_sender_domain,
+    check_recipient_access texthash:$config_directory/rc, permit
+unknown_address_tempfail_action = defer
+unknown_address_reject_code = 550
+""", [
+        (U, "good.example", "a@fail.example", "rej@example.com",
+         "450 4.1.8 <a@fail.example>: Sender address rejected: Domain not found"),
+        (U, "good.example", "a@nx.example", "root@example.com",
+         "550 5.1.8 <a@nx.example>: Sender address rejected: Domain not found"),
+    ], files=rc)
+
+
+def footer_session(inst, cmds):
+    """A session of raw commands; every reply, multi-line replies joined with |."""
+    s = inst.session()
+    out = []
+    try:
+        for c in cmds:
+            s.send(c + "\r\n")
+            out.append("|".join(s.reply()))
+    finally:
+        s.cmd("QUIT")
+        s.close()
+    return out
+
+
+def footers():
+    """smtpd_reject_footer (with \\c, \\n and $name) and smtpd_reject_footer_maps."""
+    r1 = "554-5.7.1 <root@example.com>: Recipient address rejected: Access denied|"
+    r2 = "554-5.7.1 <x@example.com>: Recipient address rejected: Access denied|"
+    unk = "500-5.5.2 Error: command not recognized|"
+    for extra, want in (
+            ("smtpd_reject_footer = Call $server_name about $client_address.\\n"
+             "Port ${client_port} $unknown_name$$x\n",
+             [r1 + "554-5.7.1 Call mail.example.com about 192.0.2.10.|554 5.7.1 Port 4242 $x",
+              r2 + "554-5.7.1 Call mail.example.com about 192.0.2.10.|554 5.7.1 Port 4242 $x",
+              unk + "500-5.5.2 Call mail.example.com about 192.0.2.10.|500 5.5.2 Port 4242 $x"]),
+            ("smtpd_reject_footer = \\c. For help call 800-555-0101 ($server_name).\n",
+             ["554 5.7.1 <root@example.com>: Recipient address rejected: Access denied. For help "
+              "call 800-555-0101 (mail.example.com).",
+              "554 5.7.1 <x@example.com>: Recipient address rejected: Access denied. For help "
+              "call 800-555-0101 (mail.example.com).",
+              "500 5.5.2 Error: command not recognized. For help call 800-555-0101 "
+              "(mail.example.com)."]),
+            ("smtpd_reject_footer = Generic footer\nsmtpd_reject_footer_maps = "
+             "regexp:$config_directory/footers\n",
+             [r1 + "554-5.7.1 From the map|554 5.7.1 second line",
+              r2 + "554 5.7.1 Generic footer", unk + "500 5.5.2 Generic footer"])):
+        inst = pkit.Instance(main_extra="smtpd_recipient_restrictions = reject\n" + extra)
+        inst.write("footers", "/^554 .*<root@example\\.com>/ From the map\\nsecond line\n")
+        try:
+            inst.start()
+            got = footer_session(inst, [
+                "XCLIENT ADDR=192.0.2.10 NAME=[UNAVAILABLE] PORT=4242", "EHLO c.example",
+                "MAIL FROM:<a@example.org>", "RCPT TO:<root@example.com>",
+                "RCPT TO:<x@example.com>", "FOO"])
+            R.check("footer %r" % extra, got[3:], want)
+            # the footer is sent, not logged
+            R.true("footer not logged", inst.wait_log(
+                r"NOQUEUE: reject: RCPT from unknown\[192\.0\.2\.10\]: 554 5\.7\.1 "
+                r"<root@example\.com>: Recipient address rejected: Access denied; "
+                r"from=<a@example\.org> to=<root@example\.com> proto=ESMTP helo=<c\.example>$"))
+        finally:
+            inst.cleanup()
+
+
 def main():
     if not pkit.IS_ROOT:
         print("skipped: needs root (master and smtpd run as mail_owner)")
@@ -334,7 +428,8 @@ def main():
         os.environ["POSTKIT_DNS_SERVER"] = dns.env_value()
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
     try:
-        for f in (unknown_helo, server_access, server_access_more, delayed, misc, mx_backup):
+        for f in (unknown_helo, server_access, server_access_more, delayed, misc, mx_backup,
+                  footers, unknown_domains):
             if not only or f.__name__ in only:
                 f()
     finally:
