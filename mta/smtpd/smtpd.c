@@ -227,6 +227,7 @@ static void lookup_client(struct smtpd *s, int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char host[NI_MAXHOST];
+	int ni = 0; /* the reverse lookup's outcome: EAI_AGAIN is a temporary failure */
 
 	snprintf(s->name, sizeof(s->name), "unknown");
 	snprintf(s->rev_name, sizeof(s->rev_name), "unknown");
@@ -251,8 +252,8 @@ static void lookup_client(struct smtpd *s, int fd)
 	if (cfg.peername_lookup && name_cached(s)) {
 		/* the same client a moment ago: the names are still good */
 	} else if (cfg.peername_lookup
-	           && getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
-	                          NI_NAMEREQD)
+	           && (ni = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
+	                                NI_NAMEREQD))
 	                  == 0) {
 		struct addrinfo hints, *res = NULL;
 
@@ -275,6 +276,7 @@ static void lookup_client(struct smtpd *s, int fd)
 			freeaddrinfo(res);
 		}
 	}
+	s->name_temp = s->rev_name_temp = ni == EAI_AGAIN;
 	if (cfg.peername_lookup)
 		name_remember(s);
 	smtpd_set_log_client(s);

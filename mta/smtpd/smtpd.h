@@ -110,6 +110,8 @@ struct smtpd {
 	const char *protocol; /* "SMTP" / "ESMTP" */
 	int in_mynetworks;
 	int xclient_ok;
+	/* name or rev_name is "unknown" after a temporary DNS failure */
+	int name_temp, rev_name_temp;
 	int bare_nl_mode;    /* 0 no, 1 normalize, 2 reject */
 	struct mta_tls *tls; /* the TLS session, NULL in plaintext */
 	char *sasl_method;   /* after a successful AUTH, else NULL */

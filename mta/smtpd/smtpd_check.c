@@ -413,20 +413,6 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 	return smtpdp_access_result(c, value, sub, what);
 }
 
-/* client_names - reject_unknown_client_hostname / reject_unknown_reverse_client_hostname */
-static enum verdict client_names(struct ck *c, int reverse)
-{
-	struct smtpd *s = c->s;
-
-	if (strcmp(reverse ? s->rev_name : s->name, "unknown") != 0)
-		return V_DUNNO;
-	/* Postfix names no <subject> here: the reason already holds the address */
-	cfg_buf_reset(&c->reply);
-	cfg_buf_printf(&c->reply, "450 4.7.25 %s: cannot find your %shostname, [%s]",
-	               subject_text[SUBJ_CLIENT], reverse ? "reverse " : "", s->addr);
-	return V_REJECT;
-}
-
 /*
  * one_restriction - evaluate one compiled element.  A restriction postkit
  * does not implement is a configuration error (postfix check refuses it;
@@ -493,11 +479,6 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	case CFG_R_REJECT_INVALID_HELO_HOSTNAME:
 	case CFG_R_REJECT_INVALID_HOSTNAME:
 		return helo_valid(c);
-	case CFG_R_REJECT_UNKNOWN_CLIENT_HOSTNAME:
-	case CFG_R_REJECT_UNKNOWN_CLIENT:
-		return client_names(c, 0);
-	case CFG_R_REJECT_UNKNOWN_REVERSE_CLIENT_HOSTNAME:
-		return client_names(c, 1);
 	case CFG_R_REJECT_UNAUTH_PIPELINING:
 		if (c->list_subject == SUBJ_DATA && mta_stream_pending(&s->in) > 0) {
 			cfg_buf_reset(&c->reply);

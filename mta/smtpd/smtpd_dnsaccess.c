@@ -39,6 +39,7 @@ static struct {
 	long unk_name_code;         /* unknown_hostname_reject_code */
 	int name_tf_defer;          /* unknown_helo_hostname_tempfail_action = defer */
 	int addr_tf_defer;          /* unknown_address_tempfail_action = defer */
+	long unk_client_code;       /* unknown_client_reject_code */
 	int want_a, want_aaaa;      /* inet_protocols */
 	struct match_list *mx_nets; /* permit_mx_backup_networks, or NULL when empty */
 	struct cfg_strvec maps_rbl; /* maps_rbl_domains */
@@ -105,6 +106,7 @@ void smtpdp_dnsaccess_init(struct mta_conf *conf)
 	    MTA_SET(CFG_P_unknown_hostname_reject_code, &dc.unk_name_code),
 	    MTA_SET(CFG_P_unknown_helo_hostname_tempfail_action, &tf),
 	    MTA_SET(CFG_P_unknown_address_tempfail_action, &atf),
+	    MTA_SET(CFG_P_unknown_client_reject_code, &dc.unk_client_code),
 	    MTA_SET(CFG_P_maps_rbl_domains, &dc.maps_rbl),
 	    MTA_SET(CFG_P_inet_interfaces, &ifs),
 	    MTA_SET(CFG_P_proxy_interfaces, &proxy),
@@ -460,6 +462,27 @@ static enum verdict unknown_domain(struct ck *c, int is_sender)
 	return V_DUNNO;
 }
 
+/*
+ * client_names - reject_unknown_client_hostname / _reverse_client_hostname:
+ * unknown_client_reject_code, or 450 when the DNS failed temporarily
+ */
+static enum verdict client_names(struct ck *c, int reverse)
+{
+	struct smtpd *s = c->s;
+	long code;
+
+	if (strcmp(reverse ? s->rev_name : s->name, "unknown") != 0)
+		return V_DUNNO;
+	code = (reverse ? s->rev_name_temp : s->name_temp) ? 450 : dc.unk_client_code;
+	/* Postfix names no <subject> here: the reason already holds the address */
+	cfg_buf_reset(&c->reply);
+	/* Postfix's enhanced status: X.7.25 for the verified name, X.7.1 for the reverse name */
+	cfg_buf_printf(&c->reply,
+	               "%ld %d.7.%s Client host rejected: cannot find your %shostname, [%s]", code,
+	               (int)(code / 100), reverse ? "1" : "25", reverse ? "reverse " : "", s->addr);
+	return V_REJECT;
+}
+
 /* has_my_addr - a mail exchanger host has one of our addresses */
 static int has_my_addr(struct ck *c, const char *host)
 {
@@ -681,6 +704,11 @@ enum verdict smtpdp_dnsaccess(struct ck *c, const struct relem *e)
 		return unknown_helo(c);
 	case CFG_R_PERMIT_MX_BACKUP:
 		return mx_backup(c);
+	case CFG_R_REJECT_UNKNOWN_CLIENT_HOSTNAME:
+	case CFG_R_REJECT_UNKNOWN_CLIENT:
+		return client_names(c, 0);
+	case CFG_R_REJECT_UNKNOWN_REVERSE_CLIENT_HOSTNAME:
+		return client_names(c, 1);
 	case CFG_R_REJECT_UNKNOWN_SENDER_DOMAIN:
 		return unknown_domain(c, 1);
 	case CFG_R_REJECT_UNKNOWN_RECIPIENT_DOMAIN:

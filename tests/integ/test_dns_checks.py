@@ -360,6 +360,28 @@ unknown_address_reject_code = 550
     ], files=rc)
 
 
+def unknown_client():
+    """unknown_client_reject_code for a name that does not exist; 450 when the DNS failed."""
+    run("""\
+smtpd_recipient_restrictions = reject_unknown_reverse_client_hostname,
+    reject_unknown_client_hostname, permit
+unknown_client_reject_code = 550
+""", [
+        ("ADDR=192.0.2.10 NAME=[UNAVAILABLE] REVERSE_NAME=x.example", "good.example",
+         "a@good.example", "root@example.com",
+         "550 5.7.25 Client host rejected: cannot find your hostname, [192.0.2.10]"),
+        ("ADDR=192.0.2.10 NAME=[TEMPUNAVAIL] REVERSE_NAME=x.example", "good.example",
+         "a@good.example", "root@example.com",
+         "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.10]"),
+        ("ADDR=192.0.2.10 NAME=[UNAVAILABLE] REVERSE_NAME=[UNAVAILABLE]", "good.example",
+         "a@good.example", "root@example.com",
+         "550 5.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.10]"),
+        ("ADDR=192.0.2.10 NAME=[UNAVAILABLE] REVERSE_NAME=[TEMPUNAVAIL]", "good.example",
+         "a@good.example", "root@example.com",
+         "450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.10]"),
+    ])
+
+
 def footer_session(inst, cmds):
     """A session of raw commands; every reply, multi-line replies joined with |."""
     s = inst.session()
@@ -392,8 +414,8 @@ def footers():
               "call 800-555-0101 (mail.example.com).",
               "500 5.5.2 Error: command not recognized. For help call 800-555-0101 "
               "(mail.example.com)."]),
-            ("smtpd_reject_footer = Generic footer\nsmtpd_reject_footer_maps = "
-             "regexp:$config_directory/footers\n",
+            ("smtpd_reject_footer = Generic footer\n"
+             "smtpd_reject_footer_maps = regexp:$config_directory/footers\n",
              [r1 + "554-5.7.1 From the map|554 5.7.1 second line",
               r2 + "554 5.7.1 Generic footer", unk + "500 5.5.2 Generic footer"])):
         inst = pkit.Instance(main_extra="smtpd_recipient_restrictions = reject\n" + extra)
@@ -429,7 +451,7 @@ def main():
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
     try:
         for f in (unknown_helo, server_access, server_access_more, delayed, misc, mx_backup,
-                  footers, unknown_domains):
+                  footers, unknown_domains, unknown_client):
             if not only or f.__name__ in only:
                 f()
     finally:
