@@ -5,8 +5,8 @@
  *
  * The template comes from smtpd_reject_footer_maps (indexed by the whole
  * reply) or else smtpd_reject_footer.  It is not main.cf-expanded; only
- * $client_address, $client_port, $localtime and $server_name (also as
- * ${name} or $(name)) are replaced, $$ is a dollar.  "\n" in the template
+ * $client_address, $client_port, $localtime and $server_name are known
+ * (other names are empty), with Postfix's $-syntax (cfg/param/expand.h).  "\n" in the template
  * starts a new reply line with the reply's code and enhanced status; the
  * footer starts on a line of its own unless the template begins with "\c".
  * Example: "550 5.7.1 Access denied" with footer "Call $server_name" is sent
@@ -15,13 +15,13 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cfg/base/xalloc.h"
+#include "cfg/param/expand.h"
 #include "log.h"
 #include "maps.h"
 #include "smtpd.h"
@@ -45,61 +45,32 @@ void smtpdp_footer_init(struct mta_conf *conf)
 	mta_conf_get(conf, tab);
 }
 
-/* attr - the value of a footer attribute, or "" for a name Postfix does not offer */
-static const char *attr(struct smtpd *s, const char *name, size_t len, char *buf, size_t size)
+/* footer_ctx - what attr() needs */
+struct footer_ctx {
+	struct smtpd *s;
+	char time[64];
+};
+
+/* attr - the value of a footer attribute, or NULL (empty) for a name Postfix does not offer */
+static const char *attr(void *ctx, const char *name)
 {
-	if (len == 14 && strncmp(name, "client_address", len) == 0)
-		return s->addr;
-	if (len == 11 && strncmp(name, "client_port", len) == 0)
-		return s->port;
-	if (len == 11 && strncmp(name, "server_name", len) == 0)
+	struct footer_ctx *x = ctx;
+
+	if (strcmp(name, "client_address") == 0)
+		return x->s->addr;
+	if (strcmp(name, "client_port") == 0)
+		return x->s->port;
+	if (strcmp(name, "server_name") == 0)
 		return server_name;
-	if (len == 9 && strncmp(name, "localtime", len) == 0) {
+	if (strcmp(name, "localtime") == 0) {
 		time_t now = time(NULL);
 		struct tm tm;
 
 		localtime_r(&now, &tm);
-		strftime(buf, size, "%b %d %H:%M:%S", &tm);
-		return buf;
+		strftime(x->time, sizeof(x->time), "%b %d %H:%M:%S", &tm);
+		return x->time;
 	}
-	return "";
-}
-
-/* expand - the template with its attributes replaced, "\n" kept as written */
-static void expand(struct smtpd *s, const char *t, struct cfg_buf *out)
-{
-	char tbuf[64];
-
-	while (*t) {
-		const char *name;
-		size_t len;
-
-		if (*t != '$') {
-			cfg_buf_addc(out, *t++);
-			continue;
-		}
-		t++;
-		if (*t == '$') {
-			cfg_buf_addc(out, *t++);
-			continue;
-		}
-		if (*t == '{' || *t == '(') {
-			char close = *t == '{' ? '}' : ')';
-			const char *end = strchr(t + 1, close);
-
-			if (end == NULL)
-				break;
-			name = t + 1;
-			len = (size_t)(end - name);
-			t = end + 1;
-		} else {
-			name = t;
-			while (isalnum((unsigned char)*t) || *t == '_')
-				t++;
-			len = (size_t)(t - name);
-		}
-		cfg_buf_adds(out, attr(s, name, len, tbuf, sizeof(tbuf)));
-	}
+	return NULL;
 }
 
 /* template_for - the footer template of a reply, or NULL */
@@ -121,7 +92,10 @@ void smtpdp_footer(struct smtpd *s, struct cfg_buf *wbuf, size_t start)
 	char *reply = cfg_xstrdup(wbuf->data + start);
 	const char *tpl = template_for(reply), *p;
 	char code[4], dsn[32] = "";
+	struct footer_ctx x = {.s = s};
+	struct cfg_expand ex = {.lookup = attr, .ctx = &x};
 	struct cfg_buf text, lines;
+	struct cfg_diags ds;
 	size_t dl;
 
 	if (tpl == NULL || strlen(reply) < 4 || (reply[3] != ' ' && reply[3] != '-')) {
@@ -135,7 +109,11 @@ void smtpdp_footer(struct smtpd *s, struct cfg_buf *wbuf, size_t start)
 		snprintf(dsn, sizeof(dsn), "%.*s ", (int)dl, reply + 4);
 	cfg_buf_init(&text);
 	cfg_buf_init(&lines);
-	expand(s, tpl, &text);
+	cfg_diags_init(&ds);
+	if (cfg_expand_value(&ex, tpl, &text, &ds) < 0) {
+		mta_warn("%s: error processing footer template", tpl);
+		goto out;
+	}
 	p = text.data;
 	/* the reply's own line; "\c" keeps the footer on it */
 	cfg_buf_adds(&lines, reply + 4);
@@ -157,6 +135,8 @@ void smtpdp_footer(struct smtpd *s, struct cfg_buf *wbuf, size_t start)
 			*nl++ = '\0';
 		cfg_buf_printf(wbuf, "%s%c%s%s", code, nl ? '-' : ' ', l, nl ? "\r\n" : "");
 	}
+out:
+	cfg_diags_fini(&ds);
 	cfg_buf_fini(&lines);
 	cfg_buf_fini(&text);
 	free(reply);
