@@ -274,6 +274,15 @@ maps_rbl_domains = bl.example
         ("maps_rbl deprecated", r"warning: support for restriction \"reject_maps_rbl\" will be "
          r"removed from Postfix; use \"reject_rbl_client domain-name\" instead"),
     ])
+    # a HELO name that looks like an address must be a valid one
+    run("smtpd_recipient_restrictions = permit_naked_ip_address, reject_unknown_helo_hostname, "
+        "permit\n", [
+            (U, "1.2.3", "a@good.example", "root@example.com",
+             "501 5.5.2 <1.2.3>: Helo command rejected: invalid ip address"),
+            (U, "[1.2.3]", "a@good.example", "root@example.com",
+             "501 5.5.2 <[1.2.3]>: Helo command rejected: invalid ip address"),
+            (U, "[1.2.3.4]", "a@good.example", "root@example.com", "250 2.1.5 Ok"),
+        ])
     # the connection's own peer counts (127.0.0.1 = inet_interfaces), not the XCLIENT address
     run("smtpd_recipient_restrictions = permit_inet_interfaces, reject\n", [
         (U, "good.example", "a@example.org", "root@example.com", "250 2.1.5 Ok"),
