@@ -35,6 +35,8 @@ const char *dns_type_name(unsigned type)
 		return "A";
 	case DNS_T_MX:
 		return "MX";
+	case DNS_T_NS:
+		return "NS";
 	case DNS_T_AAAA:
 		return "AAAA";
 	case DNS_T_TXT:
@@ -149,6 +151,9 @@ static int add_rr(ns_msg *msg, ns_rr *rr, unsigned type, int ad, struct dns_list
 			o += rd[o - 1];
 		}
 		r.name[w] = '\0';
+	} else if (type == DNS_T_NS) {
+		if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd, r.name, sizeof(r.name)) < 0)
+			return -1;
 	} else {
 		if (rdlen < 3)
 			return -1;

@@ -28,6 +28,7 @@
 
 /* record types (the DNS numbers) */
 #define DNS_T_A 1
+#define DNS_T_NS 2
 #define DNS_T_MX 15
 #define DNS_T_TXT 16
 #define DNS_T_AAAA 28
@@ -44,7 +45,7 @@ enum dns_status {
 struct dns_rr {
 	unsigned type;   /* DNS_T_* */
 	unsigned pref;   /* MX preference */
-	char name[1025]; /* MX: the exchange; A/AAAA: the owner name; TXT: the text */
+	char name[1025]; /* MX: the exchange; NS: the server; A/AAAA: the owner; TXT: the text */
 	int family;      /* A: AF_INET, AAAA: AF_INET6 */
 	unsigned char addr[16];
 	int ad; /* the answer had the AD bit */
@@ -60,7 +61,7 @@ void dns_list_init(struct dns_list *l);
 void dns_list_fini(struct dns_list *l);
 
 /*
- * dns_lookup - records of type (A, AAAA, MX or TXT) for name, appended to out.  On anything but
+ * dns_lookup - records of type (A, AAAA, MX, NS or TXT) for name, appended to out.  On anything but
  * DNS_OK, why gets "Name service error for name=NAME type=TYPE: TEXT".
  * dnssec asks for validation (DO bit); each record reports the AD bit.
  */

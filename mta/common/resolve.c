@@ -78,8 +78,16 @@ static void add_interfaces(struct rslv *r, const struct cfg_strvec *v)
 		}
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_socktype = SOCK_STREAM;
-		if (getaddrinfo(s, NULL, &hints, &res) != 0)
+		/* "[ipv6]" as main.cf may write an address */
+		if (s[0] == '[' && s[strlen(s) - 1] == ']') {
+			char bare[INET6_ADDRSTRLEN + 2];
+
+			snprintf(bare, sizeof(bare), "%.*s", (int)strlen(s) - 2, s + 1);
+			if (getaddrinfo(bare, NULL, &hints, &res) != 0)
+				continue;
+		} else if (getaddrinfo(s, NULL, &hints, &res) != 0) {
 			continue;
+		}
 		for (struct addrinfo *a = res; a; a = a->ai_next) {
 			char buf[INET6_ADDRSTRLEN];
 

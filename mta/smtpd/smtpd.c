@@ -50,6 +50,7 @@ void smtpd_reply(struct smtpd *s, const char *fmt, ...)
 	cfg_buf_vprintf(&s->out.wbuf, fmt, ap);
 	va_end(ap);
 	if (s->out.wbuf.data[start] == '4' || s->out.wbuf.data[start] == '5') {
+		smtpdp_footer(s, &s->out.wbuf, start);
 		s->errors++;
 		/* past the soft limit every error reply is delayed (tarpit) */
 		if (s->errors > cfg.soft_errors && cfg.error_sleep > 0) {
@@ -229,6 +230,7 @@ static void lookup_client(struct smtpd *s, int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char host[NI_MAXHOST];
+	int ni = 0; /* the reverse lookup's outcome: EAI_AGAIN is a temporary failure */
 
 	snprintf(s->name, sizeof(s->name), "unknown");
 	snprintf(s->rev_name, sizeof(s->rev_name), "unknown");
@@ -249,11 +251,12 @@ static void lookup_client(struct smtpd *s, int fd)
 	/* IPv4-mapped IPv6 looks like IPv4 in logs, as in Postfix */
 	if (strncasecmp(s->addr, "::ffff:", 7) == 0 && strchr(s->addr + 7, '.'))
 		memmove(s->addr, s->addr + 7, strlen(s->addr + 7) + 1);
+	snprintf(s->peer_addr, sizeof(s->peer_addr), "%s", s->addr);
 	if (cfg.peername_lookup && name_cached(s)) {
 		/* the same client a moment ago: the names are still good */
 	} else if (cfg.peername_lookup
-	           && getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
-	                          NI_NAMEREQD)
+	           && (ni = getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
+	                                NI_NAMEREQD))
 	                  == 0) {
 		struct addrinfo hints, *res = NULL;
 
@@ -276,6 +279,7 @@ static void lookup_client(struct smtpd *s, int fd)
 			freeaddrinfo(res);
 		}
 	}
+	s->name_temp = s->rev_name_temp = ni == EAI_AGAIN;
 	if (cfg.peername_lookup)
 		name_remember(s);
 	smtpd_set_log_client(s);

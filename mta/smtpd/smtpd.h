@@ -111,6 +111,7 @@ struct smtpd {
 	char name[256];     /* verified host name or "unknown" */
 	char rev_name[256]; /* reverse name */
 	char addr[64];
+	char peer_addr[64]; /* the connection's own peer, which XCLIENT does not change */
 	char port[16];
 	char log_client[330]; /* name[addr] */
 	char *helo;           /* NULL until HELO/EHLO (or XCLIENT HELO=) */
@@ -122,6 +123,8 @@ struct smtpd {
 	/* the real peer (not XCLIENT's) is one of our interfaces: rewrite context local */
 	int local_rewrite;
 	struct smtpd_xforward xf;
+	/* name or rev_name is "unknown" after a temporary DNS failure */
+	int name_temp, rev_name_temp;
 	int bare_nl_mode;    /* 0 no, 1 normalize, 2 reject */
 	struct mta_tls *tls; /* the TLS session, NULL in plaintext */
 	char *sasl_method;   /* after a successful AUTH, else NULL */

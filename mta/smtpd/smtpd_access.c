@@ -71,28 +71,38 @@ int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const c
 	return rc;
 }
 
-/* lookup_client - client name (+parents), then address and its network prefixes */
-int smtpdp_lookup_client(const char *table, struct smtpd *s, const char **value)
+/* smtpdp_lookup_addr - an address and its network prefixes; 1, 0, -1 */
+int smtpdp_lookup_addr(const char *table, const char *addr, const char **value)
 {
 	struct cfg_maplist *ml = mta_maplist1(table);
 	struct cfg_diags ds;
-	int rc = 0;
+	struct cfg_buf key;
+	int rc;
 
 	if (ml == NULL)
 		return -1;
-	if (strcmp(s->name, "unknown") != 0)
-		rc = smtpdp_lookup_domain(s->cfg, table, s->name, value);
-	if (rc == 0) {
-		struct cfg_buf key;
+	cfg_diags_init(&ds);
+	cfg_buf_init(&key);
+	rc = mta_mapq_done(cfg_mapq_access_ip(ml, addr, value, &key, &ds), &ds);
+	if (rc > 0)
+		found(table, &key);
+	cfg_buf_fini(&key);
+	cfg_diags_fini(&ds);
+	return rc;
+}
 
-		cfg_diags_init(&ds);
-		cfg_buf_init(&key);
-		rc = mta_mapq_done(cfg_mapq_access_ip(ml, s->addr, value, &key, &ds), &ds);
-		if (rc > 0)
-			found(table, &key);
-		cfg_buf_fini(&key);
-		cfg_diags_fini(&ds);
-	}
+/* lookup_client - a client name (+parents) unless "unknown", then its address */
+int smtpdp_lookup_client(const struct smtpd_cfg *cfg, const char *table, const char *name,
+                         const char *addr, const char **value)
+{
+	int rc = 0;
+
+	if (mta_maplist1(table) == NULL)
+		return -1;
+	if (strcmp(name, "unknown") != 0)
+		rc = smtpdp_lookup_domain(cfg, table, name, value);
+	if (rc == 0)
+		rc = smtpdp_lookup_addr(table, addr, value);
 	return rc;
 }
 
@@ -261,11 +271,12 @@ void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, con
 }
 
 /* smtpdp_defer_if_reject - a later 5XX rejection in the list becomes this 450 */
-void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text)
+void smtpdp_defer_if_reject(struct ck *c, const char *dsn, const char *who, enum subject sub,
+                            const char *text)
 {
 	if (c->defer_if_reject)
 		return; /* the first one counts */
-	snprintf(c->defer_reject_reply, sizeof(c->defer_reject_reply), "450 4.7.1 <%s>: %s: %s",
+	snprintf(c->defer_reject_reply, sizeof(c->defer_reject_reply), "450 %s <%s>: %s: %s", dsn,
 	         who, smtpdp_subject_class(sub), text);
 	c->defer_if_reject = 1;
 }
@@ -310,7 +321,7 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 	if (strcasecmp(word, "DEFER") == 0)
 		return smtpdp_reject(c, c->s->cfg->access_defer_code, "4.7.1", sub, "%s",
 		                     *text ? text : "Access denied");
-	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0) {
+	if (strcasecmp(word, "DEFER_IF_PERMIT") == 0 || strcasecmp(word, "DEFER_IF_REJECT") == 0) {
 		char dsn[16] = "4.7.1";
 
 		/* an optional enhanced status code leads the text */
@@ -322,7 +333,11 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 			while (*text == ' ' || *text == '\t')
 				text++;
 		}
-		smtpdp_defer_if_permit(c, dsn, sub, *text ? text : "Service unavailable");
+		if (strcasecmp(word, "DEFER_IF_PERMIT") == 0)
+			smtpdp_defer_if_permit(c, dsn, sub, *text ? text : "Service unavailable");
+		else
+			smtpdp_defer_if_reject(c, dsn, smtpdp_subject_name(c, sub), sub,
+			                       *text ? text : "Service unavailable");
 		return V_DUNNO;
 	}
 	if (strcasecmp(word, "WARN") == 0 || strcasecmp(word, "INFO") == 0) {
@@ -363,11 +378,6 @@ enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject 
 	if (strcasecmp(word, "FILTER") == 0 || strcasecmp(word, "REDIRECT") == 0
 	    || strcasecmp(word, "BCC") == 0)
 		return route(c, word, text, sub, what);
-	if (strcasecmp(word, "DEFER_IF_REJECT") == 0) {
-		/* fail closed: never accept mail around an action postkit cannot take */
-		mta_warn("access table action %s is not implemented by postkit", word);
-		return smtpdp_config_error(c, sub, 1);
-	}
 	if ((word[0] == '4' || word[0] == '5') && isdigit((unsigned char)word[1])
 	    && isdigit((unsigned char)word[2]) && word[3] == '\0') {
 		char dsn[16] = "";

@@ -32,9 +32,11 @@ static struct {
 	struct cfg_buf key, value;
 } hit;
 static const char *const subject_text[] = {
-    "Client host rejected",       "Helo command rejected",       "Sender address rejected",
-    "Recipient address rejected", "Data command rejected",       "End-of-data rejected",
-    "Etrn command rejected",      "Client certificate rejected", "SASL login name rejected",
+    "Client host rejected",     "Helo command rejected",
+    "Sender address rejected",  "Recipient address rejected",
+    "Data command rejected",    "End-of-data rejected",
+    "Etrn command rejected",    "Client certificate rejected",
+    "SASL login name rejected", "Unverified Client host rejected",
 };
 
 /* smtpdp_subject_name - the <...> part of a reply */
@@ -59,6 +61,8 @@ const char *smtpdp_subject_name(struct ck *c, enum subject sub)
 		return c->s->tls ? mta_tls_info(c->s->tls)->peer_cn : "";
 	case SUBJ_SASL:
 		return c->s->sasl_username ? c->s->sasl_username : "";
+	case SUBJ_REV_CLIENT:
+		return c->s->rev_name;
 	}
 	return "";
 }
@@ -108,26 +112,6 @@ int smtpd_check_mynetworks(struct smtpd *s)
 }
 
 /* ---- individual restrictions ---- */
-
-/* domain_known - a sender domain exists: ours, or in the DNS (MX or address) */
-static int domain_known(const char *domain)
-{
-	static const unsigned types[] = {DNS_T_MX, DNS_T_A, DNS_T_AAAA};
-	int known = 0;
-
-	if (domain[0] == '[')
-		return addr_valid_ip_literal(domain);
-	if (!addr_valid_hostname(domain))
-		return 0;
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && !known; i++) {
-		struct dns_list l;
-
-		dns_list_init(&l);
-		known = dns_lookup(domain, types[i], 0, &l, NULL) == DNS_OK;
-		dns_list_fini(&l);
-	}
-	return known;
-}
 
 /* lookup_failure - "451 4.3.0 <addr>: Temporary lookup failure", Postfix's reply to a table error */
 static enum verdict lookup_failure(struct ck *c, const char *addr)
@@ -368,28 +352,6 @@ static enum verdict helo_valid(struct ck *c)
 	return V_DUNNO;
 }
 
-/* unknown_domain - reject_unknown_sender_domain / reject_unknown_recipient_domain */
-static enum verdict unknown_domain(struct ck *c, int is_sender)
-{
-	const char *a = is_sender ? c->s->sender : c->rcpt_int;
-	const char *d;
-	struct rslv_result res;
-	int ours;
-
-	if (a == NULL || *a == '\0')
-		return V_DUNNO;
-	d = addr_domain(a);
-	if (d == NULL || *d == '\0')
-		return V_DUNNO;
-	rslv_result_init(&res);
-	ours = rslv_resolve(cfg->rslv, a, &res) == 0 && res.cls != RSLV_DEFAULT;
-	rslv_result_fini(&res);
-	if (ours || domain_known(d))
-		return V_DUNNO;
-	return smtpdp_reject(c, cfg->unknown_address_code, "4.1.8",
-	                     is_sender ? SUBJ_SENDER : SUBJ_RCPT, "Domain not found");
-}
-
 /* access_check - check_{client,helo,sender,recipient}_access TABLE */
 static enum verdict access_check(struct ck *c, const struct relem *e)
 {
@@ -405,7 +367,11 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 	switch (e->id) {
 	case CFG_R_CHECK_CLIENT_ACCESS:
 		sub = SUBJ_CLIENT;
-		rc = smtpdp_lookup_client(e->arg, s, &value);
+		rc = smtpdp_lookup_client(cfg, e->arg, s->name, s->addr, &value);
+		break;
+	case CFG_R_CHECK_REVERSE_CLIENT_HOSTNAME_ACCESS:
+		sub = SUBJ_REV_CLIENT;
+		rc = smtpdp_lookup_client(cfg, e->arg, s->rev_name, s->addr, &value);
 		break;
 	case CFG_R_CHECK_HELO_ACCESS:
 		sub = SUBJ_HELO;
@@ -441,21 +407,10 @@ static enum verdict access_check(struct ck *c, const struct relem *e)
 		cfg_buf_reset(&hit.value);
 		cfg_buf_adds(&hit.value, value);
 	}
+	if (sub == SUBJ_REV_CLIENT)
+		return smtpdp_no_whitelist(c, e->word, smtpdp_access_result(c, value, sub, what),
+		                           s->rev_name);
 	return smtpdp_access_result(c, value, sub, what);
-}
-
-/* client_names - reject_unknown_client_hostname / reject_unknown_reverse_client_hostname */
-static enum verdict client_names(struct ck *c, int reverse)
-{
-	struct smtpd *s = c->s;
-
-	if (strcmp(reverse ? s->rev_name : s->name, "unknown") != 0)
-		return V_DUNNO;
-	/* Postfix names no <subject> here: the reason already holds the address */
-	cfg_buf_reset(&c->reply);
-	cfg_buf_printf(&c->reply, "450 4.7.25 %s: cannot find your %shostname, [%s]",
-	               subject_text[SUBJ_CLIENT], reverse ? "reverse " : "", s->addr);
-	return V_REJECT;
 }
 
 /*
@@ -524,15 +479,6 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	case CFG_R_REJECT_INVALID_HELO_HOSTNAME:
 	case CFG_R_REJECT_INVALID_HOSTNAME:
 		return helo_valid(c);
-	case CFG_R_REJECT_UNKNOWN_SENDER_DOMAIN:
-		return unknown_domain(c, 1);
-	case CFG_R_REJECT_UNKNOWN_RECIPIENT_DOMAIN:
-		return unknown_domain(c, 0);
-	case CFG_R_REJECT_UNKNOWN_CLIENT_HOSTNAME:
-	case CFG_R_REJECT_UNKNOWN_CLIENT:
-		return client_names(c, 0);
-	case CFG_R_REJECT_UNKNOWN_REVERSE_CLIENT_HOSTNAME:
-		return client_names(c, 1);
 	case CFG_R_REJECT_UNAUTH_PIPELINING:
 		if (c->list_subject == SUBJ_DATA && mta_stream_pending(&s->in) > 0) {
 			cfg_buf_reset(&c->reply);
@@ -551,6 +497,7 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 	case CFG_R_CHECK_HELO_ACCESS:
 	case CFG_R_CHECK_SENDER_ACCESS:
 	case CFG_R_CHECK_RECIPIENT_ACCESS:
+	case CFG_R_CHECK_REVERSE_CLIENT_HOSTNAME_ACCESS:
 		return access_check(c, e);
 	case CFG_R_SLEEP:
 		if (e->arg == NULL || e->arg[strspn(e->arg, "0123456789")] != '\0' || !*e->arg) {
@@ -570,10 +517,9 @@ static enum verdict one_restriction(struct ck *c, const struct relem *e)
 		/* the DNS lists: every restriction with a domain argument */
 		if (cfg_restriction_get(e->id)->arg == CFG_RA_DOMAIN)
 			return smtpdp_rbl(c, e);
-		break;
+		/* the MX/NS/A access checks, unknown HELO names and the rest */
+		return smtpdp_dnsaccess(c, e);
 	}
-	mta_warn("restriction %s is not implemented by postkit", e->word);
-	return smtpdp_config_error(c, c->list_subject, 0);
 }
 
 /* trace - tell postfix simulate which element decided */

@@ -20,8 +20,9 @@ enum subject {
 	SUBJ_DATA,
 	SUBJ_EOD,
 	SUBJ_ETRN,
-	SUBJ_CCERT, /* the client certificate's CN */
-	SUBJ_SASL,  /* the SASL login name */
+	SUBJ_CCERT,      /* the client certificate's CN */
+	SUBJ_SASL,       /* the SASL login name */
+	SUBJ_REV_CLIENT, /* the client's unverified reverse name */
 };
 
 /*
@@ -83,8 +84,9 @@ void smtpdp_compile(struct rlist *out, const struct cfg_strvec *words,
 void smtpdp_rlist_fini(struct rlist *l);
 /* smtpdp_defer_if_permit - remember a DEFER_IF_PERMIT reply (code, dsn, subject, text) */
 void smtpdp_defer_if_permit(struct ck *c, const char *dsn, enum subject sub, const char *text);
-/* smtpdp_defer_if_reject - a later 5XX rejection of the list becomes "450 4.7.1 <who>: ..." */
-void smtpdp_defer_if_reject(struct ck *c, const char *who, enum subject sub, const char *text);
+/* smtpdp_defer_if_reject - a later 5XX rejection of the list becomes "450 DSN <who>: ..." */
+void smtpdp_defer_if_reject(struct ck *c, const char *dsn, const char *who, enum subject sub,
+                            const char *text);
 /* smtpdp_deferred - a list's verdict after its pending defer_if_permit / defer_if_reject */
 enum verdict smtpdp_deferred(struct ck *c, enum verdict v);
 /* smtpdp_run_list - evaluate a compiled restriction list */
@@ -98,8 +100,11 @@ enum verdict smtpdp_auth_restriction(struct ck *c, const struct relem *e);
 /* smtpdp_lookup_domain - a host name and its parent domains in an access table; 1, 0, -1 */
 int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const char *domain,
                          const char **value);
-/* smtpdp_lookup_client - the client's name, then its address and networks; 1, 0, -1 */
-int smtpdp_lookup_client(const char *table, struct smtpd *s, const char **value);
+/* smtpdp_lookup_client - a client name (unless "unknown"), then its address; 1, 0, -1 */
+int smtpdp_lookup_client(const struct smtpd_cfg *cfg, const char *table, const char *name,
+                         const char *addr, const char **value);
+/* smtpdp_lookup_addr - an address and its network prefixes; 1, 0, -1 */
+int smtpdp_lookup_addr(const char *table, const char *addr, const char **value);
 /* smtpdp_lookup_mail - an address, or the null-sender key; 1, 0, -1 */
 int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const char *addr,
                        const char **value);
@@ -108,6 +113,21 @@ const char *smtpdp_last_key(void);
 /* smtpdp_access_result - act on an access(5) result */
 enum verdict smtpdp_access_result(struct ck *c, const char *value, enum subject sub,
                                   const char *what);
+
+/* smtpd_dnsaccess.c */
+/* smtpdp_dnsaccess_init - the settings of the restrictions below */
+void smtpdp_dnsaccess_init(struct mta_conf *conf);
+/* smtpdp_dnsaccess - MX/NS/A access, unknown HELO names, permit_mx_backup and the old names */
+enum verdict smtpdp_dnsaccess(struct ck *c, const struct relem *e);
+/* smtpdp_no_whitelist - an OK from a restriction that may not permit is a configuration error */
+enum verdict smtpdp_no_whitelist(struct ck *c, const char *word, enum verdict v,
+                                 const char *target);
+
+/* smtpd_footer.c */
+/* smtpdp_footer_init - smtpd_reject_footer and smtpd_reject_footer_maps */
+void smtpdp_footer_init(struct mta_conf *conf);
+/* smtpdp_footer - append the reject footer to the 4XX/5XX reply at wbuf[start] (no CRLF yet) */
+void smtpdp_footer(struct smtpd *s, struct cfg_buf *wbuf, size_t start);
 
 /* smtpd_policy.c */
 /* smtpdp_policy_init - the smtpd_policy_service_* settings */

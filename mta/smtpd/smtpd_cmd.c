@@ -593,9 +593,11 @@ static int xclient_cmd(struct smtpd *s, const char *arg)
 			smtpd_xtext_decode(val);
 			if (strcasecmp(name, "NAME") == 0) {
 				snprintf(s->name, sizeof(s->name), "%s", unavail ? "unknown" : val);
+				s->name_temp = strcasecmp(val, "[TEMPUNAVAIL]") == 0;
 			} else if (strcasecmp(name, "REVERSE_NAME") == 0) {
 				snprintf(s->rev_name, sizeof(s->rev_name), "%s",
 				         unavail ? "unknown" : val);
+				s->rev_name_temp = strcasecmp(val, "[TEMPUNAVAIL]") == 0;
 			} else if (strcasecmp(name, "ADDR") == 0) {
 				const char *a = strncasecmp(val, "IPV6:", 5) == 0 ? val + 5 : val;
 

@@ -338,7 +338,8 @@ enum verdict smtpdp_rbl(struct ck *c, const struct relem *e)
 	if (white) {
 		/* a whitelist that cannot be asked: a later rejection becomes a 450 */
 		if (rc < 0 && e->id == CFG_R_PERMIT_DNSWL_CLIENT)
-			smtpdp_defer_if_reject(c, c->s->addr, SUBJ_CLIENT, "Service unavailable");
+			smtpdp_defer_if_reject(c, "4.7.1", c->s->addr, SUBJ_CLIENT,
+			                       "Service unavailable");
 		/* as in Postfix, a whitelist never overrides reject_unauth_destination */
 		if (rc > 0 && c->rcpt_int && !smtpdp_auth_destination(c, c->rcpt_int))
 			return V_DUNNO;

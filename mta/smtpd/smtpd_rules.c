@@ -155,6 +155,8 @@ void smtpd_check_init(struct smtpd_cfg *c, struct mta_conf *conf)
 	smtpdp_classes_init(conf);
 	smtpdp_policy_init(conf);
 	smtpdp_rbl_init(conf);
+	smtpdp_dnsaccess_init(conf);
+	smtpdp_footer_init(conf);
 	if (!has_guard(&c->rules->relay) && !has_guard(&c->rules->rcpt))
 		mta_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
 		          "specify at least one working instance of: reject_unauth_destination, "
