@@ -235,6 +235,109 @@ def test_dead(inst, ports):
         % (CLIENT, TAIL)).replace("QID", QID)))
 
 
+class OpenDkim:
+    """Debian's opendkim on 127.0.0.1, its key from opendkim-genkey, its DNS from dnsserver.py."""
+
+    def __init__(self, tmp):
+        import dnsserver
+        self.tmp = tmp
+        subprocess.run(["opendkim-genkey", "-b", "1024", "-D", tmp, "-d", "example.com",
+                        "-s", "sel"], check=True, capture_output=True)
+        with open(os.path.join(tmp, "sel.txt")) as f:
+            txt = "".join(re.findall(r'"([^"]*)"', f.read()))
+        # a TXT record of strings up to 255 bytes each
+        parts = " ".join('"%s"' % txt[i:i + 200] for i in range(0, len(txt), 200))
+        self.dns = dnsserver.DnsServer("sel._domainkey.example.com. 60 IN TXT %s\n" % parts)
+        dport = self.dns.start()
+        self.port = pkit.free_port()
+        conf = os.path.join(tmp, "opendkim.conf")
+        with open(conf, "w") as f:
+            f.write("Syslog no\nSocket inet:%d@127.0.0.1\nMode sv\nDomain example.com\n"
+                    "KeyFile %s/sel.private\nSelector sel\nNameservers 127.0.0.1@%d\n"
+                    "PidFile %s/opendkim.pid\nAuthservID mail.example.com\n"
+                    "InternalHosts 192.0.2.99\nMTA signer\nRequireSafeKeys no\n"
+                    % (self.port, tmp, dport, tmp))
+        self.proc = subprocess.Popen(["opendkim", "-x", conf, "-f"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                pkit.socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+    def spec(self):
+        return "inet:127.0.0.1:%d" % self.port
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.dns.stop()
+
+
+def strip_delivery(mbox):
+    """The message as it left the sender: no mbox or delivery lines, no Received header."""
+    head, body = mbox.split("\n\n", 1)
+    keep, skip = [], False
+    for line in head.split("\n"):
+        if line[:1] in (" ", "\t"):
+            if not skip:
+                keep.append(line)
+            continue
+        skip = line.split(":")[0] in ("Return-Path", "X-Original-To", "Delivered-To",
+                                      "Received") or line.startswith("From ")
+        if not skip:
+            keep.append(line)
+    return "\n".join(keep) + "\n\n" + body.rstrip("\n") + "\n"
+
+
+def test_opendkim():
+    """opendkim signs mail of its domain and verifies it when it comes back: dkim=pass."""
+    if shutil.which("opendkim") is None or shutil.which("opendkim-genkey") is None:
+        print("opendkim not installed: DKIM checks skipped")
+        return
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="postkit-dkim-")
+    dk = OpenDkim(tmp)
+    verify = pkit.free_port()
+    inst = pkit.Instance(
+        main_extra="smtpd_milters = %s\nmilter_macro_daemon_name = signer\n" % dk.spec(),
+        master_extra="127.0.0.1:%d inet n - n - - smtpd -o milter_macro_daemon_name=verifier\n"
+        % verify)
+    try:
+        inst.start()
+        out = session(inst, inst.port, msg=MSG.replace("body line", "signed body line"))
+        R.check("dkim sign: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
+        R.true("dkim sign: delivered", inst.wait_mailbox("root", "signed body line"))
+        mbox = inst.mailbox("root")
+        R.true("dkim sign: DKIM-Signature", re.search(
+            r"\nDKIM-Signature: v=1; a=rsa-sha256; c=simple/simple; d=example.com; s=sel;\n",
+            mbox) is not None, mbox)
+        signed = strip_delivery(mbox)
+        out = session(inst, verify, msg=signed)
+        R.check("dkim verify: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
+        R.true("dkim verify: delivered", inst.wait_mailbox("root", "Authentication-Results"))
+        got = inst.mailbox("root")[len(mbox):]
+        R.true("dkim verify: dkim=pass", re.search(
+            r"\nAuthentication-Results: mail\.example\.com;\n\tdkim=pass \(1024-bit key; "
+            r"unprotected\) header\.d=example\.com header\.i=@example\.com", got) is not None,
+            got)
+        tampered = signed.replace("signed body line", "tampered body line")
+        session(inst, verify, msg=tampered)
+        R.true("dkim verify: tampered delivered", inst.wait_mailbox("root", "tampered body"))
+        got = inst.mailbox("root").split("tampered body line")[0].split("\nFrom ")[-1]
+        R.true("dkim verify: tampered fails", "dkim=fail" in got, got)
+    finally:
+        inst.cleanup()
+        dk.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     if not pkit.IS_ROOT:
         print("needs root (mail delivery as root): skipped")
@@ -258,6 +361,7 @@ def main():
     finally:
         inst.cleanup()
         m.close()
+    test_opendkim()
     R.finish()
 
 
