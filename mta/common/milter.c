@@ -31,11 +31,75 @@ static const char *const macro_params[MILTER_NSTAGES] = {
     "milter_rcpt_macros",         "milter_data_macros", "milter_end_of_data_macros",
     "milter_end_of_header_macros"};
 
+/* default_action - milter_default_action's value as MILTER_DEF_*; -1 when unknown */
+static int default_action(const char *act)
+{
+	static const char *const names[] = {"tempfail", "reject", "accept", "quarantine"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(act, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* protocol - milter_protocol's version (2 to 6; a later word names extensions we ignore) */
+static unsigned protocol(const char *v)
+{
+	unsigned n = (unsigned)strtoul(v, NULL, 10);
+
+	return n >= 2 && n <= OFFER_VERSION ? n : OFFER_VERSION;
+}
+
+/*
+ * filter_options - "{ inet:host:port, connect_timeout=10s, default_action=accept }":
+ * the filter's own settings over the milter_* ones; fatal on one we do not know
+ */
+static void filter_options(struct milter *f, const char *elem)
+{
+	struct cfg_strvec w;
+	char *spec = cfg_xstrdup(elem + (elem[0] == '{'));
+	size_t n = strlen(spec);
+
+	if (n && spec[n - 1] == '}')
+		spec[n - 1] = '\0';
+	cfg_strvec_init(&w);
+	cfg_strvec_split(&w, spec, ", \t\r\n");
+	free(spec);
+	if (w.n == 0)
+		mta_fatal("missing milter address in \"%s\"", elem);
+	f->spec = cfg_xstrdup(w.v[0]);
+	for (size_t i = 1; i < w.n; i++) {
+		char *eq = strchr(w.v[i], '=');
+		const char *v = eq ? eq + 1 : "";
+		char *end;
+		long t = strtol(v, &end, 10);
+
+		if (eq)
+			*eq = '\0';
+		if (*end == 's' || *end == '\0')
+			end += *end == 's';
+		if (strcmp(w.v[i], "default_action") == 0 && default_action(v) >= 0)
+			f->def_action = default_action(v);
+		else if (strcmp(w.v[i], "protocol") == 0)
+			f->version_offer = protocol(v);
+		else if (strcmp(w.v[i], "connect_timeout") == 0 && *end == '\0' && t > 0)
+			f->conn_tmo = t;
+		else if (strcmp(w.v[i], "command_timeout") == 0 && *end == '\0' && t > 0)
+			f->cmd_tmo = t;
+		else if (strcmp(w.v[i], "content_timeout") == 0 && *end == '\0' && t > 0)
+			f->content_tmo = t;
+		else
+			mta_fatal("unsupported milter setting \"%s%s%s\" in \"%s\"", w.v[i],
+			          eq ? "=" : "", v, elem);
+	}
+	cfg_strvec_fini(&w);
+}
+
 struct milters *milters_new(struct mta_conf *conf, const char *param)
 {
 	struct cfg_strvec specs;
 	struct milters *m;
-	const char *act;
+	struct milter def;
 
 	cfg_strvec_init(&specs);
 	mta_conf_list(conf, mta_conf_id(param), &specs);
@@ -43,27 +107,23 @@ struct milters *milters_new(struct mta_conf *conf, const char *param)
 		cfg_strvec_fini(&specs);
 		return NULL;
 	}
+	memset(&def, 0, sizeof(def));
+	def.fd = -1;
+	def.conn_tmo = mta_conf_time(conf, mta_conf_id("milter_connect_timeout"));
+	def.cmd_tmo = mta_conf_time(conf, mta_conf_id("milter_command_timeout"));
+	def.content_tmo = mta_conf_time(conf, mta_conf_id("milter_content_timeout"));
+	def.version_offer = protocol(mta_conf_str(conf, mta_conf_id("milter_protocol")));
+	def.def_action = default_action(mta_conf_str(conf, mta_conf_id("milter_default_action")));
+	if (def.def_action < 0)
+		def.def_action = MILTER_DEF_TEMPFAIL;
 	m = cfg_xcalloc(1, sizeof(*m));
 	m->n = specs.n;
 	m->v = cfg_xcalloc(m->n, sizeof(*m->v));
 	for (size_t i = 0; i < m->n; i++) {
-		m->v[i].spec = cfg_xstrdup(specs.v[i]);
-		m->v[i].fd = -1;
+		m->v[i] = def;
+		filter_options(&m->v[i], specs.v[i]);
 	}
 	cfg_strvec_fini(&specs);
-	m->conn_tmo = mta_conf_time(conf, mta_conf_id("milter_connect_timeout"));
-	m->cmd_tmo = mta_conf_time(conf, mta_conf_id("milter_command_timeout"));
-	m->content_tmo = mta_conf_time(conf, mta_conf_id("milter_content_timeout"));
-	/* milter_protocol: the version we offer (2 to 6) */
-	m->version =
-	    (unsigned)strtoul(mta_conf_str(conf, mta_conf_id("milter_protocol")), NULL, 10);
-	if (m->version < 2 || m->version > OFFER_VERSION)
-		m->version = OFFER_VERSION;
-	act = mta_conf_str(conf, mta_conf_id("milter_default_action"));
-	m->def_action = strcasecmp(act, "accept") == 0       ? MILTER_DEF_ACCEPT
-	                : strcasecmp(act, "reject") == 0     ? MILTER_DEF_REJECT
-	                : strcasecmp(act, "quarantine") == 0 ? MILTER_DEF_QUARANTINE
-	                                                     : MILTER_DEF_TEMPFAIL;
 	for (int s = 0; s < MILTER_NSTAGES; s++) {
 		cfg_strvec_init(&m->macros[s]);
 		mta_conf_list(conf, mta_conf_id(macro_params[s]), &m->macros[s]);
@@ -170,15 +230,30 @@ int milterp_send(struct milters *m, struct milter *f, char cmd, const char *data
 	unsigned char hdr[5];
 	uint32_t n = htonl((uint32_t)len + 1);
 
+	(void)m; /* kept for symmetry with milterp_recv */
+	f->last = cmd;
 	memcpy(hdr, &n, 4);
 	hdr[4] = (unsigned char)cmd;
-	if (io_all(f->fd, 1, (char *)hdr, 5, m->cmd_tmo) < 0
-	    || (len && io_all(f->fd, 1, (char *)data, len, m->cmd_tmo) < 0)) {
+	if (io_all(f->fd, 1, (char *)hdr, 5, f->cmd_tmo) < 0
+	    || (len && io_all(f->fd, 1, (char *)data, len, f->cmd_tmo) < 0)) {
 		milterp_fail(f, "error writing command %c: %s", cmd,
 		             errno ? strerror(errno) : "Success");
 		return -1;
 	}
 	return 0;
+}
+
+/* cmd_name - libmilter's name of a command we send */
+static const char *cmd_name(char cmd)
+{
+	static const char codes[] = "OCHMRTLNBEAQD";
+	static const char *const names[] = {
+	    "SMFIC_OPTNEG", "SMFIC_CONNECT", "SMFIC_HELO", "SMFIC_MAIL", "SMFIC_RCPT",
+	    "SMFIC_DATA",   "SMFIC_HEADER",  "SMFIC_EOH",  "SMFIC_BODY", "SMFIC_BODYEOB",
+	    "SMFIC_ABORT",  "SMFIC_QUIT",    "SMFIC_MACRO"};
+	const char *p = strchr(codes, cmd);
+
+	return p && cmd ? names[p - codes] : "unknown";
 }
 
 int milterp_recv(struct milters *m, struct milter *f, long tmo, char *cmd)
@@ -187,8 +262,9 @@ int milterp_recv(struct milters *m, struct milter *f, long tmo, char *cmd)
 	uint32_t n;
 
 	if (io_all(f->fd, 0, (char *)hdr, 5, tmo) < 0) {
-		milterp_fail(f, "can't read packet header: %s",
-		             errno ? strerror(errno) : "Success");
+		/* a filter that hung up is an "Application error", as Postfix words it */
+		milterp_fail(f, "can't read %s reply packet header: %s", cmd_name(f->last),
+		             errno ? strerror(errno) : "Application error");
 		return -1;
 	}
 	memcpy(&n, hdr, 4);
@@ -201,7 +277,8 @@ int milterp_recv(struct milters *m, struct milter *f, long tmo, char *cmd)
 	cfg_buf_reset(&m->pkt);
 	cfg_buf_reserve(&m->pkt, n);
 	if (n > 1 && io_all(f->fd, 0, m->pkt.data, n - 1, tmo) < 0) {
-		milterp_fail(f, "can't read packet data: %s", errno ? strerror(errno) : "Success");
+		milterp_fail(f, "can't read %s reply packet body: %s", cmd_name(f->last),
+		             errno ? strerror(errno) : "Application error");
 		return -1;
 	}
 	m->pkt.len = n - 1;
@@ -299,12 +376,12 @@ static int negotiate(struct milters *m, struct milter *f)
 
 	cfg_buf_init(&b);
 	/* before version 6 there were fewer actions and steps */
-	put32(&b, m->version);
-	put32(&b, m->version >= 6 ? OFFER_ACTIONS : 0x3Fu);
-	put32(&b, m->version >= 6 ? OFFER_PROTO : 0x7Fu);
+	put32(&b, f->version_offer);
+	put32(&b, f->version_offer >= 6 ? OFFER_ACTIONS : 0x3Fu);
+	put32(&b, f->version_offer >= 6 ? OFFER_PROTO : 0x7Fu);
 	rc = milterp_send(m, f, 'O', b.data, b.len);
 	cfg_buf_fini(&b);
-	if (rc < 0 || milterp_recv(m, f, m->cmd_tmo, &cmd) < 0)
+	if (rc < 0 || milterp_recv(m, f, f->cmd_tmo, &cmd) < 0)
 		return -1;
 	if (cmd != 'O' || m->pkt.len < 12) {
 		milterp_fail(f, "unexpected reply to option negotiation: %c", cmd);
@@ -313,7 +390,7 @@ static int negotiate(struct milters *m, struct milter *f)
 	f->version = get32(m->pkt.data);
 	f->actions = get32(m->pkt.data + 4);
 	f->proto = get32(m->pkt.data + 8);
-	if (f->version < 2 || f->version > m->version) {
+	if (f->version < 2 || f->version > f->version_offer) {
 		milterp_fail(f, "protocol version %u conflict", f->version);
 		return -1;
 	}
@@ -332,9 +409,9 @@ static int negotiate(struct milters *m, struct milter *f)
 }
 
 /* milterp_default - what a failed filter means, as milter_default_action says */
-const char *milterp_default(struct milters *m)
+const char *milterp_default(const struct milter *f)
 {
-	switch (m->def_action) {
+	switch (f->def_action) {
 	case MILTER_DEF_ACCEPT:
 		return NULL;
 	case MILTER_DEF_REJECT:
@@ -353,7 +430,7 @@ void milterp_open(struct milters *m)
 		struct milter *f = &m->v[i];
 
 		f->state = MILTER_READY;
-		if ((f->fd = open_socket(f->spec, m->conn_tmo)) < 0) {
+		if ((f->fd = open_socket(f->spec, f->conn_tmo)) < 0) {
 			mta_warn("connect to Milter service %s: %s", f->spec, strerror(errno));
 			f->state = MILTER_FAILED;
 			continue;
@@ -462,7 +539,7 @@ const char *milterp_reply(struct milters *m, struct milter *f, char cmd, int sta
 	case 'y':
 		if (m->pkt.len < 4 || (m->pkt.data[0] != '4' && m->pkt.data[0] != '5')) {
 			milterp_fail(f, "malformed reply: %s", m->pkt.data);
-			return milterp_default(m);
+			return milterp_default(f);
 		}
 		if (stage == MILTER_ST_CONNECT)
 			f->state = MILTER_DONE;
@@ -471,7 +548,7 @@ const char *milterp_reply(struct milters *m, struct milter *f, char cmd, int sta
 		return reply;
 	default:
 		milterp_fail(f, "unexpected filter response %c", cmd);
-		return milterp_default(m);
+		return milterp_default(f);
 	}
 }
 
@@ -488,7 +565,7 @@ const char *milterp_event(struct milters *m, int stage, char code, unsigned skip
 		char cmd;
 
 		if (f->state == MILTER_FAILED) {
-			if ((r = milterp_default(m)) != NULL)
+			if ((r = milterp_default(f)) != NULL)
 				return r;
 			continue;
 		}
@@ -496,13 +573,13 @@ const char *milterp_event(struct milters *m, int stage, char code, unsigned skip
 			continue;
 		if (milterp_macros(m, f, stage, code) < 0
 		    || milterp_send(m, f, code, data, len) < 0)
-			r = milterp_default(m);
+			r = milterp_default(f);
 		else if (f->proto & noreply_flag)
 			continue;
 		else {
 			do
-				if (milterp_recv(m, f, m->cmd_tmo, &cmd) < 0)
-					return milterp_default(m);
+				if (milterp_recv(m, f, f->cmd_tmo, &cmd) < 0)
+					return milterp_default(f);
 			while (cmd == 'p');
 			r = milterp_reply(m, f, cmd, stage);
 		}

@@ -62,15 +62,17 @@ struct milter {
 	int fd;
 	enum milter_state state;
 	unsigned version, actions, proto;
+	char last; /* the last command sent, for the warnings */
+	/* milter_* settings, or this filter's own in "{ inet:host:port, name=value ... }" */
+	long conn_tmo, cmd_tmo, content_tmo;
+	unsigned version_offer; /* milter_protocol */
+	int def_action;
 	char *symlist[MILTER_NSTAGES]; /* macro names the filter asked for, else NULL */
 };
 
 struct milters {
 	struct milter *v;
 	size_t n;
-	long conn_tmo, cmd_tmo, content_tmo;
-	unsigned version; /* milter_protocol */
-	int def_action;
 	struct cfg_strvec macros[MILTER_NSTAGES];
 	struct cfg_strvec defaults; /* milter_macro_defaults: name=value */
 	milter_macro_fn fn;
@@ -87,7 +89,7 @@ int milterp_recv(struct milters *m, struct milter *f, long tmo, char *cmd);
 /* milterp_macros - the SMFIC_MACRO packet of a stage */
 int milterp_macros(struct milters *m, struct milter *f, int stage, char code);
 /* milterp_default - the reply milter_default_action gives for a failed filter */
-const char *milterp_default(struct milters *m);
+const char *milterp_default(const struct milter *f);
 /* milterp_reply - a final reply packet as an event result */
 const char *milterp_reply(struct milters *m, struct milter *f, char cmd, int stage);
 /* milterp_event - one event to every filter in the game */

@@ -215,11 +215,11 @@ static const char *send_headers(struct milters *m, struct milter *f, struct milt
 		cfg_buf_add(&b, v, strlen(v) + 1);
 		if (milterp_macros(m, f, MILTER_ST_EOH, 'L') < 0
 		    || milterp_send(m, f, 'L', b.data, b.len) < 0)
-			r = milterp_default(m);
+			r = milterp_default(f);
 		else if (!(f->proto & SMFIP_NR_HDR)) {
 			do
-				if (milterp_recv(m, f, m->content_tmo, &cmd) < 0)
-					r = milterp_default(m);
+				if (milterp_recv(m, f, f->content_tmo, &cmd) < 0)
+					r = milterp_default(f);
 			while (r == NULL && cmd == 'p');
 			if (r == NULL)
 				r = milterp_reply(m, f, cmd, MILTER_ST_EOH);
@@ -229,12 +229,12 @@ static const char *send_headers(struct milters *m, struct milter *f, struct milt
 	if (r || f->state != MILTER_READY || (f->proto & SMFIP_NOEOH))
 		return r;
 	if (milterp_macros(m, f, MILTER_ST_EOH, 'N') < 0 || milterp_send(m, f, 'N', NULL, 0) < 0)
-		return milterp_default(m);
+		return milterp_default(f);
 	if (f->proto & SMFIP_NR_EOH)
 		return NULL;
 	do
-		if (milterp_recv(m, f, m->content_tmo, &cmd) < 0)
-			return milterp_default(m);
+		if (milterp_recv(m, f, f->content_tmo, &cmd) < 0)
+			return milterp_default(f);
 	while (cmd == 'p');
 	return milterp_reply(m, f, cmd, MILTER_ST_EOH);
 }
@@ -250,13 +250,13 @@ static const char *send_body(struct milters *m, struct milter *f, const struct c
 		size_t n = crlf->len - off < MILTER_CHUNK ? crlf->len - off : MILTER_CHUNK;
 
 		if (milterp_send(m, f, 'B', crlf->data + off, n) < 0)
-			return milterp_default(m);
+			return milterp_default(f);
 		off += n;
 		if (f->proto & SMFIP_NR_BODY)
 			continue;
 		do
-			if (milterp_recv(m, f, m->content_tmo, &cmd) < 0)
-				return milterp_default(m);
+			if (milterp_recv(m, f, f->content_tmo, &cmd) < 0)
+				return milterp_default(f);
 		while (cmd == 'p');
 		if (cmd == 's')
 			return NULL; /* the filter has seen enough of the body */
@@ -273,10 +273,10 @@ static const char *end_of_message(struct milters *m, struct milter *f, struct mi
 	int body_started = 0;
 
 	if (milterp_macros(m, f, MILTER_ST_EOM, 'E') < 0 || milterp_send(m, f, 'E', NULL, 0) < 0)
-		return milterp_default(m);
+		return milterp_default(f);
 	for (;;) {
-		if (milterp_recv(m, f, m->content_tmo, &cmd) < 0) {
-			return milterp_default(m);
+		if (milterp_recv(m, f, f->content_tmo, &cmd) < 0) {
+			return milterp_default(f);
 		}
 		if (cmd == 'p')
 			continue;
@@ -284,7 +284,7 @@ static const char *end_of_message(struct milters *m, struct milter *f, struct mi
 			return milterp_reply(m, f, cmd, MILTER_ST_EOM);
 		if (apply_edit(m, f, cmd, msg, &body_started) < 0) {
 			milterp_fail(f, "malformed modification request %c", cmd);
-			return milterp_default(m);
+			return milterp_default(f);
 		}
 	}
 }
@@ -310,7 +310,7 @@ const char *milter_message(struct milters *m, struct milter_msg *msg)
 		struct milter *f = &m->v[i];
 
 		if (f->state == MILTER_FAILED) {
-			r = milterp_default(m);
+			r = milterp_default(f);
 			continue;
 		}
 		if (f->state != MILTER_READY)

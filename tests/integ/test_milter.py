@@ -150,7 +150,9 @@ def test_replies(inst, m):
           % (CLIENT, TAIL)]),
         ("eom-close", {"E": ("close",)}, [],
          [None, None, None, None, "451 4.7.1 Service unavailable - try again later"],
-         ["QID: milter-reject: END-OF-MESSAGE from %s: 4.7.1 Service unavailable - try again "
+         ["warning: milter %s: can't read SMFIC_BODYEOB reply packet header: Application error"
+          % m.spec(),
+          "QID: milter-reject: END-OF-MESSAGE from %s: 4.7.1 Service unavailable - try again "
           "later; %s" % (CLIENT, TAIL)]),
     ]
     for name, replies, mods, want, logs in cases:
@@ -223,6 +225,9 @@ def test_dead(inst, ports):
         "helo=<client.example>" % CLIENT)))
     out = session(inst, ports["accept"])
     R.check("dead accept: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
+    # the filter's own default_action in "{ address, name=value }" wins over milter_default_action
+    out = session(inst, ports["own"])
+    R.check("dead own accept: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
     held = len(inst.queue_files("hold"))
     out = session(inst, ports["quarantine"])
     R.check("dead quarantine: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
@@ -348,6 +353,10 @@ def main():
     extra = "".join(
         "127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:%d "
         "-o milter_default_action=%s\n" % (p, dead, k) for k, p in ports.items())
+    ports["own"] = pkit.free_port()
+    extra += ("127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters={inet:127.0.0.1:%d,"
+              "default_action=accept,connect_timeout=5s} -o milter_default_action=tempfail\n"
+              % (ports["own"], dead))
     inst = pkit.Instance(main_extra="smtpd_milters = %s\nmilter_command_timeout = 5s\n"
                          "milter_connect_timeout = 5s\nmilter_content_timeout = 10s\n"
                          % m.spec(), master_extra=extra)
