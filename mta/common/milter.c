@@ -375,9 +375,9 @@ static int negotiate(struct milters *m, struct milter *f)
 	int rc;
 
 	cfg_buf_init(&b);
-	/* before version 6 there were fewer actions and steps */
+	/* before version 6 there were fewer protocol steps to leave out */
 	put32(&b, f->version_offer);
-	put32(&b, f->version_offer >= 6 ? OFFER_ACTIONS : 0x3Fu);
+	put32(&b, OFFER_ACTIONS);
 	put32(&b, f->version_offer >= 6 ? OFFER_PROTO : 0x7Fu);
 	rc = milterp_send(m, f, 'O', b.data, b.len);
 	cfg_buf_fini(&b);
@@ -642,6 +642,10 @@ const char *milter_rcpt(struct milters *m, const struct cfg_strvec *argv)
 
 const char *milter_data(struct milters *m)
 {
+	/* filters of protocol 2 and 3 know no DATA command: it is left out for them */
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].version && m->v[i].version < 4)
+			m->v[i].proto |= SMFIP_NODATA;
 	return milterp_event(m, MILTER_ST_DATA, 'T', SMFIP_NODATA, SMFIP_NR_DATA, NULL, 0);
 }
 

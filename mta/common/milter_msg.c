@@ -249,7 +249,8 @@ static const char *send_body(struct milters *m, struct milter *f, const struct c
 	for (size_t off = 0; off < crlf->len;) {
 		size_t n = crlf->len - off < MILTER_CHUNK ? crlf->len - off : MILTER_CHUNK;
 
-		if (milterp_send(m, f, 'B', crlf->data + off, n) < 0)
+		if (milterp_macros(m, f, MILTER_ST_EOM, 'B') < 0
+		    || milterp_send(m, f, 'B', crlf->data + off, n) < 0)
 			return milterp_default(f);
 		off += n;
 		if (f->proto & SMFIP_NR_BODY)

@@ -27,6 +27,7 @@ struct smtpd_milter {
 	struct rslv_result res; /* scratch for {mail_host} & co. */
 	char daemon_addr[64];
 	char value[512];
+	int in_content; /* the message phase: no envelope macros, as in Postfix's cleanup */
 	const char *daemon_name, *macro_v;
 };
 
@@ -93,6 +94,8 @@ static const char *macro(void *arg, const char *name)
 	                      s->sender,
 	                      mt->rcpt};
 
+	if (mt->in_content && (strncmp(name, "{mail_", 6) == 0 || strncmp(name, "{rcpt_", 6) == 0))
+		return NULL;
 	for (size_t i = 0; simple[i]; i++)
 		if (strcmp(name, simple[i]) == 0)
 			return vals[i];
@@ -358,7 +361,9 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 	msg.sender = cfg_xstrdup(s->sender);
 	for (size_t i = 0; i < s->nrcpt; i++)
 		cfg_strvec_add(&msg.rcpt, s->rcpt[i].internal);
+	s->milt->in_content = 1;
 	r = milter_message(filters, &msg);
+	s->milt->in_content = 0;
 	if (r && strcmp(r, MILTER_DISCARD) != 0) {
 		/* the log shows the enhanced status code and the text, without the SMTP code */
 		snprintf(logged, sizeof(logged), "%s", strlen(r) > 4 ? r + 4 : r);

@@ -4,7 +4,7 @@ Used by test_milter.py (and by hand against the Postfix oracle): it records
 every command and macro it receives and answers each stage with a scripted
 reply.  Replies are tuples: ("c",) continue, ("a",) accept, ("r",) reject,
 ("t",) tempfail, ("d",) discard, ("y", "550 5.7.0 text") replycode,
-("close",) drop the connection.  At end of message, `mods` are sent first:
+("close",) drop the connection, ("sleep", N) answer after N seconds.  At end of message, `mods` are sent first:
 ("h", name, value) add header, ("i", index, name, value) insert header,
 ("m", index, name, value) change header, ("+", rcpt) add recipient,
 ("2", rcpt, args) add recipient with ESMTP args, ("-", rcpt) delete
@@ -14,6 +14,7 @@ recipient, ("e", sender) change sender, ("b", text) replace body,
 import socket
 import struct
 import threading
+import time
 
 # protocol steps Postfix may skip (no-reply flags are not requested: every reply is checked)
 ACTIONS = 0x1FF
@@ -74,6 +75,9 @@ class Milter:
         r = self.replies.get(stage, ("c",))
         if r[0] == "close":
             raise EOFError
+        if r[0] == "sleep":  # no answer in time: the MTA gives up first
+            time.sleep(r[1])
+            r = ("c",)
         if r[0] == "y":
             self._send(c, "y", r[1].encode() + b"\0")
         else:
@@ -101,7 +105,9 @@ class Milter:
                     if self.symlist:
                         for stage, names in self.symlist:
                             extra += struct.pack(">I", stage) + names.encode() + b"\0"
-                    self._send(c, "O", struct.pack(">III", 6, ACTIONS, self.protocol) + extra)
+                    ver = min(6, self.optneg[0])
+                    self._send(c, "O", struct.pack(">III", ver, ACTIONS & self.optneg[1],
+                                                   self.protocol) + extra)
                     continue
                 fields = [f.decode("latin-1") for f in data.split(b"\0")]
                 if cmd == "D":

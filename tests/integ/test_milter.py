@@ -240,6 +240,66 @@ def test_dead(inst, ports):
         % (CLIENT, TAIL)).replace("QID", QID)))
 
 
+MACRO_CF = """\
+milter_connect_macros = j {client_addr} v
+milter_helo_macros = {client_name} {client_ptr}
+milter_mail_macros = {mail_addr} {custom} {auth_type}
+milter_rcpt_macros = {rcpt_addr} i
+milter_data_macros = i {daemon_name}
+milter_end_of_header_macros = {mail_addr}
+milter_end_of_data_macros = {rcpt_addr} i
+milter_macro_defaults = custom=cval, {auth_type = none}
+milter_macro_v = postkit-test
+milter_protocol = 2
+milter_macro_daemon_name = dname
+"""
+
+
+def test_settings():
+    """The milter_*_macros lists, defaults, protocol 2 and the timeouts, as Postfix applies them."""
+    m = milterpy.Milter()
+    slow_cmd = milterpy.Milter(replies={"R": ("sleep", 4)})
+    slow_eom = milterpy.Milter(replies={"E": ("sleep", 4)})
+    cmd_port, eom_port = pkit.free_port(), pkit.free_port()
+    inst = pkit.Instance(
+        main_extra="smtpd_milters = %s\n%s" % (m.spec(), MACRO_CF),
+        master_extra="127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
+        "-o milter_command_timeout=1s\n127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
+        "-o milter_content_timeout=1s\n" % (cmd_port, slow_cmd.spec(), eom_port, slow_eom.spec()))
+    try:
+        inst.start()
+        out = session(inst, inst.port)
+        qid = qid_of(out[4])
+        time.sleep(0.3)
+        # what Postfix 3.7.11 sent with the same settings (no DATA command at protocol 2)
+        R.check("macros: optneg", m.optneg, (2, 511, 127))
+        R.check("macros: commands", [e[0] for e in m.events],
+                ["C", "H", "M", "R"] + ["L"] * 8 + ["N", "B", "E", "A", "A", "Q"])
+        R.check("macros: connect", sorted(m.macros.get("C", {}).items()),
+                [("j", "mail.example.com"), ("v", "postkit-test"),
+                 ("{client_addr}", "127.0.0.1")])
+        R.check("macros: helo", m.macros.get("H"),
+                {"{client_name}": "localhost", "{client_ptr}": "localhost"})
+        R.check("macros: mail", m.macros.get("M"),
+                {"{mail_addr}": "a@example.com", "{custom}": "cval", "{auth_type}": "none"})
+        R.check("macros: rcpt", m.macros.get("R"), {"{rcpt_addr}": "root@mail.example.com"})
+        R.check("macros: header", m.macros.get("L"), {})
+        R.check("macros: eoh", m.macros.get("N"), {})
+        R.check("macros: body", m.macros.get("B"), {"i": qid})
+        R.check("macros: eom", m.macros.get("E"), {"i": qid})
+        t0 = time.time()
+        out = session(inst, cmd_port)
+        R.check("command timeout: RCPT", out[3], "451 4.7.1 Service unavailable - try again later")
+        R.true("command timeout: in time", time.time() - t0 < 3.5)
+        out = session(inst, eom_port)
+        R.check("content timeout: end of data", out[4],
+                "451 4.7.1 Service unavailable - try again later")
+    finally:
+        inst.cleanup()
+        for f in (m, slow_cmd, slow_eom):
+            f.close()
+
+
 class OpenDkim:
     """Debian's opendkim on 127.0.0.1, its key from opendkim-genkey, its DNS from dnsserver.py."""
 
@@ -370,6 +430,7 @@ def main():
     finally:
         inst.cleanup()
         m.close()
+    test_settings()
     test_opendkim()
     R.finish()
 
