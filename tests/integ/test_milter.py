@@ -193,6 +193,20 @@ def test_edits(inst, m):
              "Subject", "Date", "Message-ID", "X-One", "X-One", "X-Added"])
     R.true("edits: changed", "X-One: 1\nX-One: changed\nX-Added: yes\n\nbody line\n" in mbox,
            mbox)
+    # BDAT: the same edits reach the message
+    before = inst.mailbox("root")
+    s = pkit.Session(inst.port)
+    s.cmd("EHLO client.example")
+    s.cmd("MAIL FROM:<a@example.com>")
+    s.cmd("RCPT TO:<root@mail.example.com>")
+    chunk = MSG.replace("body line", "bdat body").replace("\n", "\r\n").encode()
+    s.send(b"BDAT %d LAST\r\n" % len(chunk) + chunk)
+    R.check("bdat: queued", s.reply()[-1][:24], "250 2.0.0 Ok: queued as ")
+    s.cmd("QUIT")
+    s.close()
+    R.true("bdat: delivered", inst.wait_mailbox("root", "bdat body"))
+    mbox = inst.mailbox("root")[len(before):]
+    R.true("bdat: edited", "X-One: 1\nX-One: changed\nX-Added: yes\n\nbdat body\n" in mbox, mbox)
     m.mods = [("b", "new body\r\nline two\r\n")]
     before = inst.mailbox("root")
     out = session(inst, inst.port)
@@ -228,6 +242,9 @@ def test_dead(inst, ports):
     # the filter's own default_action in "{ address, name=value }" wins over milter_default_action
     out = session(inst, ports["own"])
     R.check("dead own accept: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
+    # receive_override_options = no_milters: the filters are not asked
+    out = session(inst, ports["nomilters"])
+    R.check("no_milters: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
     held = len(inst.queue_files("hold"))
     out = session(inst, ports["quarantine"])
     R.check("dead quarantine: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
@@ -417,6 +434,9 @@ def main():
     extra += ("127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters={inet:127.0.0.1:%d,"
               "default_action=accept,connect_timeout=5s} -o milter_default_action=tempfail\n"
               % (ports["own"], dead))
+    ports["nomilters"] = pkit.free_port()
+    extra += ("127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:%d "
+              "-o receive_override_options=no_milters\n" % (ports["nomilters"], dead))
     inst = pkit.Instance(main_extra="smtpd_milters = %s\nmilter_command_timeout = 5s\n"
                          "milter_connect_timeout = 5s\nmilter_content_timeout = 10s\n"
                          % m.spec(), master_extra=extra)
