@@ -19,6 +19,7 @@
 #include "cfg/base/xalloc.h"
 #include "log.h"
 #include "milter_int.h"
+#include "netconn.h"
 
 /* what we offer: every action, and every protocol step a filter may leave out or not answer */
 #define OFFER_VERSION 6u
@@ -289,66 +290,15 @@ int milterp_recv(struct milters *m, struct milter *f, long tmo, char *cmd)
 /* open_socket - connect to "inet:host:port" or "unix:/path" within the connect timeout */
 static int open_socket(const char *spec, long tmo)
 {
-	int fd = -1, err = 0;
-	socklen_t elen = sizeof(err);
+	int unix_path = strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0;
+	const char *name = unix_path                        ? strchr(spec, ':') + 1
+	                   : strncmp(spec, "inet:", 5) == 0 ? spec + 5
+	                                                    : spec;
+	int fd = netconn_open(name, unix_path, time(NULL) + tmo);
 
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
-		struct sockaddr_un sun;
-
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", strchr(spec, ':') + 1);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-			err = errno;
-			close(fd);
-			errno = err;
-			return -1;
-		}
-		return fd;
-	} else {
-		const char *hp = strncmp(spec, "inet:", 5) == 0 ? spec + 5 : spec;
-		const char *colon = strrchr(hp, ':');
-		struct addrinfo hints, *ai = NULL;
-		char host[256];
-
-		if (colon == NULL) {
-			errno = EINVAL;
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - hp), hp);
-		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-			memmove(host, host + 1, strlen(host));
-			host[strlen(host) - 1] = '\0';
-		}
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
-			errno = EHOSTUNREACH;
-			return -1;
-		}
-		fd = socket(ai->ai_family, SOCK_STREAM, 0);
-		if (fd >= 0) {
-			fcntl(fd, F_SETFL, O_NONBLOCK);
-			if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
-				err = errno;
-			else if (wait_fd(fd, POLLOUT, tmo) < 0)
-				err = errno;
-			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-				err = errno;
-		}
-		freeaddrinfo(ai);
-		if (fd < 0)
-			return -1;
-		if (err) {
-			close(fd);
-			errno = err;
-			return -1;
-		}
-		fcntl(fd, F_SETFL, 0);
-		return fd;
-	}
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* io_all() polls */
+	return fd;
 }
 
 /* get32 - a network-order 32-bit number at p */
