@@ -229,7 +229,8 @@ int smtpd_milter_data(struct smtpd *s, const char *stage)
 	if (s->milt == NULL)
 		return 0;
 	cfg_buf_reset(&s->milt->content);
-	r = outcome(s, stage, milter_data(filters), s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+	/* smtpd names the first recipient, as Postfix's does */
+	r = outcome(s, stage, milter_data(filters), s->nrcpt ? s->rcpt[0].external : NULL);
 	if (r == NULL)
 		return 0;
 	smtpd_reply(s, "%s", r);
@@ -345,10 +346,13 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 	char *mark;
 	size_t top = 0;
 	static char logged[512];
+	const char *last;
 
 	*content = NULL;
 	if (s->milt == NULL)
 		return NULL;
+	/* at end of message the log names the last recipient, as Postfix's cleanup does */
+	last = s->nrcpt ? s->rcpt[s->nrcpt - 1].external : NULL;
 	milter_msg_init(&msg);
 	mark = cfg_xstrdup("X-Postkit-Received-Marker: x");
 	split_message(&s->milt->content, &msg);
@@ -367,16 +371,15 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 	if (r && strcmp(r, MILTER_DISCARD) != 0) {
 		/* the log shows the enhanced status code and the text, without the SMTP code */
 		snprintf(logged, sizeof(logged), "%s", strlen(r) > 4 ? r + 4 : r);
-		smtpd_log_reject(s, "milter-reject", "END-OF-MESSAGE", logged,
-		                 s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		smtpd_log_reject(s, "milter-reject", "END-OF-MESSAGE", logged, last);
 		milter_msg_fini(&msg);
 		return r;
 	}
 	if (r) {
-		log_result(s, "END-OF-MESSAGE", r, s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		log_result(s, "END-OF-MESSAGE", r, last);
 		s->discard = 1;
 	} else if (msg.hold) {
-		log_result(s, "END-OF-MESSAGE", "H", s->nrcpt == 1 ? s->rcpt[0].external : NULL);
+		log_result(s, "END-OF-MESSAGE", "H", last);
 		s->hold = 1;
 	}
 	while (top < msg.headers.n && msg.headers.v[top] != msg.hidden)

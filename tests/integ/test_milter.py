@@ -207,6 +207,19 @@ def test_edits(inst, m):
     R.true("bdat: delivered", inst.wait_mailbox("root", "bdat body"))
     mbox = inst.mailbox("root")[len(before):]
     R.true("bdat: edited", "X-One: 1\nX-One: changed\nX-Added: yes\n\nbdat body\n" in mbox, mbox)
+    # two recipients: DATA logs the first, end of message the last (as Postfix 3.7.11)
+    two = ("root@mail.example.com", "postmaster@mail.example.com")
+    m.mods, m.replies = [], {"E": ("r",)}
+    session(inst, inst.port, rcpts=two)
+    R.true("two rcpts: eom log", logged(inst, re.escape(
+        "QID: milter-reject: END-OF-MESSAGE from %s: 5.7.1 Command rejected; from=<a@example.com> "
+        "to=<postmaster@mail.example.com> proto=ESMTP" % CLIENT).replace("QID", QID)))
+    m.replies = {"T": ("r",)}
+    session(inst, inst.port, rcpts=two)
+    R.true("two rcpts: data log", inst.wait_log(re.escape(
+        "QID: milter-reject: DATA from %s: 550 5.7.1 Command rejected; from=<a@example.com> "
+        "to=<root@mail.example.com> proto=ESMTP" % CLIENT).replace("QID", QID), count=2))
+    m.replies = {}
     m.mods = [("b", "new body\r\nline two\r\n")]
     before = inst.mailbox("root")
     out = session(inst, inst.port)
