@@ -143,6 +143,7 @@ static void lost(struct smtpd *s, struct mta_stream *st)
 void smtpd_transaction_reset(struct smtpd *s)
 {
 	smtpd_close_queue(s);
+	smtpd_milter_reset(s);
 	free(s->sender);
 	free(s->sender_ext);
 	s->sender = s->sender_ext = NULL;
@@ -423,6 +424,8 @@ static void session(struct smtpd *s)
 		smtpd_log_reject(s, "reject", "CONNECT", reply, NULL);
 		s->denied = cfg_xstrdup(reply);
 		smtpd_reply(s, "%s", reply);
+	} else if (s->milter_deny && s->milter_deny[0] == '5') {
+		smtpd_reply(s, "554 %s ESMTP not accepting connections", cfg.myhostname);
 	} else {
 		smtpd_reply(s, "220 %s", cfg.banner);
 	}
@@ -545,12 +548,17 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 	s.local_rewrite = rslv_is_our_addr(cfg.rslv, s.addr);
 	smtpd_client_changed(&s);
 	mta_info("connect from %s", s.log_client);
-	if (who == NULL && smtpd_anvil_connect(&s) < 0)
+	if (who == NULL && smtpd_anvil_connect(&s) < 0) {
 		smtpd_flush(&s); /* over a connection limit: the 421 only */
-	else if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
-		session(&s);
+	} else {
+		if (who == NULL)
+			smtpd_milter_connect(&s);
+		if (!cfg.tls_wrapper || smtpd_tls_wrapper(&s) == 0)
+			session(&s);
+	}
 	smtpd_anvil_disconnect(&s);
 	smtpd_transaction_reset(&s);
+	smtpd_milter_end(&s);
 	smtpd_tls_end(&s);
 	smtpd_sasl_reset(&s);
 	log_disconnect(&s);
@@ -668,6 +676,8 @@ static void init(struct mta_server *srv)
 		standalone_init(srv);
 	else
 		smtpd_cleanup_init(srv, cfg.cleanup_service);
+	if (!srv->standalone)
+		smtpd_milter_init(srv);
 }
 
 /* daemon_init - the settings, and the limits that only a real server applies */

@@ -88,6 +88,7 @@ struct smtpd_rcpt {
 };
 
 struct cleanup;
+struct smtpd_milter;
 
 /* the XFORWARD attributes of the next transaction (smtpd_xforward.c) */
 #define SMTPD_XF_COUNT 7
@@ -160,6 +161,9 @@ struct smtpd {
 	size_t ncounts;
 	const char *where; /* last command, for "lost connection after X" */
 	unsigned long long data_bytes;
+	/* smtpd_milters (smtpd_milter.c): NULL without filters */
+	struct smtpd_milter *milt;
+	char *milter_deny; /* a CONNECT or HELO refusal, given at MAIL */
 };
 
 /* a command: its handler returns 0 on success, -1 on an error reply */
@@ -261,6 +265,32 @@ const char *smtpd_check_etrn(struct smtpd *s, const char *domain);
 const char *smtpd_check_vrfy(struct smtpd *s, const char *addr_int);
 /* smtpd_check_mynetworks - 1 when the client is in mynetworks */
 int smtpd_check_mynetworks(struct smtpd *s);
+
+/* smtpd_milter.c: each hook returns 0 to go on, -1 after replying */
+/* smtpd_milter_init - the filters of smtpd_milters, once per process */
+void smtpd_milter_init(struct mta_server *srv);
+/* smtpd_milter_connect - a new client: connect to the filters (a refusal waits for MAIL) */
+void smtpd_milter_connect(struct smtpd *s);
+/* smtpd_milter_helo - after HELO/EHLO (cmd names it): a refusal is logged, and given at MAIL */
+int smtpd_milter_helo(struct smtpd *s, const char *cmd);
+/* smtpd_milter_mail - MAIL FROM with its ESMTP parameters */
+int smtpd_milter_mail(struct smtpd *s, const struct cfg_strvec *params);
+/* smtpd_milter_rcpt - RCPT TO with its ESMTP parameters */
+int smtpd_milter_rcpt(struct smtpd *s, const char *internal, const char *external,
+                      const struct cfg_strvec *params);
+/* smtpd_milter_data - DATA (stage "DATA") or the first BDAT ("BDAT") */
+int smtpd_milter_data(struct smtpd *s, const char *stage);
+/* smtpd_milter_put - keep message content for the filters; 1 when kept, 0 without filters */
+int smtpd_milter_put(struct smtpd *s, const char *data, size_t len);
+/*
+ * smtpd_milter_eom - the message to the filters: NULL with *content set to
+ * the edited message (NULL without filters), or the refusal to reply (logged)
+ */
+const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content);
+/* smtpd_milter_reset - the transaction is over */
+void smtpd_milter_reset(struct smtpd *s);
+/* smtpd_milter_end - the session is over */
+void smtpd_milter_end(struct smtpd *s);
 
 /* smtpd_data.c */
 /* smtpd_cleanup_init - the in-process cleanup engine, with the settings of that service */

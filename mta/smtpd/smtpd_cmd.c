@@ -28,6 +28,7 @@ static int helo_cmd(struct smtpd *s, const char *arg)
 	}
 	smtpd_helo_reset(s);
 	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
+	smtpd_milter_helo(s, "HELO");
 	s->protocol = "SMTP";
 	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {
 		smtpd_log_reject(s, "reject", "HELO", reply, NULL);
@@ -63,6 +64,7 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 	}
 	smtpd_helo_reset(s);
 	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
+	smtpd_milter_helo(s, "EHLO");
 	s->protocol = "ESMTP";
 	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {
 		smtpd_reply(s, "%s", reply);
@@ -269,13 +271,17 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 	s->sender = p.internal;
 	s->sender_ext = p.external;
 	p.internal = p.external = NULL;
-	addr_path_fini(&p);
 	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_MAIL)) != NULL) {
 		smtpd_log_reject(s, "reject", "MAIL", reply, NULL);
 		smtpd_reply(s, "%s", reply);
 		smtpd_transaction_reset(s);
+		addr_path_fini(&p);
 		return -1;
 	}
+	rc = smtpd_milter_mail(s, &p.params);
+	addr_path_fini(&p);
+	if (rc < 0)
+		return -1;
 	smtpd_reply(s, "250 2.1.0 Ok");
 	return 0;
 }
@@ -373,7 +379,8 @@ static int rcpt_cmd(struct smtpd *s, const char *arg)
 		free(orcpt);
 		return -1;
 	}
-	if (s->qid[0] == '\0' && smtpd_open_queue(s) < 0) {
+	if (smtpd_milter_rcpt(s, p.internal, p.external, &p.params) < 0
+	    || (s->qid[0] == '\0' && smtpd_open_queue(s) < 0)) {
 		addr_path_fini(&p);
 		free(orcpt);
 		return -1;
@@ -417,6 +424,8 @@ static int data_cmd(struct smtpd *s, const char *arg)
 		smtpd_reply(s, "%s", reply);
 		return -1;
 	}
+	if (smtpd_milter_data(s, "DATA") < 0)
+		return -1;
 	return smtpd_data(s);
 }
 

@@ -165,7 +165,8 @@ static void send_envelope(struct smtpd *s)
 /* put - message bytes to the queue */
 static void put(struct smtpd *s, const char *data, size_t len)
 {
-	(void)s;
+	if (smtpd_milter_put(s, data, len))
+		return; /* the filters see it first */
 	if (s->drop_open)
 		submit_content(&s->drop, data, len);
 	else if (s->cln)
@@ -254,6 +255,7 @@ static void rx_line(struct smtpd *s, struct rx *rx, char *p, size_t n, int eol)
 static int end_message(struct smtpd *s, struct rx *rx, const char *stage)
 {
 	const char *reply;
+	struct cfg_buf *edited = NULL;
 	int rc = -1;
 
 	if (rx->out.len && !rx->too_big)
@@ -274,7 +276,16 @@ static int end_message(struct smtpd *s, struct rx *rx, const char *stage)
 		                 s->nrcpt == 1 ? s->rcpt[0].external : NULL);
 		smtpd_close_queue(s);
 		smtpd_reply(s, "%s", reply);
+	} else if ((reply = smtpd_milter_eom(s, &edited)) != NULL) {
+		smtpd_close_queue(s);
+		smtpd_reply(s, "%s", reply);
 	} else {
+		if (edited) {
+			/* the filters' version of the envelope and the message */
+			send_envelope(s);
+			if (s->cln)
+				cleanup_content(s->cln, edited->data, edited->len);
+		}
 		rc = finish(s);
 	}
 	smtpd_transaction_reset(s);
@@ -294,7 +305,8 @@ int smtpd_data(struct smtpd *s)
 	smtpd_pipelining(s, "DATA", 1);
 	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	smtpd_flush(s);
-	send_envelope(s);
+	if (s->milt == NULL)
+		send_envelope(s);
 	s->data_bytes = 0;
 	rx.at_bol = 1;
 	for (;;) {
@@ -425,7 +437,15 @@ int smtpd_bdat(struct smtpd *s, unsigned long size, int last)
 		cfg_buf_reset(&rx.out);
 		rx.size = 0;
 		rx.too_big = rx.bare_lf = 0;
-		send_envelope(s);
+		if (smtpd_milter_data(s, "BDAT") < 0) {
+			s->bdat_failed = 1;
+			if (last)
+				smtpd_transaction_reset(s);
+			cfg_buf_fini(&chunk);
+			return -1;
+		}
+		if (s->milt == NULL)
+			send_envelope(s);
 	}
 	s->data_bytes += chunk.len;
 	/* CRLF becomes LF in place; BDAT content is not dot-stuffed */

@@ -32,6 +32,7 @@
 #include "cfg/param/list.h"
 #include "cfg/param/units.h"
 #include "log.h"
+#include "netconn.h"
 #include "smtpd.h"
 #include "smtpd_check.h"
 
@@ -178,78 +179,18 @@ static void disconnect(struct pclient *p)
 	p->fd = -1;
 }
 
-/* wait_fd - poll one descriptor until the deadline; 0, or -1 with errno ETIMEDOUT */
-static int wait_fd(int fd, short events, time_t deadline)
-{
-	struct pollfd pfd = {.fd = fd, .events = events};
-	time_t now = time(NULL);
-	int rc;
-
-	do {
-		rc = poll(&pfd, 1, deadline > now ? (int)(deadline - now) * 1000 : 0);
-	} while (rc < 0 && errno == EINTR);
-	if (rc == 0)
-		errno = ETIMEDOUT;
-	return rc > 0 ? 0 : -1;
-}
-
 /* open_socket - a non-blocking socket connected to the endpoint; fd or -1 (errno) */
 static int open_socket(const struct pclient *p, time_t deadline)
 {
-	int fd = -1, err = 0;
-	socklen_t elen = sizeof(err);
+	char path[4096];
 
-	if (p->endpoint[0] == 'u') {
-		struct sockaddr_un sun;
-
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (p->name[0] == '/')
-			snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->name);
-		else
-			snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", queue_dir, p->name);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-			err = errno;
-			close(fd);
-			errno = err;
-			return -1;
-		}
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		return fd;
-	} else {
-		char host[256];
-		const char *colon = strrchr(p->name, ':');
-		struct addrinfo hints, *ai = NULL;
-
-		if (colon == NULL || (size_t)(colon - p->name) >= sizeof(host)) {
-			errno = EINVAL;
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - p->name), p->name);
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
-			errno = EHOSTUNREACH;
-			return -1;
-		}
-		fd = socket(ai->ai_family, SOCK_STREAM, 0);
-		if (fd >= 0) {
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-			if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0
-			    && (errno != EINPROGRESS || wait_fd(fd, POLLOUT, deadline) < 0
-			        || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0
-			        || err != 0)) {
-				err = err ? err : errno;
-				close(fd);
-				fd = -1;
-				errno = err;
-			}
-		}
-		freeaddrinfo(ai);
-		return fd;
-	}
+	if (p->endpoint[0] != 'u')
+		return netconn_open(p->name, 0, deadline);
+	if (p->name[0] == '/')
+		snprintf(path, sizeof(path), "%s", p->name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", queue_dir, p->name);
+	return netconn_open(path, 1, deadline);
 }
 
 /* exchange - send a request and read the reply up to its empty line; 0 or -1 (errno, 0 at EOF) */
@@ -263,7 +204,7 @@ static int exchange(struct pclient *p, const struct cfg_buf *req, struct cfg_buf
 		ssize_t n = send(p->fd, req->data + off, req->len - off, MSG_NOSIGNAL);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(p->fd, POLLOUT, deadline) < 0)
+			if (netconn_wait(p->fd, POLLOUT, deadline) < 0)
 				return -1;
 			continue;
 		}
@@ -277,7 +218,7 @@ static int exchange(struct pclient *p, const struct cfg_buf *req, struct cfg_buf
 		ssize_t n = recv(p->fd, chunk, sizeof(chunk), 0);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(p->fd, POLLIN, deadline) < 0)
+			if (netconn_wait(p->fd, POLLIN, deadline) < 0)
 				return -1;
 			continue;
 		}
