@@ -34,6 +34,7 @@ struct mta_tls {
 	int fd;
 	struct mta_tls_ctx *ctx;
 	int verify_err; /* the first verification error, 0 none */
+	int dane;       /* fingerprints were given: DANE-EE matching decides */
 	char verify_text[256];
 	struct mta_tls_info info;
 };
@@ -414,8 +415,15 @@ struct mta_tls_ctx *mta_tls_ctx_new(const struct mta_tls_conf *c, struct cfg_buf
 	    || set_trust(ctx, c, why) < 0)
 		goto fail;
 	set_curves(ctx, c->curves);
-	if (!c->server)
+	if (!c->server) {
+		/* fingerprints are DANE-EE records whose matching type 255 is the digest */
+		if (SSL_CTX_dane_enable(ctx) <= 0
+		    || SSL_CTX_dane_mtype_set(ctx, t->md, 255, 1) <= 0) {
+			lib_errors(why);
+			goto fail;
+		}
 		return t;
+	}
 	if (load_dh(ctx, c->dh_file, why) < 0)
 		goto fail;
 	if (c->preempt)
@@ -569,8 +577,11 @@ static void peer_facts(struct mta_tls *t, X509 *peer)
 	snprintf(i->verify_error, sizeof(i->verify_error), "%s", t->verify_text);
 }
 
-/* set_names - the names (or the address) the server certificate must match, checked with the chain */
-static void set_names(SSL *ssl, const struct cfg_strvec *match)
+/*
+ * set_names - the names (or the address) the server certificate must match,
+ * checked with the chain; dns: an address literal is a DNS name too
+ */
+static void set_names(SSL *ssl, const struct cfg_strvec *match, int dns)
 {
 	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
 	int hosts = 0;
@@ -580,14 +591,76 @@ static void set_names(SSL *ssl, const struct cfg_strvec *match)
 		unsigned char ip[16];
 
 		/* an address literal ("127.0.0.1") matches an iPAddress name */
-		if (inet_pton(AF_INET, match->v[k], ip) != 1
-		    && inet_pton(AF_INET6, match->v[k], ip) != 1) {
+		if (dns
+		    || (inet_pton(AF_INET, match->v[k], ip) != 1
+		        && inet_pton(AF_INET6, match->v[k], ip) != 1)) {
 			X509_VERIFY_PARAM_add1_host(vp, match->v[k], 0);
 			hosts = 1;
 		}
 	}
 	if (!hosts && match->n)
 		X509_VERIFY_PARAM_set1_ip_asc(vp, match->v[0]);
+}
+
+/* unhex - "AB:cd:01" into bytes; the count, or -1 when it is not hex */
+static int unhex(const char *text, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *p = text; *p; p++) {
+		int v;
+
+		if (*p == ':')
+			continue;
+		if ((v = OPENSSL_hexchar2int((unsigned char)p[0])) < 0 || p[1] == '\0'
+		    || OPENSSL_hexchar2int((unsigned char)p[1]) < 0 || n == max)
+			return -1;
+		out[n++] = (unsigned char)(v * 16 + OPENSSL_hexchar2int((unsigned char)p[1]));
+		p++;
+	}
+	return (int)n;
+}
+
+/* add_fpts - the fingerprints as DANE-EE records (public key, then certificate); 0 or -1 */
+static int add_fpts(struct mta_tls *t, const char *base, const struct mta_tls_want *w)
+{
+	int usable = 0;
+
+	if (SSL_dane_enable(t->ssl, base) <= 0)
+		return -1;
+	SSL_set_tlsext_host_name(t->ssl, NULL); /* no SNI: the name is not what is checked */
+	SSL_dane_set_flags(t->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	t->dane = 1;
+	for (size_t k = 0; k < w->fpts->n; k++) {
+		unsigned char d[EVP_MAX_MD_SIZE];
+		int n = unhex(w->fpts->v[k], d, sizeof(d));
+
+		for (int sel = 1; sel >= 0; sel--) {
+			if (n > 0
+			    && SSL_dane_tlsa_add(t->ssl, 3, (uint8_t)sel, 255, d, (size_t)n) > 0) {
+				usable++;
+				continue;
+			}
+			ERR_clear_error();
+			if (w->unusable == NULL)
+				continue;
+			struct cfg_buf r;
+
+			cfg_buf_init(&r);
+			cfg_buf_printf(&r, "3 %d 255 ", sel);
+			for (int i = 0; i < n; i++)
+				cfg_buf_printf(&r, "%02X", d[i]);
+			cfg_strvec_add(w->unusable, r.data);
+			cfg_buf_fini(&r);
+		}
+	}
+	if (usable == 0) { /* fails whatever the chain is */
+		t->verify_err = X509_V_ERR_UNSPECIFIED;
+		snprintf(t->verify_text, sizeof(t->verify_text), "num=%d:%s",
+		         X509_V_ERR_UNSPECIFIED,
+		         X509_verify_cert_error_string(X509_V_ERR_UNSPECIFIED));
+	}
+	return 0;
 }
 
 /* collect - fill t->info after the handshake */
@@ -644,7 +717,7 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 peer:
 	if (peer) {
 		peer_facts(t, peer);
-		i->peer_matched = i->peer_trusted && match != NULL;
+		i->peer_matched = i->peer_trusted && (match != NULL || t->dane);
 		X509_free(peer);
 	}
 }
@@ -674,7 +747,16 @@ static int wait_io(int fd, int err, int timeout)
 struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
                               const struct cfg_strvec *match, struct cfg_buf *why)
 {
+	struct mta_tls_want w = {.match = match};
+
+	return mta_tls_connect(ctx, fd, timeout, sni, &w, why);
+}
+
+struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
+                                const struct mta_tls_want *want, struct cfg_buf *why)
+{
 	struct mta_tls *t = cfg_xcalloc(1, sizeof(*t));
+	const struct cfg_strvec *match = want->match;
 
 	t->ctx = ctx;
 	t->fd = fd;
@@ -690,7 +772,11 @@ struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, cons
 		if (sni && *sni)
 			SSL_set_tlsext_host_name(t->ssl, sni);
 		if (match)
-			set_names(t->ssl, match);
+			set_names(t->ssl, match, want->dns_names);
+		if (want->fpts && add_fpts(t, sni && *sni ? sni : "localhost", want) < 0) {
+			lib_errors(why);
+			goto fail;
+		}
 		SSL_set_connect_state(t->ssl);
 	}
 	for (;;) {

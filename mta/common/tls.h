@@ -81,6 +81,27 @@ void mta_tls_ctx_free(struct mta_tls_ctx *ctx);
  */
 struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
                               const struct cfg_strvec *match, struct cfg_buf *why);
+
+/*
+ * struct mta_tls_want - what a client checks of the server's certificate.
+ * match: names it must have (verify, secure), NULL none; with dns_names an
+ * address literal ("127.0.0.1") is only compared with DNS names, as the
+ * secure level does.  fpts (fingerprint level): digests of the certificate
+ * or of its public key ("AB:CD:...", colons optional), checked with the
+ * library's DANE code as DANE-EE records 3 0 255 and 3 1 255; each one of
+ * the wrong size for the digest is put in unusable as Postfix names it
+ * ("3 1 255 AABB"), and with none usable the certificate fails with
+ * "num=1:unspecified certificate verification error".
+ */
+struct mta_tls_want {
+	const struct cfg_strvec *match;
+	int dns_names;
+	const struct cfg_strvec *fpts;
+	struct cfg_strvec *unusable; /* out, initialised by the caller; may be NULL */
+};
+/* mta_tls_connect - mta_tls_start for a client with the checks of want */
+struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
+                                const struct mta_tls_want *want, struct cfg_buf *why);
 /* mta_tls_info - the facts of an established session (borrowed until mta_tls_free) */
 const struct mta_tls_info *mta_tls_info(const struct mta_tls *t);
 /* mta_tls_free - close (sending close_notify when fd is still good) and release; NULL no-op */

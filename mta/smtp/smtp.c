@@ -73,6 +73,18 @@ static const struct setting settings[] = {
     S(smtp_discard_ehlo_keywords, CFG_P_lmtp_discard_lhlo_keywords, discard_ehlo),
     S(smtp_host_lookup, CFG_P_lmtp_host_lookup, host_lookup),
     S(inet_protocols, CFG_P_inet_protocols, protocols),
+    S(smtp_tls_security_level, CFG_P_lmtp_tls_security_level, tls_level_text),
+    S(smtp_tls_loglevel, CFG_P_lmtp_tls_loglevel, tls_loglevel_text),
+    S(smtp_starttls_timeout, CFG_P_lmtp_starttls_timeout, starttls_timeout),
+    S(smtp_tls_policy_maps, CFG_P_lmtp_tls_policy_maps, tls_policy_maps),
+    S(smtp_tls_verify_cert_match, CFG_P_lmtp_tls_verify_cert_match, verify_match),
+    S(smtp_tls_secure_cert_match, CFG_P_lmtp_tls_secure_cert_match, secure_match),
+    S(smtp_tls_fingerprint_cert_match, CFG_P_lmtp_tls_fingerprint_cert_match, fpt_match),
+    S(smtp_sasl_auth_enable, CFG_P_lmtp_sasl_auth_enable, sasl_enable),
+    S(smtp_sender_dependent_authentication, CFG_P_lmtp_sender_dependent_authentication,
+      sender_auth),
+    S(smtp_sasl_password_maps, CFG_P_lmtp_sasl_password_maps, sasl_passwd_maps),
+    S(smtp_sasl_mechanism_filter, CFG_P_lmtp_sasl_mechanism_filter, sasl_filter),
 };
 
 static struct smtp_cfg CFG;
@@ -100,6 +112,12 @@ static void load(struct mta_server *srv, const char *name)
 	cfg_strvec_init(&CFG.discard_ehlo);
 	cfg_strvec_init(&CFG.host_lookup);
 	cfg_strvec_init(&CFG.protocols);
+	cfg_strvec_init(&CFG.tls_policy_maps);
+	cfg_strvec_init(&CFG.verify_match);
+	cfg_strvec_init(&CFG.secure_match);
+	cfg_strvec_init(&CFG.fpt_match);
+	cfg_strvec_init(&CFG.sasl_passwd_maps);
+	cfg_strvec_init(&CFG.sasl_filter);
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		enum cfg_param_id id = CFG.lmtp ? settings[i].lmtp : settings[i].smtp;
 

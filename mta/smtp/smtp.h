@@ -45,6 +45,8 @@
 #define SMTP_TLS_MAY 1
 #define SMTP_TLS_ENCRYPT 2
 #define SMTP_TLS_VERIFY 3
+#define SMTP_TLS_FINGERPRINT 4
+#define SMTP_TLS_SECURE 5
 
 struct smtp_cfg {
 	const char *name; /* "smtp" or "lmtp" */
@@ -76,9 +78,10 @@ struct smtp_cfg {
 	struct cfg_strvec host_lookup;
 	struct cfg_strvec protocols;
 	/* TLS and SASL (smtp_tls.c) */
+	const char *tls_level_text, *tls_loglevel_text;
 	int tls_level;
 	long tls_loglevel, starttls_timeout;
-	struct cfg_strvec tls_policy_maps, verify_match;
+	struct cfg_strvec tls_policy_maps, verify_match, secure_match, fpt_match;
 	struct mta_tls_ctx *tls_may, *tls_mand; /* opportunistic and mandatory contexts */
 	int sasl_enable, sender_auth;
 	struct cfg_strvec sasl_passwd_maps, sasl_filter;
