@@ -621,38 +621,41 @@ static int unhex(const char *text, unsigned char *out, size_t max)
 	return (int)n;
 }
 
-/* add_fpts - the fingerprints as DANE-EE records (public key, then certificate); 0 or -1 */
-static int add_fpts(struct mta_tls *t, const char *base, const struct mta_tls_want *w)
+/* add_tlsa - the DANE records of w (see tls.h); 0 or -1 */
+static int add_tlsa(struct mta_tls *t, const struct mta_tls_want *w)
 {
+	static unsigned char d[2048];
 	int usable = 0;
 
-	if (SSL_dane_enable(t->ssl, base) <= 0)
+	if (SSL_dane_enable(t->ssl, w->base ? w->base : "localhost") <= 0)
 		return -1;
-	SSL_set_tlsext_host_name(t->ssl, NULL); /* no SNI: the name is not what is checked */
+	if (w->base == NULL)
+		SSL_set_tlsext_host_name(t->ssl, NULL); /* fingerprints: no name is checked */
 	SSL_dane_set_flags(t->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	t->dane = 1;
-	for (size_t k = 0; k < w->fpts->n; k++) {
-		unsigned char d[EVP_MAX_MD_SIZE];
-		int n = unhex(w->fpts->v[k], d, sizeof(d));
+	for (size_t k = 0; k < w->tlsa->n; k++) {
+		unsigned u = 0, s = 0, m = 0;
+		int off = 0, n;
+		struct cfg_buf r;
 
-		for (int sel = 1; sel >= 0; sel--) {
-			if (n > 0
-			    && SSL_dane_tlsa_add(t->ssl, 3, (uint8_t)sel, 255, d, (size_t)n) > 0) {
-				usable++;
-				continue;
-			}
-			ERR_clear_error();
-			if (w->unusable == NULL)
-				continue;
-			struct cfg_buf r;
-
-			cfg_buf_init(&r);
-			cfg_buf_printf(&r, "3 %d 255 ", sel);
-			for (int i = 0; i < n; i++)
-				cfg_buf_printf(&r, "%02X", d[i]);
-			cfg_strvec_add(w->unusable, r.data);
-			cfg_buf_fini(&r);
+		if (sscanf(w->tlsa->v[k], "%u %u %u %n", &u, &s, &m, &off) < 3 || off == 0)
+			continue;
+		n = unhex(w->tlsa->v[k] + off, d, sizeof(d));
+		if (n > 0 && u < 256 && s < 256 && m < 256
+		    && SSL_dane_tlsa_add(t->ssl, (uint8_t)u, (uint8_t)s, (uint8_t)m, d, (size_t)n)
+		           > 0) {
+			usable++;
+			continue;
 		}
+		ERR_clear_error();
+		if (w->unusable == NULL)
+			continue;
+		cfg_buf_init(&r);
+		cfg_buf_printf(&r, "%u %u %u ", u, s, m);
+		for (int i = 0; i < n; i++)
+			cfg_buf_printf(&r, "%02X", d[i]);
+		cfg_strvec_add(w->unusable, r.data);
+		cfg_buf_fini(&r);
 	}
 	if (usable == 0) { /* fails whatever the chain is */
 		t->verify_err = X509_V_ERR_UNSPECIFIED;
@@ -773,7 +776,7 @@ struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, co
 			SSL_set_tlsext_host_name(t->ssl, sni);
 		if (match)
 			set_names(t->ssl, match, want->dns_names);
-		if (want->fpts && add_fpts(t, sni && *sni ? sni : "localhost", want) < 0) {
+		if (want->tlsa && add_tlsa(t, want) < 0) {
 			lib_errors(why);
 			goto fail;
 		}

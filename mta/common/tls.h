@@ -86,17 +86,20 @@ struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, cons
  * struct mta_tls_want - what a client checks of the server's certificate.
  * match: names it must have (verify, secure), NULL none; with dns_names an
  * address literal ("127.0.0.1") is only compared with DNS names, as the
- * secure level does.  fpts (fingerprint level): digests of the certificate
- * or of its public key ("AB:CD:...", colons optional), checked with the
- * library's DANE code as DANE-EE records 3 0 255 and 3 1 255; each one of
- * the wrong size for the digest is put in unusable as Postfix names it
- * ("3 1 255 AABB"), and with none usable the certificate fails with
+ * secure level does.  tlsa: DANE records "USAGE SELECTOR MTYPE HEX" checked
+ * with the library's DANE code; base is the TLSA base domain (the SNI name
+ * and the name DANE-TA certificates must have), NULL for the fingerprint
+ * level, whose digests are records "3 1 255 HEX" and "3 0 255 HEX" (matching
+ * type 255 is the fingerprint digest; no SNI, no name).  A record the
+ * library refuses (a digest of the wrong size) goes to unusable as Postfix
+ * names it ("3 1 255 AABB"); with none usable the certificate fails with
  * "num=1:unspecified certificate verification error".
  */
 struct mta_tls_want {
 	const struct cfg_strvec *match;
 	int dns_names;
-	const struct cfg_strvec *fpts;
+	const struct cfg_strvec *tlsa;
+	const char *base;
 	struct cfg_strvec *unusable; /* out, initialised by the caller; may be NULL */
 };
 /* mta_tls_connect - mta_tls_start for a client with the checks of want */

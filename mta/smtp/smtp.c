@@ -265,12 +265,13 @@ static void try_addresses(struct smtp_state *s, const struct smtp_addr_list *l, 
 		if (CFG.mx_session_limit > 0 && s->sessions >= CFG.mx_session_limit)
 			break;
 		s->final = last_dest && i + 1 == l->n;
+		s->no_relay = 0;
 		sess = smtp_connect(s, &l->a[i], s->req->nexthop, &hard, dsn, sizeof(dsn), &why);
 		if (sess == NULL) {
 			char relay[1300];
 
 			/* a refused connection has no relay; a refusing server has one */
-			if (strcmp(dsn, "4.4.1") == 0)
+			if (strcmp(dsn, "4.4.1") == 0 || s->no_relay)
 				snprintf(relay, sizeof(relay), "none");
 			else if (l->a[i].family == AF_UNIX)
 				snprintf(relay, sizeof(relay), "%s[%s]", l->a[i].host,
@@ -278,7 +279,7 @@ static void try_addresses(struct smtp_state *s, const struct smtp_addr_list *l, 
 			else
 				snprintf(relay, sizeof(relay), "%s[%s]:%u", l->a[i].host,
 				         l->a[i].addr, l->a[i].port);
-			if (!hard && !s->final && strcmp(dsn, "4.4.1") != 0)
+			if (!hard && !s->final && strcmp(dsn, "4.4.1") != 0 && !s->no_relay)
 				mta_info("%s: %s", s->req->qid, why.data);
 			all_error(s, relay, hard, dsn, why.data);
 			continue;

@@ -11,9 +11,12 @@
  * (smtp_tls_verify_cert_match), "secure" the same with the names of
  * smtp_tls_secure_cert_match ("nexthop, dot-nexthop": never names from an
  * insecure MX lookup), "fingerprint" a certificate or public-key digest of
- * smtp_tls_fingerprint_cert_match (match=D1|D2 in the table).  The dane
- * levels postkit does not have are refused by postfix check in main.cf and
- * defer the mail when a policy table names them.  lmtp reads the same
+ * smtp_tls_fingerprint_cert_match (match=D1|D2 in the table), checked as
+ * DANE-EE records.  "dane" and "dane-only" look up the TLSA records of
+ * _PORT._tcp.HOST before connecting (with smtp_dns_support_level = dnssec,
+ * for an address from a validated answer; the AD bit as glibc passes it on):
+ * found, the certificate must match them; not found, "dane" is "may" and
+ * "dane-only" defers ("no TLSA records found").  lmtp reads the same
  * settings by their lmtp_ names (smtp.c's table).
  *
  * Then, with smtp_sasl_auth_enable and a password for the sender (with
@@ -31,6 +34,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
+#include "dns.h"
 #include "log.h"
 #include "maps.h"
 #include "sasl.h"
@@ -38,21 +42,23 @@
 #include "tls_conf.h"
 
 /* the TLS policy of one session */
-struct policy {
+struct smtp_tls_policy {
 	int level;
 	char *protocols, *ciphers; /* overrides from the policy table, or NULL */
-	struct cfg_strvec match;   /* names (verify, secure) or digests (fingerprint) */
+	struct cfg_strvec match;   /* names the certificate must have (verify, secure) */
+	struct cfg_strvec tlsa;    /* "U S M HEX": DANE records, or the fingerprints as such */
+	char *base;                /* dane: the TLSA base domain (the server's name) */
 };
 
-/* level_of - a security level word; -1 for one postkit does not have (dane, dane-only) */
+/* level_of - a security level word; -1 for one postkit does not have */
 static int level_of(const char *w)
 {
-	static const char *const names[] = {"none",   "may",         "encrypt",
-	                                    "verify", "fingerprint", "secure"};
+	static const char *const names[] = {"none",        "may",    "encrypt", "verify",
+	                                    "fingerprint", "secure", "dane",    "dane-only"};
 
 	if (*w == '\0')
 		return SMTP_TLS_NONE;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 8; i++)
 		if (strcasecmp(w, names[i]) == 0)
 			return i;
 	return -1;
@@ -162,8 +168,17 @@ static void match_names(const struct cfg_strvec *words, const char *host, const 
 	}
 }
 
-/* get_policy - the policy for this session; 0, or -1 with why (the mail is deferred) */
-static int get_policy(struct smtp_state *s, struct smtp_session *sess, struct policy *p,
+/* tlsa_add - one record "U S M HEX" for the TLS layer */
+static void tlsa_add(struct cfg_strvec *v, unsigned u, unsigned s, unsigned m, const char *hex)
+{
+	char *r = cfg_xasprintf("%u %u %u %s", u, s, m, hex);
+
+	cfg_strvec_add(v, r);
+	free(r);
+}
+
+/* get_policy - the policy for a session to host; 0, or -1 with why (the mail is deferred) */
+static int get_policy(struct smtp_state *s, const char *host, struct smtp_tls_policy *p,
                       struct cfg_buf *why)
 {
 	struct smtp_cfg *cfg = s->cfg;
@@ -214,18 +229,20 @@ static int get_policy(struct smtp_state *s, struct smtp_session *sess, struct po
 	if (rc < 0)
 		cfg_buf_printf(why, "client TLS configuration problem");
 	else if (p->level == SMTP_TLS_VERIFY || p->level == SMTP_TLS_SECURE)
-		match_names(&mw, sess->where.host, s->req->nexthop, &p->match);
+		match_names(&mw, host, s->req->nexthop, &p->match);
 	else if (p->level == SMTP_TLS_FINGERPRINT)
-		for (size_t i = 0; i < mw.n; i++)
-			cfg_strvec_add(&p->match, mw.v[i]);
+		for (size_t i = 0; i < mw.n; i++) { /* DANE-EE: the public key, the certificate */
+			tlsa_add(&p->tlsa, 3, 1, 255, mw.v[i]);
+			tlsa_add(&p->tlsa, 3, 0, 255, mw.v[i]);
+		}
 	cfg_strvec_fini(&w);
 	cfg_strvec_fini(&mw);
 	return rc;
 }
 
 /* start_tls - STARTTLS, the handshake and the checks the level asks for; 0 or -1 */
-static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct policy *p, char *dsn,
-                     size_t dsnlen, struct cfg_buf *why)
+static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smtp_tls_policy *p,
+                     char *dsn, size_t dsnlen, struct cfg_buf *why)
 {
 	struct smtp_cfg *cfg = s->cfg;
 	struct mta_tls_ctx *ctx = p->level >= SMTP_TLS_ENCRYPT ? cfg->tls_mand : cfg->tls_may;
@@ -260,15 +277,17 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct pol
 	}
 	cfg_buf_init(&err);
 	cfg_strvec_init(&unusable);
-	if (p->level == SMTP_TLS_FINGERPRINT)
-		want.fpts = &p->match;
-	else if (checked)
+	if (p->level == SMTP_TLS_FINGERPRINT || p->level >= SMTP_TLS_DANE) {
+		want.tlsa = &p->tlsa;
+		want.base = p->base;
+	} else if (checked) {
 		want.match = &p->match;
+	}
 	want.dns_names = p->level == SMTP_TLS_SECURE;
 	sess->tls = mta_tls_connect(ctx, sess->fd, (int)cfg->starttls_timeout, NULL, &want, &err);
 	for (size_t k = 0; k < unusable.n; k++)
 		mta_warn("%s: unusable TLSA RR: %s", sess->relay, unusable.v[k]);
-	if (want.fpts && unusable.n == 2 * want.fpts->n)
+	if (p->level == SMTP_TLS_FINGERPRINT && unusable.n == p->tlsa.n)
 		mta_warn("%s: all fingerprints unusable", sess->relay);
 	cfg_strvec_fini(&unusable);
 	if (sess->tls == NULL) {
@@ -428,27 +447,19 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
                 size_t dsnlen, struct cfg_buf *why)
 {
 	struct smtp_cfg *cfg = s->cfg;
-	struct policy p;
+	struct smtp_tls_policy *p = sess->policy;
 	const char *secret;
 	int rc = 0;
 
 	*hard = 0;
-	memset(&p, 0, sizeof(p));
-	cfg_strvec_init(&p.match);
 	cfg_buf_reset(why);
-	if (get_policy(s, sess, &p, why) < 0) {
-		snprintf(dsn, dsnlen, "4.7.5");
-		rc = -1;
-	} else if (p.level != SMTP_TLS_NONE && (sess->features & SMTP_F_STARTTLS)) {
-		rc = start_tls(s, sess, &p, dsn, dsnlen, why);
-	} else if (p.level >= SMTP_TLS_ENCRYPT) {
+	if (p->level != SMTP_TLS_NONE && (sess->features & SMTP_F_STARTTLS)) {
+		rc = start_tls(s, sess, p, dsn, dsnlen, why);
+	} else if (p->level >= SMTP_TLS_ENCRYPT) {
 		snprintf(dsn, dsnlen, "4.7.4");
 		cfg_buf_printf(why, "TLS is required, but was not offered by host %s", sess->label);
 		rc = -1;
 	}
-	free(p.protocols);
-	free(p.ciphers);
-	cfg_strvec_fini(&p.match);
 	if (rc == 0 && cfg->sasl_enable && (sess->features & SMTP_F_AUTH)
 	    && (secret = password(s, sess)) != NULL) {
 		char *copy = cfg_xstrdup(secret);
@@ -457,4 +468,86 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
 		free(copy);
 	}
 	return rc;
+}
+
+/*
+ * dane_lookup - the TLSA records of _PORT._tcp.HOST for a dane level: a
+ * DNSSEC-validated answer with records makes them the policy; none (or an
+ * address that did not come from a validated answer) makes "dane" "may"
+ * and defers "dane-only".  0, or -1 with why.
+ */
+static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct smtp_tls_policy *p,
+                       struct cfg_buf *why)
+{
+	struct dns_list l;
+	struct cfg_buf err;
+	enum dns_status st = DNS_NODATA;
+	int ad = 0, rc = 0;
+
+	dns_list_init(&l);
+	cfg_buf_init(&err);
+	if (s->cfg->dnssec && a->secure && a->family != AF_UNIX) {
+		char *name = cfg_xasprintf("_%u._tcp.%s", a->port, a->host);
+
+		st = dns_lookup_ad(name, DNS_T_TLSA, 1, &l, &err, &ad);
+		free(name);
+	}
+	if (st == DNS_RETRY || st == DNS_FAIL) {
+		mta_warn("TLS policy lookup for %s/%s: TLSA lookup error for %s:%u",
+		         s->req->nexthop, a->host, a->host, a->port);
+		cfg_buf_printf(why, "TLSA lookup error for %s:%u", a->host, a->port);
+		rc = -1;
+	} else if (st != DNS_OK || !ad) {
+		if (p->level == SMTP_TLS_DANE_ONLY) {
+			mta_warn("TLS policy lookup for %s/%s: no TLSA records found",
+			         s->req->nexthop, a->host);
+			cfg_buf_adds(why, "no TLSA records found");
+			rc = -1;
+		}
+		p->level = SMTP_TLS_MAY;
+	} else {
+		for (size_t i = 0; i < l.n; i++) {
+			struct cfg_buf hex;
+
+			cfg_buf_init(&hex);
+			for (size_t k = 0; k < l.rr[i].len; k++)
+				cfg_buf_printf(&hex, "%02X", l.rr[i].data[k]);
+			tlsa_add(&p->tlsa, l.rr[i].tlsa[0], l.rr[i].tlsa[1], l.rr[i].tlsa[2],
+			         hex.data ? hex.data : "");
+			cfg_buf_fini(&hex);
+		}
+		p->base = cfg_xstrdup(a->host);
+	}
+	dns_list_fini(&l);
+	cfg_buf_fini(&err);
+	return rc;
+}
+
+void smtp_tls_policy_free(struct smtp_tls_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->protocols);
+	free(p->ciphers);
+	free(p->base);
+	cfg_strvec_fini(&p->match);
+	cfg_strvec_fini(&p->tlsa);
+	free(p);
+}
+
+struct smtp_tls_policy *smtp_tls_policy(struct smtp_state *s, const struct smtp_addr *a, char *dsn,
+                                        size_t dsnlen, struct cfg_buf *why)
+{
+	struct smtp_tls_policy *p = cfg_xcalloc(1, sizeof(*p));
+
+	cfg_strvec_init(&p->match);
+	cfg_strvec_init(&p->tlsa);
+	cfg_buf_reset(why);
+	if (get_policy(s, a->host, p, why) < 0
+	    || (p->level >= SMTP_TLS_DANE && dane_lookup(s, a, p, why) < 0)) {
+		snprintf(dsn, dsnlen, "4.7.5");
+		smtp_tls_policy_free(p);
+		return NULL;
+	}
+	return p;
 }
