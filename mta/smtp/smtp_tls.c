@@ -306,8 +306,11 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 	cfg_buf_fini(&err);
 	sess->st.tls = sess->tls;
 	i = mta_tls_info(sess->tls);
-	/* Postfix's own words for a few errors, else "server ... num=N:text" */
-	if (i->verify_error[0] && (checked || cfg->tls_loglevel >= 1))
+	/*
+	 * Postfix's own words for a few errors, else "server ... num=N:text";
+	 * at may and encrypt it says nothing of them at loglevel 1
+	 */
+	if (i->verify_error[0] && (checked || cfg->tls_loglevel >= 2))
 		mta_info("%scertificate verification failed for %s: %s",
 		         strncmp(i->verify_error, "num=", 4) == 0 ? "server " : "", sess->relay,
 		         i->verify_error);

@@ -46,9 +46,13 @@ def pkey_fingerprint(certs, name, digest="sha256"):
 
 
 class Lmtp:
-    """An LMTP server with STARTTLS and AUTH PLAIN; records commands, TLS versions, logins."""
+    """An LMTP server with STARTTLS and AUTH PLAIN; records commands, TLS versions, logins.
 
-    def __init__(self, certs):
+    hang: a command (MAIL) it never answers.
+    """
+
+    def __init__(self, certs, hang=None):
+        self.hang = hang
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(certs.path("rsa.pem"), certs.path("rsa.key"))
         self.ctx.load_verify_locations(certs.path("ca.pem"))
@@ -88,6 +92,10 @@ class Lmtp:
             cmd = line.decode("latin-1").rstrip("\r\n")
             self.log.append(cmd)
             verb = cmd.split(" ")[0].upper()
+            if verb == self.hang:
+                while f.readline():
+                    pass
+                return
             if verb == "LHLO":
                 exts = ["PIPELINING"] + (["AUTH PLAIN"] if isinstance(c, ssl.SSLSocket)
                                          else ["STARTTLS"])
@@ -182,6 +190,7 @@ def secure_cases(c, certs, port):
 def lmtp_cases(certs):
     """lmtp reads lmtp_tls_* and lmtp_sasl_*, and its timeouts by their lmtp_ names."""
     srv = Lmtp(certs)
+    slow = Lmtp(certs, hang="MAIL")
     inst = pkit.Instance(main_extra="""\
 transport_maps = texthash:$config_directory/transport
 lmtp_tls_security_level = verify
@@ -211,7 +220,7 @@ lmtp_sasl_mechanism_filter = plain
 lmtp_sender_dependent_authentication = no
 lmtp_connect_timeout = 10s
 lmtp_lhlo_timeout = 10s
-lmtp_mail_timeout = 10s
+lmtp_mail_timeout = 2s
 lmtp_rcpt_timeout = 10s
 lmtp_data_init_timeout = 10s
 lmtp_data_xfer_timeout = 10s
@@ -229,7 +238,8 @@ smtp_tls_security_level = none
 smtp_sasl_auth_enable = no
 """.format(capath=certs.capath(), cert=certs.path("client.pem"), key=certs.path("client.key"),
            port=srv.port), master_extra="lmtp      unix  -       -       n       -       -       lmtp\n")
-    inst.write("transport", "lmtp.example lmtp:[127.0.0.1]\n")
+    inst.write("transport", "lmtp.example lmtp:[127.0.0.1]\nslow.example lmtp:[127.0.0.1]:%d\n"
+               % slow.port)
     inst.write("tls_policy", "")
     inst.write("sasl_passwd", "[127.0.0.1] bob@lmtp.example:hunter2\n")
     try:
@@ -248,9 +258,15 @@ smtp_sasl_auth_enable = no
         R.check("lmtp_sasl_password_maps", srv.logins, [[b"bob@lmtp.example", b"hunter2"]])
         R.check("LHLO, STARTTLS, LHLO, AUTH, then the mail",
                 [c.split(" ")[0] for c in srv.log][:5], ["LHLO", "STARTTLS", "LHLO", "AUTH", "MAIL"])
+        inst.sendmail(["-f", "alice@example.com", "u@slow.example"], "Subject: slow\n\nhi\n")
+        R.true("lmtp_mail_timeout (2s, not smtp_mail_timeout's 300s)", inst.wait_log(
+            r"postfix/lmtp\[\d+\]: \w+: to=<u@slow\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, "
+            r".*dsn=4\.4\.2, status=deferred \(conversation with 127\.0\.0\.1\[127\.0\.0\.1\] timed "
+            r"out while sending MAIL FROM\)$" % slow.port, timeout=15), inst.log())
     finally:
         inst.cleanup()
         srv.stop()
+        slow.stop()
 
 
 def main():
