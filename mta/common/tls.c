@@ -22,6 +22,7 @@
 
 #include "cfg/base/xalloc.h"
 #include "tls.h"
+#include "tls_text.h"
 
 struct mta_tls_ctx {
 	SSL_CTX *ctx;
@@ -455,105 +456,6 @@ void mta_tls_ctx_free(struct mta_tls_ctx *ctx)
 
 /* ---- what a session turned out to be ---- */
 
-/* key_name - "RSA", "RSA-PSS", "ECDSA", "ED25519"...; curve or bits go to *extra */
-static const char *key_name(int type, EVP_PKEY *pk, char *extra, size_t len)
-{
-	const char *n;
-	char grp[80];
-	size_t glen = 0;
-
-	extra[0] = '\0';
-	switch (type) {
-	case EVP_PKEY_RSA:
-		n = "RSA";
-		break;
-	case EVP_PKEY_RSA_PSS:
-		n = "RSA-PSS";
-		break;
-	case EVP_PKEY_EC:
-		n = "ECDSA";
-		break;
-	case EVP_PKEY_ED25519:
-		return "ED25519";
-	case EVP_PKEY_ED448:
-		return "ED448";
-	case EVP_PKEY_DSA:
-		n = "DSA";
-		break;
-	default:
-		n = OBJ_nid2sn(type);
-		break;
-	}
-	if (pk && EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &glen) == 1 && glen) {
-		snprintf(extra, len, " (%s)", grp); /* "prime256v1", as Postfix names it */
-	} else if (pk) {
-		snprintf(extra, len, " (%d bits)", EVP_PKEY_get_bits(pk));
-	}
-	return n ? n : "unknown";
-}
-
-/* kex_text - " key-exchange X25519", " key-exchange ECDHE (prime256v1)", " key-exchange DHE (2048 bits)" */
-static void kex_text(EVP_PKEY *k, struct cfg_buf *out)
-{
-	char grp[80];
-	size_t glen = 0;
-
-	if (k == NULL)
-		return;
-	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_DH:
-		cfg_buf_printf(out, " key-exchange DHE (%d bits)", EVP_PKEY_get_bits(k));
-		break;
-	case EVP_PKEY_EC:
-		if (EVP_PKEY_get_group_name(k, grp, sizeof(grp), &glen) != 1 || glen == 0)
-			snprintf(grp, sizeof(grp), "?");
-		cfg_buf_printf(out, " key-exchange ECDHE (%s)", grp);
-		break;
-	case EVP_PKEY_X25519:
-		cfg_buf_adds(out, " key-exchange X25519");
-		break;
-	case EVP_PKEY_X448:
-		cfg_buf_adds(out, " key-exchange X448");
-		break;
-	default:
-		cfg_buf_printf(out, " key-exchange %s", OBJ_nid2sn(EVP_PKEY_get_base_id(k)));
-	}
-}
-
-/* sig_text - " server-signature RSA-PSS (2048 bits) server-digest SHA256" */
-static void sig_text(const char *who, int type_nid, int md_nid, X509 *cert, struct cfg_buf *out)
-{
-	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
-	char extra[96];
-	const char *n;
-
-	if (pk == NULL)
-		return;
-	/* a resumed session signed nothing: the key's type (RSA keys sign with PSS in TLS 1.3) */
-	if (type_nid == NID_undef)
-		type_nid = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ? EVP_PKEY_RSA_PSS
-		                                                    : EVP_PKEY_get_base_id(pk);
-	n = key_name(type_nid, pk, extra, sizeof(extra));
-	cfg_buf_printf(out, " %s-signature %s%s", who, n, extra);
-	if (md_nid != NID_undef)
-		cfg_buf_printf(out, " %s-digest %s", who, OBJ_nid2sn(md_nid));
-}
-
-/* fingerprint - "AB:CD:..." of data */
-static void fingerprint(const EVP_MD *md, const unsigned char *data, size_t len, char *out,
-                        size_t outlen)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	size_t o = 0;
-
-	out[0] = '\0';
-	if (EVP_Digest(data, len, d, &n, md, NULL) != 1)
-		return;
-	for (unsigned int i = 0; i < n && o + 4 < outlen; i++)
-		o += (size_t)snprintf(out + o, outlen - o, "%s%02X", i ? ":" : "", d[i]);
-}
-
 /* peer_facts - the peer certificate's names, fingerprints and trust */
 static void peer_facts(struct mta_tls *t, X509 *peer)
 {
@@ -568,11 +470,13 @@ static void peer_facts(struct mta_tls *t, X509 *peer)
 	X509_NAME_get_text_by_NID(X509_get_issuer_name(peer), NID_commonName, i->issuer_cn,
 	                          sizeof(i->issuer_cn));
 	if ((len = i2d_X509(peer, &der)) > 0)
-		fingerprint(t->ctx->md, der, (size_t)len, i->cert_fpt, sizeof(i->cert_fpt));
+		mta_tlsp_fingerprint(t->ctx->md, der, (size_t)len, i->cert_fpt,
+		                     sizeof(i->cert_fpt));
 	OPENSSL_free(der);
 	der = NULL;
 	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(peer), &der)) > 0)
-		fingerprint(t->ctx->md, der, (size_t)len, i->pkey_fpt, sizeof(i->pkey_fpt));
+		mta_tlsp_fingerprint(t->ctx->md, der, (size_t)len, i->pkey_fpt,
+		                     sizeof(i->pkey_fpt));
 	OPENSSL_free(der);
 	snprintf(i->verify_error, sizeof(i->verify_error), "%s", t->verify_text);
 }
@@ -602,25 +506,6 @@ static void set_names(SSL *ssl, const struct cfg_strvec *match, int dns)
 		X509_VERIFY_PARAM_set1_ip_asc(vp, match->v[0]);
 }
 
-/* unhex - "AB:cd:01" into bytes; the count, or -1 when it is not hex */
-static int unhex(const char *text, unsigned char *out, size_t max)
-{
-	size_t n = 0;
-
-	for (const char *p = text; *p; p++) {
-		int v;
-
-		if (*p == ':')
-			continue;
-		if ((v = OPENSSL_hexchar2int((unsigned char)p[0])) < 0 || p[1] == '\0'
-		    || OPENSSL_hexchar2int((unsigned char)p[1]) < 0 || n == max)
-			return -1;
-		out[n++] = (unsigned char)(v * 16 + OPENSSL_hexchar2int((unsigned char)p[1]));
-		p++;
-	}
-	return (int)n;
-}
-
 /* add_tlsa - the DANE records of w (see tls.h); 0 or -1 */
 static int add_tlsa(struct mta_tls *t, const struct mta_tls_want *w)
 {
@@ -640,7 +525,7 @@ static int add_tlsa(struct mta_tls *t, const struct mta_tls_want *w)
 
 		if (sscanf(w->tlsa->v[k], "%u %u %u %n", &u, &s, &m, &off) < 3 || off == 0)
 			continue;
-		n = unhex(w->tlsa->v[k] + off, d, sizeof(d));
+		n = mta_tlsp_unhex(w->tlsa->v[k] + off, d, sizeof(d));
 		if (n > 0 && u < 256 && s < 256 && m < 256
 		    && SSL_dane_tlsa_add(t->ssl, (uint8_t)u, (uint8_t)s, (uint8_t)m, d, (size_t)n)
 		           > 0) {
@@ -690,29 +575,29 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 		goto peer;
 	}
 	if (t->ctx->server ? SSL_get_tmp_key(t->ssl, &kex) : SSL_get_peer_tmp_key(t->ssl, &kex))
-		kex_text(kex, &d);
+		mta_tlsp_kex_text(kex, &d);
 	EVP_PKEY_free(kex);
 	/* the server's signature, then the client's (when it showed a certificate) */
 	if (t->ctx->server) {
 		SSL_get_signature_type_nid(t->ssl, &tn);
 		SSL_get_signature_nid(t->ssl, &mn);
-		sig_text("server", tn, mn, own, &d);
+		mta_tlsp_sig_text("server", tn, mn, own, &d);
 		snprintf(i->details, sizeof(i->details), "%s", d.data ? d.data : "");
 		cfg_buf_reset(&d);
 		tn = mn = NID_undef;
 		SSL_get_peer_signature_type_nid(t->ssl, &tn);
 		SSL_get_peer_signature_nid(t->ssl, &mn);
-		sig_text("client", tn, mn, i->reused ? NULL : peer, &d);
+		mta_tlsp_sig_text("client", tn, mn, i->reused ? NULL : peer, &d);
 	} else {
 		SSL_get_peer_signature_type_nid(t->ssl, &tn);
 		SSL_get_peer_signature_nid(t->ssl, &mn);
-		sig_text("server", tn, mn, peer, &d);
+		mta_tlsp_sig_text("server", tn, mn, peer, &d);
 		snprintf(i->details, sizeof(i->details), "%s", d.data ? d.data : "");
 		cfg_buf_reset(&d);
 		tn = mn = NID_undef;
 		if (own && SSL_get_signature_type_nid(t->ssl, &tn) == 1) {
 			SSL_get_signature_nid(t->ssl, &mn);
-			sig_text("client", tn, mn, i->reused ? NULL : own, &d);
+			mta_tlsp_sig_text("client", tn, mn, i->reused ? NULL : own, &d);
 		}
 	}
 	snprintf(i->client_sig, sizeof(i->client_sig), "%s", d.data ? d.data : "");

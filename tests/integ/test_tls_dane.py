@@ -23,7 +23,6 @@ Postfix also logged "warning: DNSSEC validation may be unavailable" for its
 dnssec_probe (ns:.), a probe postkit does not send.
 """
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,17 +31,6 @@ import pkit  # noqa: E402
 import tls_setup  # noqa: E402
 
 R = pkit.Results("tls_dane")
-
-
-def pkey_sha256(certs, name):
-    """The SHA-256 of a certificate's public key, as TLSA 3 1 1 data."""
-    pub = subprocess.run(["openssl", "x509", "-in", certs.path(name), "-noout", "-pubkey"],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
-                         capture_output=True, check=True).stdout
-    out = subprocess.run(["openssl", "dgst", "-sha256", "-hex"], input=der,
-                         capture_output=True, check=True).stdout
-    return out.decode().strip().split("= ")[1].upper()
 
 
 def zone(port, certs):
@@ -57,7 +45,7 @@ notlsa.example.com. 60 IN A 127.0.0.1
 mail.example.net. 60 IN A 127.0.0.1
 _{p}._tcp.mail.example.net. 60 IN TLSA 3 1 1 {pk}
 """.format(p=port, ca=certs.fingerprint("ca.pem").replace(":", ""),
-           pk=pkey_sha256(certs, "rsa.pem"), bad="00" * 32)
+           pk=certs.pkey_fingerprint("rsa.pem").replace(":", ""), bad="00" * 32)
 
 
 def main():

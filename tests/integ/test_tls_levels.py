@@ -22,7 +22,6 @@ import base64
 import os
 import socket
 import ssl
-import subprocess
 import sys
 import threading
 
@@ -32,17 +31,6 @@ import tls_setup  # noqa: E402
 
 R = pkit.Results("tls_levels")
 RELAY = r"127\.0\.0\.1\[127\.0\.0\.1\]:%d"
-
-
-def pkey_fingerprint(certs, name, digest="sha256"):
-    """The digest of a certificate's public key (SubjectPublicKeyInfo), "AB:CD:..." form."""
-    pub = subprocess.run(["openssl", "x509", "-in", certs.path(name), "-noout", "-pubkey"],
-                         capture_output=True, check=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
-                         capture_output=True, check=True).stdout
-    out = subprocess.run(["openssl", "dgst", "-" + digest, "-c"], input=der,
-                         capture_output=True, check=True).stdout
-    return out.decode().strip().split("= ")[1].upper()
 
 
 class Lmtp:
@@ -140,7 +128,7 @@ def fingerprint_cases(c, certs, port):
     R.true("fingerprint: sent", c.status(r, r"status=sent"), c.inst.log())
     r = c.send("smtp_tls_security_level = fingerprint\n" "smtp_tls_fingerprint_digest = md5\n"
                "smtp_tls_fingerprint_cert_match = 00:11, %s\n"
-               % pkey_fingerprint(certs, "rsa.pem", "md5").replace(":", "").lower())
+               % certs.pkey_fingerprint("rsa.pem", "md5").replace(":", "").lower())
     R.true("fingerprint: md5 of the public key, lower case, no colons", c.status(
         r, r"status=sent"), c.inst.log())
     r = c.send("smtp_tls_security_level = fingerprint\nsmtp_tls_fingerprint_cert_match = %s\n"
@@ -158,8 +146,7 @@ def fingerprint_cases(c, certs, port):
         r"warning: %s: all fingerprints unusable$",
         r"server certificate verification failed for %s: num=1:unspecified certificate "
         r"verification error$")) and c.status(r, r"dsn=4\.7\.5, status=deferred"), c.inst.log())
-    r = c.send("", policy="%s fingerprint match=AA:BB|%s\n" % (c.relay, pkey_fingerprint(
-        certs, "rsa.pem")))
+    r = c.send("", policy="%s fingerprint match=AA:BB|%s\n" % (c.relay, certs.pkey_fingerprint("rsa.pem")))
     R.true("fingerprint: match= in the policy table, digests split at |", c.status(
         r, r"status=sent"), c.inst.log())
 

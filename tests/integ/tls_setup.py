@@ -101,6 +101,16 @@ class Certs:
                              check=True).stdout
         return out.strip().split("=", 1)[1]
 
+    def pkey_fingerprint(self, name, digest="sha256"):
+        """The digest of a certificate's public key (SubjectPublicKeyInfo), "AB:CD:..." form."""
+        pub = subprocess.run(["openssl", "x509", "-in", self.path(name), "-noout", "-pubkey"],
+                             capture_output=True, check=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
+                             capture_output=True, check=True).stdout
+        out = subprocess.run(["openssl", "dgst", "-" + digest, "-c"], input=der,
+                             capture_output=True, check=True).stdout
+        return out.decode().strip().split("= ")[1].upper()
+
     def server_main_cf(self, level="may", loglevel=1):
         return """\
 smtpd_tls_cert_file = {cert}
