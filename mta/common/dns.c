@@ -140,11 +140,16 @@ static int add_rr(ns_msg *msg, ns_rr *rr, unsigned type, int ad, struct dns_list
 		r.family = AF_INET6;
 		memcpy(r.addr, rd, 16);
 	} else if (type == DNS_T_TLSA) {
-		/* usage, selector, matching type, then the data (a digest or a whole object) */
-		if (rdlen < 3 || rdlen - 3 > sizeof(r.data))
+		/*
+		 * usage, selector, matching type, then the data (a digest or a
+		 * whole object); data too big to keep stays as a record without
+		 * data, which the TLS layer finds unusable: DANE then fails
+		 * closed instead of seeing no records
+		 */
+		if (rdlen < 3)
 			return -1;
 		memcpy(r.tlsa, rd, 3);
-		r.len = rdlen - 3;
+		r.len = rdlen - 3 <= sizeof(r.data) ? rdlen - 3 : 0;
 		memcpy(r.data, rd + 3, r.len);
 	} else if (type == DNS_T_TXT) {
 		/* the character-strings of the record, joined */

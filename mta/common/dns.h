@@ -53,7 +53,7 @@ struct dns_rr {
 	int ad; /* the answer had the AD bit */
 	/* TLSA: usage, selector, matching type, and the association data */
 	unsigned char tlsa[3];
-	unsigned char data[512];
+	unsigned char data[2048];
 	size_t len;
 };
 
