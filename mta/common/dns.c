@@ -41,6 +41,8 @@ const char *dns_type_name(unsigned type)
 		return "AAAA";
 	case DNS_T_TXT:
 		return "TXT";
+	case DNS_T_TLSA:
+		return "TLSA";
 	default:
 		return "unknown";
 	}
@@ -68,6 +70,10 @@ static void use_test_server(struct __res_state *st)
 	memcpy(host, env, (size_t)(colon - env));
 	host[colon - env] = '\0';
 	port = strtol(colon + 1, NULL, 10);
+#ifdef RES_TRUSTAD
+	if (strstr(colon, " trust-ad") != NULL)
+		st->options |= RES_TRUSTAD;
+#endif
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)port);
@@ -135,6 +141,18 @@ static int add_rr(ns_msg *msg, ns_rr *rr, unsigned type, int ad, struct dns_list
 			return -1;
 		r.family = AF_INET6;
 		memcpy(r.addr, rd, 16);
+	} else if (type == DNS_T_TLSA) {
+		/*
+		 * usage, selector, matching type, then the data (a digest or a
+		 * whole object); data too big to keep stays as a record without
+		 * data, which the TLS layer finds unusable: DANE then fails
+		 * closed instead of seeing no records
+		 */
+		if (rdlen < 3)
+			return -1;
+		memcpy(r.tlsa, rd, 3);
+		r.len = rdlen - 3 <= sizeof(r.data) ? rdlen - 3 : 0;
+		memcpy(r.data, rd + 3, r.len);
 	} else if (type == DNS_T_TXT) {
 		/* the character-strings of the record, joined */
 		size_t o = 0, w = 0;
@@ -170,6 +188,14 @@ static int add_rr(ns_msg *msg, ns_rr *rr, unsigned type, int ad, struct dns_list
 enum dns_status dns_lookup(const char *name, unsigned type, int dnssec, struct dns_list *out,
                            struct cfg_buf *why)
 {
+	int ad;
+
+	return dns_lookup_ad(name, type, dnssec, out, why, &ad);
+}
+
+enum dns_status dns_lookup_ad(const char *name, unsigned type, int dnssec, struct dns_list *out,
+                              struct cfg_buf *why, int *secure)
+{
 	static unsigned char answer[65536];
 	const char *text = "Host not found, try again";
 	enum dns_status st = DNS_RETRY;
@@ -182,9 +208,14 @@ enum dns_status dns_lookup(const char *name, unsigned type, int dnssec, struct d
 		res.options |= RES_USE_DNSSEC | RES_USE_EDNS0;
 	else
 		res.options &= ~(unsigned long)RES_USE_DNSSEC;
+	*secure = 0;
+	answer[3] = 0;
 	len = res_nquery(&res, name, ns_c_in, (int)type, answer, sizeof(answer));
 	if (len < 0) {
 		st = status_of(res.res_h_errno, &text);
+		/* NXDOMAIN and NODATA leave the reply in answer: its header has the AD bit */
+		if (st == DNS_NOTFOUND || st == DNS_NODATA)
+			*secure = (answer[3] & 0x20) != 0;
 		goto fail;
 	}
 	if (ns_initparse(answer, len, &msg) < 0) {
@@ -192,7 +223,7 @@ enum dns_status dns_lookup(const char *name, unsigned type, int dnssec, struct d
 		st = DNS_FAIL;
 		goto fail;
 	}
-	ad = ns_msg_getflag(msg, ns_f_ad);
+	*secure = ad = ns_msg_getflag(msg, ns_f_ad);
 	for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 		ns_rr rr;
 

@@ -13,10 +13,12 @@
  *     POSTKIT_DNS_SERVER=ADDR:PORT     (an IPv4 address, e.g. 127.0.0.1:5353)
  * replaces the resolv.conf name servers with that one server.  master
  * passes its environment to the daemons, so setting it for `postfix
- * start` is enough.
+ * start` is enough.  "ADDR:PORT trust-ad" also trusts that server's AD bit,
+ * as resolv.conf's "options trust-ad" does for its servers.
  *
  * Each record carries the AD (authenticated data) bit of the answer it came
- * from, for DANE later on.
+ * from, for DANE.  glibc clears that bit unless the resolver trusts the
+ * server (trust-ad), so an AD bit seen here is one Postfix would believe.
  */
 #ifndef MTA_DNS_H
 #define MTA_DNS_H
@@ -32,6 +34,7 @@
 #define DNS_T_MX 15
 #define DNS_T_TXT 16
 #define DNS_T_AAAA 28
+#define DNS_T_TLSA 52
 
 /* lookup outcomes */
 enum dns_status {
@@ -49,6 +52,10 @@ struct dns_rr {
 	int family;      /* A: AF_INET, AAAA: AF_INET6 */
 	unsigned char addr[16];
 	int ad; /* the answer had the AD bit */
+	/* TLSA: usage, selector, matching type, and the association data */
+	unsigned char tlsa[3];
+	unsigned char data[2048];
+	size_t len;
 };
 
 struct dns_list {
@@ -67,6 +74,12 @@ void dns_list_fini(struct dns_list *l);
  */
 enum dns_status dns_lookup(const char *name, unsigned type, int dnssec, struct dns_list *out,
                            struct cfg_buf *why);
+/*
+ * dns_lookup_ad - dns_lookup that also says whether the answer, records or
+ * not (NXDOMAIN, NODATA), had the AD bit: *ad 1 for a validated answer
+ */
+enum dns_status dns_lookup_ad(const char *name, unsigned type, int dnssec, struct dns_list *out,
+                              struct cfg_buf *why, int *ad);
 /* dns_type_name - "MX", "A", "AAAA" */
 const char *dns_type_name(unsigned type);
 /* dns_addr_text - the numeric text of a record's address into buf */

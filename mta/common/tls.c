@@ -22,6 +22,7 @@
 
 #include "cfg/base/xalloc.h"
 #include "tls.h"
+#include "tls_text.h"
 
 struct mta_tls_ctx {
 	SSL_CTX *ctx;
@@ -34,6 +35,7 @@ struct mta_tls {
 	int fd;
 	struct mta_tls_ctx *ctx;
 	int verify_err; /* the first verification error, 0 none */
+	int dane;       /* fingerprints were given: DANE-EE matching decides */
 	char verify_text[256];
 	struct mta_tls_info info;
 };
@@ -414,8 +416,15 @@ struct mta_tls_ctx *mta_tls_ctx_new(const struct mta_tls_conf *c, struct cfg_buf
 	    || set_trust(ctx, c, why) < 0)
 		goto fail;
 	set_curves(ctx, c->curves);
-	if (!c->server)
+	if (!c->server) {
+		/* fingerprints are DANE-EE records whose matching type 255 is the digest */
+		if (SSL_CTX_dane_enable(ctx) <= 0
+		    || SSL_CTX_dane_mtype_set(ctx, t->md, 255, 1) <= 0) {
+			lib_errors(why);
+			goto fail;
+		}
 		return t;
+	}
 	if (load_dh(ctx, c->dh_file, why) < 0)
 		goto fail;
 	if (c->preempt)
@@ -447,105 +456,6 @@ void mta_tls_ctx_free(struct mta_tls_ctx *ctx)
 
 /* ---- what a session turned out to be ---- */
 
-/* key_name - "RSA", "RSA-PSS", "ECDSA", "ED25519"...; curve or bits go to *extra */
-static const char *key_name(int type, EVP_PKEY *pk, char *extra, size_t len)
-{
-	const char *n;
-	char grp[80];
-	size_t glen = 0;
-
-	extra[0] = '\0';
-	switch (type) {
-	case EVP_PKEY_RSA:
-		n = "RSA";
-		break;
-	case EVP_PKEY_RSA_PSS:
-		n = "RSA-PSS";
-		break;
-	case EVP_PKEY_EC:
-		n = "ECDSA";
-		break;
-	case EVP_PKEY_ED25519:
-		return "ED25519";
-	case EVP_PKEY_ED448:
-		return "ED448";
-	case EVP_PKEY_DSA:
-		n = "DSA";
-		break;
-	default:
-		n = OBJ_nid2sn(type);
-		break;
-	}
-	if (pk && EVP_PKEY_get_group_name(pk, grp, sizeof(grp), &glen) == 1 && glen) {
-		snprintf(extra, len, " (%s)", grp); /* "prime256v1", as Postfix names it */
-	} else if (pk) {
-		snprintf(extra, len, " (%d bits)", EVP_PKEY_get_bits(pk));
-	}
-	return n ? n : "unknown";
-}
-
-/* kex_text - " key-exchange X25519", " key-exchange ECDHE (prime256v1)", " key-exchange DHE (2048 bits)" */
-static void kex_text(EVP_PKEY *k, struct cfg_buf *out)
-{
-	char grp[80];
-	size_t glen = 0;
-
-	if (k == NULL)
-		return;
-	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_DH:
-		cfg_buf_printf(out, " key-exchange DHE (%d bits)", EVP_PKEY_get_bits(k));
-		break;
-	case EVP_PKEY_EC:
-		if (EVP_PKEY_get_group_name(k, grp, sizeof(grp), &glen) != 1 || glen == 0)
-			snprintf(grp, sizeof(grp), "?");
-		cfg_buf_printf(out, " key-exchange ECDHE (%s)", grp);
-		break;
-	case EVP_PKEY_X25519:
-		cfg_buf_adds(out, " key-exchange X25519");
-		break;
-	case EVP_PKEY_X448:
-		cfg_buf_adds(out, " key-exchange X448");
-		break;
-	default:
-		cfg_buf_printf(out, " key-exchange %s", OBJ_nid2sn(EVP_PKEY_get_base_id(k)));
-	}
-}
-
-/* sig_text - " server-signature RSA-PSS (2048 bits) server-digest SHA256" */
-static void sig_text(const char *who, int type_nid, int md_nid, X509 *cert, struct cfg_buf *out)
-{
-	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
-	char extra[96];
-	const char *n;
-
-	if (pk == NULL)
-		return;
-	/* a resumed session signed nothing: the key's type (RSA keys sign with PSS in TLS 1.3) */
-	if (type_nid == NID_undef)
-		type_nid = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ? EVP_PKEY_RSA_PSS
-		                                                    : EVP_PKEY_get_base_id(pk);
-	n = key_name(type_nid, pk, extra, sizeof(extra));
-	cfg_buf_printf(out, " %s-signature %s%s", who, n, extra);
-	if (md_nid != NID_undef)
-		cfg_buf_printf(out, " %s-digest %s", who, OBJ_nid2sn(md_nid));
-}
-
-/* fingerprint - "AB:CD:..." of data */
-static void fingerprint(const EVP_MD *md, const unsigned char *data, size_t len, char *out,
-                        size_t outlen)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	size_t o = 0;
-
-	out[0] = '\0';
-	if (EVP_Digest(data, len, d, &n, md, NULL) != 1)
-		return;
-	for (unsigned int i = 0; i < n && o + 4 < outlen; i++)
-		o += (size_t)snprintf(out + o, outlen - o, "%s%02X", i ? ":" : "", d[i]);
-}
-
 /* peer_facts - the peer certificate's names, fingerprints and trust */
 static void peer_facts(struct mta_tls *t, X509 *peer)
 {
@@ -560,17 +470,22 @@ static void peer_facts(struct mta_tls *t, X509 *peer)
 	X509_NAME_get_text_by_NID(X509_get_issuer_name(peer), NID_commonName, i->issuer_cn,
 	                          sizeof(i->issuer_cn));
 	if ((len = i2d_X509(peer, &der)) > 0)
-		fingerprint(t->ctx->md, der, (size_t)len, i->cert_fpt, sizeof(i->cert_fpt));
+		mta_tlsp_fingerprint(t->ctx->md, der, (size_t)len, i->cert_fpt,
+		                     sizeof(i->cert_fpt));
 	OPENSSL_free(der);
 	der = NULL;
 	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(peer), &der)) > 0)
-		fingerprint(t->ctx->md, der, (size_t)len, i->pkey_fpt, sizeof(i->pkey_fpt));
+		mta_tlsp_fingerprint(t->ctx->md, der, (size_t)len, i->pkey_fpt,
+		                     sizeof(i->pkey_fpt));
 	OPENSSL_free(der);
 	snprintf(i->verify_error, sizeof(i->verify_error), "%s", t->verify_text);
 }
 
-/* set_names - the names (or the address) the server certificate must match, checked with the chain */
-static void set_names(SSL *ssl, const struct cfg_strvec *match)
+/*
+ * set_names - the names (or the address) the server certificate must match,
+ * checked with the chain; dns: an address literal is a DNS name too
+ */
+static void set_names(SSL *ssl, const struct cfg_strvec *match, int dns)
 {
 	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
 	int hosts = 0;
@@ -580,14 +495,60 @@ static void set_names(SSL *ssl, const struct cfg_strvec *match)
 		unsigned char ip[16];
 
 		/* an address literal ("127.0.0.1") matches an iPAddress name */
-		if (inet_pton(AF_INET, match->v[k], ip) != 1
-		    && inet_pton(AF_INET6, match->v[k], ip) != 1) {
+		if (dns
+		    || (inet_pton(AF_INET, match->v[k], ip) != 1
+		        && inet_pton(AF_INET6, match->v[k], ip) != 1)) {
 			X509_VERIFY_PARAM_add1_host(vp, match->v[k], 0);
 			hosts = 1;
 		}
 	}
 	if (!hosts && match->n)
 		X509_VERIFY_PARAM_set1_ip_asc(vp, match->v[0]);
+}
+
+/* add_tlsa - the DANE records of w (see tls.h); 0 or -1 */
+static int add_tlsa(struct mta_tls *t, const struct mta_tls_want *w)
+{
+	static unsigned char d[2048];
+	int usable = 0;
+
+	if (SSL_dane_enable(t->ssl, w->base ? w->base : "localhost") <= 0)
+		return -1;
+	if (w->base == NULL)
+		SSL_set_tlsext_host_name(t->ssl, NULL); /* fingerprints: no name is checked */
+	SSL_dane_set_flags(t->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	t->dane = 1;
+	for (size_t k = 0; k < w->tlsa->n; k++) {
+		unsigned u = 0, s = 0, m = 0;
+		int off = 0, n;
+		struct cfg_buf r;
+
+		if (sscanf(w->tlsa->v[k], "%u %u %u %n", &u, &s, &m, &off) < 3 || off == 0)
+			continue;
+		n = mta_tlsp_unhex(w->tlsa->v[k] + off, d, sizeof(d));
+		if (n > 0 && u < 256 && s < 256 && m < 256
+		    && SSL_dane_tlsa_add(t->ssl, (uint8_t)u, (uint8_t)s, (uint8_t)m, d, (size_t)n)
+		           > 0) {
+			usable++;
+			continue;
+		}
+		ERR_clear_error();
+		if (w->unusable == NULL)
+			continue;
+		cfg_buf_init(&r);
+		cfg_buf_printf(&r, "%u %u %u ", u, s, m);
+		for (int i = 0; i < n; i++)
+			cfg_buf_printf(&r, "%02X", d[i]);
+		cfg_strvec_add(w->unusable, r.data);
+		cfg_buf_fini(&r);
+	}
+	if (usable == 0) { /* fails whatever the chain is */
+		t->verify_err = X509_V_ERR_UNSPECIFIED;
+		snprintf(t->verify_text, sizeof(t->verify_text), "num=%d:%s",
+		         X509_V_ERR_UNSPECIFIED,
+		         X509_verify_cert_error_string(X509_V_ERR_UNSPECIFIED));
+	}
+	return 0;
 }
 
 /* collect - fill t->info after the handshake */
@@ -614,29 +575,29 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 		goto peer;
 	}
 	if (t->ctx->server ? SSL_get_tmp_key(t->ssl, &kex) : SSL_get_peer_tmp_key(t->ssl, &kex))
-		kex_text(kex, &d);
+		mta_tlsp_kex_text(kex, &d);
 	EVP_PKEY_free(kex);
 	/* the server's signature, then the client's (when it showed a certificate) */
 	if (t->ctx->server) {
 		SSL_get_signature_type_nid(t->ssl, &tn);
 		SSL_get_signature_nid(t->ssl, &mn);
-		sig_text("server", tn, mn, own, &d);
+		mta_tlsp_sig_text("server", tn, mn, own, &d);
 		snprintf(i->details, sizeof(i->details), "%s", d.data ? d.data : "");
 		cfg_buf_reset(&d);
 		tn = mn = NID_undef;
 		SSL_get_peer_signature_type_nid(t->ssl, &tn);
 		SSL_get_peer_signature_nid(t->ssl, &mn);
-		sig_text("client", tn, mn, i->reused ? NULL : peer, &d);
+		mta_tlsp_sig_text("client", tn, mn, i->reused ? NULL : peer, &d);
 	} else {
 		SSL_get_peer_signature_type_nid(t->ssl, &tn);
 		SSL_get_peer_signature_nid(t->ssl, &mn);
-		sig_text("server", tn, mn, peer, &d);
+		mta_tlsp_sig_text("server", tn, mn, peer, &d);
 		snprintf(i->details, sizeof(i->details), "%s", d.data ? d.data : "");
 		cfg_buf_reset(&d);
 		tn = mn = NID_undef;
 		if (own && SSL_get_signature_type_nid(t->ssl, &tn) == 1) {
 			SSL_get_signature_nid(t->ssl, &mn);
-			sig_text("client", tn, mn, i->reused ? NULL : own, &d);
+			mta_tlsp_sig_text("client", tn, mn, i->reused ? NULL : own, &d);
 		}
 	}
 	snprintf(i->client_sig, sizeof(i->client_sig), "%s", d.data ? d.data : "");
@@ -644,7 +605,7 @@ static void collect(struct mta_tls *t, const struct cfg_strvec *match)
 peer:
 	if (peer) {
 		peer_facts(t, peer);
-		i->peer_matched = i->peer_trusted && match != NULL;
+		i->peer_matched = i->peer_trusted && (match != NULL || t->dane);
 		X509_free(peer);
 	}
 }
@@ -674,7 +635,16 @@ static int wait_io(int fd, int err, int timeout)
 struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
                               const struct cfg_strvec *match, struct cfg_buf *why)
 {
+	struct mta_tls_want w = {.match = match};
+
+	return mta_tls_connect(ctx, fd, timeout, sni, &w, why);
+}
+
+struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
+                                const struct mta_tls_want *want, struct cfg_buf *why)
+{
 	struct mta_tls *t = cfg_xcalloc(1, sizeof(*t));
+	const struct cfg_strvec *match = want->match;
 
 	t->ctx = ctx;
 	t->fd = fd;
@@ -690,7 +660,11 @@ struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, cons
 		if (sni && *sni)
 			SSL_set_tlsext_host_name(t->ssl, sni);
 		if (match)
-			set_names(t->ssl, match);
+			set_names(t->ssl, match, want->dns_names);
+		if (want->tlsa && add_tlsa(t, want) < 0) {
+			lib_errors(why);
+			goto fail;
+		}
 		SSL_set_connect_state(t->ssl);
 	}
 	for (;;) {

@@ -81,6 +81,30 @@ void mta_tls_ctx_free(struct mta_tls_ctx *ctx);
  */
 struct mta_tls *mta_tls_start(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
                               const struct cfg_strvec *match, struct cfg_buf *why);
+
+/*
+ * struct mta_tls_want - what a client checks of the server's certificate.
+ * match: names it must have (verify, secure), NULL none; with dns_names an
+ * address literal ("127.0.0.1") is only compared with DNS names, as the
+ * secure level does.  tlsa: DANE records "USAGE SELECTOR MTYPE HEX" checked
+ * with the library's DANE code; base is the TLSA base domain (the SNI name
+ * and the name DANE-TA certificates must have), NULL for the fingerprint
+ * level, whose digests are records "3 1 255 HEX" and "3 0 255 HEX" (matching
+ * type 255 is the fingerprint digest; no SNI, no name).  A record the
+ * library refuses (a digest of the wrong size) goes to unusable as Postfix
+ * names it ("3 1 255 AABB"); with none usable the certificate fails with
+ * "num=1:unspecified certificate verification error".
+ */
+struct mta_tls_want {
+	const struct cfg_strvec *match;
+	int dns_names;
+	const struct cfg_strvec *tlsa;
+	const char *base;
+	struct cfg_strvec *unusable; /* out, initialised by the caller; may be NULL */
+};
+/* mta_tls_connect - mta_tls_start for a client with the checks of want */
+struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
+                                const struct mta_tls_want *want, struct cfg_buf *why);
 /* mta_tls_info - the facts of an established session (borrowed until mta_tls_free) */
 const struct mta_tls_info *mta_tls_info(const struct mta_tls *t);
 /* mta_tls_free - close (sending close_notify when fd is still good) and release; NULL no-op */

@@ -75,6 +75,18 @@ static const struct setting settings[] = {
     S(smtp_send_xforward_command, CFG_P_lmtp_send_xforward_command, send_xforward),
     S(smtp_xforward_timeout, CFG_P_lmtp_xforward_timeout, xforward_timeout),
     S(inet_protocols, CFG_P_inet_protocols, protocols),
+    S(smtp_tls_security_level, CFG_P_lmtp_tls_security_level, tls_level_text),
+    S(smtp_tls_loglevel, CFG_P_lmtp_tls_loglevel, tls_loglevel_text),
+    S(smtp_starttls_timeout, CFG_P_lmtp_starttls_timeout, starttls_timeout),
+    S(smtp_tls_policy_maps, CFG_P_lmtp_tls_policy_maps, tls_policy_maps),
+    S(smtp_tls_verify_cert_match, CFG_P_lmtp_tls_verify_cert_match, verify_match),
+    S(smtp_tls_secure_cert_match, CFG_P_lmtp_tls_secure_cert_match, secure_match),
+    S(smtp_tls_fingerprint_cert_match, CFG_P_lmtp_tls_fingerprint_cert_match, fpt_match),
+    S(smtp_sasl_auth_enable, CFG_P_lmtp_sasl_auth_enable, sasl_enable),
+    S(smtp_sender_dependent_authentication, CFG_P_lmtp_sender_dependent_authentication,
+      sender_auth),
+    S(smtp_sasl_password_maps, CFG_P_lmtp_sasl_password_maps, sasl_passwd_maps),
+    S(smtp_sasl_mechanism_filter, CFG_P_lmtp_sasl_mechanism_filter, sasl_filter),
 };
 
 static struct smtp_cfg CFG;
@@ -102,6 +114,12 @@ static void load(struct mta_server *srv, const char *name)
 	cfg_strvec_init(&CFG.discard_ehlo);
 	cfg_strvec_init(&CFG.host_lookup);
 	cfg_strvec_init(&CFG.protocols);
+	cfg_strvec_init(&CFG.tls_policy_maps);
+	cfg_strvec_init(&CFG.verify_match);
+	cfg_strvec_init(&CFG.secure_match);
+	cfg_strvec_init(&CFG.fpt_match);
+	cfg_strvec_init(&CFG.sasl_passwd_maps);
+	cfg_strvec_init(&CFG.sasl_filter);
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		enum cfg_param_id id = CFG.lmtp ? settings[i].lmtp : settings[i].smtp;
 
@@ -249,12 +267,13 @@ static void try_addresses(struct smtp_state *s, const struct smtp_addr_list *l, 
 		if (CFG.mx_session_limit > 0 && s->sessions >= CFG.mx_session_limit)
 			break;
 		s->final = last_dest && i + 1 == l->n;
+		s->no_relay = 0;
 		sess = smtp_connect(s, &l->a[i], s->req->nexthop, &hard, dsn, sizeof(dsn), &why);
 		if (sess == NULL) {
 			char relay[1300];
 
 			/* a refused connection has no relay; a refusing server has one */
-			if (strcmp(dsn, "4.4.1") == 0)
+			if (strcmp(dsn, "4.4.1") == 0 || s->no_relay)
 				snprintf(relay, sizeof(relay), "none");
 			else if (l->a[i].family == AF_UNIX)
 				snprintf(relay, sizeof(relay), "%s[%s]", l->a[i].host,
@@ -262,7 +281,7 @@ static void try_addresses(struct smtp_state *s, const struct smtp_addr_list *l, 
 			else
 				snprintf(relay, sizeof(relay), "%s[%s]:%u", l->a[i].host,
 				         l->a[i].addr, l->a[i].port);
-			if (!hard && !s->final && strcmp(dsn, "4.4.1") != 0)
+			if (!hard && !s->final && strcmp(dsn, "4.4.1") != 0 && !s->no_relay)
 				mta_info("%s: %s", s->req->qid, why.data);
 			all_error(s, relay, hard, dsn, why.data);
 			continue;

@@ -45,6 +45,12 @@
 #define SMTP_TLS_MAY 1
 #define SMTP_TLS_ENCRYPT 2
 #define SMTP_TLS_VERIFY 3
+#define SMTP_TLS_FINGERPRINT 4
+#define SMTP_TLS_SECURE 5
+#define SMTP_TLS_DANE 6
+#define SMTP_TLS_DANE_ONLY 7
+
+struct smtp_tls_policy; /* smtp_tls.c */
 
 struct smtp_cfg {
 	const char *name; /* "smtp" or "lmtp" */
@@ -76,9 +82,10 @@ struct smtp_cfg {
 	struct cfg_strvec host_lookup;
 	struct cfg_strvec protocols;
 	/* TLS and SASL (smtp_tls.c) */
+	const char *tls_level_text, *tls_loglevel_text;
 	int tls_level;
 	long tls_loglevel, starttls_timeout;
-	struct cfg_strvec tls_policy_maps, verify_match;
+	struct cfg_strvec tls_policy_maps, verify_match, secure_match, fpt_match;
 	struct mta_tls_ctx *tls_may, *tls_mand; /* opportunistic and mandatory contexts */
 	int sasl_enable, sender_auth;
 	int send_xforward; /* smtp_send_xforward_command */
@@ -95,6 +102,7 @@ struct smtp_addr {
 	unsigned port;   /* network order not used: plain number */
 	struct sockaddr_storage sa;
 	socklen_t salen;
+	int secure; /* the address came from a DNSSEC-validated answer (dane) */
 };
 
 struct smtp_addr_list {
@@ -115,12 +123,13 @@ struct smtp_session {
 	long size_limit;
 	int uses; /* mail transactions so far */
 	double opened;
-	int broken;                  /* the connection cannot be used again */
-	struct cfg_buf reply;        /* the last reply, its lines joined by spaces */
-	struct cfg_strvec lines;     /* the text of each of its lines, after the code */
-	struct cfg_strvec auth;      /* the AUTH mechanisms the server offers */
-	struct mta_tls *tls;         /* after STARTTLS, else NULL */
-	struct mta_tls_ctx *own_ctx; /* a context made for this session's TLS policy */
+	int broken;                     /* the connection cannot be used again */
+	struct cfg_buf reply;           /* the last reply, its lines joined by spaces */
+	struct cfg_strvec lines;        /* the text of each of its lines, after the code */
+	struct cfg_strvec auth;         /* the AUTH mechanisms the server offers */
+	struct mta_tls *tls;            /* after STARTTLS, else NULL */
+	struct mta_tls_ctx *own_ctx;    /* a context made for this session's TLS policy */
+	struct smtp_tls_policy *policy; /* what TLS this session must have (smtp_tls_policy) */
 };
 
 /* the outcome of one recipient so far */
@@ -143,6 +152,7 @@ struct smtp_state {
 	long size;
 	int sessions; /* sessions that completed the handshake */
 	int final;    /* this is the last address to try */
+	int no_relay; /* the last smtp_connect failed before connecting (TLS policy): relay=none */
 };
 
 /* smtp.c */
@@ -203,6 +213,15 @@ unsigned smtp_xforward_feature(const struct cfg_strvec *words);
 const char *smtp_xforward(struct smtp_state *s, struct smtp_session *sess);
 
 /* smtp_tls.c */
+/*
+ * smtp_tls_policy - the TLS policy of a session to address a, before
+ * connecting: the level, the policy table's entry for the next hop, and
+ * for dane the TLSA records.  NULL with a DSN and why: the mail is deferred.
+ */
+struct smtp_tls_policy *smtp_tls_policy(struct smtp_state *s, const struct smtp_addr *a, char *dsn,
+                                        size_t dsnlen, struct cfg_buf *why);
+/* smtp_tls_policy_free - release; NULL is a no-op */
+void smtp_tls_policy_free(struct smtp_tls_policy *p);
 /* smtp_tls_init - the TLS and SASL settings and contexts (before privileges drop) */
 void smtp_tls_init(struct smtp_cfg *cfg, struct mta_server *srv);
 /*

@@ -228,8 +228,10 @@ static int host_addrs(struct smtp_cfg *cfg, const char *host, unsigned port,
 			continue;
 		dns_list_init(&l);
 		st = dns_lookup(host, fam == 0 ? DNS_T_A : DNS_T_AAAA, cfg->dnssec, &l, why);
-		for (size_t i = 0; i < l.n; i++)
+		for (size_t i = 0; i < l.n; i++) {
 			add_addr(out, host, l.rr[i].family, l.rr[i].addr, port);
+			out->a[out->n - 1].secure = l.rr[i].ad; /* DNSSEC-validated (DANE) */
+		}
 		if (st == DNS_RETRY || st == DNS_FAIL)
 			worst = DNS_RETRY;
 		dns_list_fini(&l);

@@ -342,6 +342,7 @@ static void session_free(struct smtp_session *sess)
 	cfg_buf_fini(&sess->reply);
 	cfg_strvec_fini(&sess->lines);
 	free(sess->dest);
+	smtp_tls_policy_free(sess->policy);
 	free(sess);
 }
 
@@ -350,10 +351,15 @@ struct smtp_session *smtp_connect(struct smtp_state *s, const struct smtp_addr *
 {
 	struct smtp_cfg *cfg = s->cfg;
 	struct smtp_session *sess;
-	int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct smtp_tls_policy *policy;
+	int fd;
 
 	*hard = 0;
-	cfg_buf_reset(why);
+	if ((policy = smtp_tls_policy(s, a, dsn, dsnlen, why)) == NULL) {
+		s->no_relay = 1;
+		return NULL;
+	}
+	fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind_to(cfg, fd, a->family) < 0
 	    || timed_connect(fd, a, a->family == AF_UNIX ? 0 : cfg->connect_timeout) < 0) {
 		if (a->family == AF_UNIX)
@@ -366,9 +372,11 @@ struct smtp_session *smtp_connect(struct smtp_state *s, const struct smtp_addr *
 		snprintf(dsn, dsnlen, "4.4.1");
 		if (fd >= 0)
 			close(fd);
+		smtp_tls_policy_free(policy);
 		return NULL;
 	}
 	sess = session_new(fd, a, dest);
+	sess->policy = policy;
 	if (handshake(s, sess, hard, dsn, dsnlen, why) < 0
 	    || smtp_secure(s, sess, hard, dsn, dsnlen, why) < 0) {
 		smtp_quit(cfg, sess);

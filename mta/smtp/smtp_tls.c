@@ -7,9 +7,17 @@
  * ciphers=high match=hostname").  "may" uses TLS when the server offers it
  * and takes what comes, "encrypt" insists on TLS with the mandatory
  * protocols and ciphers, "verify" also wants a certificate chain that
- * smtp_tls_CAfile/CApath trust and that names the server.  Levels postkit
- * does not have (dane, secure, fingerprint) are refused by postfix check in
- * main.cf and defer the mail when a policy table names them.
+ * smtp_tls_CAfile/CApath trust and that names the server
+ * (smtp_tls_verify_cert_match), "secure" the same with the names of
+ * smtp_tls_secure_cert_match ("nexthop, dot-nexthop": never names from an
+ * insecure MX lookup), "fingerprint" a certificate or public-key digest of
+ * smtp_tls_fingerprint_cert_match (match=D1|D2 in the table), checked as
+ * DANE-EE records.  "dane" and "dane-only" look up the TLSA records of
+ * _PORT._tcp.HOST before connecting (with smtp_dns_support_level = dnssec,
+ * for an address from a validated answer; the AD bit as glibc passes it on):
+ * found, the certificate must match them; not found, "dane" is "may" and
+ * "dane-only" defers ("no TLSA records found").  lmtp reads the same
+ * settings by their lmtp_ names (smtp.c's table).
  *
  * Then, with smtp_sasl_auth_enable and a password for the sender (with
  * smtp_sender_dependent_authentication), the server or the next hop in
@@ -26,6 +34,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
+#include "dns.h"
 #include "log.h"
 #include "maps.h"
 #include "sasl.h"
@@ -33,24 +42,30 @@
 #include "tls_conf.h"
 
 /* the TLS policy of one session */
-struct policy {
+struct smtp_tls_policy {
 	int level;
 	char *protocols, *ciphers; /* overrides from the policy table, or NULL */
-	struct cfg_strvec match;   /* names the certificate must have (verify) */
+	struct cfg_strvec match;   /* names the certificate must have (verify, secure) */
+	struct cfg_strvec tlsa;    /* "U S M HEX": DANE records, or the fingerprints as such */
+	char *base;                /* dane: the TLSA base domain (the server's name) */
 };
 
 /* level_of - a security level word; -1 for one postkit does not have */
 static int level_of(const char *w)
 {
-	static const char *const names[] = {"none", "may", "encrypt", "verify"};
+	static const char *const names[] = {"none",        "may",    "encrypt", "verify",
+	                                    "fingerprint", "secure", "dane",    "dane-only"};
 
 	if (*w == '\0')
 		return SMTP_TLS_NONE;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 8; i++)
 		if (strcasecmp(w, names[i]) == 0)
 			return i;
 	return -1;
 }
+
+static struct mta_server *server;  /* for contexts a policy entry asks for */
+static const char *agent = "smtp"; /* "smtp" or "lmtp": the prefix of the settings */
 
 /* make_ctx - a client context for mandatory or opportunistic sessions; NULL on error (logged) */
 static struct mta_tls_ctx *make_ctx(struct mta_server *srv, int mandatory, const char *protocols,
@@ -61,7 +76,7 @@ static struct mta_tls_ctx *make_ctx(struct mta_server *srv, int mandatory, const
 	struct mta_tls_ctx *ctx = NULL;
 
 	cfg_buf_init(&why);
-	if (mta_tls_params_load(&srv->conf, "smtp", mandatory, &p, &why) == 0) {
+	if (mta_tls_params_load(&srv->conf, agent, mandatory, &p, &why) == 0) {
 		if (protocols)
 			p.c.protocols = protocols;
 		if (grade && (p.c.ciphers = mta_tls_cipherlist(&srv->conf, grade)) == NULL)
@@ -76,40 +91,22 @@ static struct mta_tls_ctx *make_ctx(struct mta_server *srv, int mandatory, const
 	return ctx;
 }
 
-static struct mta_server *server; /* for contexts a policy entry asks for */
-
 void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 {
-	const char *level = "", *loglevel = "0";
-	struct mta_setting tab[] = {
-	    MTA_SET(CFG_P_smtp_tls_security_level, &level),
-	    MTA_SET(CFG_P_smtp_tls_loglevel, &loglevel),
-	    MTA_SET(CFG_P_smtp_starttls_timeout, &c->starttls_timeout),
-	    MTA_SET(CFG_P_smtp_tls_policy_maps, &c->tls_policy_maps),
-	    MTA_SET(CFG_P_smtp_tls_verify_cert_match, &c->verify_match),
-	    MTA_SET(CFG_P_smtp_sasl_auth_enable, &c->sasl_enable),
-	    MTA_SET(CFG_P_smtp_sender_dependent_authentication, &c->sender_auth),
-	    MTA_SET(CFG_P_smtp_sasl_password_maps, &c->sasl_passwd_maps),
-	    MTA_SET(CFG_P_smtp_sasl_mechanism_filter, &c->sasl_filter),
-	    MTA_SETTINGS_END,
-	};
-	const char *sec[2] = {"smtp_sasl_security_options", "smtp_sasl_tls_security_options"};
+	static const char *const sec[2] = {"sasl_security_options", "sasl_tls_security_options"};
 	unsigned *deny[2] = {&c->sasl_deny, &c->sasl_tls_deny};
 	unsigned *req[2] = {&c->sasl_require, &c->sasl_tls_require};
+	char name[64];
 
 	server = srv;
-	cfg_strvec_init(&c->tls_policy_maps);
-	cfg_strvec_init(&c->verify_match);
-	cfg_strvec_init(&c->sasl_passwd_maps);
-	cfg_strvec_init(&c->sasl_filter);
-	if (c->lmtp)
-		return; /* lmtp_tls_* and lmtp_sasl_* are not postkit's */
-	mta_conf_get(&srv->conf, tab);
-	c->tls_loglevel = mta_tls_loglevel(loglevel);
-	if ((c->tls_level = level_of(level)) < 0)
-		mta_fatal("invalid TLS security level: \"%s\"", level);
-	for (int i = 0; i < 2; i++)
-		sasl_conf_flags(&srv->conf, sec[i], deny[i], req[i]);
+	agent = c->name;
+	c->tls_loglevel = mta_tls_loglevel(c->tls_loglevel_text);
+	if ((c->tls_level = level_of(c->tls_level_text)) < 0)
+		mta_fatal("invalid TLS security level: \"%s\"", c->tls_level_text);
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s_%s", c->name, sec[i]);
+		sasl_conf_flags(&srv->conf, name, deny[i], req[i]);
+	}
 	if (c->tls_level != SMTP_TLS_NONE || c->tls_policy_maps.n) {
 		c->tls_may = make_ctx(srv, 0, NULL, NULL);
 		c->tls_mand = make_ctx(srv, 1, NULL, NULL);
@@ -148,17 +145,20 @@ static int policy_lookup(struct smtp_cfg *cfg, const char *nexthop, const char *
 	return rc;
 }
 
-/* match_names - smtp_tls_verify_cert_match (or match=): hostname, nexthop, or literal names */
+/* match_names - *_cert_match (or match=): hostname, nexthop, dot-nexthop, or literal names */
 static void match_names(const struct cfg_strvec *words, const char *host, const char *nexthop,
                         struct cfg_strvec *out)
 {
 	for (size_t i = 0; i < words->n; i++) {
 		if (strcasecmp(words->v[i], "hostname") == 0) {
 			cfg_strvec_add(out, host);
-		} else if (strcasecmp(words->v[i], "nexthop") == 0) {
+		} else if (strcasecmp(words->v[i], "nexthop") == 0
+		           || strcasecmp(words->v[i], "dot-nexthop") == 0) {
 			struct cfg_buf d;
 
 			cfg_buf_init(&d);
+			if (words->v[i][0] != 'n' && words->v[i][0] != 'N')
+				cfg_buf_adds(&d, ".");
 			bare_dest(nexthop, &d);
 			cfg_strvec_add(out, d.data);
 			cfg_buf_fini(&d);
@@ -168,24 +168,32 @@ static void match_names(const struct cfg_strvec *words, const char *host, const 
 	}
 }
 
-/* get_policy - the policy for this session; 0, or -1 with why (the mail is deferred) */
-static int get_policy(struct smtp_state *s, struct smtp_session *sess, struct policy *p,
+/* tlsa_add - one record "U S M HEX" for the TLS layer */
+static void tlsa_add(struct cfg_strvec *v, unsigned u, unsigned s, unsigned m, const char *hex)
+{
+	char *r = cfg_xasprintf("%u %u %u %s", u, s, m, hex);
+
+	cfg_strvec_add(v, r);
+	free(r);
+}
+
+/* get_policy - the policy for a session to host; 0, or -1 with why (the mail is deferred) */
+static int get_policy(struct smtp_state *s, const char *host, struct smtp_tls_policy *p,
                       struct cfg_buf *why)
 {
 	struct smtp_cfg *cfg = s->cfg;
 	struct cfg_strvec w, mw;
-	const char *value;
+	const struct cfg_strvec *list;
+	const char *value, *match = NULL;
 	int rc = 0, found;
 
 	p->level = cfg->tls_level;
 	cfg_strvec_init(&w);
 	cfg_strvec_init(&mw);
-	for (size_t i = 0; i < cfg->verify_match.n; i++)
-		cfg_strvec_add(&mw, cfg->verify_match.v[i]);
 	if ((found = policy_lookup(cfg, s->req->nexthop, &value)) < 0) {
-		mta_warn("smtp_tls_policy_maps, next-hop destination \"%s\": policy table lookup "
+		mta_warn("%s_tls_policy_maps, next-hop destination \"%s\": policy table lookup "
 		         "error",
-		         s->req->nexthop);
+		         cfg->name, s->req->nexthop);
 		rc = -1;
 	} else if (found > 0) {
 		cfg_strvec_split(&w, value, " \t");
@@ -200,8 +208,7 @@ static int get_policy(struct smtp_state *s, struct smtp_session *sess, struct po
 			} else if (strncasecmp(w.v[i], "ciphers=", 8) == 0) {
 				p->ciphers = cfg_xstrdup(w.v[i] + 8);
 			} else if (strncasecmp(w.v[i], "match=", 6) == 0) {
-				cfg_strvec_clear(&mw);
-				cfg_strvec_split(&mw, w.v[i] + 6, ":");
+				match = w.v[i] + 6;
 			} else {
 				mta_warn(
 				    "%s: TLS policy attribute \"%s\" is not implemented by postkit",
@@ -210,24 +217,40 @@ static int get_policy(struct smtp_state *s, struct smtp_session *sess, struct po
 			}
 		}
 	}
+	/* the names or digests of the level; match= lists them with ':' (digests '|') */
+	list = p->level == SMTP_TLS_VERIFY   ? &cfg->verify_match
+	       : p->level == SMTP_TLS_SECURE ? &cfg->secure_match
+	                                     : &cfg->fpt_match;
+	if (match)
+		cfg_strvec_split(&mw, match, p->level == SMTP_TLS_FINGERPRINT ? "|" : ":");
+	else
+		for (size_t i = 0; i < list->n; i++)
+			cfg_strvec_add(&mw, list->v[i]);
 	if (rc < 0)
 		cfg_buf_printf(why, "client TLS configuration problem");
-	else if (p->level == SMTP_TLS_VERIFY)
-		match_names(&mw, sess->where.host, s->req->nexthop, &p->match);
+	else if (p->level == SMTP_TLS_VERIFY || p->level == SMTP_TLS_SECURE)
+		match_names(&mw, host, s->req->nexthop, &p->match);
+	else if (p->level == SMTP_TLS_FINGERPRINT)
+		for (size_t i = 0; i < mw.n; i++) { /* DANE-EE: the public key, the certificate */
+			tlsa_add(&p->tlsa, 3, 1, 255, mw.v[i]);
+			tlsa_add(&p->tlsa, 3, 0, 255, mw.v[i]);
+		}
 	cfg_strvec_fini(&w);
 	cfg_strvec_fini(&mw);
 	return rc;
 }
 
 /* start_tls - STARTTLS, the handshake and the checks the level asks for; 0 or -1 */
-static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct policy *p, char *dsn,
-                     size_t dsnlen, struct cfg_buf *why)
+static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smtp_tls_policy *p,
+                     char *dsn, size_t dsnlen, struct cfg_buf *why)
 {
 	struct smtp_cfg *cfg = s->cfg;
 	struct mta_tls_ctx *ctx = p->level >= SMTP_TLS_ENCRYPT ? cfg->tls_mand : cfg->tls_may;
 	const struct mta_tls_info *i;
 	struct cfg_buf err, line;
-	int code;
+	struct cfg_strvec unusable;
+	struct mta_tls_want want = {.unusable = &unusable};
+	int code, checked = p->level >= SMTP_TLS_VERIFY;
 
 	if (p->protocols || p->ciphers)
 		ctx = sess->own_ctx =
@@ -253,8 +276,20 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct pol
 		return -1;
 	}
 	cfg_buf_init(&err);
-	sess->tls = mta_tls_start(ctx, sess->fd, (int)cfg->starttls_timeout, NULL,
-	                          p->level == SMTP_TLS_VERIFY ? &p->match : NULL, &err);
+	cfg_strvec_init(&unusable);
+	if (p->level == SMTP_TLS_FINGERPRINT || p->level >= SMTP_TLS_DANE) {
+		want.tlsa = &p->tlsa;
+		want.base = p->base;
+	} else if (checked) {
+		want.match = &p->match;
+	}
+	want.dns_names = p->level == SMTP_TLS_SECURE;
+	sess->tls = mta_tls_connect(ctx, sess->fd, (int)cfg->starttls_timeout, NULL, &want, &err);
+	for (size_t k = 0; k < unusable.n; k++)
+		mta_warn("%s: unusable TLSA RR: %s", sess->relay, unusable.v[k]);
+	if (p->level == SMTP_TLS_FINGERPRINT && unusable.n == p->tlsa.n)
+		mta_warn("%s: all fingerprints unusable", sess->relay);
+	cfg_strvec_fini(&unusable);
 	if (sess->tls == NULL) {
 		for (char *l = strchr(err.data, '\n'), *nl; l; l = nl) {
 			*l++ = '\0';
@@ -271,9 +306,14 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct pol
 	cfg_buf_fini(&err);
 	sess->st.tls = sess->tls;
 	i = mta_tls_info(sess->tls);
-	if (i->verify_error[0] && (p->level == SMTP_TLS_VERIFY || cfg->tls_loglevel >= 1))
+	/*
+	 * Postfix's own words for a few errors, else "server ... num=N:text";
+	 * at may and encrypt it says nothing of them at loglevel 1
+	 */
+	if (i->verify_error[0] && (checked || cfg->tls_loglevel >= 2))
 		mta_info("%scertificate verification failed for %s: %s",
-		         i->name_mismatch ? "server " : "", sess->relay, i->verify_error);
+		         strncmp(i->verify_error, "num=", 4) == 0 ? "server " : "", sess->relay,
+		         i->verify_error);
 	if (cfg->tls_loglevel >= 1) {
 		cfg_buf_init(&line);
 		mta_tls_summary(i, &line);
@@ -285,7 +325,7 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct pol
 		         sess->relay, line.data);
 		cfg_buf_fini(&line);
 	}
-	if (p->level == SMTP_TLS_VERIFY && !i->peer_matched) {
+	if (checked && !i->peer_matched) {
 		snprintf(dsn, dsnlen, "4.7.5");
 		cfg_buf_adds(why, "Server certificate not verified");
 		return -1;
@@ -410,29 +450,19 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
                 size_t dsnlen, struct cfg_buf *why)
 {
 	struct smtp_cfg *cfg = s->cfg;
-	struct policy p;
+	struct smtp_tls_policy *p = sess->policy;
 	const char *secret;
 	int rc = 0;
 
 	*hard = 0;
-	if (cfg->lmtp)
-		return 0;
-	memset(&p, 0, sizeof(p));
-	cfg_strvec_init(&p.match);
 	cfg_buf_reset(why);
-	if (get_policy(s, sess, &p, why) < 0) {
-		snprintf(dsn, dsnlen, "4.7.5");
-		rc = -1;
-	} else if (p.level != SMTP_TLS_NONE && (sess->features & SMTP_F_STARTTLS)) {
-		rc = start_tls(s, sess, &p, dsn, dsnlen, why);
-	} else if (p.level >= SMTP_TLS_ENCRYPT) {
+	if (p->level != SMTP_TLS_NONE && (sess->features & SMTP_F_STARTTLS)) {
+		rc = start_tls(s, sess, p, dsn, dsnlen, why);
+	} else if (p->level >= SMTP_TLS_ENCRYPT) {
 		snprintf(dsn, dsnlen, "4.7.4");
 		cfg_buf_printf(why, "TLS is required, but was not offered by host %s", sess->label);
 		rc = -1;
 	}
-	free(p.protocols);
-	free(p.ciphers);
-	cfg_strvec_fini(&p.match);
 	if (rc == 0 && cfg->sasl_enable && (sess->features & SMTP_F_AUTH)
 	    && (secret = password(s, sess)) != NULL) {
 		char *copy = cfg_xstrdup(secret);
@@ -441,4 +471,86 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
 		free(copy);
 	}
 	return rc;
+}
+
+/*
+ * dane_lookup - the TLSA records of _PORT._tcp.HOST for a dane level: a
+ * DNSSEC-validated answer with records makes them the policy; none (or an
+ * address that did not come from a validated answer) makes "dane" "may"
+ * and defers "dane-only".  0, or -1 with why.
+ */
+static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct smtp_tls_policy *p,
+                       struct cfg_buf *why)
+{
+	struct dns_list l;
+	struct cfg_buf err;
+	enum dns_status st = DNS_NODATA;
+	int ad = 0, rc = 0;
+
+	dns_list_init(&l);
+	cfg_buf_init(&err);
+	if (s->cfg->dnssec && a->secure && a->family != AF_UNIX) {
+		char *name = cfg_xasprintf("_%u._tcp.%s", a->port, a->host);
+
+		st = dns_lookup_ad(name, DNS_T_TLSA, 1, &l, &err, &ad);
+		free(name);
+	}
+	if (st == DNS_RETRY || st == DNS_FAIL) {
+		mta_warn("TLS policy lookup for %s/%s: TLSA lookup error for %s:%u",
+		         s->req->nexthop, a->host, a->host, a->port);
+		cfg_buf_printf(why, "TLSA lookup error for %s:%u", a->host, a->port);
+		rc = -1;
+	} else if (st != DNS_OK || !ad) {
+		if (p->level == SMTP_TLS_DANE_ONLY) {
+			mta_warn("TLS policy lookup for %s/%s: no TLSA records found",
+			         s->req->nexthop, a->host);
+			cfg_buf_adds(why, "no TLSA records found");
+			rc = -1;
+		}
+		p->level = SMTP_TLS_MAY;
+	} else {
+		for (size_t i = 0; i < l.n; i++) {
+			struct cfg_buf hex;
+
+			cfg_buf_init(&hex);
+			for (size_t k = 0; k < l.rr[i].len; k++)
+				cfg_buf_printf(&hex, "%02X", l.rr[i].data[k]);
+			tlsa_add(&p->tlsa, l.rr[i].tlsa[0], l.rr[i].tlsa[1], l.rr[i].tlsa[2],
+			         hex.data ? hex.data : "");
+			cfg_buf_fini(&hex);
+		}
+		p->base = cfg_xstrdup(a->host);
+	}
+	dns_list_fini(&l);
+	cfg_buf_fini(&err);
+	return rc;
+}
+
+void smtp_tls_policy_free(struct smtp_tls_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->protocols);
+	free(p->ciphers);
+	free(p->base);
+	cfg_strvec_fini(&p->match);
+	cfg_strvec_fini(&p->tlsa);
+	free(p);
+}
+
+struct smtp_tls_policy *smtp_tls_policy(struct smtp_state *s, const struct smtp_addr *a, char *dsn,
+                                        size_t dsnlen, struct cfg_buf *why)
+{
+	struct smtp_tls_policy *p = cfg_xcalloc(1, sizeof(*p));
+
+	cfg_strvec_init(&p->match);
+	cfg_strvec_init(&p->tlsa);
+	cfg_buf_reset(why);
+	if (get_policy(s, a->host, p, why) < 0
+	    || (p->level >= SMTP_TLS_DANE && dane_lookup(s, a, p, why) < 0)) {
+		snprintf(dsn, dsnlen, "4.7.5");
+		smtp_tls_policy_free(p);
+		return NULL;
+	}
+	return p;
 }

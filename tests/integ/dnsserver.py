@@ -14,6 +14,13 @@ any answers NXDOMAIN, and a line "NAME SERVFAIL" makes every query for NAME
 fail with SERVFAIL (a temporary error).  UDP and TCP are both served; the
 answer to a query is the same on both.
 
+A line "ZONE SECURE" marks the names at and under ZONE as DNSSEC-signed:
+their answers (NXDOMAIN and NODATA too) carry the AD bit, as a validating
+resolver's would, so DANE can be tested (TLSA records are written as
+"_25._tcp.mx.example.org. 60 IN TLSA 3 1 1 HEX").  Nothing is signed: the
+client trusts the AD bit of this server as it would a local validating
+resolver's (glibc's "options trust-ad").
+
 As a module: DnsServer(records).start() -> port; .stop().  As a program:
 dnsserver.py [--addr A] [--port P] ZONEFILE (serves until killed; for
 observing the Postfix oracle by hand).
@@ -42,6 +49,7 @@ class _Resolver:
     def __init__(self, text):
         self.rrs = {}
         self.servfail = set()
+        self.secure = set()
         self.queries = []
         self.lock = threading.Lock()
         for line in text.splitlines():
@@ -51,6 +59,9 @@ class _Resolver:
             words = line.split()
             if len(words) == 2 and words[1].upper() == "SERVFAIL":
                 self.servfail.add(_key(words[0]))
+                continue
+            if len(words) == 2 and words[1].upper() == "SECURE":
+                self.secure.add(_key(words[0]))
                 continue
             for rr in dnslib.RR.fromZone(line):
                 self.rrs.setdefault(_key(rr.rname), []).append(rr)
@@ -63,6 +74,8 @@ class _Resolver:
         with self.lock:
             self.queries.append((name.rstrip("."), qtype))
         reply.header.aa = 1
+        # the AD bit is ours to say (dnslib's reply copies the query's flags)
+        reply.header.ad = int(any(name == z or name.endswith("." + z) for z in self.secure))
         if name in self.servfail:
             reply.header.rcode = dnslib.RCODE.SERVFAIL
             return reply

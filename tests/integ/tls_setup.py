@@ -101,6 +101,16 @@ class Certs:
                              check=True).stdout
         return out.strip().split("=", 1)[1]
 
+    def pkey_fingerprint(self, name, digest="sha256"):
+        """The digest of a certificate's public key (SubjectPublicKeyInfo), "AB:CD:..." form."""
+        pub = subprocess.run(["openssl", "x509", "-in", self.path(name), "-noout", "-pubkey"],
+                             capture_output=True, check=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
+                             capture_output=True, check=True).stdout
+        out = subprocess.run(["openssl", "dgst", "-" + digest, "-c"], input=der,
+                             capture_output=True, check=True).stdout
+        return out.decode().strip().split("= ")[1].upper()
+
     def server_main_cf(self, level="may", loglevel=1):
         return """\
 smtpd_tls_cert_file = {cert}
@@ -127,6 +137,49 @@ smtpd_tls_loglevel = {log}
                     out.write(f.read())
         os.chmod(p, 0o600)
         return p
+
+
+class Client:
+    """The sending instance of the smtp client tests: its main.cf is rewritten for each case.
+
+    R is the test's pkit.Results; mail goes to relayhost = [127.0.0.1]:relay_port.
+    """
+
+    def __init__(self, R, certs, relay_port):
+        self.R = R
+        self.certs = certs
+        self.relay = "[127.0.0.1]:%d" % relay_port
+        self.inst = pkit.Instance()
+        self.base = self.inst.read("main.cf")
+        self.n = 0
+
+    def send(self, settings, secrets="", policy=""):
+        """Reconfigure, reload, submit one message; returns its recipient."""
+        self.n += 1
+        rcpt = "r%d@example.org" % self.n
+        self.inst.write("main.cf", self.base + """\
+relayhost = {relay}
+smtp_tls_loglevel = 1
+smtp_starttls_timeout = 60s
+smtp_tls_scert_verifydepth = 5
+smtp_sasl_password_maps = texthash:$config_directory/sasl_passwd
+smtp_tls_policy_maps = texthash:$config_directory/tls_policy
+""".format(relay=self.relay) + settings)
+        self.inst.write("sasl_passwd", secrets)
+        self.inst.write("tls_policy", policy)
+        if self.inst.started:
+            self.inst.postfix("reload")
+            self.inst.wait_log("reload", count=self.n - 1, timeout=10)
+        else:
+            self.inst.start()
+        r = self.inst.sendmail(["-f", "alice@example.com", rcpt],
+                               "Subject: %s\n\nrelayed\n" % rcpt)
+        self.R.check("sendmail %s" % rcpt, r.returncode, 0)
+        return rcpt
+
+    def status(self, rcpt, rx):
+        return self.inst.wait_log(r"postfix/smtp\[\d+\]: \w+: to=<%s>, relay=.*%s" % (rcpt, rx),
+                                  timeout=15)
 
 
 class Dovecot:
