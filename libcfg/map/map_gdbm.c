@@ -123,46 +123,6 @@ static GDBM_FILE open_reader(const char *path, struct cfg_diags *diags)
 	return dbf;
 }
 
-/* make_temp - create an empty temporary file next to g->dbpath */
-static int make_temp(struct gdb *g, struct cfg_diags *diags)
-{
-	int fd;
-
-	g->tmppath = cfg_xasprintf("%s.XXXXXX", g->dbpath);
-	if ((fd = mkstemp(g->tmppath)) < 0) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", g->dbpath, 0, 0,
-		              "open database %s: %s", g->dbpath, strerror(errno));
-		free(g->tmppath);
-		g->tmppath = NULL;
-	}
-	return fd;
-}
-
-/* copy_fd - copy all of file src into fd; 0 or -1 with errno */
-static int copy_fd(int src, int fd)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while ((n = read(src, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return -1;
-			}
-			off += w;
-		}
-	}
-	return 0;
-}
-
 /* open_writer - BUILD: a fresh temp table; UPDATE/CREATE: a temp copy of the current one */
 static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags)
 {
@@ -197,13 +157,13 @@ static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags
 			return -1;
 		}
 	}
-	if ((fd = make_temp(g, diags)) < 0) {
+	if ((fd = cfgp_mapfile_temp(g->dbpath, &g->tmppath, diags)) < 0) {
 		if (src >= 0)
 			close(src);
 		return -1;
 	}
 	if (src >= 0) {
-		int bad = copy_fd(src, fd);
+		int bad = cfgp_mapfile_copy(src, fd);
 		int err = errno;
 
 		close(src);
@@ -493,9 +453,6 @@ error:
 static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 {
 	struct gdb *g = m->priv;
-	struct stat st;
-	char *dir, *slash;
-	int dfd;
 
 	if (g->tmppath == NULL)
 		return 0;
@@ -507,27 +464,10 @@ static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 		return -1;
 	}
 	g->dbf = NULL;
-	if (stat(g->dbpath, &st) == 0) {
-		mode = st.st_mode & 07777;
-		if (geteuid() == 0 && chown(g->tmppath, st.st_uid, st.st_gid) != 0) {
-			/* keep going: the table is still usable with our ownership */
-		}
-	}
-	if (chmod(g->tmppath, mode) != 0 || rename(g->tmppath, g->dbpath) != 0) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-write", g->dbpath, 0, 0,
-		              "rename %s to %s: %s", g->tmppath, g->dbpath, strerror(errno));
+	if (cfgp_mapfile_install(g->tmppath, g->dbpath, mode, diags) < 0)
 		return -1;
-	}
 	free(g->tmppath);
 	g->tmppath = NULL;
-	dir = cfg_xstrdup(g->dbpath);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		slash[slash == dir ? 1 : 0] = 0;
-	if ((dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
 	cfg_file_unlock(g->lockfd);
 	g->lockfd = -1;
 	if ((g->dbf = open_reader(g->dbpath, diags)) == NULL)

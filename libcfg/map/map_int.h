@@ -87,6 +87,19 @@ int cfgp_memtab_seq(struct cfg_map *m, int first, const char **key, const char *
                     struct cfg_diags *diags);
 void cfgp_memtab_close(struct cfg_map *m);
 
+/*
+ * Temporary files of the indexed tables (map_file.c).  cfgp_mapfile_temp -
+ * create DBPATH.XXXXXX (its name in *tmppath); the fd, or -1 with "open
+ * database DBPATH: ERR".  cfgp_mapfile_copy - copy all of file src into fd;
+ * 0 or -1 with errno.  cfgp_mapfile_install - give tmppath the mode (or
+ * the mode and owner of an existing dbpath), rename it over dbpath and sync
+ * the directory; -1 with "rename TMP to DBPATH: ERR".
+ */
+int cfgp_mapfile_temp(const char *dbpath, char **tmppath, struct cfg_diags *diags);
+int cfgp_mapfile_copy(int src, int fd);
+int cfgp_mapfile_install(const char *tmppath, const char *dbpath, mode_t mode,
+                         struct cfg_diags *diags);
+
 /* backends */
 extern const struct cfgp_map_ops cfgp_map_btree_ops;
 extern const struct cfgp_map_ops cfgp_map_cidr_ops;
@@ -95,11 +108,13 @@ extern const struct cfgp_map_ops cfgp_map_fail_ops;
 extern const struct cfgp_map_ops cfgp_map_gdbm_ops;
 extern const struct cfgp_map_ops cfgp_map_hash_ops;
 extern const struct cfgp_map_ops cfgp_map_inline_ops;
+extern const struct cfgp_map_ops cfgp_map_lmdb_ops;
 extern const struct cfgp_map_ops cfgp_map_mysql_ops;
 extern const struct cfgp_map_ops cfgp_map_pcre_ops;
 extern const struct cfgp_map_ops cfgp_map_pgsql_ops;
 extern const struct cfgp_map_ops cfgp_map_pipemap_ops;
 extern const struct cfgp_map_ops cfgp_map_regexp_ops;
+extern const struct cfgp_map_ops cfgp_map_socketmap_ops;
 extern const struct cfgp_map_ops cfgp_map_sqlite_ops;
 extern const struct cfgp_map_ops cfgp_map_static_ops;
 extern const struct cfgp_map_ops cfgp_map_texthash_ops;
