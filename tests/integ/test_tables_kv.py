@@ -203,7 +203,12 @@ class SocketmapServer:
                 if key == "huge":
                     c.sendall(self.netstring(b"OK " + b"y" * 100001))
                     continue
-                c.sendall(self.netstring(replies.get(key, ("OK %s=%s" % (name, key)).encode())))
+                # smtpd's map "access" answers addresses by local part; the rest is NOTFOUND
+                if name == "access":
+                    reply = replies.get(key.split("@")[0] if "@" in key else "", b"NOTFOUND ")
+                else:
+                    reply = replies.get(key, ("OK %s=%s" % (name, key)).encode())
+                c.sendall(self.netstring(reply))
         except OSError:
             pass
         c.close()
@@ -273,14 +278,163 @@ def check_socketmap(d, oracle):
             s.stop()
 
 
+class Memcached:
+    """Debian's memcached on 127.0.0.1 and a free port, stopped by stop()."""
+
+    def __init__(self):
+        self.port = pkit.free_port()
+        argv = ["memcached", "-l", "127.0.0.1", "-p", str(self.port), "-U", "0"]
+        if os.geteuid() == 0:
+            argv += ["-u", "nobody"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = time.time() + 10
+        while time.time() < end:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("memcached did not start")
+
+    def ask(self, text):
+        """Send raw protocol text, return everything memcached answered."""
+        s = socket.create_connection(("127.0.0.1", self.port), 5)
+        s.sendall(text.encode() + b"quit\r\n")
+        out = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            out += d
+        s.close()
+        return out.decode("latin-1")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_memcached():
+    if shutil.which("memcached") is None:
+        print("SKIP memcache: memcached (Debian package memcached) is not installed")
+        return None
+    return Memcached()
+
+
+def check_memcache_postfix_check(d, mcd):
+    """postfix check: the client file's settings, with its file and line."""
+    cfdir = os.path.join(d, "chk")
+    os.mkdir(cfdir)
+    good = os.path.join(d, "good.cf")
+    with open(good, "w") as f:
+        f.write("memcache = inet:127.0.0.1:%d\n# comment\nbogus = 1\n" % mcd.port)
+    noserver = os.path.join(d, "noserver.cf")
+    with open(noserver, "w") as f:
+        f.write("ttl = 10\n")
+    bad = os.path.join(d, "bad.cf")
+    with open(bad, "w") as f:
+        f.write("ttl = 10\nmemcache = bogus\n")
+    with open(os.path.join(cfdir, "main.cf"), "w") as f:
+        f.write("compatibility_level = 3.6\nvirtual_alias_maps = memcache:%s, memcache:%s,"
+                " memcache:%s\n" % (good, noserver, bad))
+    r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postfix", "postfix"), "-c",
+                        cfdir, "check"], capture_output=True, text=True, timeout=60)
+    out = r.stdout + r.stderr
+    R.check("postfix check: a bad memcache server is an error", r.returncode, 1)
+    for want in ("%s:3: warning: memcache:%s: unused parameter: bogus=1" % (good, good),
+                 "%s:2: error: need service transport:endpoint instead of \"bogus\"" % bad,
+                 "warning: %s: no \"memcache\" server setting: Postfix uses "
+                 "inet:localhost:11211" % noserver):
+        R.true("postfix check: %s" % want, want in out, out)
+
+
+def mc_file(d, name, text):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return "memcache:" + path
+
+
+def check_memcache(d, mcd, oracle):
+    backup = os.path.join(d, "backup")
+    with open(backup, "w") as f:
+        f.write("foo bar\nuser@example.com x\n")
+    postmap(d, ["lmdb:" + backup])
+    server = "memcache = inet:127.0.0.1:%d\n" % mcd.port
+    mc = mc_file(d, "mc.cf", server + "backup = lmdb:%s\nkey_format = t:%%s\nflags = 7\n" % backup)
+    rc, out, err = postmap(d, ["-q", "-", mc], b"FOO\nuser@example.com\nnothere\na b\n")
+    R.check("memcache: answers of the backup table", (rc, out, err),
+            (0, "FOO\tbar\nuser@example.com\tx\n", ""))
+    R.check("memcache: the backup's answers are stored (key_format, flags)",
+            mcd.ask("get t:foo\r\nget t:user@example.com\r\nget t:nothere\r\n"),
+            "VALUE t:foo 7 3\r\nbar\r\nEND\r\nVALUE t:user@example.com 7 1\r\nx\r\nEND\r\n"
+            "END\r\n")
+    mcd.ask("set t:only 0 0 4\r\nmemv\r\n")
+    R.check("memcache: a value only memcached has", postmap(d, ["-q", "only", mc])[1], "memv\n")
+    R.check("memcache -s: the backup's entries", postmap(d, ["-s", mc])[1],
+            "foo\tbar\nuser@example.com\tx\n")
+    nob = mc_file(d, "nob.cf", server)
+    R.check("memcache -s without backup: Postfix's warning", postmap(d, ["-s", nob]),
+            (0, "", "postmap: warning: database %s: first/next support requires backup "
+             "database\n" % nob))
+    mcd.ask("set only 0 0 4\r\nmemv\r\n")
+    R.check("memcache -d: from memcached", postmap(d, ["-d", "only", nob])[0], 0)
+    R.check("memcache -d: gone", (postmap(d, ["-d", "only", nob])[0], mcd.ask("get only\r\n")),
+            (1, "END\r\n"))
+    dom = mc_file(d, "dom.cf", server + "domain = example.com\nkey_format = %u-%d\n")
+    mcd.ask("set joe-example.com 0 0 3\r\nabc\r\nset joe-other.com 0 0 3\r\nabc\r\n")
+    R.check("memcache: domain and key_format %u-%d", postmap(d, ["-q", "-", dom],
+                                                          b"joe@example.com\njoe@other.com\n")[1],
+            "joe@example.com\tabc\n")
+    check_memcache_errors(d, mcd, server, backup, oracle)
+
+
+def check_memcache_errors(d, mcd, server, backup, oracle):
+    down = "memcache = inet:127.0.0.1:%d\n" % pkit.free_port()
+    cases = {
+        "down-backup.cf": down + "backup = lmdb:%s\n" % backup,
+        "down.cf": down,
+        "small.cf": server + "data_size_limit = 5\n",
+        "line.cf": server + "line_size_limit = 10\nmax_try = 1\n",
+        "line2.cf": server + "line_size_limit = 10\nretry_pause = 1\n",
+        "maxtry.cf": server + "max_try = 0\n",
+        "ttl.cf": server + "ttl = x\n",
+        "bogus.cf": "memcache = bogus\n",
+        "tcp.cf": "memcache = tcp:1.2.3.4:5\n",
+    }
+    mcd.ask("set big 0 0 20\r\n01234567890123456789\r\n")
+    for name, text in sorted(cases.items()):
+        spec = mc_file(d, name, text)
+        got = postmap(d, ["-q", "foo" if "backup" in name else "big", spec])
+        if oracle:
+            mcd.ask("set big 0 0 20\r\n01234567890123456789\r\n")
+            R.check("memcache %s: as Postfix" % name, got,
+                    postmap(d, ["-q", "foo" if "backup" in name else "big", spec], None, ORACLE))
+        R.true("memcache %s: a message" % name, got[2].startswith("postmap: "), str(got))
+    port = down.split(":")[-1].strip()
+    R.check("memcache: a down server without backup is a query error",
+            postmap(d, ["-q", "k", "memcache:" + os.path.join(d, "down.cf")])[2],
+            "postmap: warning: connect to 127.0.0.1:%s: Connection refused\n"
+            "postmap: fatal: table memcache:%s: query error: Connection refused\n"
+            % (port, os.path.join(d, "down.cf")))
+    R.check("memcache: a down server with backup: the backup answers",
+            postmap(d, ["-q", "foo", "memcache:" + os.path.join(d, "down-backup.cf")])[:2],
+            (0, "bar\n"))
+
+
 def check_postconf_m(d):
     r = subprocess.run([POSTCONF, "-c", d, "-m"], capture_output=True, text=True)
-    for kind in ("lmdb", "socketmap"):
+    for kind in ("lmdb", "memcache", "socketmap"):
         R.true("postconf -m lists %s" % kind, kind in r.stdout.split(), r.stdout)
 
 
-def check_smtpd(d):
-    """smtpd decides with an lmdb: and a socketmap: access table; postfix check sees staleness."""
+def check_smtpd(d, mcd):
+    """smtpd decides with lmdb:, socketmap: and memcache: access tables; a stale .lmdb is seen."""
     port = pkit.free_port()
     tcp = socket.socket()
     tcp.bind(("127.0.0.1", port))
@@ -288,16 +442,22 @@ def check_smtpd(d):
     server = SocketmapServer(tcp)
     inst = pkit.Instance(main_extra=(
         "smtpd_recipient_restrictions = check_recipient_access lmdb:$config_directory/access,"
-        " check_recipient_access socketmap:inet:127.0.0.1:%d:access, permit_mynetworks,"
-        " reject_unauth_destination\n" % port))
+        " check_recipient_access socketmap:inet:127.0.0.1:%d:access,%s permit_mynetworks,"
+        " reject_unauth_destination\n"
+        % (port, " check_recipient_access memcache:$config_directory/mc.cf," if mcd else "")))
     try:
         inst.write("access", "bad@example.com REJECT no such user\n")
         rc, out, err = postmap(inst.path(), ["lmdb:" + inst.path("access")])
         R.check("smtpd: postmap lmdb:", (rc, err), (0, ""))
+        if mcd:
+            inst.write("mcbackup", "memc@example.com REJECT from the memcache backup\n")
+            postmap(inst.path(), ["lmdb:" + inst.path("mcbackup")])
+            inst.write("mc.cf", "memcache = inet:127.0.0.1:%d\nbackup = lmdb:%s\n"
+                       "key_format = smtpd:%%s\n" % (mcd.port, inst.path("mcbackup")))
         r = inst.postfix("check")
-        R.true("postfix check accepts lmdb: and socketmap: tables",
-               r.returncode == 0 and "lmdb" not in r.stderr and "socketmap" not in r.stderr,
-               r.stderr)
+        R.true("postfix check accepts lmdb:, socketmap: and memcache: tables",
+               r.returncode == 0 and "lmdb" not in r.stderr and "socketmap" not in r.stderr
+               and "memcache" not in r.stderr, r.stderr)
         inst.start()
         s = inst.session()
         s.cmd("EHLO client.example")
@@ -305,7 +465,15 @@ def check_smtpd(d):
         text = s.cmd("RCPT TO:<bad@example.com>")
         R.true("smtpd: lmdb: REJECT", text.startswith("554 ") and "no such user" in text, text)
         text = s.cmd("RCPT TO:<temp@example.com>")
-        R.true("smtpd: a socketmap: TEMP reply defers (4xx)", text.startswith("4"), text)
+        R.true("smtpd: a socketmap: TEMP reply defers (4xx)", text.startswith("451 "), text)
+        if mcd:
+            text = s.cmd("RCPT TO:<memc@example.com>")
+            R.true("smtpd: memcache: REJECT from the backup",
+                   text.startswith("554 ") and "memcache backup" in text,
+                   text)
+            R.check("smtpd: the answer is now in memcached", mcd.ask("get smtpd:memc@example.com\r\n"),
+                    "VALUE smtpd:memc@example.com 0 31\r\nREJECT from the memcache backup\r\n"
+                    "END\r\n")
         s.close()
         R.true("smtpd asked the socketmap server", b"access temp@example.com" in server.requests,
                str(server.requests))
@@ -328,6 +496,7 @@ def check_smtpd(d):
 def main():
     pkit.require_binaries()
     d = tempfile.mkdtemp(prefix="postkit-tables-kv-")
+    mcd = None
     os.chmod(d, 0o755)
     try:
         open(os.path.join(d, "main.cf"), "w").close()
@@ -335,9 +504,15 @@ def main():
         check_lmdb_errors(d)
         check_lmdb_big(d, oracle_has(d, "lmdb"))
         check_socketmap(d, oracle_has(d, "socketmap"))
+        mcd = start_memcached()
+        if mcd:
+            check_memcache(d, mcd, oracle_has(d, "memcache"))
+            check_memcache_postfix_check(d, mcd)
         check_postconf_m(d)
-        check_smtpd(d)
+        check_smtpd(d, mcd)
     finally:
+        if mcd:
+            mcd.stop()
         shutil.rmtree(d, ignore_errors=True)
     return R.finish()
 
