@@ -1,7 +1,8 @@
 /*
  * map_file.c - the temporary-file steps the indexed tables (map_gdbm.c,
  * map_lmdb.c) share: a writer never modifies NAME.idx in place; it writes a
- * new file next to it and renames that over the old one.
+ * new file next to it and renames that over the old one.  Both store keys
+ * with or without a trailing NUL as the CFG_MAP_TRY*NULL flags say.
  */
 #include "config.h"
 
@@ -80,4 +81,27 @@ int cfgp_mapfile_install(const char *tmppath, const char *dbpath, mode_t mode,
 	}
 	free(dir);
 	return 0;
+}
+
+int cfgp_map_try_nul(struct cfg_map *m, int (*op)(void *ctx, int with_nul), void *ctx)
+{
+	int ret = 0;
+
+	if (m->flags & CFG_MAP_TRY1NULL) {
+		if ((ret = op(ctx, 1)) == 1)
+			m->flags &= ~CFG_MAP_TRY0NULL;
+	}
+	if (ret == 0 && (m->flags & CFG_MAP_TRY0NULL)) {
+		if ((ret = op(ctx, 0)) == 1)
+			m->flags &= ~CFG_MAP_TRY1NULL;
+	}
+	return ret;
+}
+
+int cfgp_map_store_nul(struct cfg_map *m)
+{
+	/* undecided: with a trailing NUL, Postfix's choice on Linux */
+	if ((m->flags & CFG_MAP_TRY1NULL) && (m->flags & CFG_MAP_TRY0NULL))
+		m->flags &= ~CFG_MAP_TRY0NULL;
+	return (m->flags & CFG_MAP_TRY1NULL) != 0;
 }

@@ -259,28 +259,34 @@ static int fetch(struct gdb *g, const char *key, int with_nul)
 	return 1;
 }
 
+/* a key of a lookup or delete, for cfgp_map_try_nul() */
+struct gdb_key {
+	struct gdb *g;
+	const char *key;
+};
+
+/* fetch_op - fetch() for cfgp_map_try_nul() */
+static int fetch_op(void *ctx, int with_nul)
+{
+	struct gdb_key *k = ctx;
+
+	return fetch(k->g, k->key, with_nul);
+}
+
 /* gdb_lookup - try the NUL-terminated form, then the bare one, as the flags allow */
 static int gdb_lookup(struct cfg_map *m, const char *key, const char **value,
                       struct cfg_diags *diags)
 {
-	struct gdb *g = m->priv;
-	int ret = 0;
+	struct gdb_key k = {m->priv, key};
+	int ret;
 
 	(void)diags;
-	if (m->flags & CFG_MAP_TRY1NULL) {
-		if ((ret = fetch(g, key, 1)) == 1)
-			m->flags &= ~CFG_MAP_TRY0NULL;
-	}
-	if (ret == 0 && (m->flags & CFG_MAP_TRY0NULL)) {
-		if ((ret = fetch(g, key, 0)) == 1)
-			m->flags &= ~CFG_MAP_TRY1NULL;
-	}
-	if (ret < 0) {
+	if ((ret = cfgp_map_try_nul(m, fetch_op, &k)) < 0) {
 		cfgp_map_set_error(m, gdbm_strerror(gdbm_errno));
 		return -1;
 	}
 	if (ret == 1)
-		*value = g->vbuf.data;
+		*value = k.g->vbuf.data;
 	return ret;
 }
 
@@ -308,10 +314,7 @@ static int gdb_update(struct cfg_map *m, const char *key, const char *value,
 		              "%s: table is open read-only", m->label);
 		return -1;
 	}
-	/* undecided: store with a trailing NUL, Postfix's choice on Linux */
-	if ((m->flags & CFG_MAP_TRY1NULL) && (m->flags & CFG_MAP_TRY0NULL))
-		m->flags &= ~CFG_MAP_TRY0NULL;
-	with_nul = (m->flags & CFG_MAP_TRY1NULL) != 0;
+	with_nul = cfgp_map_store_nul(m);
 	if (m->flags & CFG_MAP_DUP_REPLACE) {
 		ret = store(g, key, value, with_nul, GDBM_REPLACE);
 	} else {
@@ -326,29 +329,29 @@ static int gdb_update(struct cfg_map *m, const char *key, const char *value,
 	return 0;
 }
 
+/* delete_op - delete one form of the key for cfgp_map_try_nul(): 1, 0 absent, -1 */
+static int delete_op(void *ctx, int with_nul)
+{
+	struct gdb_key *k = ctx;
+	datum d;
+
+	d.dptr = (char *)k->key;
+	d.dsize = (int)strlen(k->key) + with_nul;
+	if (gdbm_delete(k->g->dbf, d) == 0)
+		return 1;
+	return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 0 : -1;
+}
+
 /* gdb_delete - remove key in either NUL form */
 static int gdb_delete(struct cfg_map *m, const char *key, struct cfg_diags *diags)
 {
-	struct gdb *g = m->priv;
+	struct gdb_key k = {m->priv, key};
+	int ret;
 
 	(void)diags;
-	for (int pass = 1; pass >= 0; pass--) {
-		datum k;
-
-		if (!(m->flags & (pass ? CFG_MAP_TRY1NULL : CFG_MAP_TRY0NULL)))
-			continue;
-		k.dptr = (char *)key;
-		k.dsize = (int)strlen(key) + pass;
-		if (gdbm_delete(g->dbf, k) == 0) {
-			m->flags &= ~(pass ? CFG_MAP_TRY0NULL : CFG_MAP_TRY1NULL);
-			return 1;
-		}
-		if (gdbm_errno != GDBM_ITEM_NOT_FOUND) {
-			cfgp_map_set_error(m, gdbm_reason(errno));
-			return -1;
-		}
-	}
-	return 0;
+	if ((ret = cfgp_map_try_nul(m, delete_op, &k)) < 0)
+		cfgp_map_set_error(m, gdbm_reason(errno));
+	return ret;
 }
 
 /* set_pair - fill kbuf/vbuf from a record, dropping one trailing NUL of each */

@@ -99,6 +99,14 @@ int cfgp_mapfile_temp(const char *dbpath, char **tmppath, struct cfg_diags *diag
 int cfgp_mapfile_copy(int src, int fd);
 int cfgp_mapfile_install(const char *tmppath, const char *dbpath, mode_t mode,
                          struct cfg_diags *diags);
+/*
+ * cfgp_map_try_nul - run op (a lookup or delete: 1 done, 0 absent, -1
+ * error) on the key with its trailing NUL, then without, as m->flags allow;
+ * the form that worked is the only one tried from then on.  cfgp_map_store_nul
+ * - 1 when updates store the trailing NUL (decides it when still open).
+ */
+int cfgp_map_try_nul(struct cfg_map *m, int (*op)(void *ctx, int with_nul), void *ctx);
+int cfgp_map_store_nul(struct cfg_map *m);
 
 /*
  * Client sockets of socketmap: and memcache: (map_sock.c).  A server is

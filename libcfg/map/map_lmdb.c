@@ -234,23 +234,31 @@ static int read_txn(struct cfg_map *m, struct ldb *l)
 	return 0;
 }
 
-/* fetch - look up key with or without its NUL; 1 found (value in vbuf), 0 absent, -1 error */
-static int fetch(struct ldb *l, const char *key, int with_nul, int *rc)
-{
-	MDB_val k, v;
+/* a key of a lookup or delete, for cfgp_map_try_nul(); rc is LMDB's last status */
+struct ldb_key {
+	struct ldb *l;
+	const char *key;
+	int rc;
+};
 
-	k.mv_data = (void *)key;
-	k.mv_size = strlen(key) + (with_nul ? 1 : 0);
-	if (k.mv_size == 0)
+/* fetch_op - look up one form of the key; 1 found (value in vbuf), 0 absent, -1 error */
+static int fetch_op(void *ctx, int with_nul)
+{
+	struct ldb_key *k = ctx;
+	MDB_val kv, v;
+
+	kv.mv_data = (void *)k->key;
+	kv.mv_size = strlen(k->key) + (size_t)with_nul;
+	if (kv.mv_size == 0)
 		return 0;
-	*rc = mdb_get(l->txn, l->dbi, &k, &v);
+	k->rc = mdb_get(k->l->txn, k->l->dbi, &kv, &v);
 	/* a key longer than LMDB allows cannot be in the table */
-	if (*rc == MDB_NOTFOUND || *rc == MDB_BAD_VALSIZE)
+	if (k->rc == MDB_NOTFOUND || k->rc == MDB_BAD_VALSIZE)
 		return 0;
-	if (*rc != 0)
+	if (k->rc != 0)
 		return -1;
-	cfg_buf_reset(&l->vbuf);
-	cfg_buf_add(&l->vbuf, v.mv_data, v.mv_size);
+	cfg_buf_reset(&k->l->vbuf);
+	cfg_buf_add(&k->l->vbuf, v.mv_data, v.mv_size);
 	return 1;
 }
 
@@ -258,26 +266,19 @@ static int fetch(struct ldb *l, const char *key, int with_nul, int *rc)
 static int ldb_lookup(struct cfg_map *m, const char *key, const char **value,
                       struct cfg_diags *diags)
 {
-	struct ldb *l = m->priv;
-	int ret = 0, rc = 0;
+	struct ldb_key k = {m->priv, key, 0};
+	int ret;
 
 	(void)diags;
-	if (read_txn(m, l) < 0)
+	if (read_txn(m, k.l) < 0)
 		return -1;
-	if (m->flags & CFG_MAP_TRY1NULL) {
-		if ((ret = fetch(l, key, 1, &rc)) == 1)
-			m->flags &= ~CFG_MAP_TRY0NULL;
-	}
-	if (ret == 0 && (m->flags & CFG_MAP_TRY0NULL)) {
-		if ((ret = fetch(l, key, 0, &rc)) == 1)
-			m->flags &= ~CFG_MAP_TRY1NULL;
-	}
+	ret = cfgp_map_try_nul(m, fetch_op, &k);
 	if (m->mode == CFG_MAP_READ)
-		mdb_txn_reset(l->txn);
+		mdb_txn_reset(k.l->txn);
 	if (ret < 0)
-		return set_error(m, rc);
+		return set_error(m, k.rc);
 	if (ret == 1)
-		*value = l->vbuf.data;
+		*value = k.l->vbuf.data;
 	return ret;
 }
 
@@ -373,10 +374,7 @@ static int ldb_update(struct cfg_map *m, const char *key, const char *value,
 		              "%s: table is open read-only", m->label);
 		return -1;
 	}
-	/* undecided: store with a trailing NUL, Postfix's choice */
-	if ((m->flags & CFG_MAP_TRY1NULL) && (m->flags & CFG_MAP_TRY0NULL))
-		m->flags &= ~CFG_MAP_TRY0NULL;
-	rc = change(l, key, value, (m->flags & CFG_MAP_TRY1NULL) != 0,
+	rc = change(l, key, value, cfgp_map_store_nul(m),
 	            m->flags & CFG_MAP_DUP_REPLACE ? 0 : MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return cfgp_map_dup(m, m->label, key, diags) < 0 ? -1 : 1;
@@ -385,29 +383,30 @@ static int ldb_update(struct cfg_map *m, const char *key, const char *value,
 	return 0;
 }
 
+/* delete_op - delete one form of the key: 1, 0 absent, -1 error */
+static int delete_op(void *ctx, int with_nul)
+{
+	struct ldb_key *k = ctx;
+
+	if (strlen(k->key) + (size_t)with_nul == 0)
+		return 0;
+	if ((k->rc = change(k->l, k->key, NULL, with_nul, 0)) == 0)
+		return 1;
+	return k->rc == MDB_NOTFOUND || k->rc == MDB_BAD_VALSIZE ? 0 : -1;
+}
+
 /* ldb_delete - remove key in either NUL form */
 static int ldb_delete(struct cfg_map *m, const char *key, struct cfg_diags *diags)
 {
-	struct ldb *l = m->priv;
+	struct ldb_key k = {m->priv, key, 0};
+	int ret;
 
 	(void)diags;
 	if (m->mode == CFG_MAP_READ)
 		return set_error(m, EACCES);
-	for (int pass = 1; pass >= 0; pass--) {
-		int rc;
-
-		if (!(m->flags & (pass ? CFG_MAP_TRY1NULL : CFG_MAP_TRY0NULL)))
-			continue;
-		if (strlen(key) + (size_t)pass == 0)
-			continue;
-		if ((rc = change(l, key, NULL, pass, 0)) == 0) {
-			m->flags &= ~(pass ? CFG_MAP_TRY0NULL : CFG_MAP_TRY1NULL);
-			return 1;
-		}
-		if (rc != MDB_NOTFOUND && rc != MDB_BAD_VALSIZE)
-			return set_error(m, rc);
-	}
-	return 0;
+	if ((ret = cfgp_map_try_nul(m, delete_op, &k)) < 0)
+		return set_error(m, k.rc);
+	return ret;
 }
 
 /* ldb_seq - iterate over every record in key order */
