@@ -256,6 +256,13 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
 	return 0;
 }
 
+unsigned cfgp_client_line(const struct cfgp_client *c, const char *key)
+{
+	const struct entry *e = find(c, key);
+
+	return e ? e->line : 0;
+}
+
 const char *cfgp_client_file(const struct cfgp_client *c)
 {
 	return c->file;

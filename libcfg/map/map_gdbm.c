@@ -123,46 +123,6 @@ static GDBM_FILE open_reader(const char *path, struct cfg_diags *diags)
 	return dbf;
 }
 
-/* make_temp - create an empty temporary file next to g->dbpath */
-static int make_temp(struct gdb *g, struct cfg_diags *diags)
-{
-	int fd;
-
-	g->tmppath = cfg_xasprintf("%s.XXXXXX", g->dbpath);
-	if ((fd = mkstemp(g->tmppath)) < 0) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-open", g->dbpath, 0, 0,
-		              "open database %s: %s", g->dbpath, strerror(errno));
-		free(g->tmppath);
-		g->tmppath = NULL;
-	}
-	return fd;
-}
-
-/* copy_fd - copy all of file src into fd; 0 or -1 with errno */
-static int copy_fd(int src, int fd)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while ((n = read(src, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return -1;
-			}
-			off += w;
-		}
-	}
-	return 0;
-}
-
 /* open_writer - BUILD: a fresh temp table; UPDATE/CREATE: a temp copy of the current one */
 static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags)
 {
@@ -197,13 +157,13 @@ static int open_writer(struct cfg_map *m, struct gdb *g, struct cfg_diags *diags
 			return -1;
 		}
 	}
-	if ((fd = make_temp(g, diags)) < 0) {
+	if ((fd = cfgp_mapfile_temp(g->dbpath, &g->tmppath, diags)) < 0) {
 		if (src >= 0)
 			close(src);
 		return -1;
 	}
 	if (src >= 0) {
-		int bad = copy_fd(src, fd);
+		int bad = cfgp_mapfile_copy(src, fd);
 		int err = errno;
 
 		close(src);
@@ -299,28 +259,34 @@ static int fetch(struct gdb *g, const char *key, int with_nul)
 	return 1;
 }
 
+/* a key of a lookup or delete, for cfgp_map_try_nul() */
+struct gdb_key {
+	struct gdb *g;
+	const char *key;
+};
+
+/* fetch_op - fetch() for cfgp_map_try_nul() */
+static int fetch_op(void *ctx, int with_nul)
+{
+	struct gdb_key *k = ctx;
+
+	return fetch(k->g, k->key, with_nul);
+}
+
 /* gdb_lookup - try the NUL-terminated form, then the bare one, as the flags allow */
 static int gdb_lookup(struct cfg_map *m, const char *key, const char **value,
                       struct cfg_diags *diags)
 {
-	struct gdb *g = m->priv;
-	int ret = 0;
+	struct gdb_key k = {m->priv, key};
+	int ret;
 
 	(void)diags;
-	if (m->flags & CFG_MAP_TRY1NULL) {
-		if ((ret = fetch(g, key, 1)) == 1)
-			m->flags &= ~CFG_MAP_TRY0NULL;
-	}
-	if (ret == 0 && (m->flags & CFG_MAP_TRY0NULL)) {
-		if ((ret = fetch(g, key, 0)) == 1)
-			m->flags &= ~CFG_MAP_TRY1NULL;
-	}
-	if (ret < 0) {
+	if ((ret = cfgp_map_try_nul(m, fetch_op, &k)) < 0) {
 		cfgp_map_set_error(m, gdbm_strerror(gdbm_errno));
 		return -1;
 	}
 	if (ret == 1)
-		*value = g->vbuf.data;
+		*value = k.g->vbuf.data;
 	return ret;
 }
 
@@ -348,10 +314,7 @@ static int gdb_update(struct cfg_map *m, const char *key, const char *value,
 		              "%s: table is open read-only", m->label);
 		return -1;
 	}
-	/* undecided: store with a trailing NUL, Postfix's choice on Linux */
-	if ((m->flags & CFG_MAP_TRY1NULL) && (m->flags & CFG_MAP_TRY0NULL))
-		m->flags &= ~CFG_MAP_TRY0NULL;
-	with_nul = (m->flags & CFG_MAP_TRY1NULL) != 0;
+	with_nul = cfgp_map_store_nul(m);
 	if (m->flags & CFG_MAP_DUP_REPLACE) {
 		ret = store(g, key, value, with_nul, GDBM_REPLACE);
 	} else {
@@ -366,29 +329,29 @@ static int gdb_update(struct cfg_map *m, const char *key, const char *value,
 	return 0;
 }
 
+/* delete_op - delete one form of the key for cfgp_map_try_nul(): 1, 0 absent, -1 */
+static int delete_op(void *ctx, int with_nul)
+{
+	struct gdb_key *k = ctx;
+	datum d;
+
+	d.dptr = (char *)k->key;
+	d.dsize = (int)strlen(k->key) + with_nul;
+	if (gdbm_delete(k->g->dbf, d) == 0)
+		return 1;
+	return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 0 : -1;
+}
+
 /* gdb_delete - remove key in either NUL form */
 static int gdb_delete(struct cfg_map *m, const char *key, struct cfg_diags *diags)
 {
-	struct gdb *g = m->priv;
+	struct gdb_key k = {m->priv, key};
+	int ret;
 
 	(void)diags;
-	for (int pass = 1; pass >= 0; pass--) {
-		datum k;
-
-		if (!(m->flags & (pass ? CFG_MAP_TRY1NULL : CFG_MAP_TRY0NULL)))
-			continue;
-		k.dptr = (char *)key;
-		k.dsize = (int)strlen(key) + pass;
-		if (gdbm_delete(g->dbf, k) == 0) {
-			m->flags &= ~(pass ? CFG_MAP_TRY0NULL : CFG_MAP_TRY1NULL);
-			return 1;
-		}
-		if (gdbm_errno != GDBM_ITEM_NOT_FOUND) {
-			cfgp_map_set_error(m, gdbm_reason(errno));
-			return -1;
-		}
-	}
-	return 0;
+	if ((ret = cfgp_map_try_nul(m, delete_op, &k)) < 0)
+		cfgp_map_set_error(m, gdbm_reason(errno));
+	return ret;
 }
 
 /* set_pair - fill kbuf/vbuf from a record, dropping one trailing NUL of each */
@@ -493,9 +456,6 @@ error:
 static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 {
 	struct gdb *g = m->priv;
-	struct stat st;
-	char *dir, *slash;
-	int dfd;
 
 	if (g->tmppath == NULL)
 		return 0;
@@ -507,27 +467,10 @@ static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 		return -1;
 	}
 	g->dbf = NULL;
-	if (stat(g->dbpath, &st) == 0) {
-		mode = st.st_mode & 07777;
-		if (geteuid() == 0 && chown(g->tmppath, st.st_uid, st.st_gid) != 0) {
-			/* keep going: the table is still usable with our ownership */
-		}
-	}
-	if (chmod(g->tmppath, mode) != 0 || rename(g->tmppath, g->dbpath) != 0) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "map-write", g->dbpath, 0, 0,
-		              "rename %s to %s: %s", g->tmppath, g->dbpath, strerror(errno));
+	if (cfgp_mapfile_install(g->tmppath, g->dbpath, mode, diags) < 0)
 		return -1;
-	}
 	free(g->tmppath);
 	g->tmppath = NULL;
-	dir = cfg_xstrdup(g->dbpath);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		slash[slash == dir ? 1 : 0] = 0;
-	if ((dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
 	cfg_file_unlock(g->lockfd);
 	g->lockfd = -1;
 	if ((g->dbf = open_reader(g->dbpath, diags)) == NULL)

@@ -87,6 +87,46 @@ int cfgp_memtab_seq(struct cfg_map *m, int first, const char **key, const char *
                     struct cfg_diags *diags);
 void cfgp_memtab_close(struct cfg_map *m);
 
+/*
+ * Temporary files of the indexed tables (map_file.c).  cfgp_mapfile_temp -
+ * create DBPATH.XXXXXX (its name in *tmppath); the fd, or -1 with "open
+ * database DBPATH: ERR".  cfgp_mapfile_copy - copy all of file src into fd;
+ * 0 or -1 with errno.  cfgp_mapfile_install - give tmppath the mode (or
+ * the mode and owner of an existing dbpath), rename it over dbpath and sync
+ * the directory; -1 with "rename TMP to DBPATH: ERR".
+ */
+int cfgp_mapfile_temp(const char *dbpath, char **tmppath, struct cfg_diags *diags);
+int cfgp_mapfile_copy(int src, int fd);
+int cfgp_mapfile_install(const char *tmppath, const char *dbpath, mode_t mode,
+                         struct cfg_diags *diags);
+/*
+ * cfgp_map_try_nul - run op (a lookup or delete: 1 done, 0 absent, -1
+ * error) on the key with its trailing NUL, then without, as m->flags allow;
+ * the form that worked is the only one tried from then on.  cfgp_map_store_nul
+ * - 1 when updates store the trailing NUL (decides it when still open).
+ */
+int cfgp_map_try_nul(struct cfg_map *m, int (*op)(void *ctx, int with_nul), void *ctx);
+int cfgp_map_store_nul(struct cfg_map *m);
+
+/*
+ * Client sockets of socketmap: and memcache: (map_sock.c).  A server is
+ * "inet:host:port" ("[v6addr]" allowed) or "unix:/path".
+ */
+struct cfgp_endpoint {
+	char *endpoint;    /* "host:port" or "/path", for messages */
+	char *host, *port; /* inet */
+	int is_unix;
+};
+/* cfgp_endpoint_parse - split service; -1 with Postfix's fatal diagnostic */
+int cfgp_endpoint_parse(struct cfgp_endpoint *e, const char *service, struct cfg_diags *diags);
+void cfgp_endpoint_fini(struct cfgp_endpoint *e);
+/* cfgp_sock_connect - a connected non-blocking socket within ms, or -1 with errno */
+int cfgp_sock_connect(const struct cfgp_endpoint *e, int ms);
+/* cfgp_sock_send - send all of p, waiting at most ms each time; 0 or -1 with errno */
+int cfgp_sock_send(int fd, const char *p, size_t len, int ms);
+/* cfgp_sock_getc - the next byte: 0..255, -1 on end of file or error, -2 after ms without data */
+int cfgp_sock_getc(int fd, int ms);
+
 /* backends */
 extern const struct cfgp_map_ops cfgp_map_btree_ops;
 extern const struct cfgp_map_ops cfgp_map_cidr_ops;
@@ -95,11 +135,14 @@ extern const struct cfgp_map_ops cfgp_map_fail_ops;
 extern const struct cfgp_map_ops cfgp_map_gdbm_ops;
 extern const struct cfgp_map_ops cfgp_map_hash_ops;
 extern const struct cfgp_map_ops cfgp_map_inline_ops;
+extern const struct cfgp_map_ops cfgp_map_lmdb_ops;
+extern const struct cfgp_map_ops cfgp_map_memcache_ops;
 extern const struct cfgp_map_ops cfgp_map_mysql_ops;
 extern const struct cfgp_map_ops cfgp_map_pcre_ops;
 extern const struct cfgp_map_ops cfgp_map_pgsql_ops;
 extern const struct cfgp_map_ops cfgp_map_pipemap_ops;
 extern const struct cfgp_map_ops cfgp_map_regexp_ops;
+extern const struct cfgp_map_ops cfgp_map_socketmap_ops;
 extern const struct cfgp_map_ops cfgp_map_sqlite_ops;
 extern const struct cfgp_map_ops cfgp_map_static_ops;
 extern const struct cfgp_map_ops cfgp_map_texthash_ops;
@@ -164,6 +207,8 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
                      struct cfg_diags *diags);
 /* cfgp_client_has - 1 when key is set */
 int cfgp_client_has(struct cfgp_client *c, const char *key);
+/* cfgp_client_line - the line that sets key, 0 when unset */
+unsigned cfgp_client_line(const struct cfgp_client *c, const char *key);
 /* cfgp_client_file - the file's name (borrowed) */
 const char *cfgp_client_file(const struct cfgp_client *c);
 

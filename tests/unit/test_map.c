@@ -260,15 +260,22 @@ START_TEST(test_strict_builds_nothing)
 }
 END_TEST
 
+/* the indexed types whose files these tests build, and their index suffixes */
+static const struct {
+	const char *type, *suffix;
+} indexed[] = {{"hash", ".db"}, {"lmdb", ".lmdb"}};
+#define NINDEXED ((int)(sizeof(indexed) / sizeof(indexed[0])))
+
 START_TEST(test_build_is_atomic)
 {
+	const char *type = indexed[_i].type;
 	struct cfg_map *reader, *writer;
 	struct cfg_diags d;
 	const char *v;
-	char *spec = cfg_xasprintf("hash:%s", path("t"));
+	char *spec = cfg_xasprintf("%s:%s", type, path("t"));
 
 	cfg_diags_init(&d);
-	ck_assert_int_eq(build("hash", "t", "k old\n", CFG_MAP_DUP_WARN, &d), 0);
+	ck_assert_int_eq(build(type, "t", "k old\n", CFG_MAP_DUP_WARN, &d), 0);
 	ck_assert_int_eq(cfg_map_open(spec, CFG_MAP_READ, 0, &reader, &d), 0);
 	ck_assert_int_eq(cfg_map_open(spec, CFG_MAP_BUILD, CFG_MAP_DUP_WARN, &writer, &d), 0);
 	ck_assert_int_eq(cfg_map_update(writer, "k", "new", &d), 0);
@@ -295,22 +302,24 @@ END_TEST
 
 START_TEST(test_update_delete_seq)
 {
+	const char *type = _i ? indexed[_i].type : "btree";
 	struct cfg_map *m;
 	struct cfg_diags d;
 	const char *k, *v;
-	char *spec = cfg_xasprintf("btree:%s", path("t"));
+	char *spec = cfg_xasprintf("%s:%s", type, path("t"));
 	struct cfg_buf all;
+	char *newidx = cfg_xasprintf("new%s", indexed[_i].suffix);
 
 	cfg_diags_init(&d);
 	cfg_buf_init(&all);
-	ck_assert_int_eq(build("btree", "t", "m 1\nz 2\na 3\n", CFG_MAP_DUP_WARN, &d), 0);
+	ck_assert_int_eq(build(type, "t", "m 1\nz 2\na 3\n", CFG_MAP_DUP_WARN, &d), 0);
 	ck_assert_int_eq(cfg_map_open(spec, CFG_MAP_UPDATE, CFG_MAP_DUP_REPLACE, &m, &d), 0);
 	ck_assert_int_eq(cfg_map_delete(m, "z", &d), 1);
 	ck_assert_int_eq(cfg_map_delete(m, "nothere", &d), 0);
 	ck_assert_int_eq(cfg_map_update(m, "b", "4", &d), 0);
 	ck_assert_int_eq(cfg_map_commit(m, 0644, &d), 0);
 	cfg_map_free(m);
-	/* btree sequences in key order */
+	/* btree and lmdb sequence in key order */
 	ck_assert_int_eq(cfg_map_open(spec, CFG_MAP_READ, 0, &m, &d), 0);
 	for (int first = 1; cfg_map_seq(m, first, &k, &v, &d) == 1; first = 0)
 		cfg_buf_printf(&all, "%s=%s ", k, v);
@@ -318,7 +327,7 @@ START_TEST(test_update_delete_seq)
 	cfg_map_free(m);
 	/* an UPDATE of a missing table fails; CREATE makes it */
 	free(spec);
-	spec = cfg_xasprintf("hash:%s", path("new"));
+	spec = cfg_xasprintf("%s:%s", indexed[_i].type, path("new"));
 	ck_assert_int_eq(cfg_map_open(spec, CFG_MAP_UPDATE, 0, &m, &d), -1);
 	ck_assert_int_eq(cfg_map_open(spec, CFG_MAP_CREATE, CFG_MAP_DUP_WARN, &m, &d), 0);
 	ck_assert_int_eq(cfg_map_update(m, "x", "y", &d), 0);
@@ -326,27 +335,29 @@ START_TEST(test_update_delete_seq)
 	cfg_map_free(m);
 	CHECK_LOOKUP(spec, 0, "x", "y");
 	struct stat st;
-	ck_assert_int_eq(stat(path("new.db"), &st), 0);
+	ck_assert_int_eq(stat(path(newidx), &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0640);
 	cfg_buf_fini(&all);
 	cfg_diags_fini(&d);
 	free(spec);
+	free(newidx);
 }
 END_TEST
 
 START_TEST(test_nul_handling)
 {
+	const char *type = indexed[_i].type;
 	struct cfg_diags d;
-	char *spec = cfg_xasprintf("hash:%s", path("t"));
+	char *spec = cfg_xasprintf("%s:%s", type, path("t"));
 
 	cfg_diags_init(&d);
 	/* -n: stored without NUL, found by default (either form) and with -n, not with -N */
-	ck_assert_int_eq(build("hash", "t", "k v\n", CFG_MAP_DUP_WARN | CFG_MAP_TRY0NULL, &d), 0);
+	ck_assert_int_eq(build(type, "t", "k v\n", CFG_MAP_DUP_WARN | CFG_MAP_TRY0NULL, &d), 0);
 	CHECK_LOOKUP(spec, 0, "k", "v");
 	CHECK_LOOKUP(spec, CFG_MAP_TRY0NULL, "k", "v");
 	CHECK_LOOKUP(spec, CFG_MAP_TRY1NULL, "k", "(none)");
 	/* default: stored with NUL (Postfix on Linux) */
-	ck_assert_int_eq(build("hash", "t", "k v\n", CFG_MAP_DUP_WARN, &d), 0);
+	ck_assert_int_eq(build(type, "t", "k v\n", CFG_MAP_DUP_WARN, &d), 0);
 	CHECK_LOOKUP(spec, CFG_MAP_TRY1NULL, "k", "v");
 	CHECK_LOOKUP(spec, CFG_MAP_TRY0NULL, "k", "(none)");
 	cfg_diags_fini(&d);
@@ -470,9 +481,9 @@ int main(void)
 	tcase_add_test(tc, test_cidr_and_static);
 	tcase_add_test(tc, test_build_and_duplicates);
 	tcase_add_test(tc, test_strict_builds_nothing);
-	tcase_add_test(tc, test_build_is_atomic);
-	tcase_add_test(tc, test_update_delete_seq);
-	tcase_add_test(tc, test_nul_handling);
+	tcase_add_loop_test(tc, test_build_is_atomic, 0, NINDEXED);
+	tcase_add_loop_test(tc, test_update_delete_seq, 0, NINDEXED);
+	tcase_add_loop_test(tc, test_nul_handling, 0, NINDEXED);
 	tcase_add_test(tc, test_foreign_file_refused);
 	tcase_add_test(tc, test_alias_parse);
 	tcase_add_test(tc, test_alias_build_signatures);

@@ -1,0 +1,391 @@
+/*
+ * map_memcache.c - memcache: tables (memcache_table(5)) over memcached's text protocol
+ *
+ * NAME is a client file (map_client.c): memcache = inet:host:port or
+ * unix:/path (default inet:localhost:11211), backup = type:name, key_format
+ * (%s %u %d %1-%9 as the SQL tables), domain, flags, ttl, data_size_limit,
+ * line_size_limit, max_try, retry_pause, timeout.  A lookup asks memcached
+ * ("get KEY"); on a miss it asks the backup table and stores its answer
+ * ("set KEY FLAGS TTL LEN").  Updates and deletes go to both; sequences
+ * walk the backup.  A key that key_format or domain rules out, or that
+ * holds white space or control characters, is not looked up.
+ *
+ * The plain text protocol is spoken directly (not libmemcached): Postfix
+ * speaks it too, it is a few lines, and its replies and errors map one to
+ * one onto Postfix's messages.  One connection is kept for the table's life
+ * and reopened after an I/O error; a command is tried max_try times,
+ * retry_pause seconds apart (with a warning before each retry), except when
+ * no connection can be made.
+ * Postfix's messages are matched, including the reason it appends to
+ * "query error" (its errno: "Operation now in progress" after an inet
+ * connection, "Application error" after a UNIX-domain one).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg/base/xalloc.h"
+#include "map_int.h"
+
+struct mc {
+	struct cfgp_client *c;
+	struct cfgp_dbq q;
+	struct cfgp_endpoint ep;
+	struct cfg_map *backup; /* or NULL */
+	const char *key_format;
+	long flags, ttl, data_limit, line_limit, max_try, retry_pause, timeout_ms;
+	int fd;
+	struct cfg_buf key;   /* the memcache key */
+	struct cfg_buf line;  /* a reply line */
+	struct cfg_buf value; /* the value found */
+};
+
+/* mc_close - release everything */
+static void mc_close(struct cfg_map *m)
+{
+	struct mc *x = m->priv;
+
+	if (x == NULL)
+		return;
+	if (x->fd >= 0)
+		close(x->fd);
+	cfg_map_free(x->backup);
+	cfgp_dbq_fini(&x->q);
+	cfgp_endpoint_fini(&x->ep);
+	cfgp_client_free(x->c);
+	cfg_buf_fini(&x->key);
+	cfg_buf_fini(&x->line);
+	cfg_buf_fini(&x->value);
+	free(x);
+	m->priv = NULL;
+}
+
+/* read_numbers - the numerical settings with Postfix's defaults and minimums */
+static int read_numbers(struct mc *x, struct cfg_diags *diags)
+{
+	long timeout;
+
+	if (cfgp_client_int(x->c, "flags", 0, 0, 0, &x->flags, diags) < 0
+	    || cfgp_client_int(x->c, "ttl", 3600, 0, 0, &x->ttl, diags) < 0
+	    || cfgp_client_int(x->c, "data_size_limit", 10240, 1, 0, &x->data_limit, diags) < 0
+	    || cfgp_client_int(x->c, "line_size_limit", 1024, 1, 0, &x->line_limit, diags) < 0
+	    || cfgp_client_int(x->c, "max_try", 2, 1, 0, &x->max_try, diags) < 0
+	    || cfgp_client_int(x->c, "retry_pause", 1, 1, 0, &x->retry_pause, diags) < 0
+	    || cfgp_client_int(x->c, "timeout", 2, 1, 0, &timeout, diags) < 0)
+		return -1;
+	x->timeout_ms = timeout * 1000;
+	return 0;
+}
+
+/* mc_open - read the client file, open the backup table; connect at the first command */
+static int mc_open(struct cfg_map *m, struct cfg_diags *diags)
+{
+	struct mc *x = cfg_xcalloc(1, sizeof(*x));
+	const char *server, *backup;
+
+	m->priv = x;
+	x->fd = -1;
+	cfgp_dbq_init(&x->q, m);
+	cfg_buf_init(&x->key);
+	cfg_buf_init(&x->line);
+	cfg_buf_init(&x->value);
+	if ((x->c = cfgp_client_open(m, diags)) == NULL)
+		return -1;
+	if (read_numbers(x, diags) < 0
+	    || cfgp_client_str(x->c, "memcache", "inet:localhost:11211", 0, 0, &server, diags) < 0
+	    || cfgp_client_str(x->c, "key_format", "%s", 1, 0, &x->key_format, diags) < 0
+	    || cfgp_client_str(x->c, "backup", "", 0, 0, &backup, diags) < 0
+	    || cfgp_dbq_parse(&x->q, x->key_format, 1, diags) < 0
+	    || cfgp_dbq_domain(&x->q, x->c, diags) < 0)
+		return -1;
+	/* postfix check: settings it does not know are postconf's scan ("unused parameter") */
+	if ((m->flags & CFG_MAP_CHECK) && !cfgp_client_has(x->c, "memcache"))
+		cfg_diags_add(
+		    diags, CFG_SEV_WARNING, "client-memcache", m->name, 0, 0,
+		    "%s: no \"memcache\" server setting: Postfix uses inet:localhost:11211",
+		    m->name);
+	if (cfgp_endpoint_parse(&x->ep, server, diags) < 0) {
+		/* postfix check: at the line of the client file that names the server */
+		if ((m->flags & CFG_MAP_CHECK) && diags && diags->n && !diags->v[diags->n - 1].file
+		    && cfgp_client_has(x->c, "memcache")) {
+			diags->v[diags->n - 1].file = cfg_xstrdup(m->name);
+			diags->v[diags->n - 1].line = cfgp_client_line(x->c, "memcache");
+		}
+		return -1;
+	}
+	if (*backup
+	    && cfg_map_open(backup, m->mode, m->flags & ~CFG_MAP_CHECK, &x->backup, diags) < 0)
+		return -1;
+	return 0;
+}
+
+/* valid_key - expand key_format into x->key: 1, or 0 when the key is not looked up */
+static int valid_key(struct cfg_map *m, struct mc *x, const char *key, struct cfg_diags *diags)
+{
+	int r;
+
+	if (*key == 0 || (r = cfgp_dbq_check_domain(&x->q, key, diags)) == 0)
+		return 0;
+	if (r < 0)
+		return -1;
+	cfg_buf_reset(&x->key);
+	if (cfgp_dbq_expand(&x->q, x->key_format, key, NULL, &x->key, diags) != 1)
+		return 0;
+	for (const char *p = x->key.data; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	(void)m;
+	return x->key.len > 0;
+}
+
+/* junk_reason - the reason Postfix appends after a failed exchange (its errno then) */
+static const char *junk_reason(const struct mc *x)
+{
+	return x->ep.is_unix ? "Application error" : strerror(EINPROGRESS);
+}
+
+/* drop - close the connection */
+static void drop(struct mc *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+}
+
+/* read_line - one reply line without CRLF into x->line; 0, -1 I/O error (x->fd dropped) */
+static int read_line(struct mc *x)
+{
+	int c;
+
+	cfg_buf_reset(&x->line);
+	while ((c = cfgp_sock_getc(x->fd, (int)x->timeout_ms)) >= 0 && c != '\n') {
+		if ((long)x->line.len >= x->line_limit)
+			return -1;
+		cfg_buf_addc(&x->line, (char)c);
+	}
+	if (c < 0)
+		return -1;
+	if (x->line.len > 0 && x->line.data[x->line.len - 1] == '\r')
+		x->line.data[--x->line.len] = 0;
+	return 0;
+}
+
+/* unexpected - Postfix's warning about a reply it did not expect */
+static void unexpected(struct cfg_map *m, struct mc *x, struct cfg_diags *diags)
+{
+	cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+	              "%s: unexpected memcache server reply: %s", m->name, x->line.data);
+}
+
+/*
+ * command - send cmd (and data) and read the first reply line, connecting
+ * and retrying as configured.  0, or -1 after a warning: *why is the
+ * reason for cfg_map_error().
+ */
+static int command(struct cfg_map *m, struct mc *x, const char *cmd, const char *data,
+                   const char **why, struct cfg_diags *diags)
+{
+	for (long tries = 1;; tries++) {
+		if (x->fd < 0 && (x->fd = cfgp_sock_connect(&x->ep, (int)x->timeout_ms)) < 0) {
+			*why = strerror(errno);
+			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+			              "connect to %s: %s", x->ep.endpoint, *why);
+			return -1;
+		}
+		if (cfgp_sock_send(x->fd, cmd, strlen(cmd), (int)x->timeout_ms) == 0
+		    && (data == NULL
+		        || cfgp_sock_send(x->fd, data, strlen(data), (int)x->timeout_ms) == 0)
+		    && read_line(x) == 0)
+			return 0;
+		drop(x);
+		*why = junk_reason(x);
+		if (tries >= x->max_try)
+			return -1;
+		/* Postfix warns about each failed try that it retries */
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+		              "database %s: I/O error: %s", m->label, *why);
+		sleep((unsigned)x->retry_pause);
+	}
+}
+
+/* get - "get KEY": 1 found (x->value), 0 not, -1 error (warned; *why set) */
+static int get(struct cfg_map *m, struct mc *x, const char **why, struct cfg_diags *diags)
+{
+	char *cmd = cfg_xasprintf("get %s\r\n", x->key.data);
+	unsigned long flags, len;
+	char end[2];
+	int n = 0, ret = command(m, x, cmd, NULL, why, diags);
+
+	free(cmd);
+	if (ret < 0)
+		return -1;
+	if (strcmp(x->line.data, "END") == 0)
+		return 0;
+	*why = junk_reason(x);
+	if (strncmp(x->line.data, "VALUE ", 6) != 0
+	    || sscanf(x->line.data + 6, "%*s %lu %lu%n", &flags, &len, &n) != 2
+	    || x->line.data[6 + n] != 0 || (long)len > x->data_limit) {
+		unexpected(m, x, diags);
+		drop(x);
+		return -1;
+	}
+	cfg_buf_reset(&x->value);
+	for (unsigned long i = 0; i < len + 2; i++) {
+		int c = cfgp_sock_getc(x->fd, (int)x->timeout_ms);
+
+		if (c < 0) {
+			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+			              "database %s: I/O error: %s", m->label, *why);
+			drop(x);
+			return -1;
+		}
+		if (i < len)
+			cfg_buf_addc(&x->value, (char)c);
+		else
+			end[i - len] = (char)c;
+	}
+	if (end[0] != '\r' || end[1] != '\n' || read_line(x) < 0
+	    || strcmp(x->line.data, "END") != 0) {
+		unexpected(m, x, diags);
+		drop(x);
+		return -1;
+	}
+	return 1;
+}
+
+/* set - "set KEY FLAGS TTL LEN" value; 0 stored, -1 (warned) */
+static int set(struct cfg_map *m, struct mc *x, const char *value, struct cfg_diags *diags)
+{
+	char *cmd =
+	    cfg_xasprintf("set %s %ld %ld %zu\r\n", x->key.data, x->flags, x->ttl, strlen(value));
+	char *data = cfg_xasprintf("%s\r\n", value);
+	const char *why;
+	int ret = command(m, x, cmd, data, &why, diags);
+
+	free(cmd);
+	free(data);
+	if (ret == 0 && strcmp(x->line.data, "STORED") != 0) {
+		unexpected(m, x, diags);
+		ret = -1;
+	}
+	if (ret < 0)
+		cfgp_map_set_error(m, why);
+	return ret;
+}
+
+/* mc_lookup - memcached first, then the backup table (whose answer is stored) */
+static int mc_lookup(struct cfg_map *m, const char *key, const char **value,
+                     struct cfg_diags *diags)
+{
+	struct mc *x = m->priv;
+	const char *why = "", *v;
+	int r;
+
+	if ((r = valid_key(m, x, key, diags)) <= 0)
+		return r;
+	if ((r = get(m, x, &why, diags)) == 1) {
+		*value = x->value.data;
+		return 1;
+	}
+	if (x->backup == NULL) {
+		if (r < 0)
+			cfgp_map_set_error(m, why);
+		return r;
+	}
+	if ((r = cfg_map_lookup(x->backup, key, &v, diags)) < 0) {
+		cfgp_map_set_error(m, cfg_map_error(x->backup));
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	cfg_buf_reset(&x->value);
+	cfg_buf_adds(&x->value, v);
+	(void)set(m, x, x->value.data, diags);
+	*value = x->value.data;
+	return 1;
+}
+
+/* mc_update - the backup table, then memcached */
+static int mc_update(struct cfg_map *m, const char *key, const char *value, struct cfg_diags *diags)
+{
+	struct mc *x = m->priv;
+	int r = 0;
+
+	if (x->backup && (r = cfg_map_update(x->backup, key, value, diags)) < 0) {
+		cfgp_map_set_error(m, cfg_map_error(x->backup));
+		return -1;
+	}
+	if (valid_key(m, x, key, diags) == 1 && set(m, x, value, diags) < 0 && x->backup == NULL)
+		return -1;
+	return r;
+}
+
+/* mc_delete - from memcached and the backup table: 1 when either had it */
+static int mc_delete(struct cfg_map *m, const char *key, struct cfg_diags *diags)
+{
+	struct mc *x = m->priv;
+	const char *why = "";
+	int found = 0, r;
+
+	if (valid_key(m, x, key, diags) == 1) {
+		char *cmd = cfg_xasprintf("delete %s\r\n", x->key.data);
+
+		r = command(m, x, cmd, NULL, &why, diags);
+		free(cmd);
+		if (r == 0 && strcmp(x->line.data, "DELETED") == 0)
+			found = 1;
+		else if (r == 0 && strcmp(x->line.data, "NOT_FOUND") != 0)
+			unexpected(m, x, diags);
+		else if (r < 0 && x->backup == NULL) {
+			cfgp_map_set_error(m, why);
+			return -1;
+		}
+	}
+	if (x->backup && (r = cfg_map_delete(x->backup, key, diags)) != 0) {
+		if (r < 0) {
+			cfgp_map_set_error(m, cfg_map_error(x->backup));
+			return -1;
+		}
+		found = 1;
+	}
+	return found;
+}
+
+/* mc_seq - the backup table's entries */
+static int mc_seq(struct cfg_map *m, int first, const char **key, const char **value,
+                  struct cfg_diags *diags)
+{
+	struct mc *x = m->priv;
+	int r;
+
+	if (x->backup == NULL) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+		              "database %s: first/next support requires backup database", m->label);
+		return 0;
+	}
+	if ((r = cfg_map_seq(x->backup, first, key, value, diags)) < 0)
+		cfgp_map_set_error(m, cfg_map_error(x->backup));
+	return r;
+}
+
+/* mc_commit - the backup table's changes */
+static int mc_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
+{
+	struct mc *x = m->priv;
+
+	return x->backup ? cfg_map_commit(x->backup, mode, diags) : 0;
+}
+
+const struct cfgp_map_ops cfgp_map_memcache_ops = {
+    .type = "memcache",
+    .open = mc_open,
+    .lookup = mc_lookup,
+    .update = mc_update,
+    .del = mc_delete,
+    .seq = mc_seq,
+    .commit = mc_commit,
+    .close = mc_close,
+};
