@@ -181,7 +181,7 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 		goto out;
 	}
 	cfg_diags_init(&d);
-	rc = cfg_map_open(spec, CFG_MAP_READ, 0, &m, &d);
+	rc = cfg_map_open(spec, CFG_MAP_READ, CFG_MAP_CHECK, &m, &d);
 	report_open(ck, s, spec, at, &d, rc < 0);
 	cfg_diags_fini(&d);
 	cfg_map_free(m);

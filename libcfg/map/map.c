@@ -15,11 +15,11 @@
  * the implemented rows and these backends are the same set.
  */
 static const struct cfgp_map_ops *const backends[] = {
-    &cfgp_map_btree_ops,  &cfgp_map_cidr_ops,   &cfgp_map_environ_ops,  &cfgp_map_fail_ops,
-    &cfgp_map_gdbm_ops,   &cfgp_map_hash_ops,   &cfgp_map_inline_ops,   &cfgp_map_mysql_ops,
-    &cfgp_map_pcre_ops,   &cfgp_map_pgsql_ops,  &cfgp_map_pipemap_ops,  &cfgp_map_regexp_ops,
-    &cfgp_map_sqlite_ops, &cfgp_map_static_ops, &cfgp_map_texthash_ops, &cfgp_map_unionmap_ops,
-    &cfgp_map_unix_ops,
+    &cfgp_map_btree_ops,    &cfgp_map_cidr_ops,   &cfgp_map_environ_ops, &cfgp_map_fail_ops,
+    &cfgp_map_gdbm_ops,     &cfgp_map_hash_ops,   &cfgp_map_inline_ops,  &cfgp_map_ldap_ops,
+    &cfgp_map_mysql_ops,    &cfgp_map_pcre_ops,   &cfgp_map_pgsql_ops,   &cfgp_map_pipemap_ops,
+    &cfgp_map_regexp_ops,   &cfgp_map_sqlite_ops, &cfgp_map_static_ops,  &cfgp_map_texthash_ops,
+    &cfgp_map_unionmap_ops, &cfgp_map_unix_ops,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 

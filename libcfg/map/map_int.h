@@ -95,6 +95,7 @@ extern const struct cfgp_map_ops cfgp_map_fail_ops;
 extern const struct cfgp_map_ops cfgp_map_gdbm_ops;
 extern const struct cfgp_map_ops cfgp_map_hash_ops;
 extern const struct cfgp_map_ops cfgp_map_inline_ops;
+extern const struct cfgp_map_ops cfgp_map_ldap_ops;
 extern const struct cfgp_map_ops cfgp_map_mysql_ops;
 extern const struct cfgp_map_ops cfgp_map_pcre_ops;
 extern const struct cfgp_map_ops cfgp_map_pgsql_ops;
@@ -164,6 +165,11 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
                      struct cfg_diags *diags);
 /* cfgp_client_has - 1 when key is set */
 int cfgp_client_has(struct cfgp_client *c, const char *key);
+/*
+ * cfgp_client_unknown - a warning with file:line for each setting the
+ * backend never asked for (postfix check); doc names the manual page
+ */
+void cfgp_client_unknown(struct cfgp_client *c, const char *doc, struct cfg_diags *diags);
 /* cfgp_client_file - the file's name (borrowed) */
 const char *cfgp_client_file(const struct cfgp_client *c);
 
