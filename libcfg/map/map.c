@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfg/map/map.h"
+#include "cfg/map/mapquery.h"
 #include "cfg/schema/tabletype.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
@@ -134,6 +135,29 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 		return -1;
 	}
 	*out = m;
+	return 0;
+}
+
+int cfg_map_proxy_approved(const char *spec, enum cfg_map_mode mode, const char *read_maps,
+                           const char *write_maps, int server_words, struct cfg_diags *diags)
+{
+	int write = mode != CFG_MAP_READ;
+	const char *inner = spec + 6;
+
+	if (strncmp(spec, "proxy:", 6) != 0
+	    || cfg_mapq_listed(write ? write_maps : read_maps, spec))
+		return 1;
+	if (server_words) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-proxy", NULL, 0, 0,
+		              "request for unapproved table: \"%s\"", inner);
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-proxy", NULL, 0, 0,
+		              "to approve this table for %s access, list %s in main.cf:%s",
+		              write ? "read-write" : "read-only", spec,
+		              write ? "proxy_write_maps" : "proxy_read_maps");
+	}
+	cfg_diags_add(diags, CFG_SEV_FATAL, "map-proxy", NULL, 0, 0,
+	              "%s service is not configured for table \"%s\"",
+	              write ? "proxywrite" : "proxymap", inner);
 	return 0;
 }
 

@@ -256,21 +256,6 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
 	return 0;
 }
 
-void cfgp_client_unknown(struct cfgp_client *c, const char *doc, struct cfg_diags *diags)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		int used = 0;
-
-		for (size_t j = 0; j < c->used.n && !used; j++)
-			used = strcmp(c->used.v[j], c->v[i].key) == 0;
-		if (!used)
-			cfg_diags_add(diags, CFG_SEV_WARNING, "client-unknown", c->file,
-			              c->v[i].line, 0,
-			              "%s, line %u: unknown %s setting \"%s\" is ignored", c->file,
-			              c->v[i].line, doc, c->v[i].key);
-	}
-}
-
 const char *cfgp_client_file(const struct cfgp_client *c)
 {
 	return c->file;

@@ -165,11 +165,6 @@ int cfgp_client_bool(struct cfgp_client *c, const char *key, int def, int *out,
                      struct cfg_diags *diags);
 /* cfgp_client_has - 1 when key is set */
 int cfgp_client_has(struct cfgp_client *c, const char *key);
-/*
- * cfgp_client_unknown - a warning with file:line for each setting the
- * backend never asked for (postfix check); doc names the manual page
- */
-void cfgp_client_unknown(struct cfgp_client *c, const char *doc, struct cfg_diags *diags);
 /* cfgp_client_file - the file's name (borrowed) */
 const char *cfgp_client_file(const struct cfgp_client *c);
 

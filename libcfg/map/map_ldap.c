@@ -43,8 +43,10 @@ struct ld {
 	LDAP *ld;
 	struct cfg_buf filter, base, result;
 	long nresults;
-	int dirty;      /* a lookup has run: its server may have closed the connection */
-	int quiet_down; /* this search may be retried: no warning when the server is gone */
+	int dirty;        /* a lookup has run: its server may have closed the connection */
+	int quiet_down;   /* this search may be retried: no warning when the server is gone */
+	int trouble;      /* an LDAP error that a lookup skipped (a DN reference not found) */
+	int dynamic_base; /* search_base has % templates */
 };
 
 /* quote_filter - append raw quoted for a search filter (RFC 4515) */
@@ -254,6 +256,7 @@ static int read_templates(struct cfg_map *m, struct ld *p, struct cfg_diags *dia
 	    || cfgp_dbq_parse(&p->q, p->result_format, 0, diags) < 0
 	    || cfgp_dbq_domain(&p->q, p->c, diags) < 0)
 		return -1;
+	p->dynamic_base = strchr(p->search_base, '%') != NULL;
 	if (strchr(p->query_filter, '%') == NULL)
 		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-fixed-filter", NULL, 0, 0,
 		              "dict_ldap_open: %s: Fixed query_filter %s is probably useless",
@@ -261,19 +264,18 @@ static int read_templates(struct cfg_map *m, struct ld *p, struct cfg_diags *dia
 	return 0;
 }
 
-/* check_only - what postfix check adds: search_base set, no unknown settings */
-static void check_only(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
+/*
+ * check_search_base - postfix check: search_base has no default (Postfix
+ * searches from the root DSE and fails); the settings the client ignores
+ * are postconf's "unused parameter" warnings
+ */
+static void check_search_base(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
 {
-	static const char *const known[] = {"cache", "cache_expiry", "cache_size", NULL};
-
-	for (size_t i = 0; known[i]; i++)
-		(void)cfgp_client_has(p->c, known[i]);
 	if (*p->search_base == 0)
 		cfg_diags_add(diags, CFG_SEV_ERROR, "ldap-search-base", NULL, 0, 0,
 		              "ldap:%s: search_base is not set (ldap_table(5): no default; you "
 		              "must configure this)",
 		              m->name);
-	cfgp_client_unknown(p->c, "ldap_table(5)", diags);
 }
 
 /* ldap_open - read the client file; the connection waits for the first lookup */
@@ -306,7 +308,7 @@ static int ldap_open(struct cfg_map *m, struct cfg_diags *diags)
 		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-cache", NULL, 0, 0,
 		              "dict_ldap_open: %s ignoring cache", m->name);
 	if (m->flags & CFG_MAP_CHECK)
-		check_only(m, p, diags);
+		check_search_base(m, p, diags);
 	build_attrs(p);
 	return 0;
 }
@@ -458,7 +460,16 @@ static int search(struct cfg_map *m, struct ld *p, const char *key, const char *
 	rc = ldap_search_ext_s(p->ld, base, scope, filter, p->attrs, 0, NULL, NULL,
 	                       p->timeout > 0 ? &tv : NULL, (int)p->size_limit, &res);
 	if (rc == LDAP_NO_SUCH_OBJECT && level > 1) {
-		/* a dangling DN reference adds nothing */
+		/* a dangling DN reference adds nothing: Postfix skips it with a warning */
+		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-dn", NULL, 0, 0,
+		              "dict_ldap_get_values[%d]: DN %s not found, skipping ", level - 1,
+		              base);
+		p->trouble = rc;
+		ldap_msgfree(res);
+		return 0;
+	}
+	if (rc == LDAP_NO_SUCH_OBJECT && p->dynamic_base) {
+		/* a base made from the key that does not exist: the key is not there */
 		ldap_msgfree(res);
 		return 0;
 	}
@@ -500,6 +511,7 @@ static int ldap_lookup(struct cfg_map *m, const char *key, const char **value,
 	cfg_buf_reset(&p->base);
 	cfg_buf_reset(&p->result);
 	p->nresults = 0;
+	p->trouble = 0;
 	/* keys that are not UTF-8 are never sent to the server */
 	if (!cfg_map_utf8_valid(key, strlen(key)))
 		return 0;
@@ -531,6 +543,11 @@ static int ldap_lookup(struct cfg_map *m, const char *key, const char **value,
 			disconnect(p);
 		return -1;
 	}
+	if (p->trouble)
+		cfg_diags_add(
+		    diags, CFG_SEV_WARNING, "ldap-trouble", NULL, 0, 0,
+		    "dict_ldap_lookup: Had some trouble with entries returned by search: %s",
+		    ldap_err2string(p->trouble));
 	if (p->result.len == 0)
 		return 0;
 	*value = p->result.data;

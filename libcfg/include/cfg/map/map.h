@@ -80,6 +80,22 @@ int cfg_map_open(const char *spec, enum cfg_map_mode mode, unsigned flags, struc
 int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode, unsigned flags,
                       struct cfg_map **out, struct cfg_diags *diags);
 /*
+ * cfg_map_proxy_approved - may spec be opened in mode?  postkit has no
+ * proxymap daemon: every process opens "proxy:TYPE:NAME" itself, but only
+ * what Postfix's proxymap would serve: a spec listed word for word in the
+ * expanded read_maps (proxy_read_maps) for CFG_MAP_READ, in write_maps
+ * (proxy_write_maps) otherwise.  Returns 1 for a spec without "proxy:" or
+ * an approved one; 0 with Postfix's words appended: the proxymap server's
+ * two warnings (only with server_words: a daemon logs what proxymap would
+ * have logged; postmap's stderr has only the fatal), then the client's fatal:
+ *   request for unapproved table: "TYPE:NAME"
+ *   to approve this table for read-only access, list proxy:TYPE:NAME in main.cf:proxy_read_maps
+ *   proxymap service is not configured for table "TYPE:NAME"
+ * (read-write, proxy_write_maps and proxywrite for writes).
+ */
+int cfg_map_proxy_approved(const char *spec, enum cfg_map_mode mode, const char *read_maps,
+                           const char *write_maps, int server_words, struct cfg_diags *diags);
+/*
  * cfg_map_open_source - open a table whose text source is given in memory
  * (texthash, cidr, regexp: "postmap -q key regexp:-" style tests and inline
  * {..} rule lists); name is used in messages.
