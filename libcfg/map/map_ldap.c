@@ -227,8 +227,7 @@ static int read_servers(struct cfg_map *m, struct ld *p, struct cfg_diags *diags
 /* read_limits - the numbers of ldap_table(5) */
 static int read_limits(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
 {
-	(void)m;
-	if (cfgp_client_int(p->c, "version", 3, 2, 3, &p->version, diags) < 0
+	if (cfgp_client_int(p->c, "version", 3, 0, 0, &p->version, diags) < 0
 	    || cfgp_client_int(p->c, "timeout", 10, 0, 0, &p->timeout, diags) < 0
 	    || cfgp_client_int(p->c, "expansion_limit", 0, 0, 0, &p->expansion_limit, diags) < 0
 	    || cfgp_client_int(p->c, "size_limit", p->expansion_limit, 0, 0, &p->size_limit, diags)
@@ -237,6 +236,12 @@ static int read_limits(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
 	    || cfgp_client_int(p->c, "recursion_limit", 1000, 1, 0, &p->recursion_limit, diags) < 0
 	    || cfgp_client_bool(p->c, "chase_referrals", 0, &p->chase_referrals, diags) < 0)
 		return -1;
+	if (p->version != 2 && p->version != 3) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-version", NULL, 0, 0,
+		              "dict_ldap_open: %s Unknown version %ld, using 3.", m->name,
+		              p->version);
+		p->version = 3;
+	}
 	return 0;
 }
 
@@ -429,8 +434,8 @@ static int entry_values(struct cfg_map *m, struct ld *p, const char *key, LDAPMe
 					cfg_diags_add(
 					    diags, CFG_SEV_WARNING, "ldap-recursion", NULL, 0, 0,
 					    "dict_ldap_get_values[%d]: %s: Recursion limit "
-					    "exceeded for DN: %s",
-					    level, m->name, v);
+					    "exceeded for special attribute %s=%s",
+					    level, m->name, a, v);
 					cfgp_map_set_error(m, "Application error");
 					ret = -1;
 				} else {
@@ -457,8 +462,8 @@ static int search(struct cfg_map *m, struct ld *p, const char *key, const char *
 	LDAPMessage *res = NULL;
 	int rc, ret = 0;
 
-	rc = ldap_search_ext_s(p->ld, base, scope, filter, p->attrs, 0, NULL, NULL,
-	                       p->timeout > 0 ? &tv : NULL, (int)p->size_limit, &res);
+	rc = ldap_search_ext_s(p->ld, base, scope, filter, p->attrs, 0, NULL, NULL, &tv,
+	                       (int)p->size_limit, &res);
 	if (rc == LDAP_NO_SUCH_OBJECT && level > 1) {
 		/* a dangling DN reference adds nothing: Postfix skips it with a warning */
 		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-dn", NULL, 0, 0,

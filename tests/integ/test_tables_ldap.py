@@ -87,6 +87,10 @@ VARIANTS = [
      % BASE, ["joe@example.com"]),
     ("bind-bogus", "bind = maybe\n", ["joe@example.com"]),
     ("scope-bogus", "scope = everything\n", ["joe@example.com"]),
+    ("recursion-limit", "special_result_attribute = memberdn\nrecursion_limit = 1\n",
+     ["group@example.com"]),
+    ("version-unknown", "version = 4\n", ["joe@example.com"]),
+    ("timeout-zero", "timeout = 0\n", ["joe@example.com"]),
 ]
 
 
