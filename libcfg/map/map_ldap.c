@@ -12,9 +12,11 @@
  *
  * The connection is made at the first lookup and kept; a lookup that
  * reaches no server or fails returns -1 (mail is deferred, never bounced).
- * postkit refuses, at open, what it does not implement: bind = sasl,
- * start_tls, ldaps:// servers, the tls_* and sasl_* settings, and LDAP URLs
- * as special result attribute values (at lookup).  The only file that
+ * start_tls and ldaps:// servers use the tls_* settings (in a TLS context
+ * of the table's own; tls_require_cert = no does not check the server's
+ * certificate, as in Postfix).  postkit refuses, at open, what it does not
+ * implement: bind = sasl, the sasl_* settings, debuglevel, and LDAP URLs as
+ * special result attribute values (at lookup).  The only file that
  * includes <ldap.h>.
  */
 #include "config.h"
@@ -47,6 +49,9 @@ struct ld {
 	int quiet_down;   /* this search may be retried: no warning when the server is gone */
 	int trouble;      /* an LDAP error that a lookup skipped (a DN reference not found) */
 	int dynamic_base; /* search_base has % templates */
+	int start_tls, tls_require_cert;
+	/* tls_ca_cert_file, tls_ca_cert_dir, tls_cert, tls_key, tls_random_file, tls_cipher_suite */
+	const char *tls[6];
 };
 
 /* quote_filter - append raw quoted for a search filter (RFC 4515) */
@@ -123,11 +128,8 @@ static int refuse(struct cfg_map *m, const char *what, struct cfg_diags *diags)
 /* refuse_unimplemented - settings postkit does not honour: fail closed */
 static int refuse_unimplemented(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
 {
-	static const char *const keys[] = {
-	    "tls_ca_cert_dir", "tls_ca_cert_file", "tls_cert",   "tls_key",    "tls_require_cert",
-	    "tls_random_file", "tls_cipher_suite", "sasl_mechs", "sasl_realm", "sasl_authz_id",
-	    "sasl_minssf",     "debuglevel",       NULL};
-	int start_tls;
+	static const char *const keys[] = {"sasl_mechs",  "sasl_realm", "sasl_authz_id",
+	                                   "sasl_minssf", "debuglevel", NULL};
 
 	for (size_t i = 0; keys[i]; i++)
 		if (cfgp_client_has(p->c, keys[i])) {
@@ -137,11 +139,37 @@ static int refuse_unimplemented(struct cfg_map *m, struct ld *p, struct cfg_diag
 			free(what);
 			return r;
 		}
-	if (cfgp_client_bool(p->c, "start_tls", 0, &start_tls, diags) < 0)
-		return -1;
-	if (start_tls)
-		return refuse(m, "start_tls = yes", diags);
 	return 0;
+}
+
+/* read_tls - start_tls and the tls_* settings (for STARTTLS and ldaps:// servers) */
+static int read_tls(struct ld *p, struct cfg_diags *diags)
+{
+	if (cfgp_client_bool(p->c, "start_tls", 0, &p->start_tls, diags) < 0
+	    || cfgp_client_bool(p->c, "tls_require_cert", 0, &p->tls_require_cert, diags) < 0
+	    || cfgp_client_str(p->c, "tls_ca_cert_file", "", 0, 0, &p->tls[0], diags) < 0
+	    || cfgp_client_str(p->c, "tls_ca_cert_dir", "", 0, 0, &p->tls[1], diags) < 0
+	    || cfgp_client_str(p->c, "tls_cert", "", 0, 0, &p->tls[2], diags) < 0
+	    || cfgp_client_str(p->c, "tls_key", "", 0, 0, &p->tls[3], diags) < 0
+	    || cfgp_client_str(p->c, "tls_random_file", "", 0, 0, &p->tls[4], diags) < 0
+	    || cfgp_client_str(p->c, "tls_cipher_suite", "", 0, 0, &p->tls[5], diags) < 0)
+		return -1;
+	return 0;
+}
+
+/* set_tls - the TLS options of a new handle, in a TLS context of its own */
+static void set_tls(struct ld *p)
+{
+	static const int opts[] = {LDAP_OPT_X_TLS_CACERTFILE,  LDAP_OPT_X_TLS_CACERTDIR,
+	                           LDAP_OPT_X_TLS_CERTFILE,    LDAP_OPT_X_TLS_KEYFILE,
+	                           LDAP_OPT_X_TLS_RANDOM_FILE, LDAP_OPT_X_TLS_CIPHER_SUITE};
+	int req = p->tls_require_cert ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER, zero = 0;
+
+	ldap_set_option(p->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req);
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (*p->tls[i])
+			ldap_set_option(p->ld, opts[i], p->tls[i]);
+	ldap_set_option(p->ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
 }
 
 /* read_bind - "bind": yes/simple, no/none; sasl is refused */
@@ -189,14 +217,13 @@ static int read_scope(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
 	return 0;
 }
 
-/* read_servers - p->uri from server_host and server_port; ldaps:// is refused */
-static int read_servers(struct cfg_map *m, struct ld *p, struct cfg_diags *diags)
+/* read_servers - p->uri from server_host and server_port */
+static int read_servers(struct ld *p, struct cfg_diags *diags)
 {
 	struct cfg_strvec words;
 	struct cfg_buf uri;
 	const char *hosts;
 	long port;
-	int ret = 0;
 
 	if (cfgp_client_str(p->c, "server_host", "localhost", 0, 0, &hosts, diags) < 0
 	    || cfgp_client_int(p->c, "server_port", LDAP_PORT, 0, 65535, &port, diags) < 0)
@@ -204,14 +231,12 @@ static int read_servers(struct cfg_map *m, struct ld *p, struct cfg_diags *diags
 	cfg_strvec_init(&words);
 	cfg_buf_init(&uri);
 	cfg_list_tokens(hosts, CFG_LIST_SEPARATORS, &words);
-	for (size_t i = 0; i < words.n && ret == 0; i++) {
+	for (size_t i = 0; i < words.n; i++) {
 		const char *w = words.v[i];
 
 		if (uri.len)
 			cfg_buf_addc(&uri, ' ');
-		if (strncasecmp(w, "ldaps:", 6) == 0)
-			ret = refuse(m, "an ldaps:// server", diags);
-		else if (strstr(w, "://") != NULL)
+		if (strstr(w, "://") != NULL)
 			cfg_buf_adds(&uri, w);
 		else if (strchr(w, ':') != NULL)
 			cfg_buf_printf(&uri, "ldap://%s", w);
@@ -221,7 +246,7 @@ static int read_servers(struct cfg_map *m, struct ld *p, struct cfg_diags *diags
 	p->uri = cfg_xstrdup(uri.data ? uri.data : "");
 	cfg_buf_fini(&uri);
 	cfg_strvec_fini(&words);
-	return ret;
+	return 0;
 }
 
 /* read_limits - the numbers of ldap_table(5) */
@@ -300,14 +325,14 @@ static int ldap_open(struct cfg_map *m, struct cfg_diags *diags)
 	cfg_buf_init(&p->result);
 	p->q.quote = quote_filter;
 	p->bq.quote = quote_dn;
-	if ((p->c = cfgp_client_open(m, diags)) == NULL || read_servers(m, p, diags) < 0
+	if ((p->c = cfgp_client_open(m, diags)) == NULL || read_servers(p, diags) < 0
 	    || read_templates(m, p, diags) < 0 || read_bind(m, p, diags) < 0
 	    || read_scope(m, p, diags) < 0 || read_limits(m, p, diags) < 0
 	    || attr_list(p, "result_attribute", "maildrop", &p->result_attr, diags) < 0
 	    || attr_list(p, "special_result_attribute", "", &p->special_attr, diags) < 0
 	    || attr_list(p, "terminal_result_attribute", "", &p->terminal_attr, diags) < 0
 	    || attr_list(p, "leaf_result_attribute", "", &p->leaf_attr, diags) < 0
-	    || refuse_unimplemented(m, p, diags) < 0)
+	    || read_tls(p, diags) < 0 || refuse_unimplemented(m, p, diags) < 0)
 		return -1;
 	if (cfgp_client_has(p->c, "cache"))
 		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-cache", NULL, 0, 0,
@@ -348,6 +373,16 @@ static int connect_bind(struct cfg_map *m, struct ld *p, struct cfg_diags *diags
 	ldap_set_option(p->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
 	ldap_set_option(p->ld, LDAP_OPT_DEREF, &deref);
 	ldap_set_option(p->ld, LDAP_OPT_REFERRALS, p->chase_referrals ? LDAP_OPT_ON : LDAP_OPT_OFF);
+	set_tls(p);
+	if (p->start_tls && (rc = ldap_start_tls_s(p->ld, NULL, NULL)) != LDAP_SUCCESS) {
+		/* Postfix says "error:" here; postkit's lookups warn, then fail */
+		cfg_diags_add(diags, CFG_SEV_WARNING, "ldap-starttls", NULL, 0, 0,
+		              "dict_ldap_connect: Unable to set STARTTLS: %d: %s", rc,
+		              ldap_err2string(rc));
+		cfgp_map_set_error(m, "Application error");
+		disconnect(p);
+		return -1;
+	}
 	if (p->bind == BIND_NONE)
 		return 0;
 	cred.bv_val = (char *)p->bind_pw;

@@ -237,8 +237,12 @@ def ldif():
     return "\n".join(out)
 
 
-def start_ldap(d, extra_ldif=""):
-    """slapd (Debian's) with an mdb database under DIR, on 127.0.0.1 and a free port."""
+def start_ldap(d, extra_ldif="", certs=None):
+    """slapd (Debian's) with an mdb database under DIR, on 127.0.0.1 and a free port.
+
+    With certs (tls_setup.Certs), slapd also offers STARTTLS and listens for
+    ldaps:// on a second port (info["ldaps"]) with the rsa certificate.
+    """
     slapd = shutil.which("slapd") or "/usr/sbin/slapd"
     ldapadd = shutil.which("ldapadd")
     if not os.path.exists(slapd) or not ldapadd:
@@ -249,8 +253,14 @@ def start_ldap(d, extra_ldif=""):
     with open(os.path.join(d, "local.schema"), "w") as f:
         f.write(LDAP_SCHEMA)
     conf = os.path.join(d, "slapd.conf")
+    tls = ""
+    if certs:
+        for name in ("ca.pem", "rsa.pem", "rsa.key"):
+            shutil.copy(certs.path(name), os.path.join(d, name))
+        tls = ("TLSCACertificateFile %s/ca.pem\nTLSCertificateFile %s/rsa.pem\n"
+               "TLSCertificateKeyFile %s/rsa.key\n" % (d, d, d))
     with open(conf, "w") as f:
-        f.write("include /etc/ldap/schema/core.schema\n"
+        f.write(tls + "include /etc/ldap/schema/core.schema\n"
                 "include %s/local.schema\n"
                 "pidfile %s/slapd.pid\n"
                 "modulepath %s\nmoduleload back_mdb\n"
@@ -262,11 +272,17 @@ def start_ldap(d, extra_ldif=""):
     port = free_port()
     url = "ldap://127.0.0.1:%d/" % port
     log = open(os.path.join(d, "slapd.log"), "w")
-    proc = subprocess.Popen(_as_user([slapd, "-d", "0", "-h", url, "-f", conf]),
+    urls = url
+    if certs:
+        s_port = free_port()
+        urls += " ldaps://127.0.0.1:%d/" % s_port
+    proc = subprocess.Popen(_as_user([slapd, "-d", "0", "-h", urls, "-f", conf]),
                             stdout=log, stderr=log)
     s = Server("ldap", proc=proc)
     s.port = port
     s.info["url"] = url
+    if certs:
+        s.info["ldaps"] = "ldaps://127.0.0.1:%d/" % s_port
 
     def up():
         if proc.poll() is not None:
