@@ -102,7 +102,8 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 	if (ops == NULL && strcmp(type, "proxy") == 0 && mode != CFG_MAP_BUILD)
 		/*
 		 * proxy:TYPE:NAME: postkit has no proxymap daemon; every process
-		 * opens the table itself (schemas/tabletypes.def says so).
+		 * opens the table itself (schemas/tabletypes.def says so), once its
+		 * caller has asked cfg_map_proxy_approved().
 		 */
 		return cfg_map_open(name, mode, flags, out, diags);
 	if (ops == NULL) {
