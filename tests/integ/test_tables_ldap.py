@@ -319,6 +319,11 @@ def check_proxy(d):
         R.check("proxy: not in proxy_read_maps: Postfix's words", err,
                 "postmap: fatal: proxymap service is not configured for table "
                 "\"texthash:%s\"\n" % inst.path("vmb"))
+        r = inst.postfix("check")
+        R.true("proxy: postfix check refuses a table proxy_read_maps does not list",
+               r.returncode == 1 and ("error: proxymap service is not configured for table "
+                                      "\"texthash:%s\" (list %s in proxy_read_maps)"
+                                      % (inst.path("vmb"), spec)) in r.stderr, r.stderr)
         rc, out, err = postmap(inst.dir, ["-d", "joe@example.com", spec])
         R.check("proxy: a write (postmap -d) not in proxy_write_maps: Postfix's words",
                 (rc, err), (1, "postmap: fatal: proxywrite service is not configured for table "
@@ -326,7 +331,12 @@ def check_proxy(d):
         rc, out, err = postmap(inst.dir, ["-q", "joe@example.com", "texthash:" + inst.path("vmb")])
         R.check("proxy: the same table without proxy: is still read directly", (rc, out),
                 (0, "x\n"))
+        # postfix start refuses it too: start the daemons as if check had not been asked
+        inst.write("main.cf", main)
         inst.start()
+        inst.write("main.cf", main + "proxy_read_maps = proxy:hash:/nonexistent\n")
+        inst.postfix("reload")
+        inst.wait_log(r"reload -- version")
         s = inst.session()
         s.cmd("EHLO client.example")
         s.cmd("MAIL FROM:<a@client.example>")
