@@ -58,7 +58,7 @@ enum cfg_map_mode {
 #define CFG_MAP_TRY1NULL 0x0020u    /* ... with a trailing NUL (-N); both or neither: either */
 #define CFG_MAP_UTF8 0x0040u        /* smtputf8_enable: UTF-8 checks and Unicode case folding */
 #define CFG_MAP_LOCK 0x0080u        /* serialise writers with an exclusive lock on the table */
-#define CFG_MAP_CHECK 0x0100u       /* postfix check: also report what only misleads (client files) */
+#define CFG_MAP_CHECK 0x0100u /* postfix check: also report what only misleads (client files) */
 /* with none of the DUP flags, updating an existing key is an error */
 
 /* cfg_map_has_backend - 1 when postkit has code for type (the implemented rows of cfg/tabletype.h) */
