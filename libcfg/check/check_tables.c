@@ -84,6 +84,28 @@ static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, con
 	}
 }
 
+/*
+ * check_proxy - a proxy: table that proxy_read_maps does not list: the
+ * daemons stop with Postfix's fatal when they open it, so it is an error
+ */
+static void check_proxy(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                        const struct cfgp_at *at)
+{
+	struct cfg_buf approved;
+	struct cfg_diags d;
+
+	cfg_buf_init(&approved);
+	cfg_diags_init(&d);
+	if (cfgp_check_effective(ck, "proxy_read_maps", &approved) == 0
+	    && !cfg_map_proxy_approved(spec, CFG_MAP_READ, approved.data ? approved.data : "", "",
+	                               0, &d)
+	    && d.n > 0)
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-proxy", s, spec, cfgp_at_nth(at), 0,
+		                  "%s (list %s in proxy_read_maps)", d.v[d.n - 1].msg, spec);
+	cfg_diags_fini(&d);
+	cfg_buf_fini(&approved);
+}
+
 /* check_inner - the tables of unionmap:{...} / pipemap:{...} */
 static void check_inner(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
                         const char *name, const struct cfgp_at *at)
@@ -139,6 +161,8 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 	type = cfg_xstrndup(spec, (size_t)(colon - spec));
 	name = colon + 1;
 	if (strcmp(type, "proxy") == 0) {
+		if (!is_cache(s))
+			check_proxy(ck, s, spec, at);
 		cfgp_check_table(ck, s, name, NULL);
 		goto out;
 	}

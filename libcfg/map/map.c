@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfg/map/map.h"
+#include "cfg/map/mapquery.h"
 #include "cfg/schema/tabletype.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
@@ -15,11 +16,12 @@
  * the implemented rows and these backends are the same set.
  */
 static const struct cfgp_map_ops *const backends[] = {
-    &cfgp_map_btree_ops,    &cfgp_map_cidr_ops,     &cfgp_map_environ_ops,   &cfgp_map_fail_ops,
-    &cfgp_map_gdbm_ops,     &cfgp_map_hash_ops,     &cfgp_map_inline_ops,    &cfgp_map_lmdb_ops,
-    &cfgp_map_memcache_ops, &cfgp_map_mysql_ops,    &cfgp_map_pcre_ops,      &cfgp_map_pgsql_ops,
-    &cfgp_map_pipemap_ops,  &cfgp_map_regexp_ops,   &cfgp_map_socketmap_ops, &cfgp_map_sqlite_ops,
-    &cfgp_map_static_ops,   &cfgp_map_texthash_ops, &cfgp_map_unionmap_ops,  &cfgp_map_unix_ops,
+    &cfgp_map_btree_ops,  &cfgp_map_cidr_ops,     &cfgp_map_environ_ops,  &cfgp_map_fail_ops,
+    &cfgp_map_gdbm_ops,   &cfgp_map_hash_ops,     &cfgp_map_inline_ops,   &cfgp_map_ldap_ops,
+    &cfgp_map_lmdb_ops,   &cfgp_map_memcache_ops, &cfgp_map_mysql_ops,    &cfgp_map_pcre_ops,
+    &cfgp_map_pgsql_ops,  &cfgp_map_pipemap_ops,  &cfgp_map_regexp_ops,   &cfgp_map_socketmap_ops,
+    &cfgp_map_sqlite_ops, &cfgp_map_static_ops,   &cfgp_map_texthash_ops, &cfgp_map_unionmap_ops,
+    &cfgp_map_unix_ops,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
@@ -101,7 +103,8 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 	if (ops == NULL && strcmp(type, "proxy") == 0 && mode != CFG_MAP_BUILD)
 		/*
 		 * proxy:TYPE:NAME: postkit has no proxymap daemon; every process
-		 * opens the table itself (schemas/tabletypes.def says so).
+		 * opens the table itself (schemas/tabletypes.def says so), once its
+		 * caller has asked cfg_map_proxy_approved().
 		 */
 		return cfg_map_open(name, mode, flags, out, diags);
 	if (ops == NULL) {
@@ -134,6 +137,29 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 		return -1;
 	}
 	*out = m;
+	return 0;
+}
+
+int cfg_map_proxy_approved(const char *spec, enum cfg_map_mode mode, const char *read_maps,
+                           const char *write_maps, int server_words, struct cfg_diags *diags)
+{
+	int write = mode != CFG_MAP_READ;
+	const char *inner = spec + 6;
+
+	if (strncmp(spec, "proxy:", 6) != 0
+	    || cfg_mapq_listed(write ? write_maps : read_maps, spec))
+		return 1;
+	if (server_words) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-proxy", NULL, 0, 0,
+		              "request for unapproved table: \"%s\"", inner);
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-proxy", NULL, 0, 0,
+		              "to approve this table for %s access, list %s in main.cf:%s",
+		              write ? "read-write" : "read-only", spec,
+		              write ? "proxy_write_maps" : "proxy_read_maps");
+	}
+	cfg_diags_add(diags, CFG_SEV_FATAL, "map-proxy", NULL, 0, 0,
+	              "%s service is not configured for table \"%s\"",
+	              write ? "proxywrite" : "proxymap", inner);
 	return 0;
 }
 

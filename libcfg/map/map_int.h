@@ -135,6 +135,7 @@ extern const struct cfgp_map_ops cfgp_map_fail_ops;
 extern const struct cfgp_map_ops cfgp_map_gdbm_ops;
 extern const struct cfgp_map_ops cfgp_map_hash_ops;
 extern const struct cfgp_map_ops cfgp_map_inline_ops;
+extern const struct cfgp_map_ops cfgp_map_ldap_ops;
 extern const struct cfgp_map_ops cfgp_map_lmdb_ops;
 extern const struct cfgp_map_ops cfgp_map_memcache_ops;
 extern const struct cfgp_map_ops cfgp_map_mysql_ops;

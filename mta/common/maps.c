@@ -12,6 +12,34 @@
 
 static struct cfg_htab *cache;
 static struct cfg_htab *lists;
+static char *proxy_read, *proxy_write; /* set: proxy: tables must be approved */
+
+void mta_maps_proxy(const char *read_maps, const char *write_maps)
+{
+	free(proxy_read);
+	free(proxy_write);
+	proxy_read = cfg_xstrdup(read_maps ? read_maps : "");
+	proxy_write = cfg_xstrdup(write_maps ? write_maps : "");
+}
+
+/*
+ * proxy_check - a proxy: table that proxy_read_maps does not list is fatal,
+ * as Postfix's proxymap client makes it (after proxymap's two warnings)
+ */
+static void proxy_check(const char *spec)
+{
+	struct cfg_diags ds;
+
+	if (proxy_read == NULL || strncmp(spec, "proxy:", 6) != 0)
+		return;
+	cfg_diags_init(&ds);
+	if (!cfg_map_proxy_approved(spec, CFG_MAP_READ, proxy_read, proxy_write, 1, &ds)) {
+		for (size_t i = 0; i + 1 < ds.n; i++)
+			mta_warn("%s", ds.v[i].msg);
+		mta_fatal("%s", ds.v[ds.n - 1].msg);
+	}
+	cfg_diags_fini(&ds);
+}
 
 /* free_map - htab value destructor */
 static void free_map(void *v)
@@ -25,6 +53,7 @@ struct cfg_map *mta_map(const char *spec, struct cfg_buf *why)
 	struct cfg_map *m = NULL;
 	const char *s = spec;
 
+	proxy_check(spec);
 	if (strncmp(s, "proxy:", 6) == 0)
 		s += 6;
 	if (cache == NULL)
@@ -113,6 +142,7 @@ struct cfg_maplist *mta_maplist(const struct cfg_strvec *elems)
 	for (size_t i = 0; i < elems->n; i++) {
 		const char *e = elems->v[i];
 
+		proxy_check(e);
 		/* no proxymap here: every daemon opens its tables itself */
 		if (strncmp(e, "proxy:", 6) == 0)
 			e += 6;

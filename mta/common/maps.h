@@ -2,8 +2,10 @@
  * maps.h - lookup tables for daemons: open once, look up with Postfix's words
  *
  * A per-process cache of tables opened through libcfg's map API by their
- * "type:name" spec.  "proxy:" is accepted and dropped (postkit has no
- * proxymap: every daemon opens its tables itself).  Keys are folded for
+ * "type:name" spec.  "proxy:" is dropped (postkit has no proxymap: every
+ * daemon opens its tables itself) once the table is approved: after
+ * mta_maps_proxy(), a proxy: table that proxy_read_maps does not list is
+ * fatal with Postfix's words, as its proxymap client makes it.  Keys are folded for
  * fixed-string tables as Postfix does for lookups.
  */
 #ifndef MTA_MAPS_H
@@ -34,6 +36,8 @@ struct cfg_maplist *mta_maplist(const struct cfg_strvec *elems);
 struct cfg_maplist *mta_maplist1(const char *spec);
 /* mta_mapq_done - log the diagnostics of a search order query; returns rc */
 int mta_mapq_done(int rc, struct cfg_diags *ds);
+/* mta_maps_proxy - the expanded proxy_read_maps and proxy_write_maps to enforce */
+void mta_maps_proxy(const char *read_maps, const char *write_maps);
 /* mta_maps_close - close every cached table (after a configuration change) */
 void mta_maps_close(void);
 

@@ -16,6 +16,7 @@
 #include "cfg/doc/mastercf.h"
 #include "cfg/base/xalloc.h"
 #include "ipc.h"
+#include "maps.h"
 #include "log.h"
 #include "server.h"
 
@@ -241,6 +242,8 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 	if (srv.standalone)
 		mta_log_stderr(0); /* sendmail -bs: the log only, not the client's stderr */
 	mta_conf_log(&srv.conf);
+	mta_maps_proxy(mta_conf_text(&srv.conf, CFG_P_proxy_read_maps),
+	               mta_conf_text(&srv.conf, CFG_P_proxy_write_maps));
 	srv.queue_dir = mta_conf_str(&srv.conf, CFG_P_queue_directory);
 	srv.max_use = mta_conf_long(&srv.conf, CFG_P_max_use);
 	srv.max_idle = mta_conf_time(&srv.conf, CFG_P_max_idle);

@@ -8,6 +8,7 @@ backend and says why).  Servers run as an unprivileged user when the test
 runs as root.  stop() stops it; stop_all() runs at exit.
 """
 import atexit
+import base64
 import glob
 import os
 import pwd
@@ -204,6 +205,103 @@ def start_mysql(d):
     if r.returncode != 0:
         s.stop()
         return _fail("loading MariaDB failed: " + r.stderr.strip()[-300:])
+    return s
+
+
+LDAP_BASE = "dc=example,dc=test"
+LDAP_SCHEMA = """attributetype ( 1.3.6.1.4.1.99999.1.1 NAME 'mailacceptinggeneralid'
+  EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
+attributetype ( 1.3.6.1.4.1.99999.1.2 NAME 'maildrop'
+  EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
+attributetype ( 1.3.6.1.4.1.99999.1.3 NAME 'memberdn'
+  SUP distinguishedName )
+objectclass ( 1.3.6.1.4.1.99999.2.1 NAME 'postfixUser' SUP top AUXILIARY
+  MAY ( mailacceptinggeneralid $ maildrop $ memberdn ) )
+"""
+
+
+def ldif():
+    """The data set as LDIF: one entry per key, its values as maildrop values."""
+    merged = {}
+    for k, v in DATA:
+        merged.setdefault(k, []).append(v)
+    out = ["dn: %s\nobjectClass: dcObject\nobjectClass: organization\no: test\ndc: example\n"
+           % LDAP_BASE,
+           "dn: ou=virtual,%s\nobjectClass: organizationalUnit\nou: virtual\n" % LDAP_BASE]
+    for i, (k, vals) in enumerate(merged.items()):
+        e = "dn: cn=e%d,ou=virtual,%s\nobjectClass: device\nobjectClass: postfixUser\n" \
+            "cn: e%d\nmailacceptinggeneralid: %s\n" % (i, LDAP_BASE, i, k)
+        out.append(e + "".join("maildrop:: %s\n" % base64.b64encode(v.encode()).decode()
+                               for v in vals))
+    return "\n".join(out)
+
+
+def start_ldap(d, extra_ldif="", certs=None):
+    """slapd (Debian's) with an mdb database under DIR, on 127.0.0.1 and a free port.
+
+    With certs (tls_setup.Certs), slapd also offers STARTTLS and listens for
+    ldaps:// on a second port (info["ldaps"]) with the rsa certificate.
+    """
+    slapd = shutil.which("slapd") or "/usr/sbin/slapd"
+    ldapadd = shutil.which("ldapadd")
+    if not os.path.exists(slapd) or not ldapadd:
+        return _fail("slapd or ldapadd not installed (Debian packages slapd, ldap-utils)")
+    modpath = "/usr/lib/ldap"
+    data = os.path.join(d, "db")
+    os.makedirs(data)
+    with open(os.path.join(d, "local.schema"), "w") as f:
+        f.write(LDAP_SCHEMA)
+    conf = os.path.join(d, "slapd.conf")
+    tls = ""
+    if certs:
+        for name in ("ca.pem", "rsa.pem", "rsa.key"):
+            shutil.copy(certs.path(name), os.path.join(d, name))
+        tls = ("TLSCACertificateFile %s/ca.pem\nTLSCertificateFile %s/rsa.pem\n"
+               "TLSCertificateKeyFile %s/rsa.key\n" % (d, d, d))
+    with open(conf, "w") as f:
+        f.write(tls + "include /etc/ldap/schema/core.schema\n"
+                "include %s/local.schema\n"
+                "pidfile %s/slapd.pid\n"
+                "modulepath %s\nmoduleload back_mdb\n"
+                "database mdb\nmaxsize 10485760\nsuffix \"%s\"\n"
+                "rootdn \"cn=admin,%s\"\nrootpw secret\ndirectory %s\n"
+                "index mailacceptinggeneralid eq\n" % (d, d, modpath, LDAP_BASE, LDAP_BASE, data))
+    _chown(d)
+    os.chmod(d, 0o755)
+    port = free_port()
+    url = "ldap://127.0.0.1:%d/" % port
+    log = open(os.path.join(d, "slapd.log"), "w")
+    urls = url
+    if certs:
+        s_port = free_port()
+        urls += " ldaps://127.0.0.1:%d/" % s_port
+    proc = subprocess.Popen(_as_user([slapd, "-d", "0", "-h", urls, "-f", conf]),
+                            stdout=log, stderr=log)
+    s = Server("ldap", proc=proc)
+    s.port = port
+    s.info["url"] = url
+    if certs:
+        s.info["ldaps"] = "ldaps://127.0.0.1:%d/" % s_port
+
+    def up():
+        if proc.poll() is not None:
+            return True
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    if not _wait(up, 30) or proc.poll() is not None:
+        s.stop()
+        with open(os.path.join(d, "slapd.log")) as f:
+            return _fail("slapd did not start: " + f.read().strip()[-300:])
+    r = subprocess.run([ldapadd, "-x", "-H", url, "-D", "cn=admin," + LDAP_BASE, "-w", "secret"],
+                       input=ldif() + ("\n" + extra_ldif if extra_ldif else ""),
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        s.stop()
+        return _fail("ldapadd failed: " + r.stderr.strip()[-300:])
     return s
 
 

@@ -32,6 +32,11 @@ static int open_spec(const struct tool_tablecmd *c, const char *spec, enum cfg_m
 
 	if (colon == NULL)
 		return cfg_map_open_type(c->default_type, spec, mode, c->flags, m, diags);
+	if (!cfg_map_proxy_approved(spec, mode, c->proxy_read_maps, c->proxy_write_maps, 0,
+	                            diags)) {
+		*m = NULL;
+		return -1;
+	}
 	return cfg_map_open(spec, mode, c->flags, m, diags);
 }
 

@@ -26,6 +26,8 @@
 struct tool_tablecmd {
 	const char *default_type; /* type of a name without "type:" (default_database_type) */
 	unsigned flags;           /* CFG_MAP_* for every table */
+	/* the expanded proxy_read_maps and proxy_write_maps: which proxy: tables open */
+	const char *proxy_read_maps, *proxy_write_maps;
 	void (*found)(void *ctx, const char *key, const char *value);
 	void (*report)(void *ctx, struct cfg_diags *diags);
 	void *ctx;

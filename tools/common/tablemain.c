@@ -73,6 +73,7 @@ struct run {
 	const char *query, *delkey;
 	const char *default_type;
 	const char *myhostname; /* postalias: YP_MASTER_NAME */
+	char *proxy_read_maps, *proxy_write_maps;
 };
 
 /* json_string - append s as a JSON string; invalid UTF-8 bytes become U+FFFD */
@@ -364,6 +365,8 @@ static int lookups(struct run *r, char **ops, size_t nops)
 	memset(&mc, 0, sizeof(mc));
 	mc.default_type = r->default_type;
 	mc.flags = r->flags;
+	mc.proxy_read_maps = r->proxy_read_maps;
+	mc.proxy_write_maps = r->proxy_write_maps;
 	mc.report = tool_report;
 	mc.found = found_pair;
 	mc.ctx = r;
@@ -447,6 +450,8 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 	tool_mainconf_import_env(&conf);
 	db_type = tool_mainconf_get(&conf, "default_database_type");
 	r.default_type = db_type;
+	r.proxy_read_maps = tool_mainconf_get(&conf, "proxy_read_maps");
+	r.proxy_write_maps = tool_mainconf_get(&conf, "proxy_write_maps");
 	if (prog->aliases)
 		r.myhostname = myhostname = tool_mainconf_get(&conf, "myhostname");
 	tool_msg_utf8(tool_mainconf_bool(&conf, "smtputf8_enable"));
@@ -472,6 +477,8 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 	}
 	free(db_type);
 	free(myhostname);
+	free(r.proxy_read_maps);
+	free(r.proxy_write_maps);
 	tool_mainconf_free(&conf);
 	return status;
 }

@@ -58,7 +58,7 @@ enum cfg_map_mode {
 #define CFG_MAP_TRY1NULL 0x0020u    /* ... with a trailing NUL (-N); both or neither: either */
 #define CFG_MAP_UTF8 0x0040u        /* smtputf8_enable: UTF-8 checks and Unicode case folding */
 #define CFG_MAP_LOCK 0x0080u        /* serialise writers with an exclusive lock on the table */
-#define CFG_MAP_CHECK 0x0100u       /* opened by postfix check: also warn about ignored settings */
+#define CFG_MAP_CHECK 0x0100u /* postfix check: also report what only misleads (client files) */
 /* with none of the DUP flags, updating an existing key is an error */
 
 /* cfg_map_has_backend - 1 when postkit has code for type (the implemented rows of cfg/tabletype.h) */
@@ -79,6 +79,22 @@ int cfg_map_open(const char *spec, enum cfg_map_mode mode, unsigned flags, struc
 /* cfg_map_open_type - the same with type and name apart (name may contain ':') */
 int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode, unsigned flags,
                       struct cfg_map **out, struct cfg_diags *diags);
+/*
+ * cfg_map_proxy_approved - may spec be opened in mode?  postkit has no
+ * proxymap daemon: every process opens "proxy:TYPE:NAME" itself, but only
+ * what Postfix's proxymap would serve: a spec listed word for word in the
+ * expanded read_maps (proxy_read_maps) for CFG_MAP_READ, in write_maps
+ * (proxy_write_maps) otherwise.  Returns 1 for a spec without "proxy:" or
+ * an approved one; 0 with Postfix's words appended: the proxymap server's
+ * two warnings (only with server_words: a daemon logs what proxymap would
+ * have logged; postmap's stderr has only the fatal), then the client's fatal:
+ *   request for unapproved table: "TYPE:NAME"
+ *   to approve this table for read-only access, list proxy:TYPE:NAME in main.cf:proxy_read_maps
+ *   proxymap service is not configured for table "TYPE:NAME"
+ * (read-write, proxy_write_maps and proxywrite for writes).
+ */
+int cfg_map_proxy_approved(const char *spec, enum cfg_map_mode mode, const char *read_maps,
+                           const char *write_maps, int server_words, struct cfg_diags *diags);
 /*
  * cfg_map_open_source - open a table whose text source is given in memory
  * (texthash, cidr, regexp: "postmap -q key regexp:-" style tests and inline
