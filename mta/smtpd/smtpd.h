@@ -119,7 +119,7 @@ struct smtpd {
 	const char *protocol; /* "SMTP" / "ESMTP" */
 	int in_mynetworks;
 	int xclient_ok;
-	int anvil_open;      /* anvil counts this connection (smtpd_anvil.c) */
+	int anvil_open; /* anvil counts this connection (smtpd_anvil.c) */
 	int xforward_ok;
 	/* the real peer (not XCLIENT's) is one of our interfaces: rewrite context local */
 	int local_rewrite;
