@@ -30,7 +30,10 @@ struct dlv_req {
 	char *nexthop;
 	char *sender;
 	int verify; /* sendmail -bv: say what would happen, do nothing */
-	/* DSN action of a success, for NOTIFY=SUCCESS notices: "delivered" (default) or "relayed" */
+	/*
+	 * DSN action of a success, for NOTIFY=SUCCESS notices: "delivered"
+	 * (default), "relayed", or "none" when the next hop took the request over
+	 */
 	const char *success_action;
 	double arrival, active_time, dispatch_time, start_time;
 	int fd; /* the queue file, read-write */

@@ -259,8 +259,11 @@ void qmgr_result(struct qmgr *q, struct qm_msg *m, size_t idx, const char *statu
 			char *action = cfg_xstrndup(via, n), *line;
 
 			line = cfg_xasprintf("%s\t%s", via[n] ? via + n + 1 : "none", text);
-			qf_append_log(m->fd, idx, action, dsn, now, line);
-			m->success++;
+			/* "none": the next hop took the NOTIFY request over (it speaks DSN) */
+			if (strcmp(action, "none") != 0) {
+				qf_append_log(m->fd, idx, action, dsn, now, line);
+				m->success++;
+			}
 			free(line);
 			free(action);
 		}

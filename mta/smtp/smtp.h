@@ -39,6 +39,7 @@
 #define SMTP_F_ESMTP 0x08u
 #define SMTP_F_STARTTLS 0x10u
 #define SMTP_F_AUTH 0x20u
+#define SMTP_F_DSN 0x40u
 
 /* smtp_tls_security_level */
 #define SMTP_TLS_NONE 0

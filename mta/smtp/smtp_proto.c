@@ -51,6 +51,57 @@ static int lost(struct txn *t, const char *while_, size_t *ks, size_t n)
 	return -1;
 }
 
+/* xtext_add - RFC 3461 xtext of v: '+', '=' and bytes outside '!'..'~' as +XX */
+static void xtext_add(struct mta_stream *st, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '+' || *p == '=' || *p <= ' ' || *p > '~')
+			mta_stream_printf(st, "+%02X", *p);
+		else
+			mta_stream_printf(st, "%c", *p);
+	}
+}
+
+/*
+ * send_rcpt - "RCPT TO:<addr>", with the DSN requests passed on to a server
+ * that announces DSN (RFC 3461), as Postfix: ORCPT=rfc822;<the original
+ * recipient>, then NOTIFY when the sender gave one
+ */
+static void send_rcpt(struct txn *t, struct smtp_session *sess, size_t k)
+{
+	const struct qf_rcpt *q = t->s->req->rcpt[k].qr;
+	struct cfg_buf ext;
+
+	cfg_buf_init(&ext);
+	addr_externalize(q->addr, &ext);
+	mta_stream_printf(&sess->st, "RCPT TO:<%s>", ext.data);
+	if (sess->features & SMTP_F_DSN) {
+		static const struct {
+			unsigned bit;
+			const char *word;
+		} words[] = {{QF_N_NEVER, "NEVER"},
+		             {QF_N_SUCCESS, "SUCCESS"},
+		             {QF_N_FAILURE, "FAILURE"},
+		             {QF_N_DELAY, "DELAY"}};
+		const char *sep = " NOTIFY=";
+
+		if (q->orig && *q->orig) {
+			cfg_buf_reset(&ext);
+			cfg_buf_adds(&ext, "rfc822;");
+			addr_externalize(q->orig, &ext);
+			mta_stream_puts(&sess->st, " ORCPT=");
+			xtext_add(&sess->st, ext.data);
+		}
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (q->notify & words[i].bit) {
+				mta_stream_printf(&sess->st, "%s%s", sep, words[i].word);
+				sep = ",";
+			}
+	}
+	mta_stream_puts(&sess->st, "\r\n");
+	cfg_buf_fini(&ext);
+}
+
 /* queue_envelope - MAIL FROM, RCPT TO for the open recipients, DATA */
 static void queue_envelope(struct txn *t, struct smtp_session *sess, int downgrade)
 {
@@ -64,12 +115,23 @@ static void queue_envelope(struct txn *t, struct smtp_session *sess, int downgra
 		mta_stream_printf(&sess->st, " SIZE=%ld", s->size);
 	if (s->eightbit && (sess->features & SMTP_F_8BITMIME))
 		mta_stream_puts(&sess->st, " BODY=8BITMIME");
-	mta_stream_puts(&sess->st, "\r\n");
-	for (size_t i = 0; i < t->nopen; i++) {
-		cfg_buf_reset(&ext);
-		addr_externalize(s->req->rcpt[t->open[i]].qr->addr, &ext);
-		mta_stream_printf(&sess->st, "RCPT TO:<%s>\r\n", ext.data);
+	if (sess->features & SMTP_F_DSN) {
+		const char *envid = qf_env_attr(&s->req->env, "envid");
+		const char *ret = qf_env_attr(&s->req->env, "ret");
+
+		if (envid && *envid) {
+			mta_stream_puts(&sess->st, " ENVID=");
+			xtext_add(&sess->st, envid);
+		}
+		if (ret && *ret)
+			mta_stream_printf(&sess->st, " RET=%s",
+			                  strcmp(ret, "full") == 0 ? "FULL" : "HDRS");
 	}
+	mta_stream_puts(&sess->st, "\r\n");
+	/* a server that speaks DSN reports success itself: our notice would say "relayed" */
+	s->req->success_action = (sess->features & SMTP_F_DSN) ? "none" : "relayed";
+	for (size_t i = 0; i < t->nopen; i++)
+		send_rcpt(t, sess, t->open[i]);
 	cfg_buf_fini(&ext);
 }
 
@@ -93,12 +155,7 @@ static int envelope_replies(struct txn *t, int pipelined)
 	}
 	for (size_t i = 0; i < t->nopen; i++) {
 		if (!pipelined) {
-			struct cfg_buf ext;
-
-			cfg_buf_init(&ext);
-			addr_externalize(t->s->req->rcpt[t->open[i]].qr->addr, &ext);
-			mta_stream_printf(&sess->st, "RCPT TO:<%s>\r\n", ext.data);
-			cfg_buf_fini(&ext);
+			send_rcpt(t, sess, t->open[i]);
 			mta_stream_flush(&sess->st);
 		}
 		if ((code = smtp_reply(sess, cfg->rcpt_timeout)) < 0)

@@ -155,6 +155,9 @@ void smtpd_transaction_reset(struct smtpd *s)
 	s->nrcpt = 0;
 	s->instance[0] = '\0';
 	s->size_param = 0;
+	s->dsn_ret = NULL;
+	free(s->dsn_envid);
+	s->dsn_envid = NULL;
 	s->body_8bit = s->smtputf8 = 0;
 	s->discard = s->hold = 0;
 	cfg_strvec_clear(&s->prepend);

@@ -115,6 +115,22 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 	return 0;
 }
 
+/* xtext_valid - RFC 3461 xtext: printable ASCII but '+' and '=', and "+XX" (upper-case hex) */
+static int xtext_valid(const char *p)
+{
+	for (; *p; p++) {
+		if (*p == '+') {
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2])
+			    || islower((unsigned char)p[1]) || islower((unsigned char)p[2]))
+				return 0;
+			p += 2;
+		} else if (*p < '!' || *p > '~' || *p == '=') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* smtpd_xtext_decode - RFC 3461 xtext in place */
 void smtpd_xtext_decode(char *p)
 {
@@ -210,6 +226,10 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 		addr_path_fini(&p);
 		return -1;
 	}
+	/* what an earlier, refused MAIL left behind does not count */
+	s->dsn_ret = NULL;
+	free(s->dsn_envid);
+	s->dsn_envid = NULL;
 	for (size_t i = 0; i < p.params.n; i++) {
 		const char *prm = p.params.v[i];
 
@@ -253,8 +273,24 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 				s->sasl_sender = cfg_xstrdup(prm + 5);
 				smtpd_xtext_decode(s->sasl_sender);
 			}
-		} else if (strncasecmp(prm, "RET=", 4) == 0 || strncasecmp(prm, "ENVID=", 6) == 0) {
-			/* DSN return/envelope id are accepted as given */
+		} else if (strncasecmp(prm, "RET=", 4) == 0) {
+			/* DSN: what a notice returns of the message, passed on to the queue file */
+			if (s->dsn_ret
+			    || (strcasecmp(prm + 4, "FULL") != 0
+			        && strcasecmp(prm + 4, "HDRS") != 0)) {
+				smtpd_reply(s, "501 5.5.4 Bad RET parameter syntax");
+				addr_path_fini(&p);
+				return -1;
+			}
+			s->dsn_ret = strcasecmp(prm + 4, "FULL") == 0 ? "full" : "hdrs";
+		} else if (strncasecmp(prm, "ENVID=", 6) == 0) {
+			if (s->dsn_envid || !xtext_valid(prm + 6)) {
+				smtpd_reply(s, "501 5.5.4 Bad ENVID parameter syntax");
+				addr_path_fini(&p);
+				return -1;
+			}
+			s->dsn_envid = cfg_xstrdup(prm + 6);
+			smtpd_xtext_decode(s->dsn_envid);
 		} else {
 			smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
 			addr_path_fini(&p);

@@ -138,6 +138,10 @@ static void send_envelope(struct smtpd *s)
 		cfg_buf_fini(&comment);
 		cfg_buf_fini(&proto);
 	}
+	if (s->dsn_ret)
+		ipc_add(&a, "ret", "%s", s->dsn_ret);
+	if (s->dsn_envid)
+		ipc_add(&a, "envid", "%s", s->dsn_envid);
 	ipc_add(&a, "rewrite_context", "%s", smtpd_xforward_context(s));
 	smtpd_xforward_attrs(s, &a);
 	if (s->discard)

@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -232,9 +233,100 @@ def refused():
         inst.cleanup()
 
 
+class RecordingSink:
+    """An SMTP server on 127.0.0.1 that announces DSN (or not) and records every command."""
+
+    def __init__(self, dsn):
+        self.dsn, self.lines = dsn, []
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(5)
+        self.srv.settimeout(30)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        try:
+            c, _ = self.srv.accept()
+        except OSError:
+            return
+        c.settimeout(30)
+        f = c.makefile("rb")
+        c.sendall(b"220 sink ESMTP\r\n")
+        in_data = False
+        for raw in f:
+            line = raw.decode("latin-1").rstrip("\r\n")
+            if in_data:
+                if line == ".":
+                    in_data = False
+                    c.sendall(b"250 2.0.0 Ok: queued as SINK\r\n")
+                continue
+            self.lines.append(line)
+            word = line.split(" ")[0].upper()
+            if word == "EHLO":
+                c.sendall(b"250-sink\r\n" + (b"250-DSN\r\n" if self.dsn else b"") + b"250 PIPELINING\r\n")
+            elif word == "DATA":
+                in_data = True
+                c.sendall(b"354 go ahead\r\n")
+            elif word == "QUIT":
+                c.sendall(b"221 bye\r\n")
+                break
+            else:
+                c.sendall(b"250 2.0.0 Ok\r\n")
+        c.close()
+
+    def close(self):
+        self.srv.close()
+
+
+def passed_on(dsn):
+    """RET, ENVID, ORCPT and NOTIFY reach a next hop that speaks DSN, which then owns the
+    success notice; without DSN at the next hop we send a "relayed" notice (Postfix 3.7.11)"""
+    sink = RecordingSink(dsn)
+    inst = pkit.Instance(main_extra="relayhost = [127.0.0.1]:%d\nsmtp_dns_support_level = disabled\n"
+                         "mynetworks = 127.0.0.0/8\n" % sink.port)
+    try:
+        inst.start()
+        s = pkit.Session(inst.port)
+        s.cmd("EHLO client.example")
+        if dsn:
+            # the checks Postfix 3.7.11 makes of RET and ENVID
+            R.check("RET=BOGUS", s.cmd("MAIL FROM:<a@b.example> RET=BOGUS"), "501 5.5.4 Bad RET parameter syntax")
+            R.check("RET twice", s.cmd("MAIL FROM:<a@b.example> RET=HDRS RET=FULL"),
+                    "501 5.5.4 Bad RET parameter syntax")
+            R.check("ENVID not xtext", s.cmd("MAIL FROM:<a@b.example> ENVID=a+ZZ"),
+                    "501 5.5.4 Bad ENVID parameter syntax")
+        s.cmd("MAIL FROM:<nobody@example.com> RET=HDRS ENVID=abc+2Bdef")
+        s.cmd("RCPT TO:<r1@remote.example> NOTIFY=SUCCESS,DELAY")
+        s.cmd("RCPT TO:<r2@remote.example>")
+        s.cmd("RCPT TO:<r3@remote.example> NOTIFY=NEVER")
+        s.data("Subject: dsn\n\nbody\n")
+        s.cmd("QUIT")
+        s.close()
+        inst.wait_log(r"to=<r3@remote\.example>, .*status=sent")
+        time.sleep(1)
+        if dsn:
+            want = ["MAIL FROM:<nobody@example.com> ENVID=abc+2Bdef RET=HDRS",
+                    "RCPT TO:<r1@remote.example> ORCPT=rfc822;r1@remote.example NOTIFY=SUCCESS,DELAY",
+                    "RCPT TO:<r2@remote.example> ORCPT=rfc822;r2@remote.example",
+                    "RCPT TO:<r3@remote.example> ORCPT=rfc822;r3@remote.example NOTIFY=NEVER"]
+        else:
+            want = ["MAIL FROM:<nobody@example.com>", "RCPT TO:<r1@remote.example>",
+                    "RCPT TO:<r2@remote.example>", "RCPT TO:<r3@remote.example>"]
+        R.check("DSN %s: the envelope the next hop sees" % ("announced" if dsn else "not announced"),
+                [l for l in sink.lines if l.startswith(("MAIL", "RCPT"))], want)
+        R.check("DSN %s: our success notice" % ("announced" if dsn else "not announced"),
+                bool(re.search(r"sender delivery status notification", inst.log())), not dsn)
+    finally:
+        inst.cleanup()
+        sink.close()
+
+
 def main():
     pkit.require_binaries()
     refused()
+    passed_on(True)
+    passed_on(False)
     sink_port, dead_port = pkit.free_port(), pkit.free_port()
     sink = start_sink(sink_port)
     if sink is None:
