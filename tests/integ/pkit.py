@@ -197,8 +197,9 @@ class Instance:
             return 0
 
     # -- waiting
-    def wait_log(self, pattern, timeout=10, count=1):
-        """Wait until pattern (a regexp) matched count lines of the maillog."""
+    def wait_log(self, pattern, timeout=20, count=1):
+        """Wait until pattern (a regexp) matched count lines of the maillog (generous: CI runs
+        two tests at a time on two cores, and a DNS answer or a TLS handshake can be slow)."""
         deadline = time.time() + timeout
         rx = re.compile(pattern)
         while time.time() < deadline:
