@@ -297,6 +297,8 @@ def test_tls_auth():
             "warning: New TLS session rate limit exceeded: 2 from localhost[127.0.0.1] "
             "for service %s" % svc,
             "warning: Refusing STARTTLS request from localhost[127.0.0.1] for service %s" % svc])
+        # smtpd logs "disconnect" after our close; give the last session time to reach the log
+        inst.wait_log("disconnect from", count=4)
         R.check("tls/auth: disconnect lines", log_lines(inst, "disconnect from"), [
             "disconnect from localhost[127.0.0.1] ehlo=1 auth=0/2 quit=1 commands=2/4",
             "disconnect from localhost[127.0.0.1] ehlo=2 starttls=1 quit=1 commands=4",
