@@ -197,6 +197,7 @@ static int finish(struct smtpd *s)
 		}
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
 		s->qid[0] = '\0';
+		s->errors = s->junk = 0; /* as Postfix: delivered mail wipes the slate */
 		return 0;
 	}
 	if (s->cln == NULL) {
@@ -205,6 +206,7 @@ static int finish(struct smtpd *s)
 	}
 	if (cleanup_finish(s->cln) == 0) {
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+		s->errors = s->junk = 0; /* as Postfix: delivered mail wipes the slate */
 		rc = 0;
 	} else {
 		const char *reply = cleanup_reply(s->cln);

@@ -285,6 +285,17 @@ def main():
         R.check("hard error limit", seen[20:21], ["421 4.7.0 mail.example.com Error: too many errors"])
         s.close()
 
+        # delivered mail resets the error count (Postfix 3.7 does): 19 errors, a message, 19 more
+        s = inst.session()
+        before = [s.cmd("BOGUS%d" % i) for i in range(19)]
+        s.cmd("MAIL FROM:<a@example.net>")
+        s.cmd("RCPT TO:<nobody@example.com>")
+        R.true("error count: message accepted", s.data("Subject: e\n\nx\n").startswith("250 2.0.0 Ok"))
+        after = [s.cmd("BOGUS%d" % i) for i in range(19)]
+        R.check("error count reset by delivered mail", sorted(set(before + after)),
+                ["500 5.5.2 Error: command not recognized"])
+        s.close()
+
         # forbidden commands (an HTTP request, a header line)
         s = inst.session()
         R.check("GET is refused", s.cmd("GET / HTTP/1.0"),
