@@ -29,7 +29,8 @@ static int helo_cmd(struct smtpd *s, const char *arg)
 	smtpd_helo_reset(s);
 	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
 	smtpd_milter_helo(s, "HELO");
-	s->protocol = "SMTP";
+	if (strcmp(s->protocol, "ESMTP") != 0) /* Postfix: once EHLO, always ESMTP */
+		s->protocol = "SMTP";
 	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {
 		smtpd_log_reject(s, "reject", "HELO", reply, NULL);
 		smtpd_reply(s, "%s", reply);

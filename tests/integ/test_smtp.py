@@ -199,6 +199,15 @@ def address_syntax():
         s.close()
         R.true("an SMTPUTF8 transaction is received \"with UTF8SMTP\" (RFC 6531), as Postfix",
                inst.wait_mailbox("nobody", "\tby mail.example.com (Postfix) with UTF8SMTP id "))
+        s = inst.session()
+        for c in ("EHLO client.example", "HELO again.example", "MAIL FROM:<s@example.net>",
+                  "RCPT TO:<nobody@example.com>"):
+            s.cmd(c)
+        s.data("Subject: helo after ehlo\n\nbody\n")
+        s.close()
+        R.true("HELO after EHLO: still \"with ESMTP\", as Postfix",
+               inst.wait_mailbox("nobody", "from again.example (localhost [127.0.0.1])\n\tby mail.example.com "
+                                 "(Postfix) with ESMTP id "))
         R.true("bad UTF-8 commands are not counted",
                inst.wait_log(r"disconnect from localhost\[127\.0\.0\.1\] ehlo=1 mail=1/2 rset=1 quit=1 "
                              r"commands=4/5$"))
