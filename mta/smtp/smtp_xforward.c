@@ -67,9 +67,12 @@ static const char *value(const struct dlv_req *r, size_t k)
 	const char *v;
 	int fwd = 0;
 
-	/* a message smtpd took with XFORWARD names only the forwarded client */
+	/*
+	 * a message smtpd took with XFORWARD names only the forwarded client
+	 * (log_ident alone says nothing: smtpd records it for every message)
+	 */
 	for (size_t i = 0; i < NXATTRS; i++)
-		if (xattrs[i].fwd && qf_env_attr(e, xattrs[i].fwd))
+		if (xattrs[i].real && xattrs[i].fwd && qf_env_attr(e, xattrs[i].fwd))
 			fwd = 1;
 	if (strcmp(xattrs[k].name, "SOURCE") == 0) {
 		v = qf_env_attr(e, "rewrite_context");

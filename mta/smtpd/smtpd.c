@@ -511,6 +511,21 @@ static void session(struct smtpd *s)
 	cfg_buf_fini(&line);
 }
 
+/* server_end - our address and port of the client's TCP connection, for the policy and
+ * auth servers, the milters and the queue file */
+static void server_end(struct smtpd *s, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0
+	    && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+	    && getnameinfo((struct sockaddr *)&ss, len, s->srv_addr, sizeof(s->srv_addr),
+	                   s->srv_port, sizeof(s->srv_port), NI_NUMERICHOST | NI_NUMERICSERV)
+	           != 0)
+		s->srv_addr[0] = s->srv_port[0] = '\0';
+}
+
 /* serve_as - one client connection; who: the client given (postfix simulate), else the peer */
 static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd_client *who)
 {
@@ -532,6 +547,7 @@ static void serve_as(struct mta_server *srv, int in, int out, const struct smtpd
 		s.counts[i].name = count_names[i];
 	if (who == NULL) {
 		lookup_client(&s, in);
+		server_end(&s, in);
 	} else {
 		snprintf(s.addr, sizeof(s.addr), "%s", who->addr);
 		snprintf(s.port, sizeof(s.port), "unknown");

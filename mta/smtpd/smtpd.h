@@ -114,6 +114,9 @@ struct smtpd {
 	char addr[64];
 	char peer_addr[64]; /* the connection's own peer, which XCLIENT does not change */
 	char port[16];
+	/* our end of the connection (empty when it is not a TCP socket) */
+	char srv_addr[64];
+	char srv_port[16];
 	char log_client[330]; /* name[addr] */
 	char *helo;           /* NULL until HELO/EHLO (or XCLIENT HELO=) */
 	const char *protocol; /* "SMTP" / "ESMTP" */

@@ -123,6 +123,11 @@ static void send_envelope(struct smtpd *s)
 	ipc_add(&a, "client_name", "%s", s->name);
 	ipc_add(&a, "client_addr", "%s", s->addr);
 	ipc_add(&a, "client_port", "%s", s->port);
+	ipc_add(&a, "rev_client_name", "%s", s->rev_name);
+	if (s->srv_addr[0]) {
+		ipc_add(&a, "server_addr", "%s", s->srv_addr);
+		ipc_add(&a, "server_port", "%s", s->srv_port);
+	}
 	ipc_add(&a, "helo", "%s", s->helo ? s->helo : "");
 	ipc_add(&a, "protocol", "%s", s->protocol);
 	{

@@ -25,7 +25,6 @@ struct smtpd_milter {
 	struct cfg_buf content; /* the message as received (LF line ends) */
 	const char *rcpt;       /* the recipient of the RCPT event, for {rcpt_*} */
 	struct rslv_result res; /* scratch for {mail_host} & co. */
-	char daemon_addr[64];
 	char value[512];
 	int in_content; /* the message phase: no envelope macros, as in Postfix's cleanup */
 	const char *daemon_name, *macro_v;
@@ -82,7 +81,7 @@ static const char *macro(void *arg, const char *name)
 	const char *vals[] = {s->cfg->myhostname,
 	                      mt->daemon_name,
 	                      mt->macro_v,
-	                      mt->daemon_addr,
+	                      s->srv_addr,
 	                      s->qid,
 	                      s->addr,
 	                      s->name,
@@ -141,8 +140,6 @@ static const char *outcome(struct smtpd *s, const char *stage, const char *r, co
 
 void smtpd_milter_connect(struct smtpd *s)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
 	const char *r;
 
 	if (filters == NULL || s->srv->standalone)
@@ -152,9 +149,6 @@ void smtpd_milter_connect(struct smtpd *s)
 	rslv_result_init(&s->milt->res);
 	s->milt->daemon_name = daemon_name;
 	s->milt->macro_v = macro_v;
-	if (getsockname(s->in.fd, (struct sockaddr *)&ss, &len) == 0)
-		getnameinfo((struct sockaddr *)&ss, len, s->milt->daemon_addr,
-		            sizeof(s->milt->daemon_addr), NULL, 0, NI_NUMERICHOST);
 	r = milter_connect(filters, macro, s, s->name, s->addr, s->port);
 	if ((r = outcome(s, "CONNECT", r, NULL)) != NULL)
 		s->milter_deny = cfg_xstrdup(r);

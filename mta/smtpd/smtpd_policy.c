@@ -324,20 +324,6 @@ static void add(struct cfg_buf *b, const char *name, const char *value)
 	cfg_buf_printf(b, "%s=%s\n", name, value ? value : "");
 }
 
-/* add_server - server_address and server_port of the client's connection */
-static void add_server(struct cfg_buf *b, int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char host[NI_MAXHOST] = "", port[NI_MAXSERV] = "";
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		(void)getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
-		                  sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-	add(b, "server_address", host);
-	add(b, "server_port", port);
-}
-
 /* instance - the transaction's instance attribute, made at its first request */
 static const char *instance(struct smtpd *s)
 {
@@ -370,7 +356,8 @@ static void build_request(struct ck *c, const struct pclient *p, struct cfg_buf 
 	add(b, "client_name", s->name);
 	add(b, "client_port", s->port);
 	add(b, "reverse_client_name", s->rev_name);
-	add_server(b, s->in.fd);
+	add(b, "server_address", s->srv_addr);
+	add(b, "server_port", s->srv_port);
 	add(b, "helo_name", s->helo);
 	add(b, "sender", s->sender);
 	add(b, "recipient", c->rcpt_int);

@@ -138,19 +138,6 @@ void smtpd_sasl_reset(struct smtpd *s)
 	s->sasl_method = s->sasl_username = s->sasl_sender = NULL;
 }
 
-/* local_end - our address and port of the connection, for the auth server */
-static void local_end(struct smtpd *s, char *addr, size_t alen, char *port, size_t plen)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	addr[0] = port[0] = '\0';
-	if (getsockname(s->in.fd, (struct sockaddr *)&ss, &len) == 0
-	    && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-		getnameinfo((struct sockaddr *)&ss, len, addr, alen, port, plen,
-		            NI_NUMERICHOST | NI_NUMERICSERV);
-}
-
 /* fail - the 535 and the warning fail2ban looks for */
 static void fail(struct smtpd *s, const char *mech, const char *reason, const char *user)
 {
@@ -217,7 +204,7 @@ int smtpd_auth_cmd(struct smtpd *s, const char *arg)
 	struct cfg_strvec w, m;
 	struct sasl_client_info ci;
 	struct sasl_step st;
-	char mech[64], laddr[64], lport[16];
+	char mech[64];
 	int rc = -1, known = 0;
 
 	if (s->cfg->helo_required && s->helo == NULL) {
@@ -259,10 +246,9 @@ int smtpd_auth_cmd(struct smtpd *s, const char *arg)
 		fail(s, mech, "Invalid base64 data in initial response", NULL);
 	} else {
 		memset(&ci, 0, sizeof(ci));
-		local_end(s, laddr, sizeof(laddr), lport, sizeof(lport));
 		ci.service = s->cfg->sasl_service;
-		ci.local_addr = laddr;
-		ci.local_port = lport;
+		ci.local_addr = s->srv_addr;
+		ci.local_port = s->srv_port;
 		ci.remote_addr = s->addr;
 		ci.remote_port = s->port;
 		ci.secured = s->tls != NULL;

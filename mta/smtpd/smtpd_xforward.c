@@ -206,16 +206,19 @@ const char *smtpd_xforward_context(const struct smtpd *s)
 	return strcasecmp(src, "LOCAL") == 0 ? "local" : "remote";
 }
 
-/* smtpd_xforward_attrs - the log_* attributes for cleanup, when anything was forwarded */
+/*
+ * smtpd_xforward_attrs - the log_* attributes for cleanup: log_ident always
+ * (the forwarded IDENT, else the message's own queue ID, as Postfix records
+ * it), the others when anything was forwarded
+ */
 void smtpd_xforward_attrs(const struct smtpd *s, struct cfg_strvec *a)
 {
 	const char *const *v = (const char *const *)s->xf.v;
 	char *o;
 
+	ipc_add(a, "log_ident", "%s", s->xf.given && v[XF_IDENT] ? v[XF_IDENT] : s->qid);
 	if (s->xf.given == 0)
 		return;
-	/* without IDENT, the message's own queue ID, as Postfix records it */
-	ipc_add(a, "log_ident", "%s", v[XF_IDENT] ? v[XF_IDENT] : s->qid);
 	if (s->xf.given == (1u << XF_IDENT) || s->xf.given == (1u << XF_SOURCE)
 	    || s->xf.given == ((1u << XF_IDENT) | (1u << XF_SOURCE)))
 		return; /* nothing about the client itself */

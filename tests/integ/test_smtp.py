@@ -5,7 +5,9 @@ Every expected reply was observed on Postfix 3.7.11 with the same settings
 (message_size_limit = 2000, smtpd_recipient_limit = 3 where noted).
 """
 import os
+import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -215,6 +217,39 @@ def address_syntax():
         inst.cleanup()
 
 
+# the envelope attributes of a message received over SMTP, as Postfix 3.7.11's postcat shows them
+QUEUE_ATTRS = ["log_ident", "rewrite_context", "log_client_name", "log_client_address",
+               "log_client_port", "log_message_origin", "log_helo_name", "log_protocol_name",
+               "client_name", "reverse_client_name", "client_address", "client_port",
+               "server_address", "server_port", "helo_name", "protocol_name",
+               "client_address_type", "dsn_orig_rcpt"]
+
+
+def queue_file():
+    """postcat of a held SMTP message: the attributes Postfix records, in its order."""
+    inst = pkit.Instance(main_extra="smtpd_client_restrictions = check_client_access static:HOLD\n")
+    try:
+        inst.start()
+        s = inst.session()
+        for c in ("EHLO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<nobody@example.com>"):
+            s.cmd(c)
+        qid = s.data("Subject: held\n\nbody\n").split()[-1]
+        s.cmd("QUIT")
+        s.close()
+        out = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postcat", "postcat"), "-c",
+                              inst.dir, "-e", "-q", qid], capture_output=True, text=True,
+                             env=inst.env(), timeout=30).stdout
+        attrs = dict(re.findall(r"(?m)^named_attribute: ([a-z_]+)=(.*)$", out))
+        R.check("queue file: attribute names and order",
+                re.findall(r"(?m)^named_attribute: ([a-z_]+)=", out), QUEUE_ATTRS)
+        R.check("queue file: log_ident, server end, reverse name",
+                [attrs.get(k) for k in ("log_ident", "server_address", "server_port",
+                                        "reverse_client_name")],
+                [qid, "127.0.0.1", str(inst.port), "localhost"])
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     inst = pkit.Instance(main_extra="message_size_limit = 2000\nsmtpd_recipient_limit = 3\n"
@@ -330,6 +365,7 @@ def main():
         inst.cleanup()
     pipelining()
     address_syntax()
+    queue_file()
     R.finish()
 
 

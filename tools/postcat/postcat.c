@@ -90,7 +90,7 @@ static void client(const struct qf_env *e)
 {
 	const char *name = qf_env_attr(e, "client_name"), *addr = qf_env_attr(e, "client_addr");
 	const char *port = qf_env_attr(e, "client_port"), *helo = qf_env_attr(e, "helo");
-	const char *proto = qf_env_attr(e, "protocol");
+	const char *proto = qf_env_attr(e, "protocol"), *v;
 
 	if (name == NULL || addr == NULL)
 		return;
@@ -106,9 +106,15 @@ static void client(const struct qf_env *e)
 			printf("named_attribute: log_protocol_name=%s\n", proto);
 	}
 	printf("named_attribute: client_name=%s\n", name);
+	if ((v = qf_env_attr(e, "rev_client_name")) != NULL)
+		printf("named_attribute: reverse_client_name=%s\n", v);
 	printf("named_attribute: client_address=%s\n", addr);
 	if (port)
 		printf("named_attribute: client_port=%s\n", port);
+	if ((v = qf_env_attr(e, "server_addr")) != NULL)
+		printf("named_attribute: server_address=%s\n", v);
+	if ((v = qf_env_attr(e, "server_port")) != NULL)
+		printf("named_attribute: server_port=%s\n", v);
 	if (helo)
 		printf("named_attribute: helo_name=%s\n", helo);
 	if (proto)
