@@ -16,6 +16,7 @@
 
 #include "cfg/param/list.h"
 #include "cfg/map/map.h"
+#include "cfg/schema/restriction.h"
 #include "cfg/schema/tabletype.h"
 #include "cfg/param/validate.h"
 #include "cfg/base/xalloc.h"
@@ -37,6 +38,20 @@ static const struct cfg_table_type_def *find_file_type(const char *type)
 	return t != NULL && (t->file == CFG_TF_SOURCE || t->file == CFG_TF_INDEXED) ? t : NULL;
 }
 
+/*
+ * used_by - who uses the table, for the text of its diagnostics: "parameter
+ * NAME", and the restriction in a restriction list ("parameter NAME
+ * (check_client_access hash:/x)")
+ */
+static char *used_by(const struct cfgp_setting *s, const char *spec, const struct cfgp_at *at)
+{
+	const char *prev = at && at->words && at->i > 0 ? at->words[at->i - 1] : NULL;
+
+	if (prev && cfg_restriction_find(prev) != NULL)
+		return cfg_xasprintf("parameter %s (%s %s)", s->name, prev, spec);
+	return cfg_xasprintf("parameter %s", s->name);
+}
+
 /* check_stale - Postfix's warning when the source changed after the index was built */
 static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
                         const char *type, const char *name, const struct cfg_table_type_def *ft,
@@ -53,10 +68,14 @@ static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, con
 
 		if (strcmp(s->name, "alias_maps") == 0 || strcmp(s->name, "alias_database") == 0)
 			tool = "postalias";
-		cfgp_check_add_at(ck, CFG_SEV_WARNING, "table-stale", s, spec, cfgp_at_nth(at), 0,
-		                  "database %s is older than source file %s (lookups use the old "
-		                  "contents until \"%s %s:%s\" is run)",
-		                  ipath, name, tool, type, name);
+		char *who = used_by(s, spec, at);
+
+		cfgp_check_add_at(
+		    ck, CFG_SEV_WARNING, "table-stale", s, spec, cfgp_at_nth(at), 0,
+		    "%s: database %s is older than source file %s (lookups use the old "
+		    "contents until \"%s %s:%s\" is run)",
+		    who, ipath, name, tool, type, name);
+		free(who);
 	}
 	free(ipath);
 }
@@ -65,6 +84,8 @@ static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, con
 static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
                         const struct cfgp_at *at, struct cfg_diags *d, int failed)
 {
+	char *who = used_by(s, spec, at);
+
 	for (size_t i = 0; i < d->n; i++) {
 		const struct cfg_diag *x = &d->v[i];
 		enum cfg_severity sev =
@@ -80,8 +101,9 @@ static void report_open(struct cfgp_check *ck, const struct cfgp_setting *s, con
 			continue;
 		}
 		cfgp_check_add_at(ck, sev, failed ? "table-open" : "table-content", s, spec,
-		                  cfgp_at_nth(at), 0, "%s", x->msg);
+		                  cfgp_at_nth(at), 0, "%s: %s", who, x->msg);
 	}
+	free(who);
 }
 
 /*
@@ -191,7 +213,8 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 		/* newaliases builds NAME.db from NAME: the source must exist */
 		if (name[0] == '/' && access(name, R_OK) != 0)
 			cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at),
-			                  0, "open %s: %s", name, strerror(errno));
+			                  0, "parameter %s: open %s: %s", s->name, name,
+			                  strerror(errno));
 		else if (name[0] == '/')
 			check_stale(ck, s, spec, type, name, ft, at);
 		goto out;
