@@ -415,6 +415,31 @@ static const struct cfgp_setting *param_in_message(const struct cfgp_check *ck, 
 	return best;
 }
 
+/*
+ * field_count_text - "service NAME/TYPE: bad field count (...)" for the
+ * master.cf entry starting at line (Postfix's text names only the line)
+ */
+static char *field_count_text(const struct cfgp_check *ck, unsigned line)
+{
+	const char *p = ck->master->text.data ? ck->master->text.data : "";
+	struct cfg_strvec w;
+	char *text, *out;
+
+	for (unsigned n = 1; n < line && p != NULL; n++)
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	text = cfg_xstrndup(p ? p : "", p ? strcspn(p, "\n") : 0);
+	cfg_strvec_init(&w);
+	cfg_list_tokens(text, " \t", &w);
+	out =
+	    cfg_xasprintf("service %s%s%s: bad field count (an entry has 8 fields: service, type, "
+	                  "private, unpriv, chroot, wakeup, maxproc, command)",
+	                  w.n ? w.v[0] : "", w.n > 1 ? "/" : "", w.n > 1 ? w.v[1] : "");
+	cfg_strvec_fini(&w);
+	free(text);
+	return out;
+}
+
 /* import_load_diags - the loader's findings, placed and without what the passes recompute */
 static void import_load_diags(struct cfgp_check *ck, struct cfg_diags *ld)
 {
@@ -445,6 +470,14 @@ static void import_load_diags(struct cfgp_check *ck, struct cfg_diags *ld)
 				cfgp_check_add(ck, d->sev, d->code, s, "%s", msg);
 				continue;
 			}
+		}
+		if (strcmp(d->code, "mastercf-field-count") == 0) {
+			char *text = field_count_text(ck, d->line);
+
+			nd = cfg_diags_add(ck->diags, d->sev, d->code, d->file, d->line, d->col,
+			                   "%s", text);
+			free(text);
+			continue;
 		}
 		nd = cfg_diags_add(ck->diags, d->sev, d->code, d->file ? d->file : ck->main_path,
 		                   d->line, d->col, "%s", msg);

@@ -536,10 +536,11 @@ static void check_compat(struct cfgp_check *ck, const struct cfgp_setting *s,
                          const struct cfg_param_def *def, const char *v, struct cfg_buf *why)
 {
 	if (why_of(def, v, why) < 0)
-		cfgp_check_add(ck, CFG_SEV_ERROR, "value-compat", s,
-		               "malformed compatibility level syntax: \"%s\" (write N, N.N or "
-		               "N.N.N, e.g. 3.6)",
-		               v);
+		cfgp_check_add(
+		    ck, CFG_SEV_ERROR, "value-compat", s,
+		    "parameter %s: malformed compatibility level syntax: \"%s\" (write N, "
+		    "N.N or N.N.N, e.g. 3.6)",
+		    s->name, v);
 }
 
 /* check_list - brace syntax of list values, then the lists that hold tables */
