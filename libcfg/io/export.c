@@ -243,7 +243,10 @@ struct cfg_json *cfg_export_build(const struct cfg_config *cfg, unsigned flags,
 		    && (flags & (CFG_EXPORT_DEFAULTS | CFG_EXPORT_ALL)))
 			continue;
 		cfg_json_object_set(main, name, cfg_export_value(name, val));
-		if (exp != NULL) {
+		if (exp != NULL && def != NULL && def->type == CFG_T_RAW) {
+			/* templates, filters, commands: Postfix never expands them (postconf -x) */
+			cfg_json_object_set(exp, name, cfg_json_string(val));
+		} else if (exp != NULL) {
 			cfg_buf_reset(&b);
 			(void)cfg_config_expand(cfg, val, &b, diags);
 			cfg_json_object_set(exp, name,
