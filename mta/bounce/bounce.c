@@ -192,7 +192,10 @@ static void dsn_fields(const struct qf_env *env, const struct qf_log *l, enum ki
 	cfg_buf_init(&line);
 	ext(env->rcpt[l->idx].addr, tmp);
 	cfg_buf_printf(out, "\nFinal-Recipient: rfc822; %s\n", tmp->data);
-	cfg_buf_printf(out, "Original-Recipient: rfc822;%s\n", tmp->data);
+	if (env->rcpt[l->idx].dsn_orcpt) /* the client's ORCPT, as Postfix reports it */
+		cfg_buf_printf(out, "Original-Recipient: %s\n", env->rcpt[l->idx].dsn_orcpt);
+	else
+		cfg_buf_printf(out, "Original-Recipient: rfc822;%s\n", tmp->data);
 	cfg_buf_printf(out, "Action: %s\n",
 	               strcmp(l->action, "bounced") == 0    ? "failed"
 	               : strcmp(l->action, "deferred") == 0 ? "delayed"

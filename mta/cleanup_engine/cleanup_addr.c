@@ -137,6 +137,7 @@ static void record(struct cleanup *c, const char *orig, const char *addr, unsign
 	}
 	c->rcpt[c->nrcpt].orig = cfg_xstrdup(orig);
 	c->rcpt[c->nrcpt].addr = cfg_xstrdup(addr);
+	c->rcpt[c->nrcpt].dsn_orcpt = c->cur_orcpt ? cfg_xstrdup(c->cur_orcpt) : NULL;
 	c->rcpt[c->nrcpt].notify = notify;
 	c->nrcpt++;
 }

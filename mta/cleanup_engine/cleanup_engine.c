@@ -70,6 +70,7 @@ static void cleanup_free(struct cleanup *c)
 	for (size_t i = 0; i < c->nrcpt; i++) {
 		free(c->rcpt[i].orig);
 		free(c->rcpt[i].addr);
+		free(c->rcpt[i].dsn_orcpt);
 	}
 	free(c->rcpt);
 	free(c->msgid);
@@ -150,7 +151,10 @@ static void envelope_sender(struct cleanup *c, const char *sender)
 	c->sender = cfg_buf_take(&snd);
 }
 
-/* envelope_rcpts - rcpt= (notify \t orcpt \t address) and local's orig_rcpt= copies */
+/*
+ * envelope_rcpts - rcpt= (notify \t orcpt \t address) and the orig_rcpt= copies
+ * of local and of a requeued file (notify \t original \t address [\t orcpt])
+ */
 static void envelope_rcpts(struct cleanup *c, const struct cfg_strvec *a)
 {
 	size_t nr = 0;
@@ -158,7 +162,7 @@ static void envelope_rcpts(struct cleanup *c, const struct cfg_strvec *a)
 	for (size_t i = 0; i < a->n; i++) {
 		/* local's forwarded copies (orig_rcpt=) carry the original recipient instead */
 		int fwd = strncmp(a->v[i], "orig_rcpt=", 10) == 0;
-		char *copy, *t1, *t2;
+		char *copy, *t1, *t2, *t3;
 
 		if (strncmp(a->v[i], "rcpt=", 5) != 0 && !fwd)
 			continue;
@@ -169,14 +173,19 @@ static void envelope_rcpts(struct cleanup *c, const struct cfg_strvec *a)
 			unsigned notify = (unsigned)strtoul(copy, NULL, 16);
 
 			*t2 = '\0';
+			if ((t3 = strchr(t2 + 1, '\t')) != NULL)
+				*t3++ = '\0';
 			nr++;
 			free(c->single_rcpt);
 			c->single_rcpt = nr == 1 ? cfg_xstrdup(t2 + 1) : NULL;
 			/* log lines name the last recipient as the client gave it */
 			free(c->log_rcpt);
 			c->log_rcpt = cfg_xstrdup(t2 + 1);
+			/* a client's ORCPT (smtpd's rcpt=) stays with the recipient and its expansions */
+			c->cur_orcpt = !fwd && t1[1] ? t1 + 1 : fwd && t3 && *t3 ? t3 : NULL;
 			if (cleanup_add_rcpt(c, fwd && t1[1] ? t1 + 1 : t2 + 1, t2 + 1, notify) < 0)
 				cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+			c->cur_orcpt = NULL;
 		}
 		free(copy);
 	}
@@ -297,7 +306,8 @@ static void write_rcpts(struct cleanup *c)
 
 	if (c->redirect == NULL) {
 		for (size_t i = 0; i < c->nrcpt; i++)
-			qf_rcpt(&c->w, c->rcpt[i].orig, c->rcpt[i].addr, c->rcpt[i].notify);
+			qf_rcpt_dsn(&c->w, c->rcpt[i].orig, c->rcpt[i].addr, c->rcpt[i].notify, '-',
+			            c->rcpt[i].dsn_orcpt);
 		if (c->filter)
 			qf_filter(&c->w, c->filter);
 		return;
@@ -309,8 +319,8 @@ static void write_rcpts(struct cleanup *c)
 	addr_internalize(c->redirect, &to);
 	cleanup_qualify(c, &to);
 	for (size_t i = 0; i < c->nrcpt; i++)
-		qf_rcpt_status(&c->w, c->rcpt[i].orig, i == first ? to.data : c->rcpt[i].addr,
-		               c->rcpt[i].notify, i == first ? '-' : 'D');
+		qf_rcpt_dsn(&c->w, c->rcpt[i].orig, i == first ? to.data : c->rcpt[i].addr,
+		            c->rcpt[i].notify, i == first ? '-' : 'D', c->rcpt[i].dsn_orcpt);
 	cfg_buf_fini(&to);
 }
 
@@ -503,6 +513,7 @@ int cleanup_rewrite_rcpt(struct cleanup_cfg *cfg, const char *addr, cleanup_trac
 			cfg_strvec_add(out, c.rcpt[i].addr);
 		free(c.rcpt[i].orig);
 		free(c.rcpt[i].addr);
+		free(c.rcpt[i].dsn_orcpt);
 	}
 	free(c.rcpt);
 	return rc < 0 ? -1 : 0;

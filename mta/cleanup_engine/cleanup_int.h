@@ -57,6 +57,7 @@ struct cleanup_cfg {
 struct cleanup_rcpt {
 	char *orig;
 	char *addr;
+	char *dsn_orcpt; /* the client's ORCPT, or NULL */
 	unsigned notify;
 };
 
@@ -71,6 +72,7 @@ struct cleanup {
 	char *sender;
 	struct cleanup_rcpt *rcpt;
 	size_t nrcpt, cap;
+	const char *cur_orcpt;   /* the ORCPT of the recipient being added (and its expansions) */
 	struct cfg_strvec attrs; /* request attributes */
 	int local;               /* local submission (pickup): "local" rewriting */
 	int fix_headers;         /* add missing headers, qualify header addresses */

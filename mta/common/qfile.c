@@ -289,11 +289,22 @@ void qf_filter(struct qf_writer *w, const char *filter)
 void qf_rcpt_status(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
                     char status)
 {
+	qf_rcpt_dsn(w, orig, addr, notify, status, NULL);
+}
+
+/* qf_rcpt_dsn - the R record: status, mark, notify, orig TAB addr [TAB dsn_orcpt] */
+void qf_rcpt_dsn(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
+                 char status, const char *dsn_orcpt)
+{
 	to_tail(w);
 	cfg_buf_printf(&w->buf, "R%c%0*d %x ", status == 'D' ? 'D' : '-', MARK_DIGITS, 0, notify);
 	qf_escape(&w->buf, orig);
 	cfg_buf_addc(&w->buf, '\t');
 	qf_escape(&w->buf, addr);
+	if (dsn_orcpt && *dsn_orcpt) {
+		cfg_buf_addc(&w->buf, '\t');
+		qf_escape(&w->buf, dsn_orcpt);
+	}
 	cfg_buf_addc(&w->buf, '\n');
 	if (w->buf.len > FLUSH_AT)
 		flush_buf(w);
@@ -415,6 +426,7 @@ void qf_env_fini(struct qf_env *e)
 	cfg_strvec_fini(&e->attrs);
 	for (size_t i = 0; i < e->nrcpt; i++) {
 		free(e->rcpt[i].orig);
+		free(e->rcpt[i].dsn_orcpt);
 		free(e->rcpt[i].addr);
 	}
 	free(e->rcpt);
@@ -483,6 +495,11 @@ static int parse_rcpt(struct qf_env *e, char *line, off_t off)
 		return -1;
 	*tab = '\0';
 	r.orig = cfg_xstrdup(p);
+	if ((p = strchr(tab + 1, '\t')) != NULL) {
+		*p = '\0';
+		r.dsn_orcpt = cfg_xstrdup(p + 1);
+		qf_unescape(r.dsn_orcpt);
+	}
 	r.addr = cfg_xstrdup(tab + 1);
 	qf_unescape(r.orig);
 	qf_unescape(r.addr);

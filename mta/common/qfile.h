@@ -112,6 +112,9 @@ void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned n
 /* qf_rcpt_status - add a recipient with its status: '-' pending, 'D' done (never delivered) */
 void qf_rcpt_status(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
                     char status);
+/* qf_rcpt_dsn - the same, with the client's DSN ORCPT ("type;address", NULL: none) */
+void qf_rcpt_dsn(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
+                 char status, const char *dsn_orcpt);
 /* qf_filter - add the F record (after the content) */
 void qf_filter(struct qf_writer *w, const char *filter);
 /* qf_size - content bytes so far */
@@ -136,6 +139,7 @@ void qf_writer_fini(struct qf_writer *w);
 struct qf_rcpt {
 	char *orig;
 	char *addr;
+	char *dsn_orcpt; /* the client's ORCPT ("rfc822;addr", decoded), or NULL */
 	unsigned notify;
 	char status;   /* '-' pending, 'D' done */
 	uint64_t mark; /* agent mark, 0 = none */

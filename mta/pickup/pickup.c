@@ -142,7 +142,8 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 		if (!requeued)
 			ipc_add(&a, "rcpt", "%x\t\t%s", r->notify, r->addr);
 		else if (r->status == '-') /* what is left to deliver, with the original address */
-			ipc_add(&a, "orig_rcpt", "%x\t%s\t%s", r->notify, r->orig, r->addr);
+			ipc_add(&a, "orig_rcpt", "%x\t%s\t%s%s%s", r->notify, r->orig, r->addr,
+			        r->dsn_orcpt ? "\t" : "", r->dsn_orcpt ? r->dsn_orcpt : "");
 	}
 	/* the uid is the file owner's, whatever the file says */
 	ipc_add(&a, "uid", "%ld", (long)st->st_uid);

@@ -85,7 +85,11 @@ static void send_rcpt(struct txn *t, struct smtp_session *sess, size_t k)
 		             {QF_N_DELAY, "DELAY"}};
 		const char *sep = " NOTIFY=";
 
-		if (q->orig && *q->orig) {
+		if (q->dsn_orcpt) {
+			/* the client's own ORCPT, passed on as it came */
+			mta_stream_puts(&sess->st, " ORCPT=");
+			xtext_add(&sess->st, q->dsn_orcpt);
+		} else if (q->orig && *q->orig) {
 			cfg_buf_reset(&ext);
 			cfg_buf_adds(&ext, "rfc822;");
 			addr_externalize(q->orig, &ext);

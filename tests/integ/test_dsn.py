@@ -300,19 +300,23 @@ def passed_on(dsn):
         s.cmd("RCPT TO:<r1@remote.example> NOTIFY=SUCCESS,DELAY")
         s.cmd("RCPT TO:<r2@remote.example>")
         s.cmd("RCPT TO:<r3@remote.example> NOTIFY=NEVER")
+        s.cmd("RCPT TO:<r4@remote.example> ORCPT=rfc822;first+2Bhop@origin.example")
         s.data("Subject: dsn\n\nbody\n")
         s.cmd("QUIT")
         s.close()
-        inst.wait_log(r"to=<r3@remote\.example>, .*status=sent")
+        inst.wait_log(r"to=<r(3|4)@remote\.example>, .*status=sent", count=2)
         time.sleep(1)
         if dsn:
             want = ["MAIL FROM:<nobody@example.com> ENVID=abc+2Bdef RET=HDRS",
                     "RCPT TO:<r1@remote.example> ORCPT=rfc822;r1@remote.example NOTIFY=SUCCESS,DELAY",
                     "RCPT TO:<r2@remote.example> ORCPT=rfc822;r2@remote.example",
-                    "RCPT TO:<r3@remote.example> ORCPT=rfc822;r3@remote.example NOTIFY=NEVER"]
+                    "RCPT TO:<r3@remote.example> ORCPT=rfc822;r3@remote.example NOTIFY=NEVER",
+                    # the client's own ORCPT goes on unchanged
+                    "RCPT TO:<r4@remote.example> ORCPT=rfc822;first+2Bhop@origin.example"]
         else:
             want = ["MAIL FROM:<nobody@example.com>", "RCPT TO:<r1@remote.example>",
-                    "RCPT TO:<r2@remote.example>", "RCPT TO:<r3@remote.example>"]
+                    "RCPT TO:<r2@remote.example>", "RCPT TO:<r3@remote.example>",
+                    "RCPT TO:<r4@remote.example>"]
         R.check("DSN %s: the envelope the next hop sees" % ("announced" if dsn else "not announced"),
                 [l for l in sink.lines if l.startswith(("MAIL", "RCPT"))], want)
         R.check("DSN %s: our success notice" % ("announced" if dsn else "not announced"),
@@ -322,9 +326,33 @@ def passed_on(dsn):
         sink.close()
 
 
+def orcpt_kept():
+    """A client's ORCPT is kept in the queue file and named by the bounce (Postfix 3.7.11)."""
+    inst = pkit.Instance(main_extra="local_recipient_maps =\n")
+    try:
+        inst.start()
+        s = pkit.Session(inst.port)
+        for c in ("EHLO client.example", "MAIL FROM:<nobody@example.com>",
+                  "RCPT TO:<nosuch@example.com> ORCPT=rfc822;orig+2Bx@example.org",
+                  "RCPT TO:<nosuch2@example.com>"):
+            s.cmd(c)
+        s.data("Subject: orcpt\n\nbody\n")
+        s.cmd("QUIT")
+        s.close()
+        R.true("ORCPT: bounce delivered", inst.wait_mailbox("nobody", "Diagnostic-Code", timeout=20))
+        got = re.findall(r"(?m)^(Final-Recipient: .*|Original-Recipient: .*)$", inst.mailbox("nobody"))
+        pairs = sorted(zip(got[0::2], got[1::2]))
+        R.check("ORCPT: Original-Recipient in the bounce", pairs, [
+            ("Final-Recipient: rfc822; nosuch2@example.com", "Original-Recipient: rfc822;nosuch2@example.com"),
+            ("Final-Recipient: rfc822; nosuch@example.com", "Original-Recipient: rfc822;orig+x@example.org")])
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     refused()
+    orcpt_kept()
     passed_on(True)
     passed_on(False)
     sink_port, dead_port = pkit.free_port(), pkit.free_port()

@@ -62,6 +62,7 @@ START_TEST(test_qfile_roundtrip)
 	qf_content(&w, "Subject: x\n\nbody\n", 17);
 	qf_rcpt(&w, "orig", "user@example.com", 0);
 	qf_rcpt(&w, "b%c", "second@example.com", QF_N_NEVER);
+	qf_rcpt_dsn(&w, "t", "third@example.com", 0, '-', "rfc822;a\tb@example.org");
 	ck_assert_int_eq(qf_seal(&w, 1), 0);
 	ck_assert_int_eq(stat(w.path, &st), 0);
 	ck_assert(st.st_mode & S_IXUSR); /* sealed: owner-execute set */
@@ -73,8 +74,11 @@ START_TEST(test_qfile_roundtrip)
 	ck_assert_str_eq(e.sender, "sender@example.net");
 	ck_assert_int_eq(e.arrival_sec, 1795900262);
 	ck_assert_str_eq(qf_env_attr(&e, "client_name"), "tab\there");
-	ck_assert_uint_eq(e.nrcpt, 2);
+	ck_assert_uint_eq(e.nrcpt, 3);
 	ck_assert_str_eq(e.rcpt[1].orig, "b%c");
+	ck_assert_ptr_null(e.rcpt[1].dsn_orcpt);
+	ck_assert_str_eq(e.rcpt[2].addr, "third@example.com");
+	ck_assert_str_eq(e.rcpt[2].dsn_orcpt, "rfc822;a\tb@example.org");
 	ck_assert_uint_eq(e.rcpt[1].notify, QF_N_NEVER);
 	ck_assert_int_eq(e.content_size, 17);
 	cfg_buf_init(&content);

@@ -165,7 +165,10 @@ static void envelope(int fd, const struct qf_env *e, int submission)
 		if (r->notify)
 			printf("named_attribute: notify_flags=%u\n", r->notify);
 		if (!submission) {
-			printf("named_attribute: dsn_orig_rcpt=rfc822;%s\n", r->orig);
+			if (r->dsn_orcpt)
+				printf("named_attribute: dsn_orig_rcpt=%s\n", r->dsn_orcpt);
+			else
+				printf("named_attribute: dsn_orig_rcpt=rfc822;%s\n", r->orig);
 			printf("original_recipient: %s\n", r->orig);
 		}
 		printf("%s: %s\n", r->status == '-' ? "recipient" : "done_recipient", r->addr);
