@@ -2,15 +2,25 @@
 # demo.sh - the README's "main job": build postkit, show the bundled example
 # configuration with postconf, then run the MTA from a copy of it on
 # 127.0.0.1:2525, send a message with sendmail and one over SMTP, show the
-# mailbox and the log, and stop the MTA.
+# mailbox and the log, stop the MTA, remove the scratch directory and end with
+# a one-line summary.  It builds in build/ like the README's hand build and
+# scripts/test-all.sh (reusing a configuration found there), or in the source
+# directory when that was configured in place.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 [ -x configure ] || ./autogen.sh
-mkdir -p build && cd build
-[ -f Makefile ] || "$top/configure"
+if [ -f "$top/Makefile" ]; then
+	build=$top
+else
+	build=$top/build
+	mkdir -p "$build"
+	cd "$build"
+	[ -f Makefile ] || "$top/configure"
+fi
+cd "$build"
 make -j"$(nproc)" >/dev/null
-bin="$top/build/tools"
+bin="$build/tools"
 PATH="$bin/postconf:$bin/postfix:$bin/sendmail:$bin/postmap:$bin/postalias:$PATH"
 export PATH
 
@@ -24,7 +34,7 @@ run=$(mktemp -d /tmp/postkit-demo.XXXXXX)
 chmod 755 "$run"
 cp "$top/examples/main.cf" "$top/examples/master.cf" "$top/examples/aliases" "$run/"
 user=$(id -un)
-trap 'postfix -c "$run" stop >/dev/null 2>&1 || true' EXIT
+trap 'postfix -c "$run" stop >/dev/null 2>&1 || true; rm -rf "$run"' EXIT
 echo "== postfix -c $run start"
 postfix -c "$run" start
 echo "== postfix -c $run check"
@@ -48,4 +58,12 @@ cat "$run/mail/$user"
 echo "== maillog"
 cat "$run/maillog"
 postfix -c "$run" stop
+got=$(grep -c '^From ' "$run/mail/$user" 2>/dev/null || true)
 trap - EXIT
+rm -rf "$run"
+if [ "${got:-0}" -ge 2 ]; then
+	echo "demo: OK: 2 messages delivered to $user (sendmail and SMTP), MTA stopped, $run removed"
+else
+	echo "demo: FAILED: ${got:-0} of 2 messages delivered to $user; MTA stopped, $run removed"
+	exit 1
+fi
