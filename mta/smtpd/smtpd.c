@@ -184,7 +184,11 @@ void smtpd_helo_reset(struct smtpd *s)
 /* smtpd_set_log_client - "name[addr]" */
 void smtpd_set_log_client(struct smtpd *s)
 {
-	snprintf(s->log_client, sizeof(s->log_client), "%s[%s]", s->name, s->addr);
+	if (s->cfg->port_logging)
+		snprintf(s->log_client, sizeof(s->log_client), "%s[%s]:%s", s->name, s->addr,
+		         s->port);
+	else
+		snprintf(s->log_client, sizeof(s->log_client), "%s[%s]", s->name, s->addr);
 }
 
 /*
@@ -671,6 +675,8 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_strict_rfc821_envelopes, &cfg.strict_821),
 	    MTA_SET(CFG_P_smtputf8_enable, &cfg.smtputf8),
 	    MTA_SET(CFG_P_smtpd_peername_lookup, &cfg.peername_lookup),
+	    MTA_SET(CFG_P_smtpd_client_port_logging, &cfg.port_logging),
+	    MTA_SET(CFG_P_show_user_unknown_table_name, &cfg.show_table_name),
 	    MTA_SET(CFG_P_smtpd_forbid_bare_newline, &cfg.forbid_bare_nl),
 	    MTA_SET(CFG_P_smtpd_forbid_bare_newline_reject_code, &cfg.bare_nl_code),
 	    MTA_SET(CFG_P_smtpd_discard_ehlo_keywords, &cfg.discard_ehlo),

@@ -32,6 +32,8 @@ struct smtpd_cfg {
 	long error_sleep;
 	int disable_vrfy, helo_required, delay_reject, relay_before_rcpt, unlisted_rcpt,
 	    unlisted_sender, strict_821, smtputf8, peername_lookup;
+	int port_logging;           /* smtpd_client_port_logging: name[addr]:port in the logs */
+	int show_table_name;        /* show_user_unknown_table_name */
 	const char *forbid_bare_nl; /* no, normalize/yes, reject */
 	long bare_nl_code;
 	long reject_code, defer_code, access_reject_code, access_defer_code, relay_reject_code;
@@ -117,7 +119,7 @@ struct smtpd {
 	/* our end of the connection (empty when it is not a TCP socket) */
 	char srv_addr[64];
 	char srv_port[16];
-	char log_client[330]; /* name[addr] */
+	char log_client[352]; /* name[addr], or name[addr]:port */
 	char *helo;           /* NULL until HELO/EHLO (or XCLIENT HELO=) */
 	const char *protocol; /* "SMTP" / "ESMTP" */
 	int in_mynetworks;

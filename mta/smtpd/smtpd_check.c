@@ -158,6 +158,17 @@ static enum verdict error_transport(struct ck *c, const struct rslv_result *res,
 	                     dsn, sub, "%s", text);
 }
 
+/* unknown_text - "User unknown in TABLE table", or only "User unknown" (show_user_unknown_table_name) */
+static const char *unknown_text(const struct smtpd_cfg *sc, const char *table)
+{
+	static char text[64];
+
+	if (!sc->show_table_name)
+		return "User unknown";
+	snprintf(text, sizeof(text), "User unknown in %s table", table);
+	return text;
+}
+
 /* unlisted - "User unknown in ... table" for an address in our domains; V_DUNNO when known */
 static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, const char *dsn)
 {
@@ -212,16 +223,16 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 		if (rc < 0)
 			v = smtpdp_config_error(c, sub, 1);
 		else if (rc == 0)
-			v = smtpdp_reject(c, cfg->unknown_local_code, dsn, sub,
-			                  "User unknown in local recipient table");
+			v = smtpdp_reject(c, cfg->unknown_local_code, dsn, sub, "%s",
+			                  unknown_text(cfg, "local recipient"));
 		break;
 	case RSLV_VIRTUAL:
 		rc = rslv_addr_find(cfg->rslv, &cfg->vm_maps, res.recipient.data, &value);
 		if (rc < 0)
 			v = lookup_failure(c, addr);
 		else if (rc == 0)
-			v = smtpdp_reject(c, cfg->unknown_vmbox_code, dsn, sub,
-			                  "User unknown in virtual mailbox table");
+			v = smtpdp_reject(c, cfg->unknown_vmbox_code, dsn, sub, "%s",
+			                  unknown_text(cfg, "virtual mailbox"));
 		break;
 	case RSLV_RELAY:
 		if (cfg->relay_rcpt_maps.n == 0)
@@ -230,8 +241,8 @@ static enum verdict unlisted(struct ck *c, const char *addr, enum subject sub, c
 		if (rc < 0)
 			v = smtpdp_config_error(c, sub, 1);
 		else if (rc == 0)
-			v = smtpdp_reject(c, cfg->unknown_relay_code, dsn, sub,
-			                  "User unknown in relay recipient table");
+			v = smtpdp_reject(c, cfg->unknown_relay_code, dsn, sub, "%s",
+			                  unknown_text(cfg, "relay recipient"));
 		break;
 	case RSLV_ALIAS:
 	case RSLV_DEFAULT:

@@ -250,6 +250,30 @@ def queue_file():
         inst.cleanup()
 
 
+def port_logging():
+    """smtpd_client_port_logging and show_user_unknown_table_name, as Postfix 3.7.11 logs and replies."""
+    inst = pkit.Instance(main_extra="smtpd_client_port_logging = yes\n"
+                         "show_user_unknown_table_name = no\n")
+    try:
+        inst.start()
+        s = inst.session()
+        got = [s.cmd(c) for c in ("EHLO client.example", "MAIL FROM:<a@example.com>",
+                                  "RCPT TO:<nosuch@example.com>", "QUIT")]
+        s.close()
+        R.check("show_user_unknown_table_name = no", got[2],
+                "550 5.1.1 <nosuch@example.com>: Recipient address rejected: User unknown")
+        R.true("port logging: disconnect line", inst.wait_log("disconnect from"))
+        port = re.search(r"connect from localhost\[127\.0\.0\.1\]:(\d+)$", inst.log(), re.M)
+        R.true("port logging: connect line", port is not None, inst.log())
+        if port:
+            R.true("port logging: reject and disconnect lines", inst.wait_log(
+                r"NOQUEUE: reject: RCPT from localhost\[127\.0\.0\.1\]:%s: 550 5\.1\.1 "
+                r"<nosuch@example\.com>: Recipient address rejected: User unknown; " % port.group(1))
+                and inst.wait_log(r"disconnect from localhost\[127\.0\.0\.1\]:%s ehlo=1" % port.group(1)))
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     inst = pkit.Instance(main_extra="message_size_limit = 2000\nsmtpd_recipient_limit = 3\n"
@@ -366,6 +390,7 @@ def main():
     pipelining()
     address_syntax()
     queue_file()
+    port_logging()
     R.finish()
 
 
