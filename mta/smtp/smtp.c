@@ -49,6 +49,7 @@ static const struct setting settings[] = {
     S(smtp_fallback_relay, CFG_P_lmtp_fallback_relay, fallback_relay),
     S(smtp_dns_support_level, CFG_P_lmtp_dns_support_level, dns_support_level),
     S(disable_dns_lookups, CFG_P_disable_dns_lookups, disable_dns),
+    S(disable_mime_output_conversion, CFG_P_disable_mime_output_conversion, no_mime_conv),
     S(smtp_connect_timeout, CFG_P_lmtp_connect_timeout, connect_timeout),
     S(smtp_helo_timeout, CFG_P_lmtp_lhlo_timeout, helo_timeout),
     S(smtp_mail_timeout, CFG_P_lmtp_mail_timeout, mail_timeout),

@@ -70,8 +70,9 @@ struct smtp_cfg {
 	long line_length_limit;
 	int cache_on_demand;
 	int disable_dns;
-	int dns;    /* DNS lookups on (smtp_dns_support_level, disable_dns_lookups) */
-	int dnssec; /* smtp_dns_support_level = dnssec */
+	int no_mime_conv; /* disable_mime_output_conversion: 8-bit mail goes out as it is */
+	int dns;          /* DNS lookups on (smtp_dns_support_level, disable_dns_lookups) */
+	int dnssec;       /* smtp_dns_support_level = dnssec */
 	int lookup_dns, lookup_native;
 	int randomize;
 	int never_ehlo;

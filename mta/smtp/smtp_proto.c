@@ -272,7 +272,7 @@ static int data_phase(struct txn *t, int pipelined, int downgrade)
 int smtp_transaction(struct smtp_state *s, struct smtp_session *sess)
 {
 	struct txn t;
-	int downgrade = s->eightbit && !(sess->features & SMTP_F_8BITMIME);
+	int downgrade = s->eightbit && !(sess->features & SMTP_F_8BITMIME) && !s->cfg->no_mime_conv;
 	int pipelined = (sess->features & SMTP_F_PIPELINING) != 0;
 	int rc = -1;
 	const char *xf_lost;

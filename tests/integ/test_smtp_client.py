@@ -514,6 +514,26 @@ def no_dns(port):
         s.stop()
 
 
+def no_mime_conversion(port):
+    """disable_mime_output_conversion = yes: 8-bit mail reaches a server without 8BITMIME as it is."""
+    inst = pkit.Instance(main_extra="relayhost = [127.0.0.1]:%d\ndisable_mime_output_conversion = yes\n"
+                         "smtp_connection_cache_on_demand = no\n" % port)
+    s = Server("127.0.0.1", port, exts=("PIPELINING", "SIZE 100000"))
+    try:
+        inst.start()
+        inst.sendmail(["-f", SENDER, "raw@example.org"], MULTIPART.encode("latin-1"))
+        R.true("no conversion: sent", status_line(inst, "raw@example.org", r".*status=sent"))
+        got = body_of(s.messages[0][2]) if s.messages else ""
+        want = body_of(("Subject: mp\r\n\r\n" + MULTIPART.split("\n\n", 1)[1].replace("\n", "\r\n")
+                        .replace("\r\n.dot", "\r\n..dot")).encode("latin-1"))
+        R.check("no conversion: the 8-bit body unchanged", got, want)
+        R.true("no conversion: SIZE still given",
+               any(c.startswith("MAIL") and " SIZE=" in c for c in s.commands()), str(s.commands()))
+    finally:
+        inst.cleanup()
+        s.stop()
+
+
 def relay_service(inst, port):
     """relay_domains go to relay_transport: an smtp service with its own -o overrides."""
     s = Server("127.0.0.3", port, done="250-2.0.0 first\r\n250 2.0.0 Ok: queued as ML",
@@ -581,6 +601,7 @@ def main():
     finally:
         inst.cleanup()
     relayhost_and_fallback(port)
+    no_mime_conversion(port)
     timeouts(port)
     no_dns(port)
     R.true("every DNS query went to the test server", len(dns.queries()) > 0, str(dns.queries()))
