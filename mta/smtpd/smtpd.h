@@ -31,7 +31,7 @@ struct smtpd_cfg {
 	long timeout, size_limit, rcpt_limit, line_limit, hard_errors, soft_errors, junk_limit;
 	long error_sleep;
 	int disable_vrfy, helo_required, delay_reject, relay_before_rcpt, unlisted_rcpt,
-	    unlisted_sender, strict_821, smtputf8, peername_lookup;
+	    unlisted_sender, strict_821, smtputf8, peername_lookup, delay_open;
 	const char *forbid_bare_nl; /* no, normalize/yes, reject */
 	long bare_nl_code;
 	long reject_code, defer_code, access_reject_code, access_defer_code, relay_reject_code;
