@@ -78,11 +78,55 @@ def test_delay_open():
             inst.cleanup()
 
 
+def test_milter_maps():
+    """smtpd_milter_maps: by client address, DISABLE or another list overrides smtpd_milters."""
+    m1, m2 = milterpy.Milter(), milterpy.Milter()
+    ports = {k: pkit.free_port() for k in ("disable", "other", "nomatch", "dead")}
+    extra = "".join("127.0.0.1:%d inet n - n - - smtpd -o smtpd_milter_maps=cidr:"
+                    "$config_directory/mm-%s\n" % (p, k) for k, p in ports.items())
+    inst = pkit.Instance(main_extra="smtpd_milters = %s\n" % m1.spec(), master_extra=extra)
+    dead = pkit.free_port()
+    maps = {"disable": "127.0.0.0/8 disable\n",
+            "other": "127.0.0.1/32 { %s, default_action=tempfail }\n" % m2.spec(),
+            "nomatch": "192.0.2.0/24 DISABLE\n",
+            "dead": "127.0.0.1 inet:127.0.0.1:%d\n" % dead}
+    for k, v in maps.items():
+        inst.write("mm-%s" % k, v)
+    try:
+        inst.start()
+        for k, who in (("disable", None), ("other", m2), ("nomatch", m1)):
+            m1.events.clear()
+            m2.events.clear()
+            out = session(ports[k])
+            R.true("maps %s: queued" % k, out[4].startswith("250 2.0.0 Ok: queued as "), out)
+            time.sleep(0.3)
+            for name, m in (("m1", m1), ("m2", m2)):
+                got = [e[0] for e in m.events][:4]
+                R.check("maps %s: %s events" % (k, name), got,
+                        ["C", "H", "M", "R"] if m is who else [])
+        out = session(ports["dead"])
+        # what Postfix 3.7.11 replied and logged with the same table
+        R.check("maps dead: replies", out[2:], ["451 4.7.1 Service unavailable - try again later",
+                                                "503 5.5.1 Error: need MAIL command",
+                                                "221 2.0.0 Bye"])
+        R.true("maps dead: warning", logged(
+            inst, "warning: connect to Milter service inet:127.0.0.1:%d: Connection refused"
+            % dead))
+        R.true("maps dead: log", logged(
+            inst, "NOQUEUE: milter-reject: MAIL from %s: 451 4.7.1 Service unavailable - try "
+            "again later; from=<a@example.com> proto=ESMTP helo=<client.example>" % CLIENT))
+    finally:
+        inst.cleanup()
+        m1.close()
+        m2.close()
+
+
 def main():
     if not pkit.IS_ROOT:
         print("needs root (mail delivery as root): skipped")
         sys.exit(77)
     test_delay_open()
+    test_milter_maps()
     R.finish()
 
 
