@@ -43,6 +43,7 @@ struct milter_msg {
 	char *hold_reason;
 	int body_changed;
 	const char *hidden; /* a header line (pointer into headers) counted but never sent */
+	struct cfg_strvec produced; /* headers filters added or changed (milter_header_checks) */
 };
 
 struct milters;

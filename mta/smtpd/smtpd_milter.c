@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "cfg/base/xalloc.h"
+#include "cleanup_engine/cleanup_engine.h"
 #include "log.h"
 #include "maps.h"
 #include "milter.h"
@@ -434,6 +435,8 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 		top = 0;
 	}
 	apply_envelope(s, &msg);
+	if (s->cln)
+		cleanup_milter_headers(s->cln, &msg.produced);
 	rebuild(s, &msg, top);
 	milter_msg_fini(&msg);
 	*content = &s->milt->content;

@@ -121,12 +121,77 @@ def test_milter_maps():
         m2.close()
 
 
+HC = """\
+/^X-Act: reject/ REJECT spammy
+/^X-Act: hold/ HOLD held it
+/^X-Act: discard/ DISCARD gone
+/^X-Act: warn/ WARN warned
+/^X-Act: prepend/ PREPEND X-P: p
+/^X-Act: replace/ REPLACE X-Rep: r
+/^X-Act: strip/ STRIP stripped
+/^X-Act: ignore/ IGNORE
+"""
+
+
+def test_header_checks():
+    """milter_header_checks: the actions on headers a milter added, as Postfix 3.7.11 took them."""
+    m = milterpy.Milter()
+    inst = pkit.Instance(main_extra="smtpd_milters = %s\nmilter_header_checks = "
+                         "regexp:$config_directory/hc\n" % m.spec())
+    inst.write("hc", HC)
+    ctx = "from %s; %s" % (CLIENT, TAIL % "root@mail.example.com")
+    # action, reply, log text after the context (None: nothing logged), in the mailbox, not in it
+    cases = [
+        ("reject", "550 5.7.1 spammy", "5.7.1 spammy", None, None),
+        ("hold", None, "held it", None, None),
+        ("discard", None, "gone", None, None),
+        ("warn", None, "warned", "X-Act: warn\n", None),
+        ("prepend", None, "X-P: p", "X-Act: prepend\n", "X-P: p"),
+        ("replace", None, "X-Rep: r", "X-Rep: r\n", "X-Act: replace"),
+        ("strip", None, "stripped", "body prepare strip", "X-Act: strip"),
+        ("ignore", None, None, "body prepare ignore", "X-Act: ignore"),
+    ]
+    try:
+        inst.start()
+        for act, reply, text, present, absent in cases:
+            m.mods = [("h", "X-Act", act)]
+            held = len(inst.queue_files("hold"))
+            before = inst.mailbox("root") if os.path.exists(inst.path("mail", "root")) else ""
+            out = session(inst.port, msg=MSG.replace("body line", "body prepare %s" % act))
+            if reply:
+                R.check("%s: reply" % act, out[4], reply)
+            else:
+                R.true("%s: queued" % act, out[4].startswith("250 2.0.0 Ok: queued as "), out)
+            if text:
+                logs = "QID: milter-header-%s: header X-Act: %s %s: %s" % (
+                    "warning" if act == "warn" else act, act, ctx, text)
+                R.true("%s: log" % act, logged(inst, logs), inst.log()[-1000:])
+            if act == "prepend":
+                R.true("prepend: warning", logged(
+                    inst, "warning: the milter_header/body_checks prepend action is not "
+                    "implemented"))
+            if act == "hold":
+                R.check("hold: held", len(inst.queue_files("hold")), held + 1)
+            if present:
+                R.true("%s: delivered" % act, inst.wait_mailbox("root", "body prepare " + act))
+                got = inst.mailbox("root")[len(before):]
+                R.true("%s: has %r" % (act, present), present in got, got)
+                if absent:
+                    R.true("%s: lacks %r" % (act, absent), absent not in got, got)
+        R.true("ignore: not logged", "milter-header-ignore" not in inst.log())
+        R.true("discard: not delivered", "body prepare discard" not in inst.mailbox("root"))
+    finally:
+        inst.cleanup()
+        m.close()
+
+
 def main():
     if not pkit.IS_ROOT:
         print("needs root (mail delivery as root): skipped")
         sys.exit(77)
     test_delay_open()
     test_milter_maps()
+    test_header_checks()
     R.finish()
 
 
