@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -317,8 +319,18 @@ static int open_socket(const char *spec, long tmo)
 	                                                    : spec;
 	int fd = netconn_open(name, unix_path, time(NULL) + tmo);
 
-	if (fd >= 0)
+	if (fd >= 0) {
+		int one = 1;
+
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* io_all() polls */
+		/*
+		 * A macro packet and its command go out back to back before the
+		 * filter answers: with Nagle the second waits for the filter's
+		 * delayed ACK (40 ms on Linux) at every step of every message.
+		 */
+		if (!unix_path)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	return fd;
 }
 
