@@ -137,8 +137,10 @@ def test_header_checks():
     """milter_header_checks: the actions on headers a milter added, as Postfix 3.7.11 took them."""
     m = milterpy.Milter()
     inst = pkit.Instance(main_extra="smtpd_milters = %s\nmilter_header_checks = "
-                         "regexp:$config_directory/hc\n" % m.spec())
+                         "regexp:$config_directory/hc\nheader_checks = "
+                         "regexp:$config_directory/hcp\n" % m.spec())
     inst.write("hc", HC)
+    inst.write("hcp", "/^X-Act: plain/ REJECT plain check\n")
     ctx = "from %s; %s" % (CLIENT, TAIL % "root@mail.example.com")
     # action, reply, log text after the context (None: nothing logged), in the mailbox, not in it
     cases = [
@@ -179,6 +181,13 @@ def test_header_checks():
                 if absent:
                     R.true("%s: lacks %r" % (act, absent), absent not in got, got)
         R.true("ignore: not logged", "milter-header-ignore" not in inst.log())
+        # header_checks saw the message before the filter: not its header (Postfix 3.7.11 queued it)
+        m.mods = [("h", "X-Act", "plain")]
+        out = session(inst.port)
+        R.true("header_checks: milter header", out[4].startswith("250 2.0.0 Ok: queued as "), out)
+        m.mods = []
+        out = session(inst.port, msg="X-Act: plain\n" + MSG)
+        R.check("header_checks: client header", out[4], "550 5.7.1 plain check")
         R.true("discard: not delivered", "body prepare discard" not in inst.mailbox("root"))
     finally:
         inst.cleanup()
