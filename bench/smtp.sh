@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/smtp.sh - postkit's MTA against Postfix 3.7 on the same machine, in the same run.
 #
-#   bench/smtp.sh [-n MESSAGES] [-s SESSIONS] [-b BUILDDIR]
+#   bench/smtp.sh [-n MESSAGES] [-s SESSIONS] [-b BUILDDIR] [-k plain|milter|policy]
 #
 # Each side is a private instance in a temporary directory on 127.0.0.1
 # and a free port.  smtp-source (Debian's postfix package) sends MESSAGES
@@ -19,6 +19,10 @@
 #            those still running)
 #   rss      peak total resident memory of the instance's processes, in MB
 # and the ratio postkit/Postfix for each (for cpu and rss lower is better).
+# With -k milter both sides run smtpd_milters = Debian's opendkim, signing
+# every message (the local run only; "signed" counts DKIM-Signature headers
+# in the mbox); with -k policy smtpd_recipient_restrictions starts with
+# check_policy_service to a small Python policy server that answers DUNNO.
 # The Postfix side needs root and /usr/sbin/postfix; without them only
 # postkit is measured.
 set -u
@@ -26,12 +30,15 @@ set -u
 N=2000
 S=20
 BUILD=""
-while getopts n:s:b: opt; do
+KIND=plain
+while getopts n:s:b:k: opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	s) S=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
-	*) echo "usage: $0 [-n messages] [-s sessions] [-b builddir]" >&2; exit 2 ;;
+	k) KIND=$OPTARG ;;
+	*) echo "usage: $0 [-n messages] [-s sessions] [-b builddir] [-k plain|milter|policy]" >&2
+		exit 2 ;;
 	esac
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,8 +57,10 @@ TMP=$(mktemp -d /tmp/postkit-bench.XXXXXX)
 chmod 755 "$TMP"
 PIDS=""
 SINK=""
+HELPER=""
 cleanup() {
 	[ -n "$SINK" ] && kill "$SINK" 2>/dev/null
+	[ -n "$HELPER" ] && kill "$HELPER" 2>/dev/null
 	[ -d "$TMP/pk" ] && POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$TMP/pk" stop >/dev/null 2>&1
 	[ -d "$TMP/pf" ] && postfix -c "$TMP/pf" stop >/dev/null 2>&1
 	rm -rf "$TMP"
@@ -82,6 +91,42 @@ alias_database =
 biff = no
 relayhost = [127.0.0.2]:$2
 EOF
+	[ -n "$EXTRA" ] && printf '%s\n' "$EXTRA"
+}
+
+# policy_server PORT - answers DUNNO to every request (one thread per connection)
+policy_server() {
+	python3 -c '
+import socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            if line in (b"\n", b"\r\n"):
+                self.wfile.write(b"action=DUNNO\n\n")
+                self.wfile.flush()
+class S(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$1"
+}
+
+# opendkim_start PORT - Debian's opendkim, signing for example.com on 127.0.0.1:PORT
+opendkim_start() {
+	opendkim-genkey -b 1024 -D "$TMP" -d example.com -s sel || return 1
+	cat >"$TMP/opendkim.conf" <<EOF
+Syslog no
+Socket inet:$1@127.0.0.1
+Mode s
+Domain example.com
+KeyFile $TMP/sel.private
+Selector sel
+InternalHosts 127.0.0.1
+PidFile $TMP/opendkim.pid
+RequireSafeKeys no
+EOF
+	opendkim -x "$TMP/opendkim.conf" -f 2>/dev/null &
+	HELPER=$!
+	sleep 1
 }
 
 # cpu_ticks PID - master's own + reaped children's + living children's CPU ticks
@@ -152,6 +197,27 @@ else
 fi
 SINK=$!
 
+EXTRA=""
+modes="local relay"
+case $KIND in
+plain) ;;
+milter)
+	command -v opendkim >/dev/null 2>&1 || { echo "opendkim not found" >&2; exit 77; }
+	hport=$(free_port)
+	opendkim_start "$hport" || exit 1
+	EXTRA="smtpd_milters = inet:127.0.0.1:$hport
+milter_default_action = tempfail"
+	modes=local ;;
+policy)
+	hport=$(free_port)
+	policy_server "$hport" &
+	HELPER=$!
+	EXTRA="smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$hport,
+	permit_mynetworks, reject_unauth_destination"
+	modes=local ;;
+*) echo "unknown kind $KIND" >&2; exit 2 ;;
+esac
+
 user=nobody
 [ "$(id -u)" -eq 0 ] || user=$(id -un)
 
@@ -167,7 +233,8 @@ POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$pk" start >/dev/null 2>&1 || {
 	echo "postkit did not start" >&2; cat "$pk/maillog" >&2; exit 1; }
 sleep 1
 pkres=$(run postkit "$pk" "$pkport" "$user" local)
-pkrel=$(run postkit "$pk" "$pkport" "$user" relay)
+pkrel=""
+[ "$modes" = local ] || pkrel=$(run postkit "$pk" "$pkport" "$user" relay)
 
 # --- Postfix
 pfres=""
@@ -185,7 +252,7 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -d /usr/lib/postfix/sbi
 	if postfix -c "$pf" start >"$TMP/pf.out" 2>&1; then
 		sleep 1
 		pfres=$(run Postfix "$pf" "$pfport" nobody local)
-		pfrel=$(run Postfix "$pf" "$pfport" nobody relay)
+		[ "$modes" = local ] || pfrel=$(run Postfix "$pf" "$pfport" nobody relay)
 	else
 		echo "Postfix did not start: postkit only" >&2
 		cat "$TMP/pf.out" "$pf/maillog" >&2
@@ -204,5 +271,9 @@ table() {
 	fi
 }
 
-table local "$pkres" "$pfres"
-table relay "$pkrel" "$pfrel"
+table "local, $KIND" "$pkres" "$pfres"
+[ "$modes" = local ] || table relay "$pkrel" "$pfrel"
+if [ "$KIND" = milter ]; then
+	echo "signed: postkit $(grep -c '^DKIM-Signature:' "$TMP/pk/mail/$user" 2>/dev/null),"\
+		"Postfix $(grep -c '^DKIM-Signature:' "$TMP/pf/mail/nobody" 2>/dev/null) of $N"
+fi

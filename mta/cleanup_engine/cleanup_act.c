@@ -104,7 +104,8 @@ static void log_action(struct cleanup *c, const char *action, const char *contex
 	struct cfg_buf b;
 
 	cfg_buf_init(&b);
-	cfg_buf_printf(&b, "%s: %s: %s ", c->w.qid, action, context);
+	cfg_buf_printf(&b, "%s: %s%s: %s ", c->w.qid, c->act_prefix ? c->act_prefix : "", action,
+	               context);
 	cleanup_printable(&b, line->data, line->len < 200 ? line->len : 200);
 	cleanup_log_context(c, &b);
 	if (text && *text) {
@@ -185,6 +186,11 @@ static int edit(struct cleanup *c, int replace, const char *context, struct cfg_
 		return 1;
 	}
 	log_action(c, replace ? "replace" : "prepend", context, line, text);
+	if (!replace && c->act_prefix) {
+		/* Postfix 3.7 logs the match, then does nothing */
+		mta_warn("the milter_header/body_checks prepend action is not implemented");
+		return 1;
+	}
 	if (replace) {
 		cfg_buf_reset(line);
 		cfg_buf_adds(line, text);

@@ -79,6 +79,7 @@ static void cleanup_free(struct cleanup *c)
 	free(c->redirect);
 	free(c->log_rcpt);
 	cfg_strvec_fini(&c->bcc);
+	cfg_strvec_fini(&c->milter_hdrs);
 	mime_free(c->mime);
 	c->mime = NULL;
 	cfg_strvec_fini(&c->attrs);
@@ -363,6 +364,7 @@ struct cleanup *cleanup_open(struct cleanup_cfg *cfg)
 	c->cfg = cfg;
 	cfg_strvec_init(&c->attrs);
 	cfg_strvec_init(&c->bcc);
+	cfg_strvec_init(&c->milter_hdrs);
 	cfg_buf_init(&c->line);
 	cfg_buf_init(&c->rec);
 	cfg_strvec_init(&c->headers);
@@ -417,8 +419,14 @@ const char *cleanup_reply(const struct cleanup *c)
 	return c->reply.len ? c->reply.data : "";
 }
 
+void cleanup_milter_headers(struct cleanup *c, const struct cfg_strvec *hdrs)
+{
+	for (size_t i = 0; i < hdrs->n; i++)
+		cfg_strvec_add(&c->milter_hdrs, hdrs->v[i]);
+}
+
 /* cfg_lists - the list settings of cfg, for initialising and releasing them together */
-static size_t cfg_lists(struct cleanup_cfg *cfg, struct cfg_strvec *out[10])
+static size_t cfg_lists(struct cleanup_cfg *cfg, struct cfg_strvec *out[11])
 {
 	struct cfg_strvec *v[] = {
 	    &cfg->canonical,
@@ -428,6 +436,7 @@ static size_t cfg_lists(struct cleanup_cfg *cfg, struct cfg_strvec *out[10])
 	    &cfg->header_checks,
 	    &cfg->mime_header_checks,
 	    &cfg->nested_header_checks,
+	    &cfg->milter_header_checks,
 	    &cfg->body_checks,
 	    &cfg->masq_domains,
 	    &cfg->masq_exceptions,
@@ -463,6 +472,7 @@ struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir
 	    MTA_SET(CFG_P_header_checks, &cfg->header_checks),
 	    MTA_SET(CFG_P_mime_header_checks, &cfg->mime_header_checks),
 	    MTA_SET(CFG_P_nested_header_checks, &cfg->nested_header_checks),
+	    MTA_SET(CFG_P_milter_header_checks, &cfg->milter_header_checks),
 	    MTA_SET(CFG_P_body_checks, &cfg->body_checks),
 	    MTA_SET(CFG_P_body_checks_size_limit, &cfg->body_checks_size_limit),
 	    MTA_SET(CFG_P_line_length_limit, &cfg->line_limit),
@@ -479,7 +489,7 @@ struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir
 	    MTA_SET(CFG_P_queue_service_name, &cfg->qmgr_service),
 	    MTA_SETTINGS_END,
 	};
-	struct cfg_strvec *lists[10];
+	struct cfg_strvec *lists[11];
 	size_t n = cfg_lists(cfg, lists);
 
 	for (size_t i = 0; i < n; i++)
@@ -521,7 +531,7 @@ int cleanup_rewrite_rcpt(struct cleanup_cfg *cfg, const char *addr, cleanup_trac
 
 void cleanup_cfg_free(struct cleanup_cfg *cfg)
 {
-	struct cfg_strvec *lists[10];
+	struct cfg_strvec *lists[11];
 
 	if (cfg == NULL)
 		return;

@@ -33,6 +33,12 @@ const char *cleanup_queue_id(const struct cleanup *c);
 void cleanup_envelope(struct cleanup *c, const struct cfg_strvec *a);
 /* cleanup_content - feed content (LF line ends); records go through the MIME parser */
 void cleanup_content(struct cleanup *c, const char *data, size_t len);
+/*
+ * cleanup_milter_headers - headers (logical lines, as they will be fed) that
+ * mail filters added or changed: milter_header_checks inspect them instead
+ * of header_checks, which saw the message before the filters did
+ */
+void cleanup_milter_headers(struct cleanup *c, const struct cfg_strvec *hdrs);
 /* cleanup_finish - after the content: seal, fsync; status 0, 4 or 5 (see cleanup_reply) */
 int cleanup_finish(struct cleanup *c);
 /* cleanup_reply - the SMTP reply text of a refused submission ("" when none) */

@@ -312,6 +312,21 @@ static void addresses(struct cleanup *c, struct hstate *hs, const char *h, unsig
 	cfg_buf_fini(&val);
 }
 
+/* from_milter - 1 (and forget it) when a mail filter added or changed this header */
+static int from_milter(struct cleanup *c, const char *text)
+{
+	for (size_t i = 0; i < c->milter_hdrs.n; i++) {
+		if (strcmp(c->milter_hdrs.v[i], text) != 0)
+			continue;
+		free(c->milter_hdrs.v[i]);
+		memmove(c->milter_hdrs.v + i, c->milter_hdrs.v + i + 1,
+		        (c->milter_hdrs.n - i) * sizeof(*c->milter_hdrs.v));
+		c->milter_hdrs.n--;
+		return 1;
+	}
+	return 0;
+}
+
 /* primary - one header of the primary block: checks, then what it tells and how it is written */
 static void primary(struct cleanup *c, struct hstate *hs, const char *text)
 {
@@ -326,8 +341,16 @@ static void primary(struct cleanup *c, struct hstate *hs, const char *text)
 	cfg_buf_init(&h);
 	cfg_buf_adds(&h, text);
 	cfg_strvec_init(&pre);
-	keep = cleanup_check(c, mime ? &c->cfg->mime_header_checks : &c->cfg->header_checks,
-	                     mime ? "mime_header_checks" : "header_checks", "header", &h, &pre);
+	if (from_milter(c, text)) {
+		c->act_prefix = "milter-header-";
+		keep = cleanup_check(c, &c->cfg->milter_header_checks, "milter_header_checks",
+		                     "header", &h, &pre);
+		c->act_prefix = NULL;
+	} else {
+		keep = cleanup_check(c, mime ? &c->cfg->mime_header_checks : &c->cfg->header_checks,
+		                     mime ? "mime_header_checks" : "header_checks", "header", &h,
+		                     &pre);
+	}
 	if (c->status == 0)
 		for (size_t i = 0; i < pre.n; i++) {
 			cfg_buf_adds(&hs->out, pre.v[i]);

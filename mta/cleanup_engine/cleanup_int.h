@@ -42,6 +42,7 @@ struct cleanup_cfg {
 	struct cfg_strvec canonical, sender_canonical, recipient_canonical, virtual_alias;
 	/* content inspection */
 	struct cfg_strvec header_checks, mime_header_checks, nested_header_checks, body_checks;
+	struct cfg_strvec milter_header_checks;
 	long body_checks_size_limit, line_limit;
 	struct mime_limits mime;
 	int disable_mime, strict_7bit_headers, strict_8bitmime, strict_8bitmime_body,
@@ -83,7 +84,9 @@ struct cleanup {
 	char *filter;          /* transport:nexthop the message goes to, or NULL */
 	char *redirect;        /* the one address the message goes to instead, or NULL */
 	struct cfg_strvec bcc; /* BCC actions: more recipients (NOTIFY=NEVER) */
-	char *log_rcpt;        /* the last envelope recipient, as the client gave it */
+	struct cfg_strvec milter_hdrs; /* headers from mail filters, not yet seen */
+	const char *act_prefix;        /* "milter-header-" while milter_header_checks act */
+	char *log_rcpt;                /* the last envelope recipient, as the client gave it */
 	/* content state */
 	struct mime_parser *mime;
 	unsigned mime_errs;

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
+#include "cfg/param/list.h"
 #include "log.h"
 #include "milter_int.h"
 #include "netconn.h"
@@ -96,16 +99,14 @@ static void filter_options(struct milter *f, const char *elem)
 	cfg_strvec_fini(&w);
 }
 
-struct milters *milters_new(struct mta_conf *conf, const char *param)
+/* milters_build - the filters of a list (specs, emptied here); NULL when it is empty */
+static struct milters *milters_build(struct mta_conf *conf, struct cfg_strvec *specs)
 {
-	struct cfg_strvec specs;
 	struct milters *m;
 	struct milter def;
 
-	cfg_strvec_init(&specs);
-	mta_conf_list(conf, mta_conf_id(param), &specs);
-	if (specs.n == 0) {
-		cfg_strvec_fini(&specs);
+	if (specs->n == 0) {
+		cfg_strvec_fini(specs);
 		return NULL;
 	}
 	memset(&def, 0, sizeof(def));
@@ -118,13 +119,13 @@ struct milters *milters_new(struct mta_conf *conf, const char *param)
 	if (def.def_action < 0)
 		def.def_action = MILTER_DEF_TEMPFAIL;
 	m = cfg_xcalloc(1, sizeof(*m));
-	m->n = specs.n;
+	m->n = specs->n;
 	m->v = cfg_xcalloc(m->n, sizeof(*m->v));
 	for (size_t i = 0; i < m->n; i++) {
 		m->v[i] = def;
-		filter_options(&m->v[i], specs.v[i]);
+		filter_options(&m->v[i], specs->v[i]);
 	}
-	cfg_strvec_fini(&specs);
+	cfg_strvec_fini(specs);
 	for (int s = 0; s < MILTER_NSTAGES; s++) {
 		cfg_strvec_init(&m->macros[s]);
 		mta_conf_list(conf, mta_conf_id(macro_params[s]), &m->macros[s]);
@@ -133,6 +134,28 @@ struct milters *milters_new(struct mta_conf *conf, const char *param)
 	mta_conf_list(conf, mta_conf_id("milter_macro_defaults"), &m->defaults);
 	cfg_buf_init(&m->pkt);
 	return m;
+}
+
+struct milters *milters_new(struct mta_conf *conf, const char *param)
+{
+	struct cfg_strvec specs;
+
+	cfg_strvec_init(&specs);
+	mta_conf_list(conf, mta_conf_id(param), &specs);
+	return milters_build(conf, &specs);
+}
+
+struct milters *milters_new_value(struct mta_conf *conf, const char *param, const char *value)
+{
+	struct cfg_strvec specs;
+	struct cfg_diags ds;
+
+	cfg_strvec_init(&specs);
+	cfg_diags_init(&ds);
+	if (cfg_list_split(value, &specs, param, &ds) < 0)
+		mta_fatal("%s: bad milter list \"%s\"", param, value);
+	cfg_diags_fini(&ds);
+	return milters_build(conf, &specs);
 }
 
 /* close_one - drop a filter's connection */
@@ -296,8 +319,18 @@ static int open_socket(const char *spec, long tmo)
 	                                                    : spec;
 	int fd = netconn_open(name, unix_path, time(NULL) + tmo);
 
-	if (fd >= 0)
+	if (fd >= 0) {
+		int one = 1;
+
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* io_all() polls */
+		/*
+		 * A macro packet and its command go out back to back before the
+		 * filter answers: with Nagle the second waits for the filter's
+		 * delayed ACK (40 ms on Linux) at every step of every message.
+		 */
+		if (!unix_path)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	return fd;
 }
 

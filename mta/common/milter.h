@@ -43,12 +43,15 @@ struct milter_msg {
 	char *hold_reason;
 	int body_changed;
 	const char *hidden; /* a header line (pointer into headers) counted but never sent */
+	struct cfg_strvec produced; /* headers filters added or changed (milter_header_checks) */
 };
 
 struct milters;
 
 /* milters_new - the filters listed in setting param (e.g. "smtpd_milters"); NULL when none */
 struct milters *milters_new(struct mta_conf *conf, const char *param);
+/* milters_new_value - the filters of a list value (a table's answer for param); NULL when none */
+struct milters *milters_new_value(struct mta_conf *conf, const char *param, const char *value);
 /* milters_free - close the connections and release (NULL is fine) */
 void milters_free(struct milters *m);
 

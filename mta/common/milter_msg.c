@@ -21,6 +21,7 @@ void milter_msg_init(struct milter_msg *msg)
 	cfg_strvec_init(&msg->rcpt);
 	cfg_strvec_init(&msg->added);
 	cfg_strvec_init(&msg->deleted);
+	cfg_strvec_init(&msg->produced);
 }
 
 void milter_msg_fini(struct milter_msg *msg)
@@ -30,6 +31,7 @@ void milter_msg_fini(struct milter_msg *msg)
 	cfg_strvec_fini(&msg->rcpt);
 	cfg_strvec_fini(&msg->added);
 	cfg_strvec_fini(&msg->deleted);
+	cfg_strvec_fini(&msg->produced);
 	free(msg->sender);
 	free(msg->hold_reason);
 }
@@ -73,12 +75,14 @@ static char *crlf_to_lf(const char *s)
 }
 
 /* make_header - "name: value" from a filter's fields (the space unless it sends its own) */
-static char *make_header(const struct milter *f, const char *name, const char *value)
+static char *make_header(const struct milter *f, struct milter_msg *msg, const char *name,
+                         const char *value)
 {
 	char *v = crlf_to_lf(value);
 	char *h = cfg_xasprintf("%s:%s%s", name, (f->proto & SMFIP_HDR_LEADSPC) ? "" : " ", v);
 
 	free(v);
+	cfg_strvec_add(&msg->produced, h);
 	return h;
 }
 
@@ -107,12 +111,12 @@ static void change_header(struct milter *f, struct milter_msg *msg, uint32_t ind
 			vec_remove(&msg->headers, i);
 		} else {
 			free(msg->headers.v[i]);
-			msg->headers.v[i] = make_header(f, name, value);
+			msg->headers.v[i] = make_header(f, msg, name, value);
 		}
 		return;
 	}
 	if (*value)
-		cfg_strvec_take(&msg->headers, make_header(f, name, value));
+		cfg_strvec_take(&msg->headers, make_header(f, msg, name, value));
 }
 
 /* del_rcpt - SMFIR_DELRCPT: every recipient equal to the address */
@@ -141,7 +145,7 @@ static int apply_edit(struct milters *m, struct milter *f, char cmd, struct milt
 
 	switch (cmd) {
 	case 'h': /* add header */
-		cfg_strvec_take(&msg->headers, make_header(f, s1, s2));
+		cfg_strvec_take(&msg->headers, make_header(f, msg, s1, s2));
 		return 0;
 	case 'i':   /* insert header at index */
 	case 'm': { /* change header */
@@ -157,7 +161,7 @@ static int apply_edit(struct milters *m, struct milter *f, char cmd, struct milt
 		if (cmd == 'm')
 			change_header(f, msg, idx, name, value);
 		else
-			vec_insert(&msg->headers, idx, make_header(f, name, value));
+			vec_insert(&msg->headers, idx, make_header(f, msg, name, value));
 		return 0;
 	}
 	case '+': /* add recipient */

@@ -670,6 +670,7 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_disable_vrfy_command, &cfg.disable_vrfy),
 	    MTA_SET(CFG_P_smtpd_helo_required, &cfg.helo_required),
 	    MTA_SET(CFG_P_smtpd_delay_reject, &cfg.delay_reject),
+	    MTA_SET(CFG_P_smtpd_delay_open_until_valid_rcpt, &cfg.delay_open),
 	    MTA_SET(CFG_P_smtpd_reject_unlisted_recipient, &cfg.unlisted_rcpt),
 	    MTA_SET(CFG_P_smtpd_reject_unlisted_sender, &cfg.unlisted_sender),
 	    MTA_SET(CFG_P_strict_rfc821_envelopes, &cfg.strict_821),

@@ -31,7 +31,7 @@ struct smtpd_cfg {
 	long timeout, size_limit, rcpt_limit, line_limit, hard_errors, soft_errors, junk_limit;
 	long error_sleep;
 	int disable_vrfy, helo_required, delay_reject, relay_before_rcpt, unlisted_rcpt,
-	    unlisted_sender, strict_821, smtputf8, peername_lookup;
+	    unlisted_sender, strict_821, smtputf8, peername_lookup, delay_open;
 	int port_logging;           /* smtpd_client_port_logging: name[addr]:port in the logs */
 	int show_table_name;        /* show_user_unknown_table_name */
 	const char *forbid_bare_nl; /* no, normalize/yes, reject */

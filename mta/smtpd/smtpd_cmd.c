@@ -319,6 +319,11 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 	addr_path_fini(&p);
 	if (rc < 0)
 		return -1;
+	/* smtpd_delay_open_until_valid_rcpt = no: the queue ID (and its log line) comes now */
+	if (!s->cfg->delay_open && s->qid[0] == '\0' && smtpd_open_queue(s) < 0) {
+		smtpd_transaction_reset(s);
+		return -1;
+	}
 	smtpd_reply(s, "250 2.1.0 Ok");
 	return 0;
 }

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 
 #include "cfg/base/xalloc.h"
+#include "cleanup_engine/cleanup_engine.h"
 #include "log.h"
+#include "maps.h"
 #include "milter.h"
 #include "smtpd.h"
 
@@ -28,9 +30,13 @@ struct smtpd_milter {
 	char value[512];
 	int in_content; /* the message phase: no envelope macros, as in Postfix's cleanup */
 	const char *daemon_name, *macro_v;
+	struct milters *f; /* smtpd_milters, or this client's from smtpd_milter_maps */
+	int own;           /* f was made for this session */
 };
 
-static struct milters *filters; /* smtpd_milters, per process */
+static struct milters *filters;       /* smtpd_milters, per process */
+static struct cfg_strvec milter_maps; /* smtpd_milter_maps */
+static struct mta_conf *srv_conf;
 static const char *daemon_name, *macro_v;
 
 void smtpd_milter_init(struct mta_server *srv)
@@ -40,6 +46,9 @@ void smtpd_milter_init(struct mta_server *srv)
 	if (ro && strstr(ro, "no_milters"))
 		return;
 	filters = milters_new(&srv->conf, "smtpd_milters");
+	cfg_strvec_init(&milter_maps);
+	mta_conf_list(&srv->conf, CFG_P_smtpd_milter_maps, &milter_maps);
+	srv_conf = &srv->conf;
 	daemon_name = mta_conf_str(&srv->conf, CFG_P_milter_macro_daemon_name);
 	macro_v = mta_conf_str(&srv->conf, CFG_P_milter_macro_v);
 }
@@ -138,18 +147,51 @@ static const char *outcome(struct smtpd *s, const char *stage, const char *r, co
 	return r;
 }
 
+/*
+ * session_filters - the client's filters: smtpd_milter_maps by client
+ * address ("DISABLE": none), else smtpd_milters.  *own is set when the list
+ * was made for this session; *deny gets a reply when the table failed.
+ */
+static struct milters *session_filters(struct smtpd *s, int *own, const char **deny)
+{
+	const char *v;
+	int rc;
+
+	*own = 0;
+	*deny = NULL;
+	if (milter_maps.n == 0 || (rc = mta_maps_get(&milter_maps, s->addr, &v)) == 0)
+		return filters;
+	if (rc < 0) {
+		/* fail closed: without the table we cannot tell which filters apply */
+		mta_warn("smtpd_milter_maps: table lookup problem for %s", s->addr);
+		*deny = "451 4.3.0 Server configuration error";
+		return NULL;
+	}
+	if (strcasecmp(v, "DISABLE") == 0)
+		return NULL;
+	*own = 1;
+	return milters_new_value(srv_conf, "smtpd_milter_maps", v);
+}
+
 void smtpd_milter_connect(struct smtpd *s)
 {
-	const char *r;
+	const char *r, *deny;
+	struct milters *f;
+	int own;
 
-	if (filters == NULL || s->srv->standalone)
+	if ((filters == NULL && milter_maps.n == 0) || s->srv->standalone)
+		return;
+	f = session_filters(s, &own, &deny);
+	if (f == NULL && deny == NULL)
 		return;
 	s->milt = cfg_xcalloc(1, sizeof(*s->milt));
+	s->milt->f = f;
+	s->milt->own = own;
 	cfg_buf_init(&s->milt->content);
 	rslv_result_init(&s->milt->res);
 	s->milt->daemon_name = daemon_name;
 	s->milt->macro_v = macro_v;
-	r = milter_connect(filters, macro, s, s->name, s->addr, s->port);
+	r = f ? milter_connect(f, macro, s, s->name, s->addr, s->port) : deny;
 	if ((r = outcome(s, "CONNECT", r, NULL)) != NULL)
 		s->milter_deny = cfg_xstrdup(r);
 }
@@ -161,7 +203,7 @@ int smtpd_milter_helo(struct smtpd *s, const char *cmd)
 	if (s->milt == NULL)
 		return 0;
 	if (s->milter_deny == NULL) {
-		r = outcome(s, cmd, milter_helo(filters, s->helo), NULL);
+		r = outcome(s, cmd, milter_helo(s->milt->f, s->helo), NULL);
 		if (r)
 			s->milter_deny = cfg_xstrdup(r);
 	} else {
@@ -182,7 +224,7 @@ int smtpd_milter_mail(struct smtpd *s, const struct cfg_strvec *params)
 		cfg_strvec_take(&argv, cfg_xasprintf("<%s>", s->sender_ext));
 		for (size_t i = 0; i < params->n; i++)
 			cfg_strvec_add(&argv, params->v[i]);
-		r = outcome(s, "MAIL", milter_mail(filters, &argv), NULL);
+		r = outcome(s, "MAIL", milter_mail(s->milt->f, &argv), NULL);
 		cfg_strvec_fini(&argv);
 	} else {
 		log_result(s, "MAIL", r, NULL);
@@ -207,7 +249,7 @@ int smtpd_milter_rcpt(struct smtpd *s, const char *internal, const char *externa
 	for (size_t i = 0; i < params->n; i++)
 		cfg_strvec_add(&argv, params->v[i]);
 	s->milt->rcpt = internal;
-	r = outcome(s, "RCPT", milter_rcpt(filters, &argv), external);
+	r = outcome(s, "RCPT", milter_rcpt(s->milt->f, &argv), external);
 	s->milt->rcpt = NULL;
 	cfg_strvec_fini(&argv);
 	if (r == NULL)
@@ -224,7 +266,7 @@ int smtpd_milter_data(struct smtpd *s, const char *stage)
 		return 0;
 	cfg_buf_reset(&s->milt->content);
 	/* smtpd names the first recipient, as Postfix's does */
-	r = outcome(s, stage, milter_data(filters), s->nrcpt ? s->rcpt[0].external : NULL);
+	r = outcome(s, stage, milter_data(s->milt->f), s->nrcpt ? s->rcpt[0].external : NULL);
 	if (r == NULL)
 		return 0;
 	smtpd_reply(s, "%s", r);
@@ -360,7 +402,7 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 	for (size_t i = 0; i < s->nrcpt; i++)
 		cfg_strvec_add(&msg.rcpt, s->rcpt[i].internal);
 	s->milt->in_content = 1;
-	r = milter_message(filters, &msg);
+	r = milter_message(s->milt->f, &msg);
 	s->milt->in_content = 0;
 	if (r && strcmp(r, MILTER_DISCARD) != 0) {
 		/* the log shows the enhanced status code and the text, without the SMTP code */
@@ -387,6 +429,8 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 		top = 0;
 	}
 	apply_envelope(s, &msg);
+	if (s->cln)
+		cleanup_milter_headers(s->cln, &msg.produced);
 	rebuild(s, &msg, top);
 	milter_msg_fini(&msg);
 	*content = &s->milt->content;
@@ -395,15 +439,18 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 
 void smtpd_milter_reset(struct smtpd *s)
 {
-	if (s->milt && s->sender)
-		milter_abort(filters);
+	if (s->milt && s->milt->f && s->sender)
+		milter_abort(s->milt->f);
 }
 
 void smtpd_milter_end(struct smtpd *s)
 {
 	if (s->milt == NULL)
 		return;
-	milter_disconnect(filters);
+	if (s->milt->f)
+		milter_disconnect(s->milt->f);
+	if (s->milt->own)
+		milters_free(s->milt->f);
 	cfg_buf_fini(&s->milt->content);
 	rslv_result_fini(&s->milt->res);
 	free(s->milt);
