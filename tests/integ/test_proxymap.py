@@ -14,6 +14,7 @@ goes on; the database down: 451 4.3.0, nothing bounced.  Skips (77) when
 PostgreSQL cannot start here.
 """
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -147,6 +148,19 @@ def check_unapproved(inst, cf, port2):
     inst.write("main.cf", main)
 
 
+def check_write(inst):
+    """postmap -d through proxywrite, for a table that proxy_write_maps lists."""
+    wdir = inst.path("w")
+    rc, out, err = postmap(inst.dir, ["-d", "a@example.com", "proxy:hash:%s/t" % wdir])
+    R.check("postmap -d proxy:hash: through proxywrite: removed", (rc, err), (0, ""))
+    rc, out, err = postmap(inst.dir, ["-q", "a@example.com", "hash:%s/t" % wdir])
+    R.check("the key is gone from the table", (rc, out), (1, ""))
+    rc, out, err = postmap(inst.dir, ["-q", "b@example.com", "hash:%s/t" % wdir])
+    R.check("the other key is still there", (rc, out), (0, "2\n"))
+    R.check("proxywrite served it: a second proxymap process",
+            len(children(inst.master_pid(), "proxymap")), 2)
+
+
 def check_down(inst, pg):
     pg.stop()
     text = rcpt(inst, "joe@example.com")
@@ -170,7 +184,8 @@ def main():
     inst = pkit.Instance(master_extra=MASTER_EXTRA + (
         "127.0.0.1:%d inet n   -       n       -       -       smtpd\n" % port2), main_extra=(
         "virtual_mailbox_domains = example.com\n"
-        "virtual_mailbox_maps = proxy:pgsql:$config_directory/vmb.cf\n"))
+        "virtual_mailbox_maps = proxy:pgsql:$config_directory/vmb.cf\n"
+        "proxy_write_maps = proxy:hash:$config_directory/w/t\n"))
     # example.com is a virtual mailbox domain here, not $mydomain of mydestination
     inst.write("main.cf", re.sub(r"(?m)^mydestination = .*$", "mydestination = localhost",
                                  inst.read("main.cf")))
@@ -178,9 +193,18 @@ def main():
     try:
         inst.write("vmb.cf", "hosts = inet:127.0.0.1:%d\nuser = postfix\ndbname = mail\n"
                    "query = %s\n" % (pg.port, QUERY))
+        # proxywrite runs as mail_owner: the table's directory is its own
+        os.mkdir(inst.path("w"))
+        inst.write("w/t", "a@example.com 1\nb@example.com 2\n")
+        postmap(inst.dir, ["hash:" + inst.path("w", "t")])
+        if pkit.IS_ROOT:
+            pw = pwd.getpwnam(pkit.mail_owner())
+            for f in ("w", "w/t", "w/t.db"):
+                os.chown(inst.path(f), pw.pw_uid, pw.pw_gid)
         inst.start()
         check_lookups(inst, pg, cf)
         check_restart(inst)
+        check_write(inst)
         check_down(inst, pg)
         check_unapproved(inst, cf, port2)
         inst.stop()
