@@ -14,7 +14,8 @@
 /* one connection to one service, shared by every table that uses it */
 struct proxy_conn {
 	const char *service;
-	int fd; /* -1: not connected */
+	int fd;    /* -1: not connected */
+	pid_t pid; /* the process that connected (a forked child connects anew) */
 	struct mta_stream st;
 };
 
@@ -57,8 +58,11 @@ static int conn_open(struct proxy_conn *c, struct cfg_buf *why)
 {
 	char *path;
 
-	if (c->fd >= 0)
+	if (c->fd >= 0 && c->pid == getpid())
 		return 0;
+	/* a forked child must not talk over its parent's connection: the replies would mix */
+	conn_close(c);
+	c->pid = getpid();
 	c->fd = ipc_connect(P.queue_dir ? P.queue_dir : ".", "private", c->service);
 	if (c->fd >= 0) {
 		mta_stream_init(&c->st, c->fd, P.timeout);
