@@ -72,24 +72,27 @@ def sql_rows(recs):
     return "".join("('%s','%s')," % r for r in recs)[:-1]
 
 
+def sql_table(kind, argv, create, recs, work, client_cf):
+    """Load recs into table t with the server's client argv; the spec of kind's client file."""
+    r = subprocess.run(argv, input="%s\nINSERT INTO t VALUES %s;\n" % (create, sql_rows(recs)),
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        ts.why = "loading %s failed: %s" % (kind, r.stderr[-200:])
+        return None
+    cf = os.path.join(work, kind + ".cf")
+    with open(cf, "w") as f:
+        f.write(client_cf + "dbname = mail\nquery = SELECT v FROM t WHERE k='%s'\n")
+    return kind + ":" + cf
+
+
 def load_pgsql(work, recs):
     pg = ts.start_pgsql(os.path.join(work, "pgsql"))
     if pg is None:
         return None
-    psql = shutil.which("psql")
-    r = subprocess.run([psql, "-h", pg.socket, "-p", str(pg.port), "-U", "postfix", "-d", "mail",
-                        "-q", "-v", "ON_ERROR_STOP=1"],
-                       input="CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT);\n"
-                       "INSERT INTO t VALUES %s;\n" % sql_rows(recs),
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0:
-        ts.why = "loading PostgreSQL failed: " + r.stderr[-200:]
-        return None
-    cf = os.path.join(work, "pgsql.cf")
-    with open(cf, "w") as f:
-        f.write("hosts = inet:127.0.0.1:%d\nuser = postfix\ndbname = mail\n"
-                "query = SELECT v FROM t WHERE k='%%s'\n" % pg.port)
-    return "pgsql:" + cf
+    return sql_table("pgsql", [shutil.which("psql"), "-h", pg.socket, "-p", str(pg.port), "-U",
+                               "postfix", "-d", "mail", "-q", "-v", "ON_ERROR_STOP=1"],
+                     "CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT);", recs, work,
+                     "hosts = inet:127.0.0.1:%d\nuser = postfix\n" % pg.port)
 
 
 def load_mysql(work, recs):
@@ -97,18 +100,9 @@ def load_mysql(work, recs):
     if my is None:
         return None
     client = shutil.which("mariadb") or shutil.which("mysql")
-    r = subprocess.run([client, "--no-defaults", "-S", my.socket, "-u", "root", "mail"],
-                       input="CREATE TABLE t (k VARCHAR(64) PRIMARY KEY, v TEXT);\n"
-                       "INSERT INTO t VALUES %s;\n" % sql_rows(recs),
-                       capture_output=True, text=True, timeout=300)
-    if r.returncode != 0:
-        ts.why = "loading MariaDB failed: " + r.stderr[-200:]
-        return None
-    cf = os.path.join(work, "mysql.cf")
-    with open(cf, "w") as f:
-        f.write("hosts = unix:%s\nuser = postfix\npassword = secret\ndbname = mail\n"
-                "query = SELECT v FROM t WHERE k='%%s'\n" % my.socket)
-    return "mysql:" + cf
+    return sql_table("mysql", [client, "--no-defaults", "-S", my.socket, "-u", "root", "mail"],
+                     "CREATE TABLE t (k VARCHAR(64) PRIMARY KEY, v TEXT);", recs, work,
+                     "hosts = unix:%s\nuser = postfix\npassword = secret\n" % my.socket)
 
 
 def load_ldap(work, recs):

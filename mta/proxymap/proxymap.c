@@ -152,7 +152,7 @@ static void answer(struct cfg_map *m, int rc, const char *value, int update,
 }
 
 /* handle - one request; the reply attributes in out */
-static void handle(const struct cfg_strvec *in, struct cfg_strvec *out)
+static void handle(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *out)
 {
 	const char *req = ipc_get(in, "request");
 	const char *key = ipc_get(in, "key");
@@ -161,6 +161,7 @@ static void handle(const struct cfg_strvec *in, struct cfg_strvec *out)
 	struct cfg_map *m;
 	int rc, fresh = 0;
 
+	(void)ctx;
 	if (req == NULL || (strcmp(req, "open") != 0 && key == NULL)) {
 		ipc_add(out, "status", "%d", MTA_PROXY_FAIL);
 		ipc_add(out, "reason", "%s", "malformed request");
@@ -233,28 +234,10 @@ static void check_done(void)
 static void on_client(int fd, int revents, void *ctx)
 {
 	struct pm_client *c = ctx;
-	struct cfg_strvec in, out;
-	int ok = 1;
 
 	(void)fd;
 	(void)revents;
-	cfg_strvec_init(&in);
-	cfg_strvec_init(&out);
-	do {
-		if (ipc_recv(&c->st, &in) < 0) {
-			ok = 0;
-			break;
-		}
-		cfg_strvec_clear(&out);
-		handle(&in, &out);
-		if (ipc_send(&c->st, &out) < 0) {
-			ok = 0;
-			break;
-		}
-	} while (mta_stream_pending(&c->st) > 0);
-	cfg_strvec_fini(&in);
-	cfg_strvec_fini(&out);
-	if (!ok) {
+	if (ipc_answer(&c->st, handle, NULL) < 0) {
 		client_free(c);
 		check_done();
 	}
