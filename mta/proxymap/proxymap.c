@@ -263,6 +263,8 @@ static void on_accept(int lfd, int revents, void *ctx)
 		mta_event_fd(fd, POLLIN, on_client, c);
 	}
 	if (PM.served >= PM.srv->max_use) {
+		/* busy for good: master starts a fresh proxymap for the next clients */
+		mta_server_status(PM.srv, MTA_STAT_BUSY);
 		for (int i = 0; i < PM.srv->nlisten; i++)
 			mta_event_fd_remove(PM.srv->listen_fd + i);
 		check_done();

@@ -171,6 +171,38 @@ def check_down(inst, pg):
             + inst.queue_files("active") + inst.queue_files("incoming"), [])
 
 
+def check_max_use(pg):
+    """proxymap -o max_use=2: the third client is served by a fresh proxymap while the first
+    one still has its two."""
+    inst = pkit.Instance(master_extra=MASTER_EXTRA.replace(
+        "-       proxymap\n", "-       proxymap -o max_use=2\n", 1), main_extra=(
+        "virtual_mailbox_domains = example.com\n"
+        "virtual_mailbox_maps = proxy:pgsql:$config_directory/vmb.cf\n"))
+    inst.write("main.cf", re.sub(r"(?m)^mydestination = .*$", "mydestination = localhost",
+                                 inst.read("main.cf")))
+    try:
+        inst.write("vmb.cf", "hosts = inet:127.0.0.1:%d\nuser = postfix\ndbname = mail\n"
+                   "query = %s\n" % (pg.port, QUERY))
+        inst.start()
+        sessions = []
+        for i in range(3):
+            s = pkit.Session(inst.port, timeout=30)
+            s.cmd("EHLO client%d.example" % i)
+            s.cmd("MAIL FROM:<a@client.example>")
+            text = s.cmd("RCPT TO:<joe@example.com>")
+            R.true("max_use=2: client %d served" % i, text.startswith("250 "), text)
+            sessions.append(s)
+        R.check("max_use=2: a second proxymap for the third client",
+                len(children(inst.master_pid(), "proxymap")), 2)
+        for s in sessions:
+            s.close()
+    except Exception:
+        print(inst.log())
+        raise
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     d = tempfile.mkdtemp(prefix="postkit-proxymap-")
@@ -202,6 +234,7 @@ def main():
             for f in ("w", "w/t", "w/t.db"):
                 os.chown(inst.path(f), pw.pw_uid, pw.pw_gid)
         inst.start()
+        check_max_use(pg)
         check_lookups(inst, pg, cf)
         check_restart(inst)
         check_write(inst)
