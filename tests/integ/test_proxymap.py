@@ -67,11 +67,29 @@ def children(pid, name):
     return out
 
 
-def rcpt(inst, addr, port=None):
-    s = pkit.Session(port or inst.port, timeout=30)
-    s.cmd("EHLO client.example")
+def instance(pg, master_extra, main_extra=""):
+    """An instance whose virtual mailboxes are in proxy:pgsql:$config_directory/vmb.cf."""
+    inst = pkit.Instance(master_extra=master_extra, main_extra=(
+        "virtual_mailbox_domains = example.com\n"
+        "virtual_mailbox_maps = proxy:pgsql:$config_directory/vmb.cf\n" + main_extra))
+    # example.com is a virtual mailbox domain here, not $mydomain of mydestination
+    inst.write("main.cf", re.sub(r"(?m)^mydestination = .*$", "mydestination = localhost",
+                                 inst.read("main.cf")))
+    inst.write("vmb.cf", "hosts = inet:127.0.0.1:%d\nuser = postfix\ndbname = mail\n"
+               "query = %s\n" % (pg.port, QUERY))
+    return inst
+
+
+def open_rcpt(port, addr, helo="client.example"):
+    """A session left open after RCPT TO:<addr>, and the reply."""
+    s = pkit.Session(port, timeout=30)
+    s.cmd("EHLO " + helo)
     s.cmd("MAIL FROM:<a@client.example>")
-    text = s.cmd("RCPT TO:<%s>" % addr)
+    return s, s.cmd("RCPT TO:<%s>" % addr)
+
+
+def rcpt(inst, addr, port=None):
+    s, text = open_rcpt(port or inst.port, addr)
     s.close()
     return text
 
@@ -86,10 +104,7 @@ def check_lookups(inst, pg, cf):
     # several smtpd processes at once: the database sees proxymap's one connection
     sessions = []
     for i in range(4):
-        s = inst.session()
-        s.cmd("EHLO client%d.example" % i)
-        s.cmd("MAIL FROM:<a@client.example>")
-        text = s.cmd("RCPT TO:<sales@example.com>")
+        s, text = open_rcpt(inst.port, "sales@example.com", "client%d.example" % i)
         R.true("session %d: accepted through proxymap" % i, text.startswith("250 "), text)
         sessions.append(s)
     R.true("four smtpd processes are running",
@@ -174,22 +189,13 @@ def check_down(inst, pg):
 def check_max_use(pg):
     """proxymap -o max_use=2: the third client is served by a fresh proxymap while the first
     one still has its two."""
-    inst = pkit.Instance(master_extra=MASTER_EXTRA.replace(
-        "-       proxymap\n", "-       proxymap -o max_use=2\n", 1), main_extra=(
-        "virtual_mailbox_domains = example.com\n"
-        "virtual_mailbox_maps = proxy:pgsql:$config_directory/vmb.cf\n"))
-    inst.write("main.cf", re.sub(r"(?m)^mydestination = .*$", "mydestination = localhost",
-                                 inst.read("main.cf")))
+    inst = instance(pg, MASTER_EXTRA.replace("-       proxymap\n",
+                                             "-       proxymap -o max_use=2\n", 1))
     try:
-        inst.write("vmb.cf", "hosts = inet:127.0.0.1:%d\nuser = postfix\ndbname = mail\n"
-                   "query = %s\n" % (pg.port, QUERY))
         inst.start()
         sessions = []
         for i in range(3):
-            s = pkit.Session(inst.port, timeout=30)
-            s.cmd("EHLO client%d.example" % i)
-            s.cmd("MAIL FROM:<a@client.example>")
-            text = s.cmd("RCPT TO:<joe@example.com>")
+            s, text = open_rcpt(inst.port, "joe@example.com", "client%d.example" % i)
             R.true("max_use=2: client %d served" % i, text.startswith("250 "), text)
             sessions.append(s)
         R.check("max_use=2: a second proxymap for the third client",
@@ -213,18 +219,11 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
         return 77
     port2 = pkit.free_port()
-    inst = pkit.Instance(master_extra=MASTER_EXTRA + (
-        "127.0.0.1:%d inet n   -       n       -       -       smtpd\n" % port2), main_extra=(
-        "virtual_mailbox_domains = example.com\n"
-        "virtual_mailbox_maps = proxy:pgsql:$config_directory/vmb.cf\n"
-        "proxy_write_maps = proxy:hash:$config_directory/w/t\n"))
-    # example.com is a virtual mailbox domain here, not $mydomain of mydestination
-    inst.write("main.cf", re.sub(r"(?m)^mydestination = .*$", "mydestination = localhost",
-                                 inst.read("main.cf")))
+    inst = instance(pg, MASTER_EXTRA + (
+        "127.0.0.1:%d inet n   -       n       -       -       smtpd\n" % port2),
+        "proxy_write_maps = proxy:hash:$config_directory/w/t\n")
     cf = inst.path("vmb.cf")
     try:
-        inst.write("vmb.cf", "hosts = inet:127.0.0.1:%d\nuser = postfix\ndbname = mail\n"
-                   "query = %s\n" % (pg.port, QUERY))
         # proxywrite runs as mail_owner: the table's directory is its own
         os.mkdir(inst.path("w"))
         inst.write("w/t", "a@example.com 1\nb@example.com 2\n")
