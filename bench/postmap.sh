@@ -3,6 +3,12 @@
 #
 # usage: bench/postmap.sh [POSTKIT_POSTMAP] [ENTRIES]
 #
+# Then one row per table type, postkit's and Postfix's postmap -q - on the same
+# table in the same run: pcre: and sqlite: on ENTRIES keys, and lmdb:, pgsql:,
+# mysql:, ldap: and memcache: on SERVER_ENTRIES (default 10,000) records and keys,
+# the servers started by bench/postmap_servers.py with the integration tests'
+# helpers (a backend whose server cannot start here is listed as skipped).
+#
 # Builds an ENTRIES-entry (default 100,000) hash: table and runs ENTRIES
 # lookups (about half of them hits) from stdin with postkit's postmap and,
 # when /usr/sbin/postmap is Postfix, with Postfix's (hash: on Berkeley DB).
@@ -26,6 +32,7 @@ if [ -z "$postkit" ] || [ ! -x "$postkit" ]; then
 	exit 2
 fi
 case $postkit in /*) ;; *) postkit=$(pwd)/$postkit ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-postmap.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
@@ -194,6 +201,15 @@ done
 in=/dev/null
 outf=/dev/null
 
+# The backends with a server (and lmdb:), from the Python helper: "TYPE PROGRAM MS" lines.
+srv_n=${SERVER_ENTRIES:-10000}
+[ "$srv_n" -gt "$n" ] && srv_n=$n
+: >servers.out
+if command -v python3 >/dev/null && [ -f "$here/postmap_servers.py" ]; then
+	python3 "$here/postmap_servers.py" "$postkit" "$work" "$srv_n" "$runs" >servers.out ||
+		echo "note: bench/postmap_servers.py failed" >&2
+fi
+
 echo "postmap benchmark: $n entries, $n lookups (best of $runs)"
 printf '%-44s %8s ms\n' "postkit build (hash: on GDBM)" "$pk_build"
 [ -n "$bare_default" ] && printf '%-44s %8s ms\n' "bare gdbm_store loop, GDBM defaults (mmap)" "$bare_default"
@@ -205,6 +221,13 @@ printf '%s' "$rows" | while read -r type pk_t pf_t; do
 	[ -n "$pk_t" ] && printf '%-44s %8s ms  (%s lookups/s)\n' "postkit $type: lookups (postmap -q -)" "$pk_t" "$(per_sec "$pk_t")"
 	[ -n "$pf_t" ] && printf '%-44s %8s ms  (%s lookups/s)\n' "Postfix $type: lookups (postmap -q -)" "$pf_t" "$(per_sec "$pf_t")"
 done
+while read -r type prog t; do
+	case $type in
+	skip) printf '%-44s %s\n' "$prog: lookups" "skipped: $t" ;;
+	*) [ -n "$t" ] && printf '%-44s %8s ms  (%s lookups/s)\n' "$prog $type: lookups ($srv_n keys)" "$t" \
+		"$(awk -v n="$srv_n" -v ms="$t" 'BEGIN { if (ms > 0) printf "%d", n * 1000 / ms; else print "n/a" }')" ;;
+	esac
+done <servers.out
 echo "ratios (below 1.00: postkit is faster):"
 [ -n "$bare_tuned" ] && echo "  build, postkit / bare GDBM loop (same flags): $(ratio "$pk_build" "$bare_tuned")   goal <= 1.20"
 [ -n "$bare_default" ] && echo "  build, postkit / bare GDBM loop (defaults):   $(ratio "$pk_build" "$bare_default")"

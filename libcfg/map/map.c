@@ -100,13 +100,23 @@ int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode
 	struct cfg_map *m;
 
 	*out = NULL;
-	if (ops == NULL && strcmp(type, "proxy") == 0 && mode != CFG_MAP_BUILD)
+	if (ops == NULL && strcmp(type, "proxy") == 0 && mode != CFG_MAP_BUILD) {
 		/*
-		 * proxy:TYPE:NAME: postkit has no proxymap daemon; every process
-		 * opens the table itself (schemas/tabletypes.def says so), once its
-		 * caller has asked cfg_map_proxy_approved().
+		 * proxy:TYPE:NAME: through the proxy service the program registered
+		 * (the MTA's proxymap); without one, the process opens the table
+		 * itself, once its caller has asked cfg_map_proxy_approved().
 		 */
-		return cfg_map_open(name, mode, flags, out, diags);
+		if (cfgp_map_proxy_hook() == NULL)
+			return cfg_map_open(name, mode, flags, out, diags);
+		ops = &cfgp_map_proxy_ops;
+		m = map_new(ops, type, name, mode, flags);
+		if (ops->open(m, diags) < 0) {
+			cfg_map_free(m);
+			return -1;
+		}
+		*out = m;
+		return 0;
+	}
 	if (ops == NULL) {
 		/* Debian's Postfix adds a package hint when a build meets an unknown type */
 		if (mode == CFG_MAP_BUILD || mode == CFG_MAP_CREATE)
@@ -414,6 +424,8 @@ const char *cfg_map_name(const struct cfg_map *m)
 
 unsigned cfg_map_caps(const struct cfg_map *m)
 {
+	if (m->ops == &cfgp_map_proxy_ops)
+		return cfgp_map_proxy_caps(m);
 	return cfg_map_type_caps(m->ops->type);
 }
 

@@ -149,6 +149,12 @@ extern const struct cfgp_map_ops cfgp_map_static_ops;
 extern const struct cfgp_map_ops cfgp_map_texthash_ops;
 extern const struct cfgp_map_ops cfgp_map_unionmap_ops;
 extern const struct cfgp_map_ops cfgp_map_unix_ops;
+/* proxy: through the registered service (map_proxy.c): not in the backends table */
+extern const struct cfgp_map_ops cfgp_map_proxy_ops;
+/* cfgp_map_proxy_hook - the registered proxy service, or NULL */
+const struct cfg_map_proxy *cfgp_map_proxy_hook(void);
+/* cfgp_map_proxy_caps - CFG_MAPT_* of the table a proxy: table names */
+unsigned cfgp_map_proxy_caps(const struct cfg_map *m);
 
 /*
  * Pattern tables (map_regexp.c): the rule language regexp: and pcre: share

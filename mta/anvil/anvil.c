@@ -195,8 +195,9 @@ static int forget_open(struct anvil_client *c, const char *ident)
 }
 
 /* handle - one request; the reply attributes in out */
-static void handle(struct anvil_client *c, const struct cfg_strvec *in, struct cfg_strvec *out)
+static void handle(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *out)
 {
+	struct anvil_client *c = ctx;
 	const char *req = ipc_get(in, "request");
 	const char *ident = ipc_get(in, "ident");
 	struct anvil_entry *e;
@@ -261,28 +262,10 @@ static void client_free(struct anvil_client *c)
 static void on_client(int fd, int revents, void *ctx)
 {
 	struct anvil_client *c = ctx;
-	struct cfg_strvec in, out;
-	int ok = 1;
 
 	(void)fd;
 	(void)revents;
-	cfg_strvec_init(&in);
-	cfg_strvec_init(&out);
-	do {
-		if (ipc_recv(&c->st, &in) < 0) {
-			ok = 0;
-			break;
-		}
-		cfg_strvec_clear(&out);
-		handle(c, &in, &out);
-		if (ipc_send(&c->st, &out) < 0) {
-			ok = 0;
-			break;
-		}
-	} while (mta_stream_pending(&c->st) > 0);
-	cfg_strvec_fini(&in);
-	cfg_strvec_fini(&out);
-	if (!ok)
+	if (ipc_answer(&c->st, handle, c) < 0)
 		client_free(c);
 }
 

@@ -94,6 +94,32 @@ int ipc_recv(struct mta_stream *s, struct cfg_strvec *a)
 	return rc;
 }
 
+int ipc_answer(struct mta_stream *s,
+               void (*handle)(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *out),
+               void *ctx)
+{
+	struct cfg_strvec in, out;
+	int rc = 0;
+
+	cfg_strvec_init(&in);
+	cfg_strvec_init(&out);
+	do {
+		if (ipc_recv(s, &in) < 0) {
+			rc = -1;
+			break;
+		}
+		cfg_strvec_clear(&out);
+		handle(ctx, &in, &out);
+		if (ipc_send(s, &out) < 0) {
+			rc = -1;
+			break;
+		}
+	} while (mta_stream_pending(s) > 0);
+	cfg_strvec_fini(&in);
+	cfg_strvec_fini(&out);
+	return rc;
+}
+
 void ipc_chunk(struct mta_stream *s, const void *data, size_t len)
 {
 	cfg_buf_printf(&s->wbuf, "%zx\n", len);

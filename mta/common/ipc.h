@@ -32,6 +32,15 @@ int ipc_send(struct mta_stream *s, const struct cfg_strvec *a);
 void ipc_queue(struct mta_stream *s, const struct cfg_strvec *a);
 /* ipc_recv - read one message into a (cleared first); 0, or -1 on EOF/error */
 int ipc_recv(struct mta_stream *s, struct cfg_strvec *a);
+/*
+ * ipc_answer - for an event-driven server (anvil, proxymap) whose client's
+ * socket became readable: read each request that has arrived, let handle()
+ * fill in the reply, send it.  Returns 0, or -1 when the client has gone or
+ * failed (the caller drops it).
+ */
+int ipc_answer(struct mta_stream *s,
+               void (*handle)(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *out),
+               void *ctx);
 /* ipc_chunk - queue one data chunk (len 0 ends the data) */
 void ipc_chunk(struct mta_stream *s, const void *data, size_t len);
 /*

@@ -9,6 +9,7 @@
 #include "cfg/base/xalloc.h"
 #include "log.h"
 #include "maps.h"
+#include "proxy.h"
 
 static struct cfg_htab *cache;
 static struct cfg_htab *lists;
@@ -30,7 +31,8 @@ static void proxy_check(const char *spec)
 {
 	struct cfg_diags ds;
 
-	if (proxy_read == NULL || strncmp(spec, "proxy:", 6) != 0)
+	/* with a proxymap service, proxymap decides (denied: see proxy_denied) */
+	if (proxy_read == NULL || strncmp(spec, "proxy:", 6) != 0 || mta_proxy_active())
 		return;
 	cfg_diags_init(&ds);
 	if (!cfg_map_proxy_approved(spec, CFG_MAP_READ, proxy_read, proxy_write, 1, &ds)) {
@@ -39,6 +41,22 @@ static void proxy_check(const char *spec)
 		mta_fatal("%s", ds.v[ds.n - 1].msg);
 	}
 	cfg_diags_fini(&ds);
+}
+
+/* proxy_denied - proxymap refused a table: fatal, in the words of Postfix's client */
+static void proxy_denied(const struct cfg_diags *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		if (ds->v[i].code && strcmp(ds->v[i].code, "map-proxy") == 0)
+			mta_fatal("%s", ds->v[i].msg);
+}
+
+/* direct - the spec a process opens: without proxymap, "proxy:" is dropped */
+static const char *direct(const char *spec)
+{
+	if (!mta_proxy_active() && strncmp(spec, "proxy:", 6) == 0)
+		return spec + 6;
+	return spec;
 }
 
 /* free_map - htab value destructor */
@@ -51,11 +69,9 @@ struct cfg_map *mta_map(const char *spec, struct cfg_buf *why)
 {
 	struct cfg_diags ds;
 	struct cfg_map *m = NULL;
-	const char *s = spec;
+	const char *s = direct(spec);
 
 	proxy_check(spec);
-	if (strncmp(s, "proxy:", 6) == 0)
-		s += 6;
 	if (cache == NULL)
 		cache = cfg_htab_new(16);
 	m = cfg_htab_get(cache, s);
@@ -63,6 +79,7 @@ struct cfg_map *mta_map(const char *spec, struct cfg_buf *why)
 		return m;
 	cfg_diags_init(&ds);
 	if (cfg_map_open(s, CFG_MAP_READ, CFG_MAP_FOLD, &m, &ds) < 0) {
+		proxy_denied(&ds);
 		for (size_t i = 0; i < ds.n; i++) {
 			if (ds.v[i].sev >= CFG_SEV_ERROR) {
 				cfg_buf_adds(why, ds.v[i].msg);
@@ -143,9 +160,7 @@ struct cfg_maplist *mta_maplist(const struct cfg_strvec *elems)
 		const char *e = elems->v[i];
 
 		proxy_check(e);
-		/* no proxymap here: every daemon opens its tables itself */
-		if (strncmp(e, "proxy:", 6) == 0)
-			e += 6;
+		e = direct(e);
 		if (text.len)
 			cfg_buf_adds(&text, ", ");
 		cfg_buf_adds(&text, e);
@@ -154,6 +169,7 @@ struct cfg_maplist *mta_maplist(const struct cfg_strvec *elems)
 	if (ml == NULL) {
 		cfg_diags_init(&ds);
 		if (cfg_maplist_open(text.data, CFG_MAP_FOLD, &ml, &ds) < 0) {
+			proxy_denied(&ds);
 			for (size_t i = 0; i < ds.n; i++)
 				mta_warn("%s", ds.v[i].msg);
 			ml = NULL;

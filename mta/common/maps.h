@@ -2,11 +2,13 @@
  * maps.h - lookup tables for daemons: open once, look up with Postfix's words
  *
  * A per-process cache of tables opened through libcfg's map API by their
- * "type:name" spec.  "proxy:" is dropped (postkit has no proxymap: every
- * daemon opens its tables itself) once the table is approved: after
- * mta_maps_proxy(), a proxy: table that proxy_read_maps does not list is
- * fatal with Postfix's words, as its proxymap client makes it.  Keys are folded for
- * fixed-string tables as Postfix does for lookups.
+ * "type:name" spec.  A "proxy:" table goes through the proxymap service
+ * when the process has one (proxy.h); proxymap decides what it serves, and a
+ * refusal is fatal with Postfix's words.  Without the service "proxy:" is
+ * dropped and the process opens the table itself, once it is approved:
+ * after mta_maps_proxy(), a proxy: table that proxy_read_maps does not list
+ * is fatal with the same words.  Keys are folded for fixed-string tables as
+ * Postfix does for lookups.
  */
 #ifndef MTA_MAPS_H
 #define MTA_MAPS_H

@@ -18,6 +18,7 @@
 #include "ipc.h"
 #include "maps.h"
 #include "log.h"
+#include "proxy.h"
 #include "server.h"
 
 void mta_ignore_signals(void)
@@ -177,6 +178,23 @@ static void serve_triggers(struct mta_server *srv, const struct mta_server_ops *
 	}
 }
 
+/*
+ * register_proxy - under master, proxy: tables go through the proxymap
+ * service when master.cf has it (its socket is in private/); proxymap
+ * itself opens the tables it serves
+ */
+static void register_proxy(struct mta_server *srv)
+{
+	const char *svc = mta_conf_str(&srv->conf, CFG_P_proxymap_service_name);
+	char *path = cfg_xasprintf("private/%s", svc);
+
+	if (!srv->standalone && strcmp(srv->name, "proxymap") != 0 && access(path, F_OK) == 0)
+		mta_proxy_register(NULL, svc,
+		                   mta_conf_str(&srv->conf, CFG_P_proxywrite_service_name),
+		                   (int)srv->ipc_timeout);
+	free(path);
+}
+
 int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shape shape,
                     const struct mta_server_ops *ops, void *ctx)
 {
@@ -258,6 +276,7 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 	}
 	if (chdir(srv.queue_dir) < 0)
 		mta_fatal("chdir(%s): %m", srv.queue_dir);
+	register_proxy(&srv);
 	if (ops->pre_init)
 		ops->pre_init(&srv);
 	mta_server_drop_privileges(&srv);
@@ -279,6 +298,7 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 	} else {
 		ops->run(&srv);
 	}
+	mta_proxy_unregister();
 	cfg_strvec_fini(&overrides);
 	cfg_strvec_fini(&srv.args);
 	mta_conf_close(&srv.conf);

@@ -467,6 +467,65 @@ START_TEST(test_alias_build_signatures)
 }
 END_TEST
 
+/* a proxy service that answers every key with "seen:KEY" and remembers what it was asked */
+static char proxy_seen[256];
+
+/* fake_open - refuse "fail:*", serve the rest */
+static void *fake_open(void *ctx, const char *inner, enum cfg_map_mode mode, unsigned flags,
+                       struct cfg_diags *diags)
+{
+	(void)ctx, (void)mode, (void)flags;
+	if (strncmp(inner, "fail:", 5) == 0) {
+		cfg_diags_add(diags, CFG_SEV_FATAL, "map-proxy", NULL, 0, 0, "refused");
+		return NULL;
+	}
+	return cfg_xstrdup(inner);
+}
+
+/* fake_lookup - record the key the service got */
+static int fake_lookup(void *h, const char *key, struct cfg_buf *value, struct cfg_buf *why)
+{
+	(void)h, (void)why;
+	snprintf(proxy_seen, sizeof(proxy_seen), "%s", key);
+	cfg_buf_printf(value, "seen:%s", key);
+	return 1;
+}
+
+static const struct cfg_map_proxy fake_proxy = {
+    .open = fake_open, .lookup = fake_lookup, .close = free};
+
+/* proxy: tables go to the registered service, keys folded as the named type folds them */
+START_TEST(test_proxy_hook)
+{
+	struct cfg_diags ds;
+	struct cfg_map *m;
+	const char *v;
+
+	cfg_diags_init(&ds);
+	cfg_map_set_proxy(&fake_proxy);
+	ck_assert_int_eq(cfg_map_open("proxy:hash:/x", CFG_MAP_READ, CFG_MAP_FOLD, &m, &ds), 0);
+	ck_assert_int_eq(cfg_map_lookup(m, "ABC", &v, &ds), 1);
+	ck_assert_str_eq(proxy_seen, "abc");
+	ck_assert_str_eq(v, "seen:abc");
+	ck_assert(cfg_map_caps(m) & CFG_MAPT_FIXED);
+	cfg_map_free(m);
+	ck_assert_int_eq(cfg_map_open("proxy:pcre:/x", CFG_MAP_READ, CFG_MAP_FOLD, &m, &ds), 0);
+	ck_assert_int_eq(cfg_map_lookup(m, "ABC", &v, &ds), 1);
+	ck_assert_str_eq(proxy_seen, "ABC");
+	ck_assert(cfg_map_caps(m) & CFG_MAPT_PATTERN);
+	cfg_map_free(m);
+	ck_assert_int_eq(cfg_map_open("proxy:fail:x", CFG_MAP_READ, 0, &m, &ds), -1);
+	ck_assert_ptr_null(m);
+	/* without a service, the process opens the table itself */
+	cfg_map_set_proxy(NULL);
+	ck_assert_int_eq(cfg_map_open("proxy:inline:{a=b}", CFG_MAP_READ, 0, &m, &ds), 0);
+	ck_assert_int_eq(cfg_map_lookup(m, "a", &v, &ds), 1);
+	ck_assert_str_eq(v, "b");
+	cfg_map_free(m);
+	cfg_diags_fini(&ds);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -487,6 +546,7 @@ int main(void)
 	tcase_add_test(tc, test_foreign_file_refused);
 	tcase_add_test(tc, test_alias_parse);
 	tcase_add_test(tc, test_alias_build_signatures);
+	tcase_add_test(tc, test_proxy_hook);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

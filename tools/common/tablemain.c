@@ -15,6 +15,7 @@
 #include "cfg/map/map.h"
 #include "mainconf.h"
 #include "msg.h"
+#include "proxy.h" /* mta/common: the proxymap client */
 #include "tablecmd.h"
 #include "tablemain.h"
 
@@ -420,6 +421,27 @@ static void rebuild_aliases(struct run *r, struct tool_mainconf *conf)
 	free(list);
 }
 
+/*
+ * register_proxy - proxy:TYPE:NAME goes through the mail system's proxymap
+ * service (private/proxymap under queue_directory), as in Postfix: when the
+ * mail system is not running, the lookup fails
+ */
+static void register_proxy(struct tool_mainconf *conf)
+{
+	char *qd = tool_mainconf_get(conf, "queue_directory");
+	char *rd = tool_mainconf_get(conf, "proxymap_service_name");
+	char *wr = tool_mainconf_get(conf, "proxywrite_service_name");
+	char *to = tool_mainconf_get(conf, "ipc_timeout");
+	long timeout = to ? strtol(to, NULL, 10) : 0;
+
+	mta_proxy_register(qd, rd && *rd ? rd : "proxymap", wr && *wr ? wr : "proxywrite",
+	                   timeout > 0 ? (int)timeout : 3600);
+	free(qd);
+	free(rd);
+	free(wr);
+	free(to);
+}
+
 int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 {
 	struct run r = {.prog = prog,
@@ -452,6 +474,7 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 	r.default_type = db_type;
 	r.proxy_read_maps = tool_mainconf_get(&conf, "proxy_read_maps");
 	r.proxy_write_maps = tool_mainconf_get(&conf, "proxy_write_maps");
+	register_proxy(&conf);
 	if (prog->aliases)
 		r.myhostname = myhostname = tool_mainconf_get(&conf, "myhostname");
 	tool_msg_utf8(tool_mainconf_bool(&conf, "smtputf8_enable"));
@@ -479,6 +502,7 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 	free(myhostname);
 	free(r.proxy_read_maps);
 	free(r.proxy_write_maps);
+	mta_proxy_unregister();
 	tool_mainconf_free(&conf);
 	return status;
 }

@@ -80,8 +80,34 @@ int cfg_map_open(const char *spec, enum cfg_map_mode mode, unsigned flags, struc
 int cfg_map_open_type(const char *type, const char *name, enum cfg_map_mode mode, unsigned flags,
                       struct cfg_map **out, struct cfg_diags *diags);
 /*
- * cfg_map_proxy_approved - may spec be opened in mode?  postkit has no
- * proxymap daemon: every process opens "proxy:TYPE:NAME" itself, but only
+ * Proxy tables.  A program with a proxy service (the MTA's proxymap, see
+ * mta/common/proxy.h) registers it here; "proxy:TYPE:NAME" then forwards
+ * open, lookup, update and delete of "TYPE:NAME" to it.  Without one, the
+ * process opens TYPE:NAME itself.  The registration is process-wide (the
+ * one piece of state libcfg keeps outside a context: a program has one
+ * proxy service); p is borrowed until replaced.
+ *
+ * open returns a handle, or NULL with a diagnostic: severity fatal with code
+ * "map-proxy" when the service refuses the table for good (not approved),
+ * severity error when it cannot be reached (a temporary failure).  lookup,
+ * update and del return what cfg_map_lookup/update/delete return; on -1 the
+ * reason text (cfg_map_error()) is in why.  A lookup result goes to value.
+ */
+struct cfg_map_proxy {
+	void *(*open)(void *ctx, const char *inner, enum cfg_map_mode mode, unsigned flags,
+	              struct cfg_diags *diags);
+	int (*lookup)(void *handle, const char *key, struct cfg_buf *value, struct cfg_buf *why);
+	int (*update)(void *handle, const char *key, const char *value, struct cfg_buf *why);
+	int (*del)(void *handle, const char *key, struct cfg_buf *why);
+	void (*close)(void *handle);
+	void *ctx;
+};
+/* cfg_map_set_proxy - route proxy: tables through p; NULL: open them directly */
+void cfg_map_set_proxy(const struct cfg_map_proxy *p);
+
+/*
+ * cfg_map_proxy_approved - may spec be opened in mode?  Without a proxy
+ * service every process opens "proxy:TYPE:NAME" itself, but only
  * what Postfix's proxymap would serve: a spec listed word for word in the
  * expanded read_maps (proxy_read_maps) for CFG_MAP_READ, in write_maps
  * (proxy_write_maps) otherwise.  Returns 1 for a spec without "proxy:" or
