@@ -88,6 +88,7 @@ struct smtp_cfg {
 	long tls_loglevel, starttls_timeout;
 	struct cfg_strvec tls_policy_maps, verify_match, secure_match, fpt_match;
 	struct mta_tls_ctx *tls_may, *tls_mand; /* opportunistic and mandatory contexts */
+	struct mta_tls_cache *tls_cache;        /* smtp_tls_session_cache_database, or NULL */
 	int sasl_enable, sender_auth;
 	int send_xforward; /* smtp_send_xforward_command */
 	long xforward_timeout;

@@ -19,6 +19,12 @@
  * "dane-only" defers ("no TLSA records found").  lmtp reads the same
  * settings by their lmtp_ names (smtp.c's table).
  *
+ * With smtp_tls_session_cache_database a session is saved under the next
+ * hop, the server and a digest of the policy, and a later connection from
+ * any smtp process to the same server with the same policy offers it
+ * again (tls_cache.h); a session whose server then fails the policy's
+ * checks is forgotten.
+ *
  * Then, with smtp_sasl_auth_enable and a password for the sender (with
  * smtp_sender_dependent_authentication), the server or the next hop in
  * smtp_sasl_password_maps ("user:password"), the client logs in with PLAIN
@@ -39,6 +45,7 @@
 #include "maps.h"
 #include "sasl.h"
 #include "smtp.h"
+#include "tls_cache.h"
 #include "tls_conf.h"
 
 /* the TLS policy of one session */
@@ -110,6 +117,7 @@ void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 	if (c->tls_level != SMTP_TLS_NONE || c->tls_policy_maps.n) {
 		c->tls_may = make_ctx(srv, 0, NULL, NULL);
 		c->tls_mand = make_ctx(srv, 1, NULL, NULL);
+		c->tls_cache = mta_tls_cache_load(&srv->conf, agent, NULL, c->tls_loglevel);
 	}
 }
 
@@ -240,6 +248,31 @@ static int get_policy(struct smtp_state *s, const char *host, struct smtp_tls_po
 	return rc;
 }
 
+/*
+ * cache_id - the session cache's name for a session to this server with
+ * this policy, as Postfix's: "smtp&[mx.example]:25&mx.example&192.0.2.1&&"
+ * and a digest of what the policy asks for (level, protocols, ciphers,
+ * names, TLSA records), so a stricter policy never resumes a weaker one's
+ */
+static char *cache_id(struct smtp_state *s, struct smtp_session *sess,
+                      const struct smtp_tls_policy *p)
+{
+	struct cfg_buf b;
+	char hex[65];
+
+	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "%d\n%s\n%s\n%s\n", p->level, p->protocols ? p->protocols : "",
+	               p->ciphers ? p->ciphers : "", p->base ? p->base : "");
+	for (size_t i = 0; i < p->match.n; i++)
+		cfg_buf_printf(&b, "m %s\n", p->match.v[i]);
+	for (size_t i = 0; i < p->tlsa.n; i++)
+		cfg_buf_printf(&b, "t %s\n", p->tlsa.v[i]);
+	mta_tls_digest_hex(b.data, hex);
+	cfg_buf_fini(&b);
+	return cfg_xasprintf("%s&%s&%s&%s&&%s", server->service ? server->service : agent,
+	                     s->req->nexthop, sess->where.host, sess->where.addr, hex);
+}
+
 /* start_tls - STARTTLS, the handshake and the checks the level asks for; 0 or -1 */
 static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smtp_tls_policy *p,
                      char *dsn, size_t dsnlen, struct cfg_buf *why)
@@ -251,6 +284,7 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 	struct cfg_strvec unusable;
 	struct mta_tls_want want = {.unusable = &unusable};
 	int code, checked = p->level >= SMTP_TLS_VERIFY;
+	char *id = NULL;
 
 	if (p->protocols || p->ciphers)
 		ctx = sess->own_ctx =
@@ -284,6 +318,8 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		want.match = &p->match;
 	}
 	want.dns_names = p->level == SMTP_TLS_SECURE;
+	if ((want.cache = cfg->tls_cache) != NULL)
+		want.cache_id = id = cache_id(s, sess, p);
 	sess->tls = mta_tls_connect(ctx, sess->fd, (int)cfg->starttls_timeout, NULL, &want, &err);
 	for (size_t k = 0; k < unusable.n; k++)
 		mta_warn("%s: unusable TLSA RR: %s", sess->relay, unusable.v[k]);
@@ -301,11 +337,14 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		cfg_buf_printf(why, "Cannot start TLS: handshake failure");
 		cfg_buf_fini(&err);
 		sess->broken = 1;
+		free(id);
 		return -1;
 	}
 	cfg_buf_fini(&err);
 	sess->st.tls = sess->tls;
 	i = mta_tls_info(sess->tls);
+	if (i->reused && cfg->tls_loglevel >= 2)
+		mta_info("%s: Reusing old session", sess->relay);
 	/*
 	 * Postfix's own words for a few errors, else "server ... num=N:text";
 	 * at may and encrypt it says nothing of them at loglevel 1
@@ -326,10 +365,14 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		cfg_buf_fini(&line);
 	}
 	if (checked && !i->peer_matched) {
+		if (id)
+			mta_tls_cache_remove(cfg->tls_cache, id);
+		free(id);
 		snprintf(dsn, dsnlen, "4.7.5");
 		cfg_buf_adds(why, "Server certificate not verified");
 		return -1;
 	}
+	free(id);
 	return smtp_ehlo(s, sess, dsn, dsnlen, why);
 }
 
