@@ -644,7 +644,7 @@ static int add_tlsa(struct mta_tls *t, const struct mta_tls_want *w)
 		cfg_strvec_add(w->unusable, r.data);
 		cfg_buf_fini(&r);
 	}
-	if (usable == 0) { /* fails whatever the chain is */
+	if (usable == 0 && !w->fallback) { /* fails whatever the chain is */
 		t->verify_err = X509_V_ERR_UNSPECIFIED;
 		snprintf(t->verify_text, sizeof(t->verify_text), "num=%d:%s",
 		         X509_V_ERR_UNSPECIFIED,

@@ -104,6 +104,7 @@ struct mta_tls_want {
 	const struct cfg_strvec *tlsa;
 	const char *base;
 	struct cfg_strvec *unusable; /* out, initialised by the caller; may be NULL */
+	int fallback; /* dane: with no usable record the session is only encrypted (no failure) */
 	/* a session saved under cache_id is offered, a new one saved there; NULL none */
 	struct mta_tls_cache *cache;
 	const char *cache_id;

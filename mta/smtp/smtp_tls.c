@@ -55,6 +55,7 @@ struct smtp_tls_policy {
 	struct cfg_strvec match;   /* names the certificate must have (verify, secure) */
 	struct cfg_strvec tlsa;    /* "U S M HEX": DANE records, or the fingerprints as such */
 	char *base;                /* dane: the TLSA base domain (the server's name) */
+	int insecure_mx;           /* dane via an insecure MX: a match is only "Trusted" */
 };
 
 /* level_of - a security level word; -1 for one postkit does not have */
@@ -105,11 +106,24 @@ void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 	unsigned *req[2] = {&c->sasl_require, &c->sasl_tls_require};
 	char name[64];
 
+	const char *mx_policy = "dane";
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtp_tls_dane_insecure_mx_policy, &mx_policy),
+	    MTA_SETTINGS_END,
+	};
+
 	server = srv;
 	agent = c->name;
 	c->tls_loglevel = mta_tls_loglevel(c->tls_loglevel_text);
 	if ((c->tls_level = level_of(c->tls_level_text)) < 0)
 		mta_fatal("invalid TLS security level: \"%s\"", c->tls_level_text);
+	mta_conf_get(&srv->conf, tab);
+	c->insecure_mx_policy = level_of(mx_policy);
+	if (c->insecure_mx_policy != SMTP_TLS_MAY && c->insecure_mx_policy != SMTP_TLS_ENCRYPT
+	    && c->insecure_mx_policy != SMTP_TLS_DANE)
+		mta_fatal("invalid smtp_tls_dane_insecure_mx_policy: \"%s\"", mx_policy);
+	snprintf(name, sizeof(name), "%s_tls_force_insecure_host_tlsa_lookup", c->name);
+	mta_conf_named(&srv->conf, name, &c->force_tlsa);
 	for (int i = 0; i < 2; i++) {
 		snprintf(name, sizeof(name), "%s_%s", c->name, sec[i]);
 		sasl_conf_flags(&srv->conf, name, deny[i], req[i]);
@@ -314,6 +328,7 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 	if (p->level == SMTP_TLS_FINGERPRINT || p->level >= SMTP_TLS_DANE) {
 		want.tlsa = &p->tlsa;
 		want.base = p->base;
+		want.fallback = p->level == SMTP_TLS_DANE;
 	} else if (checked) {
 		want.match = &p->match;
 	}
@@ -325,6 +340,15 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		mta_warn("%s: unusable TLSA RR: %s", sess->relay, unusable.v[k]);
 	if (p->level == SMTP_TLS_FINGERPRINT && unusable.n == p->tlsa.n)
 		mta_warn("%s: all fingerprints unusable", sess->relay);
+	if (p->level >= SMTP_TLS_DANE && p->tlsa.n && unusable.n == p->tlsa.n) {
+		/* dane is then encrypt: TLS, no authentication; dane-only fails */
+		mta_warn("%s: all TLSA records unusable%s", sess->relay,
+		         want.fallback ? ", fallback to unauthenticated TLS" : "");
+		if (want.fallback) {
+			checked = 0;
+			p->insecure_mx = 1; /* a chain that verifies is "Trusted" at most */
+		}
+	}
 	cfg_strvec_fini(&unusable);
 	if (sess->tls == NULL) {
 		for (char *l = strchr(err.data, '\n'), *nl; l; l = nl) {
@@ -357,10 +381,10 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		cfg_buf_init(&line);
 		mta_tls_summary(i, &line);
 		mta_info("%s TLS connection established to %s: %s",
-		         !i->peer_cert     ? "Anonymous"
-		         : i->peer_matched ? "Verified"
-		         : i->peer_trusted ? "Trusted"
-		                           : "Untrusted",
+		         !i->peer_cert                        ? "Anonymous"
+		         : i->peer_matched && !p->insecure_mx ? "Verified"
+		         : i->peer_trusted                    ? "Trusted"
+		                                              : "Untrusted",
 		         sess->relay, line.data);
 		cfg_buf_fini(&line);
 	}
@@ -519,8 +543,12 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
 /*
  * dane_lookup - the TLSA records of _PORT._tcp.HOST for a dane level: a
  * DNSSEC-validated answer with records makes them the policy; none (or an
- * address that did not come from a validated answer) makes "dane" "may"
- * and defers "dane-only".  0, or -1 with why.
+ * address that did not come from a validated answer, unless
+ * smtp_tls_force_insecure_host_tlsa_lookup) makes "dane" "may" and defers
+ * "dane-only".  An MX host from a non-validated MX answer gets
+ * smtp_tls_dane_insecure_mx_policy: "may" ignores its TLSA records,
+ * "encrypt" takes them as a demand for TLS only, "dane" uses them (a match
+ * is logged as "Trusted": the name may be forged).  0, or -1 with why.
  */
 static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct smtp_tls_policy *p,
                        struct cfg_buf *why)
@@ -532,7 +560,13 @@ static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct s
 
 	dns_list_init(&l);
 	cfg_buf_init(&err);
-	if (s->cfg->dnssec && a->secure && a->family != AF_UNIX) {
+	if (p->level == SMTP_TLS_DANE && a->insecure_mx
+	    && s->cfg->insecure_mx_policy == SMTP_TLS_MAY) {
+		p->level =
+		    SMTP_TLS_MAY; /* the MX host may be forged: its TLSA records are ignored */
+		return 0;
+	}
+	if (s->cfg->dnssec && (a->secure || s->cfg->force_tlsa) && a->family != AF_UNIX) {
 		char *name = cfg_xasprintf("_%u._tcp.%s", a->port, a->host);
 
 		st = dns_lookup_ad(name, DNS_T_TLSA, 1, &l, &err, &ad);
@@ -551,7 +585,11 @@ static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct s
 			rc = -1;
 		}
 		p->level = SMTP_TLS_MAY;
+	} else if (p->level == SMTP_TLS_DANE && a->insecure_mx
+	           && s->cfg->insecure_mx_policy == SMTP_TLS_ENCRYPT) {
+		p->level = SMTP_TLS_ENCRYPT; /* TLSA records say TLS, not whom to trust */
 	} else {
+		p->insecure_mx = p->level == SMTP_TLS_DANE && a->insecure_mx;
 		for (size_t i = 0; i < l.n; i++) {
 			struct cfg_buf hex;
 
