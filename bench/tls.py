@@ -95,7 +95,13 @@ class Side:
         r = subprocess.run([self.cmd, "-c", self.dir, "start"], env=self.env, capture_output=True,
                            text=True)
         if r.returncode:
-            raise RuntimeError("%s did not start: %s%s" % (self.name, r.stdout, r.stderr))
+            try:
+                with open(os.path.join(self.dir, "maillog")) as f:
+                    log = f.read()
+            except OSError:
+                log = ""
+            raise RuntimeError("%s did not start (status %d): %s%s%s" % (
+                self.name, r.returncode, r.stdout, r.stderr, log))
         time.sleep(1.5)
 
     def stop(self):
@@ -236,6 +242,7 @@ def main():
     ap.add_argument("-n", type=int, default=500)
     ap.add_argument("-s", type=int, default=10)
     a = ap.parse_args()
+    a.b = os.path.abspath(a.b)  # master and the daemons run from other directories
     pk_cmd = os.path.join(a.b, "tools", "postfix", "postfix")
     if not os.access(pk_cmd, os.X_OK) or not shutil.which("openssl"):
         print("no postkit build in %s (use -b BUILDDIR), or no openssl" % a.b, file=sys.stderr)

@@ -22,12 +22,14 @@
 
 #include "cfg/base/xalloc.h"
 #include "tls.h"
+#include "tls_cache.h"
 #include "tls_text.h"
 
 struct mta_tls_ctx {
 	SSL_CTX *ctx;
 	int server;
-	const EVP_MD *md; /* fingerprint digest */
+	const EVP_MD *md;            /* fingerprint digest */
+	struct mta_tls_cache *cache; /* server: the shared session cache, or NULL */
 };
 
 struct mta_tls {
@@ -38,6 +40,9 @@ struct mta_tls {
 	int dane;       /* fingerprints were given: DANE-EE matching decides */
 	char verify_text[256];
 	struct mta_tls_info info;
+	struct mta_tls_cache *cache; /* client: where the session goes, or NULL */
+	char *cache_id;
+	int saved; /* one session per connection goes to the cache */
 };
 
 /*
@@ -393,6 +398,89 @@ static int set_keys(SSL_CTX *ctx, const struct mta_tls_conf *c, struct cfg_buf *
 	return 0;
 }
 
+/* ---- session caching ---- */
+
+/* session_hex - a server session's id in hex (Postfix's cache ids start so) */
+static void session_hex(const unsigned char *id, unsigned len, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < len && o + 3 <= outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, "%02X", id[i]);
+}
+
+/*
+ * new_session - a session the library made resumable: the server's goes to
+ * its cache under the session id, the client's (the first of the
+ * connection) under the id the caller gave.  0: no reference kept.
+ */
+static int new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct mta_tls *t = SSL_get_app_data(ssl);
+	struct mta_tls_cache *cache = t ? (t->ctx->server ? t->ctx->cache : t->cache) : NULL;
+	unsigned char *der = NULL;
+	char hex[2 * SSL_MAX_SSL_SESSION_ID_LENGTH + 1];
+	const char *id = t ? t->cache_id : NULL;
+	int len;
+
+	if (cache == NULL || !SSL_SESSION_is_resumable(sess) || (!t->ctx->server && t->saved))
+		return 0;
+	if (t->ctx->server) {
+		unsigned n;
+		const unsigned char *sid = SSL_SESSION_get_id(sess, &n);
+
+		session_hex(sid, n, hex, sizeof(hex));
+		id = hex;
+	}
+	if ((len = i2d_SSL_SESSION(sess, &der)) > 0) {
+		mta_tls_cache_put(cache, id, der, (size_t)len);
+		t->saved = 1;
+	}
+	OPENSSL_free(der);
+	return 0;
+}
+
+/* load_session - the session a cache holds under id, or NULL */
+static SSL_SESSION *load_session(struct mta_tls_cache *cache, const char *id)
+{
+	struct cfg_buf der;
+	SSL_SESSION *s = NULL;
+
+	cfg_buf_init(&der);
+	if (mta_tls_cache_get(cache, id, &der) == 1) {
+		const unsigned char *p = (const unsigned char *)der.data;
+
+		s = d2i_SSL_SESSION(NULL, &p, (long)der.len);
+		ERR_clear_error();
+	}
+	cfg_buf_fini(&der);
+	return s;
+}
+
+/* get_session - the server's lookup of a session id the client offers */
+static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int len, int *copy)
+{
+	struct mta_tls *t = SSL_get_app_data(ssl);
+	char hex[2 * SSL_MAX_SSL_SESSION_ID_LENGTH + 1];
+
+	*copy = 0; /* the library owns what comes back */
+	if (t == NULL || t->ctx->cache == NULL || len <= 0)
+		return NULL;
+	session_hex(id, (unsigned)len, hex, sizeof(hex));
+	return load_session(t->ctx->cache, hex);
+}
+
+void mta_tls_digest_hex(const char *text, char out[65])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(text, strlen(text), d, &n, EVP_sha256(), NULL) == 1)
+		session_hex(d, n, out, 65);
+}
+
 struct mta_tls_ctx *mta_tls_ctx_new(const struct mta_tls_conf *c, struct cfg_buf *why)
 {
 	struct mta_tls_ctx *t = cfg_xcalloc(1, sizeof(*t));
@@ -423,6 +511,10 @@ struct mta_tls_ctx *mta_tls_ctx_new(const struct mta_tls_conf *c, struct cfg_buf
 			lib_errors(why);
 			goto fail;
 		}
+		/* sessions reach new_session(), which saves them when the connection has a cache */
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT
+		                                        | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(ctx, new_session);
 		return t;
 	}
 	if (load_dh(ctx, c->dh_file, why) < 0)
@@ -430,9 +522,19 @@ struct mta_tls_ctx *mta_tls_ctx_new(const struct mta_tls_conf *c, struct cfg_buf
 	if (c->preempt)
 		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"postkit", 7);
+	/*
+	 * Resumption by session id goes through the shared cache only (an
+	 * smtpd's own memory would serve only its own next clients); tickets
+	 * need no cache.  smtpd_tls_session_cache_timeout = 0 turns both off.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL
+	                                        | SSL_SESS_CACHE_NO_AUTO_CLEAR);
+	if ((t->cache = c->cache) != NULL) {
+		SSL_CTX_sess_set_new_cb(ctx, new_session);
+		SSL_CTX_sess_set_get_cb(ctx, get_session);
+	}
 	if (c->ticket_lifetime > 0) {
 		SSL_CTX_set_timeout(ctx, c->ticket_lifetime);
-		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 		if (c->ticket_key)
 			SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)c->ticket_key, 80);
 	} else {
@@ -542,7 +644,7 @@ static int add_tlsa(struct mta_tls *t, const struct mta_tls_want *w)
 		cfg_strvec_add(w->unusable, r.data);
 		cfg_buf_fini(&r);
 	}
-	if (usable == 0) { /* fails whatever the chain is */
+	if (usable == 0 && !w->fallback) { /* fails whatever the chain is */
 		t->verify_err = X509_V_ERR_UNSPECIFIED;
 		snprintf(t->verify_text, sizeof(t->verify_text), "num=%d:%s",
 		         X509_V_ERR_UNSPECIFIED,
@@ -665,6 +767,15 @@ struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, co
 			lib_errors(why);
 			goto fail;
 		}
+		if (want->cache && want->cache_id) {
+			SSL_SESSION *old = load_session(want->cache, want->cache_id);
+
+			t->cache = want->cache;
+			t->cache_id = cfg_xstrdup(want->cache_id);
+			if (old && SSL_set_session(t->ssl, old) != 1)
+				ERR_clear_error(); /* a full handshake then */
+			SSL_SESSION_free(old);
+		}
 		SSL_set_connect_state(t->ssl);
 	}
 	for (;;) {
@@ -707,6 +818,7 @@ void mta_tls_free(struct mta_tls *t, int shutdown)
 	if (t->ssl && shutdown)
 		SSL_shutdown(t->ssl); /* one close_notify, no wait for the peer's */
 	SSL_free(t->ssl);
+	free(t->cache_id);
 	free(t);
 }
 

@@ -26,6 +26,7 @@
 
 struct mta_tls_ctx;
 struct mta_tls;
+struct mta_tls_cache; /* tls_cache.h */
 
 /* how a context is set up: every string borrowed for the call */
 struct mta_tls_conf {
@@ -46,6 +47,8 @@ struct mta_tls_conf {
 	long ticket_lifetime;    /* server: session ticket lifetime, 0 none */
 	const char *ticket_key;  /* server: 80 bytes of ticket key material, or NULL */
 	const char *fingerprint; /* digest for fingerprints ("sha256") */
+	/* server: sessions by id across processes (clients without tickets), NULL none; borrowed */
+	struct mta_tls_cache *cache;
 };
 
 /* what one session turned out to be */
@@ -101,6 +104,10 @@ struct mta_tls_want {
 	const struct cfg_strvec *tlsa;
 	const char *base;
 	struct cfg_strvec *unusable; /* out, initialised by the caller; may be NULL */
+	int fallback; /* dane: with no usable record the session is only encrypted (no failure) */
+	/* a session saved under cache_id is offered, a new one saved there; NULL none */
+	struct mta_tls_cache *cache;
+	const char *cache_id;
 };
 /* mta_tls_connect - mta_tls_start for a client with the checks of want */
 struct mta_tls *mta_tls_connect(struct mta_tls_ctx *ctx, int fd, int timeout, const char *sni,
@@ -124,6 +131,8 @@ size_t mta_tls_pending(const struct mta_tls *t);
 int mta_tls_random(void *buf, size_t n);
 /* mta_tls_version - "OpenSSL 3.0.19 27 Jan 2026" (run-time) or the compile-time text */
 const char *mta_tls_version(int compiled);
+/* mta_tls_digest_hex - the SHA-256 of text in upper-case hex (65 bytes) into out */
+void mta_tls_digest_hex(const char *text, char out[65]);
 /* mta_tls_summary - "TLSv1.3 with cipher X (256/256 bits) key-exchange ..." into out */
 void mta_tls_summary(const struct mta_tls_info *i, struct cfg_buf *out);
 

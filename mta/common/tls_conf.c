@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cfg/base/xalloc.h"
+#include "tls_cache.h"
 #include "tls_conf.h"
 
 const char *mta_tls_cipherlist(struct mta_conf *conf, const char *grade)
@@ -42,6 +43,16 @@ static void read_tls(struct mta_conf *conf, const char *prefix, const char *suff
 	struct mta_setting t[] = {{tls_id(prefix, suffix), out, ctype}, MTA_SETTINGS_END};
 
 	mta_conf_get(conf, t);
+}
+
+struct mta_tls_cache *mta_tls_cache_load(struct mta_conf *conf, const char *prefix,
+                                         const char *service, long loglevel)
+{
+	const char *spec = mta_conf_text(conf, tls_id(prefix, "session_cache_database"));
+	long timeout = 3600;
+
+	read_tls(conf, prefix, "session_cache_timeout", &timeout, MTA_CTYPE(&timeout));
+	return mta_tls_cache_new(spec, prefix, service, timeout, loglevel);
 }
 
 long mta_tls_loglevel(const char *text)

@@ -35,6 +35,13 @@ int mta_tls_params_load(struct mta_conf *conf, const char *prefix, int mandatory
                         struct mta_tls_params *p, struct cfg_buf *why);
 /* mta_tls_params_fini - release */
 void mta_tls_params_fini(struct mta_tls_params *p);
+/*
+ * mta_tls_cache_load - the session cache of prefix ("smtp", "lmtp",
+ * "smtpd"): PREFIX_tls_session_cache_database and _timeout; a server names
+ * its service.  NULL when there is none (tls_cache.h).
+ */
+struct mta_tls_cache *mta_tls_cache_load(struct mta_conf *conf, const char *prefix,
+                                         const char *service, long loglevel);
 /* mta_tls_loglevel - the number a *_tls_loglevel value ("0".."4") stands for */
 long mta_tls_loglevel(const char *text);
 /* mta_tls_cipherlist - the OpenSSL list of a grade ("high"...), NULL for an unknown grade */

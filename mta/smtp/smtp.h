@@ -89,6 +89,9 @@ struct smtp_cfg {
 	long tls_loglevel, starttls_timeout;
 	struct cfg_strvec tls_policy_maps, verify_match, secure_match, fpt_match;
 	struct mta_tls_ctx *tls_may, *tls_mand; /* opportunistic and mandatory contexts */
+	struct mta_tls_cache *tls_cache;        /* smtp_tls_session_cache_database, or NULL */
+	int insecure_mx_policy; /* smtp_tls_dane_insecure_mx_policy: SMTP_TLS_MAY, _ENCRYPT, _DANE */
+	int force_tlsa;         /* smtp_tls_force_insecure_host_tlsa_lookup */
 	int sasl_enable, sender_auth;
 	int send_xforward; /* smtp_send_xforward_command */
 	long xforward_timeout;
@@ -104,7 +107,8 @@ struct smtp_addr {
 	unsigned port;   /* network order not used: plain number */
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	int secure; /* the address came from a DNSSEC-validated answer (dane) */
+	int secure;      /* the address came from a DNSSEC-validated answer (dane) */
+	int insecure_mx; /* ... of an MX host named by a non-validated MX answer */
 };
 
 struct smtp_addr_list {

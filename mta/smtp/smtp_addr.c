@@ -328,8 +328,13 @@ static int mx_addrs(struct smtp_cfg *cfg, const struct hop *h, struct smtp_addr_
 
 		if (cfg->mx_address_limit > 0 && out->n >= (size_t)cfg->mx_address_limit)
 			break;
+		size_t first = out->n;
+
 		if (host_addrs(cfg, mx.rr[i].name, h->port, out, &retry, why) < 0 && retry)
 			soft = 1;
+		/* smtp_tls_dane_insecure_mx_policy: the MX answer itself was not validated */
+		for (size_t k = first; k < out->n; k++)
+			out->a[k].insecure_mx = !mx.rr[i].ad;
 	}
 	if (cfg->mx_address_limit > 0 && out->n > (size_t)cfg->mx_address_limit)
 		out->n = (size_t)cfg->mx_address_limit;

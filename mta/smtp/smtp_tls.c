@@ -19,6 +19,12 @@
  * "dane-only" defers ("no TLSA records found").  lmtp reads the same
  * settings by their lmtp_ names (smtp.c's table).
  *
+ * With smtp_tls_session_cache_database a session is saved under the next
+ * hop, the server and a digest of the policy, and a later connection from
+ * any smtp process to the same server with the same policy offers it
+ * again (tls_cache.h); a session whose server then fails the policy's
+ * checks is forgotten.
+ *
  * Then, with smtp_sasl_auth_enable and a password for the sender (with
  * smtp_sender_dependent_authentication), the server or the next hop in
  * smtp_sasl_password_maps ("user:password"), the client logs in with PLAIN
@@ -39,6 +45,7 @@
 #include "maps.h"
 #include "sasl.h"
 #include "smtp.h"
+#include "tls_cache.h"
 #include "tls_conf.h"
 
 /* the TLS policy of one session */
@@ -48,6 +55,7 @@ struct smtp_tls_policy {
 	struct cfg_strvec match;   /* names the certificate must have (verify, secure) */
 	struct cfg_strvec tlsa;    /* "U S M HEX": DANE records, or the fingerprints as such */
 	char *base;                /* dane: the TLSA base domain (the server's name) */
+	int insecure_mx;           /* dane via an insecure MX: a match is only "Trusted" */
 };
 
 /* level_of - a security level word; -1 for one postkit does not have */
@@ -98,11 +106,24 @@ void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 	unsigned *req[2] = {&c->sasl_require, &c->sasl_tls_require};
 	char name[64];
 
+	const char *mx_policy = "dane";
+	struct mta_setting tab[] = {
+	    MTA_SET(CFG_P_smtp_tls_dane_insecure_mx_policy, &mx_policy),
+	    MTA_SETTINGS_END,
+	};
+
 	server = srv;
 	agent = c->name;
 	c->tls_loglevel = mta_tls_loglevel(c->tls_loglevel_text);
 	if ((c->tls_level = level_of(c->tls_level_text)) < 0)
 		mta_fatal("invalid TLS security level: \"%s\"", c->tls_level_text);
+	mta_conf_get(&srv->conf, tab);
+	c->insecure_mx_policy = level_of(mx_policy);
+	if (c->insecure_mx_policy != SMTP_TLS_MAY && c->insecure_mx_policy != SMTP_TLS_ENCRYPT
+	    && c->insecure_mx_policy != SMTP_TLS_DANE)
+		mta_fatal("invalid smtp_tls_dane_insecure_mx_policy: \"%s\"", mx_policy);
+	snprintf(name, sizeof(name), "%s_tls_force_insecure_host_tlsa_lookup", c->name);
+	mta_conf_named(&srv->conf, name, &c->force_tlsa);
 	for (int i = 0; i < 2; i++) {
 		snprintf(name, sizeof(name), "%s_%s", c->name, sec[i]);
 		sasl_conf_flags(&srv->conf, name, deny[i], req[i]);
@@ -110,6 +131,7 @@ void smtp_tls_init(struct smtp_cfg *c, struct mta_server *srv)
 	if (c->tls_level != SMTP_TLS_NONE || c->tls_policy_maps.n) {
 		c->tls_may = make_ctx(srv, 0, NULL, NULL);
 		c->tls_mand = make_ctx(srv, 1, NULL, NULL);
+		c->tls_cache = mta_tls_cache_load(&srv->conf, agent, NULL, c->tls_loglevel);
 	}
 }
 
@@ -240,6 +262,31 @@ static int get_policy(struct smtp_state *s, const char *host, struct smtp_tls_po
 	return rc;
 }
 
+/*
+ * cache_id - the session cache's name for a session to this server with
+ * this policy, as Postfix's: "smtp&[mx.example]:25&mx.example&192.0.2.1&&"
+ * and a digest of what the policy asks for (level, protocols, ciphers,
+ * names, TLSA records), so a stricter policy never resumes a weaker one's
+ */
+static char *cache_id(struct smtp_state *s, struct smtp_session *sess,
+                      const struct smtp_tls_policy *p)
+{
+	struct cfg_buf b;
+	char hex[65];
+
+	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "%d\n%s\n%s\n%s\n", p->level, p->protocols ? p->protocols : "",
+	               p->ciphers ? p->ciphers : "", p->base ? p->base : "");
+	for (size_t i = 0; i < p->match.n; i++)
+		cfg_buf_printf(&b, "m %s\n", p->match.v[i]);
+	for (size_t i = 0; i < p->tlsa.n; i++)
+		cfg_buf_printf(&b, "t %s\n", p->tlsa.v[i]);
+	mta_tls_digest_hex(b.data, hex);
+	cfg_buf_fini(&b);
+	return cfg_xasprintf("%s&%s&%s&%s&&%s", server->service ? server->service : agent,
+	                     s->req->nexthop, sess->where.host, sess->where.addr, hex);
+}
+
 /* start_tls - STARTTLS, the handshake and the checks the level asks for; 0 or -1 */
 static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smtp_tls_policy *p,
                      char *dsn, size_t dsnlen, struct cfg_buf *why)
@@ -251,6 +298,7 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 	struct cfg_strvec unusable;
 	struct mta_tls_want want = {.unusable = &unusable};
 	int code, checked = p->level >= SMTP_TLS_VERIFY;
+	char *id = NULL;
 
 	if (p->protocols || p->ciphers)
 		ctx = sess->own_ctx =
@@ -280,15 +328,27 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 	if (p->level == SMTP_TLS_FINGERPRINT || p->level >= SMTP_TLS_DANE) {
 		want.tlsa = &p->tlsa;
 		want.base = p->base;
+		want.fallback = p->level == SMTP_TLS_DANE;
 	} else if (checked) {
 		want.match = &p->match;
 	}
 	want.dns_names = p->level == SMTP_TLS_SECURE;
+	if ((want.cache = cfg->tls_cache) != NULL)
+		want.cache_id = id = cache_id(s, sess, p);
 	sess->tls = mta_tls_connect(ctx, sess->fd, (int)cfg->starttls_timeout, NULL, &want, &err);
 	for (size_t k = 0; k < unusable.n; k++)
 		mta_warn("%s: unusable TLSA RR: %s", sess->relay, unusable.v[k]);
 	if (p->level == SMTP_TLS_FINGERPRINT && unusable.n == p->tlsa.n)
 		mta_warn("%s: all fingerprints unusable", sess->relay);
+	if (p->level >= SMTP_TLS_DANE && p->tlsa.n && unusable.n == p->tlsa.n) {
+		/* dane is then encrypt: TLS, no authentication; dane-only fails */
+		mta_warn("%s: all TLSA records unusable%s", sess->relay,
+		         want.fallback ? ", fallback to unauthenticated TLS" : "");
+		if (want.fallback) {
+			checked = 0;
+			p->insecure_mx = 1; /* a chain that verifies is "Trusted" at most */
+		}
+	}
 	cfg_strvec_fini(&unusable);
 	if (sess->tls == NULL) {
 		for (char *l = strchr(err.data, '\n'), *nl; l; l = nl) {
@@ -301,11 +361,14 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		cfg_buf_printf(why, "Cannot start TLS: handshake failure");
 		cfg_buf_fini(&err);
 		sess->broken = 1;
+		free(id);
 		return -1;
 	}
 	cfg_buf_fini(&err);
 	sess->st.tls = sess->tls;
 	i = mta_tls_info(sess->tls);
+	if (i->reused && cfg->tls_loglevel >= 2)
+		mta_info("%s: Reusing old session", sess->relay);
 	/*
 	 * Postfix's own words for a few errors, else "server ... num=N:text";
 	 * at may and encrypt it says nothing of them at loglevel 1
@@ -318,18 +381,22 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		cfg_buf_init(&line);
 		mta_tls_summary(i, &line);
 		mta_info("%s TLS connection established to %s: %s",
-		         !i->peer_cert     ? "Anonymous"
-		         : i->peer_matched ? "Verified"
-		         : i->peer_trusted ? "Trusted"
-		                           : "Untrusted",
+		         !i->peer_cert                        ? "Anonymous"
+		         : i->peer_matched && !p->insecure_mx ? "Verified"
+		         : i->peer_trusted                    ? "Trusted"
+		                                              : "Untrusted",
 		         sess->relay, line.data);
 		cfg_buf_fini(&line);
 	}
 	if (checked && !i->peer_matched) {
+		if (id)
+			mta_tls_cache_remove(cfg->tls_cache, id);
+		free(id);
 		snprintf(dsn, dsnlen, "4.7.5");
 		cfg_buf_adds(why, "Server certificate not verified");
 		return -1;
 	}
+	free(id);
 	return smtp_ehlo(s, sess, dsn, dsnlen, why);
 }
 
@@ -476,8 +543,12 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
 /*
  * dane_lookup - the TLSA records of _PORT._tcp.HOST for a dane level: a
  * DNSSEC-validated answer with records makes them the policy; none (or an
- * address that did not come from a validated answer) makes "dane" "may"
- * and defers "dane-only".  0, or -1 with why.
+ * address that did not come from a validated answer, unless
+ * smtp_tls_force_insecure_host_tlsa_lookup) makes "dane" "may" and defers
+ * "dane-only".  An MX host from a non-validated MX answer gets
+ * smtp_tls_dane_insecure_mx_policy: "may" ignores its TLSA records,
+ * "encrypt" takes them as a demand for TLS only, "dane" uses them (a match
+ * is logged as "Trusted": the name may be forged).  0, or -1 with why.
  */
 static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct smtp_tls_policy *p,
                        struct cfg_buf *why)
@@ -489,7 +560,13 @@ static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct s
 
 	dns_list_init(&l);
 	cfg_buf_init(&err);
-	if (s->cfg->dnssec && a->secure && a->family != AF_UNIX) {
+	if (p->level == SMTP_TLS_DANE && a->insecure_mx
+	    && s->cfg->insecure_mx_policy == SMTP_TLS_MAY) {
+		p->level =
+		    SMTP_TLS_MAY; /* the MX host may be forged: its TLSA records are ignored */
+		return 0;
+	}
+	if (s->cfg->dnssec && (a->secure || s->cfg->force_tlsa) && a->family != AF_UNIX) {
 		char *name = cfg_xasprintf("_%u._tcp.%s", a->port, a->host);
 
 		st = dns_lookup_ad(name, DNS_T_TLSA, 1, &l, &err, &ad);
@@ -508,7 +585,11 @@ static int dane_lookup(struct smtp_state *s, const struct smtp_addr *a, struct s
 			rc = -1;
 		}
 		p->level = SMTP_TLS_MAY;
+	} else if (p->level == SMTP_TLS_DANE && a->insecure_mx
+	           && s->cfg->insecure_mx_policy == SMTP_TLS_ENCRYPT) {
+		p->level = SMTP_TLS_ENCRYPT; /* TLSA records say TLS, not whom to trust */
 	} else {
+		p->insecure_mx = p->level == SMTP_TLS_DANE && a->insecure_mx;
 		for (size_t i = 0; i < l.n; i++) {
 			struct cfg_buf hex;
 

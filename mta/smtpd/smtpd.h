@@ -60,6 +60,7 @@ struct smtpd_cfg {
 	int tls_wrapper, tls_auth_only, tls_received_header, tls_ask_ccert;
 	long tls_loglevel, starttls_timeout;
 	struct mta_tls_ctx *tls_ctx;
+	struct mta_tls_cache *tls_cache; /* smtpd_tls_session_cache_database, or NULL */
 	struct cfg_strvec relay_clientcerts;
 	/* SASL (smtpd_sasl.c) */
 	int sasl_enable, sasl_broken_clients, sasl_header;

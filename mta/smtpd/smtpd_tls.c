@@ -6,7 +6,9 @@
  * Session tickets are encrypted with a key shared by every smtpd of the
  * instance ($data_directory/smtpd_tls_ticket.key, 80 random bytes, made
  * again when older than smtpd_tls_session_cache_timeout), so a client
- * resumes its session whichever smtpd process it reaches.
+ * resumes its session whichever smtpd process it reaches.  A client
+ * without tickets (TLSv1.2 session ids) finds its session in
+ * smtpd_tls_session_cache_database, shared the same way (tls_cache.h).
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include "log.h"
 #include "smtpd.h"
 #include "smtpd_anvil.h"
+#include "tls_cache.h"
 #include "tls_conf.h"
 
 #define TICKET_KEY_LEN 80
@@ -109,6 +112,9 @@ void smtpd_tls_init(struct smtpd_cfg *c, struct mta_server *srv)
 	} else {
 		if (p.c.ticket_lifetime > 0 && ticket_key(srv, p.c.ticket_lifetime, key) == 0)
 			p.c.ticket_key = key;
+		c->tls_cache =
+		    mta_tls_cache_load(&srv->conf, "smtpd", srv->service, c->tls_loglevel);
+		p.c.cache = c->tls_cache;
 		if ((c->tls_ctx = mta_tls_ctx_new(&p.c, &why)) == NULL) {
 			if (c->tls_level == SMTPD_TLS_ENCRYPT || c->tls_wrapper)
 				mta_fatal("cannot enable TLS: %s", why.data);
@@ -143,6 +149,8 @@ static int handshake(struct smtpd *s)
 	cfg_buf_init(&why);
 	if (s->cfg->tls_loglevel >= 2)
 		mta_info("setting up TLS connection from %s", s->log_client);
+	if (s->cfg->tls_cache)
+		mta_tls_cache_label(s->cfg->tls_cache, s->log_client);
 	s->tls = mta_tls_start(s->cfg->tls_ctx, s->in.fd, (int)s->cfg->starttls_timeout, NULL, NULL,
 	                       &why);
 	if (s->tls == NULL) {
@@ -165,6 +173,8 @@ static int handshake(struct smtpd *s)
 	cfg_buf_fini(&why);
 	s->in.tls = s->out.tls = s->tls;
 	i = mta_tls_info(s->tls);
+	if (i->reused && s->cfg->tls_loglevel >= 2)
+		mta_info("%s: Reusing old session", s->log_client);
 	if (s->cfg->tls_loglevel >= 1) {
 		cfg_buf_init(&line);
 		mta_tls_summary(i, &line);

@@ -20,7 +20,8 @@ with the same zone and server (resolv.conf naming the same DNS server with
   warning: TLS policy lookup for [notlsa.example.com]:PORT/notlsa.example.com: no TLSA records
     found ... relay=none, ... dsn=4.7.5, status=deferred (no TLSA records found)   (dane-only)
 Postfix also logged "warning: DNSSEC validation may be unavailable" for its
-dnssec_probe (ns:.), a probe postkit does not send.
+dnssec_probe (ns:.), a probe postkit does not send.  The insecure-MX,
+unusable-record and forced-lookup cases are described where they run.
 """
 import os
 import sys
@@ -44,8 +45,67 @@ _{p}._tcp.bad.example.com. 60 IN TLSA 3 1 1 {bad}
 notlsa.example.com. 60 IN A 127.0.0.1
 mail.example.net. 60 IN A 127.0.0.1
 _{p}._tcp.mail.example.net. 60 IN TLSA 3 1 1 {pk}
+mx.example.com. 60 IN A 127.0.0.1
+_{p}._tcp.mx.example.com. 60 IN TLSA 3 1 1 {pk}
+insec.example.net. 60 IN MX 10 mx.example.com.
+unus.example.com. 60 IN A 127.0.0.1
+_{p}._tcp.unus.example.com. 60 IN TLSA 3 1 1 ABCD
+_{p}._tcp.unus.example.com. 60 IN TLSA 3 1 7 {pk}
+_{p}._tcp.forced.example.net SECURE
+forced.example.net. 60 IN A 127.0.0.1
+_{p}._tcp.forced.example.net. 60 IN TLSA 3 1 1 {pk}
 """.format(p=port, ca=certs.fingerprint("ca.pem").replace(":", ""),
            pk=certs.pkey_fingerprint("rsa.pem").replace(":", ""), bad="00" * 32)
+
+
+def insecure_mx(c, dns, port, relay):
+    """smtp_tls_dane_insecure_mx_policy: an MX answer without AD names a host with TLSA records.
+    Postfix 3.7.11: dane (the default at level dane) "Trusted TLS connection established to
+    mx.example.com[...]", encrypt and may "Untrusted ...", all sent; with level may and the
+    policy table's dane the default is may."""
+    c.relay = "insec.example.net:%d" % port
+    base = "smtp_dns_support_level = dnssec\nsmtp_tls_security_level = dane\n"
+    r = c.send(base + "smtp_tls_dane_insecure_mx_policy = may\n")
+    R.true("insecure MX, policy may: Untrusted, sent", c.inst.wait_log(
+        r"Untrusted TLS connection established to %s: " % relay("mx.example.com"))
+        and c.status(r, r"status=sent"), c.inst.log())
+    R.true("insecure MX, policy may: no TLSA lookup", ("_%d._tcp.mx.example.com" % port, "TLSA")
+           not in dns.queries(), str(dns.queries()))
+    r = c.send(base)
+    R.true("insecure MX, policy dane (default): a match is only Trusted", c.inst.wait_log(
+        r"postfix/smtp\[\d+\]: Trusted TLS connection established to %s: "
+        % relay("mx.example.com")) and c.status(r, r"status=sent"), c.inst.log())
+    r = c.send(base + "smtp_tls_dane_insecure_mx_policy = encrypt\n")
+    R.true("insecure MX, policy encrypt: Untrusted, sent", c.inst.wait_log(
+        r"Untrusted TLS connection established to %s: " % relay("mx.example.com"), count=2)
+        and c.status(r, r"status=sent"), c.inst.log())
+    r = c.send("smtp_dns_support_level = dnssec\nsmtp_tls_security_level = may\n",
+               policy="insec.example.net:%d dane\n" % port)
+    R.true("policy table dane, main.cf may: the default policy is may", c.inst.wait_log(
+        r"Untrusted TLS connection established to %s: " % relay("mx.example.com"), count=3)
+        and c.status(r, r"status=sent"), c.inst.log())
+
+
+def unusable(c, port, relay, to):
+    """All TLSA records unusable.  Postfix 3.7.11: each "unusable TLSA RR", then with dane
+    "warning: HOST[ADDR]:PORT: all TLSA records unusable, fallback to unauthenticated TLS" and the
+    mail goes out over TLS; with dane-only "...: all TLSA records unusable" and a deferral."""
+    pfx = r"postfix/smtp\[\d+\]: warning: %s: " % relay("unus.example.com")
+    r = to("unus.example.com", "dane")
+    R.true("unusable: each record named", c.inst.wait_log(pfx + r"unusable TLSA RR: 3 1 1 ABCD$")
+           and c.inst.wait_log(pfx + r"unusable TLSA RR: 3 1 7 [0-9A-F]{64}$"), c.inst.log())
+    R.true("dane, all unusable: unauthenticated TLS, sent", c.inst.wait_log(
+        pfx + r"all TLSA records unusable, fallback to unauthenticated TLS$")
+        and c.inst.wait_log(r"Untrusted TLS connection established to %s: "
+                            % relay("unus.example.com"))
+        and c.status(r, r"dsn=2\.0\.0, status=sent"), c.inst.log())
+    r = to("unus.example.com", "dane-only")
+    R.true("dane-only, all unusable: deferred", c.inst.wait_log(
+        pfx + r"all TLSA records unusable$") and c.inst.wait_log(
+        r"server certificate verification failed for %s: num=1:unspecified certificate "
+        r"verification error$" % relay("unus.example.com"))
+        and c.status(r, r"dsn=4\.7\.5, status=deferred \(Server certificate not verified\)"),
+        c.inst.log())
 
 
 def main():
@@ -103,12 +163,32 @@ relay_domains = example.org
                 r"records found$" % (host.replace(".", r"\."), port, host.replace(".", r"\.")))
                 and c.inst.wait_log(r"\w+: to=<%s>, relay=none, .*dsn=4\.7\.5, status=deferred "
                                     r"\(no TLSA records found\)$" % r), c.inst.log())
+        insecure_mx(c, dns, port, relay)
+        unusable(c, port, relay, to)
+        # smtp_tls_force_insecure_host_tlsa_lookup: TLSA records of a host in an unsigned zone
+        r = to("forced.example.net", "dane")
+        R.true("insecure host: no TLSA lookup, may", c.inst.wait_log(
+            r"Untrusted TLS connection established to %s: " % relay("forced.example.net"))
+            and c.status(r, r"status=sent"), c.inst.log())
+        c.relay = "[forced.example.net]:%d" % port
+        r = c.send("smtp_dns_support_level = dnssec\nsmtp_tls_security_level = dane\n"
+                   "smtp_tls_force_insecure_host_tlsa_lookup = yes\n")
+        R.true("forced TLSA lookup: Verified", c.inst.wait_log(
+            r"Verified TLS connection established to %s: " % relay("forced.example.net"))
+            and c.status(r, r"status=sent"), c.inst.log())
         c.relay = "[127.0.0.1]:%d" % port
         r = c.send("smtp_dns_support_level = dnssec\n", policy="%s dane\n" % c.relay)
         R.true("dane for an address literal (policy table): may", c.status(r, r"status=sent"),
                c.inst.log())
         R.true("TLSA asked for _PORT._tcp.HOST", ("_%d._tcp.ee.example.com" % port, "TLSA")
                in dns.queries(), str(dns.queries()))
+        # last: the smtp service cannot start after this
+        c.relay = "insec.example.net:%d" % port
+        c.send("smtp_dns_support_level = dnssec\nsmtp_tls_security_level = dane\n"
+               "smtp_tls_dane_insecure_mx_policy = verify\n")
+        R.true("smtp_tls_dane_insecure_mx_policy = verify is fatal", c.inst.wait_log(
+            r"postfix/smtp\[\d+\]: fatal: invalid smtp_tls_dane_insecure_mx_policy: \"verify\"$"),
+            c.inst.log())
     finally:
         c.inst.cleanup()
         server.cleanup()

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""test_tls_cache.py - TLS session caches: smtpd_ and smtp_tls_session_cache_database.
+
+Server: a client without session tickets (TLSv1.2, OP_NO_TICKET) resumes its
+session on a second connection through smtpd_tls_session_cache_database.
+Client: the smtp client resumes its session with the same next hop on the
+next delivery through smtp_tls_session_cache_database, and not once the
+entry is older than smtp_tls_session_cache_timeout.
+
+Log lines are what Postfix 3.7.11 logged in the same setup (Postfix's smtpd
+with a btree: cache and `openssl s_client -tls1_2 -no_ticket -sess_out/-sess_in`;
+its smtp client relaying two messages):
+  loglevel 1, a resumed TLSv1.3 session: the line has no "server-digest"
+    Untrusted TLS connection established to 127.0.0.1[127.0.0.1]:PORT: TLSv1.3 with cipher
+      TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS (2048 bits)
+  loglevel 2 (the ids are Postfix's own; postkit's name the same things):
+    smtp:  looking for session ID in smtp cache / reloaded session ID from smtp cache /
+           127.0.0.1[127.0.0.1]:PORT: Reusing old session / save session ID to smtp cache
+    smtpd: localhost[127.0.0.1]: save session ID&s=SERVICE&l=N to smtpd cache /
+           localhost[127.0.0.1]: looking up session ID in smtpd cache /
+           localhost[127.0.0.1]: reloaded session ID from smtpd cache /
+           localhost[127.0.0.1]: Reusing old session
+"""
+import os
+import shutil
+import ssl
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pkit  # noqa: E402
+import tls_setup  # noqa: E402
+
+R = pkit.Results("tls_cache")
+SUMMARY13 = (r"TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384 \(256/256 bits\) key-exchange X25519 "
+             r"server-signature RSA-PSS \(2048 bits\)")
+CLIENT = r"\S+\[127\.0\.0\.1\]"
+
+
+def ticketless_context():
+    """A client context for TLSv1.2 without tickets: resumption by session id only."""
+    ctx = tls_setup.client_context()
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.options |= ssl.OP_NO_TICKET
+    return ctx
+
+
+def ticketless(ctx, port, session=None):
+    """One STARTTLS session over ctx; returns (session, reused)."""
+    s = pkit.Session(port)
+    s.cmd("EHLO client.example")
+    r = s.cmd("STARTTLS")
+    if not r.startswith("220"):
+        s.close()
+        return None, False
+    s.sock = ctx.wrap_socket(s.sock, session=session)
+    s.buf = b""
+    s.cmd("EHLO client.example")
+    got = (s.sock.session, s.sock.session_reused)
+    s.cmd("QUIT")
+    s.close()
+    return got
+
+
+def data_dir(inst):
+    """data_directory as Postfix makes it (owned by mail_owner): the daemons write the cache there.
+    postkit's `postfix start` makes an instance's missing data directory owned by root."""
+    os.makedirs(inst.path("data"), exist_ok=True)
+    if pkit.IS_ROOT:
+        shutil.chown(inst.path("data"), pkit.mail_owner())
+    return inst
+
+
+def server_side(certs):
+    srv = data_dir(pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2) + """\
+smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
+"""))
+    plain = pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2))
+    try:
+        srv.start()
+        plain.start()
+        ctx = ticketless_context()
+        first, reused = ticketless(ctx, srv.port)
+        R.true("server: a first session is new", first is not None and not reused)
+        _, reused = ticketless(ctx, srv.port, first)
+        R.true("server: the second connection resumes it", reused, srv.log())
+        svc = r"127\.0\.0\.1:%d" % srv.port
+        R.true("server: saved to the cache", srv.wait_log(
+            r"postfix/smtpd\[\d+\]: %s: save session [0-9A-F]{64}&s=%s to smtpd cache$"
+            % (CLIENT, svc)), srv.log())
+        R.true("server: looked up and reloaded", srv.wait_log(
+            r"%s: looking up session [0-9A-F]{64}&s=%s in smtpd cache$" % (CLIENT, svc))
+            and srv.wait_log(r"%s: reloaded session [0-9A-F]{64}&s=%s from smtpd cache$"
+                             % (CLIENT, svc)), srv.log())
+        R.true("server: Reusing old session", srv.wait_log(
+            r"postfix/smtpd\[\d+\]: %s: Reusing old session$" % CLIENT), srv.log())
+        R.true("server: the resumed TLSv1.2 line", srv.wait_log(
+            r"Anonymous TLS connection established from %s: TLSv1\.2 with cipher "
+            r"ECDHE-RSA-AES256-GCM-SHA384 \(256/256 bits\)$" % CLIENT, count=2), srv.log())
+        R.true("server: the cache is a btree: (GDBM) file",
+               os.path.exists(srv.path("data", "smtpd_scache.db")))
+        # without a cache database a session id is not resumed
+        first, _ = ticketless(ctx, plain.port)
+        _, reused = ticketless(ctx, plain.port, first)
+        R.true("server: no cache database, no resumption without tickets", not reused)
+    finally:
+        srv.cleanup()
+        plain.cleanup()
+
+
+def client_side(certs):
+    server = pkit.Instance(main_extra=certs.server_main_cf("may") + "relay_domains = example.org\n")
+    c = tls_setup.Client(R, certs, server.port)
+    data_dir(c.inst)
+    cache = """\
+smtp_tls_security_level = may
+smtp_tls_loglevel = 2
+smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache
+smtp_tls_session_cache_timeout = 3s
+"""
+    est = r"postfix/smtp\[\d+\]: Untrusted TLS connection established to %s:%d: %s" % (
+        CLIENT, server.port, SUMMARY13)
+    try:
+        server.start()
+        r = c.send(cache)
+        R.true("client: first delivery sent", c.status(r, r"status=sent"), c.inst.log())
+        R.true("client: a full handshake first", c.inst.wait_log(est + r" server-digest SHA256$"),
+               c.inst.log())
+        R.true("client: saved to the cache", c.inst.wait_log(
+            r"save session smtp&\[127\.0\.0\.1\]:%d&127\.0\.0\.1&127\.0\.0\.1&&[0-9A-F]{64} to "
+            r"smtp cache$" % server.port), c.inst.log())
+        r = c.send(cache)
+        R.true("client: second delivery sent", c.status(r, r"status=sent"), c.inst.log())
+        R.true("client: reloaded from the cache", c.inst.wait_log(
+            r"reloaded session smtp&\[127\.0\.0\.1\]:%d&\S+ from smtp cache$" % server.port),
+            c.inst.log())
+        R.true("client: Reusing old session", c.inst.wait_log(
+            r"postfix/smtp\[\d+\]: 127\.0\.0\.1\[127\.0\.0\.1\]:%d: Reusing old session$"
+            % server.port), c.inst.log())
+        R.true("client: the resumed line has no server-digest", c.inst.wait_log(est + "$"),
+               c.inst.log())
+        R.true("server: the resumed session", server.wait_log(
+            r"Anonymous TLS connection established from %s: %s$" % (CLIENT, SUMMARY13)),
+            server.log())
+        time.sleep(3.5)
+        r = c.send(cache)
+        R.true("client: third delivery sent", c.status(r, r"status=sent"), c.inst.log())
+        R.true("client: an expired entry is not used", c.inst.wait_log(
+            est + r" server-digest SHA256$", count=2) and c.inst.log().count(
+            "Reusing old session") == 1, c.inst.log())
+    finally:
+        c.inst.cleanup()
+        server.cleanup()
+
+
+def main():
+    tls_setup.require_tls_tools()
+    certs = tls_setup.Certs()
+    server_side(certs)
+    client_side(certs)
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
