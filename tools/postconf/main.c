@@ -529,8 +529,16 @@ int main(int argc, char **argv)
 		if (nargs > 1)
 			pcf_fatal("options -b and -t require at most one template file");
 		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);
-		pcf_fatal("bounce templates (-%c) are not supported by postkit",
-		          (mode & PCF_EXP_DSN_TEMPL) ? 'b' : 't');
+		/* fail closed: -b (expansion) and template files are not implemented yet */
+		if ((mode & PCF_EXP_DSN_TEMPL) || nargs > 0)
+			pcf_fatal("bounce templates (-%c%s) are not supported by postkit",
+			          (mode & PCF_EXP_DSN_TEMPL) ? 'b' : 't',
+			          nargs > 0 ? " template_file" : "");
+		pcf_show_templates();
+		cfg_config_free(cfg);
+		pcf_out_flush();
+		cfg_strvec_fini(&over);
+		return 0;
 	}
 	if (mode & PCF_SHOW_MAPS) {
 		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);
