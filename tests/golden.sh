@@ -75,7 +75,7 @@ elif [ "$oracle" = 1 ]; then
 	case_path=/usr/sbin:/usr/bin:/bin
 else
 	case_path=
-	for prog in postconf postmap postalias postfix sendmail postqueue postsuper postcat; do
+	for prog in postconf postmap postalias postfix sendmail postqueue postsuper postcat postdrop; do
 		if [ -d "$builddir/tools/$prog" ]; then
 			case_path="$case_path$builddir/tools/$prog:"
 		fi
@@ -109,7 +109,7 @@ case $case_path in
 	for prog in postalias postcat postconf postdrop postfix postkick postlock postlog postmap \
 		postmulti postqueue postsuper sendmail newaliases mailq; do
 		found=
-		for t in postconf postmap postalias postfix sendmail postqueue postsuper postcat; do
+		for t in postconf postmap postalias postfix sendmail postqueue postsuper postcat postdrop; do
 			[ -x "$builddir/tools/$t/$prog" ] && found=1
 		done
 		[ -n "$found" ] && continue

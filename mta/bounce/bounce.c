@@ -26,6 +26,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
+#include "cfg/schema/bouncetmpl.h"
 #include "ipc.h"
 #include "log.h"
 #include "maildate.h"
@@ -144,42 +145,46 @@ static void human(const struct qf_log *l, struct cfg_buf *out)
 	               strcmp(l->action, "expanded") == 0 ? "alias expanded" : tab + 1);
 }
 
-/* intro - the first text part after the greeting, by kind */
-static void intro(enum kind kind, struct cfg_buf *out)
+/* template - the bounce template of a kind of notice (the defaults of cfg/schema/bouncetmpl.h) */
+static const struct cfg_bounce_template *template(enum kind kind)
 {
-	static const char help[] = "For further assistance, please send mail to postmaster.\n\n"
-	                           "If you do so, please include this problem report. You can\n"
-	                           "delete your own text from the attached returned message.\n\n";
+	static const enum cfg_bounce_kind map[] = {
+	    [K_BOUNCE] = CFG_BOUNCE_FAILURE,
+	    [K_VERIFY] = CFG_BOUNCE_VERIFY,
+	    [K_TRACE] = CFG_BOUNCE_SUCCESS,
+	    [K_WARN] = CFG_BOUNCE_DELAY,
+	};
 
-	switch (kind) {
-	case K_VERIFY:
-		cfg_buf_adds(out, "Enclosed is the mail delivery report that you requested.\n\n");
-		return;
-	case K_TRACE:
-		cfg_buf_adds(out,
-		             "Your message was successfully delivered to the destination(s)\n"
-		             "listed below. If the message was delivered to mailbox you will\n"
-		             "receive no further notifications. Otherwise you may still receive\n"
-		             "notifications of mail delivery errors from other systems.\n\n");
-		return;
-	case K_WARN:
-		cfg_buf_adds(
-		    out,
-		    "####################################################################\n"
-		    "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
-		    "####################################################################\n\n");
-		cfg_buf_printf(out,
-		               "Your message could not be delivered for more than %ld hour(s).\n"
-		               "It will be retried until it is %ld day(s) old.\n\n",
-		               delay_warning / 3600, max_lifetime / 86400);
-		cfg_buf_adds(out, help);
-		return;
-	default:
-		cfg_buf_adds(out,
-		             "I'm sorry to have to inform you that your message could not\n"
-		             "be delivered to one or more recipients. It's attached below.\n\n");
-		cfg_buf_adds(out, help);
+	return cfg_bounce_template_default(map[kind]);
+}
+
+/* letter - a template's text with $myhostname, $delay_warning_time_hours and co. replaced */
+static void letter(const char *text, struct cfg_buf *out)
+{
+	static const char *const names[] = {"myhostname", "delay_warning_time_hours",
+	                                    "maximal_queue_lifetime_days", NULL};
+	const char *p;
+
+	while ((p = strchr(text, '$')) != NULL) {
+		size_t i, n;
+
+		cfg_buf_add(out, text, (size_t)(p - text));
+		for (i = 0; names[i] != NULL; i++)
+			if (strncmp(p + 1, names[i], n = strlen(names[i])) == 0)
+				break;
+		if (names[i] == NULL) { /* not one of the defaults' names: as it is */
+			cfg_buf_addc(out, '$');
+			text = p + 1;
+			continue;
+		}
+		if (i == 0)
+			cfg_buf_adds(out, myhostname);
+		else
+			cfg_buf_printf(out, "%ld",
+			               i == 1 ? delay_warning / 3600 : max_lifetime / 86400);
+		text = p + 1 + n;
 	}
+	cfg_buf_adds(out, text);
 }
 
 /* dsn_fields - the per-recipient fields of the message/delivery-status part */
@@ -224,18 +229,14 @@ static void dsn_fields(const struct qf_env *env, const struct qf_log *l, enum ki
 static void head(const char *to, enum kind kind, int pm, const char *boundary, time_t now,
                  struct cfg_buf *tmp, struct cfg_buf *out)
 {
-	static const char *const subject[] = {
-	    "Undelivered Mail Returned to Sender", "Mail Delivery Status Report",
-	    "Successful Mail Delivery Report", "Delayed Mail (still being retried)"};
+	const struct cfg_bounce_template *t = template(kind);
+	const char *pm_subject = t->pm_subject ? t->pm_subject : template(K_BOUNCE)->pm_subject;
 
 	cfg_buf_reset(tmp);
 	mta_mail_date((long)now, tmp);
 	cfg_buf_printf(out, "Date: %s\n", tmp->data);
 	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
-	cfg_buf_printf(out, "Subject: %s\n",
-	               !pm              ? subject[kind]
-	               : kind == K_WARN ? "Postmaster Warning: Delayed Mail"
-	                                : "Postmaster Copy: Undelivered Mail");
+	cfg_buf_printf(out, "Subject: %s\n", pm ? pm_subject : t->subject);
 	ext(to, tmp);
 	/* the postmaster's address as cleanup qualifies it: "postmaster@$myorigin" */
 	cfg_buf_printf(out, "To: %s%s%s\n", tmp->data, pm && !strchr(tmp->data, '@') ? "@" : "",
@@ -257,9 +258,8 @@ static void head(const char *to, enum kind kind, int pm, const char *boundary, t
 		cfg_buf_addc(out, '\n');
 		return;
 	}
-	cfg_buf_printf(out, "This is the mail system at host %s.\n\n", myhostname);
-	intro(kind, out);
-	cfg_buf_adds(out, "                   The mail system\n\n");
+	letter(t->text, out);
+	cfg_buf_addc(out, '\n');
 }
 
 /* sender_ext - the sender as a notice shows it: the null sender is MAILER-DAEMON@$myhostname */

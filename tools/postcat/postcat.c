@@ -17,7 +17,7 @@
  * from what postkit keeps; a submission in the maildrop queue shows what
  * Postfix's postdrop file holds.  The options that show Postfix's record
  * layout itself (-d, -o, -r, -s) are refused.  Fatal errors exit 1; a file
- * that is not a queue file is a warning.  postkit's own: --help.
+ * that is not a queue file is a warning.  postkit's own: --help, --version.
  */
 #include "config.h"
 
@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
-#include "cmdhelp.h"
 #include "conf.h"
 #include "log.h"
+#include "opts.h"
 #include "qfile.h"
 #include "server.h"
 
@@ -45,6 +45,8 @@
 /* where postcat -q looks for a queue ID, in Postfix's order */
 static const char *const queues[] = {"maildrop", "incoming", "active", "deferred",
                                      "hold",     "saved",    NULL};
+
+#define SYNOPSIS "[-behv] [-c config_dir] [-q] [files...]"
 
 /* usage - Postfix's usage message */
 static _Noreturn void usage(void)
@@ -310,19 +312,37 @@ static int open_stdin(void)
 	return dup(fileno(tmp)); /* the stream stays open until exit; tmpfile() removed its name */
 }
 
-/* parse - the options; the flags */
-static unsigned parse(int argc, char **argv, int *by_queue)
+/* the options; --help is made from this table */
+static const struct tool_opt options[] = {
+    {'b', NULL, NULL, "show the message body"},
+    {'c', NULL, "config_dir", "use the main.cf file in config_dir"},
+    {'d', NULL, NULL, "decimal record types (not implemented by postkit)"},
+    {'e', NULL, NULL, "show the envelope (and the section lines)"},
+    {'h', NULL, NULL, "show the message header"},
+    {'o', NULL, NULL, "record offsets (not implemented by postkit)"},
+    {'q', NULL, NULL, "the arguments are queue IDs, not files"},
+    {'r', NULL, NULL, "records in file order (not implemented by postkit)"},
+    {'s', NULL, "offset", "start at a record offset (not implemented by postkit)"},
+    {'v', NULL, NULL, "show the record type of each content line"},
+    TOOL_OPT_STANDARD,
+    {0, NULL, NULL, NULL},
+};
+
+/* parse - the options; the flags (*status: the exit status once --help or --version answered) */
+static unsigned parse(int argc, char **argv, int *by_queue, int *ind, int *status)
 {
+	struct tool_opt_state st;
 	unsigned flags = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "+bc:dehoqrs:v")) != -1) {
+	tool_opt_init(&st, argc, argv, "postcat");
+	while ((c = tool_opt_next(&st, options)) != TOOL_OPT_END) {
 		switch (c) {
 		case 'b':
 			flags |= F_BODY;
 			break;
 		case 'c':
-			setenv("MAIL_CONFIG", optarg, 1);
+			setenv("MAIL_CONFIG", st.arg, 1);
 			break;
 		case 'e':
 			flags |= F_ENV;
@@ -346,23 +366,16 @@ static unsigned parse(int argc, char **argv, int *by_queue)
 			          "record format)",
 			          c);
 		default:
+			if ((*status = tool_opt_standard(c, "postcat", SYNOPSIS, options)) >= 0)
+				return 0;
 			usage();
 		}
 	}
+	*ind = st.ind;
 	if (!(flags & (F_BODY | F_ENV | F_HEAD)))
 		flags |= F_BODY | F_ENV | F_HEAD;
 	return flags;
 }
-
-static const struct cmd_opt options[] = {
-    {"-b", "show the message body"},
-    {"-c config_dir", "use the main.cf file in config_dir"},
-    {"-e", "show the envelope (and the section lines)"},
-    {"-h", "show the message header"},
-    {"-q", "the arguments are queue IDs, not files"},
-    {"-v", "show the record type of each content line"},
-    {NULL, NULL},
-};
 
 /* main - options, configuration, then every file or queue ID */
 int main(int argc, char **argv)
@@ -371,27 +384,28 @@ int main(int argc, char **argv)
 	static char prog[] = "postcat";
 	struct cfg_buf why;
 	unsigned flags;
-	int by_queue = 0;
+	int by_queue = 0, first = argc, status = -1;
 
-	cmd_help(argc, argv, "postcat [-behv] [-c config_dir] [-q] [files...]", options);
 	argv[0] = prog;
 	mta_log_init("postcat");
 	mta_log_stderr(1);
 	mta_ignore_signals();
-	flags = parse(argc, argv, &by_queue);
+	flags = parse(argc, argv, &by_queue, &first, &status);
+	if (status >= 0)
+		return status;
 	cfg_buf_init(&why);
 	if (mta_conf_try(&c, getenv("MAIL_CONFIG"), NULL, NULL, &why) < 0)
 		mta_fatal("%s", why.data);
 	cfg_buf_fini(&why);
 	if (by_queue && chdir(mta_conf_str(&c, CFG_P_queue_directory)) < 0)
 		mta_fatal("chdir %s: %m", mta_conf_str(&c, CFG_P_queue_directory));
-	if (optind == argc && !by_queue) {
+	if (first == argc && !by_queue) {
 		int fd = open_stdin();
 
 		show(fd, "stdin", flags);
 		return 0;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		char *name = NULL;
 		int fd;
 

@@ -7,11 +7,11 @@
  * the same order; the same usage text).  postkit adds long options:
  * --shell, --explain NAME [--service NAME/TYPE], --diff [DIR2], --force;
  * -j (JSON Lines), --export=json|yaml [--all] [--expand] [--with-source]
- * [--output=FILE] (see postconf_export.h).
+ * [--output=FILE] (see postconf_export.h); --help, --version.  All of them
+ * are in one table (tools/common/opts.h), which --help lists.
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "cfg/base/buf.h"
 #include "cfg/config/effective.h"
 #include "cfg/base/diag.h"
+#include "opts.h"
 #include "postconf.h"
 #include "postconf_edit.h"
 #include "postconf_export.h"
@@ -110,10 +111,10 @@ static const struct pcf_class_name {
 };
 
 /* postkit's long options */
-enum { OPT_SHELL = 256, OPT_EXPLAIN, OPT_SERVICE, OPT_DIFF, OPT_FORCE };
+enum { OPT_SHELL = TOOL_OPT_LONG + 1, OPT_EXPLAIN, OPT_SERVICE, OPT_DIFF, OPT_FORCE };
 /* issue 5: export/import options (tools/postconf/export.c) */
 enum {
-	OPT_EXPORT = 300,
+	OPT_EXPORT = TOOL_OPT_LONG + 0x40,
 	OPT_OUTPUT,
 	OPT_EXPAND,
 	OPT_WITH_SOURCE,
@@ -123,22 +124,51 @@ enum {
 	OPT_REPLACE
 };
 
-static const struct option pcf_long_options[] = {
-    {"shell", no_argument, NULL, OPT_SHELL},
-    {"explain", required_argument, NULL, OPT_EXPLAIN},
-    {"service", required_argument, NULL, OPT_SERVICE},
-    {"diff", no_argument, NULL, OPT_DIFF},
-    {"force", no_argument, NULL, OPT_FORCE},
-    /* issue 5: export (--output, not -o: -o is postconf's name=value override) */
-    {"export", required_argument, NULL, OPT_EXPORT},
-    {"output", required_argument, NULL, OPT_OUTPUT},
-    {"expand", no_argument, NULL, OPT_EXPAND},
-    {"with-source", no_argument, NULL, OPT_WITH_SOURCE},
-    {"all", no_argument, NULL, OPT_ALL},
-    {"import", required_argument, NULL, OPT_IMPORT},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"replace", no_argument, NULL, OPT_REPLACE},
-    {NULL, 0, NULL, 0},
+#define SYNOPSIS "[options] [name...]"
+
+/* Postfix's option letters, then postkit's long options; --help is made from this table */
+static const struct tool_opt pcf_options[] = {
+    {'a', NULL, NULL, "the SASL server plug-in types"},
+    {'A', NULL, NULL, "the SASL client plug-in types"},
+    {'b', NULL, NULL, "the bounce templates with $name expanded (-b [template_file])"},
+    {'c', NULL, "config_dir", "use the main.cf and master.cf files in config_dir"},
+    {'C', NULL, "class", "with -p -d -n: builtin, service, user or all parameters"},
+    {'d', NULL, NULL, "the default values of the parameters"},
+    {'e', NULL, NULL, "edit main.cf: name=value... (implied by a name=value argument)"},
+    {'E', NULL, NULL, NULL}, /* known to Postfix's getopt, but not an option */
+    {'f', NULL, NULL, "fold long lines"},
+    {'F', NULL, NULL, "master.cf fields: service/type/field..."},
+    {'h', NULL, NULL, "values only, no names"},
+    {'H', NULL, NULL, "names only, no values"},
+    {'j', NULL, NULL, "JSON Lines output (as Postfix 3.11)"},
+    {'l', NULL, NULL, "the mailbox locking methods"},
+    {'m', NULL, NULL, "the lookup table types"},
+    {'M', NULL, NULL, "master.cf entries: service[/type]..."},
+    {'n', NULL, NULL, "only the parameters set in main.cf"},
+    {'o', NULL, "name=value", "override a main.cf parameter for this command"},
+    {'p', NULL, NULL, "main.cf parameters (the default)"},
+    {'P', NULL, NULL, "master.cf parameter overrides: service/type/name..."},
+    {'t', NULL, NULL, "the bounce templates (-t [template_file])"},
+    {'T', NULL, "mode", "TLS: compile-version, run-version or public-key-algorithms"},
+    {'v', NULL, NULL, "more verbose logging"},
+    {'x', NULL, NULL, "expand $name in the values"},
+    {'X', NULL, NULL, "with -e, -M, -P: remove the parameters or entries"},
+    {'#', NULL, NULL, "with -e, -M: comment out the parameters or entries"},
+    {OPT_SHELL, "shell", NULL, "an interactive shell to read and edit the configuration"},
+    {OPT_EXPLAIN, "explain", "name", "where a parameter's value comes from, and what it means"},
+    {OPT_SERVICE, "service", "name/type", "with --explain: as that master.cf service sees it"},
+    {OPT_DIFF, "diff", NULL, "main.cf against the defaults (or against config_dir2)"},
+    {OPT_FORCE, "force", NULL, "with -e, --import: write even when there are errors"},
+    {OPT_EXPORT, "export", "json|yaml", "the configuration as JSON or YAML"},
+    {OPT_OUTPUT, "output", "file", "with --export: write to file"},
+    {OPT_EXPAND, "expand", NULL, "with --export: expanded values"},
+    {OPT_WITH_SOURCE, "with-source", NULL, "with --export: where each value comes from"},
+    {OPT_ALL, "all", NULL, "with --export: every parameter, defaults included"},
+    {OPT_IMPORT, "import", "file", "set main.cf and master.cf from a JSON or YAML file"},
+    {OPT_DRY_RUN, "dry-run", NULL, "with --import: show the changes, write nothing"},
+    {OPT_REPLACE, "replace", NULL, "with --import: parameters not in the file are removed"},
+    TOOL_OPT_STANDARD,
+    {0, NULL, NULL, NULL},
 };
 
 /* usage - Postfix's one-line usage (its "-c param_class" typo included) */
@@ -297,16 +327,15 @@ int main(int argc, char **argv)
 	struct pcf_import_opts imp = {0}; /* issue 5: --import */
 	struct cfg_strvec over;
 	struct pcf_sink sink;
+	struct tool_opt_state st;
 	struct cfg_config *cfg;
 	char **args;
 	int nargs;
 
 	pcf_msg_init(argv[0]);
 	cfg_strvec_init(&over);
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:aAbc:C:deEfFhHjlmMno:pPtT:vxX#", pcf_long_options,
-	                         NULL))
-	       != -1) {
+	tool_opt_init(&st, argc, argv, argv[0]);
+	while ((ch = tool_opt_next(&st, pcf_options)) != TOOL_OPT_END) {
 		switch (ch) {
 		case 'a':
 			mode |= PCF_SHOW_SASL_SERV;
@@ -321,10 +350,10 @@ int main(int argc, char **argv)
 				pcf_fatal("specify one of -b and -t");
 			break;
 		case 'c':
-			config_dir = optarg;
+			config_dir = st.arg;
 			break;
 		case 'C':
-			classes = parse_classes(optarg);
+			classes = parse_classes(st.arg);
 			break;
 		case 'd':
 			mode |= PCF_SHOW_DEFS;
@@ -361,7 +390,7 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			mode |= PCF_MAIN_OVER;
-			cfg_strvec_add(&over, optarg);
+			cfg_strvec_add(&over, st.arg);
 			break;
 		case 'p':
 			mode |= PCF_MAIN_PARAM;
@@ -373,7 +402,7 @@ int main(int argc, char **argv)
 			if (mode & PCF_SHOW_TLS)
 				pcf_fatal("At most one -T <mode> option may be specified");
 			mode |= PCF_SHOW_TLS;
-			tls_arg = optarg;
+			tls_arg = st.arg;
 			break;
 		case 'x':
 			mode |= PCF_SHOW_EVAL;
@@ -387,10 +416,10 @@ int main(int argc, char **argv)
 			shell = 1;
 			break;
 		case OPT_EXPLAIN:
-			explain = optarg;
+			explain = st.arg;
 			break;
 		case OPT_SERVICE:
-			service = optarg;
+			service = st.arg;
 			break;
 		case OPT_DIFF:
 			diff = 1;
@@ -402,10 +431,10 @@ int main(int argc, char **argv)
 			mode |= PCF_SHOW_JSON;
 			break;
 		case OPT_EXPORT:
-			exp.format = optarg;
+			exp.format = st.arg;
 			break;
 		case OPT_OUTPUT:
-			exp.output = optarg;
+			exp.output = st.arg;
 			break;
 		case OPT_EXPAND:
 			exp.expand = 1;
@@ -417,7 +446,7 @@ int main(int argc, char **argv)
 			exp.all = 1;
 			break;
 		case OPT_IMPORT:
-			imp.file = optarg;
+			imp.file = st.arg;
 			break;
 		case OPT_DRY_RUN:
 			imp.dry_run = 1;
@@ -425,21 +454,15 @@ int main(int argc, char **argv)
 		case OPT_REPLACE:
 			imp.replace = 1;
 			break;
-		case ':':
-			pcf_out_flush();
-			fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv[0],
-			        optopt);
-			usage(argv[0]);
-		case '?':
-			fprintf(stderr, "%s: invalid option -- '%c'\n", argv[0],
-			        optopt > 0 && optopt < 256 ? optopt : '-');
-			usage(argv[0]);
-		default: /* 'E': known to Postfix's getopt, but not an option */
+		case TOOL_OPT_HELP:
+		case TOOL_OPT_VERSION:
+			return tool_opt_standard(ch, "postconf", SYNOPSIS, pcf_options);
+		default: /* TOOL_OPT_ERROR, and 'E': known to Postfix's getopt, but not an option */
 			usage(argv[0]);
 		}
 	}
-	args = argv + optind;
-	nargs = argc - optind;
+	args = argv + st.ind;
+	nargs = argc - st.ind;
 
 	/* postkit's own modes. */
 	if (shell)
@@ -506,8 +529,16 @@ int main(int argc, char **argv)
 		if (nargs > 1)
 			pcf_fatal("options -b and -t require at most one template file");
 		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);
-		pcf_fatal("bounce templates (-%c) are not supported by postkit",
-		          (mode & PCF_EXP_DSN_TEMPL) ? 'b' : 't');
+		/* fail closed: -b (expansion) and template files are not implemented yet */
+		if ((mode & PCF_EXP_DSN_TEMPL) || nargs > 0)
+			pcf_fatal("bounce templates (-%c%s) are not supported by postkit",
+			          (mode & PCF_EXP_DSN_TEMPL) ? 'b' : 't',
+			          nargs > 0 ? " template_file" : "");
+		pcf_show_templates();
+		cfg_config_free(cfg);
+		pcf_out_flush();
+		cfg_strvec_fini(&over);
+		return 0;
 	}
 	if (mode & PCF_SHOW_MAPS) {
 		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);

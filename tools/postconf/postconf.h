@@ -117,5 +117,7 @@ int pcf_show_maps(void);
 int pcf_show_locks(void);
 int pcf_show_sasl(unsigned which);
 int pcf_show_tls(const char *what);
+/* pcf_show_templates - postconf -t: the default bounce templates */
+void pcf_show_templates(void);
 
 #endif

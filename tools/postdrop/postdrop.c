@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"
+#include "opts.h"
 #include "qfile.h"
 #include "submit.h"
 
@@ -281,23 +282,38 @@ static void finish(struct drop *d, const char *queue_dir)
 	ipc_trigger(queue_dir, "public", "pickup", 'W');
 }
 
-/* setup - options, the configuration and who may submit */
+/* the options; --help is made from this table */
+static const struct tool_opt options[] = {
+    {'c', NULL, "config_dir", "use the main.cf file in config_dir"},
+    {'r', NULL, NULL, "accepted: the input is always in the postdrop protocol"},
+    {'v', NULL, NULL, "more verbose logging"},
+    TOOL_OPT_STANDARD,
+    {0, NULL, NULL, NULL},
+};
+
+/* setup - options, the configuration and who may submit; exits after --help, --version */
 static void setup(int argc, char **argv, struct mta_conf *c, struct drop *d)
 {
 	const char *config_dir;
 	struct cfg_buf why;
 	const char *who;
-	int ch;
+	struct tool_opt_state st;
+	int ch, status;
 
-	while ((ch = getopt(argc, argv, "+c:rv")) != -1) {
+	tool_opt_init(&st, argc, argv, "postdrop");
+	while ((ch = tool_opt_next(&st, options)) != TOOL_OPT_END) {
 		switch (ch) {
 		case 'c':
-			setenv("MAIL_CONFIG", optarg, 1);
+			setenv("MAIL_CONFIG", st.arg, 1);
 			break;
 		case 'r':
 		case 'v':
 			break;
 		default:
+			if ((status =
+			         tool_opt_standard(ch, "postdrop", "[-c config_dir] [-v]", options))
+			    >= 0)
+				exit(status);
 			die("usage: %s [-c config_dir] [-v]", "postdrop");
 		}
 	}

@@ -1,7 +1,7 @@
 /*
  * postfix - start, stop and control the postkit mail system
  *
- * postfix [-c config_dir] [-Dv] command
+ * postfix [-c config_dir] [-Dv] command      (and --help, --version)
  *   start, start-fg, stop, abort, reload, status, flush, check,
  *   set-permissions, upgrade-configuration (perms.c, upgrade.c),
  *   route (route.c), simulate (simulate.c), test (ptest.c)
@@ -32,6 +32,7 @@
 #include "explain.h"
 #include "ipc.h"
 #include "log.h"
+#include "opts.h"
 #include "postfix.h"
 #include "qfile.h"
 #include "server.h"
@@ -299,32 +300,57 @@ static void make_instance_dirs(struct pfx *p)
 	}
 }
 
+#define USAGE "postfix: fatal: usage: postfix [-c config_dir] [-Dv] command\n"
+
+/* the options and the commands; --help is made from this table */
+static const struct tool_opt options[] = {
+    {'c', NULL, "config_dir", "use the main.cf file in config_dir"},
+    {'D', NULL, NULL, "accepted (Postfix: run the daemons under a debugger)"},
+    {'v', NULL, NULL, "more verbose logging"},
+    TOOL_OPT_STANDARD,
+    {TOOL_OPT_NOTE, "start", NULL, "start the mail system"},
+    {TOOL_OPT_NOTE, "start-fg", NULL, "start it in the foreground (master does not detach)"},
+    {TOOL_OPT_NOTE, "stop", NULL, "stop it: running deliveries finish first"},
+    {TOOL_OPT_NOTE, "abort", NULL, "stop it at once"},
+    {TOOL_OPT_NOTE, "reload", NULL, "re-read main.cf and master.cf"},
+    {TOOL_OPT_NOTE, "status", NULL, "is it running?"},
+    {TOOL_OPT_NOTE, "flush", NULL, "deliver the deferred mail now"},
+    {TOOL_OPT_NOTE, "check", NULL, "check the configuration and the file permissions"},
+    {TOOL_OPT_NOTE, "set-permissions", NULL, "set the owners and modes of the files"},
+    {TOOL_OPT_NOTE, "upgrade-configuration", NULL, "add what a newer version needs"},
+    {TOOL_OPT_NOTE, "route", NULL, "where mail for an address goes (postkit's own)"},
+    {TOOL_OPT_NOTE, "simulate", NULL, "an SMTP session through the restrictions (postkit's own)"},
+    {TOOL_OPT_NOTE, "test", NULL, "run a file of routing and restriction tests (postkit's own)"},
+    {0, NULL, NULL, NULL},
+};
+
 /* main - options, configuration, then one command */
 int main(int argc, char **argv)
 {
 	struct pfx p;
+	struct tool_opt_state st;
 	struct cfg_buf why;
 	const char *cmd;
-	int i, rc;
+	int i, rc, ch;
 
 	memset(&p, 0, sizeof(p));
 	mta_log_init("postfix");
 	mta_log_stderr(1);
 	mta_ignore_signals();
 	p.config_dir = getenv("MAIL_CONFIG");
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			p.config_dir = argv[++i];
-		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "-D") == 0)
-			continue;
-		else {
-			fprintf(stderr,
-			        "postfix: fatal: usage: postfix [-c config_dir] [-Dv] command\n");
-			return 1;
-		}
+	tool_opt_init(&st, argc, argv, "postfix");
+	while ((ch = tool_opt_next(&st, options)) != TOOL_OPT_END) {
+		if (ch == 'c')
+			p.config_dir = st.arg;
+		else if ((rc = tool_opt_standard(ch, "postfix", "[-c config_dir] [-Dv] command",
+		                                 options))
+		         >= 0)
+			return rc;
+		else if (ch == TOOL_OPT_ERROR)
+			return 1; /* the option's message only, as Postfix prints */
 	}
-	if (i >= argc) {
-		fprintf(stderr, "postfix: fatal: usage: postfix [-c config_dir] [-Dv] command\n");
+	if ((i = st.ind) >= argc) {
+		fputs(USAGE, stderr);
 		return 1;
 	}
 	cmd = argv[i];

@@ -17,7 +17,7 @@
  * configuration directory must then be listed in the default main.cf.
  * Every fatal error exits 69 (EX_UNAVAILABLE) with Postfix's message, as
  * Postfix 3.7's postqueue does.
- * postkit's own: --help; and the owner of an instance of their own (its
+ * postkit's own: --help, --version; and the owner of an instance of their own (its
  * queue_directory belongs to them) may read its queue directly, like root.
  */
 #include "config.h"
@@ -33,11 +33,11 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
-#include "cmdhelp.h"
 #include "conf.h"
 #include "ipc.h"
 #include "log.h"
 #include "mailq.h"
+#include "opts.h"
 #include "qflush.h"
 #include "qlist.h"
 #include "server.h"
@@ -234,16 +234,20 @@ static const struct pq_mode {
     {'p', list}, {'j', list_json}, {'f', flush}, {'s', flush_site}, {'i', flush_id},
 };
 
-static const struct cmd_opt options[] = {
-    {"-c config_dir", "use the main.cf file in config_dir"},
-    {"-f", "flush: deliver all deferred mail now (sendmail -q)"},
-    {"-i queue_id", "deliver one deferred message now (sendmail -qI)"},
-    {"-j", "list the mail queue as JSON, one object per message"},
-    {"-p", "list the mail queue in the mailq format (mailq, sendmail -bp)"},
-    {"-s site", "deliver the deferred mail for site now (sendmail -qR)"},
-    {"-v", "more verbose logging"},
-    {NULL, NULL},
+/* the options; --help is made from this table */
+static const struct tool_opt options[] = {
+    {'c', NULL, "config_dir", "use the main.cf file in config_dir"},
+    {'f', NULL, NULL, "flush: deliver all deferred mail now (sendmail -q)"},
+    {'i', NULL, "queue_id", "deliver one deferred message now (sendmail -qI)"},
+    {'j', NULL, NULL, "list the mail queue as JSON, one object per message"},
+    {'p', NULL, NULL, "list the mail queue in the mailq format (mailq, sendmail -bp)"},
+    {'s', NULL, "site", "deliver the deferred mail for site now (sendmail -qR)"},
+    {'v', NULL, NULL, "more verbose logging"},
+    TOOL_OPT_STANDARD,
+    {0, NULL, NULL, NULL},
 };
+
+#define SYNOPSIS "[-v] [-c config_dir] -f | -i queue_id | -j | -p | -s site"
 
 /* usage - Postfix's usage line */
 static _Noreturn void usage(void)
@@ -251,27 +255,31 @@ static _Noreturn void usage(void)
 	die("usage: %s", USAGE);
 }
 
-/* parse - options; the one mode (NULL when none was given) */
+/* parse - options; the one mode (NULL when none was given); exits after --help, --version */
 static const struct pq_mode *parse(int argc, char **argv, struct pq *q)
 {
 	const struct pq_mode *mode = NULL;
-	int ch;
+	struct tool_opt_state st;
+	int ch, status;
 
-	while ((ch = getopt(argc, argv, "+c:fi:jps:v")) != -1) {
+	tool_opt_init(&st, argc, argv, "postqueue");
+	while ((ch = tool_opt_next(&st, options)) != TOOL_OPT_END) {
 		if (ch == 'c') {
-			setenv("MAIL_CONFIG", optarg, 1);
+			setenv("MAIL_CONFIG", st.arg, 1);
 			continue;
 		}
 		if (ch == 'v')
 			continue;
-		if (ch == '?' || mode != NULL)
+		if ((status = tool_opt_standard(ch, "postqueue", SYNOPSIS, options)) >= 0)
+			exit(status);
+		if (ch == TOOL_OPT_ERROR || mode != NULL)
 			usage();
 		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 			if (modes[i].opt == ch)
 				mode = &modes[i];
-		q->arg = optarg;
+		q->arg = st.arg;
 	}
-	if (optind < argc)
+	if (st.ind < argc)
 		usage();
 	return mode;
 }
@@ -297,8 +305,6 @@ int main(int argc, char **argv)
 	const char *config_dir;
 	struct cfg_buf why;
 
-	cmd_help(argc, argv, "postqueue [-v] [-c config_dir] -f | -i queue_id | -j | -p | -s site",
-	         options);
 	argv[0] = name;
 	mta_log_init("postqueue");
 	mta_log_stderr(1);

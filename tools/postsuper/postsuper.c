@@ -11,7 +11,7 @@
  * ("Placed on hold: 2 messages") on stderr and in the log.  -s and -p
  * (the default) repair the queue before anything else.
  * -e and -f (forced expiration) are refused: postkit's queue manager does
- * not honour the mark.  postkit's own: --help; and the owner of an
+ * not honour the mark.  postkit's own: --help, --version; and the owner of an
  * instance of their own (queue_directory belongs to them) may run it.
  * Every fatal error exits 1.
  */
@@ -29,15 +29,36 @@
 #include <utime.h>
 
 #include "cfg/base/xalloc.h"
-#include "cmdhelp.h"
 #include "conf.h"
 #include "log.h"
+#include "opts.h"
 #include "postsuper.h"
 #include "qfile.h"
 #include "server.h"
 #include "submit.h"
 
-#define GETOPT_LIST "+c:d:e:f:h:H:pr:sSv"
+#define SYNOPSIS                                                                                   \
+	"[-psSv] [-c config_dir] [-d queue_id] [-h queue_id] [-H queue_id] [-r queue_id] "         \
+	"[queue...]"
+
+/* the options; --help is made from this table */
+static const struct tool_opt options[] = {
+    {'c', NULL, "config_dir", "use the main.cf file in config_dir"},
+    {'d', NULL, "queue_id", "delete the message (- reads IDs from stdin, ALL: every message)"},
+    {'e', NULL, "queue_id", "expire the message (not implemented by postkit)"},
+    {'f', NULL, "queue_id", "expire and release the message (not implemented by postkit)"},
+    {'h', NULL, "queue_id", "put the message on hold (- and ALL as with -d)"},
+    {'H', NULL, "queue_id", "release the message from hold (- and ALL as with -d)"},
+    {'p', NULL, NULL, "purge temporary files left over by crashes"},
+    {'r', NULL, "queue_id",
+     "requeue the message through pickup and cleanup (- and ALL as with -d)"},
+    {'s', NULL, NULL, "structure check and repair: file names match inodes, files in place"},
+    {'S', NULL, NULL, "the same as -s"},
+    {'v', NULL, NULL, "more verbose logging"},
+    {TOOL_OPT_NOTE, "queue...", NULL, "the queues to work on (default: all of them)"},
+    TOOL_OPT_STANDARD,
+    {0, NULL, NULL, NULL},
+};
 
 /* the operations by queue ID; bit i of an operation mask is PS_OPS[i] */
 static const char PS_OPS[] = "dhHr";
@@ -175,18 +196,23 @@ static void by_id(int op, const char *arg, const char *const *queues)
 	}
 }
 
-/* first_pass - what is asked, checked before anything is done; the repairs asked */
-static unsigned first_pass(int argc, char **argv, unsigned *ops)
+/*
+ * first_pass - what is asked, checked before anything is done; the repairs
+ * asked; *ind: where the queue names start.  Exits after --help, --version.
+ */
+static unsigned first_pass(int argc, char **argv, unsigned *ops, int *ind)
 {
+	struct tool_opt_state st;
 	unsigned repair = 0;
-	int c;
+	int c, status;
 
-	while ((c = getopt(argc, argv, GETOPT_LIST)) != -1) {
+	tool_opt_init(&st, argc, argv, "postsuper");
+	while ((c = tool_opt_next(&st, options)) != TOOL_OPT_END) {
 		switch (c) {
 		case 'c':
-			if (*optarg != '/')
+			if (*st.arg != '/')
 				mta_fatal("-c requires absolute pathname");
-			setenv("MAIL_CONFIG", optarg, 1);
+			setenv("MAIL_CONFIG", st.arg, 1);
 			break;
 		case 'd':
 		case 'h':
@@ -208,9 +234,12 @@ static unsigned first_pass(int argc, char **argv, unsigned *ops)
 		case 'v':
 			break;
 		default:
+			if ((status = tool_opt_standard(c, "postsuper", SYNOPSIS, options)) >= 0)
+				exit(status);
 			usage();
 		}
 	}
+	*ind = st.ind;
 	return repair;
 }
 
@@ -253,20 +282,6 @@ static void report(unsigned ops)
 #undef PLURAL
 }
 
-static const struct cmd_opt options[] = {
-    {"-c config_dir", "use the main.cf file in config_dir"},
-    {"-d queue_id", "delete the message (- reads IDs from stdin, ALL: every message)"},
-    {"-h queue_id", "put the message on hold (- and ALL as with -d)"},
-    {"-H queue_id", "release the message from hold (- and ALL as with -d)"},
-    {"-p", "purge temporary files left over by crashes"},
-    {"-r queue_id", "requeue the message through pickup and cleanup (- and ALL as with -d)"},
-    {"-s", "structure check and repair: file names match inodes, files in place"},
-    {"-S", "the same as -s"},
-    {"-v", "more verbose logging"},
-    {"queue...", "the queues to work on (default: all of them)"},
-    {NULL, NULL},
-};
-
 /* main - check everything, repair, then the operations in the order given */
 int main(int argc, char **argv)
 {
@@ -274,20 +289,17 @@ int main(int argc, char **argv)
 	static char name[] = "postsuper";
 	const char *const *queues = default_queues;
 	unsigned ops = 0, repair;
+	struct tool_opt_state st;
 	struct cfg_buf why;
-	int opt;
+	int opt, first = argc;
 
-	cmd_help(argc, argv,
-	         "postsuper [-psSv] [-c config_dir] [-d queue_id] [-h queue_id] [-H queue_id] "
-	         "[-r queue_id] [queue...]",
-	         options);
 	argv[0] = name;
 	mta_log_init("postsuper");
 	mta_log_stderr(1);
 	mta_ignore_signals();
 	if (submit_privileged())
 		mta_fatal("this postfix command must not run as a set-uid process");
-	repair = first_pass(argc, argv, &ops);
+	repair = first_pass(argc, argv, &ops, &first);
 	if (ops == 0 && repair == 0)
 		repair = PS_REPAIR;
 	cfg_buf_init(&why);
@@ -299,8 +311,8 @@ int main(int argc, char **argv)
 	if (chdir(mta_conf_str(&c, CFG_P_queue_directory)) < 0)
 		mta_fatal("chdir %s: %m", mta_conf_str(&c, CFG_P_queue_directory));
 	become_owner(&c, ".");
-	if (argv[optind]) {
-		queues = (const char *const *)argv + optind;
+	if (argv[first]) {
+		queues = (const char *const *)argv + first;
 		for (const char *const *q = queues; *q; q++)
 			if (!ps_known_queue(*q))
 				mta_fatal("invalid directory name: %s", *q);
@@ -314,10 +326,10 @@ int main(int argc, char **argv)
 		mta_error("QUEUE FILE NAMES WERE CHANGED TO MATCH INODE NUMBERS");
 		mta_fatal("CHECK YOUR QUEUE IDS AND RE-ISSUE THE COMMAND");
 	}
-	optind = 0;
-	while ((opt = getopt(argc, argv, GETOPT_LIST)) != -1)
-		if (strchr(PS_OPS, opt))
-			by_id(opt, optarg, queues);
+	tool_opt_init(&st, argc, argv, "postsuper");
+	while ((opt = tool_opt_next(&st, options)) != TOOL_OPT_END)
+		if (opt < TOOL_OPT_LONG && strchr(PS_OPS, opt))
+			by_id(opt, st.arg, queues);
 	report(ops);
 	return 0;
 }

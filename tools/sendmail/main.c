@@ -2,9 +2,10 @@
  * sendmail - the Sendmail-compatible mail submission command
  *
  * sendmail [options] [recipient ...]     (also run as mailq and newaliases)
- * Options are Postfix's (GETOPT_LIST below, parsed by getopt as Postfix
- * does, so the messages are the same): -t -i/-oi -f/-r -F -C -N -R -V -G
- * -B -bm -bs -bp -bi/-I -bv -bd/-bl -bh/-bH -q -qR -qI; the Sendmail options
+ * Options are Postfix's (the table below, parsed as Postfix's getopt does,
+ * so the messages are the same): -t -i/-oi -f/-r -F -C -N -R -V -G -B -bm
+ * -bs -bp -bi/-I -bv -bd/-bl -bh/-bH -q -qR -qI, and postkit's --help and
+ * --version; the Sendmail options
  * Postfix ignores are accepted and ignored.  Every mode but posting runs
  * another program: postqueue (-bp, -q), postalias (-bi), postfix start
  * (-bd), smtpd -S (-bs).  A message goes to postdrop (enqueue.c).
@@ -27,9 +28,9 @@
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
-#include "cmdhelp.h"
 #include "conf.h"
 #include "log.h"
+#include "opts.h"
 #include "qfile.h"
 #include "server.h"
 #include "sendmail.h"
@@ -39,11 +40,56 @@
 #define POSTKIT_BUILD_TOP ""
 #endif
 
-/* Postfix's sendmail option letters; "+": stop at the first non-option, no reordering */
-#define GETOPT_LIST "+A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx"
+#define SYNOPSIS "[options] [recipient ...]"
+#define IGNORED "a Sendmail option: accepted and ignored"
+/* what next_option() returns for a bare "-q" */
+#define FLUSH_NOW (TOOL_OPT_LONG + 'q')
 
-/* OPTIND - where getopt() will look next */
-#define OPTIND (optind > 0 ? optind : 1)
+/*
+ * Postfix's sendmail options (its getopt letters, stopping at the first
+ * non-option); --help is made from this table
+ */
+static const struct tool_opt options[] = {
+    {'b', NULL, "mode", "the mode, one of the -bX below"},
+    {TOOL_OPT_NOTE, "-bd, -bl", NULL, "start the mail system: postfix start"},
+    {TOOL_OPT_NOTE, "-bh, -bH", NULL, "accepted and ignored"},
+    {TOOL_OPT_NOTE, "-bi", NULL, "rebuild the alias database (newaliases)"},
+    {TOOL_OPT_NOTE, "-bm", NULL, "read a message from standard input and queue it (the default)"},
+    {TOOL_OPT_NOTE, "-bp", NULL, "list the mail queue (mailq, postqueue -p)"},
+    {TOOL_OPT_NOTE, "-bs", NULL, "SMTP on standard input and output"},
+    {TOOL_OPT_NOTE, "-bv", NULL, "verify the recipients, mail a report instead of delivering"},
+    {'A', NULL, "file", IGNORED},
+    {'B', NULL, "7BIT|8BITMIME", "the body type"},
+    {'c', NULL, NULL, IGNORED},
+    {'C', NULL, "config_dir", "use the main.cf file in config_dir"},
+    {'e', NULL, "x", IGNORED},
+    {'f', NULL, "sender", "the envelope sender"},
+    {'F', NULL, "full_name", "the sender's full name"},
+    {'G', NULL, NULL, "gateway submission: rewrite addresses as remote mail"},
+    {'h', NULL, "count", IGNORED},
+    {'i', NULL, NULL, "a line with only \".\" does not end the message"},
+    {'I', NULL, NULL, "rebuild the alias database (newaliases), as -bi"},
+    {'L', NULL, "label", IGNORED},
+    {'m', NULL, NULL, IGNORED},
+    {'n', NULL, NULL, "refused, as by Postfix"},
+    {'N', NULL, "dsn", "DSN notification: failure, delay, success or never"},
+    {'o', NULL, "option", "-oi as -i, -oA alias_database for -bi; others are ignored"},
+    {'O', NULL, "option=value", IGNORED},
+    {'p', NULL, "protocol", IGNORED},
+    {'q', NULL, "[interval]", "deliver deferred mail now (postqueue -f); interval: ignored"},
+    {TOOL_OPT_NOTE, "-qRsite", NULL, "deliver deferred mail for site now (postqueue -s site)"},
+    {TOOL_OPT_NOTE, "-qIqueue_id", NULL, "deliver one deferred message now (postqueue -i)"},
+    {'r', NULL, "sender", "the envelope sender, as -f"},
+    {'R', NULL, "full|hdrs", "DSN: what a bounce returns of the message"},
+    {'t', NULL, NULL, "take recipients from the To:, Cc: and Bcc: headers"},
+    {'U', NULL, NULL, IGNORED},
+    {'v', NULL, NULL, "more verbose logging"},
+    {'V', NULL, "envid", "the DSN envelope ID"},
+    {'x', NULL, NULL, IGNORED},
+    {'X', NULL, "log_file", "refused, as by Postfix (-XV: VERP is not implemented)"},
+    TOOL_OPT_STANDARD,
+    {0, NULL, NULL, NULL},
+};
 
 _Noreturn void sm_fatal(const char *fmt, ...)
 {
@@ -104,26 +150,37 @@ static unsigned notify_mask(const char *v)
 	return bits;
 }
 
-/* prescan - Postfix reads -C before anything else, to load the right main.cf */
+/* next_option - the next option, with a bare "-q" (no argument) returned as FLUSH_NOW */
+static int next_option(struct tool_opt_state *st)
+{
+	if (st->pos == 0 && st->ind < st->argc && strcmp(st->argv[st->ind], "-q") == 0) {
+		st->ind++;
+		return FLUSH_NOW;
+	}
+	return tool_opt_next(st, options);
+}
+
+/*
+ * prescan - Postfix reads -C before anything else, to load the right
+ * main.cf; --help and --version are answered here, before any main.cf
+ */
 static void prescan(int argc, char **argv, struct sm_opts *o)
 {
-	int c;
+	struct tool_opt_state st;
+	int c, status;
 
-	while (argv[OPTIND] != NULL) {
-		if (strcmp(argv[OPTIND], "-q") == 0) {
-			optind = OPTIND + 1;
-			continue;
-		}
-		if ((c = getopt(argc, argv, GETOPT_LIST)) <= 0)
-			break;
+	tool_opt_init(&st, argc, argv, argv[0]);
+	while ((c = next_option(&st)) != TOOL_OPT_END) {
+		if ((status = tool_opt_standard(c, argv[0], SYNOPSIS, options)) >= 0)
+			exit(status);
 		if (c == 'C') {
-			char *copy = cfg_xstrdup(optarg);
-			const char *dir = optarg;
+			char *copy = cfg_xstrdup(st.arg);
+			const char *dir = st.arg;
 
 			/* "-C /etc/postfix/main.cf" names the directory */
 			if (strcmp(basename(copy), "main.cf") == 0) {
 				free(copy);
-				copy = cfg_xstrdup(optarg);
+				copy = cfg_xstrdup(st.arg);
 				dir = cfg_xstrdup(dirname(copy));
 			}
 			free(copy);
@@ -132,7 +189,6 @@ static void prescan(int argc, char **argv, struct sm_opts *o)
 			o->config_dir = dir;
 		}
 	}
-	optind = 0; /* a fresh scan for parse() */
 }
 
 /* option_b - -bX */
@@ -254,7 +310,13 @@ static void option(struct sm_opts *o, int c, const char *arg, const char **alias
 	case 'v':
 		o->verbose++;
 		break;
-	case '?':
+	case FLUSH_NOW:
+		if (o->mode == SM_DAEMON)
+			mta_warn("ignoring -q option in daemon mode");
+		else
+			o->mode = SM_FLUSHQ;
+		break;
+	case TOOL_OPT_ERROR:
 		sm_fatal("usage: %s [options]", "sendmail");
 	default:
 		break; /* the Sendmail options Postfix ignores */
@@ -264,25 +326,19 @@ static void option(struct sm_opts *o, int c, const char *arg, const char **alias
 /* parse - every option, then the conflicts Postfix refuses */
 static void parse(int argc, char **argv, struct sm_opts *o, const char **alias_db)
 {
+	struct tool_opt_state st;
 	int c;
 
-	while (argv[OPTIND] != NULL) {
-		if (strcmp(argv[OPTIND], "-q") == 0) {
-			if (o->mode == SM_DAEMON)
-				mta_warn("ignoring -q option in daemon mode");
-			else
-				o->mode = SM_FLUSHQ;
-			optind = OPTIND + 1;
-			continue;
-		}
-		if (strcmp(argv[OPTIND], "-XV") == 0)
+	tool_opt_init(&st, argc, argv, argv[0]);
+	for (;;) {
+		if (st.pos == 0 && st.ind < argc && strcmp(argv[st.ind], "-XV") == 0)
 			sm_fatal("-XV: VERP is not implemented by postkit");
-		if ((c = getopt(argc, argv, GETOPT_LIST)) <= 0)
+		if ((c = next_option(&st)) == TOOL_OPT_END)
 			break;
-		option(o, c, optarg, alias_db);
+		option(o, c, st.arg, alias_db);
 	}
-	o->rcpts = argv + OPTIND;
-	o->nrcpts = argc - OPTIND;
+	o->rcpts = argv + st.ind;
+	o->nrcpts = argc - st.ind;
 	if (o->extract && o->mode != SM_ENQUEUE)
 		sm_fatal("-t can be used only in delivery mode");
 	if (o->site_to_flush && o->mode != SM_ENQUEUE)
@@ -390,32 +446,6 @@ static int other_mode(struct sm_opts *o, struct mta_conf *c, const char *alias_d
 	}
 }
 
-static const struct cmd_opt options[] = {
-    {"-bd, -bl", "start the mail system: postfix start"},
-    {"-bh, -bH", "accepted and ignored"},
-    {"-bi, -I", "rebuild the alias database (newaliases)"},
-    {"-bm", "read a message from standard input and queue it (the default)"},
-    {"-bp", "list the mail queue (mailq, postqueue -p)"},
-    {"-bs", "SMTP on standard input and output"},
-    {"-bv", "verify the recipients, mail a report instead of delivering"},
-    {"-B 7BIT|8BITMIME", "the body type"},
-    {"-C config_dir", "use the main.cf file in config_dir"},
-    {"-f sender, -r sender", "the envelope sender"},
-    {"-F full_name", "the sender's full name"},
-    {"-G", "gateway submission: rewrite addresses as remote mail"},
-    {"-i, -oi", "a line with only \".\" does not end the message"},
-    {"-N dsn", "DSN notification: failure, delay, success or never"},
-    {"-oA alias_database", "the alias database of -bi"},
-    {"-q", "deliver deferred mail now (postqueue -f)"},
-    {"-qRsite", "deliver deferred mail for site now (postqueue -s site)"},
-    {"-qIqueue_id", "deliver one deferred message now (postqueue -i queue_id)"},
-    {"-R full|hdrs", "DSN: what a bounce returns of the message"},
-    {"-t", "take recipients from the To:, Cc: and Bcc: headers"},
-    {"-v", "more verbose logging"},
-    {"-V envid", "the DSN envelope ID"},
-    {NULL, NULL},
-};
-
 /* main - modes by option or by the name we were called with */
 int main(int argc, char **argv)
 {
@@ -427,13 +457,12 @@ int main(int argc, char **argv)
 	struct cfg_buf why;
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
-	cmd_help(argc, argv, "sendmail [options] [recipient ...]", options);
 	/* stdin, stdout and stderr open before anything else is, as Postfix makes sure */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return SM_EX_TEMPFAIL;
 	snprintf(prog_name, sizeof(prog_name), "%s", *name ? name : "sendmail");
-	argv[0] = prog_name; /* getopt's messages say "sendmail: ..." as Postfix's */
+	argv[0] = prog_name; /* the option messages say "sendmail: ..." as Postfix's */
 	memset(&o, 0, sizeof(o));
 	o.dot_ends = 1;
 	mta_log_init("sendmail");
