@@ -198,9 +198,14 @@ static void serve_conns(struct mta_server *srv, const struct mta_server_ops *ops
 	int ep = listen_epoll(srv);
 
 	while (uses < srv->max_use && !srv->stopping) {
-		int tmo = (int)srv->max_idle * 1000, fd;
-		int lfd = ep >= 0 ? wait_epoll(srv, ep, tmo) : wait_listen(srv, tmo);
+		long tmo = srv->max_idle * 1000, own = ops->idle ? ops->idle(srv, 0) : -1;
+		int ms = (int)(own >= 0 && own < tmo ? own : tmo), fd;
+		int lfd = ep >= 0 ? wait_epoll(srv, ep, ms) : wait_listen(srv, ms);
 
+		if (lfd == -1 && ms < tmo) {
+			ops->idle(srv, 1); /* the daemon's own time limit, not max_idle */
+			continue;
+		}
 		if (lfd < 0)
 			break; /* idle too long, or told to stop */
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -219,6 +224,8 @@ static void serve_conns(struct mta_server *srv, const struct mta_server_ops *ops
 	}
 	if (ep >= 0)
 		close(ep);
+	if (ops->idle)
+		ops->idle(srv, 1);
 }
 
 /* serve_triggers - the loop of MTA_SERVE_TRIGGER */
