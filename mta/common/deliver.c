@@ -73,6 +73,7 @@ static int parse(struct mta_server *srv, const struct cfg_strvec *a, struct dlv_
 	r->nexthop = cfg_xstrdup(ipc_get(a, "nexthop") ? ipc_get(a, "nexthop") : "");
 	r->sender = cfg_xstrdup(ipc_get(a, "sender") ? ipc_get(a, "sender") : "");
 	r->verify = ipc_get_long(a, "verify", 0) != 0;
+	r->conn_store = ipc_get_long(a, "conn_store", 0) != 0;
 	r->arrival = strtod(ipc_get(a, "arrival") ? ipc_get(a, "arrival") : "0", NULL);
 	r->active_time = strtod(ipc_get(a, "active_time") ? ipc_get(a, "active_time") : "0", NULL);
 	r->dispatch_time =

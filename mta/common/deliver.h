@@ -31,6 +31,12 @@ struct dlv_req {
 	char *sender;
 	int verify; /* sendmail -bv: say what would happen, do nothing */
 	/*
+	 * conn_store: qmgr sees back-to-back deliveries to this next hop; an
+	 * agent may keep its connection open for the next request
+	 * (smtp_connection_cache_on_demand)
+	 */
+	int conn_store;
+	/*
 	 * DSN action of a success, for NOTIFY=SUCCESS notices: "delivered"
 	 * (default), "relayed", or "none" when the next hop took the request over
 	 */

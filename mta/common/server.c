@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -125,14 +126,87 @@ static int wait_listen(struct mta_server *srv, int timeout_ms)
 	}
 }
 
+/*
+ * listen_epoll - an epoll set where a new connection wakes one idle process
+ * of the service, not all of them: with poll() every idle smtpd (or smtp
+ * agent) woke for each connection and all but one found nothing to accept.
+ * A process busy serving is not waiting, so the kernel passes the wakeup on
+ * to one that is (EPOLLEXCLUSIVE).  -1 when unavailable: poll() then.
+ */
+static int listen_epoll(struct mta_server *srv)
+{
+#ifdef EPOLLEXCLUSIVE
+	struct epoll_event ev;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -1;
+	for (int i = 0; i < srv->nlisten; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = srv->listen_fd + i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
+			close(ep);
+			return -1;
+		}
+	}
+	if (srv->gen_fd >= 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.fd = srv->gen_fd;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, srv->gen_fd, &ev) < 0) {
+			close(ep);
+			return -1;
+		}
+	}
+	return ep;
+#else
+	(void)srv;
+	return -1;
+#endif
+}
+
+/* wait_epoll - wait_listen's answer from the epoll set: the ready listener, -1 timeout, -2 stop */
+static int wait_epoll(struct mta_server *srv, int ep, int timeout_ms)
+{
+	struct epoll_event ev[MTA_LISTEN_MAX + 1];
+	int n, lfd = -1;
+
+	for (;;) {
+		n = epoll_wait(ep, ev, MTA_LISTEN_MAX + 1, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			mta_fatal("epoll_wait: %m");
+		if (n == 0)
+			return -1;
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == srv->gen_fd) {
+				srv->stopping = 1;
+				return -2;
+			}
+			lfd = ev[i].data.fd;
+		}
+		if (lfd >= 0)
+			return lfd;
+	}
+}
+
 /* serve_conns - the accept loop of MTA_SERVE_CONN */
 static void serve_conns(struct mta_server *srv, const struct mta_server_ops *ops)
 {
 	long uses = 0;
+	int ep = listen_epoll(srv);
 
 	while (uses < srv->max_use && !srv->stopping) {
-		int lfd = wait_listen(srv, (int)srv->max_idle * 1000), fd;
+		long tmo = srv->max_idle * 1000, own = ops->idle ? ops->idle(srv, 0) : -1;
+		int ms = (int)(own >= 0 && own < tmo ? own : tmo), fd;
+		int lfd = ep >= 0 ? wait_epoll(srv, ep, ms) : wait_listen(srv, ms);
 
+		if (lfd == -1 && ms < tmo) {
+			ops->idle(srv, 1); /* the daemon's own time limit, not max_idle */
+			continue;
+		}
 		if (lfd < 0)
 			break; /* idle too long, or told to stop */
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -149,6 +223,10 @@ static void serve_conns(struct mta_server *srv, const struct mta_server_ops *ops
 		uses++;
 		gen_closed(srv);
 	}
+	if (ep >= 0)
+		close(ep);
+	if (ops->idle)
+		ops->idle(srv, 1);
 }
 
 /* serve_triggers - the loop of MTA_SERVE_TRIGGER */

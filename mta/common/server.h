@@ -58,6 +58,14 @@ struct mta_server_ops {
 	void (*trigger)(struct mta_server *srv, char req);
 	/* run - the daemon's own loop (MTA_SERVE_EVENT); returns to exit */
 	void (*run)(struct mta_server *srv);
+	/*
+	 * idle - MTA_SERVE_CONN, may be NULL: called with expired=0 before
+	 * waiting for the next client, it returns how many milliseconds the
+	 * daemon may wait before it has something to do (a cached connection
+	 * to close), or -1; called with expired=1 when that time passed
+	 * without a client, and once before the process exits
+	 */
+	long (*idle)(struct mta_server *srv, int expired);
 };
 
 struct mta_server {

@@ -309,24 +309,19 @@ static int want_warning(struct qmgr *q, struct qm_msg *m)
 	return 0;
 }
 
-/* has_bounces - the file holds bounce records */
+/*
+ * has_bounces - the file holds bounce records: from an earlier pass (read
+ * when the message was loaded) or from this one (qmgr_result and expire
+ * count them; only qmgr appends records while the message is active)
+ */
 static int has_bounces(struct qm_msg *m)
 {
-	struct cfg_buf why;
-	struct qf_env e;
-	int n = 0;
-
 	if (m->bounced)
 		return 1;
-	qf_env_init(&e);
-	cfg_buf_init(&why);
-	if (qf_read(m->fd, &e, &why) == 0)
-		for (size_t i = 0; i < e.nlogs; i++)
-			if (strcmp(e.logs[i].action, "bounced") == 0)
-				n++;
-	cfg_buf_fini(&why);
-	qf_env_fini(&e);
-	return n > 0;
+	for (size_t i = 0; i < m->logs0; i++)
+		if (strcmp(m->env.logs[i].action, "bounced") == 0)
+			return 1;
+	return 0;
 }
 
 /* expire - bounce every pending recipient with its last deferral reason; returns 0 */
@@ -468,30 +463,47 @@ static void on_timer(void *ctx)
 	mta_event_timer((double)Q.run_delay, on_timer, NULL);
 }
 
-/* on_inotify - a file in incoming/ was sealed (or moved there): scan */
+/*
+ * on_inotify - a queue file in incoming/ was closed by its writer or moved
+ * there: scan.  The close of a writer's temporary name (before the file
+ * has its queue ID, see qf_create) is no reason to look.
+ */
 static void on_inotify(int fd, int revents, void *ctx)
 {
-	char buf[4096];
+	union {
+		struct inotify_event ev;
+		char b[4096];
+	} buf;
+	ssize_t n;
 
 	(void)revents;
 	(void)ctx;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	Q.scan_incoming = 1;
+	while ((n = read(fd, buf.b, sizeof(buf.b))) > 0) {
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+			struct inotify_event *ev = (struct inotify_event *)(void *)(buf.b + off);
+
+			if (ev->len == 0 || (ev->mask & IN_Q_OVERFLOW) || qf_valid_id(ev->name))
+				Q.scan_incoming = 1;
+			off += (ssize_t)(sizeof(struct inotify_event) + ev->len);
+		}
+	}
 }
 
 /*
  * watch_incoming - the kernel tells qmgr when cleanup seals a queue file
- * (its mode changes, then its writer closes it) instead of cleanup
- * connecting to qmgr for every message.  Without inotify qmgr looks at
- * incoming/ every second.
+ * instead of cleanup connecting to qmgr for every message.  Every writer
+ * seals (fchmod) and fsyncs before it closes the file, so the close is the
+ * moment to look; a wakeup at the mode change found the file still locked
+ * by a writer in fsync, one wasted wakeup and scan per message.  Files
+ * renamed into incoming/ (flush, deferred runs) come with IN_MOVED_TO.
+ * Without inotify qmgr looks at incoming/ every second.
  */
 static void watch_incoming(void)
 {
 	char *dir = cfg_xasprintf("%s/%s", Q.srv->queue_dir, QF_INCOMING);
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
-	if (fd >= 0 && inotify_add_watch(fd, dir, IN_ATTRIB | IN_MOVED_TO | IN_CLOSE_WRITE) >= 0) {
+	if (fd >= 0 && inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) >= 0) {
 		mta_event_fd(fd, POLLIN, on_inotify, NULL);
 	} else {
 		if (fd >= 0)

@@ -56,6 +56,8 @@ struct qm_dest {
 	struct qm_job *head, *tail;
 	struct qm_dest *rr_next; /* ring of destinations with work */
 	int in_ring;
+	double last_done; /* when its last delivery ended (wall clock), 0 never */
+	int conn_store;   /* agents may keep connections to it open (conn_store) */
 };
 
 struct qm_transport {

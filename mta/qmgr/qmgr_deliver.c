@@ -272,6 +272,7 @@ static void batch_end(struct qm_job *lead)
 	d->active--;
 	d->tp->active--;
 	running--;
+	d->last_done = qmgr_wall();
 	if (d->head)
 		ring_add(d);
 	while (lead) {
@@ -379,10 +380,29 @@ static void queue_request(struct qm_job *lead, struct qm_job *j)
 	ipc_add(&a, "dispatch_time", "%.6f", lead->dispatched);
 	if (m->env.hflags & QF_H_VERIFY)
 		ipc_add(&a, "verify", "1");
+	if (lead->dest->conn_store)
+		ipc_add(&a, "conn_store", "1");
 	for (size_t k = 0; k < j->n; k++)
 		ipc_add(&a, "rcpt", "%zu", j->idx[k]);
 	ipc_queue(&lead->st, &a);
 	cfg_strvec_fini(&a);
+}
+
+/*
+ * conn_demand - may the agent keep its connection for the next delivery
+ * (smtp_connection_cache_on_demand)?  Only once mail to the destination
+ * flows: the previous delivery ended less than a second ago.  It stays on
+ * while deliveries run in parallel or back to back, and goes off when the
+ * flow stops, so a lone message never leaves an idle connection behind.
+ */
+static void conn_demand(struct qm_dest *d, double now)
+{
+	int back_to_back = d->last_done > 0 && d->last_done + 1 >= now;
+
+	if (!d->conn_store)
+		d->conn_store = back_to_back;
+	else if (d->active <= 1 && !back_to_back)
+		d->conn_store = 0;
 }
 
 /* start - send a batch of jobs (one destination) to an agent; 0 started, -1 try later */
@@ -399,6 +419,7 @@ static int start(struct qmgr *q, struct qm_job *lead)
 	lead->dest->active++;
 	lead->dest->tp->active++;
 	running++;
+	conn_demand(lead->dest, lead->dispatched);
 	if (fd < 0) {
 		if (errno == EAGAIN) {
 			lead->dest->active--;

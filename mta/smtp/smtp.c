@@ -7,7 +7,11 @@
  * order); for each address a session and one mail transaction for the
  * recipients still open.  A session that ends well is kept for the next
  * request of the same batch to the same next hop
- * (smtp_connection_cache_on_demand) and closed with QUIT after the batch.
+ * (smtp_connection_cache_on_demand) and closed with QUIT after the batch,
+ * unless qmgr sees mail to that next hop flow (conn_store): then it waits
+ * up to smtp_connection_cache_time_limit for the next request this process
+ * gets, as Postfix's cached sessions do, and saves a connection, greeting
+ * and EHLO per message.
  */
 #include "config.h"
 
@@ -61,6 +65,7 @@ static const struct setting settings[] = {
     S(smtp_rset_timeout, CFG_P_lmtp_rset_timeout, rset_timeout),
     S(smtp_connection_cache_on_demand, CFG_P_lmtp_connection_cache_on_demand, cache_on_demand),
     S(smtp_connection_reuse_time_limit, CFG_P_lmtp_connection_reuse_time_limit, reuse_time_limit),
+    S(smtp_connection_cache_time_limit, CFG_P_lmtp_connection_cache_time_limit, cache_time_limit),
     S(smtp_connection_reuse_count_limit, CFG_P_lmtp_connection_reuse_count_limit,
       reuse_count_limit),
     S(smtp_mx_address_limit, CFG_P_lmtp_mx_address_limit, mx_address_limit),
@@ -92,6 +97,8 @@ static const struct setting settings[] = {
 
 static struct smtp_cfg CFG;
 static struct smtp_session *cached; /* kept for the next request of the batch */
+static double cached_until;         /* kept after the batch: until then (mta_now) */
+static int batch_sent = 1;          /* every recipient of the batch so far was sent */
 
 /* wall - wall-clock seconds */
 static double wall(void)
@@ -356,6 +363,8 @@ static void deliver(struct dlv_req *r)
 	for (size_t k = 0; k < r->n; k++) {
 		struct smtp_rcpt *rs = &s.rs[k];
 
+		if (rs->final != 2)
+			batch_sent = 0;
 		if (!rs->final)
 			dlv_status(r, k, rs->tried ? rs->relay : "none",
 			           rs->tried ? rs->dsn : "4.4.1", status_word(&s, 4), "%s",
@@ -366,13 +375,39 @@ static void deliver(struct dlv_req *r)
 	cfg_buf_fini(&s.content);
 }
 
-/* finish - the batch is done: close the kept session */
+/*
+ * finish - the batch is done: close the kept session, or keep it when qmgr
+ * asked and every recipient was sent (after an error the conversation ends
+ * as it always did)
+ */
 static void finish(struct dlv_req *reqs, size_t n)
 {
-	(void)reqs;
-	(void)n;
+	int sent = batch_sent;
+
+	batch_sent = 1;
+	if (cached && sent && n > 0 && reqs[n - 1].conn_store && CFG.cache_on_demand
+	    && CFG.cache_time_limit > 0 && !cached->broken) {
+		cached_until = mta_now() + (double)CFG.cache_time_limit;
+		return;
+	}
 	smtp_quit(&CFG, cached);
 	cached = NULL;
+}
+
+/* idle - between qmgr connections: the kept session's time left; QUIT when it is up */
+static long idle(struct mta_server *srv, int expired)
+{
+	double left = cached_until - mta_now();
+
+	(void)srv;
+	if (cached == NULL)
+		return -1;
+	if (expired || left <= 0) {
+		smtp_quit(&CFG, cached);
+		cached = NULL;
+		return -1;
+	}
+	return (long)(left * 1000) + 1;
 }
 
 /* serve - one qmgr connection: one request, or a batch for one next hop */
@@ -407,7 +442,7 @@ int smtp_main(int argc, char **argv);
 int smtp_main(int argc, char **argv)
 {
 	static const struct mta_server_ops ops = {
-	    .pre_init = pre_smtp, .init = init, .serve = serve};
+	    .pre_init = pre_smtp, .init = init, .serve = serve, .idle = idle};
 
 	return mta_server_main(argc, argv, "smtp", MTA_SERVE_CONN, &ops, NULL);
 }
@@ -417,7 +452,7 @@ int lmtp_main(int argc, char **argv);
 int lmtp_main(int argc, char **argv)
 {
 	static const struct mta_server_ops ops = {
-	    .pre_init = pre_lmtp, .init = init, .serve = serve};
+	    .pre_init = pre_lmtp, .init = init, .serve = serve, .idle = idle};
 
 	return mta_server_main(argc, argv, "lmtp", MTA_SERVE_CONN, &ops, NULL);
 }

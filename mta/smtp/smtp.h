@@ -66,6 +66,7 @@ struct smtp_cfg {
 	long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
 	long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout, rset_timeout;
 	long reuse_time_limit, reuse_count_limit;
+	long cache_time_limit; /* how long a kept session may wait for the next request */
 	long mx_address_limit, mx_session_limit;
 	long line_length_limit;
 	int cache_on_demand;
