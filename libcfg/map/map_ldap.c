@@ -57,7 +57,7 @@ static struct {
 static const char *const ld_names[] = {LD_FUNCS(CFG_DLIB_NAME)};
 static struct cfg_dlib ld_lib = {LDAP_SONAME, ld_names, CFG_DLIB_COUNT(ld_names), &ld_fn, 0, NULL};
 #define ber_free (ld_fn.ber_free)
-#define ber_pvt_opt_on (*ld_fn.ber_pvt_opt_on)
+#define ber_pvt_opt_on (*ld_fn.ber_pvt_opt_on) /* a variable: LDAP_OPT_ON is its address */
 #define ldap_err2string (ld_fn.ldap_err2string)
 #define ldap_first_attribute (ld_fn.ldap_first_attribute)
 #define ldap_first_entry (ld_fn.ldap_first_entry)

@@ -7,17 +7,18 @@
  * used lists the functions it calls and resolves them on first use:
  *
  *     #define PQ_FUNCS(X) X(PQexec) X(PQclear)
- *     static struct { PQ_FUNCS(CFG_DLIB_SLOT) } pq;
+ *     static struct { PQ_FUNCS(CFG_DLIB_SLOT) } pq_fn;
  *     static const char *const pq_names[] = {PQ_FUNCS(CFG_DLIB_NAME)};
- *     static struct cfg_dlib pq_lib = {PQ_SONAME, pq_names, CFG_DLIB_COUNT(pq_names), &pq};
- *     #define PQexec (pq.PQexec)
+ *     static struct cfg_dlib pq_lib = {PQ_SONAME, pq_names, CFG_DLIB_COUNT(pq_names), &pq_fn};
+ *     #define PQexec (pq_fn.PQexec)
  *
  * and calls cfg_dlib_load(&pq_lib) before the first call.  The table is
  * filled once per process and never changes after; the library stays
  * loaded until exit.  The slots struct must hold only pointers (to
  * functions, or to the odd variable), in the order of the names.  Where a
- * library renames its functions with macros (ICU, PCRE2), the module calls
- * pq.fn(...) explicitly instead of #defining fn.
+ * library renames its functions per version with macros (ICU's
+ * ucasemap_open is ucasemap_open_72), the module calls icu_fn.fn(...)
+ * instead of #defining fn; configure names the files (PK_SONAME).
  */
 #ifndef CFG_DLIB_H
 #define CFG_DLIB_H
