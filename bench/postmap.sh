@@ -18,6 +18,13 @@
 # cached buckets).  Each measurement is the best of RUNS (default 3) wall
 # clock times.  Prints the times and the ratios.  Writes only in a temporary
 # directory, which it removes.
+#
+# Then one `postmap -q KEY hash:FILE` as a whole process, the everyday
+# command (issue #18's goal: postkit <= 1.20x a bare GDBM lookup program),
+# side by side with Postfix's and with a small C program that opens the same
+# .db with gdbm_open() and fetches the one key: mean wall-clock and CPU
+# (user + system) milliseconds over LOOKUP_RUNS (default 200) runs
+# (PF_LOOKUP_RUNS, default 20, for Postfix's).
 
 postkit=${1:-}
 n=${2:-100000}
@@ -210,6 +217,63 @@ if command -v python3 >/dev/null && [ -f "$here/postmap_servers.py" ]; then
 		echo "note: bench/postmap_servers.py failed" >&2
 fi
 
+# One lookup per process: postkit, Postfix and a bare GDBM lookup program
+# (open the .db read-only, fetch the key with its NUL as postmap stores it,
+# else without, print the value, close).
+cat >lookup.c <<'EOF'
+#include <gdbm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	GDBM_FILE db = gdbm_open(argv[1], 0, GDBM_READER | GDBM_NOLOCK, 0, NULL);
+	datum k = {argv[2], (int)strlen(argv[2]) + 1}, v;
+
+	if (db == NULL)
+		return 2;
+	v = gdbm_fetch(db, k);
+	if (v.dptr == NULL) {
+		k.dsize--;
+		v = gdbm_fetch(db, k);
+	}
+	if (v.dptr == NULL)
+		return 1;
+	printf("%.*s\n", (int)strnlen(v.dptr, (size_t)v.dsize), v.dptr);
+	free(v.dptr);
+	gdbm_close(db);
+	return 0;
+}
+EOF
+one_key=key0000001.example.com
+one_rows=
+if command -v python3 >/dev/null 2>&1 && . "$here/lib.sh"; then
+	probe=$work
+	runs_saved=$runs
+	runs=${LOOKUP_RUNS:-200}
+	# the Postfix build above removed src.db (best() with $fresh)
+	[ -f src.db ] || "$postkit" -c "$work" src
+	pk_one=$(measure "$postkit" -c "$work" -q "$one_key" "hash:$work/src")
+	if ${CC:-cc} -O2 -o lookup lookup.c -lgdbm 2>/dev/null; then
+		pk_v=$("$postkit" -c "$work" -q "$one_key" "hash:$work/src")
+		[ -n "$pk_v" ] && [ "$(./lookup "$work/src.db" "$one_key")" = "$pk_v" ] ||
+			echo "warning: the bare GDBM lookup and postkit's postmap -q differ" >&2
+		bare_one=$(measure ./lookup "$work/src.db" "$one_key")
+	else
+		bare_one="- -"
+	fi
+	pf_one="- -"
+	# Postfix's postmap waits about a second per run here (wall), so it gets fewer runs
+	runs=${PF_LOOKUP_RUNS:-20}
+	[ -n "$pf_query" ] && pf_one=$(measure /usr/sbin/postmap -c "$work" -q "$one_key" "hash:$work/srcb")
+	runs=$runs_saved
+	one_rows="postkit $pk_one
+bare-gdbm $bare_one
+Postfix $pf_one
+"
+fi
+
 echo "postmap benchmark: $n entries, $n lookups (best of $runs)"
 printf '%-44s %8s ms\n' "postkit build (hash: on GDBM)" "$pk_build"
 [ -n "$bare_default" ] && printf '%-44s %8s ms\n' "bare gdbm_store loop, GDBM defaults (mmap)" "$bare_default"
@@ -228,9 +292,21 @@ while read -r type prog t; do
 		"$(awk -v n="$srv_n" -v ms="$t" 'BEGIN { if (ms > 0) printf "%d", n * 1000 / ms; else print "n/a" }')" ;;
 	esac
 done <servers.out
+if [ -n "$one_rows" ]; then
+	printf '%-44s %8s %8s   (mean ms of %s runs)\n' "one lookup: postmap -q KEY hash:FILE" wall cpu "${LOOKUP_RUNS:-200}"
+	printf '%s' "$one_rows" | while read -r who wall cpu; do
+		printf '%-44s %8s %8s\n' "  $who" "$wall" "$cpu"
+	done
+fi
 echo "ratios (below 1.00: postkit is faster):"
 [ -n "$bare_tuned" ] && echo "  build, postkit / bare GDBM loop (same flags): $(ratio "$pk_build" "$bare_tuned")   goal <= 1.20"
 [ -n "$bare_default" ] && echo "  build, postkit / bare GDBM loop (defaults):   $(ratio "$pk_build" "$bare_default")"
 [ -n "$pf_build" ] && echo "  build, postkit / Postfix:                     $(ratio "$pk_build" "$pf_build")"
 [ -n "$pf_query" ] && echo "  lookups, postkit time / Postfix time:         $(ratio "$pk_query" "$pf_query")   goal <= 1.00"
+if [ -n "$one_rows" ]; then
+	set -- $one_rows
+	echo "  one lookup, postkit / bare GDBM program (cpu):  $(ratio "$3" "$6")   goal <= 1.20"
+	echo "  one lookup, postkit / bare GDBM program (wall): $(ratio "$2" "$5")"
+	[ "$9" != "-" ] && echo "  one lookup, postkit / Postfix (cpu):            $(ratio "$3" "$9")"
+fi
 exit 0

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/map/map.h"
 #include "cfg/map/mapquery.h"
 #include "cfg/schema/tabletype.h"
@@ -58,6 +59,15 @@ void cfgp_map_set_error(struct cfg_map *m, const char *text)
 {
 	cfg_buf_reset(&m->errbuf);
 	cfg_buf_adds(&m->errbuf, text);
+}
+
+int cfgp_map_dlib(struct cfg_map *m, struct cfg_dlib *lib, struct cfg_diags *diags)
+{
+	if (cfg_dlib_load(lib) == 0)
+		return 0;
+	cfg_diags_add(diags, CFG_SEV_FATAL, "map-library", NULL, 0, 0, "%s:%s: %s", m->type,
+	              m->name, lib->error);
+	return -1;
 }
 
 int cfgp_map_dup(struct cfg_map *m, const char *where, const char *key, struct cfg_diags *diags)

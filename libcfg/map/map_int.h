@@ -57,6 +57,9 @@ struct cfg_map {
 void cfgp_map_set_dname(struct cfg_map *m, const char *dname);
 /* cfgp_map_set_error - set the text cfg_map_error() returns */
 void cfgp_map_set_error(struct cfg_map *m, const char *text);
+struct cfg_dlib;
+/* cfgp_map_dlib - load a backend's client library (cfg/base/dlib.h); 0, or -1 with a fatal diagnostic */
+int cfgp_map_dlib(struct cfg_map *m, struct cfg_dlib *lib, struct cfg_diags *diags);
 /*
  * cfgp_map_dup - handle an update of an existing key per the DUP flags:
  * returns 1 when the caller must replace the value, 0 when it must keep the

@@ -26,9 +26,54 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/base/xalloc.h"
 #include "cfg/param/list.h"
 #include "map_int.h"
+
+/* the OpenLDAP functions this file calls, loaded at the first open (cfg/base/dlib.h) */
+#define LD_FUNCS(X)                                                                                \
+	X(ber_free)                                                                                \
+	X(ber_pvt_opt_on)                                                                          \
+	X(ldap_err2string)                                                                         \
+	X(ldap_first_attribute)                                                                    \
+	X(ldap_first_entry)                                                                        \
+	X(ldap_get_values_len)                                                                     \
+	X(ldap_initialize)                                                                         \
+	X(ldap_is_ldap_url)                                                                        \
+	X(ldap_memfree)                                                                            \
+	X(ldap_msgfree)                                                                            \
+	X(ldap_next_attribute)                                                                     \
+	X(ldap_next_entry)                                                                         \
+	X(ldap_sasl_bind_s)                                                                        \
+	X(ldap_search_ext_s)                                                                       \
+	X(ldap_set_option)                                                                         \
+	X(ldap_start_tls_s)                                                                        \
+	X(ldap_unbind_ext_s)                                                                       \
+	X(ldap_value_free_len)
+static struct {
+	LD_FUNCS(CFG_DLIB_SLOT)
+} ld_fn;
+static const char *const ld_names[] = {LD_FUNCS(CFG_DLIB_NAME)};
+static struct cfg_dlib ld_lib = {LDAP_SONAME, ld_names, CFG_DLIB_COUNT(ld_names), &ld_fn, 0, NULL};
+#define ber_free (ld_fn.ber_free)
+#define ber_pvt_opt_on (*ld_fn.ber_pvt_opt_on) /* a variable: LDAP_OPT_ON is its address */
+#define ldap_err2string (ld_fn.ldap_err2string)
+#define ldap_first_attribute (ld_fn.ldap_first_attribute)
+#define ldap_first_entry (ld_fn.ldap_first_entry)
+#define ldap_get_values_len (ld_fn.ldap_get_values_len)
+#define ldap_initialize (ld_fn.ldap_initialize)
+#define ldap_is_ldap_url (ld_fn.ldap_is_ldap_url)
+#define ldap_memfree (ld_fn.ldap_memfree)
+#define ldap_msgfree (ld_fn.ldap_msgfree)
+#define ldap_next_attribute (ld_fn.ldap_next_attribute)
+#define ldap_next_entry (ld_fn.ldap_next_entry)
+#define ldap_sasl_bind_s (ld_fn.ldap_sasl_bind_s)
+#define ldap_search_ext_s (ld_fn.ldap_search_ext_s)
+#define ldap_set_option (ld_fn.ldap_set_option)
+#define ldap_start_tls_s (ld_fn.ldap_start_tls_s)
+#define ldap_unbind_ext_s (ld_fn.ldap_unbind_ext_s)
+#define ldap_value_free_len (ld_fn.ldap_value_free_len)
 
 enum { BIND_NONE, BIND_SIMPLE };
 
@@ -325,9 +370,10 @@ static int ldap_open(struct cfg_map *m, struct cfg_diags *diags)
 	cfg_buf_init(&p->result);
 	p->q.quote = quote_filter;
 	p->bq.quote = quote_dn;
-	if ((p->c = cfgp_client_open(m, diags)) == NULL || read_servers(p, diags) < 0
-	    || read_templates(m, p, diags) < 0 || read_bind(m, p, diags) < 0
-	    || read_scope(m, p, diags) < 0 || read_limits(m, p, diags) < 0
+	if (cfgp_map_dlib(m, &ld_lib, diags) < 0 || (p->c = cfgp_client_open(m, diags)) == NULL
+	    || read_servers(p, diags) < 0 || read_templates(m, p, diags) < 0
+	    || read_bind(m, p, diags) < 0 || read_scope(m, p, diags) < 0
+	    || read_limits(m, p, diags) < 0
 	    || attr_list(p, "result_attribute", "maildrop", &p->result_attr, diags) < 0
 	    || attr_list(p, "special_result_attribute", "", &p->special_attr, diags) < 0
 	    || attr_list(p, "terminal_result_attribute", "", &p->terminal_attr, diags) < 0

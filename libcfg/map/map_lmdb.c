@@ -28,8 +28,55 @@
 #include <lmdb.h>
 
 #include "cfg/base/fileio.h"
+#include "cfg/base/dlib.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
+
+/* the LMDB functions this file calls, loaded at the first open (cfg/base/dlib.h) */
+#define LM_FUNCS(X)                                                                                \
+	X(mdb_cursor_close)                                                                        \
+	X(mdb_cursor_get)                                                                          \
+	X(mdb_cursor_open)                                                                         \
+	X(mdb_dbi_open)                                                                            \
+	X(mdb_del)                                                                                 \
+	X(mdb_env_close)                                                                           \
+	X(mdb_env_create)                                                                          \
+	X(mdb_env_info)                                                                            \
+	X(mdb_env_open)                                                                            \
+	X(mdb_env_set_mapsize)                                                                     \
+	X(mdb_env_sync)                                                                            \
+	X(mdb_get)                                                                                 \
+	X(mdb_put)                                                                                 \
+	X(mdb_strerror)                                                                            \
+	X(mdb_txn_abort)                                                                           \
+	X(mdb_txn_begin)                                                                           \
+	X(mdb_txn_commit)                                                                          \
+	X(mdb_txn_renew)                                                                           \
+	X(mdb_txn_reset)
+static struct {
+	LM_FUNCS(CFG_DLIB_SLOT)
+} lm_fn;
+static const char *const lm_names[] = {LM_FUNCS(CFG_DLIB_NAME)};
+static struct cfg_dlib lm_lib = {LMDB_SONAME, lm_names, CFG_DLIB_COUNT(lm_names), &lm_fn, 0, NULL};
+#define mdb_cursor_close (lm_fn.mdb_cursor_close)
+#define mdb_cursor_get (lm_fn.mdb_cursor_get)
+#define mdb_cursor_open (lm_fn.mdb_cursor_open)
+#define mdb_dbi_open (lm_fn.mdb_dbi_open)
+#define mdb_del (lm_fn.mdb_del)
+#define mdb_env_close (lm_fn.mdb_env_close)
+#define mdb_env_create (lm_fn.mdb_env_create)
+#define mdb_env_info (lm_fn.mdb_env_info)
+#define mdb_env_open (lm_fn.mdb_env_open)
+#define mdb_env_set_mapsize (lm_fn.mdb_env_set_mapsize)
+#define mdb_env_sync (lm_fn.mdb_env_sync)
+#define mdb_get (lm_fn.mdb_get)
+#define mdb_put (lm_fn.mdb_put)
+#define mdb_strerror (lm_fn.mdb_strerror)
+#define mdb_txn_abort (lm_fn.mdb_txn_abort)
+#define mdb_txn_begin (lm_fn.mdb_txn_begin)
+#define mdb_txn_commit (lm_fn.mdb_txn_commit)
+#define mdb_txn_renew (lm_fn.mdb_txn_renew)
+#define mdb_txn_reset (lm_fn.mdb_txn_reset)
 
 /* Postfix's lmdb_map_size default */
 #define MAP_SIZE ((size_t)16 * 1024 * 1024)
@@ -210,7 +257,8 @@ static int ldb_open(struct cfg_map *m, struct cfg_diags *diags)
 	cfg_buf_init(&l->vbuf);
 	if (!(m->flags & (CFG_MAP_TRY0NULL | CFG_MAP_TRY1NULL)))
 		m->flags |= CFG_MAP_TRY0NULL | CFG_MAP_TRY1NULL;
-	if ((m->mode == CFG_MAP_READ ? open_reader(l, diags) : open_writer(m, l, diags)) < 0)
+	if (cfgp_map_dlib(m, &lm_lib, diags) < 0
+	    || (m->mode == CFG_MAP_READ ? open_reader(l, diags) : open_writer(m, l, diags)) < 0)
 		return -1;
 	return 0;
 }

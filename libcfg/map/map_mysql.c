@@ -20,8 +20,42 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
+
+/* the MariaDB client functions this file calls, loaded at the first open (cfg/base/dlib.h) */
+#define MY_FUNCS(X)                                                                                \
+	X(mysql_close)                                                                             \
+	X(mysql_error)                                                                             \
+	X(mysql_fetch_row)                                                                         \
+	X(mysql_free_result)                                                                       \
+	X(mysql_init)                                                                              \
+	X(mysql_next_result)                                                                       \
+	X(mysql_num_fields)                                                                        \
+	X(mysql_options)                                                                           \
+	X(mysql_query)                                                                             \
+	X(mysql_real_connect)                                                                      \
+	X(mysql_real_escape_string)                                                                \
+	X(mysql_store_result)
+static struct {
+	MY_FUNCS(CFG_DLIB_SLOT)
+} my_fn;
+static const char *const my_names[] = {MY_FUNCS(CFG_DLIB_NAME)};
+static struct cfg_dlib my_lib = {MARIADB_SONAME, my_names, CFG_DLIB_COUNT(my_names),
+                                 &my_fn,         0,        NULL};
+#define mysql_close (my_fn.mysql_close)
+#define mysql_error (my_fn.mysql_error)
+#define mysql_fetch_row (my_fn.mysql_fetch_row)
+#define mysql_free_result (my_fn.mysql_free_result)
+#define mysql_init (my_fn.mysql_init)
+#define mysql_next_result (my_fn.mysql_next_result)
+#define mysql_num_fields (my_fn.mysql_num_fields)
+#define mysql_options (my_fn.mysql_options)
+#define mysql_query (my_fn.mysql_query)
+#define mysql_real_connect (my_fn.mysql_real_connect)
+#define mysql_real_escape_string (my_fn.mysql_real_escape_string)
+#define mysql_store_result (my_fn.mysql_store_result)
 
 #define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
 
@@ -124,7 +158,7 @@ static int mysql_open(struct cfg_map *m, struct cfg_diags *diags)
 	struct cfgp_client *c;
 
 	m->priv = p;
-	if (cfgp_sql_open(&p->sql, m, diags) < 0)
+	if (cfgp_map_dlib(m, &my_lib, diags) < 0 || cfgp_sql_open(&p->sql, m, diags) < 0)
 		return -1;
 	c = p->sql.c;
 	if (cfgp_client_hosts(c, "localhost", &p->hosts, &p->nhosts, diags) < 0

@@ -14,8 +14,35 @@
 #include <pcre2.h>
 #include <stdlib.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
+
+/* the PCRE2 (8-bit: the names after pcre2.h's renaming) functions this file calls, loaded at the first open (cfg/base/dlib.h) */
+#define PC_FUNCS(X)                                                                                \
+	X(pcre2_code_free_8)                                                                       \
+	X(pcre2_compile_8)                                                                         \
+	X(pcre2_get_error_message_8)                                                               \
+	X(pcre2_get_ovector_count_8)                                                               \
+	X(pcre2_get_ovector_pointer_8)                                                             \
+	X(pcre2_match_8)                                                                           \
+	X(pcre2_match_data_create_from_pattern_8)                                                  \
+	X(pcre2_match_data_free_8)                                                                 \
+	X(pcre2_pattern_info_8)
+static struct {
+	PC_FUNCS(CFG_DLIB_SLOT)
+} pc_fn;
+static const char *const pc_names[] = {PC_FUNCS(CFG_DLIB_NAME)};
+static struct cfg_dlib pc_lib = {PCRE2_SONAME, pc_names, CFG_DLIB_COUNT(pc_names), &pc_fn, 0, NULL};
+#define pcre2_code_free_8 (pc_fn.pcre2_code_free_8)
+#define pcre2_compile_8 (pc_fn.pcre2_compile_8)
+#define pcre2_get_error_message_8 (pc_fn.pcre2_get_error_message_8)
+#define pcre2_get_ovector_count_8 (pc_fn.pcre2_get_ovector_count_8)
+#define pcre2_get_ovector_pointer_8 (pc_fn.pcre2_get_ovector_pointer_8)
+#define pcre2_match_8 (pc_fn.pcre2_match_8)
+#define pcre2_match_data_create_from_pattern_8 (pc_fn.pcre2_match_data_create_from_pattern_8)
+#define pcre2_match_data_free_8 (pc_fn.pcre2_match_data_free_8)
+#define pcre2_pattern_info_8 (pc_fn.pcre2_pattern_info_8)
 
 /* a compiled pattern with the match data its captures need */
 struct pc {
@@ -142,12 +169,16 @@ static const struct cfgp_rx_engine pcre_engine = {
 /* pcre_open - read FILE, or the inline {rule} list */
 static int pcre_open(struct cfg_map *m, struct cfg_diags *diags)
 {
+	if (cfgp_map_dlib(m, &pc_lib, diags) < 0)
+		return -1;
 	return cfgp_rx_open(m, &pcre_engine, diags);
 }
 
 /* pcre_open_text - rules given in memory */
 static int pcre_open_text(struct cfg_map *m, const char *text, size_t len, struct cfg_diags *diags)
 {
+	if (cfgp_map_dlib(m, &pc_lib, diags) < 0)
+		return -1;
 	return cfgp_rx_load(m, &pcre_engine, text, len, diags);
 }
 

@@ -18,8 +18,43 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
+
+/* the libpq functions this file calls, loaded at the first open (cfg/base/dlib.h) */
+#define PQ_FUNCS(X)                                                                                \
+	X(PQclear)                                                                                 \
+	X(PQerrorMessage)                                                                          \
+	X(PQescapeStringConn)                                                                      \
+	X(PQexec)                                                                                  \
+	X(PQfinish)                                                                                \
+	X(PQgetisnull)                                                                             \
+	X(PQgetvalue)                                                                              \
+	X(PQnfields)                                                                               \
+	X(PQntuples)                                                                               \
+	X(PQresultStatus)                                                                          \
+	X(PQsetClientEncoding)                                                                     \
+	X(PQsetdbLogin)                                                                            \
+	X(PQstatus)
+static struct {
+	PQ_FUNCS(CFG_DLIB_SLOT)
+} pq_fn;
+static const char *const pq_names[] = {PQ_FUNCS(CFG_DLIB_NAME)};
+static struct cfg_dlib pq_lib = {PQ_SONAME, pq_names, CFG_DLIB_COUNT(pq_names), &pq_fn, 0, NULL};
+#define PQclear (pq_fn.PQclear)
+#define PQerrorMessage (pq_fn.PQerrorMessage)
+#define PQescapeStringConn (pq_fn.PQescapeStringConn)
+#define PQexec (pq_fn.PQexec)
+#define PQfinish (pq_fn.PQfinish)
+#define PQgetisnull (pq_fn.PQgetisnull)
+#define PQgetvalue (pq_fn.PQgetvalue)
+#define PQnfields (pq_fn.PQnfields)
+#define PQntuples (pq_fn.PQntuples)
+#define PQresultStatus (pq_fn.PQresultStatus)
+#define PQsetClientEncoding (pq_fn.PQsetClientEncoding)
+#define PQsetdbLogin (pq_fn.PQsetdbLogin)
+#define PQstatus (pq_fn.PQstatus)
 
 #define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
 
@@ -103,7 +138,7 @@ static int pgsql_open(struct cfg_map *m, struct cfg_diags *diags)
 	struct pg *p = cfg_xcalloc(1, sizeof(*p));
 
 	m->priv = p;
-	if (cfgp_sql_open(&p->sql, m, diags) < 0
+	if (cfgp_map_dlib(m, &pq_lib, diags) < 0 || cfgp_sql_open(&p->sql, m, diags) < 0
 	    || cfgp_client_hosts(p->sql.c, "localhost", &p->hosts, &p->nhosts, diags) < 0
 	    || cfgp_client_str(p->sql.c, "user", "", 0, 0, &p->user, diags) < 0
 	    || cfgp_client_str(p->sql.c, "password", "", 0, 0, &p->password, diags) < 0

@@ -15,8 +15,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/base/xalloc.h"
 #include "map_int.h"
+
+/* the SQLite functions this file calls, loaded at the first open (cfg/base/dlib.h) */
+#define SQ_FUNCS(X)                                                                                \
+	X(sqlite3_close)                                                                           \
+	X(sqlite3_column_text)                                                                     \
+	X(sqlite3_errmsg)                                                                          \
+	X(sqlite3_finalize)                                                                        \
+	X(sqlite3_free)                                                                            \
+	X(sqlite3_mprintf)                                                                         \
+	X(sqlite3_open_v2)                                                                         \
+	X(sqlite3_prepare_v2)                                                                      \
+	X(sqlite3_step)
+static struct {
+	SQ_FUNCS(CFG_DLIB_SLOT)
+} sq_fn;
+static const char *const sq_names[] = {SQ_FUNCS(CFG_DLIB_NAME)};
+static struct cfg_dlib sq_lib = {SQLITE_SONAME, sq_names, CFG_DLIB_COUNT(sq_names),
+                                 &sq_fn,        0,        NULL};
+#define sqlite3_close (sq_fn.sqlite3_close)
+#define sqlite3_column_text (sq_fn.sqlite3_column_text)
+#define sqlite3_errmsg (sq_fn.sqlite3_errmsg)
+#define sqlite3_finalize (sq_fn.sqlite3_finalize)
+#define sqlite3_free (sq_fn.sqlite3_free)
+#define sqlite3_mprintf (sq_fn.sqlite3_mprintf)
+#define sqlite3_open_v2 (sq_fn.sqlite3_open_v2)
+#define sqlite3_prepare_v2 (sq_fn.sqlite3_prepare_v2)
+#define sqlite3_step (sq_fn.sqlite3_step)
 
 struct sq {
 	struct cfgp_sql sql;
@@ -42,7 +70,7 @@ static int sqlite_open(struct cfg_map *m, struct cfg_diags *diags)
 	const char *dbpath;
 
 	m->priv = s;
-	if (cfgp_sql_open(&s->sql, m, diags) < 0
+	if (cfgp_map_dlib(m, &sq_lib, diags) < 0 || cfgp_sql_open(&s->sql, m, diags) < 0
 	    || cfgp_client_str(s->sql.c, "dbpath", "", 1, 0, &dbpath, diags) < 0)
 		return -1;
 	s->sql.q.quote = quote;
@@ -107,7 +135,8 @@ static void sqlite_close(struct cfg_map *m)
 
 	if (s == NULL)
 		return;
-	sqlite3_close(s->db);
+	if (s->db != NULL) /* NULL too when libsqlite3 could not be loaded */
+		sqlite3_close(s->db);
 	cfgp_sql_fini(&s->sql);
 	free(s);
 }

@@ -12,6 +12,7 @@
 
 #include "cfg/base/buf.h"
 #include "cfg/base/diag.h"
+#include "cfg/base/dlib.h"
 #include "cfg/base/fileio.h"
 #include "cfg/base/net.h"
 #include "cfg/base/htab.h"
@@ -297,6 +298,39 @@ START_TEST(test_xalloc_oom_handler)
 }
 END_TEST
 
+/* a library is loaded at the first call and its functions resolved; a failure says what failed */
+START_TEST(test_dlib_load)
+{
+	struct {
+		char *(*mdb_version)(int *major, int *minor, int *patch);
+	} fn = {NULL};
+	struct {
+		void (*a)(void), (*b)(void);
+	} two = {NULL, NULL};
+	static const char *const names[] = {"mdb_version"};
+	static const char *const bad_names[] = {"mdb_version", "postkit_no_such_function"};
+	struct cfg_dlib lib = {LMDB_SONAME, names, CFG_DLIB_COUNT(names), &fn, 0, NULL};
+	struct cfg_dlib missing = {"libpostkit-missing.so.0", names, 1, &fn, 0, NULL};
+	struct cfg_dlib undefined = {LMDB_SONAME, bad_names, 2, &two, 0, NULL};
+
+	ck_assert_int_eq(cfg_dlib_load(&lib), 0);
+	ck_assert_ptr_nonnull(fn.mdb_version);
+	ck_assert_int_eq(strncmp(fn.mdb_version(NULL, NULL, NULL), "LMDB", 4), 0);
+	ck_assert_int_eq(cfg_dlib_load(&lib), 0); /* once loaded, stays loaded */
+	ck_assert_ptr_null(lib.error);
+
+	ck_assert_int_eq(cfg_dlib_load(&missing), -1);
+	ck_assert_ptr_nonnull(strstr(missing.error, "libpostkit-missing.so.0"));
+	ck_assert_int_eq(cfg_dlib_load(&missing), -1); /* not tried again */
+	free(missing.error);
+
+	ck_assert_int_eq(cfg_dlib_load(&undefined), -1);
+	ck_assert_str_eq(undefined.error,
+	                 LMDB_SONAME ": undefined symbol: postkit_no_such_function");
+	free(undefined.error);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("base");
@@ -312,6 +346,7 @@ int main(void)
 	tcase_add_test(tc, test_file_replace_keeps_mode);
 	tcase_add_test(tc, test_file_txn);
 	tcase_add_test(tc, test_net);
+	tcase_add_test(tc, test_dlib_load);
 	tcase_add_exit_test(tc, test_xalloc_oom_handler, 42);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -7,10 +7,25 @@
 
 #include <string.h>
 
+#include "cfg/base/dlib.h"
 #include "cfg/schema/bouncetmpl.h"
 #include "cfg/schema/tabletype.h"
 #include "postconf.h"
-#include "tls.h"
+
+/*
+ * postconf does not link OpenSSL: loading libssl and libcrypto at every
+ * start cost more than the rest of a `postconf NAME`.  -T compile-version
+ * prints the headers' text that configure read; -T run-version loads
+ * libcrypto (cfg/base/dlib.h) and asks OpenSSL_version(OPENSSL_VERSION),
+ * OPENSSL_VERSION being 0 in OpenSSL 1.1.1 and 3.x alike.
+ */
+#define OPENSSL_VERSION_TYPE 0
+static struct {
+	const char *(*OpenSSL_version)(int type);
+} crypto_fn;
+static const char *const crypto_names[] = {"OpenSSL_version"};
+static struct cfg_dlib crypto_lib = {
+    CRYPTO_SONAME, crypto_names, CFG_DLIB_COUNT(crypto_names), &crypto_fn, 0, NULL};
 
 /* pcf_show_maps - the lookup table types postkit implements, one per line */
 int pcf_show_maps(void)
@@ -52,8 +67,16 @@ int pcf_show_sasl(unsigned which)
 /* pcf_show_tls - postconf -T: the OpenSSL postkit was built with and runs with */
 int pcf_show_tls(const char *what)
 {
-	if (strcmp(what, "compile-version") == 0 || strcmp(what, "run-version") == 0) {
-		pcf_outs(mta_tls_version(what[0] == 'c'));
+	if (strcmp(what, "compile-version") == 0) {
+		pcf_outs(PK_OPENSSL_VERSION_TEXT "\n");
+		return 0;
+	}
+	if (strcmp(what, "run-version") == 0) {
+		if (cfg_dlib_load(&crypto_lib) < 0) {
+			pcf_warn("%s", crypto_lib.error);
+			return 1;
+		}
+		pcf_outs(crypto_fn.OpenSSL_version(OPENSSL_VERSION_TYPE));
 		pcf_out("\n", 1);
 		return 0;
 	}
