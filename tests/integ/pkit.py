@@ -10,8 +10,10 @@ Tests print "N passed, M failed" and exit 0/1 (77 = skipped), like the other
 suites of `make check`.
 """
 import atexit
+import grp
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -350,17 +352,28 @@ class TestUser:
         except KeyError:
             pass
         for g in self.groups:
-            subprocess.run(["groupadd", g], check=True, capture_output=True)
-        args = ["useradd", "-M", "-d", home, "-s", "/bin/sh"]
-        if self.groups:
-            args += ["-G", ",".join(self.groups)]
-        subprocess.run(args + [name], check=True, capture_output=True)
-        os.makedirs(home, exist_ok=True)
-        pw = pwd.getpwnam(name)
-        os.chown(home, pw.pw_uid, pw.pw_gid)
-        os.chmod(home, 0o755)
-        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+            try:
+                grp.getgrnam(g)
+                raise RuntimeError("group %s exists already: not touching it" % g)
+            except KeyError:
+                pass
+        # from here on, whatever was made is removed at exit, even when a step below fails
         _users.append(self)
+        try:
+            for g in self.groups:
+                subprocess.run(["groupadd", g], check=True, capture_output=True)
+            args = ["useradd", "-M", "-d", home, "-s", "/bin/sh"]
+            if self.groups:
+                args += ["-G", ",".join(self.groups)]
+            subprocess.run(args + [name], check=True, capture_output=True)
+            os.makedirs(home, exist_ok=True)
+            pw = pwd.getpwnam(name)
+            os.chown(home, pw.pw_uid, pw.pw_gid)
+            os.chmod(home, 0o755)
+            self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        except Exception:
+            self.remove()
+            raise
 
     def remove(self):
         subprocess.run(["userdel", self.name], capture_output=True)
@@ -369,6 +382,29 @@ class TestUser:
             subprocess.run(["groupdel", g], capture_output=True)
         if self in _users:
             _users.remove(self)
+
+
+def unique_login_prefix(base, suffixes):
+    """base + a random tag such that base+tag+s names no user or group for any s in suffixes.
+
+    Two runs of the suite at once (or a run next to a leftover of a killed one) must not
+    share logins.  The tag has no 'f' or 'x' (test_local_delivery strips them from $user and $home
+    with forward_expansion_filter) and keeps names short (useradd takes 32 characters)."""
+    alphabet = "abcdeghijkmnpqrstuvwyz23456789"
+    rnd = random.Random(os.getpid() ^ int(time.time() * 1000))
+    for _ in range(1000):
+        prefix = base + "".join(rnd.choice(alphabet) for _ in range(3))
+        taken = False
+        for s in suffixes:
+            for lookup in (pwd.getpwnam, grp.getgrnam):
+                try:
+                    lookup(prefix + s)
+                    taken = True
+                except KeyError:
+                    pass
+        if not taken:
+            return prefix
+    raise RuntimeError("no free login names for %s" % base)
 
 
 def user_sandbox(prefix):
