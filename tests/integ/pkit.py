@@ -38,8 +38,36 @@ _instances = []
 _users = []  # TestUser logins to remove at exit
 
 
+def _ephemeral_low():
+    """The lowest port the kernel hands out on its own (to clients, to bind(0))."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_port_rnd = random.Random(os.getpid() ^ int(time.time() * 1000))
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    """A TCP port on 127.0.0.1 that nobody uses right now, below the ephemeral range.
+
+    The port is only taken when the test's server binds it later; in between, a port from
+    the ephemeral range could be given to any client socket or bind(0) of a test running
+    at the same time.  Below that range only another free_port() could pick it."""
+    hi = min(_ephemeral_low(), 65536) - 1
+    lo = 20000 if hi > 21000 else 1024
+    for _ in range(200):
+        port = _port_rnd.randint(lo, hi)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
