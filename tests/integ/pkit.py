@@ -226,6 +226,19 @@ class Instance:
         except (OSError, ValueError):
             return 0
 
+    def reload(self):
+        """postfix reload, and wait until master has logged it and the smtpd processes of
+        before it are gone (an old smtpd still accepting would answer with the old settings).
+        Close every session first: an smtpd in a session lasts until the session ends."""
+        rx = r"postfix/master\[\d+\]: reload -- version"
+        n = sum(1 for line in self.log().splitlines() if re.search(rx, line))
+        pid = self.master_pid()
+        old = set(children("smtpd", pid))
+        r = self.postfix("reload")
+        self.wait_log(rx, count=n + 1)
+        wait_until(lambda: not old & set(children("smtpd", pid)))
+        return r
+
     # -- waiting
     def wait_log(self, pattern, timeout=20, count=1):
         """Wait until pattern (a regexp) matched count lines of the maillog (generous: CI runs
@@ -256,6 +269,32 @@ class Instance:
     # -- SMTP
     def session(self, timeout=10):
         return Session(self.port, timeout)
+
+
+def children(name, ppid):
+    """The pids of the live processes called name whose parent is ppid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        if comm == name and int(fields[1]) == ppid and fields[0] != "Z":
+            out.append(int(d))
+    return out
+
+
+def wait_until(cond, timeout=20):
+    """Poll cond until it holds or timeout seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while not cond() and time.time() < deadline:
+        time.sleep(0.05)
+    return cond()
 
 
 class Session:

@@ -42,7 +42,7 @@ def session(inst, port, rcpts=("root@mail.example.com",), msg=MSG):
     return out
 
 
-def logged(inst, pattern, timeout=5):
+def logged(inst, pattern, timeout=20):
     """A maillog line matching pattern (QID stands for a queue ID) appeared."""
     rx = pattern.replace("QID", QID)
     return inst.wait_log(rx, timeout=timeout)
