@@ -196,8 +196,9 @@ class Instance:
         if r.returncode != 0:
             raise RuntimeError("postfix start failed: %s%s\n%s" % (r.stdout, r.stderr, self.log()))
         self.started = True
-        # master is up; the listener exists once "daemon started" is logged
-        self.wait_log("daemon started", timeout=10)
+        # master is up; the listener exists once "daemon started" is logged (generous: under
+        # the sanitizers on a loaded machine the start alone can take seconds)
+        self.wait_log("daemon started", timeout=30)
         return r
 
     def stop(self):
@@ -267,7 +268,7 @@ class Instance:
             return []
 
     # -- SMTP
-    def session(self, timeout=10):
+    def session(self, timeout=30):
         return Session(self.port, timeout)
 
 
@@ -300,7 +301,7 @@ def wait_until(cond, timeout=20):
 class Session:
     """A raw SMTP client that shows exactly what the server says."""
 
-    def __init__(self, port, timeout=10):
+    def __init__(self, port, timeout=30):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         self.greeting = self.reply()

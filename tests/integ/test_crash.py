@@ -141,7 +141,7 @@ def main():
             r = inst.postfix("start")
             R.check("round %d: restart" % rnd, r.returncode, 0)
             inst.started = r.returncode == 0
-            inst.wait_log("daemon started", timeout=10, count=rnd + 2)
+            inst.wait_log("daemon started", timeout=30, count=rnd + 2)
         for t in threads:
             t.join(timeout=120)
         deadline = time.time() + 120
