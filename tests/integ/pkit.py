@@ -48,6 +48,7 @@ def _ephemeral_low():
 
 
 _port_rnd = random.Random(os.getpid() ^ int(time.time() * 1000))
+_ports_given = set()  # never the same port twice in one test
 
 
 def free_port():
@@ -60,9 +61,12 @@ def free_port():
     lo = 20000 if hi > 21000 else 1024
     for _ in range(200):
         port = _port_rnd.randint(lo, hi)
+        if port in _ports_given:
+            continue
         s = socket.socket()
         try:
             s.bind(("127.0.0.1", port))
+            _ports_given.add(port)
             return port
         except OSError:
             continue
