@@ -112,12 +112,18 @@ def raw_session(port, chunks):
 
 def pipelining():
     """improper command pipelining lines (fail2ban reads them), once per session."""
-    inst = pkit.Instance(main_extra="smtpd_authorized_xclient_hosts = 127.0.0.0/8\n")
+    # input sent before the greeting goes to a listener that pauses 1 s before it greets
+    # (a restriction at connect time): smtpd must see the input when it looks, however
+    # slowly the client gets to send it on a loaded machine
+    early = pkit.free_port()
+    inst = pkit.Instance(main_extra="smtpd_authorized_xclient_hosts = 127.0.0.0/8\n",
+                         master_extra="127.0.0.1:%d inet n - n - - smtpd -o smtpd_delay_reject=no\n"
+                         "  -o { smtpd_client_restrictions = sleep 1 }\n" % early)
     try:
         inst.start()
         for i, (chunks, want) in enumerate(PIPELINING):
             before = inst.log().count("improper command pipelining")
-            raw_session(inst.port, chunks)
+            raw_session(inst.port if chunks[0] == "READ" else early, chunks)
             inst.wait_log(r"disconnect from .* commands=", count=i + 1)
             lines = [l.split("improper command pipelining ", 1)[1] for l in inst.log().splitlines()
                      if "improper command pipelining" in l][before:]
