@@ -10,8 +10,10 @@ Tests print "N passed, M failed" and exit 0/1 (77 = skipped), like the other
 suites of `make check`.
 """
 import atexit
+import grp
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -36,8 +38,40 @@ _instances = []
 _users = []  # TestUser logins to remove at exit
 
 
+def _ephemeral_low():
+    """The lowest port the kernel hands out on its own (to clients, to bind(0))."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_port_rnd = random.Random(os.getpid() ^ int(time.time() * 1000))
+_ports_given = set()  # never the same port twice in one test
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    """A TCP port on 127.0.0.1 that nobody uses right now, below the ephemeral range.
+
+    The port is only taken when the test's server binds it later; in between, a port from
+    the ephemeral range could be given to any client socket or bind(0) of a test running
+    at the same time.  Below that range only another free_port() could pick it."""
+    hi = min(_ephemeral_low(), 65536) - 1
+    lo = 20000 if hi > 21000 else 1024
+    for _ in range(200):
+        port = _port_rnd.randint(lo, hi)
+        if port in _ports_given:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            _ports_given.add(port)
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -166,8 +200,9 @@ class Instance:
         if r.returncode != 0:
             raise RuntimeError("postfix start failed: %s%s\n%s" % (r.stdout, r.stderr, self.log()))
         self.started = True
-        # master is up; the listener exists once "daemon started" is logged
-        self.wait_log("daemon started", timeout=10)
+        # master is up; the listener exists once "daemon started" is logged (generous: under
+        # the sanitizers on a loaded machine the start alone can take seconds)
+        self.wait_log("daemon started", timeout=30)
         return r
 
     def stop(self):
@@ -195,6 +230,19 @@ class Instance:
                 return int(f.read().strip())
         except (OSError, ValueError):
             return 0
+
+    def reload(self):
+        """postfix reload, and wait until master has logged it and the smtpd processes of
+        before it are gone (an old smtpd still accepting would answer with the old settings).
+        Close every session first: an smtpd in a session lasts until the session ends."""
+        rx = r"postfix/master\[\d+\]: reload -- version"
+        n = sum(1 for line in self.log().splitlines() if re.search(rx, line))
+        pid = self.master_pid()
+        old = set(children("smtpd", pid))
+        r = self.postfix("reload")
+        self.wait_log(rx, count=n + 1)
+        wait_until(lambda: not old & set(children("smtpd", pid)))
+        return r
 
     # -- waiting
     def wait_log(self, pattern, timeout=20, count=1):
@@ -224,14 +272,40 @@ class Instance:
             return []
 
     # -- SMTP
-    def session(self, timeout=10):
+    def session(self, timeout=30):
         return Session(self.port, timeout)
+
+
+def children(name, ppid):
+    """The pids of the live processes called name whose parent is ppid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        if comm == name and int(fields[1]) == ppid and fields[0] != "Z":
+            out.append(int(d))
+    return out
+
+
+def wait_until(cond, timeout=20):
+    """Poll cond until it holds or timeout seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while not cond() and time.time() < deadline:
+        time.sleep(0.05)
+    return cond()
 
 
 class Session:
     """A raw SMTP client that shows exactly what the server says."""
 
-    def __init__(self, port, timeout=10):
+    def __init__(self, port, timeout=30):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         self.greeting = self.reply()
@@ -350,17 +424,28 @@ class TestUser:
         except KeyError:
             pass
         for g in self.groups:
-            subprocess.run(["groupadd", g], check=True, capture_output=True)
-        args = ["useradd", "-M", "-d", home, "-s", "/bin/sh"]
-        if self.groups:
-            args += ["-G", ",".join(self.groups)]
-        subprocess.run(args + [name], check=True, capture_output=True)
-        os.makedirs(home, exist_ok=True)
-        pw = pwd.getpwnam(name)
-        os.chown(home, pw.pw_uid, pw.pw_gid)
-        os.chmod(home, 0o755)
-        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+            try:
+                grp.getgrnam(g)
+                raise RuntimeError("group %s exists already: not touching it" % g)
+            except KeyError:
+                pass
+        # from here on, whatever was made is removed at exit, even when a step below fails
         _users.append(self)
+        try:
+            for g in self.groups:
+                subprocess.run(["groupadd", g], check=True, capture_output=True)
+            args = ["useradd", "-M", "-d", home, "-s", "/bin/sh"]
+            if self.groups:
+                args += ["-G", ",".join(self.groups)]
+            subprocess.run(args + [name], check=True, capture_output=True)
+            os.makedirs(home, exist_ok=True)
+            pw = pwd.getpwnam(name)
+            os.chown(home, pw.pw_uid, pw.pw_gid)
+            os.chmod(home, 0o755)
+            self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        except Exception:
+            self.remove()
+            raise
 
     def remove(self):
         subprocess.run(["userdel", self.name], capture_output=True)
@@ -369,6 +454,29 @@ class TestUser:
             subprocess.run(["groupdel", g], capture_output=True)
         if self in _users:
             _users.remove(self)
+
+
+def unique_login_prefix(base, suffixes):
+    """base + a random tag such that base+tag+s names no user or group for any s in suffixes.
+
+    Two runs of the suite at once (or a run next to a leftover of a killed one) must not
+    share logins.  The tag has no 'f' or 'x' (test_local_delivery strips them from $user and $home
+    with forward_expansion_filter) and keeps names short (useradd takes 32 characters)."""
+    alphabet = "abcdeghijkmnpqrstuvwyz23456789"
+    rnd = random.Random(os.getpid() ^ int(time.time() * 1000))
+    for _ in range(1000):
+        prefix = base + "".join(rnd.choice(alphabet) for _ in range(3))
+        taken = False
+        for s in suffixes:
+            for lookup in (pwd.getpwnam, grp.getgrnam):
+                try:
+                    lookup(prefix + s)
+                    taken = True
+                except KeyError:
+                    pass
+        if not taken:
+            return prefix
+    raise RuntimeError("no free login names for %s" % base)
 
 
 def user_sandbox(prefix):

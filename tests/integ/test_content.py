@@ -580,7 +580,8 @@ def settle(inst, timeout=20):
     deadline = time.time() + timeout
     last, quiet = None, 0
     while time.time() < deadline:
-        busy = inst.queue_files("incoming") or inst.queue_files("active")
+        # maildrop too: what sendmail queued is not in incoming until pickup has run
+        busy = inst.queue_files("maildrop") or inst.queue_files("incoming") or inst.queue_files("active")
         log = inst.log()
         quiet = quiet + 1 if (log == last and not busy) else 0
         if quiet >= 8:

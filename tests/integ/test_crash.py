@@ -91,6 +91,28 @@ def kill_all(inst):
     return True
 
 
+def group_gone(pgid, timeout=15):
+    """Wait until no live process is left in process group pgid (zombies count as gone)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        alive = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and int(fields[2]) == pgid:
+                alive = True
+                break
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def queue_empty(inst):
     return not any(inst.queue_files(q) for q in ("maildrop", "incoming", "active", "deferred"))
 
@@ -111,13 +133,15 @@ def main():
             deadline = time.time() + 60
             while len(load.acked) < target and time.time() < deadline:
                 time.sleep(0.01)
+            pgid = inst.master_pid()
             R.true("round %d: processes killed" % rnd, kill_all(inst))
             inst.started = False
-            time.sleep(0.5)
+            # the old master and its children must be gone (pid file lock, listeners) first
+            R.true("round %d: all gone" % rnd, group_gone(pgid))
             r = inst.postfix("start")
             R.check("round %d: restart" % rnd, r.returncode, 0)
             inst.started = r.returncode == 0
-            inst.wait_log("daemon started", timeout=10, count=rnd + 2)
+            inst.wait_log("daemon started", timeout=30, count=rnd + 2)
         for t in threads:
             t.join(timeout=120)
         deadline = time.time() + 120

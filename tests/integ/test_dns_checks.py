@@ -99,7 +99,7 @@ def run(main_extra, cases, files=(), logs=()):
                 print("RECORD %s|%s|%s|%s => %s" % (xc, helo, snd, rcpt, got))
             R.check("%s helo=%s from=%s to=%s" % (xc, helo, snd, rcpt), got, want)
         for what, rx in logs:
-            R.true(what, inst.wait_log(rx, timeout=5), inst.log() if os.environ.get(
+            R.true(what, inst.wait_log(rx), inst.log() if os.environ.get(
                 "DNSCHK_RECORD") else "")
         if os.environ.get("DNSCHK_RECORD"):
             print(inst.log())

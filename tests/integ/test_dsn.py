@@ -305,7 +305,10 @@ def passed_on(dsn):
         s.cmd("QUIT")
         s.close()
         inst.wait_log(r"to=<r(3|4)@remote\.example>, .*status=sent", count=2)
-        time.sleep(1)
+        # our notice, if any, is logged before the message leaves the queue: wait for that
+        m = re.search(r"([0-9A-F]+): to=<r3@remote\.example>, .*status=sent", inst.log())
+        R.true("DSN %s: message removed" % ("announced" if dsn else "not announced"),
+               m and inst.wait_log(r"%s: removed$" % m.group(1)), inst.log())
         if dsn:
             want = ["MAIL FROM:<nobody@example.com> ENVID=abc+2Bdef RET=HDRS",
                     "RCPT TO:<r1@remote.example> ORCPT=rfc822;r1@remote.example NOTIFY=SUCCESS,DELAY",
@@ -454,7 +457,9 @@ delay_notice_recipient = wmaster
         R.true("postmaster notice dropped", inst.wait_log(
             r"postfix/bounce\[\d+\]: warning: [0-9A-F]+: undeliverable postmaster notification "
             r"discarded"))
-        time.sleep(1)
+        # any notice would be logged before the message leaves the queue: wait for that
+        m = re.search(r"warning: ([0-9A-F]+): undeliverable postmaster notification discarded", inst.log())
+        R.true("dropped message removed", m and inst.wait_log(r"%s: removed$" % m.group(1)), inst.log())
         R.check("no notice to double_bounce_sender", inst.log().count("non-delivery notification"), n)
     finally:
         inst.cleanup()

@@ -102,7 +102,7 @@ loop2 loop1
         r = inst.sendmail(["-t", "-i"], "Subject: t2\nTo: nobody@localhost\nBcc: postmaster\n\n"
                           "body line\n.\nstill body after lone dot because -i\n")
         R.check("sendmail -t exit", r.returncode, 0)
-        R.true("-t delivered", inst.wait_mailbox("nobody", "because -i"))
+        R.true("-t delivered", inst.wait_mailbox("nobody", "because -i\n\n"))
         second = pkit.strip_dates(inst.mailbox("nobody")[len(before):])
         R.check("-t -i mbox bytes", second,
                 "From %s@mail.example.com  DATE\n"
@@ -154,7 +154,10 @@ loop2 loop1
             "nobody", "X-Original-To: inc\nDelivered-To: nobody@mail.example.com\n") and re.search(
             r"X-Original-To: inc\nDelivered-To: nobody@mail\.example\.com\nReceived: [^\n]*\n\t[^\n]*\n"
             r"Delivered-To: inc@mail\.example\.com\n", inst.mailbox("nobody")))
-        time.sleep(0.5)
+        # the command's and the file's status lines are in: cmdout and fileout are complete
+        R.true("maildir delivered", inst.wait_log(
+            r"to=<maildir@mail\.example\.com>, orig_to=<maildir>, relay=local, .*status=sent \(delivered to "
+            r"maildir\)"))
         cmdout = pkit.strip_dates(inst.read("out", "cmdout"))
         R.check("command input", cmdout,
                 "From sender@example.net  DATE\n"
@@ -202,7 +205,9 @@ loop2 loop1
         n = inst.log().count("sender non-delivery notification")
         inst.sendmail(["-f", "<>", "nosuchuser2"], "Subject: from null\n\nx\n")
         R.true("null sender bounced", inst.wait_log(r'unknown user: "nosuchuser2"'))
-        time.sleep(1)
+        # a notice would be logged before the queue file goes: wait for its removal first
+        m = re.search(r'([0-9A-F]+): to=<nosuchuser2@[^\n]*unknown user: "nosuchuser2"', inst.log())
+        R.true("null sender's message removed", m and inst.wait_log(r"%s: removed$" % m.group(1)))
         R.check("no notice for the null sender", inst.log().count("sender non-delivery notification"), n)
 
         # mailq: a message for a foreign domain waits in the deferred queue

@@ -6,7 +6,7 @@ what $name expansion does there and what it does not do (mailbox_command
 is given to the shell as written), what a command's exit status means
 (sysexits.h), require_home_directory, the Received: line of a copy local
 forwards, and how a mailbox that cannot be locked is reported.  Root only
-(skipped otherwise): the test makes its own logins pkld1..pkld3 with homes
+(skipped otherwise): the test makes its own logins pkld<tag>1..3 (tag random per run) with homes
 in a temporary directory and removes them.
 
 Every expected text is what Postfix 3.7.11's local(8) logged or wrote for
@@ -25,6 +25,9 @@ import pkit  # noqa: E402
 
 R = pkit.Results("local_delivery")
 DOM = "mail.example.com"
+# the logins this run makes, unique to it (two runs at once must not share them)
+_P = pkit.unique_login_prefix("pkld", ("1", "2", "3"))
+U1, U2, U3 = _P + "1", _P + "2", _P + "3"
 # the default of forward_expansion_filter and execution_directory_expansion_filter
 FILTER = "1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -81,9 +84,9 @@ class Env:
             if "x" not in self.tmp or attempt == 99:
                 break
             shutil.rmtree(self.tmp, ignore_errors=True)
-        self.u1 = pkit.TestUser("pkld1", os.path.join(home, "pkld1"))
-        self.u2 = pkit.TestUser("pkld2", os.path.join(home, "pkld2"))
-        self.u3 = pkit.TestUser("pkld3", os.path.join(home, "pkld3"))
+        self.u1 = pkit.TestUser(U1, os.path.join(home, U1))
+        self.u2 = pkit.TestUser(U2, os.path.join(home, U2))
+        self.u3 = pkit.TestUser(U3, os.path.join(home, U3))
         os.rmdir(self.u2.home)  # pkld2 has no home directory
         os.chown(self.u3.home, 0, 0)  # pkld3 may not write its home directory
 
@@ -102,7 +105,7 @@ def commands(e):
     inst = pkit.Instance(aliases="\n".join(aliases) + "\n", main_extra="recipient_delimiter = +\n"
                          "mailbox_command = /bin/sh -c 'cat > %s/mb.$USER; "
                          "echo \"[$extension][$EXTENSION]\" > %s/ext.$USER'\n" % (e.out, e.out))
-    write(os.path.join(e.u1.home, ".forward"), "pkld2\n", "pkld1")
+    write(os.path.join(e.u1.home, ".forward"), f"{U2}\n", U1)
     try:
         inst.start()
         for n, _d, _s, _t in EXITS:
@@ -121,19 +124,19 @@ def commands(e):
         inst.sendmail(["-f", "nobody@example.com", "pwdalias"], "Subject: pwd\n\nx\n")
         R.check("no command_execution_directory: the queue directory",
                 wait_file(os.path.join(e.out, "pwdalias")), inst.path("queue") + "\n")
-        inst.sendmail(["-f", "nobody@example.com", "pkld3+Up"], "Subject: mbcmd\n\nx\n")
+        inst.sendmail(["-f", "nobody@example.com", f"{U3}+Up"], "Subject: mbcmd\n\nx\n")
         R.check("mailbox_command: the shell expands it, from the environment",
-                wait_file(os.path.join(e.out, "ext.pkld3")), "[][up]\n")
-        inst.sendmail(["-f", "sender@example.net", "pkld1"], "Subject: forwarded\n\nbody\n")
-        R.true("forwarded", line(inst, "pkld1@%s" % DOM, "pkld1", "2.0.0", "sent",
+                wait_file(os.path.join(e.out, f"ext.{U3}")), "[][up]\n")
+        inst.sendmail(["-f", "sender@example.net", U1], "Subject: forwarded\n\nbody\n")
+        R.true("forwarded", line(inst, f"{U1}@%s" % DOM, U1, "2.0.0", "sent",
                                  r"forwarded as [0-9A-F]+"))
         m = re.search(r"forwarded as ([0-9A-F]+)", inst.log())
         R.true("the copy: Received: by us with its own queue ID, then Delivered-To", m and re.match(
-            r"From sender@example\.net  .*\nReturn-Path: <sender@example\.net>\nX-Original-To: pkld1\n"
-            r"Delivered-To: pkld2@mail\.example\.com\nReceived: by mail\.example\.com \(Postfix\)\n"
+            fr"From sender@example\.net  .*\nReturn-Path: <sender@example\.net>\nX-Original-To: {U1}\n"
+            fr"Delivered-To: {U2}@mail\.example\.com\nReceived: by mail\.example\.com \(Postfix\)\n"
             r"\tid %s; \w{3}, [ \d]\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4} \(\w+\)\n"
-            r"Delivered-To: pkld1@mail\.example\.com\nReceived: by mail\.example\.com "
-            % m.group(1), wait_file(os.path.join(e.out, "mb.pkld2"))), inst.log())
+            fr"Delivered-To: {U1}@mail\.example\.com\nReceived: by mail\.example\.com "
+            % m.group(1), wait_file(os.path.join(e.out, f"mb.{U2}"))), inst.log())
     finally:
         inst.cleanup()
 
@@ -146,37 +149,37 @@ def workdir(e):
                          "execution_directory_expansion_filter = %s\n"
                          "forward_expansion_filter = %s\n"
                          % (e.out, FILTER.replace("f", ""), FILTER.replace("x", "")))
-    for d in ("pkld1-", "pwdalias-", "pkld1-box"):
+    for d in (f"{U1}-", "pwdalias-", f"{U1}-box"):
         os.makedirs(os.path.join(e.out, "cwd", d))
         os.chmod(os.path.join(e.out, "cwd", d), 0o755)
-    write(os.path.join(e.u1.home, ".forward"), '|"pwd > %s/pwdfwd"\n' % e.out, "pkld1")
-    write(os.path.join(e.u1.home, ".forward+bo_"), '|"echo used > %s/fwdfilter"\n' % e.out, "pkld1")
+    write(os.path.join(e.u1.home, ".forward"), '|"pwd > %s/pwdfwd"\n' % e.out, U1)
+    write(os.path.join(e.u1.home, ".forward+bo_"), '|"echo used > %s/fwdfilter"\n' % e.out, U1)
     try:
         inst.start()
-        inst.sendmail(["-f", "nobody@example.com", "pwdalias", "pkld1"], "Subject: pwd\n\nx\n")
+        inst.sendmail(["-f", "nobody@example.com", "pwdalias", U1], "Subject: pwd\n\nx\n")
         R.check("alias command in command_execution_directory",
                 wait_file(os.path.join(e.out, "pwdalias2")), os.path.join(e.out, "cwd", "pwdalias-\n"))
         R.check(".forward command in command_execution_directory",
-                wait_file(os.path.join(e.out, "pwdfwd")), os.path.join(e.out, "cwd", "pkld1-\n"))
+                wait_file(os.path.join(e.out, "pwdfwd")), os.path.join(e.out, "cwd", f"{U1}-\n"))
         s = inst.session()
         s.cmd("EHLO client.example.net")
         s.cmd("MAIL FROM:<nobody@example.com>")
-        R.check("odd extension", s.cmd('RCPT TO:<"pkld1+a;b$c(d)e f"@example.com>'), "250 2.1.5 Ok")
+        R.check("odd extension", s.cmd(f'RCPT TO:<"{U1}+a;b$c(d)e f"@example.com>'), "250 2.1.5 Ok")
         s.data("Subject: odd\n\nx\n")
         s.close()
-        bad = os.path.join(e.out, "cwd", "pkld1-a_b_c_d_e__")
+        bad = os.path.join(e.out, "cwd", f"{U1}-a_b_c_d_e__")
         R.true("no such directory: the command's process says so", inst.wait_log(
             r'postfix/local\[\d+\]: fatal: cannot change directory to "%s" for uid=%d gid=%d: '
             r"No such file or directory$" % (re.escape(bad), e.u1.uid, e.u1.gid)), inst.log())
         R.true("no such directory: deferred", line(
-            inst, '"pkld1+a;b$c(d)e f"@example.com', "", "4.3.0", "deferred", "temporary failure"),
+            inst, f'"{U1}+a;b$c(d)e f"@example.com', "", "4.3.0", "deferred", "temporary failure"),
             inst.log())
-        inst.sendmail(["-f", "nobody@example.com", "pkld1+box"], "Subject: filter\n\nx\n")
+        inst.sendmail(["-f", "nobody@example.com", f"{U1}+box"], "Subject: filter\n\nx\n")
         R.check("forward_path expanded through forward_expansion_filter: .forward+bo_",
                 wait_file(os.path.join(e.out, "fwdfilter")), "used\n")
-        inst.sendmail(["-f", "nobody@example.com", "pkld2"], "Subject: home\n\nx\n")
+        inst.sendmail(["-f", "nobody@example.com", U2], "Subject: home\n\nx\n")
         R.true("require_home_directory", line(
-            inst, "pkld2@%s" % DOM, "pkld2", "4.3.0", "deferred",
+            inst, f"{U2}@%s" % DOM, U2, "4.3.0", "deferred",
             re.escape("cannot access home directory %s: No such file or directory" % e.u2.home)))
     finally:
         inst.cleanup()
@@ -185,23 +188,23 @@ def workdir(e):
 def locks(e):
     """A mailbox that cannot be dot-locked or fcntl-locked."""
     box = os.path.join(e.u3.home, "Mailbox")
-    write(box, "", "pkld3")
+    write(box, "", U3)
     os.chmod(box, 0o600)
     inst = pkit.Instance(main_extra="home_mailbox = Mailbox\ndeliver_lock_attempts = 2\n")
     try:
         inst.start()
-        inst.sendmail(["-f", "nobody@example.com", "pkld3"], "Subject: lock\n\nx\n")
+        inst.sendmail(["-f", "nobody@example.com", U3], "Subject: lock\n\nx\n")
         R.true("dot-lock in a home the user may not write: bounced", line(
-            inst, "pkld3@%s" % DOM, "pkld3", "5.2.0", "bounced", re.escape(
-                "cannot update mailbox %s for user pkld3. unable to create lock file %s.lock: "
+            inst, f"{U3}@%s" % DOM, U3, "5.2.0", "bounced", re.escape(
+                f"cannot update mailbox %s for user {U3}. unable to create lock file %s.lock: "
                 "Permission denied" % (box, box))), inst.log())
         os.chown(e.u3.home, e.u3.uid, e.u3.gid)
         with open(box, "a") as f:
             fcntl.lockf(f, fcntl.LOCK_EX)
-            inst.sendmail(["-f", "nobody@example.com", "pkld3"], "Subject: lock 2\n\nx\n")
+            inst.sendmail(["-f", "nobody@example.com", U3], "Subject: lock 2\n\nx\n")
             R.true("fcntl lock held by another: deferred", line(
-                inst, "pkld3@%s" % DOM, "pkld3", "4.2.0", "deferred", re.escape(
-                    "cannot update mailbox %s for user pkld3. unable to lock for exclusive access: "
+                inst, f"{U3}@%s" % DOM, U3, "4.2.0", "deferred", re.escape(
+                    f"cannot update mailbox %s for user {U3}. unable to lock for exclusive access: "
                     "Resource temporarily unavailable" % box)), inst.log())
     finally:
         inst.cleanup()

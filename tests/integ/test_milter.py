@@ -42,7 +42,7 @@ def session(inst, port, rcpts=("root@mail.example.com",), msg=MSG):
     return out
 
 
-def logged(inst, pattern, timeout=5):
+def logged(inst, pattern, timeout=20):
     """A maillog line matching pattern (QID stands for a queue ID) appeared."""
     rx = pattern.replace("QID", QID)
     return inst.wait_log(rx, timeout=timeout)
@@ -52,6 +52,16 @@ def wait_queued(inst, qid, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if re.search(r"%s: removed" % qid, inst.log()):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_quit(m, timeout=10):
+    """Wait until the milter saw smtpd's Q (sent when the client has gone, so after our QUIT)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if m.events and m.events[-1][0] == "Q":
             return True
         time.sleep(0.05)
     return False
@@ -71,7 +81,7 @@ def test_events(inst, m):
     m.body = b""
     out = session(inst, inst.port)
     R.check("plain: replies", [o[:3] for o in out], ["220", "250", "250", "250", "250", "221"])
-    time.sleep(0.3)
+    wait_quit(m)
     R.check("plain: optneg", m.optneg, (6, 511, 2097151))
     cmds = [e[0] for e in m.events]
     R.check("plain: commands", cmds,
@@ -300,7 +310,7 @@ def test_settings():
         inst.start()
         out = session(inst, inst.port)
         qid = qid_of(out[4])
-        time.sleep(0.3)
+        wait_quit(m)
         # what Postfix 3.7.11 sent with the same settings (no DATA command at protocol 2)
         R.check("macros: optneg", m.optneg, (2, 511, 127))
         R.check("macros: commands", [e[0] for e in m.events],

@@ -351,7 +351,7 @@ def scenario(s):
     rc, o, e = s.run("sendmail", ["-f", "drop@example.net", "d1@example.org"],
                      "Subject: drop\n\nz\n")
     R.check("%s: sendmail with the system down" % s.name, (rc, e), (0, ""))
-    md = wait(lambda: os.listdir(os.path.join(s.dir, "queue", "maildrop")), 5)
+    md = wait(lambda: os.listdir(os.path.join(s.dir, "queue", "maildrop")))
     drop = sorted(os.listdir(os.path.join(s.dir, "queue", "maildrop")))[0] if md else "NONE"
     for flag in ("-p", "-j"):
         rc, o, e = s.run("postqueue", [flag])

@@ -8,6 +8,7 @@ lets the test act as an inside or outside client.
 """
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkit  # noqa: E402
@@ -95,6 +96,10 @@ def main():
                inst.wait_log(r"to=<somebody@example\.org>, relay=none, .*dsn=4\.4\.3, status=deferred "
                              r"\(Host or domain name not found\. Name service error for name=example\.org "
                              r"type=MX: Host not found, try again\)"), inst.log())
+        # qmgr moves the file to deferred/ after the agent's status line: wait for it, bounded
+        deadline = time.time() + 10
+        while len(inst.queue_files("deferred")) != 1 and time.time() < deadline:
+            time.sleep(0.05)
         R.true("deferred queue holds it", inst.wait_log("removed", timeout=0.5) is False
                and len(inst.queue_files("deferred")) == 1, str(inst.queue_files("deferred")))
     finally:

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkit  # noqa: E402
 
 R = pkit.Results("submission")
-USER = "postkit-sub"
+USER = pkit.unique_login_prefix("pksub", ("",))  # unique to this run
 POSTDROP = os.path.join(pkit.TOP_BUILDDIR, "tools", "postdrop", "postdrop")
 POSTQUEUE = os.path.join(pkit.TOP_BUILDDIR, "tools", "postqueue", "postqueue")
 MSG = "Subject: submission test\n\nbody\n"
