@@ -342,7 +342,7 @@ def orcpt_kept():
         s.data("Subject: orcpt\n\nbody\n")
         s.cmd("QUIT")
         s.close()
-        R.true("ORCPT: bounce delivered", inst.wait_mailbox("nobody", "Diagnostic-Code", timeout=20))
+        R.true("ORCPT: bounce delivered", inst.wait_mailbox("nobody", "Subject: orcpt\n", timeout=20))
         got = re.findall(r"(?m)^(Final-Recipient: .*|Original-Recipient: .*)$", inst.mailbox("nobody"))
         pairs = sorted(zip(got[0::2], got[1::2]))
         R.check("ORCPT: Original-Recipient in the bounce", pairs, [
