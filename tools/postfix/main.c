@@ -295,8 +295,20 @@ static void make_instance_dirs(struct pfx *p)
 		const char *d = mta_conf_str(&p->conf, params[i]);
 
 		/* said on the terminal only: Postfix logs nothing like it (logwatch would not know it) */
-		if (under(d, p->config_dir) && mkdir(d, 0755) == 0)
+		if (under(d, p->config_dir) && mkdir(d, 0755) == 0) {
 			fprintf(stderr, "postfix: created %s\n", d);
+			/* as Postfix makes it: the daemons keep their caches there */
+			if (params[i] == CFG_P_data_directory) {
+				const struct passwd *pw =
+				    getpwnam(mta_conf_str(&p->conf, CFG_P_mail_owner));
+
+				if (pw != NULL && geteuid() == 0
+				    && chown(d, pw->pw_uid, pw->pw_gid) < 0)
+					fprintf(stderr, "postfix: warning: chown %s: %s\n", d,
+					        strerror(errno));
+				(void)chmod(d, 0700);
+			}
+		}
 	}
 }
 
