@@ -348,7 +348,7 @@ def check_memcache_postfix_check(d, mcd):
     R.check("postfix check: a bad memcache server is an error", r.returncode, 1)
     for want in ("%s:3: warning: memcache:%s: unused parameter: bogus=1" % (good, good),
                  "%s:2: error: need service transport:endpoint instead of \"bogus\"" % bad,
-                 "warning: %s: no \"memcache\" server setting: Postfix uses "
+                 "warning: parameter virtual_alias_maps: %s: no \"memcache\" server setting: Postfix uses "
                  "inet:localhost:11211" % noserver):
         R.true("postfix check: %s" % want, want in out, out)
 

@@ -235,13 +235,13 @@ def check_postfix_check(d, url):
         want = {
             "nobase.cf": ["nobase.cf:2: warning: ldap:%s: unused parameter: serch_base=%s"
                           % (inst.path("nobase.cf"), BASE),
-                          "error: ldap:%s: search_base is not set (ldap_table(5): no default; "
+                          "error: parameter virtual_alias_maps: ldap:%s: search_base is not set (ldap_table(5): no default; "
                           "you must configure this)" % inst.path("nobase.cf")],
-            "sasl.cf": ["error: ldap:%s: bind = sasl is not implemented by postkit"
+            "sasl.cf": ["error: parameter virtual_alias_maps: ldap:%s: bind = sasl is not implemented by postkit"
                         % inst.path("sasl.cf")],
-            "sasl2.cf": ["error: ldap:%s: the sasl_mechs setting is not implemented by postkit"
+            "sasl2.cf": ["error: parameter virtual_alias_maps: ldap:%s: the sasl_mechs setting is not implemented by postkit"
                          % inst.path("sasl2.cf")],
-            "missing.cf": ["error: open %s: No such file or directory" % inst.path("missing.cf")],
+            "missing.cf": ["error: parameter virtual_alias_maps: open %s: No such file or directory" % inst.path("missing.cf")],
         }
         for name, lines in want.items():
             main = inst.read("main.cf")
