@@ -12,7 +12,6 @@
 
 #include "cfg/base/xalloc.h"
 #include "stream.h"
-#include "tls.h"
 
 #define RBUF_SIZE 65536
 
@@ -87,7 +86,7 @@ static ssize_t raw_read(struct mta_stream *s, void *buf, size_t len, short *ev)
 {
 	*ev = POLLIN;
 	if (s->tls)
-		return mta_tls_read(s->tls, buf, len, ev);
+		return s->tls_io->read(s->tls, buf, len, ev);
 	return read(s->fd, buf, len);
 }
 
@@ -96,7 +95,7 @@ static ssize_t raw_write(struct mta_stream *s, const void *buf, size_t len, shor
 {
 	*ev = POLLOUT;
 	if (s->tls)
-		return mta_tls_write(s->tls, buf, len, ev);
+		return s->tls_io->write(s->tls, buf, len, ev);
 	return write(s->fd, buf, len);
 }
 
@@ -190,7 +189,7 @@ int mta_stream_peek_more(struct mta_stream *s)
 {
 	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 
-	if (s->rlen > s->rpos || (s->tls && mta_tls_pending(s->tls) > 0))
+	if (s->rlen > s->rpos || (s->tls && s->tls_io->pending(s->tls) > 0))
 		return 1;
 	return poll(&p, 1, 0) > 0;
 }

@@ -20,10 +20,22 @@
 
 struct mta_tls;
 
+/*
+ * The TLS session's I/O, given with the session by mta_tls_attach() (tls.h):
+ * the stream has no TLS code of its own, so a program that never starts TLS
+ * (postmap talking to proxymap) does not link OpenSSL
+ */
+struct mta_stream_tls_io {
+	ssize_t (*read)(struct mta_tls *t, void *buf, size_t len, short *events);
+	ssize_t (*write)(struct mta_tls *t, const void *buf, size_t len, short *events);
+	size_t (*pending)(const struct mta_tls *t);
+};
+
 struct mta_stream {
 	int fd;
 	struct mta_tls *tls; /* NULL: plain descriptor I/O */
-	int timeout;         /* seconds per blocking step, 0 none */
+	const struct mta_stream_tls_io *tls_io;
+	int timeout; /* seconds per blocking step, 0 none */
 	char *rbuf;
 	size_t rpos, rlen, rcap;
 	struct cfg_buf wbuf;

@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "cfg/base/xalloc.h"
+#include "stream.h"
 #include "tls.h"
 #include "tls_cache.h"
 #include "tls_text.h"
@@ -875,6 +876,15 @@ ssize_t mta_tls_write(struct mta_tls *t, const void *buf, size_t len, short *eve
 size_t mta_tls_pending(const struct mta_tls *t)
 {
 	return (size_t)SSL_pending(t->ssl);
+}
+
+/* the stream's way to the session (stream.h) */
+static const struct mta_stream_tls_io tls_io = {mta_tls_read, mta_tls_write, mta_tls_pending};
+
+void mta_tls_attach(struct mta_stream *s, struct mta_tls *t)
+{
+	s->tls = t;
+	s->tls_io = t ? &tls_io : NULL;
 }
 
 int mta_tls_random(void *buf, size_t n)

@@ -126,6 +126,9 @@ ssize_t mta_tls_read(struct mta_tls *t, void *buf, size_t len, short *events);
 ssize_t mta_tls_write(struct mta_tls *t, const void *buf, size_t len, short *events);
 /* mta_tls_pending - decrypted bytes ready to read */
 size_t mta_tls_pending(const struct mta_tls *t);
+/* mta_tls_attach - every byte of stream s goes through t from now on (NULL: plain again) */
+struct mta_stream;
+void mta_tls_attach(struct mta_stream *s, struct mta_tls *t);
 
 /* mta_tls_random - n bytes from the library's generator; 0 or -1 */
 int mta_tls_random(void *buf, size_t n);

@@ -365,7 +365,7 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		return -1;
 	}
 	cfg_buf_fini(&err);
-	sess->st.tls = sess->tls;
+	mta_tls_attach(&sess->st, sess->tls);
 	i = mta_tls_info(sess->tls);
 	if (i->reused && cfg->tls_loglevel >= 2)
 		mta_info("%s: Reusing old session", sess->relay);

@@ -171,7 +171,8 @@ static int handshake(struct smtpd *s)
 		return -1;
 	}
 	cfg_buf_fini(&why);
-	s->in.tls = s->out.tls = s->tls;
+	mta_tls_attach(&s->in, s->tls);
+	mta_tls_attach(&s->out, s->tls);
 	i = mta_tls_info(s->tls);
 	if (i->reused && s->cfg->tls_loglevel >= 2)
 		mta_info("%s: Reusing old session", s->log_client);
@@ -303,7 +304,8 @@ void smtpd_tls_end(struct smtpd *s)
 {
 	if (s->tls == NULL)
 		return;
-	s->in.tls = s->out.tls = NULL;
+	mta_tls_attach(&s->in, NULL);
+	mta_tls_attach(&s->out, NULL);
 	mta_tls_free(s->tls, !s->in.err && !s->out.err);
 	s->tls = NULL;
 }
