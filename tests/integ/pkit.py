@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -154,8 +155,20 @@ class Instance:
         return os.path.join(self.dir, *parts)
 
     def write(self, name, text):
-        with open(self.path(name), "w") as f:
+        """Replace a file atomically, as an administrator's editor should: a daemon that
+        starts meanwhile (master spawns qmgr after "daemon started") reads the old file or
+        the new one, never a truncated one."""
+        path = self.path(name)
+        tmp = path + ".pkit-tmp"
+        with open(tmp, "w") as f:
             f.write(text)
+        try:
+            st = os.stat(path)  # a file a test made someone's keeps its owner and mode
+            os.chown(tmp, st.st_uid, st.st_gid)
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        except FileNotFoundError:
+            pass
+        os.replace(tmp, path)
 
     def read(self, *parts):
         try:
