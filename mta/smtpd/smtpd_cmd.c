@@ -116,20 +116,57 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 	return 0;
 }
 
-/* xtext_valid - RFC 3461 xtext: printable ASCII but '+' and '=', and "+XX" (upper-case hex) */
+/*
+ * xtext_valid - what Postfix 3.7 asks of an xtext (ENVID=, ORCPT=rfc822;...):
+ * every '+' starts two hex digits, either case; other characters pass
+ */
 static int xtext_valid(const char *p)
 {
 	for (; *p; p++) {
 		if (*p == '+') {
-			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2])
-			    || islower((unsigned char)p[1]) || islower((unsigned char)p[2]))
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
 				return 0;
 			p += 2;
-		} else if (*p < '!' || *p > '~' || *p == '=') {
-			return 0;
 		}
 	}
 	return 1;
+}
+
+/*
+ * uxtext_valid - the same for ORCPT=utf-8;... (RFC 6533): "\x{HEX}" names a
+ * code point up to U+10FFFF and must be closed; '+' and other '\' pass
+ */
+static int uxtext_valid(const char *p)
+{
+	for (; *p; p++) {
+		unsigned long cp = 0;
+
+		if (p[0] != '\\' || p[1] != 'x' || p[2] != '{')
+			continue;
+		for (p += 3; *p != '}'; p++) {
+			if (!isxdigit((unsigned char)*p))
+				return 0;
+			cp = cp * 16
+			     + (unsigned long)(isdigit((unsigned char)*p)
+			                           ? *p - '0'
+			                           : (tolower((unsigned char)*p) - 'a' + 10));
+			if (cp > 0x10FFFF)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* orcpt_valid - ORCPT=addr-type;address: a non-empty type and a well-formed (u)xtext */
+static int orcpt_valid(const char *v)
+{
+	const char *semi = strchr(v, ';');
+
+	if (semi == NULL || semi == v)
+		return 0;
+	if ((size_t)(semi - v) == 5 && strncasecmp(v, "utf-8", 5) == 0)
+		return uxtext_valid(semi + 1);
+	return xtext_valid(semi + 1);
 }
 
 /* smtpd_xtext_decode - RFC 3461 xtext in place */
@@ -285,7 +322,7 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 			}
 			s->dsn_ret = strcasecmp(prm + 4, "FULL") == 0 ? "full" : "hdrs";
 		} else if (strncasecmp(prm, "ENVID=", 6) == 0) {
-			if (s->dsn_envid || !xtext_valid(prm + 6)) {
+			if (s->dsn_envid || prm[6] == '\0' || !xtext_valid(prm + 6)) {
 				smtpd_reply(s, "501 5.5.4 Bad ENVID parameter syntax");
 				addr_path_fini(&p);
 				return -1;
@@ -403,7 +440,12 @@ static int rcpt_cmd(struct smtpd *s, const char *arg)
 				return -1;
 			}
 		} else if (strncasecmp(prm, "ORCPT=", 6) == 0) {
-			free(orcpt);
+			if (orcpt || !orcpt_valid(prm + 6)) {
+				smtpd_reply(s, "501 5.5.4 Error: Bad ORCPT parameter syntax");
+				addr_path_fini(&p);
+				free(orcpt);
+				return -1;
+			}
 			orcpt = cfg_xstrdup(prm + 6);
 			smtpd_xtext_decode(orcpt);
 		} else {

@@ -296,6 +296,22 @@ def passed_on(dsn):
                     "501 5.5.4 Bad RET parameter syntax")
             R.check("ENVID not xtext", s.cmd("MAIL FROM:<a@b.example> ENVID=a+ZZ"),
                     "501 5.5.4 Bad ENVID parameter syntax")
+            R.check("ENVID empty", s.cmd("MAIL FROM:<a@b.example> ENVID="), "501 5.5.4 Bad ENVID parameter syntax")
+            R.check("ENVID: lower-case hex and '=' pass", s.cmd("MAIL FROM:<a@b.example> ENVID=a+2bc=d"),
+                    "250 2.1.0 Ok")
+            # and of ORCPT: a type, then xtext (uxtext for utf-8), once; the first bad parameter answers
+            bad = "501 5.5.4 Error: Bad ORCPT parameter syntax"
+            for name, prm, want in (("no type", "ORCPT=;a@x", bad), ("no ';'", "ORCPT=foo", bad),
+                                    ("bad xtext", "ORCPT=rfc822;a+ZZ", bad), ("short xtext", "ORCPT=rfc822;a+2", bad),
+                                    ("twice", "ORCPT=rfc822;a@x ORCPT=rfc822;b@x", bad),
+                                    ("before a bad NOTIFY", "ORCPT=rfc822;a+ZZ NOTIFY=BOGUS", bad),
+                                    ("unclosed uxtext", "ORCPT=utf-8;a\\x{41", bad),
+                                    ("uxtext beyond U+10FFFF", "ORCPT=utf-8;a\\x{110000}", bad),
+                                    ("uxtext", "ORCPT=UTF-8;a\\x{1F600}+ZZ", "250 2.1.5 Ok"),
+                                    ("lower-case xtext", "ORCPT=rfc822;a+2b@x", "250 2.1.5 Ok"),
+                                    ("unknown type, empty address", "ORCPT=x-y;", "250 2.1.5 Ok")):
+                R.check("ORCPT " + name, s.cmd("RCPT TO:<r1@remote.example> " + prm), want)
+            s.cmd("RSET")
         s.cmd("MAIL FROM:<nobody@example.com> RET=HDRS ENVID=abc+2Bdef")
         s.cmd("RCPT TO:<r1@remote.example> NOTIFY=SUCCESS,DELAY")
         s.cmd("RCPT TO:<r2@remote.example>")
