@@ -127,9 +127,15 @@ int addr_parse_path(const char *text, int strict, struct addr_path *out)
 	} else {
 		if (strict)
 			return -2;
-		start = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
+		int inq = 0;
+
+		/* up to a blank outside a quoted string */
+		for (start = p; *p && (inq || (*p != ' ' && *p != '\t')); p++) {
+			if (inq && *p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				inq = !inq;
+		}
 		end = p;
 		rest = p;
 	}

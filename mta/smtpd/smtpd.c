@@ -310,23 +310,34 @@ void smtpd_client_changed(struct smtpd *s)
 		s->bare_nl_mode = 0;
 }
 
-/* forbidden - smtpd_forbidden_commands (and header-looking lines): 1 when the line is one */
-static int forbidden(const char *line, const char *word)
-{
-	static const char *const headers[] = {
-	    "Received:", "Reply-To:", "Message-ID:", "Subject:", "From:", "User-Agent:", NULL};
+/* no command word is this long */
+#define CMD_WORD_MAX 32
 
-	for (size_t i = 0; headers[i]; i++)
-		if (strcasecmp(word, headers[i]) == 0)
-			return 1;
+/* looks_like_header - "Name:..." (a mail header's label), what no SMTP command starts with */
+static int looks_like_header(const char *word)
+{
+	const char *p = word;
+
+	while (*p > ' ' && *p < 127 && *p != ':')
+		p++;
+	return p > word && *p == ':';
+}
+
+/*
+ * forbidden - an unknown command word that smtpd_forbidden_commands names
+ * (a table is asked with the word as its key) or that looks like a header
+ */
+static int forbidden(const char *word)
+{
+	if (looks_like_header(word))
+		return 1;
 	for (size_t i = 0; i < cfg.forbidden_cmds.n; i++) {
 		const char *f = cfg.forbidden_cmds.v[i];
 
 		if (strchr(f, ':')) {
 			const char *value;
 
-			/* a table of patterns: the whole line is the key */
-			if (mta_map_get(f, line, &value) > 0)
+			if (mta_map_get(f, word, &value) > 0)
 				return 1;
 		} else if (strcasecmp(f, word) == 0) {
 			return 1;
@@ -441,9 +452,8 @@ static void session(struct smtpd *s)
 	smtpd_flush(s);
 	while (!s->dead && !s->quit) {
 		const struct smtpd_cmd *c;
-		char word[32];
 		size_t wl;
-		const char *arg;
+		const char *start, *arg;
 		int rc;
 
 		/* input ahead of its turn after the previous command (DATA checks its own) */
@@ -463,29 +473,37 @@ static void session(struct smtpd *s)
 			smtpd_reply(s, "500 5.5.2 Error: bad UTF-8 syntax");
 			continue;
 		}
-		wl = strcspn(line.data, " ");
-		snprintf(word, sizeof(word), "%.*s",
-		         (int)(wl < sizeof(word) ? wl : sizeof(word) - 1), line.data);
-		arg = line.data + wl;
-		if (forbidden(line.data, word)) {
-			struct cfg_buf shown;
-
-			cfg_buf_init(&shown);
-			escape_ahead(&line, &shown);
-			mta_warn("non-SMTP command from %s: %.100s", s->log_client, shown.data);
-			cfg_buf_fini(&shown);
-			count(s, "unknown", 0);
-			smtpd_reply(s, "221 2.7.0 Error: I can break rules, too. Goodbye.");
-			break;
+		/* the command word: blanks in front do not count, a blank line is bad syntax */
+		start = line.data + strspn(line.data, " \t");
+		if (*start == '\0') {
+			smtpd_reply(s, "500 5.5.2 Error: bad syntax");
+			continue;
 		}
-		for (c = smtpd_cmds; c->name; c++)
-			if (strcasecmp(c->name, word) == 0)
+		wl = strcspn(start, " \t");
+		arg = start + wl;
+		for (c = smtpd_cmds; wl < CMD_WORD_MAX && c->name; c++)
+			if (strncasecmp(c->name, start, wl) == 0 && c->name[wl] == '\0')
 				break;
-		if (c->name == NULL) {
-			smtpd_reply(s, "500 5.5.2 Error: command not recognized");
+		if (wl >= CMD_WORD_MAX || c->name == NULL) {
+			char *w = cfg_xstrndup(start, wl);
+			int bad = forbidden(w);
+
+			free(w);
 			count(s, "unknown", 0);
 			s->where = "UNKNOWN";
 			last_flags = 0;
+			if (bad) {
+				struct cfg_buf shown;
+
+				cfg_buf_init(&shown);
+				escape_ahead(&line, &shown);
+				mta_warn("non-SMTP command from %s: %.100s", s->log_client,
+				         shown.data);
+				cfg_buf_fini(&shown);
+				smtpd_reply(s, "221 2.7.0 Error: I can break rules, too. Goodbye.");
+				break;
+			}
+			smtpd_reply(s, "500 5.5.2 Error: command not recognized");
 			continue;
 		}
 		last_flags = c->flags;
@@ -499,6 +517,7 @@ static void session(struct smtpd *s)
 			smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
 			rc = -1;
 		} else {
+			s->line = line.data;
 			rc = c->fn(s, arg);
 		}
 		{

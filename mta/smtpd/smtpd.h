@@ -168,6 +168,7 @@ struct smtpd {
 	struct smtpd_count *counts;
 	size_t ncounts;
 	const char *where; /* last command, for "lost connection after X" */
+	const char *line;  /* the command line being served, as the client sent it */
 	unsigned long long data_bytes;
 	/* smtpd_milters (smtpd_milter.c): NULL without filters */
 	struct smtpd_milter *milt;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,43 @@ void smtpd_xtext_decode(char *p)
 	*d = '\0';
 }
 
+/*
+ * next_arg - the next argument of a command line, as Postfix splits one: at
+ * blanks, but a "quoted string" or an <address> stays whole.  Returns its
+ * start and sets *len, or NULL when no argument is left.
+ */
+static const char *next_arg(const char *p, size_t *len)
+{
+	const char *start;
+	char close = 0;
+
+	p += strspn(p, " \t");
+	if (*p == '\0')
+		return NULL;
+	for (start = p; *p && (close || (*p != ' ' && *p != '\t')); p++) {
+		if (close == '"' && *p == '\\' && p[1])
+			p++;
+		else if (close && *p == close)
+			close = 0;
+		else if (!close && (*p == '"' || *p == '<'))
+			close = *p == '<' ? '>' : '"';
+	}
+	*len = (size_t)(p - start);
+	return start;
+}
+
+/* count_args - how many arguments next_arg finds in p */
+static size_t count_args(const char *p)
+{
+	size_t n = 0, len;
+
+	while ((p = next_arg(p, &len)) != NULL) {
+		n++;
+		p += len;
+	}
+	return n;
+}
+
 /* strip_prefix - "FROM:" style keyword check; returns the text after it, or NULL */
 /*
  * bad_syntax - what Postfix's smtpd asks its resolver of a MAIL or RCPT
@@ -273,10 +311,18 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 
 		if (strncasecmp(prm, "SIZE=", 5) == 0) {
 			char *end;
-			long n = strtol(prm + 5, &end, 10);
+			long long n;
 
-			if (*end || n < 0) {
+			if (prm[5] == '\0' || strspn(prm + 5, "0123456789") != strlen(prm + 5)) {
 				smtpd_reply(s, "501 5.5.4 Bad message size syntax");
+				addr_path_fini(&p);
+				return -1;
+			}
+			errno = 0;
+			n = strtoll(prm + 5, &end, 10);
+			if (errno == ERANGE) {
+				smtpd_reply(
+				    s, "552 5.3.4 Message size exceeds file system imposed limit");
 				addr_path_fini(&p);
 				return -1;
 			}
@@ -292,13 +338,12 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 				addr_path_fini(&p);
 				return -1;
 			}
-			s->size_param = n;
+			s->size_param = (long)n;
 		} else if (strncasecmp(prm, "BODY=", 5) == 0) {
 			if (strcasecmp(prm + 5, "8BITMIME") == 0) {
 				s->body_8bit = 1;
 			} else if (strcasecmp(prm + 5, "7BIT") != 0) {
-				smtpd_reply(s, "501 5.5.4 Unsupported BODY parameter \"%s\"",
-				            prm + 5);
+				smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
 				addr_path_fini(&p);
 				return -1;
 			}
@@ -489,9 +534,8 @@ static int data_cmd(struct smtpd *s, const char *arg)
 {
 	const char *reply;
 
-	(void)arg;
 	if (s->in_bdat) {
-		smtpd_reply(s, "503 5.5.1 Error: DATA command after BDAT command");
+		smtpd_reply(s, "503 5.5.1 Error: DATA after BDAT");
 		return -1;
 	}
 	if (s->sender == NULL) {
@@ -500,6 +544,10 @@ static int data_cmd(struct smtpd *s, const char *arg)
 	}
 	if (s->nrcpt == 0) {
 		smtpd_reply(s, "554 5.5.1 Error: no valid recipients");
+		return -1;
+	}
+	if (count_args(arg) != 0) {
+		smtpd_reply(s, "501 5.5.4 Syntax: DATA");
 		return -1;
 	}
 	if ((reply = smtpd_check_data(s, ST_DATA)) != NULL) {
@@ -516,35 +564,43 @@ static int data_cmd(struct smtpd *s, const char *arg)
 /* bdat_cmd - BDAT size [LAST] */
 static int bdat_cmd(struct smtpd *s, const char *arg)
 {
-	char *end;
-	unsigned long size;
-	int last = 0;
+	const char *num, *word = NULL, *extra = NULL;
+	size_t nlen, wlen = 0, xlen;
+	unsigned long long size = 0;
+	int ok;
 
-	while (*arg == ' ')
-		arg++;
-	errno = 0;
-	size = strtoul(arg, &end, 10);
-	if (end == arg || errno || (*end && *end != ' ')) {
-		smtpd_reply(s, "501 5.5.4 Syntax: BDAT count [LAST]");
-		s->dead = 1; /* the chunk size is unknown: cannot stay in sync */
-		return -1;
+	if ((num = next_arg(arg, &nlen)) != NULL && (word = next_arg(num + nlen, &wlen)) != NULL)
+		extra = next_arg(word + wlen, &xlen);
+	ok = num && extra == NULL && strspn(num, "0123456789") >= nlen
+	     && (word == NULL || (wlen == 4 && strncasecmp(word, "LAST", 4) == 0));
+	for (size_t i = 0; ok && i < nlen; i++) {
+		ok = size <= (unsigned long long)(LLONG_MAX - 9) / 10;
+		size = size * 10 + (unsigned)(num[i] - '0');
 	}
-	while (*end == ' ')
-		end++;
-	if (strcasecmp(end, "LAST") == 0)
-		last = 1;
-	else if (*end) {
-		smtpd_reply(s, "501 5.5.4 Syntax: BDAT count [LAST]");
+	if (!ok) {
+		struct cfg_buf shown;
+
+		/* the chunk's size is unknown: there is no staying in step with the client */
+		cfg_buf_init(&shown);
+		for (const char *c = s->line; *c; c++)
+			cfg_buf_addc(&shown, isprint((unsigned char)*c) ? *c : '?');
+		mta_warn("%s: malformed BDAT command syntax from %s: %.100s",
+		         s->qid[0] ? s->qid : "NOQUEUE", s->log_client, shown.data);
+		cfg_buf_fini(&shown);
+		smtpd_reply(s, "521 5.5.4 Syntax: BDAT count [LAST]");
 		s->dead = 1;
 		return -1;
 	}
-	return smtpd_bdat(s, size, last);
+	return smtpd_bdat(s, (unsigned long)size, word != NULL);
 }
 
 /* rset_cmd - RSET */
 static int rset_cmd(struct smtpd *s, const char *arg)
 {
-	(void)arg;
+	if (count_args(arg) != 0) {
+		smtpd_reply(s, "501 5.5.4 Syntax: RSET");
+		return -1;
+	}
 	smtpd_transaction_reset(s);
 	smtpd_reply(s, "250 2.0.0 Ok");
 	return 0;
@@ -558,72 +614,89 @@ static int noop_cmd(struct smtpd *s, const char *arg)
 	return 0;
 }
 
-/* vrfy_cmd - VRFY address */
+/* vrfy_cmd - VRFY address [SMTPUTF8] */
 static int vrfy_cmd(struct smtpd *s, const char *arg)
 {
 	struct addr_path p;
-	const char *reply;
+	const char *reply, *a1, *a2, *a3 = NULL;
+	size_t l1, l2, l3;
+	char *addr;
+	int rc;
 
 	if (s->cfg->disable_vrfy) {
 		smtpd_reply(s, "502 5.5.1 VRFY command is disabled");
 		return -1;
 	}
-	while (*arg == ' ')
-		arg++;
-	if (*arg == '\0') {
-		smtpd_reply(s, "501 5.5.4 Syntax: VRFY address [SMTPUTF8]");
+	if ((a1 = next_arg(arg, &l1)) == NULL) {
+		smtpd_reply(s, "501 5.5.4 Syntax: VRFY address%s",
+		            s->cfg->smtputf8 ? " [SMTPUTF8]" : "");
 		return -1;
 	}
+	if ((a2 = next_arg(a1 + l1, &l2)) != NULL)
+		a3 = next_arg(a2 + l2, &l3);
+	if (a2 && !a3 && s->cfg->smtputf8 && l2 == 8 && strncasecmp(a2, "SMTPUTF8", 8) == 0)
+		a2 = NULL;
+	addr = cfg_xstrndup(a1, l1);
 	addr_path_init(&p);
-	if (addr_parse_path(arg, 0, &p) < 0) {
+	/* more than one word is not an address (Postfix joins them, then fails to parse) */
+	if (a2 != NULL || addr_parse_path(addr, 0, &p) < 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
-		addr_path_fini(&p);
-		return -1;
-	}
-	reply = smtpd_check_vrfy(s, p.internal);
-	if (reply) {
+		rc = -1;
+	} else if ((reply = smtpd_check_vrfy(s, p.internal)) != NULL) {
 		smtpd_log_reject(s, "reject", "VRFY", reply, p.external);
 		smtpd_reply(s, "%s", reply);
-		addr_path_fini(&p);
-		return -1;
+		rc = -1;
+	} else {
+		smtpd_reply(s, "252 2.0.0 %s", addr);
+		rc = 0;
 	}
 	addr_path_fini(&p);
-	smtpd_reply(s, "252 2.0.0 %s", arg);
-	return 0;
+	free(addr);
+	return rc;
 }
 
 /* etrn_cmd - ETRN domain: ask the queue manager for a deferred-queue run */
 static int etrn_cmd(struct smtpd *s, const char *arg)
 {
-	const char *reply, *qmgr;
+	const char *reply, *qmgr, *tok;
+	size_t len;
+	char *site;
+	int rc = -1;
 
 	if (s->sender) {
 		smtpd_reply(s, "503 Error: MAIL transaction in progress");
 		return -1;
 	}
-	while (*arg == ' ')
-		arg++;
-	if (*arg == '\0') {
+	if (count_args(arg) != 1 || (tok = next_arg(arg, &len)) == NULL) {
 		smtpd_reply(s, "500 Syntax: ETRN domain");
 		return -1;
 	}
-	if ((reply = smtpd_check_etrn(s, arg)) != NULL) {
+	/* "@domain" and "#domain" (RFC 1985's forms) name the domain itself */
+	if (*tok == '@' || *tok == '#') {
+		tok++;
+		len--;
+	}
+	site = cfg_xstrndup(tok, len);
+	if (!addr_valid_hostname(site)) {
+		smtpd_reply(s, "501 Error: invalid parameter syntax");
+	} else if ((reply = smtpd_check_etrn(s, site)) != NULL) {
 		smtpd_log_reject(s, "reject", "ETRN", reply, NULL);
 		smtpd_reply(s, "%s", reply);
-		return -1;
+	} else if (match_domain(rslv_relay_domains(s->cfg->rslv), site) <= 0) {
+		/* fast flush is for relay_domains (fast_flush_domains' default); others: as Postfix */
+		smtpd_reply(s, "459 <%s>: service unavailable", site);
+	} else {
+		qmgr = mta_conf_str(&s->srv->conf, CFG_P_queue_service_name);
+		if (ipc_trigger(s->srv->queue_dir, "public", qmgr && *qmgr ? qmgr : "qmgr", 'F')
+		    < 0) {
+			smtpd_reply(s, "458 Unable to queue messages");
+		} else {
+			smtpd_reply(s, "250 Queuing started");
+			rc = 0;
+		}
 	}
-	/* fast flush is for relay_domains (fast_flush_domains' default); others: as Postfix */
-	if (match_domain(rslv_relay_domains(s->cfg->rslv), arg[0] == '@' ? arg + 1 : arg) <= 0) {
-		smtpd_reply(s, "459 <%s>: service unavailable", arg);
-		return -1;
-	}
-	qmgr = mta_conf_str(&s->srv->conf, CFG_P_queue_service_name);
-	if (ipc_trigger(s->srv->queue_dir, "public", qmgr && *qmgr ? qmgr : "qmgr", 'F') < 0) {
-		smtpd_reply(s, "458 Unable to queue messages");
-		return -1;
-	}
-	smtpd_reply(s, "250 Queuing started");
-	return 0;
+	free(site);
+	return rc;
 }
 
 /* quit_cmd - QUIT */

@@ -285,6 +285,55 @@ def port_logging():
         inst.cleanup()
 
 
+# command lines as Postfix 3.7.11 splits and checks them
+SYNTAX = [
+    ("  NOOP", "250 2.0.0 Ok"),
+    ("\tNOOP", "250 2.0.0 Ok"),
+    ("", "500 5.5.2 Error: bad syntax"),
+    ("   ", "500 5.5.2 Error: bad syntax"),
+    ("RSET x", "501 5.5.4 Syntax: RSET"),
+    ("VRFY nobody@example.com SMTPUTF8", "252 2.0.0 nobody@example.com"),
+    ("VRFY nobody@example.com FOO", "501 5.1.3 Bad recipient address syntax"),
+    ("VRFY a b", "501 5.1.3 Bad recipient address syntax"),
+    ("ETRN a b", "500 Syntax: ETRN domain"),
+    ("ETRN @example.com", "459 <example.com>: service unavailable"),
+    ("ETRN #example.com", "459 <example.com>: service unavailable"),
+    ("ETRN foo..bar", "501 Error: invalid parameter syntax"),
+    ("MAIL FROM:<a@example.net> BODY=BINARYMIME", "555 5.5.4 Unsupported option: BODY=BINARYMIME"),
+    ("MAIL FROM:<a@example.net> SIZE=", "501 5.5.4 Bad message size syntax"),
+    ("MAIL FROM:<a@example.net> SIZE=-1", "501 5.5.4 Bad message size syntax"),
+    ("MAIL FROM:<a@example.net> SIZE=99999999999999999999",
+     "552 5.3.4 Message size exceeds file system imposed limit"),
+    ("MAIL FROM:<a@example.net>", "250 2.1.0 Ok"),
+    ("RCPT TO:<nobody@example.com>", "250 2.1.5 Ok"),
+    ("DATA x", "501 5.5.4 Syntax: DATA"),
+]
+
+
+def command_syntax(inst):
+    """Blank lines, blanks before the command, arguments where none belong, BDAT's count."""
+    s = inst.session()
+    s.cmd("EHLO x")
+    for cmd, want in SYNTAX:
+        R.check("syntax: %r" % cmd, s.cmd(cmd), want)
+    s.send("BDAT 1\r\nx")
+    R.check("syntax: BDAT chunk", s.reply()[-1], "250 2.0.0 Ok: 1 bytes")
+    R.check("syntax: DATA after BDAT", s.cmd("DATA x"), "503 5.5.1 Error: DATA after BDAT")
+    R.check("syntax: BDAT -1", s.cmd("BDAT -1"), "521 5.5.4 Syntax: BDAT count [LAST]")
+    R.true("syntax: a bad BDAT ends the session", s.sock.recv(100) == b"")
+    s.close()
+    R.true("syntax: a bad BDAT is logged",
+           inst.wait_log(r"warning: [0-9A-F]+: malformed BDAT command syntax from localhost\[127\.0\.0\.1\]: "
+                         r"BDAT -1$"))
+    for line in ("  Subject: x", "X-Foo:bar"):
+        s = inst.session()
+        R.check("syntax: %r is no SMTP command" % line, s.cmd(line),
+                "221 2.7.0 Error: I can break rules, too. Goodbye.")
+        s.close()
+    R.true("syntax: the header-like line is logged as sent",
+           inst.wait_log(r"warning: non-SMTP command from localhost\[127\.0\.0\.1\]:   Subject: x$"))
+
+
 def main():
     pkit.require_binaries()
     inst = pkit.Instance(main_extra="message_size_limit = 2000\nsmtpd_recipient_limit = 3\n"
@@ -318,6 +367,7 @@ def main():
         R.check("unknown command", s.cmd("FOO bar"), "500 5.5.2 Error: command not recognized")
         R.check("quit", s.cmd("QUIT"), "221 2.0.0 Bye")
         s.close()
+        command_syntax(inst)
         R.check("nothing queued after the refusals", inst.queue_files("incoming") +
                 inst.queue_files("active") + inst.queue_files("deferred"), [])
 
