@@ -47,6 +47,20 @@ def sleeps(pid):
     return None
 
 
+def settled(pids, timeout=10):
+    """The sleep counts of pids once they stop changing: every process has finished its
+    last session and waits (a loaded machine may still be running one after its QUIT)."""
+    now = {p: sleeps(p) for p in pids}
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        time.sleep(0.5)
+        again = {p: sleeps(p) for p in pids}
+        if again == now:
+            break
+        now = again
+    return now
+
+
 def main():
     pkit.require_binaries()
     inst = pkit.Instance()
@@ -58,10 +72,9 @@ def main():
             s.cmd("QUIT")
             s.close()
         R.true("four disconnects", inst.wait_log(r"smtpd\[\d+\]: disconnect from", count=4))
-        time.sleep(0.5)
         pids = children(inst.master_pid(), "smtpd")
         R.true("at least four smtpd processes", len(pids) >= 4, repr(pids))
-        before = {p: sleeps(p) for p in pids}
+        before = settled(pids)
         # five connections one after the other: one process serves each
         for _ in range(5):
             s = inst.session()
