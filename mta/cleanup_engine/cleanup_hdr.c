@@ -90,7 +90,7 @@ static const char *header_value(const char *h)
 /* what the primary header block has shown so far */
 struct hstate {
 	struct cfg_buf out;     /* the headers to write */
-	struct cfg_strvec rcpt; /* sendmail -t recipients */
+	struct cfg_strvec rcpt; /* sendmail -t recipients: as written, qualified, ... */
 	int resent;             /* a Resent- header is there: complete that set */
 	int saw_msgid, saw_plain_msgid, saw_date, saw_from;
 };
@@ -157,15 +157,15 @@ static void spec_bounds(const char *start, const char *end, const char **as, con
  * (fix), masquerade it (masq), collect it (out, internal form) and append
  * the element, rewritten when that changed the address, to res.  A
  * rewritten element keeps [start, keep) in front of the address (a source
- * route between them goes, as in Postfix).
+ * route between them goes, as in Postfix).  Returns 1 when it rewrote.
  */
-static void one_addr(struct cleanup *c, const char *start, const char *keep, const char *as,
-                     const char *ae, const char *p, int fix, int masq, struct cfg_strvec *out,
-                     struct cfg_buf *res)
+static int one_addr(struct cleanup *c, const char *start, const char *keep, const char *as,
+                    const char *ae, const char *p, int fix, int masq, struct cfg_strvec *out,
+                    struct cfg_buf *res)
 {
 	struct cfg_buf in;
 	const char *at = NULL;
-	int rewrite;
+	int rewrite, take;
 
 	cfg_buf_init(&in);
 	{
@@ -178,9 +178,12 @@ static void one_addr(struct cleanup *c, const char *start, const char *keep, con
 		if (*s == '@')
 			at = s;
 	rewrite = fix && strchr(in.data, '@') == NULL;
+	/* -t recipients: the address as written (the original recipient), then qualified */
+	take = out && in.len;
+	if (take)
+		cfg_strvec_add(out, in.data);
 	cleanup_qualify(c, &in);
-	/* -t recipients are taken after qualification, before masquerading */
-	if (out && in.len)
+	if (take)
 		cfg_strvec_add(out, in.data);
 	if (fix && masq && cleanup_masquerade(c, &in) > 0)
 		rewrite = 1;
@@ -196,25 +199,101 @@ static void one_addr(struct cleanup *c, const char *start, const char *keep, con
 		cfg_buf_add(res, ae, (size_t)(p - ae));
 	}
 	cfg_buf_fini(&in);
+	return rewrite;
+}
+
+/*
+ * tidy_element - one element of a rewritten address header as Postfix
+ * writes it back: blanks outside quoted strings and comments become one
+ * space, none at the ends, and a space before "<" and "(" that follow a word
+ */
+static void tidy_element(const char *e, struct cfg_buf *out)
+{
+	int q = 0, cm = 0, blank = 0;
+
+	for (; *e; e++) {
+		if (q || cm) {
+			cfg_buf_addc(out, *e);
+			if (*e == '\\' && e[1])
+				cfg_buf_addc(out, *++e);
+			else if (q && *e == '"')
+				q = 0;
+			else if (cm && *e == '(')
+				cm++;
+			else if (cm && *e == ')')
+				cm--;
+			continue;
+		}
+		if (isspace((unsigned char)*e)) {
+			blank = 1;
+			continue;
+		}
+		if (out->len && out->data[out->len - 1] != ' ' && (blank || *e == '<' || *e == '('))
+			cfg_buf_addc(out, ' ');
+		blank = 0;
+		cfg_buf_addc(out, *e);
+		q = *e == '"';
+		cm = *e == '(';
+	}
+}
+
+/*
+ * fold_elements - a rewritten address header's elements written back as
+ * Postfix's cleanup does: ", " between them, and a new line (TAB) instead
+ * of the space when the line would reach 70 characters; col is the length
+ * of "Name:" in front.
+ */
+static void fold_elements(const struct cfg_strvec *elems, size_t col, struct cfg_buf *res)
+{
+	size_t line = col;
+
+	for (size_t i = 0; i < elems->n; i++) {
+		size_t n = strlen(elems->v[i]) + (i + 1 < elems->n);
+
+		if (i > 0 && line + 1 + n >= 70) {
+			cfg_buf_adds(res, "\n\t");
+			line = 1;
+		} else {
+			cfg_buf_addc(res, ' ');
+			line++;
+		}
+		cfg_buf_adds(res, elems->v[i]);
+		if (i + 1 < elems->n)
+			cfg_buf_addc(res, ',');
+		line += n;
+	}
 }
 
 /*
  * addr_list - walk the mailboxes of an address header value: qualify bare
  * addresses (fix), masquerade them (masq) and/or collect them (out,
- * internal form).  The rewritten value goes to res.
+ * internal form).  The value goes to res: as it was when no address
+ * changed, else written back tidied and folded as Postfix does (col: the
+ * length of the header's "Name:").
  */
-static void addr_list(struct cleanup *c, const char *v, int fix, int masq, struct cfg_strvec *out,
-                      struct cfg_buf *res)
+static void addr_list(struct cleanup *c, const char *v, size_t col, int fix, int masq,
+                      struct cfg_strvec *out, struct cfg_buf *res)
 {
 	const char *p = v;
+	struct cfg_strvec elems;
+	struct cfg_buf e, t;
+	int changed = 0, after_group = 0;
 
+	cfg_strvec_init(&elems);
+	cfg_buf_init(&e);
+	cfg_buf_init(&t);
 	while (*p) {
 		const char *start = p, *lt, *gt, *colon, *as, *ae, *keep;
 
+		cfg_buf_reset(&e);
+		cfg_buf_reset(&t);
 		p = element_end(p, &lt, &gt, &colon);
 		/* a group label "name:" is not an address */
 		if (colon && !lt) {
-			cfg_buf_add(res, start, (size_t)(colon + 1 - start));
+			cfg_buf_add(&t, start, (size_t)(colon - start));
+			tidy_element(t.data, &e);
+			cfg_buf_adds(&e, ": ");
+			cfg_buf_reset(&t);
 			start = colon + 1;
 		}
 		if (lt && gt) {
@@ -234,14 +313,26 @@ static void addr_list(struct cleanup *c, const char *v, int fix, int masq, struc
 		if (ae > as && !memchr(as, ' ', (size_t)(ae - as))
 		    && !memchr(as, '\t', (size_t)(ae - as)) && !memchr(as, '\n', (size_t)(ae - as))
 		    && !memchr(as, '"', (size_t)(ae - as)) && !memchr(as, '(', (size_t)(ae - as)))
-			one_addr(c, start, keep, as, ae, p, fix, masq, out, res);
+			changed |= one_addr(c, start, keep, as, ae, p, fix, masq, out, &t);
 		else
-			cfg_buf_add(res, start, (size_t)(p - start));
-		if (*p) {
-			cfg_buf_addc(res, *p);
+			cfg_buf_add(&t, start, (size_t)(p - start));
+		tidy_element(t.data, &e);
+		if (*p == ';')
+			cfg_buf_addc(&e, ';');
+		/* "g: a;, b" and "g: a; b" are the same list: no empty element after a group */
+		if (!(after_group && e.len == 0 && *p != ';'))
+			cfg_strvec_add(&elems, e.data);
+		after_group = *p == ';';
+		if (*p)
 			p++;
-		}
 	}
+	if (changed)
+		fold_elements(&elems, col, res);
+	else
+		cfg_buf_adds(res, v);
+	cfg_strvec_fini(&elems);
+	cfg_buf_fini(&e);
+	cfg_buf_fini(&t);
 }
 
 /* received - the Received header that opens every message (no line end) */
@@ -302,8 +393,8 @@ static void addresses(struct cleanup *c, struct hstate *hs, const char *h, unsig
 	struct cfg_buf val;
 
 	cfg_buf_init(&val);
-	addr_list(c, colon + 1, c->fix_headers, masq, is_rcpt && c->extract ? &hs->rcpt : NULL,
-	          &val);
+	addr_list(c, colon + 1, (size_t)(colon + 1 - h), c->fix_headers, masq,
+	          is_rcpt && c->extract ? &hs->rcpt : NULL, &val);
 	if (!(fl & HF_DROP)) {
 		cfg_buf_add(&hs->out, h, (size_t)(colon + 1 - h));
 		cfg_buf_adds(&hs->out, val.data);
@@ -462,8 +553,8 @@ void cleanup_head_end(struct cleanup *c)
 	}
 	/* a discarded message ends here, without a word more in the log */
 	if (c->status == 0 && !c->discard) {
-		for (size_t i = 0; i < hs.rcpt.n; i++)
-			if (cleanup_add_rcpt(c, hs.rcpt.v[i], hs.rcpt.v[i], 0) < 0)
+		for (size_t i = 0; i + 1 < hs.rcpt.n; i += 2)
+			if (cleanup_add_rcpt(c, hs.rcpt.v[i], hs.rcpt.v[i + 1], 0) < 0)
 				cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
 		missing(c, &hs);
 		qf_content(&c->w, hs.out.data, hs.out.len);

@@ -125,6 +125,26 @@ loop2 loop1
                inst.wait_mailbox("root" if pkit.ME == "root" else pkit.ME, "Subject: t2") and
                "Bcc:" not in inst.mailbox("root" if pkit.ME == "root" else pkit.ME))
 
+        # -t: a header whose addresses cleanup qualified is written back tidied and folded, and the
+        # recipients it names keep the address as written as their original (Postfix 3.7.11)
+        before = inst.mailbox("nobody")
+        r = inst.sendmail(["-t"], "Subject: t3\nTo:  nobody,\"Some One\"<nobody@localhost>,  group:nobody;\n\nb\n")
+        R.check("sendmail -t (folded) exit", r.returncode, 0)
+        deadline = time.time() + 20
+        while inst.mailbox("nobody")[len(before):].count("Subject: t3") < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        R.true("-t: both delivered", inst.wait_log(r"[0-9A-F]+: to=<nobody@localhost>, relay=local, .*"
+                                                   r"status=sent") and inst.wait_log(r"[0-9A-F]+: removed", 3))
+        third = inst.mailbox("nobody")[len(before):]
+        R.check("-t: one copy per (original, recipient)", third.count("Subject: t3"), 2)
+        R.true("-t: an unqualified recipient's original stays as written",
+               "X-Original-To: nobody\nDelivered-To: nobody@mail.example.com\n" in third, third)
+        R.true("-t: a qualified one's too", "X-Original-To: nobody@localhost\nDelivered-To: nobody@localhost\n"
+               in third, third)
+        R.true("-t: the rewritten To: is tidied and folded before 70 columns",
+               "To: nobody@mail.example.com, \"Some One\" <nobody@localhost>,\n"
+               "\tgroup: nobody@mail.example.com;\n" in third, third)
+
         # aliases: local users, a command, a file, a Maildir, :include:, a loop
         for r in ("list", "cmd", "file", "maildir", "inc", "loop1", "chain"):
             # the loop's bounce must stay local: a foreign sender would wait in the deferred queue
