@@ -291,6 +291,16 @@ def smtp_tables(inst, srv, lsrv):
                                     r".*status=sent" % srv.port), inst.log())
     R.check("what the server received", unwire(srv.messages[0]) if srv.messages else "", RECEIVED)
     R.check("log lines", client_lines(inst, "smtp", qid_of(inst, "r@example.org")), LOGGED)
+    # a line longer than line_length_limit meets the body table in pieces of 2048 bytes
+    inst.sendmail(["-f", SENDER, "long@example.org"],
+                  "Subject: long\n\nsecret line " + "x" * 2100 + "\n")
+    R.true("long line relayed", inst.wait_log(r"to=<long@example\.org>, .*status=sent"), inst.log())
+    got = unwire(srv.messages[1]) if len(srv.messages) > 1 else ""
+    R.check("long line: its first piece replaced", got.split("\n\n", 1)[-1],
+            "public line" + "x" * 64 + "\n")
+    R.check("long line log lines", [ln for ln in client_lines(inst, "smtp", qid_of(
+        inst, "long@example.org")) if ln.startswith("QID")],
+            ["QID: replace: body secret line " + "x" * 48 + ": public line"])
     # lmtp reads its own tables: X-Ignore stays, X-Warn is lmtp's
     inst.sendmail(["-f", SENDER, "u@lmtp.example"], LMTP_MESSAGE)
     R.true("over LMTP", inst.wait_log(r"to=<u@lmtp\.example>, .*status=sent"), inst.log())
@@ -309,7 +319,8 @@ def smtp_tables(inst, srv, lsrv):
 
 
 def lookup_error(srv):
-    """A table that cannot answer: the message is deferred, nothing is sent."""
+    """A table that cannot answer: the message is deferred, nothing is sent.  (And a folded
+    header is logged with '?' for its line break.)"""
     inst = pkit.Instance(main_extra="relayhost = [127.0.0.1]:%d\n"
                          "smtp_header_checks = regexp:$config_directory/hc\n"
                          "smtp_body_checks = fail:bc\n" % srv.port)
@@ -317,14 +328,15 @@ def lookup_error(srv):
     try:
         inst.start()
         n = len(srv.messages)
-        inst.sendmail(["-f", SENDER, "e@example.org"], "Subject: e\nX-Warn: w\n\nbody line\n")
+        inst.sendmail(["-f", SENDER, "e@example.org"],
+                      "Subject: e\nX-Warn: a\n folded\n\nbody line\n")
         R.true("deferred", inst.wait_log(r"to=<e@example\.org>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, "
                                          r"delay=[0-9.]+, delays=[0-9./]+, dsn=4\.3\.0, status=deferred "
                                          r"\(local data error while talking to 127\.0\.0\.1\[127\.0\.0\.1\]\)"
                                          % srv.port), inst.log())
         qid = qid_of(inst, "e@example.org")
         R.check("lookup error log lines", client_lines(inst, "smtp", qid), [
-            'QID: warning: header X-Warn: w: warn text',
+            'QID: warning: header X-Warn: a? folded: warn text',
             'warning: fail:bc lookup error for "body line"',
         ])
         R.true("the error names the message",
