@@ -256,12 +256,27 @@ int smtp_transaction(struct smtp_state *s, struct smtp_session *sess);
 int smtp_hbc_active(const struct smtp_cfg *cfg);
 /*
  * smtp_hbc_apply - the content (LF line ends) after the header and body
- * checks, appended to out, the matches logged.  0, or -1 when a table
- * lookup failed (the message cannot go out as it should).
+ * checks, appended to out, the matches logged.  With downgrade the tables
+ * see the 7bit form, as in Postfix: quoted-printable body lines, and not
+ * the Content-Transfer-Encoding headers the conversion replaced or added.
+ * 0, or -1 when a table lookup failed (the message cannot go out as it
+ * should).
  */
-int smtp_hbc_apply(struct smtp_state *s, struct cfg_buf *out);
+int smtp_hbc_apply(struct smtp_state *s, int downgrade, struct cfg_buf *out);
 
 /* smtp_mime.c */
+/* where, in a downgraded content, the headers the conversion added start (byte offsets) */
+struct smtp_added {
+	size_t *off;
+	size_t n;
+};
+/*
+ * smtp_mime_downgrade - the content with 8bit/binary MIME parts converted
+ * (LF line ends), appended to out; the offsets of the added
+ * Content-Transfer-Encoding headers go to added unless it is NULL.
+ */
+void smtp_mime_downgrade(const char *content, size_t len, struct cfg_buf *out,
+                         struct smtp_added *added);
 /* smtp_mime_8bit - 1 when the content has 8-bit bytes or declares 8bit/binary */
 int smtp_mime_8bit(const char *content, size_t len);
 /*

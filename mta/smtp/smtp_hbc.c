@@ -35,6 +35,7 @@ struct hbc {
 	struct cfg_buf *out;
 	struct cfg_buf rec; /* one record, NUL-terminated for the parser */
 	int error;          /* a table lookup failed */
+	int added;          /* the header being completed is one the downgrade added */
 };
 
 /* log_action - "QID: ACTION: header TEXT[: WHY]", as the client logs a match */
@@ -125,10 +126,15 @@ static void head_out(void *ctx, enum mime_class cls, struct cfg_buf *hdr)
 	struct smtp_cfg *cfg = h->s->cfg;
 	int mime = cls == MIME_HDR_MULTIPART || hbc_is_mime_header(hdr->data);
 
-	if (mime ? check(h, &cfg->mime_header_checks, "mime_header_checks", "header", hdr)
-	    : cls == MIME_HDR_PRIMARY
-	        ? check(h, &cfg->header_checks, "header_checks", "header", hdr)
-	        : check(h, &cfg->nested_header_checks, "nested_header_checks", "header", hdr)) {
+	if (h->added) {
+		/* Postfix's conversion writes it past the tables */
+		cfg_buf_add(h->out, hdr->data, hdr->len);
+		cfg_buf_addc(h->out, '\n');
+	} else if (mime ? check(h, &cfg->mime_header_checks, "mime_header_checks", "header", hdr)
+	           : cls == MIME_HDR_PRIMARY
+	               ? check(h, &cfg->header_checks, "header_checks", "header", hdr)
+	               : check(h, &cfg->nested_header_checks, "nested_header_checks", "header",
+	                       hdr)) {
 		cfg_buf_add(h->out, hdr->data, hdr->len);
 		cfg_buf_addc(h->out, '\n');
 	}
@@ -170,27 +176,43 @@ int smtp_hbc_active(const struct smtp_cfg *cfg)
 	       || cfg->body_checks.n;
 }
 
-int smtp_hbc_apply(struct smtp_state *s, struct cfg_buf *out)
+int smtp_hbc_apply(struct smtp_state *s, int downgrade, struct cfg_buf *out)
 {
-	const char *p = s->content.data, *end = p + s->content.len;
-	size_t lim = s->cfg->line_limit > 0 ? (size_t)s->cfg->line_limit : 2048;
+	const char *p = s->content.data, *end = p + s->content.len, *start;
+	size_t lim = s->cfg->line_limit > 0 ? (size_t)s->cfg->line_limit : 2048, k = 0;
 	struct hbc h = {.s = s, .out = out};
+	struct smtp_added added = {NULL, 0};
+	struct cfg_buf conv;
 	struct mime_parser *m = mime_new(0, &s->cfg->mime, &ops, &h);
 
 	cfg_buf_init(&h.rec);
-	while (p < end) {
+	cfg_buf_init(&conv);
+	if (downgrade) {
+		/* the tables see what goes out: Postfix converts first */
+		smtp_mime_downgrade(p, (size_t)(end - p), &conv, &added);
+		p = conv.data;
+		end = p + conv.len;
+	}
+	for (start = p; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *next = p + n + 1;
+		size_t off = (size_t)(p - start);
 
 		/* a long line reaches the tables in pieces, as it lies in the queue file */
 		for (; n > lim; p += lim, n -= lim)
 			record(&h, m, 1, p, lim);
 		record(&h, m, 0, p, n);
+		/* an added header is complete, and handed out, when the next line comes */
+		h.added = k < added.n && added.off[k] == off;
+		if (h.added)
+			k++;
 		p = next;
 	}
 	mime_end(m);
 	mime_free(m);
+	free(added.off);
+	cfg_buf_fini(&conv);
 	cfg_buf_fini(&h.rec);
 	return h.error ? -1 : 0;
 }

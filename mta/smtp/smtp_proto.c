@@ -229,10 +229,10 @@ static int send_content(struct txn *t, int downgrade)
 	cfg_buf_init(&wire);
 	if (smtp_hbc_active(s->cfg)) {
 		cfg_buf_init(&checked);
-		rc = smtp_hbc_apply(s, &checked);
+		rc = smtp_hbc_apply(s, downgrade, &checked);
 		if (rc == 0)
-			smtp_mime_wire(checked.data, checked.len, s->cfg->line_length_limit,
-			               downgrade, &wire);
+			smtp_mime_wire(checked.data, checked.len, s->cfg->line_length_limit, 0,
+			               &wire);
 		cfg_buf_fini(&checked);
 		if (rc < 0) {
 			cfg_buf_fini(&wire);

@@ -25,8 +25,8 @@ SENDER = "s@example.com"
 class Server:
     """An SMTP (or LMTP) server on 127.0.0.1 that keeps each message it is sent."""
 
-    def __init__(self, lmtp=False):
-        self.lmtp = lmtp
+    def __init__(self, lmtp=False, exts=(b"PIPELINING", b"8BITMIME")):
+        self.lmtp, self.exts = lmtp, exts
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -56,7 +56,9 @@ class Server:
                     return
                 verb = line.decode("latin-1").strip().split(" ")[0].upper()
                 if verb in ("EHLO", "LHLO"):
-                    c.sendall(b"250-sink.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                    c.sendall(b"".join([b"250-sink.example\r\n"] +
+                                       [b"250%s%s\r\n" % (b" " if i == len(self.exts) - 1 else b"-", e)
+                                        for i, e in enumerate(self.exts)]))
                 elif verb == "RCPT":
                     rcpts += 1
                     c.sendall(b"250 2.1.5 Ok\r\n")
@@ -115,6 +117,7 @@ HEADER_CHECKS = """\
 """
 MIME_HEADER_CHECKS = """\
 /^Content-Type:/ INFO mime hdr
+/^Content-Transfer-Encoding:/ WARN cte
 /^Content-Description:/ REPLACE Content-Description: replaced
 """
 NESTED_HEADER_CHECKS = """\
@@ -127,7 +130,11 @@ BODY_CHECKS = """\
 /^prepend here/ PREPEND inserted body line
 /^warn body/ WARN body warning
 /^reject body/ REJECT nope
+/^caf=E9 au lait/ REPLACE caf\u00e9 replaced
 """
+# 8-bit text for a server without 8BITMIME: the tables see the quoted-printable form
+MESSAGE_8BIT = (b"Subject: 8\nMIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\n"
+                b"Content-Transfer-Encoding: 8bit\n\ncaf\xe9 au lait\ndrop me\nplain\n")
 LMTP_HEADER_CHECKS = """\
 /^X-Warn:/ WARN lmtp warn
 /^X-Reject:/ REJECT lmtp way
@@ -284,6 +291,31 @@ def qid_of(inst, to):
     return m.group(1) if m else "?"
 
 
+def write_utf8(inst, name, text):
+    """A table file in UTF-8 whatever the locale, replaced atomically."""
+    tmp = inst.path(name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(text.encode("utf-8"))
+    os.replace(tmp, inst.path(name))
+
+
+def downgrade(inst, dsrv):
+    """To a server without 8BITMIME the tables see the 7bit form Postfix converts to first:
+    quoted-printable lines, not the Content-Transfer-Encoding headers of the conversion."""
+    inst.sendmail(["-f", SENDER, "d@seven.example"], MESSAGE_8BIT)
+    R.true("downgraded", inst.wait_log(r"to=<d@seven\.example>, .*status=sent"), inst.log())
+    got = unwire(dsrv.messages[0]) if dsrv.messages else ""
+    head, _, body = got.partition("\n\n")
+    R.check("downgrade: the body", body, "caf\u00e9 replaced\nplain\n".encode().decode("latin-1"))
+    R.true("downgrade: quoted-printable, no 8bit", "\nContent-Transfer-Encoding: quoted-printable" in head
+           and "8bit" not in head, head)
+    R.check("downgrade log lines", [ln for ln in client_lines(inst, "smtp", qid_of(
+        inst, "d@seven.example")) if ln.startswith("QID")], [
+        "QID: info: header Content-Type: text/plain; charset=iso-8859-1: mime hdr",
+        "QID: replace: body caf=E9 au lait: caf\u00e9 replaced".encode().decode("latin-1"),
+    ])
+
+
 def smtp_tables(inst, srv, lsrv):
     """The four smtp_ tables on a relayed message; lmtp_ ones for mail over LMTP."""
     inst.sendmail(["-f", SENDER, "r@example.org"], MESSAGE)
@@ -349,10 +381,11 @@ def lookup_error(srv):
 
 def main():
     pkit.require_binaries()
-    srv, lsrv = Server(), Server(lmtp=True)
+    srv, lsrv, dsrv = Server(), Server(lmtp=True), Server(exts=(b"PIPELINING",))
     inst = pkit.Instance(
         main_extra="relayhost = [127.0.0.1]:%d\n"
-        "transport_maps = inline:{lmtp.example=lmtp:inet:127.0.0.1:%d}\n"
+        "transport_maps = inline:{lmtp.example=lmtp:inet:127.0.0.1:%d, "
+        "seven.example=smtp:[127.0.0.1]:%d}\n"
         "smtp_header_checks = regexp:$config_directory/hc\n"
         "smtp_mime_header_checks = pcre:$config_directory/mhc\n"
         "smtp_nested_header_checks = regexp:$config_directory/nhc\n"
@@ -360,23 +393,24 @@ def main():
         "lmtp_header_checks = regexp:$config_directory/lhc\n"
         "lmtp_mime_header_checks = pcre:$config_directory/lmhc\n"
         "lmtp_nested_header_checks = regexp:$config_directory/lnhc\n"
-        "lmtp_body_checks = pcre:$config_directory/lbc\n" % (srv.port, lsrv.port),
+        "lmtp_body_checks = pcre:$config_directory/lbc\n" % (srv.port, lsrv.port, dsrv.port),
         master_extra="lmtp      unix  -       -       n       -       -       lmtp\n")
     for name, text in (("hc", HEADER_CHECKS), ("mhc", MIME_HEADER_CHECKS),
                        ("nhc", NESTED_HEADER_CHECKS), ("bc", BODY_CHECKS),
                        ("lhc", LMTP_HEADER_CHECKS), ("lmhc", LMTP_MIME_HEADER_CHECKS),
                        ("lnhc", LMTP_NESTED_HEADER_CHECKS), ("lbc", LMTP_BODY_CHECKS)):
-        inst.write(name, text)
+        write_utf8(inst, name, text)
     try:
         inst.start()
         smtp_tables(inst, srv, lsrv)
+        downgrade(inst, dsrv)
     finally:
         inst.cleanup()
     try:
         lookup_error(srv)
     finally:
-        srv.stop()
-        lsrv.stop()
+        for s in (srv, lsrv, dsrv):
+            s.stop()
     R.finish()
 
 
