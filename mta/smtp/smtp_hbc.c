@@ -12,7 +12,8 @@
  * change the content are honoured: IGNORE, STRIP, REPLACE, PREPEND, WARN,
  * INFO, DUNNO, OK; anything else (REJECT, HOLD, DISCARD, REDIRECT, FILTER,
  * BCC, PASS...) is logged as "unsupported command" and the line goes out
- * unchanged.
+ * unchanged.  When the message is converted to 7bit for a server without
+ * 8BITMIME, the tables see the converted form, as Postfix's do.
  */
 #include "config.h"
 
