@@ -10,60 +10,9 @@
 #include "addr.h"
 #include "cfg/base/xalloc.h"
 #include "cleanup_int.h"
+#include "hbc.h"
 #include "log.h"
 #include "maps.h"
-
-/* utf8_len - the length of a valid UTF-8 sequence at p (2..4 bytes), or 0 */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > avail)
-		return 0;
-	/* no overlong forms, no surrogates, nothing past U+10FFFF */
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-void cleanup_printable(struct cfg_buf *out, const char *text, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)text;
-
-	for (size_t i = 0; i < len;) {
-		size_t n;
-
-		if (p[i] >= 0x20 && p[i] < 0x7f) {
-			cfg_buf_addc(out, p[i++]);
-		} else if (p[i] >= 0x80 && (n = utf8_len(p + i, len - i)) > 0) {
-			cfg_buf_add(out, p + i, n);
-			i += n;
-		} else {
-			cfg_buf_addc(out, '?');
-			i++;
-		}
-	}
-}
 
 void cleanup_log_context(struct cleanup *c, struct cfg_buf *out)
 {
@@ -106,11 +55,11 @@ static void log_action(struct cleanup *c, const char *action, const char *contex
 	cfg_buf_init(&b);
 	cfg_buf_printf(&b, "%s: %s%s: %s ", c->w.qid, c->act_prefix ? c->act_prefix : "", action,
 	               context);
-	cleanup_printable(&b, line->data, line->len < 200 ? line->len : 200);
+	hbc_printable(&b, line->data, line->len < 200 ? line->len : 200);
 	cleanup_log_context(c, &b);
 	if (text && *text) {
 		cfg_buf_adds(&b, ": ");
-		cleanup_printable(&b, text, strlen(text));
+		hbc_printable(&b, text, strlen(text));
 	}
 	mta_info("%s", b.data);
 	cfg_buf_fini(&b);
@@ -164,27 +113,12 @@ static void reject(struct cleanup *c, const char *context, const struct cfg_buf 
 	cfg_buf_fini(&reason);
 }
 
-/* is_header_text - "name: value", what PREPEND and REPLACE need in a header context */
-static int is_header_text(const char *text)
-{
-	return mime_header_name_len(text, strlen(text)) > 0;
-}
-
 /* edit - PREPEND and REPLACE; 1 when the line stays */
 static int edit(struct cleanup *c, int replace, const char *context, struct cfg_buf *line,
                 const char *text, const char *param, struct cfg_strvec *pre)
 {
-	const char *what = replace ? "REPLACE" : "PREPEND";
-
-	if (*text == '\0') {
-		mta_warn("%s action without text in %s map", what, param);
+	if (!hbc_edit_ok(replace, context, text, param))
 		return 1;
-	}
-	if (strcmp(context, "header") == 0 && !is_header_text(text)) {
-		mta_warn("bad %s header text \"%s\" in %s map -- need \"headername: headervalue\"",
-		         what, text, param);
-		return 1;
-	}
 	log_action(c, replace ? "replace" : "prepend", context, line, text);
 	if (!replace && c->act_prefix) {
 		/* Postfix 3.7 logs the match, then does nothing */
@@ -238,17 +172,13 @@ static void route(struct cleanup *c, const char *cmd, const char *context,
 static int act(struct cleanup *c, const char *context, struct cfg_buf *line, const char *value,
                const char *param, struct cfg_strvec *pre)
 {
-	size_t wl = strcspn(value, " \t");
-	const char *text = value + wl;
+	const char *text;
 	char cmd[16];
 
-	while (isspace((unsigned char)*text))
-		text++;
-	if (wl >= sizeof(cmd)) {
+	if (!hbc_command(value, cmd, sizeof(cmd), &text)) {
 		mta_warn("unknown command in %s map: %s", param, value);
 		return 1;
 	}
-	snprintf(cmd, sizeof(cmd), "%.*s", (int)wl, value);
 	if (strcasecmp(cmd, "REJECT") == 0) {
 		reject(c, context, line, text);
 	} else if (strcasecmp(cmd, "WARN") == 0 || strcasecmp(cmd, "INFO") == 0) {

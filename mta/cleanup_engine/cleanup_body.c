@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "cfg/base/xalloc.h"
 #include "cleanup_int.h"
+#include "hbc.h"
 #include "log.h"
 
 void cleanup_write_line(struct cleanup *c, const char *h)
@@ -99,7 +100,7 @@ static void mime_error(void *ctx, unsigned err, const char *text, size_t len)
 
 	cfg_buf_init(&b);
 	cfg_buf_printf(&b, "%s: reject: mime-error %s: ", c->w.qid, mime_error_text(err));
-	cleanup_printable(&b, text, len < 100 ? len : 100);
+	hbc_printable(&b, text, len < 100 ? len : 100);
 	if (name && addr)
 		cfg_buf_printf(&b, " from %s[%s]; from=<", name, addr);
 	else

@@ -24,7 +24,7 @@
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
 #include "cleanup_engine.h"
-#include "cleanup_mime.h"
+#include "mime.h"
 #include "conf.h"
 #include "qfile.h"
 #include "resolve.h"
@@ -139,8 +139,6 @@ int cleanup_check(struct cleanup *c, const struct cfg_strvec *maps, const char *
                   const char *context, struct cfg_buf *line, struct cfg_strvec *pre);
 /* cleanup_log_context - " from CLIENT; from=<> to=<> proto= helo=<>" */
 void cleanup_log_context(struct cleanup *c, struct cfg_buf *out);
-/* cleanup_printable - append text as Postfix logs it: controls and bad UTF-8 become '?' */
-void cleanup_printable(struct cfg_buf *out, const char *text, size_t len);
 
 /* cleanup_addr.c */
 /* cleanup_qualify - qualify (myorigin/mydomain) an internal-form address in place */

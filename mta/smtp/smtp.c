@@ -93,6 +93,14 @@ static const struct setting settings[] = {
       sender_auth),
     S(smtp_sasl_password_maps, CFG_P_lmtp_sasl_password_maps, sasl_passwd_maps),
     S(smtp_sasl_mechanism_filter, CFG_P_lmtp_sasl_mechanism_filter, sasl_filter),
+    S(smtp_header_checks, CFG_P_lmtp_header_checks, header_checks),
+    S(smtp_mime_header_checks, CFG_P_lmtp_mime_header_checks, mime_header_checks),
+    S(smtp_nested_header_checks, CFG_P_lmtp_nested_header_checks, nested_header_checks),
+    S(smtp_body_checks, CFG_P_lmtp_body_checks, body_checks),
+    S(header_size_limit, CFG_P_header_size_limit, header_size_limit),
+    S(line_length_limit, CFG_P_line_length_limit, line_limit),
+    S(mime_boundary_length_limit, CFG_P_mime_boundary_length_limit, mime.boundary_len),
+    S(mime_nesting_limit, CFG_P_mime_nesting_limit, mime.nesting_depth),
 };
 
 static struct smtp_cfg CFG;
@@ -128,6 +136,10 @@ static void load(struct mta_server *srv, const char *name)
 	cfg_strvec_init(&CFG.fpt_match);
 	cfg_strvec_init(&CFG.sasl_passwd_maps);
 	cfg_strvec_init(&CFG.sasl_filter);
+	cfg_strvec_init(&CFG.header_checks);
+	cfg_strvec_init(&CFG.mime_header_checks);
+	cfg_strvec_init(&CFG.nested_header_checks);
+	cfg_strvec_init(&CFG.body_checks);
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		enum cfg_param_id id = CFG.lmtp ? settings[i].lmtp : settings[i].smtp;
 
@@ -140,6 +152,8 @@ static void load(struct mta_server *srv, const char *name)
 	}
 	tab[n] = (struct mta_setting)MTA_SETTINGS_END;
 	mta_conf_get(&srv->conf, tab);
+	/* as cleanup reads it: a header may always be this long */
+	CFG.mime.header_size = CFG.header_size_limit < 1024 ? 1024 : CFG.header_size_limit;
 	lvl = CFG.dns_support_level;
 	CFG.dns = *lvl ? strcasecmp(lvl, "disabled") != 0 : !CFG.disable_dns;
 	CFG.dnssec = strcasecmp(lvl, "dnssec") == 0;

@@ -14,6 +14,7 @@
  *                 server offers PIPELINING), the content, the replies
  *   smtp_mime.c   the content on the wire: CRLF, dot-stuffing, long lines,
  *                 and the 8BITMIME to 7bit (quoted-printable) downgrade
+ *   smtp_hbc.c    smtp_header_checks & co.: the content the tables edited
  *
  * A recipient's outcome is final when a server gave a 2xx or 5xx for it (or
  * a permanent condition holds for the whole message); a soft error leaves it
@@ -29,6 +30,7 @@
 #include "cfg/base/buf.h"
 #include "cfg/base/strvec.h"
 #include "deliver.h"
+#include "mime.h"
 #include "server.h"
 #include "stream.h"
 #include "tls.h"
@@ -98,6 +100,10 @@ struct smtp_cfg {
 	long xforward_timeout;
 	struct cfg_strvec sasl_passwd_maps, sasl_filter;
 	unsigned sasl_deny, sasl_require, sasl_tls_deny, sasl_tls_require;
+	/* content checks (smtp_hbc.c): smtp_header_checks & co. */
+	struct cfg_strvec header_checks, mime_header_checks, nested_header_checks, body_checks;
+	long header_size_limit, line_limit; /* header_size_limit, line_length_limit */
+	struct mime_limits mime;
 };
 
 /* one address to try */
@@ -245,7 +251,32 @@ int smtp_secure(struct smtp_state *s, struct smtp_session *sess, int *hard, char
  */
 int smtp_transaction(struct smtp_state *s, struct smtp_session *sess);
 
+/* smtp_hbc.c */
+/* smtp_hbc_active - 1 when a header or body checks table is set */
+int smtp_hbc_active(const struct smtp_cfg *cfg);
+/*
+ * smtp_hbc_apply - the content (LF line ends) after the header and body
+ * checks, appended to out, the matches logged.  With downgrade the tables
+ * see the 7bit form, as in Postfix: quoted-printable body lines, and not
+ * the Content-Transfer-Encoding headers the conversion replaced or added.
+ * 0, or -1 when a table lookup failed (the message cannot go out as it
+ * should).
+ */
+int smtp_hbc_apply(struct smtp_state *s, int downgrade, struct cfg_buf *out);
+
 /* smtp_mime.c */
+/* where, in a downgraded content, the headers the conversion added start (byte offsets) */
+struct smtp_added {
+	size_t *off;
+	size_t n;
+};
+/*
+ * smtp_mime_downgrade - the content with 8bit/binary MIME parts converted
+ * (LF line ends), appended to out; the offsets of the added
+ * Content-Transfer-Encoding headers go to added unless it is NULL.
+ */
+void smtp_mime_downgrade(const char *content, size_t len, struct cfg_buf *out,
+                         struct smtp_added *added);
 /* smtp_mime_8bit - 1 when the content has 8-bit bytes or declares 8bit/binary */
 int smtp_mime_8bit(const char *content, size_t len);
 /*

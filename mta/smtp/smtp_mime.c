@@ -31,6 +31,7 @@ struct line {
 struct lines {
 	struct line *v;
 	size_t n;
+	struct smtp_added *added; /* where the headers the downgrade adds are, or NULL */
 };
 
 /* split_lines - the content as lines */
@@ -40,6 +41,7 @@ static void split_lines(const char *s, size_t len, struct lines *out)
 
 	out->v = NULL;
 	out->n = 0;
+	out->added = NULL;
 	while (i < len) {
 		const char *nl = memchr(s + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (s + i)) : len - i;
@@ -216,6 +218,12 @@ static void entity(const struct lines *ls, size_t lo, size_t hi, int depth, int 
 		}
 		copy_lines(ls, i, i + 1, out);
 	}
+	if (eight && ls->added) {
+		struct smtp_added *a = ls->added;
+
+		a->off = cfg_xreallocarray(a->off, a->n + 1, sizeof(*a->off));
+		a->off[a->n++] = out->len;
+	}
 	if (eight)
 		cfg_buf_adds(out, composite || message
 		                      ? "Content-Transfer-Encoding: 7bit\n"
@@ -278,6 +286,17 @@ static void wire_line(const char *p, size_t n, long limit, struct cfg_buf *out)
 	cfg_buf_adds(out, "\r\n");
 }
 
+void smtp_mime_downgrade(const char *content, size_t len, struct cfg_buf *out,
+                         struct smtp_added *added)
+{
+	struct lines ls;
+
+	split_lines(content, len, &ls);
+	ls.added = added;
+	entity(&ls, 0, ls.n, 0, 0, out);
+	free(ls.v);
+}
+
 void smtp_mime_wire(const char *content, size_t len, long limit, int downgrade, struct cfg_buf *out)
 {
 	struct cfg_buf conv;
@@ -285,11 +304,7 @@ void smtp_mime_wire(const char *content, size_t len, long limit, int downgrade, 
 
 	cfg_buf_init(&conv);
 	if (downgrade) {
-		struct lines ls;
-
-		split_lines(content, len, &ls);
-		entity(&ls, 0, ls.n, 0, 0, &conv);
-		free(ls.v);
+		smtp_mime_downgrade(content, len, &conv, NULL);
 		content = conv.data;
 		len = conv.len;
 	}

@@ -208,17 +208,41 @@ static int end_of_data(struct txn *t)
 	return 0;
 }
 
+/* hbc_failed - a content table could not be read: the message waits, the session is spent */
+static int hbc_failed(struct txn *t)
+{
+	for (size_t i = 0; i < t->nok; i++)
+		smtp_rcpt_error(t->s, t->ok[i], t->sess->relay_log, 0, "4.3.0",
+		                "local data error while talking to %s", t->sess->label);
+	t->sess->broken = 1;
+	return -1;
+}
+
 /* send_content - the message after 354, then the final dot */
 static int send_content(struct txn *t, int downgrade)
 {
 	struct smtp_state *s = t->s;
 	struct smtp_session *sess = t->sess;
-	struct cfg_buf wire;
+	struct cfg_buf wire, checked;
 	int rc;
 
 	cfg_buf_init(&wire);
-	smtp_mime_wire(s->content.data, s->content.len, s->cfg->line_length_limit, downgrade,
-	               &wire);
+	if (smtp_hbc_active(s->cfg)) {
+		cfg_buf_init(&checked);
+		rc = smtp_hbc_apply(s, downgrade, &checked);
+		if (rc == 0)
+			smtp_mime_wire(checked.data, checked.len, s->cfg->line_length_limit, 0,
+			               &wire);
+		cfg_buf_fini(&checked);
+		if (rc < 0) {
+			cfg_buf_fini(&wire);
+			return hbc_failed(t);
+		}
+	} else {
+		/* no tables, no copy: the queued content goes out as it is */
+		smtp_mime_wire(s->content.data, s->content.len, s->cfg->line_length_limit,
+		               downgrade, &wire);
+	}
 	cfg_buf_adds(&wire, ".\r\n");
 	sess->st.timeout = (int)s->cfg->data_xfer_timeout;
 	mta_stream_write(&sess->st, wire.data, wire.len);

@@ -1,5 +1,5 @@
 /*
- * fuzz_mime.c - libFuzzer target for cleanup's MIME parser (mta/cleanup/cleanup_mime.c)
+ * fuzz_mime.c - libFuzzer target for cleanup's MIME parser (mta/common/mime.c)
  *
  * Every input is a message: it is cut into lines and the lines into
  * records of at most line_length_limit bytes (Postfix's 2048, and a tiny
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup_mime.h"
+#include "mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,9 +1,10 @@
 /*
- * cleanup_mime.h - the MIME structure of a message, one record at a time
+ * mime.h - the MIME structure of a message, one record at a time
  *
  * A one-pass parser that follows the rules of Postfix's MIME processor, so
  * that header_checks, mime_header_checks, nested_header_checks and
- * body_checks see exactly the pieces Postfix's see:
+ * body_checks see exactly the pieces Postfix's see (in cleanup, and the
+ * smtp client's smtp_*_checks):
  *
  *   - input is a sequence of records: a line without its LF, or a piece of
  *     a line longer than line_length_limit (cont = 1: more of the same line
@@ -30,8 +31,8 @@
  *
  * The parser owns its buffers; head_out may change the header it is given.
  */
-#ifndef CLEANUP_MIME_H
-#define CLEANUP_MIME_H
+#ifndef MTA_MIME_H
+#define MTA_MIME_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* cleanup_mime.c - the MIME structure of a message, one record at a time (see cleanup_mime.h) */
+/* mime.c - the MIME structure of a message, one record at a time (see mime.h) */
 #include "config.h"
 
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "cfg/base/xalloc.h"
-#include "cleanup_mime.h"
+#include "mime.h"
 
 /* parser states: the three header states share the values of enum mime_class */
 enum state { ST_PRIMARY = MIME_HDR_PRIMARY, ST_MULTIPART, ST_NESTED, ST_BODY };
