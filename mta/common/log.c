@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@ static char *prog_name;   /* "smtpd" */
 static char *tag;         /* "postfix/smtpd" */
 static char *host_label;  /* "mail" */
 static int file_fd = -1;  /* maillog_file, or -1 */
+static char *file_path;   /* its name, to follow a rotation (postfix logrotate) */
+static time_t checked;    /* when we last looked whether the name still is our file */
 static int use_syslog;    /* 1 when configured and no maillog_file */
 static int to_stderr = 1; /* copy to stderr */
 static char *err_tag;     /* prefix of stderr copies, NULL: prog_name */
@@ -45,6 +48,32 @@ static void set_str(char **dst, const char *src)
 
 	*dst = cfg_xstrdup(src);
 	free(old);
+}
+
+/*
+ * follow_rotation - once a second at most: when maillog_file's name no
+ * longer is the file we write (postfix logrotate renamed it), write to the
+ * file of that name from now on, if we may open it
+ */
+static void follow_rotation(time_t now)
+{
+	struct stat named, ours;
+	int fd;
+
+	if (now == checked || file_path == NULL)
+		return;
+	checked = now;
+	if (stat(file_path, &named) == 0 && fstat(file_fd, &ours) == 0
+	    && named.st_dev == ours.st_dev && named.st_ino == ours.st_ino)
+		return;
+	fd =
+	    open(file_path, O_WRONLY | O_APPEND | O_CLOEXEC | (geteuid() == 0 ? O_CREAT : 0), 0644);
+	if (fd < 0)
+		return;
+	if (dup3(fd, file_fd, O_CLOEXEC) < 0) {
+		/* keep the old file */
+	}
+	close(fd);
 }
 
 void mta_log_init(const char *prog)
@@ -79,6 +108,7 @@ int mta_log_config(const char *syslog_name, const char *maillog_file, const char
 	}
 	use_syslog = 0;
 	if (maillog_file && *maillog_file) {
+		set_str(&file_path, maillog_file);
 		file_fd = open(maillog_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (file_fd < 0)
 			return -1;
@@ -158,6 +188,7 @@ void mta_vlog(int level, const char *fmt, va_list ap)
 		strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
 		cfg_buf_printf(&line, "%s %s %s[%ld]: %s%s\n", stamp, host_label, mta_log_tag(),
 		               my_pid ? my_pid : (long)getpid(), sev_name[level], text.data);
+		follow_rotation(now);
 		if (write(file_fd, line.data, line.len) < 0) {
 			/* nowhere better to say it */
 		}

@@ -5,6 +5,7 @@ Messages and exit statuses are Postfix 3.7's (reference doc 2.3); the
 script-level messages are logged as postfix/postfix-script (and shown on
 stderr only when it is a terminal, as Postfix's postlog does).
 """
+import gzip
 import os
 import re
 import socket
@@ -29,6 +30,43 @@ def port_open(port):
         return True
     except OSError:
         return False
+
+
+def logrotate():
+    """postfix logrotate: the old log gets a time stamp and is compressed, the daemons write
+    to a new file; its refusals are those of Postfix 3.7's postfix-script."""
+    inst = pkit.Instance(main_extra="maillog_file_rotate_suffix = %Y-rotated\n" "maillog_file_compressor = gzip\n")
+    try:
+        inst.start()
+        s = inst.session()
+        s.cmd("EHLO before.example")
+        s.cmd("QUIT")
+        s.close()
+        R.true("logrotate: a session before", inst.wait_log(r"disconnect from localhost"))
+        r = inst.postfix("logrotate")
+        R.check("logrotate: exit", r.returncode, 0)
+        old = inst.path("maillog.%s-rotated.gz" % time.strftime("%Y"))
+        R.true("logrotate: the old log is compressed", os.path.exists(old) and not os.path.exists(old[:-3]))
+        with gzip.open(old, "rt") as f:
+            R.true("logrotate: it holds the session before", "connect from localhost" in f.read())
+        s = inst.session()
+        s.cmd("EHLO after.example")
+        s.cmd("QUIT")
+        s.close()
+        R.true("logrotate: smtpd writes to the new log", inst.wait_log(r"disconnect from localhost"))
+        R.true("logrotate: master too", inst.wait_log(r"postfix/master\[\d+\]: reload -- version"))
+        r = inst.postfix("logrotate", "now")
+        R.check("logrotate: an argument", (r.returncode, last_script_line(inst)),
+                (1, "fatal: usage postfix logrotate (no arguments)"))
+        inst.write("main.cf", inst.read("main.cf") + "maillog_file_rotate_suffix =\n")
+        r = inst.postfix("logrotate")
+        R.check("logrotate: empty suffix refused", r.returncode, 1)
+        inst.write("main.cf", inst.read("main.cf") + "maillog_file_rotate_suffix = x\nmaillog_file = /dev/stdout\n")
+        r = inst.postfix("logrotate")
+        R.check("logrotate: a device", (r.returncode, "fatal: not rotating '/dev/stdout'" in r.stdout + r.stderr
+                                        or r.returncode), (1, True))
+    finally:
+        inst.cleanup()
 
 
 def main():
@@ -175,6 +213,7 @@ def main():
             r"or check_relay_domains"))
     finally:
         inst.cleanup()
+    logrotate()
     R.finish()
 
 

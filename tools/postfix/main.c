@@ -3,7 +3,7 @@
  *
  * postfix [-c config_dir] [-Dv] command      (and --help, --version)
  *   start, start-fg, stop, abort, reload, status, flush, check,
- *   set-permissions, upgrade-configuration (perms.c, upgrade.c),
+ *   set-permissions, upgrade-configuration (perms.c, upgrade.c), logrotate,
  *   route (route.c), simulate (simulate.c), test (ptest.c)
  * Messages and exit statuses are Postfix's: the script-level ones are
  * logged as postfix/postfix-script and copied to stderr when it is a
@@ -24,6 +24,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
@@ -263,6 +264,110 @@ static int cmd_install(struct pfx *p, const char *cmd, int nargs)
 	return pfx_upgrade_configuration(&p->conf, p->config_dir, p->queue_dir);
 }
 
+/* compress - run maillog_file_compressor on file; its error output into err when it fails */
+static int compress(const char *compressor, const char *file, struct cfg_buf *err)
+{
+	int pfd[2], status = 0;
+	pid_t pid;
+	char buf[512];
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		execlp(compressor, compressor, file, (char *)NULL);
+		dprintf(STDERR_FILENO, "%s: %s", compressor, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], buf, sizeof(buf))) > 0)
+		cfg_buf_add(err, buf, (size_t)n);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	while (err->len && err->data[err->len - 1] == '\n')
+		cfg_buf_truncate(err, err->len - 1);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* rotate_suffix - the time stamp for the old file: the administrator's format, as date +FORMAT */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void rotate_suffix(const char *fmt, const struct tm *tm, char *out, size_t len)
+{
+	if (strftime(out, len, fmt, tm) == 0)
+		out[0] = '\0';
+}
+#pragma GCC diagnostic pop
+
+/*
+ * cmd_logrotate - as Postfix 3.7: maillog_file gets a time-stamp suffix
+ * (maillog_file_rotate_suffix), master and the daemons write to a new file
+ * from the reload on, and after a second the old one is compressed with
+ * maillog_file_compressor
+ */
+static int cmd_logrotate(struct pfx *p, int nargs)
+{
+	static const int ids[] = {CFG_P_maillog_file, CFG_P_maillog_file_compressor,
+	                          CFG_P_maillog_file_rotate_suffix};
+	static const char *const names[] = {"maillog_file", "maillog_file_compressor",
+	                                    "maillog_file_rotate_suffix"};
+	const char *v[3];
+	char suffix[256];
+	struct tm tm;
+	time_t now = time(NULL);
+	struct cfg_buf err;
+	char *old;
+	long pid;
+	int rc = 0;
+
+	if (nargs != 0) {
+		script(1, "usage postfix logrotate (no arguments)");
+		return 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		v[i] = mta_conf_str(&p->conf, ids[i]);
+		if (v[i] == NULL || *v[i] == '\0') {
+			script(1, "empty '%s' parameter value - logfile rotation failed", names[i]);
+			return 1;
+		}
+	}
+	if (strncmp(v[0], "/dev/", 5) == 0) {
+		script(1, "not rotating '%s'", v[0]);
+		return 1;
+	}
+	localtime_r(&now, &tm);
+	rotate_suffix(v[2], &tm, suffix, sizeof(suffix));
+	old = cfg_xasprintf("%s.%s", v[0], suffix);
+	cfg_buf_init(&err);
+	if (rename(v[0], old) < 0) {
+		/* the words of mv(1), which Postfix's script runs */
+		if (errno == ENOENT)
+			cfg_buf_printf(&err, "mv: cannot stat '%s': %s", v[0], strerror(errno));
+		else
+			cfg_buf_printf(&err, "mv: cannot move '%s' to '%s': %s", v[0], old,
+			               strerror(errno));
+		rc = -1;
+	} else {
+		if ((pid = master_pid(p)) > 0)
+			kill((pid_t)pid, SIGHUP);
+		sleep(1);
+		rc = compress(v[1], old, &err);
+	}
+	if (rc < 0)
+		script(1, "logfile '%s' rotation failed: %s", v[0], err.data);
+	cfg_buf_fini(&err);
+	free(old);
+	return rc < 0 ? 1 : 0;
+}
+
 /* usage - the unknown-command message */
 static int usage(const char *cmd)
 {
@@ -330,6 +435,7 @@ static const struct tool_opt options[] = {
     {TOOL_OPT_NOTE, "check", NULL, "check the configuration and the file permissions"},
     {TOOL_OPT_NOTE, "set-permissions", NULL, "set the owners and modes of the files"},
     {TOOL_OPT_NOTE, "upgrade-configuration", NULL, "add what a newer version needs"},
+    {TOOL_OPT_NOTE, "logrotate", NULL, "rename maillog_file with a time stamp and compress it"},
     {TOOL_OPT_NOTE, "route", NULL, "where mail for an address goes (postkit's own)"},
     {TOOL_OPT_NOTE, "simulate", NULL, "an SMTP session through the restrictions (postkit's own)"},
     {TOOL_OPT_NOTE, "test", NULL, "run a file of routing and restriction tests (postkit's own)"},
@@ -403,6 +509,8 @@ int main(int argc, char **argv)
 		rc = cmd_flush(&p);
 	else if (strcmp(cmd, "set-permissions") == 0 || strcmp(cmd, "upgrade-configuration") == 0)
 		rc = cmd_install(&p, cmd, argc - i - 1);
+	else if (strcmp(cmd, "logrotate") == 0)
+		rc = cmd_logrotate(&p, argc - i - 1);
 	else
 		rc = usage(cmd);
 	mta_conf_close(&p.conf);
