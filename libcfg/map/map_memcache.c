@@ -37,7 +37,8 @@ struct mc {
 	struct cfg_map *backup; /* or NULL */
 	const char *key_format;
 	long flags, ttl, data_limit, line_limit, max_try, retry_pause, timeout_ms;
-	int fd;
+	struct cfgp_sock sock;
+	struct cfg_buf req;   /* a command and its data, sent in one write */
 	struct cfg_buf key;   /* the memcache key */
 	struct cfg_buf line;  /* a reply line */
 	struct cfg_buf value; /* the value found */
@@ -50,12 +51,12 @@ static void mc_close(struct cfg_map *m)
 
 	if (x == NULL)
 		return;
-	if (x->fd >= 0)
-		close(x->fd);
+	cfgp_sock_close(&x->sock);
 	cfg_map_free(x->backup);
 	cfgp_dbq_fini(&x->q);
 	cfgp_endpoint_fini(&x->ep);
 	cfgp_client_free(x->c);
+	cfg_buf_fini(&x->req);
 	cfg_buf_fini(&x->key);
 	cfg_buf_fini(&x->line);
 	cfg_buf_fini(&x->value);
@@ -87,8 +88,9 @@ static int mc_open(struct cfg_map *m, struct cfg_diags *diags)
 	const char *server, *backup;
 
 	m->priv = x;
-	x->fd = -1;
+	cfgp_sock_init(&x->sock);
 	cfgp_dbq_init(&x->q, m);
+	cfg_buf_init(&x->req);
 	cfg_buf_init(&x->key);
 	cfg_buf_init(&x->line);
 	cfg_buf_init(&x->value);
@@ -150,23 +152,13 @@ static const char *junk_reason(const struct mc *x)
 /* drop - close the connection */
 static void drop(struct mc *x)
 {
-	if (x->fd >= 0)
-		close(x->fd);
-	x->fd = -1;
+	cfgp_sock_close(&x->sock);
 }
 
-/* read_line - one reply line without CRLF into x->line; 0, -1 I/O error (x->fd dropped) */
+/* read_line - one reply line without CRLF into x->line; 0, or -1 (I/O error, over-long line) */
 static int read_line(struct mc *x)
 {
-	int c;
-
-	cfg_buf_reset(&x->line);
-	while ((c = cfgp_sock_getc(x->fd, (int)x->timeout_ms)) >= 0 && c != '\n') {
-		if ((long)x->line.len >= x->line_limit)
-			return -1;
-		cfg_buf_addc(&x->line, (char)c);
-	}
-	if (c < 0)
+	if (cfgp_sock_line(&x->sock, &x->line, (size_t)x->line_limit, (int)x->timeout_ms) < 0)
 		return -1;
 	if (x->line.len > 0 && x->line.data[x->line.len - 1] == '\r')
 		x->line.data[--x->line.len] = 0;
@@ -181,23 +173,20 @@ static void unexpected(struct cfg_map *m, struct mc *x, struct cfg_diags *diags)
 }
 
 /*
- * command - send cmd (and data) and read the first reply line, connecting
- * and retrying as configured.  0, or -1 after a warning: *why is the
- * reason for cfg_map_error().
+ * command - send x->req and read the first reply line, connecting and
+ * retrying as configured.  0, or -1 after a warning: *why is the reason
+ * for cfg_map_error().
  */
-static int command(struct cfg_map *m, struct mc *x, const char *cmd, const char *data,
-                   const char **why, struct cfg_diags *diags)
+static int command(struct cfg_map *m, struct mc *x, const char **why, struct cfg_diags *diags)
 {
 	for (long tries = 1;; tries++) {
-		if (x->fd < 0 && (x->fd = cfgp_sock_connect(&x->ep, (int)x->timeout_ms)) < 0) {
+		if (x->sock.fd < 0 && cfgp_sock_open(&x->sock, &x->ep, (int)x->timeout_ms) < 0) {
 			*why = strerror(errno);
 			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
 			              "connect to %s: %s", x->ep.endpoint, *why);
 			return -1;
 		}
-		if (cfgp_sock_send(x->fd, cmd, strlen(cmd), (int)x->timeout_ms) == 0
-		    && (data == NULL
-		        || cfgp_sock_send(x->fd, data, strlen(data), (int)x->timeout_ms) == 0)
+		if (cfgp_sock_send(&x->sock, x->req.data, x->req.len, (int)x->timeout_ms) == 0
 		    && read_line(x) == 0)
 			return 0;
 		drop(x);
@@ -214,59 +203,51 @@ static int command(struct cfg_map *m, struct mc *x, const char *cmd, const char 
 /* get - "get KEY": 1 found (x->value), 0 not, -1 error (warned; *why set) */
 static int get(struct cfg_map *m, struct mc *x, const char **why, struct cfg_diags *diags)
 {
-	char *cmd = cfg_xasprintf("get %s\r\n", x->key.data);
 	unsigned long flags, len;
-	char end[2];
-	int n = 0, ret = command(m, x, cmd, NULL, why, diags);
+	int n = 0;
 
-	free(cmd);
-	if (ret < 0)
+	cfg_buf_reset(&x->req);
+	cfg_buf_printf(&x->req, "get %s\r\n", x->key.data);
+	if (command(m, x, why, diags) < 0)
 		return -1;
 	if (strcmp(x->line.data, "END") == 0)
 		return 0;
 	*why = junk_reason(x);
 	if (strncmp(x->line.data, "VALUE ", 6) != 0
 	    || sscanf(x->line.data + 6, "%*s %lu %lu%n", &flags, &len, &n) != 2
-	    || x->line.data[6 + n] != 0 || (long)len > x->data_limit) {
+	    || x->line.data[6 + n] != 0 || len > (unsigned long)x->data_limit) {
 		unexpected(m, x, diags);
 		drop(x);
 		return -1;
 	}
+	/* the data and its CRLF */
 	cfg_buf_reset(&x->value);
-	for (unsigned long i = 0; i < len + 2; i++) {
-		int c = cfgp_sock_getc(x->fd, (int)x->timeout_ms);
-
-		if (c < 0) {
-			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
-			              "database %s: I/O error: %s", m->label, *why);
-			drop(x);
-			return -1;
-		}
-		if (i < len)
-			cfg_buf_addc(&x->value, (char)c);
-		else
-			end[i - len] = (char)c;
+	if (cfgp_sock_read(&x->sock, &x->value, len + 2, (int)x->timeout_ms) < 0) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+		              "database %s: I/O error: %s", m->label, *why);
+		drop(x);
+		return -1;
 	}
-	if (end[0] != '\r' || end[1] != '\n' || read_line(x) < 0
+	if (x->value.data[len] != '\r' || x->value.data[len + 1] != '\n' || read_line(x) < 0
 	    || strcmp(x->line.data, "END") != 0) {
 		unexpected(m, x, diags);
 		drop(x);
 		return -1;
 	}
+	cfg_buf_truncate(&x->value, len);
 	return 1;
 }
 
 /* set - "set KEY FLAGS TTL LEN" value; 0 stored, -1 (warned) */
 static int set(struct cfg_map *m, struct mc *x, const char *value, struct cfg_diags *diags)
 {
-	char *cmd =
-	    cfg_xasprintf("set %s %ld %ld %zu\r\n", x->key.data, x->flags, x->ttl, strlen(value));
-	char *data = cfg_xasprintf("%s\r\n", value);
 	const char *why;
-	int ret = command(m, x, cmd, data, &why, diags);
+	int ret;
 
-	free(cmd);
-	free(data);
+	cfg_buf_reset(&x->req);
+	cfg_buf_printf(&x->req, "set %s %ld %ld %zu\r\n%s\r\n", x->key.data, x->flags, x->ttl,
+	               strlen(value), value);
+	ret = command(m, x, &why, diags);
 	if (ret == 0 && strcmp(x->line.data, "STORED") != 0) {
 		unexpected(m, x, diags);
 		ret = -1;
@@ -331,10 +312,9 @@ static int mc_delete(struct cfg_map *m, const char *key, struct cfg_diags *diags
 	int found = 0, r;
 
 	if (valid_key(m, x, key, diags) == 1) {
-		char *cmd = cfg_xasprintf("delete %s\r\n", x->key.data);
-
-		r = command(m, x, cmd, NULL, &why, diags);
-		free(cmd);
+		cfg_buf_reset(&x->req);
+		cfg_buf_printf(&x->req, "delete %s\r\n", x->key.data);
+		r = command(m, x, &why, diags);
 		if (r == 0 && strcmp(x->line.data, "DELETED") == 0)
 			found = 1;
 		else if (r == 0 && strcmp(x->line.data, "NOT_FOUND") != 0)
