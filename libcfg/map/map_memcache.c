@@ -13,12 +13,15 @@
  * The plain text protocol is spoken directly (not libmemcached): Postfix
  * speaks it too, it is a few lines, and its replies and errors map one to
  * one onto Postfix's messages.  One connection is kept for the table's life
- * and reopened after an I/O error; a command is tried max_try times,
- * retry_pause seconds apart (with a warning before each retry), except when
- * no connection can be made.
+ * (Nagle off, each command in one write, replies read through a buffer) and
+ * reopened after any failed try; a command is tried max_try times,
+ * retry_pause seconds apart, with a warning about each failed try after the
+ * first, except when no connection can be made.  A reply that is not what
+ * the protocol says is a failed try, never a hang beyond the timeout.
  * Postfix's messages are matched, including the reason it appends to
- * "query error" (its errno: "Operation now in progress" after an inet
- * connection, "Application error" after a UNIX-domain one).
+ * "query error" (its errno: "Connection timed out" after a timeout, else
+ * "Operation now in progress" after an inet connection, "Application
+ * error" after a UNIX-domain one).
  */
 #include "config.h"
 

@@ -4,6 +4,9 @@
  * Both name their server as Postfix services do ("inet:host:port" or
  * "unix:/path") and talk to it over one stream socket with time limits on
  * connect, send and receive.  The parse errors are Postfix's words.
+ * Replies are read through a buffer (one recv() for whatever has arrived,
+ * lines and counted bytes served from it); TCP connections have Nagle off,
+ * as the clients send each request in one write and wait for its reply.
  */
 #include "config.h"
 
