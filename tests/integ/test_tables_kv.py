@@ -428,8 +428,8 @@ def check_memcache_errors(d, mcd, server, backup, oracle):
             (0, "bar\n"))
 
 
-class FakeMemcache:
-    """A memcache server on 127.0.0.1 that answers "get KEY" with BAD_REPLIES[KEY] (then hangs
+class FakeMemcache(SocketmapServer):
+    """(SocketmapServer's accept loop) A memcache server on 127.0.0.1 that answers "get KEY" with BAD_REPLIES[KEY] (then hangs
     up or not), "END" otherwise; stores nothing ("NOT_STORED" for the key nostore, "STORED"
     otherwise), answers deletes with "END"; keeps each chunk it received."""
 
@@ -446,23 +446,12 @@ class FakeMemcache:
     }
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        self.port = sock.getsockname()[1]
         self.chunks = []
-        self.stopped = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        self.sock.settimeout(0.2)
-        while not self.stopped:
-            try:
-                c, _ = self.sock.accept()
-            except (socket.timeout, OSError):
-                continue
-            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+        super().__init__(sock)
 
     def serve(self, c):
         c.settimeout(10)
@@ -491,11 +480,6 @@ class FakeMemcache:
         except (OSError, IndexError, ValueError):
             pass
         c.close()
-
-    def stop(self):
-        self.stopped = True
-        self.thread.join(5)
-        self.sock.close()
 
 
 # What Postfix 3.7.11's postmap -q KEY printed (@F@ is the client file) with timeout = 1 and
