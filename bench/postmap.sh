@@ -5,7 +5,8 @@
 #
 # Then one row per table type, postkit's and Postfix's postmap -q - on the same
 # table in the same run: pcre: and sqlite: on ENTRIES keys, and lmdb:, pgsql:,
-# mysql:, ldap: and memcache: on SERVER_ENTRIES (default 10,000) records and keys,
+# mysql:, ldap:, memcache: and memcache-set (misses stored from a backup) on
+# SERVER_ENTRIES (default 10,000) records and keys,
 # the servers started by bench/postmap_servers.py with the integration tests'
 # helpers (a backend whose server cannot start here is listed as skipped).
 #

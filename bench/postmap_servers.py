@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """postmap_servers.py - the per-backend rows of bench/postmap.sh: lmdb:, pgsql:, mysql:,
-ldap: and memcache: lookups through `postmap -q -`, postkit's and Postfix's, same table,
+ldap: and memcache: lookups through `postmap -q -` (and memcache-set: memcache misses filled
+from a texthash: backup, each answer stored with a set), postkit's and Postfix's, same table,
 same keys, same run.
 
-usage: postmap_servers.py POSTKIT_POSTMAP WORKDIR ENTRIES RUNS
+usage: postmap_servers.py POSTKIT_POSTMAP WORKDIR ENTRIES RUNS [TYPE,...]
 
 Loads ENTRIES records ("keyNNNNNNN.example.com" -> "value-N smtp:[relayM.example.net]")
 into each backend that can run here, then times ENTRIES lookups (about half of them
-hits) with each postmap, best of RUNS.  The servers are the throwaway ones of the
+hits) with each postmap, best of RUNS (only the TYPEs listed, when given).  The servers are the throwaway ones of the
 integration tests (tests/integ/tables_servers.py, and test_tables_kv.py's memcached), in
 WORKDIR, stopped at exit.  Prints one line per program and backend:
   TYPE PROGRAM MILLISECONDS
@@ -39,10 +40,13 @@ def keys_text(n):
     return "".join("key%07d.example.com\n" % rnd.randrange(2 * n) for _ in range(n)).encode()
 
 
-def best(argv, stdin, runs):
-    """The best wall-clock time in ms of runs runs, and the output of the last."""
+def best(argv, stdin, runs, before=None):
+    """The best wall-clock time in ms of runs runs, and the output of the last; before() is
+    called ahead of each run."""
     b, out = None, b""
     for _ in range(runs):
+        if before:
+            before()
         t0 = time.monotonic()
         r = subprocess.run(argv, input=stdin, capture_output=True, timeout=600)
         t = int((time.monotonic() - t0) * 1000)
@@ -133,6 +137,29 @@ def load_memcache(work, recs):
     return "memcache:" + cf
 
 
+def load_memcache_set(work, recs):
+    """memcache-set: an empty memcached in front of a texthash: backup, so that each hit is a
+    get, a backup lookup and a set; each run uses fresh keys (key_format r<N>-%s)."""
+    if shutil.which("memcached") is None:
+        ts.why = "memcached (Debian package memcached) not installed"
+        return None, None
+    m = kv.Memcached()
+    ts._servers.append(m)
+    src = os.path.join(work, "mcset.txt")
+    with open(src, "w") as f:
+        f.write("".join("%s %s\n" % r for r in recs))
+    cf = os.path.join(work, "mcset.cf")
+    count = [0]
+
+    def fresh_keys():
+        count[0] += 1
+        with open(cf, "w") as f:
+            f.write("memcache = inet:127.0.0.1:%d\nbackup = texthash:%s\nkey_format = r%d-%%s\n"
+                    % (m.port, src, count[0]))
+    fresh_keys()
+    return "memcache:" + cf, fresh_keys
+
+
 def main():
     postkit, work, n, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     os.chmod(work, 0o755)  # the servers run as an unprivileged user when we are root
@@ -143,22 +170,28 @@ def main():
                ("pgsql", lambda: load_pgsql(work, recs)),
                ("mysql", lambda: load_mysql(work, recs)),
                ("ldap", lambda: load_ldap(work, recs)),
-               ("memcache", lambda: load_memcache(work, recs))]
+               ("memcache", lambda: load_memcache(work, recs)),
+               ("memcache-set", lambda: load_memcache_set(work, recs))]
+    if len(sys.argv) > 5:
+        loaders = [(k, f) for k, f in loaders if k in sys.argv[5].split(",")]
     try:
         for kind, load in loaders:
             ts.why = ""
+            before = None
             try:
                 spec = load()
+                if isinstance(spec, tuple):
+                    spec, before = spec
             except (OSError, subprocess.SubprocessError, RuntimeError) as e:
                 spec, ts.why = None, str(e)
             if spec is None:
                 print("skip %s %s" % (kind, ts.why.replace("\n", " ")[:120]))
                 sys.stdout.flush()
                 continue
-            pk, pk_out = best([postkit, "-c", work, "-q", "-", spec], keys, runs)
+            pk, pk_out = best([postkit, "-c", work, "-q", "-", spec], keys, runs, before)
             print("%s postkit %s" % (kind, pk if pk is not None else ""))
-            if kind in have:
-                pf, pf_out = best([ORACLE, "-c", work, "-q", "-", spec], keys, runs)
+            if kind.split("-")[0] in have:
+                pf, pf_out = best([ORACLE, "-c", work, "-q", "-", spec], keys, runs, before)
                 print("%s Postfix %s" % (kind, pf if pf is not None else ""))
                 if pk is not None and pf is not None and pk_out != pf_out:
                     sys.stderr.write("warning: %s: postkit and Postfix answers differ\n" % kind)

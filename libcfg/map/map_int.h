@@ -123,12 +123,30 @@ struct cfgp_endpoint {
 /* cfgp_endpoint_parse - split service; -1 with Postfix's fatal diagnostic */
 int cfgp_endpoint_parse(struct cfgp_endpoint *e, const char *service, struct cfg_diags *diags);
 void cfgp_endpoint_fini(struct cfgp_endpoint *e);
-/* cfgp_sock_connect - a connected non-blocking socket within ms, or -1 with errno */
-int cfgp_sock_connect(const struct cfgp_endpoint *e, int ms);
+/*
+ * cfgp_sock - a connection to such a server and the bytes received from it
+ * that were not read yet.  Reads wait at most ms for each arrival of data;
+ * they return 0, -1 at end of file or on an error, -2 after ms without data.
+ */
+struct cfgp_sock {
+	int fd;          /* -1 when closed */
+	size_t off, len; /* the unread bytes are buf[off..len) */
+	char buf[4096];
+};
+/* cfgp_sock_init - a closed connection */
+void cfgp_sock_init(struct cfgp_sock *s);
+/* cfgp_sock_open - (re)connect within ms (Nagle off for inet); 0 or -1 with errno */
+int cfgp_sock_open(struct cfgp_sock *s, const struct cfgp_endpoint *e, int ms);
+/* cfgp_sock_close - close the connection, forget unread bytes */
+void cfgp_sock_close(struct cfgp_sock *s);
 /* cfgp_sock_send - send all of p, waiting at most ms each time; 0 or -1 with errno */
-int cfgp_sock_send(int fd, const char *p, size_t len, int ms);
-/* cfgp_sock_getc - the next byte: 0..255, -1 on end of file or error, -2 after ms without data */
-int cfgp_sock_getc(int fd, int ms);
+int cfgp_sock_send(struct cfgp_sock *s, const char *p, size_t len, int ms);
+/* cfgp_sock_getc - the next byte: 0..255, -1 or -2 as above */
+int cfgp_sock_getc(struct cfgp_sock *s, int ms);
+/* cfgp_sock_read - append the next n bytes to b: 0, -1 or -2 */
+int cfgp_sock_read(struct cfgp_sock *s, struct cfg_buf *b, size_t n, int ms);
+/* cfgp_sock_line - the next line without its newline into b: 0, -1, -2, -3 when over max bytes */
+int cfgp_sock_line(struct cfgp_sock *s, struct cfg_buf *b, size_t max, int ms);
 
 /* backends */
 extern const struct cfgp_map_ops cfgp_map_btree_ops;

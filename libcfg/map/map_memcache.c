@@ -13,12 +13,15 @@
  * The plain text protocol is spoken directly (not libmemcached): Postfix
  * speaks it too, it is a few lines, and its replies and errors map one to
  * one onto Postfix's messages.  One connection is kept for the table's life
- * and reopened after an I/O error; a command is tried max_try times,
- * retry_pause seconds apart (with a warning before each retry), except when
- * no connection can be made.
+ * (Nagle off, each command in one write, replies read through a buffer) and
+ * reopened after any failed try; a command is tried max_try times,
+ * retry_pause seconds apart, with a warning about each failed try after the
+ * first, except when no connection can be made.  A reply that is not what
+ * the protocol says is a failed try, never a hang beyond the timeout.
  * Postfix's messages are matched, including the reason it appends to
- * "query error" (its errno: "Operation now in progress" after an inet
- * connection, "Application error" after a UNIX-domain one).
+ * "query error" (its errno: "Connection timed out" after a timeout, else
+ * "Operation now in progress" after an inet connection, "Application
+ * error" after a UNIX-domain one).
  */
 #include "config.h"
 
@@ -37,10 +40,13 @@ struct mc {
 	struct cfg_map *backup; /* or NULL */
 	const char *key_format;
 	long flags, ttl, data_limit, line_limit, max_try, retry_pause, timeout_ms;
-	int fd;
+	struct cfgp_sock sock;
+	struct cfg_buf req;   /* a command and its data, sent in one write */
 	struct cfg_buf key;   /* the memcache key */
 	struct cfg_buf line;  /* a reply line */
 	struct cfg_buf value; /* the value found */
+	struct cfg_buf fail;  /* the warning about a failed try */
+	const char *why;      /* the reason of a failed try, for cfg_map_error() */
 };
 
 /* mc_close - release everything */
@@ -50,15 +56,16 @@ static void mc_close(struct cfg_map *m)
 
 	if (x == NULL)
 		return;
-	if (x->fd >= 0)
-		close(x->fd);
+	cfgp_sock_close(&x->sock);
 	cfg_map_free(x->backup);
 	cfgp_dbq_fini(&x->q);
 	cfgp_endpoint_fini(&x->ep);
 	cfgp_client_free(x->c);
+	cfg_buf_fini(&x->req);
 	cfg_buf_fini(&x->key);
 	cfg_buf_fini(&x->line);
 	cfg_buf_fini(&x->value);
+	cfg_buf_fini(&x->fail);
 	free(x);
 	m->priv = NULL;
 }
@@ -87,11 +94,13 @@ static int mc_open(struct cfg_map *m, struct cfg_diags *diags)
 	const char *server, *backup;
 
 	m->priv = x;
-	x->fd = -1;
+	cfgp_sock_init(&x->sock);
 	cfgp_dbq_init(&x->q, m);
+	cfg_buf_init(&x->req);
 	cfg_buf_init(&x->key);
 	cfg_buf_init(&x->line);
 	cfg_buf_init(&x->value);
+	cfg_buf_init(&x->fail);
 	if ((x->c = cfgp_client_open(m, diags)) == NULL)
 		return -1;
 	if (read_numbers(x, diags) < 0
@@ -141,139 +150,171 @@ static int valid_key(struct cfg_map *m, struct mc *x, const char *key, struct cf
 	return x->key.len > 0;
 }
 
-/* junk_reason - the reason Postfix appends after a failed exchange (its errno then) */
-static const char *junk_reason(const struct mc *x)
-{
-	return x->ep.is_unix ? "Application error" : strerror(EINPROGRESS);
-}
-
 /* drop - close the connection */
 static void drop(struct mc *x)
 {
-	if (x->fd >= 0)
-		close(x->fd);
-	x->fd = -1;
-}
-
-/* read_line - one reply line without CRLF into x->line; 0, -1 I/O error (x->fd dropped) */
-static int read_line(struct mc *x)
-{
-	int c;
-
-	cfg_buf_reset(&x->line);
-	while ((c = cfgp_sock_getc(x->fd, (int)x->timeout_ms)) >= 0 && c != '\n') {
-		if ((long)x->line.len >= x->line_limit)
-			return -1;
-		cfg_buf_addc(&x->line, (char)c);
-	}
-	if (c < 0)
-		return -1;
-	if (x->line.len > 0 && x->line.data[x->line.len - 1] == '\r')
-		x->line.data[--x->line.len] = 0;
-	return 0;
-}
-
-/* unexpected - Postfix's warning about a reply it did not expect */
-static void unexpected(struct cfg_map *m, struct mc *x, struct cfg_diags *diags)
-{
-	cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
-	              "%s: unexpected memcache server reply: %s", m->name, x->line.data);
+	cfgp_sock_close(&x->sock);
 }
 
 /*
- * command - send cmd (and data) and read the first reply line, connecting
- * and retrying as configured.  0, or -1 after a warning: *why is the
- * reason for cfg_map_error().
+ * io_failed - a try failed on I/O (r is what the socket send or read
+ * returned): Postfix's reason is its errno then, ETIMEDOUT after a timeout.
+ * Always 0 (a failed try).
  */
-static int command(struct cfg_map *m, struct mc *x, const char *cmd, const char *data,
-                   const char **why, struct cfg_diags *diags)
+static int io_failed(struct cfg_map *m, struct mc *x, int r)
 {
-	for (long tries = 1;; tries++) {
-		if (x->fd < 0 && (x->fd = cfgp_sock_connect(&x->ep, (int)x->timeout_ms)) < 0) {
+	if (r == -2)
+		x->why = strerror(ETIMEDOUT);
+	cfg_buf_reset(&x->fail);
+	cfg_buf_printf(&x->fail, "database %s: I/O error: %s", m->label, x->why);
+	return 0;
+}
+
+/* reply_failed - the server said something else: Postfix's warning with at most 30 bytes of it */
+static int reply_failed(struct cfg_map *m, struct mc *x, int db, const char *what)
+{
+	cfg_buf_reset(&x->fail);
+	cfg_buf_printf(&x->fail, "%s%s: %s: %.30s", db ? "database " : "", db ? m->label : m->name,
+	               what, x->line.data);
+	return 0;
+}
+
+/* read_line - the next reply line without CRLF into x->line: 0, or <0 as cfgp_sock_line() */
+static int read_line(struct mc *x)
+{
+	int r = cfgp_sock_line(&x->sock, &x->line, (size_t)x->line_limit, (int)x->timeout_ms);
+
+	if (r == 0 && x->line.len > 0 && x->line.data[x->line.len - 1] == '\r')
+		cfg_buf_truncate(&x->line, x->line.len - 1);
+	return r;
+}
+
+/* send_read - send x->req, read the first reply line into x->line: 1, or 0 (io_failed) */
+static int send_read(struct cfg_map *m, struct mc *x)
+{
+	int r = cfgp_sock_send(&x->sock, x->req.data, x->req.len, (int)x->timeout_ms);
+
+	if (r == 0)
+		r = read_line(x);
+	return r < 0 ? io_failed(m, x, r) : 1;
+}
+
+/*
+ * get_try - one "get": 1 with *found (1, value in x->value; 0 absent), or
+ * 0 after a failure described in x->fail.  A value whose END line is
+ * missing is still an answer; the connection is closed.
+ */
+static int get_try(struct cfg_map *m, struct mc *x, int *found)
+{
+	long len;
+	int r;
+
+	if (send_read(m, x) == 0)
+		return 0;
+	if (strcmp(x->line.data, "END") == 0) {
+		*found = 0;
+		return 1;
+	}
+	if (sscanf(x->line.data, "VALUE %*s %*s %ld", &len) != 1 || len < 0 || len > x->data_limit)
+		return reply_failed(m, x, 0, "unexpected memcache server reply");
+	/* the data and its CRLF */
+	cfg_buf_reset(&x->value);
+	r = cfgp_sock_read(&x->sock, &x->value, (size_t)len + 2, (int)x->timeout_ms);
+	if (r < 0 || memcmp(x->value.data + len, "\r\n", 2) != 0) {
+		if (r < 0)
+			(void)io_failed(m, x, r);
+		cfg_buf_reset(&x->fail);
+		cfg_buf_printf(&x->fail, "%s: EOF receiving memcache server reply", m->name);
+		return 0;
+	}
+	cfg_buf_truncate(&x->value, (size_t)len);
+	if (read_line(x) < 0 || strcmp(x->line.data, "END") != 0)
+		drop(x);
+	*found = 1;
+	return 1;
+}
+
+/* set_try - one "set": 1 stored, or 0 after a failure described in x->fail */
+static int set_try(struct cfg_map *m, struct mc *x, int *res)
+{
+	if (send_read(m, x) == 0)
+		return 0;
+	if (strcmp(x->line.data, "STORED") == 0)
+		return *res = 1;
+	return reply_failed(m, x, 1, "update failed");
+}
+
+/* del_try - one "delete": 1 with *res (1 deleted, 0 not found), or 0 after a failure */
+static int del_try(struct cfg_map *m, struct mc *x, int *res)
+{
+	if (send_read(m, x) == 0)
+		return 0;
+	if ((*res = strcmp(x->line.data, "DELETED") == 0) || strcmp(x->line.data, "NOT_FOUND") == 0)
+		return 1;
+	return reply_failed(m, x, 1, "delete failed");
+}
+
+/*
+ * command - send x->req and read the reply with try(), connecting and
+ * retrying as configured.  0 with *res, or -1: *why is the reason for
+ * cfg_map_error().  As Postfix, each failed try after the first is warned
+ * about; a failed connection ends the tries at once.
+ */
+static int command(struct cfg_map *m, struct mc *x,
+                   int (*try)(struct cfg_map *, struct mc *, int *), int *res, const char **why,
+                   struct cfg_diags *diags)
+{
+	for (long count = 0; count < x->max_try; count++) {
+		if (count > 0)
+			sleep((unsigned)x->retry_pause);
+		if (x->sock.fd < 0 && cfgp_sock_open(&x->sock, &x->ep, (int)x->timeout_ms) < 0) {
 			*why = strerror(errno);
 			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
 			              "connect to %s: %s", x->ep.endpoint, *why);
 			return -1;
 		}
-		if (cfgp_sock_send(x->fd, cmd, strlen(cmd), (int)x->timeout_ms) == 0
-		    && (data == NULL
-		        || cfgp_sock_send(x->fd, data, strlen(data), (int)x->timeout_ms) == 0)
-		    && read_line(x) == 0)
+		x->why = x->ep.is_unix ? "Application error" : strerror(EINPROGRESS);
+		if (try(m, x, res))
 			return 0;
 		drop(x);
-		*why = junk_reason(x);
-		if (tries >= x->max_try)
-			return -1;
-		/* Postfix warns about each failed try that it retries */
-		cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
-		              "database %s: I/O error: %s", m->label, *why);
-		sleep((unsigned)x->retry_pause);
+		if (count > 0)
+			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0, "%s",
+			              x->fail.data);
 	}
+	*why = x->why;
+	return -1;
 }
 
 /* get - "get KEY": 1 found (x->value), 0 not, -1 error (warned; *why set) */
 static int get(struct cfg_map *m, struct mc *x, const char **why, struct cfg_diags *diags)
 {
-	char *cmd = cfg_xasprintf("get %s\r\n", x->key.data);
-	unsigned long flags, len;
-	char end[2];
-	int n = 0, ret = command(m, x, cmd, NULL, why, diags);
+	int found = 0;
 
-	free(cmd);
-	if (ret < 0)
-		return -1;
-	if (strcmp(x->line.data, "END") == 0)
-		return 0;
-	*why = junk_reason(x);
-	if (strncmp(x->line.data, "VALUE ", 6) != 0
-	    || sscanf(x->line.data + 6, "%*s %lu %lu%n", &flags, &len, &n) != 2
-	    || x->line.data[6 + n] != 0 || (long)len > x->data_limit) {
-		unexpected(m, x, diags);
-		drop(x);
-		return -1;
-	}
-	cfg_buf_reset(&x->value);
-	for (unsigned long i = 0; i < len + 2; i++) {
-		int c = cfgp_sock_getc(x->fd, (int)x->timeout_ms);
-
-		if (c < 0) {
-			cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
-			              "database %s: I/O error: %s", m->label, *why);
-			drop(x);
-			return -1;
-		}
-		if (i < len)
-			cfg_buf_addc(&x->value, (char)c);
-		else
-			end[i - len] = (char)c;
-	}
-	if (end[0] != '\r' || end[1] != '\n' || read_line(x) < 0
-	    || strcmp(x->line.data, "END") != 0) {
-		unexpected(m, x, diags);
-		drop(x);
-		return -1;
-	}
-	return 1;
+	cfg_buf_reset(&x->req);
+	cfg_buf_printf(&x->req, "get %s\r\n", x->key.data);
+	return command(m, x, get_try, &found, why, diags) < 0 ? -1 : found;
 }
 
-/* set - "set KEY FLAGS TTL LEN" value; 0 stored, -1 (warned) */
+/* set - "set KEY FLAGS TTL LEN" value; 0 stored or not storable (warned), -1 error */
 static int set(struct cfg_map *m, struct mc *x, const char *value, struct cfg_diags *diags)
 {
-	char *cmd =
-	    cfg_xasprintf("set %s %ld %ld %zu\r\n", x->key.data, x->flags, x->ttl, strlen(value));
-	char *data = cfg_xasprintf("%s\r\n", value);
-	const char *why;
-	int ret = command(m, x, cmd, data, &why, diags);
+	const char *why = "";
+	int stored = 0;
 
-	free(cmd);
-	free(data);
-	if (ret == 0 && strcmp(x->line.data, "STORED") != 0) {
-		unexpected(m, x, diags);
-		ret = -1;
+	if ((long)strlen(value) > x->data_limit) {
+		cfg_diags_add(diags, CFG_SEV_WARNING, "map-memcache", NULL, 0, 0,
+		              "database %s: data for key %s is too long (data_size_limit=%ld) -- "
+		              "not stored",
+		              m->label, x->key.data, x->data_limit);
+		return 0;
 	}
-	if (ret < 0)
-		cfgp_map_set_error(m, why);
-	return ret;
+	cfg_buf_reset(&x->req);
+	cfg_buf_printf(&x->req, "set %s %ld %ld %zu\r\n%s\r\n", x->key.data, x->flags, x->ttl,
+	               strlen(value), value);
+	if (command(m, x, set_try, &stored, &why, diags) == 0)
+		return 0;
+	cfgp_map_set_error(m, why);
+	return -1;
 }
 
 /* mc_lookup - memcached first, then the backup table (whose answer is stored) */
@@ -331,15 +372,9 @@ static int mc_delete(struct cfg_map *m, const char *key, struct cfg_diags *diags
 	int found = 0, r;
 
 	if (valid_key(m, x, key, diags) == 1) {
-		char *cmd = cfg_xasprintf("delete %s\r\n", x->key.data);
-
-		r = command(m, x, cmd, NULL, &why, diags);
-		free(cmd);
-		if (r == 0 && strcmp(x->line.data, "DELETED") == 0)
-			found = 1;
-		else if (r == 0 && strcmp(x->line.data, "NOT_FOUND") != 0)
-			unexpected(m, x, diags);
-		else if (r < 0 && x->backup == NULL) {
+		cfg_buf_reset(&x->req);
+		cfg_buf_printf(&x->req, "delete %s\r\n", x->key.data);
+		if (command(m, x, del_try, &found, &why, diags) < 0 && x->backup == NULL) {
 			cfgp_map_set_error(m, why);
 			return -1;
 		}

@@ -4,11 +4,16 @@
  * Both name their server as Postfix services do ("inet:host:port" or
  * "unix:/path") and talk to it over one stream socket with time limits on
  * connect, send and receive.  The parse errors are Postfix's words.
+ * Replies are read through a buffer (one recv() for whatever has arrived,
+ * lines and counted bytes served from it); TCP connections have Nagle off,
+ * as the clients send each request in one write and wait for its reply.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,13 +128,12 @@ static int connect_unix(const struct cfgp_endpoint *e, int ms)
 	return fd;
 }
 
-int cfgp_sock_connect(const struct cfgp_endpoint *e, int ms)
+/* connect_inet - the first address of e that accepts, with Nagle off; fd or -1 with errno */
+static int connect_inet(const struct cfgp_endpoint *e, int ms)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	int fd = -1, err = ECONNREFUSED;
+	int fd = -1, err = ECONNREFUSED, one = 1;
 
-	if (e->is_unix)
-		return connect_unix(e, ms);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(*e->host ? e->host : "localhost", e->port, &hints, &res) != 0) {
@@ -147,17 +151,41 @@ int cfgp_sock_connect(const struct cfgp_endpoint *e, int ms)
 		fd = -1;
 	}
 	freeaddrinfo(res);
-	errno = err;
+	/* a request is one write and waits for its reply: no delayed-ACK stalls */
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	else
+		errno = err;
 	return fd;
 }
 
-int cfgp_sock_send(int fd, const char *p, size_t len, int ms)
+void cfgp_sock_init(struct cfgp_sock *s)
+{
+	s->fd = -1;
+	s->off = s->len = 0;
+}
+
+int cfgp_sock_open(struct cfgp_sock *s, const struct cfgp_endpoint *e, int ms)
+{
+	cfgp_sock_close(s);
+	s->fd = e->is_unix ? connect_unix(e, ms) : connect_inet(e, ms);
+	return s->fd < 0 ? -1 : 0;
+}
+
+void cfgp_sock_close(struct cfgp_sock *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	cfgp_sock_init(s);
+}
+
+int cfgp_sock_send(struct cfgp_sock *s, const char *p, size_t len, int ms)
 {
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(fd, POLLOUT, ms) < 0)
+			if (wait_fd(s->fd, POLLOUT, ms) < 0)
 				return -1;
 			continue;
 		}
@@ -169,18 +197,69 @@ int cfgp_sock_send(int fd, const char *p, size_t len, int ms)
 	return 0;
 }
 
-int cfgp_sock_getc(int fd, int ms)
+/* fill - receive what the server has sent into the empty buffer: 0, -1 end or error, -2 timeout */
+static int fill(struct cfgp_sock *s, int ms)
 {
-	unsigned char c;
-
+	s->off = s->len = 0;
 	for (;;) {
-		ssize_t n = recv(fd, &c, 1, 0);
+		ssize_t n = recv(s->fd, s->buf, sizeof(s->buf), 0);
 
-		if (n == 1)
-			return c;
+		if (n > 0) {
+			s->len = (size_t)n;
+			return 0;
+		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			return -1;
-		if (wait_fd(fd, POLLIN, ms) < 0)
+		if (wait_fd(s->fd, POLLIN, ms) < 0)
 			return errno == ETIMEDOUT ? -2 : -1;
+	}
+}
+
+int cfgp_sock_getc(struct cfgp_sock *s, int ms)
+{
+	int r;
+
+	if (s->off == s->len && (r = fill(s, ms)) < 0)
+		return r;
+	return (unsigned char)s->buf[s->off++];
+}
+
+int cfgp_sock_read(struct cfgp_sock *s, struct cfg_buf *b, size_t n, int ms)
+{
+	while (n > 0) {
+		size_t k;
+		int r;
+
+		if (s->off == s->len && (r = fill(s, ms)) < 0)
+			return r;
+		k = s->len - s->off < n ? s->len - s->off : n;
+		cfg_buf_add(b, s->buf + s->off, k);
+		s->off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int cfgp_sock_line(struct cfgp_sock *s, struct cfg_buf *b, size_t max, int ms)
+{
+	cfg_buf_reset(b);
+	for (;;) {
+		const char *p, *nl;
+		size_t k;
+		int r;
+
+		if (s->off == s->len && (r = fill(s, ms)) < 0)
+			return r;
+		p = s->buf + s->off;
+		nl = memchr(p, '\n', s->len - s->off);
+		k = nl ? (size_t)(nl - p) : s->len - s->off;
+		if (b->len + k > max)
+			return -3;
+		cfg_buf_add(b, p, k);
+		s->off += k;
+		if (nl) {
+			s->off++;
+			return 0;
+		}
 	}
 }

@@ -33,7 +33,7 @@
 struct smap {
 	struct cfgp_endpoint ep;
 	char *mapname;
-	int fd;
+	struct cfgp_sock sock;
 	time_t opened, used;
 	struct cfg_buf io;    /* the request, then the reply */
 	struct cfg_buf value; /* the last value found */
@@ -46,8 +46,7 @@ static void sm_close(struct cfg_map *m)
 
 	if (s == NULL)
 		return;
-	if (s->fd >= 0)
-		close(s->fd);
+	cfgp_sock_close(&s->sock);
 	cfgp_endpoint_fini(&s->ep);
 	free(s->mapname);
 	cfg_buf_fini(&s->io);
@@ -65,7 +64,7 @@ static int sm_open(struct cfg_map *m, struct cfg_diags *diags)
 	int ret;
 
 	m->priv = s;
-	s->fd = -1;
+	cfgp_sock_init(&s->sock);
 	cfg_buf_init(&s->io);
 	cfg_buf_init(&s->value);
 	if (last == NULL) {
@@ -91,7 +90,7 @@ static const char *read_reply(struct smap *s)
 	int c, digits = 0;
 
 	cfg_buf_reset(&s->io);
-	while ((c = cfgp_sock_getc(s->fd, TIMEOUT_MS)) >= '0' && c <= '9') {
+	while ((c = cfgp_sock_getc(&s->sock, TIMEOUT_MS)) >= '0' && c <= '9') {
 		len = len * 10 + (size_t)(c - '0');
 		if (++digits > 9)
 			return "input format error";
@@ -104,23 +103,19 @@ static const char *read_reply(struct smap *s)
 		return "input format error";
 	if (len > MAX_REPLY)
 		return "input exceeds size limit";
-	for (size_t i = 0; i <= len; i++) {
-		if ((c = cfgp_sock_getc(s->fd, TIMEOUT_MS)) < 0)
-			return c == -2 ? "timeout" : "unexpected disconnect";
-		if (i < len)
-			cfg_buf_addc(&s->io, (char)c);
-		else if (c != ',')
-			return "input format error";
-	}
+	/* the data and its comma */
+	if ((c = cfgp_sock_read(&s->sock, &s->io, len + 1, TIMEOUT_MS)) < 0)
+		return c == -2 ? "timeout" : "unexpected disconnect";
+	if (s->io.data[len] != ',')
+		return "input format error";
+	cfg_buf_truncate(&s->io, len);
 	return NULL;
 }
 
 /* drop - close the connection */
 static void drop(struct smap *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
+	cfgp_sock_close(&s->sock);
 }
 
 /* exchange - send the request for key, read the reply; NULL or the error text */
@@ -129,7 +124,7 @@ static const char *exchange(struct smap *s, const char *key, int *retry)
 	const char *why;
 	char *req =
 	    cfg_xasprintf("%zu:%s %s,", strlen(s->mapname) + 1 + strlen(key), s->mapname, key);
-	int bad = cfgp_sock_send(s->fd, req, strlen(req), TIMEOUT_MS);
+	int bad = cfgp_sock_send(&s->sock, req, strlen(req), TIMEOUT_MS);
 
 	free(req);
 	*retry = 1;
@@ -188,11 +183,11 @@ static int sm_lookup(struct cfg_map *m, const char *key, const char **value,
 	const char *why = NULL;
 	int retry = 0;
 
-	if (s->fd >= 0 && (now - s->used > IDLE || now - s->opened > TTL))
+	if (s->sock.fd >= 0 && (now - s->used > IDLE || now - s->opened > TTL))
 		drop(s);
 	for (int tries = 0; tries < 2; tries++) {
-		if (s->fd < 0) {
-			if ((s->fd = cfgp_sock_connect(&s->ep, TIMEOUT_MS)) < 0) {
+		if (s->sock.fd < 0) {
+			if (cfgp_sock_open(&s->sock, &s->ep, TIMEOUT_MS) < 0) {
 				const char *err = strerror(errno);
 
 				cfg_diags_add(diags, CFG_SEV_WARNING, "map-socketmap", NULL, 0, 0,

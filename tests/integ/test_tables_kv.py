@@ -8,7 +8,8 @@ messages are the ones Postfix printed.  socketmap: a small server written
 here (127.0.0.1 and a UNIX-domain socket in the temporary directory) gives
 every kind of reply; postkit's postmap -q must print exactly what Postfix's
 does, and reuse its connection.  memcache: a real memcached (Debian's,
-127.0.0.1 and a free port) in front of a hash: backup table.  In smtpd the
+127.0.0.1 and a free port) in front of a hash: backup table, and a fake
+server on 127.0.0.1 that sends garbage, short or no replies.  In smtpd the
 three kinds of table decide as a hash: table would.  Cases that need the
 Postfix oracle are skipped (and say so) where it is not installed.
 """
@@ -427,6 +428,121 @@ def check_memcache_errors(d, mcd, server, backup, oracle):
             (0, "bar\n"))
 
 
+class FakeMemcache(SocketmapServer):
+    """(SocketmapServer's accept loop) A memcache server on 127.0.0.1 that answers "get KEY" with BAD_REPLIES[KEY] (then hangs
+    up or not), "END" otherwise; stores nothing ("NOT_STORED" for the key nostore, "STORED"
+    otherwise), answers deletes with "END"; keeps each chunk it received."""
+
+    BAD_REPLIES = {
+        "garbage": (b"SERVER_ERROR this is a very long complaint from the server\r\n", False),
+        "neglen": (b"VALUE neglen 0 -1\r\n", False),
+        "short": (b"VALUE short 0 10\r\nabc", True),
+        "badterm": (b"VALUE badterm 0 3\r\nabcde\r\nEND\r\n", False),
+        "stall": (b"VALUE stall 0 5\r\nab", False),
+        "silent": (b"", False),
+        "longline": (b"x" * 3000, False),
+        "hangup": (b"", True),
+        "noend": (b"VALUE noend 0 3\r\nabc\r\nXYZ\r\n", False),
+    }
+
+    def __init__(self):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        self.port = sock.getsockname()[1]
+        self.chunks = []
+        super().__init__(sock)
+
+    def serve(self, c):
+        c.settimeout(10)
+        buf = b""
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                self.chunks.append(data)
+                buf += data
+                while b"\r\n" in buf:
+                    line, buf = buf.split(b"\r\n", 1)
+                    w = line.split()
+                    if w[0] == b"set":
+                        while len(buf) < int(w[4]) + 2:
+                            buf += c.recv(65536)
+                        buf = buf[int(w[4]) + 2:]
+                        c.sendall(b"NOT_STORED\r\n" if w[1] == b"nostore" else b"STORED\r\n")
+                        continue
+                    reply, hangup = self.BAD_REPLIES.get(w[1].decode(), (b"END\r\n", False))
+                    c.sendall(reply)
+                    if hangup:
+                        c.close()
+                        return
+        except (OSError, IndexError, ValueError):
+            pass
+        c.close()
+
+
+# What Postfix 3.7.11's postmap -q KEY printed (@F@ is the client file) with timeout = 1 and
+# two tries: each failed try after the first is warned about; the reason is its errno.
+INPROGRESS = "postmap: fatal: table memcache:@F@: query error: Operation now in progress\n"
+BAD_SERVER_CASES = [
+    ("garbage", 1, "postmap: warning: @F@: unexpected memcache server reply: "
+     "SERVER_ERROR this is a very lo\n" + INPROGRESS),
+    ("neglen", 1, "postmap: warning: @F@: unexpected memcache server reply: VALUE neglen 0 -1\n"
+     + INPROGRESS),
+    ("short", 1, "postmap: warning: @F@: EOF receiving memcache server reply\n" + INPROGRESS),
+    ("badterm", 1, "postmap: warning: @F@: EOF receiving memcache server reply\n" + INPROGRESS),
+    ("stall", 1, "postmap: warning: @F@: EOF receiving memcache server reply\n"
+     "postmap: fatal: table memcache:@F@: query error: Connection timed out\n"),
+    ("silent", 1, "postmap: warning: database memcache:@F@: I/O error: Connection timed out\n"
+     "postmap: fatal: table memcache:@F@: query error: Connection timed out\n"),
+    ("longline", 1, "postmap: warning: database memcache:@F@: I/O error: "
+     "Operation now in progress\n" + INPROGRESS),
+    ("hangup", 1, "postmap: warning: database memcache:@F@: I/O error: "
+     "Operation now in progress\n" + INPROGRESS),
+    ("noend", 0, ""),
+]
+
+
+def check_memcache_bad_server(d, oracle):
+    """A server that answers garbage, too little, too much or nothing: Postfix's warnings and
+    errors within the timeout, never a hang; a set goes out in one write."""
+    fake = FakeMemcache()
+    try:
+        with open(os.path.join(d, "bk"), "w") as f:
+            f.write("nostore v1\nbig 0123456789abc\nfine v2\n")
+        server = "memcache = inet:127.0.0.1:%d\ntimeout = 1\n" % fake.port
+        mc = mc_file(d, "fake.cf", server)
+        cf = mc.split(":", 1)[1]
+        for key, rc, err in BAD_SERVER_CASES:
+            got = postmap(d, ["-q", key, mc])
+            R.check("memcache bad server: %s as Postfix" % key, got,
+                    (rc, "abc\n" if rc == 0 else "", err.replace("@F@", cf)))
+            if oracle:
+                R.check("memcache bad server: %s: the oracle agrees" % key, got,
+                        postmap(d, ["-q", key, mc], None, ORACLE))
+        one = mc_file(d, "fake1.cf", "memcache = inet:127.0.0.1:%d\ntimeout = 1\nmax_try = 1\n"
+                      % fake.port)
+        R.check("memcache bad server: one try, no warning", postmap(d, ["-q", "garbage", one]),
+                (1, "", INPROGRESS.replace("@F@", one.split(":", 1)[1])))
+        bk = mc_file(d, "fakebk.cf", server + "data_size_limit = 8\nbackup = texthash:%s\n"
+                     % os.path.join(d, "bk"))
+        del fake.chunks[:]
+        R.check("memcache bad server: set failures as Postfix",
+                postmap(d, ["-q", "-", bk], b"nostore\nbig\nfine\n"),
+                (0, "nostore\tv1\nbig\t0123456789abc\nfine\tv2\n",
+                 "postmap: warning: database %s: update failed: NOT_STORED\n"
+                 "postmap: warning: database %s: data for key big is too long "
+                 "(data_size_limit=8) -- not stored\n" % (bk, bk)))
+        R.true("memcache: a set and its data go out in one write",
+               b"set fine 0 3600 2\r\nv2\r\n" in fake.chunks, str(fake.chunks))
+        R.check("memcache bad server: delete failed as Postfix", postmap(d, ["-d", "k", mc]),
+                (1, "", "postmap: warning: database %s: delete failed: END\n"
+                 "postmap: fatal: table %s: delete error: Operation now in progress\n" % (mc, mc)))
+    finally:
+        fake.stop()
+
+
 def check_postconf_m(d):
     r = subprocess.run([POSTCONF, "-c", d, "-m"], capture_output=True, text=True)
     for kind in ("lmdb", "memcache", "socketmap"):
@@ -508,6 +624,7 @@ def main():
         if mcd:
             check_memcache(d, mcd, oracle_has(d, "memcache"))
             check_memcache_postfix_check(d, mcd)
+        check_memcache_bad_server(d, oracle_has(d, "memcache"))
         check_postconf_m(d)
         check_smtpd(d, mcd)
     finally:
