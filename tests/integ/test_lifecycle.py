@@ -55,6 +55,11 @@ def logrotate():
         s.close()
         R.true("logrotate: smtpd writes to the new log", inst.wait_log(r"disconnect from localhost"))
         R.true("logrotate: master too", inst.wait_log(r"postfix/master\[\d+\]: reload -- version"))
+        # sendmail -bd runs "postfix start" in the background and does not wait (Postfix 3.7.11)
+        r = inst.sendmail(["-bd"], "")
+        R.check("sendmail -bd: exit", r.returncode, 0)
+        R.true("sendmail -bd: postfix start ran", inst.wait_log(
+            r"postfix/postfix-script\[\d+\]: fatal: the Postfix mail system is already running"))
         r = inst.postfix("logrotate", "now")
         R.check("logrotate: an argument", (r.returncode, last_script_line(inst)),
                 (1, "fatal: usage postfix logrotate (no arguments)"))

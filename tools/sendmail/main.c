@@ -429,7 +429,15 @@ static int other_mode(struct sm_opts *o, struct mta_conf *c, const char *alias_d
 
 		no_recipients(o, "daemon mode");
 		prog = find_program(POSTKIT_SBINDIR, "postfix", "tools/postfix/postfix");
-		run(prog, av, c);
+		/* as Postfix: "postfix start" runs in the background, sendmail does not wait for it */
+		switch (fork()) {
+		case -1:
+			sm_fatal("fork: %s", strerror(errno));
+		case 0:
+			run(prog, av, c);
+		default:
+			exit(0);
+		}
 	}
 	case SM_NEWALIAS: {
 		static char a0[] = "newaliases";
