@@ -20,6 +20,7 @@
 
 struct cleanup_cfg; /* the settings, loaded once per process */
 struct cleanup;     /* one submission */
+struct milters;     /* mail filters (milter.h) */
 
 /* cleanup_cfg_new - the settings from a service's view; lives as long as the process */
 struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir);
@@ -29,6 +30,14 @@ void cleanup_cfg_free(struct cleanup_cfg *cfg);
 struct cleanup *cleanup_open(struct cleanup_cfg *cfg);
 /* cleanup_queue_id - the queue ID of the file being written */
 const char *cleanup_queue_id(const struct cleanup *c);
+/*
+ * cleanup_milters - non_smtpd_milters for this submission (before
+ * cleanup_envelope): they see it only when it is a local submission
+ * (pickup's, with a uid) whose receive_override_options allow milters
+ */
+void cleanup_milters(struct cleanup *c, struct milters *m);
+/* cleanup_milter_deferred - 1 when a filter said "try again later": keep the message, say nothing */
+int cleanup_milter_deferred(const struct cleanup *c);
 /* cleanup_envelope - sender, recipients and attributes, as "name=value" strings */
 void cleanup_envelope(struct cleanup *c, const struct cfg_strvec *a);
 /* cleanup_content - feed content (LF line ends); records go through the MIME parser */

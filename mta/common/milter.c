@@ -170,11 +170,13 @@ static void close_one(struct milter *f)
 	}
 }
 
-void milter_disconnect(struct milters *m)
+/* close_all - QUIT (after ABORT when abort is set) and close every filter */
+static void close_all(struct milters *m, int abort)
 {
 	for (size_t i = 0; m && i < m->n; i++) {
 		if (m->v[i].fd >= 0) {
-			milterp_send(m, &m->v[i], 'A', NULL, 0);
+			if (abort)
+				milterp_send(m, &m->v[i], 'A', NULL, 0);
 			if (m->v[i].fd >= 0)
 				milterp_send(m, &m->v[i], 'Q', NULL, 0);
 		}
@@ -182,6 +184,16 @@ void milter_disconnect(struct milters *m)
 	}
 	if (m)
 		m->fn = NULL;
+}
+
+void milter_disconnect(struct milters *m)
+{
+	close_all(m, 1);
+}
+
+void milter_quit(struct milters *m)
+{
+	close_all(m, 0);
 }
 
 void milters_free(struct milters *m)

@@ -60,6 +60,8 @@ const char *milter_connect(struct milters *m, milter_macro_fn fn, void *arg, con
                            const char *addr, const char *port);
 /* milter_disconnect - the session is over: QUIT and close */
 void milter_disconnect(struct milters *m);
+/* milter_quit - a message that ended at end of message (cleanup's way): QUIT, no ABORT, close */
+void milter_quit(struct milters *m);
 /* milter_helo - HELO/EHLO */
 const char *milter_helo(struct milters *m, const char *helo);
 /* milter_mail - MAIL FROM: argv[0] is "<sender>", then the ESMTP parameters */
@@ -75,6 +77,8 @@ void milter_abort(struct milters *m);
 
 /* milter_msg_init - an empty message */
 void milter_msg_init(struct milter_msg *msg);
+/* milter_msg_split - content (LF line ends) into msg: header lines (logical), then the body */
+void milter_msg_split(struct milter_msg *msg, const char *data, size_t len);
 /* milter_msg_fini - release it */
 void milter_msg_fini(struct milter_msg *msg);
 

@@ -162,6 +162,8 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	if (mta_stream_flush(&s) == 0 && ipc_recv(&s, &a) == 0) {
 		if (ipc_get_long(&a, "status", 4) == 0) {
 			rc = 0;
+		} else if (ipc_get_long(&a, "keep", 0) == 1) {
+			/* a mail filter said "try again later" (cleanup logged it): the next run */
 		} else if (ipc_get_long(&a, "status", 4) == 5) {
 			/* refused for good (header_checks, no recipients): nothing to retry */
 			mta_warn("%s: message from uid %ld rejected: %s", qid, (long)st->st_uid,
