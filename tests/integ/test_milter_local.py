@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""test_milter_local.py - non_smtpd_milters: mail submitted with sendmail goes through the filters.
+
+Postkit's sendmail leaves the message in the maildrop, pickup hands it to
+cleanup, and cleanup shows it to the filters as Postfix 3.7.11's does.  The
+events, macros, log lines and mailboxes expected here are those the Postfix
+oracle gave for the same submissions with the same settings (observed with
+pforacle.PfInstance and /usr/sbin/sendmail, the scripted milter of
+milterpy.py and Debian's opendkim).
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import milterpy  # noqa: E402
+import pkit  # noqa: E402
+import test_milter  # noqa: E402  (OpenDkim, strip_delivery, the SMTP session)
+import test_milter2  # noqa: E402  (logged)
+
+R = pkit.Results("milter_local")
+MSG = "From: a@example.com\nTo: root@mail.example.com\nSubject: hi\n\nbody line\n"
+QID = r"[0-9A-Za-z]+"
+LOCAL = "from localhost[127.0.0.1]: "
+FROM = "; from=<a@example.com>"
+TO = FROM + " to=<root@mail.example.com>"
+logged = test_milter2.logged
+
+
+def submit(inst, body, rcpt="root@mail.example.com"):
+    """sendmail -f a@example.com rcpt, a message whose body is body; its exit code."""
+    r = inst.sendmail(["-f", "a@example.com", rcpt], MSG.replace("body line", body))
+    return r.returncode
+
+
+def pickup_qid(inst, count):
+    """The queue ID of pickup's count-th message."""
+    if not logged(inst, "pickup", count=count):
+        return None
+    ids = re.findall(r"postfix/pickup\[\d+\]: (%s): uid=0 from=<a@example.com>" % QID, inst.log())
+    return ids[count - 1] if len(ids) >= count else None
+
+
+def test_events(inst, m):
+    """The events, arguments and macros of a local submission, as Postfix 3.7.11 sent them."""
+    R.check("events: sendmail", submit(inst, "events body"), 0)
+    R.true("events: delivered", inst.wait_mailbox("root", "events body"))
+    qid = pickup_qid(inst, 1)
+    mid = re.search(r"%s: message-id=(<[^>]*>)" % qid, inst.log())
+    date = re.search(r"\nDate: (.*)\n", inst.mailbox("root"))
+    R.true("events: ids", mid is not None and date is not None, inst.log())
+    if not mid or not date:
+        return
+    test_milter.wait_quit(m)
+    R.check("events", m.events, [
+        ("C", ["localhost", "4", "", "127.0.0.1"]), ("H", ["localhost"]),
+        ("M", ["a@example.com"]), ("R", ["root@mail.example.com"]), ("T", []),
+        ("L", ["From", "a@example.com"]), ("L", ["To", "root@mail.example.com"]),
+        ("L", ["Subject", "hi"]), ("L", ["Message-Id", mid.group(1)]),
+        ("L", ["Date", date.group(1)]), ("N", []), ("B", None), ("E", []), ("Q", [])])
+    R.check("body", m.body, b"events body\r\n")
+    R.check("macros", m.macros, {
+        "C": {"j": "mail.example.com", "{daemon_name}": "mail.example.com",
+              "{daemon_addr}": "127.0.0.1", "v": "Postfix 3.7.11", "_": "localhost [127.0.0.1]"},
+        "H": {}, "M": {"i": qid, "{mail_addr}": "a@example.com"},
+        "R": {"i": qid, "{rcpt_addr}": "root@mail.example.com"},
+        "T": {"i": qid}, "L": {"i": qid}, "N": {"i": qid}, "B": {"i": qid}, "E": {"i": qid}})
+    # a non-delivery notice is mail Postfix makes itself: the filter never sees it
+    m.events.clear()
+    R.check("bounce: sendmail", submit(inst, "nobody body", "nosuch@mail.example.com"), 0)
+    R.true("bounce: notice delivered", logged(
+        inst, 'to=<a@example.com>, relay=local, ', timeout=20))
+    test_milter.wait_quit(m)
+    R.check("bounce: one connection", [e[0] for e in m.events if e[0] in "CQ"], ["C", "Q"])
+
+
+def test_edits(inst, m):
+    """Every edit a filter can make, applied as Postfix 3.7.11 applied them."""
+    m.events.clear()
+    m.mods = [("h", "X-Added", "yes"), ("i", 0, "X-Ins0", "v"), ("m", 1, "Subject", "changed"),
+              ("+", "postmaster@mail.example.com"), ("-", "root@mail.example.com"),
+              ("e", "root@mail.example.com"), ("b", "new body\n")]
+    before = len(inst.mailbox("root"))
+    R.check("edits: sendmail", submit(inst, "edit body"), 0)
+    R.true("edits: delivered", inst.wait_mailbox("root", "new body"))
+    got = inst.mailbox("root")[before:]
+    got = re.sub(r"id %s; .*\n" % QID, "id QID; DATE\n", got)
+    got = re.sub(r"<\d+\.%s@" % QID, "<STAMP.QID@", got)
+    got = re.sub(r"\nDate: .*\n", "\nDate: DATE\n", got)
+    R.check("edits: message", got.split("\n", 1)[1], (
+        "Return-Path: <root@mail.example.com>\nX-Original-To: postmaster@mail.example.com\n"
+        "Delivered-To: postmaster@mail.example.com\nX-Ins0: v\n"
+        "Received: by mail.example.com (Postfix, from userid 0)\n\tid QID; DATE\n"
+        "From: a@example.com\nTo: root@mail.example.com\nSubject: changed\n"
+        "Message-Id: <STAMP.QID@mail.example.com>\nDate: DATE\nX-Added: yes\n\n"
+        "new body\n\n"))
+    R.true("edits: log", logged(inst, "QID: from=<root@mail.example.com>, size=") and logged(
+        inst, "QID: to=<root@mail.example.com>, orig_to=<postmaster@mail.example.com>, "
+        "relay=local"), inst.log()[-1500:])
+    m.mods = []
+
+
+def test_verdicts(inst, m):
+    """Refusals, discard and quarantine: Postfix 3.7.11's log lines and where the mail went."""
+    n = len(re.findall(r"postfix/pickup\[\d+\]: ", inst.log()))
+    cases = [  # the filter's answer, the log text, delivered?
+        ({"C": ("r",)}, "milter-reject: CONNECT " + LOCAL + "5.7.1 Command rejected" + FROM),
+        ({"E": ("r",)}, "milter-reject: END-OF-MESSAGE " + LOCAL + "5.7.1 Command rejected" + TO),
+        ({"E": ("y", "550 5.7.0 go away")}, "milter-reject: END-OF-MESSAGE " + LOCAL
+         + "5.7.0 go away" + TO),
+        ({"E": ("d",)}, "milter-discard: END-OF-MESSAGE " + LOCAL
+         + "milter triggers DISCARD action" + TO),
+    ]
+    for i, (replies, text) in enumerate(cases):
+        m.replies = replies
+        body = "verdict body %d" % i
+        R.check("%s: sendmail" % text[:30], submit(inst, body), 0)
+        n += 1
+        qid = pickup_qid(inst, n)
+        R.true("%s: log" % text[:40], logged(inst, "%s: %s" % (qid, text)), inst.log()[-1500:])
+        test_milter.wait_quit(m)
+    # quarantine: the message waits in the hold queue
+    m.replies, m.mods = {}, [("q", "held by test")]
+    held = len(inst.queue_files("hold"))
+    submit(inst, "held body")
+    n += 1
+    qid = pickup_qid(inst, n)
+    R.true("hold: log", logged(inst, "%s: milter-hold: END-OF-MESSAGE %smilter triggers HOLD "
+                               "action%s" % (qid, LOCAL, TO)), inst.log()[-1500:])
+    R.true("hold: held", pkit.wait_until(lambda: len(inst.queue_files("hold")) == held + 1))
+    m.mods = []
+    # "try again later" and a refused recipient: the message stays in the maildrop
+    m.replies = {"R": ("r",)}
+    submit(inst, "retried rcpt body")
+    n += 1
+    qid = pickup_qid(inst, n)
+    R.true("rcpt: log", logged(inst, "%s: milter-reject: RCPT %s5.7.1 Command rejected%s" % (
+        qid, LOCAL, TO)), inst.log()[-1500:])
+    R.true("rcpt: warnings", logged(
+        inst, "warning: %s: milter configuration error: can't reject recipient in non-smtpd(8) "
+        "submission" % qid) and logged(
+        inst, "warning: %s: message not accepted, try again later" % qid), inst.log()[-1500:])
+    m.replies = {"M": ("t",)}
+    submit(inst, "retried mail body")
+    R.true("tempfail: log", logged(
+        inst, "QID: milter-reject: MAIL %s4.7.1 Service unavailable - try again later%s"
+        % (LOCAL, FROM)), inst.log()[-1500:])
+    R.true("tempfail: kept", pkit.wait_until(lambda: len(inst.queue_files("maildrop")) == 2),
+           inst.queue_files("maildrop"))
+    R.true("tempfail: no pickup warning", "error writing" not in inst.log(), inst.log()[-1500:])
+    # the next submission wakes pickup: now the filter takes them all
+    m.replies = {}
+    submit(inst, "after body")
+    for body in ("retried rcpt body", "retried mail body", "after body"):
+        R.true("retried: %s" % body, inst.wait_mailbox("root", body, timeout=20))
+    box = inst.mailbox("root")
+    for i in range(len(cases)):
+        R.true("verdict %d: not delivered" % i, "verdict body %d" % i not in box)
+
+
+def test_dead():
+    """An unreachable filter (tempfail: the mail waits), then one too slow (accept: delivered)."""
+    m = milterpy.Milter(replies={"E": ("sleep", 4)})
+    dead = pkit.free_port()
+    inst = pkit.Instance(main_extra="non_smtpd_milters = inet:127.0.0.1:%d\n" % dead)
+    try:
+        inst.start()
+        R.check("dead: sendmail", submit(inst, "dead body"), 0)
+        R.true("dead: warning", logged(
+            inst, "warning: connect to Milter service inet:127.0.0.1:%d: Connection refused"
+            % dead), inst.log())
+        R.true("dead: log", logged(inst, "QID: milter-reject: CONNECT %s4.7.1 Service unavailable"
+                                   " - try again later%s" % (LOCAL, FROM)), inst.log())
+        R.true("dead: kept", pkit.wait_until(lambda: len(inst.queue_files("maildrop")) == 1))
+        inst.write("main.cf", inst.read("main.cf").replace(
+            "inet:127.0.0.1:%d" % dead, m.spec()) + "milter_content_timeout = 2s\n"
+            "milter_default_action = accept\n")
+        inst.reload()
+        submit(inst, "slow body")
+        R.true("slow: warning", logged(
+            inst, "warning: milter %s: can't read SMFIC_BODYEOB reply packet header: Connection "
+            "timed out" % m.spec(), timeout=30), inst.log()[-1500:])
+        for body in ("dead body", "slow body"):
+            R.true("slow: delivered %s" % body, inst.wait_mailbox("root", body, timeout=30))
+    finally:
+        inst.cleanup()
+        m.close()
+
+
+def test_opendkim():
+    """opendkim signs a message submitted with sendmail; the signature verifies over SMTP."""
+    if shutil.which("opendkim") is None or shutil.which("opendkim-genkey") is None:
+        print("opendkim not installed: DKIM checks skipped")
+        return
+    tmp = tempfile.mkdtemp(prefix="postkit-dkim-")
+    dk = test_milter.OpenDkim(tmp)
+    verify = pkit.free_port()
+    inst = pkit.Instance(
+        main_extra="non_smtpd_milters = %s\nmilter_macro_daemon_name = signer\n" % dk.spec(),
+        master_extra="127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
+        "-o milter_macro_daemon_name=verifier\n" % (verify, dk.spec()))
+    try:
+        inst.start()
+        R.check("dkim: sendmail", submit(inst, "signed body line"), 0)
+        R.true("dkim: delivered", inst.wait_mailbox("root", "signed body line", timeout=20))
+        mbox = inst.mailbox("root")
+        R.true("dkim: DKIM-Signature", re.search(
+            r"\nDKIM-Signature: v=1; a=rsa-sha256; c=simple/simple; d=example.com; s=sel;\n",
+            mbox) is not None, mbox)
+        signed = test_milter.strip_delivery(mbox)
+        out = test_milter.session(inst, verify, msg=signed)
+        R.check("dkim verify: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
+        R.true("dkim verify: delivered", inst.wait_mailbox("root", "Authentication-Results"))
+        got = inst.mailbox("root")[len(mbox):]
+        R.true("dkim verify: dkim=pass", re.search(
+            r"\nAuthentication-Results: mail\.example\.com;\n\tdkim=pass \(1024-bit key; "
+            r"unprotected\) header\.d=example\.com header\.i=@example\.com", got) is not None,
+            got)
+    finally:
+        inst.cleanup()
+        dk.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    if not pkit.IS_ROOT:
+        print("needs root (mail delivery as root): skipped")
+        sys.exit(77)
+    m = milterpy.Milter()
+    inst = pkit.Instance(main_extra="non_smtpd_milters = %s\n" % m.spec())
+    try:
+        inst.start()
+        test_events(inst, m)
+        test_edits(inst, m)
+        test_verdicts(inst, m)
+    finally:
+        inst.cleanup()
+        m.close()
+    test_dead()
+    test_opendkim()
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
