@@ -207,6 +207,50 @@ static void envelope_edits(struct cleanup *c, const struct milter_msg *msg)
 			cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
 }
 
+/* produced - 1 when header h is one a filter added or changed */
+static int produced(const struct milter_msg *msg, const char *h)
+{
+	for (size_t i = 0; i < msg->produced.n; i++)
+		if (strcmp(msg->produced.v[i], h) == 0)
+			return 1;
+	return 0;
+}
+
+/* header_checks - milter_header_checks on the headers the filters added or changed */
+static void header_checks(struct cleanup *c, struct milter_msg *msg)
+{
+	size_t i = 0;
+
+	while (c->cfg->milter_header_checks.n && i < msg->headers.n && c->status == 0
+	       && !c->discard) {
+		struct cfg_buf h;
+		struct cfg_strvec pre;
+		int keep;
+
+		if (!produced(msg, msg->headers.v[i])) {
+			i++;
+			continue;
+		}
+		cfg_buf_init(&h);
+		cfg_strvec_init(&pre);
+		cfg_buf_adds(&h, msg->headers.v[i]);
+		c->act_prefix = "milter-header-";
+		keep = cleanup_check(c, &c->cfg->milter_header_checks, "milter_header_checks",
+		                     "header", &h, &pre);
+		c->act_prefix = NULL;
+		free(msg->headers.v[i]);
+		if (keep) {
+			msg->headers.v[i++] = cfg_buf_take(&h);
+		} else {
+			memmove(msg->headers.v + i, msg->headers.v + i + 1,
+			        (msg->headers.n - i) * sizeof(*msg->headers.v));
+			msg->headers.n--;
+			cfg_buf_fini(&h);
+		}
+		cfg_strvec_fini(&pre);
+	}
+}
+
 void cleanup_milter_content(struct cleanup *c)
 {
 	struct milter_msg msg;
@@ -222,11 +266,12 @@ void cleanup_milter_content(struct cleanup *c)
 		cfg_strvec_add(&msg.rcpt, c->rcpt[i].orig);
 	c->milter_content = 1;
 	r = milter_message(c->milters, &msg);
-	c->milter_content = 0;
 	if (r == NULL && msg.hold)
 		r = "H";
 	if (r)
 		verdict(c, "END-OF-MESSAGE", r, c->log_rcpt);
+	header_checks(c, &msg);
+	c->milter_content = 0;
 	if (c->status == 0 && !c->discard) {
 		envelope_edits(c, &msg);
 		cleanup_write_head(c);

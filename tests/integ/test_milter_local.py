@@ -27,6 +27,7 @@ LOCAL = "from localhost[127.0.0.1]: "
 FROM = "; from=<a@example.com>"
 TO = FROM + " to=<root@mail.example.com>"
 logged = test_milter2.logged
+PICKED = r"postfix/pickup\[\d+\]: (%s): uid=0 from=<a@example.com>" % QID
 
 
 def submit(inst, body, rcpt="root@mail.example.com"):
@@ -37,9 +38,9 @@ def submit(inst, body, rcpt="root@mail.example.com"):
 
 def pickup_qid(inst, count):
     """The queue ID of pickup's count-th message."""
-    if not logged(inst, "pickup", count=count):
+    if not inst.wait_log(PICKED, count=count):
         return None
-    ids = re.findall(r"postfix/pickup\[\d+\]: (%s): uid=0 from=<a@example.com>" % QID, inst.log())
+    ids = re.findall(PICKED, inst.log())
     return ids[count - 1] if len(ids) >= count else None
 
 
@@ -104,7 +105,7 @@ def test_edits(inst, m):
 
 def test_verdicts(inst, m):
     """Refusals, discard and quarantine: Postfix 3.7.11's log lines and where the mail went."""
-    n = len(re.findall(r"postfix/pickup\[\d+\]: ", inst.log()))
+    n = len(re.findall(PICKED, inst.log()))
     cases = [  # the filter's answer, the log text, delivered?
         ({"C": ("r",)}, "milter-reject: CONNECT " + LOCAL + "5.7.1 Command rejected" + FROM),
         ({"E": ("r",)}, "milter-reject: END-OF-MESSAGE " + LOCAL + "5.7.1 Command rejected" + TO),
@@ -158,6 +159,32 @@ def test_verdicts(inst, m):
     box = inst.mailbox("root")
     for i in range(len(cases)):
         R.true("verdict %d: not delivered" % i, "verdict body %d" % i not in box)
+
+
+def test_header_checks(inst, m):
+    """milter_header_checks act on the headers a filter added, as Postfix 3.7.11 did."""
+    ctx = "from localhost[127.0.0.1]" + TO
+    cases = [("reject", "5.7.1 spammy", None), ("hold", "held it", None),
+             ("warn", "warned", "X-Act: warn\n"), ("replace", "X-Rep: r", "X-Rep: r\n"),
+             ("discard", "gone", None)]
+    for act, text, present in cases:
+        m.mods = [("h", "X-Act", act)]
+        held = len(inst.queue_files("hold"))
+        submit(inst, "checked body %s" % act)
+        R.true("checks %s: log" % act, logged(inst, "QID: milter-header-%s: header X-Act: %s %s: %s"
+                                              % ("warning" if act == "warn" else act, act, ctx,
+                                                 text)), inst.log()[-1500:])
+        if act == "hold":
+            R.true("checks hold: held",
+                   pkit.wait_until(lambda: len(inst.queue_files("hold")) == held + 1))
+        if present:
+            R.true("checks %s: delivered" % act, inst.wait_mailbox("root", "checked body " + act))
+            got = inst.mailbox("root").split("checked body " + act)[0].split("\nFrom ")[-1]
+            R.true("checks %s: has %r" % (act, present), present in got, got)
+    m.mods = []
+    box = inst.mailbox("root")
+    for act in ("reject", "hold", "discard"):
+        R.true("checks %s: not delivered" % act, "checked body " + act not in box)
 
 
 def test_dead():
@@ -229,12 +256,15 @@ def main():
         print("needs root (mail delivery as root): skipped")
         sys.exit(77)
     m = milterpy.Milter()
-    inst = pkit.Instance(main_extra="non_smtpd_milters = %s\n" % m.spec())
+    inst = pkit.Instance(main_extra="non_smtpd_milters = %s\nmilter_header_checks = "
+                         "regexp:$config_directory/hc\n" % m.spec())
+    inst.write("hc", test_milter2.HC)
     try:
         inst.start()
         test_events(inst, m)
         test_edits(inst, m)
         test_verdicts(inst, m)
+        test_header_checks(inst, m)
     finally:
         inst.cleanup()
         m.close()
