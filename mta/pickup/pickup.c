@@ -154,7 +154,12 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 		ipc_add(&a, "verify", "1");
 	if (content_filter && *content_filter)
 		ipc_add(&a, "content_filter", "%s", content_filter);
-	if (receive_override && *receive_override)
+	/* a requeued message went through the mail filters when it first came (Postfix: not again) */
+	if (requeued)
+		ipc_add(&a, "receive_override_options", "%s%sno_milters",
+		        receive_override ? receive_override : "",
+		        receive_override && *receive_override ? ", " : "");
+	else if (receive_override && *receive_override)
 		ipc_add(&a, "receive_override_options", "%s", receive_override);
 	ipc_queue(&s, &a);
 	ipc_chunk(&s, content.data, content.len);

@@ -11,6 +11,7 @@ milterpy.py and Debian's opendkim).
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -131,6 +132,17 @@ def test_verdicts(inst, m):
     R.true("hold: log", logged(inst, "%s: milter-hold: END-OF-MESSAGE %smilter triggers HOLD "
                                "action%s" % (qid, LOCAL, TO)), inst.log()[-1500:])
     R.true("hold: held", pkit.wait_until(lambda: len(inst.queue_files("hold")) == held + 1))
+    # postsuper -r: the message went through the filters once, Postfix does not show it again
+    # (were it shown, it would be held again); the next submission wakes pickup
+    r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postsuper", "postsuper"), "-c",
+                        inst.dir, "-r", "ALL", "hold"], capture_output=True, text=True,
+                       env=inst.env(), timeout=30)
+    R.check("requeue: postsuper", r.stderr, "postsuper: Requeued: %d message%s\n" % (
+        held + 1, "" if held == 0 else "s"))
+    submit(inst, "trigger body")
+    R.true("requeue: delivered", inst.wait_mailbox("root", "held body", timeout=20))
+    R.true("requeue: trigger held", pkit.wait_until(lambda: len(inst.queue_files("hold")) == 1))
+    n += 1
     m.mods = []
     # "try again later" and a refused recipient: the message stays in the maildrop
     m.replies = {"R": ("r",)}
