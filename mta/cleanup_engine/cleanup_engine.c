@@ -68,6 +68,7 @@ static void cleanup_free(struct cleanup *c)
 	c->open = 0;
 	cleanup_milter_end(c);
 	cfg_buf_fini(&c->held);
+	free(c->milter_reject);
 	free(c->sender);
 	for (size_t i = 0; i < c->nrcpt; i++) {
 		free(c->rcpt[i].orig);
@@ -334,9 +335,10 @@ static void write_rcpts(struct cleanup *c)
 	cfg_buf_fini(&to);
 }
 
-/* seal - write recipients, fsync, and put the file where qmgr finds it */
-static void seal(struct cleanup *c, const char *queue_dir)
+void cleanup_seal(struct cleanup *c)
 {
+	const char *queue_dir = c->cfg->queue_dir;
+
 	/* BCC actions of the checks add recipients now that the content is done */
 	add_bcc(c);
 	if (c->status)
@@ -408,8 +410,10 @@ int cleanup_finish(struct cleanup *c)
 	if (c->milters && c->status == 0 && !c->discard)
 		cleanup_milter_content(c);
 	cleanup_milter_end(c);
-	if (c->status == 0)
-		seal(c, c->cfg->queue_dir);
+	if (c->status == 0 && c->milter_reject)
+		cleanup_milter_bounce(c);
+	else if (c->status == 0)
+		cleanup_seal(c);
 	cleanup_log_leave();
 	return c->status;
 }
@@ -488,6 +492,7 @@ struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir
 	    MTA_SET(CFG_P_milter_header_checks, &cfg->milter_header_checks),
 	    MTA_SET(CFG_P_milter_macro_daemon_name, &cfg->milter_daemon_name),
 	    MTA_SET(CFG_P_milter_macro_v, &cfg->milter_v),
+	    MTA_SET(CFG_P_bounce_service_name, &cfg->bounce_service),
 	    MTA_SET(CFG_P_body_checks, &cfg->body_checks),
 	    MTA_SET(CFG_P_body_checks_size_limit, &cfg->body_checks_size_limit),
 	    MTA_SET(CFG_P_line_length_limit, &cfg->line_limit),

@@ -44,6 +44,7 @@ struct cleanup_cfg {
 	struct cfg_strvec header_checks, mime_header_checks, nested_header_checks, body_checks;
 	struct cfg_strvec milter_header_checks;
 	const char *milter_daemon_name, *milter_v; /* milter_macro_daemon_name, milter_macro_v */
+	const char *bounce_service;
 	long body_checks_size_limit, line_limit;
 	struct mime_limits mime;
 	int disable_mime, strict_7bit_headers, strict_8bitmime, strict_8bitmime_body,
@@ -110,6 +111,7 @@ struct cleanup {
 	int milter_defer;        /* a filter said "try again": the submitter keeps the message */
 	int milter_content;      /* the message phase: no envelope macros */
 	const char *milter_rcpt; /* the recipient of the RCPT event */
+	char *milter_reject;     /* a filter's 5xx reply: the message goes back to the sender */
 	/* postfix route: told each address rewriting step (NULL in the daemons) */
 	cleanup_trace_fn trace;
 	void *trace_arg;
@@ -129,12 +131,20 @@ const char *cleanup_attr(struct cleanup *c, const char *name);
 void cleanup_write_head(struct cleanup *c);
 /* cleanup_set_sender - canonical maps and masquerading for a (new) envelope sender */
 void cleanup_set_sender(struct cleanup *c, const char *sender);
+/* cleanup_seal - write recipients, fsync, and put the file where qmgr (or hold) finds it */
+void cleanup_seal(struct cleanup *c);
 
 /* cleanup_milter.c */
 /* cleanup_milter_envelope - filters for this submission? then CONNECT to DATA; 1 when in use */
 int cleanup_milter_envelope(struct cleanup *c, const struct cfg_strvec *a);
 /* cleanup_milter_content - the held content to the filters, their edits, then the queue file */
 void cleanup_milter_content(struct cleanup *c);
+/*
+ * cleanup_milter_bounce - a filter refused the message (5xx): seal it, log
+ * each recipient bounced and have the bounce service return it to its
+ * sender, as Postfix's cleanup does with a local submission
+ */
+void cleanup_milter_bounce(struct cleanup *c);
 /* cleanup_milter_end - the filters forget the submission (NULL filters are fine) */
 void cleanup_milter_end(struct cleanup *c);
 

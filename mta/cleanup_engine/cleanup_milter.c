@@ -13,13 +13,17 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "cfg/base/xalloc.h"
 #include "cleanup_int.h"
+#include "deliver.h"
 #include "ipc.h"
 #include "log.h"
 #include "milter.h"
@@ -80,8 +84,9 @@ static int no_milters(const struct cfg_strvec *a)
 /*
  * verdict - log a filter's answer at a stage and act on it: "QID:
  * milter-reject: STAGE from localhost[127.0.0.1]: 5.7.1 text; from=<s>
- * [to=<r>]"; a refusal ends the submission (4xx: the submitter keeps the
- * message for later), DISCARD and HOLD go on
+ * [to=<r>]".  A 4xx ends the submission (the submitter keeps the message
+ * for later); a 5xx ends the filtering and the message is returned to its
+ * sender (cleanup_milter_bounce); DISCARD and HOLD go on.
  */
 static void verdict(struct cleanup *c, const char *stage, const char *r, const char *to)
 {
@@ -118,8 +123,8 @@ static void verdict(struct cleanup *c, const char *stage, const char *r, const c
 		}
 		c->milter_defer = 1;
 		cleanup_fail(c, 4, r[0] == '4' ? r : "451 4.3.0 Error: message not accepted");
-	} else {
-		cleanup_fail(c, 5, r);
+	} else if (c->milter_reject == NULL) {
+		c->milter_reject = cfg_xstrdup(r);
 	}
 }
 
@@ -142,7 +147,7 @@ static int rcpt_events(struct cleanup *c, const struct cfg_strvec *a)
 		cfg_strvec_fini(&argv);
 		if (r) {
 			verdict(c, "RCPT", r, t + 1);
-			if (c->status)
+			if (c->status || c->milter_reject)
 				return -1;
 		}
 	}
@@ -173,7 +178,7 @@ int cleanup_milter_envelope(struct cleanup *c, const struct cfg_strvec *a)
 	cfg_strvec_fini(&argv);
 	if (r) {
 		verdict(c, "MAIL", r, NULL);
-		if (c->status)
+		if (c->status || c->milter_reject)
 			return 1;
 	}
 	if (rcpt_events(c, a) == 0 && (r = milter_data(c->milters)) != NULL)
@@ -251,7 +256,8 @@ static void header_checks(struct cleanup *c, struct milter_msg *msg)
 	}
 }
 
-void cleanup_milter_content(struct cleanup *c)
+/* filter - the message to the filters; their edits go into the queue file */
+static void filter(struct cleanup *c)
 {
 	struct milter_msg msg;
 	const char *r;
@@ -272,7 +278,13 @@ void cleanup_milter_content(struct cleanup *c)
 		verdict(c, "END-OF-MESSAGE", r, c->log_rcpt);
 	header_checks(c, &msg);
 	c->milter_content = 0;
-	if (c->status == 0 && !c->discard) {
+	if (c->status == 5 && c->milter_reject == NULL) {
+		/* a REJECT of milter_header_checks: returned to the sender like a filter's */
+		c->milter_reject = cfg_xstrdup(c->reply.data);
+		c->status = 0;
+		cfg_buf_reset(&c->reply);
+	}
+	if (c->status == 0 && !c->discard && c->milter_reject == NULL) {
 		envelope_edits(c, &msg);
 		cleanup_write_head(c);
 		for (size_t i = 0; i < msg.headers.n; i++) {
@@ -283,6 +295,113 @@ void cleanup_milter_content(struct cleanup *c)
 		qf_content(&c->w, msg.body.data, msg.body.len);
 	}
 	milter_msg_fini(&msg);
+}
+
+void cleanup_milter_content(struct cleanup *c)
+{
+	if (c->milter_reject == NULL)
+		filter(c);
+	/* a refused message goes back to its sender: its headers only, as Postfix returns it */
+	if (c->milter_reject && c->status == 0) {
+		for (size_t i = 0; i < c->attrs.n; i++)
+			if (strncmp(c->attrs.v[i], "ret=", 4) == 0) {
+				free(c->attrs.v[i]);
+				c->attrs.v[i] = cfg_xstrdup("ret=hdrs");
+			}
+		if (cleanup_attr(c, "ret") == NULL)
+			cfg_strvec_add(&c->attrs, "ret=hdrs");
+		cleanup_write_head(c);
+		qf_content(&c->w, c->held.data, c->held.len);
+	}
+}
+
+/* bounce_request - the bounce service's notice for a message in hold/; 0 when it is queued */
+static int bounce_request(struct cleanup *c)
+{
+	struct mta_stream st;
+	struct cfg_strvec a;
+	int fd = ipc_connect(c->cfg->queue_dir, "private", c->cfg->bounce_service), rc = -1;
+
+	if (fd < 0) {
+		mta_warn("%s: connect to private/%s: %m", c->w.qid, c->cfg->bounce_service);
+		return -1;
+	}
+	mta_stream_init(&st, fd, 60);
+	cfg_strvec_init(&a);
+	ipc_add(&a, "request", "bounce");
+	ipc_add(&a, "queue_id", "%s", c->w.qid);
+	ipc_add(&a, "queue", "%s", QF_HOLD);
+	ipc_add(&a, "logs_from", "0");
+	ipc_send(&st, &a);
+	if (mta_stream_flush(&st) == 0 && ipc_recv(&st, &a) == 0
+	    && ipc_get_long(&a, "status", 1) == 0)
+		rc = 0;
+	cfg_strvec_fini(&a);
+	mta_stream_fini(&st);
+	close(fd);
+	return rc;
+}
+
+/* bounce_logs - each recipient "bounced" with the filter's reply: log records and log lines */
+static int bounce_logs(struct cleanup *c, int fd)
+{
+	struct qf_env env;
+	struct cfg_buf why;
+	struct dlv_times tm;
+	struct timeval tv;
+	const char *r = c->milter_reject, *dsn = "5.7.1", *text = r;
+	char code[16];
+	int rc = 0;
+
+	/* "550 5.7.1 text": the log and the notice show the status code and the text apart */
+	if (strlen(r) > 4 && r[4] == '5' && sscanf(r + 4, "%15[0-9.]", code) == 1) {
+		dsn = code;
+		text = r + 4 + strcspn(r + 4, " ");
+		text += *text == ' ';
+	} else if (strlen(r) > 4) {
+		text = r + 4;
+	}
+	qf_env_init(&env);
+	cfg_buf_init(&why);
+	gettimeofday(&tv, NULL);
+	tm.arrival = (double)c->arrival_sec + (double)c->arrival_usec / 1e6;
+	tm.active = tm.dispatch = tm.start = tm.now = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	if (qf_read(fd, &env, &why) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < env.nrcpt; i++) {
+		if (env.rcpt[i].status != '-')
+			continue;
+		if (qf_append_log(fd, i, "bounced", dsn, (long)tv.tv_sec, text) < 0)
+			rc = -1;
+		dlv_status_line(c->w.qid, env.rcpt[i].addr, env.rcpt[i].orig, "none", &tm, dsn,
+		                "bounced", text);
+	}
+	cfg_buf_fini(&why);
+	qf_env_fini(&env);
+	return rc;
+}
+
+void cleanup_milter_bounce(struct cleanup *c)
+{
+	char *path;
+	int fd, ok;
+
+	/* parked in hold/, where the queue manager does not look, until the notice is queued */
+	c->hold = 1;
+	cleanup_seal(c);
+	if (c->status)
+		return;
+	path = qf_path(c->cfg->queue_dir, QF_HOLD, c->w.qid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ok = fd >= 0 && bounce_logs(c, fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	ok = ok && bounce_request(c) == 0;
+	unlink(path);
+	free(path);
+	/* no notice: the submitter keeps the message and tries again later */
+	if (!ok)
+		cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
 }
 
 void cleanup_milter_end(struct cleanup *c)

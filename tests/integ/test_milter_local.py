@@ -107,25 +107,53 @@ def test_edits(inst, m):
 def test_verdicts(inst, m):
     """Refusals, discard and quarantine: Postfix 3.7.11's log lines and where the mail went."""
     n = len(re.findall(PICKED, inst.log()))
-    cases = [  # the filter's answer, the log text, delivered?
-        ({"C": ("r",)}, "milter-reject: CONNECT " + LOCAL + "5.7.1 Command rejected" + FROM),
-        ({"E": ("r",)}, "milter-reject: END-OF-MESSAGE " + LOCAL + "5.7.1 Command rejected" + TO),
+    cases = [  # the filter's answer, the log text, the bounce's DSN status and text
+        ({"C": ("r",)}, "milter-reject: CONNECT " + LOCAL + "5.7.1 Command rejected" + FROM,
+         ("5.7.1", "Command rejected")),
+        ({"E": ("r",)}, "milter-reject: END-OF-MESSAGE " + LOCAL + "5.7.1 Command rejected" + TO,
+         ("5.7.1", "Command rejected")),
         ({"E": ("y", "550 5.7.0 go away")}, "milter-reject: END-OF-MESSAGE " + LOCAL
-         + "5.7.0 go away" + TO),
+         + "5.7.0 go away" + TO, ("5.7.0", "go away")),
         ({"E": ("d",)}, "milter-discard: END-OF-MESSAGE " + LOCAL
-         + "milter triggers DISCARD action" + TO),
+         + "milter triggers DISCARD action" + TO, None),
     ]
-    for i, (replies, text) in enumerate(cases):
+    for i, (replies, text, bounce) in enumerate(cases):
         m.replies = replies
         body = "verdict body %d" % i
         R.check("%s: sendmail" % text[:30], submit(inst, body), 0)
         n += 1
         qid = pickup_qid(inst, n)
         R.true("%s: log" % text[:40], logged(inst, "%s: %s" % (qid, text)), inst.log()[-1500:])
+        if bounce:
+            # Postfix's cleanup returns a refused local submission to its sender
+            R.true("%s: bounced" % text[:40], inst.wait_log(
+                r"%s: to=<root@mail\.example\.com>, relay=none, delay=[0-9.]+, delays=[0-9.]+"
+                r"/0/0/0, dsn=%s, status=bounced \(%s\)" % (qid, re.escape(bounce[0]),
+                                                           re.escape(bounce[1]))),
+                inst.log()[-1500:])
+            R.true("%s: notice" % text[:40], logged(
+                inst, "%s: sender non-delivery notification: " % qid), inst.log()[-1500:])
         test_milter.wait_quit(m)
-    # quarantine: the message waits in the hold queue
+    # the notice to a sender who has a mailbox: the headers of the refused message, as Postfix
+    m.replies = {"E": ("r",)}
+    before = len(inst.mailbox("root"))
+    inst.sendmail(["-f", "root@mail.example.com", "root@mail.example.com"],
+                  MSG.replace("body line", "returned body"))
+    R.true("notice: delivered", inst.wait_mailbox("root", "Undelivered Message Headers"))
+    got = inst.mailbox("root")[before:]
+    for want in ("\n<root@mail.example.com>: Command rejected\n",
+                 "\nFinal-Recipient: rfc822; root@mail.example.com\n"
+                 "Original-Recipient: rfc822;root@mail.example.com\nAction: failed\n"
+                 "Status: 5.7.1\nDiagnostic-Code: X-Postfix; Command rejected\n",
+                 "\nContent-Description: Undelivered Message Headers\n"
+                 "Content-Type: text/rfc822-headers\n"):
+        R.true("notice: %r" % want[:30], want in got, got)
+    R.true("notice: headers only", "returned body" not in got, got)
+    test_milter.wait_quit(m)
+    # quarantine: the message waits in the hold queue (the refused ones have left it)
+    R.true("bounced: not held", pkit.wait_until(lambda: not inst.queue_files("hold")))
     m.replies, m.mods = {}, [("q", "held by test")]
-    held = len(inst.queue_files("hold"))
+    held = 0
     submit(inst, "held body")
     n += 1
     qid = pickup_qid(inst, n)
@@ -186,6 +214,13 @@ def test_header_checks(inst, m):
         R.true("checks %s: log" % act, logged(inst, "QID: milter-header-%s: header X-Act: %s %s: %s"
                                               % ("warning" if act == "warn" else act, act, ctx,
                                                  text)), inst.log()[-1500:])
+        if act == "reject":
+            # returned to the sender; the file waits in hold/ only until the notice is queued
+            qid = re.findall(r"(%s): milter-header-reject: " % QID, inst.log())[-1]
+            R.true("checks reject: notice", logged(
+                inst, "%s: sender non-delivery notification: " % qid), inst.log()[-1500:])
+            R.true("checks reject: gone", pkit.wait_until(
+                lambda: qid not in inst.queue_files("hold")))
         if act == "hold":
             R.true("checks hold: held",
                    pkit.wait_until(lambda: len(inst.queue_files("hold")) == held + 1))
