@@ -108,6 +108,7 @@ struct cleanup {
 	struct milters *milters; /* NULL: none, or not for this submission */
 	struct cfg_buf held;
 	int milter_open;         /* the filters are connected: disconnect at the end */
+	int milter_early;        /* a filter decided at CONNECT or HELO: no QUIT */
 	int milter_defer;        /* a filter said "try again": the submitter keeps the message */
 	int milter_content;      /* the message phase: no envelope macros */
 	const char *milter_rcpt; /* the recipient of the RCPT event */

@@ -164,12 +164,15 @@ int cleanup_milter_envelope(struct cleanup *c, const struct cfg_strvec *a)
 		return 0;
 	}
 	c->milter_open = 1;
+	/* a verdict at CONNECT or HELO ends the talk: Postfix sends no QUIT after it */
 	if ((r = milter_connect(c->milters, macro, c, "localhost", "127.0.0.1", "")) != NULL) {
 		verdict(c, "CONNECT", r, NULL);
+		c->milter_early = 1;
 		return 1;
 	}
 	if ((r = milter_helo(c->milters, "localhost")) != NULL) {
-		verdict(c, "HELO", r, NULL);
+		verdict(c, "EHLO", r, NULL); /* Postfix's cleanup names the stage so */
+		c->milter_early = 1;
 		return 1;
 	}
 	cfg_strvec_init(&argv);
@@ -407,6 +410,6 @@ void cleanup_milter_bounce(struct cleanup *c)
 void cleanup_milter_end(struct cleanup *c)
 {
 	if (c->milter_open)
-		milter_quit(c->milters);
+		milter_quit(c->milters, c->milter_early);
 	c->milter_open = 0;
 }

@@ -170,11 +170,16 @@ static void close_one(struct milter *f)
 	}
 }
 
-/* close_all - QUIT (after ABORT when abort is set) and close every filter */
-static void close_all(struct milters *m, int abort)
+/*
+ * close_all - QUIT (after ABORT when abort is set) and close every filter;
+ * silent 1: not to a filter that already decided the session, 2: to none
+ */
+static void close_all(struct milters *m, int abort, int silent)
 {
 	for (size_t i = 0; m && i < m->n; i++) {
-		if (m->v[i].fd >= 0) {
+		int quiet = silent == 2 || (silent == 1 && m->v[i].state == MILTER_DONE);
+
+		if (m->v[i].fd >= 0 && !quiet) {
 			if (abort)
 				milterp_send(m, &m->v[i], 'A', NULL, 0);
 			if (m->v[i].fd >= 0)
@@ -188,12 +193,12 @@ static void close_all(struct milters *m, int abort)
 
 void milter_disconnect(struct milters *m)
 {
-	close_all(m, 1);
+	close_all(m, 1, 0);
 }
 
-void milter_quit(struct milters *m)
+void milter_quit(struct milters *m, int silent)
 {
-	close_all(m, 0);
+	close_all(m, 0, silent ? 2 : 1);
 }
 
 void milters_free(struct milters *m)

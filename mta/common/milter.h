@@ -60,8 +60,12 @@ const char *milter_connect(struct milters *m, milter_macro_fn fn, void *arg, con
                            const char *addr, const char *port);
 /* milter_disconnect - the session is over: QUIT and close */
 void milter_disconnect(struct milters *m);
-/* milter_quit - a message that ended at end of message (cleanup's way): QUIT, no ABORT, close */
-void milter_quit(struct milters *m);
+/*
+ * milter_quit - cleanup's end of a message: QUIT without ABORT to the
+ * filters that did not decide the session (to none when silent: it ended
+ * at CONNECT or HELO), and close
+ */
+void milter_quit(struct milters *m, int silent);
 /* milter_helo - HELO/EHLO */
 const char *milter_helo(struct milters *m, const char *helo);
 /* milter_mail - MAIL FROM: argv[0] is "<sender>", then the ESMTP parameters */

@@ -110,6 +110,8 @@ def test_verdicts(inst, m):
     cases = [  # the filter's answer, the log text, the bounce's DSN status and text
         ({"C": ("r",)}, "milter-reject: CONNECT " + LOCAL + "5.7.1 Command rejected" + FROM,
          ("5.7.1", "Command rejected")),
+        ({"H": ("r",)}, "milter-reject: EHLO " + LOCAL + "5.7.1 Command rejected" + FROM,
+         ("5.7.1", "Command rejected")),
         ({"E": ("r",)}, "milter-reject: END-OF-MESSAGE " + LOCAL + "5.7.1 Command rejected" + TO,
          ("5.7.1", "Command rejected")),
         ({"E": ("y", "550 5.7.0 go away")}, "milter-reject: END-OF-MESSAGE " + LOCAL
@@ -119,6 +121,7 @@ def test_verdicts(inst, m):
     ]
     for i, (replies, text, bounce) in enumerate(cases):
         m.replies = replies
+        m.events.clear()
         body = "verdict body %d" % i
         R.check("%s: sendmail" % text[:30], submit(inst, body), 0)
         n += 1
@@ -133,7 +136,19 @@ def test_verdicts(inst, m):
                 inst.log()[-1500:])
             R.true("%s: notice" % text[:40], logged(
                 inst, "%s: sender non-delivery notification: " % qid), inst.log()[-1500:])
-        test_milter.wait_quit(m)
+        if "C" in replies or "H" in replies:
+            # a verdict at CONNECT or HELO ends the talk: no QUIT, as Postfix
+            R.check("%s: events" % text[:40], [e[0] for e in m.events],
+                    ["C"] if "C" in replies else ["C", "H"])
+        else:
+            R.true("%s: quit" % text[:40], test_milter.wait_quit(m), m.events)
+    # accepted at CONNECT: delivered, and the filter hears nothing more (Postfix: not even QUIT)
+    m.replies = {"C": ("a",)}
+    m.events.clear()
+    submit(inst, "accepted at connect")
+    n += 1
+    R.true("connect accept: delivered", inst.wait_mailbox("root", "accepted at connect"))
+    R.check("connect accept: events", [e[0] for e in m.events], ["C"])
     # the notice to a sender who has a mailbox: the headers of the refused message, as Postfix
     m.replies = {"E": ("r",)}
     before = len(inst.mailbox("root"))
