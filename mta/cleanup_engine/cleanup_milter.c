@@ -128,30 +128,40 @@ static void verdict(struct cleanup *c, const char *stage, const char *r, const c
 	}
 }
 
-/* rcpt_events - a RCPT event for each recipient the submitter gave; 0 or -1 (ended) */
-static int rcpt_events(struct cleanup *c, const struct cfg_strvec *a)
+/* rcpt_data - a RCPT event for each recipient, then DATA */
+static void rcpt_data(struct cleanup *c, const struct cfg_strvec *rcpts)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		const char *t =
-		    strncmp(a->v[i], "rcpt=", 5) == 0 ? strchr(a->v[i] + 5, '\t') : NULL;
-		struct cfg_strvec argv;
-		const char *r;
+	const char *r;
 
-		if (t == NULL || (t = strchr(t + 1, '\t')) == NULL)
-			continue;
+	for (size_t i = 0; i < rcpts->n; i++) {
+		struct cfg_strvec argv;
+
 		cfg_strvec_init(&argv);
-		cfg_strvec_add(&argv, t + 1);
-		c->milter_rcpt = t + 1;
+		cfg_strvec_add(&argv, rcpts->v[i]);
+		c->milter_rcpt = rcpts->v[i];
 		r = milter_rcpt(c->milters, &argv);
 		c->milter_rcpt = NULL;
 		cfg_strvec_fini(&argv);
 		if (r) {
-			verdict(c, "RCPT", r, t + 1);
+			verdict(c, "RCPT", r, rcpts->v[i]);
 			if (c->status || c->milter_reject)
-				return -1;
+				return;
 		}
 	}
-	return 0;
+	if ((r = milter_data(c->milters)) != NULL)
+		verdict(c, "DATA", r, c->log_rcpt);
+}
+
+/* given_rcpts - the recipients as the submitter gave them (rcpt= notify \t orcpt \t address) */
+static void given_rcpts(const struct cfg_strvec *a, struct cfg_strvec *out)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const char *t =
+		    strncmp(a->v[i], "rcpt=", 5) == 0 ? strchr(a->v[i] + 5, '\t') : NULL;
+
+		if (t && (t = strchr(t + 1, '\t')) != NULL)
+			cfg_strvec_add(out, t + 1);
+	}
 }
 
 int cleanup_milter_envelope(struct cleanup *c, const struct cfg_strvec *a)
@@ -184,8 +194,13 @@ int cleanup_milter_envelope(struct cleanup *c, const struct cfg_strvec *a)
 		if (c->status || c->milter_reject)
 			return 1;
 	}
-	if (rcpt_events(c, a) == 0 && (r = milter_data(c->milters)) != NULL)
-		verdict(c, "DATA", r, c->log_rcpt);
+	/* sendmail -t: the recipients come from the headers, RCPT waits for them */
+	if (!c->extract) {
+		cfg_strvec_init(&argv);
+		given_rcpts(a, &argv);
+		rcpt_data(c, &argv);
+		cfg_strvec_fini(&argv);
+	}
 	return 1;
 }
 
@@ -265,6 +280,18 @@ static void filter(struct cleanup *c)
 	struct milter_msg msg;
 	const char *r;
 
+	if (c->extract) {
+		struct cfg_strvec found;
+
+		cfg_strvec_init(&found);
+		for (size_t i = 0; i < c->nrcpt; i++)
+			if (i == 0 || strcmp(c->rcpt[i].orig, c->rcpt[i - 1].orig) != 0)
+				cfg_strvec_add(&found, c->rcpt[i].orig);
+		rcpt_data(c, &found);
+		cfg_strvec_fini(&found);
+		if (c->status || c->milter_reject || c->discard)
+			return;
+	}
 	milter_msg_init(&msg);
 	milter_msg_split(&msg, c->held.data, c->held.len);
 	/* our Received header counts for the filters' insert requests, but they do not see it */

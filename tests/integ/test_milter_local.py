@@ -69,6 +69,14 @@ def test_events(inst, m):
         "H": {}, "M": {"i": qid, "{mail_addr}": "a@example.com"},
         "R": {"i": qid, "{rcpt_addr}": "root@mail.example.com"},
         "T": {"i": qid}, "L": {"i": qid}, "N": {"i": qid}, "B": {"i": qid}, "E": {"i": qid}})
+    # sendmail -t: RCPT names the recipients taken from the headers, before DATA
+    m.events.clear()
+    inst.sendmail(["-t", "-f", "a@example.com"], MSG.replace("body line", "extracted body"))
+    R.true("extract: delivered", inst.wait_mailbox("root", "extracted body"))
+    test_milter.wait_quit(m)
+    R.check("extract: events", m.events[:5], [
+        ("C", ["localhost", "4", "", "127.0.0.1"]), ("H", ["localhost"]),
+        ("M", ["a@example.com"]), ("R", ["root@mail.example.com"]), ("T", [])])
     # a non-delivery notice is mail Postfix makes itself: the filter never sees it
     m.events.clear()
     R.check("bounce: sendmail", submit(inst, "nobody body", "nosuch@mail.example.com"), 0)
