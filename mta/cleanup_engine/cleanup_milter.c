@@ -57,8 +57,8 @@ static const char *macro(void *arg, const char *name)
 		return "localhost [127.0.0.1]";
 	if (strcmp(name, "i") == 0)
 		return c->w.qid;
-	if (strcmp(name, "{mail_addr}") == 0)
-		return c->milter_content ? NULL : c->sender;
+	if (strcmp(name, "{mail_addr}") == 0) /* the null sender too, as Postfix sends it */
+		return c->milter_content ? NULL : *c->sender ? c->sender : milter_empty;
 	if (strcmp(name, "{rcpt_addr}") == 0)
 		return c->milter_rcpt;
 	return NULL;

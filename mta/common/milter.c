@@ -440,13 +440,15 @@ void milterp_open(struct milters *m)
 	}
 }
 
+const char milter_empty[] = "";
+
 /* macro_value - a macro's value from the caller, or milter_macro_defaults */
 static const char *macro_value(struct milters *m, const char *name)
 {
 	const char *v = m->fn ? m->fn(m->arg, name) : NULL;
 	size_t n = strlen(name);
 
-	if (v && *v)
+	if (v && (*v || v == milter_empty))
 		return v;
 	if (name[0] == '{') {
 		name++; /* the defaults name macros without braces: {auth_type=x} or auth_type=x */

@@ -24,7 +24,11 @@
 
 #define MILTER_DISCARD "D" /* the event's reply when a filter discards the message */
 
-/* a macro's value for the filters, or NULL when it has none (borrowed until the next call) */
+/*
+ * a macro's value for the filters, or NULL when it has none (borrowed until
+ * the next call); "" counts as none too, milter_empty is an empty value sent
+ */
+extern const char milter_empty[];
 typedef const char *(*milter_macro_fn)(void *arg, const char *name);
 
 /*

@@ -77,6 +77,13 @@ def test_events(inst, m):
     R.check("extract: events", m.events[:5], [
         ("C", ["localhost", "4", "", "127.0.0.1"]), ("H", ["localhost"]),
         ("M", ["a@example.com"]), ("R", ["root@mail.example.com"]), ("T", [])])
+    # the null sender: an empty MAIL argument and an empty {mail_addr}
+    m.events.clear()
+    inst.sendmail(["-f", "<>", "root@mail.example.com"], MSG.replace("body line", "null body"))
+    R.true("null sender: delivered", inst.wait_mailbox("root", "null body"))
+    test_milter.wait_quit(m)
+    R.check("null sender: MAIL", m.events[2], ("M", [""]))
+    R.check("null sender: macros", m.macros.get("M", {}).get("{mail_addr}"), "")
     # a non-delivery notice is mail Postfix makes itself: the filter never sees it
     m.events.clear()
     R.check("bounce: sendmail", submit(inst, "nobody body", "nosuch@mail.example.com"), 0)
