@@ -7,8 +7,10 @@
  * fsync()ed and sealed before the submitter hears "ok".  Two programs drive
  * it: the cleanup daemon (requests over IPC from pickup, bounce, local) and
  * smtpd, which writes its own queue files in-process to save a process hop
- * per message.  This header is all they see; the engine's own files share
- * cleanup_int.h.
+ * per message.  The daemon also runs non_smtpd_milters on local
+ * submissions (cleanup_milters); smtpd runs its own smtpd_milters before
+ * the engine sees the message.  This header is all they see; the engine's
+ * own files share cleanup_int.h.
  */
 #ifndef CLEANUP_ENGINE_H
 #define CLEANUP_ENGINE_H

@@ -9,7 +9,14 @@
  * insert requests.  The content is held in memory until the filters are
  * done (message_size_limit bounds it); their edits then go into the queue
  * file.  Mail Postfix makes itself (bounces, notices) is not filtered, as
- * with Postfix's default internal_mail_filter_classes.
+ * with Postfix's default internal_mail_filter_classes, nor is a message
+ * requeued with postsuper -r (pickup says no_milters).
+ *
+ * The verdicts, as Postfix gives them for a local submission: a 4xx (or
+ * any refusal of a recipient) leaves the message with the submitter (pickup
+ * keeps the maildrop file and tries again); a 5xx returns the message to
+ * its sender (its headers, through the bounce service) and the submission
+ * succeeds; DISCARD drops it; HOLD (quarantine) puts it in the hold queue.
  */
 #include "config.h"
 
