@@ -302,9 +302,11 @@ def test_opendkim():
     dk = test_milter.OpenDkim(tmp)
     verify = pkit.free_port()
     inst = pkit.Instance(
-        main_extra="non_smtpd_milters = %s\nmilter_macro_daemon_name = signer\n" % dk.spec(),
-        master_extra="127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
-        "-o milter_macro_daemon_name=verifier\n" % (verify, dk.spec()))
+        # the usual setting: local mail signed by the filter SMTP mail goes through
+        main_extra="smtpd_milters = %s\nnon_smtpd_milters = $smtpd_milters\n"
+        "milter_macro_daemon_name = signer\n" % dk.spec(),
+        master_extra="127.0.0.1:%d inet n - n - - smtpd -o milter_macro_daemon_name=verifier\n"
+        % verify)
     try:
         inst.start()
         R.check("dkim: sendmail", submit(inst, "signed body line"), 0)
