@@ -6,9 +6,11 @@
 #include "cleanup_engine/cleanup_engine.h"
 #include "ipc.h"
 #include "log.h"
+#include "milter.h"
 #include "server.h"
 
 static struct cleanup_cfg *daemon_cfg; /* the cleanup daemon's own settings */
+static struct milters *milters;        /* non_smtpd_milters, for local submissions */
 
 /* serve - one submission over the IPC protocol (pickup, bounce, local, sendmail -bs) */
 static void serve(struct mta_server *srv, int in, int out)
@@ -41,6 +43,7 @@ static void serve(struct mta_server *srv, int in, int out)
 		} else if (req && strcmp(req, "message") == 0 && c) {
 			long n;
 
+			cleanup_milters(c, milters);
 			cleanup_envelope(c, &a);
 			for (;;) {
 				cfg_buf_reset(&chunk);
@@ -56,6 +59,9 @@ static void serve(struct mta_server *srv, int in, int out)
 			ipc_add(&r, "status", "%d", status);
 			if (status)
 				ipc_add(&r, "reply", "%s", cleanup_reply(c));
+			/* a filter's "try again": pickup keeps the file without a warning */
+			if (cleanup_milter_deferred(c))
+				ipc_add(&r, "keep", "1");
 			ipc_send(&st, &r);
 			done = 1;
 		} else {
@@ -74,6 +80,7 @@ static void serve(struct mta_server *srv, int in, int out)
 static void init(struct mta_server *srv)
 {
 	daemon_cfg = cleanup_cfg_new(&srv->conf, srv->queue_dir);
+	milters = milters_new(&srv->conf, "non_smtpd_milters");
 }
 
 /* cleanup_main - the cleanup program */

@@ -29,6 +29,8 @@ void cleanup_log_context(struct cleanup *c, struct cfg_buf *out)
 		cfg_buf_printf(out, " from %s;", origin);
 	} else if (name && addr)
 		cfg_buf_printf(out, " from %s[%s];", name, addr);
+	else if (c->milter_content)
+		cfg_buf_adds(out, " from localhost[127.0.0.1];"); /* what the filters were told */
 	else
 		cfg_buf_adds(out, " from local;");
 	cfg_buf_adds(out, " from=<");

@@ -11,10 +11,18 @@
 #include "hbc.h"
 #include "log.h"
 
+void cleanup_put(struct cleanup *c, const void *data, size_t len)
+{
+	if (c->milters)
+		cfg_buf_add(&c->held, data, len);
+	else
+		qf_content(&c->w, data, len);
+}
+
 void cleanup_write_line(struct cleanup *c, const char *h)
 {
-	qf_content(&c->w, h, strlen(h));
-	qf_content(&c->w, "\n", 1);
+	cleanup_put(c, h, strlen(h));
+	cleanup_put(c, "\n", 1);
 }
 
 /* head_out - a complete header: primary ones wait for the block's end, others are checked now */
@@ -67,9 +75,9 @@ static void body_out(void *ctx, int cont, const char *text, size_t len, long off
 		return;
 	if (!c->inspect || c->cfg->body_checks.n == 0 || len == 0
 	    || (limit > 0 && offset >= limit)) {
-		qf_content(&c->w, text, len);
+		cleanup_put(c, text, len);
 		if (!cont)
-			qf_content(&c->w, "\n", 1);
+			cleanup_put(c, "\n", 1);
 		return;
 	}
 	cfg_buf_init(&line);
@@ -81,9 +89,9 @@ static void body_out(void *ctx, int cont, const char *text, size_t len, long off
 			cleanup_write_line(c, pre.v[i]);
 		/* a replaced piece of a long line is still followed by the rest of that line */
 		if (keep) {
-			qf_content(&c->w, line.data, line.len);
+			cleanup_put(c, line.data, line.len);
 			if (!cont)
-				qf_content(&c->w, "\n", 1);
+				cleanup_put(c, "\n", 1);
 		}
 	}
 	cfg_strvec_fini(&pre);

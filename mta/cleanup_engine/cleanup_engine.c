@@ -66,6 +66,9 @@ static void cleanup_free(struct cleanup *c)
 	if (c->open)
 		qf_abort(&c->w);
 	c->open = 0;
+	cleanup_milter_end(c);
+	cfg_buf_fini(&c->held);
+	free(c->milter_reject);
 	free(c->sender);
 	for (size_t i = 0; i < c->nrcpt; i++) {
 		free(c->rcpt[i].orig);
@@ -137,8 +140,7 @@ static void routing(struct cleanup *c, const struct cfg_strvec *a)
 			cfg_strvec_add(&c->bcc, a->v[i] + 4);
 }
 
-/* envelope_sender - canonical maps and masquerading for the sender */
-static void envelope_sender(struct cleanup *c, const char *sender)
+void cleanup_set_sender(struct cleanup *c, const char *sender)
 {
 	struct cfg_buf snd;
 
@@ -149,6 +151,7 @@ static void envelope_sender(struct cleanup *c, const char *sender)
 	if (snd.len && (c->flags & CLEANUP_F_MAPS) && (c->cfg->masq_classes & CLEANUP_MASQ_ENV_FROM)
 	    && cleanup_masquerade(c, &snd) < 0)
 		cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
+	free(c->sender);
 	c->sender = cfg_buf_take(&snd);
 }
 
@@ -211,6 +214,19 @@ static void add_bcc(struct cleanup *c)
 	cfg_strvec_clear(&c->bcc);
 }
 
+void cleanup_write_head(struct cleanup *c)
+{
+	qf_arrival(&c->w, c->arrival_sec, c->arrival_usec);
+	qf_head(&c->w, 'S', c->sender);
+	for (size_t i = 0; i < c->attrs.n; i++) {
+		char *eq = strchr(c->attrs.v[i], '=');
+
+		*eq = '\0';
+		qf_attr(&c->w, c->attrs.v[i], eq + 1);
+		*eq = '=';
+	}
+}
+
 /* envelope - sender, recipients and attributes of a "message" request */
 static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 {
@@ -237,18 +253,12 @@ static void envelope(struct cleanup *c, const struct cfg_strvec *a)
 	c->flags = submission_flags(c, a);
 	c->inspect = (c->flags & CLEANUP_F_CHECKS) != 0;
 	routing(c, a);
-	envelope_sender(c, ipc_get(a, "sender"));
+	cleanup_set_sender(c, ipc_get(a, "sender"));
 	envelope_rcpts(c, a);
 	add_bcc(c);
-	qf_arrival(&c->w, c->arrival_sec, c->arrival_usec);
-	qf_head(&c->w, 'S', c->sender);
-	for (size_t i = 0; i < c->attrs.n; i++) {
-		char *eq = strchr(c->attrs.v[i], '=');
-
-		*eq = '\0';
-		qf_attr(&c->w, c->attrs.v[i], eq + 1);
-		*eq = '=';
-	}
+	/* with mail filters the head waits: they may change the sender */
+	if (!cleanup_milter_envelope(c, a))
+		cleanup_write_head(c);
 	/* smtpd's PREPEND actions: headers before all others, our Received included */
 	for (size_t i = 0; i < a->n; i++)
 		if (strncmp(a->v[i], "prepend=", 8) == 0)
@@ -325,9 +335,10 @@ static void write_rcpts(struct cleanup *c)
 	cfg_buf_fini(&to);
 }
 
-/* seal - write recipients, fsync, and put the file where qmgr finds it */
-static void seal(struct cleanup *c, const char *queue_dir)
+void cleanup_seal(struct cleanup *c)
 {
+	const char *queue_dir = c->cfg->queue_dir;
+
 	/* BCC actions of the checks add recipients now that the content is done */
 	add_bcc(c);
 	if (c->status)
@@ -369,6 +380,7 @@ struct cleanup *cleanup_open(struct cleanup_cfg *cfg)
 	cfg_buf_init(&c->rec);
 	cfg_strvec_init(&c->headers);
 	cfg_buf_init(&c->reply);
+	cfg_buf_init(&c->held);
 	if (qf_create(&c->w, cfg->queue_dir, QF_INCOMING) < 0) {
 		cleanup_log_enter();
 		mta_warn("create file %s/%s: %m", cfg->queue_dir, QF_INCOMING);
@@ -395,8 +407,13 @@ int cleanup_finish(struct cleanup *c)
 {
 	cleanup_log_enter();
 	cleanup_content_end(c);
-	if (c->status == 0)
-		seal(c, c->cfg->queue_dir);
+	if (c->milters && c->status == 0 && !c->discard)
+		cleanup_milter_content(c);
+	cleanup_milter_end(c);
+	if (c->status == 0 && c->milter_reject)
+		cleanup_milter_bounce(c);
+	else if (c->status == 0)
+		cleanup_seal(c);
 	cleanup_log_leave();
 	return c->status;
 }
@@ -473,6 +490,9 @@ struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir
 	    MTA_SET(CFG_P_mime_header_checks, &cfg->mime_header_checks),
 	    MTA_SET(CFG_P_nested_header_checks, &cfg->nested_header_checks),
 	    MTA_SET(CFG_P_milter_header_checks, &cfg->milter_header_checks),
+	    MTA_SET(CFG_P_milter_macro_daemon_name, &cfg->milter_daemon_name),
+	    MTA_SET(CFG_P_milter_macro_v, &cfg->milter_v),
+	    MTA_SET(CFG_P_bounce_service_name, &cfg->bounce_service),
 	    MTA_SET(CFG_P_body_checks, &cfg->body_checks),
 	    MTA_SET(CFG_P_body_checks_size_limit, &cfg->body_checks_size_limit),
 	    MTA_SET(CFG_P_line_length_limit, &cfg->line_limit),

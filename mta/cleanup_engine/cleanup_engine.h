@@ -7,8 +7,10 @@
  * fsync()ed and sealed before the submitter hears "ok".  Two programs drive
  * it: the cleanup daemon (requests over IPC from pickup, bounce, local) and
  * smtpd, which writes its own queue files in-process to save a process hop
- * per message.  This header is all they see; the engine's own files share
- * cleanup_int.h.
+ * per message.  The daemon also runs non_smtpd_milters on local
+ * submissions (cleanup_milters); smtpd runs its own smtpd_milters before
+ * the engine sees the message.  This header is all they see; the engine's
+ * own files share cleanup_int.h.
  */
 #ifndef CLEANUP_ENGINE_H
 #define CLEANUP_ENGINE_H
@@ -20,6 +22,7 @@
 
 struct cleanup_cfg; /* the settings, loaded once per process */
 struct cleanup;     /* one submission */
+struct milters;     /* mail filters (milter.h) */
 
 /* cleanup_cfg_new - the settings from a service's view; lives as long as the process */
 struct cleanup_cfg *cleanup_cfg_new(struct mta_conf *conf, const char *queue_dir);
@@ -29,6 +32,14 @@ void cleanup_cfg_free(struct cleanup_cfg *cfg);
 struct cleanup *cleanup_open(struct cleanup_cfg *cfg);
 /* cleanup_queue_id - the queue ID of the file being written */
 const char *cleanup_queue_id(const struct cleanup *c);
+/*
+ * cleanup_milters - non_smtpd_milters for this submission (before
+ * cleanup_envelope): they see it only when it is a local submission
+ * (pickup's, with a uid) whose receive_override_options allow milters
+ */
+void cleanup_milters(struct cleanup *c, struct milters *m);
+/* cleanup_milter_deferred - 1 when a filter said "try again later": keep the message, say nothing */
+int cleanup_milter_deferred(const struct cleanup *c);
 /* cleanup_envelope - sender, recipients and attributes, as "name=value" strings */
 void cleanup_envelope(struct cleanup *c, const struct cfg_strvec *a);
 /* cleanup_content - feed content (LF line ends); records go through the MIME parser */

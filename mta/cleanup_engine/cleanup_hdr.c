@@ -557,7 +557,7 @@ void cleanup_head_end(struct cleanup *c)
 			if (cleanup_add_rcpt(c, hs.rcpt.v[i], hs.rcpt.v[i + 1], 0) < 0)
 				cleanup_fail(c, 4, "451 4.3.0 Error: queue file write error");
 		missing(c, &hs);
-		qf_content(&c->w, hs.out.data, hs.out.len);
+		cleanup_put(c, hs.out.data, hs.out.len);
 	}
 	cfg_strvec_clear(&c->headers);
 	cfg_buf_fini(&rcv);

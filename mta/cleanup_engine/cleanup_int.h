@@ -43,6 +43,8 @@ struct cleanup_cfg {
 	/* content inspection */
 	struct cfg_strvec header_checks, mime_header_checks, nested_header_checks, body_checks;
 	struct cfg_strvec milter_header_checks;
+	const char *milter_daemon_name, *milter_v; /* milter_macro_daemon_name, milter_macro_v */
+	const char *bounce_service;
 	long body_checks_size_limit, line_limit;
 	struct mime_limits mime;
 	int disable_mime, strict_7bit_headers, strict_8bitmime, strict_8bitmime_body,
@@ -102,6 +104,15 @@ struct cleanup {
 	char *msgid;
 	char *single_rcpt; /* the one SMTP recipient, for Received: ... for <x> */
 	long arrival_sec, arrival_usec;
+	/* non_smtpd_milters (cleanup_milter.c): the content waits in held until they are done */
+	struct milters *milters; /* NULL: none, or not for this submission */
+	struct cfg_buf held;
+	int milter_open;         /* the filters are connected: disconnect at the end */
+	int milter_early;        /* a filter decided at CONNECT or HELO: no QUIT */
+	int milter_defer;        /* a filter said "try again": the submitter keeps the message */
+	int milter_content;      /* the message phase: no envelope macros */
+	const char *milter_rcpt; /* the recipient of the RCPT event */
+	char *milter_reject;     /* a filter's 5xx reply: the message goes back to the sender */
 	/* postfix route: told each address rewriting step (NULL in the daemons) */
 	cleanup_trace_fn trace;
 	void *trace_arg;
@@ -116,7 +127,31 @@ void cleanup_fail(struct cleanup *c, int status, const char *reply);
 /* cleanup_attr - a request attribute, or NULL */
 const char *cleanup_attr(struct cleanup *c, const char *name);
 
+/* cleanup_engine.c */
+/* cleanup_write_head - the records before the content: arrival time, sender, attributes */
+void cleanup_write_head(struct cleanup *c);
+/* cleanup_set_sender - canonical maps and masquerading for a (new) envelope sender */
+void cleanup_set_sender(struct cleanup *c, const char *sender);
+/* cleanup_seal - write recipients, fsync, and put the file where qmgr (or hold) finds it */
+void cleanup_seal(struct cleanup *c);
+
+/* cleanup_milter.c */
+/* cleanup_milter_envelope - filters for this submission? then CONNECT to DATA; 1 when in use */
+int cleanup_milter_envelope(struct cleanup *c, const struct cfg_strvec *a);
+/* cleanup_milter_content - the held content to the filters, their edits, then the queue file */
+void cleanup_milter_content(struct cleanup *c);
+/*
+ * cleanup_milter_bounce - a filter refused the message (5xx): seal it, log
+ * each recipient bounced and have the bounce service return it to its
+ * sender, as Postfix's cleanup does with a local submission
+ */
+void cleanup_milter_bounce(struct cleanup *c);
+/* cleanup_milter_end - the filters forget the submission (NULL filters are fine) */
+void cleanup_milter_end(struct cleanup *c);
+
 /* cleanup_body.c */
+/* cleanup_put - message bytes to the queue file, or held for the mail filters */
+void cleanup_put(struct cleanup *c, const void *data, size_t len);
 /* cleanup_content_end - after the last chunk: the last line, the MIME verdict */
 void cleanup_content_end(struct cleanup *c);
 /* cleanup_write_line - a line (a header, a PREPEND text) to the queue file, with its line end */

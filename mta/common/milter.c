@@ -170,11 +170,18 @@ static void close_one(struct milter *f)
 	}
 }
 
-void milter_disconnect(struct milters *m)
+/*
+ * close_all - QUIT (after ABORT when abort is set) and close every filter;
+ * silent 1: not to a filter that already decided the session, 2: to none
+ */
+static void close_all(struct milters *m, int abort, int silent)
 {
 	for (size_t i = 0; m && i < m->n; i++) {
-		if (m->v[i].fd >= 0) {
-			milterp_send(m, &m->v[i], 'A', NULL, 0);
+		int quiet = silent == 2 || (silent == 1 && m->v[i].state == MILTER_DONE);
+
+		if (m->v[i].fd >= 0 && !quiet) {
+			if (abort)
+				milterp_send(m, &m->v[i], 'A', NULL, 0);
 			if (m->v[i].fd >= 0)
 				milterp_send(m, &m->v[i], 'Q', NULL, 0);
 		}
@@ -182,6 +189,16 @@ void milter_disconnect(struct milters *m)
 	}
 	if (m)
 		m->fn = NULL;
+}
+
+void milter_disconnect(struct milters *m)
+{
+	close_all(m, 1, 0);
+}
+
+void milter_quit(struct milters *m, int silent)
+{
+	close_all(m, 0, silent ? 2 : 1);
 }
 
 void milters_free(struct milters *m)
@@ -423,13 +440,15 @@ void milterp_open(struct milters *m)
 	}
 }
 
+const char milter_empty[] = "";
+
 /* macro_value - a macro's value from the caller, or milter_macro_defaults */
 static const char *macro_value(struct milters *m, const char *name)
 {
 	const char *v = m->fn ? m->fn(m->arg, name) : NULL;
 	size_t n = strlen(name);
 
-	if (v && *v)
+	if (v && (*v || v == milter_empty))
 		return v;
 	if (name[0] == '{') {
 		name++; /* the defaults name macros without braces: {auth_type=x} or auth_type=x */

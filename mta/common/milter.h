@@ -24,7 +24,11 @@
 
 #define MILTER_DISCARD "D" /* the event's reply when a filter discards the message */
 
-/* a macro's value for the filters, or NULL when it has none (borrowed until the next call) */
+/*
+ * a macro's value for the filters, or NULL when it has none (borrowed until
+ * the next call); "" counts as none too, milter_empty is an empty value sent
+ */
+extern const char milter_empty[];
 typedef const char *(*milter_macro_fn)(void *arg, const char *name);
 
 /*
@@ -60,6 +64,12 @@ const char *milter_connect(struct milters *m, milter_macro_fn fn, void *arg, con
                            const char *addr, const char *port);
 /* milter_disconnect - the session is over: QUIT and close */
 void milter_disconnect(struct milters *m);
+/*
+ * milter_quit - cleanup's end of a message: QUIT without ABORT to the
+ * filters that did not decide the session (to none when silent: it ended
+ * at CONNECT or HELO), and close
+ */
+void milter_quit(struct milters *m, int silent);
 /* milter_helo - HELO/EHLO */
 const char *milter_helo(struct milters *m, const char *helo);
 /* milter_mail - MAIL FROM: argv[0] is "<sender>", then the ESMTP parameters */
@@ -75,6 +85,8 @@ void milter_abort(struct milters *m);
 
 /* milter_msg_init - an empty message */
 void milter_msg_init(struct milter_msg *msg);
+/* milter_msg_split - content (LF line ends) into msg: header lines (logical), then the body */
+void milter_msg_split(struct milter_msg *msg, const char *data, size_t len);
 /* milter_msg_fini - release it */
 void milter_msg_fini(struct milter_msg *msg);
 

@@ -36,6 +36,35 @@ void milter_msg_fini(struct milter_msg *msg)
 	free(msg->hold_reason);
 }
 
+void milter_msg_split(struct milter_msg *msg, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		size_t end = off, n;
+
+		/* a header with its continuation lines; a blank or non-header line ends them */
+		while (end < len && data[end] != '\n')
+			end++;
+		n = strcspn(data + off, ":\n");
+		if (end == off) {
+			off = end + 1; /* the blank line between headers and body */
+			break;
+		}
+		if (off + n >= end || n == 0 || memchr(data + off, ' ', n)
+		    || memchr(data + off, '\t', n))
+			break;
+		while (end + 1 < len && (data[end + 1] == ' ' || data[end + 1] == '\t')) {
+			end++;
+			while (end < len && data[end] != '\n')
+				end++;
+		}
+		cfg_strvec_addn(&msg->headers, data + off, end - off);
+		off = end < len ? end + 1 : end;
+	}
+	cfg_buf_add(&msg->body, data + off, len - off);
+}
+
 /* vec_insert - put s (owned) at position i of a vector */
 static void vec_insert(struct cfg_strvec *v, size_t i, char *s)
 {

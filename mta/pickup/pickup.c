@@ -154,7 +154,12 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 		ipc_add(&a, "verify", "1");
 	if (content_filter && *content_filter)
 		ipc_add(&a, "content_filter", "%s", content_filter);
-	if (receive_override && *receive_override)
+	/* a requeued message went through the mail filters when it first came (Postfix: not again) */
+	if (requeued)
+		ipc_add(&a, "receive_override_options", "%s%sno_milters",
+		        receive_override ? receive_override : "",
+		        receive_override && *receive_override ? ", " : "");
+	else if (receive_override && *receive_override)
 		ipc_add(&a, "receive_override_options", "%s", receive_override);
 	ipc_queue(&s, &a);
 	ipc_chunk(&s, content.data, content.len);
@@ -162,6 +167,8 @@ static int feed(struct mta_server *srv, const char *name, int fd, const struct s
 	if (mta_stream_flush(&s) == 0 && ipc_recv(&s, &a) == 0) {
 		if (ipc_get_long(&a, "status", 4) == 0) {
 			rc = 0;
+		} else if (ipc_get_long(&a, "keep", 0) == 1) {
+			/* a mail filter said "try again later" (cleanup logged it): the next run */
 		} else if (ipc_get_long(&a, "status", 4) == 5) {
 			/* refused for good (header_checks, no recipients): nothing to retry */
 			mta_warn("%s: message from uid %ld rejected: %s", qid, (long)st->st_uid,

@@ -289,36 +289,6 @@ static void vec_insert0(struct cfg_strvec *v, char *h)
 	v->v[0] = h;
 }
 
-/* split_message - the received content as header lines and body */
-static void split_message(const struct cfg_buf *c, struct milter_msg *msg)
-{
-	size_t off = 0;
-
-	while (off < c->len) {
-		size_t end = off, n;
-
-		/* a header with its continuation lines; a blank or non-header line ends them */
-		while (end < c->len && c->data[end] != '\n')
-			end++;
-		n = strcspn(c->data + off, ":\n");
-		if (end == off) {
-			off = end + 1; /* the blank line between headers and body */
-			break;
-		}
-		if (off + n >= end || n == 0 || memchr(c->data + off, ' ', n)
-		    || memchr(c->data + off, '\t', n))
-			break;
-		while (end + 1 < c->len && (c->data[end + 1] == ' ' || c->data[end + 1] == '\t')) {
-			end++;
-			while (end < c->len && c->data[end] != '\n')
-				end++;
-		}
-		cfg_strvec_addn(&msg->headers, c->data + off, end - off);
-		off = end < c->len ? end + 1 : end;
-	}
-	cfg_buf_add(&msg->body, c->data + off, c->len - off);
-}
-
 /* apply_envelope - a filter's change of sender and recipients, to the transaction */
 static void apply_envelope(struct smtpd *s, struct milter_msg *msg)
 {
@@ -391,7 +361,7 @@ const char *smtpd_milter_eom(struct smtpd *s, struct cfg_buf **content)
 	last = s->nrcpt ? s->rcpt[s->nrcpt - 1].external : NULL;
 	milter_msg_init(&msg);
 	mark = cfg_xstrdup("X-Postkit-Received-Marker: x");
-	split_message(&s->milt->content, &msg);
+	milter_msg_split(&msg, s->milt->content.data, s->milt->content.len);
 	/*
 	 * Postfix's own Received header is header 0 for the filters' insert
 	 * requests, though they are not shown it: a marker stands in for it.

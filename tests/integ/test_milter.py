@@ -401,6 +401,20 @@ def strip_delivery(mbox):
     return "\n".join(keep) + "\n\n" + body.rstrip("\n") + "\n"
 
 
+def dkim_verify(res, inst, port, mbox):
+    """Send the signed message of mbox again to the verifying smtpd on port: dkim=pass.
+    Returns the message as sent (test_milter_local.py checks its signing this way too)."""
+    signed = strip_delivery(mbox)
+    out = session(inst, port, msg=signed)
+    res.check("dkim verify: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
+    res.true("dkim verify: delivered", inst.wait_mailbox("root", "Authentication-Results"))
+    got = inst.mailbox("root")[len(mbox):]
+    res.true("dkim verify: dkim=pass", re.search(
+        r"\nAuthentication-Results: mail\.example\.com;\n\tdkim=pass \(1024-bit key; "
+        r"unprotected\) header\.d=example\.com header\.i=@example\.com", got) is not None, got)
+    return signed
+
+
 def test_opendkim():
     """opendkim signs mail of its domain and verifies it when it comes back: dkim=pass."""
     if shutil.which("opendkim") is None or shutil.which("opendkim-genkey") is None:
@@ -423,15 +437,7 @@ def test_opendkim():
         R.true("dkim sign: DKIM-Signature", re.search(
             r"\nDKIM-Signature: v=1; a=rsa-sha256; c=simple/simple; d=example.com; s=sel;\n",
             mbox) is not None, mbox)
-        signed = strip_delivery(mbox)
-        out = session(inst, verify, msg=signed)
-        R.check("dkim verify: queued", out[4][:24], "250 2.0.0 Ok: queued as ")
-        R.true("dkim verify: delivered", inst.wait_mailbox("root", "Authentication-Results"))
-        got = inst.mailbox("root")[len(mbox):]
-        R.true("dkim verify: dkim=pass", re.search(
-            r"\nAuthentication-Results: mail\.example\.com;\n\tdkim=pass \(1024-bit key; "
-            r"unprotected\) header\.d=example\.com header\.i=@example\.com", got) is not None,
-            got)
+        signed = dkim_verify(R, inst, verify, mbox)
         tampered = signed.replace("signed body line", "tampered body line")
         session(inst, verify, msg=tampered)
         R.true("dkim verify: tampered delivered", inst.wait_mailbox("root", "tampered body"))
