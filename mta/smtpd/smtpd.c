@@ -297,8 +297,11 @@ static void lookup_client(struct smtpd *s, int fd)
 void smtpd_client_changed(struct smtpd *s)
 {
 	s->in_mynetworks = smtpd_check_mynetworks(s);
-	s->xclient_ok = cfg.xclient_hosts && match_host(cfg.xclient_hosts, s->name, s->addr) > 0;
-	s->xforward_ok = cfg.xforward_hosts && match_host(cfg.xforward_hosts, s->name, s->addr) > 0;
+	/* as Postfix: no XCLIENT or XFORWARD for sendmail -bs */
+	s->xclient_ok = !s->srv->standalone && cfg.xclient_hosts
+	                && match_host(cfg.xclient_hosts, s->name, s->addr) > 0;
+	s->xforward_ok = !s->srv->standalone && cfg.xforward_hosts
+	                 && match_host(cfg.xforward_hosts, s->name, s->addr) > 0;
 	s->bare_nl_mode = 0;
 	if (strcasecmp(cfg.forbid_bare_nl, "yes") == 0
 	    || strcasecmp(cfg.forbid_bare_nl, "normalize") == 0)
@@ -414,7 +417,8 @@ void smtpd_pipelining(struct smtpd *s, const char *after, int last)
 {
 	struct cfg_buf ahead, text;
 
-	if (s->ill_pipelining || (!last && strcmp(s->protocol, "SMTP") != 0))
+	/* sendmail -bs reads a pipe: Postfix does not look ahead there */
+	if (s->ill_pipelining || s->srv->standalone || (!last && strcmp(s->protocol, "SMTP") != 0))
 		return;
 	cfg_buf_init(&ahead);
 	cfg_buf_init(&text);

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
 #include "ipc.h"
 #include "log.h"
+#include "maildate.h"
 #include "qfile.h"
 #include "submit.h"
 #include "cleanup_engine/cleanup_engine.h"
@@ -63,6 +65,7 @@ int smtpd_open_queue(struct smtpd *s)
 		}
 		s->drop_open = 1;
 		snprintf(s->qid, sizeof(s->qid), "%.*s", (int)sizeof(s->qid) - 1, s->drop.qid);
+		mta_info("%s: client=%s", s->qid, s->log_client);
 		return 0;
 	}
 	if ((s->cln = cleanup_open(ccfg)) == NULL) {
@@ -98,6 +101,30 @@ void smtpd_close_queue(struct smtpd *s)
 	s->qid[0] = '\0';
 }
 
+/*
+ * standalone_received - sendmail -bs: the message goes through postdrop and
+ * pickup, so our Received header goes in with it, as Postfix's smtpd writes
+ * it (pickup's cleanup adds its own "by ... from userid" one on top)
+ */
+static void standalone_received(struct smtpd *s)
+{
+	struct cfg_buf b, date;
+
+	cfg_buf_init(&b);
+	cfg_buf_init(&date);
+	mta_mail_date((long)time(NULL), &date);
+	cfg_buf_printf(&b, "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s",
+	               s->helo && *s->helo ? s->helo : s->name, s->name, s->addr,
+	               s->cfg->myhostname, s->cfg->mail_name, s->protocol, s->qid);
+	if (s->nrcpt == 1)
+		cfg_buf_printf(&b, "\n\tfor <%s>; %s\n", s->rcpt[0].external, date.data);
+	else
+		cfg_buf_printf(&b, ";\n\t%s\n", date.data);
+	submit_content(&s->drop, b.data, b.len);
+	cfg_buf_fini(&date);
+	cfg_buf_fini(&b);
+}
+
 /* send_envelope - sender, recipients and client attributes */
 static void send_envelope(struct smtpd *s)
 {
@@ -113,6 +140,7 @@ static void send_envelope(struct smtpd *s)
 			free(r);
 		}
 		submit_record(&s->drop, 'M', NULL);
+		standalone_received(s);
 		return;
 	}
 	cfg_strvec_init(&a);

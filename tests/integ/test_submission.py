@@ -187,6 +187,15 @@ def check_bs(inst, pw, etc_yes):
     R.true("-bs: pickup saw the user's file",
            inst.wait_log(r"pickup\[\d+\]: [0-9A-F]+: uid=%d from=<s@example\.net>" % pw.pw_uid))
     R.true("-bs delivered", inst.wait_mailbox("nobody", "Subject: via bs"))
+    # what Postfix 3.7.11's smtpd -S does besides: no XCLIENT/XFORWARD offered, no pipelining
+    # complaint for a pipe, its own Received header under pickup's
+    R.true("-bs: no XCLIENT or XFORWARD", "XCLIENT" not in out and "XFORWARD" not in out, out)
+    R.true("-bs: no pipelining complaint", "improper command pipelining" not in inst.log())
+    R.true("-bs: smtpd's Received header", m is not None and re.search(
+        r"^Received: by mail\.example\.com \(Postfix, from userid %d\)\n\tid [0-9A-F]+; .*\n"
+        r"Received: from local \(localhost \[127\.0\.0\.1\]\)\n"
+        r"\tby mail\.example\.com \(Postfix\) with ESMTP id %s;\n\t.*\nSubject: via bs$"
+        % (pw.pw_uid, m.group(1)), inst.mailbox("nobody"), re.M) is not None, inst.mailbox("nobody"))
 
 
 def check_sanitising(inst, as_user, name, uid):
