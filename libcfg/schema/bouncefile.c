@@ -60,22 +60,42 @@ static int kind_of(const char *name)
 	return -1;
 }
 
-/* here_doc - the lines up to one that is exactly marker, each with its newline, in out */
-static void here_doc(struct reader *r, const char *file, const char *marker, struct cfg_buf *out,
-                     struct cfg_diags *diags)
+/*
+ * here_doc - the lines up to one that is exactly marker, each with its
+ * newline, in out.  line[0..n) is the line that opened it, marker the text
+ * at offset off there.  Postfix's message about a missing end marker reads
+ * the marker where it was in its line buffer, which every later line has
+ * overwritten (its bytes and a NUL) by then: "<<EOF" at offset 21 followed
+ * by a 21-byte line is reported as missing "" end marker.  The message
+ * shows that same text.
+ */
+static void here_doc(struct reader *r, const char *file, const char *line, size_t n, size_t off,
+                     size_t len, struct cfg_buf *out, struct cfg_diags *diags)
 {
+	struct cfg_buf linebuf;
 	const char *s;
-	size_t n;
+	size_t sn;
 
-	while (next_line(r, &s, &n)) {
-		if (n == strlen(marker) && memcmp(s, marker, n) == 0)
+	cfg_buf_init(&linebuf);
+	cfg_buf_add(&linebuf, line, n);
+	cfg_buf_addc(&linebuf, '\0');
+	while (next_line(r, &s, &sn)) {
+		if (sn == len && memcmp(s, line + off, len) == 0) {
+			cfg_buf_fini(&linebuf);
 			return;
-		cfg_buf_add(out, s, n);
+		}
+		cfg_buf_add(out, s, sn);
 		cfg_buf_addc(out, '\n');
+		while (linebuf.len < sn + 1)
+			cfg_buf_addc(&linebuf, '\0');
+		memcpy(linebuf.data, s, sn);
+		linebuf.data[sn] = '\0';
 	}
 	/* Postfix counts the line after the last one it read */
 	cfg_diags_add(diags, CFG_SEV_WARNING, "bounce-tmpl-marker", file, r->line + 1, 0,
-	              "%s, line %u: missing \"%s\" end marker", file, r->line + 1, marker);
+	              "%s, line %u: missing \"%s\" end marker", file, r->line + 1,
+	              linebuf.data + off);
+	cfg_buf_fini(&linebuf);
 }
 
 /*
@@ -104,8 +124,6 @@ static int entry(struct reader *r, const char *file, const char *s, size_t n, ch
 	v = trim(eq + 1, &vn);
 	cfg_buf_init(&value);
 	if (vn >= 2 && v[0] == '<' && v[1] == '<') {
-		char *marker;
-
 		v += 2, vn -= 2;
 		v = trim(v, &vn);
 		if (vn == 0) {
@@ -115,9 +133,7 @@ static int entry(struct reader *r, const char *file, const char *s, size_t n, ch
 			cfg_buf_fini(&value);
 			return -1;
 		}
-		marker = cfg_xstrndup(v, vn);
-		here_doc(r, file, marker, &value, diags);
-		free(marker);
+		here_doc(r, file, s, (size_t)(v - s) + vn, (size_t)(v - s), vn, &value, diags);
 	} else {
 		cfg_buf_add(&value, v, vn);
 		cfg_buf_addc(&value, '\n');
