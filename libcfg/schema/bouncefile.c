@@ -72,6 +72,7 @@ static int kind_of(const char *name)
 static void here_doc(struct reader *r, const char *file, const char *line, size_t n, size_t off,
                      size_t len, struct cfg_buf *out, struct cfg_diags *diags)
 {
+	unsigned start = r->line;
 	struct cfg_buf linebuf;
 	const char *s;
 	size_t sn;
@@ -91,8 +92,8 @@ static void here_doc(struct reader *r, const char *file, const char *line, size_
 		memcpy(linebuf.data, s, sn);
 		linebuf.data[sn] = '\0';
 	}
-	/* Postfix counts the line after the last one it read */
-	cfg_diags_add(diags, CFG_SEV_WARNING, "bounce-tmpl-marker", file, r->line + 1, 0,
+	/* Postfix counts the line after the last one it read; the position is the opening line */
+	cfg_diags_add(diags, CFG_SEV_WARNING, "bounce-tmpl-marker", file, start, 0,
 	              "%s, line %u: missing \"%s\" end marker", file, r->line + 1,
 	              linebuf.data + off);
 	cfg_buf_fini(&linebuf);
@@ -111,9 +112,10 @@ static int entry(struct reader *r, const char *file, const char *s, size_t n, ch
 	struct cfg_buf value;
 	char *key;
 	int k;
+	unsigned start = r->line;
 
 	if (eq == NULL) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "bounce-tmpl-equals", file, r->line + 1, 0,
+		cfg_diags_add(diags, CFG_SEV_FATAL, "bounce-tmpl-equals", file, r->line, 0,
 		              "%s, line %u: missing '=' after attribute name: \"%.*s\"", file,
 		              r->line + 1, (int)n, s);
 		return -1;
@@ -140,7 +142,7 @@ static int entry(struct reader *r, const char *file, const char *s, size_t n, ch
 	}
 	key = cfg_xstrndup(name, nn);
 	if ((k = kind_of(key)) < 0) {
-		cfg_diags_add(diags, CFG_SEV_WARNING, "bounce-tmpl-name", file, r->line + 1, 0,
+		cfg_diags_add(diags, CFG_SEV_WARNING, "bounce-tmpl-name", file, start, 0,
 		              "%s, line %u: unknown template name: %s -- ignoring this template",
 		              file, r->line + 1, key);
 		cfg_buf_fini(&value);
