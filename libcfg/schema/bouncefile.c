@@ -208,6 +208,7 @@ static int header(struct cfg_bounce_template *t, enum cfg_bounce_kind k, const c
 		return warn(diags, file, k, "empty", "value", s, label);
 	if (non_ascii(v, vn))
 		return warn(diags, file, k, "non-ASCII", "value", s, label);
+	free((char *)*field[i]); /* the last of repeated headers counts */
 	*field[i] = cfg_xstrndup(v, vn);
 	return 0;
 }

@@ -42,6 +42,7 @@ static const char *twobounce_rcpt, *bounce_rcpt, *delay_rcpt;
 static long bounce_size_limit, delay_warning, max_lifetime;
 static int notify_2bounce, notify_bounce, notify_delay; /* notify_classes */
 static const char *template_file;
+static int smtputf8;
 static struct cfg_bounce_set templates;
 static struct mta_conf *conf; /* for the $names of the templates' text */
 
@@ -284,9 +285,12 @@ static void head(const char *to, enum kind kind, int pm, const char *boundary, t
 	cfg_buf_adds(out, "Content-Transfer-Encoding: 8bit\n\n");
 	cfg_buf_adds(out, "This is a MIME-encapsulated message.\n\n");
 	cfg_buf_printf(out, "--%s\n", boundary);
-	cfg_buf_adds(out, "Content-Description: Notification\n"
-	                  "Content-Type: text/plain; charset=utf-8\n"
-	                  "Content-Transfer-Encoding: 8bit\n\n");
+	/* a us-ascii template is sent as utf-8 when SMTPUTF8 is on, as Postfix does */
+	cfg_buf_printf(out,
+	               "Content-Description: Notification\n"
+	               "Content-Type: text/plain; charset=%s\n"
+	               "Content-Transfer-Encoding: 8bit\n\n",
+	               smtputf8 && strcasecmp(t->charset, "us-ascii") == 0 ? "utf-8" : t->charset);
 	if (pm) {
 		/* the postmaster's copy has no letter, only the recipients */
 		cfg_buf_addc(out, '\n');
@@ -554,6 +558,7 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_maximal_queue_lifetime, &max_lifetime),
 	    MTA_SET(CFG_P_notify_classes, &classes),
 	    MTA_SET(CFG_P_bounce_template_file, &template_file),
+	    MTA_SET(CFG_P_smtputf8_enable, &smtputf8),
 	    MTA_SETTINGS_END,
 	};
 	struct cfg_diags fds, tds;
