@@ -297,10 +297,14 @@ out:
 	cfg_buf_fini(&prefixes);
 }
 
-/* tmpl_lookup - a $name of a template's text: main.cf's value or the default */
+/* tmpl_lookup - a $name of a template's text: set in main.cf, or known to the bounce daemon */
 static const char *tmpl_lookup(void *ctx, const char *name)
 {
-	return cfgp_check_value(ctx, name);
+	const struct cfgp_check *ck = ctx;
+
+	if (cfgp_check_setting(ck, name) == NULL && !cfg_bounce_param(name))
+		return NULL;
+	return cfgp_check_value(ck, name);
 }
 
 /* tmpl_seconds - a time parameter's effective value in seconds (0 when it does not parse) */

@@ -172,13 +172,16 @@ static const struct cfg_bounce_template *template(enum kind kind)
 	return &templates.t[tkind(kind)];
 }
 
-/* lookup - a parameter's unexpanded value for the templates' $names */
+/*
+ * lookup - a $name of the templates' text: main.cf's parameters and those the
+ * bounce daemon knows by default (cfg_bounce_param()), as in this service's view
+ */
 static const char *lookup(void *ctx, const char *name)
 {
-	const char *v = cfg_view_raw(conf->view, name);
-
 	(void)ctx;
-	return v ? v : cfg_config_value(conf->cfg, name);
+	if (cfg_config_explicit(conf->cfg, name) == NULL && !cfg_bounce_param(name))
+		return NULL;
+	return cfg_view_raw(conf->view, name);
 }
 
 /* log_diags - log template diagnostics as Postfix does; fatal ends the process */

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cfg/base/buf.h"
@@ -60,10 +61,36 @@ static void dump(const struct cfg_bounce_set *set, struct cfg_buf *out)
 	}
 }
 
-/* lookup - a parameter's unexpanded value in the configuration postconf read */
+/* the configuration and the template file, for the $names of the text */
+struct names {
+	const struct cfg_config *cfg;
+	const char *file;
+};
+
+/*
+ * lookup - a parameter's unexpanded value, when main.cf sets it or the
+ * bounce daemon knows it.  Postfix's postconf -b runs the bounce daemon as
+ * "bounce -SVnexpand_templates -o bounce_template_file=FILE -o
+ * queue_directory=.", and its text sees those values.
+ */
 static const char *lookup(void *ctx, const char *name)
 {
-	return cfg_config_value(ctx, name);
+	const struct names *n = ctx;
+	static const struct {
+		const char *name, *value;
+	} run_as[] = {{"service_name", "expand_templates"},
+	              {"process_name", "bounce"},
+	              {"queue_directory", "."}};
+	const char *v;
+
+	if (n->file != NULL && strcmp(name, "bounce_template_file") == 0)
+		return n->file;
+	for (size_t i = 0; i < sizeof(run_as) / sizeof(run_as[0]); i++)
+		if (strcmp(name, run_as[i].name) == 0)
+			return run_as[i].value;
+	if ((v = cfg_config_explicit(n->cfg, name)) != NULL)
+		return v;
+	return cfg_bounce_param(name) ? cfg_config_value(n->cfg, name) : NULL;
 }
 
 /* seconds - a time parameter's value in seconds (0 when it does not parse) */
@@ -84,7 +111,8 @@ static long seconds(const struct cfg_config *cfg, const char *name, char unit)
 static int expand(const struct cfg_bounce_set *set, const struct cfg_config *cfg,
                   struct cfg_buf *out)
 {
-	struct cfg_expand names = {lookup, NULL, (void *)cfg};
+	struct names ctx = {cfg, set->file};
+	struct cfg_expand names = {lookup, NULL, &ctx};
 	struct cfg_bounce_times times = {seconds(cfg, "delay_warning_time", 'h'),
 	                                 seconds(cfg, "maximal_queue_lifetime", 'd')};
 	struct cfg_diags ds;

@@ -25,6 +25,15 @@ struct cfg_bounce_times {
 };
 
 /*
+ * cfg_bounce_param - 1 when the bounce daemon knows name without main.cf
+ * setting it (Postfix's global parameters and the bounce daemon's own).  A
+ * caller's lookup gives the text the values of main.cf's names and of these,
+ * nothing else: Postfix's bounce daemon stops at "undefined $name" for
+ * $smtpd_banner unless main.cf sets it.
+ */
+int cfg_bounce_param(const char *name);
+
+/*
  * cfg_bounce_expand - append the expanded text of template k of set to out.
  * Returns 0, or -1 after a CFG_SEV_FATAL diagnostic (out then holds the
  * lines before the bad one).  Warnings are appended as they arise.
