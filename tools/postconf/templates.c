@@ -137,13 +137,21 @@ int pcf_templates(const struct cfg_config *cfg, const char *file, int expanded)
 {
 	struct cfg_bounce_set set;
 	struct cfg_diags fds, tds;
-	struct cfg_buf out;
+	struct cfg_buf out, configured;
 	int rc = 0;
 
 	cfg_bounce_set_init(&set);
 	cfg_diags_init(&fds);
 	cfg_diags_init(&tds);
 	cfg_buf_init(&out);
+	cfg_buf_init(&configured);
+	/* without a file argument, main.cf's bounce_template_file, as the bounce daemon reads */
+	if (file == NULL
+	    && cfg_config_expand(cfg, cfg_config_value(cfg, "bounce_template_file"), &configured,
+	                         NULL)
+	           == 0
+	    && configured.len > 0)
+		file = configured.data;
 	if (file != NULL && cfg_bounce_set_load(&set, file, &fds, &tds) < 0)
 		rc = -1;
 	(void)say_all(&fds);
@@ -157,6 +165,7 @@ int pcf_templates(const struct cfg_config *cfg, const char *file, int expanded)
 	if (rc == 0)
 		pcf_out(out.data, out.len);
 	cfg_buf_fini(&out);
+	cfg_buf_fini(&configured);
 	cfg_diags_fini(&tds);
 	cfg_diags_fini(&fds);
 	cfg_bounce_set_fini(&set);
