@@ -129,8 +129,8 @@ static int entry(struct reader *r, const char *file, const char *s, size_t n, ch
 		v += 2, vn -= 2;
 		v = trim(v, &vn);
 		if (vn == 0) {
-			cfg_diags_add(diags, CFG_SEV_FATAL, "bounce-tmpl-marker", file, r->line + 1,
-			              0, "%s, line %u: missing end marker after <<", file,
+			cfg_diags_add(diags, CFG_SEV_FATAL, "bounce-tmpl-marker", file, r->line, 0,
+			              "%s, line %u: missing end marker after <<", file,
 			              r->line + 1);
 			cfg_buf_fini(&value);
 			return -1;
