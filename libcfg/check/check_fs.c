@@ -5,7 +5,8 @@
  * are the group and set-gid bit of postdrop and postqueue (those of
  * $command_directory when main.cf sets it, else the installed ones); the
  * directories main.cf names exist; maillog_file is allowed and has its
- * postlog service.  Without root privileges the ownership checks are
+ * postlog service; bounce_template_file reads as the bounce daemon will
+ * read it.  Without root privileges the ownership checks are
  * skipped with a note (or silently with CFG_CHECK_UNPRIVILEGED).
  */
 #include "config.h"
@@ -19,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg/param/bouncexp.h"
 #include "cfg/param/list.h"
+#include "cfg/param/units.h"
 #include "cfg/base/xalloc.h"
 #include "check_int.h"
 
@@ -294,6 +297,78 @@ out:
 	cfg_buf_fini(&prefixes);
 }
 
+/* tmpl_lookup - a $name of a template's text: set in main.cf, or known to the bounce daemon */
+static const char *tmpl_lookup(void *ctx, const char *name)
+{
+	const struct cfgp_check *ck = ctx;
+
+	if (cfgp_check_setting(ck, name) == NULL && !cfg_bounce_param(name))
+		return NULL;
+	return cfgp_check_value(ck, name);
+}
+
+/* tmpl_seconds - a time parameter's effective value in seconds (0 when it does not parse) */
+static long tmpl_seconds(struct cfgp_check *ck, const char *name, char unit)
+{
+	struct cfg_buf b;
+	long sec = 0;
+
+	cfg_buf_init(&b);
+	if (cfgp_check_effective(ck, name, &b) < 0
+	    || cfg_time_parse(b.data ? b.data : "", unit, &sec) < 0)
+		sec = 0;
+	cfg_buf_fini(&b);
+	return sec;
+}
+
+/* tmpl_report - the bounce daemon's messages about its templates (fatal ones as errors) */
+static void tmpl_report(struct cfgp_check *ck, const char *file, const struct cfg_diags *ds)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		const struct cfg_diag *d = &ds->v[i];
+
+		cfg_diags_add(ck->diags, d->sev == CFG_SEV_FATAL ? CFG_SEV_ERROR : CFG_SEV_WARNING,
+		              d->code, file, d->line, 0, "%s",
+		              cfgp_check_strip_prefix(d->msg, file));
+	}
+}
+
+/*
+ * check_templates - bounce_template_file: its syntax, its templates, and the
+ * $names of the text the file gives (the bounce daemon stops at an error)
+ */
+static void check_templates(struct cfgp_check *ck)
+{
+	const struct cfgp_setting *s = cfgp_check_setting(ck, "bounce_template_file");
+	struct cfg_expand names = {tmpl_lookup, NULL, ck};
+	struct cfg_bounce_times times;
+	struct cfg_bounce_set set;
+	struct cfg_diags ds;
+	struct cfg_buf file, text;
+
+	if (s == NULL)
+		return;
+	cfg_buf_init(&file);
+	cfg_buf_init(&text);
+	cfg_diags_init(&ds);
+	cfg_bounce_set_init(&set);
+	if (cfgp_check_expand(ck, s, s->value, &file) < 0 || file.len == 0)
+		goto out;
+	if (cfg_bounce_set_load(&set, file.data, &ds, &ds) == 0) {
+		times.delay_warning_time = tmpl_seconds(ck, "delay_warning_time", 'h');
+		times.maximal_queue_lifetime = tmpl_seconds(ck, "maximal_queue_lifetime", 'd');
+		for (int k = 0; k < CFG_BOUNCE_NKINDS; k++)
+			if (set.owned & (1u << k))
+				(void)cfg_bounce_expand(&set, k, &names, &times, &text, &ds);
+	}
+	tmpl_report(ck, file.data, &ds);
+out:
+	cfg_bounce_set_fini(&set);
+	cfg_diags_fini(&ds);
+	cfg_buf_fini(&text);
+	cfg_buf_fini(&file);
+}
+
 void cfgp_check_fs(struct cfgp_check *ck)
 {
 	int forced = (ck->opts->flags & CFG_CHECK_UNPRIVILEGED) != 0;
@@ -306,4 +381,5 @@ void cfgp_check_fs(struct cfgp_check *ck)
 		        "directory were skipped");
 	check_dirs(ck);
 	check_maillog(ck);
+	check_templates(ck);
 }

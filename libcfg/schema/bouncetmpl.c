@@ -41,6 +41,15 @@ static const struct cfg_bounce_template defaults[CFG_BOUNCE_NKINDS] = {
                            "Enclosed is the mail delivery report that you requested.\n\n" BYE},
 };
 
+/* cfg_bounce_kind_name - the word Postfix's messages use for a kind of template */
+const char *cfg_bounce_kind_name(enum cfg_bounce_kind kind)
+{
+	static const char *const names[CFG_BOUNCE_NKINDS] = {"failure", "delay", "success",
+	                                                     "verify"};
+
+	return names[kind < CFG_BOUNCE_NKINDS ? kind : CFG_BOUNCE_FAILURE];
+}
+
 /* cfg_bounce_template_default - a row of defaults */
 const struct cfg_bounce_template *cfg_bounce_template_default(enum cfg_bounce_kind kind)
 {

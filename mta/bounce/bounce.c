@@ -13,6 +13,9 @@
  * bounce of a bounce is never sent back to the null sender: with "2bounce"
  * (or "bounce") in notify_classes it goes to 2bounce_notice_recipient,
  * otherwise it is dropped; a postmaster notice that bounced is always dropped (no loops).
+ * The From:, Subject: and text come from the templates: the defaults, or
+ * bounce_template_file's over them (read at start-up; a malformed file is
+ * fatal, a malformed template is logged and left at its default).
  */
 #include "config.h"
 
@@ -26,6 +29,7 @@
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
+#include "cfg/param/bouncexp.h"
 #include "cfg/schema/bouncetmpl.h"
 #include "ipc.h"
 #include "log.h"
@@ -37,6 +41,10 @@ static const char *myhostname, *myorigin, *cleanup_service, *double_bounce_sende
 static const char *twobounce_rcpt, *bounce_rcpt, *delay_rcpt;
 static long bounce_size_limit, delay_warning, max_lifetime;
 static int notify_2bounce, notify_bounce, notify_delay; /* notify_classes */
+static const char *template_file;
+static int smtputf8;
+static struct cfg_bounce_set templates;
+static struct mta_conf *conf; /* for the $names of the templates' text */
 
 /* wrap - append text folded to lines of at most 79 columns with a 4-space indent, as Postfix does */
 static void wrap(const char *text, struct cfg_buf *out)
@@ -145,8 +153,8 @@ static void human(const struct qf_log *l, struct cfg_buf *out)
 	               strcmp(l->action, "expanded") == 0 ? "alias expanded" : tab + 1);
 }
 
-/* template - the bounce template of a kind of notice (the defaults of cfg/schema/bouncetmpl.h) */
-static const struct cfg_bounce_template *template(enum kind kind)
+/* tkind - the template of a kind of notice */
+static enum cfg_bounce_kind tkind(enum kind kind)
 {
 	static const enum cfg_bounce_kind map[] = {
 	    [K_BOUNCE] = CFG_BOUNCE_FAILURE,
@@ -155,36 +163,66 @@ static const struct cfg_bounce_template *template(enum kind kind)
 	    [K_WARN] = CFG_BOUNCE_DELAY,
 	};
 
-	return cfg_bounce_template_default(map[kind]);
+	return map[kind];
 }
 
-/* letter - a template's text with $myhostname, $delay_warning_time_hours and co. replaced */
-static void letter(const char *text, struct cfg_buf *out)
+/* template - the bounce template of a kind of notice */
+static const struct cfg_bounce_template *template(enum kind kind)
 {
-	static const char *const names[] = {"myhostname", "delay_warning_time_hours",
-	                                    "maximal_queue_lifetime_days", NULL};
-	const char *p;
+	return &templates.t[tkind(kind)];
+}
 
-	while ((p = strchr(text, '$')) != NULL) {
-		size_t i, n;
+/*
+ * lookup - a $name of the templates' text: main.cf's parameters and those the
+ * bounce daemon knows by default (cfg_bounce_param()), as in this service's view
+ */
+static const char *lookup(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (cfg_config_explicit(conf->cfg, name) == NULL && !cfg_bounce_param(name))
+		return NULL;
+	return cfg_view_raw(conf->view, name);
+}
 
-		cfg_buf_add(out, text, (size_t)(p - text));
-		for (i = 0; names[i] != NULL; i++)
-			if (strncmp(p + 1, names[i], n = strlen(names[i])) == 0)
-				break;
-		if (names[i] == NULL) { /* not one of the defaults' names: as it is */
-			cfg_buf_addc(out, '$');
-			text = p + 1;
-			continue;
-		}
-		if (i == 0)
-			cfg_buf_adds(out, myhostname);
-		else
-			cfg_buf_printf(out, "%ld",
-			               i == 1 ? delay_warning / 3600 : max_lifetime / 86400);
-		text = p + 1 + n;
+/* log_diags - log template diagnostics as Postfix does; fatal ends the process */
+static void log_diags(const struct cfg_diags *ds)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		if (ds->v[i].sev == CFG_SEV_FATAL)
+			mta_fatal("%s", ds->v[i].msg);
+		mta_warn("%s", ds->v[i].msg);
 	}
-	cfg_buf_adds(out, text);
+}
+
+/* letter - a template's text with its $names expanded (time names in whole units) */
+static void letter(enum kind kind, struct cfg_buf *out)
+{
+	struct cfg_expand names = {lookup, NULL, NULL};
+	struct cfg_bounce_times times = {delay_warning, max_lifetime};
+	struct cfg_diags ds;
+
+	cfg_diags_init(&ds);
+	(void)cfg_bounce_expand(&templates, tkind(kind), &names, &times, out, &ds);
+	log_diags(&ds);
+	cfg_diags_fini(&ds);
+}
+
+/*
+ * from - the From: header: the template's, its address qualified with
+ * myhostname as the defaults' MAILER-DAEMON is ("Postmaster <postmaster>",
+ * "MAILER-DAEMON (Mail Delivery System)")
+ */
+static void from(const char *value, struct cfg_buf *out)
+{
+	const char *end = strrchr(value, '>');
+
+	if (strchr(value, '@') != NULL) {
+		cfg_buf_printf(out, "From: %s\n", value);
+		return;
+	}
+	if (end == NULL)
+		end = value + strcspn(value, " \t");
+	cfg_buf_printf(out, "From: %.*s@%s%s\n", (int)(end - value), value, myhostname, end);
 }
 
 /* dsn_fields - the per-recipient fields of the message/delivery-status part */
@@ -235,7 +273,7 @@ static void head(const char *to, enum kind kind, int pm, const char *boundary, t
 	cfg_buf_reset(tmp);
 	mta_mail_date((long)now, tmp);
 	cfg_buf_printf(out, "Date: %s\n", tmp->data);
-	cfg_buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\n", myhostname);
+	from(t->from, out);
 	cfg_buf_printf(out, "Subject: %s\n", pm ? pm_subject : t->subject);
 	ext(to, tmp);
 	/* the postmaster's address as cleanup qualifies it: "postmaster@$myorigin" */
@@ -250,15 +288,18 @@ static void head(const char *to, enum kind kind, int pm, const char *boundary, t
 	cfg_buf_adds(out, "Content-Transfer-Encoding: 8bit\n\n");
 	cfg_buf_adds(out, "This is a MIME-encapsulated message.\n\n");
 	cfg_buf_printf(out, "--%s\n", boundary);
-	cfg_buf_adds(out, "Content-Description: Notification\n"
-	                  "Content-Type: text/plain; charset=utf-8\n"
-	                  "Content-Transfer-Encoding: 8bit\n\n");
+	/* a us-ascii template is sent as utf-8 when SMTPUTF8 is on, as Postfix does */
+	cfg_buf_printf(out,
+	               "Content-Description: Notification\n"
+	               "Content-Type: text/plain; charset=%s\n"
+	               "Content-Transfer-Encoding: 8bit\n\n",
+	               smtputf8 && strcasecmp(t->charset, "us-ascii") == 0 ? "utf-8" : t->charset);
 	if (pm) {
 		/* the postmaster's copy has no letter, only the recipients */
 		cfg_buf_addc(out, '\n');
 		return;
 	}
-	letter(t->text, out);
+	letter(kind, out);
 	cfg_buf_addc(out, '\n');
 }
 
@@ -399,30 +440,6 @@ static int submit(struct mta_server *srv, const char *sender, const char *to,
 	return rc;
 }
 
-/*
- * zero_units - Postfix's warnings when the warning text would say "0
- * hour(s)" or "0 day(s)": the times are shown in whole units
- */
-static void zero_units(void)
-{
-	static const struct {
-		long *value;
-		long unit;
-		const char *param, *name;
-	} tab[] = {{&delay_warning, 3600, "delay_warning_time_hours", "hours"},
-	           {&max_lifetime, 86400, "maximal_queue_lifetime_days", "days"}};
-
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		if (*tab[i].value / tab[i].unit != 0)
-			continue;
-		mta_warn("[built-in]: zero result in delay template conversion of parameter \"%s\"",
-		         tab[i].param);
-		mta_warn("please reduce time unit \"%s\" of \"%s\" in delay template", tab[i].name,
-		         tab[i].param);
-		mta_warn("for instructions see the bounce(5) manual");
-	}
-}
-
 /* is_double_bounce - mail from the null sender or from double_bounce_sender (bare or @domain) */
 static int is_double_bounce(const char *sender)
 {
@@ -502,8 +519,6 @@ static void serve(struct mta_server *srv, int in, int out)
 	}
 	if (kind == K_BOUNCE && (env.hflags & QF_H_VERIFY))
 		kind = K_VERIFY;
-	if (kind == K_WARN)
-		zero_units();
 	compose(qid, fd, &env, env.sender, kind, 0, from, &msg);
 	if (submit(srv, "", env.sender, &msg, newqid, sizeof(newqid)) == 0) {
 		mta_info("%s: sender %s notification: %s", qid, what[kind], newqid);
@@ -545,8 +560,11 @@ static void init(struct mta_server *srv)
 	    MTA_SET(CFG_P_delay_warning_time, &delay_warning),
 	    MTA_SET(CFG_P_maximal_queue_lifetime, &max_lifetime),
 	    MTA_SET(CFG_P_notify_classes, &classes),
+	    MTA_SET(CFG_P_bounce_template_file, &template_file),
+	    MTA_SET(CFG_P_smtputf8_enable, &smtputf8),
 	    MTA_SETTINGS_END,
 	};
+	struct cfg_diags fds, tds;
 
 	cfg_strvec_init(&classes);
 	mta_conf_get(&srv->conf, tab);
@@ -556,6 +574,17 @@ static void init(struct mta_server *srv)
 		notify_delay |= strcasecmp(classes.v[i], "delay") == 0;
 	}
 	cfg_strvec_fini(&classes);
+	/* the templates are read once, before any request, as Postfix's bounce does */
+	conf = &srv->conf;
+	cfg_bounce_set_init(&templates);
+	cfg_diags_init(&fds);
+	cfg_diags_init(&tds);
+	if (*template_file)
+		(void)cfg_bounce_set_load(&templates, template_file, &fds, &tds);
+	log_diags(&fds);
+	log_diags(&tds);
+	cfg_diags_fini(&tds);
+	cfg_diags_fini(&fds);
 }
 
 /* bounce_main - the bounce program */

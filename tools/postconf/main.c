@@ -526,19 +526,18 @@ int main(int argc, char **argv)
 		pcf_fatal("-e requires name=value argument");
 
 	if (mode & (PCF_EXP_DSN_TEMPL | PCF_DUMP_DSN_TEMPL)) {
+		int rc;
+
 		if (nargs > 1)
 			pcf_fatal("options -b and -t require at most one template file");
 		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);
-		/* fail closed: -b (expansion) and template files are not implemented yet */
-		if ((mode & PCF_EXP_DSN_TEMPL) || nargs > 0)
-			pcf_fatal("bounce templates (-%c%s) are not supported by postkit",
-			          (mode & PCF_EXP_DSN_TEMPL) ? 'b' : 't',
-			          nargs > 0 ? " template_file" : "");
-		pcf_show_templates();
+		rc =
+		    pcf_templates(cfg, nargs > 0 ? args[0] : NULL, (mode & PCF_EXP_DSN_TEMPL) != 0);
 		cfg_config_free(cfg);
-		pcf_out_flush();
+		if (rc == 0)
+			pcf_out_flush();
 		cfg_strvec_fini(&over);
-		return 0;
+		return rc;
 	}
 	if (mode & PCF_SHOW_MAPS) {
 		cfg = load(config_dir, CFG_LOAD_NO_MASTER, NULL, 0);

@@ -1,14 +1,12 @@
 /*
  * misc.c - postconf -m (table types), -l (mailbox locks), -a/-A (SASL),
- * -T (TLS): the lists of what postkit itself supports; -t (the default
- * bounce templates)
+ * -T (TLS): the lists of what postkit itself supports
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "cfg/base/dlib.h"
-#include "cfg/schema/bouncetmpl.h"
 #include "cfg/schema/tabletype.h"
 #include "postconf.h"
 
@@ -87,34 +85,4 @@ int pcf_show_tls(const char *what)
 	}
 	pcf_warn("unknown 'postconf -T' mode: %s", what);
 	return 1;
-}
-
-/* header - one "Name: value" line of a template */
-static void header(const char *name, const char *value)
-{
-	pcf_outs(name);
-	pcf_outs(": ");
-	pcf_outs(value);
-	pcf_outs("\n");
-}
-
-/* pcf_show_templates - the default bounce templates, as Postfix's postconf -t prints them */
-void pcf_show_templates(void)
-{
-	for (int k = 0; k < CFG_BOUNCE_NKINDS; k++) {
-		const struct cfg_bounce_template *t = cfg_bounce_template_default(k);
-
-		if (k > 0)
-			pcf_outs("\n");
-		pcf_outs(t->name);
-		pcf_outs(" = <<EOF\n");
-		header("Charset", t->charset);
-		header("From", t->from);
-		header("Subject", t->subject);
-		if (t->pm_subject != NULL)
-			header("Postmaster-Subject", t->pm_subject);
-		pcf_outs("\n");
-		pcf_outs(t->text);
-		pcf_outs("EOF\n");
-	}
 }

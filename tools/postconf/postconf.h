@@ -117,7 +117,10 @@ int pcf_show_maps(void);
 int pcf_show_locks(void);
 int pcf_show_sasl(unsigned which);
 int pcf_show_tls(const char *what);
-/* pcf_show_templates - postconf -t: the default bounce templates */
-void pcf_show_templates(void);
+/*
+ * pcf_templates - postconf -t (expanded 0) or -b (1): the bounce templates of
+ * file (NULL: the defaults); 0, or 1 after a fatal message (stdout unwritten)
+ */
+int pcf_templates(const struct cfg_config *cfg, const char *file, int expanded);
 
 #endif
