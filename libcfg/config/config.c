@@ -34,25 +34,44 @@ const char *cfgp_dict_get(const struct cfg_config *cfg, const char *name)
 	return NULL;
 }
 
-/* cfgp_build_builtins - one hash lookup per name instead of a registry search */
+/*
+ * The built-in names: a binary search of the registry for the first
+ * lookups (a table tool asks for a handful), a hash table once a caller
+ * asks for many (postconf asks for all of them, several times).
+ */
+#define BUILTIN_INDEX_AFTER 64
+
+struct cfgp_builtins {
+	struct cfg_htab *tab; /* NULL until BUILTIN_INDEX_AFTER lookups */
+	unsigned lookups;
+};
+
+/* cfgp_build_builtins - set up the lookup of built-in names */
 void cfgp_build_builtins(struct cfg_config *cfg)
 {
-	size_t nb = cfg_registry_count();
-
-	cfg->builtin = cfg_htab_new(nb);
-	cfg->known = cfg_htab_new(nb + 256);
-	for (size_t i = 0; i < nb; i++) {
-		const struct cfg_param_def *d = cfg_registry_at(i);
-
-		cfg_htab_put(cfg->builtin, d->name, (void *)d);
-		cfg_htab_put(cfg->known, d->name, NULL);
-	}
+	cfg->bi = cfg_xcalloc(1, sizeof(*cfg->bi));
+	cfg->known = cfg_htab_new(64); /* the service-defined names (config_load.c) */
 }
 
 /* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
 const struct cfg_param_def *cfgp_builtin(const struct cfg_config *cfg, const char *name)
 {
-	return cfg_htab_get(cfg->builtin, name);
+	struct cfgp_builtins *b = cfg->bi;
+
+	if (b->tab == NULL) {
+		size_t nb = cfg_registry_count();
+
+		if (b->lookups++ < BUILTIN_INDEX_AFTER)
+			return cfg_registry_find(name);
+		/* the registry's names are static: the table need not copy them */
+		b->tab = cfg_htab_new_borrowed(nb);
+		for (size_t i = 0; i < nb; i++) {
+			const struct cfg_param_def *d = cfg_registry_at(i);
+
+			cfg_htab_put(b->tab, d->name, (void *)d);
+		}
+	}
+	return cfg_htab_get(b->tab, name);
 }
 
 /* cfgp_is_raw - 1 when name is a built-in that Postfix never expands */
@@ -74,7 +93,7 @@ int cfgp_legacy(const struct cfg_config *cfg, const char *name)
 /* cfgp_known - 1 for a built-in or service-defined name */
 int cfgp_known(const struct cfg_config *cfg, const char *name)
 {
-	return cfg_htab_has(cfg->known, name);
+	return cfgp_builtin(cfg, name) != NULL || cfg_htab_has(cfg->known, name);
 }
 
 /* relabeled - a legacy name that is set somewhere counts as user-defined (and is listed) */
@@ -339,17 +358,12 @@ static void names(const struct cfg_config *cfg, unsigned classes, int explicit_o
 		add_extra(cfg->service, cfg, CFG_CLASS_SERVICE, classes, explicit_only, &extra);
 	if (classes & CFG_CLASS_USER) {
 		add_extra(cfg->users, cfg, CFG_CLASS_USER, classes, explicit_only, &extra);
-		size_t pos = 0;
-		const char *n;
-		void *val;
+		const struct cfg_param_def *d;
 
-		while (cfg_htab_next(cfg->builtin, &pos, &n, &val)) {
-			const struct cfg_param_def *d = val;
-
-			if ((d->flags & CFG_PF_LEGACY) && relabeled(cfg, n)
-			    && (!explicit_only || cfgp_dict_get(cfg, n) != NULL))
-				cfg_strvec_add(&extra, n);
-		}
+		for (size_t i = 0; (d = cfg_registry_at(i)) != NULL; i++)
+			if ((d->flags & CFG_PF_LEGACY) && relabeled(cfg, d->name)
+			    && (!explicit_only || cfgp_dict_get(cfg, d->name) != NULL))
+				cfg_strvec_add(&extra, d->name);
 	}
 	merge_names(cfg, classes, explicit_only, &extra, out);
 	cfg_strvec_fini(&extra);
@@ -428,7 +442,9 @@ void cfg_config_free(struct cfg_config *cfg)
 	cfg_htab_free(cfg->over, free);
 	cfg_htab_free(cfg->deleted, NULL);
 	cfg_htab_free(cfg->service, NULL);
-	cfg_htab_free(cfg->builtin, NULL);
+	if (cfg->bi)
+		cfg_htab_free(cfg->bi->tab, NULL);
+	free(cfg->bi);
 	cfg_htab_free(cfg->known, NULL);
 	cfg_htab_free(cfg->users, NULL);
 	cfg_htab_free(cfg->computed, free);

@@ -44,16 +44,16 @@ struct cfg_config {
 	int dir_explicit; /* -c or $MAIL_CONFIG: config_directory is set in the dict */
 	unsigned flags;   /* CFG_LOAD_* */
 	char *process_name;
-	char *main_path;               /* DIR/main.cf */
-	char *master_path;             /* DIR/master.cf */
-	struct cfg_maincf *main;       /* never NULL (empty when not read) */
-	struct cfg_mastercf *master;   /* never NULL (empty when not read) */
-	struct cfg_htab *over;         /* overrides: name -> owned value */
-	struct cfg_htab *deleted;      /* read-only names dropped from the dict */
-	struct cfg_htab *builtin;      /* built-in name -> const struct cfg_param_def * */
-	struct cfg_htab *known;        /* built-in and service-defined names */
-	struct cfg_htab *service;      /* service-defined name -> default (borrowed) */
-	struct cfg_htab *users;        /* used user-defined names (global name space) */
+	char *main_path;             /* DIR/main.cf */
+	char *master_path;           /* DIR/master.cf */
+	struct cfg_maincf *main;     /* never NULL (empty when not read) */
+	struct cfg_mastercf *master; /* never NULL (empty when not read) */
+	struct cfg_htab *over;       /* overrides: name -> owned value */
+	struct cfg_htab *deleted;    /* read-only names dropped from the dict */
+	struct cfgp_builtins *bi; /* built-in name -> definition, indexed once it pays (config.c) */
+	struct cfg_htab *known;   /* service-defined names (the built-in ones: cfgp_builtin) */
+	struct cfg_htab *service; /* service-defined name -> default (borrowed) */
+	struct cfg_htab *users;   /* used user-defined names (global name space) */
 	struct cfg_htab *computed;     /* host/process-derived name -> owned default */
 	struct cfg_htab *rest_classes; /* names in main.cf smtpd_restriction_classes */
 	struct cfgp_scope *scopes;     /* distinct service/type name spaces */
@@ -74,7 +74,7 @@ const char *cfgp_lookup(const struct cfg_config *cfg, const struct cfgp_scope *s
 /* cfgp_expand - expand value with cfgp_lookup() semantics */
 int cfgp_expand(const struct cfg_config *cfg, const struct cfgp_scope *scope, enum cfgp_lookup how,
                 const char *value, struct cfg_buf *out, struct cfg_diags *diags);
-/* cfgp_build_builtins - fill cfg->builtin and cfg->known with the built-in names */
+/* cfgp_build_builtins - set up the built-in name lookup (cfg->bi); cfg->known starts empty */
 void cfgp_build_builtins(struct cfg_config *cfg);
 /* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
 const struct cfg_param_def *cfgp_builtin(const struct cfg_config *cfg, const char *name);

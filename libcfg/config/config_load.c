@@ -414,7 +414,8 @@ int cfg_config_open(const char *config_dir, const struct cfg_load_opts *opts,
 	build_scopes(cfg);
 	register_services(cfg);
 	if (!defaults) {
-		if (compute_host_defaults(cfg, diags) < 0 || cfgp_scan(cfg, diags) < 0)
+		if (compute_host_defaults(cfg, diags) < 0
+		    || (!(o->flags & CFG_LOAD_NO_SCAN) && cfgp_scan(cfg, diags) < 0))
 			goto fail;
 	}
 	*out = cfg;

@@ -356,6 +356,22 @@ static int option(struct run *r, int ch, const char *arg, const struct tool_opt_
 	return 0;
 }
 
+/* names_proxy - 1 when a table the command works on (or alias_database, for newaliases) is proxy: */
+static int names_proxy(const struct run *r, struct tool_mainconf *conf, int n, char **ops)
+{
+	int yes = 0;
+
+	for (int i = 0; i < n && !yes; i++)
+		yes = strstr(ops[i], "proxy:") != NULL;
+	if (!yes && r->rebuild_all) {
+		char *list = tool_mainconf_get(conf, "alias_database");
+
+		yes = strstr(list, "proxy:") != NULL;
+		free(list);
+	}
+	return yes;
+}
+
 /* lookups - -d, -q and -s; the exit status */
 static int lookups(struct run *r, char **ops, size_t nops)
 {
@@ -472,8 +488,12 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 	tool_mainconf_import_env(&conf);
 	db_type = tool_mainconf_get(&conf, "default_database_type");
 	r.default_type = db_type;
-	r.proxy_read_maps = tool_mainconf_get(&conf, "proxy_read_maps");
-	r.proxy_write_maps = tool_mainconf_get(&conf, "proxy_write_maps");
+	/* their defaults expand to some seventy tables: only when a proxy: table is named */
+	r.proxy_read_maps = r.proxy_write_maps = NULL;
+	if (names_proxy(&r, &conf, argc - st.ind, argv + st.ind)) {
+		r.proxy_read_maps = tool_mainconf_get(&conf, "proxy_read_maps");
+		r.proxy_write_maps = tool_mainconf_get(&conf, "proxy_write_maps");
+	}
 	register_proxy(&conf);
 	if (prog->aliases)
 		r.myhostname = myhostname = tool_mainconf_get(&conf, "myhostname");

@@ -52,6 +52,7 @@ struct cfg_view;
 #define CFG_LOAD_DEFAULTS 0x02u  /* postconf -d: main.cf is not read, every value is the default */
 #define CFG_LOAD_NO_MASTER 0x04u /* do not read master.cf at all */
 #define CFG_LOAD_TEXTS 0x08u     /* use the texts in the opts instead of reading the files */
+#define CFG_LOAD_NO_SCAN 0x10u   /* skip postconf's "used" analysis and its warnings (tools) */
 
 /* Everything cfg_config_open() can be told; a zeroed struct is the plain load. */
 struct cfg_load_opts {
