@@ -378,6 +378,21 @@ static unsigned parse(int argc, char **argv, int *by_queue, int *ind, int *statu
 	return flags;
 }
 
+/*
+ * directory - whether fd is a directory: Postfix's postcat then only warns that
+ * closing what it was given failed ("close ARG: Is a directory") and goes on
+ */
+static int directory(int fd, const char *arg)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	errno = EISDIR;
+	mta_warn("close %s: %m", arg);
+	return 1;
+}
+
 /* main - options, configuration, then every file or queue ID */
 int main(int argc, char **argv)
 {
@@ -420,7 +435,8 @@ int main(int argc, char **argv)
 		} else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
 			mta_fatal("open %s: %m", argv[i]);
 		}
-		show(fd, name ? name : argv[i], flags);
+		if (!directory(fd, argv[i]))
+			show(fd, name ? name : argv[i], flags);
 		close(fd);
 		free(name);
 	}
