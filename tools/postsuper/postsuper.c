@@ -79,6 +79,23 @@ static _Noreturn void usage(void)
 }
 
 /*
+ * ready - ps_ready for a queue ID given by name; what is there but is no
+ * regular file (directory, symlink, fifo) gets Postfix's warning, which
+ * Postfix prints twice except for -H
+ */
+static int ready(const char *path, int warnings)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		while (warnings-- > 0)
+			mta_warn("%s: uid %ld: not a regular file", path, (long)st.st_uid);
+		return -1;
+	}
+	return ps_ready(path);
+}
+
+/*
  * move_one - move message id from the first of queues (skipping skip1 and
  * skip2) where it is ready into queue to; 1 when moved
  */
@@ -94,7 +111,7 @@ static int move_one(const char *const *queues, const char *id, const char *to, c
 			continue;
 		from = cfg_xasprintf("%s/%s", *q, id);
 		dest = cfg_xasprintf("%s/%s", to, id);
-		fd = ps_ready(from);
+		fd = ready(from, strcmp(to, QF_DEFERRED) == 0 ? 1 : 2);
 		moved = fd >= 0 && ps_rename(from, dest) == 0;
 		if (moved && strcmp(to, QF_MAILDROP) == 0 && utime(dest, NULL) < 0)
 			mta_warn("%s: reset time stamps: %m", dest);
@@ -118,7 +135,7 @@ static void delete_one(const char *const *queues, const char *id)
 		if (!ps_message_queue(*q))
 			continue;
 		path = cfg_xasprintf("%s/%s", *q, id);
-		fd = ps_ready(path);
+		fd = ready(path, 2);
 		gone = fd >= 0 && ps_remove(path) == 0;
 		if (fd >= 0)
 			close(fd);
