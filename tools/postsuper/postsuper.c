@@ -148,11 +148,36 @@ static void delete_one(const char *const *queues, const char *id)
 	}
 }
 
+/*
+ * printable - a copy of s as Postfix shows a bad queue ID: printable ASCII
+ * kept, a byte from 0xc2 to 0xfe kept with the continuation bytes after it
+ * (at least one), anything else (a CR of CRLF input, a tab) as '?'
+ */
+static char *printable(const char *s)
+{
+	unsigned char *out = (unsigned char *)cfg_xstrdup(s);
+
+	for (unsigned char *p = out; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			continue;
+		if (*p >= 0xc2 && *p <= 0xfe && (p[1] & 0xc0) == 0x80) {
+			while ((p[1] & 0xc0) == 0x80)
+				p++;
+			continue;
+		}
+		*p = '?';
+	}
+	return (char *)out;
+}
+
 /* one - one operation on one named message */
 static void one(int op, const char *const *queues, const char *id)
 {
 	if (!qf_pf_id_ok(id)) {
-		mta_warn("invalid mail queue id: %s", id);
+		char *shown = printable(id);
+
+		mta_warn("invalid mail queue id: %s", shown);
+		free(shown);
 		return;
 	}
 	switch (op) {
