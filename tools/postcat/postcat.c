@@ -48,11 +48,12 @@ static const char *const queues[] = {"maildrop", "incoming", "active", "deferred
 
 #define SYNOPSIS "[-behv] [-c config_dir] [-q] [files...]"
 
-/* usage - Postfix's usage message */
-static _Noreturn void usage(void)
+/* usage - Postfix's usage message, with the name postcat was invoked by */
+static _Noreturn void usage(const char *argv0)
 {
-	mta_fatal("usage: postcat [-b (body text)] [-c config_dir] [-d (decimal record type)] [-e "
-	          "(envelope records)] [-h (header text)] [-q (access queue)] [-v] [file(s)...]");
+	mta_fatal("usage: %s [-b (body text)] [-c config_dir] [-d (decimal record type)] [-e "
+	          "(envelope records)] [-h (header text)] [-q (access queue)] [-v] [file(s)...]",
+	          argv0);
 }
 
 /* when - an arrival time as Postfix's postcat prints it (asctime, no newline) */
@@ -335,7 +336,7 @@ static unsigned parse(int argc, char **argv, int *by_queue, int *ind, int *statu
 	unsigned flags = 0;
 	int c;
 
-	tool_opt_init(&st, argc, argv, "postcat");
+	tool_opt_init(&st, argc, argv, argv[0]);
 	while ((c = tool_opt_next(&st, options)) != TOOL_OPT_END) {
 		switch (c) {
 		case 'b':
@@ -368,13 +369,28 @@ static unsigned parse(int argc, char **argv, int *by_queue, int *ind, int *statu
 		default:
 			if ((*status = tool_opt_standard(c, "postcat", SYNOPSIS, options)) >= 0)
 				return 0;
-			usage();
+			usage(argv[0]);
 		}
 	}
 	*ind = st.ind;
 	if (!(flags & (F_BODY | F_ENV | F_HEAD)))
 		flags |= F_BODY | F_ENV | F_HEAD;
 	return flags;
+}
+
+/*
+ * directory - whether fd is a directory: Postfix's postcat then only warns that
+ * closing what it was given failed ("close ARG: Is a directory") and goes on
+ */
+static int directory(int fd, const char *arg)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	errno = EISDIR;
+	mta_warn("close %s: %m", arg);
+	return 1;
 }
 
 /* main - options, configuration, then every file or queue ID */
@@ -386,9 +402,12 @@ int main(int argc, char **argv)
 	unsigned flags;
 	int by_queue = 0, first = argc, status = -1;
 
-	argv[0] = prog;
+	/* as Postfix's postcat: messages name the program as it was invoked ("/usr/sbin/postcat") */
+	if (argc < 1 || argv[0] == NULL || *argv[0] == '\0')
+		argv[0] = prog;
 	mta_log_init("postcat");
 	mta_log_stderr(1);
+	mta_log_stderr_tag(argv[0]);
 	mta_ignore_signals();
 	flags = parse(argc, argv, &by_queue, &first, &status);
 	if (status >= 0)
@@ -416,7 +435,8 @@ int main(int argc, char **argv)
 		} else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
 			mta_fatal("open %s: %m", argv[i]);
 		}
-		show(fd, name ? name : argv[i], flags);
+		if (!directory(fd, argv[i]))
+			show(fd, name ? name : argv[i], flags);
 		close(fd);
 		free(name);
 	}

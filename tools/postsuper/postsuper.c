@@ -79,6 +79,23 @@ static _Noreturn void usage(void)
 }
 
 /*
+ * ready - ps_ready for a queue ID given by name; what is there but is no
+ * regular file (directory, symlink, fifo) gets Postfix's warning, which
+ * Postfix prints twice except for -H
+ */
+static int ready(const char *path, int warnings)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		while (warnings-- > 0)
+			mta_warn("%s: uid %ld: not a regular file", path, (long)st.st_uid);
+		return -1;
+	}
+	return ps_ready(path);
+}
+
+/*
  * move_one - move message id from the first of queues (skipping skip1 and
  * skip2) where it is ready into queue to; 1 when moved
  */
@@ -94,7 +111,7 @@ static int move_one(const char *const *queues, const char *id, const char *to, c
 			continue;
 		from = cfg_xasprintf("%s/%s", *q, id);
 		dest = cfg_xasprintf("%s/%s", to, id);
-		fd = ps_ready(from);
+		fd = ready(from, strcmp(to, QF_DEFERRED) == 0 ? 1 : 2);
 		moved = fd >= 0 && ps_rename(from, dest) == 0;
 		if (moved && strcmp(to, QF_MAILDROP) == 0 && utime(dest, NULL) < 0)
 			mta_warn("%s: reset time stamps: %m", dest);
@@ -118,7 +135,7 @@ static void delete_one(const char *const *queues, const char *id)
 		if (!ps_message_queue(*q))
 			continue;
 		path = cfg_xasprintf("%s/%s", *q, id);
-		fd = ps_ready(path);
+		fd = ready(path, 2);
 		gone = fd >= 0 && ps_remove(path) == 0;
 		if (fd >= 0)
 			close(fd);
@@ -131,11 +148,36 @@ static void delete_one(const char *const *queues, const char *id)
 	}
 }
 
+/*
+ * printable - a copy of s as Postfix shows a bad queue ID: printable ASCII
+ * kept, a byte from 0xc2 to 0xfe kept with the continuation bytes after it
+ * (at least one), anything else (a CR of CRLF input, a tab) as '?'
+ */
+static char *printable(const char *s)
+{
+	unsigned char *out = (unsigned char *)cfg_xstrdup(s);
+
+	for (unsigned char *p = out; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			continue;
+		if (*p >= 0xc2 && *p <= 0xfe && (p[1] & 0xc0) == 0x80) {
+			while ((p[1] & 0xc0) == 0x80)
+				p++;
+			continue;
+		}
+		*p = '?';
+	}
+	return (char *)out;
+}
+
 /* one - one operation on one named message */
 static void one(int op, const char *const *queues, const char *id)
 {
 	if (!qf_pf_id_ok(id)) {
-		mta_warn("invalid mail queue id: %s", id);
+		char *shown = printable(id);
+
+		mta_warn("invalid mail queue id: %s", shown);
+		free(shown);
 		return;
 	}
 	switch (op) {

@@ -195,8 +195,9 @@ static void walk(const char *q, int i, const char *dir, unsigned action, struct 
 	struct stat st;
 
 	if (d == NULL) {
-		if (errno != ENOENT)
-			mta_fatal("open directory %s: %m", dir);
+		/* as Postfix: a queue directory that is missing is fatal (a hashed level may go away) */
+		if (errno != ENOENT || dir == q)
+			mta_fatal("scan_dir_push: open directory %s: %m", dir);
 		return;
 	}
 	cfg_strvec_init(&names);
