@@ -259,6 +259,7 @@ struct rx {
 	int too_big;
 	int bare_lf; /* a bare LF was seen (reject mode) */
 	int at_bol;  /* the next byte starts a line */
+	int first;   /* still at the top of the message (DATA only) */
 };
 
 /* rx_put - add content bytes, watching the size limit */
@@ -279,12 +280,34 @@ static void rx_put(struct smtpd *s, struct rx *rx, const char *p, size_t n)
 	}
 }
 
+/*
+ * rx_top - a line at the top of the message, as Postfix's smtpd: mbox "From "
+ * lines (also ">From ") become X-Mailbox-Line: headers, and a first other line
+ * that starts with white space gets an empty line before it (it is body).
+ */
+static void rx_top(struct smtpd *s, struct rx *rx, const char *p, size_t n)
+{
+	size_t gt = 0;
+
+	while (gt < n && p[gt] == '>')
+		gt++;
+	if (n - gt >= 5 && memcmp(p + gt, "From ", 5) == 0) {
+		rx_put(s, rx, "X-Mailbox-Line: ", 16);
+		return;
+	}
+	rx->first = 0;
+	if (n > 0 && (p[0] == ' ' || p[0] == '\t'))
+		rx_put(s, rx, "\n", 1);
+}
+
 /* rx_line - one received line (without its line end), CR turned into space as Postfix does */
 static void rx_line(struct smtpd *s, struct rx *rx, char *p, size_t n, int eol)
 {
 	for (size_t i = 0; i < n; i++)
 		if (p[i] == '\r')
 			p[i] = ' ';
+	if (rx->first && rx->at_bol)
+		rx_top(s, rx, p, n);
 	rx_put(s, rx, p, n);
 	if (eol)
 		rx_put(s, rx, "\n", 1);
@@ -348,6 +371,7 @@ int smtpd_data(struct smtpd *s)
 		send_envelope(s);
 	s->data_bytes = 0;
 	rx.at_bol = 1;
+	rx.first = 1;
 	for (;;) {
 		int eol;
 		size_t got;
@@ -386,6 +410,7 @@ int smtpd_data(struct smtpd *s)
 			if (rx.at_bol && p[0] == '.') {
 				p++;
 				n--;
+				rx.first = 0; /* ".From " is no mbox line */
 			}
 			rx_line(s, &rx, p, n, 0);
 			rx.at_bol = 0;
@@ -417,6 +442,7 @@ int smtpd_data(struct smtpd *s)
 		if (rx.at_bol && p[0] == '.') {
 			p++;
 			n--;
+			rx.first = 0; /* ".From " is no mbox line */
 		}
 		rx_line(s, &rx, p, n, 1);
 		rx.at_bol = 1;

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""test_cleanup_fidelity.py - what SMTP mail looks like after smtpd and cleanup.
+
+Each case sends one message over SMTP (EHLO x.example.net, client 127.0.0.1)
+and compares the delivered mailbox text with what Postfix 3.7.11 delivered
+for the same session (tests/integ/pforacle.py; dates and queue IDs masked).
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pkit  # noqa: E402
+
+R = pkit.Results("cleanup_fidelity")
+
+HEAD = ("From a@example.net  DATE\n"
+        "Return-Path: <a@example.net>\n"
+        "X-Original-To: nobody@example.com\n"
+        "Delivered-To: nobody@example.com\n"
+        "Received: from x.example.net (localhost [127.0.0.1])\n"
+        "\tby mail.example.com (Postfix) with ESMTP id QID\n"
+        "\tfor <nobody@example.com>; DATE\n")
+TAIL = ("Message-Id: <STAMP.QID@mail.example.com>\n"
+        "Date: DATE\n"
+        "From: a@example.net\n")
+
+# (name, DATA content as sent, dot-stuffed, without the final "."; what Postfix delivered
+# between the Received header and the headers cleanup adds; the rest after those)
+CASES = [
+    # mbox "From " lines at the top become X-Mailbox-Line: headers (smtpd)
+    ("From_ line at the top", "From a@b Mon Dec 7\r\nSubject: a\r\n\r\nFrom me\r\n>From x\r\n",
+     "X-Mailbox-Line: From a@b Mon Dec 7\nSubject: a\n", "\n>From me\n>From x\n\n"),
+    # ">From " too; ".From " (sent so, "From " after unstuffing) is no such line: body
+    (">>From_ line, then .From", ">>From a@b Mon\r\n.From c\r\nSubject: s\r\n\r\nbody\r\n",
+     "X-Mailbox-Line: >>From a@b Mon\n", "\n>From c\nSubject: s\n\nbody\n\n"),
+    # white space after the From_ lines: the body starts there
+    ("From_ line, then white space", "From a@b Mon\r\n cont\r\nSubject: s\r\n\r\nbody\r\n",
+     "X-Mailbox-Line: From a@b Mon\n", "\n cont\nSubject: s\n\nbody\n\n"),
+    # a rewritten address header: no space between ">" and a comment
+    ("<addr>(c)", "To: <nobody>(c)\r\n\r\nb\r\n",
+     "To: <nobody@mail.example.com>(c)\n", "\nb\n\n"),
+    ("Name <addr> (c), x", "To: Name <nobody> (c), x\r\n\r\nb\r\n",
+     "To: Name <nobody@mail.example.com>(c), x@mail.example.com\n", "\nb\n\n"),
+    ("group <addr> (c);", "To: g:<nobody> (c);\r\n\r\nb\r\n",
+     "To: g: <nobody@mail.example.com>(c);\n", "\nb\n\n"),
+]
+
+
+def send(inst, content):
+    """One SMTP transaction with content as the DATA lines; the queue ID or None."""
+    s = inst.session()
+    s.cmd("EHLO x.example.net")
+    s.cmd("MAIL FROM:<a@example.net>")
+    s.cmd("RCPT TO:<nobody@example.com>")
+    r = s.cmd("DATA")
+    if r.startswith("354"):
+        s.send(content + ".\r\n")
+        r = s.reply()[-1]
+    s.cmd("QUIT")
+    s.close()
+    m = re.search(r"queued as ([0-9A-F]+)", r)
+    return m.group(1) if m else None
+
+
+def main():
+    pkit.require_binaries()
+    inst = pkit.Instance()
+    try:
+        inst.start()
+        for name, content, head, rest in CASES:
+            before = len(inst.mailbox("nobody"))
+            qid = send(inst, content)
+            if not R.true(name + ": queued", qid is not None):
+                continue
+            R.true(name + ": delivered", inst.wait_log(qid + r": removed"))
+            got = pkit.strip_dates(inst.mailbox("nobody")[before:])
+            R.check(name, got, HEAD + head + TAIL + rest)
+    finally:
+        inst.cleanup()
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
