@@ -206,6 +206,7 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
  * tidy_element - one element of a rewritten address header as Postfix
  * writes it back: blanks outside quoted strings and comments become one
  * space, none at the ends, and a space before "<" and "(" that follow a word
+ * (none between ">" and "(": "<a@b> (c)" becomes "<a@b>(c)")
  */
 static void tidy_element(const char *e, struct cfg_buf *out)
 {
@@ -228,7 +229,8 @@ static void tidy_element(const char *e, struct cfg_buf *out)
 			blank = 1;
 			continue;
 		}
-		if (out->len && out->data[out->len - 1] != ' ' && (blank || *e == '<' || *e == '('))
+		if (out->len && out->data[out->len - 1] != ' ' && (blank || *e == '<' || *e == '(')
+		    && !(*e == '(' && out->data[out->len - 1] == '>'))
 			cfg_buf_addc(out, ' ');
 		blank = 0;
 		cfg_buf_addc(out, *e);
