@@ -254,7 +254,7 @@ static void fold_elements(const struct cfg_strvec *elems, size_t col, struct cfg
 
 		if (i > 0 && line + 1 + n >= 70) {
 			cfg_buf_adds(res, "\n\t");
-			line = 1;
+			line = 0; /* the TAB does not count */
 		} else {
 			cfg_buf_addc(res, ' ');
 			line++;

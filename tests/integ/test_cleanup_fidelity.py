@@ -44,7 +44,47 @@ CASES = [
      "To: Name <nobody@mail.example.com>(c), x@mail.example.com\n", "\nb\n\n"),
     ("group <addr> (c);", "To: g:<nobody> (c);\r\n\r\nb\r\n",
      "To: g: <nobody@mail.example.com>(c);\n", "\nb\n\n"),
+    # folding: a line may reach 70 characters after the TAB, the first one stops before 70
+    ("folding at 70", "To: %s, %s, %s, d\r\n\r\nb\r\n" % ("a" * 43, "b" * 13, "c" * 19),
+     "To: %s@mail.example.com,\n\t%s@mail.example.com, %s@mail.example.com,\n"
+     "\td@mail.example.com\n" % ("a" * 43, "b" * 13, "c" * 19), "\nb\n\n"),
+    ("folding at 71", "To: %s, %s, %s, d\r\n\r\nb\r\n" % ("a" * 43, "b" * 13, "c" * 20),
+     "To: %s@mail.example.com,\n\t%s@mail.example.com,\n\t%s@mail.example.com,"
+     " d@mail.example.com\n" % ("a" * 43, "b" * 13, "c" * 20), "\nb\n\n"),
+    ("folding, first line at 70", "To: %s, %s\r\n\r\nb\r\n" % ("b" * 13, "c" * 17),
+     "To: %s@mail.example.com,\n\t%s@mail.example.com\n" % ("b" * 13, "c" * 17), "\nb\n\n"),
 ]
+
+
+# BDAT: (name, chunks, the last reply, what Postfix delivered after "Date: DATE\n");
+# any <CR>s before <LF> end a line, also across chunks; the size counts <CR><LF> per line
+BDAT = [
+    ("BDAT <CR><CR><LF>, <CR> mid-line", [b"Subject: s\r\n\r\na\r\r\nb\rc\r\n"],
+     "250 2.0.0 Ok: 22 bytes queued as QID", "\na\nb c\n\n"),
+    ("BDAT bare <LF>s", [b"Subject: s\n\nbare lf\n"],
+     "250 2.0.0 Ok: 23 bytes queued as QID", "\nbare lf\n\n"),
+    ("BDAT no line end at the end", [b"Subject: s\r\n\r\nno eol"],
+     "250 2.0.0 Ok: 22 bytes queued as QID", "\nno eol\n\n"),
+    ("BDAT <CR><CR> | <LF> over two chunks", [b"Subject: s\r\n\r\r", b"\nbody\r\nx"],
+     "250 2.0.0 Ok: 23 bytes queued as QID", "\nbody\nx\n\n"),
+    ("BDAT <CR>s mid-line and at the end", [b"Subject: s\r\n\r\na\rb\r\r\rc\r\n\r"],
+     "250 2.0.0 Ok: 26 bytes queued as QID", "\na b   c\n \n\n"),
+]
+
+
+def send_bdat(inst, chunks):
+    """One SMTP transaction with BDAT chunks, the last with LAST; the replies to them."""
+    s = inst.session()
+    s.cmd("EHLO x.example.net")
+    s.cmd("MAIL FROM:<a@example.net>")
+    s.cmd("RCPT TO:<nobody@example.com>")
+    replies = []
+    for i, c in enumerate(chunks):
+        s.send(b"BDAT %d%s\r\n" % (len(c), b" LAST" if i == len(chunks) - 1 else b"") + c)
+        replies.append(s.reply()[-1])
+    s.cmd("QUIT")
+    s.close()
+    return replies
 
 
 def send(inst, content):
@@ -76,6 +116,16 @@ def main():
             R.true(name + ": delivered", inst.wait_log(qid + r": removed"))
             got = pkit.strip_dates(inst.mailbox("nobody")[before:])
             R.check(name, got, HEAD + head + TAIL + rest)
+        for name, chunks, reply, rest in BDAT:
+            before = len(inst.mailbox("nobody"))
+            replies = send_bdat(inst, chunks)
+            R.check(name + ": reply", pkit.strip_dates(replies[-1]), reply)
+            m = re.search(r"queued as ([0-9A-F]+)", replies[-1])
+            if not R.true(name + ": queued", m is not None):
+                continue
+            R.true(name + ": delivered", inst.wait_log(m.group(1) + r": removed"))
+            got = pkit.strip_dates(inst.mailbox("nobody")[before:])
+            R.check(name, got, HEAD + "Subject: s\n" + TAIL + rest)
     finally:
         inst.cleanup()
     R.finish()
