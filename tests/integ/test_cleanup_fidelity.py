@@ -44,6 +44,21 @@ CASES = [
      "To: Name <nobody@mail.example.com>(c), x@mail.example.com\n", "\nb\n\n"),
     ("group <addr> (c);", "To: g:<nobody> (c);\r\n\r\nb\r\n",
      "To: g: <nobody@mail.example.com>(c);\n", "\nb\n\n"),
+    # a source route goes, and makes the header change even when the address stays
+    ("<@route:addr>", "To: <@r1:u@d>\r\n\r\nb\r\n", "To: <u@d>\n", "\nb\n\n"),
+    ("Name <@r1,@r2:addr>", "To: x, Name <@r1,@r2:u@d>\r\n\r\nb\r\n",
+     "To: x@mail.example.com, Name <u@d>\n", "\nb\n\n"),
+    # quoted strings and backslashes: the address is quoted anew, as far as it needs it
+    ('"c", x@y', 'To: "c", x@y\r\n\r\nb\r\n', "To: c@mail.example.com, x@y\n", "\nb\n\n"),
+    ('"c d"', 'To: "c d"\r\n\r\nb\r\n', 'To: "c d"@mail.example.com\n', "\nb\n\n"),
+    ("a\\b, x", "To: a\\b, x\r\n\r\nb\r\n", "To: ab@mail.example.com, x@mail.example.com\n",
+     "\nb\n\n"),
+    ("a\\@b@c, x", "To: a\\@b@c, x\r\n\r\nb\r\n", 'To: "a@b"@c, x@mail.example.com\n',
+     "\nb\n\n"),
+    # a comma at the end: one more (empty) element
+    ("a, b,", "To: a, b,\r\n\r\nb\r\n", "To: a@mail.example.com, b@mail.example.com, \n",
+     "\nb\n\n"),
+    ("a,,", "To: a,,\r\n\r\nb\r\n", "To: a@mail.example.com, , \n", "\nb\n\n"),
     # folding: a line may reach 70 characters after the TAB, the first one stops before 70
     ("folding at 70", "To: %s, %s, %s, d\r\n\r\nb\r\n" % ("a" * 43, "b" * 13, "c" * 19),
      "To: %s@mail.example.com,\n\t%s@mail.example.com, %s@mail.example.com,\n"
