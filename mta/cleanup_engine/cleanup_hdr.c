@@ -221,6 +221,12 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
 		addr_internalize(spec, &in);
 		free(spec);
 	}
+	if (memchr(as, '"', (size_t)(ae - as)) && (in.len == 0 || in.data[0] == '@')) {
+		/* an empty quoted local part ("" or ""@x): Postfix leaves it alone */
+		cfg_buf_add(res, start, (size_t)(p - start));
+		cfg_buf_fini(&in);
+		return 0;
+	}
 	rewrite = fix && (strchr(in.data, '@') == NULL || keep < as);
 	/* -t recipients: the address as written (the original recipient), then qualified */
 	take = out && in.len;

@@ -55,6 +55,8 @@ CASES = [
      "\nb\n\n"),
     ("a\\@b@c, x", "To: a\\@b@c, x\r\n\r\nb\r\n", 'To: "a@b"@c, x@mail.example.com\n',
      "\nb\n\n"),
+    ('"", ""@x, y', 'To: "", ""@x, y\r\n\r\nb\r\n', 'To: "", ""@x, y@mail.example.com\n',
+     "\nb\n\n"),
     # a comma at the end: one more (empty) element
     ("a, b,", "To: a, b,\r\n\r\nb\r\n", "To: a@mail.example.com, b@mail.example.com, \n",
      "\nb\n\n"),
