@@ -104,6 +104,23 @@ def send_bdat(inst, chunks):
     return replies
 
 
+def received_from(inst, helo):
+    """The first line of the Received header of a message sent after helo."""
+    s = inst.session()
+    s.cmd(helo)
+    s.cmd("MAIL FROM:<a@example.net>")
+    s.cmd("RCPT TO:<nobody@example.com>")
+    before = len(inst.mailbox("nobody"))
+    r = s.data("Subject: h\n\nb\n")
+    s.cmd("QUIT")
+    s.close()
+    m = re.search(r"queued as ([0-9A-F]+)", r)
+    if not m or not inst.wait_log(m.group(1) + r": removed"):
+        return r
+    box = inst.mailbox("nobody")[before:]
+    return [l for l in box.splitlines() if l.startswith("Received: ")][0]
+
+
 def send(inst, content):
     """One SMTP transaction with content as the DATA lines; the queue ID or None."""
     s = inst.session()
@@ -133,6 +150,10 @@ def main():
             R.true(name + ": delivered", inst.wait_log(qid + r": removed"))
             got = pkit.strip_dates(inst.mailbox("nobody")[before:])
             R.check(name, got, HEAD + head + TAIL + rest)
+        # the HELO name: words joined by a space, then " <>()\\\";@" each a "?"
+        for helo, want in (("HELO a  b", "a?b"), ("EHLO (x)", "?x?"), ('EHLO x@y;"z"', "x?y??z?")):
+            R.check("Received: " + helo, received_from(inst, helo),
+                    "Received: from %s (localhost [127.0.0.1])" % want)
         for name, chunks, reply, rest in BDAT:
             before = len(inst.mailbox("nobody"))
             replies = send_bdat(inst, chunks)
