@@ -211,10 +211,11 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
                     const char *ae, const char *p, int fix, int masq, struct cfg_strvec *out,
                     struct cfg_buf *res)
 {
-	struct cfg_buf in;
-	int rewrite, take;
+	struct cfg_buf in, ext;
+	int rewrite, take, bare;
 
 	cfg_buf_init(&in);
+	cfg_buf_init(&ext);
 	{
 		char *spec = spec_text(as, ae);
 
@@ -227,7 +228,7 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
 		cfg_buf_fini(&in);
 		return 0;
 	}
-	rewrite = fix && (strchr(in.data, '@') == NULL || keep < as);
+	bare = strchr(in.data, '@') == NULL;
 	/* -t recipients: the address as written (the original recipient), then qualified */
 	take = out && in.len;
 	if (take)
@@ -235,21 +236,27 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
 	cleanup_qualify(c, &in);
 	if (take)
 		cfg_strvec_add(out, in.data);
-	if (fix && masq && cleanup_masquerade(c, &in) > 0)
-		rewrite = 1;
+	if (fix && masq)
+		cleanup_masquerade(c, &in);
+	addr_externalize(in.data, &ext);
+	/*
+	 * changed: as Postfix compares the address written out before and after
+	 * ("\"w\"@x" is w@x; append_dot_mydomain), a source route, and with a
+	 * backslash (read differently there) only a missing domain
+	 */
+	if (memchr(as, '\\', (size_t)(ae - as)))
+		rewrite = bare;
+	else
+		rewrite = ext.len != (size_t)(ae - as) || memcmp(ext.data, as, ext.len) != 0;
+	rewrite = fix && (rewrite || keep < as);
 	cfg_buf_add(res, start, (size_t)(keep - start));
-	if (!fix) {
-		/* as it was, without a source route */
-		cfg_buf_add(res, as, (size_t)(ae - as));
-	} else {
-		if (strchr(in.data, '@') == NULL) {
-			cfg_buf_addc(&in, '@');
-			cfg_buf_adds(&in, c->cfg->myorigin);
-		}
-		addr_externalize(in.data, res);
-	}
+	if (fix)
+		cfg_buf_add(res, ext.data, ext.len);
+	else
+		cfg_buf_add(res, as, (size_t)(ae - as)); /* as it was, without a source route */
 	cfg_buf_add(res, ae, (size_t)(p - ae));
 	cfg_buf_fini(&in);
+	cfg_buf_fini(&ext);
 	return rewrite;
 }
 

@@ -57,6 +57,8 @@ CASES = [
      "\nb\n\n"),
     ('"", ""@x, y', 'To: "", ""@x, y\r\n\r\nb\r\n', 'To: "", ""@x, y@mail.example.com\n',
      "\nb\n\n"),
+    ('"w"@h.example.com', 'Cc: "w"@h.example.com\r\n\r\nb\r\n', "Cc: w@h.example.com\n",
+     "\nb\n\n"),
     # a comma at the end: one more (empty) element
     ("a, b,", "To: a, b,\r\n\r\nb\r\n", "To: a@mail.example.com, b@mail.example.com, \n",
      "\nb\n\n"),
@@ -164,6 +166,19 @@ def main():
             R.true(name + ": delivered", inst.wait_log(m.group(1) + r": removed"))
             got = pkit.strip_dates(inst.mailbox("nobody")[before:])
             R.check(name, got, HEAD + "Subject: s\n" + TAIL + rest)
+    finally:
+        inst.cleanup()
+    # append_dot_mydomain = yes: "x@host" is changed, so the header is written back
+    inst = pkit.Instance(main_extra="append_dot_mydomain = yes\n")
+    try:
+        inst.start()
+        before = len(inst.mailbox("nobody"))
+        qid = send(inst, "From: x@host\r\nTo: y@host.sub, a%b@host\r\n\r\nb\r\n")
+        if R.true("append_dot_mydomain: queued", qid is not None):
+            inst.wait_log(qid + r": removed")
+            box = inst.mailbox("nobody")[before:]
+            R.check("append_dot_mydomain", [l for l in box.splitlines() if l[:3] in ("Fro", "To:")][1:],
+                    ["From: x@host.example.com", "To: y@host.sub, a%b@host.example.com"])
     finally:
         inst.cleanup()
     R.finish()
