@@ -153,31 +153,82 @@ static void spec_bounds(const char *start, const char *end, const char **as, con
 }
 
 /*
+ * plain_spec - 1 when [as, ae) is one addr-spec: no blank or comment
+ * outside a quoted string, the quotes closed
+ */
+static int plain_spec(const char *as, const char *ae)
+{
+	int q = 0;
+
+	if (ae <= as)
+		return 0;
+	for (const char *s = as; s < ae; s++) {
+		if (*s == '\\') {
+			if (++s == ae)
+				return 0;
+		} else if (*s == '"') {
+			q = !q;
+		} else if (!q && (isspace((unsigned char)*s) || *s == '(')) {
+			return 0;
+		}
+	}
+	return !q;
+}
+
+/* spec_text - the addr-spec [as, ae) with "\x" outside quotes written "\"x\"" */
+static char *spec_text(const char *as, const char *ae)
+{
+	struct cfg_buf b;
+	int q = 0;
+
+	cfg_buf_init(&b);
+	for (const char *s = as; s < ae; s++) {
+		if (*s == '\\' && !q) {
+			cfg_buf_addc(&b, '"');
+			if (s[1] == '"' || s[1] == '\\')
+				cfg_buf_addc(&b, '\\');
+			cfg_buf_addc(&b, *++s);
+			cfg_buf_addc(&b, '"');
+			continue;
+		}
+		cfg_buf_addc(&b, *s);
+		if (*s == '\\')
+			cfg_buf_addc(&b, *++s);
+		else if (*s == '"')
+			q = !q;
+	}
+	return b.data;
+}
+
+/*
  * one_addr - one addr-spec [as, ae) of an element [start, p): qualify it
  * (fix), masquerade it (masq), collect it (out, internal form) and append
- * the element, rewritten when that changed the address, to res.  A
- * rewritten element keeps [start, keep) in front of the address (a source
- * route between them goes, as in Postfix).  Returns 1 when it rewrote.
+ * the element to res as Postfix writes it back when the header changes:
+ * [start, keep), the address quoted anew (a source route between them
+ * goes), [ae, p).  Returns 1 when the address changed (a source route too).
  */
 static int one_addr(struct cleanup *c, const char *start, const char *keep, const char *as,
                     const char *ae, const char *p, int fix, int masq, struct cfg_strvec *out,
                     struct cfg_buf *res)
 {
-	struct cfg_buf in;
-	const char *at = NULL;
-	int rewrite, take;
+	struct cfg_buf in, ext;
+	int rewrite, take, bare;
 
 	cfg_buf_init(&in);
+	cfg_buf_init(&ext);
 	{
-		char *spec = cfg_xstrndup(as, (size_t)(ae - as));
+		char *spec = spec_text(as, ae);
 
 		addr_internalize(spec, &in);
 		free(spec);
 	}
-	for (const char *s = as; s < ae; s++)
-		if (*s == '@')
-			at = s;
-	rewrite = fix && strchr(in.data, '@') == NULL;
+	if (memchr(as, '"', (size_t)(ae - as)) && (in.len == 0 || in.data[0] == '@')) {
+		/* an empty quoted local part ("" or ""@x): Postfix leaves it alone */
+		cfg_buf_add(res, start, (size_t)(p - start));
+		cfg_buf_fini(&in);
+		return 0;
+	}
+	bare = strchr(in.data, '@') == NULL;
 	/* -t recipients: the address as written (the original recipient), then qualified */
 	take = out && in.len;
 	if (take)
@@ -185,20 +236,27 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
 	cleanup_qualify(c, &in);
 	if (take)
 		cfg_strvec_add(out, in.data);
-	if (fix && masq && cleanup_masquerade(c, &in) > 0)
-		rewrite = 1;
-	if (!rewrite) {
-		cfg_buf_add(res, start, (size_t)(p - start));
-	} else {
-		const char *dom = strrchr(in.data, '@');
-
-		cfg_buf_add(res, start, (size_t)(keep - start));
-		cfg_buf_add(res, as, (size_t)((at ? at : ae) - as));
-		cfg_buf_addc(res, '@');
-		cfg_buf_adds(res, dom ? dom + 1 : c->cfg->myorigin);
-		cfg_buf_add(res, ae, (size_t)(p - ae));
-	}
+	if (fix && masq)
+		cleanup_masquerade(c, &in);
+	addr_externalize(in.data, &ext);
+	/*
+	 * changed: as Postfix compares the address written out before and after
+	 * ("\"w\"@x" is w@x; append_dot_mydomain), a source route, and with a
+	 * backslash (read differently there) only a missing domain
+	 */
+	if (memchr(as, '\\', (size_t)(ae - as)))
+		rewrite = bare;
+	else
+		rewrite = ext.len != (size_t)(ae - as) || memcmp(ext.data, as, ext.len) != 0;
+	rewrite = fix && (rewrite || keep < as);
+	cfg_buf_add(res, start, (size_t)(keep - start));
+	if (fix)
+		cfg_buf_add(res, ext.data, ext.len);
+	else
+		cfg_buf_add(res, as, (size_t)(ae - as)); /* as it was, without a source route */
+	cfg_buf_add(res, ae, (size_t)(p - ae));
 	cfg_buf_fini(&in);
+	cfg_buf_fini(&ext);
 	return rewrite;
 }
 
@@ -206,6 +264,7 @@ static int one_addr(struct cleanup *c, const char *start, const char *keep, cons
  * tidy_element - one element of a rewritten address header as Postfix
  * writes it back: blanks outside quoted strings and comments become one
  * space, none at the ends, and a space before "<" and "(" that follow a word
+ * (none between ">" and "(": "<a@b> (c)" becomes "<a@b>(c)")
  */
 static void tidy_element(const char *e, struct cfg_buf *out)
 {
@@ -228,7 +287,8 @@ static void tidy_element(const char *e, struct cfg_buf *out)
 			blank = 1;
 			continue;
 		}
-		if (out->len && out->data[out->len - 1] != ' ' && (blank || *e == '<' || *e == '('))
+		if (out->len && out->data[out->len - 1] != ' ' && (blank || *e == '<' || *e == '(')
+		    && !(*e == '(' && out->data[out->len - 1] == '>'))
 			cfg_buf_addc(out, ' ');
 		blank = 0;
 		cfg_buf_addc(out, *e);
@@ -252,7 +312,7 @@ static void fold_elements(const struct cfg_strvec *elems, size_t col, struct cfg
 
 		if (i > 0 && line + 1 + n >= 70) {
 			cfg_buf_adds(res, "\n\t");
-			line = 1;
+			line = 0; /* the TAB does not count */
 		} else {
 			cfg_buf_addc(res, ' ');
 			line++;
@@ -277,7 +337,7 @@ static void addr_list(struct cleanup *c, const char *v, size_t col, int fix, int
 	const char *p = v;
 	struct cfg_strvec elems;
 	struct cfg_buf e, t;
-	int changed = 0, after_group = 0;
+	int changed = 0, after_group = 0, comma_end = 0;
 
 	cfg_strvec_init(&elems);
 	cfg_buf_init(&e);
@@ -310,9 +370,7 @@ static void addr_list(struct cleanup *c, const char *v, size_t col, int fix, int
 			spec_bounds(start, p, &as, &ae);
 		}
 		keep = lt && gt ? lt + 1 : as;
-		if (ae > as && !memchr(as, ' ', (size_t)(ae - as))
-		    && !memchr(as, '\t', (size_t)(ae - as)) && !memchr(as, '\n', (size_t)(ae - as))
-		    && !memchr(as, '"', (size_t)(ae - as)) && !memchr(as, '(', (size_t)(ae - as)))
+		if (plain_spec(as, ae))
 			changed |= one_addr(c, start, keep, as, ae, p, fix, masq, out, &t);
 		else
 			cfg_buf_add(&t, start, (size_t)(p - start));
@@ -320,12 +378,18 @@ static void addr_list(struct cleanup *c, const char *v, size_t col, int fix, int
 		if (*p == ';')
 			cfg_buf_addc(&e, ';');
 		/* "g: a;, b" and "g: a; b" are the same list: no empty element after a group */
-		if (!(after_group && e.len == 0 && *p != ';'))
+		comma_end = 0;
+		if (!(after_group && e.len == 0 && *p != ';')) {
 			cfg_strvec_add(&elems, e.data);
+			comma_end = *p == ',';
+		}
 		after_group = *p == ';';
 		if (*p)
 			p++;
 	}
+	/* "a, b," ends with an empty element: Postfix writes "a, b, " */
+	if (comma_end)
+		cfg_strvec_add(&elems, "");
 	if (changed)
 		fold_elements(&elems, col, res);
 	else

@@ -16,6 +16,32 @@
 #include "smtpd.h"
 #include "smtpd_anvil.h"
 
+/*
+ * helo_name - the HELO/EHLO argument as Postfix keeps it: its words joined
+ * by one space, then each of " <>()\\\";@" made a '?' ("a b" -> "a?b")
+ */
+static char *helo_name(const char *arg)
+{
+	struct cfg_buf b;
+
+	cfg_buf_init(&b);
+	while (*arg) {
+		size_t n = strcspn(arg, " ");
+
+		if (n) {
+			if (b.len)
+				cfg_buf_addc(&b, ' ');
+			cfg_buf_add(&b, arg, n);
+		}
+		arg += n;
+		arg += strspn(arg, " ");
+	}
+	for (char *p = b.data; *p; p++)
+		if (strchr(" <>()\\\";@", *p))
+			*p = '?';
+	return b.data;
+}
+
 /* helo_cmd - HELO hostname */
 static int helo_cmd(struct smtpd *s, const char *arg)
 {
@@ -28,7 +54,7 @@ static int helo_cmd(struct smtpd *s, const char *arg)
 		return -1;
 	}
 	smtpd_helo_reset(s);
-	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
+	s->helo = helo_name(arg);
 	smtpd_milter_helo(s, "HELO");
 	if (strcmp(s->protocol, "ESMTP") != 0) /* Postfix: once EHLO, always ESMTP */
 		s->protocol = "SMTP";
@@ -65,7 +91,7 @@ static int ehlo_cmd(struct smtpd *s, const char *arg)
 		return -1;
 	}
 	smtpd_helo_reset(s);
-	s->helo = cfg_xstrndup(arg, strcspn(arg, " "));
+	s->helo = helo_name(arg);
 	smtpd_milter_helo(s, "EHLO");
 	s->protocol = "ESMTP";
 	if (!s->cfg->delay_reject && (reply = smtpd_check_stage(s, ST_HELO)) != NULL) {

@@ -210,11 +210,33 @@ static void put(struct smtpd *s, const char *data, size_t len)
 		cleanup_content(s->cln, data, len);
 }
 
+/* content state shared by DATA and BDAT */
+struct rx {
+	struct cfg_buf out; /* pending content */
+	long size;
+	int too_big;
+	int bare_lf;              /* a bare LF was seen (reject mode) */
+	int at_bol;               /* the next byte starts a line */
+	int first;                /* still at the top of the message (DATA only) */
+	size_t crs;               /* BDAT: <CR>s not known yet to end a line */
+	unsigned long long line;  /* BDAT: the length of the line so far */
+	unsigned long long bytes; /* BDAT: the size as Postfix counts it, <CR><LF> per line */
+};
+
+/* queued - the 250 for a queued message; after BDAT it says how many bytes came */
+static void queued(struct smtpd *s, const struct rx *rx)
+{
+	if (s->in_bdat)
+		smtpd_reply(s, "250 2.0.0 Ok: %llu bytes queued as %s", rx->bytes, s->qid);
+	else
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+}
+
 /*
  * finish - end the message: the file is written, fsync'd and in the queue
  * before the 250.  Returns 0 with the queue ID in s->qid, or -1 after replying.
  */
-static int finish(struct smtpd *s)
+static int finish(struct smtpd *s, const struct rx *rx)
 {
 	int rc = -1;
 
@@ -228,7 +250,7 @@ static int finish(struct smtpd *s)
 			smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 			return -1;
 		}
-		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+		queued(s, rx);
 		s->qid[0] = '\0';
 		s->errors = s->junk = 0; /* as Postfix: delivered mail wipes the slate */
 		return 0;
@@ -238,7 +260,7 @@ static int finish(struct smtpd *s)
 		return -1;
 	}
 	if (cleanup_finish(s->cln) == 0) {
-		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+		queued(s, rx);
 		s->errors = s->junk = 0; /* as Postfix: delivered mail wipes the slate */
 		rc = 0;
 	} else {
@@ -251,15 +273,6 @@ static int finish(struct smtpd *s)
 	s->cln = NULL;
 	return rc;
 }
-
-/* content state shared by DATA and BDAT */
-struct rx {
-	struct cfg_buf out; /* pending content */
-	long size;
-	int too_big;
-	int bare_lf; /* a bare LF was seen (reject mode) */
-	int at_bol;  /* the next byte starts a line */
-};
 
 /* rx_put - add content bytes, watching the size limit */
 static void rx_put(struct smtpd *s, struct rx *rx, const char *p, size_t n)
@@ -279,12 +292,34 @@ static void rx_put(struct smtpd *s, struct rx *rx, const char *p, size_t n)
 	}
 }
 
+/*
+ * rx_top - a line at the top of the message, as Postfix's smtpd: mbox "From "
+ * lines (also ">From ") become X-Mailbox-Line: headers, and a first other line
+ * that starts with white space gets an empty line before it (it is body).
+ */
+static void rx_top(struct smtpd *s, struct rx *rx, const char *p, size_t n)
+{
+	size_t gt = 0;
+
+	while (gt < n && p[gt] == '>')
+		gt++;
+	if (n - gt >= 5 && memcmp(p + gt, "From ", 5) == 0) {
+		rx_put(s, rx, "X-Mailbox-Line: ", 16);
+		return;
+	}
+	rx->first = 0;
+	if (n > 0 && (p[0] == ' ' || p[0] == '\t'))
+		rx_put(s, rx, "\n", 1);
+}
+
 /* rx_line - one received line (without its line end), CR turned into space as Postfix does */
 static void rx_line(struct smtpd *s, struct rx *rx, char *p, size_t n, int eol)
 {
 	for (size_t i = 0; i < n; i++)
 		if (p[i] == '\r')
 			p[i] = ' ';
+	if (rx->first && rx->at_bol)
+		rx_top(s, rx, p, n);
 	rx_put(s, rx, p, n);
 	if (eol)
 		rx_put(s, rx, "\n", 1);
@@ -325,7 +360,7 @@ static int end_message(struct smtpd *s, struct rx *rx, const char *stage)
 			if (s->cln)
 				cleanup_content(s->cln, edited->data, edited->len);
 		}
-		rc = finish(s);
+		rc = finish(s, rx);
 	}
 	smtpd_transaction_reset(s);
 	return rc;
@@ -348,6 +383,7 @@ int smtpd_data(struct smtpd *s)
 		send_envelope(s);
 	s->data_bytes = 0;
 	rx.at_bol = 1;
+	rx.first = 1;
 	for (;;) {
 		int eol;
 		size_t got;
@@ -386,6 +422,7 @@ int smtpd_data(struct smtpd *s)
 			if (rx.at_bol && p[0] == '.') {
 				p++;
 				n--;
+				rx.first = 0; /* ".From " is no mbox line */
 			}
 			rx_line(s, &rx, p, n, 0);
 			rx.at_bol = 0;
@@ -417,6 +454,7 @@ int smtpd_data(struct smtpd *s)
 		if (rx.at_bol && p[0] == '.') {
 			p++;
 			n--;
+			rx.first = 0; /* ".From " is no mbox line */
 		}
 		rx_line(s, &rx, p, n, 1);
 		rx.at_bol = 1;
@@ -425,6 +463,62 @@ int smtpd_data(struct smtpd *s)
 	cfg_buf_fini(&line);
 	cfg_buf_fini(&rx.out);
 	return rc;
+}
+
+/* bdat_crs - pending <CR>s that did not end a line: spaces, as in DATA */
+static void bdat_crs(struct smtpd *s, struct rx *rx)
+{
+	for (; rx->crs; rx->crs--) {
+		rx_put(s, rx, " ", 1);
+		rx->line++;
+	}
+}
+
+/*
+ * bdat_text - BDAT content, not dot-stuffed: <CR>s before <LF> end the line
+ * (with a line end split over two chunks too), other <CR>s become spaces
+ */
+static void bdat_text(struct smtpd *s, struct rx *rx, const char *p, size_t n)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\r' && p[i] != '\n')
+			continue;
+		if (rx->crs && i > from)
+			bdat_crs(s, rx);
+		rx_put(s, rx, p + from, i - from);
+		rx->line += i - from;
+		from = i + 1;
+		if (p[i] == '\r') {
+			rx->crs++;
+			continue;
+		}
+		if (rx->crs == 0 && s->bare_nl_mode == 2)
+			rx->bare_lf = 1;
+		/* any number of <CR>s end the line; normalize and reject modes: exactly one */
+		if (s->bare_nl_mode == 0)
+			rx->crs = 0;
+		else if (rx->crs > 0)
+			rx->crs--;
+		bdat_crs(s, rx);
+		rx_put(s, rx, "\n", 1);
+		rx->bytes += rx->line + 2;
+		rx->line = 0;
+	}
+	if (rx->crs && n > from)
+		bdat_crs(s, rx);
+	rx_put(s, rx, p + from, n - from);
+	rx->line += n - from;
+}
+
+/* bdat_end - after the last chunk: a last line without its line end counts as one with it */
+static void bdat_end(struct smtpd *s, struct rx *rx)
+{
+	bdat_crs(s, rx);
+	if (rx->line)
+		rx->bytes += rx->line + 2;
+	rx->line = 0;
 }
 
 int smtpd_bdat(struct smtpd *s, unsigned long size, int last)
@@ -476,6 +570,8 @@ int smtpd_bdat(struct smtpd *s, unsigned long size, int last)
 		cfg_buf_reset(&rx.out);
 		rx.size = 0;
 		rx.too_big = rx.bare_lf = 0;
+		rx.crs = 0;
+		rx.line = rx.bytes = 0;
 		if (smtpd_milter_data(s, "BDAT") < 0) {
 			s->bdat_failed = 1;
 			if (last)
@@ -487,22 +583,9 @@ int smtpd_bdat(struct smtpd *s, unsigned long size, int last)
 			send_envelope(s);
 	}
 	s->data_bytes += chunk.len;
-	/* CRLF becomes LF in place; BDAT content is not dot-stuffed */
-	{
-		size_t o = 0;
-
-		for (size_t i = 0; i < chunk.len; i++) {
-			char c = chunk.data[i];
-
-			if (c == '\r' && i + 1 < chunk.len && chunk.data[i + 1] == '\n')
-				continue;
-			if (c == '\n' && (i == 0 || chunk.data[i - 1] != '\r')
-			    && s->bare_nl_mode == 2)
-				rx.bare_lf = 1;
-			chunk.data[o++] = c == '\r' ? ' ' : c;
-		}
-		rx_put(s, &rx, chunk.data, o);
-	}
+	bdat_text(s, &rx, chunk.data, chunk.len);
+	if (last)
+		bdat_end(s, &rx);
 	if (!last) {
 		smtpd_reply(s, "250 2.0.0 Ok: %lu bytes", size);
 	} else {

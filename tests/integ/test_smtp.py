@@ -446,7 +446,8 @@ def main():
         R.check("BDAT chunk", s.reply()[-1], "250 2.0.0 Ok: 21 bytes")
         s.send("BDAT 7 LAST\r\nline2\r\n")
         r = s.reply()[-1]
-        R.true("BDAT LAST queues", r.startswith("250 2.0.0 Ok: queued as "), r)
+        # Postfix 3.7.11 counts the bytes of all chunks
+        R.true("BDAT LAST queues", r.startswith("250 2.0.0 Ok: 28 bytes queued as "), r)
         s.cmd("QUIT")
         s.close()
         R.true("BDAT message delivered", inst.wait_mailbox("nobody", "line1\nline2\n"))
