@@ -55,7 +55,7 @@ void cleanup_fail(struct cleanup *c, int status, const char *reply)
 static const char *const kept_attrs[] = {
     "client_name", "client_addr", "client_port", "rev_client_name", "server_addr", "server_port",
     "helo", "protocol", "uid", "full_name", "rewrite_context", "envid", "ret", "received_proto",
-    "received_comment",
+    "received_comment", "smtputf8",
     /* smtpd's XFORWARD client: what the logs name and the smtp client forwards again */
     "log_client_name", "log_client_address", "log_client_port", "log_message_origin",
     "log_helo_name", "log_protocol_name", "log_ident", NULL};

@@ -348,6 +348,35 @@ static void deliver_dests(struct smtp_state *s)
 	cfg_strvec_fini(&dests);
 }
 
+/* non_ascii - 1 when the n bytes at p are not all ASCII */
+static int non_ascii(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] > 127)
+			return 1;
+	return 0;
+}
+
+/*
+ * utf8_flags - as Postfix 3.7 decides SMTPUTF8: asked for when the client
+ * said SMTPUTF8 (smtpd records it), or for mail from sendmail whose
+ * envelope or headers are not ASCII (smtputf8_autodetect_classes); needed
+ * when the sender, a recipient or a header is not ASCII
+ */
+static void utf8_flags(struct smtp_state *s)
+{
+	const struct dlv_req *r = s->req;
+	const char *body = memmem(s->content.data, s->content.len, "\n\n", 2);
+	size_t hlen = body ? (size_t)(body - s->content.data) : s->content.len;
+
+	s->utf8_needed =
+	    non_ascii(r->sender, strlen(r->sender)) || non_ascii(s->content.data, hlen);
+	for (size_t k = 0; k < r->n && !s->utf8_needed; k++)
+		s->utf8_needed = non_ascii(r->rcpt[k].qr->addr, strlen(r->rcpt[k].qr->addr));
+	s->utf8_requested = qf_env_attr(&r->env, "smtputf8") != NULL
+	                    || (qf_env_attr(&r->env, "uid") != NULL && s->utf8_needed);
+}
+
 /* deliver - one request: every recipient ends sent, bounced or deferred */
 static void deliver(struct dlv_req *r)
 {
@@ -365,6 +394,7 @@ static void deliver(struct dlv_req *r)
 		all_error(&s, "none", 0, "4.3.0", "error reading message file");
 	} else {
 		s.eightbit = smtp_mime_8bit(s.content.data, s.content.len);
+		utf8_flags(&s);
 		s.size = (long)r->env.content_size;
 		if (reusable(r->nexthop)) {
 			s.final = 0;

@@ -42,6 +42,7 @@
 #define SMTP_F_STARTTLS 0x10u
 #define SMTP_F_AUTH 0x20u
 #define SMTP_F_DSN 0x40u
+#define SMTP_F_SMTPUTF8 0x80u
 
 /* smtp_tls_security_level */
 #define SMTP_TLS_NONE 0
@@ -162,6 +163,8 @@ struct smtp_state {
 	struct smtp_rcpt *rs;
 	struct cfg_buf content; /* the message as queued (LF line ends) */
 	int eightbit;           /* the content has 8-bit data or declares it */
+	int utf8_requested;     /* SMTPUTF8 asked for (smtpd) or detected (sendmail mail) */
+	int utf8_needed;        /* the envelope or the headers are not ASCII */
 	long size;
 	int sessions; /* sessions that completed the handshake */
 	int final;    /* this is the last address to try */

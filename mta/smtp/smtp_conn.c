@@ -206,6 +206,8 @@ static void ehlo_features(struct smtp_cfg *cfg, struct smtp_session *sess)
 			sess->features |= SMTP_F_8BITMIME;
 		else if (strcasecmp(w.v[0], "DSN") == 0)
 			sess->features |= SMTP_F_DSN;
+		else if (strcasecmp(w.v[0], "SMTPUTF8") == 0)
+			sess->features |= SMTP_F_SMTPUTF8;
 		else if (strcasecmp(w.v[0], "SIZE") == 0) {
 			sess->features |= SMTP_F_SIZE;
 			if (w.n > 1 && isdigit((unsigned char)w.v[1][0]))

@@ -119,6 +119,8 @@ static void queue_envelope(struct txn *t, struct smtp_session *sess, int downgra
 		mta_stream_printf(&sess->st, " SIZE=%ld", s->size);
 	if (s->eightbit && (sess->features & SMTP_F_8BITMIME))
 		mta_stream_puts(&sess->st, " BODY=8BITMIME");
+	if (s->utf8_requested && (sess->features & SMTP_F_SMTPUTF8))
+		mta_stream_puts(&sess->st, " SMTPUTF8");
 	if (sess->features & SMTP_F_DSN) {
 		const char *envid = qf_env_attr(&s->req->env, "envid");
 		const char *ret = qf_env_attr(&s->req->env, "ret");
@@ -266,6 +268,19 @@ static int too_big(struct txn *t)
 	return 0;
 }
 
+/* utf8_refused - the message needs SMTPUTF8 and the server lacks it: bounce everyone open */
+static int utf8_refused(struct txn *t)
+{
+	struct smtp_session *sess = t->sess;
+	char *why =
+	    cfg_xasprintf("SMTPUTF8 is required, but was not offered by host %s", sess->label);
+
+	for (size_t i = 0; i < t->nopen; i++)
+		smtp_rcpt_bounce(t->s, t->open[i], sess->relay_log, "5.6.7", why);
+	free(why);
+	return 0;
+}
+
 /* data_phase - DATA and its reply, then the content; 0 or -1 (session unusable) */
 static int data_phase(struct txn *t, int pipelined, int downgrade)
 {
@@ -318,6 +333,8 @@ int smtp_transaction(struct smtp_state *s, struct smtp_session *sess)
 		pipelined = 0; /* no DATA: MAIL and RCPT one by one, then RSET */
 	if (t.nopen == 0) {
 		rc = 0;
+	} else if (s->utf8_requested && s->utf8_needed && !(sess->features & SMTP_F_SMTPUTF8)) {
+		rc = utf8_refused(&t);
 	} else if ((sess->features & SMTP_F_SIZE) && sess->size_limit > 0
 	           && s->size > sess->size_limit) {
 		rc = too_big(&t);

@@ -158,6 +158,9 @@ static void send_envelope(struct smtpd *s)
 	}
 	ipc_add(&a, "helo", "%s", s->helo ? s->helo : "");
 	ipc_add(&a, "protocol", "%s", s->protocol);
+	if (s->smtputf8)
+		ipc_add(&a, "smtputf8",
+		        "1"); /* MAIL FROM ... SMTPUTF8: the smtp client passes it on */
 	{
 		/* what TLS and AUTH add to the Received header (smtpd_tls.c) */
 		struct cfg_buf comment, proto;

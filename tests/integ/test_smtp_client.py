@@ -534,6 +534,51 @@ def no_mime_conversion(port):
         s.stop()
 
 
+def smtputf8(port):
+    """SMTPUTF8 as Postfix 3.7.11 passes it on: MAIL ... SMTPUTF8 when the client asked for it
+    (or sendmail's mail is not ASCII) and the server offers it; without the offer, mail whose
+    envelope or headers are not ASCII bounces with 5.6.7, ASCII mail goes on without it."""
+    inst = pkit.Instance(main_extra="relayhost = [127.0.0.1]:%d\nsmtp_connection_cache_on_demand = no\n"
+                         "mynetworks = 127.0.0.0/8\n" % port)
+    try:
+        inst.start()
+        for offer in (True, False):
+            s = Server("127.0.0.1", port, exts=("PIPELINING", "8BITMIME") + (("SMTPUTF8",) if offer else ()))
+            try:
+                c = inst.session()
+                c.cmd("EHLO client.example")
+                tag = "u8" if offer else "ascii"
+                for rcpt, subject in (("%s-a@example.org" % tag, "plain"), ("%s-h@example.org" % tag, "caf\u00e9")):
+                    c.cmd("MAIL FROM:<s@example.net> SMTPUTF8")
+                    c.cmd("RCPT TO:<%s>" % rcpt)
+                    c.data("Subject: %s\n\nb\n" % subject)
+                c.cmd("QUIT")
+                c.close()
+                inst.sendmail(["-f", "s@example.net", "j\u00fcrgen-%s@example.org" % tag], "Subject: x\n\nb\n")
+                if offer:
+                    # the maillog is read as latin-1: a UTF-8 address shows as its bytes
+                    R.true("smtputf8: all sent", all(status_line(inst, r.encode().decode("latin-1"), r".*status=sent")
+                                                     for r in ("u8-a@example.org", "u8-h@example.org",
+                                                               "j\u00fcrgen-u8@example.org")))
+                    mails = [c for c in s.commands() if c.startswith("MAIL")]
+                    R.true("smtputf8: offered, asked each time",
+                           len(mails) == 3 and all(m.endswith(" SMTPUTF8") for m in mails), str(mails))
+                else:
+                    R.true("smtputf8: ASCII mail goes on without it",
+                           status_line(inst, "ascii-a@example.org", r".*status=sent"))
+                    for r in ("ascii-h@example.org", "j\u00fcrgen-ascii@example.org"):
+                        R.true("smtputf8: not offered, %s bounced" % r, status_line(
+                            inst, r.encode().decode("latin-1"), r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*dsn=5\.6\.7, status=bounced "
+                            r"\(SMTPUTF8 is required, but was not offered by host 127\.0\.0\.1\[127\.0\.0\.1\]\)"
+                            % port))
+                    R.true("smtputf8: never asked without the offer",
+                           not any("SMTPUTF8" in c for c in s.commands()), str(s.commands()))
+            finally:
+                s.stop()
+    finally:
+        inst.cleanup()
+
+
 def relay_service(inst, port):
     """relay_domains go to relay_transport: an smtp service with its own -o overrides."""
     s = Server("127.0.0.3", port, done="250-2.0.0 first\r\n250 2.0.0 Ok: queued as ML",
@@ -602,6 +647,7 @@ def main():
         inst.cleanup()
     relayhost_and_fallback(port)
     no_mime_conversion(port)
+    smtputf8(port)
     timeouts(port)
     no_dns(port)
     R.true("every DNS query went to the test server", len(dns.queries()) > 0, str(dns.queries()))
