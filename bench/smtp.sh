@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/smtp.sh - postkit's MTA against Postfix 3.7 on the same machine, in the same run.
 #
-#   bench/smtp.sh [-n MESSAGES] [-s SESSIONS] [-b BUILDDIR] [-k plain|milter|policy]
+#   bench/smtp.sh [-n MESSAGES] [-s SESSIONS] [-b BUILDDIR] [-k plain|milter|policy|pgsql|proxypgsql]
 #
 # Each side is a private instance in a temporary directory on 127.0.0.1
 # and a free port.  smtp-source (Debian's postfix package) sends MESSAGES
@@ -23,6 +23,11 @@
 # every message (the local run only; "signed" counts DKIM-Signature headers
 # in the mbox); with -k policy smtpd_recipient_restrictions starts with
 # check_policy_service to a small Python policy server that answers DUNNO.
+# With -k pgsql smtpd_recipient_restrictions starts with check_recipient_access
+# on a pgsql: table in a PostgreSQL started here (initdb + pg_ctl, as
+# postgres or nobody; stopped after): one query per RCPT in every smtpd;
+# -k proxypgsql asks the same table through proxy:, so the smtpd processes
+# share proxymap's connection (issue #19's "through the daemons" row).
 # The Postfix side needs root and /usr/sbin/postfix; without them only
 # postkit is measured.
 set -u
@@ -37,7 +42,7 @@ while getopts n:s:b:k: opt; do
 	s) S=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
 	k) KIND=$OPTARG ;;
-	*) echo "usage: $0 [-n messages] [-s sessions] [-b builddir] [-k plain|milter|policy]" >&2
+	*) echo "usage: $0 [-n messages] [-s sessions] [-b builddir] [-k plain|milter|policy|pgsql|proxypgsql]" >&2
 		exit 2 ;;
 	esac
 done
@@ -58,11 +63,13 @@ chmod 755 "$TMP"
 PIDS=""
 SINK=""
 HELPER=""
+PGSTOP=""
 cleanup() {
 	[ -n "$SINK" ] && kill "$SINK" 2>/dev/null
 	[ -n "$HELPER" ] && kill "$HELPER" 2>/dev/null
 	[ -d "$TMP/pk" ] && POSTKIT_DAEMON_DIR=$BUILD/mta "$POSTFIX_PK" -c "$TMP/pk" stop >/dev/null 2>&1
 	[ -d "$TMP/pf" ] && postfix -c "$TMP/pf" stop >/dev/null 2>&1
+	[ -n "$PGSTOP" ] && $PGSTOP >/dev/null 2>&1
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -92,6 +99,30 @@ biff = no
 relayhost = [127.0.0.2]:$2
 EOF
 	[ -n "$EXTRA" ] && printf '%s\n' "$EXTRA"
+}
+
+# pgsql_start PORT - a PostgreSQL on 127.0.0.1:PORT with table rcpt(address, action) in database mail
+pgsql_start() {
+	initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)
+	[ -n "$initdb" ] || { echo "PostgreSQL server not installed" >&2; return 1; }
+	pgbin=$(dirname "$initdb")
+	pgrun=""
+	if [ "$(id -u)" -eq 0 ]; then
+		pguser=postgres
+		id postgres >/dev/null 2>&1 || pguser=nobody
+		pgrun="setpriv --reuid=$(id -u $pguser) --regid=$(id -g $pguser) --clear-groups"
+	fi
+	mkdir -p "$TMP/pg" && chmod 755 "$TMP" && chmod 700 "$TMP/pg"
+	[ -n "$pgrun" ] && chown "$pguser" "$TMP/pg"
+	$pgrun "$pgbin/initdb" -D "$TMP/pg" -U postfix --auth=trust -E UTF8 --locale=C >/dev/null || return 1
+	$pgrun "$pgbin/pg_ctl" -D "$TMP/pg" -o "-c listen_addresses=127.0.0.1 -p $1 -k $TMP/pg -c fsync=off" \
+		-l "$TMP/pg/server.log" -w -t 60 start >/dev/null || return 1
+	PGSTOP="$pgrun $pgbin/pg_ctl -D $TMP/pg -m immediate -w stop"
+	printf 'CREATE DATABASE mail;\n' | psql -h "$TMP/pg" -p "$1" -U postfix -d postgres -q -v ON_ERROR_STOP=1 ||
+		return 1
+	printf "CREATE TABLE rcpt (address VARCHAR(200), action VARCHAR(20));
+INSERT INTO rcpt VALUES ('nobody@example.com', 'DUNNO');\n" |
+		psql -h "$TMP/pg" -p "$1" -U postfix -d mail -q -v ON_ERROR_STOP=1
 }
 
 # policy_server PORT - answers DUNNO to every request (one thread per connection)
@@ -213,6 +244,17 @@ policy)
 	policy_server "$hport" &
 	HELPER=$!
 	EXTRA="smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$hport,
+	permit_mynetworks, reject_unauth_destination"
+	modes=local ;;
+pgsql | proxypgsql)
+	hport=$(free_port)
+	pgsql_start "$hport" || { echo "PostgreSQL did not start" >&2; exit 77; }
+	printf 'hosts = inet:127.0.0.1:%s\nuser = postfix\ndbname = mail\nquery = SELECT action FROM rcpt WHERE address = '"'"'%%s'"'"'\n' \
+		"$hport" >"$TMP/rcpt.cf"
+	chmod 644 "$TMP/rcpt.cf"
+	proxy=""
+	[ "$KIND" = proxypgsql ] && proxy=proxy:
+	EXTRA="smtpd_recipient_restrictions = check_recipient_access ${proxy}pgsql:$TMP/rcpt.cf,
 	permit_mynetworks, reject_unauth_destination"
 	modes=local ;;
 *) echo "unknown kind $KIND" >&2; exit 2 ;;
