@@ -54,6 +54,7 @@ static const struct setting settings[] = {
     S(smtp_dns_support_level, CFG_P_lmtp_dns_support_level, dns_support_level),
     S(disable_dns_lookups, CFG_P_disable_dns_lookups, disable_dns),
     S(disable_mime_output_conversion, CFG_P_disable_mime_output_conversion, no_mime_conv),
+    S(smtputf8_enable, CFG_P_smtputf8_enable, smtputf8),
     S(smtp_connect_timeout, CFG_P_lmtp_connect_timeout, connect_timeout),
     S(smtp_helo_timeout, CFG_P_lmtp_lhlo_timeout, helo_timeout),
     S(smtp_mail_timeout, CFG_P_lmtp_mail_timeout, mail_timeout),
@@ -373,8 +374,10 @@ static void utf8_flags(struct smtp_state *s)
 	    non_ascii(r->sender, strlen(r->sender)) || non_ascii(s->content.data, hlen);
 	for (size_t k = 0; k < r->n && !s->utf8_needed; k++)
 		s->utf8_needed = non_ascii(r->rcpt[k].qr->addr, strlen(r->rcpt[k].qr->addr));
-	s->utf8_requested = qf_env_attr(&r->env, "smtputf8") != NULL
-	                    || (qf_env_attr(&r->env, "uid") != NULL && s->utf8_needed);
+	/* smtputf8_enable = no: never asked for, as Postfix (smtpd does not offer it either) */
+	s->utf8_requested = s->cfg->smtputf8
+	                    && (qf_env_attr(&r->env, "smtputf8") != NULL
+	                        || (qf_env_attr(&r->env, "uid") != NULL && s->utf8_needed));
 }
 
 /* deliver - one request: every recipient ends sent, bounced or deferred */

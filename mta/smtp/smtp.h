@@ -75,6 +75,7 @@ struct smtp_cfg {
 	int cache_on_demand;
 	int disable_dns;
 	int no_mime_conv; /* disable_mime_output_conversion: 8-bit mail goes out as it is */
+	int smtputf8;     /* smtputf8_enable */
 	int dns;          /* DNS lookups on (smtp_dns_support_level, disable_dns_lookups) */
 	int dnssec;       /* smtp_dns_support_level = dnssec */
 	int lookup_dns, lookup_native;
