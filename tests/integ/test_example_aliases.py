@@ -8,7 +8,7 @@ postfix start refuses to run without aliases.db; newaliases (sendmail under that
 name) fails like Postfix's while the queue directory does not exist, then builds
 aliases.db; mail to an alias of the file (a list continued on a second line) is
 delivered once to its final target; postalias -q and -s answer as Postfix 3.7's
-on the same file.  Expected texts are what Postfix 3.7.11 printed.
+on the same file; postfix route reads an aliases file newer than aliases.db.  Expected texts are what Postfix 3.7.11 printed.
 """
 import os
 import sys
@@ -120,6 +120,21 @@ def delivery(inst):
            "relay=local, " in inst.log(), inst.log())
 
 
+def stale_source(inst):
+    """An aliases file changed after newaliases: postfix route reads the source, with a note."""
+    d = inst.dir
+    inst.write("aliases", open(inst.path("aliases")).read() + "webmaster: postmaster\n")
+    t = os.stat(inst.path("aliases.db")).st_mtime + 10
+    os.utime(inst.path("aliases"), (t, t))
+    r = inst.postfix("route", "webmaster@mail.example.com")
+    R.check("changed source: route says it reads the source", r.stderr,
+            "postfix: note: hash:%s/aliases: database %s/aliases.db is older than source file "
+            "%s/aliases: reading the source file %s/aliases, as \"newaliases\" will build it\n"
+            % (d, d, d, d))
+    R.true("changed source: route shows the new alias", "local alias webmaster -> postmaster: "
+           in r.stdout, r.stdout)
+
+
 def main():
     if not pkit.IS_ROOT:
         print("SKIP: the example delivers to root's mailbox: needs root")
@@ -130,6 +145,7 @@ def main():
         before_newaliases(inst)
         postalias_answers(inst)
         delivery(inst)
+        stale_source(inst)
     finally:
         inst.cleanup()
     R.finish()
