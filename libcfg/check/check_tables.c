@@ -136,23 +136,27 @@ static void report_alias_db(struct cfgp_check *ck, const struct cfgp_setting *s,
 {
 	const char *dir = ck->config_dir;
 	char *who = used_by(s, spec, at);
+	/* newaliases -C DIR is refused to users other than root: MAIL_CONFIG works for all */
+	char *cmd = strcmp(dir, "/etc/postfix") == 0
+	                ? cfg_xstrdup("newaliases")
+	                : cfg_xasprintf("MAIL_CONFIG=%s newaliases", dir);
 
 	if (ck->opts->flags & CFG_CHECK_RUN) {
 		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at), 0,
-		                  "%s: open database %s: %s: \"newaliases -C %s\" builds it from "
-		                  "%s (without it local delivery defers every message: \"alias "
-		                  "database unavailable\")",
-		                  who, ipath, strerror(ENOENT), dir, name);
+		                  "%s: open database %s: %s: \"%s\" builds it from %s (without it "
+		                  "local delivery defers every message: \"alias database "
+		                  "unavailable\")",
+		                  who, ipath, strerror(ENOENT), cmd, name);
 	} else {
-		cfgp_check_add_at(
-		    ck, CFG_SEV_NOTE, "alias-db-missing", s, spec, cfgp_at_nth(at), 0,
-		    "%s: database %s does not exist yet: \"newaliases -C %s\" builds "
-		    "it from %s (before the queue directory exists: \"postalias -c %s "
-		    "%s\"); postfix start refuses to run without it",
-		    who, ipath, dir, name, dir, spec);
+		cfgp_check_add_at(ck, CFG_SEV_NOTE, "alias-db-missing", s, spec, cfgp_at_nth(at), 0,
+		                  "%s: database %s does not exist yet: \"%s\" builds it from %s "
+		                  "(before the queue directory exists: \"postalias -c %s %s\"); "
+		                  "postfix start refuses to run without it",
+		                  who, ipath, cmd, name, dir, spec);
 		/* said once: the tables that list it again ($alias_maps) need not repeat it */
 		cfg_htab_put(ck->tables_seen, spec, NULL);
 	}
+	free(cmd);
 	free(who);
 }
 

@@ -52,7 +52,7 @@ def before_newaliases(inst):
     R.check("fresh copy: check passes", r.returncode, 0)
     R.true("fresh copy: check notes the missing aliases.db",
            "%s/main.cf:%d: note: parameter alias_maps: database %s/aliases.db does not exist yet: "
-           "\"newaliases -C %s\" builds it from %s/aliases (before the queue directory exists: "
+           "\"MAIL_CONFIG=%s newaliases\" builds it from %s/aliases (before the queue directory exists: "
            "\"postalias -c %s hash:%s/aliases\"); postfix start refuses to run without it\n"
            % (d, line_of(inst, "alias_maps"), d, d, d, d, d) in r.stderr, r.stderr)
     R.true("fresh copy: said once, not again for local_recipient_maps",
@@ -81,7 +81,7 @@ def before_newaliases(inst):
     R.check("start without aliases.db: refused", r.returncode, 1)
     R.true("start without aliases.db: says to run newaliases",
            "%s/main.cf:%d: error: parameter alias_maps: open database %s/aliases.db: No such file "
-           "or directory: \"newaliases -C %s\" builds it from %s/aliases (without it local "
+           "or directory: \"MAIL_CONFIG=%s newaliases\" builds it from %s/aliases (without it local "
            "delivery defers every message: \"alias database unavailable\")\n"
            % (d, line_of(inst, "alias_maps"), d, d, d) in r.stderr, r.stderr)
     R.check("start without aliases.db: no master", inst.master_pid() > 0, False)

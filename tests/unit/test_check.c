@@ -358,9 +358,9 @@ START_TEST(test_alias_db)
 		const char *code, *msg;
 	} rows[] = {
 	    {0, "$alias_maps", CFG_SEV_NOTE, "alias-db-missing",
-	     "/aliases.db does not exist yet: \"newaliases -C "},
+	     "/aliases.db does not exist yet: \"MAIL_CONFIG="},
 	    {CFG_CHECK_RUN, "$alias_maps", CFG_SEV_ERROR, "table-open",
-	     "/aliases.db: No such file or directory: \"newaliases -C "},
+	     "/aliases.db: No such file or directory: \"MAIL_CONFIG="},
 	    {0, "hash:/nonexistent/aliases", CFG_SEV_ERROR, "table-open",
 	     "/aliases.db: No such file or directory"},
 	};
