@@ -41,6 +41,8 @@ _{p}._tcp.mail.example.com. 60 IN TLSA 2 0 1 {ca}
 ee.example.com. 60 IN A 127.0.0.1
 _{p}._tcp.ee.example.com. 60 IN TLSA 3 1 1 {pk}
 bad.example.com. 60 IN A 127.0.0.1
+other.example.com. 60 IN A 127.0.0.1
+_{p}._tcp.other.example.com. 60 IN TLSA 2 0 1 {ca}
 _{p}._tcp.bad.example.com. 60 IN TLSA 3 1 1 {bad}
 notlsa.example.com. 60 IN A 127.0.0.1
 mail.example.net. 60 IN A 127.0.0.1
@@ -144,6 +146,13 @@ relay_domains = example.org
             r"postfix/smtp\[\d+\]: server certificate verification failed for %s: num=65:no "
             r"matching DANE TLSA records$" % relay("bad.example.com")) and c.inst.wait_log(
             r"Untrusted TLS connection established to %s: " % relay("bad.example.com"))
+            and c.status(r, r"dsn=4\.7\.5, status=deferred \(Server certificate not verified\)"),
+            c.inst.log())
+        r = to("other.example.com", "dane")
+        R.true("2 0 1, the certificate does not name the host: hostname mismatch", c.inst.wait_log(
+            r"postfix/smtp\[\d+\]: server certificate verification failed for %s: "
+            r"num=62:hostname mismatch$" % relay("other.example.com")) and c.inst.wait_log(
+            r"Untrusted TLS connection established to %s: " % relay("other.example.com"))
             and c.status(r, r"dsn=4\.7\.5, status=deferred \(Server certificate not verified\)"),
             c.inst.log())
         r = to("notlsa.example.com", "dane")
