@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""test_tls_cache.py - TLS session caches: smtpd_ and smtp_tls_session_cache_database.
+"""test_tls_cache.py - TLS session caches: smtpd_, smtp_ and lmtp_tls_session_cache_database.
 
 Server: a client without session tickets (TLSv1.2, OP_NO_TICKET) resumes its
 session on a second connection through smtpd_tls_session_cache_database.
 Client: the smtp client resumes its session with the same next hop on the
 next delivery through smtp_tls_session_cache_database, and not once the
-entry is older than smtp_tls_session_cache_timeout.
+entry is older than smtp_tls_session_cache_timeout.  LMTP client: lmtp resumes
+through lmtp_tls_session_cache_database (its "lmtp" cache), and
+lmtp_tls_session_cache_timeout = 0 turns its cache off.
 
 Log lines are what Postfix 3.7.11 logged in the same setup (Postfix's smtpd
 with a btree: cache and `openssl s_client -tls1_2 -no_ticket -sess_out/-sess_in`;
@@ -20,6 +22,12 @@ its smtp client relaying two messages):
            localhost[127.0.0.1]: looking up session ID in smtpd cache /
            localhost[127.0.0.1]: reloaded session ID from smtpd cache /
            localhost[127.0.0.1]: Reusing old session
+    lmtp (its lmtp service delivering three messages to tls_setup.Lmtp):
+           looking for session lmtp&[127.0.0.1]:PORT&127.0.0.1&127.0.0.1&&HEX in lmtp cache /
+           save session lmtp&[127.0.0.1]:PORT&127.0.0.1&127.0.0.1&&HEX to lmtp cache /
+           reloaded session lmtp&[127.0.0.1]:PORT&... from lmtp cache /
+           127.0.0.1[127.0.0.1]:PORT: Reusing old session
+    lmtp with lmtp_tls_session_cache_timeout = 0: none of the cache lines, a full handshake
 """
 import os
 import shutil
@@ -153,11 +161,63 @@ smtp_tls_session_cache_timeout = 3s
         server.cleanup()
 
 
+def lmtp_side(certs):
+    srv = tls_setup.Lmtp(certs)
+    inst = data_dir(pkit.Instance(main_extra="""\
+transport_maps = texthash:$config_directory/transport
+lmtp_tls_security_level = may
+lmtp_tls_loglevel = 2
+lmtp_tls_session_cache_database = btree:${data_directory}/lmtp_scache
+lmtp_tls_session_cache_timeout = 3600s
+smtp_tls_session_cache_database =
+""", master_extra="lmtp      unix  -       -       n       -       -       lmtp\n"))
+    inst.write("transport", "lmtp.example lmtp:[127.0.0.1]:%d\n" % srv.port)
+    lmtp = r"postfix/lmtp\[\d+\]: "
+    rid = r"lmtp&\[127\.0\.0\.1\]:%d&127\.0\.0\.1&127\.0\.0\.1&&[0-9A-F]{64}" % srv.port
+    est = lmtp + r"Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: %s" % (
+        srv.port, SUMMARY13)
+
+    def send(n):
+        inst.sendmail(["-f", "alice@example.com", "u%d@lmtp.example" % n], "Subject: lmtp\n\nhi\n")
+        return inst.wait_log(lmtp + r"\w+: to=<u%d@lmtp\.example>, .*status=sent" % n)
+
+    try:
+        inst.start()
+        R.true("lmtp: first delivery sent", send(1), inst.log())
+        R.true("lmtp: looked for in the lmtp cache", inst.wait_log(
+            lmtp + r"looking for session %s in lmtp cache$" % rid), inst.log())
+        R.true("lmtp: a full handshake first", inst.wait_log(est + r" server-digest SHA256$"),
+               inst.log())
+        R.true("lmtp: saved to the lmtp cache", inst.wait_log(
+            lmtp + r"save session %s to lmtp cache$" % rid), inst.log())
+        R.true("lmtp: the cache is lmtp_tls_session_cache_database",
+               os.path.exists(inst.path("data", "lmtp_scache.db")))
+        R.true("lmtp: second delivery sent", send(2), inst.log())
+        R.true("lmtp: reloaded from the lmtp cache", inst.wait_log(
+            lmtp + r"reloaded session %s from lmtp cache$" % rid), inst.log())
+        R.true("lmtp: Reusing old session", inst.wait_log(
+            lmtp + r"127\.0\.0\.1\[127\.0\.0\.1\]:%d: Reusing old session$" % srv.port),
+            inst.log())
+        R.true("lmtp: the resumed line has no server-digest", inst.wait_log(est + "$"), inst.log())
+        looked = inst.log().count("in lmtp cache")
+        inst.write("main.cf", inst.read("main.cf").replace(
+            "lmtp_tls_session_cache_timeout = 3600s", "lmtp_tls_session_cache_timeout = 0"))
+        inst.reload()
+        R.true("lmtp: third delivery sent", send(3), inst.log())
+        R.true("lmtp_tls_session_cache_timeout = 0: no cache, a full handshake",
+               inst.log().count("in lmtp cache") == looked
+               and inst.wait_log(est + r" server-digest SHA256$", count=2), inst.log())
+    finally:
+        inst.cleanup()
+        srv.stop()
+
+
 def main():
     tls_setup.require_tls_tools()
     certs = tls_setup.Certs()
     server_side(certs)
     client_side(certs)
+    lmtp_side(certs)
     R.finish()
 
 

@@ -21,7 +21,7 @@ with the same zone and server (resolv.conf naming the same DNS server with
     found ... relay=none, ... dsn=4.7.5, status=deferred (no TLSA records found)   (dane-only)
 Postfix also logged "warning: DNSSEC validation may be unavailable" for its
 dnssec_probe (ns:.), a probe postkit does not send.  The insecure-MX,
-unusable-record and forced-lookup cases are described where they run.
+unusable-record and forced-lookup (smtp and lmtp) cases are described where they run.
 """
 import os
 import sys
@@ -34,7 +34,7 @@ import tls_setup  # noqa: E402
 R = pkit.Results("tls_dane")
 
 
-def zone(port, certs):
+def zone(port, certs, lport):
     return """example.com SECURE
 mail.example.com. 60 IN A 127.0.0.1
 _{p}._tcp.mail.example.com. 60 IN TLSA 2 0 1 {ca}
@@ -56,7 +56,9 @@ _{p}._tcp.unus.example.com. 60 IN TLSA 3 1 7 {pk}
 _{p}._tcp.forced.example.net SECURE
 forced.example.net. 60 IN A 127.0.0.1
 _{p}._tcp.forced.example.net. 60 IN TLSA 3 1 1 {pk}
-""".format(p=port, ca=certs.fingerprint("ca.pem").replace(":", ""),
+_{lp}._tcp.forced.example.net SECURE
+_{lp}._tcp.forced.example.net. 60 IN TLSA 3 1 1 {pk}
+""".format(p=port, lp=lport, ca=certs.fingerprint("ca.pem").replace(":", ""),
            pk=certs.pkey_fingerprint("rsa.pem").replace(":", ""), bad="00" * 32)
 
 
@@ -110,6 +112,35 @@ def unusable(c, port, relay, to):
         c.inst.log())
 
 
+def lmtp_forced(certs, lmtp):
+    """lmtp_tls_force_insecure_host_tlsa_lookup: lmtp at dane (lmtp_dns_support_level = dnssec)
+    to a host in an unsigned zone whose TLSA records are signed.  Postfix 3.7.11's lmtp:
+    "Untrusted TLS connection established to forced.example.net[127.0.0.1]:PORT: ..." without
+    the setting, "Verified ..." with it; both sent."""
+    inst = pkit.Instance(main_extra="""\
+transport_maps = texthash:$config_directory/transport
+lmtp_dns_support_level = dnssec
+lmtp_tls_security_level = dane
+lmtp_tls_loglevel = 1
+""", master_extra="lmtp      unix  -       -       n       -       -       lmtp\n")
+    inst.write("transport", "lmtp.example lmtp:[forced.example.net]:%d\n" % lmtp.port)
+    base = inst.read("main.cf")
+    est = (r"postfix/lmtp\[\d+\]: %s TLS connection established to "
+           r"forced\.example\.net\[127\.0\.0\.1\]:%d: TLSv1\.3 ")
+    try:
+        inst.start()
+        for n, (force, word) in enumerate((("no", "Untrusted"), ("yes", "Verified")), 1):
+            inst.write("main.cf", base + "lmtp_tls_force_insecure_host_tlsa_lookup = %s\n" % force)
+            inst.reload()
+            inst.sendmail(["-f", "alice@example.com", "u%d@lmtp.example" % n], "Subject: x\n\nhi\n")
+            R.true("lmtp, lmtp_tls_force_insecure_host_tlsa_lookup = %s: %s" % (force, word),
+                   inst.wait_log(est % (word, lmtp.port)) and inst.wait_log(
+                       r"postfix/lmtp\[\d+\]: \w+: to=<u%d@lmtp\.example>, .*status=sent" % n),
+                   inst.log())
+    finally:
+        inst.cleanup()
+
+
 def main():
     tls_setup.require_tls_tools()
     certs = tls_setup.Certs()
@@ -117,7 +148,8 @@ def main():
 smtpd_tls_chain_files = {chain}
 relay_domains = example.org
 """.format(chain=certs.chain_file()))
-    dns = dnsserver.DnsServer(zone(server.port, certs))
+    lmtp = tls_setup.Lmtp(certs)
+    dns = dnsserver.DnsServer(zone(server.port, certs, lmtp.port))
     dns.start()
     os.environ["POSTKIT_DNS_SERVER"] = dns.env_value() + " trust-ad"
     c = tls_setup.Client(R, certs, server.port)
@@ -185,6 +217,7 @@ relay_domains = example.org
         R.true("forced TLSA lookup: Verified", c.inst.wait_log(
             r"Verified TLS connection established to %s: " % relay("forced.example.net"))
             and c.status(r, r"status=sent"), c.inst.log())
+        lmtp_forced(certs, lmtp)
         c.relay = "[127.0.0.1]:%d" % port
         r = c.send("smtp_dns_support_level = dnssec\n", policy="%s dane\n" % c.relay)
         R.true("dane for an address literal (policy table): may", c.status(r, r"status=sent"),
@@ -202,6 +235,7 @@ relay_domains = example.org
         c.inst.cleanup()
         server.cleanup()
         dns.stop()
+        lmtp.stop()
     R.finish()
 
 
