@@ -5,7 +5,11 @@ Server: a client without session tickets (TLSv1.2, OP_NO_TICKET) resumes its
 session on a second connection through smtpd_tls_session_cache_database.
 Client: the smtp client resumes its session with the same next hop on the
 next delivery through smtp_tls_session_cache_database, and not once the
-entry is older than smtp_tls_session_cache_timeout.  LMTP client: lmtp resumes
+entry is older than smtp_tls_session_cache_timeout, where a value under 2
+minutes counts as 2 minutes, as in Postfix (its lmtp, with
+lmtp_tls_session_cache_timeout = 3s, resumed a session saved 4 s before; the
+entries are made older with postmap rather than waited for; its smtpd with
+smtpd_tls_session_cache_timeout = 3s resumed a TLSv1.3 ticket 4 s old).  LMTP client: lmtp resumes
 through lmtp_tls_session_cache_database (its "lmtp" cache), and
 lmtp_tls_session_cache_timeout = 0 turns its cache off.
 
@@ -32,6 +36,7 @@ its smtp client relaying two messages):
 import os
 import shutil
 import ssl
+import subprocess
 import sys
 import time
 
@@ -40,6 +45,7 @@ import pkit  # noqa: E402
 import tls_setup  # noqa: E402
 
 R = pkit.Results("tls_cache")
+POSTMAP = os.path.join(pkit.TOP_BUILDDIR, "tools", "postmap", "postmap")
 SUMMARY13 = (r"TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384 \(256/256 bits\) key-exchange X25519 "
              r"server-signature RSA-PSS \(2048 bits\)")
 CLIENT = r"\S+\[127\.0\.0\.1\]"
@@ -79,11 +85,29 @@ def data_dir(inst):
     return inst
 
 
+def age(inst, table, seconds):
+    """Make every entry of the cache btree:data/TABLE that much older (postmap -s, then -i):
+    the timeout is tested without waiting for it."""
+    spec = "btree:" + inst.path("data", table)
+    out = subprocess.run([POSTMAP, "-c", inst.dir, "-f", "-s", spec], env=inst.env(),
+                         capture_output=True, text=True, check=True).stdout
+    entries = []
+    for line in out.splitlines():
+        key, value = line.split(None, 1)
+        saved, session = value.split(":", 1)
+        entries.append("%s %d:%s\n" % (key, int(saved) - seconds, session))
+    subprocess.run([POSTMAP, "-c", inst.dir, "-f", "-r", "-i", spec], env=inst.env(),
+                   input="".join(entries), capture_output=True, text=True, check=True)
+    if pkit.IS_ROOT:
+        shutil.chown(inst.path("data", table + ".db"), pkit.mail_owner())
+
+
 def server_side(certs):
     srv = data_dir(pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2) + """\
 smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
 """))
-    plain = pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2))
+    plain = pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2)
+                          + "smtpd_tls_session_cache_timeout = 3s\n")
     try:
         srv.start()
         plain.start()
@@ -111,6 +135,14 @@ smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
         first, _ = ticketless(ctx, plain.port)
         _, reused = ticketless(ctx, plain.port, first)
         R.true("server: no cache database, no resumption without tickets", not reused)
+        # a ticket lives smtpd_tls_session_cache_timeout, at least 2 minutes as in Postfix:
+        # the time must really pass here (the ticket's age is inside the ticket)
+        tickets = tls_setup.client_context()
+        first, _ = ticketless(tickets, plain.port)
+        time.sleep(4)
+        _, reused = ticketless(tickets, plain.port, first)
+        R.true("server: a 3s timeout counts as 2 minutes: a 4s old ticket resumes", reused,
+               plain.log())
     finally:
         srv.cleanup()
         plain.cleanup()
@@ -150,12 +182,18 @@ smtp_tls_session_cache_timeout = 3s
         R.true("server: the resumed session", server.wait_log(
             r"Anonymous TLS connection established from %s: %s$" % (CLIENT, SUMMARY13)),
             server.log())
-        time.sleep(3.5)
+        age(c.inst, "smtp_scache", 10)
         r = c.send(cache)
         R.true("client: third delivery sent", c.status(r, r"status=sent"), c.inst.log())
+        R.true("client: a timeout under 2 minutes counts as 2 minutes", c.inst.wait_log(
+            r"postfix/smtp\[\d+\]: 127\.0\.0\.1\[127\.0\.0\.1\]:%d: Reusing old session$"
+            % server.port, count=2), c.inst.log())
+        age(c.inst, "smtp_scache", 200)
+        r = c.send(cache)
+        R.true("client: fourth delivery sent", c.status(r, r"status=sent"), c.inst.log())
         R.true("client: an expired entry is not used", c.inst.wait_log(
             est + r" server-digest SHA256$", count=2) and c.inst.log().count(
-            "Reusing old session") == 1, c.inst.log())
+            "Reusing old session") == 2, c.inst.log())
     finally:
         c.inst.cleanup()
         server.cleanup()
