@@ -13,6 +13,8 @@ smtp client gave against the same server:
   server certificate verification failed for ...: num=1:unspecified certificate verification error
   server certificate verification failed for ...: num=62:hostname mismatch   (secure, nexthop)
   certificate verification failed for ...: untrusted issuer /CN=Test CA     (secure, no CA)
+  certificate verification failed for ...: untrusted issuer /CN=Test CA     (lmtp, verify, no CA:
+    the server's chain ends in the self-signed test CA)
   dsn=4.7.5, status=deferred (Server certificate not verified)
 
 The lmtp part delivers to a small LMTP server here (STARTTLS, AUTH PLAIN)
@@ -161,6 +163,16 @@ smtp_sasl_auth_enable = no
             r"postfix/lmtp\[\d+\]: \w+: to=<u@slow\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, "
             r".*dsn=4\.4\.2, status=deferred \(conversation with 127\.0\.0\.1\[127\.0\.0\.1\] timed "
             r"out while sending MAIL FROM\)$" % slow.port, timeout=15), inst.log())
+        # a chain that ends in a root the client does not trust (the server sends the test CA)
+        inst.write("main.cf", inst.read("main.cf").replace("lmtp_tls_CApath = %s\n"
+                                                           % certs.capath(), ""))
+        inst.reload()
+        inst.sendmail(["-f", "alice@example.com", "v@lmtp.example"], "Subject: lmtp\n\nhi\n")
+        R.true("verify, the root not trusted: untrusted issuer", inst.wait_log(
+            r"postfix/lmtp\[\d+\]: certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]"
+            r":%d: untrusted issuer /CN=Test CA$" % srv.port) and inst.wait_log(
+            r"postfix/lmtp\[\d+\]: \w+: to=<v@lmtp\.example>, .*dsn=4\.7\.5, status=deferred "
+            r"\(Server certificate not verified\)$"), inst.log())
     finally:
         inst.cleanup()
         srv.stop()
