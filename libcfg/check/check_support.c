@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "cfg/check/support.h"
 #include "cfg/param/validate.h"
@@ -60,8 +61,44 @@ out:
 	cfg_buf_fini(&val);
 }
 
+/*
+ * check_guard - a setting that turns guard on (s): the effective value of
+ * g->name where s applies must be one postkit honours; its default is not
+ */
+static void check_guard(struct cfgp_check *ck, const struct cfgp_setting *s,
+                        const struct cfg_param_guard *g)
+{
+	struct cfg_param_def tmp;
+	const struct cfg_param_def *def = cfg_validate_lookup_def(g->name, &tmp);
+	struct cfg_buf on, val, ref;
+
+	if (def == NULL || def == &tmp)
+		return;
+	cfg_buf_init(&on);
+	cfg_buf_init(&val);
+	cfg_buf_init(&ref);
+	cfg_buf_printf(&ref, "$%s", g->name);
+	if (cfgp_check_expand(ck, s, s->value, &on) == 0 && strcasecmp(on.data, "yes") == 0
+	    && cfgp_check_expand_in(ck, s->svc, ref.data, &val) == 0
+	    && !cfg_param_value_honoured(def, val.data, NULL, NULL))
+		cfgp_check_add(
+		    ck, CFG_SEV_ERROR, "unsupported-parameter", s,
+		    "parameter %s = %s is not implemented by postkit: with %s = yes, set %s "
+		    "to \"%s\" (see postfix check --unsupported)",
+		    g->name, val.data, g->guard, g->name, cfg_param_behaves_as(def));
+	cfg_buf_fini(&ref);
+	cfg_buf_fini(&val);
+	cfg_buf_fini(&on);
+}
+
 void cfgp_check_support(struct cfgp_check *ck)
 {
-	for (size_t i = 0; i < ck->nsets; i++)
+	const struct cfg_param_guard *g;
+
+	for (size_t i = 0; i < ck->nsets; i++) {
 		check_one(ck, &ck->sets[i]);
+		for (size_t k = 0; (g = cfg_param_guard_at(k)) != NULL; k++)
+			if (strcmp(ck->sets[i].name, g->guard) == 0)
+				check_guard(ck, &ck->sets[i], g);
+	}
 }

@@ -26,9 +26,25 @@ static const struct {
 	const char *value;
 } behaves_as[] = {
 #define PARAM_VALUE(name, value) {name, value},
+#define PARAM_GUARD(name, guard)
 #include "../../schemas/params_values.def"
+#undef PARAM_GUARD
 #undef PARAM_VALUE
 };
+
+/* parameters whose default postkit does not honour while a guard parameter is on */
+static const struct cfg_param_guard guards[] = {
+#define PARAM_VALUE(name, value)
+#define PARAM_GUARD(name, guard) {name, guard},
+#include "../../schemas/params_values.def"
+#undef PARAM_GUARD
+#undef PARAM_VALUE
+};
+
+const struct cfg_param_guard *cfg_param_guard_at(size_t i)
+{
+	return i < sizeof(guards) / sizeof(guards[0]) ? &guards[i] : NULL;
+}
 
 const char *cfg_param_behaves_as(const struct cfg_param_def *def)
 {

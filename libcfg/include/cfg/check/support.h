@@ -35,6 +35,15 @@ enum cfg_support cfg_param_support(const struct cfg_param_def *def);
 /* cfg_param_behaves_as - the value postkit behaves as for def (params_values.def), or NULL */
 const char *cfg_param_behaves_as(const struct cfg_param_def *def);
 
+/* A parameter whose default postkit does not honour while guard is on (params_values.def). */
+struct cfg_param_guard {
+	const char *name;  /* "smtpd_sasl_type" */
+	const char *guard; /* "smtpd_sasl_auth_enable" */
+};
+
+/* cfg_param_guard_at - the i-th guarded parameter, or NULL past the end */
+const struct cfg_param_guard *cfg_param_guard_at(size_t i);
+
 /*
  * cfg_param_value_honoured - 1 when postkit honours value (expanded) for a
  * not-implemented parameter: it equals dflt (the expanded default) or one
