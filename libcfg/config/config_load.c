@@ -228,9 +228,23 @@ static int compute_host_defaults(struct cfg_config *cfg, struct cfg_diags *diags
 		in.mynetworks_style = style.data;
 		in.inet_interfaces = ifs.data;
 		in.inet_protocols = protos.data;
-		if (cfg_hostinfo_compute("mynetworks", &in, &out, diags) < 0)
-			goto done;
-		free(cfg_htab_put(cfg->computed, "mynetworks", cfg_xstrdup(out.data)));
+		if (cfg->flags & CFG_LOAD_LAZY_NETS) {
+			int later = cfg_hostinfo_mynetworks_later(&in, diags);
+
+			if (later < 0)
+				goto done;
+			if (later) {
+				cfg->net_in[0] = cfg_xstrdup(style.data);
+				cfg->net_in[1] = cfg_xstrdup(ifs.data);
+				cfg->net_in[2] = cfg_xstrdup(protos.data);
+				cfg->nets_later = 1;
+			}
+		}
+		if (!cfg->nets_later) {
+			if (cfg_hostinfo_compute("mynetworks", &in, &out, diags) < 0)
+				goto done;
+			free(cfg_htab_put(cfg->computed, "mynetworks", cfg_xstrdup(out.data)));
+		}
 	}
 	rc = 0;
 done:
