@@ -50,7 +50,7 @@ struct cfgp_builtins {
 void cfgp_build_builtins(struct cfg_config *cfg)
 {
 	cfg->bi = cfg_xcalloc(1, sizeof(*cfg->bi));
-	cfg->known = cfg_htab_new(64); /* the service-defined names (config_load.c) */
+	cfg->known = cfg_htab_new(8); /* the service-defined names (config_load.c) */
 }
 
 /* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */

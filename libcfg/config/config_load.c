@@ -394,13 +394,14 @@ static struct cfg_config *new_config(const char *config_dir, const struct cfg_lo
 	cfg_mastercf_parse(cfg->master_path, "", 0, &cfg->master, NULL);
 	cfg->over = cfg_htab_new(8);
 	cfg->deleted = cfg_htab_new(4);
-	cfg->service = cfg_htab_new(256);
+	/* small: they grow as master.cf fills them, and a table command leaves them empty */
+	cfg->service = cfg_htab_new(8);
 	cfgp_build_builtins(cfg);
-	cfg->users = cfg_htab_new(64);
+	cfg->users = cfg_htab_new(8);
 	cfg->computed = cfg_htab_new(8);
 	cfg->rest_classes = cfg_htab_new(8);
-	cfg->scope_by_key = cfg_htab_new(64);
-	cfg->name_scopes = cfg_htab_new(64);
+	cfg->scope_by_key = cfg_htab_new(8);
+	cfg->name_scopes = cfg_htab_new(8);
 	return cfg;
 }
 
