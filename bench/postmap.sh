@@ -25,7 +25,9 @@
 # side by side with Postfix's and with a small C program that opens the same
 # .db with gdbm_open() and fetches the one key: mean wall-clock and CPU
 # (user + system) milliseconds over LOOKUP_RUNS (default 200) runs
-# (PF_LOOKUP_RUNS, default 20, for Postfix's).  With BEFORE=PATH (another
+# (PF_LOOKUP_RUNS, default 20, for Postfix's); postkit's and the bare
+# program's runs take turns, so that the machine's load falls on both alike.
+# With BEFORE=PATH (another
 # postkit postmap, say one built from main), that one is timed in the same run
 # too, on the same table, for before/after rows.
 
@@ -257,17 +259,23 @@ if command -v python3 >/dev/null 2>&1 && . "$here/lib.sh"; then
 	runs=${LOOKUP_RUNS:-200}
 	# the Postfix build above removed src.db (best() with $fresh)
 	[ -f src.db ] || "$postkit" -c "$work" src
-	pk_one=$(measure "$postkit" -c "$work" -q "$one_key" "hash:$work/src")
+	# postkit, the bare program (and BEFORE) take turns, run by run (interleaved_ms)
+	pk_cmd="$postkit -c $work -q $one_key hash:$work/src"
+	before_cmd=
+	[ -n "${BEFORE:-}" ] && [ -x "$BEFORE" ] && before_cmd="$BEFORE -c $work -q $one_key hash:$work/src"
+	bare_one="- -"
 	before_one=
-	[ -n "${BEFORE:-}" ] && [ -x "$BEFORE" ] &&
-		before_one=$(measure "$BEFORE" -c "$work" -q "$one_key" "hash:$work/src")
 	if ${CC:-cc} -O2 -o lookup lookup.c -lgdbm 2>/dev/null; then
 		pk_v=$("$postkit" -c "$work" -q "$one_key" "hash:$work/src")
 		[ -n "$pk_v" ] && [ "$(./lookup "$work/src.db" "$one_key")" = "$pk_v" ] ||
 			echo "warning: the bare GDBM lookup and postkit's postmap -q differ" >&2
-		bare_one=$(measure ./lookup "$work/src.db" "$one_key")
+		set -- $(interleaved_ms "$pk_cmd" "$work/lookup $work/src.db $one_key" ${before_cmd:+"$before_cmd"})
+		pk_one="$1 $2" bare_one="$3 $4"
+		[ -n "$before_cmd" ] && before_one="$5 $6"
 	else
-		bare_one="- -"
+		set -- $(interleaved_ms "$pk_cmd" ${before_cmd:+"$before_cmd"})
+		pk_one="$1 $2"
+		[ -n "$before_cmd" ] && before_one="$3 $4"
 	fi
 	pf_one="- -"
 	# Postfix's postmap waits about a second per run here (wall), so it gets fewer runs
