@@ -190,6 +190,29 @@ print("%.2f %.2f" % ((t1 - t0) * 1000 / runs, cpu * 1000 / runs))
 EOF
 }
 
+# interleaved_ms CMD... - like py_ms for several commands, each CMD one string split on
+# spaces: $runs rounds that run every command once in turn, so that a change in the
+# machine's load falls on all of them alike; one "WALL CPU" line per command, in order
+interleaved_ms() {
+	python3 - "$runs" "$@" <<'EOF'
+import os, sys, time
+runs, cmds = int(sys.argv[1]), [c.split() for c in sys.argv[2:]]
+null = os.open(os.devnull, os.O_RDWR)
+acts = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+wall, cpu = [0.0] * len(cmds), [0.0] * len(cmds)
+for r in range(runs + 1):  # round 0 warms up
+    for i, c in enumerate(cmds):
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(c[0], c, os.environ, file_actions=acts)
+        ru = os.wait4(pid, 0)[2]
+        if r:
+            wall[i] += time.perf_counter() - t0
+            cpu[i] += ru.ru_utime + ru.ru_stime
+for w, c in zip(wall, cpu):
+    print("%.2f %.2f" % (w * 1000 / runs, c * 1000 / runs))
+EOF
+}
+
 # hf_ms PROG ARGS... - "WALL CPU" mean milliseconds measured by hyperfine (CPU = user + system)
 hf_ms() {
 	json=$probe/hf.json

@@ -25,7 +25,11 @@
 # side by side with Postfix's and with a small C program that opens the same
 # .db with gdbm_open() and fetches the one key: mean wall-clock and CPU
 # (user + system) milliseconds over LOOKUP_RUNS (default 200) runs
-# (PF_LOOKUP_RUNS, default 20, for Postfix's).
+# (PF_LOOKUP_RUNS, default 20, for Postfix's); postkit's and the bare
+# program's runs take turns, so that the machine's load falls on both alike.
+# With BEFORE=PATH (another
+# postkit postmap, say one built from main), that one is timed in the same run
+# too, on the same table, for before/after rows.
 
 postkit=${1:-}
 n=${2:-100000}
@@ -255,14 +259,23 @@ if command -v python3 >/dev/null 2>&1 && . "$here/lib.sh"; then
 	runs=${LOOKUP_RUNS:-200}
 	# the Postfix build above removed src.db (best() with $fresh)
 	[ -f src.db ] || "$postkit" -c "$work" src
-	pk_one=$(measure "$postkit" -c "$work" -q "$one_key" "hash:$work/src")
+	# postkit, the bare program (and BEFORE) take turns, run by run (interleaved_ms)
+	pk_cmd="$postkit -c $work -q $one_key hash:$work/src"
+	before_cmd=
+	[ -n "${BEFORE:-}" ] && [ -x "$BEFORE" ] && before_cmd="$BEFORE -c $work -q $one_key hash:$work/src"
+	bare_one="- -"
+	before_one=
 	if ${CC:-cc} -O2 -o lookup lookup.c -lgdbm 2>/dev/null; then
 		pk_v=$("$postkit" -c "$work" -q "$one_key" "hash:$work/src")
 		[ -n "$pk_v" ] && [ "$(./lookup "$work/src.db" "$one_key")" = "$pk_v" ] ||
 			echo "warning: the bare GDBM lookup and postkit's postmap -q differ" >&2
-		bare_one=$(measure ./lookup "$work/src.db" "$one_key")
+		set -- $(interleaved_ms "$pk_cmd" "$work/lookup $work/src.db $one_key" ${before_cmd:+"$before_cmd"})
+		pk_one="$1 $2" bare_one="$3 $4"
+		[ -n "$before_cmd" ] && before_one="$5 $6"
 	else
-		bare_one="- -"
+		set -- $(interleaved_ms "$pk_cmd" ${before_cmd:+"$before_cmd"})
+		pk_one="$1 $2"
+		[ -n "$before_cmd" ] && before_one="$3 $4"
 	fi
 	pf_one="- -"
 	# Postfix's postmap waits about a second per run here (wall), so it gets fewer runs
@@ -272,6 +285,8 @@ if command -v python3 >/dev/null 2>&1 && . "$here/lib.sh"; then
 	one_rows="postkit $pk_one
 bare-gdbm $bare_one
 Postfix $pf_one
+"
+	[ -n "$before_one" ] && one_before="postkit-before $before_one
 "
 fi
 
@@ -295,7 +310,7 @@ while read -r type prog t; do
 done <servers.out
 if [ -n "$one_rows" ]; then
 	printf '%-44s %8s %8s   (mean ms of %s runs)\n' "one lookup: postmap -q KEY hash:FILE" wall cpu "${LOOKUP_RUNS:-200}"
-	printf '%s' "$one_rows" | while read -r who wall cpu; do
+	printf '%s%s' "$one_rows" "${one_before:-}" | while read -r who wall cpu; do
 		printf '%-44s %8s %8s\n' "  $who" "$wall" "$cpu"
 	done
 fi
@@ -309,5 +324,10 @@ if [ -n "$one_rows" ]; then
 	echo "  one lookup, postkit / bare GDBM program (cpu):  $(ratio "$3" "$6")   goal <= 1.20"
 	echo "  one lookup, postkit / bare GDBM program (wall): $(ratio "$2" "$5")"
 	[ "$9" != "-" ] && echo "  one lookup, postkit / Postfix (cpu):            $(ratio "$3" "$9")"
+	if [ -n "${one_before:-}" ]; then
+		bare_cpu=$6
+		set -- $one_before
+		echo "  one lookup, postkit-before / bare GDBM (cpu):   $(ratio "$3" "$bare_cpu")"
+	fi
 fi
 exit 0

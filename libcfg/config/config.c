@@ -50,7 +50,7 @@ struct cfgp_builtins {
 void cfgp_build_builtins(struct cfg_config *cfg)
 {
 	cfg->bi = cfg_xcalloc(1, sizeof(*cfg->bi));
-	cfg->known = cfg_htab_new(64); /* the service-defined names (config_load.c) */
+	cfg->known = cfg_htab_new(8); /* the service-defined names (config_load.c) */
 }
 
 /* cfgp_builtin - the definition of a built-in name (legacy ones included), or NULL */
@@ -114,6 +114,18 @@ static const char *computed_default(const struct cfg_config *ccfg, const char *n
 	cfg_buf_init(&b);
 	if (strcmp(name, "process_name") == 0) {
 		cfg_buf_adds(&b, cfg->process_name);
+	} else if (cfg->nets_later && strcmp(name, "mynetworks") == 0) {
+		/* deferred by CFG_LOAD_LAZY_NETS; its inputs were checked at load */
+		struct cfg_hostinfo_in in = {.mynetworks_style = cfg->net_in[0],
+		                             .inet_interfaces = cfg->net_in[1],
+		                             .inet_protocols = cfg->net_in[2],
+		                             .process_name = cfg->process_name};
+		struct cfg_diags ds;
+
+		cfg_diags_init(&ds);
+		if (cfg_hostinfo_compute(name, &in, &b, &ds) < 0)
+			cfg_buf_reset(&b);
+		cfg_diags_fini(&ds);
 	} else if (cfg_hostinfo_default(name, NULL, &b) < 0) {
 		cfg_buf_reset(&b);
 	}
@@ -448,6 +460,8 @@ void cfg_config_free(struct cfg_config *cfg)
 	cfg_htab_free(cfg->known, NULL);
 	cfg_htab_free(cfg->users, NULL);
 	cfg_htab_free(cfg->computed, free);
+	for (size_t i = 0; i < 3; i++)
+		free(cfg->net_in[i]);
 	cfg_htab_free(cfg->rest_classes, NULL);
 	cfg_htab_free(cfg->scope_by_key, NULL);
 	cfg_htab_free(cfg->name_scopes, free_idxlist);

@@ -62,6 +62,8 @@ struct cfg_config {
 	struct cfg_htab *scope_by_key; /* "service/type" -> (scope index + 1) */
 	struct cfg_htab *name_scopes;  /* -o name -> struct cfgp_idxlist of scopes setting it */
 	int computing;                 /* recursion guard for host-derived defaults */
+	char *net_in[3]; /* CFG_LOAD_LAZY_NETS: mynetworks_style, inet_interfaces, inet_protocols */
+	int nets_later;  /* mynetworks is computed from net_in when first used */
 };
 
 /* cfgp_dict_get - the dict value of name (override, main.cf, config_directory) or NULL */

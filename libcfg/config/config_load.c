@@ -228,9 +228,23 @@ static int compute_host_defaults(struct cfg_config *cfg, struct cfg_diags *diags
 		in.mynetworks_style = style.data;
 		in.inet_interfaces = ifs.data;
 		in.inet_protocols = protos.data;
-		if (cfg_hostinfo_compute("mynetworks", &in, &out, diags) < 0)
-			goto done;
-		free(cfg_htab_put(cfg->computed, "mynetworks", cfg_xstrdup(out.data)));
+		if (cfg->flags & CFG_LOAD_LAZY_NETS) {
+			int later = cfg_hostinfo_mynetworks_later(&in, diags);
+
+			if (later < 0)
+				goto done;
+			if (later) {
+				cfg->net_in[0] = cfg_xstrdup(style.data);
+				cfg->net_in[1] = cfg_xstrdup(ifs.data);
+				cfg->net_in[2] = cfg_xstrdup(protos.data);
+				cfg->nets_later = 1;
+			}
+		}
+		if (!cfg->nets_later) {
+			if (cfg_hostinfo_compute("mynetworks", &in, &out, diags) < 0)
+				goto done;
+			free(cfg_htab_put(cfg->computed, "mynetworks", cfg_xstrdup(out.data)));
+		}
 	}
 	rc = 0;
 done:
@@ -380,13 +394,14 @@ static struct cfg_config *new_config(const char *config_dir, const struct cfg_lo
 	cfg_mastercf_parse(cfg->master_path, "", 0, &cfg->master, NULL);
 	cfg->over = cfg_htab_new(8);
 	cfg->deleted = cfg_htab_new(4);
-	cfg->service = cfg_htab_new(256);
+	/* small: they grow as master.cf fills them, and a table command leaves them empty */
+	cfg->service = cfg_htab_new(8);
 	cfgp_build_builtins(cfg);
-	cfg->users = cfg_htab_new(64);
+	cfg->users = cfg_htab_new(8);
 	cfg->computed = cfg_htab_new(8);
 	cfg->rest_classes = cfg_htab_new(8);
-	cfg->scope_by_key = cfg_htab_new(64);
-	cfg->name_scopes = cfg_htab_new(64);
+	cfg->scope_by_key = cfg_htab_new(8);
+	cfg->name_scopes = cfg_htab_new(8);
 	return cfg;
 }
 

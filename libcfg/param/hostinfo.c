@@ -528,6 +528,24 @@ static int compute_mynetworks(const struct cfg_hostinfo_in *in, struct cfg_buf *
 	return rc;
 }
 
+/* cfg_hostinfo_mynetworks_later - 1 when mynetworks may be computed on first use (hostinfo.h) */
+int cfg_hostinfo_mynetworks_later(const struct cfg_hostinfo_in *in, struct cfg_diags *diags)
+{
+	const char *interfaces = in->inet_interfaces ? in->inet_interfaces : "all";
+	unsigned protos, style;
+
+	if (parse_protocols(in->inet_protocols ? in->inet_protocols : "all", &protos, diags) < 0)
+		return -1;
+	if (protos == 0)
+		return 0;
+	if (parse_style(in->mynetworks_style ? in->mynetworks_style : "subnet", &style, diags) < 0)
+		return -1;
+	/* class style can fail on an interface's address; names must resolve now */
+	if (style == STYLE_CLASS)
+		return 0;
+	return strcmp(interfaces, "all") == 0 || strcmp(interfaces, "loopback-only") == 0;
+}
+
 /* cfg_hostinfo_compute - dispatch on the parameter name */
 int cfg_hostinfo_compute(const char *name, const struct cfg_hostinfo_in *in, struct cfg_buf *out,
                          struct cfg_diags *diags)

@@ -188,7 +188,7 @@ enum cfg_param_id mta_conf_id(const char *name)
 
 	if (def == NULL)
 		mta_fatal("%s: not a parameter postkit knows", name);
-	return (enum cfg_param_id)(def - cfg_registry_at(0));
+	return (enum cfg_param_id)cfg_registry_index(def);
 }
 
 void mta_conf_named_(struct mta_conf *c, const char *name, void *out, enum mta_kind ctype)

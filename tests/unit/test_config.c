@@ -393,6 +393,44 @@ START_TEST(test_names_by_class)
 }
 END_TEST
 
+/* CFG_LOAD_LAZY_NETS: the same mynetworks when first used, the same failures at load */
+START_TEST(test_lazy_nets)
+{
+	static const char *const mains[] = {
+	    "", "inet_interfaces = loopback-only\nmynetworks_style = host\n",
+	    "mynetworks_style = class\n", "inet_protocols = ipv4\ninet_interfaces = 127.0.0.1\n"};
+	struct cfg_diags ds;
+	struct cfg_load_opts o = {0};
+	struct cfg_config *cfg = NULL;
+
+	for (size_t i = 0; i < sizeof(mains) / sizeof(mains[0]); i++) {
+		struct cfg_config *now, *later;
+		char *a, *b;
+
+		put("main.cf", mains[i]);
+		now = open_cfg(CFG_LOAD_NO_MASTER, NULL, 0, &ds);
+		cfg_diags_fini(&ds);
+		later = open_cfg(CFG_LOAD_NO_MASTER | CFG_LOAD_LAZY_NETS, NULL, 0, &ds);
+		cfg_diags_fini(&ds);
+		a = cfg_xstrdup(cfg_config_default(now, "mynetworks"));
+		b = cfg_xstrdup(cfg_config_default(later, "mynetworks"));
+		ck_assert_msg(strcmp(a, b) == 0, "main.cf \"%s\": \"%s\" vs \"%s\"", mains[i], a,
+		              b);
+		ck_assert_str_ne(b, "");
+		free(a);
+		free(b);
+		cfg_config_free(now);
+		cfg_config_free(later);
+	}
+	put("main.cf", "mynetworks_style = bogus\n");
+	o.flags = CFG_LOAD_NO_MASTER | CFG_LOAD_LAZY_NETS;
+	cfg_diags_init(&ds);
+	ck_assert_int_eq(cfg_config_open(dir, &o, &cfg, &ds), -1);
+	ck_assert(has_msg(&ds, "unknown mynetworks mask style value \"bogus\" in \"bogus\""));
+	cfg_diags_fini(&ds);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -410,6 +448,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_view_getters);
 	tcase_add_test(tc, test_view_time_units_and_bounds);
 	tcase_add_test(tc, test_names_by_class);
+	tcase_add_test(tc, test_lazy_nets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -58,6 +58,36 @@ START_TEST(test_find_every_entry)
 }
 END_TEST
 
+/* rows are filled on first use: any order gives stable pointers, ids and NULL strings */
+START_TEST(test_filled_on_use)
+{
+	size_t n = cfg_registry_count();
+	const struct cfg_param_def *last = cfg_registry_find("virtual_transport");
+	const struct cfg_param_def *d;
+
+	ck_assert_ptr_nonnull(last);
+	for (size_t i = n; i-- > 0;) {
+		d = cfg_registry_at(i);
+		ck_assert_ptr_eq(cfg_registry_at(i), d);
+		ck_assert_uint_eq(cfg_registry_index(d), i);
+	}
+	ck_assert_ptr_eq(cfg_registry_find("virtual_transport"), last);
+	ck_assert_str_eq(last->defval, "virtual");
+	d = cfg_registry_find("myhostname");
+	ck_assert_ptr_null(d->defval);
+	ck_assert_ptr_null(d->choices);
+	d = cfg_registry_find("access_map_defer_code");
+	ck_assert_ptr_null(d->desc);
+	ck_assert_str_eq(d->defval, "450");
+	ck_assert_int_eq(d->type, CFG_T_INT);
+	ck_assert_str_eq(cfg_registry_find("inet_protocols")->choices, "all|ipv4|ipv6");
+	ck_assert_int_eq(cfg_registry_find("address_verify_cache_cleanup_interval")->time_unit,
+	                 'h');
+	ck_assert_int_eq(cfg_registry_find("2bounce_notice_recipient")->min, 1);
+	ck_assert(cfg_registry_find("2bounce_notice_recipient")->max == CFG_NOMAX);
+}
+END_TEST
+
 /* expected facts about well-known parameters, from Postfix 3.7 */
 static const struct {
 	const char *name;
@@ -499,6 +529,7 @@ static Suite *registry_suite(void)
 
 	tcase_add_test(tc, test_sorted_and_counted);
 	tcase_add_test(tc, test_find_every_entry);
+	tcase_add_test(tc, test_filled_on_use);
 	tcase_add_test(tc, test_known_facts);
 	tcase_add_test(tc, test_bounce_flag);
 	tcase_add_test(tc, test_table_invariants);

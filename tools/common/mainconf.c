@@ -34,8 +34,13 @@ void tool_mainconf_load(struct tool_mainconf *c)
 
 	memset(c, 0, sizeof(*c));
 	cfg_diags_init(&diags);
-	/* postconf's unused-parameter analysis is not the table tools' business */
-	if (cfg_config_load(NULL, CFG_LOAD_NO_MASTER | CFG_LOAD_NO_SCAN, &c->cfg, &diags) < 0) {
+	/*
+	 * postconf's unused-parameter analysis is not the table tools' business, and
+	 * mynetworks (the interface list) is computed only if something uses it
+	 */
+	if (cfg_config_load(NULL, CFG_LOAD_NO_MASTER | CFG_LOAD_NO_SCAN | CFG_LOAD_LAZY_NETS,
+	                    &c->cfg, &diags)
+	    < 0) {
 		report_maincf(&diags);
 		tool_fatal("cannot load the configuration");
 	}

@@ -53,6 +53,8 @@ struct cfg_view;
 #define CFG_LOAD_NO_MASTER 0x04u /* do not read master.cf at all */
 #define CFG_LOAD_TEXTS 0x08u     /* use the texts in the opts instead of reading the files */
 #define CFG_LOAD_NO_SCAN 0x10u   /* skip postconf's "used" analysis and its warnings (tools) */
+/* compute a default mynetworks (the interface list) when first used, not at load (tools) */
+#define CFG_LOAD_LAZY_NETS 0x20u
 
 /* Everything cfg_config_open() can be told; a zeroed struct is the plain load. */
 struct cfg_load_opts {

@@ -57,6 +57,16 @@ int cfg_hostinfo_compute(const char *name, const struct cfg_hostinfo_in *in, str
                          struct cfg_diags *diags);
 
 /*
+ * cfg_hostinfo_mynetworks_later - check the inputs of mynetworks without
+ * reading the interfaces: -1 with the fatal diagnostic cfg_hostinfo_compute
+ * would give for a bad inet_protocols or mynetworks_style; 1 when the value
+ * needs only the interface list (inet_interfaces all or loopback-only, style
+ * subnet or host), so it may be computed when first used with no other
+ * failure than the interface list's own; else 0 (compute it now).
+ */
+int cfg_hostinfo_mynetworks_later(const struct cfg_hostinfo_in *in, struct cfg_diags *diags);
+
+/*
  * cfg_hostinfo_default - the `postconf -d` form: like cfg_hostinfo_compute
  * with every input NULL except mynetworks_style = style (NULL = "subnet"),
  * no diagnostics.  Returns 0, or -1 when name is not host-derived or the

@@ -99,6 +99,8 @@ const struct cfg_param_def *cfg_registry_find(const char *name);
 size_t cfg_registry_count(void);
 /* cfg_registry_at - the i-th built-in parameter in name order */
 const struct cfg_param_def *cfg_registry_at(size_t i);
+/* cfg_registry_index - the place of a built-in's definition in name order (its CFG_P_* id) */
+size_t cfg_registry_index(const struct cfg_param_def *def);
 /* cfg_ptype_name - "boolean", "time", ... for messages and export ("unknown" when out of range) */
 const char *cfg_ptype_name(enum cfg_ptype type);
 /* cfg_param_has_choice - 1 when word is one of an ENUM's choices (ignoring case with CFG_PF_NOCASE) */
