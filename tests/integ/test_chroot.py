@@ -132,7 +132,8 @@ smtpd_client_connection_rate_limit = 100
 smtpd_client_event_limit_exceptions =
 relayhost = [localhost]:{port}
 smtp_host_lookup = native
-""".format(owner=pkit.mail_owner(), port=sink_port)
+smtp_tls_CApath = {capath}
+""".format(owner=pkit.mail_owner(), port=sink_port, capath=certs.capath())
 
 
 def jail_of(pid):
@@ -146,7 +147,7 @@ def jail_of(pid):
         return None, None
 
 
-def check_jails(c, res, inst, seen):
+def check_jails(res, inst, seen):
     """Each jailed daemon alive now: its root is the queue directory, its uid mail_owner."""
     queue = os.path.realpath(inst.path("queue"))
     owner = pwd.getpwnam(pkit.mail_owner()).pw_uid
@@ -159,7 +160,6 @@ def check_jails(c, res, inst, seen):
             res.check("%s root" % name, root, queue)
             res.check("%s uid" % name, uid, owner)
             seen.add(name)
-    return c
 
 
 def mail_in(res, inst, certs):
@@ -204,8 +204,13 @@ def main():
                  and os.path.exists(inst.path("queue", "etc", "nsswitch.conf")))
         res.true("copy logged", inst.wait_log(r"postfix/postfix\[\d+\]: chroot jail .*: copied "
                                               r".*etc/hosts", timeout=1))
+        capath = certs.capath()
+        hashes = [n for n in os.listdir(capath) if n.endswith(".0")]
+        res.true("CApath copied", hashes and all(
+            os.path.isfile(inst.path("queue", capath.lstrip("/"), n)) for n in hashes),
+            os.listdir(inst.path("queue", capath.lstrip("/"))) if hashes else capath)
         s = mail_in(res, inst, certs)
-        check_jails(None, res, inst, seen)
+        check_jails(res, inst, seen)
         s.cmd("QUIT")
         s.close()
         res.true("local delivery", inst.wait_mailbox("root", "chroot-local-body", timeout=20),
@@ -225,12 +230,17 @@ def main():
         res.true("bounce", inst.wait_mailbox("root", "Undelivered Mail Returned to Sender",
                                              timeout=20), inst.log()[-3000:])
         res.true("bounce names refused", "refuse@remote.example" in inst.mailbox("root"))
-        check_jails(None, res, inst, seen)
+        check_jails(res, inst, seen)
         r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postqueue", "postqueue"),
                             "-c", inst.dir, "-p"], capture_output=True, text=True,
                            env=inst.env())
-        check_jails(None, res, inst, seen)
-        for name in ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil"):
+        res.check("postqueue -p (showq)", r.returncode, 0)
+        check_jails(res, inst, seen)
+        # postfix reload copies the etc files again
+        os.unlink(inst.path("queue", "etc", "services"))
+        inst.reload()
+        res.true("reload copies again", os.path.isfile(inst.path("queue", "etc", "services")))
+        for name in ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil", "showq"):
             res.true("%s seen jailed" % name, name in seen, sorted(seen))
         res.true("no fatal", " fatal: " not in inst.log(), inst.log()[-3000:])
         print("jailed daemons verified: %s" % " ".join(sorted(seen)))
