@@ -7,9 +7,11 @@
 #include "cfg/base/htab.h"
 #include "cfg/base/strvec.h"
 #include "cfg/base/xalloc.h"
+#include "cfg/schema/registry.h"
 #include "cfg/schema/tabletype.h"
 #include "log.h"
 #include "maps.h"
+#include "match.h"
 #include "proxy.h"
 
 static struct cfg_htab *cache;
@@ -217,8 +219,8 @@ static int table_token(const char *w)
 	type = cfg_xstrndup(w, (size_t)(colon - w));
 	tt = cfg_table_type_find(type);
 	free(type);
-	/* proxy: tables go through the proxymap socket, which works in the jail */
-	return tt != NULL && tt->impl && strncmp(w, "proxy:", 6) != 0;
+	/* proxy: tables go through the proxymap socket (private/, in the jail) */
+	return tt != NULL && tt->impl && strcmp(tt->name, "proxy") != 0;
 }
 
 /* keep_map - open spec quietly into the mta_map() cache; a failure is left to the first use */
@@ -256,22 +258,30 @@ static void preopen_param(struct mta_conf *c, const char *name)
 	struct cfg_diags ds;
 	struct cfg_buf all;
 	size_t tables = 0;
+	const struct cfg_param_def *def = cfg_registry_find(name);
+	/* "/file" elements belong to match lists (mynetworks, mydestination...), not to paths */
+	int lists_files = def && (def->type == CFG_T_LIST || def->type == CFG_T_NETWORKS);
 
 	cfg_strvec_init(&words);
 	cfg_diags_init(&ds);
 	cfg_buf_init(&all);
 	if (cfg_view_list(c->view, name, &words, &ds) == 0) {
 		for (size_t i = 0; i < words.n; i++) {
-			const char *w = words.v[i][0] == '!' ? words.v[i] + 1 : words.v[i];
+			const char *w = words.v[i] + strspn(words.v[i], "!");
 
+			if (w[0] == '/' && lists_files)
+				match_keep_file(w, 0);
+			w = direct(w); /* without proxymap the process opens proxy: tables itself */
 			if (!table_token(w))
 				continue;
 			tables++;
 			keep_map(w);
 			keep_list(w);
+			/* the whole list too, under the key mta_maplist() gives it */
+			cfg_buf_printf(&all, "%s%s", all.len ? ", " : "", w);
 		}
-		for (size_t i = 0; tables > 1 && tables == words.n && i < words.n; i++)
-			cfg_buf_printf(&all, "%s%s", i ? ", " : "", words.v[i]);
+		if (tables < 2 || tables != words.n)
+			cfg_buf_reset(&all);
 		if (all.len)
 			keep_list(all.data);
 	}

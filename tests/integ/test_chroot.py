@@ -9,8 +9,9 @@ mail_owner as its uid; mail in over SMTP (STARTTLS, TLS session caches
 set, a hash: access map) reaches a local mailbox; mail out through the
 jailed smtp client to a relayhost given as [localhost]:PORT (resolved
 inside the jail from the copied etc/hosts); a recipient the relayhost
-refuses comes back as a bounce from the jailed bounce daemon; a queue
-directory the daemons cannot enter is reported.
+refuses comes back as a bounce from the jailed bounce daemon (relaying
+is allowed by mynetworks read from a file outside the jail); CApath is
+copied into the jail; postfix reload copies the etc files again.
 """
 import os
 import pwd
@@ -119,7 +120,9 @@ class Sink:
 
 def main_cf(certs, sink_port):
     """pkit's base with Debian's TLS session cache settings, an access map and a relayhost."""
-    main = pkit.BASE_MAIN_CF.replace("mynetworks = 192.0.2.0/24", "mynetworks = 127.0.0.0/8")
+    # mynetworks from a file outside the jail: smtpd reads it before chroot, as Postfix
+    main = pkit.BASE_MAIN_CF.replace("mynetworks = 192.0.2.0/24",
+                                     "mynetworks = $config_directory/mynetworks")
     # an XCLIENT-authorized client is not counted: anvil would not be asked
     main = main.replace("smtpd_authorized_xclient_hosts = 127.0.0.1\n", "")
     return main + certs.server_main_cf(level="may") + """\
@@ -192,6 +195,7 @@ def main():
     seen = set()
     try:
         inst.write("access", "blocked@example.net REJECT go away\n")
+        inst.write("mynetworks", "# the test client\n127.0.0.0/8\n")
         r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postmap", "postmap"),
                             "-c", inst.dir, "hash:" + inst.path("access")],
                            capture_output=True, text=True, env=inst.env())
