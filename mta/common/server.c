@@ -108,6 +108,13 @@ void mta_server_drop_privileges(struct mta_server *srv)
 	drop_to(srv, &pw);
 }
 
+static int in_jail; /* enter_jail() ran */
+
+int mta_server_jailed(void)
+{
+	return in_jail;
+}
+
 /*
  * jailed - 1 when the master.cf entry says chroot = y and we can do it:
  * as root under master (Postfix's default for "-" is n).  A process that is
@@ -143,6 +150,7 @@ static void enter_jail(struct mta_server *srv)
 	if (chdir("/") < 0)
 		mta_fatal("chdir(/): %m");
 	srv->queue_dir = ".";
+	in_jail = 1;
 	if (drop)
 		drop_to(srv, &pw);
 }

@@ -102,6 +102,12 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 void mta_server_status(struct mta_server *srv, int status);
 /* mta_server_drop_privileges - switch to mail_owner when running as root; fatal on failure */
 void mta_server_drop_privileges(struct mta_server *srv);
+/*
+ * mta_server_jailed - 1 once the process is chrooted in queue_directory
+ * (master.cf chroot = y, as root): names relative to queue_directory are
+ * then relative to "/", and absolute ones outside it are out of reach
+ */
+int mta_server_jailed(void);
 /* mta_ignore_signals - SIGPIPE ignored, as every daemon needs */
 void mta_ignore_signals(void);
 

@@ -11,7 +11,8 @@ jailed smtp client to a relayhost given as [localhost]:PORT (resolved
 inside the jail from the copied etc/hosts); a recipient the relayhost
 refuses comes back as a bounce from the jailed bounce daemon (relaying
 is allowed by mynetworks read from a file outside the jail); CApath is
-copied into the jail; postfix reload copies the etc files again.
+copied into the jail; postfix reload copies the etc files again; a
+check_policy_service unix:private/policy is reached in the jail.
 """
 import os
 import pwd
@@ -118,6 +119,47 @@ class Sink:
         self.sock.close()
 
 
+class Policy:
+    """A policy server on the unix socket private/policy of the queue directory (where a
+    chrooted smtpd finds unix:private/policy): REJECT for a recipient with "policy" in it."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        self.sock.listen(8)
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
+
+    def _talk(self, c):
+        f = c.makefile("rb")
+        attrs = {}
+        try:
+            for line in f:
+                line = line.decode("latin-1").rstrip("\n")
+                if line:
+                    k, _, v = line.partition("=")
+                    attrs[k] = v
+                    continue
+                no = "policy" in attrs.get("recipient", "")
+                c.sendall(b"action=REJECT policy says no\n\n" if no else b"action=DUNNO\n\n")
+                attrs = {}
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.sock.close()
+
+
 def main_cf(certs, sink_port):
     """pkit's base with Debian's TLS session cache settings, an access map and a relayhost."""
     # mynetworks from a file outside the jail: smtpd reads it before chroot, as Postfix
@@ -131,6 +173,7 @@ smtpd_tls_session_cache_database = btree:${{data_directory}}/smtpd_scache
 smtp_tls_session_cache_database = btree:${{data_directory}}/smtp_scache
 smtp_tls_security_level = may
 smtpd_sender_restrictions = check_sender_access hash:$config_directory/access
+smtpd_recipient_restrictions = check_policy_service unix:private/policy
 smtpd_client_connection_rate_limit = 100
 smtpd_client_event_limit_exceptions =
 relayhost = [localhost]:{port}
@@ -179,6 +222,8 @@ def mail_in(res, inst, certs):
     s.cmd("RSET")
     res.check("MAIL", s.cmd("MAIL FROM:<root@mail.example.com>")[:3], "250")
     res.check("RCPT local", s.cmd("RCPT TO:<root@mail.example.com>")[:3], "250")
+    res.check("policy service in the jail", s.cmd("RCPT TO:<policy@mail.example.com>"),
+              "554 5.7.1 <policy@mail.example.com>: Recipient address rejected: policy says no")
     res.check("DATA", s.data("Subject: jailed in\r\n\r\nchroot-local-body\r\n")[:3], "250")
     return s
 
@@ -204,6 +249,7 @@ def main():
         # warnings only: the rewrite, scache and verify services postkit does not have
         res.check("postfix check", (r.returncode, "error" in r.stdout + r.stderr), (0, False))
         inst.start()
+        policy = Policy(inst.path("queue", "private", "policy"))
         res.true("etc files copied", os.path.exists(inst.path("queue", "etc", "hosts"))
                  and os.path.exists(inst.path("queue", "etc", "nsswitch.conf")))
         res.true("copy logged", inst.wait_log(r"postfix/postfix\[\d+\]: chroot jail .*: copied "
@@ -248,6 +294,7 @@ def main():
             res.true("%s seen jailed" % name, name in seen, sorted(seen))
         res.true("no fatal", " fatal: " not in inst.log(), inst.log()[-3000:])
         print("jailed daemons verified: %s" % " ".join(sorted(seen)))
+        policy.stop()
     finally:
         inst.cleanup()
         sink.stop()
