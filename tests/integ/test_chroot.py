@@ -52,6 +52,18 @@ anvil     unix  -       -       y       -       1       anvil
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
+# bounce_template_file (outside the jail): the bounce daemon reads it before chroot
+BOUNCE_TEMPLATE = """\
+failure_template = <<EOF
+Charset: us-ascii
+From: MAILER-DAEMON (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+Postmaster-Subject: Postmaster Copy: Undelivered Mail
+
+jailed-template-text
+EOF
+"""
+
 JAILED = ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil", "showq")
 
 
@@ -179,6 +191,7 @@ smtpd_client_event_limit_exceptions =
 relayhost = [localhost]:{port}
 smtp_host_lookup = native
 smtp_tls_CApath = {capath}
+bounce_template_file = $config_directory/bounce.cf
 """.format(owner=pkit.mail_owner(), port=sink_port, capath=certs.capath())
 
 
@@ -241,6 +254,7 @@ def main():
     try:
         inst.write("access", "blocked@example.net REJECT go away\n")
         inst.write("mynetworks", "# the test client\n127.0.0.0/8\n")
+        inst.write("bounce.cf", BOUNCE_TEMPLATE)
         r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postmap", "postmap"),
                             "-c", inst.dir, "hash:" + inst.path("access")],
                            capture_output=True, text=True, env=inst.env())
@@ -280,6 +294,8 @@ def main():
         res.true("bounce", inst.wait_mailbox("root", "Undelivered Mail Returned to Sender",
                                              timeout=20), inst.log()[-3000:])
         res.true("bounce names refused", "refuse@remote.example" in inst.mailbox("root"))
+        res.true("bounce_template_file read before the jail",
+                 "jailed-template-text" in inst.mailbox("root"), inst.mailbox("root")[-2000:])
         check_jails(res, inst, seen)
         r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postqueue", "postqueue"),
                             "-c", inst.dir, "-p"], capture_output=True, text=True,
