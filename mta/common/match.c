@@ -33,8 +33,7 @@ struct match_list {
 
 static struct cfg_htab *kept; /* "/file" elements read before a chroot: path -> text */
 
-/* read_elem_file - a "/file" element's text: the copy kept before the jail, or the file */
-static int read_elem_file(const char *path, struct cfg_buf *data)
+int match_file_text(const char *path, struct cfg_buf *data)
 {
 	const char *text = kept ? cfg_htab_get(kept, path) : NULL;
 
@@ -87,7 +86,7 @@ static void add_elem(struct match_list *l, const char *text, int depth)
 
 		cfg_buf_init(&data);
 		cfg_strvec_init(&words);
-		if (read_elem_file(s, &data) < 0) {
+		if (match_file_text(s, &data) < 0) {
 			mta_warn("%s: open %s: %m", l->param, s);
 		} else {
 			/* one or more elements per line; # comments */

@@ -192,6 +192,8 @@ relayhost = [localhost]:{port}
 smtp_host_lookup = native
 smtp_tls_CApath = {capath}
 bounce_template_file = $config_directory/bounce.cf
+masquerade_domains = example.com
+masquerade_exceptions = $config_directory/masq_exceptions
 """.format(owner=pkit.mail_owner(), port=sink_port, capath=certs.capath())
 
 
@@ -255,6 +257,7 @@ def main():
         inst.write("access", "blocked@example.net REJECT go away\n")
         inst.write("mynetworks", "# the test client\n127.0.0.0/8\n")
         inst.write("bounce.cf", BOUNCE_TEMPLATE)
+        inst.write("masq_exceptions", "root\n")
         r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postmap", "postmap"),
                             "-c", inst.dir, "hash:" + inst.path("access")],
                            capture_output=True, text=True, env=inst.env())
@@ -285,12 +288,16 @@ def main():
         s.cmd("MAIL FROM:<root@mail.example.com>")
         res.check("RCPT remote", s.cmd("RCPT TO:<friend@remote.example>")[:3], "250")
         res.check("RCPT refused", s.cmd("RCPT TO:<refuse@remote.example>")[:3], "250")
-        res.check("DATA out", s.data("Subject: jailed out\r\n\r\nchroot-out-body\r\n")[:3],
+        res.check("DATA out", s.data("From: root@mail.example.com\r\n"
+                                         "Subject: jailed out\r\n\r\nchroot-out-body\r\n")[:3],
                   "250")
         s.cmd("QUIT")
         s.close()
         res.true("relayed", pkit.wait_until(lambda: sink.got("chroot-out-body"), 20),
                  inst.log()[-3000:])
+        # masquerade_exceptions from a file outside the jail: root is not masqueraded
+        res.true("masquerade_exceptions file read before the jail",
+                 sink.got("From: root@mail.example.com\r\n"), sink.messages)
         res.true("bounce", inst.wait_mailbox("root", "Undelivered Mail Returned to Sender",
                                              timeout=20), inst.log()[-3000:])
         res.true("bounce names refused", "refuse@remote.example" in inst.mailbox("root"))
