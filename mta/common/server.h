@@ -10,8 +10,12 @@
  *   MAIL_CONFIG: the configuration directory
  * The skeleton loads the configuration through libcfg (the service's view,
  * -o overrides included), configures logging, changes to queue_directory,
- * drops privileges as root (mail_owner, unless the master.cf entry says
- * unprivileged=n), and then runs one of three shapes:
+ * runs pre_init, and as root drops privileges (mail_owner, unless the
+ * master.cf entry says unprivileged=n).  With chroot = y in the entry (as
+ * root, not stand-alone) it first opens the tables and reads the /file
+ * list elements the configuration names, then chroots into queue_directory
+ * (queue_dir becomes "."); a process that is not root is never jailed.
+ * Then it runs one of three shapes:
  *  - MTA_SERVE_CONN: accept connections one at a time, calling serve() for
  *    each (smtpd, cleanup, local, bounce, error, discard), telling master
  *    when it is busy or idle so master can start more processes up to
