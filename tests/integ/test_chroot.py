@@ -64,7 +64,7 @@ jailed-template-text
 EOF
 """
 
-JAILED = ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil", "showq")
+JAILED = ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil", "showq", "discard", "flush")
 
 
 class Sink:
@@ -193,6 +193,8 @@ smtp_host_lookup = native
 smtp_tls_CApath = {capath}
 bounce_template_file = $config_directory/bounce.cf
 masquerade_domains = example.com
+transport_maps = inline:{{discard.example=discard:}}
+fast_flush_domains = remote.example
 masquerade_exceptions = $config_directory/masq_exceptions
 """.format(owner=pkit.mail_owner(), port=sink_port, capath=certs.capath())
 
@@ -215,6 +217,8 @@ def check_jails(res, inst, seen):
     pid = inst.master_pid()
     for name in JAILED:
         for p in pkit.children(name, pid):
+            # a process master just started may not be in its jail yet: give it a moment
+            pkit.wait_until(lambda: jail_of(p)[0] is None or jail_of(p) == (queue, owner), 10)
             root, uid = jail_of(p)
             if root is None:
                 continue
@@ -288,6 +292,7 @@ def main():
         s.cmd("MAIL FROM:<root@mail.example.com>")
         res.check("RCPT remote", s.cmd("RCPT TO:<friend@remote.example>")[:3], "250")
         res.check("RCPT refused", s.cmd("RCPT TO:<refuse@remote.example>")[:3], "250")
+        res.check("RCPT discard", s.cmd("RCPT TO:<x@discard.example>")[:3], "250")
         res.check("DATA out", s.data("From: root@mail.example.com\r\n"
                                          "Subject: jailed out\r\n\r\nchroot-out-body\r\n")[:3],
                   "250")
@@ -301,6 +306,8 @@ def main():
         res.true("bounce", inst.wait_mailbox("root", "Undelivered Mail Returned to Sender",
                                              timeout=20), inst.log()[-3000:])
         res.true("bounce names refused", "refuse@remote.example" in inst.mailbox("root"))
+        res.true("discard agent ran", inst.wait_log(
+            r"postfix/discard\[\d+\]: .*to=<x@discard\.example>.*status=sent"), inst.log()[-3000:])
         res.true("bounce_template_file read before the jail",
                  "jailed-template-text" in inst.mailbox("root"), inst.mailbox("root")[-2000:])
         check_jails(res, inst, seen)
@@ -308,12 +315,17 @@ def main():
                             "-c", inst.dir, "-p"], capture_output=True, text=True,
                            env=inst.env())
         res.check("postqueue -p (showq)", r.returncode, 0)
+        # the flush service (postqueue -s talks to public/flush)
+        r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postqueue", "postqueue"),
+                            "-c", inst.dir, "-s", "remote.example"], capture_output=True,
+                           text=True, env=inst.env())
+        res.check("postqueue -s (flush)", (r.returncode, r.stderr), (0, ""))
         check_jails(res, inst, seen)
         # postfix reload copies the etc files again
         os.unlink(inst.path("queue", "etc", "services"))
         inst.reload()
         res.true("reload copies again", os.path.isfile(inst.path("queue", "etc", "services")))
-        for name in ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil", "showq"):
+        for name in JAILED:
             res.true("%s seen jailed" % name, name in seen, sorted(seen))
         log = inst.log()
         res.true("no fatal, no daemon died", " fatal: " not in log and "exit status" not in log
