@@ -45,22 +45,14 @@ static void add_dir(struct cfgp_check *ck, enum cfg_severity sev, const char *co
 static void add_dir(struct cfgp_check *ck, enum cfg_severity sev, const char *code,
                     const char *param, const char *fmt, ...)
 {
-	const struct cfgp_setting *s = cfgp_check_setting(ck, param);
-	struct cfg_buf msg;
 	struct cfg_diag *d;
 	va_list ap;
 
-	cfg_buf_init(&msg);
 	va_start(ap, fmt);
-	cfg_buf_vprintf(&msg, fmt, ap);
+	d = cfgp_check_vadd(ck, sev, code, cfgp_check_setting(ck, param), NULL, 0, 0, fmt, ap);
 	va_end(ap);
-	if (s != NULL)
-		d = cfgp_check_add(ck, sev, code, s, "%s", msg.data);
-	else
-		d = cfg_diags_add(ck->diags, sev, code, ck->main_path, 0, 0, "%s", msg.data);
 	if (d != NULL && d->param == NULL)
 		d->param = cfg_xstrdup(param);
-	cfg_buf_fini(&msg);
 }
 
 /* check_owner - postfix-script's ownership and mode warnings for one directory */

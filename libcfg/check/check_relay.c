@@ -319,19 +319,31 @@ static int private_net(int v6, const unsigned char *a, unsigned plen)
 	       || (plen == 128 && memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0);
 }
 
+/* setting_words - the setting of param (NULL: unset) and the words of its expanded value in w */
+static const struct cfgp_setting *setting_words(struct cfgp_check *ck, const char *param,
+                                                struct cfg_strvec *w)
+{
+	const struct cfgp_setting *s = cfgp_check_setting(ck, param);
+	struct cfg_buf b;
+
+	cfg_strvec_init(w);
+	if (s == NULL)
+		return NULL;
+	cfg_buf_init(&b);
+	if (cfgp_check_expand(ck, s, s->value, &b) == 0)
+		cfg_list_tokens(b.data, CFG_LIST_SEPARATORS, w);
+	cfg_buf_fini(&b);
+	return s;
+}
+
 /* check_trusted_nets - mynetworks-style lists: everyone, or a public range wider than /16 */
 static void check_trusted_nets(struct cfgp_check *ck, const char *param, int used)
 {
-	const struct cfgp_setting *s = cfgp_check_setting(ck, param);
 	struct cfg_strvec w;
-	struct cfg_buf b;
+	const struct cfgp_setting *s = setting_words(ck, param, &w);
 
 	if (s == NULL)
 		return;
-	cfg_buf_init(&b);
-	cfg_strvec_init(&w);
-	if (cfgp_check_expand(ck, s, s->value, &b) == 0)
-		cfg_list_tokens(b.data, CFG_LIST_SEPARATORS, &w);
 	for (size_t i = 0; i < w.n; i++) {
 		char *e = w.v[i];
 		struct cfg_net n;
@@ -363,22 +375,16 @@ static void check_trusted_nets(struct cfgp_check *ck, const char *param, int use
 			        : "");
 	}
 	cfg_strvec_fini(&w);
-	cfg_buf_fini(&b);
 }
 
 /* check_relay_domains - entries that match every domain, or whole top-level domains */
 static void check_relay_domains(struct cfgp_check *ck)
 {
-	const struct cfgp_setting *s = cfgp_check_setting(ck, "relay_domains");
 	struct cfg_strvec w;
-	struct cfg_buf b;
+	const struct cfgp_setting *s = setting_words(ck, "relay_domains", &w);
 
 	if (s == NULL)
 		return;
-	cfg_buf_init(&b);
-	cfg_strvec_init(&w);
-	if (cfgp_check_expand(ck, s, s->value, &b) == 0)
-		cfg_list_tokens(b.data, CFG_LIST_SEPARATORS, &w);
 	for (size_t i = 0; i < w.n; i++) {
 		const char *e = w.v[i], *d = e + (e[0] == '.');
 		struct cfgp_at at = {w.v, i};
@@ -401,7 +407,6 @@ static void check_relay_domains(struct cfgp_check *ck)
 			    e, d);
 	}
 	cfg_strvec_fini(&w);
-	cfg_buf_fini(&b);
 }
 
 /* add_compat - a compatibility finding, on the compatibility_level line (or on main.cf) */
@@ -411,24 +416,16 @@ static void add_compat(struct cfgp_check *ck, const char *code, const char *para
                        ...)
 {
 	const struct cfgp_setting *s = cfgp_check_setting(ck, "compatibility_level");
-	struct cfg_buf msg;
 	struct cfg_diag *d;
 	va_list ap;
 
-	cfg_buf_init(&msg);
 	va_start(ap, fmt);
-	cfg_buf_vprintf(&msg, fmt, ap);
+	d = cfgp_check_vadd(ck, CFG_SEV_WARNING, code, s, NULL, 0, 0, fmt, ap);
 	va_end(ap);
-	if (s != NULL)
-		d = cfgp_check_add(ck, CFG_SEV_WARNING, code, s, "%s", msg.data);
-	else
-		d = cfg_diags_add(ck->diags, CFG_SEV_WARNING, code, ck->main_path, 0, 0, "%s",
-		                  msg.data);
 	if (d != NULL) {
 		free(d->param);
 		d->param = cfg_xstrdup(param);
 	}
-	cfg_buf_fini(&msg);
 }
 
 /* check_compat - the legacy defaults a missing or low compatibility_level brings back */

@@ -1,7 +1,9 @@
 /*
  * check_tables.c - "type:name" lookup table references: the type is one
  * Postfix knows, the table opens (its file or its NAME.db exists, pattern
- * tables parse, in-line tables are well formed), an indexed table is not
+ * tables parse, in-line tables are well formed; an alias database that
+ * newaliases has not built yet is a note before the first start, an error
+ * when the configuration is about to run), an indexed table is not
  * older than its source file (Postfix's own warning), table files are
  * named by absolute paths, client configuration files of database tables
  * parse (postconf's scan warns about the settings a client type ignores)
@@ -78,6 +80,84 @@ static void check_stale(struct cfgp_check *ck, const struct cfgp_setting *s, con
 		free(who);
 	}
 	free(ipath);
+}
+
+/* in_alias_database - spec (or proxy:spec) is a table of the effective alias_database */
+static int in_alias_database(const struct cfgp_check *ck, const char *spec)
+{
+	struct cfg_buf list;
+	struct cfg_strvec words;
+	int found = 0;
+
+	cfg_buf_init(&list);
+	cfg_strvec_init(&words);
+	if (cfgp_check_effective(ck, "alias_database", &list) == 0 && list.data != NULL)
+		cfg_list_tokens(list.data, CFG_LIST_SEPARATORS, &words);
+	for (size_t i = 0; i < words.n && !found; i++) {
+		const char *w = words.v[i];
+
+		found = strcmp(strncmp(w, "proxy:", 6) == 0 ? w + 6 : w, spec) == 0;
+	}
+	cfg_strvec_fini(&words);
+	cfg_buf_fini(&list);
+	return found;
+}
+
+/*
+ * alias_db_missing - spec is a table newaliases builds (listed in
+ * alias_database) whose source file NAME exists but whose NAME.db does not
+ * yet, as in a fresh copy of a configuration; *ipath is then NAME.db
+ */
+static int alias_db_missing(const struct cfgp_check *ck, const char *spec, const char *name,
+                            const struct cfg_table_type_def *ft, char **ipath)
+{
+	struct stat st;
+
+	*ipath = NULL;
+	if (ft == NULL || ft->index[0] == 0 || name[0] != '/' || access(name, R_OK) != 0)
+		return 0;
+	*ipath = cfg_xasprintf("%s%s", name, ft->index);
+	if (stat(*ipath, &st) == 0 || errno != ENOENT || !in_alias_database(ck, spec)) {
+		free(*ipath);
+		*ipath = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * report_alias_db - an alias database newaliases has not built yet: a note
+ * for postfix check (a fresh copy before its first start), an error when the
+ * configuration is about to run: Postfix's local(8) would defer every
+ * message ("alias database unavailable") and smtpd would answer 451
+ */
+static void report_alias_db(struct cfgp_check *ck, const struct cfgp_setting *s, const char *spec,
+                            const struct cfgp_at *at, const char *name, const char *ipath)
+{
+	const char *dir = ck->config_dir;
+	char *who = used_by(s, spec, at);
+	/* newaliases -C DIR is refused to users other than root: MAIL_CONFIG works for all */
+	char *cmd = strcmp(dir, "/etc/postfix") == 0
+	                ? cfg_xstrdup("newaliases")
+	                : cfg_xasprintf("MAIL_CONFIG=%s newaliases", dir);
+
+	if (ck->opts->flags & CFG_CHECK_RUN) {
+		cfgp_check_add_at(ck, CFG_SEV_ERROR, "table-open", s, spec, cfgp_at_nth(at), 0,
+		                  "%s: open database %s: %s: \"%s\" builds it from %s (without it "
+		                  "local delivery defers every message: \"alias database "
+		                  "unavailable\")",
+		                  who, ipath, strerror(ENOENT), cmd, name);
+	} else {
+		cfgp_check_add_at(ck, CFG_SEV_NOTE, "alias-db-missing", s, spec, cfgp_at_nth(at), 0,
+		                  "%s: database %s does not exist yet: \"%s\" builds it from %s "
+		                  "(before the queue directory exists: \"postalias -c %s %s\"); "
+		                  "postfix start refuses to run without it",
+		                  who, ipath, cmd, name, dir, spec);
+		/* said once: the tables that list it again ($alias_maps) need not repeat it */
+		cfg_htab_put(ck->tables_seen, spec, NULL);
+	}
+	free(cmd);
+	free(who);
 }
 
 /* report_open - the diagnostics of opening a table: failures are errors */
@@ -165,7 +245,7 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 	struct cfg_map *m = NULL;
 	struct cfg_diags d;
 	size_t before = (size_t)-1;
-	char *type;
+	char *type, *ipath;
 	int rc;
 
 	if (colon == NULL || colon == spec || colon[1] == 0) {
@@ -225,6 +305,11 @@ void cfgp_check_table(struct cfgp_check *ck, const struct cfgp_setting *s, const
 		                  "table %s: \"%s\" is not an absolute path name; Postfix daemons "
 		                  "resolve it from the queue directory",
 		                  spec, name);
+		goto out;
+	}
+	if (alias_db_missing(ck, spec, name, ft, &ipath)) {
+		report_alias_db(ck, s, spec, at, name, ipath);
+		free(ipath);
 		goto out;
 	}
 	cfg_diags_init(&d);

@@ -148,13 +148,10 @@ static void register_services(struct cfg_config *cfg)
 	}
 }
 
-/* dict_eval - expand the dict value of name as mail_conf_lookup_eval() does; NULL when unset */
-static int dict_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *out, int *set,
-                     struct cfg_diags *diags)
+/* dict_expand - v (when not NULL) expanded against the dict onto out, as mail_conf_lookup_eval() */
+static int dict_expand(struct cfg_config *cfg, const char *v, struct cfg_buf *out,
+                       struct cfg_diags *diags)
 {
-	const char *v = cfgp_dict_get(cfg, name);
-
-	*set = v != NULL;
 	if (v == NULL)
 		return 0;
 	if (cfgp_expand(cfg, NULL, CFGP_LOOKUP_DICT, v, out, diags) < 0) {
@@ -165,6 +162,16 @@ static int dict_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *o
 	return 0;
 }
 
+/* dict_eval - expand the dict value of name as mail_conf_lookup_eval() does; NULL when unset */
+static int dict_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *out, int *set,
+                     struct cfg_diags *diags)
+{
+	const char *v = cfgp_dict_get(cfg, name);
+
+	*set = v != NULL;
+	return dict_expand(cfg, v, out, diags);
+}
+
 /* style_eval - the effective mynetworks_style etc. expanded against the dict (default if unset) */
 static int eff_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *out,
                     struct cfg_diags *diags)
@@ -173,14 +180,7 @@ static int eff_eval(struct cfg_config *cfg, const char *name, struct cfg_buf *ou
 
 	if (v == NULL)
 		v = cfg_config_default(cfg, name);
-	if (v == NULL)
-		return 0;
-	if (cfgp_expand(cfg, NULL, CFGP_LOOKUP_DICT, v, out, diags) < 0) {
-		cfg_diags_add(diags, CFG_SEV_FATAL, "config-macro-error", NULL, 0, 0,
-		              "dictionary mail_dict: macro processing error");
-		return -1;
-	}
-	return 0;
+	return dict_expand(cfg, v, out, diags);
 }
 
 /* compute_host_defaults - myhostname, mydomain, mynetworks as Postfix computes them at start */

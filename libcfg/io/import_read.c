@@ -387,6 +387,22 @@ static void sv_set(struct cfg_strvec *sv, size_t i, char *s)
 	sv->v[i] = s;
 }
 
+/* add_new - "-o" "name=value" onto out for each override whose name is not among names[0..n) */
+static void add_new(const struct cfgp_imp_service *s, const struct cfg_strvec *names, size_t n,
+                    struct cfg_strvec *out)
+{
+	for (size_t o = 0; o < s->novr; o++) {
+		size_t k;
+
+		for (k = 0; k < n && strcmp(names->v[k], s->ovr[o].name) != 0; k++)
+			;
+		if (k < n)
+			continue;
+		cfg_strvec_add(out, "-o");
+		cfg_strvec_take(out, cfg_xasprintf("%s=%s", s->ovr[o].name, s->ovr[o].value));
+	}
+}
+
 /*
  * reconcile - make the -o settings of argv say what "overrides" says:
  * changed values in place (at the last occurrence), names missing from
@@ -425,35 +441,13 @@ static void reconcile(struct cfgp_imp_service *s)
 	end = options_end(&s->argv);
 	cfg_strvec_init(&out);
 	for (size_t i = 0; i < s->argv.n; i++) {
-		if (i == end) {
-			for (size_t o = 0; o < s->novr; o++) {
-				size_t k;
-
-				for (k = 0; k < n && strcmp(names.v[k], s->ovr[o].name) != 0; k++)
-					;
-				if (k < n)
-					continue;
-				cfg_strvec_add(&out, "-o");
-				cfg_strvec_take(
-				    &out, cfg_xasprintf("%s=%s", s->ovr[o].name, s->ovr[o].value));
-			}
-		}
+		if (i == end)
+			add_new(s, &names, n, &out);
 		if (!drop[i])
 			cfg_strvec_add(&out, s->argv.v[i]);
 	}
-	if (end >= s->argv.n) {
-		for (size_t o = 0; o < s->novr; o++) {
-			size_t k;
-
-			for (k = 0; k < n && strcmp(names.v[k], s->ovr[o].name) != 0; k++)
-				;
-			if (k < n)
-				continue;
-			cfg_strvec_add(&out, "-o");
-			cfg_strvec_take(&out,
-			                cfg_xasprintf("%s=%s", s->ovr[o].name, s->ovr[o].value));
-		}
-	}
+	if (end >= s->argv.n)
+		add_new(s, &names, n, &out);
 	cfg_strvec_fini(&s->argv);
 	s->argv = out;
 	free(drop);

@@ -73,6 +73,30 @@ static const char *collect(const char *s, int stop, struct cfg_buf *b)
 	return s;
 }
 
+/* cfg_alias_comment - copy a (comment), nested ones included */
+const char *cfg_alias_comment(const char *p, const char *end, struct cfg_buf *out)
+{
+	int level = 1;
+
+	cfg_buf_addc(out, '(');
+	while (p < end && *p) {
+		int c = (unsigned char)*p++;
+
+		cfg_buf_addc(out, c);
+		if (c == '(') {
+			level++;
+		} else if (c == ')') {
+			if (--level == 0)
+				break;
+		} else if (c == '\\') {
+			if (p == end || *p == '\0')
+				break;
+			cfg_buf_addc(out, *p++);
+		}
+	}
+	return p;
+}
+
 /* tokenize - the flat token list of s */
 static void tokenize(const char *s, struct toks *t)
 {
@@ -85,25 +109,8 @@ static void tokenize(const char *s, struct toks *t)
 			continue;
 		cfg_buf_init(&b);
 		if (c == '(') {
-			int level = 1;
-
 			/* comments keep their external form, nested parentheses included */
-			cfg_buf_addc(&b, '(');
-			while ((c = (unsigned char)*s) != 0) {
-				cfg_buf_addc(&b, c);
-				s++;
-				if (c == '(') {
-					level++;
-				} else if (c == ')') {
-					if (--level == 0)
-						break;
-				} else if (c == '\\') {
-					if ((c = (unsigned char)*s) == 0)
-						break;
-					cfg_buf_addc(&b, c);
-					s++;
-				}
-			}
+			s = cfg_alias_comment(s, s + strlen(s), &b);
 			push(t, T_COMMENT, cfg_buf_take(&b));
 		} else if (c == '[' || c == '"') {
 			s = collect(s, c == '[' ? ']' : '"', &b);

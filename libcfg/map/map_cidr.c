@@ -29,7 +29,7 @@ struct rule {
 	int match;          /* 1, or 0 for a negated pattern */
 	struct cfg_net net; /* the pattern's network (its text parts are not kept) */
 	char *value;
-	size_t block_end; /* OP_IF: index of its ENDIF, or (size_t)-1 */
+	size_t block_end; /* OP_IF: index of its ENDIF, or CFGP_NO_ENDIF */
 };
 
 struct cidr {
@@ -125,8 +125,9 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 	struct cfg_lines lr;
 	struct cfg_lline ll;
 	struct cfg_buf why;
-	size_t *stack = NULL, depth = 0, cap = 0;
-	unsigned *stack_line = NULL;
+	struct cfgp_ifs ifs = {0};
+	size_t open_if;
+	unsigned line;
 
 	m->priv = c;
 	cfg_lines_init(&lr, text, len);
@@ -144,16 +145,9 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 				p++;
 			if (parse_pattern(p, &r, &why) == 0) {
 				r.op = OP_IF;
-				r.block_end = (size_t)-1;
+				r.block_end = CFGP_NO_ENDIF;
 				add_rule(c, &r);
-				if (depth == cap) {
-					cap = cap ? cap * 2 : 8;
-					stack = cfg_xreallocarray(stack, cap, sizeof(*stack));
-					stack_line =
-					    cfg_xreallocarray(stack_line, cap, sizeof(*stack_line));
-				}
-				stack[depth] = c->n - 1;
-				stack_line[depth++] = ll.first;
+				cfgp_ifs_push(&ifs, c->n - 1, ll.first);
 			}
 		} else if (keyword(p, "endif")) {
 			p += 5;
@@ -161,12 +155,12 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 				p++;
 			if (*p) {
 				cfg_buf_adds(&why, "garbage after ENDIF");
-			} else if (depth == 0) {
+			} else if ((open_if = cfgp_ifs_pop(&ifs, NULL)) == CFGP_NO_ENDIF) {
 				cfg_buf_adds(&why, "ENDIF without IF");
 			} else {
 				r.op = OP_ENDIF;
 				add_rule(c, &r);
-				c->v[stack[--depth]].block_end = c->n - 1;
+				c->v[open_if].block_end = c->n - 1;
 			}
 		} else {
 			char *pat = p, *value;
@@ -196,14 +190,10 @@ static int load(struct cfg_map *m, const char *text, size_t len, struct cfg_diag
 			              "cidr map %s, line %u: %s: skipping this rule", m->name,
 			              ll.first, why.data);
 	}
-	while (depth > 0) {
-		depth--;
-		cfg_diags_add(diags, CFG_SEV_WARNING, "cidr-if", m->name, stack_line[depth], 0,
-		              "cidr map %s, line %u: IF has no matching ENDIF", m->name,
-		              stack_line[depth]);
-	}
-	free(stack);
-	free(stack_line);
+	while (cfgp_ifs_pop(&ifs, &line) != CFGP_NO_ENDIF)
+		cfg_diags_add(diags, CFG_SEV_WARNING, "cidr-if", m->name, line, 0,
+		              "cidr map %s, line %u: IF has no matching ENDIF", m->name, line);
+	cfgp_ifs_fini(&ifs);
 	cfg_lline_fini(&ll);
 	cfg_buf_fini(&why);
 	return 0;
@@ -232,12 +222,9 @@ static int cidr_lookup(struct cfg_map *m, const char *key, const char **value,
 			}
 			break;
 		case OP_IF:
-			if (r->net.family == family
-			    && cfg_net_match(&r->net, family, a) == r->match)
-				break;
-			if (r->block_end == (size_t)-1)
-				return 0;
-			i = r->block_end;
+			if (r->net.family != family
+			    || cfg_net_match(&r->net, family, a) != r->match)
+				i = cfgp_if_next(r->block_end, c->n);
 			break;
 		case OP_ENDIF:
 			break;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cfg/base/lines.h"
 #include "cfg/param/list.h"
@@ -563,13 +564,57 @@ int cfgp_sql_open(struct cfgp_sql *s, struct cfg_map *m, struct cfg_diags *diags
 	return 0;
 }
 
+void cfgp_sql_server(struct cfgp_sql *s, void (*quote)(void *, const char *, struct cfg_buf *),
+                     int (*connect)(void *, struct cfg_diags *), void (*disconnect)(void *, int),
+                     void *ctx)
+{
+	s->q.quote = quote;
+	s->q.quote_ctx = ctx;
+	s->connect = connect;
+	s->disconnect = disconnect;
+	s->conn_ctx = ctx;
+}
+
 void cfgp_sql_fini(struct cfgp_sql *s)
 {
+	if (s->disconnect != NULL)
+		s->disconnect(s->conn_ctx, 0);
+	cfgp_client_hosts_free(s->srv.hosts, s->srv.nhosts);
 	cfgp_client_free(s->c);
 	cfgp_dbq_fini(&s->q);
 	cfg_buf_fini(&s->query);
 	cfg_buf_fini(&s->result);
 	cfg_buf_fini(&s->legacy);
+}
+
+/* cfgp_sql_answer - the joined results, if any */
+int cfgp_sql_answer(const struct cfgp_sql *s, const char **value)
+{
+	if (s->result.len == 0)
+		return 0;
+	*value = s->result.data;
+	return 1;
+}
+
+#define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
+
+/* cfgp_sqlsrv_open - the servers and the login of a mysql: or pgsql: client file */
+int cfgp_sqlsrv_open(struct cfgp_sqlsrv *v, struct cfgp_client *c, struct cfg_diags *diags)
+{
+	if (cfgp_client_hosts(c, "localhost", &v->hosts, &v->nhosts, diags) < 0
+	    || cfgp_client_str(c, "user", "", 0, 0, &v->user, diags) < 0
+	    || cfgp_client_str(c, "password", "", 0, 0, &v->password, diags) < 0
+	    || cfgp_client_str(c, "dbname", "", 1, 0, &v->dbname, diags) < 0)
+		return -1;
+	return 0;
+}
+
+/* cfgp_sqlsrv_drop - forget the active server, marking it failed when dead */
+void cfgp_sqlsrv_drop(struct cfgp_sqlsrv *v, int dead)
+{
+	if (dead && v->active != NULL)
+		v->active->dead_until = (long)time(NULL) + RETRY_SECONDS;
+	v->active = NULL;
 }
 
 int cfgp_sql_eligible(struct cfgp_sql *s, const char *key, struct cfg_diags *diags)
@@ -589,6 +634,9 @@ int cfgp_sql_query(struct cfgp_sql *s, const char *key, struct cfg_diags *diags)
 
 	if ((r = cfgp_sql_eligible(s, key, diags)) <= 0)
 		return r;
+	/* mysql: and pgsql: quote the key on the connection */
+	if (s->connect != NULL && s->connect(s->conn_ctx, diags) < 0)
+		return -1;
 	return cfgp_dbq_expand(&s->q, s->query_format, key, NULL, &s->query, diags);
 }
 

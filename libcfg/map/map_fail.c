@@ -13,6 +13,13 @@ static int fail_open(struct cfg_map *m, struct cfg_diags *diags)
 	return 0;
 }
 
+/* fail - the error every operation ends in */
+static int fail(struct cfg_map *m)
+{
+	cfgp_map_set_error(m, FAIL_TEXT);
+	return -1;
+}
+
 /* fail_lookup - always an error */
 static int fail_lookup(struct cfg_map *m, const char *key, const char **value,
                        struct cfg_diags *diags)
@@ -20,8 +27,7 @@ static int fail_lookup(struct cfg_map *m, const char *key, const char **value,
 	(void)key;
 	(void)value;
 	(void)diags;
-	cfgp_map_set_error(m, FAIL_TEXT);
-	return -1;
+	return fail(m);
 }
 
 /* fail_update - always an error */
@@ -31,8 +37,7 @@ static int fail_update(struct cfg_map *m, const char *key, const char *value,
 	(void)key;
 	(void)value;
 	(void)diags;
-	cfgp_map_set_error(m, FAIL_TEXT);
-	return -1;
+	return fail(m);
 }
 
 /* fail_del - always an error */
@@ -40,8 +45,7 @@ static int fail_del(struct cfg_map *m, const char *key, struct cfg_diags *diags)
 {
 	(void)key;
 	(void)diags;
-	cfgp_map_set_error(m, FAIL_TEXT);
-	return -1;
+	return fail(m);
 }
 
 /* fail_seq - always an error */
@@ -52,8 +56,7 @@ static int fail_seq(struct cfg_map *m, int first, const char **key, const char *
 	(void)key;
 	(void)value;
 	(void)diags;
-	cfgp_map_set_error(m, FAIL_TEXT);
-	return -1;
+	return fail(m);
 }
 
 const struct cfgp_map_ops cfgp_map_fail_ops = {

@@ -478,33 +478,12 @@ static int gdb_commit(struct cfg_map *m, mode_t mode, struct cfg_diags *diags)
 	return 0;
 }
 
-const struct cfgp_map_ops cfgp_map_hash_ops = {
-    .type = "hash",
-    .open = gdb_open,
-    .lookup = gdb_lookup,
-    .update = gdb_update,
-    .del = gdb_delete,
-    .seq = gdb_seq,
-    .commit = gdb_commit,
-    .close = gdb_close,
-};
-const struct cfgp_map_ops cfgp_map_btree_ops = {
-    .type = "btree",
-    .open = gdb_open,
-    .lookup = gdb_lookup,
-    .update = gdb_update,
-    .del = gdb_delete,
-    .seq = gdb_seq,
-    .commit = gdb_commit,
-    .close = gdb_close,
-};
-const struct cfgp_map_ops cfgp_map_gdbm_ops = {
-    .type = "gdbm",
-    .open = gdb_open,
-    .lookup = gdb_lookup,
-    .update = gdb_update,
-    .del = gdb_delete,
-    .seq = gdb_seq,
-    .commit = gdb_commit,
-    .close = gdb_close,
-};
+/* the three names of one table type: hash: and btree: (Postfix's names) and gdbm: */
+#define GDB_OPS(name)                                                                              \
+	{                                                                                          \
+		.type = name, .open = gdb_open, .lookup = gdb_lookup, .update = gdb_update,        \
+		.del = gdb_delete, .seq = gdb_seq, .commit = gdb_commit, .close = gdb_close,       \
+	}
+const struct cfgp_map_ops cfgp_map_hash_ops = GDB_OPS("hash");
+const struct cfgp_map_ops cfgp_map_btree_ops = GDB_OPS("btree");
+const struct cfgp_map_ops cfgp_map_gdbm_ops = GDB_OPS("gdbm");

@@ -286,6 +286,22 @@ int cfgp_dbq_expand(struct cfgp_dbq *q, const char *format, const char *value, c
 /* cfgp_dbq_sql_query - the query built from table, select_field, where_field, ... */
 int cfgp_dbq_sql_query(struct cfgp_client *c, struct cfg_buf *out, struct cfg_diags *diags);
 
+/*
+ * The servers of a mysql: or pgsql: table (the client file's hosts, UNIX
+ * sockets first) and what it logs in with.  A server that fails is not
+ * tried again for 60 seconds.
+ */
+struct cfgp_sqlsrv {
+	struct cfgp_host *hosts;
+	size_t nhosts;
+	struct cfgp_host *active; /* the server of the open connection, or NULL */
+	const char *dbname, *user, *password;
+};
+/* cfgp_sqlsrv_open - hosts (default localhost), user, password and dbname of client file c */
+int cfgp_sqlsrv_open(struct cfgp_sqlsrv *v, struct cfgp_client *c, struct cfg_diags *diags);
+/* cfgp_sqlsrv_drop - no active server any more; dead: the one that was is skipped for a while */
+void cfgp_sqlsrv_drop(struct cfgp_sqlsrv *v, int dead);
+
 /* what pgsql:, mysql: and sqlite: share: settings, query, results */
 struct cfgp_sql {
 	struct cfgp_client *c;
@@ -297,17 +313,32 @@ struct cfgp_sql {
 	struct cfg_buf query;  /* the expanded query of the current key */
 	struct cfg_buf result; /* the results so far, joined with ',' */
 	struct cfg_buf legacy;
+	/* mysql: and pgsql: (sqlite: leaves them empty): the servers and the connection */
+	struct cfgp_sqlsrv srv;
+	int (*connect)(void *ctx, struct cfg_diags *diags); /* before a key is quoted on it */
+	void (*disconnect)(void *ctx, int dead);            /* by cfgp_sql_fini() */
+	void *conn_ctx;
 };
 /* cfgp_sql_open - read the client file m->name and the settings every SQL table has */
 int cfgp_sql_open(struct cfgp_sql *s, struct cfg_map *m, struct cfg_diags *diags);
+/* cfgp_sql_fini - the connection (disconnect), the servers and the settings */
 void cfgp_sql_fini(struct cfgp_sql *s);
+/*
+ * cfgp_sql_server - the hooks of a table on a server: keys are quoted on the
+ * connection, which connect opens when needed; all get ctx
+ */
+void cfgp_sql_server(struct cfgp_sql *s, void (*quote)(void *, const char *, struct cfg_buf *),
+                     int (*connect)(void *, struct cfg_diags *), void (*disconnect)(void *, int),
+                     void *ctx);
 /* cfgp_sql_eligible - 1 when key may be looked up (UTF-8, "domain"), 0 not, -1 error */
 int cfgp_sql_eligible(struct cfgp_sql *s, const char *key, struct cfg_diags *diags);
-/* cfgp_sql_query - s->query for key: 1, 0 when key is not looked up, -1 on a domain-table error */
+/* cfgp_sql_query - s->query for key (connected first): 1, 0 when key is not looked up, -1 on error */
 int cfgp_sql_query(struct cfgp_sql *s, const char *key, struct cfg_diags *diags);
 /* cfgp_sql_result - add one value of the answer; -1 past expansion_limit */
 int cfgp_sql_result(struct cfgp_sql *s, const char *value, const char *key,
                     struct cfg_diags *diags);
+/* cfgp_sql_answer - the joined results as *value: 1, or 0 when there were none */
+int cfgp_sql_answer(const struct cfgp_sql *s, const char **value);
 
 /*
  * Source-file helpers shared by texthash, cidr, regexp and the builders.
@@ -365,5 +396,29 @@ int cfgp_extpar(const char *s, struct cfg_buf *out);
  * is unbalanced.
  */
 int cfgp_brace_words(const char *s, struct cfg_strvec *out);
+
+/*
+ * IF/ENDIF blocks of the pattern tables (cidr:, regexp:, pcre:).  The rules
+ * are an array; an IF rule holds the index of its ENDIF (CFGP_NO_ENDIF while
+ * none is seen), found at load time through a stack of the open IFs.
+ */
+#define CFGP_NO_ENDIF ((size_t)-1)
+struct cfgp_ifs {
+	size_t *rule;   /* index of each open IF rule, innermost last */
+	unsigned *line; /* its line, for "IF has no matching ENDIF" */
+	size_t depth, cap;
+};
+/* cfgp_ifs_push - IF rule index rule (on line) is open */
+void cfgp_ifs_push(struct cfgp_ifs *s, size_t rule, unsigned line);
+/* cfgp_ifs_pop - the innermost open IF rule (its line in *line), or CFGP_NO_ENDIF when none is */
+size_t cfgp_ifs_pop(struct cfgp_ifs *s, unsigned *line);
+/* cfgp_ifs_fini - the stack (zeroed memory is an empty stack) */
+void cfgp_ifs_fini(struct cfgp_ifs *s);
+/*
+ * cfgp_if_next - after an IF rule whose condition failed, the rule a lookup
+ * goes on after: its ENDIF, or the last of the n rules when it has none (the
+ * lookup ends)
+ */
+size_t cfgp_if_next(size_t block_end, size_t n);
 
 #endif

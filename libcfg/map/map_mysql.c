@@ -57,16 +57,11 @@ static struct cfg_dlib my_lib = {MARIADB_SONAME, my_names, CFG_DLIB_COUNT(my_nam
 #define mysql_real_escape_string (my_fn.mysql_real_escape_string)
 #define mysql_store_result (my_fn.mysql_store_result)
 
-#define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
-
 struct my {
 	struct cfgp_sql sql;
-	struct cfgp_host *hosts;
-	size_t nhosts;
-	const char *dbname, *user, *password, *option_file, *option_group;
+	const char *option_file, *option_group;
 	int require_result_set;
 	MYSQL *conn;
-	struct cfgp_host *active;
 };
 
 /* quote - escape raw for a '...' literal on the active connection */
@@ -81,14 +76,14 @@ static void quote(void *ctx, const char *raw, struct cfg_buf *out)
 }
 
 /* disconnect - drop the active connection; dead marks its server failed */
-static void disconnect(struct my *p, int dead)
+static void disconnect(void *ctx, int dead)
 {
+	struct my *p = ctx;
+
 	if (p->conn != NULL)
 		mysql_close(p->conn);
-	if (dead && p->active != NULL)
-		p->active->dead_until = (long)time(NULL) + RETRY_SECONDS;
 	p->conn = NULL;
-	p->active = NULL;
+	cfgp_sqlsrv_drop(&p->sql.srv, dead);
 }
 
 /* try_host - connect to h; 0, or -1 with Postfix's warning */
@@ -106,30 +101,33 @@ static int try_host(struct my *p, struct cfgp_host *h, struct cfg_diags *diags)
 		mysql_options(p->conn, MYSQL_READ_DEFAULT_FILE, p->option_file);
 	if (*p->option_group)
 		mysql_options(p->conn, MYSQL_READ_DEFAULT_GROUP, p->option_group);
-	if (mysql_real_connect(p->conn, h->is_unix ? NULL : h->host, *p->user ? p->user : NULL,
-	                       *p->password ? p->password : NULL, p->dbname,
+	if (mysql_real_connect(p->conn, h->is_unix ? NULL : h->host,
+	                       *p->sql.srv.user ? p->sql.srv.user : NULL,
+	                       *p->sql.srv.password ? p->sql.srv.password : NULL, p->sql.srv.dbname,
 	                       h->port ? (unsigned)strtoul(h->port, NULL, 10) : 0,
 	                       h->is_unix ? h->host : NULL, CLIENT_MULTI_RESULTS)
 	    != NULL) {
-		p->active = h;
+		p->sql.srv.active = h;
 		return 0;
 	}
 	cfg_diags_add(diags, CFG_SEV_WARNING, "mysql-connect", NULL, 0, 0,
 	              "connect to mysql server %s: %s", h->label, mysql_error(p->conn));
-	p->active = h;
+	p->sql.srv.active = h;
 	disconnect(p, 1);
 	return -1;
 }
 
 /* connect_any - the active connection, or a new one to the first server that answers */
-static int connect_any(struct my *p, struct cfg_diags *diags)
+static int connect_any(void *ctx, struct cfg_diags *diags)
 {
+	struct my *p = ctx;
 	long now = (long)time(NULL);
 
 	if (p->conn != NULL)
 		return 0;
-	for (size_t i = 0; i < p->nhosts; i++)
-		if (p->hosts[i].dead_until <= now && try_host(p, &p->hosts[i], diags) == 0)
+	for (size_t i = 0; i < p->sql.srv.nhosts; i++)
+		if (p->sql.srv.hosts[i].dead_until <= now
+		    && try_host(p, &p->sql.srv.hosts[i], diags) == 0)
 			return 0;
 	return -1;
 }
@@ -161,17 +159,13 @@ static int mysql_open(struct cfg_map *m, struct cfg_diags *diags)
 	if (cfgp_map_dlib(m, &my_lib, diags) < 0 || cfgp_sql_open(&p->sql, m, diags) < 0)
 		return -1;
 	c = p->sql.c;
-	if (cfgp_client_hosts(c, "localhost", &p->hosts, &p->nhosts, diags) < 0
-	    || cfgp_client_str(c, "user", "", 0, 0, &p->user, diags) < 0
-	    || cfgp_client_str(c, "password", "", 0, 0, &p->password, diags) < 0
-	    || cfgp_client_str(c, "dbname", "", 1, 0, &p->dbname, diags) < 0
+	if (cfgp_sqlsrv_open(&p->sql.srv, c, diags) < 0
 	    || cfgp_client_str(c, "option_file", "", 0, 0, &p->option_file, diags) < 0
 	    || cfgp_client_str(c, "option_group", "client", 0, 0, &p->option_group, diags) < 0
 	    || cfgp_client_bool(c, "require_result_set", 1, &p->require_result_set, diags) < 0
 	    || refuse_tls(m, c, diags) < 0)
 		return -1;
-	p->sql.q.quote = quote;
-	p->sql.q.quote_ctx = p;
+	cfgp_sql_server(&p->sql, quote, connect_any, disconnect, p);
 	return 0;
 }
 
@@ -231,18 +225,11 @@ static int mysql_lookup(struct cfg_map *m, const char *key, const char **value,
 	struct my *p = m->priv;
 	int r;
 
-	if ((r = cfgp_sql_eligible(&p->sql, key, diags)) <= 0)
+	if ((r = cfgp_sql_query(&p->sql, key, diags)) <= 0)
 		return r;
-	if (connect_any(p, diags) < 0)
-		return -1;
-	if (cfgp_dbq_expand(&p->sql.q, p->sql.query_format, key, NULL, &p->sql.query, diags) == 0)
-		return 0;
 	if (run(m, p, key, diags) < 0)
 		return -1;
-	if (p->sql.result.len == 0)
-		return 0;
-	*value = p->sql.result.data;
-	return 1;
+	return cfgp_sql_answer(&p->sql, value);
 }
 
 /* mysql_close - the connection and the settings */
@@ -252,8 +239,6 @@ static void mysql_close_map(struct cfg_map *m)
 
 	if (p == NULL)
 		return;
-	disconnect(p, 0);
-	cfgp_client_hosts_free(p->hosts, p->nhosts);
 	cfgp_sql_fini(&p->sql);
 	free(p);
 }

@@ -56,15 +56,9 @@ static struct cfg_dlib pq_lib = {PQ_SONAME, pq_names, CFG_DLIB_COUNT(pq_names), 
 #define PQsetdbLogin (pq_fn.PQsetdbLogin)
 #define PQstatus (pq_fn.PQstatus)
 
-#define RETRY_SECONDS 60 /* a failed server is not tried again for this long */
-
 struct pg {
 	struct cfgp_sql sql;
-	struct cfgp_host *hosts;
-	size_t nhosts;
-	const char *dbname, *user, *password;
 	PGconn *conn;
-	struct cfgp_host *active;
 };
 
 /* quote - escape raw for a '...' literal on the active connection */
@@ -92,41 +86,42 @@ static void warn_msg(struct cfg_diags *diags, const char *code, const char *pref
 }
 
 /* disconnect - drop the active connection; dead marks its server failed */
-static void disconnect(struct pg *p, int dead)
+static void disconnect(void *ctx, int dead)
 {
+	struct pg *p = ctx;
+
 	if (p->conn != NULL)
 		PQfinish(p->conn);
-	if (dead && p->active != NULL)
-		p->active->dead_until = (long)time(NULL) + RETRY_SECONDS;
 	p->conn = NULL;
-	p->active = NULL;
+	cfgp_sqlsrv_drop(&p->sql.srv, dead);
 }
 
 /* connect_any - the active connection, or a new one to the first server that answers */
-static int connect_any(struct pg *p, struct cfg_diags *diags)
+static int connect_any(void *ctx, struct cfg_diags *diags)
 {
+	struct pg *p = ctx;
 	long now = (long)time(NULL);
 
 	if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
 	disconnect(p, 1);
-	for (size_t i = 0; i < p->nhosts; i++) {
-		struct cfgp_host *h = &p->hosts[i];
+	for (size_t i = 0; i < p->sql.srv.nhosts; i++) {
+		struct cfgp_host *h = &p->sql.srv.hosts[i];
 		char *prefix;
 
 		if (h->dead_until > now)
 			continue;
-		p->conn =
-		    PQsetdbLogin(h->host, h->port, NULL, NULL, p->dbname, p->user, p->password);
+		p->conn = PQsetdbLogin(h->host, h->port, NULL, NULL, p->sql.srv.dbname,
+		                       p->sql.srv.user, p->sql.srv.password);
 		if (p->conn != NULL && PQstatus(p->conn) == CONNECTION_OK) {
 			PQsetClientEncoding(p->conn, "LATIN1");
-			p->active = h;
+			p->sql.srv.active = h;
 			return 0;
 		}
 		prefix = cfg_xasprintf("connect to pgsql server %s: ", h->label);
 		warn_msg(diags, "pgsql-connect", prefix, PQerrorMessage(p->conn));
 		free(prefix);
-		p->active = h;
+		p->sql.srv.active = h;
 		disconnect(p, 1);
 	}
 	return -1;
@@ -139,13 +134,9 @@ static int pgsql_open(struct cfg_map *m, struct cfg_diags *diags)
 
 	m->priv = p;
 	if (cfgp_map_dlib(m, &pq_lib, diags) < 0 || cfgp_sql_open(&p->sql, m, diags) < 0
-	    || cfgp_client_hosts(p->sql.c, "localhost", &p->hosts, &p->nhosts, diags) < 0
-	    || cfgp_client_str(p->sql.c, "user", "", 0, 0, &p->user, diags) < 0
-	    || cfgp_client_str(p->sql.c, "password", "", 0, 0, &p->password, diags) < 0
-	    || cfgp_client_str(p->sql.c, "dbname", "", 1, 0, &p->dbname, diags) < 0)
+	    || cfgp_sqlsrv_open(&p->sql.srv, p->sql.c, diags) < 0)
 		return -1;
-	p->sql.q.quote = quote;
-	p->sql.q.quote_ctx = p;
+	cfgp_sql_server(&p->sql, quote, connect_any, disconnect, p);
 	return 0;
 }
 
@@ -178,17 +169,13 @@ static int pgsql_lookup(struct cfg_map *m, const char *key, const char **value,
 	PGresult *res;
 	int r;
 
-	if ((r = cfgp_sql_eligible(&p->sql, key, diags)) <= 0)
+	if ((r = cfgp_sql_query(&p->sql, key, diags)) <= 0)
 		return r;
-	if (connect_any(p, diags) < 0)
-		return -1;
-	if (cfgp_dbq_expand(&p->sql.q, p->sql.query_format, key, NULL, &p->sql.query, diags) == 0)
-		return 0;
 	res = PQexec(p->conn, p->sql.query.data);
 	r = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (r != PGRES_TUPLES_OK && r != PGRES_COMMAND_OK) {
 		char *prefix = cfg_xasprintf("pgsql query failed: fatal error from host %s: ",
-		                             p->active->label);
+		                             p->sql.srv.active->label);
 
 		warn_msg(diags, "pgsql-query", prefix, PQerrorMessage(p->conn));
 		free(prefix);
@@ -201,10 +188,7 @@ static int pgsql_lookup(struct cfg_map *m, const char *key, const char **value,
 	PQclear(res);
 	if (r < 0)
 		return -1;
-	if (p->sql.result.len == 0)
-		return 0;
-	*value = p->sql.result.data;
-	return 1;
+	return cfgp_sql_answer(&p->sql, value);
 }
 
 /* pgsql_close - the connection and the settings */
@@ -214,8 +198,6 @@ static void pgsql_close(struct cfg_map *m)
 
 	if (p == NULL)
 		return;
-	disconnect(p, 0);
-	cfgp_client_hosts_free(p->hosts, p->nhosts);
 	cfgp_sql_fini(&p->sql);
 	free(p);
 }

@@ -178,46 +178,75 @@ static int domain_walk(struct cfg_maplist *ml, const char *domain, int first_par
 	return 0;
 }
 
+/* akeys - an address taken apart for the keys Postfix derives from it */
+struct akeys {
+	struct cfg_buf lp;   /* the localpart */
+	struct cfg_buf base; /* the localpart without its extension */
+	struct cfg_buf key;  /* scratch space for a derived key */
+	const char *domain;  /* borrowed from the address; NULL without '@' */
+	const char *ext;     /* the extension, or NULL */
+};
+
+/* akeys_init - addr taken apart at its last '@' and its first recipient delimiter */
+static void akeys_init(struct akeys *k, const char *addr, const struct cfg_mapq_opts *o)
+{
+	cfg_buf_init(&k->lp);
+	cfg_buf_init(&k->base);
+	cfg_buf_init(&k->key);
+	addr_parts(addr, &k->lp, &k->domain);
+	k->ext = cfg_mapq_split_ext(k->lp.data, o->delimiters, &k->base);
+}
+
+/* akeys_fini - the buffers of k */
+static void akeys_fini(struct akeys *k)
+{
+	cfg_buf_fini(&k->lp);
+	cfg_buf_fini(&k->base);
+	cfg_buf_fini(&k->key);
+}
+
+/* try_full - user+ext@domain as given, then user@domain (partial): 1, 0 or -1 as try() */
+static int try_full(struct cfg_maplist *ml, const char *addr, struct akeys *k, const char **value,
+                    struct cfg_buf *matched, struct cfg_diags *diags)
+{
+	int r = try(ml, addr, 0, value, matched, diags);
+
+	if (r == 0 && k->ext && k->domain) {
+		cfg_buf_reset(&k->key);
+		cfg_buf_printf(&k->key, "%s@%s", k->base.data, k->domain);
+		r = try(ml, k->key.data, 1, value, matched, diags);
+	}
+	return r;
+}
+
 int cfg_mapq_access_addr(struct cfg_maplist *ml, const char *addr, const struct cfg_mapq_opts *o,
                          const char **value, struct cfg_buf *matched, struct cfg_diags *diags)
 {
-	struct cfg_buf lp, base, key;
-	const char *domain, *ext;
+	struct akeys k;
 	int r;
 
-	cfg_buf_init(&lp);
-	cfg_buf_init(&base);
-	cfg_buf_init(&key);
-	addr_parts(addr, &lp, &domain);
-	ext = cfg_mapq_split_ext(lp.data, o->delimiters, &base);
+	akeys_init(&k, addr, o);
 	/* user+ext@domain (all tables), user@domain */
-	if ((r = try(ml, addr, 0, value, matched, diags)) != 0)
+	if ((r = try_full(ml, addr, &k, value, matched, diags)) != 0)
 		goto out;
-	if (ext && domain) {
-		cfg_buf_printf(&key, "%s@%s", base.data, domain);
-		if ((r = try(ml, key.data, 1, value, matched, diags)) != 0)
-			goto out;
-	}
 	/* domain and its parents */
-	if (domain && *domain
-	    && (r = domain_walk(ml, domain, 1, o->parent_style, value, matched, diags)) != 0)
+	if (k.domain && *k.domain
+	    && (r = domain_walk(ml, k.domain, 1, o->parent_style, value, matched, diags)) != 0)
 		goto out;
 	/* user+ext@, user@ */
-	if (domain) {
-		cfg_buf_reset(&key);
-		cfg_buf_printf(&key, "%s@", lp.data);
-		if ((r = try(ml, key.data, 1, value, matched, diags)) != 0)
+	if (k.domain) {
+		cfg_buf_reset(&k.key);
+		cfg_buf_printf(&k.key, "%s@", k.lp.data);
+		if ((r = try(ml, k.key.data, 1, value, matched, diags)) != 0)
 			goto out;
-		if (ext) {
-			cfg_buf_reset(&key);
-			cfg_buf_printf(&key, "%s@", base.data);
-			r = try(ml, key.data, 1, value, matched, diags);
+		if (k.ext) {
+			cfg_buf_reset(&k.key);
+			cfg_buf_printf(&k.key, "%s@", k.base.data);
+			r = try(ml, k.key.data, 1, value, matched, diags);
 		}
 	}
 out:
-	cfg_buf_fini(&lp);
-	cfg_buf_fini(&base);
-	cfg_buf_fini(&key);
+	akeys_fini(&k);
 	return r;
 }
 
@@ -338,35 +367,21 @@ found:
 int cfg_mapq_transport(struct cfg_maplist *ml, const char *addr, const struct cfg_mapq_opts *o,
                        const char **value, struct cfg_buf *matched, struct cfg_diags *diags)
 {
-	struct cfg_buf lp, base, key;
-	const char *domain, *ext;
+	struct akeys k;
+	const char *domain;
 	int r;
 
-	cfg_buf_init(&lp);
-	cfg_buf_init(&base);
-	cfg_buf_init(&key);
-	addr_parts(addr, &lp, &domain);
-	if (domain == NULL) {
-		/* a bare domain: its entry, its parents, then the wildcard */
-		domain = addr;
-	} else {
-		ext = cfg_mapq_split_ext(lp.data, o->delimiters, &base);
-		if ((r = try(ml, addr, 0, value, matched, diags)) != 0)
-			goto out;
-		if (ext) {
-			cfg_buf_printf(&key, "%s@%s", base.data, domain);
-			if ((r = try(ml, key.data, 1, value, matched, diags)) != 0)
-				goto out;
-		}
-	}
+	akeys_init(&k, addr, o);
+	/* a bare domain: its entry, its parents, then the wildcard */
+	domain = k.domain ? k.domain : addr;
+	if (k.domain && (r = try_full(ml, addr, &k, value, matched, diags)) != 0)
+		goto out;
 	if (*domain
 	    && (r = domain_walk(ml, domain, 1, o->parent_style, value, matched, diags)) != 0)
 		goto out;
 	r = try(ml, "*", 1, value, matched, diags);
 out:
-	cfg_buf_fini(&lp);
-	cfg_buf_fini(&base);
-	cfg_buf_fini(&key);
+	akeys_fini(&k);
 	return r;
 }
 

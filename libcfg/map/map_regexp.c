@@ -36,7 +36,7 @@ struct rule {
 	int second_match;
 	char *result;     /* OP_MATCH: replacement text ($$ already a $ when max_sub == 0) */
 	size_t max_sub;   /* highest $n in result */
-	size_t block_end; /* OP_IF: index of its ENDIF, or (size_t)-1 */
+	size_t block_end; /* OP_IF: index of its ENDIF, or CFGP_NO_ENDIF */
 	unsigned line;
 };
 
@@ -348,7 +348,7 @@ fail:
 	return -1;
 }
 
-/* parse_if - "if [!]/pattern/flags": 0 added (its index pushed on *stack), -1 skipped */
+/* parse_if - "if [!]/pattern/flags": 0 added (the caller opens its block), -1 skipped */
 static int parse_if(struct cfg_map *m, struct rx *x, unsigned line, char *p,
                     struct cfg_diags *diags)
 {
@@ -373,7 +373,7 @@ static int parse_if(struct cfg_map *m, struct rx *x, unsigned line, char *p,
 	r.op = OP_IF;
 	r.line = line;
 	r.first_match = pat.match;
-	r.block_end = (size_t)-1;
+	r.block_end = CFGP_NO_ENDIF;
 	add_rule(x, &r);
 	return 0;
 }
@@ -384,7 +384,9 @@ int cfgp_rx_load(struct cfg_map *m, const struct cfgp_rx_engine *e, const char *
 	struct rx *x = cfg_xcalloc(1, sizeof(*x));
 	struct cfg_lines lr;
 	struct cfg_lline ll;
-	size_t *stack = NULL, depth = 0, cap = 0;
+	struct cfgp_ifs ifs = {0};
+	size_t open_if;
+	unsigned if_line;
 
 	x->e = e;
 	m->priv = x;
@@ -403,15 +405,11 @@ int cfgp_rx_load(struct cfg_map *m, const struct cfgp_rx_engine *e, const char *
 		} else if (keyword(p, "if")) {
 			if (parse_if(m, x, line, p, diags) < 0)
 				continue;
-			if (depth == cap) {
-				cap = cap ? cap * 2 : 8;
-				stack = cfg_xreallocarray(stack, cap, sizeof(*stack));
-			}
-			stack[depth++] = x->n - 1;
+			cfgp_ifs_push(&ifs, x->n - 1, line);
 		} else if (keyword(p, "endif")) {
 			struct rule r;
 
-			if (depth == 0) {
+			if ((open_if = cfgp_ifs_pop(&ifs, NULL)) == CFGP_NO_ENDIF) {
 				warn(m, line, diags, "ignoring ENDIF without matching IF");
 				continue;
 			}
@@ -424,16 +422,14 @@ int cfgp_rx_load(struct cfg_map *m, const struct cfgp_rx_engine *e, const char *
 			r.op = OP_ENDIF;
 			r.line = line;
 			add_rule(x, &r);
-			x->v[stack[--depth]].block_end = x->n - 1;
+			x->v[open_if].block_end = x->n - 1;
 		} else {
 			warn(m, line, diags, "ignoring unrecognized request");
 		}
 	}
-	while (depth > 0) {
-		depth--;
-		warn(m, x->v[stack[depth]].line, diags, "IF has no matching ENDIF");
-	}
-	free(stack);
+	while (cfgp_ifs_pop(&ifs, &if_line) != CFGP_NO_ENDIF)
+		warn(m, if_line, diags, "IF has no matching ENDIF");
+	cfgp_ifs_fini(&ifs);
 	cfg_lline_fini(&ll);
 	x->spans = cfg_xcalloc(x->max_sub + 1, sizeof(*x->spans));
 	return 0;
@@ -498,11 +494,8 @@ int cfgp_rx_lookup(struct cfg_map *m, const char *key, const char **value, struc
 			*value = expand(x, r, key);
 			return 1;
 		case OP_IF:
-			if (test(m, r, r->first, r->first_match, key, 0, diags))
-				break;
-			if (r->block_end == (size_t)-1)
-				return 0;
-			i = r->block_end;
+			if (!test(m, r, r->first, r->first_match, key, 0, diags))
+				i = cfgp_if_next(r->block_end, x->n);
 			break;
 		case OP_ENDIF:
 			break;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -239,4 +240,40 @@ out:
 	cfg_buf_fini(&word);
 	cfg_strvec_fini(&words);
 	return ret;
+}
+
+/* cfgp_ifs_push - open an IF block */
+void cfgp_ifs_push(struct cfgp_ifs *s, size_t rule, unsigned line)
+{
+	if (s->depth == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->rule = cfg_xreallocarray(s->rule, s->cap, sizeof(*s->rule));
+		s->line = cfg_xreallocarray(s->line, s->cap, sizeof(*s->line));
+	}
+	s->rule[s->depth] = rule;
+	s->line[s->depth++] = line;
+}
+
+/* cfgp_ifs_pop - close the innermost IF block */
+size_t cfgp_ifs_pop(struct cfgp_ifs *s, unsigned *line)
+{
+	if (s->depth == 0)
+		return CFGP_NO_ENDIF;
+	s->depth--;
+	if (line != NULL)
+		*line = s->line[s->depth];
+	return s->rule[s->depth];
+}
+
+/* cfgp_ifs_fini - free the stack */
+void cfgp_ifs_fini(struct cfgp_ifs *s)
+{
+	free(s->rule);
+	free(s->line);
+}
+
+/* cfgp_if_next - skip a block whose IF failed */
+size_t cfgp_if_next(size_t block_end, size_t n)
+{
+	return block_end == CFGP_NO_ENDIF ? n - 1 : block_end;
 }

@@ -122,10 +122,7 @@ static int sqlite_lookup(struct cfg_map *m, const char *key, const char **value,
 	sqlite3_finalize(st);
 	if (ret < 0)
 		return -1;
-	if (s->sql.result.len == 0)
-		return 0;
-	*value = s->sql.result.data;
-	return 1;
+	return cfgp_sql_answer(&s->sql, value);
 }
 
 /* sqlite_close - the database and the settings */

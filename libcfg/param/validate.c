@@ -204,23 +204,34 @@ static int check_table(const char *w, struct cfg_buf *why)
 	return 0;
 }
 
-/* check_maps - every element a lookup table */
-static int check_maps(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
+/* each_element - fn on every element of the list value, up to the first that fails */
+static int each_element(const char *value, int (*fn)(const char *, struct cfg_buf *),
+                        struct cfg_buf *why)
 {
 	struct cfg_strvec sv;
-	size_t i;
 	int ret = 0;
-
-	/* proxymap's lists collect other parameters' values; it uses only their tables */
-	int tables_only = def->name != NULL && strncmp(def->name, "proxy_", 6) == 0;
 
 	cfg_strvec_init(&sv);
 	split_list(value, &sv);
-	for (i = 0; i < sv.n && ret == 0; i++)
-		if (!tables_only || strchr(sv.v[i], ':') != NULL)
-			ret = check_table(sv.v[i], why);
+	for (size_t i = 0; i < sv.n && ret == 0; i++)
+		ret = fn(sv.v[i], why);
 	cfg_strvec_fini(&sv);
 	return ret;
+}
+
+/* check_proxied - an element of a proxy_*_maps list: only its tables are checked */
+static int check_proxied(const char *w, struct cfg_buf *why)
+{
+	return strchr(w, ':') != NULL ? check_table(w, why) : 0;
+}
+
+/* check_maps - every element a lookup table */
+static int check_maps(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
+{
+	/* proxymap's lists collect other parameters' values; it uses only their tables */
+	int tables_only = def->name != NULL && strncmp(def->name, "proxy_", 6) == 0;
+
+	return each_element(value, tables_only ? check_proxied : check_table, why);
 }
 
 /* check_restrictions - known restriction names, their arguments, tables */
@@ -314,17 +325,8 @@ static int check_network(const char *w, struct cfg_buf *why)
 /* check_networks - every element an address, network, table or file */
 static int check_networks(const struct cfg_param_def *def, const char *value, struct cfg_buf *why)
 {
-	struct cfg_strvec sv;
-	size_t i;
-	int ret = 0;
-
 	(void)def;
-	cfg_strvec_init(&sv);
-	split_list(value, &sv);
-	for (i = 0; i < sv.n && ret == 0; i++)
-		ret = check_network(sv.v[i], why);
-	cfg_strvec_fini(&sv);
-	return ret;
+	return each_element(value, check_network, why);
 }
 
 /* check_hostname - Postfix's valid_hostname() rules */

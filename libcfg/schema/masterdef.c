@@ -18,74 +18,29 @@ static const struct {
 	const char *export_key;
 } fields[CFG_MF_COUNT] = {
 #define MASTER_FIELD(id, name, export_key) [CFG_MF_##id] = {name, export_key},
-#define SERVICE_TYPE(name, impl, note)
-#define FIELD_VALUE(field, value, impl, note)
-#define CLIENT_SERVICE(name)
-#define SERVICE_PARAM(suffix, type, defval, who)
 #include "../../schemas/master.def"
-#undef MASTER_FIELD
-#undef SERVICE_TYPE
-#undef FIELD_VALUE
-#undef CLIENT_SERVICE
-#undef SERVICE_PARAM
 };
 
 static const struct cfg_service_type_def types[] = {
-#define MASTER_FIELD(id, name, export_key)
 #define SERVICE_TYPE(name, impl, note) {name, impl, note},
-#define FIELD_VALUE(field, value, impl, note)
-#define CLIENT_SERVICE(name)
-#define SERVICE_PARAM(suffix, type, defval, who)
 #include "../../schemas/master.def"
-#undef MASTER_FIELD
-#undef SERVICE_TYPE
-#undef FIELD_VALUE
-#undef CLIENT_SERVICE
-#undef SERVICE_PARAM
 };
 
 static const struct cfg_field_value_def values[] = {
-#define MASTER_FIELD(id, name, export_key)
-#define SERVICE_TYPE(name, impl, note)
 #define FIELD_VALUE(field, value, impl, note) {CFG_MF_##field, value, impl, note},
-#define CLIENT_SERVICE(name)
-#define SERVICE_PARAM(suffix, type, defval, who)
 #include "../../schemas/master.def"
-#undef MASTER_FIELD
-#undef SERVICE_TYPE
-#undef FIELD_VALUE
-#undef CLIENT_SERVICE
-#undef SERVICE_PARAM
     {0, NULL, 0, NULL}, /* the end; master.def may have no rows (C has no empty arrays) */
 };
 
 static const char *const client_services[] = {
-#define MASTER_FIELD(id, name, export_key)
-#define SERVICE_TYPE(name, impl, note)
-#define FIELD_VALUE(field, value, impl, note)
 #define CLIENT_SERVICE(name) name,
-#define SERVICE_PARAM(suffix, type, defval, who)
 #include "../../schemas/master.def"
-#undef MASTER_FIELD
-#undef SERVICE_TYPE
-#undef FIELD_VALUE
-#undef CLIENT_SERVICE
-#undef SERVICE_PARAM
     NULL,
 };
 
 static const struct cfg_service_param_template templates[] = {
-#define MASTER_FIELD(id, name, export_key)
-#define SERVICE_TYPE(name, impl, note)
-#define FIELD_VALUE(field, value, impl, note)
-#define CLIENT_SERVICE(name)
 #define SERVICE_PARAM(suffix, type, defval, who) {suffix, CFG_T_##type, defval, who},
 #include "../../schemas/master.def"
-#undef MASTER_FIELD
-#undef SERVICE_TYPE
-#undef FIELD_VALUE
-#undef CLIENT_SERVICE
-#undef SERVICE_PARAM
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

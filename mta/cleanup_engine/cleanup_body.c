@@ -39,7 +39,7 @@ static void head_out(void *ctx, enum mime_class cls, struct cfg_buf *hdr)
 		return;
 	}
 	/* Content-* headers of an attached message are MIME headers too */
-	mime = cls == MIME_HDR_MULTIPART || cleanup_header_is_mime(hdr->data);
+	mime = cls == MIME_HDR_MULTIPART || hbc_is_mime_header(hdr->data);
 	cfg_strvec_init(&pre);
 	keep = cleanup_check(c, mime ? &c->cfg->mime_header_checks : &c->cfg->nested_header_checks,
 	                     mime ? "mime_header_checks" : "nested_header_checks", "header", hdr,

@@ -11,72 +11,9 @@
 #include "addr.h"
 #include "cfg/base/xalloc.h"
 #include "cleanup_int.h"
+#include "hdropts.h"
 #include "maildate.h"
 #include "log.h"
-
-/* what Postfix knows about a header (its header_opts) */
-#define HF_SENDER 0x01u  /* sender addresses: qualified, masqueraded as header_sender */
-#define HF_RCPT 0x02u    /* recipient addresses: header_recipient */
-#define HF_EXTRACT 0x04u /* sendmail -t takes recipients from it */
-#define HF_RESENT 0x08u  /* a Resent- header: the message is being resent */
-#define HF_DROP 0x10u    /* never written: Bcc, Return-Path, Content-Length */
-#define HF_MIME 0x20u    /* mime_header_checks inspect it, wherever it is */
-
-static const struct hdr_def {
-	const char *name;
-	unsigned flags;
-} hdr_defs[] = {
-    {"Apparently-To", HF_RCPT},
-    {"Bcc", HF_RCPT | HF_EXTRACT | HF_DROP},
-    {"Cc", HF_RCPT | HF_EXTRACT},
-    {"Content-Description", HF_MIME},
-    {"Content-Disposition", HF_MIME},
-    {"Content-ID", HF_MIME},
-    {"Content-Length", HF_DROP},
-    {"Content-Transfer-Encoding", HF_MIME},
-    {"Content-Type", HF_MIME},
-    {"Disposition-Notification-To", HF_SENDER},
-    {"Errors-To", HF_SENDER},
-    {"From", HF_SENDER},
-    {"MIME-Version", HF_MIME},
-    {"Reply-To", HF_RCPT},
-    {"Resent-Bcc", HF_RCPT | HF_EXTRACT | HF_RESENT | HF_DROP},
-    {"Resent-Cc", HF_RCPT | HF_EXTRACT | HF_RESENT},
-    {"Resent-Date", HF_RESENT},
-    {"Resent-From", HF_SENDER | HF_RESENT},
-    {"Resent-Message-Id", HF_RESENT},
-    {"Resent-Reply-To", HF_RCPT | HF_RESENT},
-    {"Resent-Sender", HF_SENDER | HF_RESENT},
-    {"Resent-To", HF_RCPT | HF_EXTRACT | HF_RESENT},
-    {"Return-Path", HF_SENDER | HF_DROP},
-    {"Return-Receipt-To", HF_SENDER},
-    {"Sender", HF_SENDER},
-    {"To", HF_RCPT | HF_EXTRACT},
-    {NULL, 0},
-};
-
-/* header_is - 1 when h is "Name: ..." for name (case-insensitive) */
-static int header_is(const char *h, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncasecmp(h, name, n) == 0 && (h[n] == ':' || h[n] == ' ' || h[n] == '\t')
-	       && h[n + strspn(h + n, " \t")] == ':';
-}
-
-/* hdr_flags - HF_* of a header */
-static unsigned hdr_flags(const char *h)
-{
-	for (const struct hdr_def *d = hdr_defs; d->name; d++)
-		if (header_is(h, d->name))
-			return d->flags;
-	return 0;
-}
-
-int cleanup_header_is_mime(const char *h)
-{
-	return (hdr_flags(h) & HF_MIME) != 0;
-}
 
 /* header_value - the text after the colon, without leading blanks */
 static const char *header_value(const char *h)
@@ -451,15 +388,16 @@ static void received(struct cleanup *c, struct cfg_buf *out)
 static void addresses(struct cleanup *c, struct hstate *hs, const char *h, unsigned fl)
 {
 	const char *colon = strchr(h, ':');
-	int is_rcpt = (fl & HF_EXTRACT) && (hs->resent ? (fl & HF_RESENT) != 0 : !(fl & HF_RESENT));
-	unsigned masq_class = (fl & HF_SENDER) ? CLEANUP_MASQ_HDR_FROM : CLEANUP_MASQ_HDR_RCPT;
+	int is_rcpt = (fl & HDR_OPT_EXTRACT)
+	              && (hs->resent ? (fl & HDR_OPT_RESENT) != 0 : !(fl & HDR_OPT_RESENT));
+	unsigned masq_class = (fl & HDR_OPT_SENDER) ? CLEANUP_MASQ_HDR_FROM : CLEANUP_MASQ_HDR_RCPT;
 	int masq = (c->flags & CLEANUP_F_MAPS) && (c->cfg->masq_classes & masq_class);
 	struct cfg_buf val;
 
 	cfg_buf_init(&val);
 	addr_list(c, colon + 1, (size_t)(colon + 1 - h), c->fix_headers, masq,
 	          is_rcpt && c->extract ? &hs->rcpt : NULL, &val);
-	if (!(fl & HF_DROP)) {
+	if (!(fl & HDR_OPT_DROP)) {
 		cfg_buf_add(&hs->out, h, (size_t)(colon + 1 - h));
 		cfg_buf_adds(&hs->out, val.data);
 		cfg_buf_addc(&hs->out, '\n');
@@ -487,11 +425,11 @@ static void primary(struct cleanup *c, struct hstate *hs, const char *text)
 {
 	struct cfg_buf h;
 	struct cfg_strvec pre;
-	unsigned fl = hdr_flags(text);
-	int mime = (fl & HF_MIME) != 0, keep;
+	unsigned fl = hdr_opts(text);
+	int mime = (fl & HDR_OPT_MIME) != 0, keep;
 
 	/* Postfix counts a Received header before the checks may drop it */
-	if (header_is(text, "Received"))
+	if (hdr_name_is(text, "Received"))
 		c->hops++;
 	cfg_buf_init(&h);
 	cfg_buf_adds(&h, text);
@@ -514,8 +452,8 @@ static void primary(struct cleanup *c, struct hstate *hs, const char *text)
 	if (c->status || !keep)
 		goto out;
 	/* REPLACE may have made it another header */
-	fl = hdr_flags(h.data);
-	if (header_is(h.data, "Message-Id")) {
+	fl = hdr_opts(h.data);
+	if (hdr_name_is(h.data, "Message-Id")) {
 		mta_info("%s: message-id=%s", c->w.qid, header_value(h.data));
 		hs->saw_plain_msgid = 1;
 		if (!hs->resent) {
@@ -523,27 +461,28 @@ static void primary(struct cleanup *c, struct hstate *hs, const char *text)
 			c->msgid = cfg_xstrdup(header_value(h.data));
 		}
 	}
-	if (header_is(h.data, "Resent-Message-Id")) {
+	if (hdr_name_is(h.data, "Resent-Message-Id")) {
 		mta_info("%s: resent-message-id=%s", c->w.qid, header_value(h.data));
 		if (hs->resent) {
 			free(c->msgid);
 			c->msgid = cfg_xstrdup(header_value(h.data));
 		}
 	}
-	if (header_is(h.data, "Received") && c->hops >= c->cfg->hopcount_limit) {
+	if (hdr_name_is(h.data, "Received") && c->hops >= c->cfg->hopcount_limit) {
 		mta_warn("%s: message rejected: hopcount exceeded", c->w.qid);
 		cleanup_fail(c, 5, "554 5.4.0 Error: too many hops");
 		goto out;
 	}
-	if (header_is(h.data, hs->resent ? "Resent-Message-Id" : "Message-Id"))
+	if (hdr_name_is(h.data, hs->resent ? "Resent-Message-Id" : "Message-Id"))
 		hs->saw_msgid = 1;
-	if (header_is(h.data, hs->resent ? "Resent-Date" : "Date"))
+	if (hdr_name_is(h.data, hs->resent ? "Resent-Date" : "Date"))
 		hs->saw_date = 1;
-	if (header_is(h.data, hs->resent ? "Resent-From" : "From"))
+	if (hdr_name_is(h.data, hs->resent ? "Resent-From" : "From"))
 		hs->saw_from = 1;
-	if ((fl & (HF_SENDER | HF_RCPT)) && (c->fix_headers || (c->extract && (fl & HF_EXTRACT))))
+	if ((fl & (HDR_OPT_SENDER | HDR_OPT_RCPT))
+	    && (c->fix_headers || (c->extract && (fl & HDR_OPT_EXTRACT))))
 		addresses(c, hs, h.data, fl);
-	else if (!(fl & HF_DROP)) {
+	else if (!(fl & HDR_OPT_DROP)) {
 		cfg_buf_add(&hs->out, h.data, h.len);
 		cfg_buf_addc(&hs->out, '\n');
 	}
@@ -602,7 +541,7 @@ void cleanup_head_end(struct cleanup *c)
 	cfg_strvec_init(&hs.rcpt);
 	cfg_buf_init(&rcv);
 	for (size_t i = 0; i < c->headers.n; i++)
-		if (hdr_flags(c->headers.v[i]) & HF_RESENT)
+		if (hdr_opts(c->headers.v[i]) & HDR_OPT_RESENT)
 			hs.resent = 1;
 	/*
 	 * smtpd's PREPEND headers come first, then our Received header (the

@@ -160,8 +160,6 @@ void cleanup_write_line(struct cleanup *c, const char *text);
 /* cleanup_hdr.c */
 /* cleanup_head_end - the primary header is complete: check, fix and write it */
 void cleanup_head_end(struct cleanup *c);
-/* cleanup_header_is_mime - a Content-* or MIME-Version header (mime_header_checks) */
-int cleanup_header_is_mime(const char *h);
 
 /* cleanup_act.c */
 /*

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "hbc.h"
+#include "hdropts.h"
 #include "log.h"
 #include "mime.h"
 
@@ -93,18 +94,8 @@ int hbc_edit_ok(int replace, const char *context, const char *text, const char *
 	return 1;
 }
 
+/* hbc_is_mime_header - a header that the header table marks for mime_header_checks */
 int hbc_is_mime_header(const char *h)
 {
-	static const char *const names[] = {
-	    "Content-Description",       "Content-Disposition", "Content-ID",
-	    "Content-Transfer-Encoding", "Content-Type",        "MIME-Version",
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		size_t n = strlen(names[i]);
-
-		if (strncasecmp(h, names[i], n) == 0 && h[n + strspn(h + n, " \t")] == ':')
-			return 1;
-	}
-	return 0;
+	return (hdr_opts(h) & HDR_OPT_MIME) != 0;
 }

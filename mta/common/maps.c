@@ -101,6 +101,13 @@ struct cfg_map *mta_map(const char *spec, struct cfg_buf *why)
 	return m;
 }
 
+void mta_map_put(const char *spec, struct cfg_map *m)
+{
+	if (cache == NULL)
+		cache = cfg_htab_new(16);
+	cfg_map_free(cfg_htab_put(cache, direct(spec), m));
+}
+
 int mta_map_get(const char *spec, const char *key, const char **value)
 {
 	struct cfg_buf why;

@@ -22,6 +22,12 @@
 /* mta_map - the open table for spec, or NULL with Postfix's reason in why */
 struct cfg_map *mta_map(const char *spec, struct cfg_buf *why);
 /*
+ * mta_map_put - answer lookups of spec from m (taken) from now on, instead
+ * of opening spec: postfix test/simulate/route read an alias database that
+ * newaliases has not built yet from its source this way
+ */
+void mta_map_put(const char *spec, struct cfg_map *m);
+/*
  * mta_map_get - look key up in the table spec.  Returns 1 with *value
  * (borrowed until the next lookup), 0 absent, -1 error (a warning
  * "TABLE lookup error for \"KEY\"" has been logged).

@@ -200,6 +200,41 @@ static int table_matches(const struct elem *e, const char *name, unsigned flags)
 	return 0;
 }
 
+/* first_match - the first element that matches decides: 1 (0 when negated), 0 none, -1 error */
+static int first_match(const struct match_list *l,
+                       int (*elem_matches)(const struct match_list *, const struct elem *,
+                                           const char *, const char *),
+                       const char *name, const char *addr)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct elem *e = &l->v[i];
+		int rc = elem_matches(l, e, name, addr);
+
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			return e->negate ? 0 : 1;
+	}
+	return 0;
+}
+
+/* domain_elem - does e match the domain name (addr unused): 1, 0, -1 */
+static int domain_elem(const struct match_list *l, const struct elem *e, const char *domain,
+                       const char *addr)
+{
+	(void)addr;
+	switch (e->kind) {
+	case E_NAME:
+	case E_SUBDOMAINS:
+		return name_matches(e, domain, l->flags);
+	case E_TABLE:
+		return table_matches(e, domain, l->flags);
+	case E_NET:
+		break;
+	}
+	return 0;
+}
+
 int match_domain(struct match_list *l, const char *domain)
 {
 	char buf[256];
@@ -214,59 +249,36 @@ int match_domain(struct match_list *l, const char *domain)
 		buf[n - 1] = '\0';
 		domain = buf;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		const struct elem *e = &l->v[i];
-		int rc = 0;
+	return first_match(l, domain_elem, domain, NULL);
+}
 
-		switch (e->kind) {
-		case E_NAME:
-		case E_SUBDOMAINS:
-			rc = name_matches(e, domain, l->flags);
-			break;
-		case E_TABLE:
-			rc = table_matches(e, domain, l->flags);
-			break;
-		case E_NET:
-			rc = 0;
-			break;
-		}
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			return e->negate ? 0 : 1;
+/* host_elem - does e match the client name (NULL or "unknown": none) or address: 1, 0, -1 */
+static int host_elem(const struct match_list *l, const struct elem *e, const char *name,
+                     const char *addr)
+{
+	const char *value;
+	int rc = 0;
+
+	switch (e->kind) {
+	case E_NAME:
+	case E_SUBDOMAINS:
+		rc = name && strcmp(name, "unknown") != 0 ? name_matches(e, name, l->flags) : 0;
+		break;
+	case E_TABLE:
+		rc = name && strcmp(name, "unknown") != 0 ? table_matches(e, name, l->flags) : 0;
+		if (rc == 0 && addr)
+			rc = mta_map_get(e->text, addr, &value);
+		break;
+	case E_NET:
+		rc = cfg_net_match_text(&e->net, addr);
+		break;
 	}
-	return 0;
+	return rc;
 }
 
 int match_host(struct match_list *l, const char *name, const char *addr)
 {
 	if (l == NULL)
 		return 0;
-	for (size_t i = 0; i < l->n; i++) {
-		const struct elem *e = &l->v[i];
-		const char *value;
-		int rc = 0;
-
-		switch (e->kind) {
-		case E_NAME:
-		case E_SUBDOMAINS:
-			rc = name && strcmp(name, "unknown") != 0 ? name_matches(e, name, l->flags)
-			                                          : 0;
-			break;
-		case E_TABLE:
-			rc = name && strcmp(name, "unknown") != 0 ? table_matches(e, name, l->flags)
-			                                          : 0;
-			if (rc == 0 && addr)
-				rc = mta_map_get(e->text, addr, &value);
-			break;
-		case E_NET:
-			rc = cfg_net_match_text(&e->net, addr);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			return e->negate ? 0 : 1;
-	}
-	return 0;
+	return first_match(l, host_elem, name, addr);
 }

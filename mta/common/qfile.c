@@ -345,14 +345,7 @@ int qf_seal_to(struct qf_writer *w, int do_sync, const char *queue_dir, const ch
 {
 	char hdr[HDR_LEN + 1];
 
-	if (w->state == 0) {
-		w->state = 1;
-		w->content_off = pos(w);
-	}
-	if (w->state == 1) {
-		w->state = 2;
-		w->tail_off = pos(w);
-	}
+	to_tail(w);
 	cfg_buf_adds(&w->buf, "E\n");
 	flush_buf(w);
 	snprintf(hdr, sizeof(hdr), HDR_FMT, (long long)w->content_off, (long long)w->content_size,

@@ -315,11 +315,11 @@ static int accept_any(int ok, X509_STORE_CTX *sctx)
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: /* a root we do not trust */
 			snprintf(t->verify_text, sizeof(t->verify_text), "untrusted issuer %s",
 			         name);
 			break;
 		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 			snprintf(t->verify_text, sizeof(t->verify_text), "self-signed certificate");
 			break;
 		case X509_V_ERR_CERT_NOT_YET_VALID:

@@ -45,6 +45,12 @@ static void read_tls(struct mta_conf *conf, const char *prefix, const char *suff
 	mta_conf_get(conf, t);
 }
 
+/* lifetime - a *_tls_session_cache_timeout as Postfix uses it: below 2 minutes (not 0) is 2 */
+static long lifetime(long seconds)
+{
+	return seconds > 0 && seconds < 120 ? 120 : seconds;
+}
+
 struct mta_tls_cache *mta_tls_cache_load(struct mta_conf *conf, const char *prefix,
                                          const char *service, long loglevel)
 {
@@ -52,7 +58,7 @@ struct mta_tls_cache *mta_tls_cache_load(struct mta_conf *conf, const char *pref
 	long timeout = 3600;
 
 	read_tls(conf, prefix, "session_cache_timeout", &timeout, MTA_CTYPE(&timeout));
-	return mta_tls_cache_new(spec, prefix, service, timeout, loglevel);
+	return mta_tls_cache_new(spec, prefix, service, lifetime(timeout), loglevel);
 }
 
 long mta_tls_loglevel(const char *text)
@@ -96,6 +102,7 @@ int mta_tls_params_load(struct mta_conf *conf, const char *prefix, int mandatory
 		P("dh1024_param_file", &c->dh_file);
 		P("ask_ccert", &c->ask_ccert);
 		P("session_cache_timeout", &c->ticket_lifetime);
+		c->ticket_lifetime = lifetime(c->ticket_lifetime);
 	}
 #undef P
 	p->loglevel = mta_tls_loglevel(loglevel);

@@ -7,6 +7,7 @@
 
 #include "cfg/base/buf.h"
 #include "cfg/base/xalloc.h"
+#include "cfg/map/map.h"
 #include "local_token.h"
 
 /* token types above the range of single-character operators */
@@ -76,30 +77,6 @@ static const char *collect(struct scan *s, const char *p, const char *end, const
 	return p;
 }
 
-/* comment - a (comment), nested ones included, kept with its parentheses */
-static const char *comment(struct scan *s, const char *p, const char *end)
-{
-	int level = 1;
-
-	cfg_buf_addc(&s->text, '(');
-	while (p < end && *p) {
-		int c = (unsigned char)*p++;
-
-		cfg_buf_addc(&s->text, c);
-		if (c == '(') {
-			level++;
-		} else if (c == ')') {
-			if (--level == 0)
-				break;
-		} else if (c == '\\') {
-			if (p == end || *p == '\0')
-				break;
-			cfg_buf_addc(&s->text, *p++);
-		}
-	}
-	return p;
-}
-
 /* scan - the text as a flat list of tokens */
 static void scan(struct scan *s, const char *p, const char *end)
 {
@@ -110,7 +87,7 @@ static void scan(struct scan *s, const char *p, const char *end)
 			continue;
 		if (c == '(') {
 			push(s, TK_COMMENT);
-			p = comment(s, p, end);
+			p = cfg_alias_comment(p, end, &s->text);
 		} else if (c == '[' || c == '"') {
 			push(s, c == '[' ? TK_DOMLIT : TK_QSTR);
 			p = collect(s, p, end, c == '[' ? "]" : "\"");

@@ -51,6 +51,7 @@ static const struct setting settings[] = {
     S(smtp_bind_address6, CFG_P_lmtp_bind_address6, bind_address6),
     S(smtp_tcp_port, CFG_P_lmtp_tcp_port, tcp_port),
     S(smtp_fallback_relay, CFG_P_lmtp_fallback_relay, fallback_relay),
+    S(relayhost, CFG_P_COUNT, relayhost),
     S(smtp_dns_support_level, CFG_P_lmtp_dns_support_level, dns_support_level),
     S(disable_dns_lookups, CFG_P_disable_dns_lookups, disable_dns),
     S(disable_mime_output_conversion, CFG_P_disable_mime_output_conversion, no_mime_conv),
@@ -316,6 +317,21 @@ static void try_addresses(struct smtp_state *s, const struct smtp_addr_list *l, 
 	cfg_buf_fini(&why);
 }
 
+/*
+ * config_problem - a destination that does not resolve (or loops back to
+ * us) as the last try is a configuration problem when it is a fallback
+ * relay, or (smtp) when the next hop is the relayhost: Postfix warns and
+ * defers (4.3.5) instead of bouncing.  Returns the setting to name, or NULL.
+ */
+static const char *config_problem(const struct cfg_strvec *dests, size_t d, size_t nprimary)
+{
+	if (d >= nprimary)
+		return "smtp_fallback_relay"; /* Postfix's name for lmtp as well */
+	if (!CFG.lmtp && CFG.relayhost && strcmp(dests->v[0], CFG.relayhost) == 0)
+		return "relayhost";
+	return NULL;
+}
+
 /* deliver_dests - the next hop's destinations, then the fallback relays */
 static void deliver_dests(struct smtp_state *s)
 {
@@ -335,8 +351,15 @@ static void deliver_dests(struct smtp_state *s)
 
 		smtp_addr_list_init(&l);
 		if (smtp_resolve(&CFG, dests.v[d], &l, &hard, dsn, sizeof(dsn), &why, &loop) < 0) {
+			const char *what = NULL;
+
 			s->final = last || loop;
-			all_error(s, "none", hard && s->final, dsn, why.data);
+			if (hard && s->final
+			    && (what = config_problem(&dests, d, nprimary)) != NULL) {
+				mta_warn("%s configuration problem", what);
+				snprintf(dsn, sizeof(dsn), "4.3.5");
+			}
+			all_error(s, "none", hard && s->final && what == NULL, dsn, why.data);
 		} else {
 			/* the fallback relays are not for mail we are an MX host for */
 			try_addresses(s, &l, last || (loop && d < nprimary));

@@ -65,6 +65,7 @@ struct smtp_cfg {
 	const char *bind_address6;
 	const char *tcp_port;
 	const char *fallback_relay;
+	const char *relayhost; /* smtp: a next hop equal to it fails soft (4.3.5) */
 	const char *dns_support_level;
 	long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
 	long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout, rset_timeout;

@@ -371,9 +371,9 @@ static int start_tls(struct smtp_state *s, struct smtp_session *sess, struct smt
 		mta_info("%s: Reusing old session", sess->relay);
 	/*
 	 * Postfix's own words for a few errors, else "server ... num=N:text";
-	 * at may and encrypt it says nothing of them at loglevel 1
+	 * at may and encrypt it says nothing of them, whatever the loglevel
 	 */
-	if (i->verify_error[0] && (checked || cfg->tls_loglevel >= 2))
+	if (i->verify_error[0] && checked)
 		mta_info("%scertificate verification failed for %s: %s",
 		         strncmp(i->verify_error, "num=", 4) == 0 ? "server " : "", sess->relay,
 		         i->verify_error);

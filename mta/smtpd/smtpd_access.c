@@ -49,12 +49,19 @@ static struct cfg_mapq_opts access_opts(const struct smtpd_cfg *cfg)
 	return o;
 }
 
-/* lookup_domain - a host name and its parent domains; 1, 0, -1 */
-int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const char *domain,
-                         const char **value)
+/* the searches of an access table */
+enum search {
+	BY_HOST, /* a host name and its parent domains */
+	BY_IP,   /* an address and its network prefixes */
+	BY_MAIL, /* an e-mail address (the null sender: smtpd_null_access_lookup_key) */
+};
+
+/* search - one search of table, remembering the key of a hit; 1, 0, -1 */
+static int search(const struct smtpd_cfg *cfg, const char *table, enum search by, const char *what,
+                  const char **value)
 {
 	struct cfg_maplist *ml = mta_maplist1(table);
-	struct cfg_mapq_opts o = access_opts(cfg);
+	struct cfg_mapq_opts o;
 	struct cfg_diags ds;
 	struct cfg_buf key;
 	int rc;
@@ -63,7 +70,17 @@ int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const c
 		return -1;
 	cfg_diags_init(&ds);
 	cfg_buf_init(&key);
-	rc = mta_mapq_done(cfg_mapq_access_host(ml, domain, &o, value, &key, &ds), &ds);
+	if (by == BY_IP) {
+		rc = cfg_mapq_access_ip(ml, what, value, &key, &ds);
+	} else if (by == BY_MAIL && *what == '\0') {
+		rc = cfg_maplist_find(ml, cfg->null_key, 0, value, &ds);
+		cfg_buf_adds(&key, cfg->null_key);
+	} else {
+		o = access_opts(cfg);
+		rc = by == BY_HOST ? cfg_mapq_access_host(ml, what, &o, value, &key, &ds)
+		                   : cfg_mapq_access_addr(ml, what, &o, value, &key, &ds);
+	}
+	rc = mta_mapq_done(rc, &ds);
 	if (rc > 0)
 		found(table, &key);
 	cfg_buf_fini(&key);
@@ -71,24 +88,17 @@ int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const c
 	return rc;
 }
 
+/* lookup_domain - a host name and its parent domains; 1, 0, -1 */
+int smtpdp_lookup_domain(const struct smtpd_cfg *cfg, const char *table, const char *domain,
+                         const char **value)
+{
+	return search(cfg, table, BY_HOST, domain, value);
+}
+
 /* smtpdp_lookup_addr - an address and its network prefixes; 1, 0, -1 */
 int smtpdp_lookup_addr(const char *table, const char *addr, const char **value)
 {
-	struct cfg_maplist *ml = mta_maplist1(table);
-	struct cfg_diags ds;
-	struct cfg_buf key;
-	int rc;
-
-	if (ml == NULL)
-		return -1;
-	cfg_diags_init(&ds);
-	cfg_buf_init(&key);
-	rc = mta_mapq_done(cfg_mapq_access_ip(ml, addr, value, &key, &ds), &ds);
-	if (rc > 0)
-		found(table, &key);
-	cfg_buf_fini(&key);
-	cfg_diags_fini(&ds);
-	return rc;
+	return search(NULL, table, BY_IP, addr, value);
 }
 
 /* lookup_client - a client name (+parents) unless "unknown", then its address */
@@ -110,28 +120,7 @@ int smtpdp_lookup_client(const struct smtpd_cfg *cfg, const char *table, const c
 int smtpdp_lookup_mail(const struct smtpd_cfg *cfg, const char *table, const char *addr,
                        const char **value)
 {
-	struct cfg_maplist *ml = mta_maplist1(table);
-	struct cfg_mapq_opts o = access_opts(cfg);
-	struct cfg_diags ds;
-	struct cfg_buf key;
-	int rc;
-
-	if (ml == NULL)
-		return -1;
-	cfg_diags_init(&ds);
-	cfg_buf_init(&key);
-	if (*addr == '\0') {
-		rc = cfg_maplist_find(ml, cfg->null_key, 0, value, &ds);
-		cfg_buf_adds(&key, cfg->null_key);
-	} else {
-		rc = cfg_mapq_access_addr(ml, addr, &o, value, &key, &ds);
-	}
-	rc = mta_mapq_done(rc, &ds);
-	if (rc > 0)
-		found(table, &key);
-	cfg_buf_fini(&key);
-	cfg_diags_fini(&ds);
-	return rc;
+	return search(cfg, table, BY_MAIL, addr, value);
 }
 
 /*

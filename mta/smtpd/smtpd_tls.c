@@ -201,22 +201,34 @@ static void drain(int fd)
 		;
 }
 
-int smtpd_tls_wrapper(struct smtpd *s)
+/* lost - the session ends: the client went away after command */
+static int lost(struct smtpd *s, const char *command)
 {
-	if (s->cfg->tls_ctx == NULL || s->srv->standalone)
-		return 0;
-	if (handshake(s) < 0) {
-		mta_info("lost connection after CONNECT from %s", s->log_client);
-		s->dead = 1;
-		return -1;
-	}
+	mta_info("lost connection after %s from %s", command, s->log_client);
+	s->dead = 1;
+	return -1;
+}
+
+/* start - the handshake after command, then the new TLS session limit; -1 ends the session */
+static int start(struct smtpd *s, const char *command)
+{
+	if (handshake(s) < 0)
+		return lost(s, command);
 	if (!mta_tls_info(s->tls)->reused && smtpd_anvil_newtls(s) < 0) {
+		/* the 421 goes out (over TLS), then the session ends */
 		smtpd_flush(s);
 		drain(s->in.fd);
 		s->dead = 1;
 		return -1;
 	}
 	return 0;
+}
+
+int smtpd_tls_wrapper(struct smtpd *s)
+{
+	if (s->cfg->tls_ctx == NULL || s->srv->standalone)
+		return 0;
+	return start(s, "CONNECT");
 }
 
 int smtpd_starttls_cmd(struct smtpd *s, const char *arg)
@@ -245,18 +257,10 @@ int smtpd_starttls_cmd(struct smtpd *s, const char *arg)
 	smtpd_flush(s);
 	/* what the client pipelined in plaintext must not count as protected (CVE-2011-0411) */
 	mta_stream_discard_input(&s->in);
-	if (s->dead || handshake(s) < 0) {
-		mta_info("lost connection after STARTTLS from %s", s->log_client);
-		s->dead = 1;
+	if (s->dead)
+		return lost(s, "STARTTLS");
+	if (start(s, "STARTTLS") < 0)
 		return -1;
-	}
-	if (!mta_tls_info(s->tls)->reused && smtpd_anvil_newtls(s) < 0) {
-		/* the 421 goes out over TLS, then the session ends */
-		smtpd_flush(s);
-		drain(s->in.fd);
-		s->dead = 1;
-		return -1;
-	}
 	/* a new session: the client says EHLO again, and authenticates again */
 	smtpd_helo_reset(s);
 	smtpd_sasl_reset(s);

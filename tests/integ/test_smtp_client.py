@@ -429,6 +429,43 @@ def relayhost_and_fallback(port):
         sink.wait(timeout=10)
 
 
+def config_problems():
+    """A relayhost or fallback relay that does not resolve defers (4.3.5) with Postfix 3.7.11's
+    warning; another next hop that does not resolve bounces.  Postfix logged, in the same setup
+    (the names absent from the zone):
+      warning: relayhost configuration problem
+      to=<...>, relay=none, ..., dsn=4.3.5, status=deferred (Host or domain name not found. Name
+        service error for name=nx.example.org type=A: Host not found)
+      warning: smtp_fallback_relay configuration problem   (then the same deferral)
+      to=<...>, relay=none, ..., dsn=5.4.4, status=bounced (...)   (transport_maps next hop)
+    Postfix compares the next hop with relayhost as text: "[nx.example.org]:25" is not it."""
+    nx = (r"relay=none, %%sdsn=%s, status=%s \(Host or domain name not found\. Name service error "
+          r"for name=nx\.example\.org type=A: Host not found\)$")
+    rh = pkit.Instance(main_extra="relayhost = [nx.example.org]\n"
+                       "transport_maps = inline:{tm.example=smtp:[nx.example.org]:25}\n")
+    fb = pkit.Instance(main_extra="smtp_fallback_relay = [nx.example.org]\n")
+    try:
+        rh.start()
+        rh.sendmail(["-f", SENDER, "a@example.org"], "Subject: relayhost\n\nx\n")
+        R.true("relayhost that does not resolve: deferred 4.3.5", status_line(
+            rh, "a@example.org", nx % ("4\\.3\\.5", "deferred") % DELAYS), rh.log()[-800:])
+        R.true("relayhost configuration problem", rh.wait_log(
+            r"postfix/smtp\[\d+\]: warning: relayhost configuration problem$"), rh.log()[-800:])
+        rh.sendmail(["-f", SENDER, "c@tm.example"], "Subject: transport\n\nx\n")
+        R.true("transport_maps next hop that does not resolve: bounced", status_line(
+            rh, "c@tm.example", nx % ("5\\.4\\.4", "bounced") % DELAYS), rh.log()[-800:])
+        fb.start()
+        fb.sendmail(["-f", SENDER, "b@nodomain.example"], "Subject: fallback\n\nx\n")
+        R.true("fallback relay that does not resolve: deferred 4.3.5", status_line(
+            fb, "b@nodomain.example", nx % ("4\\.3\\.5", "deferred") % DELAYS), fb.log()[-800:])
+        R.true("smtp_fallback_relay configuration problem", fb.wait_log(
+            r"postfix/smtp\[\d+\]: warning: smtp_fallback_relay configuration problem$"),
+            fb.log()[-800:])
+    finally:
+        rh.cleanup()
+        fb.cleanup()
+
+
 TIMEOUTS = """\
 smtp_connect_timeout = 5s
 smtp_helo_timeout = 1s
@@ -646,6 +683,7 @@ def main():
     finally:
         inst.cleanup()
     relayhost_and_fallback(port)
+    config_problems()
     no_mime_conversion(port)
     smtputf8(port)
     timeouts(port)

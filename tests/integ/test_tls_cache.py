@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-"""test_tls_cache.py - TLS session caches: smtpd_ and smtp_tls_session_cache_database.
+"""test_tls_cache.py - TLS session caches: smtpd_, smtp_ and lmtp_tls_session_cache_database.
 
 Server: a client without session tickets (TLSv1.2, OP_NO_TICKET) resumes its
 session on a second connection through smtpd_tls_session_cache_database.
 Client: the smtp client resumes its session with the same next hop on the
 next delivery through smtp_tls_session_cache_database, and not once the
-entry is older than smtp_tls_session_cache_timeout.
+entry is older than smtp_tls_session_cache_timeout, where a value under 2
+minutes counts as 2 minutes, as in Postfix (its lmtp, with
+lmtp_tls_session_cache_timeout = 3s, resumed a session saved 4 s before; the
+entries are made older with postmap rather than waited for; its smtpd with
+smtpd_tls_session_cache_timeout = 3s resumed a TLSv1.3 ticket 4 s old).  LMTP client: lmtp resumes
+through lmtp_tls_session_cache_database (its "lmtp" cache), and
+lmtp_tls_session_cache_timeout = 0 turns its cache off.
 
 Log lines are what Postfix 3.7.11 logged in the same setup (Postfix's smtpd
 with a btree: cache and `openssl s_client -tls1_2 -no_ticket -sess_out/-sess_in`;
@@ -20,10 +26,19 @@ its smtp client relaying two messages):
            localhost[127.0.0.1]: looking up session ID in smtpd cache /
            localhost[127.0.0.1]: reloaded session ID from smtpd cache /
            localhost[127.0.0.1]: Reusing old session
+    lmtp (its lmtp service delivering three messages to tls_setup.Lmtp):
+           looking for session lmtp&[127.0.0.1]:PORT&127.0.0.1&127.0.0.1&&HEX in lmtp cache /
+           save session lmtp&[127.0.0.1]:PORT&127.0.0.1&127.0.0.1&&HEX to lmtp cache /
+           reloaded session lmtp&[127.0.0.1]:PORT&... from lmtp cache /
+           127.0.0.1[127.0.0.1]:PORT: Reusing old session
+    lmtp with lmtp_tls_session_cache_timeout = 0: none of the cache lines, a full handshake
+    lmtp at may, loglevel 2, the server's chain ending in the (untrusted) test CA: no
+           "certificate verification failed" line
 """
 import os
 import shutil
 import ssl
+import subprocess
 import sys
 import time
 
@@ -32,6 +47,7 @@ import pkit  # noqa: E402
 import tls_setup  # noqa: E402
 
 R = pkit.Results("tls_cache")
+POSTMAP = os.path.join(pkit.TOP_BUILDDIR, "tools", "postmap", "postmap")
 SUMMARY13 = (r"TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384 \(256/256 bits\) key-exchange X25519 "
              r"server-signature RSA-PSS \(2048 bits\)")
 CLIENT = r"\S+\[127\.0\.0\.1\]"
@@ -71,11 +87,29 @@ def data_dir(inst):
     return inst
 
 
+def age(inst, table, seconds):
+    """Make every entry of the cache btree:data/TABLE that much older (postmap -s, then -i):
+    the timeout is tested without waiting for it."""
+    spec = "btree:" + inst.path("data", table)
+    out = subprocess.run([POSTMAP, "-c", inst.dir, "-f", "-s", spec], env=inst.env(),
+                         capture_output=True, text=True, check=True).stdout
+    entries = []
+    for line in out.splitlines():
+        key, value = line.split(None, 1)
+        saved, session = value.split(":", 1)
+        entries.append("%s %d:%s\n" % (key, int(saved) - seconds, session))
+    subprocess.run([POSTMAP, "-c", inst.dir, "-f", "-r", "-i", spec], env=inst.env(),
+                   input="".join(entries), capture_output=True, text=True, check=True)
+    if pkit.IS_ROOT:
+        shutil.chown(inst.path("data", table + ".db"), pkit.mail_owner())
+
+
 def server_side(certs):
     srv = data_dir(pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2) + """\
 smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
 """))
-    plain = pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2))
+    plain = pkit.Instance(main_extra=certs.server_main_cf("may", loglevel=2)
+                          + "smtpd_tls_session_cache_timeout = 3s\n")
     try:
         srv.start()
         plain.start()
@@ -103,6 +137,14 @@ smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache
         first, _ = ticketless(ctx, plain.port)
         _, reused = ticketless(ctx, plain.port, first)
         R.true("server: no cache database, no resumption without tickets", not reused)
+        # a ticket lives smtpd_tls_session_cache_timeout, at least 2 minutes as in Postfix:
+        # the time must really pass here (the ticket's age is inside the ticket)
+        tickets = tls_setup.client_context()
+        first, _ = ticketless(tickets, plain.port)
+        time.sleep(4)
+        _, reused = ticketless(tickets, plain.port, first)
+        R.true("server: a 3s timeout counts as 2 minutes: a 4s old ticket resumes", reused,
+               plain.log())
     finally:
         srv.cleanup()
         plain.cleanup()
@@ -142,15 +184,74 @@ smtp_tls_session_cache_timeout = 3s
         R.true("server: the resumed session", server.wait_log(
             r"Anonymous TLS connection established from %s: %s$" % (CLIENT, SUMMARY13)),
             server.log())
-        time.sleep(3.5)
+        age(c.inst, "smtp_scache", 10)
         r = c.send(cache)
         R.true("client: third delivery sent", c.status(r, r"status=sent"), c.inst.log())
+        R.true("client: a timeout under 2 minutes counts as 2 minutes", c.inst.wait_log(
+            r"postfix/smtp\[\d+\]: 127\.0\.0\.1\[127\.0\.0\.1\]:%d: Reusing old session$"
+            % server.port, count=2), c.inst.log())
+        age(c.inst, "smtp_scache", 200)
+        r = c.send(cache)
+        R.true("client: fourth delivery sent", c.status(r, r"status=sent"), c.inst.log())
         R.true("client: an expired entry is not used", c.inst.wait_log(
             est + r" server-digest SHA256$", count=2) and c.inst.log().count(
-            "Reusing old session") == 1, c.inst.log())
+            "Reusing old session") == 2, c.inst.log())
     finally:
         c.inst.cleanup()
         server.cleanup()
+
+
+def lmtp_side(certs):
+    srv = tls_setup.Lmtp(certs)
+    inst = data_dir(pkit.Instance(main_extra="""\
+transport_maps = texthash:$config_directory/transport
+lmtp_tls_security_level = may
+lmtp_tls_loglevel = 2
+lmtp_tls_session_cache_database = btree:${data_directory}/lmtp_scache
+lmtp_tls_session_cache_timeout = 3600s
+smtp_tls_session_cache_database =
+""", master_extra="lmtp      unix  -       -       n       -       -       lmtp\n"))
+    inst.write("transport", "lmtp.example lmtp:[127.0.0.1]:%d\n" % srv.port)
+    lmtp = r"postfix/lmtp\[\d+\]: "
+    rid = r"lmtp&\[127\.0\.0\.1\]:%d&127\.0\.0\.1&127\.0\.0\.1&&[0-9A-F]{64}" % srv.port
+    est = lmtp + r"Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: %s" % (
+        srv.port, SUMMARY13)
+
+    def send(n):
+        inst.sendmail(["-f", "alice@example.com", "u%d@lmtp.example" % n], "Subject: lmtp\n\nhi\n")
+        return inst.wait_log(lmtp + r"\w+: to=<u%d@lmtp\.example>, .*status=sent" % n)
+
+    try:
+        inst.start()
+        R.true("lmtp: first delivery sent", send(1), inst.log())
+        R.true("lmtp: looked for in the lmtp cache", inst.wait_log(
+            lmtp + r"looking for session %s in lmtp cache$" % rid), inst.log())
+        R.true("lmtp: a full handshake first", inst.wait_log(est + r" server-digest SHA256$"),
+               inst.log())
+        R.true("lmtp: saved to the lmtp cache", inst.wait_log(
+            lmtp + r"save session %s to lmtp cache$" % rid), inst.log())
+        R.true("lmtp: at may an untrusted chain is not logged, even at loglevel 2",
+               "verification failed" not in inst.log(), inst.log())
+        R.true("lmtp: the cache is lmtp_tls_session_cache_database",
+               os.path.exists(inst.path("data", "lmtp_scache.db")))
+        R.true("lmtp: second delivery sent", send(2), inst.log())
+        R.true("lmtp: reloaded from the lmtp cache", inst.wait_log(
+            lmtp + r"reloaded session %s from lmtp cache$" % rid), inst.log())
+        R.true("lmtp: Reusing old session", inst.wait_log(
+            lmtp + r"127\.0\.0\.1\[127\.0\.0\.1\]:%d: Reusing old session$" % srv.port),
+            inst.log())
+        R.true("lmtp: the resumed line has no server-digest", inst.wait_log(est + "$"), inst.log())
+        looked = inst.log().count("in lmtp cache")
+        inst.write("main.cf", inst.read("main.cf").replace(
+            "lmtp_tls_session_cache_timeout = 3600s", "lmtp_tls_session_cache_timeout = 0"))
+        inst.reload()
+        R.true("lmtp: third delivery sent", send(3), inst.log())
+        R.true("lmtp_tls_session_cache_timeout = 0: no cache, a full handshake",
+               inst.log().count("in lmtp cache") == looked
+               and inst.wait_log(est + r" server-digest SHA256$", count=2), inst.log())
+    finally:
+        inst.cleanup()
+        srv.stop()
 
 
 def main():
@@ -158,6 +259,7 @@ def main():
     certs = tls_setup.Certs()
     server_side(certs)
     client_side(certs)
+    lmtp_side(certs)
     R.finish()
 
 

@@ -16,12 +16,15 @@ with the same zone and server (resolv.conf naming the same DNS server with
   Verified TLS connection established to mail.example.com[127.0.0.1]:PORT: ... (2 0 1, CA)
   server certificate verification failed for bad.example.com[127.0.0.1]:PORT: num=65:no
     matching DANE TLSA records ... dsn=4.7.5, status=deferred (Server certificate not verified)
+  server certificate verification failed for other.example.com[127.0.0.1]:PORT:
+    num=62:hostname mismatch ... the same deferral   (2 0 1 matches, the certificate names
+    mail.example.com; also at smtp_tls_loglevel 0, and at dane-only, verify and secure)
   Untrusted TLS connection established to notlsa.example.com[...]  (dane without TLSA: may)
   warning: TLS policy lookup for [notlsa.example.com]:PORT/notlsa.example.com: no TLSA records
     found ... relay=none, ... dsn=4.7.5, status=deferred (no TLSA records found)   (dane-only)
 Postfix also logged "warning: DNSSEC validation may be unavailable" for its
 dnssec_probe (ns:.), a probe postkit does not send.  The insecure-MX,
-unusable-record and forced-lookup cases are described where they run.
+unusable-record and forced-lookup (smtp and lmtp) cases are described where they run.
 """
 import os
 import sys
@@ -34,13 +37,15 @@ import tls_setup  # noqa: E402
 R = pkit.Results("tls_dane")
 
 
-def zone(port, certs):
+def zone(port, certs, lport):
     return """example.com SECURE
 mail.example.com. 60 IN A 127.0.0.1
 _{p}._tcp.mail.example.com. 60 IN TLSA 2 0 1 {ca}
 ee.example.com. 60 IN A 127.0.0.1
 _{p}._tcp.ee.example.com. 60 IN TLSA 3 1 1 {pk}
 bad.example.com. 60 IN A 127.0.0.1
+other.example.com. 60 IN A 127.0.0.1
+_{p}._tcp.other.example.com. 60 IN TLSA 2 0 1 {ca}
 _{p}._tcp.bad.example.com. 60 IN TLSA 3 1 1 {bad}
 notlsa.example.com. 60 IN A 127.0.0.1
 mail.example.net. 60 IN A 127.0.0.1
@@ -54,7 +59,9 @@ _{p}._tcp.unus.example.com. 60 IN TLSA 3 1 7 {pk}
 _{p}._tcp.forced.example.net SECURE
 forced.example.net. 60 IN A 127.0.0.1
 _{p}._tcp.forced.example.net. 60 IN TLSA 3 1 1 {pk}
-""".format(p=port, ca=certs.fingerprint("ca.pem").replace(":", ""),
+_{lp}._tcp.forced.example.net SECURE
+_{lp}._tcp.forced.example.net. 60 IN TLSA 3 1 1 {pk}
+""".format(p=port, lp=lport, ca=certs.fingerprint("ca.pem").replace(":", ""),
            pk=certs.pkey_fingerprint("rsa.pem").replace(":", ""), bad="00" * 32)
 
 
@@ -108,6 +115,35 @@ def unusable(c, port, relay, to):
         c.inst.log())
 
 
+def lmtp_forced(certs, lmtp):
+    """lmtp_tls_force_insecure_host_tlsa_lookup: lmtp at dane (lmtp_dns_support_level = dnssec)
+    to a host in an unsigned zone whose TLSA records are signed.  Postfix 3.7.11's lmtp:
+    "Untrusted TLS connection established to forced.example.net[127.0.0.1]:PORT: ..." without
+    the setting, "Verified ..." with it; both sent."""
+    inst = pkit.Instance(main_extra="""\
+transport_maps = texthash:$config_directory/transport
+lmtp_dns_support_level = dnssec
+lmtp_tls_security_level = dane
+lmtp_tls_loglevel = 1
+""", master_extra="lmtp      unix  -       -       n       -       -       lmtp\n")
+    inst.write("transport", "lmtp.example lmtp:[forced.example.net]:%d\n" % lmtp.port)
+    base = inst.read("main.cf")
+    est = (r"postfix/lmtp\[\d+\]: %s TLS connection established to "
+           r"forced\.example\.net\[127\.0\.0\.1\]:%d: TLSv1\.3 ")
+    try:
+        inst.start()
+        for n, (force, word) in enumerate((("no", "Untrusted"), ("yes", "Verified")), 1):
+            inst.write("main.cf", base + "lmtp_tls_force_insecure_host_tlsa_lookup = %s\n" % force)
+            inst.reload()
+            inst.sendmail(["-f", "alice@example.com", "u%d@lmtp.example" % n], "Subject: x\n\nhi\n")
+            R.true("lmtp, lmtp_tls_force_insecure_host_tlsa_lookup = %s: %s" % (force, word),
+                   inst.wait_log(est % (word, lmtp.port)) and inst.wait_log(
+                       r"postfix/lmtp\[\d+\]: \w+: to=<u%d@lmtp\.example>, .*status=sent" % n),
+                   inst.log())
+    finally:
+        inst.cleanup()
+
+
 def main():
     tls_setup.require_tls_tools()
     certs = tls_setup.Certs()
@@ -115,7 +151,8 @@ def main():
 smtpd_tls_chain_files = {chain}
 relay_domains = example.org
 """.format(chain=certs.chain_file()))
-    dns = dnsserver.DnsServer(zone(server.port, certs))
+    lmtp = tls_setup.Lmtp(certs)
+    dns = dnsserver.DnsServer(zone(server.port, certs, lmtp.port))
     dns.start()
     os.environ["POSTKIT_DNS_SERVER"] = dns.env_value() + " trust-ad"
     c = tls_setup.Client(R, certs, server.port)
@@ -139,13 +176,17 @@ relay_domains = example.org
         R.true("2 0 1 (the CA): Verified", c.inst.wait_log(
             r"postfix/smtp\[\d+\]: Verified TLS connection established to %s: "
             % relay("mail.example.com")) and c.status(r, r"status=sent"), c.inst.log())
-        r = to("bad.example.com", "dane")
-        R.true("no matching record: deferred", c.inst.wait_log(
-            r"postfix/smtp\[\d+\]: server certificate verification failed for %s: num=65:no "
-            r"matching DANE TLSA records$" % relay("bad.example.com")) and c.inst.wait_log(
-            r"Untrusted TLS connection established to %s: " % relay("bad.example.com"))
-            and c.status(r, r"dsn=4\.7\.5, status=deferred \(Server certificate not verified\)"),
-            c.inst.log())
+        for host, what, error in (
+                ("bad.example.com", "no matching record", "num=65:no matching DANE TLSA records"),
+                ("other.example.com", "2 0 1, the certificate does not name the host",
+                 "num=62:hostname mismatch")):
+            r = to(host, "dane")
+            R.true("%s: deferred" % what, c.inst.wait_log(
+                r"postfix/smtp\[\d+\]: server certificate verification failed for %s: %s$"
+                % (relay(host), error)) and c.inst.wait_log(
+                r"Untrusted TLS connection established to %s: " % relay(host))
+                and c.status(r, r"dsn=4\.7\.5, status=deferred \(Server certificate not "
+                             r"verified\)"), c.inst.log())
         r = to("notlsa.example.com", "dane")
         R.true("dane without TLSA records is may", c.inst.wait_log(
             r"Untrusted TLS connection established to %s: " % relay("notlsa.example.com"))
@@ -176,6 +217,7 @@ relay_domains = example.org
         R.true("forced TLSA lookup: Verified", c.inst.wait_log(
             r"Verified TLS connection established to %s: " % relay("forced.example.net"))
             and c.status(r, r"status=sent"), c.inst.log())
+        lmtp_forced(certs, lmtp)
         c.relay = "[127.0.0.1]:%d" % port
         r = c.send("smtp_dns_support_level = dnssec\n", policy="%s dane\n" % c.relay)
         R.true("dane for an address literal (policy table): may", c.status(r, r"status=sent"),
@@ -193,6 +235,7 @@ relay_domains = example.org
         c.inst.cleanup()
         server.cleanup()
         dns.stop()
+        lmtp.stop()
     R.finish()
 
 

@@ -13,17 +13,15 @@ smtp client gave against the same server:
   server certificate verification failed for ...: num=1:unspecified certificate verification error
   server certificate verification failed for ...: num=62:hostname mismatch   (secure, nexthop)
   certificate verification failed for ...: untrusted issuer /CN=Test CA     (secure, no CA)
+  certificate verification failed for ...: untrusted issuer /CN=Test CA     (lmtp, verify, no CA:
+    the server's chain ends in the self-signed test CA)
   dsn=4.7.5, status=deferred (Server certificate not verified)
 
 The lmtp part delivers to a small LMTP server here (STARTTLS, AUTH PLAIN)
 with every setting spelled lmtp_*: the agent must read those, not smtp_*.
 """
-import base64
 import os
-import socket
-import ssl
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pkit  # noqa: E402
@@ -31,91 +29,6 @@ import tls_setup  # noqa: E402
 
 R = pkit.Results("tls_levels")
 RELAY = r"127\.0\.0\.1\[127\.0\.0\.1\]:%d"
-
-
-class Lmtp:
-    """An LMTP server with STARTTLS and AUTH PLAIN; records commands, TLS versions, logins.
-
-    hang: a command (MAIL) it never answers.
-    """
-
-    def __init__(self, certs, hang=None):
-        self.hang = hang
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(certs.path("rsa.pem"), certs.path("rsa.key"))
-        self.ctx.load_verify_locations(certs.path("ca.pem"))
-        self.ctx.verify_mode = ssl.CERT_OPTIONAL
-        self.log, self.tls, self.logins, self.peers = [], [], [], []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.listen(4)
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    def _loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            c.settimeout(20)
-            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
-
-    def _talk(self, c):
-        try:
-            self._session(c)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            c.close()
-
-    def _session(self, c):
-        f = c.makefile("rb")
-        c.sendall(b"220 lmtp.example LMTP\r\n")
-        rcpts = 0
-        while True:
-            line = f.readline()
-            if not line:
-                return
-            cmd = line.decode("latin-1").rstrip("\r\n")
-            self.log.append(cmd)
-            verb = cmd.split(" ")[0].upper()
-            if verb == self.hang:
-                while f.readline():
-                    pass
-                return
-            if verb == "LHLO":
-                exts = ["PIPELINING"] + (["AUTH PLAIN"] if isinstance(c, ssl.SSLSocket)
-                                         else ["STARTTLS"])
-                c.sendall(("250-lmtp.example\r\n" + "".join(
-                    ("250 " if i == len(exts) - 1 else "250-") + e + "\r\n"
-                    for i, e in enumerate(exts))).encode())
-            elif verb == "STARTTLS":
-                c.sendall(b"220 2.0.0 Ready to start TLS\r\n")
-                c = self.ctx.wrap_socket(c, server_side=True)
-                f = c.makefile("rb")
-                self.tls.append(c.version())
-                self.peers.append(c.getpeercert() is not None)
-            elif verb == "AUTH":
-                self.logins.append(base64.b64decode(cmd.split(" ")[2]).split(b"\0")[1:])
-                c.sendall(b"235 2.7.0 Authentication successful\r\n")
-            elif verb == "RCPT":
-                rcpts += 1
-                c.sendall(b"250 2.1.5 Ok\r\n")
-            elif verb == "DATA":
-                c.sendall(b"354 go ahead\r\n")
-                while f.readline() not in (b".\r\n", b""):
-                    pass
-                c.sendall(b"250 2.0.0 Saved\r\n" * rcpts)
-                rcpts = 0
-            elif verb == "QUIT":
-                c.sendall(b"221 2.0.0 Bye\r\n")
-                return
-            else:
-                c.sendall(b"250 2.0.0 Ok\r\n")
-
-    def stop(self):
-        self.sock.close()
 
 
 def fingerprint_cases(c, certs, port):
@@ -176,8 +89,8 @@ def secure_cases(c, certs, port):
 
 def lmtp_cases(certs):
     """lmtp reads lmtp_tls_* and lmtp_sasl_*, and its timeouts by their lmtp_ names."""
-    srv = Lmtp(certs)
-    slow = Lmtp(certs, hang="MAIL")
+    srv = tls_setup.Lmtp(certs)
+    slow = tls_setup.Lmtp(certs, hang="MAIL")
     inst = pkit.Instance(main_extra="""\
 transport_maps = texthash:$config_directory/transport
 lmtp_tls_security_level = verify
@@ -250,6 +163,16 @@ smtp_sasl_auth_enable = no
             r"postfix/lmtp\[\d+\]: \w+: to=<u@slow\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, "
             r".*dsn=4\.4\.2, status=deferred \(conversation with 127\.0\.0\.1\[127\.0\.0\.1\] timed "
             r"out while sending MAIL FROM\)$" % slow.port, timeout=15), inst.log())
+        # a chain that ends in a root the client does not trust (the server sends the test CA)
+        inst.write("main.cf", inst.read("main.cf").replace("lmtp_tls_CApath = %s\n"
+                                                           % certs.capath(), ""))
+        inst.reload()
+        inst.sendmail(["-f", "alice@example.com", "v@lmtp.example"], "Subject: lmtp\n\nhi\n")
+        R.true("verify, the root not trusted: untrusted issuer", inst.wait_log(
+            r"postfix/lmtp\[\d+\]: certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]"
+            r":%d: untrusted issuer /CN=Test CA$" % srv.port) and inst.wait_log(
+            r"postfix/lmtp\[\d+\]: \w+: to=<v@lmtp\.example>, .*dsn=4\.7\.5, status=deferred "
+            r"\(Server certificate not verified\)$"), inst.log())
     finally:
         inst.cleanup()
         srv.stop()

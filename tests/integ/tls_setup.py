@@ -1,4 +1,4 @@
-"""tls_setup.py - what the TLS and SASL integration tests need: certificates and a Dovecot.
+"""tls_setup.py - what the TLS and SASL integration tests need: certificates, a Dovecot, an LMTP server.
 
 Certificates are made for each run with the openssl command (nothing secret is
 committed): a test CA, a server certificate with an RSA key and one with an
@@ -9,13 +9,19 @@ Dovecot (dovecot-core) runs as a private instance: its configuration, base
 directory, log and passwd-file user database under a temporary directory,
 no protocols (no IMAP/POP listeners), only the auth socket that smtpd's
 smtpd_sasl_path names.  It is stopped at exit.
+
+Lmtp is a small LMTP server on 127.0.0.1 with STARTTLS and AUTH PLAIN (Python's
+ssl module: TLS 1.3 session tickets, so a client can resume a session).
 """
 import atexit
+import base64
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 
 import pkit
@@ -302,3 +308,88 @@ def tls_session(port, ctx, timeout=10):
     s.buf = b""
     s.greeting = s.reply()
     return s
+
+
+class Lmtp:
+    """An LMTP server with STARTTLS and AUTH PLAIN; records commands, TLS versions, logins.
+
+    hang: a command (MAIL) it never answers.
+    """
+
+    def __init__(self, certs, hang=None):
+        self.hang = hang
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(certs.path("rsa.pem"), certs.path("rsa.key"))
+        self.ctx.load_verify_locations(certs.path("ca.pem"))
+        self.ctx.verify_mode = ssl.CERT_OPTIONAL
+        self.log, self.tls, self.logins, self.peers = [], [], [], []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.listen(4)
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.settimeout(20)
+            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
+
+    def _talk(self, c):
+        try:
+            self._session(c)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            c.close()
+
+    def _session(self, c):
+        f = c.makefile("rb")
+        c.sendall(b"220 lmtp.example LMTP\r\n")
+        rcpts = 0
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            cmd = line.decode("latin-1").rstrip("\r\n")
+            self.log.append(cmd)
+            verb = cmd.split(" ")[0].upper()
+            if verb == self.hang:
+                while f.readline():
+                    pass
+                return
+            if verb == "LHLO":
+                exts = ["PIPELINING"] + (["AUTH PLAIN"] if isinstance(c, ssl.SSLSocket)
+                                         else ["STARTTLS"])
+                c.sendall(("250-lmtp.example\r\n" + "".join(
+                    ("250 " if i == len(exts) - 1 else "250-") + e + "\r\n"
+                    for i, e in enumerate(exts))).encode())
+            elif verb == "STARTTLS":
+                c.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+                c = self.ctx.wrap_socket(c, server_side=True)
+                f = c.makefile("rb")
+                self.tls.append(c.version())
+                self.peers.append(c.getpeercert() is not None)
+            elif verb == "AUTH":
+                self.logins.append(base64.b64decode(cmd.split(" ")[2]).split(b"\0")[1:])
+                c.sendall(b"235 2.7.0 Authentication successful\r\n")
+            elif verb == "RCPT":
+                rcpts += 1
+                c.sendall(b"250 2.1.5 Ok\r\n")
+            elif verb == "DATA":
+                c.sendall(b"354 go ahead\r\n")
+                while f.readline() not in (b".\r\n", b""):
+                    pass
+                c.sendall(b"250 2.0.0 Saved\r\n" * rcpts)
+                rcpts = 0
+            elif verb == "QUIT":
+                c.sendall(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                c.sendall(b"250 2.0.0 Ok\r\n")
+
+    def stop(self):
+        self.sock.close()

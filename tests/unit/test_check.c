@@ -264,7 +264,7 @@ static void write_file(const char *dir, const char *name, const char *text)
 /* remove_tree - remove the files this suite creates in dir, then dir */
 static void remove_tree(const char *dir)
 {
-	static const char *const files[] = {"main.cf", "master.cf", NULL};
+	static const char *const files[] = {"main.cf", "master.cf", "aliases", NULL};
 
 	for (const char *const *f = files; *f; f++) {
 		char *path = cfg_xasprintf("%s/%s", dir, *f);
@@ -343,6 +343,62 @@ START_TEST(test_missing_main_cf)
 }
 END_TEST
 
+/*
+ * test_alias_db - an alias database newaliases has not built yet (its source
+ * exists): a note for postfix check, an error for start and reload
+ * (CFG_CHECK_RUN); a table of alias_maps that alias_database does not list
+ * stays an error
+ */
+START_TEST(test_alias_db)
+{
+	static const struct {
+		unsigned flags;
+		const char *database; /* alias_database */
+		enum cfg_severity sev;
+		const char *code, *msg;
+	} rows[] = {
+	    {0, "$alias_maps", CFG_SEV_NOTE, "alias-db-missing",
+	     "/aliases.db does not exist yet: \"MAIL_CONFIG="},
+	    {CFG_CHECK_RUN, "$alias_maps", CFG_SEV_ERROR, "table-open",
+	     "/aliases.db: No such file or directory: \"MAIL_CONFIG="},
+	    {0, "hash:/nonexistent/aliases", CFG_SEV_ERROR, "table-open",
+	     "/aliases.db: No such file or directory"},
+	};
+	const char *tmp = getenv("TMPDIR");
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *dir_tmpl = cfg_xasprintf("%s/test_check.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		char *dir = mkdtemp(dir_tmpl);
+		struct cfg_check_opts opts = {CFG_CHECK_NO_FS | rows[i].flags};
+		struct cfg_diags ds;
+		struct cfg_buf main_cf;
+		size_t errors;
+
+		ck_assert_ptr_nonnull(dir);
+		cfg_buf_init(&main_cf);
+		cfg_buf_printf(
+		    &main_cf,
+		    "%s%salias_maps = hash:$config_directory/aliases\nalias_database = %s\n",
+		    main_base, main_relay, rows[i].database);
+		write_file(dir, "main.cf", main_cf.data);
+		write_file(dir, "master.cf", master_cf);
+		write_file(dir, "aliases", "postmaster: root\n");
+		cfg_diags_init(&ds);
+		errors = cfg_check_dir(dir, &opts, &ds);
+		ck_assert_msg(ds.n >= 1, "row %zu: no finding", i);
+		ck_assert_msg(ds.v[0].sev == rows[i].sev && strcmp(ds.v[0].code, rows[i].code) == 0
+		                  && ds.v[0].line == 6 && strstr(ds.v[0].msg, rows[i].msg) != NULL,
+		              "row %zu: got line %u %s %s", i, ds.v[0].line, ds.v[0].code,
+		              ds.v[0].msg);
+		ck_assert_uint_eq(errors, rows[i].sev >= CFG_SEV_ERROR ? 1 + (i == 2) : 0);
+		cfg_diags_fini(&ds);
+		cfg_buf_fini(&main_cf);
+		remove_tree(dir);
+		free(dir_tmpl);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("check");
@@ -358,6 +414,7 @@ int main(void)
 	tcase_add_test(tc, test_render_json);
 	tcase_add_loop_test(tc, test_config, 0, sizeof(conf_rows) / sizeof(conf_rows[0]));
 	tcase_add_test(tc, test_missing_main_cf);
+	tcase_add_test(tc, test_alias_db);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

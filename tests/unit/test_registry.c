@@ -9,6 +9,7 @@
 
 #include "cfg/base/buf.h"
 #include "cfg/base/diag.h"
+#include "cfg/param/bouncexp.h"
 #include "cfg/param/hostinfo.h"
 #include "cfg/schema/daemon.h"
 #include "cfg/schema/registry.h"
@@ -144,6 +145,22 @@ START_TEST(test_known_facts)
 			ck_abort_msg("%s: flags 0x%x lack 0x%x", facts[i].name, d->flags,
 			             facts[i].flags);
 	}
+}
+END_TEST
+
+/* the bounce daemon's set (CFG_PF_BOUNCE): 123 names in Postfix 3.7.11, smtpd_banner not one */
+START_TEST(test_bounce_flag)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg_registry_count(); i++)
+		n += (cfg_registry_at(i)->flags & CFG_PF_BOUNCE) != 0;
+	ck_assert_uint_eq(n, 123);
+	ck_assert_int_eq(cfg_bounce_param("alias_database"), 1);
+	ck_assert_int_eq(cfg_bounce_param("verp_delimiter_filter"), 1);
+	ck_assert_int_eq(cfg_bounce_param("smtpd_banner"), 0);
+	ck_assert_int_eq(cfg_bounce_param("alias_maps"), 0);
+	ck_assert_int_eq(cfg_bounce_param("no_such_param"), 0);
 }
 END_TEST
 
@@ -483,6 +500,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, test_sorted_and_counted);
 	tcase_add_test(tc, test_find_every_entry);
 	tcase_add_test(tc, test_known_facts);
+	tcase_add_test(tc, test_bounce_flag);
 	tcase_add_test(tc, test_table_invariants);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_choices);

@@ -15,9 +15,36 @@
 #include "cfg/map/map.h"
 #include "mainconf.h"
 #include "msg.h"
+#include "opts.h"
 #include "proxy.h" /* mta/common: the proxymap client */
 #include "tablecmd.h"
 #include "tablemain.h"
+
+/* what the two programs do differently */
+struct tool_table_prog {
+	const char *name;     /* "postmap" */
+	const char *synopsis; /* what follows the name in the usage line */
+	const char *letters;  /* its short options ("bcdfF..."); long ones are common */
+	const char *pair_sep; /* between key and value of -s and -q -: "\t" or ":\t" */
+	int aliases;          /* postalias: aliases(5) sources, YP records, -I, newaliases */
+};
+
+static const struct tool_table_prog progs[] = {
+    {
+        .name = "postmap",
+        .synopsis = "[-bfFhimnNoprsuUvw] [-c config_dir] [-d key] [-q key] [map_type:]file...",
+        .letters = "bcdfFhijmnNopqrsuUvw",
+        .pair_sep = "\t",
+        .aliases = 0,
+    },
+    {
+        .name = "postalias",
+        .synopsis = "[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file...",
+        .letters = "cdfiIjnNopqrsuvw",
+        .pair_sep = ":\t",
+        .aliases = 1,
+    },
+};
 
 /* every option of the two commands; a program takes those its letters name */
 static const struct tool_opt all_opts[] = {
@@ -458,8 +485,18 @@ static void register_proxy(struct tool_mainconf *conf)
 	free(to);
 }
 
-int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
+/* find_prog - the row of the program called name */
+static const struct tool_table_prog *find_prog(const char *name)
 {
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (strcmp(progs[i].name, name) == 0)
+			return &progs[i];
+	abort(); /* each front end names a row of progs */
+}
+
+int tool_table_main(const char *name, int argc, char **argv)
+{
+	const struct tool_table_prog *prog = find_prog(name);
 	struct run r = {.prog = prog,
 	                .flags = CFG_MAP_DUP_WARN | CFG_MAP_FOLD,
 	                .as_owner = 1,
@@ -473,6 +510,12 @@ int tool_table_main(const struct tool_table_prog *prog, int argc, char **argv)
 
 	umask(022);
 	tool_msg_init(prog->name);
+	if (prog->aliases) {
+		/* newaliases by the name it was called with */
+		const char *slash = strrchr(argv[0], '/');
+
+		argv[0] = (char *)(slash && slash[1] ? slash + 1 : argv[0]);
+	}
 	if (prog->aliases && strcmp(argv[0], "newaliases") == 0) {
 		newaliases_args(argc, argv);
 		r.rebuild_all = 1;

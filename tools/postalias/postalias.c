@@ -7,29 +7,16 @@
  *
  * Options, messages and exit statuses are Postfix 3.7's; the additions are
  * postmap's (-j, --strict, --help, --version).  The program is
- * tools/common/tablemain.c, shared with postmap; this file says what is
- * postalias's own: aliases(5) sources, "key:<TAB>value" output, the YP
- * records, -I and the newaliases name.
+ * tools/common/tablemain.c, shared with postmap; its "postalias" row of the
+ * program table says what is postalias's own: aliases(5) sources,
+ * "key:<TAB>value" output, the YP records, -I and the newaliases name.
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "tablemain.h"
 
-static const struct tool_table_prog postalias = {
-    .name = "postalias",
-    .synopsis = "[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file...",
-    .letters = "cdfiIjnNopqrsuvw",
-    .pair_sep = ":\t",
-    .aliases = 1,
-};
-
-/* main - postalias, or newaliases by the name it was called with */
+/* main - postalias, or newaliases by the name it was called with (tool_table_main decides) */
 int main(int argc, char **argv)
 {
-	const char *slash = strrchr(argv[0], '/');
-
-	argv[0] = (char *)(slash && slash[1] ? slash + 1 : argv[0]);
-	return tool_table_main(&postalias, argc, argv);
+	return tool_table_main("postalias", argc, argv);
 }

@@ -61,6 +61,29 @@ void pcf_ed_print_diags(FILE *fp, const struct cfg_diags *ds)
 	fflush(fp);
 }
 
+/* pcf_ed_load - cfg_config_load() printing its fatal problem; NULL on failure */
+struct cfg_config *pcf_ed_load(const char *dir)
+{
+	struct cfg_config *cfg = NULL;
+	struct cfg_diags ds, fatal;
+	size_t i;
+
+	cfg_diags_init(&ds);
+	cfg_diags_init(&fatal);
+	if (cfg_config_load(dir, 0, &cfg, &ds) < 0) {
+		for (i = 0; i < ds.n; i++)
+			if (ds.v[i].sev >= CFG_SEV_FATAL)
+				cfg_diags_add(&fatal, ds.v[i].sev, ds.v[i].code, NULL, 0, 0, "%s",
+				              ds.v[i].msg);
+		pcf_ed_print_diags(stderr, &fatal);
+		cfg_config_free(cfg);
+		cfg = NULL;
+	}
+	cfg_diags_fini(&ds);
+	cfg_diags_fini(&fatal);
+	return cfg;
+}
+
 /* lookup - expansion callback: pending edits, then the configuration, then the registry */
 static const char *lookup(void *ctx, const char *name)
 {

@@ -21,6 +21,8 @@ const char *pcf_ed_progname(void);
 const char *pcf_ed_config_dir(const char *config_dir);
 /* pcf_ed_print_diags - print each diagnostic as "PROG: warning: MSG" (fatal, error...) to fp */
 void pcf_ed_print_diags(FILE *fp, const struct cfg_diags *ds);
+/* pcf_ed_load - the configuration of dir, or NULL after printing its fatal problems */
+struct cfg_config *pcf_ed_load(const char *dir);
 
 /*
  * Pending settings on top of a loaded configuration, used to expand and

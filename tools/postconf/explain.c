@@ -443,33 +443,10 @@ int pcf_explain_print(FILE *fp, const struct cfg_config *cfg, struct pcf_ed_look
 	return 0;
 }
 
-/* load - cfg_config_load() printing its fatal problem; NULL on failure */
-static struct cfg_config *load(const char *dir)
-{
-	struct cfg_config *cfg = NULL;
-	struct cfg_diags ds, fatal;
-	size_t i;
-
-	cfg_diags_init(&ds);
-	cfg_diags_init(&fatal);
-	if (cfg_config_load(dir, 0, &cfg, &ds) < 0) {
-		for (i = 0; i < ds.n; i++)
-			if (ds.v[i].sev >= CFG_SEV_FATAL)
-				cfg_diags_add(&fatal, ds.v[i].sev, ds.v[i].code, NULL, 0, 0, "%s",
-				              ds.v[i].msg);
-		pcf_ed_print_diags(stderr, &fatal);
-		cfg_config_free(cfg);
-		cfg = NULL;
-	}
-	cfg_diags_fini(&ds);
-	cfg_diags_fini(&fatal);
-	return cfg;
-}
-
 int pcf_explain(const char *config_dir, const char *name, const char *service, char **overrides,
                 int noverrides)
 {
-	struct cfg_config *cfg = load(config_dir);
+	struct cfg_config *cfg = pcf_ed_load(config_dir);
 	struct pcf_ed_lookup lk;
 	struct cfg_strvec over;
 	int i, rc;
@@ -548,14 +525,14 @@ static void add_names(const struct cfg_config *cfg, struct cfg_strvec *names)
 
 int pcf_diff(const char *config_dir, const char *dir2)
 {
-	struct cfg_config *a = load(config_dir), *b = NULL;
+	struct cfg_config *a = pcf_ed_load(config_dir), *b = NULL;
 	struct side sa, sb;
 	struct cfg_strvec names, same;
 	size_t i, ndiff = 0;
 
 	if (a == NULL)
 		return 2;
-	if (dir2 != NULL && (b = load(dir2)) == NULL) {
+	if (dir2 != NULL && (b = pcf_ed_load(dir2)) == NULL) {
 		cfg_config_free(a);
 		return 2;
 	}

@@ -154,33 +154,22 @@ static void pending_clear(struct pcf_shell *sh)
 /* load - (re)load the configuration and main.cf's bytes; -1 after printing why */
 static int load(struct pcf_shell *sh)
 {
-	struct cfg_config *cfg = NULL;
-	struct cfg_diags ds, fatal;
-	size_t i;
+	struct cfg_config *cfg = pcf_ed_load(sh->dir);
+	struct cfg_diags fatal;
 	int rc = 0;
 
-	cfg_diags_init(&ds);
+	if (cfg == NULL)
+		return -1;
 	cfg_diags_init(&fatal);
-	if (cfg_config_load(sh->dir, 0, &cfg, &ds) < 0) {
-		for (i = 0; i < ds.n; i++)
-			if (ds.v[i].sev >= CFG_SEV_FATAL)
-				cfg_diags_add(&fatal, ds.v[i].sev, ds.v[i].code, NULL, 0, 0, "%s",
-				              ds.v[i].msg);
+	cfg_buf_reset(&sh->text);
+	if (cfg_file_read(sh->main_path, &sh->text, &fatal) < 0) {
 		pcf_ed_print_diags(stderr, &fatal);
 		cfg_config_free(cfg);
 		rc = -1;
 	} else {
-		cfg_buf_reset(&sh->text);
-		if (cfg_file_read(sh->main_path, &sh->text, &fatal) < 0) {
-			pcf_ed_print_diags(stderr, &fatal);
-			cfg_config_free(cfg);
-			rc = -1;
-		} else {
-			cfg_config_free(sh->cfg);
-			sh->cfg = cfg;
-		}
+		cfg_config_free(sh->cfg);
+		sh->cfg = cfg;
 	}
-	cfg_diags_fini(&ds);
 	cfg_diags_fini(&fatal);
 	return rc;
 }
@@ -369,19 +358,28 @@ static int matches(const char *s, const char *word)
 	return word == NULL || (s != NULL && strcasestr(s, word) != NULL);
 }
 
+/* print_setting - "LEADname = value", the words of value joined by single spaces */
+static void print_setting(const char *lead, const char *name, const char *value)
+{
+	struct cfg_buf w;
+
+	cfg_buf_init(&w);
+	pcf_ed_words(value, &w);
+	printf("%s%s = %s\n", lead, name, w.data);
+	cfg_buf_fini(&w);
+}
+
 /* cmd_changed - changed [WORD]: settings in main.cf, pending ones marked */
 static void cmd_changed(struct pcf_shell *sh, struct cfg_strvec *av, const char *rest)
 {
 	struct cfg_maincf *doc = pending_doc(sh);
 	const struct cfg_maincf *old = cfg_config_maincf(sh->cfg);
 	struct cfg_strvec names;
-	struct cfg_buf w;
 	const char *word = av->n > 1 ? av->v[1] : NULL;
 	size_t i;
 
 	(void)rest;
 	cfg_strvec_init(&names);
-	cfg_buf_init(&w);
 	for (i = 0; i < doc->nents; i++)
 		if (cfg_maincf_get(doc, doc->ents[i].name) == &doc->ents[i])
 			cfg_strvec_add(&names, doc->ents[i].name);
@@ -396,16 +394,11 @@ static void cmd_changed(struct pcf_shell *sh, struct cfg_strvec *av, const char 
 
 		if (!matches(n, word))
 			continue;
-		cfg_buf_reset(&w);
-		if (e == NULL) {
-			pcf_ed_words(cfg_maincf_get(old, n)->value, &w);
-			printf("- %s = %s\n", n, w.data);
-		} else {
-			pcf_ed_words(e->value, &w);
-			printf("%c %s = %s\n", k ? '*' : ' ', n, w.data);
-		}
+		if (e == NULL)
+			print_setting("- ", n, cfg_maincf_get(old, n)->value);
+		else
+			print_setting(k ? "* " : "  ", n, e->value);
 	}
-	cfg_buf_fini(&w);
 	cfg_strvec_fini(&names);
 	cfg_maincf_free(doc);
 }
@@ -415,13 +408,11 @@ static void cmd_defaults(struct pcf_shell *sh, struct cfg_strvec *av, const char
 {
 	struct cfg_maincf *doc = pending_doc(sh);
 	struct cfg_strvec names;
-	struct cfg_buf w;
 	const char *word = av->n > 1 ? av->v[1] : NULL;
 	size_t i;
 
 	(void)rest;
 	cfg_strvec_init(&names);
-	cfg_buf_init(&w);
 	cfg_config_names(sh->cfg, CFG_CLASS_BUILTIN | CFG_CLASS_SERVICE, &names);
 	for (i = 0; i < names.n; i++) {
 		const char *d;
@@ -429,11 +420,8 @@ static void cmd_defaults(struct pcf_shell *sh, struct cfg_strvec *av, const char
 		if (cfg_maincf_get(doc, names.v[i]) != NULL || !matches(names.v[i], word))
 			continue;
 		d = cfg_config_default(sh->cfg, names.v[i]);
-		cfg_buf_reset(&w);
-		pcf_ed_words(d ? d : "", &w);
-		printf("%s = %s\n", names.v[i], w.data);
+		print_setting("", names.v[i], d ? d : "");
 	}
-	cfg_buf_fini(&w);
 	cfg_strvec_fini(&names);
 	cfg_maincf_free(doc);
 }

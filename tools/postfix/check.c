@@ -34,9 +34,9 @@ static const struct option {
 };
 
 /* pfx_check - the check subcommand; returns the exit status */
-int pfx_check(const char *config_dir, int argc, char **argv)
+int pfx_check(const char *config_dir, unsigned flags, int argc, char **argv)
 {
-	struct cfg_check_opts opts = {0};
+	struct cfg_check_opts opts = {flags};
 	struct cfg_diags diags;
 	struct cfg_buf out;
 	int json = 0, unsupported = 0, i = 0;

@@ -8,7 +8,11 @@
 #ifndef PFX_CHECK_H
 #define PFX_CHECK_H
 
-/* pfx_check - argv holds the words after "check" (argv[0] is "check") */
-int pfx_check(const char *config_dir, int argc, char **argv);
+/*
+ * pfx_check - argv holds the words after "check" (argv[0] is "check");
+ * flags are CFG_CHECK_* added to the options (start and reload pass
+ * CFG_CHECK_RUN: the configuration is about to run)
+ */
+int pfx_check(const char *config_dir, unsigned flags, int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cfg/base/xalloc.h"
+#include "cfg/check/check.h"
 #include "check.h"
 #include "conf.h"
 #include "explain.h"
@@ -152,7 +153,7 @@ static int prepare(struct pfx *p)
 		return -1;
 	}
 	/* the queue directories exist now: check the rest */
-	if (pfx_check(p->config_dir, 1, checkargv) != 0) {
+	if (pfx_check(p->config_dir, CFG_CHECK_RUN, 1, checkargv) != 0) {
 		script(1, "Postfix integrity check failed!");
 		return -1;
 	}
@@ -218,7 +219,7 @@ static int cmd_reload(struct pfx *p)
 		return 1;
 	}
 	/* fail closed: a configuration postkit would not honour never replaces the running one */
-	if (pfx_check(p->config_dir, 1, checkargv) != 0) {
+	if (pfx_check(p->config_dir, CFG_CHECK_RUN, 1, checkargv) != 0) {
 		script(1, "Postfix integrity check failed!");
 		script(1, "the running configuration is kept");
 		return 1;
@@ -478,7 +479,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[i];
 	if (strcmp(cmd, "check") == 0)
-		return pfx_check(p.config_dir, argc - i, argv + i);
+		return pfx_check(p.config_dir, 0, argc - i, argv + i);
 	if (strcmp(cmd, "route") == 0)
 		return pfx_route(p.config_dir, argc - i, argv + i);
 	if (strcmp(cmd, "simulate") == 0)

@@ -36,10 +36,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aliassrc.h"
 #include "cfg/base/fileio.h"
 #include "cfg/base/xalloc.h"
 #include "cfg/io/doctree.h"
 #include "cfg/io/json.h"
+#include "conf.h"
 #include "explain.h"
 
 /* one case of the file */
@@ -356,6 +358,24 @@ static int load(struct tfile *f, struct tcase **cases, size_t *n)
 	return rc;
 }
 
+/*
+ * source_notes - the notes of the cases' simulate and route runs about
+ * alias databases they read from the source (their stderr is not shown)
+ */
+static void source_notes(const char *config_dir)
+{
+	struct mta_conf conf;
+	struct cfg_buf why;
+
+	memset(&conf, 0, sizeof(conf));
+	cfg_buf_init(&why);
+	if (mta_conf_try(&conf, config_dir, NULL, NULL, &why) == 0) {
+		pfx_alias_sources(&conf, 1);
+		mta_conf_close(&conf);
+	}
+	cfg_buf_fini(&why);
+}
+
 /* pfx_test - the test subcommand */
 int pfx_test(const char *config_dir, int argc, char **argv)
 {
@@ -386,7 +406,12 @@ int pfx_test(const char *config_dir, int argc, char **argv)
 		f.dir = cfg_xstrndup(f.path, (size_t)(strrchr(f.path, '/') - f.path));
 	else
 		f.dir = cfg_xstrdup(".");
-	if ((rc = load(&f, &cases, &n)) == 0 && !json)
+	if ((rc = load(&f, &cases, &n)) == 0) {
+		source_notes(config_dir);
+		if (against)
+			source_notes(against);
+	}
+	if (rc == 0 && !json)
 		printf("1..%zu\n", n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tcase *c = &cases[i];

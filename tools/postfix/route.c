@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "aliassrc.h"
 #include "cfg/base/xalloc.h"
 #include "cfg/config/effective.h"
 #include "cfg/doc/mastercf.h"
@@ -383,6 +384,7 @@ int pfx_route(const char *config_dir, int argc, char **argv)
 	if (mta_conf_try(&r.conf, config_dir, NULL, NULL, &why) < 0)
 		return pfx_bad_input("route", "%s", why.data);
 	cfg_buf_fini(&why);
+	pfx_alias_sources(&r.conf, 1);
 	r.ccfg = cleanup_cfg_new(&r.conf, mta_conf_str(&r.conf, CFG_P_queue_directory));
 	r.rslv = cleanup_cfg_resolver(r.ccfg);
 	out = cfg_json_array();

@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aliassrc.h"
 #include "cfg/base/xalloc.h"
 #include "cfg/config/effective.h"
 #include "cfg/doc/mastercf.h"
@@ -610,6 +611,7 @@ int pfx_simulate(const char *config_dir, int argc, char **argv)
 	cfg_strvec_init(&m.overrides);
 	if ((rc = parse(&m, argc, argv)) != 0 || (rc = open_conf(&m, config_dir)) != 0)
 		goto out;
+	pfx_alias_sources(&m.srv.conf, 1);
 	if (m.offline)
 		setenv("POSTKIT_DNS_SERVER", "127.0.0.1:1", 1);
 	if (make_scratch(&m) < 0) {

@@ -8,22 +8,15 @@
  * prints -q and -s results as JSON Lines ({"key": "value"}, as Postfix 3.11
  * does); --strict makes any warning while building fatal, so nothing is
  * written; --help and --version.  The program is tools/common/tablemain.c,
- * shared with postalias; this file says what is postmap's own.
+ * shared with postalias; its "postmap" row of the program table says what
+ * is postmap's own.
  */
 #include "config.h"
 
 #include "tablemain.h"
 
-static const struct tool_table_prog postmap = {
-    .name = "postmap",
-    .synopsis = "[-bfFhimnNoprsuUvw] [-c config_dir] [-d key] [-q key] [map_type:]file...",
-    .letters = "bcdfFhijmnNopqrsuUvw",
-    .pair_sep = "\t",
-    .aliases = 0,
-};
-
 /* main - postmap */
 int main(int argc, char **argv)
 {
-	return tool_table_main(&postmap, argc, argv);
+	return tool_table_main("postmap", argc, argv);
 }

@@ -39,6 +39,7 @@
 #define CFG_CHECK_NO_FS 0x01u        /* skip the queue directory and file system checks */
 #define CFG_CHECK_UNPRIVILEGED 0x02u /* skip ownership/mode checks as if not root, silently */
 #define CFG_CHECK_NO_RELAY 0x04u     /* skip the open-relay lint */
+#define CFG_CHECK_RUN 0x08u /* about to run (start, reload): a missing aliases.db is an error */
 
 /* What cfg_check_dir() can be told; a zeroed struct checks everything. */
 struct cfg_check_opts {

@@ -230,5 +230,11 @@ int cfg_map_build(const struct cfg_map_build *b, struct cfg_diags *diags);
  */
 int cfg_alias_parse(const char *line, struct cfg_buf *key, struct cfg_buf *value,
                     struct cfg_buf *why);
+/*
+ * cfg_alias_comment - an RFC 822 (comment) whose '(' is just before p, up
+ * to end or a NUL: appended to out as written, its '(' and nested
+ * parentheses and backslash escapes included.  Returns where it ends.
+ */
+const char *cfg_alias_comment(const char *p, const char *end, struct cfg_buf *out);
 
 #endif

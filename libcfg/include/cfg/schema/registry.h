@@ -67,6 +67,8 @@ enum cfg_ptype {
 #define CFG_PF_CACHE 0x1000u    /* a table a daemon creates itself (only its type is checked) */
 #define CFG_PF_RELPATH 0x2000u  /* a PATH that may be relative (home_mailbox, html_directory) */
 #define CFG_PF_FSDIR 0x4000u    /* a directory postfix check examines on disk */
+/* known to Postfix's bounce daemon without main.cf setting it (what postconf -b expands) */
+#define CFG_PF_BOUNCE 0x8000u
 
 /* open ends of the min/max bounds */
 #define CFG_NOMIN LONG_MIN
