@@ -29,6 +29,7 @@ static const struct cfg_service_type_def types[] = {
 static const struct cfg_field_value_def values[] = {
 #define FIELD_VALUE(field, value, impl, note) {CFG_MF_##field, value, impl, note},
 #include "../../schemas/master.def"
+    {0, NULL, 0, NULL}, /* the end; master.def may have no rows (C has no empty arrays) */
 };
 
 static const char *const client_services[] = {
@@ -43,7 +44,6 @@ static const struct cfg_service_param_template templates[] = {
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
-#define NVALUES (sizeof(values) / sizeof(values[0]))
 
 /* cfg_master_field_name - Postfix's name of a column */
 const char *cfg_master_field_name(enum cfg_master_field f)
@@ -98,7 +98,7 @@ const struct cfg_service_type_def *cfg_service_type_at(size_t i)
 const struct cfg_field_value_def *cfg_field_value_find(enum cfg_master_field field,
                                                        const char *value)
 {
-	for (size_t i = 0; value != NULL && i < NVALUES; i++)
+	for (size_t i = 0; value != NULL && values[i].value != NULL; i++)
 		if (values[i].field == field && strcasecmp(values[i].value, value) == 0)
 			return &values[i];
 	return NULL;
@@ -107,7 +107,10 @@ const struct cfg_field_value_def *cfg_field_value_find(enum cfg_master_field fie
 /* cfg_field_value_at - the i-th column value row */
 const struct cfg_field_value_def *cfg_field_value_at(size_t i)
 {
-	return i < NVALUES ? &values[i] : NULL;
+	for (size_t k = 0; k < i; k++)
+		if (values[k].value == NULL)
+			return NULL;
+	return values[i].value ? &values[i] : NULL;
 }
 
 /* cfg_client_services - the CLIENT_SERVICE rows */

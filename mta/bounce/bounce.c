@@ -591,7 +591,8 @@ static void init(struct mta_server *srv)
 int bounce_main(int argc, char **argv);
 int bounce_main(int argc, char **argv)
 {
-	static const struct mta_server_ops ops = {.init = init, .serve = serve};
+	/* init reads bounce_template_file: before a chroot jail, as Postfix's pre_jail_init */
+	static const struct mta_server_ops ops = {.pre_init = init, .serve = serve};
 
 	return mta_server_main(argc, argv, "bounce", MTA_SERVE_CONN, &ops, NULL);
 }

@@ -11,6 +11,7 @@
 #include "cleanup_int.h"
 #include "log.h"
 #include "maps.h"
+#include "match.h"
 
 unsigned cleanup_masq_classes(const struct cfg_strvec *words)
 {
@@ -45,21 +46,26 @@ static int string_list(const struct cfg_strvec *l, const char *name, int depth);
 static int file_list(const char *path, const char *name, int depth)
 {
 	struct cfg_strvec words;
-	char line[4096];
-	FILE *f;
+	struct cfg_buf text;
+	char *line, *nl;
 	int rc;
 
-	if (depth > 8 || (f = fopen(path, "r")) == NULL) {
+	cfg_buf_init(&text);
+	/* the text kept before a chroot jail (match.h), or the file */
+	if (depth > 8 || match_file_text(path, &text) < 0) {
 		mta_warn("open %s: %m", path);
+		cfg_buf_fini(&text);
 		return -1;
 	}
 	cfg_strvec_init(&words);
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = text.data; line && *line; line = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
 		if (line[strspn(line, " \t")] == '#')
 			continue;
 		cfg_strvec_split(&words, line, ", \t\r\n");
 	}
-	fclose(f);
+	cfg_buf_fini(&text);
 	rc = string_list(&words, name, depth + 1);
 	cfg_strvec_fini(&words);
 	return rc;

@@ -122,6 +122,17 @@ int mta_log_config(const char *syslog_name, const char *maillog_file, const char
 	return 0;
 }
 
+void mta_log_jail(void)
+{
+	/*
+	 * inside the jail maillog_file's name means nothing: keep the open
+	 * file and stop looking for a rotation (a stat() that always fails
+	 * would reopen, and fail, once a second)
+	 */
+	free(file_path);
+	file_path = NULL;
+}
+
 void mta_log_child(void)
 {
 	my_pid = (long)getpid();

@@ -38,6 +38,12 @@ const char *mta_log_prog_name(void);
 /* mta_log_tag - the current "syslog_name/prog" tag (borrowed) */
 const char *mta_log_tag(void);
 
+/*
+ * mta_log_jail - the process is about to chroot: keep writing to the open
+ * maillog_file (or the connected syslog socket) and no longer follow a
+ * rotation by name; the process's successors open the new file
+ */
+void mta_log_jail(void);
 /* mta_log_child - a forked child that goes on logging: its lines carry its own pid */
 void mta_log_child(void);
 /* mta_log_forget - a forked child: forget the descriptors without closing them */

@@ -7,8 +7,11 @@
 #include "cfg/base/htab.h"
 #include "cfg/base/strvec.h"
 #include "cfg/base/xalloc.h"
+#include "cfg/schema/registry.h"
+#include "cfg/schema/tabletype.h"
 #include "log.h"
 #include "maps.h"
+#include "match.h"
 #include "proxy.h"
 
 static struct cfg_htab *cache;
@@ -209,6 +212,104 @@ int mta_mapq_done(int rc, struct cfg_diags *ds)
 		mta_warn("%s", ds->v[i].msg);
 	cfg_diags_clear(ds);
 	return rc;
+}
+
+/* table_token - 1 when w names a table this process would open itself ("hash:/x", not proxy:) */
+static int table_token(const char *w)
+{
+	const char *colon = strchr(w, ':');
+	const struct cfg_table_type_def *tt;
+	char *type;
+
+	if (colon == NULL || colon == w || colon[1] == '\0' || w[0] == '[')
+		return 0;
+	type = cfg_xstrndup(w, (size_t)(colon - w));
+	tt = cfg_table_type_find(type);
+	free(type);
+	/* proxy: tables go through the proxymap socket (private/, in the jail) */
+	return tt != NULL && tt->impl && strcmp(tt->name, "proxy") != 0;
+}
+
+/* keep_map - open spec quietly into the mta_map() cache; a failure is left to the first use */
+static void keep_map(const char *spec)
+{
+	struct cfg_diags ds;
+	struct cfg_map *m = NULL;
+
+	if (cfg_htab_get(cache, spec) != NULL)
+		return;
+	cfg_diags_init(&ds);
+	if (cfg_map_open(spec, CFG_MAP_READ, CFG_MAP_FOLD, &m, &ds) == 0)
+		cfg_htab_put(cache, spec, m);
+	cfg_diags_fini(&ds);
+}
+
+/* keep_list - open list quietly into the mta_maplist() cache under its text */
+static void keep_list(const char *text)
+{
+	struct cfg_diags ds;
+	struct cfg_maplist *ml = NULL;
+
+	if (cfg_htab_get(lists, text) != NULL)
+		return;
+	cfg_diags_init(&ds);
+	if (cfg_maplist_open(text, CFG_MAP_FOLD, &ml, &ds) == 0)
+		cfg_htab_put(lists, text, ml);
+	cfg_diags_fini(&ds);
+}
+
+/* preopen_param - the tables one parameter value names, each alone and as the whole list */
+static void preopen_param(struct mta_conf *c, const char *name)
+{
+	struct cfg_strvec words;
+	struct cfg_diags ds;
+	struct cfg_buf all;
+	size_t tables = 0;
+	const struct cfg_param_def *def = cfg_registry_find(name);
+	/* "/file" elements belong to match lists (mynetworks, mydestination...), not to paths */
+	int lists_files = def && (def->type == CFG_T_LIST || def->type == CFG_T_NETWORKS);
+
+	cfg_strvec_init(&words);
+	cfg_diags_init(&ds);
+	cfg_buf_init(&all);
+	if (cfg_view_list(c->view, name, &words, &ds) == 0) {
+		for (size_t i = 0; i < words.n; i++) {
+			const char *w = words.v[i] + strspn(words.v[i], "!");
+
+			if (w[0] == '/' && lists_files)
+				match_keep_file(w, 0);
+			w = direct(w); /* without proxymap the process opens proxy: tables itself */
+			if (!table_token(w))
+				continue;
+			tables++;
+			keep_map(w);
+			keep_list(w);
+			/* the whole list too, under the key mta_maplist() gives it */
+			cfg_buf_printf(&all, "%s%s", all.len ? ", " : "", w);
+		}
+		if (tables < 2 || tables != words.n)
+			cfg_buf_reset(&all);
+		if (all.len)
+			keep_list(all.data);
+	}
+	cfg_buf_fini(&all);
+	cfg_diags_fini(&ds);
+	cfg_strvec_fini(&words);
+}
+
+void mta_maps_preopen(struct mta_conf *c)
+{
+	struct cfg_strvec names;
+
+	if (cache == NULL)
+		cache = cfg_htab_new(16);
+	if (lists == NULL)
+		lists = cfg_htab_new(16);
+	cfg_strvec_init(&names);
+	cfg_config_names(c->cfg, CFG_CLASS_ALL, &names);
+	for (size_t i = 0; i < names.n; i++)
+		preopen_param(c, names.v[i]);
+	cfg_strvec_fini(&names);
 }
 
 void mta_maps_close(void)

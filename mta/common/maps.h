@@ -17,6 +17,7 @@
 #include "cfg/map/map.h"
 #include "cfg/map/mapquery.h"
 #include "cfg/base/strvec.h"
+#include "conf.h"
 
 /* mta_map - the open table for spec, or NULL with Postfix's reason in why */
 struct cfg_map *mta_map(const char *spec, struct cfg_buf *why);
@@ -46,6 +47,13 @@ struct cfg_maplist *mta_maplist1(const char *spec);
 int mta_mapq_done(int rc, struct cfg_diags *ds);
 /* mta_maps_proxy - the expanded proxy_read_maps and proxy_write_maps to enforce */
 void mta_maps_proxy(const char *read_maps, const char *write_maps);
+/*
+ * mta_maps_preopen - open now every table (not proxy:) that a parameter of
+ * the service's configuration names, quietly, into the caches above: a
+ * process about to be jailed in queue_directory cannot reach them later.
+ * A table that fails here is opened again, with its warnings, on first use.
+ */
+void mta_maps_preopen(struct mta_conf *c);
 /* mta_maps_close - close every cached table (after a configuration change) */
 void mta_maps_close(void);
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cfg/base/fileio.h"
+#include "cfg/base/htab.h"
 #include "cfg/base/net.h"
 #include "cfg/param/list.h"
 #include "cfg/base/xalloc.h"
@@ -30,6 +31,41 @@ struct match_list {
 	size_t n, cap;
 };
 
+static struct cfg_htab *kept; /* "/file" elements read before a chroot: path -> text */
+
+int match_file_text(const char *path, struct cfg_buf *data)
+{
+	const char *text = kept ? cfg_htab_get(kept, path) : NULL;
+
+	if (text) {
+		cfg_buf_adds(data, text);
+		return 0;
+	}
+	return cfg_file_read(path, data, NULL);
+}
+
+void match_keep_file(const char *path, int depth)
+{
+	struct cfg_buf data;
+	struct cfg_strvec words;
+
+	if (path[0] != '/' || depth >= 8 || (kept && cfg_htab_get(kept, path)))
+		return;
+	cfg_buf_init(&data);
+	cfg_strvec_init(&words);
+	if (cfg_file_read(path, &data, NULL) == 0) {
+		if (kept == NULL)
+			kept = cfg_htab_new(8);
+		cfg_htab_put(kept, path, cfg_xstrdup(data.data ? data.data : ""));
+		/* the files it names, for the elements they hold */
+		cfg_list_tokens(data.data ? data.data : "", CFG_LIST_SEPARATORS, &words);
+		for (size_t i = 0; i < words.n; i++)
+			match_keep_file(words.v[i] + strspn(words.v[i], "!"), depth + 1);
+	}
+	cfg_strvec_fini(&words);
+	cfg_buf_fini(&data);
+}
+
 /* add_elem - compile one element (files expand recursively, depth-limited) */
 static void add_elem(struct match_list *l, const char *text, int depth)
 {
@@ -50,7 +86,7 @@ static void add_elem(struct match_list *l, const char *text, int depth)
 
 		cfg_buf_init(&data);
 		cfg_strvec_init(&words);
-		if (cfg_file_read(s, &data, NULL) < 0) {
+		if (match_file_text(s, &data) < 0) {
 			mta_warn("%s: open %s: %m", l->param, s);
 		} else {
 			/* one or more elements per line; # comments */

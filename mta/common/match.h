@@ -31,6 +31,18 @@ struct match_list;
  */
 struct match_list *match_list_new(const char *param, const struct cfg_strvec *elems,
                                   unsigned flags);
+/*
+ * match_keep_file - read the "/file" element path now (and the files it
+ * names, depth-limited) and keep its text: a process about to chroot
+ * compiles its lists inside the jail, where the file is out of reach.
+ * A file that cannot be read is not kept (the list warns when compiled).
+ */
+void match_keep_file(const char *path, int depth);
+/*
+ * match_file_text - append the text of "/file" element path to data: the
+ * copy match_keep_file() kept, else the file; 0, or -1 with errno
+ */
+int match_file_text(const char *path, struct cfg_buf *data);
 /* match_list_free - NULL is a no-op */
 void match_list_free(struct match_list *l);
 /* match_domain - 1 when domain matches, 0 not, -1 table error */

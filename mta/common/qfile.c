@@ -70,6 +70,9 @@ void qf_unescape(char *s)
 
 char *qf_path(const char *queue_dir, const char *queue, const char *qid)
 {
+	/* a chrooted daemon's queue_dir is ".": "deferred/ID" in its log lines, as in Postfix */
+	if (strcmp(queue_dir, ".") == 0)
+		return cfg_xasprintf("%s/%s", queue, qid);
 	return cfg_xasprintf("%s/%s/%s", queue_dir, queue, qid);
 }
 

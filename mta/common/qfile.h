@@ -241,7 +241,7 @@ void qf_escape(struct cfg_buf *out, const char *value);
 /* qf_unescape - decode in place */
 void qf_unescape(char *s);
 
-/* qf_path - "queue_dir/queue/qid" (new string) */
+/* qf_path - "queue_dir/queue/qid", "queue/qid" when queue_dir is "." (new string) */
 char *qf_path(const char *queue_dir, const char *queue, const char *qid);
 /* qf_valid_id - 1 when name looks like a queue ID (hex digits, 6..31 chars) */
 int qf_valid_id(const char *name);

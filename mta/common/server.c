@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "server.h"
+#include "tls_cache.h"
 
 void mta_ignore_signals(void)
 {
@@ -56,28 +58,101 @@ static const char *entry_field(struct mta_server *srv, enum cfg_master_field f)
 	return e ? e->field[f] : NULL;
 }
 
-void mta_server_drop_privileges(struct mta_server *srv)
+/* owner_pw - mail_owner's passwd entry, looked up while /etc/passwd is reachable; fatal when bad */
+static struct passwd owner_pw(struct mta_server *srv)
 {
-	const char *owner;
-	const char *unpriv;
-	struct passwd *pw;
+	const char *owner = mta_conf_str(&srv->conf, CFG_P_mail_owner);
+	struct passwd *pw = getpwnam(owner);
+	struct passwd copy;
 
-	/* stand-alone (sendmail -bs) a daemon runs as the user who started it, as in Postfix */
-	if (geteuid() != 0 || srv->standalone)
-		return;
-	unpriv = entry_field(srv, CFG_MF_UNPRIV);
-	if (unpriv && strcmp(unpriv, "n") == 0) {
-		srv->privileged = 1;
-		return;
-	}
-	owner = mta_conf_str(&srv->conf, CFG_P_mail_owner);
-	pw = getpwnam(owner);
 	if (pw == NULL)
 		mta_fatal("unknown mail_owner user name value: %s", owner);
 	if (pw->pw_uid == 0)
 		mta_fatal("mail_owner must not be the super-user");
+	copy = *pw;
+	copy.pw_name = NULL; /* only the ids are kept: the strings are static */
+	return copy;
+}
+
+/* keeps_root - 1 when the process keeps its identity (not root, stand-alone, unprivileged=n) */
+static int keeps_root(struct mta_server *srv)
+{
+	const char *unpriv;
+
+	/* stand-alone (sendmail -bs) a daemon runs as the user who started it, as in Postfix */
+	if (geteuid() != 0 || srv->standalone)
+		return 1;
+	unpriv = entry_field(srv, CFG_MF_UNPRIV);
+	if (unpriv && strcmp(unpriv, "n") == 0) {
+		srv->privileged = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* drop_to - become uid/gid of pw for good */
+static void drop_to(struct mta_server *srv, const struct passwd *pw)
+{
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		mta_fatal("cannot drop privileges to %s: %m", owner);
+		mta_fatal("cannot drop privileges to %s: %m",
+		          mta_conf_str(&srv->conf, CFG_P_mail_owner));
+}
+
+void mta_server_drop_privileges(struct mta_server *srv)
+{
+	struct passwd pw;
+
+	if (keeps_root(srv))
+		return;
+	pw = owner_pw(srv);
+	drop_to(srv, &pw);
+}
+
+static int in_jail; /* enter_jail() ran */
+
+int mta_server_jailed(void)
+{
+	return in_jail;
+}
+
+/*
+ * jailed - 1 when the master.cf entry says chroot = y and we can do it:
+ * as root under master (Postfix's default for "-" is n).  A process that is
+ * not root cannot chroot; an unprivileged instance runs unjailed.
+ */
+static int jailed(struct mta_server *srv)
+{
+	const char *ch = entry_field(srv, CFG_MF_CHROOT);
+
+	return ch != NULL && strcmp(ch, "y") == 0 && geteuid() == 0 && !srv->standalone;
+}
+
+/*
+ * enter_jail - what needs the world outside queue_directory happens first
+ * (tables, time zone, the mail_owner entry, the log), then chroot into the
+ * queue directory, and the privileges go.  Inside, queue paths and
+ * private/ sockets are relative to the new root, as in Postfix.
+ */
+static void enter_jail(struct mta_server *srv)
+{
+	struct passwd pw;
+	int drop = !keeps_root(srv);
+
+	memset(&pw, 0, sizeof(pw));
+	if (drop)
+		pw = owner_pw(srv);
+	tzset();
+	mta_maps_preopen(&srv->conf);
+	mta_log_jail();
+	mta_tls_cache_jail();
+	if (chroot(srv->queue_dir) < 0)
+		mta_fatal("chroot(%s): %m", srv->queue_dir);
+	if (chdir("/") < 0)
+		mta_fatal("chdir(/): %m");
+	srv->queue_dir = ".";
+	in_jail = 1;
+	if (drop)
+		drop_to(srv, &pw);
 }
 
 /* gen_closed - 1 when the generation pipe says "exit" */
@@ -357,7 +432,10 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 	register_proxy(&srv);
 	if (ops->pre_init)
 		ops->pre_init(&srv);
-	mta_server_drop_privileges(&srv);
+	if (jailed(&srv))
+		enter_jail(&srv);
+	else
+		mta_server_drop_privileges(&srv);
 	if (ops->init)
 		ops->init(&srv);
 	/* tell master that startup worked (it throttles services that die before this) */

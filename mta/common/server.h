@@ -10,8 +10,12 @@
  *   MAIL_CONFIG: the configuration directory
  * The skeleton loads the configuration through libcfg (the service's view,
  * -o overrides included), configures logging, changes to queue_directory,
- * drops privileges as root (mail_owner, unless the master.cf entry says
- * unprivileged=n), and then runs one of three shapes:
+ * runs pre_init, and as root drops privileges (mail_owner, unless the
+ * master.cf entry says unprivileged=n).  With chroot = y in the entry (as
+ * root, not stand-alone) it first opens the tables and reads the /file
+ * list elements the configuration names, then chroots into queue_directory
+ * (queue_dir becomes "."); a process that is not root is never jailed.
+ * Then it runs one of three shapes:
  *  - MTA_SERVE_CONN: accept connections one at a time, calling serve() for
  *    each (smtpd, cleanup, local, bounce, error, discard), telling master
  *    when it is busy or idle so master can start more processes up to
@@ -102,6 +106,12 @@ int mta_server_main(int argc, char **argv, const char *name, enum mta_serve_shap
 void mta_server_status(struct mta_server *srv, int status);
 /* mta_server_drop_privileges - switch to mail_owner when running as root; fatal on failure */
 void mta_server_drop_privileges(struct mta_server *srv);
+/*
+ * mta_server_jailed - 1 once the process is chrooted in queue_directory
+ * (master.cf chroot = y, as root): names relative to queue_directory are
+ * then relative to "/", and absolute ones outside it are out of reach
+ */
+int mta_server_jailed(void);
 /* mta_ignore_signals - SIGPIPE ignored, as every daemon needs */
 void mta_ignore_signals(void);
 

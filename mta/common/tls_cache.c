@@ -23,6 +23,19 @@ struct mta_tls_cache {
 	int broken; /* the table failed once: no more tries in this process */
 };
 
+/*
+ * jail - set once the process is chrooted in queue_directory: the cache
+ * file (data_directory) is outside, and a directory fd kept from outside
+ * would be a way out.  The cache then stays unused: smtpd resumes with
+ * session tickets only, the client makes full handshakes.
+ */
+static int jail;
+
+void mta_tls_cache_jail(void)
+{
+	jail = 1;
+}
+
 struct mta_tls_cache *mta_tls_cache_new(const char *spec, const char *side, const char *service,
                                         long timeout, long loglevel)
 {
@@ -121,7 +134,7 @@ int mta_tls_cache_get(struct mta_tls_cache *c, const char *id, struct cfg_buf *d
 	int rc = 0;
 
 	cfg_buf_reset(der);
-	if (c->broken)
+	if (c->broken || jail)
 		return 0;
 	cfg_buf_init(&k);
 	id = full_id(c, id, &k);
@@ -169,7 +182,7 @@ static void change(struct mta_tls_cache *c, const char *id, const char *value)
 	struct cfg_map *m = NULL;
 	struct cfg_diags d;
 
-	if (c->broken)
+	if (c->broken || jail)
 		return;
 	cfg_diags_init(&d);
 	if (cfg_map_open(c->spec, CFG_MAP_CREATE, CFG_MAP_DUP_REPLACE | CFG_MAP_LOCK, &m, &d) < 0) {
@@ -190,7 +203,7 @@ void mta_tls_cache_put(struct mta_tls_cache *c, const char *id, const unsigned c
 	struct cfg_buf v, k;
 	char pre[300];
 
-	if (c->broken)
+	if (c->broken || jail)
 		return;
 	cfg_buf_init(&k);
 	id = full_id(c, id, &k);

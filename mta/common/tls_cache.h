@@ -49,4 +49,10 @@ void mta_tls_cache_put(struct mta_tls_cache *c, const char *id, const unsigned c
 /* mta_tls_cache_remove - forget id (a session that failed the policy) */
 void mta_tls_cache_remove(struct mta_tls_cache *c, const char *id);
 
+/*
+ * mta_tls_cache_jail - the process is about to chroot into queue_directory:
+ * from now on every cache is left unused (lookups miss, saves are skipped)
+ */
+void mta_tls_cache_jail(void);
+
 #endif

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "netconn.h"
 #include "smtpd.h"
+#include "server.h"
 #include "smtpd_check.h"
 
 /* the errno-like code of a reply without an action (Postfix: "Application error") */
@@ -186,7 +187,8 @@ static int open_socket(const struct pclient *p, time_t deadline)
 
 	if (p->endpoint[0] != 'u')
 		return netconn_open(p->name, 0, deadline);
-	if (p->name[0] == '/')
+	/* in a chroot jail the working directory "/" is queue_directory: private/x as it is */
+	if (p->name[0] == '/' || mta_server_jailed())
 		snprintf(path, sizeof(path), "%s", p->name);
 	else
 		snprintf(path, sizeof(path), "%s/%s", queue_dir, p->name);

@@ -173,6 +173,10 @@ def test_submission(certs, dove):
                            "mua_sender_restrictions =\n").replace(
                                "smtpd_sasl_auth_enable = yes\n", ""),
         master_extra=tls_setup.STOCK_SUBMISSION.format(port="127.0.0.1:%d" % port))
+    # the submission entry is chrooted: smtpd reaches Dovecot at private/auth, as on Debian
+    inst.write("main.cf", inst.read("main.cf").replace(
+        "smtpd_sasl_path = %s\n" % dove.socket,
+        "smtpd_sasl_path = %s\n" % tls_setup.jail_auth(inst, dove)))
     inst.write("senders", "")
     try:
         inst.start()

@@ -219,6 +219,10 @@ smtpd_recipient_restrictions = check_ccert_access texthash:$config_directory/cce
 """.format(ca=certs.path("ca.pem"), sock=dove.socket)
     inst = pkit.Instance(main_extra=main,
                          master_extra=tls_setup.STOCK_SMTPS.format(port="127.0.0.1:%d" % port))
+    # the smtps entry is chrooted: smtpd reaches Dovecot at private/auth, as on Debian
+    inst.write("main.cf", inst.read("main.cf").replace(
+        "smtpd_sasl_path = %s\n" % dove.socket,
+        "smtpd_sasl_path = %s\n" % tls_setup.jail_auth(inst, dove)))
     inst.write("relaycerts", "%s ok\n" % fpr)
     inst.write("ccert", "%s REJECT no cert for you\n" % fpr)
     try:

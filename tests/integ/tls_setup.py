@@ -27,8 +27,9 @@ import time
 import pkit
 
 
-# the stock master.cf submission entry (Postfix 3.7's master.cf, chroot off), unchanged
-STOCK_SUBMISSION = """{port} inet n       -       n       -       -       smtpd
+# the stock master.cf submission entry (Debian's Postfix 3.7 master.cf, chroot on), unchanged;
+# a test not run as root gets no jail (chroot needs root), as with Postfix
+STOCK_SUBMISSION = """{port} inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
@@ -42,8 +43,8 @@ STOCK_SUBMISSION = """{port} inet n       -       n       -       -       smtpd
   -o milter_macro_daemon_name=ORIGINATING
 """
 
-# the stock master.cf smtps entry (Postfix 3.7's master.cf, chroot off), unchanged
-STOCK_SMTPS = """{port} inet  n       -       n       -       -       smtpd
+# the stock master.cf smtps entry (Debian's Postfix 3.7 master.cf, chroot on), unchanged
+STOCK_SMTPS = """{port} inet  n       -       y       -       -       smtpd
   -o syslog_name=postfix/smtps
   -o smtpd_tls_wrappermode=yes
   -o smtpd_sasl_auth_enable=yes
@@ -256,6 +257,16 @@ service anvil {{
         except (OSError, ValueError):
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def jail_auth(inst, dove):
+    """The Dovecot auth socket where a chrooted smtpd finds it, as Debian sets it up:
+    private/auth in the queue directory (here a hard link to the private Dovecot's socket).
+    Returns the smtpd_sasl_path value; an unjailed smtpd finds it too (it runs there)."""
+    d = inst.path("queue", "private")
+    os.makedirs(d, exist_ok=True)
+    os.link(dove.socket, os.path.join(d, "auth"))
+    return "private/auth"
 
 
 def require_tls_tools(need_dovecot=False):

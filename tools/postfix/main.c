@@ -157,6 +157,10 @@ static int prepare(struct pfx *p)
 		script(1, "Postfix integrity check failed!");
 		return -1;
 	}
+	if (pfx_jail_files(&p->conf, p->queue_dir) < 0) {
+		script(1, "mail system startup failed");
+		return -1;
+	}
 	return 0;
 }
 
@@ -220,6 +224,7 @@ static int cmd_reload(struct pfx *p)
 		script(1, "the running configuration is kept");
 		return 1;
 	}
+	pfx_jail_files(&p->conf, p->queue_dir); /* a failure was logged; the old copies stay */
 	script(0, "refreshing the Postfix mail system");
 	kill((pid_t)pid, SIGHUP);
 	return 0;
