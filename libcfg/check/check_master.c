@@ -329,6 +329,43 @@ static void check_transports(struct cfgp_check *ck)
 	}
 }
 
+/*
+ * check_jail - a jailed service whose daemon has a TLS session cache table
+ * (the registry has CMD_tls_session_cache_database) cannot reach it: the
+ * table lives in data_directory, outside queue_directory.  Say what that
+ * means, as a note: resumption saves a handshake, mail is not affected.
+ */
+static void check_jail(struct cfgp_check *ck, const struct cfg_service *svc,
+                       const struct cfgp_setting *s)
+{
+	const char *cmd = svc->argv.n ? svc->argv.v[0] : "";
+	struct cfg_param_def tmp;
+	const struct cfg_param_def *def;
+	struct cfg_buf ref, val;
+
+	if (strcmp(svc->field[CFG_MF_CHROOT], "y") != 0 || strchr(cmd, '/') != NULL)
+		return;
+	cfg_buf_init(&ref);
+	cfg_buf_init(&val);
+	cfg_buf_printf(&ref, "%s_tls_session_cache_database", cmd);
+	def = cfg_validate_lookup_def(ref.data, &tmp);
+	if (def == NULL || def == &tmp)
+		goto out;
+	cfg_buf_reset(&ref);
+	cfg_buf_printf(&ref, "$%s_tls_session_cache_database", cmd);
+	if (cfgp_check_expand_in(ck, svc, ref.data, &val) == 0 && val.len > 0)
+		cfgp_check_add(
+		    ck, CFG_SEV_NOTE, "mastercf-jail-cache", s,
+		    "service %s/%s: chroot = y: %s_tls_session_cache_database (%s) is outside "
+		    "the jail and is not used: %s",
+		    svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE], cmd, val.data,
+		    strcmp(cmd, "smtpd") == 0 ? "TLS sessions are resumed with session tickets only"
+		                              : "every TLS connection is a full handshake");
+out:
+	cfg_buf_fini(&val);
+	cfg_buf_fini(&ref);
+}
+
 void cfgp_check_master(struct cfgp_check *ck)
 {
 	const struct cfg_mastercf *m = ck->master;
@@ -374,6 +411,7 @@ void cfgp_check_master(struct cfgp_check *ck)
 		check_command(ck, svc, &s);
 		check_options(ck, svc, &s);
 		check_support(ck, svc, &s);
+		check_jail(ck, svc, &s);
 	}
 	for (const char *const *p = cfg_client_services(); *p && !ck->master_bad; p++)
 		if (has_service(ck, *p, NULL) == NULL)
