@@ -245,6 +245,19 @@ int mta_proxy_active(void)
 	return P.active;
 }
 
+int mta_proxy_writable(void)
+{
+	char *path;
+	int ok;
+
+	if (!P.active)
+		return 0;
+	path = conn_path(&P.wr);
+	ok = access(path, F_OK) == 0;
+	free(path);
+	return ok;
+}
+
 void mta_proxy_unregister(void)
 {
 	if (!P.active)

@@ -24,6 +24,16 @@
  *   status=3            the table is not approved (proxy_read_maps, or
  *                       proxy_write_maps on the proxywrite service)
  *
+ * The TLS session caches: a jailed smtp/lmtp client cannot open its
+ * smtp_tls_session_cache_database / lmtp_tls_session_cache_database (in
+ * data_directory, outside the jail), and Postfix's defaults do not list
+ * them (its tlsmgr owns them).  So the proxywrite service, and only it,
+ * accepts exactly those two tables (the main.cf values, expanded) for
+ * open/lookup/update/delete without the admin listing them in
+ * proxy_read_maps or proxy_write_maps; nothing else becomes writable.  The
+ * client opens them as proxy:TYPE:NAME in create mode (mta/common/tls_cache.c),
+ * and proxymap commits them with mode 0600 (they hold session keys).
+ *
  * The client (mta_proxy_register) routes libcfg's "proxy:" tables through
  * here (cfg_map_set_proxy).  A failed connection is retried once with a
  * fresh one (proxymap restarts after max_use/max_idle, or after a crash);
@@ -47,6 +57,11 @@ void mta_proxy_register(const char *queue_dir, const char *read_service, const c
                         int timeout);
 /* mta_proxy_active - 1 when proxy: tables go through the proxymap service */
 int mta_proxy_active(void);
+/*
+ * mta_proxy_writable - 1 when proxy: tables go through proxymap and the
+ * write service's socket is there (master.cf has proxywrite)
+ */
+int mta_proxy_writable(void);
 /* mta_proxy_unregister - open proxy: tables directly again; drop the connections */
 void mta_proxy_unregister(void);
 

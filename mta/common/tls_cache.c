@@ -11,6 +11,7 @@
 #include "cfg/base/xalloc.h"
 #include "cfg/map/map.h"
 #include "log.h"
+#include "proxy.h"
 #include "tls_cache.h"
 
 struct mta_tls_cache {
@@ -26,14 +27,48 @@ struct mta_tls_cache {
 /*
  * jail - set once the process is chrooted in queue_directory: the cache
  * file (data_directory) is outside, and a directory fd kept from outside
- * would be a way out.  The cache then stays unused: smtpd resumes with
- * session tickets only, the client makes full handshakes.
+ * would be a way out.  A jailed smtp/lmtp client reaches its cache through
+ * the proxywrite service instead (proxy.h: proxymap serves the configured
+ * smtp/lmtp caches there unasked); without that service, and for smtpd,
+ * the cache stays unused: smtpd resumes with session tickets only, the
+ * client makes full handshakes.
  */
 static int jail;
 
 void mta_tls_cache_jail(void)
 {
 	jail = 1;
+}
+
+/* proxied - 1 when this cache goes through proxywrite (jailed client with the service) */
+static int proxied(const struct mta_tls_cache *c)
+{
+	return jail && c->service == NULL && mta_proxy_writable();
+}
+
+/* usable - the cache can be read and written from here */
+static int usable(const struct mta_tls_cache *c)
+{
+	return !c->broken && (!jail || proxied(c));
+}
+
+/*
+ * open_table - the table, directly or as proxy:SPEC through proxywrite
+ * (opened for updates there, so each request sees the file as it is now);
+ * 0, or -1 with the reason in d
+ */
+static int open_table(const struct mta_tls_cache *c, enum cfg_map_mode mode, unsigned flags,
+                      struct cfg_map **m, struct cfg_diags *d)
+{
+	char *spec;
+	int rc;
+
+	if (!proxied(c))
+		return cfg_map_open(c->spec, mode, flags, m, d);
+	spec = cfg_xasprintf("proxy:%s", c->spec);
+	rc = cfg_map_open(spec, CFG_MAP_CREATE, flags, m, d);
+	free(spec);
+	return rc;
 }
 
 struct mta_tls_cache *mta_tls_cache_new(const char *spec, const char *side, const char *service,
@@ -134,7 +169,7 @@ int mta_tls_cache_get(struct mta_tls_cache *c, const char *id, struct cfg_buf *d
 	int rc = 0;
 
 	cfg_buf_reset(der);
-	if (c->broken || jail)
+	if (!usable(c))
 		return 0;
 	cfg_buf_init(&k);
 	id = full_id(c, id, &k);
@@ -142,8 +177,8 @@ int mta_tls_cache_get(struct mta_tls_cache *c, const char *id, struct cfg_buf *d
 		mta_info("%slooking %s session %s in %s cache", prefix(c, pre, sizeof(pre)),
 		         c->label ? "up" : "for", id, c->side);
 	cfg_diags_init(&d);
-	if (cfg_map_open(c->spec, CFG_MAP_READ, 0, &m, &d) < 0) {
-		/* no table yet: nothing was saved */
+	if (open_table(c, CFG_MAP_READ, 0, &m, &d) < 0) {
+		/* no table yet: nothing was saved (through the proxy: see the proxywrite log) */
 		cfg_diags_fini(&d);
 		cfg_buf_fini(&k);
 		return 0;
@@ -176,21 +211,28 @@ static void expire(struct mta_tls_cache *c, struct cfg_map *m, struct cfg_diags 
 	cfg_strvec_fini(&old);
 }
 
-/* change - open for writing, drop expired entries, store or delete id, commit */
+/*
+ * change - open for writing, drop expired entries, store or delete id,
+ * commit.  Through proxywrite each request is committed there, and there is
+ * no sequence: stale entries stay until their next hop saves again (keys
+ * are per next hop, so the table stays bounded; lookups skip them).
+ */
 static void change(struct mta_tls_cache *c, const char *id, const char *value)
 {
 	struct cfg_map *m = NULL;
 	struct cfg_diags d;
+	int proxy = proxied(c);
 
-	if (c->broken || jail)
+	if (!usable(c))
 		return;
 	cfg_diags_init(&d);
-	if (cfg_map_open(c->spec, CFG_MAP_CREATE, CFG_MAP_DUP_REPLACE | CFG_MAP_LOCK, &m, &d) < 0) {
+	if (open_table(c, CFG_MAP_CREATE, CFG_MAP_DUP_REPLACE | CFG_MAP_LOCK, &m, &d) < 0) {
 		failed(c, &d);
 	} else {
-		expire(c, m, &d);
+		if (!proxy)
+			expire(c, m, &d);
 		if ((value ? cfg_map_update(m, id, value, &d) : cfg_map_delete(m, id, &d)) < 0
-		    || cfg_map_commit(m, 0600, &d) < 0)
+		    || (!proxy && cfg_map_commit(m, 0600, &d) < 0))
 			failed(c, &d);
 	}
 	cfg_map_free(m);
@@ -203,7 +245,7 @@ void mta_tls_cache_put(struct mta_tls_cache *c, const char *id, const unsigned c
 	struct cfg_buf v, k;
 	char pre[300];
 
-	if (c->broken || jail)
+	if (!usable(c))
 		return;
 	cfg_buf_init(&k);
 	id = full_id(c, id, &k);

@@ -14,6 +14,9 @@
  *   warning: request for unapproved table: "TYPE:NAME"
  *   warning: to approve this table for read-only access, list proxy:TYPE:NAME in
  *   main.cf:proxy_read_maps
+ * The proxywrite service also serves, unasked, exactly the configured
+ * smtp_tls_session_cache_database and lmtp_tls_session_cache_database, for
+ * jailed smtp/lmtp clients (see proxy.h); those are committed with mode 0600.
  * A table that fails (database down) answers a temporary error; its own
  * warnings are logged here.  The process exits when master says so, after
  * max_idle seconds without clients, or once max_use clients have come and
@@ -51,6 +54,7 @@ static struct {
 	long served; /* clients accepted so far (max_use) */
 	int writer;  /* this is the proxywrite service */
 	const char *read_maps, *write_maps;
+	const char *tls_caches[2]; /* smtp_ and lmtp_tls_session_cache_database ("" none) */
 	int stopping;
 } PM;
 
@@ -61,13 +65,25 @@ static void log_diags(const struct cfg_diags *ds)
 		mta_warn("%s", ds->v[i].msg);
 }
 
+/* tls_cache - 1 when table is a client TLS session cache this proxywrite serves unasked */
+static int tls_cache(const char *table)
+{
+	for (size_t i = 0; PM.writer && i < 2; i++)
+		if (PM.tls_caches[i] && *PM.tls_caches[i] && strcmp(PM.tls_caches[i], table) == 0)
+			return 1;
+	return 0;
+}
+
 /* approved - may this service open table in mode?  Logs Postfix's warnings when not */
 static int approved(const char *table, enum cfg_map_mode mode)
 {
 	struct cfg_diags ds;
-	char *spec = cfg_xasprintf("proxy:%s", table);
+	char *spec;
 	int ok;
 
+	if (tls_cache(table))
+		return 1;
+	spec = cfg_xasprintf("proxy:%s", table);
 	cfg_diags_init(&ds);
 	ok = cfg_map_proxy_approved(spec, mode, PM.read_maps, PM.write_maps, 1, &ds);
 	if (ok && mode != CFG_MAP_READ && !PM.writer) {
@@ -160,6 +176,7 @@ static void handle(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *ou
 	struct cfg_diags ds;
 	struct cfg_map *m;
 	int rc, fresh = 0;
+	int perm;
 
 	(void)ctx;
 	if (req == NULL || (strcmp(req, "open") != 0 && key == NULL)) {
@@ -169,6 +186,8 @@ static void handle(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *ou
 	}
 	if ((m = table(in, out, &fresh)) == NULL)
 		return;
+	/* TLS sessions carry their keys: not for other users' eyes */
+	perm = tls_cache(ipc_get(in, "table")) ? 0600 : 0644;
 	cfg_diags_init(&ds);
 	if (strcmp(req, "open") == 0) {
 		ipc_add(out, "status", "%d", MTA_PROXY_OK);
@@ -177,12 +196,12 @@ static void handle(void *ctx, const struct cfg_strvec *in, struct cfg_strvec *ou
 		answer(m, rc, value, 0, &ds, out);
 	} else if (strcmp(req, "update") == 0 && fresh) {
 		rc = cfg_map_update(m, key, ipc_get(in, "value") ? ipc_get(in, "value") : "", &ds);
-		if (rc >= 0 && cfg_map_commit(m, 0644, &ds) < 0)
+		if (rc >= 0 && cfg_map_commit(m, perm, &ds) < 0)
 			rc = -1;
 		answer(m, rc, NULL, 1, &ds, out);
 	} else if (strcmp(req, "delete") == 0 && fresh) {
 		rc = cfg_map_delete(m, key, &ds);
-		if (rc >= 0 && cfg_map_commit(m, 0644, &ds) < 0)
+		if (rc >= 0 && cfg_map_commit(m, perm, &ds) < 0)
 			rc = -1;
 		answer(m, rc, NULL, 0, &ds, out);
 	} else {
@@ -310,6 +329,8 @@ static void init(struct mta_server *srv)
 {
 	PM.read_maps = mta_conf_text(&srv->conf, CFG_P_proxy_read_maps);
 	PM.write_maps = mta_conf_text(&srv->conf, CFG_P_proxy_write_maps);
+	PM.tls_caches[0] = mta_conf_text(&srv->conf, CFG_P_smtp_tls_session_cache_database);
+	PM.tls_caches[1] = mta_conf_text(&srv->conf, CFG_P_lmtp_tls_session_cache_database);
 	PM.writer =
 	    srv->service
 	    && strcmp(srv->service, mta_conf_str(&srv->conf, CFG_P_proxywrite_service_name)) == 0;
