@@ -329,11 +329,25 @@ static void check_transports(struct cfgp_check *ck)
 	}
 }
 
+/* proxied_service - ref ("$proxymap_service_name"...) names a master.cf unix service */
+static int proxied_service(struct cfgp_check *ck, const struct cfg_service *svc, const char *ref)
+{
+	struct cfg_buf v;
+	int ok;
+
+	cfg_buf_init(&v);
+	ok = cfgp_check_expand_in(ck, svc, ref, &v) == 0 && has_service(ck, v.data, "unix") != NULL;
+	cfg_buf_fini(&v);
+	return ok;
+}
+
 /*
  * check_jail - a jailed service whose daemon has a TLS session cache table
  * (the registry has CMD_tls_session_cache_database) cannot reach it: the
  * table lives in data_directory, outside queue_directory.  Say what that
  * means, as a note: resumption saves a handshake, mail is not affected.
+ * A jailed smtp/lmtp client reaches its cache through proxywrite, so with
+ * the proxymap and proxywrite services in master.cf it gets no note.
  */
 static void check_jail(struct cfgp_check *ck, const struct cfg_service *svc,
                        const struct cfgp_setting *s)
@@ -344,6 +358,10 @@ static void check_jail(struct cfgp_check *ck, const struct cfg_service *svc,
 	struct cfg_buf ref, val;
 
 	if (strcmp(svc->field[CFG_MF_CHROOT], "y") != 0 || strchr(cmd, '/') != NULL)
+		return;
+	if ((strcmp(cmd, "smtp") == 0 || strcmp(cmd, "lmtp") == 0)
+	    && proxied_service(ck, svc, "$proxymap_service_name")
+	    && proxied_service(ck, svc, "$proxywrite_service_name"))
 		return;
 	cfg_buf_init(&ref);
 	cfg_buf_init(&val);
