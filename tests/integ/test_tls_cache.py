@@ -32,6 +32,10 @@ its smtp client relaying two messages):
            reloaded session lmtp&[127.0.0.1]:PORT&... from lmtp cache /
            127.0.0.1[127.0.0.1]:PORT: Reusing old session
     lmtp with lmtp_tls_session_cache_timeout = 0: none of the cache lines, a full handshake
+Jailed client (root only): smtp with chroot = y cannot open the cache in
+data_directory; with the stock proxywrite entry in master.cf it reads and
+writes it through proxywrite and resumes as unjailed (the same log lines);
+without proxywrite it makes full handshakes and postfix check says so.
     lmtp at may, loglevel 2, the server's chain ending in the (untrusted) test CA: no
            "certificate verification failed" line
 """
@@ -201,6 +205,74 @@ smtp_tls_session_cache_timeout = 3s
         server.cleanup()
 
 
+def jailed_master(proxy):
+    """pkit's master.cf with the smtp client jailed; proxymap and proxywrite as stock, if proxy."""
+    master = pkit.BASE_MASTER_CF.replace(
+        "smtp      unix  -       -       n       -       -       smtp",
+        "smtp      unix  -       -       y       -       -       smtp")
+    if proxy:
+        master += ("proxymap  unix  -       -       n       -       -       proxymap\n"
+                   "proxywrite unix -       -       n       -       1       proxymap\n")
+    return master
+
+
+def jailed_case(certs, proxy):
+    """Two deliveries through a jailed smtp client; True when the second resumed the session."""
+    tag = "jailed client%s: " % ("" if proxy else " without proxywrite")
+    server = pkit.Instance(main_extra=certs.server_main_cf("may") + "relay_domains = example.org\n")
+    inst = data_dir(pkit.Instance(main_extra="""\
+relayhost = [127.0.0.1]:%d
+smtp_tls_security_level = may
+smtp_tls_loglevel = 2
+smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache
+""" % server.port, master_cf=jailed_master(proxy)))
+    smtp = r"postfix/smtp\[\d+\]: "
+    reuse = smtp + r"127\.0\.0\.1\[127\.0\.0\.1\]:%d: Reusing old session$" % server.port
+
+    def send(n):
+        rcpt = "j%d@example.org" % n
+        inst.sendmail(["-f", "alice@example.com", rcpt], "Subject: %s\n\njailed\n" % rcpt)
+        return inst.wait_log(smtp + r"\w+: to=<%s>, relay=.*status=sent" % rcpt, timeout=20)
+
+    try:
+        server.start()
+        inst.start()
+        R.true(tag + "first delivery sent", send(1), inst.log())
+        R.true(tag + "second delivery sent", send(2), inst.log())
+        reused = "Reusing old session" in inst.log()
+        if proxy:
+            R.true(tag + "saved to the cache", inst.wait_log(
+                smtp + r"save session smtp&\[127\.0\.0\.1\]:%d&\S+ to smtp cache$"
+                % server.port), inst.log())
+            R.true(tag + "reloaded from the cache", inst.wait_log(
+                smtp + r"reloaded session smtp&\[127\.0\.0\.1\]:%d&\S+ from smtp cache$"
+                % server.port), inst.log())
+            R.true(tag + "Reusing old session", inst.wait_log(reuse), inst.log())
+            db = inst.path("data", "smtp_scache.db")
+            R.true(tag + "the cache file is mode 0600",
+                   os.path.exists(db) and os.stat(db).st_mode & 0o777 == 0o600)
+            R.true(tag + "no unapproved-table warning", "unapproved" not in inst.log(),
+                   inst.log())
+        else:
+            R.true(tag + "no resumption", not reused, inst.log())
+            R.true(tag + "no cache file", not os.path.exists(inst.path("data", "smtp_scache.db")))
+        chk = inst.postfix("check")
+        note = "every TLS connection is a full handshake"
+        R.true(tag + "postfix check note %s" % ("gone" if proxy else "kept"),
+               (note in chk.stderr) != proxy, chk.stderr)
+    finally:
+        inst.cleanup()
+        server.cleanup()
+
+
+def jailed_client(certs):
+    if not pkit.IS_ROOT:
+        print("not root: skipping the jailed client cases (chroot needs root)")
+        return
+    jailed_case(certs, True)
+    jailed_case(certs, False)
+
+
 def lmtp_side(certs):
     srv = tls_setup.Lmtp(certs)
     inst = data_dir(pkit.Instance(main_extra="""\
@@ -260,6 +332,7 @@ def main():
     server_side(certs)
     client_side(certs)
     lmtp_side(certs)
+    jailed_client(certs)
     R.finish()
 
 
