@@ -460,8 +460,12 @@ static void session(struct smtpd *s)
 		const char *start, *arg;
 		int rc;
 
-		/* input ahead of its turn after the previous command (DATA checks its own) */
-		if (strcmp(s->where, "DATA") != 0 && strcmp(s->where, "CONNECT") != 0)
+		/*
+		 * input ahead of its turn after the previous command (DATA checks its own);
+		 * not after a TLS handshake: the client's next command may follow it at once
+		 */
+		if (strcmp(s->where, "DATA") != 0 && strcmp(s->where, "CONNECT") != 0
+		    && !(strcmp(s->where, "STARTTLS") == 0 && s->tls))
 			smtpd_pipelining(s, s->where, (last_flags & CMD_LAST) != 0);
 		if (s->errors >= cfg.hard_errors) {
 			mta_info("too many errors after %s from %s", s->where, s->log_client);
