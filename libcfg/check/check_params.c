@@ -181,20 +181,6 @@ static int check_known(struct cfgp_check *ck, const struct cfgp_setting *s)
 	return 1;
 }
 
-/* parse_num - a whole decimal number as Postfix's numerical parameters take it */
-static int parse_num(const char *s, long *out)
-{
-	char *end;
-
-	if (*s == 0 || isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (end == s || *end != 0 || errno == ERANGE)
-		return -1;
-	return 0;
-}
-
 /* bounded - def's bounds are meant (open ends and min > max mean none) */
 static int bounded(const struct cfg_param_def *def)
 {
@@ -219,7 +205,8 @@ static void check_number(struct cfgp_check *ck, const struct cfgp_setting *s,
 
 	cfg_buf_init(&note);
 	expanded_note(s->value, v, &note);
-	if (parse_num(v, &n) < 0 || (def->type == CFG_T_INT && (n < INT_MIN || n > INT_MAX))) {
+	if (cfg_number_parse(v, &n) < 0
+	    || (def->type == CFG_T_INT && (n < INT_MIN || n > INT_MAX))) {
 		why_of(def, v, why);
 		cfgp_check_add(ck, CFG_SEV_ERROR, "value-number", s,
 		               "bad numerical configuration: %s = %s%s (%s)", s->name, v, note.data,

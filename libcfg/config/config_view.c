@@ -135,27 +135,6 @@ int cfg_view_bool(struct cfg_view *v, const char *name, int *out, struct cfg_dia
 	return -1;
 }
 
-/* parse_long - a whole decimal number (optional sign), as sscanf("%ld%c") accepts it */
-static int parse_long(const char *s, long *out, char *unit, int allow_unit)
-{
-	char *end;
-
-	errno = 0;
-	if (*s == 0 || isspace((unsigned char)*s))
-		return -1;
-	*out = strtol(s, &end, 10);
-	if (end == s || errno == ERANGE)
-		return -1;
-	*unit = 0;
-	if (*end == 0)
-		return 0;
-	if (allow_unit && end[1] == 0) {
-		*unit = *end;
-		return 0;
-	}
-	return -1;
-}
-
 /* check_bounds - "invalid NAME parameter value V < MIN" / "> MAX" */
 static int check_bounds(struct cfg_view *v, const char *name, long val, struct cfg_diags *diags)
 {
@@ -181,12 +160,11 @@ static int numeric(struct cfg_view *v, const char *name, long *out, long lo, lon
                    struct cfg_diags *diags)
 {
 	const char *s;
-	char unit;
 	long val;
 
 	if (cfg_view_str(v, name, &s, diags) < 0)
 		return -1;
-	if (parse_long(s, &val, &unit, 0) < 0 || val < lo || val > hi) {
+	if (cfg_number_parse(s, &val) < 0 || val < lo || val > hi) {
 		cfg_diags_add(diags, CFG_SEV_FATAL, "view-bad-number", view_file(v, name), 0, 0,
 		              "bad numerical configuration: %s = %s", name, s);
 		return -1;

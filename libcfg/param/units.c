@@ -80,3 +80,11 @@ int cfg_size_parse(const char *s, long *out)
 	*out = v;
 	return 0;
 }
+
+/* cfg_number_parse - cfg_size_parse() without a blank before the number */
+int cfg_number_parse(const char *s, long *out)
+{
+	if (isspace((unsigned char)*s))
+		return -1;
+	return cfg_size_parse(s, out);
+}

@@ -59,22 +59,6 @@ static void split_list(const char *s, struct cfg_strvec *out)
 	}
 }
 
-/* parse_long - a decimal integer with optional sign and nothing else; -1 on junk or overflow */
-static int parse_long(const char *s, long *out)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == 0)
-		return -1;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != 0 || !(isdigit((unsigned char)end[-1])))
-		return -1;
-	return 0;
-}
-
 /* check_bounds - def's inclusive bounds (open ends and min > max mean none) */
 static int check_bounds(const struct cfg_param_def *def, long v, const char *unit,
                         struct cfg_buf *why)
@@ -116,7 +100,7 @@ static int check_number(const struct cfg_param_def *def, const char *value, stru
 {
 	long v;
 
-	if (parse_long(value, &v) < 0) {
+	if (cfg_size_parse(value, &v) < 0) {
 		const char *p = value + strspn(value, "-0123456789");
 
 		if (p > value && *p && strchr("kKmMgGtT", *p) && p[1] == 0)
@@ -145,7 +129,7 @@ static int check_time(const struct cfg_param_def *def, const char *value, struct
 		p++;
 	n = strspn(p + (*p == '-' || *p == '+'), "0123456789") + (*p == '-' || *p == '+');
 	num = cfg_xstrndup(p, n);
-	if (parse_long(num, &v) < 0) {
+	if (cfg_size_parse(num, &v) < 0) {
 		free(num);
 		cfg_buf_adds(why, "no number");
 		return -1;

@@ -10,6 +10,7 @@
 #include "cfg/schema/registry.h"
 #include "cfg/schema/restriction.h"
 #include "cfg/schema/tabletype.h"
+#include "cfg/param/units.h"
 #include "cfg/param/validate.h"
 
 struct row {
@@ -227,6 +228,26 @@ START_TEST(test_registry_defaults_pass)
 }
 END_TEST
 
+/* the one number parser: validation takes a blank first, the getters and check do not */
+START_TEST(test_number_parsers)
+{
+	long v = 0;
+
+	ck_assert_int_eq(cfg_size_parse(" 42", &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(cfg_number_parse(" 42", &v), -1);
+	ck_assert_int_eq(cfg_number_parse("-7", &v), 0);
+	ck_assert_int_eq(v, -7);
+	ck_assert_int_eq(cfg_number_parse("+7", &v), 0);
+	ck_assert_int_eq(cfg_number_parse("", &v), -1);
+	ck_assert_int_eq(cfg_number_parse("+", &v), -1);
+	ck_assert_int_eq(cfg_number_parse("10k", &v), -1);
+	ck_assert_int_eq(cfg_number_parse("42 ", &v), -1);
+	ck_assert_int_eq(cfg_number_parse("99999999999999999999", &v), -1);
+	ck_assert_int_eq(cfg_size_parse("99999999999999999999", &v), -1);
+}
+END_TEST
+
 START_TEST(test_every_type_has_a_row)
 {
 	for (int t = 0; t < CFG_T_COUNT; t++) {
@@ -255,6 +276,7 @@ int main(void)
 	tcase_add_test(tc, test_expanded_values);
 	tcase_add_test(tc, test_registry_defaults_pass);
 	tcase_add_test(tc, test_every_type_has_a_row);
+	tcase_add_test(tc, test_number_parsers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

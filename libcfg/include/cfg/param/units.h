@@ -31,5 +31,10 @@ int cfg_time_parse(const char *s, char default_unit, long *seconds);
  * and nothing else (no unit suffix, as Postfix wants).  0 with *out set, or -1.
  */
 int cfg_size_parse(const char *s, long *out);
+/*
+ * cfg_number_parse - a number as Postfix's numerical parameters take it
+ * (the typed getters, postfix check): cfg_size_parse() with no blank first
+ */
+int cfg_number_parse(const char *s, long *out);
 
 #endif
