@@ -78,11 +78,11 @@ static void warn(struct cfg_map *m, unsigned line, struct cfg_diags *diags, cons
 	va_list ap;
 
 	cfg_buf_init(&b);
+	cfg_buf_printf(&b, "%s map %s, line %u: ", x->e->type, m->name, line);
 	va_start(ap, fmt);
 	cfg_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	cfg_diags_add(diags, CFG_SEV_WARNING, "regexp-rule", m->name, line, 0,
-	              "%s map %s, line %u: %s", x->e->type, m->name, line, b.data);
+	cfg_diags_add(diags, CFG_SEV_WARNING, "regexp-rule", m->name, line, 0, "%s", b.data);
 	cfg_buf_fini(&b);
 }
 
