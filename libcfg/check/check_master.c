@@ -346,21 +346,23 @@ static int proxied_service(struct cfgp_check *ck, const struct cfg_service *svc,
  * (the registry has CMD_tls_session_cache_database) cannot reach it: the
  * table lives in data_directory, outside queue_directory.  Say what that
  * means, as a note: resumption saves a handshake, mail is not affected.
- * A jailed smtp/lmtp client reaches its cache through proxywrite, so with
- * the proxymap and proxywrite services in master.cf it gets no note.
+ * A jailed client (a daemon qmgr delivers through: smtp, lmtp) reaches its
+ * cache through proxywrite, so with the proxymap and proxywrite services in
+ * master.cf it gets no note.
  */
 static void check_jail(struct cfgp_check *ck, const struct cfg_service *svc,
                        const struct cfgp_setting *s)
 {
 	const char *cmd = svc->argv.n ? svc->argv.v[0] : "";
+	const struct cfg_daemon_def *daemon = cfg_daemon_find(cmd);
+	int client = daemon != NULL && (daemon->flags & CFG_DF_DELIVERS);
 	struct cfg_param_def tmp;
 	const struct cfg_param_def *def;
 	struct cfg_buf ref, val;
 
 	if (strcmp(svc->field[CFG_MF_CHROOT], "y") != 0 || strchr(cmd, '/') != NULL)
 		return;
-	if ((strcmp(cmd, "smtp") == 0 || strcmp(cmd, "lmtp") == 0)
-	    && proxied_service(ck, svc, "$proxymap_service_name")
+	if (client && proxied_service(ck, svc, "$proxymap_service_name")
 	    && proxied_service(ck, svc, "$proxywrite_service_name"))
 		return;
 	cfg_buf_init(&ref);
@@ -377,8 +379,8 @@ static void check_jail(struct cfgp_check *ck, const struct cfg_service *svc,
 		    "service %s/%s: chroot = y: %s_tls_session_cache_database (%s) is outside "
 		    "the jail and is not used: %s",
 		    svc->field[CFG_MF_SERVICE], svc->field[CFG_MF_TYPE], cmd, val.data,
-		    strcmp(cmd, "smtpd") == 0 ? "TLS sessions are resumed with session tickets only"
-		                              : "every TLS connection is a full handshake");
+		    client ? "every TLS connection is a full handshake"
+		           : "TLS sessions are resumed with session tickets only");
 out:
 	cfg_buf_fini(&val);
 	cfg_buf_fini(&ref);
