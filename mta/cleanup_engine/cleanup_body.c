@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "cfg/base/xalloc.h"
 #include "cleanup_int.h"
 #include "hbc.h"
+#include "hdropts.h"
 #include "log.h"
 
 void cleanup_put(struct cleanup *c, const void *data, size_t len)
@@ -25,6 +27,24 @@ void cleanup_write_line(struct cleanup *c, const char *h)
 	cleanup_put(c, "\n", 1);
 }
 
+/*
+ * declares_8bit - a Content-Transfer-Encoding header (of the message, a
+ * part or an attached message) whose whole value is 8bit or binary: the
+ * message is then 8bit, as the client's BODY=8BITMIME would make it.  As
+ * in Postfix 3.7.11, only the bare word counts ("8bit (comment)" does not).
+ */
+static int declares_8bit(const char *h)
+{
+	const char *v;
+
+	if (!hdr_name_is(h, "Content-Transfer-Encoding"))
+		return 0;
+	v = strchr(h, ':') + 1;
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	return strcasecmp(v, "8bit") == 0 || strcasecmp(v, "binary") == 0;
+}
+
 /* head_out - a complete header: primary ones wait for the block's end, others are checked now */
 static void head_out(void *ctx, enum mime_class cls, struct cfg_buf *hdr)
 {
@@ -34,6 +54,8 @@ static void head_out(void *ctx, enum mime_class cls, struct cfg_buf *hdr)
 
 	if (c->status || c->discard)
 		return;
+	if (!c->enc_8bit && declares_8bit(hdr->data))
+		c->enc_8bit = 1;
 	if (cls == MIME_HDR_PRIMARY) {
 		cfg_strvec_add(&c->headers, hdr->data);
 		return;

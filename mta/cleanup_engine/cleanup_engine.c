@@ -55,7 +55,7 @@ void cleanup_fail(struct cleanup *c, int status, const char *reply)
 static const char *const kept_attrs[] = {
     "client_name", "client_addr", "client_port", "rev_client_name", "server_addr", "server_port",
     "helo", "protocol", "uid", "full_name", "rewrite_context", "envid", "ret", "received_proto",
-    "received_comment", "smtputf8",
+    "received_comment", "smtputf8", "encoding",
     /* smtpd's XFORWARD client: what the logs name and the smtp client forwards again */
     "log_client_name", "log_client_address", "log_client_port", "log_message_origin",
     "log_helo_name", "log_protocol_name", "log_ident", NULL};
@@ -357,6 +357,9 @@ void cleanup_seal(struct cleanup *c)
 		return;
 	}
 	write_rcpts(c);
+	/* the encoding the message goes out with: the client's BODY=, 8bit when a header says so */
+	if (c->enc_8bit || cleanup_attr(c, "encoding"))
+		qf_xattr(&c->w, "encoding", c->enc_8bit ? "8bit" : cleanup_attr(c, "encoding"));
 	c->open = 0;
 	/* a held message goes to hold/ before it is sealed: qmgr never sees it in incoming/ */
 	if (qf_seal_to(&c->w, 1, queue_dir, c->hold ? QF_HOLD : NULL) < 0) {

@@ -97,6 +97,7 @@ struct cleanup {
 	struct cfg_strvec headers; /* primary headers, in order */
 	size_t nprepend;           /* the first ones are smtpd's PREPEND actions */
 	int hops;
+	int enc_8bit; /* a header declares Content-Transfer-Encoding 8bit or binary */
 	long size;
 	/* outcome */
 	int status;           /* 0 ok, 4 temporary, 5 permanent */

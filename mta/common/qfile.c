@@ -276,6 +276,12 @@ static void to_tail(struct qf_writer *w)
 	}
 }
 
+void qf_xattr(struct qf_writer *w, const char *name, const char *value)
+{
+	to_tail(w);
+	qf_attr(w, name, value);
+}
+
 void qf_rcpt(struct qf_writer *w, const char *orig, const char *addr, unsigned notify)
 {
 	qf_rcpt_status(w, orig, addr, notify, '-');
@@ -413,6 +419,7 @@ void qf_env_init(struct qf_env *e)
 {
 	memset(e, 0, sizeof(*e));
 	cfg_strvec_init(&e->attrs);
+	cfg_strvec_init(&e->xattrs);
 }
 
 void qf_env_fini(struct qf_env *e)
@@ -420,6 +427,7 @@ void qf_env_fini(struct qf_env *e)
 	free(e->sender);
 	free(e->filter);
 	cfg_strvec_fini(&e->attrs);
+	cfg_strvec_fini(&e->xattrs);
 	for (size_t i = 0; i < e->nrcpt; i++) {
 		free(e->rcpt[i].orig);
 		free(e->rcpt[i].dsn_orcpt);
@@ -600,6 +608,9 @@ int qf_read(int fd, struct qf_env *e, struct cfg_buf *why)
 				cfg_buf_adds(why, "bad recipient record");
 				goto out;
 			}
+		} else if (*p == 'A' && !ended) {
+			qf_unescape(p + 1);
+			cfg_strvec_add(&e->xattrs, p + 1);
 		} else if (*p == 'F' && !ended) {
 			free(e->filter);
 			e->filter = cfg_xstrdup(p + 1);
@@ -623,14 +634,25 @@ out:
 	return rc;
 }
 
-const char *qf_env_attr(const struct qf_env *e, const char *name)
+/* find_attr - the value of name in a list of "name=value", or NULL */
+static const char *find_attr(const struct cfg_strvec *v, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (size_t i = 0; i < e->attrs.n; i++)
-		if (strncmp(e->attrs.v[i], name, n) == 0 && e->attrs.v[i][n] == '=')
-			return e->attrs.v[i] + n + 1;
+	for (size_t i = 0; i < v->n; i++)
+		if (strncmp(v->v[i], name, n) == 0 && v->v[i][n] == '=')
+			return v->v[i] + n + 1;
 	return NULL;
+}
+
+const char *qf_env_attr(const struct qf_env *e, const char *name)
+{
+	return find_attr(&e->attrs, name);
+}
+
+const char *qf_env_xattr(const struct qf_env *e, const char *name)
+{
+	return find_attr(&e->xattrs, name);
 }
 
 int qf_set_status(int fd, const struct qf_rcpt *r, char status)

@@ -115,6 +115,11 @@ void qf_rcpt_status(struct qf_writer *w, const char *orig, const char *addr, uns
 /* qf_rcpt_dsn - the same, with the client's DSN ORCPT ("type;address", NULL: none) */
 void qf_rcpt_dsn(struct qf_writer *w, const char *orig, const char *addr, unsigned notify,
                  char status, const char *dsn_orcpt);
+/*
+ * qf_xattr - add an A record after the content: what cleanup learnt from
+ * the message itself (Postfix's "extracted" attributes, such as encoding)
+ */
+void qf_xattr(struct qf_writer *w, const char *name, const char *value);
 /* qf_filter - add the F record (after the content) */
 void qf_filter(struct qf_writer *w, const char *filter);
 /* qf_size - content bytes so far */
@@ -159,8 +164,9 @@ struct qf_env {
 	long arrival_sec;
 	long arrival_usec;
 	char *sender;
-	struct cfg_strvec attrs; /* "name=value" */
-	char *filter;            /* F record: "transport:nexthop", or NULL */
+	struct cfg_strvec attrs;  /* "name=value" */
+	struct cfg_strvec xattrs; /* "name=value" after the content: what cleanup learnt from it */
+	char *filter;             /* F record: "transport:nexthop", or NULL */
 	struct qf_rcpt *rcpt;
 	size_t nrcpt;
 	struct qf_log *logs;
@@ -181,6 +187,8 @@ void qf_env_fini(struct qf_env *e);
 int qf_read(int fd, struct qf_env *e, struct cfg_buf *why);
 /* qf_env_attr - the value of attribute name, or NULL */
 const char *qf_env_attr(const struct qf_env *e, const char *name);
+/* qf_env_xattr - the value of an attribute written after the content (qf_xattr), or NULL */
+const char *qf_env_xattr(const struct qf_env *e, const char *name);
 /* qf_set_status - set recipient status byte in place ('D' done) */
 int qf_set_status(int fd, const struct qf_rcpt *r, char status);
 /* qf_set_mark - set the 16-hex agent mark of a recipient in place */

@@ -419,7 +419,9 @@ static void deliver(struct dlv_req *r)
 	if (qf_read_content(r->fd, &r->env, &s.content) < 0) {
 		all_error(&s, "none", 0, "4.3.0", "error reading message file");
 	} else {
-		s.eightbit = smtp_mime_8bit(s.content.data, s.content.len);
+		/* as Postfix: what the client declared or a header says, not the bytes */
+		s.encoding = qf_env_xattr(&r->env, "encoding");
+		s.eightbit = s.encoding != NULL && strcmp(s.encoding, "8bit") == 0;
 		utf8_flags(&s);
 		s.size = (long)r->env.content_size;
 		if (reusable(r->nexthop)) {

@@ -164,7 +164,8 @@ struct smtp_state {
 	struct dlv_req *req;
 	struct smtp_rcpt *rs;
 	struct cfg_buf content; /* the message as queued (LF line ends) */
-	int eightbit;           /* the content has 8-bit data or declares it */
+	const char *encoding;   /* cleanup's "encoding": "8bit", "7bit" or NULL (not known) */
+	int eightbit;           /* encoding is 8bit: BODY=8BITMIME, or MIME conversion */
 	int utf8_requested;     /* SMTPUTF8 asked for (smtpd) or detected (sendmail mail) */
 	int utf8_needed;        /* the envelope or the headers are not ASCII */
 	long size;
@@ -282,8 +283,6 @@ struct smtp_added {
  */
 void smtp_mime_downgrade(const char *content, size_t len, struct cfg_buf *out,
                          struct smtp_added *added);
-/* smtp_mime_8bit - 1 when the content has 8-bit bytes or declares 8bit/binary */
-int smtp_mime_8bit(const char *content, size_t len);
 /*
  * smtp_mime_wire - the content as sent after DATA: CRLF line ends,
  * dot-stuffed, lines longer than limit (0: none) broken with CRLF SPACE,

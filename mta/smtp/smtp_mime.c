@@ -246,31 +246,6 @@ static void entity(const struct lines *ls, size_t lo, size_t hi, int depth, int 
 	cfg_buf_fini(&boundary);
 }
 
-int smtp_mime_8bit(const char *content, size_t len)
-{
-	const char *p = content, *end = content + len;
-
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)content[i] >= 0x80)
-			return 1;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n > 26 && strncasecmp(p, "Content-Transfer-Encoding:", 26) == 0) {
-			const char *v = p + 26;
-
-			while (v < p + n && (*v == ' ' || *v == '\t'))
-				v++;
-			if ((size_t)(p + n - v) >= 4
-			    && (strncasecmp(v, "8bit", 4) == 0 || strncasecmp(v, "binary", 6) == 0))
-				return 1;
-		}
-		p += n + 1;
-	}
-	return 0;
-}
-
 /* wire_line - one line with CRLF, dot-stuffed, broken with CRLF SPACE past limit */
 static void wire_line(const char *p, size_t n, long limit, struct cfg_buf *out)
 {

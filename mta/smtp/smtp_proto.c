@@ -117,8 +117,8 @@ static void queue_envelope(struct txn *t, struct smtp_session *sess, int downgra
 	mta_stream_printf(&sess->st, "MAIL FROM:<%s>", ext.data);
 	if ((sess->features & SMTP_F_SIZE) && !downgrade)
 		mta_stream_printf(&sess->st, " SIZE=%ld", s->size);
-	if (s->eightbit && (sess->features & SMTP_F_8BITMIME))
-		mta_stream_puts(&sess->st, " BODY=8BITMIME");
+	if (s->encoding && (sess->features & SMTP_F_8BITMIME))
+		mta_stream_puts(&sess->st, s->eightbit ? " BODY=8BITMIME" : " BODY=7BIT");
 	if (s->utf8_requested && (sess->features & SMTP_F_SMTPUTF8))
 		mta_stream_puts(&sess->st, " SMTPUTF8");
 	if (sess->features & SMTP_F_DSN) {

@@ -158,7 +158,8 @@ void smtpd_transaction_reset(struct smtpd *s)
 	s->dsn_ret = NULL;
 	free(s->dsn_envid);
 	s->dsn_envid = NULL;
-	s->body_8bit = s->smtputf8 = 0;
+	s->body_enc = NULL;
+	s->smtputf8 = 0;
 	s->discard = s->hold = 0;
 	cfg_strvec_clear(&s->prepend);
 	free(s->filter);

@@ -141,9 +141,10 @@ struct smtpd {
 	char *sender; /* internal; NULL before MAIL */
 	char *sender_ext;
 	long size_param;
-	const char *dsn_ret; /* MAIL FROM's RET=: "full", "hdrs" or NULL */
-	char *dsn_envid;     /* MAIL FROM's ENVID=, decoded, or NULL */
-	int body_8bit, smtputf8;
+	const char *dsn_ret;  /* MAIL FROM's RET=: "full", "hdrs" or NULL */
+	char *dsn_envid;      /* MAIL FROM's ENVID=, decoded, or NULL */
+	const char *body_enc; /* MAIL ... BODY=: "8bit", "7bit" or NULL (not given) */
+	int smtputf8;
 	struct smtpd_rcpt *rcpt;
 	size_t nrcpt, rcpt_cap;
 	char qid[32];              /* "" before the queue file exists */

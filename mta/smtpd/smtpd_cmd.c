@@ -367,8 +367,10 @@ static int mail_cmd(struct smtpd *s, const char *arg)
 			s->size_param = (long)n;
 		} else if (strncasecmp(prm, "BODY=", 5) == 0) {
 			if (strcasecmp(prm + 5, "8BITMIME") == 0) {
-				s->body_8bit = 1;
-			} else if (strcasecmp(prm + 5, "7BIT") != 0) {
+				s->body_enc = "8bit";
+			} else if (strcasecmp(prm + 5, "7BIT") == 0) {
+				s->body_enc = "7bit";
+			} else {
 				smtpd_reply(s, "555 5.5.4 Unsupported option: %s", prm);
 				addr_path_fini(&p);
 				return -1;

@@ -148,6 +148,8 @@ static void send_envelope(struct smtpd *s)
 	for (size_t i = 0; i < s->nrcpt; i++)
 		ipc_add(&a, "rcpt", "%x\t%s\t%s", s->rcpt[i].notify,
 		        s->rcpt[i].orcpt ? s->rcpt[i].orcpt : "", s->rcpt[i].internal);
+	if (s->body_enc)
+		ipc_add(&a, "encoding", "%s", s->body_enc); /* the smtp client's BODY= */
 	ipc_add(&a, "client_name", "%s", s->name);
 	ipc_add(&a, "client_addr", "%s", s->addr);
 	ipc_add(&a, "client_port", "%s", s->port);

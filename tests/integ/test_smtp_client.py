@@ -12,6 +12,7 @@ to the same servers through the same zone).
 import os
 import re
 import shutil
+import smtplib
 import socket
 import subprocess
 import sys
@@ -616,6 +617,97 @@ def smtputf8(port):
         inst.cleanup()
 
 
+# What Postfix 3.7.11 relayed to a server that offers 8BITMIME, for mail it received over SMTP
+# (case, MAIL parameters from the client, message, the BODY= its smtp client sent): the
+# client's BODY= is kept (7BIT too), a Content-Transfer-Encoding header whose whole value is
+# 8bit or binary (of the message, a part or an attached message) makes it 8BITMIME; 8-bit
+# bytes alone, in the header or the body, do not.
+BODY_CASES = [
+    ("ascii", [], b"Subject: ascii\r\n\r\nplain\r\n", ""),
+    ("raw8", [], b"Subject: raw8\r\n\r\ncaf\xc3\xa9\r\n", ""),
+    ("hdr8", [], b"Subject: caf\xc3\xa9\r\n\r\nplain\r\n", ""),
+    ("cte8", [], b"Subject: cte8\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+     b"Content-Transfer-Encoding: 8bit\r\n\r\nplain ascii\r\n", " BODY=8BITMIME"),
+    ("body8", ["BODY=8BITMIME"], b"Subject: body8\r\n\r\nplain\r\n", " BODY=8BITMIME"),
+    ("body7", ["BODY=7BIT"], b"Subject: body7\r\n\r\ncaf\xc3\xa9\r\n", " BODY=7BIT"),
+    ("body7cte8", ["BODY=7BIT"], b"Subject: a\r\nMIME-Version: 1.0\r\n"
+     b"Content-Transfer-Encoding: 8bit\r\n\r\nplain\r\n", " BODY=8BITMIME"),
+    ("cte7raw", [], b"Subject: cte7raw\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: 7bit\r\n"
+     b"\r\ncaf\xc3\xa9\r\n", ""),
+    ("nomime", [], b"Subject: nomime\r\nContent-Transfer-Encoding: BINARY\r\n\r\nplain\r\n",
+     " BODY=8BITMIME"),
+    ("folded", [], b"Subject: h\r\nContent-Transfer-Encoding:\r\n 8bit\r\n\r\nplain\r\n", " BODY=8BITMIME"),
+    ("comment", [], b"Subject: f\r\nContent-Transfer-Encoding: 8bit (comment)\r\n\r\nplain\r\n", ""),
+    ("param", [], b"Subject: k\r\nContent-Transfer-Encoding: 8bit; x\r\n\r\nplain\r\n", ""),
+    ("inbody", [], b"Subject: c\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+     b"Content-Transfer-Encoding: 8bit\r\n", ""),
+    ("part8", [], b"Subject: part8\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=BB\r\n"
+     b"\r\n--BB\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\nascii\r\n"
+     b"--BB--\r\n", " BODY=8BITMIME"),
+    ("attached8", [], b"Subject: j\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n"
+     b"Subject: inner\r\nContent-Transfer-Encoding: 8bit\r\n\r\nx\r\n", " BODY=8BITMIME"),
+]
+
+
+def body_encoding(port):
+    """BODY= on the way out, from the client's BODY= and the message's headers, not its bytes
+    (BODY_CASES); postcat shows the encoding as Postfix's does: the client's among the envelope
+    records, cleanup's own in the extracted section."""
+    inst = pkit.Instance(main_extra="relayhost = [127.0.0.1]:%d\nsmtp_connection_cache_on_demand = no\n"
+                         "mynetworks = 127.0.0.0/8\nsmtpd_recipient_restrictions = "
+                         "check_recipient_access inline:{hold@example.org=HOLD}\n" % port)
+    s = Server("127.0.0.1", port, exts=("PIPELINING", "8BITMIME"))
+    try:
+        inst.start()
+        for name, opts, msg, _ in BODY_CASES:
+            c = smtplib.SMTP("127.0.0.1", inst.port, timeout=30)
+            c.sendmail(name + "@sender.example", ["to-%s@example.org" % name], msg, mail_options=opts)
+            c.quit()
+        # sendmail -B as Postfix's: the encoding of local mail, 8-bit bytes or not
+        for name, opts, msg in (("sm8", ["-B", "8BITMIME"], b"Subject: x\n\nplain\n"),
+                                ("sm7", ["-B", "7BIT"], b"Subject: x\n\ncaf\xc3\xa9\n"),
+                                ("smraw", [], b"Subject: x\n\ncaf\xc3\xa9\n")):
+            r = inst.sendmail(opts + ["-f", name + "@sender.example", "to-%s@example.org" % name], msg)
+            R.check("sendmail %s" % name, r.returncode, 0)
+        cases = BODY_CASES + [("sm8", [], b"", " BODY=8BITMIME"), ("sm7", [], b"", " BODY=7BIT"),
+                              ("smraw", [], b"", "")]
+        for name, _, _, _ in cases:
+            status_line(inst, "to-%s@example.org" % name, r".*status=sent")
+        mails = {}
+        for c in s.commands():
+            m = re.match(r"MAIL FROM:<(\w+)@sender\.example>(.*)", c)
+            if m:
+                mails[m.group(1)] = m.group(2)
+        for name, _, _, want in cases:
+            R.check("BODY= for %s" % name, mails.get(name), want)
+        for name, opts, msg in (("x", ["BODY=8BITMIME"], b"Subject: x\r\nContent-Transfer-Encoding: 8bit"
+                                 b"\r\n\r\nplain\r\n"), ("y", ["BODY=7BIT"], b"Subject: y\r\n\r\nplain\r\n"),
+                                ("z", [], b"Subject: z\r\nContent-Transfer-Encoding: binary\r\n\r\nplain\r\n"),
+                                ("w", [], b"Subject: w\r\n\r\ncaf\xc3\xa9\r\n")):
+            c = smtplib.SMTP("127.0.0.1", inst.port, timeout=30)
+            c.sendmail(name + "@sender.example", ["hold@example.org"], msg, mail_options=opts)
+            c.quit()
+        got = []
+        for qid in inst.queue_files("hold"):
+            r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postcat", "postcat"), "-c",
+                                inst.dir, "-e", inst.path("queue", "hold", qid)],
+                               capture_output=True, text=True, timeout=30)
+            sender = re.search(r"^sender: (\w+)@", r.stdout, re.M)
+            lines = [l for l in r.stdout.splitlines() if "encoding=" in l or l.startswith("*** HEADER")]
+            got.append((sender.group(1) if sender else "?", lines))
+        ext = "*** HEADER EXTRACTED"
+        # Postfix 3.7.11's postcat -e, the encoding lines and the section line between them
+        R.check("postcat: encoding records", sorted((n, [l.split(" /")[0] if l.startswith(ext) else l
+                                                          for l in ls]) for n, ls in got),
+                [("w", [ext]),
+                 ("x", ["named_attribute: encoding=8bit", ext, "named_attribute: encoding=8bit"]),
+                 ("y", ["named_attribute: encoding=7bit", ext, "named_attribute: encoding=7bit"]),
+                 ("z", [ext, "named_attribute: encoding=8bit"])])
+    finally:
+        inst.cleanup()
+        s.stop()
+
+
 def relay_service(inst, port):
     """relay_domains go to relay_transport: an smtp service with its own -o overrides."""
     s = Server("127.0.0.3", port, done="250-2.0.0 first\r\n250 2.0.0 Ok: queued as ML",
@@ -686,6 +778,7 @@ def main():
     config_problems()
     no_mime_conversion(port)
     smtputf8(port)
+    body_encoding(port)
     timeouts(port)
     no_dns(port)
     R.true("every DNS query went to the test server", len(dns.queries()) > 0, str(dns.queries()))

@@ -161,6 +161,8 @@ static void envelope(int fd, const struct qf_env *e, int submission)
 	if (full)
 		printf("sender_fullname: %s\n", full);
 	printf("sender: %s\n", e->sender);
+	if (qf_env_attr(e, "encoding"))
+		printf("named_attribute: encoding=%s\n", qf_env_attr(e, "encoding"));
 	client(e);
 	for (size_t i = 0; i < e->nrcpt; i++) {
 		const struct qf_rcpt *r = &e->rcpt[i];
@@ -262,9 +264,14 @@ static void show(int fd, const char *name, unsigned flags)
 			printf("*** MESSAGE CONTENTS %s ***\n", name);
 		if (flags & (F_HEAD | F_BODY))
 			content(fd, &e, flags);
-		if (flags & F_ENV)
-			printf("*** HEADER EXTRACTED %s ***\n*** MESSAGE FILE END %s ***\n", name,
-			       name);
+		if (flags & F_ENV) {
+			printf("*** HEADER EXTRACTED %s ***\n", name);
+			/* what cleanup learnt from the content */
+			if (qf_env_xattr(&e, "encoding"))
+				printf("named_attribute: encoding=%s\n",
+				       qf_env_xattr(&e, "encoding"));
+			printf("*** MESSAGE FILE END %s ***\n", name);
+		}
 	}
 	if (fflush(stdout) != 0)
 		mta_fatal("write error: %m");

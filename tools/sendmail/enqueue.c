@@ -138,6 +138,12 @@ static void envelope(struct post *p)
 	if (*full)
 		submit_record(&p->ps, 'F', full);
 	free(full);
+	if (o->body) {
+		char *a = cfg_xasprintf("encoding=%s", o->body);
+
+		submit_record(&p->ps, 'A', a);
+		free(a);
+	}
 	submit_record(&p->ps, 'A',
 	              o->rewrite_context && strcmp(o->rewrite_context, "remote") == 0
 	                  ? "rewrite_context=remote"

@@ -250,6 +250,7 @@ static void option(struct sm_opts *o, int c, const char *arg, const char **alias
 	case 'B':
 		if (strcmp(arg, "8BITMIME") != 0 && strcmp(arg, "7BIT") != 0)
 			sm_fatal("-B option needs 8BITMIME or 7BIT");
+		o->body = strcmp(arg, "8BITMIME") == 0 ? "8bit" : "7bit";
 		break;
 	case 'F':
 		o->full_name = arg;

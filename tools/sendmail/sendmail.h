@@ -33,6 +33,7 @@ struct sm_opts {
 	const char *rewrite_context;
 	const char *envid; /* -V */
 	const char *ret;   /* -R: "full" or "hdrs" */
+	const char *body;  /* -B: "8bit" or "7bit", the encoding cleanup records */
 	const char *site_to_flush;
 	const char *id_to_flush;
 	const char *qtime;
