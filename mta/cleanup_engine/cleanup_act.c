@@ -57,11 +57,11 @@ static void log_action(struct cleanup *c, const char *action, const char *contex
 	cfg_buf_init(&b);
 	cfg_buf_printf(&b, "%s: %s%s: %s ", c->w.qid, c->act_prefix ? c->act_prefix : "", action,
 	               context);
-	hbc_printable(&b, line->data, line->len < 200 ? line->len : 200);
+	mta_printable(&b, line->data, line->len < 200 ? line->len : 200);
 	cleanup_log_context(c, &b);
 	if (text && *text) {
 		cfg_buf_adds(&b, ": ");
-		hbc_printable(&b, text, strlen(text));
+		mta_printable(&b, text, strlen(text));
 	}
 	mta_info("%s", b.data);
 	cfg_buf_fini(&b);

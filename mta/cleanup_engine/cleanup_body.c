@@ -130,7 +130,7 @@ static void mime_error(void *ctx, unsigned err, const char *text, size_t len)
 
 	cfg_buf_init(&b);
 	cfg_buf_printf(&b, "%s: reject: mime-error %s: ", c->w.qid, mime_error_text(err));
-	hbc_printable(&b, text, len < 100 ? len : 100);
+	mta_printable(&b, text, len < 100 ? len : 100);
 	if (name && addr)
 		cfg_buf_printf(&b, " from %s[%s]; from=<", name, addr);
 	else

@@ -272,6 +272,7 @@ void mta_conf_log(struct mta_conf *c)
 	};
 
 	mta_conf_get(c, t);
+	mta_log_utf8(mta_conf_bool(c, CFG_P_smtputf8_enable));
 	if (mta_log_config(syslog_name, maillog_file, host, fac) < 0)
 		mta_warn("open maillog_file %s: %m", maillog_file);
 }

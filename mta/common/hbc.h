@@ -27,8 +27,6 @@ int hbc_command(const char *value, char *cmd, size_t len, const char **text);
  * parameter of the table (param).
  */
 int hbc_edit_ok(int replace, const char *context, const char *text, const char *param);
-/* hbc_printable - append text as Postfix logs it: controls and bad UTF-8 become '?' */
-void hbc_printable(struct cfg_buf *out, const char *text, size_t len);
 /* hbc_is_mime_header - a header mime_header_checks inspect (Content-Type, MIME-Version...) */
 int hbc_is_mime_header(const char *h);
 

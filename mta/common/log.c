@@ -28,6 +28,7 @@ static int to_stderr = 1; /* copy to stderr */
 static char *err_tag;     /* prefix of stderr copies, NULL: prog_name */
 static char *sys_name;    /* syslog_name */
 static long my_pid;       /* cached: getpid() is a system call, the pid changes only at fork */
+static int keep_utf8 = 1; /* smtputf8_enable */
 
 static const char *const sev_name[] = {"", "warning: ", "error: ", "fatal: ", "panic: "};
 static const int sev_prio[] = {LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT, LOG_CRIT};
@@ -175,9 +176,42 @@ const char *mta_log_tag(void)
 	return tag ? tag : "postfix";
 }
 
+void mta_log_utf8(int on)
+{
+	keep_utf8 = on;
+}
+
+/*
+ * mta_printable - as Postfix 3.7.11's printable(): a byte from 0xc2 to
+ * 0xfe followed by a continuation byte starts a sequence that stays with
+ * all the continuation bytes after it (no further validation: an overlong
+ * form or a surrogate stays too); anything else outside printable ASCII
+ * becomes '?'
+ */
+void mta_printable(struct cfg_buf *out, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	for (size_t i = 0; i < len;) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			cfg_buf_addc(out, (char)p[i++]);
+		} else if (keep_utf8 && p[i] >= 0xc2 && p[i] <= 0xfe && i + 1 < len
+		           && (p[i + 1] & 0xc0) == 0x80) {
+			size_t start = i;
+
+			for (i += 2; i < len && (p[i] & 0xc0) == 0x80; i++)
+				;
+			cfg_buf_add(out, text + start, i - start);
+		} else {
+			cfg_buf_addc(out, '?');
+			i++;
+		}
+	}
+}
+
 void mta_vlog(int level, const char *fmt, va_list ap)
 {
-	struct cfg_buf text, line;
+	struct cfg_buf raw, text, line;
 	int saved = errno;
 	char stamp[64];
 	time_t now;
@@ -185,13 +219,13 @@ void mta_vlog(int level, const char *fmt, va_list ap)
 
 	if (level < 0 || level > 4)
 		level = 4;
+	cfg_buf_init(&raw);
+	cfg_buf_vprintf(&raw, fmt, ap);
+	cfg_buf_truncate(&raw, LOG_RECLEN);
+	/* no newline forges a second log line, no control reaches a terminal */
 	cfg_buf_init(&text);
-	cfg_buf_vprintf(&text, fmt, ap);
-	cfg_buf_truncate(&text, LOG_RECLEN);
-	/* a newline would forge a second log line */
-	for (size_t i = 0; i < text.len; i++)
-		if (text.data[i] == '\n' || text.data[i] == '\r')
-			text.data[i] = ' ';
+	mta_printable(&text, raw.data, raw.len);
+	cfg_buf_fini(&raw);
 	cfg_buf_init(&line);
 	if (file_fd >= 0) {
 		now = time(NULL);

@@ -16,6 +16,9 @@
 #define MTA_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+
+struct cfg_buf;
 
 /* mta_log_init - early logging: stderr only, tag "postfix/PROG" */
 void mta_log_init(const char *prog);
@@ -27,6 +30,18 @@ void mta_log_init(const char *prog);
  */
 int mta_log_config(const char *syslog_name, const char *maillog_file, const char *hostname,
                    const char *facility);
+/*
+ * mta_log_utf8 - whether log lines keep UTF-8 (smtputf8_enable, as Postfix's
+ * util_utf8_enable); on until a configuration says otherwise
+ */
+void mta_log_utf8(int on);
+/*
+ * mta_printable - append text as Postfix's logs show it: printable ASCII
+ * stays, a UTF-8 sequence stays while mta_log_utf8 is on, every other byte
+ * (controls, newlines, tabs, stray 8-bit bytes) becomes '?'.  Every log
+ * line goes through it.
+ */
+void mta_printable(struct cfg_buf *out, const char *text, size_t len);
 /* mta_log_stderr - also copy every line to stderr ("PROG: text" by default) */
 void mta_log_stderr(int on);
 /* mta_log_stderr_tag - the prefix of stderr copies (NULL: the program name) */

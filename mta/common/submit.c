@@ -234,6 +234,7 @@ const char *submit_config_dir(int status)
 
 void submit_log(struct mta_conf *c)
 {
+	mta_log_utf8(mta_conf_bool(c, CFG_P_smtputf8_enable));
 	/* no warning when maillog_file is not ours to open: the lines still reach stderr */
 	(void)mta_log_config(mta_conf_str(c, CFG_P_syslog_name),
 	                     mta_conf_str(c, CFG_P_maillog_file), mta_conf_str(c, CFG_P_myhostname),

@@ -47,10 +47,10 @@ static void log_action(struct hbc *h, const char *action, const char *context,
 
 	cfg_buf_init(&b);
 	cfg_buf_printf(&b, "%s: %s: %s ", h->s->req->qid, action, context);
-	hbc_printable(&b, line->data, line->len < HBC_LOG_MAX ? line->len : HBC_LOG_MAX);
+	mta_printable(&b, line->data, line->len < HBC_LOG_MAX ? line->len : HBC_LOG_MAX);
 	if (*text) {
 		cfg_buf_adds(&b, ": ");
-		hbc_printable(&b, text, strlen(text));
+		mta_printable(&b, text, strlen(text));
 	}
 	mta_info("%s", b.data);
 	cfg_buf_fini(&b);
