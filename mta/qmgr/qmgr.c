@@ -131,7 +131,10 @@ static void load(const char *qid)
  * take_incoming - a sealed file of incoming/ into active/, once its writer
  * is done with it: a writer whose fsync failed removes the file while it
  * still holds it, and the refused message must never be delivered.  The
- * writer's close wakes us up again (IN_CLOSE_WRITE).
+ * writer's close wakes us up again (IN_CLOSE_WRITE); should that wakeup be
+ * missed (a copy of the writer's descriptor that outlives it, a lost
+ * event), the file is looked at again a second later, not at the next
+ * queue run.
  */
 static void take_incoming(const char *path, const char *qid)
 {
@@ -145,6 +148,8 @@ static void take_incoming(const char *path, const char *qid)
 		return;
 	}
 	close(fd);
+	if (Q.retry_incoming == 0)
+		Q.retry_incoming = mta_now() + 1;
 }
 
 /* scan - move sealed files of dir into active (incoming) or incoming (deferred) */
@@ -566,6 +571,10 @@ static void run(struct mta_server *srv)
 		mta_event_run(Q.scan_incoming ? 0.05 : 1.0);
 		if (Q.poll_incoming)
 			Q.scan_incoming = 1;
+		if (Q.retry_incoming != 0 && mta_now() >= Q.retry_incoming) {
+			Q.retry_incoming = 0;
+			Q.scan_incoming = 1;
+		}
 	}
 }
 

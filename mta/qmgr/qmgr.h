@@ -96,6 +96,7 @@ struct qmgr {
 	const char *filter_nexthop; /* default_filter_nexthop */
 	int scan_incoming;          /* rescan wanted */
 	int poll_incoming;          /* no inotify: look at incoming/ every second */
+	double retry_incoming;      /* a sealed file was still locked: look again then (0: no) */
 	int scan_deferred;          /* 1: due ones, 2: all (flush) */
 	int stopping;
 };

@@ -278,6 +278,30 @@ class Instance:
             time.sleep(0.05)
         return False
 
+    def queue_report(self):
+        """What a test that waited in vain shows: the queue files with their modes, and the
+        processes of this instance's master (a stalled queue is then visible in the log)."""
+        out = []
+        for q in ("maildrop", "incoming", "active", "deferred", "hold"):
+            for f in self.queue_files(q):
+                try:
+                    mode = oct(os.stat(self.path("queue", q, f)).st_mode & 0o7777)
+                except OSError:
+                    mode = "gone"
+                out.append("%s/%s %s" % (q, f, mode))
+        master = self.master_pid()
+        if master > 0:
+            for d in os.listdir("/proc"):
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        st = f.read()
+                except OSError:
+                    continue
+                if int(st[st.rindex(")") + 2:].split()[1]) == master:
+                    out.append("pid %s %s state %s" % (d, st[st.index("(") + 1:st.rindex(")")],
+                                                         st[st.rindex(")") + 2:].split()[0]))
+        return "; ".join(out) or "(empty queue, no children)"
+
     def queue_files(self, queue):
         try:
             return sorted(f for f in os.listdir(self.path("queue", queue)) if not f.startswith("."))

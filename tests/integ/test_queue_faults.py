@@ -22,9 +22,11 @@ not there.  Postfix 3.7.11 logs "postfix/qmgr[PID]: QID: status=deferred
 (bounce failed)" once per attempt and keeps the message in deferred/ with
 the usual back-off (minimal_backoff_time).
 """
+import fcntl
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -229,11 +231,53 @@ def run_bounce(label, **kw):
         inst.cleanup()
 
 
+def run_lingering_lock():
+    """A sealed file in incoming/ that qmgr finds still locked, then unlocked without a
+    write-close (a copy of the writer's descriptor that outlived it): qmgr looks again
+    a second later instead of leaving the message until the next queue run (300 s)."""
+    inst = pkit.Instance(main_extra="smtpd_recipient_restrictions = "
+                         "check_recipient_access inline:{root@mail.example.com=HOLD}\n")
+    try:
+        inst.start()
+        s = inst.session()
+        s.cmd("EHLO client.example")
+        s.cmd("MAIL FROM:<a@example.net>")
+        s.cmd("RCPT TO:<root@mail.example.com>")
+        R.check("lingering lock: queued", s.data("Subject: linger\r\n\r\nlingering-lock-body\r\n")[:3],
+                "250")
+        s.cmd("QUIT")
+        s.close()
+        held = inst.queue_files("hold")
+        R.check("lingering lock: on hold", len(held), 1)
+        if len(held) != 1:
+            return
+        # released from hold into deferred/, then locked there and flushed into incoming/
+        r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postsuper", "postsuper"),
+                            "-c", inst.dir, "-H", held[0]], env=inst.env(), capture_output=True,
+                           timeout=30)
+        R.check("lingering lock: postsuper -H", (r.returncode, inst.queue_files("deferred")),
+                (0, held))
+        fd = os.open(inst.path("queue", "deferred", held[0]), os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            R.check("lingering lock: postfix flush", inst.postfix("flush").returncode, 0)
+            time.sleep(2)
+            R.check("lingering lock: not delivered while locked", inst.mailbox("root"), "")
+        finally:
+            os.close(fd)  # no IN_CLOSE_WRITE: nothing wakes qmgr but its own second look
+        R.true("lingering lock: delivered once the lock is gone",
+               inst.wait_mailbox("root", "lingering-lock-body", timeout=15),
+               inst.queue_report())
+    finally:
+        inst.cleanup()
+
+
 def main():
     pkit.require_binaries()
     if not os.path.exists(INJECTOR):
         print("missing %s: skipping" % INJECTOR)
         sys.exit(77)
+    run_lingering_lock()
     run_smtpd()
     run_pickup()
     run_bounce("bounce answers an error")

@@ -419,7 +419,8 @@ def relayhost_and_fallback(port):
         fb.start()
         fb.sendmail(["-f", SENDER, "other@example.org"], "Subject: via fallback\n\nx\n")
         R.true("relayhost refused", fb.wait_log(
-            r"connect to 127\.0\.0\.5\[127\.0\.0\.5\]:%d: Connection refused$" % port))
+            r"connect to 127\.0\.0\.5\[127\.0\.0\.5\]:%d: Connection refused$" % port),
+            fb.queue_report())
         R.true("fallback relay takes it", status_line(
             fb, "other@example.org", r"relay=127\.0\.0\.2\[127\.0\.0\.2\]:%d, %sdsn=2\.0\.0, "
             r"status=sent \(250 2\.0\.0 Ok\)" % (sport, DELAYS)), fb.log()[-800:])
