@@ -575,6 +575,11 @@ static void run(struct mta_server *srv)
 			Q.retry_incoming = 0;
 			Q.scan_incoming = 1;
 		}
+		/* a wakeup lost anyway (inotify overflow, a kernel that drops one) costs 5 s at most */
+		if (mta_now() >= Q.next_look) {
+			Q.next_look = mta_now() + 5;
+			Q.scan_incoming = 1;
+		}
 	}
 }
 

@@ -97,6 +97,7 @@ struct qmgr {
 	int scan_incoming;          /* rescan wanted */
 	int poll_incoming;          /* no inotify: look at incoming/ every second */
 	double retry_incoming;      /* a sealed file was still locked: look again then (0: no) */
+	double next_look;           /* incoming/ is looked at this often even without a wakeup */
 	int scan_deferred;          /* 1: due ones, 2: all (flush) */
 	int stopping;
 };
