@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TOP_BUILDDIR = os.environ.get("top_builddir") or os.path.abspath(
@@ -337,6 +338,48 @@ def wait_until(cond, timeout=20):
     while not cond() and time.time() < deadline:
         time.sleep(0.05)
     return cond()
+
+
+class Listener:
+    """A test server: a listening socket whose connections are each served by
+    self.talk(conn) in a thread of their own.  unix: a socket path (mode 0666), else
+    TCP on addr with a free port (self.port)."""
+
+    def __init__(self, addr="127.0.0.1", unix=None, backlog=8):
+        if unix:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(unix)
+            os.chmod(unix, 0o666)
+            self.port = None
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((addr, 0))
+            self.port = self.sock.getsockname()[1]
+        self.sock.listen(backlog)
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        try:
+            self.talk(c)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def talk(self, conn):
+        raise NotImplementedError
+
+    def stop(self):
+        self.sock.close()
 
 
 class Session:

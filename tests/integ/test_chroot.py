@@ -16,7 +16,6 @@ check_policy_service unix:private/policy is reached in the jail.
 """
 import os
 import pwd
-import socket
 import subprocess
 import sys
 import threading
@@ -67,109 +66,67 @@ EOF
 JAILED = ("smtpd", "pickup", "cleanup", "bounce", "smtp", "anvil", "showq", "discard", "flush")
 
 
-class Sink:
+class Sink(pkit.Listener):
     """An SMTP server on 127.0.0.1 that takes every message and refuses RCPT TO:<refuse...>."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.listen(8)
         self.lock = threading.Lock()
         self.messages = []
-        threading.Thread(target=self._loop, daemon=True).start()
+        super().__init__()
 
-    def _loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
-
-    def _talk(self, c):
+    def talk(self, c):
         c.settimeout(30)
         f = c.makefile("rb")
-        try:
-            c.sendall(b"220 sink.example ESMTP\r\n")
-            while True:
-                line = f.readline()
-                if not line:
-                    return
-                verb = line.decode("latin-1").strip().split(" ")[0].upper()
-                if verb == "EHLO":
-                    c.sendall(b"250-sink.example\r\n250 PIPELINING\r\n")
-                elif verb == "RCPT" and b"refuse" in line.lower():
-                    c.sendall(b"550 5.1.1 no such user here\r\n")
-                elif verb == "DATA":
-                    c.sendall(b"354 go ahead\r\n")
-                    body = []
-                    while True:
-                        d = f.readline()
-                        if d in (b".\r\n", b""):
-                            break
-                        body.append(d)
-                    with self.lock:
-                        self.messages.append(b"".join(body).decode("latin-1"))
-                    c.sendall(b"250 2.0.0 Ok: queued\r\n")
-                elif verb == "QUIT":
-                    c.sendall(b"221 2.0.0 Bye\r\n")
-                    return
-                else:
-                    c.sendall(b"250 2.0.0 Ok\r\n")
-        except OSError:
-            pass
-        finally:
-            c.close()
+        c.sendall(b"220 sink.example ESMTP\r\n")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            verb = line.decode("latin-1").strip().split(" ")[0].upper()
+            if verb == "EHLO":
+                c.sendall(b"250-sink.example\r\n250 PIPELINING\r\n")
+            elif verb == "RCPT" and b"refuse" in line.lower():
+                c.sendall(b"550 5.1.1 no such user here\r\n")
+            elif verb == "DATA":
+                c.sendall(b"354 go ahead\r\n")
+                body = []
+                while True:
+                    d = f.readline()
+                    if d in (b".\r\n", b""):
+                        break
+                    body.append(d)
+                with self.lock:
+                    self.messages.append(b"".join(body).decode("latin-1"))
+                c.sendall(b"250 2.0.0 Ok: queued\r\n")
+            elif verb == "QUIT":
+                c.sendall(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                c.sendall(b"250 2.0.0 Ok\r\n")
 
     def got(self, text):
         with self.lock:
             return any(text in m for m in self.messages)
 
-    def stop(self):
-        self.sock.close()
 
-
-class Policy:
+class Policy(pkit.Listener):
     """A policy server on the unix socket private/policy of the queue directory (where a
     chrooted smtpd finds unix:private/policy): REJECT for a recipient with "policy" in it."""
 
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        self.sock.listen(8)
-        threading.Thread(target=self._loop, daemon=True).start()
+        super().__init__(unix=path)
 
-    def _loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
-
-    def _talk(self, c):
-        f = c.makefile("rb")
+    def talk(self, c):
         attrs = {}
-        try:
-            for line in f:
-                line = line.decode("latin-1").rstrip("\n")
-                if line:
-                    k, _, v = line.partition("=")
-                    attrs[k] = v
-                    continue
-                no = "policy" in attrs.get("recipient", "")
-                c.sendall(b"action=REJECT policy says no\n\n" if no else b"action=DUNNO\n\n")
-                attrs = {}
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self.sock.close()
+        for line in c.makefile("rb"):
+            line = line.decode("latin-1").rstrip("\n")
+            if line:
+                k, _, v = line.partition("=")
+                attrs[k] = v
+                continue
+            no = "policy" in attrs.get("recipient", "")
+            c.sendall(b"action=REJECT policy says no\n\n" if no else b"action=DUNNO\n\n")
+            attrs = {}
 
 
 def main_cf(certs, sink_port):
