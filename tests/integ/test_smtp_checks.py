@@ -11,7 +11,6 @@ that fails a lookup defers the message ("local data error").
 """
 import os
 import re
-import socket
 import sys
 import threading
 
@@ -22,76 +21,52 @@ R = pkit.Results("smtp_checks")
 SENDER = "s@example.com"
 
 
-class Server:
+class Server(pkit.Listener):
     """An SMTP (or LMTP) server on 127.0.0.1 that keeps each message it is sent."""
 
     def __init__(self, lmtp=False, exts=(b"PIPELINING", b"8BITMIME")):
         self.lmtp, self.exts = lmtp, exts
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.listen(16)
         self.lock = threading.Lock()
         self.messages = []
-        threading.Thread(target=self._loop, daemon=True).start()
+        super().__init__(backlog=16)
 
-    def _loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._talk, args=(c,), daemon=True).start()
-
-    def _talk(self, c):
+    def talk(self, c):
         c.settimeout(60)
         f = c.makefile("rb")
         rcpts = 0
-        try:
-            c.sendall(b"220 sink.example ESMTP\r\n")
-            while True:
-                line = f.readline()
-                if not line:
-                    return
-                verb = line.decode("latin-1").strip().split(" ")[0].upper()
-                if verb in ("EHLO", "LHLO"):
-                    c.sendall(b"".join([b"250-sink.example\r\n"] +
-                                       [b"250%s%s\r\n" % (b" " if i == len(self.exts) - 1 else b"-", e)
-                                        for i, e in enumerate(self.exts)]))
-                elif verb == "RCPT":
-                    rcpts += 1
-                    c.sendall(b"250 2.1.5 Ok\r\n")
-                elif verb == "DATA":
-                    c.sendall(b"354 go ahead\r\n")
-                    data = b""
-                    while True:
-                        line = f.readline()
-                        if line == b"":
-                            return  # the client gave up: no message
-                        if line == b".\r\n":
-                            break
-                        data += line
-                    with self.lock:
-                        self.messages.append(data.decode("latin-1"))
-                    for _ in range(rcpts if self.lmtp else 1):
-                        c.sendall(b"250 2.0.0 Ok: queued as X1\r\n")
-                    rcpts = 0
-                elif verb == "QUIT":
-                    c.sendall(b"221 2.0.0 Bye\r\n")
-                    return
-                else:
-                    c.sendall(b"250 2.0.0 Ok\r\n")
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        c.sendall(b"220 sink.example ESMTP\r\n")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            verb = line.decode("latin-1").strip().split(" ")[0].upper()
+            if verb in ("EHLO", "LHLO"):
+                c.sendall(b"".join([b"250-sink.example\r\n"] +
+                                   [b"250%s%s\r\n" % (b" " if i == len(self.exts) - 1 else b"-", e)
+                                    for i, e in enumerate(self.exts)]))
+            elif verb == "RCPT":
+                rcpts += 1
+                c.sendall(b"250 2.1.5 Ok\r\n")
+            elif verb == "DATA":
+                c.sendall(b"354 go ahead\r\n")
+                data = b""
+                while True:
+                    line = f.readline()
+                    if line == b"":
+                        return  # the client gave up: no message
+                    if line == b".\r\n":
+                        break
+                    data += line
+                with self.lock:
+                    self.messages.append(data.decode("latin-1"))
+                for _ in range(rcpts if self.lmtp else 1):
+                    c.sendall(b"250 2.0.0 Ok: queued as X1\r\n")
+                rcpts = 0
+            elif verb == "QUIT":
+                c.sendall(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                c.sendall(b"250 2.0.0 Ok\r\n")
 
 
 HEADER_CHECKS = """\
