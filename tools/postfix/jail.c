@@ -35,33 +35,77 @@ static int any_chroot(struct mta_conf *c)
 	for (size_t i = 0; mc != NULL && i < mc->nsvcs; i++) {
 		const char *f = mc->svcs[i].field[CFG_MF_CHROOT];
 
-		if (f && (f[0] == 'y' || f[0] == 'Y') && f[1] == '\0')
+		if (f && strcmp(f, "y") == 0) /* exactly what server.c and check accept */
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * root_dirs - 1 when every part of queue_dir/rel that exists is a real
+ * directory (no symbolic link) owned by root.  A link planted there (or a
+ * directory the mail owner may write, such as private/) would make root
+ * write or empty a directory outside the jail.
+ */
+static int root_dirs(const char *queue_dir, const char *rel)
+{
+	char *path = cfg_xasprintf("%s/%s", queue_dir, rel);
+	size_t base = strlen(queue_dir);
+	int ok = 1;
+
+	for (char *s = path + base + 1;; s++) {
+		char c = *s;
+		struct stat st;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (lstat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != 0)) {
+			mta_warn(
+			    "chroot jail: %s is not a directory owned by root: not copying into it",
+			    path);
+			ok = 0;
+		}
+		*s = c;
+		if (!ok || c == '\0')
+			break;
+	}
+	free(path);
+	return ok;
+}
+
+/* copy_file - src into dst (mode 0644) unless src is no regular file anyone may read */
+static int copy_file(const char *src, const char *dst, struct cfg_diags *ds)
+{
+	struct cfg_buf data;
+	struct stat st;
+	int rc = 0;
+
+	/* a file not readable by all (a key kept among certificates) stays out of the jail */
+	if (stat(src, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH))
+		return 0;
+	cfg_buf_init(&data);
+	if (cfg_file_read(src, &data, ds) < 0
+	    || cfg_file_replace(dst, data.data, data.len, 0644, ds) < 0)
+		rc = -1;
+	else
+		rc = 1;
+	cfg_buf_fini(&data);
+	return rc;
 }
 
 /* copy_one - queue_dir/file from /file when that exists; 1 copied, 0 absent, -1 failed */
 static int copy_one(const char *queue_dir, const char *file)
 {
 	char *src = cfg_xasprintf("/%s", file), *dst = cfg_xasprintf("%s/%s", queue_dir, file);
-	struct cfg_buf data;
 	struct cfg_diags ds;
-	struct stat st;
-	int rc = 0;
+	int rc;
 
-	cfg_buf_init(&data);
 	cfg_diags_init(&ds);
-	if (stat(src, &st) == 0 && S_ISREG(st.st_mode)) {
-		rc = 1;
-		if (cfg_file_read(src, &data, &ds) < 0
-		    || cfg_file_replace(dst, data.data, data.len, 0644, &ds) < 0) {
-			mta_warn("%s", ds.n ? ds.v[ds.n - 1].msg : file);
-			rc = -1;
-		}
-	}
+	rc = copy_file(src, dst, &ds);
+	if (rc < 0)
+		mta_warn("%s", ds.n ? ds.v[ds.n - 1].msg : file);
 	cfg_diags_fini(&ds);
-	cfg_buf_fini(&data);
 	free(src);
 	free(dst);
 	return rc;
@@ -134,8 +178,24 @@ static int copy_capath(const char *queue_dir, const char *dir)
 	DIR *d;
 	int rc = 1;
 
-	if (dir == NULL || dir[0] != '/' || (d = opendir(dir)) == NULL)
+	if (dir == NULL || dir[0] != '/')
 		return 0;
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			mta_warn("open directory %s: %m", dir);
+		return errno == ENOENT ? 0 : -1;
+	}
+	/* the copy, the new copy and the old one: real directories of root's, or nothing */
+	dst = cfg_xasprintf("%s.new", dir + 1);
+	tmp = cfg_xasprintf("%s.old", dir + 1);
+	rc =
+	    root_dirs(queue_dir, dir + 1) && root_dirs(queue_dir, dst) && root_dirs(queue_dir, tmp);
+	free(dst);
+	free(tmp);
+	if (!rc) {
+		closedir(d);
+		return -1;
+	}
 	dst = cfg_xasprintf("%s%s", queue_dir, dir);
 	tmp = cfg_xasprintf("%s.new", dst);
 	old = cfg_xasprintf("%s.old", dst);
@@ -148,24 +208,22 @@ static int copy_capath(const char *queue_dir, const char *dir)
 	while (rc > 0 && (e = readdir(d)) != NULL) {
 		char *src = cfg_xasprintf("%s/%s", dir, e->d_name);
 		char *to = cfg_xasprintf("%s/%s", tmp, e->d_name);
-		struct cfg_buf data;
-		struct stat st;
 
-		cfg_buf_init(&data);
-		if (ca_name(e->d_name) && stat(src, &st) == 0 && S_ISREG(st.st_mode)
-		    && (cfg_file_read(src, &data, &ds) < 0
-		        || cfg_file_replace(to, data.data, data.len, 0644, &ds) < 0)) {
+		if (ca_name(e->d_name) && copy_file(src, to, &ds) < 0) {
 			mta_warn("%s", ds.n ? ds.v[ds.n - 1].msg : src);
 			rc = -1;
 		}
-		cfg_buf_fini(&data);
 		free(src);
 		free(to);
 	}
 	closedir(d);
 	clear_dir(old);
-	if (rc > 0 && ((rename(dst, old) < 0 && errno != ENOENT) || rename(tmp, dst) < 0)) {
+	if (rc > 0 && rename(dst, old) < 0 && errno != ENOENT) {
+		mta_warn("rename %s %s: %m", dst, old);
+		rc = -1;
+	} else if (rc > 0 && rename(tmp, dst) < 0) {
 		mta_warn("rename %s %s: %m", tmp, dst);
+		(void)rename(old, dst); /* the previous copy stays in use */
 		rc = -1;
 	}
 	clear_dir(old);
@@ -194,6 +252,10 @@ int pfx_jail_files(struct mta_conf *c, const char *queue_dir)
 		free(etc);
 		return -1;
 	}
+	if (!root_dirs(queue_dir, "etc")) {
+		free(etc);
+		return -1;
+	}
 	free(etc);
 	cfg_buf_init(&done);
 	for (size_t i = 0; jail_files[i]; i++) {
@@ -212,7 +274,10 @@ int pfx_jail_files(struct mta_conf *c, const char *queue_dir)
 		for (size_t k = 0; k < i && r == 0; k++)
 			if (strcmp(mta_conf_str(c, capaths[k]), dir) == 0)
 				r = 2;
-		if (r == 0 && strncmp(dir, queue_dir, strlen(queue_dir)) != 0)
+		/* a CApath inside the queue directory is in the jail already */
+		if (r == 0
+		    && !(strncmp(dir, queue_dir, strlen(queue_dir)) == 0
+		         && (dir[strlen(queue_dir)] == '/' || dir[strlen(queue_dir)] == '\0')))
 			r = copy_capath(queue_dir, dir);
 		if (r < 0)
 			rc = -1;
