@@ -258,8 +258,46 @@ static void keep_list(const char *text)
 	cfg_diags_fini(&ds);
 }
 
+/*
+ * secret_of_others - the tables of the credential parameters (CFG_PF_SECRET:
+ * smtp_sasl_password_maps...) of other daemons than this one, wherever a
+ * value names them (proxy_read_maps lists them too): a jailed smtpd never
+ * holds the relay passwords open
+ */
+static void secret_of_others(struct mta_conf *c, struct cfg_strvec *out)
+{
+	const char *prog = mta_log_prog_name();
+	size_t plen = strlen(prog);
+
+	for (size_t i = 0; i < cfg_registry_count(); i++) {
+		const struct cfg_param_def *def = cfg_registry_at(i);
+		struct cfg_strvec words;
+		struct cfg_diags ds;
+
+		if (!(def->flags & CFG_PF_SECRET)
+		    || (strncmp(def->name, prog, plen) == 0 && def->name[plen] == '_'))
+			continue;
+		cfg_diags_init(&ds);
+		cfg_strvec_init(&words);
+		if (cfg_view_list(c->view, def->name, &words, &ds) == 0)
+			for (size_t k = 0; k < words.n; k++)
+				cfg_strvec_add(out, direct(words.v[k]));
+		cfg_strvec_fini(&words);
+		cfg_diags_fini(&ds);
+	}
+}
+
+/* listed - 1 when s is one of v's strings */
+static int listed(const struct cfg_strvec *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 /* preopen_param - the tables one parameter value names, each alone and as the whole list */
-static void preopen_param(struct mta_conf *c, const char *name)
+static void preopen_param(struct mta_conf *c, const char *name, const struct cfg_strvec *skip)
 {
 	struct cfg_strvec words;
 	struct cfg_diags ds;
@@ -268,7 +306,6 @@ static void preopen_param(struct mta_conf *c, const char *name)
 	const struct cfg_param_def *def = cfg_registry_find(name);
 	/* "/file" elements belong to match lists (mynetworks, mydestination...), not to paths */
 	int lists_files = def && (def->type == CFG_T_LIST || def->type == CFG_T_NETWORKS);
-
 	cfg_strvec_init(&words);
 	cfg_diags_init(&ds);
 	cfg_buf_init(&all);
@@ -279,7 +316,7 @@ static void preopen_param(struct mta_conf *c, const char *name)
 			if (w[0] == '/' && lists_files)
 				match_keep_file(w, 0);
 			w = direct(w); /* without proxymap the process opens proxy: tables itself */
-			if (!table_token(w))
+			if (!table_token(w) || listed(skip, w))
 				continue;
 			tables++;
 			keep_map(w);
@@ -299,16 +336,19 @@ static void preopen_param(struct mta_conf *c, const char *name)
 
 void mta_maps_preopen(struct mta_conf *c)
 {
-	struct cfg_strvec names;
+	struct cfg_strvec names, skip;
 
 	if (cache == NULL)
 		cache = cfg_htab_new(16);
 	if (lists == NULL)
 		lists = cfg_htab_new(16);
 	cfg_strvec_init(&names);
+	cfg_strvec_init(&skip);
+	secret_of_others(c, &skip);
 	cfg_config_names(c->cfg, CFG_CLASS_ALL, &names);
 	for (size_t i = 0; i < names.n; i++)
-		preopen_param(c, names.v[i]);
+		preopen_param(c, names.v[i], &skip);
+	cfg_strvec_fini(&skip);
 	cfg_strvec_fini(&names);
 }
 

@@ -271,6 +271,29 @@ def check_relayed(R, inst, relay):
         + r", sasl_method=PLAIN, sasl_username=alice@example\.com$"), inst.log()[-3000:])
 
 
+def open_files(pid):
+    """The paths a process holds open."""
+    out = []
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                out.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+def check_no_credentials(R, inst):
+    """A jailed smtpd opens its tables before chroot, but not the relay passwords
+    (smtp_sasl_password_maps): only the smtp client does (postkit's rule, CFG_PF_SECRET)."""
+    smtpds = pkit.children("smtpd", inst.master_pid())
+    R.true("smtpd processes to look at", len(smtpds) > 0)
+    held = [f for p in smtpds for f in open_files(p) if "sasl_passwd" in f]
+    R.check("no smtpd holds sasl_passwd.db open", held, [])
+
+
 def main():
     if not pkit.IS_ROOT:
         print("not root: skipping (chroot and Dovecot need root)")
@@ -294,6 +317,7 @@ def main():
         check_submissions(R, subs)
         check_port25(R, inst)
         check_relayed(R, inst, relay)
+        check_no_credentials(R, inst)
         log = inst.log()
         R.true("no fatal, no daemon died", " fatal: " not in log and "exit status" not in log
                and "killed by signal" not in log, log[-3000:])

@@ -69,6 +69,11 @@ enum cfg_ptype {
 #define CFG_PF_FSDIR 0x4000u    /* a directory postfix check examines on disk */
 /* known to Postfix's bounce daemon without main.cf setting it (what postconf -b expands) */
 #define CFG_PF_BOUNCE 0x8000u
+/*
+ * a table of credentials (smtp_sasl_password_maps): before a chroot jail,
+ * only the daemon whose command prefixes the name (smtp, lmtp) opens it
+ */
+#define CFG_PF_SECRET 0x10000u
 
 /* open ends of the min/max bounds */
 #define CFG_NOMIN LONG_MIN
