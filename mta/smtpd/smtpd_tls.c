@@ -253,6 +253,12 @@ int smtpd_starttls_cmd(struct smtpd *s, const char *arg)
 	}
 	if (smtpd_anvil_starttls(s) < 0)
 		return -1;
+	/*
+	 * commands pipelined after STARTTLS are logged as Postfix does, before
+	 * the reply: after it the client's TLS hello may already be arriving
+	 * (the main loop does not look again on the TLS stream)
+	 */
+	smtpd_pipelining(s, "STARTTLS", 1);
 	smtpd_reply(s, "220 2.0.0 Ready to start TLS");
 	smtpd_flush(s);
 	/* what the client pipelined in plaintext must not count as protected (CVE-2011-0411) */

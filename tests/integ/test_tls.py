@@ -60,6 +60,8 @@ smtpd_starttls_timeout = 60s
         kw = [l[4:] for l in s.reply()]
         R.true("no pipelined plaintext RSET answered, EHLO again without STARTTLS",
                kw[0] == "mail.example.com" and "STARTTLS" not in kw, repr(kw))
+        R.true("the plaintext RSET logged as Postfix 3.7 does",
+               inst.wait_log(r"improper command pipelining after STARTTLS from \S+: RSET"), inst.log()[-1500:])
         R.check("STARTTLS twice", s.cmd("STARTTLS"), "554 5.5.1 Error: TLS already active")
         R.check("mail over TLS", mail(s)[:24], "250 2.0.0 Ok: queued as ")
         s.cmd("QUIT")
