@@ -338,6 +338,7 @@ static void write_rcpts(struct cleanup *c)
 void cleanup_seal(struct cleanup *c)
 {
 	const char *queue_dir = c->cfg->queue_dir;
+	const char *enc;
 
 	/* BCC actions of the checks add recipients now that the content is done */
 	add_bcc(c);
@@ -358,8 +359,9 @@ void cleanup_seal(struct cleanup *c)
 	}
 	write_rcpts(c);
 	/* the encoding the message goes out with: the client's BODY=, 8bit when a header says so */
-	if (c->enc_8bit || cleanup_attr(c, "encoding"))
-		qf_xattr(&c->w, "encoding", c->enc_8bit ? "8bit" : cleanup_attr(c, "encoding"));
+	enc = c->enc_8bit ? "8bit" : cleanup_attr(c, "encoding");
+	if (qf_encoding_ok(enc))
+		qf_xattr(&c->w, "encoding", enc);
 	c->open = 0;
 	/* a held message goes to hold/ before it is sealed: qmgr never sees it in incoming/ */
 	if (qf_seal_to(&c->w, 1, queue_dir, c->hold ? QF_HOLD : NULL) < 0) {

@@ -39,7 +39,8 @@ void mta_log_utf8(int on);
  * mta_printable - append text as Postfix's logs show it: printable ASCII
  * stays, a UTF-8 sequence stays while mta_log_utf8 is on, every other byte
  * (controls, newlines, tabs, stray 8-bit bytes) becomes '?'.  Every log
- * line goes through it.
+ * line goes through it; callers that log raw header text use it too, so a
+ * NUL byte in that text becomes '?' instead of ending the line early.
  */
 void mta_printable(struct cfg_buf *out, const char *text, size_t len);
 /* mta_log_stderr - also copy every line to stderr ("PROG: text" by default) */

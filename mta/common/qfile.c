@@ -650,6 +650,11 @@ const char *qf_env_attr(const struct qf_env *e, const char *name)
 	return find_attr(&e->attrs, name);
 }
 
+int qf_encoding_ok(const char *v)
+{
+	return v != NULL && (strcmp(v, "7bit") == 0 || strcmp(v, "8bit") == 0);
+}
+
 const char *qf_env_xattr(const struct qf_env *e, const char *name)
 {
 	return find_attr(&e->xattrs, name);

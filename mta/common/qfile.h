@@ -187,6 +187,8 @@ void qf_env_fini(struct qf_env *e);
 int qf_read(int fd, struct qf_env *e, struct cfg_buf *why);
 /* qf_env_attr - the value of attribute name, or NULL */
 const char *qf_env_attr(const struct qf_env *e, const char *name);
+/* qf_encoding_ok - 1 for a value of the encoding attribute: "7bit" or "8bit" (BODY=, -B) */
+int qf_encoding_ok(const char *v);
 /* qf_env_xattr - the value of an attribute written after the content (qf_xattr), or NULL */
 const char *qf_env_xattr(const struct qf_env *e, const char *name);
 /* qf_set_status - set recipient status byte in place ('D' done) */

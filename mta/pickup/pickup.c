@@ -81,8 +81,7 @@ static void add_attrs(struct cfg_strvec *a, const struct qf_env *env)
 	if ((v = qf_env_attr(env, "ret")) != NULL
 	    && (strcmp(v, "full") == 0 || strcmp(v, "hdrs") == 0))
 		ipc_add(a, "ret", "%s", v);
-	if ((v = qf_env_attr(env, "encoding")) != NULL
-	    && (strcmp(v, "7bit") == 0 || strcmp(v, "8bit") == 0))
+	if (qf_encoding_ok(v = qf_env_attr(env, "encoding")))
 		ipc_add(a, "encoding", "%s", v); /* sendmail -B */
 }
 

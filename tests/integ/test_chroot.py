@@ -212,16 +212,17 @@ def main():
     res = pkit.Results("test_chroot")
     certs = tls_setup.Certs()
     sink = Sink()
-    inst = pkit.Instance(main_cf=main_cf(certs, sink.port), master_cf=STOCK_MASTER_CF)
+    inst = policy = None
     seen = set()
     try:
+        inst = pkit.Instance(main_cf=main_cf(certs, sink.port), master_cf=STOCK_MASTER_CF)
         inst.write("access", "blocked@example.net REJECT go away\n")
         inst.write("mynetworks", "# the test client\n127.0.0.0/8\n")
         inst.write("bounce.cf", BOUNCE_TEMPLATE)
         inst.write("masq_exceptions", "root\n")
         r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postmap", "postmap"),
                             "-c", inst.dir, "hash:" + inst.path("access")],
-                           capture_output=True, text=True, env=inst.env())
+                           capture_output=True, text=True, env=inst.env(), timeout=60)
         res.check("postmap", r.returncode, 0)
         r = inst.postfix("check")
         # warnings only: the rewrite, scache and verify services postkit does not have
@@ -231,7 +232,7 @@ def main():
         res.true("etc files copied", os.path.exists(inst.path("queue", "etc", "hosts"))
                  and os.path.exists(inst.path("queue", "etc", "nsswitch.conf")))
         res.true("copy logged", inst.wait_log(r"postfix/postfix\[\d+\]: chroot jail .*: copied "
-                                              r".*etc/hosts", timeout=1))
+                                              r".*etc/hosts"))
         capath = certs.capath()
         hashes = [n for n in os.listdir(capath) if n.endswith(".0")]
         res.true("CApath copied", hashes and all(
@@ -288,9 +289,11 @@ def main():
         res.true("no fatal, no daemon died", " fatal: " not in log and "exit status" not in log
                  and "killed by signal" not in log, log[-3000:])
         print("jailed daemons verified: %s" % " ".join(sorted(seen)))
-        policy.stop()
     finally:
-        inst.cleanup()
+        if policy:
+            policy.stop()
+        if inst:
+            inst.cleanup()
         sink.stop()
     return res.finish()
 

@@ -8,7 +8,9 @@ postfix start refuses to run without aliases.db; newaliases (sendmail under that
 name) fails like Postfix's while the queue directory does not exist, then builds
 aliases.db; mail to an alias of the file (a list continued on a second line) is
 delivered once to its final target; postalias -q and -s answer as Postfix 3.7's
-on the same file; postfix route reads an aliases file newer than aliases.db.  Expected texts are what Postfix 3.7.11 printed.
+on the same file; postfix route reads an aliases file newer than aliases.db.  The postalias
+and newaliases texts are what Postfix 3.7.11 printed; the notes and refusals of postfix
+check, test, start and route about aliases.db are postkit's own (Postfix has none).
 """
 import os
 import sys

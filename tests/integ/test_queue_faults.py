@@ -234,7 +234,8 @@ def run_bounce(label, **kw):
 def run_lingering_lock():
     """A sealed file in incoming/ that qmgr finds still locked, then unlocked without a
     write-close (a copy of the writer's descriptor that outlived it): qmgr looks again
-    a second later instead of leaving the message until the next queue run (300 s)."""
+    a second later instead of leaving the message until the next queue run (300 s).
+    postkit's own robustness check: Postfix's qmgr learns of new mail from a trigger."""
     inst = pkit.Instance(main_extra="smtpd_recipient_restrictions = "
                          "check_recipient_access inline:{root@mail.example.com=HOLD}\n")
     try:

@@ -692,7 +692,7 @@ def body_encoding(port):
         for qid in inst.queue_files("hold"):
             r = subprocess.run([os.path.join(pkit.TOP_BUILDDIR, "tools", "postcat", "postcat"), "-c",
                                 inst.dir, "-e", inst.path("queue", "hold", qid)],
-                               capture_output=True, text=True, timeout=30)
+                               capture_output=True, text=True, timeout=60, env=inst.env())
             sender = re.search(r"^sender: (\w+)@", r.stdout, re.M)
             lines = [l for l in r.stdout.splitlines() if "encoding=" in l or l.startswith("*** HEADER")]
             got.append((sender.group(1) if sender else "?", lines))

@@ -32,7 +32,8 @@ its smtp client relaying two messages):
            reloaded session lmtp&[127.0.0.1]:PORT&... from lmtp cache /
            127.0.0.1[127.0.0.1]:PORT: Reusing old session
     lmtp with lmtp_tls_session_cache_timeout = 0: none of the cache lines, a full handshake
-Jailed client (root only): smtp with chroot = y cannot open the cache in
+Jailed client (root only; postkit's design, not Postfix's, whose tlsmgr keeps the caches):
+smtp with chroot = y cannot open the cache in
 data_directory; with the stock proxywrite entry in master.cf it reads and
 writes it through proxywrite and resumes as unjailed (the same log lines);
 without proxywrite it makes full handshakes and postfix check says so.

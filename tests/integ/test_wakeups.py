@@ -49,16 +49,17 @@ def sleeps(pid):
 
 def settled(pids, timeout=10):
     """The sleep counts of pids once they stop changing: every process has finished its
-    last session and waits (a loaded machine may still be running one after its QUIT)."""
+    last session and waits (a loaded machine may still be running one after its QUIT).
+    None when they keep changing for timeout seconds."""
     now = {p: sleeps(p) for p in pids}
     deadline = time.time() + timeout
     while time.time() < deadline:
         time.sleep(0.5)
         again = {p: sleeps(p) for p in pids}
         if again == now:
-            break
+            return now
         now = again
-    return now
+    return None
 
 
 def main():
@@ -74,7 +75,9 @@ def main():
         R.true("four disconnects", inst.wait_log(r"smtpd\[\d+\]: disconnect from", count=4))
         pids = children(inst.master_pid(), "smtpd")
         R.true("at least four smtpd processes", len(pids) >= 4, repr(pids))
-        before = settled(pids)
+        before = settled(pids, timeout=20)
+        R.true("idle processes settled", before is not None)
+        before = before or {p: sleeps(p) for p in pids}
         # five connections one after the other: one process serves each.  Each one
         # starts once the last session is over and its process waits again: on a loaded
         # machine a process still busy after QUIT would make the next connection wake
@@ -86,7 +89,7 @@ def main():
             s.close()
             R.true("disconnect %d" % (5 + i),
                    inst.wait_log(r"smtpd\[\d+\]: disconnect from", count=5 + i))
-            settled(pids, timeout=5)
+            R.true("settled after session %d" % (i + 1), settled(pids, timeout=20) is not None)
         woken = [p for p in pids if sleeps(p) is not None and sleeps(p) != before[p]]
         # with poll() every idle process woke for each of the five connections
         R.true("idle smtpd processes left asleep", len(woken) <= 2,

@@ -27,8 +27,9 @@ import time
 import pkit
 
 
-# the stock master.cf submission entry (Debian's Postfix 3.7 master.cf, chroot on), unchanged;
-# a test not run as root gets no jail (chroot needs root), as with Postfix
+# the submission entry as Postfix's master.cf had it before 3.7 ($mua_* restrictions; many
+# sites still carry it), chroot on; Debian's 3.7.11 text is test_debian_stock.SUBMISSION.
+# A test not run as root gets no jail (chroot needs root), as with Postfix
 STOCK_SUBMISSION = """{port} inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
@@ -43,7 +44,7 @@ STOCK_SUBMISSION = """{port} inet n       -       y       -       -       smtpd
   -o milter_macro_daemon_name=ORIGINATING
 """
 
-# the stock master.cf smtps entry (Debian's Postfix 3.7 master.cf, chroot on), unchanged
+# the smtps entry as Postfix's master.cf had it before 3.7, chroot on (see STOCK_SUBMISSION)
 STOCK_SMTPS = """{port} inet  n       -       y       -       -       smtpd
   -o syslog_name=postfix/smtps
   -o smtpd_tls_wrappermode=yes

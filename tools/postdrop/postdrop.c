@@ -121,7 +121,7 @@ static void attribute(struct drop *d, char *nv)
 	if ((strcmp(nv, "rewrite_context") == 0
 	     && (strcmp(v, "local") == 0 || strcmp(v, "remote") == 0))
 	    || (strcmp(nv, "ret") == 0 && (strcmp(v, "full") == 0 || strcmp(v, "hdrs") == 0))
-	    || (strcmp(nv, "encoding") == 0 && (strcmp(v, "7bit") == 0 || strcmp(v, "8bit") == 0))
+	    || (strcmp(nv, "encoding") == 0 && qf_encoding_ok(v))
 	    || (strcmp(nv, "envid") == 0 && strlen(v) <= 100 && !submit_has_control(v))) {
 		char *keep = cfg_xasprintf("%s=%s", nv, v);
 
